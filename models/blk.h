@@ -1,0 +1,233 @@
+/* The block layer of one device (spec sections 1.4, 1.5, 3.1-3.4, 3.7,
+ * 3.11): request allocation with nr_requests per class, sleeping in
+ * get_request_wait, wake-ups from freed_request, merging, the dispatch list,
+ * the SCSI-like driver and the completion path.
+ *
+ * The structs are public to the models (as in the kernel, elevators reach
+ * into requests and the queue); programs use the functions. */
+#ifndef CFQSIM_BLK_H
+#define CFQSIM_BLK_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/disk.h"
+#include "models/ioc.h"
+#include "sim/engine.h"
+
+struct request_queue;
+struct elevator_type;
+
+/* A simulated task as the kernel sees it (`current`). */
+struct task {
+  char *name;
+  int pid;
+  struct io_context *ioc;
+  int nice;              /* -20..19; gives the level of class NONE (2.4) */
+  bool sched_idle;       /* SCHED_IDLE: class NONE maps to IDLE */
+  bool sched_rt;         /* SCHED_FIFO/RR: class NONE maps to RT */
+  const char *cgroup;    /* blkio cgroup name, NULL for the root */
+  int cgroup_weight;     /* 10..1000 (cgroup's blkio.weight) */
+  sim_actor *actor;
+};
+
+/* Indices: 0 async, 1 sync (BLK_RW_ASYNC, BLK_RW_SYNC). */
+#define BLK_RW_ASYNC 0
+#define BLK_RW_SYNC 1
+#define READ 0
+#define WRITE 1
+
+/* cmd_flags */
+#define REQ_WRITE (1u << 0)
+#define REQ_SYNC (1u << 1)
+#define REQ_META (1u << 2)
+#define REQ_PRIO (1u << 3)
+#define REQ_NOIDLE (1u << 4)
+#define REQ_STARTED (1u << 5)
+#define REQ_SORTED (1u << 6)
+#define REQ_NOMERGE (1u << 7)
+#define REQ_ELVPRIV (1u << 8)
+
+#define ELEVATOR_NO_MERGE 0
+#define ELEVATOR_FRONT_MERGE 1
+#define ELEVATOR_BACK_MERGE 2
+
+#define ELV_MQUEUE_MAY 0
+#define ELV_MQUEUE_NO 1
+#define ELV_MQUEUE_MUST 2
+
+struct bio;
+typedef void (*bio_end_fn)(struct bio *bio);
+
+/* One I/O of a process.  Completion calls bi_end_io. */
+struct bio {
+  int64_t sector;
+  uint32_t nr_sectors;
+  unsigned rw;             /* REQ_WRITE, REQ_SYNC, REQ_PRIO, ... */
+  struct task *task;       /* submitter */
+  sim_time submitted;      /* virtual time of `submit` */
+  bio_end_fn bi_end_io;
+  void *private;           /* the submitter's */
+  struct bio *bi_next;
+};
+
+static inline bool bio_is_sync(const struct bio *b) {
+  return !(b->rw & REQ_WRITE) || (b->rw & REQ_SYNC);
+}
+
+struct request {
+  uint64_t id;               /* allocation order; for traces and tie-breaks */
+  struct request_queue *q;
+  unsigned cmd_flags;
+  int64_t sector;            /* __sector */
+  uint32_t nr_sectors;       /* __data_len / 512 */
+  int64_t start_time;        /* jiffies at allocation */
+  int64_t fifo_time;         /* jiffies: rq_fifo_time */
+  struct bio *bio, *biotail;
+  struct task *task;         /* allocating task */
+  void *elv_priv[3];         /* CFQ: cic, cfqq, cfqg */
+  void *elv_node;            /* the elevator's handle (sort-tree iterator) */
+  GList queuelist;           /* link in the FIFO / dispatch list (GQueue) */
+  disk_cmd cmd;              /* the command sent to the device */
+  sim_time dispatched_at;    /* put on the dispatch list */
+};
+
+static inline bool rq_is_sync(const struct request *rq) {
+  return !(rq->cmd_flags & REQ_WRITE) || (rq->cmd_flags & REQ_SYNC);
+}
+static inline int rq_data_dir(const struct request *rq) {
+  return (rq->cmd_flags & REQ_WRITE) ? WRITE : READ;
+}
+static inline int64_t blk_rq_pos(const struct request *rq) { return rq->sector; }
+static inline uint32_t blk_rq_sectors(const struct request *rq) { return rq->nr_sectors; }
+static inline int64_t rq_end_sector(const struct request *rq) {
+  return rq->sector + rq->nr_sectors;
+}
+static inline uint64_t blk_rq_bytes(const struct request *rq) {
+  return (uint64_t)rq->nr_sectors * 512;
+}
+
+struct request_list {
+  int count[2];
+  int starved[2];
+  GQueue wait[2];            /* of struct task *: exclusive FIFO waiters */
+};
+
+/* Kernel-wide settings (workload `kernel:`). */
+struct kernel_cfg {
+  int hz;                    /* 1000 by default */
+  int64_t nr_requests;       /* 128 */
+  cic_link_variant cic_link;
+  bool group_iosched;        /* CONFIG_CFQ_GROUP_IOSCHED */
+};
+
+#define JIFFIES_BASE 1000000
+
+/* Per-device block-layer statistics, kept by blk.c for reports. */
+struct blk_stats {
+  uint64_t requests_allocated, requests_merged_away, bio_merges;
+  uint64_t completed, bytes_completed;
+  uint64_t sleeps, wakeups;
+  uint64_t cics_allocated, cics_linked, cics_freed, cic_link_failed;
+};
+
+struct request_queue {
+  char *name;                /* "sda" */
+  sim_engine *engine;
+  const struct kernel_cfg *kernel;
+  int64_t tick_ns;           /* 1e9 / HZ */
+
+  struct request_list rl;
+  int64_t nr_requests, nr_congestion_on, nr_congestion_off, nr_batching;
+  bool full[2];
+  bool congested[2];
+
+  GQueue queue_head;         /* the dispatch list, of struct request (queuelist) */
+  int64_t end_sector;
+  struct request *boundary_rq;
+  struct request *last_merge;
+  GHashTable *hash;          /* end sector -> GList of requests, newest first */
+  int nr_sorted;
+  int in_flight[2];
+  uint32_t max_sectors;      /* limits.max_sectors */
+  int nomerges;              /* 0, 1, 2 */
+  bool nonrot;               /* QUEUE_FLAG_NONROT */
+
+  const struct elevator_type *elevator;
+  void *elevator_data;
+  int cic_index;             /* this device's key in every ioc's radix */
+
+  const disk_ops *disk_ops;
+  void *disk;
+  int depth;                 /* driver queue depth (commands at the device) */
+  int dev_in_flight;         /* commands at the device */
+  bool kblockd_pending;      /* unplug_work queued */
+  uint64_t next_rq_id;
+  struct blk_stats stats;
+
+  /* Observers of completions (metrics); never steer the simulation. */
+  void (*on_complete)(void *ctx, struct request *rq);
+  void *on_complete_ctx;
+};
+
+static inline int64_t blk_jiffies(const struct request_queue *q) {
+  return JIFFIES_BASE + sim_now(q->engine) / q->tick_ns;
+}
+/* Virtual time at which the jiffies counter becomes `j` (kernel timers). */
+static inline sim_time blk_jiffies_to_time(const struct request_queue *q, int64_t j) {
+  return (j - JIFFIES_BASE) * q->tick_ns;
+}
+/* msecs_to_jiffies rounds up. */
+static inline int64_t blk_ns_to_jiffies(const struct request_queue *q, int64_t ns) {
+  return (ns + q->tick_ns - 1) / q->tick_ns;
+}
+
+/* ---- set-up ---- */
+struct request_queue *blk_queue_new(sim_engine *e, const char *name,
+                                    const struct kernel_cfg *kernel,
+                                    const disk_ops *dops, void *disk, int depth,
+                                    uint32_t max_sectors, int nomerges,
+                                    int cic_index);
+/* Attach the elevator (calls its init with `cfg`). */
+gboolean blk_queue_set_elevator(struct request_queue *q,
+                                const struct elevator_type *e, const void *cfg,
+                                GError **err);
+void blk_queue_free(struct request_queue *q);
+
+/* ---- the submission path, one function per process step (spec 4.3) ---- */
+typedef enum {
+  BLK_SUBMIT_MERGED,   /* bio joined a queued request: it will end with it */
+  BLK_SUBMIT_RESERVED, /* rl.count[sync] reserved: go on to `lookup` */
+  BLK_SUBMIT_SLEEP     /* refused: the task is on rl.wait[s], asleep */
+} blk_submit_result;
+
+/* `submit`: elv_merge / bio merges, else get_request's reservation. */
+blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio);
+/* `lookup` (first time): request memory + blk_rq_init + get_io_context.
+ * Returns the new request (not yet carrying elevator data). */
+struct request *blk_alloc_request(struct request_queue *q, struct bio *bio);
+/* Does the elevator attach per-ioc data (cfq: lookup/alloc_cic/link)? */
+bool blk_uses_cic(const struct request_queue *q);
+/* `queue`: elv_set_request with the found cic, init_request_from_bio,
+ * __elv_add_request(SORT) and __blk_run_queue. */
+void blk_step_queue(struct request_queue *q, struct request *rq,
+                    struct cfq_io_context *cic);
+/* `fail`: elv_set_request failed (buggy -EEXIST): cfq_schedule_dispatch,
+ * free the request, undo the reservation (freed_request, starved), enqueue
+ * on rl.wait[s] and sleep.  Frees `rq`. */
+void blk_step_fail(struct request_queue *q, struct request *rq);
+/* `retry`: after a wake-up: batching, get_request again. */
+blk_submit_result blk_step_retry(struct request_queue *q, struct bio *bio);
+
+/* ---- used by elevators ---- */
+void elv_dispatch_sort(struct request_queue *q, struct request *rq);
+void elv_dispatch_add_tail(struct request_queue *q, struct request *rq);
+void __blk_run_queue(struct request_queue *q);
+/* Queue a kblockd run (coalescing): an event at the current time. */
+void kblockd_schedule_work(struct request_queue *q);
+/* Remove rq from the merge hash (and last_merge). */
+void elv_rqhash_del(struct request_queue *q, struct request *rq);
+void blk_trace(struct request_queue *q, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+#endif

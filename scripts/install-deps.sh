@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cfqsim needs to build, test and plot.
+# Safe to run again: apt-get skips what is already installed.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libglib2.0-dev libgsl-dev libyaml-dev
+      libjson-glib-dev gnuplot-nox parallel)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

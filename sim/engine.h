@@ -1,0 +1,149 @@
+/* The discrete-event engine: virtual time, one event queue, cancellable
+ * timers, process steps ("actors") chosen at choice points, hang detection.
+ *
+ * Time is int64 nanoseconds.  Events run in (time, insertion sequence)
+ * order.  Ready actor steps run before any engine event is delivered unless
+ * the interleaving policy chooses to deliver an event (it may do so whenever
+ * an event is pending; the explorer offers it only where a ready step is
+ * delayable, spec 4.3).  The engine knows nothing of disks or CFQ. */
+#ifndef CFQSIM_ENGINE_H
+#define CFQSIM_ENGINE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef int64_t sim_time; /* nanoseconds */
+
+#define SIM_US ((sim_time)1000)
+#define SIM_MS ((sim_time)1000000)
+#define SIM_S ((sim_time)1000000000)
+
+typedef struct sim_engine sim_engine;
+typedef struct sim_actor sim_actor;
+typedef void (*sim_event_fn)(void *arg);
+
+sim_engine *sim_engine_new(void);
+void sim_engine_free(sim_engine *e);
+
+sim_time sim_now(const sim_engine *e);
+/* Events delivered so far (cancelled timers are not counted). */
+uint64_t sim_events(const sim_engine *e);
+
+/* One-shot event at absolute time `at` (>= now).  `name` is a static string
+ * used in traces and in choice descriptions (e.g. "complete", "kblockd"). */
+void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
+              void *arg);
+
+/* A cancellable timer, embedded in its owner.  Re-arming a pending timer
+ * moves it; deleting is O(1) (generation counter, lazy delete). */
+typedef struct sim_timer {
+  sim_engine *engine;
+  const char *name;
+  sim_event_fn fn;
+  void *arg;
+  uint64_t gen;
+  sim_time expires;
+  bool pending;
+} sim_timer;
+
+void sim_timer_init(sim_timer *t, sim_engine *e, const char *name,
+                    sim_event_fn fn, void *arg);
+void sim_timer_mod(sim_timer *t, sim_time expires);
+void sim_timer_del(sim_timer *t);
+static inline bool sim_timer_pending(const sim_timer *t) { return t->pending; }
+
+/* ---- actors: simulated tasks taking atomic kernel-path steps ---- */
+
+typedef struct sim_actor_ops {
+  /* Name of the step the actor would take next (spec 4.3 step names). */
+  const char *(*next_step)(void *self);
+  /* May the kernel hold the task before that step for an arbitrary time? */
+  bool (*delayable)(void *self);
+  /* Take the step.  The step itself calls sim_actor_ready/block/done. */
+  void (*step)(void *self);
+} sim_actor_ops;
+
+typedef enum {
+  SIM_ACTOR_READY,   /* next step enabled */
+  SIM_ACTOR_BLOCKED, /* waiting: think timer, I/O completion, wait queue */
+  SIM_ACTOR_DONE
+} sim_actor_state;
+
+/* Actors get ids 0, 1, 2, ... in the order they are added. */
+sim_actor *sim_actor_add(sim_engine *e, const char *name,
+                         const sim_actor_ops *ops, void *self);
+void sim_actor_ready(sim_actor *a);
+/* `waitq` names the wait queue for a sleeping task ("rl->wait[SYNC]" on
+ * "sda"), or NULL for an ordinary wait (think time, own I/O). */
+void sim_actor_block(sim_actor *a, const char *waitq);
+void sim_actor_done(sim_actor *a);
+
+int sim_actor_id(const sim_actor *a);
+const char *sim_actor_name(const sim_actor *a);
+sim_actor_state sim_actor_get_state(const sim_actor *a);
+const char *sim_actor_waitq(const sim_actor *a); /* NULL unless asleep on one */
+sim_time sim_actor_since(const sim_actor *a);    /* when it blocked */
+const char *sim_actor_next_step(const sim_actor *a);
+bool sim_actor_delayable(const sim_actor *a);
+guint sim_n_actors(const sim_engine *e);
+sim_actor *sim_actor_nth(const sim_engine *e, guint i);
+
+/* ---- choice points ---- */
+
+/* At a choice point the policy picks one of `ready` (sorted by actor id) or
+ * returns SIM_DELIVER to deliver the next pending event (only valid when
+ * `event_pending`).  `can_deliver` says whether the explorer's rules offer
+ * delivery as an alternative (some ready step is delayable). */
+#define SIM_DELIVER (-1)
+#define SIM_CHOICE_ERROR (-2)
+typedef struct sim_choice {
+  sim_actor **ready;
+  guint n_ready;
+  bool event_pending;
+  bool can_deliver;
+  sim_time next_event_time;
+  const char *next_event_name;
+} sim_choice;
+
+typedef struct sim_policy_ops {
+  /* Return an index into c->ready, SIM_DELIVER, or SIM_CHOICE_ERROR after
+   * setting *err. */
+  int (*choose)(void *ctx, sim_engine *e, const sim_choice *c, GError **err);
+} sim_policy_ops;
+
+/* Without a policy the engine behaves as `fifo`: the ready actor with the
+ * lowest id steps first. */
+void sim_engine_set_policy(sim_engine *e, const sim_policy_ops *ops, void *ctx);
+
+/* Called after every actor step and delivered event; observers only. */
+typedef void (*sim_step_hook)(void *ctx, sim_engine *e);
+void sim_engine_set_step_hook(sim_engine *e, sim_step_hook fn, void *ctx);
+
+typedef enum {
+  SIM_COMPLETED,  /* every actor is done */
+  SIM_HANG,       /* nothing left to happen, some actor is not done */
+  SIM_TIME_LIMIT, /* the next event lies beyond the limit */
+  SIM_STOPPED,    /* sim_engine_stop() was called */
+  SIM_ERROR       /* the policy failed (script mismatch); see err */
+} sim_outcome;
+
+/* Runs until completion, hang, error, or until no event at or before
+ * `limit` remains (limit < 0: no limit).  Time ends at min(limit, last). */
+sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err);
+void sim_engine_stop(sim_engine *e);
+const char *sim_outcome_name(sim_outcome o);
+
+/* ---- tracing: one line per step / event, with kernel names ---- */
+void sim_engine_set_trace(sim_engine *e, FILE *f); /* NULL: off */
+bool sim_tracing(const sim_engine *e);
+/* "  12.345678 ms  <who>  <text>" */
+void sim_trace(sim_engine *e, const char *who, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+GQuark sim_error_quark(void);
+#define SIM_ERROR_DOMAIN (sim_error_quark())
+enum { SIM_ERROR_SCHEDULE = 1 };
+
+#endif

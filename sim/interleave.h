@@ -1,0 +1,32 @@
+/* Interleaving policies: who goes next at a choice point (DESIGN 3-4).
+ *   fifo    the ready process with the lowest id steps; events wait.
+ *   script  follow a schedule of "A" / "A@step" entries, then fifo.  An
+ *           entry whose process is not ready (but whose next step is the
+ *           named one) lets events be delivered until it is.  A mismatch is
+ *           an error naming the step the process was really at.
+ *   random  seeded: pick uniformly among the ready steps and, where a ready
+ *           step is delayable, "deliver the next event". */
+#ifndef CFQSIM_INTERLEAVE_H
+#define CFQSIM_INTERLEAVE_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sim/engine.h"
+#include "sim/workload.h"
+
+typedef struct interleave interleave;
+
+interleave *interleave_new_fifo(void);
+/* `entries` is copied.  `file` names the workload for error positions. */
+interleave *interleave_new_script(const wl_sched_entry *entries, guint n,
+                                  const char *file);
+interleave *interleave_new_random(uint64_t seed);
+void interleave_free(interleave *il);
+
+/* Install on an engine. */
+void interleave_attach(interleave *il, sim_engine *e);
+/* Script: entries consumed so far. */
+guint interleave_script_position(const interleave *il);
+
+#endif

@@ -1,0 +1,44 @@
+/* What a run writes: summary.txt (also on stdout unless quiet),
+ * metrics.json, processes.csv, timeseries.csv (DESIGN section 5).
+ * Files are written into a temporary directory beside `dir` and renamed
+ * into place, so a failed run never leaves half-written output. */
+#ifndef CFQSIM_REPORT_H
+#define CFQSIM_REPORT_H
+
+#include <glib.h>
+#include <stdio.h>
+
+#include "sim/engine.h"
+#include "sim/metrics.h"
+#include "sim/workload.h"
+
+typedef enum { PROC_DONE, PROC_HUNG, PROC_RUNNING } proc_final_state;
+
+typedef struct run_result {
+  const workload *w;
+  const char *variant;        /* "buggy" | "fixed" */
+  sim_outcome outcome;
+  sim_time sim_time;          /* virtual time at the end */
+  uint64_t events;
+  const metrics *m;
+  proc_final_state *proc_state; /* one per w->processes */
+  char *hang_report;          /* multi-line text, NULL unless a hang */
+} run_result;
+
+/* The summary a person reads first. */
+char *report_summary(const run_result *r);
+/* metrics.json as a string (json-glib, pretty-printed, stable key order). */
+char *report_metrics_json(const run_result *r);
+char *report_processes_csv(const run_result *r);
+char *report_timeseries_csv(const run_result *r);
+
+/* Write all of them (plus extra files: name -> contents, may be NULL) into
+ * `dir` atomically; print the summary to `out` unless it is NULL. */
+gboolean report_write(const run_result *r, const char *dir,
+                      GHashTable *extra_files, FILE *out, GError **err);
+
+/* Atomic directory write used by every command that writes results:
+ * files (name -> contents) go into DIR.tmp-XXXXXX, then replace DIR. */
+gboolean report_write_dir(const char *dir, GHashTable *files, GError **err);
+
+#endif

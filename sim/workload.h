@@ -1,0 +1,94 @@
+/* Workload files (YAML, DESIGN section 5) -> a typed, validated config.
+ *
+ * Every error is "file:line:col: message" (with a did-you-mean hint for
+ * unknown keys); `--set dotted.path=value` overrides are applied to the YAML
+ * tree before validation, list items addressed by their `name`
+ * (devices.sda.scheduler.slice_idle=0, processes.A.bs=8k). */
+#ifndef CFQSIM_WORKLOAD_H
+#define CFQSIM_WORKLOAD_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/blk.h"
+#include "models/disk.h"
+#include "models/elevator.h"
+
+typedef enum {
+  RW_READ, RW_WRITE, RW_RANDREAD, RW_RANDWRITE, RW_RW, RW_RANDRW
+} wl_rw;
+
+typedef struct wl_device {
+  char *name;
+  const disk_ops *disk;      /* model: hdd | ssd */
+  void *disk_cfg;            /* the model's config struct (its param table) */
+  const struct elevator_type *elevator;
+  void *elevator_cfg;        /* the elevator's config struct */
+  int depth;                 /* driver queue depth; 0: the disk's queue_depth */
+  int64_t max_sectors_kb;    /* 512 */
+  int nomerges;              /* 0 */
+} wl_device;
+
+typedef struct wl_cgroup {
+  char *name;
+  int weight;                /* 10..1000, default 500 */
+} wl_cgroup;
+
+typedef struct wl_process {
+  char *name;
+  char *ioc;                 /* io_context name: shared when equal */
+  int device;                /* index into devices */
+  int cgroup;                /* index into cgroups, -1: root */
+  wl_rw rw;
+  int rwmixread;             /* percent reads for rw/randrw (50) */
+  int64_t bs;                /* bytes (4k) */
+  int64_t offset;            /* bytes from the start of the device (0) */
+  int64_t size;              /* bytes of the region the job works in */
+  int iodepth;               /* I/Os in flight before waiting (1) */
+  int64_t count;             /* number of I/Os; 0: unlimited */
+  int64_t io_size;           /* bytes to transfer; 0: unlimited */
+  int64_t runtime;           /* ns; 0: unlimited (the workload duration) */
+  int64_t think;             /* ns between an I/O's completion and the next */
+  bool think_exp;            /* think time exponential with mean `think` */
+  int64_t start;             /* ns */
+  bool sync;                 /* writes carry REQ_SYNC (O_SYNC/O_DIRECT) */
+  int ioprio_class;          /* IOPRIO_CLASS_NONE (default), RT, BE, IDLE */
+  int ioprio_level;          /* 0..7 */
+  int nice;                  /* 0 */
+} wl_process;
+
+typedef enum { INTERLEAVE_FIFO, INTERLEAVE_SCRIPT, INTERLEAVE_RANDOM } wl_policy;
+
+typedef struct wl_sched_entry {
+  char *process;             /* a process name */
+  char *step;                /* NULL, or the step it must be at */
+  char *label;               /* optional narration label ("8a"), or NULL */
+  int line, col;             /* where it was written, for error messages */
+} wl_sched_entry;
+
+typedef struct workload {
+  char *file;                /* path as given */
+  char *name;
+  uint64_t seed;
+  int64_t duration;          /* ns of simulated time; 0: until done */
+  struct kernel_cfg kernel;
+  GPtrArray *devices;        /* wl_device * */
+  GPtrArray *cgroups;        /* wl_cgroup * */
+  GPtrArray *io_contexts;    /* char *: declared shared io_context names */
+  GPtrArray *processes;      /* wl_process *, numjobs already expanded */
+  wl_policy policy;
+  GArray *schedule;          /* wl_sched_entry */
+  int64_t jitter;            /* random policy: max ns of jitter per choice */
+  int64_t window;            /* timeseries window, ns (100ms) */
+} workload;
+
+/* Load, apply `sets` (NULL-terminated "path=value" strings), validate. */
+workload *workload_load(const char *path, char **sets, GError **err);
+void workload_free(workload *w);
+
+GQuark workload_error_quark(void);
+#define WORKLOAD_ERROR (workload_error_quark())
+enum { WORKLOAD_ERROR_PARSE = 1, WORKLOAD_ERROR_INVALID, WORKLOAD_ERROR_IO };
+
+#endif
