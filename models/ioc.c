@@ -16,7 +16,8 @@ struct io_context *ioc_new(const char *name, unsigned short ioprio) {
 void ioc_free(struct io_context *ioc) {
   if (!ioc)
     return;
-  g_ptr_array_foreach(ioc->cic_list, (GFunc)cfq_cic_free, NULL);
+  for (guint i = 0; i < ioc->cic_list->len; i++)
+    cfq_cic_free(g_ptr_array_index(ioc->cic_list, i));
   g_ptr_array_free(ioc->cic_list, TRUE);
   g_ptr_array_free(ioc->radix, TRUE);
   g_free(ioc->name);

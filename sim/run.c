@@ -257,7 +257,8 @@ void sim_run_free(sim_run *r) {
     g_free(t->name);
     g_free(t);
   }
-  g_ptr_array_foreach(r->iocs, (GFunc)ioc_free, NULL);
+  for (guint i = 0; i < r->iocs->len; i++)
+    ioc_free(g_ptr_array_index(r->iocs, i));
   g_ptr_array_free(r->iocs, TRUE);
   g_ptr_array_free(r->tasks, TRUE);
   g_ptr_array_free(r->procs, TRUE);
