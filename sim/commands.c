@@ -5,5 +5,6 @@
 
 const command commands[] = {
     {"run", cmd_run, "simulate a workload"},
+    {"compare", cmd_compare, "buggy and fixed kernels side by side"},
     {NULL, NULL, NULL},
 };

@@ -12,6 +12,7 @@ typedef struct command {
 extern const command commands[]; /* NULL-terminated */
 
 int cmd_run(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Exit statuses. */
 #define EXIT_OK 0

@@ -141,6 +141,9 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
 
   if (o->policy) {
     sim_engine_set_policy(r->engine, o->policy, o->policy_ctx);
+  } else if (o->random_interleaving) {
+    r->il = interleave_new_random(r->seed);
+    interleave_attach(r->il, r->engine);
   } else {
     switch (w->policy) {
     case INTERLEAVE_FIFO: r->il = interleave_new_fifo(); break;

@@ -20,6 +20,7 @@ typedef struct run_options {
   FILE *trace;                 /* trace.log lines, NULL: off */
   const sim_policy_ops *policy;/* NULL: the workload's interleaving */
   void *policy_ctx;
+  bool random_interleaving;    /* the `random` policy, seeded by the run seed */
 } run_options;
 
 #define RUN_OPTIONS_INIT {.variant = -1}
