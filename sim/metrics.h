@@ -38,7 +38,9 @@ latency_summary latency_summarize(const int64_t *v, guint n);
 /* Jain's fairness index over the processes' throughputs (1.0 if < 2). */
 double metrics_jain(const metrics *m);
 
-/* Timeseries: windows [k*window, (k+1)*window). */
+/* Timeseries: windows [k*window, (k+1)*window); an I/O counts in the
+ * window where it completed. */
+sim_time metrics_window(const metrics *m);
 guint metrics_n_windows(const metrics *m);
 uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k);
 double metrics_window_mean_latency(const metrics *m, guint proc, guint k); /* ns, 0 if none */
