@@ -115,16 +115,13 @@ static int64_t quantile(const double *sorted, size_t n, double f) {
   return (int64_t)llround(gsl_stats_quantile_from_sorted_data(sorted, 1, n, f));
 }
 
-latency_summary metrics_proc_latency(const metrics *m, guint proc) {
+latency_summary latency_summarize(const int64_t *v, guint n) {
   latency_summary s = {0};
-  g_return_val_if_fail(m != NULL && proc < m->n_procs, s);
-  const GArray *lat = m->procs[proc].lat;
-  size_t n = lat->len;
   if (n == 0)
     return s;
   double *d = g_new(double, n);
-  for (size_t i = 0; i < n; i++)
-    d[i] = (double)g_array_index(lat, int64_t, i);
+  for (guint i = 0; i < n; i++)
+    d[i] = (double)v[i];
   gsl_sort(d, 1, n);
   s.mean = gsl_stats_mean(d, 1, n);
   s.p50 = quantile(d, n, 0.50);
@@ -133,6 +130,19 @@ latency_summary metrics_proc_latency(const metrics *m, guint proc) {
   s.max = (int64_t)d[n - 1];
   g_free(d);
   return s;
+}
+
+latency_summary metrics_proc_latency(const metrics *m, guint proc) {
+  latency_summary s = {0};
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, s);
+  const GArray *lat = m->procs[proc].lat;
+  return latency_summarize((const int64_t *)lat->data, lat->len);
+}
+
+const int64_t *metrics_proc_samples(const metrics *m, guint proc, guint *n) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, NULL);
+  *n = m->procs[proc].lat->len;
+  return (const int64_t *)m->procs[proc].lat->data;
 }
 
 uint64_t metrics_device_bytes(const metrics *m, guint device) {
