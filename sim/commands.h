@@ -13,6 +13,8 @@ extern const command commands[]; /* NULL-terminated */
 
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 /* Print an error on stderr: workload errors as they are ("file:line:col:
  * message"), others prefixed with "cfqsim COMMAND: ". */
