@@ -249,8 +249,6 @@ char *report_summary(const run_result *r) {
   return g_string_free(s, FALSE);
 }
 
-/* ---- metrics.json ---- */
-
 static void json_int(JsonBuilder *b, const char *key, gint64 v) {
   json_builder_set_member_name(b, key);
   json_builder_add_int_value(b, v);
@@ -265,6 +263,189 @@ static void json_str(JsonBuilder *b, const char *key, const char *v) {
   json_builder_set_member_name(b, key);
   json_builder_add_string_value(b, v);
 }
+
+/* ---- fairness: shares against the ideal, Jain per window ----
+ *
+ * The ideal share of a process is what CFQ 3.2 would give it if every
+ * process on its device stayed busy: cgroups split the device by weight
+ * (root group 1000, spec section 2.2), and inside a group the processes of
+ * the highest class present (RT, then BE, then IDLE) split it by their sync
+ * slice (F1: 100 + 20 * (4 - level) ms); processes sharing one io_context
+ * share one cfqq, so they split that queue's slice equally.  Throughput
+ * shares are a process's bytes over all bytes on its device.  Processes
+ * that finish early naturally fall below their ideal: compare under load. */
+
+#define ROOT_GROUP_WEIGHT 1000
+
+static int effective_class(const wl_process *p) {
+  return p->ioprio_class == IOPRIO_CLASS_NONE ? IOPRIO_CLASS_BE : p->ioprio_class;
+}
+
+static int effective_level(const wl_process *p) {
+  if (p->ioprio_class == IOPRIO_CLASS_NONE)
+    return CLAMP((p->nice + 20) / 5, 0, IOPRIO_BE_NR - 1);
+  return p->ioprio_level;
+}
+
+static int group_weight(const run_result *r, int cg) {
+  if (cg < 0 || !r->w->cgroups || (guint)cg >= r->w->cgroups->len)
+    return ROOT_GROUP_WEIGHT;
+  return ((const wl_cgroup *)g_ptr_array_index(r->w->cgroups, cg))->weight;
+}
+
+static gboolean same_queue(const wl_process *a, const wl_process *b) {
+  return a->device == b->device && a->cgroup == b->cgroup && a->ioc && b->ioc &&
+         strcmp(a->ioc, b->ioc) == 0;
+}
+
+/* Class rank: lower is served first. */
+static int class_rank(int cls) {
+  return cls == IOPRIO_CLASS_RT ? 0 : cls == IOPRIO_CLASS_BE ? 1 : 2;
+}
+
+static double ideal_share(const run_result *r, guint i) {
+  const wl_process *p = proc_at(r, i);
+  guint n = r->w->processes->len;
+  /* Group weights of the groups present on the device. */
+  double total_w = 0;
+  GArray *groups = g_array_new(FALSE, FALSE, sizeof(int));
+  int best_rank = 3;
+  for (guint j = 0; j < n; j++) {
+    const wl_process *q = proc_at(r, j);
+    if (q->device != p->device)
+      continue;
+    gboolean seen = FALSE;
+    for (guint k = 0; k < groups->len; k++)
+      seen |= g_array_index(groups, int, k) == q->cgroup;
+    if (!seen) {
+      g_array_append_val(groups, q->cgroup);
+      total_w += group_weight(r, q->cgroup);
+    }
+    if (q->cgroup == p->cgroup)
+      best_rank = MIN(best_rank, class_rank(effective_class(q)));
+  }
+  g_array_unref(groups);
+  if (class_rank(effective_class(p)) != best_rank || total_w <= 0)
+    return 0.0;
+  double slice_sum = 0, mine = 0;
+  for (guint j = 0; j < n; j++) {
+    const wl_process *q = proc_at(r, j);
+    if (q->device != p->device || q->cgroup != p->cgroup ||
+        class_rank(effective_class(q)) != best_rank)
+      continue;
+    guint sharers = 0;
+    for (guint k = 0; k < n; k++)
+      sharers += same_queue(q, proc_at(r, k));
+    double slice = (100.0 + 20.0 * (4 - effective_level(q))) / MAX(sharers, 1);
+    slice_sum += slice;
+    if (j == i)
+      mine = slice;
+  }
+  return group_weight(r, p->cgroup) / total_w * (slice_sum > 0 ? mine / slice_sum : 0);
+}
+
+static double throughput_share(const run_result *r, guint i) {
+  const wl_process *p = proc_at(r, i);
+  uint64_t total = 0;
+  for (guint j = 0; j < r->w->processes->len; j++)
+    if (proc_at(r, j)->device == p->device)
+      total += metrics_proc_bytes(r->m, j);
+  return total ? (double)metrics_proc_bytes(r->m, i) / (double)total : 0.0;
+}
+
+/* Jain's index of window k over all processes; < 0 when nothing moved. */
+static double window_jain(const run_result *r, guint k) {
+  guint n = r->w->processes->len;
+  double sum = 0, sq = 0;
+  for (guint i = 0; i < n; i++) {
+    double x = (double)metrics_window_bytes(r->m, i, k);
+    sum += x;
+    sq += x * x;
+  }
+  if (n < 2)
+    return 1.0;
+  return sq > 0 ? sum * sum / ((double)n * sq) : -1.0;
+}
+
+/* Windows up to the end of simulated time (see report_timeseries_csv). */
+static guint n_windows(const run_result *r) {
+  sim_time win = metrics_window(r->m);
+  guint n = metrics_n_windows(r->m);
+  if (win > 0 && r->sim_time > 0) {
+    sim_time span = (r->sim_time + win - 1) / win;
+    if (span > (sim_time)n)
+      n = (guint)span;
+  }
+  return n;
+}
+
+char *report_fairness_csv(const run_result *r) {
+  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
+  sim_time win = metrics_window(r->m);
+  GString *s = g_string_new("window_start_ns,jain\n");
+  for (guint k = 0; k < n_windows(r); k++) {
+    double j = window_jain(r, k);
+    g_string_append_printf(s, "%" G_GINT64_FORMAT ",", (gint64)k * win);
+    if (j >= 0) /* empty: no I/O completed in the window */
+      csv_num(s, j);
+    g_string_append_c(s, '\n');
+  }
+  return g_string_free(s, FALSE);
+}
+
+char *report_latencies_csv(const run_result *r) {
+  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
+  GString *s = g_string_new("process,latency_ns\n");
+  for (guint i = 0; i < r->w->processes->len; i++) {
+    guint n = 0;
+    const int64_t *v = metrics_proc_samples(r->m, i, &n);
+    for (guint k = 0; k < n; k++) {
+      csv_field(s, proc_at(r, i)->name);
+      g_string_append_printf(s, ",%" G_GINT64_FORMAT "\n", v[k]);
+    }
+  }
+  return g_string_free(s, FALSE);
+}
+
+static latency_summary pooled_latency(const run_result *r) {
+  GArray *all = g_array_new(FALSE, FALSE, sizeof(int64_t));
+  for (guint i = 0; i < r->w->processes->len; i++) {
+    guint n = 0;
+    const int64_t *v = metrics_proc_samples(r->m, i, &n);
+    g_array_append_vals(all, v, n);
+  }
+  latency_summary l = latency_summarize((const int64_t *)all->data, all->len);
+  g_array_unref(all);
+  return l;
+}
+
+static void json_fairness(JsonBuilder *b, const run_result *r) {
+  double jsum = 0, jmin = 1.0;
+  guint used = 0;
+  for (guint k = 0; k < n_windows(r); k++) {
+    double j = window_jain(r, k);
+    if (j < 0)
+      continue;
+    jsum += j;
+    jmin = MIN(jmin, j);
+    used++;
+  }
+  json_double(b, "window_jain_mean", used ? jsum / used : 1.0);
+  json_double(b, "window_jain_min", used ? jmin : 1.0);
+  json_builder_set_member_name(b, "shares");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < r->w->processes->len; i++) {
+    json_builder_begin_object(b);
+    json_str(b, "name", proc_at(r, i)->name);
+    json_str(b, "device", device_name(r, proc_at(r, i)->device));
+    json_double(b, "throughput_share", throughput_share(r, i));
+    json_double(b, "ideal_share", ideal_share(r, i));
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+/* ---- metrics.json ---- */
 
 char *report_metrics_json(const run_result *r) {
   g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
@@ -334,9 +515,21 @@ char *report_metrics_json(const run_result *r) {
   }
   json_builder_end_array(b);
 
+  /* Pooled over every process's I/Os (what a sweep tabulates). */
+  latency_summary pl = pooled_latency(r);
+  json_builder_set_member_name(b, "latency_ns");
+  json_builder_begin_object(b);
+  json_double(b, "mean", pl.mean);
+  json_int(b, "p50", pl.p50);
+  json_int(b, "p95", pl.p95);
+  json_int(b, "p99", pl.p99);
+  json_int(b, "max", pl.max);
+  json_builder_end_object(b);
+
   json_builder_set_member_name(b, "fairness");
   json_builder_begin_object(b);
   json_double(b, "jain", metrics_jain(r->m));
+  json_fairness(b, r);
   json_builder_end_object(b);
   json_builder_end_object(b);
 
@@ -549,15 +742,16 @@ out:
   return ok;
 }
 
-static const char *const standard_files[] = {"summary.txt", "metrics.json",
-                                             "processes.csv", "timeseries.csv"};
+static const char *const standard_files[] = {
+    "summary.txt", "metrics.json", "processes.csv", "timeseries.csv",
+    "fairness.csv", "latencies.csv"};
 
 gboolean report_write(const run_result *r, const char *dir,
                       GHashTable *extra_files, FILE *out, GError **err) {
   g_return_val_if_fail(r != NULL && dir != NULL, FALSE);
   char *contents[G_N_ELEMENTS(standard_files)] = {
       report_summary(r), report_metrics_json(r), report_processes_csv(r),
-      report_timeseries_csv(r)};
+      report_timeseries_csv(r), report_fairness_csv(r), report_latencies_csv(r)};
   GHashTable *files = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)
     g_hash_table_insert(files, (gpointer)standard_files[i], contents[i]);

@@ -1,5 +1,6 @@
 /* What a run writes: summary.txt (also on stdout unless quiet),
- * metrics.json, processes.csv, timeseries.csv (DESIGN section 5).
+ * metrics.json, processes.csv, timeseries.csv (DESIGN section 5),
+ * fairness.csv and latencies.csv.
  * Files are written into a temporary directory beside `dir` and renamed
  * into place, so a failed run never leaves half-written output. */
 #ifndef CFQSIM_REPORT_H
@@ -31,6 +32,13 @@ char *report_summary(const run_result *r);
 char *report_metrics_json(const run_result *r);
 char *report_processes_csv(const run_result *r);
 char *report_timeseries_csv(const run_result *r);
+/* fairness.csv: Jain's index per timeseries window over all processes
+ * (empty where no I/O completed).  latencies.csv: every completed I/O's
+ * latency per process (process,latency_ns), for latency CDFs.
+ * metrics.json also carries pooled latency_ns and, under fairness, each
+ * process's throughput share against its ideal share (see report.c). */
+char *report_fairness_csv(const run_result *r);
+char *report_latencies_csv(const run_result *r);
 
 /* Write all of them (plus extra files: name -> contents, may be NULL) into
  * `dir` atomically; print the summary to `out` unless it is NULL. */

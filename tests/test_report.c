@@ -129,7 +129,7 @@ static void test_json(void) {
 
   const char *const top[] = {"workload", "seed", "variant", "sim_time_ns",
                              "events", "outcome", "hung", "devices",
-                             "processes", "fairness", NULL};
+                             "processes", "latency_ns", "fairness", NULL};
   assert_members(o, top);
   g_assert_cmpstr(json_object_get_string_member(o, "workload"), ==, "mix");
   g_assert_cmpint(json_object_get_int_member(o, "seed"), ==, 7);
@@ -528,8 +528,8 @@ static void test_write(void) {
 
   char *l = listing(dir);
   g_assert_cmpstr(l, ==,
-                  "metrics.json processes.csv summary.txt timeseries.csv "
-                  "trace.log");
+                  "fairness.csv latencies.csv metrics.json processes.csv "
+                  "summary.txt timeseries.csv trace.log");
   g_free(l);
   char *summary = read_file(dir, "summary.txt");
   g_assert_cmpstr(printed, ==, summary);
@@ -562,10 +562,56 @@ static void test_write(void) {
   fixture_free(f);
 }
 
+/* Ideal shares: root (weight 1000) and grpA (500) split the disk 2:1; in
+ * the root group A (be/4, 100 ms slice) and C (nice 10 -> be/6, 60 ms)
+ * split it 100:60; B is alone in grpA. */
+static void test_fairness(void) {
+  fixture *f = fixture_new("C");
+  char *text = report_metrics_json(&f->r);
+  JsonParser *p = json_parser_new();
+  g_assert_true(json_parser_load_from_data(p, text, -1, NULL));
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+  JsonObject *fair = json_object_get_object_member(o, "fairness");
+  JsonArray *shares = json_object_get_array_member(fair, "shares");
+  g_assert_cmpuint(json_array_get_length(shares), ==, 3);
+  const double ideal[] = {1000.0 / 1500 * 100 / 160, 500.0 / 1500,
+                          1000.0 / 1500 * 60 / 160};
+  const double got[] = {0.5, 0.5, 0.0}; /* 8192, 8192, 0 bytes */
+  double sum = 0;
+  for (guint i = 0; i < 3; i++) {
+    JsonObject *s = json_array_get_object_element(shares, i);
+    g_assert_cmpfloat_with_epsilon(
+        json_object_get_double_member(s, "ideal_share"), ideal[i], 1e-12);
+    g_assert_cmpfloat_with_epsilon(
+        json_object_get_double_member(s, "throughput_share"), got[i], 1e-12);
+    sum += json_object_get_double_member(s, "ideal_share");
+  }
+  g_assert_cmpfloat_with_epsilon(sum, 1.0, 1e-12);
+  /* Pooled latencies 2, 4, 8 ms. */
+  JsonObject *lat = json_object_get_object_member(o, "latency_ns");
+  g_assert_cmpint(json_object_get_int_member(lat, "max"), ==, 8 * SIM_MS);
+  g_assert_cmpfloat_with_epsilon(json_object_get_double_member(lat, "mean"),
+                                 14.0 / 3 * SIM_MS, 1e-3);
+  g_object_unref(p);
+  g_free(text);
+
+  /* One process moves bytes in each 1 s window: 1/3 over three. */
+  char *csv = report_fairness_csv(&f->r);
+  g_assert_cmpstr(csv, ==,
+                  "window_start_ns,jain\n0,0.333333\n1000000000,0.333333\n");
+  g_free(csv);
+  csv = report_latencies_csv(&f->r);
+  g_assert_cmpstr(csv, ==,
+                  "process,latency_ns\nA,2000000\nA,4000000\nB,8000000\n");
+  g_free(csv);
+  fixture_free(f);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/report/json", test_json);
   g_test_add_func("/report/json-outcomes", test_json_outcomes);
+  g_test_add_func("/report/fairness", test_fairness);
   g_test_add_func("/report/summary", test_summary);
   g_test_add_func("/report/processes-csv", test_processes_csv);
   g_test_add_func("/report/timeseries-csv", test_timeseries_csv);
