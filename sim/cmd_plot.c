@@ -1,2 +1,661 @@
+/* `cfqsim plot DIR`: graphs of a run or sweep directory with gnuplot.
+ *
+ * The scripts (scripts/NAME.gp, one per graph) stay plain gnuplot: this file
+ * reshapes the run's CSVs into the small data files they read (a column
+ * per process, a block per process or series) in a temporary directory,
+ * and passes names and labels with -e.  Images go to DIR/plots/. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
 #include "sim/commands.h"
-int cmd_plot(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+
+#define MIB (1024.0 * 1024.0)
+
+/* ---- small CSV reader: our own files, quoted only where needed ---- */
+
+static GPtrArray *csv_split(const char *line) {
+  GPtrArray *f = g_ptr_array_new_with_free_func(g_free);
+  GString *cur = g_string_new(NULL);
+  gboolean quoted = FALSE;
+  for (const char *c = line;; c++) {
+    if (quoted) {
+      if (*c == '"' && c[1] == '"') {
+        g_string_append_c(cur, '"');
+        c++;
+      } else if (*c == '"') {
+        quoted = FALSE;
+      } else if (*c) {
+        g_string_append_c(cur, *c);
+      } else {
+        break;
+      }
+    } else if (*c == '"') {
+      quoted = TRUE;
+    } else if (*c == ',' || !*c) {
+      g_ptr_array_add(f, g_strdup(cur->str));
+      g_string_truncate(cur, 0);
+      if (!*c)
+        break;
+    } else {
+      g_string_append_c(cur, *c);
+    }
+  }
+  g_string_free(cur, TRUE);
+  return f;
+}
+
+/* Rows (GPtrArray of fields) of a CSV file, header first. */
+static GPtrArray *csv_read(const char *dir, const char *name, GError **err) {
+  char *path = g_build_filename(dir, name, NULL), *text = NULL;
+  GPtrArray *rows = NULL;
+  if (g_file_get_contents(path, &text, NULL, err)) {
+    rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++)
+      if (**l)
+        g_ptr_array_add(rows, csv_split(*l));
+    g_strfreev(lines);
+    if (rows->len == 0) {
+      g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is empty", path);
+      g_clear_pointer(&rows, g_ptr_array_unref);
+    }
+  }
+  g_free(text);
+  g_free(path);
+  return rows;
+}
+
+static const char *cell(GPtrArray *rows, guint r, guint c) {
+  GPtrArray *row = g_ptr_array_index(rows, r);
+  return c < row->len ? g_ptr_array_index(row, c) : "";
+}
+
+static int column(GPtrArray *rows, const char *name) {
+  GPtrArray *h = g_ptr_array_index(rows, 0);
+  for (guint i = 0; i < h->len; i++)
+    if (strcmp(g_ptr_array_index(h, i), name) == 0)
+      return (int)i;
+  return -1;
+}
+
+static gboolean is_number(const char *s, double *v) {
+  char *end;
+  if (!*s)
+    return FALSE;
+  double x = g_ascii_strtod(s, &end);
+  if (*end)
+    return FALSE;
+  if (v)
+    *v = x;
+  return TRUE;
+}
+
+static char *num(double v) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup(g_ascii_formatd(buf, sizeof buf, "%.9g", v));
+}
+
+/* gnuplot string literal (single quotes, '' for a quote). */
+static char *gp_str(const char *s) {
+  GString *q = g_string_new("'");
+  for (const char *c = s; *c; c++) {
+    if (*c == '\'')
+      g_string_append_c(q, '\'');
+    g_string_append_c(q, *c);
+  }
+  g_string_append_c(q, '\'');
+  return g_string_free(q, FALSE);
+}
+
+/* gnuplot's word() splits on blanks: keep each name one word. */
+static char *one_word(const char *s) {
+  char *w = g_strdup(*s ? s : "-");
+  for (char *c = w; *c; c++)
+    if (g_ascii_isspace(*c) || *c == '"' || *c == '\'')
+      *c = '_';
+  return w;
+}
+
+/* ---- running gnuplot ---- */
+
+typedef struct plot_ctx {
+  const char *gnuplot;
+  const char *scripts;
+  const char *format;
+  const char *tmp;
+  char *plots;       /* DIR/plots */
+  char *title;       /* workload or sweep name */
+  GPtrArray *made;   /* image paths */
+} plot_ctx;
+
+static char *scripts_dir(void) {
+  const char *env = g_getenv("CFQSIM_SCRIPTS");
+  if (env)
+    return g_strdup(env);
+#ifdef CFQSIM_SOURCE_DIR
+  char *d = g_build_filename(CFQSIM_SOURCE_DIR, "scripts", NULL);
+  if (g_file_test(d, G_FILE_TEST_IS_DIR))
+    return d;
+  g_free(d);
+#endif
+  return g_strdup("scripts");
+}
+
+/* `vars` is "name=value; ..." gnuplot statements after the common ones. */
+static gboolean render(plot_ctx *c, const char *graph, const char *datafile,
+                       const char *vars, GError **err) {
+  char *script_name = g_strconcat(graph, ".gp", NULL);
+  char *script = g_build_filename(c->scripts, script_name, NULL);
+  char *image_name = g_strconcat(graph, ".", c->format, NULL);
+  char *image = g_build_filename(c->plots, image_name, NULL);
+  const char *term = strcmp(c->format, "svg") == 0
+                         ? "svg size 960,600 dynamic background rgb 'white'"
+                         : "png size 960,600";
+  char *qd = gp_str(datafile), *qo = gp_str(image), *qt = gp_str(term),
+       *qw = gp_str(c->title);
+  char *e = g_strdup_printf("datafile=%s; outfile=%s; term=%s; wl=%s; %s", qd,
+                            qo, qt, qw, vars ? vars : "");
+  const char *argv[] = {c->gnuplot, "-e", e, script, NULL};
+  char *out = NULL, *errs = NULL;
+  gint status = 0;
+  gboolean ok = FALSE;
+  if (!g_file_test(script, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                "gnuplot script %s not found (set CFQSIM_SCRIPTS to the "
+                "scripts/ directory)", script);
+  } else if (g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL,
+                          NULL, &out, &errs, &status, err)) {
+    if (!g_spawn_check_wait_status(status, NULL)) {
+      g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+                  "gnuplot failed on %s:\n%s", script, errs ? errs : "");
+    } else {
+      g_ptr_array_add(c->made, g_strdup(image));
+      ok = TRUE;
+    }
+  }
+  g_free(out);
+  g_free(errs);
+  g_free(e);
+  g_free(qd);
+  g_free(qo);
+  g_free(qt);
+  g_free(qw);
+  g_free(image);
+  g_free(image_name);
+  g_free(script);
+  g_free(script_name);
+  return ok;
+}
+
+static char *tmp_file(plot_ctx *c, const char *name, GString *contents,
+                      GError **err) {
+  char *path = g_build_filename(c->tmp, name, NULL);
+  if (!g_file_set_contents(path, contents->str, (gssize)contents->len, err))
+    g_clear_pointer(&path, g_free);
+  g_string_free(contents, TRUE);
+  return path;
+}
+
+/* ---- run directories ---- */
+
+static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
+  GPtrArray *rows = csv_read(dir, "timeseries.csv", err);
+  if (!rows)
+    return FALSE;
+  int cw = column(rows, "window_start_ns"), cp = column(rows, "process"),
+      cb = column(rows, "bytes");
+  if (cw < 0 || cp < 0 || cb < 0) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s/timeseries.csv lacks its columns", dir);
+    g_ptr_array_unref(rows);
+    return FALSE;
+  }
+  /* Rows come window by window, processes in declared order. */
+  GPtrArray *procs = g_ptr_array_new();
+  GArray *starts = g_array_new(FALSE, FALSE, sizeof(double));
+  for (guint r = 1; r < rows->len; r++) {
+    double w = 0;
+    is_number(cell(rows, r, cw), &w);
+    if (starts->len == 0 || g_array_index(starts, double, starts->len - 1) != w)
+      g_array_append_val(starts, w);
+    if (starts->len == 1)
+      g_ptr_array_add(procs, (gpointer)cell(rows, r, cp));
+  }
+  gboolean ok = FALSE;
+  if (procs->len == 0 || starts->len == 0) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s/timeseries.csv has no windows", dir);
+    goto out;
+  }
+  double win = starts->len > 1 ? g_array_index(starts, double, 1) -
+                                     g_array_index(starts, double, 0)
+                               : 1e8;
+  GString *d = g_string_new("time_s");
+  for (guint i = 0; i < procs->len; i++) {
+    char *w = one_word(g_ptr_array_index(procs, i));
+    g_string_append_printf(d, ",%s", w);
+    g_free(w);
+  }
+  for (guint r = 1; r < rows->len; r++) {
+    guint i = (r - 1) % procs->len;
+    double bytes = 0;
+    is_number(cell(rows, r, cb), &bytes);
+    char *v = num(bytes / MIB / (win / 1e9));
+    if (i == 0) {
+      double w = 0;
+      is_number(cell(rows, r, cw), &w);
+      char *t = num(w / 1e9);
+      g_string_append_printf(d, "\n%s", t);
+      g_free(t);
+    }
+    g_string_append_printf(d, ",%s", v);
+    g_free(v);
+  }
+  g_string_append_c(d, '\n');
+  char *data = tmp_file(c, "throughput.dat", d, err);
+  if (data) {
+    char *vars = g_strdup_printf("n=%u", procs->len);
+    ok = render(c, "throughput", data, vars, err);
+    g_free(vars);
+    g_free(data);
+  }
+out:
+  g_array_unref(starts);
+  g_ptr_array_unref(procs);
+  g_ptr_array_unref(rows);
+  return ok;
+}
+
+static gboolean plot_jain(plot_ctx *c, const char *dir, GError **err) {
+  char *data = g_build_filename(dir, "fairness.csv", NULL);
+  gboolean ok = g_file_test(data, G_FILE_TEST_IS_REGULAR);
+  if (!ok)
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s is missing", data);
+  else
+    ok = render(c, "jain", data, NULL, err);
+  g_free(data);
+  return ok;
+}
+
+static gboolean plot_shares(plot_ctx *c, const char *dir, GError **err) {
+  char *path = g_build_filename(dir, "metrics.json", NULL);
+  JsonParser *p = json_parser_new();
+  gboolean ok = FALSE;
+  if (!json_parser_load_from_file(p, path, err))
+    goto out;
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+  JsonObject *fair = o && json_object_has_member(o, "fairness")
+                         ? json_object_get_object_member(o, "fairness")
+                         : NULL;
+  if (!fair || !json_object_has_member(fair, "shares")) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s has no fairness.shares", path);
+    goto out;
+  }
+  JsonArray *shares = json_object_get_array_member(fair, "shares");
+  GString *d = g_string_new(NULL); /* no header: it would be a bar */
+  for (guint i = 0; i < json_array_get_length(shares); i++) {
+    JsonObject *s = json_array_get_object_element(shares, i);
+    char *w = one_word(json_object_get_string_member_with_default(s, "name", ""));
+    char *a = num(json_object_get_double_member_with_default(s, "throughput_share", 0));
+    char *b = num(json_object_get_double_member_with_default(s, "ideal_share", 0));
+    g_string_append_printf(d, "%s,%s,%s\n", w, a, b);
+    g_free(w);
+    g_free(a);
+    g_free(b);
+  }
+  char *data = tmp_file(c, "shares.dat", d, err);
+  if (data)
+    ok = render(c, "shares", data, NULL, err);
+  g_free(data);
+out:
+  g_object_unref(p);
+  g_free(path);
+  return ok;
+}
+
+static gint cmp_i64(gconstpointer a, gconstpointer b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static gboolean plot_latency_cdf(plot_ctx *c, const char *dir, GError **err) {
+  GPtrArray *rows = csv_read(dir, "latencies.csv", err);
+  if (!rows)
+    return FALSE;
+  /* Processes in first-appearance order (the file's, the workload's). */
+  GPtrArray *names = g_ptr_array_new();
+  GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+  for (guint r = 1; r < rows->len; r++) {
+    const char *name = cell(rows, r, 0);
+    guint i = 0;
+    while (i < names->len && strcmp(g_ptr_array_index(names, i), name) != 0)
+      i++;
+    if (i == names->len) {
+      g_ptr_array_add(names, (gpointer)name);
+      g_ptr_array_add(samples, g_array_new(FALSE, FALSE, sizeof(int64_t)));
+    }
+    int64_t v = g_ascii_strtoll(cell(rows, r, 1), NULL, 10);
+    g_array_append_val(g_ptr_array_index(samples, i), v);
+  }
+  gboolean ok = FALSE;
+  if (names->len == 0) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s/latencies.csv: no I/O completed, no latency CDF", dir);
+    goto out;
+  }
+  GString *d = g_string_new(NULL), *list = g_string_new(NULL);
+  for (guint i = 0; i < names->len; i++) {
+    GArray *a = g_ptr_array_index(samples, i);
+    g_array_sort(a, cmp_i64);
+    if (i > 0)
+      g_string_append(d, "\n\n");
+    char *w = one_word(g_ptr_array_index(names, i));
+    g_string_append_printf(list, "%s%s", i ? " " : "", w);
+    g_free(w);
+    for (guint k = 0; k < a->len; k++) {
+      /* One point per distinct latency: the fraction at or below it. */
+      if (k + 1 < a->len && g_array_index(a, int64_t, k + 1) == g_array_index(a, int64_t, k))
+        continue;
+      char *x = num(MAX((double)g_array_index(a, int64_t, k), 1.0) / 1e6);
+      char *y = num((double)(k + 1) / a->len);
+      g_string_append_printf(d, "%s %s\n", x, y);
+      g_free(x);
+      g_free(y);
+    }
+  }
+  char *data = tmp_file(c, "latency_cdf.dat", d, err);
+  if (data) {
+    char *q = gp_str(list->str);
+    char *vars = g_strdup_printf("names=%s", q);
+    ok = render(c, "latency_cdf", data, vars, err);
+    g_free(vars);
+    g_free(q);
+    g_free(data);
+  }
+  g_string_free(list, TRUE);
+out:
+  g_ptr_array_unref(samples);
+  g_ptr_array_unref(names);
+  g_ptr_array_unref(rows);
+  return ok;
+}
+
+/* ---- sweep directories ---- */
+
+typedef struct series {
+  char *label;
+  GPtrArray *xs;  /* char *: x values in first-appearance order */
+  GArray *sum, *count;
+} series;
+
+static void series_free(gpointer p) {
+  series *s = p;
+  g_free(s->label);
+  g_ptr_array_unref(s->xs);
+  g_array_unref(s->sum);
+  g_array_unref(s->count);
+  g_free(s);
+}
+
+static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
+                           const char *y, const char *by, GError **err) {
+  GPtrArray *rows = csv_read(dir, "results.csv", err);
+  if (!rows)
+    return FALSE;
+  GPtrArray *head = g_ptr_array_index(rows, 0);
+  int cs = column(rows, "seed");
+  gboolean ok = FALSE;
+  GPtrArray *all = g_ptr_array_new_with_free_func(series_free);
+  if (cs < 1) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s/results.csv is not a sweep's results", dir);
+    goto out;
+  }
+  /* Defaults: the first parameter, the first numeric metric. */
+  if (!x && cs > 1)
+    x = g_ptr_array_index(head, 1);
+  if (!y)
+    for (guint k = (guint)cs + 1; k < head->len && !y; k++) {
+      gboolean numeric = rows->len > 1;
+      for (guint r = 1; r < rows->len && numeric; r++)
+        numeric = is_number(cell(rows, r, k), NULL);
+      if (numeric)
+        y = g_ptr_array_index(head, k);
+    }
+  int cx = x ? column(rows, x) : -1, cy = y ? column(rows, y) : -1;
+  int cb = by ? column(rows, by) : -1;
+  if (cx < 1 || cx >= cs || cy <= cs || (by && (cb < 1 || cb >= cs))) {
+    GString *p = g_string_new(NULL), *m = g_string_new(NULL);
+    for (guint k = 1; k < head->len; k++)
+      if ((int)k != cs)
+        g_string_append_printf((int)k < cs ? p : m, " %s",
+                               (char *)g_ptr_array_index(head, k));
+    g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--x and --series take a swept parameter (%s ), --y a metric "
+                "(%s )", p->len ? p->str : " none", m->len ? m->str : " none");
+    g_string_free(p, TRUE);
+    g_string_free(m, TRUE);
+    goto out;
+  }
+  /* Mean over replicates; empty cells (no such value) are skipped. */
+  gboolean categorical = FALSE;
+  for (guint r = 1; r < rows->len; r++) {
+    const char *label = cb >= 0 ? cell(rows, r, (guint)cb) : y;
+    series *s = NULL;
+    for (guint i = 0; i < all->len && !s; i++)
+      if (strcmp(((series *)g_ptr_array_index(all, i))->label, label) == 0)
+        s = g_ptr_array_index(all, i);
+    if (!s) {
+      s = g_new0(series, 1);
+      s->label = g_strdup(label);
+      s->xs = g_ptr_array_new_with_free_func(g_free);
+      s->sum = g_array_new(FALSE, TRUE, sizeof(double));
+      s->count = g_array_new(FALSE, TRUE, sizeof(guint));
+      g_ptr_array_add(all, s);
+    }
+    const char *xv = cell(rows, r, (guint)cx);
+    categorical |= !is_number(xv, NULL);
+    guint i = 0;
+    while (i < s->xs->len && strcmp(g_ptr_array_index(s->xs, i), xv) != 0)
+      i++;
+    if (i == s->xs->len) {
+      g_ptr_array_add(s->xs, g_strdup(xv));
+      g_array_set_size(s->sum, i + 1);
+      g_array_set_size(s->count, i + 1);
+    }
+    double v;
+    if (is_number(cell(rows, r, (guint)cy), &v)) {
+      g_array_index(s->sum, double, i) += v;
+      g_array_index(s->count, guint, i)++;
+    }
+  }
+  GString *d = g_string_new(NULL), *names = g_string_new(NULL);
+  for (guint i = 0; i < all->len; i++) {
+    series *s = g_ptr_array_index(all, i);
+    if (i > 0)
+      g_string_append(d, "\n\n");
+    char *w = cb >= 0 ? g_strdup_printf("%s=%s", by, s->label) : g_strdup(s->label);
+    char *ww = one_word(w);
+    g_string_append_printf(names, "%s%s", i ? " " : "", ww);
+    g_free(ww);
+    g_free(w);
+    for (guint k = 0; k < s->xs->len; k++) {
+      guint n = g_array_index(s->count, guint, k);
+      char *xv = categorical ? g_strdup_printf("%u", k)
+                             : g_strdup(g_ptr_array_index(s->xs, k));
+      char *yv = n ? num(g_array_index(s->sum, double, k) / n) : g_strdup("NaN");
+      char *lab = one_word(g_ptr_array_index(s->xs, k));
+      g_string_append_printf(d, "%s %s %s\n", xv, yv, lab);
+      g_free(xv);
+      g_free(yv);
+      g_free(lab);
+    }
+  }
+  char *data = tmp_file(c, "sweep.dat", d, err);
+  if (data) {
+    char *qn = gp_str(names->str), *qx = gp_str(x), *qy = gp_str(y);
+    char *vars = g_strdup_printf("names=%s; categorical=%d; xname=%s; yname=%s",
+                                 qn, categorical, qx, qy);
+    ok = render(c, "sweep", data, vars, err);
+    g_free(vars);
+    g_free(qn);
+    g_free(qx);
+    g_free(qy);
+    g_free(data);
+  }
+  g_string_free(names, TRUE);
+out:
+  g_ptr_array_unref(all);
+  g_ptr_array_unref(rows);
+  return ok;
+}
+
+/* Best effort: our own temporary directory of plain files. */
+static void remove_tmp(const char *dir) {
+  GDir *d = g_dir_open(dir, 0, NULL);
+  if (d) {
+    const char *n;
+    while ((n = g_dir_read_name(d))) {
+      char *p = g_build_filename(dir, n, NULL);
+      g_unlink(p);
+      g_free(p);
+    }
+    g_dir_close(d);
+  }
+  g_rmdir(dir);
+}
+
+static char *run_title(const char *dir) {
+  char *path = g_build_filename(dir, "metrics.json", NULL);
+  JsonParser *p = json_parser_new();
+  char *t = NULL;
+  if (json_parser_load_from_file(p, path, NULL)) {
+    JsonNode *root = json_parser_get_root(p);
+    if (JSON_NODE_HOLDS_OBJECT(root))
+      t = g_strdup(json_object_get_string_member_with_default(
+          json_node_get_object(root), "workload", NULL));
+  }
+  g_object_unref(p);
+  g_free(path);
+  return t ? t : g_path_get_basename(dir);
+}
+
+int cmd_plot(int argc, char **argv) {
+  char *format = NULL, *x = NULL, *y = NULL, *by = NULL;
+  char **args = NULL;
+  GOptionEntry entries[] = {
+      {"format", 0, 0, G_OPTION_ARG_STRING, &format, "png (default) or svg", "F"},
+      {"x", 0, 0, G_OPTION_ARG_STRING, &x,
+       "Sweep: the swept parameter on the x axis (default: the first)", "PATH"},
+      {"y", 0, 0, G_OPTION_ARG_STRING, &y,
+       "Sweep: the metric on the y axis (default: the first numeric one)", "METRIC"},
+      {"series", 0, 0, G_OPTION_ARG_STRING, &by,
+       "Sweep: one line per value of this swept parameter", "PATH"},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "DIR"},
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
+  GOptionContext *ctx = g_option_context_new("DIR");
+  g_option_context_set_summary(
+      ctx, "Draw the graphs of a run directory (throughput, Jain's index, "
+           "shares, latency CDF)\nor of a sweep directory (a metric against "
+           "a parameter) into DIR/plots/ with gnuplot.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  GError *err = NULL;
+  int status = EXIT_USAGE;
+  plot_ctx c = {0};
+  char *gnuplot = NULL, *scripts = NULL, *tmp = NULL;
+
+  if (!g_option_context_parse(ctx, &argc, &argv, &err))
+    goto fail;
+  if (!args || !args[0] || args[1]) {
+    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                "expected exactly one run or sweep directory (see --help)");
+    goto fail;
+  }
+  if (format && strcmp(format, "png") != 0 && strcmp(format, "svg") != 0) {
+    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--format must be png or svg, not '%s'", format);
+    goto fail;
+  }
+  const char *dir = args[0];
+  char *results = g_build_filename(dir, "results.csv", NULL);
+  char *metrics = g_build_filename(dir, "metrics.json", NULL);
+  gboolean is_sweep = g_file_test(results, G_FILE_TEST_IS_REGULAR);
+  gboolean is_run = g_file_test(metrics, G_FILE_TEST_IS_REGULAR);
+  g_free(results);
+  g_free(metrics);
+  if (!is_sweep && !is_run) {
+    g_set_error(&err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                "%s is neither a run directory (metrics.json) nor a sweep "
+                "directory (results.csv)", dir);
+    goto fail;
+  }
+  gnuplot = g_find_program_in_path("gnuplot");
+  if (!gnuplot) {
+    g_set_error(&err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
+                "gnuplot is not on PATH; install it with "
+                "scripts/install-deps.sh (Debian package gnuplot-nox)");
+    status = 1;
+    goto fail;
+  }
+  scripts = scripts_dir();
+  tmp = g_dir_make_tmp("cfqsim-plot-XXXXXX", &err);
+  if (!tmp)
+    goto fail;
+  c = (plot_ctx){gnuplot, scripts, format ? format : "png", tmp,
+                 g_build_filename(dir, "plots", NULL),
+                 is_sweep ? g_path_get_basename(dir) : run_title(dir),
+                 g_ptr_array_new_with_free_func(g_free)};
+  if (g_mkdir_with_parents(c.plots, 0777) != 0) {
+    int e = errno;
+    g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(e),
+                "cannot create %s: %s", c.plots, g_strerror(e));
+    goto fail;
+  }
+  status = 1;
+  gboolean ok;
+  if (is_sweep) {
+    ok = plot_sweep(&c, dir, x, y, by, &err);
+  } else {
+    ok = plot_throughput(&c, dir, &err) && plot_jain(&c, dir, &err) &&
+         plot_shares(&c, dir, &err);
+    /* A run in which nothing completed has no latencies to draw. */
+    if (ok && !plot_latency_cdf(&c, dir, &err)) {
+      fprintf(stderr, "cfqsim plot: skipped: %s\n", err->message);
+      g_clear_error(&err);
+    }
+  }
+  for (guint i = 0; i < c.made->len; i++)
+    printf("%s\n", (char *)g_ptr_array_index(c.made, i));
+  if (!ok)
+    goto fail;
+  status = EXIT_OK;
+  goto out;
+
+fail:
+  report_error("plot", err);
+out:
+  if (tmp)
+    remove_tmp(tmp);
+  g_free(tmp);
+  if (c.made)
+    g_ptr_array_unref(c.made);
+  g_free(c.plots);
+  g_free(c.title);
+  g_free(gnuplot);
+  g_free(scripts);
+  g_clear_error(&err);
+  g_option_context_free(ctx);
+  g_free(format);
+  g_free(x);
+  g_free(y);
+  g_free(by);
+  g_strfreev(args);
+  return status;
+}
