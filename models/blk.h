@@ -69,6 +69,7 @@ struct bio {
   sim_time submitted;      /* virtual time of `submit` */
   bio_end_fn bi_end_io;
   void *private;           /* the submitter's */
+  bool batch_ioc;          /* its reservation consulted the ioc (batching) */
   struct bio *bi_next;
 };
 
@@ -89,6 +90,7 @@ struct request {
   void *elv_priv[3];         /* CFQ: cic, cfqq, cfqg */
   void *elv_node;            /* the elevator's handle (sort-tree iterator) */
   GList queuelist;           /* link in the FIFO / dispatch list (GQueue) */
+  GList live;                /* link in q->live_requests */
   disk_cmd cmd;              /* the command sent to the device */
   sim_time dispatched_at;    /* put on the dispatch list */
 };
@@ -164,6 +166,8 @@ struct request_queue {
   int dev_in_flight;         /* commands at the device */
   bool kblockd_pending;      /* unplug_work queued */
   uint64_t next_rq_id;
+  GQueue live_requests;      /* every allocated request, freed at teardown */
+  sim_time last_freed[2];    /* last freed_request per class (hang reports) */
   struct blk_stats stats;
 
   /* Observers of completions (metrics); never steer the simulation. */
@@ -189,7 +193,9 @@ struct request_queue *blk_queue_new(sim_engine *e, const char *name,
                                     const disk_ops *dops, void *disk, int depth,
                                     uint32_t max_sectors, int nomerges,
                                     int cic_index);
-/* Attach the elevator (calls its init with `cfg`). */
+/* Attach the elevator (calls its init with `cfg`).  At teardown the
+ * elevator's exit runs first and must free only its own data; the queue
+ * then frees every request still alive, with its bios. */
 gboolean blk_queue_set_elevator(struct request_queue *q,
                                 const struct elevator_type *e, const void *cfg,
                                 GError **err);

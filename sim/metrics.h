@@ -31,10 +31,16 @@ latency_summary metrics_proc_latency(const metrics *m, guint proc);
 uint64_t metrics_device_bytes(const metrics *m, guint device);
 uint64_t metrics_device_ios(const metrics *m, guint device);
 sim_time metrics_device_busy(const metrics *m, guint device);
+/* Every completed I/O's latency (ns), in completion order. */
+const int64_t *metrics_proc_samples(const metrics *m, guint proc, guint *n);
+/* Mean and percentiles of any latency sample (n may be 0). */
+latency_summary latency_summarize(const int64_t *v, guint n);
 /* Jain's fairness index over the processes' throughputs (1.0 if < 2). */
 double metrics_jain(const metrics *m);
 
-/* Timeseries: windows [k*window, (k+1)*window). */
+/* Timeseries: windows [k*window, (k+1)*window); an I/O counts in the
+ * window where it completed. */
+sim_time metrics_window(const metrics *m);
 guint metrics_n_windows(const metrics *m);
 uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k);
 double metrics_window_mean_latency(const metrics *m, guint proc, guint k); /* ns, 0 if none */

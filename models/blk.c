@@ -1,0 +1,594 @@
+/* The block layer of one device: request allocation and its sleeps and
+ * wake-ups, merging, the dispatch list, a SCSI-like driver, completions.
+ * Spec sections 1.4, 3.1, 3.3, 3.4, 3.7, 3.11; elevator hooks go through
+ * the elevator_ops table. */
+#include "models/blk.h"
+
+#include <stdarg.h>
+
+#include "models/elevator.h"
+
+#define BLK_BATCH_REQ 32
+
+static const char *const rw_class_name[2] = {"ASYNC", "SYNC"};
+
+static int flags_sync(unsigned flags) {
+  return (!(flags & REQ_WRITE) || (flags & REQ_SYNC)) ? BLK_RW_SYNC : BLK_RW_ASYNC;
+}
+
+static const struct elevator_ops *elv(const struct request_queue *q) {
+  return &q->elevator->ops;
+}
+
+void blk_trace(struct request_queue *q, const char *fmt, ...) {
+  if (!sim_tracing(q->engine))
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  sim_trace(q->engine, q->name, "%s", text);
+  g_free(text);
+}
+
+/* ---- set-up ---- */
+
+static void blk_set_nr_requests(struct request_queue *q, int64_t nr) {
+  q->nr_requests = nr;
+  q->nr_congestion_on = nr - nr / 8 + 1;
+  if (q->nr_congestion_on > nr)
+    q->nr_congestion_on = nr;
+  q->nr_congestion_off = nr - nr / 8 - nr / 16 - 1;
+  if (q->nr_congestion_off < 1)
+    q->nr_congestion_off = 1;
+}
+
+struct request_queue *blk_queue_new(sim_engine *e, const char *name,
+                                    const struct kernel_cfg *kernel,
+                                    const disk_ops *dops, void *disk, int depth,
+                                    uint32_t max_sectors, int nomerges,
+                                    int cic_index) {
+  struct request_queue *q = g_new0(struct request_queue, 1);
+  q->name = g_strdup(name);
+  q->engine = e;
+  q->kernel = kernel;
+  q->tick_ns = SIM_S / kernel->hz;
+  blk_set_nr_requests(q, kernel->nr_requests);
+  q->nr_batching = BLK_BATCH_REQ;
+  g_queue_init(&q->rl.wait[0]);
+  g_queue_init(&q->rl.wait[1]);
+  g_queue_init(&q->queue_head);
+  q->hash = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                  (GDestroyNotify)g_list_free);
+  q->max_sectors = max_sectors;
+  q->nomerges = nomerges;
+  q->disk_ops = dops;
+  q->disk = disk;
+  q->nonrot = dops->nonrot;
+  q->depth = depth;
+  q->cic_index = cic_index;
+  return q;
+}
+
+gboolean blk_queue_set_elevator(struct request_queue *q,
+                                const struct elevator_type *e, const void *cfg,
+                                GError **err) {
+  q->elevator = e;
+  q->elevator_data = e->ops.elevator_init_fn(q, cfg, err);
+  return q->elevator_data != NULL;
+}
+
+void blk_queue_free(struct request_queue *q) {
+  if (!q)
+    return;
+  if (q->elevator && q->elevator->ops.elevator_exit_fn)
+    q->elevator->ops.elevator_exit_fn(q->elevator_data);
+  for (GList *l = q->live_requests.head, *next; l; l = next) {
+    struct request *rq = l->data;
+    next = l->next;
+    for (struct bio *b = rq->bio, *bn; b; b = bn) {
+      bn = b->bi_next;
+      g_free(b);
+    }
+    g_free(rq);
+  }
+  g_hash_table_destroy(q->hash);
+  g_queue_clear(&q->rl.wait[0]);
+  g_queue_clear(&q->rl.wait[1]);
+  g_free(q->name);
+  g_free(q);
+}
+
+bool blk_uses_cic(const struct request_queue *q) {
+  return elv(q)->elevator_set_req_fn != NULL;
+}
+
+/* ---- the merge hash: end sector -> requests, newest first ---- */
+
+static gpointer hash_key(int64_t sector) { return GSIZE_TO_POINTER((gsize)sector); }
+
+static bool rq_mergeable(const struct request *rq) {
+  return !(rq->cmd_flags & (REQ_NOMERGE | REQ_STARTED));
+}
+
+static void elv_rqhash_add(struct request_queue *q, struct request *rq) {
+  gpointer key = hash_key(rq_end_sector(rq));
+  GList *l = g_hash_table_lookup(q->hash, key);
+  g_hash_table_steal(q->hash, key);
+  g_hash_table_insert(q->hash, key, g_list_prepend(l, rq));
+}
+
+static void hash_remove_at(struct request_queue *q, int64_t end, struct request *rq) {
+  gpointer key = hash_key(end);
+  GList *l = g_hash_table_lookup(q->hash, key);
+  if (!l || !g_list_find(l, rq))
+    return;
+  g_hash_table_steal(q->hash, key);
+  l = g_list_remove(l, rq);
+  if (l)
+    g_hash_table_insert(q->hash, key, l);
+}
+
+void elv_rqhash_del(struct request_queue *q, struct request *rq) {
+  hash_remove_at(q, rq_end_sector(rq), rq);
+  if (q->last_merge == rq)
+    q->last_merge = NULL;
+}
+
+/* ---- requests ---- */
+
+static void blk_free_request(struct request_queue *q, struct request *rq) {
+  if (rq->task && rq->task->ioc)
+    rq->task->ioc->refcount--; /* get_io_context's reference */
+  g_queue_unlink(&q->live_requests, &rq->live);
+  g_free(rq);
+}
+
+/* freed_request / __freed_request: the only ordinary wake-ups (3.1.5). */
+static void __freed_request(struct request_queue *q, int s) {
+  struct request_list *rl = &q->rl;
+  if (rl->count[s] < q->nr_congestion_off)
+    q->congested[s] = false;
+  if (rl->count[s] + 1 <= q->nr_requests) {
+    struct task *t = g_queue_pop_head(&rl->wait[s]);
+    if (t) {
+      q->stats.wakeups++;
+      blk_trace(q, "freed_request: wake %s from rl->wait[%s]", t->name,
+                rw_class_name[s]);
+      sim_actor_ready(t->actor);
+    }
+    q->full[s] = false;
+  }
+}
+
+static void freed_request(struct request_queue *q, unsigned flags) {
+  int s = flags_sync(flags);
+  q->rl.count[s]--;
+  q->last_freed[s] = sim_now(q->engine);
+  __freed_request(q, s);
+  if (q->rl.starved[s ^ 1])
+    __freed_request(q, s ^ 1);
+}
+
+/* __blk_put_request for a request that goes away (completed or merged). */
+static void __blk_put_request(struct request_queue *q, struct request *rq) {
+  unsigned flags = rq->cmd_flags;
+  if ((flags & REQ_ELVPRIV) && elv(q)->elevator_put_req_fn)
+    elv(q)->elevator_put_req_fn(q, rq);
+  blk_free_request(q, rq);
+  freed_request(q, flags);
+}
+
+/* ---- batching (3.1.4) ---- */
+
+static bool ioc_batching(struct request_queue *q, struct io_context *ioc) {
+  if (!ioc)
+    return false;
+  int64_t batch_time = q->kernel->hz / 50;
+  return ioc->nr_batch_requests == q->nr_batching ||
+         (ioc->nr_batch_requests > 0 &&
+          blk_jiffies(q) < ioc->last_waited + batch_time);
+}
+
+static void ioc_set_batching(struct request_queue *q, struct io_context *ioc) {
+  if (!ioc || ioc_batching(q, ioc))
+    return;
+  ioc->nr_batch_requests = (int)q->nr_batching;
+  ioc->last_waited = blk_jiffies(q);
+}
+
+/* get_request's reservation (3.1.2).  On success the bio remembers whether
+ * the task's ioc took part (it then spends a batching credit). */
+static bool get_request(struct request_queue *q, struct bio *bio) {
+  struct request_list *rl = &q->rl;
+  int s = bio_is_sync(bio);
+  struct io_context *ioc = NULL;
+  int may = ELV_MQUEUE_MAY;
+  if (elv(q)->elevator_may_queue_fn)
+    may = elv(q)->elevator_may_queue_fn(q, bio->task, bio->rw);
+  if (rl->count[s] + 1 >= q->nr_congestion_on) {
+    if (rl->count[s] + 1 >= q->nr_requests) {
+      ioc = bio->task->ioc;
+      if (!q->full[s]) {
+        ioc_set_batching(q, ioc);
+        q->full[s] = true;
+      } else if (may != ELV_MQUEUE_MUST && !ioc_batching(q, ioc)) {
+        return false;
+      }
+    }
+    q->congested[s] = true;
+  }
+  if (rl->count[s] >= 3 * q->nr_requests / 2)
+    return false;
+  rl->count[s]++;
+  rl->starved[s] = 0;
+  bio->batch_ioc = ioc != NULL;
+  return true;
+}
+
+/* The failure tail of get_request_wait: queue at the tail, sleep. */
+static void get_request_sleep(struct request_queue *q, struct bio *bio) {
+  int s = bio_is_sync(bio);
+  g_queue_push_tail(&q->rl.wait[s], bio->task);
+  q->stats.sleeps++;
+  blk_trace(q, "get_request_wait: %s sleeps on rl->wait[%s]", bio->task->name,
+            rw_class_name[s]);
+  sim_actor_block(bio->task->actor, s ? "rl->wait[SYNC]" : "rl->wait[ASYNC]");
+}
+
+struct request *blk_alloc_request(struct request_queue *q, struct bio *bio) {
+  struct request *rq = g_new0(struct request, 1);
+  rq->id = ++q->next_rq_id;
+  rq->q = q;
+  rq->task = bio->task;
+  rq->cmd_flags = (bio->rw & (REQ_WRITE | REQ_SYNC | REQ_META | REQ_PRIO | REQ_NOIDLE)) |
+                  REQ_ELVPRIV;
+  rq->start_time = blk_jiffies(q);
+  rq->sector = bio->sector;
+  rq->nr_sectors = bio->nr_sectors;
+  rq->bio = rq->biotail = bio;
+  rq->queuelist.data = rq;
+  rq->live.data = rq;
+  g_queue_push_tail_link(&q->live_requests, &rq->live);
+  if (bio->task->ioc)
+    bio->task->ioc->refcount++; /* get_io_context */
+  q->stats.requests_allocated++;
+  return rq;
+}
+
+/* ---- merging (3.3) ---- */
+
+static bool elv_rq_merge_ok(struct request_queue *q, struct task *tsk,
+                            struct request *rq, struct bio *bio) {
+  if (!rq_mergeable(rq) || !(rq->cmd_flags & REQ_SORTED))
+    return false;
+  if (rq_data_dir(rq) != ((bio->rw & REQ_WRITE) ? WRITE : READ))
+    return false;
+  if (elv(q)->elevator_allow_merge_fn &&
+      !elv(q)->elevator_allow_merge_fn(q, tsk, rq, bio))
+    return false;
+  return true;
+}
+
+static int elv_try_merge(struct request_queue *q, struct request *rq,
+                         struct bio *bio) {
+  if (!elv_rq_merge_ok(q, bio->task, rq, bio))
+    return ELEVATOR_NO_MERGE;
+  if (rq_end_sector(rq) == bio->sector)
+    return ELEVATOR_BACK_MERGE;
+  if (rq->sector - bio->nr_sectors == bio->sector)
+    return ELEVATOR_FRONT_MERGE;
+  return ELEVATOR_NO_MERGE;
+}
+
+static struct request *elv_rqhash_find(struct request_queue *q, int64_t end) {
+  GList *l = g_hash_table_lookup(q->hash, hash_key(end));
+  while (l) {
+    struct request *rq = l->data;
+    l = l->next;
+    if (rq_mergeable(rq))
+      return rq;
+    hash_remove_at(q, end, rq); /* no longer mergeable: drop it */
+  }
+  return NULL;
+}
+
+static int elv_merge(struct request_queue *q, struct request **out, struct bio *bio) {
+  if (q->nomerges == 2)
+    return ELEVATOR_NO_MERGE;
+  if (q->last_merge) {
+    int kind = elv_try_merge(q, q->last_merge, bio);
+    if (kind != ELEVATOR_NO_MERGE) {
+      *out = q->last_merge;
+      return kind;
+    }
+  }
+  if (q->nomerges == 1)
+    return ELEVATOR_NO_MERGE;
+  struct request *rq = elv_rqhash_find(q, bio->sector);
+  if (rq && elv_rq_merge_ok(q, bio->task, rq, bio)) {
+    *out = rq;
+    return ELEVATOR_BACK_MERGE;
+  }
+  if (elv(q)->elevator_merge_fn)
+    return elv(q)->elevator_merge_fn(q, bio->task, out, bio);
+  return ELEVATOR_NO_MERGE;
+}
+
+static bool bio_attempt_merge(struct request_queue *q, struct request *rq,
+                              struct bio *bio, bool front) {
+  if (rq->nr_sectors + bio->nr_sectors > q->max_sectors) {
+    rq->cmd_flags |= REQ_NOMERGE;
+    if (q->last_merge == rq)
+      q->last_merge = NULL;
+    return false;
+  }
+  if (front) {
+    bio->bi_next = rq->bio;
+    rq->bio = bio;
+    rq->sector = bio->sector;
+  } else {
+    rq->biotail->bi_next = bio;
+    rq->biotail = bio;
+  }
+  rq->nr_sectors += bio->nr_sectors;
+  q->stats.bio_merges++;
+  return true;
+}
+
+/* Glue `next` onto the end of `req` (attempt_merge). */
+static bool attempt_merge(struct request_queue *q, struct request *req,
+                          struct request *next) {
+  if (!req || !next || !rq_mergeable(req) || !rq_mergeable(next))
+    return false;
+  if (rq_end_sector(req) != next->sector || rq_data_dir(req) != rq_data_dir(next))
+    return false;
+  if (req->nr_sectors + next->nr_sectors > q->max_sectors)
+    return false;
+  if (next->start_time < req->start_time)
+    req->start_time = next->start_time;
+  int64_t old_end = rq_end_sector(req);
+  req->biotail->bi_next = next->bio;
+  req->biotail = next->biotail;
+  req->nr_sectors += next->nr_sectors;
+  next->bio = next->biotail = NULL;
+  /* elv_merge_requests */
+  if ((next->cmd_flags & REQ_SORTED) && elv(q)->elevator_merge_req_fn)
+    elv(q)->elevator_merge_req_fn(q, req, next);
+  hash_remove_at(q, old_end, req);
+  elv_rqhash_add(q, req);
+  if (next->cmd_flags & REQ_SORTED) {
+    elv_rqhash_del(q, next);
+    q->nr_sorted--;
+  }
+  q->last_merge = req;
+  blk_trace(q, "merge: request %" G_GUINT64_FORMAT " absorbs %" G_GUINT64_FORMAT,
+            req->id, next->id);
+  q->stats.requests_merged_away++;
+  __blk_put_request(q, next);
+  return true;
+}
+
+static void elv_merged_request(struct request_queue *q, struct request *rq,
+                               int kind) {
+  if (elv(q)->elevator_merged_fn)
+    elv(q)->elevator_merged_fn(q, rq, kind);
+  q->last_merge = rq;
+}
+
+blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio) {
+  struct request *rq = NULL;
+  int kind = elv_merge(q, &rq, bio);
+  if (kind == ELEVATOR_BACK_MERGE) {
+    int64_t old_end = rq_end_sector(rq);
+    if (bio_attempt_merge(q, rq, bio, false)) {
+      hash_remove_at(q, old_end, rq); /* re-hash under the new end */
+      elv_rqhash_add(q, rq);
+      blk_trace(q, "%s: bio back-merged into request %" G_GUINT64_FORMAT,
+                bio->task->name, rq->id);
+      struct request *next = elv(q)->elevator_latter_req_fn
+                                 ? elv(q)->elevator_latter_req_fn(q, rq)
+                                 : NULL;
+      if (!attempt_merge(q, rq, next))
+        elv_merged_request(q, rq, kind);
+      return BLK_SUBMIT_MERGED;
+    }
+  } else if (kind == ELEVATOR_FRONT_MERGE) {
+    if (bio_attempt_merge(q, rq, bio, true)) {
+      blk_trace(q, "%s: bio front-merged into request %" G_GUINT64_FORMAT,
+                bio->task->name, rq->id);
+      struct request *prev = elv(q)->elevator_former_req_fn
+                                 ? elv(q)->elevator_former_req_fn(q, rq)
+                                 : NULL;
+      if (!attempt_merge(q, prev, rq))
+        elv_merged_request(q, rq, kind);
+      return BLK_SUBMIT_MERGED;
+    }
+  }
+  if (get_request(q, bio)) {
+    blk_trace(q, "%s: get_request reserved rl->count[%s]=%d", bio->task->name,
+              rw_class_name[bio_is_sync(bio)], q->rl.count[bio_is_sync(bio)]);
+    return BLK_SUBMIT_RESERVED;
+  }
+  get_request_sleep(q, bio);
+  return BLK_SUBMIT_SLEEP;
+}
+
+blk_submit_result blk_step_retry(struct request_queue *q, struct bio *bio) {
+  ioc_set_batching(q, bio->task->ioc);
+  g_queue_remove(&q->rl.wait[bio_is_sync(bio)], bio->task);
+  if (get_request(q, bio)) {
+    blk_trace(q, "%s: get_request (retry) reserved rl->count[%s]=%d",
+              bio->task->name, rw_class_name[bio_is_sync(bio)],
+              q->rl.count[bio_is_sync(bio)]);
+    return BLK_SUBMIT_RESERVED;
+  }
+  get_request_sleep(q, bio);
+  return BLK_SUBMIT_SLEEP;
+}
+
+void blk_step_queue(struct request_queue *q, struct request *rq,
+                    struct cfq_io_context *cic) {
+  if (elv(q)->elevator_set_req_fn) {
+    int ret = elv(q)->elevator_set_req_fn(q, rq, rq->task, cic);
+    g_assert(ret == 0); /* with a cic in hand, cfq_set_request cannot fail */
+  } else {
+    rq->cmd_flags &= ~REQ_ELVPRIV;
+  }
+  if (rq->bio->batch_ioc && ioc_batching(q, rq->task->ioc))
+    rq->task->ioc->nr_batch_requests--;
+  /* __elv_add_request(ELEVATOR_INSERT_SORT) */
+  rq->cmd_flags |= REQ_SORTED;
+  q->nr_sorted++;
+  if (rq_mergeable(rq)) {
+    elv_rqhash_add(q, rq);
+    if (!q->last_merge)
+      q->last_merge = rq;
+  }
+  blk_trace(q, "%s: insert request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
+            "+%u", rq->task->name, rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R',
+            rq->sector, rq->nr_sectors);
+  elv(q)->elevator_add_req_fn(q, rq);
+  __blk_run_queue(q);
+}
+
+void blk_step_fail(struct request_queue *q, struct request *rq) {
+  struct bio *bio = rq->bio;
+  unsigned flags = rq->cmd_flags;
+  int s = flags_sync(flags);
+  if (elv(q)->elevator_set_req_failed_fn)
+    elv(q)->elevator_set_req_failed_fn(q);
+  blk_free_request(q, rq);
+  freed_request(q, flags); /* undo the reservation: may wake another sleeper */
+  if (q->rl.count[s] == 0)
+    q->rl.starved[s] = 1;
+  get_request_sleep(q, bio);
+}
+
+/* ---- the dispatch list and the driver (3.7) ---- */
+
+void elv_dispatch_sort(struct request_queue *q, struct request *rq) {
+  elv_rqhash_del(q, rq);
+  q->nr_sorted--;
+  int64_t b = q->end_sector;
+  GList *pos = q->queue_head.tail;
+  for (; pos; pos = pos->prev) {
+    struct request *e = pos->data;
+    if (rq_data_dir(e) != rq_data_dir(rq) || (e->cmd_flags & REQ_STARTED))
+      break;
+    if (rq->sector >= b) {
+      if (e->sector < b)
+        continue;
+    } else if (e->sector >= b) {
+      break;
+    }
+    if (rq->sector >= e->sector)
+      break;
+  }
+  rq->dispatched_at = sim_now(q->engine);
+  if (pos)
+    g_queue_insert_after_link(&q->queue_head, pos, &rq->queuelist);
+  else
+    g_queue_push_head_link(&q->queue_head, &rq->queuelist);
+}
+
+void elv_dispatch_add_tail(struct request_queue *q, struct request *rq) {
+  elv_rqhash_del(q, rq);
+  q->nr_sorted--;
+  q->end_sector = rq_end_sector(rq);
+  q->boundary_rq = rq;
+  rq->dispatched_at = sim_now(q->engine);
+  g_queue_push_tail_link(&q->queue_head, &rq->queuelist);
+}
+
+static struct request *blk_peek_request(struct request_queue *q) {
+  for (;;) {
+    struct request *rq;
+    if (q->queue_head.head) {
+      rq = q->queue_head.head->data;
+    } else {
+      if (elv(q)->elevator_dispatch_fn(q, 0) == 0)
+        return NULL;
+      continue;
+    }
+    if (!(rq->cmd_flags & REQ_STARTED)) {
+      if ((rq->cmd_flags & REQ_SORTED) && elv(q)->elevator_activate_req_fn)
+        elv(q)->elevator_activate_req_fn(q, rq);
+      rq->cmd_flags |= REQ_STARTED;
+    }
+    if (!q->boundary_rq || q->boundary_rq == rq) {
+      q->end_sector = rq_end_sector(rq);
+      q->boundary_rq = NULL;
+    }
+    return rq;
+  }
+}
+
+static void blk_complete_request(disk_cmd *cmd);
+
+static void blk_start_request(struct request_queue *q, struct request *rq) {
+  g_queue_unlink(&q->queue_head, &rq->queuelist);
+  q->in_flight[rq_is_sync(rq)]++;
+  q->dev_in_flight++;
+  rq->cmd = (disk_cmd){.sector = rq->sector,
+                       .nr_sectors = rq->nr_sectors,
+                       .write = rq_data_dir(rq) == WRITE,
+                       .done = blk_complete_request,
+                       .owner = rq};
+  blk_trace(q, "driver: issue request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
+            "+%u", rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector,
+            rq->nr_sectors);
+  q->disk_ops->submit(q->disk, &rq->cmd);
+}
+
+/* request_fn of a SCSI-like driver: peek first, then check capacity, so a
+ * full device leaves one activated request at the head (3.7.1). */
+void __blk_run_queue(struct request_queue *q) {
+  for (;;) {
+    struct request *rq = blk_peek_request(q);
+    if (!rq || q->dev_in_flight >= q->depth)
+      break;
+    blk_start_request(q, rq);
+  }
+}
+
+static void kblockd_work(void *arg) {
+  struct request_queue *q = arg;
+  q->kblockd_pending = false;
+  blk_trace(q, "kblockd: run queue");
+  __blk_run_queue(q);
+}
+
+void kblockd_schedule_work(struct request_queue *q) {
+  if (q->kblockd_pending)
+    return;
+  q->kblockd_pending = true;
+  sim_post(q->engine, sim_now(q->engine), "kblockd", kblockd_work, q);
+}
+
+/* Device completion (3.11.1): end the bios (waking their submitters),
+ * the elevator's completion hook, free the request (waking allocators),
+ * then the driver runs the queue again. */
+static void blk_complete_request(disk_cmd *cmd) {
+  struct request *rq = cmd->owner;
+  struct request_queue *q = rq->q;
+  q->dev_in_flight--;
+  q->stats.completed++;
+  q->stats.bytes_completed += blk_rq_bytes(rq);
+  blk_trace(q, "complete request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT "+%u",
+            rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector,
+            rq->nr_sectors);
+  if (q->on_complete)
+    q->on_complete(q->on_complete_ctx, rq);
+  for (struct bio *bio = rq->bio, *next; bio; bio = next) {
+    next = bio->bi_next;
+    bio->bi_next = NULL;
+    bio->bi_end_io(bio);
+  }
+  rq->bio = rq->biotail = NULL;
+  q->in_flight[rq_is_sync(rq)]--;
+  if ((rq->cmd_flags & REQ_SORTED) && elv(q)->elevator_completed_req_fn)
+    elv(q)->elevator_completed_req_fn(q, rq);
+  __blk_put_request(q, rq);
+  __blk_run_queue(q);
+}

@@ -1,0 +1,318 @@
+/* A process issuing I/O as explicit kernel-path steps (spec 4.3, 4.4).
+ * Each step is atomic; between two steps the engine may run other
+ * processes' steps or deliver events. */
+#include "models/proc.h"
+
+#include <errno.h>
+#include <gsl/gsl_randist.h>
+
+typedef enum {
+  STEP_SUBMIT, STEP_LOOKUP, STEP_ALLOC_CIC, STEP_LINK, STEP_QUEUE, STEP_FAIL,
+  STEP_RETRY, STEP_UNPLUG, STEP_IO_WAIT, STEP_EXIT, STEP_NONE
+} proc_step;
+
+static const char *const step_names[] = {
+  "submit", "lookup", "alloc_cic", "link", "queue", "fail",
+  "retry", "unplug", "io_wait", "exit", "none"};
+
+struct proc {
+  sim_engine *engine;
+  struct task *task;
+  proc_job job;
+  struct request_queue *q;
+  gsl_rng *rng;
+  proc_io_done_fn done;
+  void *done_ctx;
+
+  proc_step next;
+  bool first_lookup;       /* the lookup also allocates the request */
+  struct bio *bio;         /* the I/O on its way down */
+  struct request *rq;
+  struct cfq_io_context *cic;
+
+  int64_t issued;          /* I/Os started (submitted) */
+  int64_t issued_sectors;
+  int64_t seq_pos;         /* next sequential offset within the region */
+  int in_flight;
+  int completions;         /* ended bios not yet seen by io_wait */
+  bool finished;
+  sim_timer think_timer;
+};
+
+static const char *proc_next_step(void *self) {
+  return step_names[((proc *)self)->next];
+}
+
+/* Spec 4.3: the kernel may hold a task before lookup (first time),
+ * alloc_cic, link and queue. */
+static bool proc_delayable(void *self) {
+  proc *p = self;
+  switch (p->next) {
+  case STEP_LOOKUP: return p->first_lookup;
+  case STEP_ALLOC_CIC:
+  case STEP_LINK:
+  case STEP_QUEUE: return true;
+  default: return false;
+  }
+}
+
+static bool more_to_issue(const proc *p) {
+  const proc_job *j = &p->job;
+  if (j->count && p->issued >= j->count)
+    return false;
+  if (j->io_size && p->issued_sectors >= j->io_size)
+    return false;
+  if (j->runtime && sim_now(p->engine) >= j->start + j->runtime)
+    return false;
+  return true;
+}
+
+static void go(proc *p, proc_step s) {
+  p->next = s;
+  sim_actor_ready(p->task->actor);
+}
+
+static void wait_for(proc *p, proc_step s) {
+  p->next = s;
+  sim_actor_block(p->task->actor, NULL);
+}
+
+static void think_done(void *arg) { go(arg, STEP_SUBMIT); }
+
+static sim_time think_time(proc *p) {
+  if (!p->job.think_exp)
+    return p->job.think;
+  return (sim_time)gsl_ran_exponential(p->rng, (double)p->job.think);
+}
+
+/* What a process does once an I/O is on its way (or after io_wait). */
+static void after_issue(proc *p) {
+  bool more = more_to_issue(p);
+  if (more && p->in_flight < p->job.iodepth && p->job.think == 0) {
+    go(p, STEP_SUBMIT);
+  } else if (p->in_flight > 0) {
+    if (p->completions > 0)
+      go(p, STEP_IO_WAIT);
+    else
+      wait_for(p, STEP_IO_WAIT);
+  } else if (more) {
+    p->next = STEP_SUBMIT;
+    sim_actor_block(p->task->actor, NULL);
+    sim_timer_mod(&p->think_timer, sim_now(p->engine) + think_time(p));
+  } else {
+    go(p, STEP_EXIT);
+  }
+}
+
+static void bio_end(struct bio *bio) {
+  proc *p = bio->private;
+  p->in_flight--;
+  p->completions++;
+  if (p->done)
+    p->done(p->done_ctx, p, bio);
+  g_free(bio);
+  if (p->next == STEP_IO_WAIT &&
+      sim_actor_get_state(p->task->actor) == SIM_ACTOR_BLOCKED)
+    sim_actor_ready(p->task->actor);
+}
+
+static struct bio *make_bio(proc *p) {
+  const proc_job *j = &p->job;
+  struct bio *bio = g_new0(struct bio, 1);
+  bool write = j->rw == PROC_RW_WRITE;
+  if (j->rw == PROC_RW_MIXED)
+    write = (int)gsl_rng_uniform_int(p->rng, 100) >= j->rwmixread;
+  int64_t blocks = j->size / j->bs_sectors;
+  g_assert(blocks > 0);
+  int64_t block;
+  if (j->random) {
+    block = (int64_t)gsl_rng_uniform_int(p->rng, (unsigned long)blocks);
+  } else {
+    block = p->seq_pos % blocks;
+    p->seq_pos++;
+  }
+  bio->sector = j->offset + block * j->bs_sectors;
+  bio->nr_sectors = j->bs_sectors;
+  bio->rw = write ? (REQ_WRITE | (j->sync_writes ? REQ_SYNC : 0)) : 0;
+  bio->task = p->task;
+  bio->submitted = sim_now(p->engine);
+  bio->bi_end_io = bio_end;
+  bio->private = p;
+  return bio;
+}
+
+static void after_reservation(proc *p, blk_submit_result r) {
+  if (r == BLK_SUBMIT_RESERVED) {
+    p->first_lookup = true;
+    go(p, STEP_LOOKUP);
+  } else {
+    p->next = STEP_RETRY; /* asleep on rl->wait; freed_request wakes us */
+  }
+}
+
+static void step_submit(proc *p) {
+  p->bio = make_bio(p);
+  p->issued++;
+  p->issued_sectors += p->bio->nr_sectors;
+  p->in_flight++;
+  blk_submit_result r = blk_step_submit(p->q, p->bio);
+  if (r == BLK_SUBMIT_MERGED) {
+    p->bio = NULL;
+    after_issue(p);
+    return;
+  }
+  after_reservation(p, r);
+}
+
+static void step_lookup(proc *p) {
+  if (p->first_lookup) {
+    p->rq = blk_alloc_request(p->q, p->bio);
+    p->first_lookup = false;
+  }
+  if (!blk_uses_cic(p->q)) {
+    go(p, STEP_QUEUE);
+    return;
+  }
+  p->cic = cfq_cic_lookup(p->task->ioc, p->q->cic_index);
+  sim_trace(p->engine, p->task->name, "cfq_cic_lookup: %s",
+            p->cic ? "hit" : "miss");
+  go(p, p->cic ? STEP_QUEUE : STEP_ALLOC_CIC);
+}
+
+static void step_alloc_cic(proc *p) {
+  p->q->stats.cics_allocated++;
+  p->cic = cfq_alloc_io_context(blk_jiffies(p->q), (int)p->q->stats.cics_allocated);
+  sim_trace(p->engine, p->task->name, "cfq_alloc_io_context: cic%d", p->cic->id);
+  go(p, STEP_LINK);
+}
+
+static void step_link(proc *p) {
+  struct request_queue *q = p->q;
+  int ret = cfq_cic_link(p->task->ioc, q->cic_index, q->elevator_data, p->cic);
+  if (ret == 0) {
+    q->stats.cics_linked++;
+    sim_trace(p->engine, p->task->name, "cfq_cic_link: cic%d linked", p->cic->id);
+    go(p, STEP_QUEUE);
+    return;
+  }
+  g_assert(ret == -EEXIST);
+  sim_trace(p->engine, p->task->name, "cfq_cic_link: cic%d -EEXIST", p->cic->id);
+  cfq_cic_free(p->cic);
+  p->cic = NULL;
+  q->stats.cics_freed++;
+  if (q->kernel->cic_link == CIC_LINK_FIXED) {
+    go(p, STEP_LOOKUP); /* free the new cic and look up again */
+    return;
+  }
+  q->stats.cic_link_failed++;
+  sim_trace(p->engine, "kernel", "cfq: cic link failed!");
+  p->task->ioc->refcount--; /* cfq_get_io_context's error path: put_io_context */
+  go(p, STEP_FAIL);
+}
+
+static void step_queue(proc *p) {
+  struct request *rq = p->rq;
+  p->rq = NULL;
+  p->bio = NULL;
+  struct cfq_io_context *cic = p->cic;
+  p->cic = NULL;
+  blk_step_queue(p->q, rq, cic);
+  after_issue(p);
+}
+
+static void step_fail(proc *p) {
+  struct request *rq = p->rq;
+  p->rq = NULL;
+  p->next = STEP_RETRY;
+  blk_step_fail(p->q, rq); /* the task is now asleep in get_request_wait */
+}
+
+static void step_retry(proc *p) {
+  after_reservation(p, blk_step_retry(p->q, p->bio));
+}
+
+static void step_io_wait(proc *p) {
+  p->completions = 0;
+  after_issue(p);
+}
+
+static void step_exit(proc *p) {
+  struct io_context *ioc = p->task->ioc;
+  if (ioc)
+    ioc->nr_tasks--;
+  p->finished = true;
+  p->next = STEP_NONE;
+  sim_actor_done(p->task->actor);
+}
+
+static void proc_step_fn(void *self) {
+  proc *p = self;
+  switch (p->next) {
+  case STEP_SUBMIT: step_submit(p); break;
+  case STEP_LOOKUP: step_lookup(p); break;
+  case STEP_ALLOC_CIC: step_alloc_cic(p); break;
+  case STEP_LINK: step_link(p); break;
+  case STEP_QUEUE: step_queue(p); break;
+  case STEP_FAIL: step_fail(p); break;
+  case STEP_RETRY: step_retry(p); break;
+  case STEP_IO_WAIT: step_io_wait(p); break;
+  case STEP_EXIT: step_exit(p); break;
+  case STEP_UNPLUG: /* no plugging modelled: never reached */
+  case STEP_NONE: g_assert_not_reached();
+  }
+}
+
+static const sim_actor_ops proc_actor_ops = {
+  .next_step = proc_next_step,
+  .delayable = proc_delayable,
+  .step = proc_step_fn,
+};
+
+proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
+               struct request_queue *q, gsl_rng *rng, proc_io_done_fn done,
+               void *done_ctx) {
+  proc *p = g_new0(proc, 1);
+  p->engine = e;
+  p->task = tsk;
+  p->job = *job;
+  if (p->job.iodepth < 1)
+    p->job.iodepth = 1;
+  p->q = q;
+  p->rng = rng;
+  p->done = done;
+  p->done_ctx = done_ctx;
+  p->next = STEP_SUBMIT;
+  sim_timer_init(&p->think_timer, e, "think", think_done, p);
+  tsk->actor = sim_actor_add(e, tsk->name, &proc_actor_ops, p);
+  if (job->start > 0) {
+    sim_actor_block(tsk->actor, NULL);
+    sim_timer_mod(&p->think_timer, job->start);
+  } else if (!more_to_issue(p)) {
+    p->next = STEP_EXIT;
+  }
+  return p;
+}
+
+void proc_free(proc *p) {
+  if (!p)
+    return;
+  if (!p->rq)
+    g_free(p->bio); /* otherwise the request owns it; the queue frees both */
+  if (p->cic)
+    cfq_cic_free(p->cic);
+  gsl_rng_free(p->rng);
+  g_free(p);
+}
+
+struct task *proc_task(proc *p) { return p->task; }
+bool proc_finished(const proc *p) { return p->finished; }
+int proc_in_flight(const proc *p) { return p->in_flight; }
+const char *proc_step_name(const proc *p) { return step_names[p->next]; }
+
+void proc_fingerprint(const proc *p, GChecksum *sum) {
+  int64_t v[] = {p->next, p->first_lookup, p->issued, p->issued_sectors,
+                 p->seq_pos, p->in_flight, p->completions, p->finished,
+                 p->think_timer.pending ? p->think_timer.expires : -1,
+                 p->cic ? 1 : 0, p->rq ? 1 : 0};
+  g_checksum_update(sum, (const guchar *)v, sizeof v);
+}

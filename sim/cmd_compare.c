@@ -1,0 +1,243 @@
+/* `cfqsim compare WORKLOAD.yaml`: the same workload on the buggy and the
+ * fixed kernel, side by side.  With --seeds N each kernel runs N seeds under
+ * the `random` interleaving (seeded jitter at every choice point), which
+ * gives the fraction of runs that hang and the latency cost when a later
+ * completion rescues a sleeper. */
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/commands.h"
+#include "sim/run.h"
+
+typedef struct variant_stats {
+  cic_link_variant v;
+  guint runs, hung_runs, hung_procs;
+  double throughput_sum;   /* bytes/s, summed over runs */
+  GArray *latencies;       /* int64 ns of every completed I/O of every run */
+} variant_stats;
+
+static gboolean run_variant(const workload *w, variant_stats *vs, guint seeds,
+                            GError **err) {
+  vs->latencies = g_array_new(FALSE, FALSE, sizeof(int64_t));
+  for (guint k = 0; k < seeds; k++) {
+    run_options o = RUN_OPTIONS_INIT;
+    o.variant = vs->v;
+    o.has_seed = true;
+    o.seed = w->seed + k;
+    o.random_interleaving = seeds > 1;
+    sim_run *r = sim_run_new(w, &o, err);
+    if (!r)
+      return FALSE;
+    sim_outcome outcome = sim_run_go(r, err);
+    if (outcome == SIM_ERROR) {
+      sim_run_free(r);
+      return FALSE;
+    }
+    const run_result *res = sim_run_result(r);
+    uint64_t bytes = 0;
+    for (guint i = 0; i < w->processes->len; i++) {
+      bytes += metrics_proc_bytes(res->m, i);
+      vs->hung_procs += res->proc_state[i] == PROC_HUNG;
+      guint n;
+      const int64_t *lat = metrics_proc_samples(res->m, i, &n);
+      g_array_append_vals(vs->latencies, lat, n);
+    }
+    vs->runs++;
+    vs->hung_runs += outcome == SIM_HANG;
+    if (res->sim_time > 0)
+      vs->throughput_sum += (double)bytes * SIM_S / (double)res->sim_time;
+    sim_run_free(r);
+  }
+  return TRUE;
+}
+
+static char *fmt_double(double v) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup(g_ascii_formatd(buf, sizeof buf, "%.6g", v));
+}
+
+static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
+  GString *s = g_string_new(NULL);
+  g_string_append_printf(s, "compare: %s, %u seed%s from %" G_GUINT64_FORMAT "%s\n\n",
+                         w->name, seeds, seeds == 1 ? "" : "s", w->seed,
+                         seeds > 1 ? " (random interleaving)" : "");
+  g_string_append_printf(s, "%-22s %16s %16s\n", "", "buggy", "fixed");
+  latency_summary l[2];
+  for (int i = 0; i < 2; i++)
+    l[i] = latency_summarize((const int64_t *)vs[i].latencies->data,
+                             vs[i].latencies->len);
+  g_string_append_printf(s, "%-22s %16u %16u\n", "runs", vs[0].runs, vs[1].runs);
+  g_string_append_printf(s, "%-22s %9u (%4.1f%%) %9u (%4.1f%%)\n", "runs that hang",
+                         vs[0].hung_runs, 100.0 * vs[0].hung_runs / vs[0].runs,
+                         vs[1].hung_runs, 100.0 * vs[1].hung_runs / vs[1].runs);
+  g_string_append_printf(s, "%-22s %16u %16u\n", "hung processes", vs[0].hung_procs,
+                         vs[1].hung_procs);
+  g_string_append_printf(s, "%-22s %11.3f MB/s %11.3f MB/s\n", "throughput (mean)",
+                         vs[0].throughput_sum / vs[0].runs / 1e6,
+                         vs[1].throughput_sum / vs[1].runs / 1e6);
+  g_string_append_printf(s, "%-22s %16u %16u\n", "I/Os completed",
+                         vs[0].latencies->len, vs[1].latencies->len);
+  const char *names[] = {"latency p50", "latency p99", "latency max"};
+  for (int k = 0; k < 3; k++) {
+    int64_t a = k == 0 ? l[0].p50 : k == 1 ? l[0].p99 : l[0].max;
+    int64_t b = k == 0 ? l[1].p50 : k == 1 ? l[1].p99 : l[1].max;
+    g_string_append_printf(s, "%-22s %13.3f ms %13.3f ms\n", names[k],
+                           (double)a / SIM_MS, (double)b / SIM_MS);
+  }
+  return g_string_free(s, FALSE);
+}
+
+static char *compare_json(const workload *w, variant_stats *vs, guint seeds) {
+  JsonBuilder *b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "workload");
+  json_builder_add_string_value(b, w->name);
+  json_builder_set_member_name(b, "seed");
+  json_builder_add_int_value(b, (gint64)w->seed);
+  json_builder_set_member_name(b, "seeds");
+  json_builder_add_int_value(b, seeds);
+  json_builder_set_member_name(b, "variants");
+  json_builder_begin_array(b);
+  for (int i = 0; i < 2; i++) {
+    latency_summary l = latency_summarize((const int64_t *)vs[i].latencies->data,
+                                          vs[i].latencies->len);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "variant");
+    json_builder_add_string_value(b, variant_name(vs[i].v));
+    json_builder_set_member_name(b, "runs");
+    json_builder_add_int_value(b, vs[i].runs);
+    json_builder_set_member_name(b, "hung_runs");
+    json_builder_add_int_value(b, vs[i].hung_runs);
+    json_builder_set_member_name(b, "hang_fraction");
+    json_builder_add_double_value(b, (double)vs[i].hung_runs / vs[i].runs);
+    json_builder_set_member_name(b, "hung_processes");
+    json_builder_add_int_value(b, vs[i].hung_procs);
+    json_builder_set_member_name(b, "throughput_bps");
+    json_builder_add_double_value(b, vs[i].throughput_sum / vs[i].runs);
+    json_builder_set_member_name(b, "ios");
+    json_builder_add_int_value(b, vs[i].latencies->len);
+    json_builder_set_member_name(b, "latency_ns");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "mean");
+    json_builder_add_double_value(b, l.mean);
+    json_builder_set_member_name(b, "p50");
+    json_builder_add_int_value(b, l.p50);
+    json_builder_set_member_name(b, "p99");
+    json_builder_add_int_value(b, l.p99);
+    json_builder_set_member_name(b, "max");
+    json_builder_add_int_value(b, l.max);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  JsonGenerator *g = json_generator_new();
+  JsonNode *root = json_builder_get_root(b);
+  json_generator_set_root(g, root);
+  json_generator_set_pretty(g, TRUE);
+  char *text = json_generator_to_data(g, NULL);
+  json_node_unref(root);
+  g_object_unref(g);
+  g_object_unref(b);
+  char *with_nl = g_strconcat(text, "\n", NULL);
+  g_free(text);
+  return with_nl;
+}
+
+static char *compare_csv(variant_stats *vs) {
+  GString *s = g_string_new(
+      "variant,runs,hung_runs,hang_fraction,hung_processes,throughput_bps,ios,"
+      "latency_mean_ns,latency_p50_ns,latency_p99_ns,latency_max_ns\n");
+  for (int i = 0; i < 2; i++) {
+    latency_summary l = latency_summarize((const int64_t *)vs[i].latencies->data,
+                                          vs[i].latencies->len);
+    char *frac = fmt_double((double)vs[i].hung_runs / vs[i].runs);
+    char *tput = fmt_double(vs[i].throughput_sum / vs[i].runs);
+    char *mean = fmt_double(l.mean);
+    g_string_append_printf(s,
+                           "%s,%u,%u,%s,%u,%s,%u,%s,%" G_GINT64_FORMAT
+                           ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
+                           variant_name(vs[i].v), vs[i].runs, vs[i].hung_runs, frac,
+                           vs[i].hung_procs, tput, vs[i].latencies->len, mean, l.p50,
+                           l.p99, l.max);
+    g_free(frac);
+    g_free(tput);
+    g_free(mean);
+  }
+  return g_string_free(s, FALSE);
+}
+
+int cmd_compare(int argc, char **argv) {
+  char *out_dir = NULL;
+  char **sets = NULL, **args = NULL;
+  gint seeds = 1;
+  gboolean quiet = FALSE;
+  GOptionEntry entries[] = {
+      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+       "Write compare.json and compare.csv to DIR (default: results/<name>-compare)",
+       "DIR"},
+      {"seeds", 'n', 0, G_OPTION_ARG_INT, &seeds,
+       "Run N seeds per kernel under the random interleaving (default 1: the "
+       "workload's own interleaving)", "N"},
+      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+       "Override a workload key", "KEY=VALUE"},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not print the table", NULL},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL},
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
+  GOptionContext *ctx = g_option_context_new("WORKLOAD.yaml");
+  g_option_context_set_summary(ctx, "Run a workload on the buggy and the fixed kernel "
+                                    "and compare throughput, latency and hangs.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  GError *err = NULL;
+  int status = EXIT_USAGE;
+  workload *w = NULL;
+  variant_stats vs[2] = {{.v = CIC_LINK_BUGGY}, {.v = CIC_LINK_FIXED}};
+
+  if (!g_option_context_parse(ctx, &argc, &argv, &err))
+    goto fail;
+  if (!args || !args[0] || args[1] || seeds < 1) {
+    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                seeds < 1 ? "--seeds must be at least 1"
+                          : "expected exactly one workload file (see --help)");
+    goto fail;
+  }
+  w = workload_load(args[0], sets, &err);
+  if (!w)
+    goto fail;
+  for (int i = 0; i < 2; i++)
+    if (!run_variant(w, &vs[i], (guint)seeds, &err))
+      goto fail;
+  char *text = compare_text(w, vs, (guint)seeds);
+  GHashTable *files = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+  g_hash_table_insert(files, "compare.txt", g_strdup(text));
+  g_hash_table_insert(files, "compare.json", compare_json(w, vs, (guint)seeds));
+  g_hash_table_insert(files, "compare.csv", compare_csv(vs));
+  char *name = g_strconcat(w->name, "-compare", NULL);
+  char *dir = out_dir ? g_strdup(out_dir) : g_build_filename("results", name, NULL);
+  gboolean ok = report_write_dir(dir, files, &err);
+  g_hash_table_destroy(files);
+  g_free(name);
+  g_free(dir);
+  if (!quiet)
+    fputs(text, stdout);
+  g_free(text);
+  if (!ok)
+    goto fail;
+  status = (vs[0].hung_runs || vs[1].hung_runs) ? EXIT_HANG : EXIT_OK;
+  goto out;
+fail:
+  report_error("compare", err);
+out:
+  for (int i = 0; i < 2; i++)
+    if (vs[i].latencies)
+      g_array_free(vs[i].latencies, TRUE);
+  g_clear_error(&err);
+  workload_free(w);
+  g_option_context_free(ctx);
+  g_free(out_dir);
+  g_strfreev(sets);
+  g_strfreev(args);
+  return status;
+}

@@ -1,0 +1,42 @@
+/* The cfqsim command line (DESIGN section 5).
+ *   cfqsim WORKLOAD.yaml [options]      same as `cfqsim run`
+ * Exit status: 0 success, 1 hang found, 2 bad input or usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/commands.h"
+
+static void usage(FILE *f) {
+  fputs("Usage: cfqsim [COMMAND] WORKLOAD.yaml [OPTIONS]\n"
+        "\n"
+        "A deterministic simulator of the Linux 3.2 CFQ I/O scheduler.\n"
+        "\n"
+        "Commands:\n"
+        "  run WORKLOAD      simulate a workload (the default command)\n"
+        "  explore WORKLOAD  explore every interleaving of the cic-link race\n"
+        "  compare WORKLOAD  run the buggy and fixed kernels side by side\n"
+        "  sweep SWEEP       run a parameter grid\n"
+        "  plot DIR          draw the graphs of a run or sweep directory\n"
+        "\n"
+        "`cfqsim COMMAND --help` lists a command's options.\n"
+        "Exit status: 0 success, 1 a hang was found, 2 bad input or usage.\n",
+        f);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  for (const command *c = commands; c->name; c++)
+    if (strcmp(argv[1], c->name) == 0)
+      return c->main(argc - 1, argv + 1);
+  /* No command word: `cfqsim WORKLOAD.yaml ...` means `cfqsim run ...`. */
+  return cmd_run(argc, argv);
+}

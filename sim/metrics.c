@@ -1,0 +1,203 @@
+/* Run statistics.  Observers feed completions in; nothing here steers the
+ * simulation.  Percentiles and means come from GSL over a sorted copy of
+ * the per-process latency samples. */
+#include "sim/metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+typedef struct proc_stats {
+  uint64_t bytes;
+  uint64_t ios;
+  GArray *lat; /* int64_t ns, one per completed I/O, in completion order */
+} proc_stats;
+
+typedef struct dev_stats {
+  uint64_t bytes;
+  uint64_t ios;
+  sim_time busy;
+} dev_stats;
+
+/* One cell of the timeseries: one process in one window. */
+typedef struct win_cell {
+  uint64_t bytes;
+  int64_t lat_sum;
+  uint64_t lat_count;
+} win_cell;
+
+struct metrics {
+  guint n_procs, n_devices;
+  sim_time window;
+  proc_stats *procs;
+  dev_stats *devs;
+  /* n_windows * n_procs cells, window-major; grows when a completion lands
+   * past the last window. */
+  GArray *cells;
+  guint n_windows;
+};
+
+metrics *metrics_new(guint n_procs, guint n_devices, sim_time window) {
+  g_return_val_if_fail(window > 0, NULL);
+  metrics *m = g_new0(metrics, 1);
+  m->n_procs = n_procs;
+  m->n_devices = n_devices;
+  m->window = window;
+  m->procs = g_new0(proc_stats, n_procs);
+  for (guint i = 0; i < n_procs; i++)
+    m->procs[i].lat = g_array_new(FALSE, FALSE, sizeof(int64_t));
+  m->devs = g_new0(dev_stats, n_devices);
+  m->cells = g_array_new(FALSE, TRUE, sizeof(win_cell));
+  return m;
+}
+
+void metrics_free(metrics *m) {
+  if (!m)
+    return;
+  for (guint i = 0; i < m->n_procs; i++)
+    g_array_unref(m->procs[i].lat);
+  g_free(m->procs);
+  g_free(m->devs);
+  g_array_unref(m->cells);
+  g_free(m);
+}
+
+static win_cell *cell(const metrics *m, guint proc, guint k) {
+  return &g_array_index(m->cells, win_cell, (gsize)k * m->n_procs + proc);
+}
+
+void metrics_io_done(metrics *m, guint proc, guint device, sim_time submitted,
+                     sim_time completed, uint64_t bytes) {
+  g_return_if_fail(m != NULL);
+  g_return_if_fail(proc < m->n_procs);
+  g_return_if_fail(device < m->n_devices);
+  g_return_if_fail(completed >= submitted && submitted >= 0);
+
+  int64_t lat = completed - submitted;
+  proc_stats *p = &m->procs[proc];
+  p->bytes += bytes;
+  p->ios++;
+  g_array_append_val(p->lat, lat);
+
+  m->devs[device].bytes += bytes;
+  m->devs[device].ios++;
+
+  /* An I/O belongs to the window in which it completed. */
+  guint k = (guint)(completed / m->window);
+  if (k >= m->n_windows) {
+    m->n_windows = k + 1;
+    g_array_set_size(m->cells, (guint)((gsize)m->n_windows * m->n_procs));
+  }
+  win_cell *c = cell(m, proc, k);
+  c->bytes += bytes;
+  c->lat_sum += lat;
+  c->lat_count++;
+}
+
+void metrics_set_device_busy(metrics *m, guint device, sim_time busy) {
+  g_return_if_fail(m != NULL && device < m->n_devices);
+  m->devs[device].busy = busy;
+}
+
+uint64_t metrics_proc_bytes(const metrics *m, guint proc) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  return m->procs[proc].bytes;
+}
+
+uint64_t metrics_proc_ios(const metrics *m, guint proc) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  return m->procs[proc].ios;
+}
+
+static int64_t quantile(const double *sorted, size_t n, double f) {
+  return (int64_t)llround(gsl_stats_quantile_from_sorted_data(sorted, 1, n, f));
+}
+
+latency_summary latency_summarize(const int64_t *v, guint n) {
+  latency_summary s = {0};
+  if (n == 0)
+    return s;
+  double *d = g_new(double, n);
+  for (guint i = 0; i < n; i++)
+    d[i] = (double)v[i];
+  gsl_sort(d, 1, n);
+  s.mean = gsl_stats_mean(d, 1, n);
+  s.p50 = quantile(d, n, 0.50);
+  s.p95 = quantile(d, n, 0.95);
+  s.p99 = quantile(d, n, 0.99);
+  s.max = (int64_t)d[n - 1];
+  g_free(d);
+  return s;
+}
+
+latency_summary metrics_proc_latency(const metrics *m, guint proc) {
+  latency_summary s = {0};
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, s);
+  const GArray *lat = m->procs[proc].lat;
+  return latency_summarize((const int64_t *)lat->data, lat->len);
+}
+
+const int64_t *metrics_proc_samples(const metrics *m, guint proc, guint *n) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, NULL);
+  *n = m->procs[proc].lat->len;
+  return (const int64_t *)m->procs[proc].lat->data;
+}
+
+uint64_t metrics_device_bytes(const metrics *m, guint device) {
+  g_return_val_if_fail(m != NULL && device < m->n_devices, 0);
+  return m->devs[device].bytes;
+}
+
+uint64_t metrics_device_ios(const metrics *m, guint device) {
+  g_return_val_if_fail(m != NULL && device < m->n_devices, 0);
+  return m->devs[device].ios;
+}
+
+sim_time metrics_device_busy(const metrics *m, guint device) {
+  g_return_val_if_fail(m != NULL && device < m->n_devices, 0);
+  return m->devs[device].busy;
+}
+
+/* Every process ran for the same simulated time, so bytes stand in for
+ * throughput: the common divisor cancels out of the index. */
+double metrics_jain(const metrics *m) {
+  g_return_val_if_fail(m != NULL, 1.0);
+  if (m->n_procs < 2)
+    return 1.0;
+  double sum = 0, sumsq = 0;
+  for (guint i = 0; i < m->n_procs; i++) {
+    double x = (double)m->procs[i].bytes;
+    sum += x;
+    sumsq += x * x;
+  }
+  if (sumsq == 0)
+    return 1.0;
+  return (sum * sum) / ((double)m->n_procs * sumsq);
+}
+
+guint metrics_n_windows(const metrics *m) {
+  g_return_val_if_fail(m != NULL, 0);
+  return m->n_windows;
+}
+
+uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  if (k >= m->n_windows)
+    return 0;
+  return cell(m, proc, k)->bytes;
+}
+
+double metrics_window_mean_latency(const metrics *m, guint proc, guint k) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  if (k >= m->n_windows)
+    return 0;
+  const win_cell *c = cell(m, proc, k);
+  return c->lat_count ? (double)c->lat_sum / (double)c->lat_count : 0;
+}
+
+sim_time metrics_window(const metrics *m) {
+  g_return_val_if_fail(m != NULL, 0);
+  return m->window;
+}

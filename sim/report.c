@@ -1,0 +1,592 @@
+/* The outputs of a run (DESIGN section 5).  Everything is rendered from
+ * the workload (in its declared order) and the metrics, never from hash
+ * tables, and numbers go through g_ascii_* so that neither locale nor
+ * memory layout can change a byte of the output. */
+#include "sim/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "models/ioc.h"
+
+#define MIB (1024.0 * 1024.0)
+
+/* ---- small formatting helpers ---- */
+
+static const char *outcome_str(sim_outcome o) {
+  switch (o) {
+  case SIM_COMPLETED: return "completed";
+  case SIM_HANG: return "hang";
+  case SIM_TIME_LIMIT: return "time_limit";
+  case SIM_STOPPED: return "stopped";
+  case SIM_ERROR: return "error";
+  }
+  return "unknown";
+}
+
+static proc_final_state proc_state(const run_result *r, guint i) {
+  return r->proc_state ? r->proc_state[i] : PROC_RUNNING;
+}
+
+static const char *state_str(proc_final_state s) {
+  switch (s) {
+  case PROC_DONE: return "done";
+  case PROC_HUNG: return "hung";
+  case PROC_RUNNING: return "running";
+  }
+  return "unknown";
+}
+
+static const wl_process *proc_at(const run_result *r, guint i) {
+  return g_ptr_array_index(r->w->processes, i);
+}
+
+static const char *device_name(const run_result *r, int dev) {
+  if (dev < 0 || (guint)dev >= r->w->devices->len)
+    return "?";
+  return ((const wl_device *)g_ptr_array_index(r->w->devices, dev))->name;
+}
+
+static const char *cgroup_name(const run_result *r, int cg) {
+  if (cg < 0 || !r->w->cgroups || (guint)cg >= r->w->cgroups->len)
+    return "root";
+  return ((const wl_cgroup *)g_ptr_array_index(r->w->cgroups, cg))->name;
+}
+
+/* A process without an explicit class runs as best-effort at a level taken
+ * from its nice value; show both so "none" is not mistaken for a class. */
+static char *ioprio_str(const wl_process *p) {
+  switch (p->ioprio_class) {
+  case IOPRIO_CLASS_RT: return g_strdup_printf("rt/%d", p->ioprio_level);
+  case IOPRIO_CLASS_BE: return g_strdup_printf("be/%d", p->ioprio_level);
+  case IOPRIO_CLASS_IDLE: return g_strdup("idle");
+  default: break;
+  }
+  int lvl = CLAMP((p->nice + 20) / 5, 0, IOPRIO_BE_NR - 1);
+  return g_strdup_printf("none(be/%d)", lvl);
+}
+
+static double seconds(sim_time t) { return (double)t / (double)SIM_S; }
+
+static double per_second(double x, sim_time t) {
+  return t > 0 ? x / seconds(t) : 0.0;
+}
+
+/* Locale-independent "%.Nf"-style text into a fresh string. */
+static char *fmt(const char *format, double v) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup(g_ascii_formatd(buf, sizeof buf, format, v));
+}
+
+/* CSV numbers: integers when integral, else %.6g. */
+static void csv_num(GString *s, double v) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  if (v == floor(v) && fabs(v) < 9007199254740992.0)
+    g_string_append_printf(s, "%" G_GINT64_FORMAT, (gint64)v);
+  else
+    g_string_append(s, g_ascii_formatd(buf, sizeof buf, "%.6g", v));
+}
+
+static void csv_field(GString *s, const char *f) {
+  if (!strpbrk(f, ",\"\r\n")) {
+    g_string_append(s, f);
+    return;
+  }
+  g_string_append_c(s, '"');
+  for (const char *c = f; *c; c++) {
+    if (*c == '"')
+      g_string_append_c(s, '"');
+    g_string_append_c(s, *c);
+  }
+  g_string_append_c(s, '"');
+}
+
+/* ---- summary.txt ---- */
+
+/* Column-aligned text table; `align` has one 'l' or 'r' per column.  Takes
+ * ownership of the cells. */
+typedef struct text_table {
+  guint ncols;
+  const char *align;
+  GPtrArray *cells; /* char *, row-major */
+} text_table;
+
+static void table_init(text_table *t, guint ncols, const char *align) {
+  t->ncols = ncols;
+  t->align = align;
+  t->cells = g_ptr_array_new_with_free_func(g_free);
+}
+
+static void table_add(text_table *t, char *cell) { g_ptr_array_add(t->cells, cell); }
+
+static void table_render(text_table *t, GString *out) {
+  g_assert(t->cells->len % t->ncols == 0);
+  guint rows = t->cells->len / t->ncols;
+  guint *w = g_new0(guint, t->ncols);
+  for (guint i = 0; i < t->cells->len; i++) {
+    guint len = (guint)g_utf8_strlen(g_ptr_array_index(t->cells, i), -1);
+    w[i % t->ncols] = MAX(w[i % t->ncols], len);
+  }
+  for (guint r = 0; r < rows; r++) {
+    GString *line = g_string_new("  ");
+    for (guint c = 0; c < t->ncols; c++) {
+      const char *cell = g_ptr_array_index(t->cells, r * t->ncols + c);
+      guint pad = w[c] - (guint)g_utf8_strlen(cell, -1);
+      if (c > 0)
+        g_string_append(line, "  ");
+      if (t->align[c] == 'r')
+        for (guint k = 0; k < pad; k++)
+          g_string_append_c(line, ' ');
+      g_string_append(line, cell);
+      if (t->align[c] != 'r' && c + 1 < t->ncols)
+        for (guint k = 0; k < pad; k++)
+          g_string_append_c(line, ' ');
+    }
+    while (line->len > 0 && line->str[line->len - 1] == ' ')
+      g_string_truncate(line, line->len - 1);
+    g_string_append_printf(out, "%s\n", line->str);
+    g_string_free(line, TRUE);
+  }
+  g_free(w);
+  g_ptr_array_unref(t->cells);
+}
+
+static char *hung_names(const run_result *r) {
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < r->w->processes->len; i++) {
+    if (proc_state(r, i) != PROC_HUNG)
+      continue;
+    if (s->len)
+      g_string_append(s, ", ");
+    g_string_append(s, proc_at(r, i)->name);
+  }
+  return g_string_free(s, FALSE);
+}
+
+char *report_summary(const run_result *r) {
+  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
+  const workload *w = r->w;
+  GString *s = g_string_new(NULL);
+
+  char *ms = fmt("%.6f", (double)r->sim_time / (double)SIM_MS);
+  g_string_append_printf(s, "workload  %s (seed %" G_GUINT64_FORMAT
+                            ", variant %s)\n",
+                         w->name, w->seed, r->variant ? r->variant : "?");
+  g_string_append_printf(s, "outcome   %s after %s ms of simulated time, %"
+                            G_GUINT64_FORMAT " events\n",
+                         outcome_str(r->outcome), ms, r->events);
+  g_free(ms);
+  char *hung = hung_names(r);
+  if (*hung)
+    g_string_append_printf(s, "hung      %s\n", hung);
+  g_free(hung);
+
+  g_string_append(s, "\nprocesses\n");
+  const char *ph[] = {"name", "ioc", "cgroup", "ioprio", "device", "state",
+                      "MiB", "IOPS", "MiB/s", "mean ms", "p50 ms", "p99 ms",
+                      "max ms"};
+  text_table t;
+  table_init(&t, G_N_ELEMENTS(ph), "llllllrrrrrrr");
+  for (guint c = 0; c < G_N_ELEMENTS(ph); c++)
+    table_add(&t, g_strdup(ph[c]));
+  for (guint i = 0; i < w->processes->len; i++) {
+    const wl_process *p = proc_at(r, i);
+    uint64_t bytes = metrics_proc_bytes(r->m, i);
+    uint64_t ios = metrics_proc_ios(r->m, i);
+    latency_summary l = metrics_proc_latency(r->m, i);
+    table_add(&t, g_strdup(p->name));
+    table_add(&t, g_strdup(p->ioc ? p->ioc : "-"));
+    table_add(&t, g_strdup(cgroup_name(r, p->cgroup)));
+    table_add(&t, ioprio_str(p));
+    table_add(&t, g_strdup(device_name(r, p->device)));
+    table_add(&t, g_strdup(state_str(proc_state(r, i))));
+    table_add(&t, fmt("%.3f", (double)bytes / MIB));
+    table_add(&t, fmt("%.1f", per_second((double)ios, r->sim_time)));
+    table_add(&t, fmt("%.3f", per_second((double)bytes / MIB, r->sim_time)));
+    table_add(&t, fmt("%.3f", l.mean / (double)SIM_MS));
+    table_add(&t, fmt("%.3f", (double)l.p50 / (double)SIM_MS));
+    table_add(&t, fmt("%.3f", (double)l.p99 / (double)SIM_MS));
+    table_add(&t, fmt("%.3f", (double)l.max / (double)SIM_MS));
+  }
+  table_render(&t, s);
+
+  g_string_append(s, "\ndevices\n");
+  const char *dh[] = {"name", "MiB", "ios", "MiB/s", "IOPS", "util %"};
+  table_init(&t, G_N_ELEMENTS(dh), "lrrrrr");
+  for (guint c = 0; c < G_N_ELEMENTS(dh); c++)
+    table_add(&t, g_strdup(dh[c]));
+  for (guint d = 0; d < w->devices->len; d++) {
+    uint64_t bytes = metrics_device_bytes(r->m, d);
+    uint64_t ios = metrics_device_ios(r->m, d);
+    sim_time busy = metrics_device_busy(r->m, d);
+    table_add(&t, g_strdup(device_name(r, (int)d)));
+    table_add(&t, fmt("%.3f", (double)bytes / MIB));
+    table_add(&t, g_strdup_printf("%" G_GUINT64_FORMAT, ios));
+    table_add(&t, fmt("%.3f", per_second((double)bytes / MIB, r->sim_time)));
+    table_add(&t, fmt("%.1f", per_second((double)ios, r->sim_time)));
+    table_add(&t, fmt("%.1f", r->sim_time > 0
+                                  ? 100.0 * (double)busy / (double)r->sim_time
+                                  : 0.0));
+  }
+  table_render(&t, s);
+
+  char *jain = fmt("%.4f", metrics_jain(r->m));
+  g_string_append_printf(s, "\nfairness  Jain's index %s over %u processes\n",
+                         jain, w->processes->len);
+  g_free(jain);
+
+  if (r->hang_report && *r->hang_report) {
+    g_string_append(s, "\nhang report\n");
+    g_string_append(s, r->hang_report);
+    if (s->str[s->len - 1] != '\n')
+      g_string_append_c(s, '\n');
+  }
+  return g_string_free(s, FALSE);
+}
+
+/* ---- metrics.json ---- */
+
+static void json_int(JsonBuilder *b, const char *key, gint64 v) {
+  json_builder_set_member_name(b, key);
+  json_builder_add_int_value(b, v);
+}
+
+static void json_double(JsonBuilder *b, const char *key, double v) {
+  json_builder_set_member_name(b, key);
+  json_builder_add_double_value(b, v);
+}
+
+static void json_str(JsonBuilder *b, const char *key, const char *v) {
+  json_builder_set_member_name(b, key);
+  json_builder_add_string_value(b, v);
+}
+
+char *report_metrics_json(const run_result *r) {
+  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
+  const workload *w = r->w;
+  JsonBuilder *b = json_builder_new();
+
+  json_builder_begin_object(b);
+  json_str(b, "workload", w->name);
+  json_int(b, "seed", (gint64)w->seed);
+  json_str(b, "variant", r->variant ? r->variant : "");
+  json_int(b, "sim_time_ns", r->sim_time);
+  json_int(b, "events", (gint64)r->events);
+  json_str(b, "outcome", outcome_str(r->outcome));
+
+  json_builder_set_member_name(b, "hung");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < w->processes->len; i++)
+    if (proc_state(r, i) == PROC_HUNG)
+      json_builder_add_string_value(b, proc_at(r, i)->name);
+  json_builder_end_array(b);
+
+  json_builder_set_member_name(b, "devices");
+  json_builder_begin_array(b);
+  for (guint d = 0; d < w->devices->len; d++) {
+    uint64_t bytes = metrics_device_bytes(r->m, d);
+    uint64_t ios = metrics_device_ios(r->m, d);
+    sim_time busy = metrics_device_busy(r->m, d);
+    json_builder_begin_object(b);
+    json_str(b, "name", device_name(r, (int)d));
+    json_int(b, "bytes", (gint64)bytes);
+    json_int(b, "ios", (gint64)ios);
+    json_double(b, "throughput_bps", per_second((double)bytes, r->sim_time));
+    json_double(b, "iops", per_second((double)ios, r->sim_time));
+    json_double(b, "utilisation",
+                r->sim_time > 0 ? (double)busy / (double)r->sim_time : 0.0);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+
+  json_builder_set_member_name(b, "processes");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < w->processes->len; i++) {
+    const wl_process *p = proc_at(r, i);
+    uint64_t bytes = metrics_proc_bytes(r->m, i);
+    latency_summary l = metrics_proc_latency(r->m, i);
+    char *prio = ioprio_str(p);
+    json_builder_begin_object(b);
+    json_str(b, "name", p->name);
+    json_str(b, "ioc", p->ioc ? p->ioc : "");
+    json_str(b, "cgroup", cgroup_name(r, p->cgroup));
+    json_str(b, "ioprio", prio);
+    json_str(b, "device", device_name(r, p->device));
+    json_str(b, "state", state_str(proc_state(r, i)));
+    json_int(b, "bytes", (gint64)bytes);
+    json_int(b, "ios", (gint64)metrics_proc_ios(r->m, i));
+    json_double(b, "throughput_bps", per_second((double)bytes, r->sim_time));
+    json_builder_set_member_name(b, "latency_ns");
+    json_builder_begin_object(b);
+    json_double(b, "mean", l.mean);
+    json_int(b, "p50", l.p50);
+    json_int(b, "p95", l.p95);
+    json_int(b, "p99", l.p99);
+    json_int(b, "max", l.max);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    g_free(prio);
+  }
+  json_builder_end_array(b);
+
+  json_builder_set_member_name(b, "fairness");
+  json_builder_begin_object(b);
+  json_double(b, "jain", metrics_jain(r->m));
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+
+  JsonNode *root = json_builder_get_root(b);
+  JsonGenerator *g = json_generator_new();
+  json_generator_set_pretty(g, TRUE);
+  json_generator_set_indent(g, 2);
+  json_generator_set_root(g, root);
+  char *text = json_generator_to_data(g, NULL);
+  char *out = g_strconcat(text, "\n", NULL);
+  g_free(text);
+  g_object_unref(g);
+  json_node_unref(root);
+  g_object_unref(b);
+  return out;
+}
+
+/* ---- CSV ---- */
+
+char *report_processes_csv(const run_result *r) {
+  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
+  GString *s = g_string_new(
+      "name,ioc,cgroup,ioprio,device,state,bytes,ios,throughput_bps,"
+      "latency_mean_ns,latency_p50_ns,latency_p95_ns,latency_p99_ns,"
+      "latency_max_ns\n");
+  for (guint i = 0; i < r->w->processes->len; i++) {
+    const wl_process *p = proc_at(r, i);
+    uint64_t bytes = metrics_proc_bytes(r->m, i);
+    latency_summary l = metrics_proc_latency(r->m, i);
+    char *prio = ioprio_str(p);
+    const char *text[] = {p->name, p->ioc ? p->ioc : "",
+                          cgroup_name(r, p->cgroup), prio,
+                          device_name(r, p->device), state_str(proc_state(r, i))};
+    for (guint c = 0; c < G_N_ELEMENTS(text); c++) {
+      csv_field(s, text[c]);
+      g_string_append_c(s, ',');
+    }
+    g_free(prio);
+    g_string_append_printf(s, "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",",
+                           bytes, metrics_proc_ios(r->m, i));
+    /* Fractions of a byte per second or of a nanosecond carry no
+     * information; rounding keeps the columns integral. */
+    csv_num(s, round(per_second((double)bytes, r->sim_time)));
+    g_string_append_c(s, ',');
+    csv_num(s, round(l.mean));
+    g_string_append_printf(s,
+                           ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                           ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
+                           l.p50, l.p95, l.p99, l.max);
+  }
+  return g_string_free(s, FALSE);
+}
+
+/* Windows run to the end of simulated time, not just to the last
+ * completion: the empty windows after a hang are the point of the plot. */
+char *report_timeseries_csv(const run_result *r) {
+  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
+  sim_time win = metrics_window(r->m);
+  guint n = metrics_n_windows(r->m);
+  if (win > 0 && r->sim_time > 0) {
+    sim_time span = (r->sim_time + win - 1) / win;
+    if (span > (sim_time)n)
+      n = (guint)span;
+  }
+  GString *s = g_string_new("window_start_ns,process,bytes,mean_latency_ns\n");
+  for (guint k = 0; k < n; k++) {
+    for (guint i = 0; i < r->w->processes->len; i++) {
+      g_string_append_printf(s, "%" G_GINT64_FORMAT ",", (gint64)k * win);
+      csv_field(s, proc_at(r, i)->name);
+      g_string_append_printf(s, ",%" G_GUINT64_FORMAT ",",
+                             metrics_window_bytes(r->m, i, k));
+      csv_num(s, round(metrics_window_mean_latency(r->m, i, k)));
+      g_string_append_c(s, '\n');
+    }
+  }
+  return g_string_free(s, FALSE);
+}
+
+/* ---- writing ---- */
+
+static gboolean set_errno_error(GError **err, int saved, const char *what,
+                                const char *path) {
+  g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved), "%s %s: %s",
+              what, path, g_strerror(saved));
+  return FALSE;
+}
+
+/* Best effort: used on our own temporary and replaced directories only.
+ * Symlinks are removed, never followed. */
+static void remove_tree(const char *path) {
+  GStatBuf st;
+  if (g_lstat(path, &st) != 0)
+    return;
+  if (S_ISDIR(st.st_mode)) {
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (d) {
+      const char *name;
+      while ((name = g_dir_read_name(d))) {
+        char *child = g_build_filename(path, name, NULL);
+        remove_tree(child);
+        g_free(child);
+      }
+      g_dir_close(d);
+    }
+    g_rmdir(path);
+  } else {
+    g_unlink(path);
+  }
+}
+
+static gint cmp_str(gconstpointer a, gconstpointer b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static gboolean valid_file_name(const char *n) {
+  return *n && !strchr(n, '/') && strcmp(n, ".") != 0 && strcmp(n, "..") != 0;
+}
+
+gboolean report_write_dir(const char *dir, GHashTable *files, GError **err) {
+  g_return_val_if_fail(dir != NULL && files != NULL, FALSE);
+  g_return_val_if_fail(err == NULL || *err == NULL, FALSE);
+
+  char *target = g_strdup(dir);
+  gsize len = strlen(target);
+  while (len > 1 && target[len - 1] == '/')
+    target[--len] = '\0';
+  if (len == 0 || strcmp(target, "/") == 0) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "invalid output directory '%s'", dir);
+    g_free(target);
+    return FALSE;
+  }
+
+  gboolean ok = FALSE;
+  char *tmp = NULL, *old = NULL;
+  GPtrArray *names = NULL;
+  char *parent = g_path_get_dirname(target);
+  if (g_mkdir_with_parents(parent, 0777) != 0) {
+    set_errno_error(err, errno, "cannot create directory", parent);
+    goto out;
+  }
+  tmp = g_strdup_printf("%s.tmp-XXXXXX", target);
+  if (!g_mkdtemp(tmp)) {
+    set_errno_error(err, errno, "cannot create directory", tmp);
+    g_clear_pointer(&tmp, g_free);
+    goto out;
+  }
+
+  names = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init(&it, files);
+  while (g_hash_table_iter_next(&it, &k, NULL))
+    g_ptr_array_add(names, k);
+  g_ptr_array_sort(names, cmp_str);
+  for (guint i = 0; i < names->len; i++) {
+    const char *name = g_ptr_array_index(names, i);
+    const char *contents = g_hash_table_lookup(files, name);
+    if (!valid_file_name(name)) {
+      g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                  "invalid output file name '%s'", name);
+      goto fail;
+    }
+    char *path = g_build_filename(tmp, name, NULL);
+    gboolean written =
+        g_file_set_contents(path, contents ? contents : "", -1, err);
+    g_free(path);
+    if (!written)
+      goto fail;
+  }
+
+  GStatBuf st;
+  if (g_lstat(target, &st) == 0) {
+    /* rename(2) may replace an empty directory, which gives us a unique,
+     * race-free name to move the previous results aside to. */
+    old = g_strdup_printf("%s.old-XXXXXX", target);
+    if (!g_mkdtemp(old)) {
+      set_errno_error(err, errno, "cannot create directory", old);
+      g_clear_pointer(&old, g_free);
+      goto fail;
+    }
+    if (g_rename(target, old) != 0) {
+      set_errno_error(err, errno, "cannot move aside", target);
+      g_rmdir(old);
+      goto fail;
+    }
+    if (g_rename(tmp, target) != 0) {
+      int saved = errno;
+      g_rename(old, target); /* put the previous results back */
+      set_errno_error(err, saved, "cannot create", target);
+      goto fail;
+    }
+    remove_tree(old);
+  } else if (g_rename(tmp, target) != 0) {
+    set_errno_error(err, errno, "cannot create", target);
+    goto fail;
+  }
+  ok = TRUE;
+  goto out;
+
+fail:
+  remove_tree(tmp);
+out:
+  if (names)
+    g_ptr_array_unref(names);
+  g_free(old);
+  g_free(tmp);
+  g_free(parent);
+  g_free(target);
+  return ok;
+}
+
+static const char *const standard_files[] = {"summary.txt", "metrics.json",
+                                             "processes.csv", "timeseries.csv"};
+
+gboolean report_write(const run_result *r, const char *dir,
+                      GHashTable *extra_files, FILE *out, GError **err) {
+  g_return_val_if_fail(r != NULL && dir != NULL, FALSE);
+  char *contents[G_N_ELEMENTS(standard_files)] = {
+      report_summary(r), report_metrics_json(r), report_processes_csv(r),
+      report_timeseries_csv(r)};
+  GHashTable *files = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)
+    g_hash_table_insert(files, (gpointer)standard_files[i], contents[i]);
+
+  gboolean ok = TRUE;
+  if (extra_files) {
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, extra_files);
+    while (ok && g_hash_table_iter_next(&it, &k, &v)) {
+      if (g_hash_table_contains(files, k)) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                    "extra output file '%s' clashes with a standard one",
+                    (const char *)k);
+        ok = FALSE;
+      } else {
+        g_hash_table_insert(files, k, v);
+      }
+    }
+  }
+  if (ok && out) {
+    fputs(contents[0], out);
+    fflush(out);
+  }
+  if (ok)
+    ok = report_write_dir(dir, files, err);
+
+  g_hash_table_unref(files);
+  for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)
+    g_free(contents[i]);
+  return ok;
+}

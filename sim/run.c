@@ -1,0 +1,278 @@
+/* Assembling and running one simulation from a workload. */
+#include "sim/run.h"
+
+#include "models/proc.h"
+#include "sim/interleave.h"
+#include "sim/rng.h"
+
+struct sim_run {
+  const workload *w;
+  struct kernel_cfg kernel;
+  uint64_t seed;
+  sim_engine *engine;
+  GPtrArray *disks;        /* void * disk instances, per device */
+  GPtrArray *queues;       /* struct request_queue *, per device */
+  GPtrArray *iocs;         /* struct io_context *, in first-use order */
+  GPtrArray *tasks;        /* struct task *, per process */
+  GPtrArray *procs;        /* proc *, per process */
+  GHashTable *proc_index;  /* proc * -> index + 1 */
+  metrics *m;
+  interleave *il;
+  run_result result;
+  bool ran;
+};
+
+const char *variant_name(cic_link_variant v) {
+  return v == CIC_LINK_BUGGY ? "buggy" : "fixed";
+}
+
+static void io_done(void *ctx, proc *p, const struct bio *bio) {
+  sim_run *r = ctx;
+  guint i = GPOINTER_TO_UINT(g_hash_table_lookup(r->proc_index, p)) - 1;
+  const wl_process *wp = g_ptr_array_index(r->w->processes, i);
+  metrics_io_done(r->m, i, (guint)wp->device, bio->submitted,
+                  sim_now(r->engine), (uint64_t)bio->nr_sectors * 512);
+}
+
+static struct io_context *find_ioc(sim_run *r, const wl_process *wp) {
+  for (guint i = 0; i < r->iocs->len; i++) {
+    struct io_context *ioc = g_ptr_array_index(r->iocs, i);
+    if (strcmp(ioc->name, wp->ioc) == 0)
+      return ioc;
+  }
+  unsigned short prio = 0;
+  if (wp->ioprio_class != IOPRIO_CLASS_NONE)
+    prio = IOPRIO_PRIO_VALUE(wp->ioprio_class, wp->ioprio_level);
+  struct io_context *ioc = ioc_new(wp->ioc, prio);
+  ioc->refcount = 0;
+  g_ptr_array_add(r->iocs, ioc);
+  return ioc;
+}
+
+static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
+  proc_job j = {0};
+  switch (wp->rw) {
+  case RW_READ: j.rw = PROC_RW_READ; break;
+  case RW_RANDREAD: j.rw = PROC_RW_READ; j.random = true; break;
+  case RW_WRITE: j.rw = PROC_RW_WRITE; break;
+  case RW_RANDWRITE: j.rw = PROC_RW_WRITE; j.random = true; break;
+  case RW_RW: j.rw = PROC_RW_MIXED; break;
+  case RW_RANDRW: j.rw = PROC_RW_MIXED; j.random = true; break;
+  }
+  j.rwmixread = wp->rwmixread;
+  j.bs_sectors = (uint32_t)(wp->bs / 512);
+  j.offset = wp->offset / 512;
+  j.size = wp->size ? wp->size / 512 : capacity_sectors - j.offset;
+  if (j.offset + j.size > capacity_sectors)
+    j.size = capacity_sectors - j.offset;
+  j.iodepth = wp->iodepth;
+  j.count = wp->count;
+  j.io_size = wp->io_size / 512;
+  j.runtime = wp->runtime;
+  j.think = wp->think;
+  j.think_exp = wp->think_exp;
+  j.start = wp->start;
+  j.sync_writes = wp->sync;
+  return j;
+}
+
+sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
+  static const run_options defaults = RUN_OPTIONS_INIT;
+  if (!o)
+    o = &defaults;
+  sim_run *r = g_new0(sim_run, 1);
+  r->w = w;
+  r->kernel = w->kernel;
+  if (o->variant >= 0)
+    r->kernel.cic_link = (cic_link_variant)o->variant;
+  r->seed = o->has_seed ? o->seed : w->seed;
+  r->engine = sim_engine_new();
+  if (o->trace)
+    sim_engine_set_trace(r->engine, o->trace);
+  r->disks = g_ptr_array_new();
+  r->queues = g_ptr_array_new();
+  r->iocs = g_ptr_array_new();
+  r->tasks = g_ptr_array_new();
+  r->procs = g_ptr_array_new();
+  r->proc_index = g_hash_table_new(g_direct_hash, g_direct_equal);
+  r->m = metrics_new(w->processes->len, w->devices->len, w->window);
+
+  for (guint i = 0; i < w->devices->len; i++) {
+    const wl_device *d = g_ptr_array_index(w->devices, i);
+    void *disk = d->disk->init(d->disk_cfg, r->engine, err);
+    if (!disk) {
+      sim_run_free(r);
+      return NULL;
+    }
+    g_ptr_array_add(r->disks, disk);
+    int depth = d->depth ? d->depth : d->disk->queue_depth(disk);
+    struct request_queue *q = blk_queue_new(
+        r->engine, d->name, &r->kernel, d->disk, disk, depth,
+        (uint32_t)(d->max_sectors_kb * 2), d->nomerges, (int)i);
+    g_ptr_array_add(r->queues, q);
+    if (!blk_queue_set_elevator(q, d->elevator, d->elevator_cfg, err)) {
+      sim_run_free(r);
+      return NULL;
+    }
+  }
+
+  for (guint i = 0; i < w->processes->len; i++) {
+    const wl_process *wp = g_ptr_array_index(w->processes, i);
+    struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
+    struct task *t = g_new0(struct task, 1);
+    t->name = g_strdup(wp->name);
+    t->pid = 100 + (int)i;
+    t->ioc = find_ioc(r, wp);
+    t->ioc->nr_tasks++;
+    t->ioc->refcount++;
+    t->nice = wp->nice;
+    if (wp->cgroup >= 0) {
+      const wl_cgroup *cg = g_ptr_array_index(w->cgroups, wp->cgroup);
+      t->cgroup = cg->name;
+      t->cgroup_weight = cg->weight;
+    }
+    g_ptr_array_add(r->tasks, t);
+    proc_job job = job_from(wp, q->disk_ops->capacity(q->disk));
+    proc *p = proc_new(r->engine, t, &job, q, sim_rng_new(r->seed, wp->name),
+                       io_done, r);
+    g_ptr_array_add(r->procs, p);
+    g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
+  }
+
+  if (o->policy) {
+    sim_engine_set_policy(r->engine, o->policy, o->policy_ctx);
+  } else if (o->random_interleaving) {
+    r->il = interleave_new_random(r->seed);
+    interleave_attach(r->il, r->engine);
+  } else {
+    switch (w->policy) {
+    case INTERLEAVE_FIFO: r->il = interleave_new_fifo(); break;
+    case INTERLEAVE_SCRIPT:
+      r->il = interleave_new_script((const wl_sched_entry *)w->schedule->data,
+                                    w->schedule->len, w->file);
+      break;
+    case INTERLEAVE_RANDOM: r->il = interleave_new_random(r->seed); break;
+    }
+    interleave_attach(r->il, r->engine);
+  }
+  return r;
+}
+
+static char *format_ms(sim_time t) {
+  return g_strdup_printf("%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT " ms",
+                         t / SIM_MS, t % SIM_MS);
+}
+
+/* Who sleeps where, since when, and why nothing will wake them. */
+static char *hang_report(sim_run *r) {
+  GString *s = g_string_new("hang: nothing left that could wake:\n");
+  for (guint i = 0; i < r->procs->len; i++) {
+    proc *p = g_ptr_array_index(r->procs, i);
+    sim_actor *a = proc_task(p)->actor;
+    if (sim_actor_get_state(a) == SIM_ACTOR_DONE)
+      continue;
+    const wl_process *wp = g_ptr_array_index(r->w->processes, i);
+    struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
+    char *since = format_ms(sim_actor_since(a));
+    if (sim_actor_waitq(a)) {
+      bool sync = g_str_has_suffix(sim_actor_waitq(a), "[SYNC]");
+      char *last = format_ms(q->last_freed[sync]);
+      g_string_append_printf(
+          s,
+          "  %s asleep in get_request_wait on %s %s since %s\n"
+          "    requests in flight on %s: %d, queued in the elevator: %d,"
+          " rl->count = {%d, %d}\n"
+          "    last freed_request of that class: %s%s\n",
+          sim_actor_name(a), q->name, sim_actor_waitq(a), since, q->name,
+          q->dev_in_flight, q->nr_sorted, q->rl.count[0], q->rl.count[1],
+          q->last_freed[sync] ? last : "never",
+          q->last_freed[sync] <= sim_actor_since(a) ? " (before it slept)" : "");
+      g_free(last);
+    } else {
+      g_string_append_printf(s, "  %s blocked before `%s` since %s\n",
+                             sim_actor_name(a), sim_actor_next_step(a), since);
+    }
+    g_free(since);
+  }
+  g_string_append(s, "  pending events: none\n");
+  return g_string_free(s, FALSE);
+}
+
+sim_outcome sim_run_go(sim_run *r, GError **err) {
+  g_assert(!r->ran);
+  r->ran = true;
+  sim_outcome o = sim_engine_run(r->engine, r->w->duration > 0 ? r->w->duration : -1, err);
+  run_result *res = &r->result;
+  res->w = r->w;
+  res->variant = variant_name(r->kernel.cic_link);
+  res->outcome = o;
+  res->sim_time = sim_now(r->engine);
+  res->events = sim_events(r->engine);
+  res->m = r->m;
+  res->proc_state = g_new0(proc_final_state, r->procs->len);
+  for (guint i = 0; i < r->procs->len; i++) {
+    proc *p = g_ptr_array_index(r->procs, i);
+    sim_actor *a = proc_task(p)->actor;
+    res->proc_state[i] = proc_finished(p) ? PROC_DONE
+                         : (o == SIM_HANG && sim_actor_waitq(a)) ? PROC_HUNG
+                                                                  : PROC_RUNNING;
+  }
+  for (guint i = 0; i < r->queues->len; i++) {
+    struct request_queue *q = g_ptr_array_index(r->queues, i);
+    metrics_set_device_busy(r->m, i, q->disk_ops->busy_time(q->disk));
+  }
+  if (o == SIM_HANG)
+    res->hang_report = hang_report(r);
+  return o;
+}
+
+const run_result *sim_run_result(sim_run *r) { return r->ran ? &r->result : NULL; }
+sim_engine *sim_run_engine(sim_run *r) { return r->engine; }
+struct request_queue *sim_run_queue(sim_run *r, guint device) {
+  return g_ptr_array_index(r->queues, device);
+}
+
+void sim_run_fingerprint(sim_run *r, GChecksum *sum) {
+  sim_time now = sim_now(r->engine);
+  g_checksum_update(sum, (const guchar *)&now, sizeof now);
+  for (guint i = 0; i < r->procs->len; i++)
+    proc_fingerprint(g_ptr_array_index(r->procs, i), sum);
+  for (guint i = 0; i < r->queues->len; i++) {
+    struct request_queue *q = g_ptr_array_index(r->queues, i);
+    if (q->elevator->ops.elevator_fingerprint_fn)
+      q->elevator->ops.elevator_fingerprint_fn(q, sum);
+  }
+}
+
+void sim_run_free(sim_run *r) {
+  if (!r)
+    return;
+  for (guint i = 0; i < r->procs->len; i++)
+    proc_free(g_ptr_array_index(r->procs, i));
+  for (guint i = 0; i < r->queues->len; i++)
+    blk_queue_free(g_ptr_array_index(r->queues, i));
+  for (guint i = 0; i < r->disks->len; i++) {
+    const wl_device *d = g_ptr_array_index(r->w->devices, i);
+    d->disk->free(g_ptr_array_index(r->disks, i));
+  }
+  for (guint i = 0; i < r->tasks->len; i++) {
+    struct task *t = g_ptr_array_index(r->tasks, i);
+    g_free(t->name);
+    g_free(t);
+  }
+  for (guint i = 0; i < r->iocs->len; i++)
+    ioc_free(g_ptr_array_index(r->iocs, i));
+  g_ptr_array_free(r->iocs, TRUE);
+  g_ptr_array_free(r->tasks, TRUE);
+  g_ptr_array_free(r->procs, TRUE);
+  g_ptr_array_free(r->queues, TRUE);
+  g_ptr_array_free(r->disks, TRUE);
+  g_hash_table_destroy(r->proc_index);
+  metrics_free(r->m);
+  if (r->il)
+    interleave_free(r->il);
+  sim_engine_free(r->engine);
+  g_free(r->result.proc_state);
+  g_free(r->result.hang_report);
+  g_free(r);
+}

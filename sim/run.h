@@ -1,0 +1,40 @@
+/* One simulation run: builds engine, devices, block layers, elevators,
+ * io_contexts and processes from a workload, runs it, and collects the
+ * result.  Used by `cfqsim run`, `compare`, `explore`, `sweep` and tests. */
+#ifndef CFQSIM_RUN_H
+#define CFQSIM_RUN_H
+
+#include <glib.h>
+#include <stdio.h>
+
+#include "sim/engine.h"
+#include "sim/report.h"
+#include "sim/workload.h"
+
+typedef struct sim_run sim_run;
+
+typedef struct run_options {
+  int variant;                 /* -1: the workload's kernel.cic_link */
+  bool has_seed;
+  uint64_t seed;
+  FILE *trace;                 /* trace.log lines, NULL: off */
+  const sim_policy_ops *policy;/* NULL: the workload's interleaving */
+  void *policy_ctx;
+  bool random_interleaving;    /* the `random` policy, seeded by the run seed */
+} run_options;
+
+#define RUN_OPTIONS_INIT {.variant = -1}
+
+sim_run *sim_run_new(const workload *w, const run_options *o, GError **err);
+sim_outcome sim_run_go(sim_run *r, GError **err);
+/* Valid after sim_run_go; owned by the run. */
+const run_result *sim_run_result(sim_run *r);
+sim_engine *sim_run_engine(sim_run *r);
+struct request_queue *sim_run_queue(sim_run *r, guint device);
+/* Everything that can change the future of the run (exploration). */
+void sim_run_fingerprint(sim_run *r, GChecksum *sum);
+void sim_run_free(sim_run *r);
+
+const char *variant_name(cic_link_variant v);
+
+#endif

@@ -1,0 +1,136 @@
+/* Metrics: latency percentiles, per-device counters, Jain's index and the
+ * timeseries windows. */
+#include <glib.h>
+#include <math.h>
+
+#include "sim/metrics.h"
+
+static void test_percentiles(void) {
+  metrics *m = metrics_new(2, 1, 100 * SIM_MS);
+  /* Latencies 0..100 ns fed out of order (stride 37 is coprime with 101),
+   * so sorting is exercised and each quantile lands on a sample. */
+  for (int i = 0; i < 101; i++) {
+    int v = (i * 37) % 101;
+    metrics_io_done(m, 0, 0, 1000, 1000 + v, 512);
+  }
+  latency_summary l = metrics_proc_latency(m, 0);
+  g_assert_cmpfloat_with_epsilon(l.mean, 50.0, 1e-9);
+  g_assert_cmpint(l.p50, ==, 50);
+  g_assert_cmpint(l.p95, ==, 95);
+  g_assert_cmpint(l.p99, ==, 99);
+  g_assert_cmpint(l.max, ==, 100);
+  g_assert_cmpuint(metrics_proc_ios(m, 0), ==, 101);
+  g_assert_cmpuint(metrics_proc_bytes(m, 0), ==, 101 * 512);
+
+  /* A process with no I/O reports zeros rather than garbage. */
+  l = metrics_proc_latency(m, 1);
+  g_assert_cmpfloat(l.mean, ==, 0.0);
+  g_assert_cmpint(l.p50, ==, 0);
+  g_assert_cmpint(l.max, ==, 0);
+  metrics_free(m);
+}
+
+static void test_percentile_interpolation(void) {
+  metrics *m = metrics_new(1, 1, SIM_S);
+  const int64_t lat[] = {40 * SIM_MS, 10 * SIM_MS, 30 * SIM_MS, 20 * SIM_MS};
+  for (guint i = 0; i < G_N_ELEMENTS(lat); i++)
+    metrics_io_done(m, 0, 0, 0, lat[i], 4096);
+  latency_summary l = metrics_proc_latency(m, 0);
+  /* Between-sample quantiles interpolate linearly: median of 10,20,30,40
+   * is 25; p99 lies at index 0.99*3 = 2.97 -> 30 + 0.97*10 = 39.7 ms. */
+  g_assert_cmpint(l.p50, ==, 25 * SIM_MS);
+  g_assert_cmpint(l.p99, ==, 39700 * SIM_US);
+  g_assert_cmpint(l.max, ==, 40 * SIM_MS);
+  g_assert_cmpfloat_with_epsilon(l.mean, 25.0 * SIM_MS, 1e-3);
+  metrics_free(m);
+}
+
+static metrics *with_bytes(const uint64_t *bytes, guint n) {
+  metrics *m = metrics_new(n, 1, SIM_S);
+  for (guint i = 0; i < n; i++)
+    if (bytes[i])
+      metrics_io_done(m, i, 0, 0, SIM_MS, bytes[i]);
+  return m;
+}
+
+static void test_jain(void) {
+  struct {
+    uint64_t b[4];
+    guint n;
+    double want;
+  } cases[] = {
+      {{4096, 4096, 4096, 4096}, 4, 1.0},
+      {{4096, 0, 0, 0}, 4, 0.25},
+      {{4096, 8192}, 2, 0.9},
+      {{4096}, 1, 1.0},       /* fewer than two processes */
+      {{0, 0, 0}, 3, 1.0},    /* nobody moved a byte */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    metrics *m = with_bytes(cases[i].b, cases[i].n);
+    g_assert_cmpfloat_with_epsilon(metrics_jain(m), cases[i].want, 1e-12);
+    metrics_free(m);
+  }
+}
+
+static void test_devices(void) {
+  metrics *m = metrics_new(2, 2, SIM_S);
+  metrics_io_done(m, 0, 1, 0, 5 * SIM_MS, 4096);
+  metrics_io_done(m, 1, 1, 0, 6 * SIM_MS, 8192);
+  metrics_io_done(m, 1, 0, 0, 7 * SIM_MS, 512);
+  metrics_set_device_busy(m, 1, 11 * SIM_MS);
+  g_assert_cmpuint(metrics_device_bytes(m, 0), ==, 512);
+  g_assert_cmpuint(metrics_device_ios(m, 0), ==, 1);
+  g_assert_cmpuint(metrics_device_bytes(m, 1), ==, 4096 + 8192);
+  g_assert_cmpuint(metrics_device_ios(m, 1), ==, 2);
+  g_assert_cmpint(metrics_device_busy(m, 0), ==, 0);
+  g_assert_cmpint(metrics_device_busy(m, 1), ==, 11 * SIM_MS);
+  metrics_free(m);
+}
+
+static void test_timeseries(void) {
+  metrics *m = metrics_new(2, 1, 100 * SIM_MS);
+  g_assert_cmpint(metrics_window(m), ==, 100 * SIM_MS);
+  g_assert_cmpuint(metrics_n_windows(m), ==, 0);
+
+  metrics_io_done(m, 0, 0, 40 * SIM_MS, 50 * SIM_MS, 4096);   /* window 0 */
+  /* Exactly on a boundary: the window that starts there. */
+  metrics_io_done(m, 1, 0, 90 * SIM_MS, 100 * SIM_MS, 8192);  /* window 1 */
+  g_assert_cmpuint(metrics_n_windows(m), ==, 2);
+  /* The window is the one of completion, not submission. */
+  metrics_io_done(m, 0, 0, 250 * SIM_MS, 352 * SIM_MS, 4096); /* window 3 */
+  metrics_io_done(m, 0, 0, 390 * SIM_MS, 394 * SIM_MS, 4096); /* window 3 */
+  g_assert_cmpuint(metrics_n_windows(m), ==, 4);
+
+  g_assert_cmpuint(metrics_window_bytes(m, 0, 0), ==, 4096);
+  g_assert_cmpuint(metrics_window_bytes(m, 1, 0), ==, 0);
+  g_assert_cmpuint(metrics_window_bytes(m, 1, 1), ==, 8192);
+  g_assert_cmpuint(metrics_window_bytes(m, 0, 2), ==, 0);
+  g_assert_cmpuint(metrics_window_bytes(m, 0, 3), ==, 8192);
+  g_assert_cmpfloat_with_epsilon(metrics_window_mean_latency(m, 0, 0),
+                                 10.0 * SIM_MS, 1e-6);
+  g_assert_cmpfloat_with_epsilon(metrics_window_mean_latency(m, 0, 3),
+                                 53.0 * SIM_MS, 1e-6);
+  g_assert_cmpfloat(metrics_window_mean_latency(m, 1, 3), ==, 0.0);
+  g_assert_cmpfloat(metrics_window_mean_latency(m, 0, 2), ==, 0.0);
+  /* Past the last window: empty, not an error. */
+  g_assert_cmpuint(metrics_window_bytes(m, 0, 9), ==, 0);
+  g_assert_cmpfloat(metrics_window_mean_latency(m, 0, 9), ==, 0.0);
+
+  /* Windows add up to the totals. */
+  uint64_t sum = 0;
+  for (guint k = 0; k < metrics_n_windows(m); k++)
+    sum += metrics_window_bytes(m, 0, k);
+  g_assert_cmpuint(sum, ==, metrics_proc_bytes(m, 0));
+  metrics_free(m);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/metrics/percentiles", test_percentiles);
+  g_test_add_func("/metrics/percentile-interpolation",
+                  test_percentile_interpolation);
+  g_test_add_func("/metrics/jain", test_jain);
+  g_test_add_func("/metrics/devices", test_devices);
+  g_test_add_func("/metrics/timeseries", test_timeseries);
+  return g_test_run();
+}

@@ -1,0 +1,576 @@
+/* Report: metrics.json fields and order, the summary, the CSVs, and the
+ * atomic directory write. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/ioc.h"
+#include "sim/report.h"
+
+/* ---- a hand-built workload and run ---- */
+
+typedef struct fixture {
+  workload w;
+  metrics *m;
+  proc_final_state states[3];
+  run_result r;
+} fixture;
+
+static wl_process *mk_proc(const char *name, const char *ioc, int cgroup,
+                           int cls, int lvl, int nice) {
+  wl_process *p = g_new0(wl_process, 1);
+  p->name = g_strdup(name);
+  p->ioc = g_strdup(ioc);
+  p->device = 0;
+  p->cgroup = cgroup;
+  p->ioprio_class = cls;
+  p->ioprio_level = lvl;
+  p->nice = nice;
+  return p;
+}
+
+static void free_proc(gpointer p) {
+  wl_process *wp = p;
+  g_free(wp->name);
+  g_free(wp->ioc);
+  g_free(wp);
+}
+
+static void free_dev(gpointer p) {
+  wl_device *d = p;
+  g_free(d->name);
+  g_free(d);
+}
+
+static void free_cg(gpointer p) {
+  wl_cgroup *c = p;
+  g_free(c->name);
+  g_free(c);
+}
+
+/* A hung B, a finished A, a C still running when time ran out; sim time
+ * 2 s so that throughputs are half the byte counts. */
+static fixture *fixture_new(const char *c_name) {
+  fixture *f = g_new0(fixture, 1);
+  workload *w = &f->w;
+  w->name = g_strdup("mix");
+  w->seed = 7;
+  w->window = SIM_S;
+  w->devices = g_ptr_array_new_with_free_func(free_dev);
+  wl_device *d = g_new0(wl_device, 1);
+  d->name = g_strdup("sda");
+  g_ptr_array_add(w->devices, d);
+  w->cgroups = g_ptr_array_new_with_free_func(free_cg);
+  wl_cgroup *cg = g_new0(wl_cgroup, 1);
+  cg->name = g_strdup("grpA");
+  cg->weight = 500;
+  g_ptr_array_add(w->cgroups, cg);
+  w->processes = g_ptr_array_new_with_free_func(free_proc);
+  g_ptr_array_add(w->processes,
+                  mk_proc("A", "shared", -1, IOPRIO_CLASS_NONE, 0, 0));
+  g_ptr_array_add(w->processes,
+                  mk_proc("B", "shared", 0, IOPRIO_CLASS_BE, 2, 0));
+  g_ptr_array_add(w->processes,
+                  mk_proc(c_name, "c", -1, IOPRIO_CLASS_NONE, 0, 10));
+
+  f->m = metrics_new(3, 1, SIM_S);
+  metrics_io_done(f->m, 0, 0, 0, 2 * SIM_MS, 4096);
+  metrics_io_done(f->m, 0, 0, 2 * SIM_MS, 6 * SIM_MS, 4096);
+  metrics_io_done(f->m, 1, 0, 1100 * SIM_MS, 1108 * SIM_MS, 8192);
+  metrics_set_device_busy(f->m, 0, 500 * SIM_MS);
+
+  f->states[0] = PROC_DONE;
+  f->states[1] = PROC_HUNG;
+  f->states[2] = PROC_RUNNING;
+  f->r = (run_result){.w = w,
+                      .variant = "buggy",
+                      .outcome = SIM_HANG,
+                      .sim_time = 2 * SIM_S,
+                      .events = 1234,
+                      .m = f->m,
+                      .proc_state = f->states,
+                      .hang_report = "B asleep on rl->wait[SYNC] of sda "
+                                     "since 1.108 ms\n"};
+  return f;
+}
+
+static void fixture_free(fixture *f) {
+  g_free(f->w.name);
+  g_ptr_array_unref(f->w.devices);
+  g_ptr_array_unref(f->w.cgroups);
+  g_ptr_array_unref(f->w.processes);
+  metrics_free(f->m);
+  g_free(f);
+}
+
+/* ---- metrics.json ---- */
+
+static void assert_members(JsonObject *o, const char *const *want) {
+  GList *members = json_object_get_members(o);
+  guint i = 0;
+  for (GList *l = members; l; l = l->next, i++) {
+    g_assert_nonnull(want[i]);
+    g_assert_cmpstr(l->data, ==, want[i]);
+  }
+  g_assert_null(want[i]);
+  g_list_free(members);
+}
+
+static void test_json(void) {
+  fixture *f = fixture_new("C");
+  char *text = report_metrics_json(&f->r);
+  JsonParser *p = json_parser_new();
+  GError *err = NULL;
+  g_assert_true(json_parser_load_from_data(p, text, -1, &err));
+  g_assert_no_error(err);
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+
+  const char *const top[] = {"workload", "seed", "variant", "sim_time_ns",
+                             "events", "outcome", "hung", "devices",
+                             "processes", "fairness", NULL};
+  assert_members(o, top);
+  g_assert_cmpstr(json_object_get_string_member(o, "workload"), ==, "mix");
+  g_assert_cmpint(json_object_get_int_member(o, "seed"), ==, 7);
+  g_assert_cmpstr(json_object_get_string_member(o, "variant"), ==, "buggy");
+  g_assert_cmpint(json_object_get_int_member(o, "sim_time_ns"), ==, 2 * SIM_S);
+  g_assert_cmpint(json_object_get_int_member(o, "events"), ==, 1234);
+  g_assert_cmpstr(json_object_get_string_member(o, "outcome"), ==, "hang");
+
+  JsonArray *hung = json_object_get_array_member(o, "hung");
+  g_assert_cmpuint(json_array_get_length(hung), ==, 1);
+  g_assert_cmpstr(json_array_get_string_element(hung, 0), ==, "B");
+
+  JsonArray *devs = json_object_get_array_member(o, "devices");
+  g_assert_cmpuint(json_array_get_length(devs), ==, 1);
+  JsonObject *d = json_array_get_object_element(devs, 0);
+  const char *const dk[] = {"name", "bytes", "ios", "throughput_bps", "iops",
+                            "utilisation", NULL};
+  assert_members(d, dk);
+  g_assert_cmpstr(json_object_get_string_member(d, "name"), ==, "sda");
+  g_assert_cmpint(json_object_get_int_member(d, "bytes"), ==, 16384);
+  g_assert_cmpint(json_object_get_int_member(d, "ios"), ==, 3);
+  g_assert_cmpfloat_with_epsilon(
+      json_object_get_double_member(d, "throughput_bps"), 8192.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon(json_object_get_double_member(d, "iops"),
+                                 1.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon(
+      json_object_get_double_member(d, "utilisation"), 0.25, 1e-12);
+
+  JsonArray *procs = json_object_get_array_member(o, "processes");
+  g_assert_cmpuint(json_array_get_length(procs), ==, 3);
+  const char *const pk[] = {"name", "ioc", "cgroup", "ioprio", "device",
+                            "state", "bytes", "ios", "throughput_bps",
+                            "latency_ns", NULL};
+  const char *const lk[] = {"mean", "p50", "p95", "p99", "max", NULL};
+  for (guint i = 0; i < 3; i++) {
+    JsonObject *po = json_array_get_object_element(procs, i);
+    assert_members(po, pk);
+    assert_members(json_object_get_object_member(po, "latency_ns"), lk);
+  }
+  JsonObject *a = json_array_get_object_element(procs, 0);
+  g_assert_cmpstr(json_object_get_string_member(a, "name"), ==, "A");
+  g_assert_cmpstr(json_object_get_string_member(a, "ioc"), ==, "shared");
+  g_assert_cmpstr(json_object_get_string_member(a, "cgroup"), ==, "root");
+  g_assert_cmpstr(json_object_get_string_member(a, "ioprio"), ==,
+                  "none(be/4)");
+  g_assert_cmpstr(json_object_get_string_member(a, "device"), ==, "sda");
+  g_assert_cmpstr(json_object_get_string_member(a, "state"), ==, "done");
+  g_assert_cmpint(json_object_get_int_member(a, "bytes"), ==, 8192);
+  g_assert_cmpint(json_object_get_int_member(a, "ios"), ==, 2);
+  g_assert_cmpfloat_with_epsilon(
+      json_object_get_double_member(a, "throughput_bps"), 4096.0, 1e-9);
+  JsonObject *al = json_object_get_object_member(a, "latency_ns");
+  g_assert_cmpfloat_with_epsilon(json_object_get_double_member(al, "mean"),
+                                 3.0 * SIM_MS, 1e-6);
+  g_assert_cmpint(json_object_get_int_member(al, "p50"), ==, 3 * SIM_MS);
+  g_assert_cmpint(json_object_get_int_member(al, "max"), ==, 4 * SIM_MS);
+
+  JsonObject *b = json_array_get_object_element(procs, 1);
+  g_assert_cmpstr(json_object_get_string_member(b, "cgroup"), ==, "grpA");
+  g_assert_cmpstr(json_object_get_string_member(b, "ioprio"), ==, "be/2");
+  g_assert_cmpstr(json_object_get_string_member(b, "state"), ==, "hung");
+
+  /* nice 10 -> best-effort level (10 + 20) / 5 = 6. */
+  JsonObject *c = json_array_get_object_element(procs, 2);
+  g_assert_cmpstr(json_object_get_string_member(c, "ioprio"), ==,
+                  "none(be/6)");
+  g_assert_cmpstr(json_object_get_string_member(c, "state"), ==, "running");
+  g_assert_cmpint(json_object_get_int_member(c, "bytes"), ==, 0);
+
+  /* Throughputs 4096, 4096, 0: (8192)^2 / (3 * 2 * 4096^2) = 2/3. */
+  JsonObject *fair = json_object_get_object_member(o, "fairness");
+  g_assert_cmpfloat_with_epsilon(json_object_get_double_member(fair, "jain"),
+                                 2.0 / 3.0, 1e-12);
+
+  /* Same input, same bytes. */
+  char *again = report_metrics_json(&f->r);
+  g_assert_cmpstr(text, ==, again);
+  g_free(again);
+  g_object_unref(p);
+  g_free(text);
+  fixture_free(f);
+}
+
+static void test_json_outcomes(void) {
+  fixture *f = fixture_new("C");
+  const struct {
+    sim_outcome o;
+    const char *s;
+  } cases[] = {{SIM_COMPLETED, "completed"},
+               {SIM_HANG, "hang"},
+               {SIM_TIME_LIMIT, "time_limit"}};
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    f->r.outcome = cases[i].o;
+    char *text = report_metrics_json(&f->r);
+    JsonNode *n = json_from_string(text, NULL);
+    g_assert_nonnull(n);
+    g_assert_cmpstr(
+        json_object_get_string_member(json_node_get_object(n), "outcome"), ==,
+        cases[i].s);
+    json_node_unref(n);
+    g_free(text);
+  }
+  fixture_free(f);
+}
+
+/* ---- summary ---- */
+
+static const char *find_line(char **lines, const char *prefix) {
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix(lines[i], prefix))
+      return lines[i];
+  return NULL;
+}
+
+static void test_summary(void) {
+  fixture *f = fixture_new("C");
+  char *s = report_summary(&f->r);
+  char **lines = g_strsplit(s, "\n", -1);
+
+  const char *wl = find_line(lines, "workload");
+  g_assert_nonnull(wl);
+  g_assert_nonnull(strstr(wl, "mix"));
+  g_assert_nonnull(strstr(wl, "seed 7"));
+  g_assert_nonnull(strstr(wl, "buggy"));
+  const char *oc = find_line(lines, "outcome");
+  g_assert_nonnull(oc);
+  g_assert_nonnull(strstr(oc, "hang"));
+  g_assert_nonnull(strstr(oc, "2000.000000 ms"));
+  g_assert_nonnull(strstr(oc, "1234 events"));
+
+  /* The hung process is named up front; the others are not. */
+  const char *hl = find_line(lines, "hung");
+  g_assert_nonnull(hl);
+  g_assert_nonnull(strstr(hl, "B"));
+  g_assert_null(strstr(hl, "A"));
+  g_assert_nonnull(strstr(s, "B asleep on rl->wait[SYNC] of sda"));
+
+  /* B's row in the process table says it is hung; utilisation 25%. */
+  const char *brow = find_line(lines, "  B ");
+  g_assert_nonnull(brow);
+  g_assert_nonnull(strstr(brow, "hung"));
+  g_assert_nonnull(strstr(brow, "grpA"));
+  g_assert_nonnull(strstr(brow, "be/2"));
+  const char *sda = find_line(lines, "  sda ");
+  g_assert_nonnull(sda);
+  g_assert_true(g_str_has_suffix(sda, "25.0"));
+  g_assert_nonnull(find_line(lines, "fairness"));
+  g_strfreev(lines);
+  g_free(s);
+
+  /* Nothing hung: no hung line and no hang report. */
+  f->r.outcome = SIM_COMPLETED;
+  f->states[1] = PROC_DONE;
+  f->r.hang_report = NULL;
+  s = report_summary(&f->r);
+  lines = g_strsplit(s, "\n", -1);
+  g_assert_null(find_line(lines, "hung"));
+  g_assert_null(strstr(s, "hang report"));
+  g_strfreev(lines);
+  g_free(s);
+  fixture_free(f);
+}
+
+/* ---- CSV ---- */
+
+static void test_processes_csv(void) {
+  fixture *f = fixture_new("C,\"x\"");
+  char *csv = report_processes_csv(&f->r);
+  char **lines = g_strsplit(csv, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 5); /* header, 3 rows, "" */
+  g_assert_cmpstr(lines[4], ==, "");
+  char **head = g_strsplit(lines[0], ",", -1);
+  g_assert_cmpstr(head[0], ==, "name");
+  g_assert_cmpstr(head[5], ==, "state");
+  g_assert_cmpstr(head[6], ==, "bytes");
+  g_assert_cmpstr(head[8], ==, "throughput_bps");
+  guint ncols = g_strv_length(head);
+  g_strfreev(head);
+
+  char **b = g_strsplit(lines[2], ",", -1);
+  g_assert_cmpuint(g_strv_length(b), ==, ncols);
+  g_assert_cmpstr(b[0], ==, "B");
+  g_assert_cmpstr(b[2], ==, "grpA");
+  g_assert_cmpstr(b[3], ==, "be/2");
+  g_assert_cmpstr(b[4], ==, "sda");
+  g_assert_cmpstr(b[5], ==, "hung");
+  g_assert_cmpstr(b[6], ==, "8192");
+  g_assert_cmpstr(b[7], ==, "1");
+  g_assert_cmpstr(b[8], ==, "4096");
+  g_assert_cmpstr(b[ncols - 1], ==, "8000000"); /* max latency 8 ms */
+  g_strfreev(b);
+  /* A name with a comma and quotes is quoted, RFC 4180 style. */
+  g_assert_true(g_str_has_prefix(lines[3], "\"C,\"\"x\"\"\",c,root,"));
+  g_strfreev(lines);
+  g_free(csv);
+  fixture_free(f);
+}
+
+static void test_timeseries_csv(void) {
+  fixture *f = fixture_new("C");
+  char *csv = report_timeseries_csv(&f->r);
+  char **lines = g_strsplit(csv, "\n", -1);
+  g_assert_cmpstr(lines[0], ==,
+                  "window_start_ns,process,bytes,mean_latency_ns");
+  /* 2 s of 1 s windows x 3 processes, window-major. */
+  g_assert_cmpuint(g_strv_length(lines), ==, 1 + 6 + 1);
+  g_assert_cmpstr(lines[1], ==, "0,A,8192,3000000");
+  g_assert_cmpstr(lines[2], ==, "0,B,0,0");
+  g_assert_cmpstr(lines[3], ==, "0,C,0,0");
+  g_assert_cmpstr(lines[4], ==, "1000000000,A,0,0");
+  g_assert_cmpstr(lines[5], ==, "1000000000,B,8192,8000000");
+  g_assert_cmpstr(lines[6], ==, "1000000000,C,0,0");
+  g_strfreev(lines);
+  g_free(csv);
+
+  /* A hang long after the last completion still shows the empty windows. */
+  f->r.sim_time = 4 * SIM_S + 1;
+  csv = report_timeseries_csv(&f->r);
+  lines = g_strsplit(csv, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 1 + 5 * 3 + 1);
+  g_assert_cmpstr(lines[13], ==, "4000000000,A,0,0");
+  g_strfreev(lines);
+  g_free(csv);
+  fixture_free(f);
+}
+
+/* ---- writing directories ---- */
+
+static char *read_file(const char *dir, const char *name) {
+  char *path = g_build_filename(dir, name, NULL);
+  char *contents = NULL;
+  if (!g_file_get_contents(path, &contents, NULL, NULL))
+    contents = NULL;
+  g_free(path);
+  return contents;
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names in a directory, joined by spaces. */
+static char *listing(const char *dir) {
+  GDir *d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  const char *n;
+  while ((n = g_dir_read_name(d)))
+    g_ptr_array_add(names, g_strdup(n));
+  g_dir_close(d);
+  g_ptr_array_sort(names, cmp_names);
+  g_ptr_array_add(names, NULL);
+  char *s = g_strjoinv(" ", (char **)names->pdata);
+  g_ptr_array_unref(names);
+  return s;
+}
+
+static void rm_rf(const char *path) {
+  GDir *d = g_dir_open(path, 0, NULL);
+  if (d) {
+    const char *n;
+    while ((n = g_dir_read_name(d))) {
+      char *c = g_build_filename(path, n, NULL);
+      rm_rf(c);
+      g_free(c);
+    }
+    g_dir_close(d);
+    g_rmdir(path);
+  } else {
+    g_unlink(path);
+  }
+}
+
+static GHashTable *files_of(const char *k1, const char *v1, const char *k2,
+                            const char *v2) {
+  GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
+  g_hash_table_insert(h, (gpointer)k1, (gpointer)v1);
+  if (k2)
+    g_hash_table_insert(h, (gpointer)k2, (gpointer)v2);
+  return h;
+}
+
+static void test_write_dir_replaces(void) {
+  char *base = g_dir_make_tmp("cfqsim-report-XXXXXX", NULL);
+  g_assert_nonnull(base);
+  char *parent = g_build_filename(base, "a", "b", NULL);
+  char *dir = g_build_filename(parent, "out", NULL);
+  GError *err = NULL;
+
+  /* Missing parents are created. */
+  GHashTable *h = files_of("x.txt", "first", "z.txt", "zz");
+  g_assert_true(report_write_dir(dir, h, &err));
+  g_assert_no_error(err);
+  g_hash_table_unref(h);
+  char *l = listing(dir);
+  g_assert_cmpstr(l, ==, "x.txt z.txt");
+  g_free(l);
+
+  /* A second write replaces the whole directory: stale files vanish. */
+  h = files_of("y.txt", "second", NULL, NULL);
+  char *slash = g_strconcat(dir, "/", NULL); /* a trailing slash is fine */
+  g_assert_true(report_write_dir(slash, h, &err));
+  g_assert_no_error(err);
+  g_free(slash);
+  g_hash_table_unref(h);
+  l = listing(dir);
+  g_assert_cmpstr(l, ==, "y.txt");
+  g_free(l);
+  char *c = read_file(dir, "y.txt");
+  g_assert_cmpstr(c, ==, "second");
+  g_free(c);
+
+  /* No temporary or set-aside directories are left next to it. */
+  l = listing(parent);
+  g_assert_cmpstr(l, ==, "out");
+  g_free(l);
+
+  rm_rf(base);
+  g_free(dir);
+  g_free(parent);
+  g_free(base);
+}
+
+static void test_write_dir_failures(void) {
+  char *base = g_dir_make_tmp("cfqsim-report-XXXXXX", NULL);
+  GError *err = NULL;
+
+  /* The parent path is a regular file: an error, and nothing written. */
+  char *file = g_build_filename(base, "file", NULL);
+  g_assert_true(g_file_set_contents(file, "keep", -1, NULL));
+  char *bad = g_build_filename(file, "out", NULL);
+  GHashTable *h = files_of("x.txt", "x", NULL, NULL);
+  g_assert_false(report_write_dir(bad, h, &err));
+  g_assert_nonnull(err);
+  g_assert_true(err->domain == G_FILE_ERROR);
+  g_clear_error(&err);
+  g_hash_table_unref(h);
+  char *l = listing(base);
+  g_assert_cmpstr(l, ==, "file");
+  g_free(l);
+  char *c = read_file(base, "file");
+  g_assert_cmpstr(c, ==, "keep");
+  g_free(c);
+
+  /* A failure after some files were written leaves the previous results
+   * untouched and no temporary directory behind. */
+  char *dir = g_build_filename(base, "out", NULL);
+  h = files_of("old.txt", "old", NULL, NULL);
+  g_assert_true(report_write_dir(dir, h, &err));
+  g_hash_table_unref(h);
+  h = files_of("a.txt", "new", "zz/bad", "x"); /* a.txt is written first */
+  g_assert_false(report_write_dir(dir, h, &err));
+  g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_clear_error(&err);
+  g_hash_table_unref(h);
+  l = listing(dir);
+  g_assert_cmpstr(l, ==, "old.txt");
+  g_free(l);
+  l = listing(base);
+  g_assert_cmpstr(l, ==, "file out");
+  g_free(l);
+
+  /* The target is a regular file: it cannot be replaced by a directory. */
+  h = files_of("x.txt", "x", NULL, NULL);
+  g_assert_false(report_write_dir(file, h, &err));
+  g_assert_nonnull(err);
+  g_clear_error(&err);
+  g_hash_table_unref(h);
+  c = read_file(base, "file");
+  g_assert_cmpstr(c, ==, "keep");
+  g_free(c);
+  l = listing(base);
+  g_assert_cmpstr(l, ==, "file out");
+  g_free(l);
+
+  rm_rf(base);
+  g_free(dir);
+  g_free(bad);
+  g_free(file);
+  g_free(base);
+}
+
+static void test_write(void) {
+  fixture *f = fixture_new("C");
+  char *base = g_dir_make_tmp("cfqsim-report-XXXXXX", NULL);
+  char *dir = g_build_filename(base, "results", "mix", NULL);
+  GError *err = NULL;
+  GHashTable *extra = files_of("trace.log", "step\n", NULL, NULL);
+
+  char *printed = NULL;
+  size_t printed_len = 0;
+  FILE *out = open_memstream(&printed, &printed_len);
+  g_assert_true(report_write(&f->r, dir, extra, out, &err));
+  g_assert_no_error(err);
+  fclose(out);
+
+  char *l = listing(dir);
+  g_assert_cmpstr(l, ==,
+                  "metrics.json processes.csv summary.txt timeseries.csv "
+                  "trace.log");
+  g_free(l);
+  char *summary = read_file(dir, "summary.txt");
+  g_assert_cmpstr(printed, ==, summary);
+  char *want = report_summary(&f->r);
+  g_assert_cmpstr(summary, ==, want);
+  g_free(want);
+  g_free(summary);
+  free(printed);
+  char *json = read_file(dir, "metrics.json");
+  JsonNode *n = json_from_string(json, &err);
+  g_assert_no_error(err);
+  json_node_unref(n);
+  g_free(json);
+  g_hash_table_unref(extra);
+
+  /* An extra file may not shadow a standard one; nothing is replaced. */
+  extra = files_of("metrics.json", "{}", NULL, NULL);
+  f->r.events = 99;
+  g_assert_false(report_write(&f->r, dir, extra, NULL, &err));
+  g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST);
+  g_clear_error(&err);
+  g_hash_table_unref(extra);
+  json = read_file(dir, "metrics.json");
+  g_assert_nonnull(strstr(json, "1234"));
+  g_free(json);
+
+  rm_rf(base);
+  g_free(dir);
+  g_free(base);
+  fixture_free(f);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/report/json", test_json);
+  g_test_add_func("/report/json-outcomes", test_json_outcomes);
+  g_test_add_func("/report/summary", test_summary);
+  g_test_add_func("/report/processes-csv", test_processes_csv);
+  g_test_add_func("/report/timeseries-csv", test_timeseries_csv);
+  g_test_add_func("/report/write-dir-replaces", test_write_dir_replaces);
+  g_test_add_func("/report/write-dir-failures", test_write_dir_failures);
+  g_test_add_func("/report/write", test_write);
+  return g_test_run();
+}
