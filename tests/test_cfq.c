@@ -64,6 +64,7 @@ static void ssd_cmd_done(void *arg) {
   ssd_cmd *sc = arg;
   fake_disk *d = sc->d;
   disk_cmd *c = sc->c;
+  g_queue_remove(&d->pending, sc);
   g_free(sc);
   d->in_flight--;
   c->completed = sim_now(d->e);
@@ -80,7 +81,10 @@ static void *fake_init(const void *cfg, sim_engine *e, GError **err) {
 }
 static void fake_free(void *dv) {
   fake_disk *d = dv;
-  g_queue_clear(&d->pending);
+  if (d->nonrot)
+    g_queue_clear_full(&d->pending, g_free);
+  else
+    g_queue_clear(&d->pending);
   g_free(d);
 }
 static int hdd_depth(const void *d) { (void)d; return 1; }
@@ -99,6 +103,7 @@ static void ssd_submit(void *dv, disk_cmd *c) {
   ssd_cmd *sc = g_new(ssd_cmd, 1);
   sc->d = d;
   sc->c = c;
+  g_queue_push_tail(&d->pending, sc); /* outstanding, freed with the disk */
   sim_post(d->e, sim_now(d->e) + 100 * SIM_US, "complete", ssd_cmd_done, sc);
 }
 static sim_time fake_busy(const void *d) { return ((const fake_disk *)d)->busy_ns; }
@@ -166,6 +171,7 @@ static void world_init(world *w, bool ssd, const struct cfq_config *cfg, int hz,
                                   .group_iosched = group_iosched};
   w->dops = ssd ? &fake_ssd_ops : &fake_hdd_ops;
   w->disk = w->dops->init(NULL, w->e, NULL);
+  ((fake_disk *)w->disk)->nonrot = ssd;
   w->q = blk_queue_new(w->e, "sda", &w->kernel, w->dops, w->disk,
                        w->dops->queue_depth(w->disk), 1024, 0, 0);
   GError *err = NULL;
@@ -633,6 +639,90 @@ static void test_determinism(void) {
   g_free(fb);
 }
 
+
+/* ---------------------------------------------------------------------
+ * 5.3.8 cooperators; 3.11.4 NCQ detection; merges
+ * --------------------------------------------------------------------- */
+
+static void test_cooperators_merge(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, true);
+  /* two readers of one region, B 512 KiB ahead of A: always within 4 MiB */
+  proc_job ja = seq_read(0), jb = seq_read(1024);
+  int a = world_add(&w, "a", (pspec){.ioprio = 0}, &ja);
+  int b = world_add(&w, "b", (pspec){.ioprio = 0}, &jb);
+  world_run(&w, 1 * SIM_S);
+  struct cfq_io_context *ca = cfq_cic_lookup(w.tasks[a].ioc, w.q->cic_index);
+  struct cfq_io_context *cb = cfq_cic_lookup(w.tasks[b].ioc, w.q->cic_index);
+  g_assert_nonnull(ca);
+  g_assert_nonnull(cb);
+  /* both processes now use one shared, coop-marked sync queue */
+  g_assert_true(ca->cfqq[1] == cb->cfqq[1]);
+  g_assert_true(ca->cfqq[1]->coop);
+  g_assert_nonnull(strstr(w.trace, "queue merge"));
+  world_free(&w);
+
+  /* far apart (8 GiB): never merged */
+  world_init(&w, false, NULL, 1000, true, false);
+  jb = seq_read(8 * GB);
+  a = world_add(&w, "a", (pspec){.ioprio = 0}, &ja);
+  b = world_add(&w, "b", (pspec){.ioprio = 0}, &jb);
+  world_run(&w, 1 * SIM_S);
+  ca = cfq_cic_lookup(w.tasks[a].ioc, w.q->cic_index);
+  cb = cfq_cic_lookup(w.tasks[b].ioc, w.q->cic_index);
+  g_assert_true(ca->cfqq[1] != cb->cfqq[1]);
+  world_free(&w);
+}
+
+static void test_hw_tag_detection(void) {
+  world w;
+  /* deep random load on the NCQ device: queueing detected */
+  world_init(&w, true, NULL, 1000, true, false);
+  g_assert_cmpint(cfq_hw_tag(w.q), ==, -1);
+  proc_job j = rand_read(0);
+  j.iodepth = 16;
+  world_add(&w, "a", (pspec){.ioprio = 0}, &j);
+  world_run(&w, 200 * SIM_MS);
+  g_assert_cmpint(cfq_hw_tag(w.q), ==, 1);
+  world_free(&w);
+  /* the same load on a depth-1 disk: no queueing */
+  world_init(&w, false, NULL, 1000, true, false);
+  world_add(&w, "a", (pspec){.ioprio = 0}, &j);
+  world_run(&w, 2 * SIM_S);
+  g_assert_cmpint(cfq_hw_tag(w.q), ==, 0);
+  world_free(&w);
+}
+
+static void test_merges_keep_queues_consistent(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  /* small sequential buffered writes, deep: the block layer back-merges
+   * them into CFQ's queued requests */
+  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 0,
+                 .size = (int64_t)1 << 20, .iodepth = 32, .count = 4000};
+  proc_job jr = seq_read(8 * GB);
+  jr.count = 500;
+  int wr = world_add(&w, "w", (pspec){.ioprio = 0}, &jw);
+  int r = world_add(&w, "r", (pspec){.ioprio = 0}, &jr);
+  world_run(&w, 60 * SIM_S);
+  g_assert_true(proc_finished(w.procs[wr]));
+  g_assert_true(proc_finished(w.procs[r]));
+  g_assert_cmpuint(w.q->stats.bio_merges, >, 0);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  /* everything drained: nothing queued or in flight; only an empty active
+   * queue may stay busy (it keeps its slice until something expires it) */
+  g_assert_cmpint(cfqd->rq_queued, ==, 0);
+  g_assert_cmpint(cfqd->busy_queues, <=, 1);
+  if (cfqd->busy_queues) {
+    g_assert_nonnull(cfqd->active_queue);
+    g_assert_true(cfqd->active_queue->on_rr && cfqq_empty(cfqd->active_queue));
+  }
+  g_assert_cmpint(cfqd->rq_in_driver, ==, 0);
+  g_assert_cmpint(cfqd->rq_in_flight[0] + cfqd->rq_in_flight[1], ==, 0);
+  g_assert_cmpuint(w.ios[wr], ==, 4000);
+  world_free(&w);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cfq/tunables-hz", test_tunables_hz);
@@ -647,5 +737,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/cfq/writer-vs-reader", test_writer_vs_reader);
   g_test_add_func("/cfq/low-latency", test_low_latency);
   g_test_add_func("/cfq/determinism", test_determinism);
+  g_test_add_func("/cfq/cooperators-merge", test_cooperators_merge);
+  g_test_add_func("/cfq/hw-tag-detection", test_hw_tag_detection);
+  g_test_add_func("/cfq/merges-consistent", test_merges_keep_queues_consistent);
   return g_test_run();
 }
