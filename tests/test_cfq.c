@@ -353,16 +353,16 @@ static void test_prio_slice_table(void) {
  * 5.3.1 priority slices
  * --------------------------------------------------------------------- */
 
-static void prio_pair(int pa, int pb, double expect) {
+static void prio_pair(int pa, int pb, double expect, int hz) {
   world w;
-  world_init(&w, false, NULL, 1000, true, false);
+  world_init(&w, false, NULL, hz, true, false);
   proc_job ja = seq_read(0), jb = seq_read(8 * GB);
   int a = world_add(&w, "a", (pspec){.ioprio = BE(pa)}, &ja);
   int b = world_add(&w, "b", (pspec){.ioprio = BE(pb)}, &jb);
   world_run(&w, 10 * SIM_S);
   double s = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
   if (g_test_verbose())
-    g_printerr("BE/%d vs BE/%d: %.3f (expect %.3f)\n", pa, pb, s, expect);
+    g_printerr("HZ=%d BE/%d vs BE/%d: %.3f (expect %.3f)\n", hz, pa, pb, s, expect);
   g_assert_cmpfloat(fabs(s - expect), <, 0.015);
   /* strictly alternating slices: every slice of one follows one of the other */
   int last = -1, repeats = 0;
@@ -377,10 +377,12 @@ static void prio_pair(int pa, int pb, double expect) {
 }
 
 static void test_prio_shares(void) {
-  prio_pair(0, 7, 180.0 / 220.0); /* 81.8 % */
-  prio_pair(0, 4, 180.0 / 280.0); /* 64.3 % */
-  prio_pair(4, 7, 100.0 / 140.0); /* 71.4 % */
-  prio_pair(4, 4, 0.5);
+  prio_pair(0, 7, 180.0 / 220.0, 1000); /* 81.8 % */
+  prio_pair(0, 4, 180.0 / 280.0, 1000); /* 64.3 % */
+  prio_pair(4, 7, 100.0 / 140.0, 1000); /* 71.4 % */
+  prio_pair(4, 4, 0.5, 1000);
+  /* HZ=250: 45 and 10 jiffies, the same milliseconds */
+  prio_pair(0, 7, 180.0 / 220.0, 250);
 }
 
 /* ---------------------------------------------------------------------
@@ -518,6 +520,20 @@ static void test_cgroup_weights(void) {
   world_run(&w, 10 * SIM_S);
   s = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
   g_assert_cmpfloat(fabs(s - 0.5), <, 0.02);
+  world_free(&w);
+
+  /* without idling the single-queue groups fall off the group tree after
+   * each request, re-enter at the end, and the split drifts towards equal */
+  struct cfq_config cfg = cfq_default_config;
+  cfg.slice_idle = 0;
+  cfg.group_idle = 0;
+  world_init(&w, false, &cfg, 1000, true, false);
+  a = world_add(&w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000}, &ja);
+  b = world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500}, &jb);
+  world_run(&w, 5 * SIM_S);
+  double s0 = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
+  if (g_test_verbose()) g_printerr("cgroups 1000:500, no idling: %.3f\n", s0);
+  g_assert_cmpfloat(fabs(s0 - 0.5), <, 0.05);
   world_free(&w);
 }
 
