@@ -228,7 +228,7 @@ int cmd_compare(int argc, char **argv) {
   status = (vs[0].hung_runs || vs[1].hung_runs) ? EXIT_HANG : EXIT_OK;
   goto out;
 fail:
-  fprintf(stderr, "cfqsim compare: %s\n", err ? err->message : "failed");
+  report_error("compare", err);
 out:
   for (int i = 0; i < 2; i++)
     if (vs[i].latencies)

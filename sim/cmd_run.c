@@ -104,7 +104,7 @@ int cmd_run(int argc, char **argv) {
   goto out;
 
 fail:
-  fprintf(stderr, "cfqsim: %s\n", err ? err->message : "failed");
+  report_error("run", err);
 out:
   if (trace_file)
     fclose(trace_file);

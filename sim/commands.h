@@ -14,6 +14,11 @@ extern const command commands[]; /* NULL-terminated */
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 
+/* Print an error on stderr: workload errors as they are ("file:line:col:
+ * message"), others prefixed with "cfqsim COMMAND: ". */
+#include <glib.h>
+void report_error(const char *command, const GError *err);
+
 /* Exit statuses. */
 #define EXIT_OK 0
 #define EXIT_HANG 1

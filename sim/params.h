@@ -43,6 +43,8 @@ gboolean params_set(const param_desc *p, void *cfg, const char *text,
 /* The closest known name to `name` (edit distance), or NULL if none is
  * close enough to be a useful hint. */
 const char *params_suggest(const param_desc *table, const char *name);
+/* The same for any NULL-terminated list of names (keys, model names). */
+const char *params_suggest_name(const char *const *names, const char *name);
 
 GQuark params_error_quark(void);
 #define PARAMS_ERROR (params_error_quark())

@@ -1,0 +1,490 @@
+/* CFQ dispatch, slices and idling (spec 3.8, 3.9, 3.10.1-3.10.2, 3.14). */
+#include "models/cfq-priv.h"
+
+/* ---------------------------------------------------------------------
+ * Request order inside a queue
+ * --------------------------------------------------------------------- */
+
+static struct request *node_rq(GSequenceIter *it) {
+  return ((struct cfq_rq_node *)g_sequence_get(it))->rq;
+}
+
+/* 3.8.9: the elevator choice between two candidates relative to `last`. */
+struct request *cfq_choose_req(struct cfq_data *cfqd, struct request *rq1,
+                               struct request *rq2, int64_t last) {
+  if (rq1 == NULL || rq1 == rq2) return rq2;
+  if (rq2 == NULL) return rq1;
+  if (rq_is_sync(rq1) != rq_is_sync(rq2)) return rq_is_sync(rq1) ? rq1 : rq2;
+  if ((rq1->cmd_flags ^ rq2->cmd_flags) & REQ_PRIO)
+    return (rq1->cmd_flags & REQ_PRIO) ? rq1 : rq2;
+
+  int64_t s1 = blk_rq_pos(rq1), s2 = blk_rq_pos(rq2);
+  int64_t back_max = cfqd->cfq_back_max * 2; /* KiB -> sectors */
+  int64_t d1 = 0, d2 = 0;
+  bool wrap1 = false, wrap2 = false;
+  if (s1 >= last)
+    d1 = s1 - last;
+  else if (s1 + back_max >= last)
+    d1 = (last - s1) * cfqd->cfq_back_penalty;
+  else
+    wrap1 = true;
+  if (s2 >= last)
+    d2 = s2 - last;
+  else if (s2 + back_max >= last)
+    d2 = (last - s2) * cfqd->cfq_back_penalty;
+  else
+    wrap2 = true;
+
+  if (!wrap1 && !wrap2) {
+    if (d1 < d2) return rq1;
+    if (d2 < d1) return rq2;
+    return s1 >= s2 ? rq1 : rq2;
+  }
+  if (wrap2 && !wrap1) return rq1;
+  if (wrap1 && !wrap2) return rq2;
+  /* both behind beyond back_max: the one furthest back, one long seek */
+  return s1 <= s2 ? rq1 : rq2;
+}
+
+/* 3.8.8: candidates are the sort-order neighbours of `last`; distances are
+ * measured from pos(last), not its end. */
+struct request *cfq_find_next_rq(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+                                 struct request *last) {
+  GSequenceIter *it = last->elv_node;
+  g_assert(it);
+  struct request *next = NULL, *prev = NULL;
+  if (!g_sequence_iter_is_begin(it)) prev = node_rq(g_sequence_iter_prev(it));
+  GSequenceIter *n = g_sequence_iter_next(it);
+  if (!g_sequence_iter_is_end(n)) {
+    next = node_rq(n);
+  } else {
+    GSequenceIter *first = g_sequence_get_begin_iter(cfqq->sort_list);
+    if (first != it) next = node_rq(first);
+  }
+  return cfq_choose_req(cfqd, next, prev, blk_rq_pos(last));
+}
+
+static void cfq_del_rq_rb(struct request *rq) {
+  struct cfq_queue *cfqq = RQ_CFQQ(rq);
+  int sync = rq_is_sync(rq);
+  g_assert(cfqq->queued[sync] > 0);
+  cfqq->queued[sync]--;
+  g_sequence_remove(rq->elv_node);
+  rq->elv_node = NULL;
+  if (cfqq->on_rr && cfqq_empty(cfqq)) cfq_prio_tree_del(cfqq);
+}
+
+void cfq_remove_request(struct request *rq) {
+  struct cfq_queue *cfqq = RQ_CFQQ(rq);
+  struct cfq_data *cfqd = cfqq->cfqd;
+  if (cfqq->next_rq == rq) cfqq->next_rq = cfq_find_next_rq(cfqd, cfqq, rq);
+  g_queue_unlink(&cfqq->fifo, &rq->queuelist);
+  cfq_del_rq_rb(rq);
+  cfqd->rq_queued--;
+  if (rq->cmd_flags & REQ_PRIO) {
+    g_assert(cfqq->prio_pending > 0);
+    cfqq->prio_pending--;
+  }
+}
+
+/* ---------------------------------------------------------------------
+ * Slices
+ * --------------------------------------------------------------------- */
+
+bool cfq_slice_used(const struct cfq_data *cfqd, const struct cfq_queue *cfqq) {
+  if (cfqq->slice_new) return false;
+  if (cfq_jiffies(cfqd) < cfqq->slice_end) return false;
+  return true;
+}
+
+/* Start of the slice clock at the first completion (3.11.2). */
+void cfq_set_prio_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
+  int64_t slice = cfq_scaled_cfqq_slice(cfqd, cfqq);
+  int64_t now = cfq_jiffies(cfqd);
+  cfqq->slice_start = now;
+  cfqq->slice_end = now + slice;
+  cfqq->allocated_slice = slice;
+  cfq_log_cfqq(cfqd, cfqq, "set_slice=%lu", (unsigned long)(cfqq->slice_end - now));
+}
+
+void cfq_del_timer(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
+  (void)cfqq;
+  sim_timer_del(&cfqd->idle_slice_timer);
+}
+
+void __cfq_slice_expired(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+                         bool timed_out) {
+  int64_t now = cfq_jiffies(cfqd);
+  cfq_log_cfqq(cfqd, cfqq, "slice expired t=%d", timed_out ? 1 : 0);
+  if (cfqq->wait_request) cfq_del_timer(cfqd, cfqq);
+  cfqq->wait_request = false;
+  cfqq->wait_busy = false;
+  if (cfqq->coop && cfqq_seeky(cfqq)) cfqq->split_coop = true;
+
+  /* Only timed-out expiries carry the remainder into the next key. */
+  if (timed_out) {
+    if (cfqq->slice_new)
+      cfqq->slice_resid = cfq_scaled_cfqq_slice(cfqd, cfqq);
+    else
+      cfqq->slice_resid = cfqq->slice_end - now;
+    cfq_log_cfqq(cfqd, cfqq, "resid=%ld", (long)cfqq->slice_resid);
+  }
+
+  int64_t used = 0, charge = 0;
+  cfq_group_served(cfqd, cfqq->cfqg, cfqq, &used, &charge);
+  cfq_notify_slice(cfqd, cfqq, CFQ_SLICE_EXPIRE, timed_out, used, charge);
+
+  if (cfqq->on_rr && cfqq_empty(cfqq)) cfq_del_cfqq_rr(cfqd, cfqq);
+  cfq_resort_rr_list(cfqd, cfqq);
+
+  if (cfqq == cfqd->active_queue) cfqd->active_queue = NULL;
+  cfqd->active_cic = NULL; /* no ioc reference: lifetimes not modelled */
+}
+
+void cfq_slice_expired(struct cfq_data *cfqd, bool timed_out) {
+  if (cfqd->active_queue) __cfq_slice_expired(cfqd, cfqd->active_queue, timed_out);
+}
+
+/* ---------------------------------------------------------------------
+ * Idling (3.9)
+ * --------------------------------------------------------------------- */
+
+static bool nonrot_ncq(const struct cfq_data *cfqd) {
+  return cfqd->queue->nonrot && cfqd->hw_tag != 0; /* hw_tag -1 counts as NCQ */
+}
+
+bool cfq_should_idle(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
+  struct cfq_rb_root *st = cfqq->service_tree;
+  if (!cfqd->cfq_slice_idle) return false;
+  if (cfqq_prio(cfqq) == IDLE_WORKLOAD) return false;
+  if (cfqq->idle_window && !nonrot_ncq(cfqd)) return true;
+  /* otherwise only for the last queue of its tree ("tree idling") */
+  if (st && st->count == 1 && cfqq->sync &&
+      !cfq_io_thinktime_big(cfqd, &st->ttime, false))
+    return true;
+  cfq_log_cfqq(cfqd, cfqq, "Not idling. st->count:%d", st ? (int)st->count : 0);
+  return false;
+}
+
+void cfq_arm_slice_timer(struct cfq_data *cfqd) {
+  struct cfq_queue *cfqq = cfqd->active_queue;
+  int64_t now = cfq_jiffies(cfqd);
+  bool group_idle = false;
+
+  if (nonrot_ncq(cfqd)) return;
+  if (!cfq_should_idle(cfqd, cfqq)) {
+    if (cfqd->cfq_group_idle)
+      group_idle = true;
+    else
+      return;
+  }
+  if (cfqq->dispatched) return;
+  struct cfq_io_context *cic = cfqd->active_cic;
+  if (!cic || cic->ioc->nr_tasks == 0) return;
+  /* the process would not come back before the slice ends */
+  if (sample_valid(cic->ttime.ttime_samples) &&
+      (uint64_t)(cfqq->slice_end - now) < cic->ttime.ttime_mean) {
+    cfq_log_cfqq(cfqd, cfqq, "Not idling. think_time:%lu",
+                 (unsigned long)cic->ttime.ttime_mean);
+    return;
+  }
+  if (group_idle && cfqq->cfqg->nr_cfqq > 1) return;
+
+  cfqq->wait_request = true;
+  int64_t sl = group_idle ? cfqd->cfq_group_idle : cfqd->cfq_slice_idle;
+  sim_timer_mod(&cfqd->idle_slice_timer,
+                blk_jiffies_to_time(cfqd->queue, now + sl));
+  cfq_log_cfqq(cfqd, cfqq, "arm_idle: %lu group_idle: %d", (unsigned long)sl,
+               group_idle ? 1 : 0);
+}
+
+void cfq_idle_slice_timer(void *arg) {
+  struct cfq_data *cfqd = arg;
+  struct cfq_queue *cfqq = cfqd->active_queue;
+  bool timed_out = true;
+  cfq_log(cfqd, "idle timer fired");
+  if (cfqq) {
+    timed_out = false;
+    if (cfqq->must_dispatch) goto out_kick;
+    if (cfq_slice_used(cfqd, cfqq)) goto expire;
+    if (!cfqd->busy_queues) return;
+    if (!cfqq_empty(cfqq)) goto out_kick;
+    cfqq->deep = false; /* waiting did not pay off */
+  }
+expire:
+  cfq_slice_expired(cfqd, timed_out);
+out_kick:
+  /* wait_request deliberately survives the kick paths (3.9.3) */
+  cfq_schedule_dispatch(cfqd);
+}
+
+bool cfq_should_wait_busy(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
+  struct cfq_io_context *cic = cfqd->active_cic;
+  int64_t now = cfq_jiffies(cfqd);
+  if (!cfqq_empty(cfqq)) return false;
+  if (cfqq->cfqg->nr_cfqq > 1) return false;
+  if (cfq_io_thinktime_big(cfqd, &cfqq->cfqg->ttime, true)) return false;
+  if (cfq_slice_used(cfqd, cfqq)) return true;
+  if (cic && sample_valid(cic->ttime.ttime_samples) &&
+      (uint64_t)(cfqq->slice_end - now) < cic->ttime.ttime_mean)
+    return true;
+  if (cfqq->slice_end - now == 1) return true;
+  return false;
+}
+
+/* ---------------------------------------------------------------------
+ * Cooperators (3.10.1, 3.10.2)
+ * --------------------------------------------------------------------- */
+
+struct cfq_queue *cfq_close_cooperator(struct cfq_data *cfqd,
+                                       struct cfq_queue *cur) {
+  if (cfq_class_idle(cur) || !cur->sync || cfqq_seeky(cur)) return NULL;
+  if (cur->cfqg->nr_cfqq == 1) return NULL;
+  struct cfq_queue *cfqq = cfqq_close(cfqd, cur);
+  if (!cfqq || cfqq == cur) return NULL;
+  if (cfqq->cfqg != cur->cfqg) return NULL;
+  if (!cfqq->sync || cfqq_seeky(cfqq)) return NULL;
+  if (cfq_class_rt(cfqq) != cfq_class_rt(cur)) return NULL;
+  return cfqq;
+}
+
+void cfq_setup_merge(struct cfq_queue *cfqq, struct cfq_queue *new_cfqq) {
+  if (cfqq_process_refs(new_cfqq) == 0) return;
+  /* follow the chain; a cycle back to cfqq means nothing to do */
+  struct cfq_queue *q;
+  while ((q = new_cfqq->new_cfqq)) {
+    if (q == cfqq) return;
+    new_cfqq = q;
+  }
+  int pr = cfqq_process_refs(cfqq), npr = cfqq_process_refs(new_cfqq);
+  if (pr == 0 || npr == 0) return;
+  if (npr >= pr) {
+    cfqq->new_cfqq = new_cfqq;
+    new_cfqq->ref += pr;
+  } else {
+    new_cfqq->new_cfqq = cfqq;
+    cfqq->ref += npr;
+  }
+  cfq_log_cfqq(cfqq->cfqd, cfqq, "scheduling merge with queue %d", new_cfqq->pid);
+}
+
+/* ---------------------------------------------------------------------
+ * Dispatch (3.8)
+ * --------------------------------------------------------------------- */
+
+static void cfq_dispatch_insert(struct request_queue *q, struct request *rq) {
+  struct cfq_data *cfqd = q_cfqd(q);
+  struct cfq_queue *cfqq = RQ_CFQQ(rq);
+  cfq_log_cfqq(cfqd, cfqq, "dispatch_insert");
+  cfqq->next_rq = cfq_find_next_rq(cfqd, cfqq, rq);
+  cfq_remove_request(rq);
+  cfqq->dispatched++;
+  RQ_CFQG(rq)->dispatched++;
+  cfqq->stats->dispatched++;
+  elv_dispatch_sort(q, rq);
+  cfqd->rq_in_flight[cfqq->sync]++;
+  cfqq->nr_sectors += blk_rq_sectors(rq);
+}
+
+static struct request *cfq_check_fifo(struct cfq_data *cfqd,
+                                      struct cfq_queue *cfqq) {
+  if (cfqq->fifo_expire) return NULL;
+  cfqq->fifo_expire = true;
+  if (g_queue_is_empty(&cfqq->fifo)) return NULL;
+  struct request *rq = g_queue_peek_head(&cfqq->fifo);
+  if (cfq_jiffies(cfqd) < rq->fifo_time) rq = NULL;
+  cfq_log_cfqq(cfqd, cfqq, "fifo=%llu",
+               rq ? (unsigned long long)rq->id : 0ull);
+  return rq;
+}
+
+static bool cfq_slice_used_soon(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
+  if (cfqq->slice_new) return true;
+  return cfq_jiffies(cfqd) + cfqd->cfq_slice_idle * cfqq->dispatched >
+         cfqq->slice_end;
+}
+
+static bool cfq_may_dispatch(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
+  int64_t max_dispatch;
+  /* an idling queue waits for async requests in flight to drain */
+  if (cfq_should_idle(cfqd, cfqq) && cfqd->rq_in_flight[BLK_RW_ASYNC]) return false;
+  /* async waits while any sync request is in flight */
+  if (cfqd->rq_in_flight[BLK_RW_SYNC] && !cfqq->sync) return false;
+
+  max_dispatch = MAX(cfqd->cfq_quantum / 2, 1);
+  if (cfq_class_idle(cfqq)) max_dispatch = 1;
+
+  if (cfqq->dispatched >= max_dispatch) {
+    bool promote_sync = false;
+    if (cfq_class_idle(cfqq)) return false;
+    if (cfqq->sync && cfqd->busy_sync_queues == 1) promote_sync = true;
+    if (cfqd->busy_queues > 1 && cfq_slice_used_soon(cfqd, cfqq) && !promote_sync)
+      return false;
+    if (cfqd->busy_queues == 1 || promote_sync)
+      max_dispatch = CFQ_UNLIMITED;
+    else
+      max_dispatch = cfqd->cfq_quantum;
+  }
+
+  /* F13: async depth grows by one per slice_sync since the last slow sync */
+  if (!cfqq->sync && cfqd->cfq_latency) {
+    int64_t last_sync = cfq_jiffies(cfqd) - cfqd->last_delayed_sync;
+    int64_t depth = last_sync / cfqd->cfq_slice[1];
+    if (!depth && !cfqq->dispatched) depth = 1;
+    if (depth < max_dispatch) max_dispatch = depth;
+  }
+  return cfqq->dispatched < max_dispatch;
+}
+
+static bool cfq_dispatch_request(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
+  if (cfqq_empty(cfqq)) return false;
+  if (!cfq_may_dispatch(cfqd, cfqq)) return false;
+  struct request *rq = cfq_check_fifo(cfqd, cfqq);
+  if (!rq) rq = cfqq->next_rq;
+  cfq_dispatch_insert(cfqd->queue, rq);
+  if (!cfqd->active_cic) {
+    cfqd->active_cic = RQ_CIC(rq);
+  }
+  return true;
+}
+
+static void __cfq_set_active_queue(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
+  if (cfqq) {
+    cfq_log_cfqq(cfqd, cfqq, "set_active wl_prio:%d wl_type:%d",
+                 cfqd->serving_prio, cfqd->serving_type);
+    cfqq->slice_start = 0;
+    cfqq->dispatch_start = cfq_jiffies(cfqd);
+    cfqq->allocated_slice = 0;
+    cfqq->slice_end = 0;
+    cfqq->slice_dispatch = 0;
+    cfqq->nr_sectors = 0;
+    cfqq->wait_request = false;
+    cfqq->must_dispatch = false;
+    cfqq->must_alloc_slice = false;
+    cfqq->fifo_expire = false;
+    cfqq->slice_new = true;
+    cfq_del_timer(cfqd, cfqq);
+    cfqq->stats->slices++;
+  }
+  cfqd->active_queue = cfqq;
+  if (cfqq) cfq_notify_slice(cfqd, cfqq, CFQ_SLICE_SET_ACTIVE, false, 0, 0);
+}
+
+static struct cfq_queue *cfq_get_next_queue(struct cfq_data *cfqd) {
+  if (!cfqd->rq_queued) return NULL;
+  struct cfq_rb_root *st = service_tree_for(cfqd->serving_group,
+                                            cfqd->serving_prio, cfqd->serving_type);
+  if (!st) return NULL;
+  return cfq_rb_first(st);
+}
+
+static struct cfq_queue *cfq_set_active_queue(struct cfq_data *cfqd,
+                                              struct cfq_queue *cfqq) {
+  if (!cfqq) cfqq = cfq_get_next_queue(cfqd);
+  __cfq_set_active_queue(cfqd, cfqq);
+  return cfqq;
+}
+
+/* 3.8.2, branches (a)-(i) in order. */
+static struct cfq_queue *cfq_select_queue(struct cfq_data *cfqd) {
+  struct cfq_queue *cfqq = cfqd->active_queue, *new_cfqq = NULL;
+  int64_t now = cfq_jiffies(cfqd);
+
+  if (!cfqq) goto new_queue;
+  if (!cfqd->rq_queued) return NULL;                               /* (a) */
+
+  if (cfqq->wait_busy && !cfqq_empty(cfqq)) goto expire;           /* (b) */
+
+  if (cfq_slice_used(cfqd, cfqq) && !cfqq->must_dispatch) {        /* (c) */
+    if (cfqq->cfqg->nr_cfqq == 1 && cfqq_empty(cfqq) && cfqq->dispatched &&
+        cfq_should_idle(cfqd, cfqq))
+      return NULL;
+    goto check_group_idle;
+  }
+
+  if (!cfqq_empty(cfqq)) return cfqq;                              /* (d) */
+
+  new_cfqq = cfq_close_cooperator(cfqd, cfqq);                     /* (e) */
+  if (new_cfqq) {
+    if (!cfqq->new_cfqq) cfq_setup_merge(cfqq, new_cfqq);
+    goto expire;
+  }
+
+  if (sim_timer_pending(&cfqd->idle_slice_timer)) return NULL;     /* (f) */
+
+  /* (g) a seeky queue that got its requests served quickly: stop idling.
+   * The comparison is unsigned in the kernel ([u]). */
+  if (cfqq_seeky(cfqq) && cfqq->idle_window &&
+      (cfqq->slice_new ||
+       (uint64_t)(cfqq->slice_end - now) > (uint64_t)(now - cfqq->slice_start))) {
+    cfqq->deep = false;
+    cfqq->idle_window = false;
+  }
+
+  if (cfqq->dispatched && cfq_should_idle(cfqd, cfqq)) return NULL; /* (h) */
+
+check_group_idle:                                                  /* (i) */
+  if (cfqd->cfq_group_idle && cfqq->cfqg->nr_cfqq == 1 &&
+      cfqq->cfqg->dispatched &&
+      !cfq_io_thinktime_big(cfqd, &cfqq->cfqg->ttime, true))
+    return NULL;
+
+expire:
+  cfq_slice_expired(cfqd, false);
+new_queue:
+  /* a cooperator becomes active without group/workload selection */
+  if (!new_cfqq) cfq_choose_cfqg(cfqd);
+  return cfq_set_active_queue(cfqd, new_cfqq);
+}
+
+/* 3.14, minimal: empty every queue in tree order. */
+static struct cfq_queue *cfq_get_next_queue_forced(struct cfq_data *cfqd) {
+  GSequence *s = cfqd->grp_service_tree.seq;
+  if (g_sequence_is_empty(s)) return NULL;
+  struct cfq_group *cfqg = g_sequence_get(g_sequence_get_begin_iter(s));
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 3; j++) {
+      struct cfq_queue *q = cfq_rb_first(&cfqg->service_trees[i][j]);
+      if (q) return q;
+    }
+  return cfq_rb_first(&cfqg->service_tree_idle);
+}
+
+static int cfq_forced_dispatch(struct cfq_data *cfqd) {
+  int dispatched = 0;
+  struct cfq_queue *cfqq;
+  cfq_slice_expired(cfqd, false);
+  while ((cfqq = cfq_get_next_queue_forced(cfqd)) != NULL) {
+    __cfq_set_active_queue(cfqd, cfqq);
+    while (cfqq->next_rq) {
+      cfq_dispatch_insert(cfqd->queue, cfqq->next_rq);
+      dispatched++;
+    }
+    __cfq_slice_expired(cfqd, cfqq, false);
+  }
+  cfq_log(cfqd, "forced_dispatch=%d", dispatched);
+  return dispatched;
+}
+
+int cfq_dispatch_requests(struct request_queue *q, int force) {
+  struct cfq_data *cfqd = q_cfqd(q);
+  if (!cfqd->busy_queues) return 0;
+  if (force) return cfq_forced_dispatch(cfqd);
+
+  struct cfq_queue *cfqq = cfq_select_queue(cfqd);
+  if (!cfqq) return 0;
+  if (!cfq_dispatch_request(cfqd, cfqq)) return 0;
+  cfqq->slice_dispatch++;
+  cfqq->must_dispatch = false;
+
+  /* an async queue used its request budget, or an idle-class queue its
+   * one request, while others wait */
+  if (cfqd->busy_queues > 1 &&
+      ((!cfqq->sync && cfqq->slice_dispatch >= cfq_prio_to_maxrq(cfqd, cfqq)) ||
+       cfq_class_idle(cfqq))) {
+    cfqq->slice_end = cfq_jiffies(cfqd) + 1;
+    cfq_slice_expired(cfqd, false);
+  }
+  cfq_log_cfqq(cfqd, cfqq, "dispatched a request");
+  return 1;
+}

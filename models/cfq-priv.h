@@ -1,0 +1,307 @@
+/* CFQ internals shared by cfq-iosched.c (hooks, submission, completion,
+ * cooperation), cfq-group.c (service trees, groups, slice arithmetic) and
+ * cfq-dispatch.c (dispatch, slices, idling).  Not for other modules. */
+#ifndef CFQSIM_CFQ_PRIV_H
+#define CFQSIM_CFQ_PRIV_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/blk.h"
+#include "models/cfq.h"
+#include "models/ioc.h"
+
+/* Constants of spec 2.2 (the HZ-dependent ones are computed per cfqd). */
+#define CFQ_SLICE_SCALE 5
+#define CFQ_MIN_TT 2
+#define CFQ_HW_QUEUE_MIN 5
+#define CFQ_SERVICE_SHIFT 12
+#define CFQQ_SEEK_THR 800
+#define CFQQ_CLOSE_THR 8192
+#define CFQQ_SECT_THR_NONROT 64
+#define CFQ_HIST_DIVISOR 4
+#define BLKIO_WEIGHT_DEFAULT 500
+#define CFQ_PAGE_SIZE 4096
+#define CFQ_UNLIMITED INT64_MAX
+
+enum wl_prio_t { BE_WORKLOAD = 0, RT_WORKLOAD = 1, IDLE_WORKLOAD = 2 };
+enum wl_type_t { ASYNC_WORKLOAD = 0, SYNC_NOIDLE_WORKLOAD = 1, SYNC_WORKLOAD = 2 };
+
+struct cfq_data;
+struct cfq_group;
+
+/* A service tree (cfq_rb_root).  Queue trees hold cfqqs ordered by
+ * (rb_key, insertion seq); the group tree holds groups ordered by
+ * (vdisktime - min_vdisktime, insertion seq). */
+struct cfq_rb_root {
+  GSequence *seq;
+  unsigned count;
+  unsigned total_weight;   /* group tree only */
+  uint64_t min_vdisktime;  /* group tree only */
+  struct cfq_ttime ttime;
+};
+
+/* Per-queue totals for cfq_queue_info; outlive the queue. */
+struct cfq_queue_stats {
+  int queue_id, pid;
+  bool sync;
+  int ioprio_class, ioprio;
+  const char *cgroup;
+  int64_t disk_time;
+  uint64_t slices, dispatched, preempted;
+};
+
+struct cfq_queue {
+  int id;
+  int ref;
+  struct cfq_data *cfqd;
+  struct cfq_group *cfqg;
+  GList link;                    /* in cfqd->queues */
+
+  /* flags (cfq_cfqq_<name>) */
+  bool on_rr, wait_request, must_dispatch, must_alloc_slice, fifo_expire;
+  bool idle_window, prio_changed, slice_new, sync, coop, split_coop, deep;
+  bool wait_busy;
+
+  /* service tree membership */
+  int64_t rb_key;
+  uint64_t rb_seq;
+  struct cfq_rb_root *service_tree;
+  GSequenceIter *rb_node;
+
+  /* prio tree membership: keyed by pos(next_rq) at insertion (spec 5.2) */
+  GSequence *p_root;
+  GSequenceIter *p_node;
+  int64_t p_key;
+
+  GSequence *sort_list;          /* of struct cfq_rq_node, by (pos, seq) */
+  struct request *next_rq;
+  int queued[2];
+  int allocated[2];
+  GQueue fifo;                   /* of request, linked through rq->queuelist */
+
+  int64_t dispatch_start;
+  int64_t allocated_slice;
+  int64_t slice_dispatch;
+  int64_t slice_start, slice_end;
+  int64_t slice_resid;
+  int prio_pending;
+  int dispatched;
+
+  int ioprio, org_ioprio;
+  int ioprio_class, org_ioprio_class;
+  int pid;
+  uint32_t seek_history;
+  int64_t last_request_pos;
+  struct cfq_queue *new_cfqq;
+  uint64_t nr_sectors;
+
+  struct cfq_queue_stats *stats;
+};
+
+/* Element of a sort_list: the position is kept here so that a request
+ * whose sector changed (front merge) until it is re-sorted cannot break
+ * the sequence's order. */
+struct cfq_rq_node {
+  struct request *rq;
+  int64_t pos;
+  uint64_t seq;
+};
+
+struct cfq_group {
+  int id;
+  char *name;                    /* blkio cgroup, NULL for the root */
+  uint64_t vdisktime;
+  unsigned weight, new_weight;
+  bool needs_update;
+  GSequenceIter *rb_node;        /* in grp_service_tree, or NULL */
+  uint64_t rb_seq;
+  int nr_cfqq;
+  unsigned busy_queues_avg[3];
+  struct cfq_rb_root service_trees[2][3];
+  struct cfq_rb_root service_tree_idle;
+  int64_t saved_workload_slice;
+  int saved_workload, saved_serving_prio;
+  int dispatched;
+  struct cfq_ttime ttime;
+};
+
+struct cfq_data {
+  struct request_queue *queue;
+  struct cfq_rb_root grp_service_tree;
+  struct cfq_group *root_group;
+  GPtrArray *groups;             /* creation order; [0] = root */
+  GHashTable *group_by_name;     /* cgroup name -> cfqg (lookups only) */
+
+  int serving_prio, serving_type;
+  int64_t workload_expires;
+  struct cfq_group *serving_group;
+
+  GSequence *prio_trees[IOPRIO_BE_NR];
+
+  int busy_queues, busy_sync_queues;
+  int rq_in_driver;
+  int rq_in_flight[2];
+  int rq_queued;
+  int hw_tag;
+  int hw_tag_est_depth;
+  unsigned hw_tag_samples;
+
+  sim_timer idle_slice_timer;
+
+  struct cfq_queue *active_queue;
+  struct cfq_io_context *active_cic;
+
+  struct cfq_queue *async_cfqq[2][IOPRIO_BE_NR];
+  struct cfq_queue *async_idle_cfqq;
+
+  int64_t last_position;
+
+  /* tunables, in jiffies where time-valued */
+  int64_t cfq_quantum;
+  int64_t cfq_fifo_expire[2];
+  int64_t cfq_back_penalty;
+  int64_t cfq_back_max;
+  int64_t cfq_slice[2];
+  int64_t cfq_slice_async_rq;
+  int64_t cfq_slice_idle;
+  int64_t cfq_group_idle;
+  bool cfq_latency;
+
+  /* HZ-derived constants */
+  int64_t hz;
+  int64_t cfq_target_latency;    /* HZ*3/10 */
+  int64_t cfq_idle_delay;        /* HZ/5 */
+
+  int64_t last_delayed_sync;
+
+  /* bookkeeping of the simulator */
+  GQueue queues;                 /* every live cfqq, creation order */
+  GPtrArray *stats;              /* struct cfq_queue_stats *, by queue id */
+  GPtrArray *cics;               /* every cic seen by set_request */
+  GHashTable *cic_seen;
+  int next_queue_id;
+  uint64_t next_seq;
+  cfq_slice_observer observer;
+  void *observer_ctx;
+};
+
+/* ---- small helpers ---- */
+static inline struct cfq_data *q_cfqd(struct request_queue *q) {
+  return q->elevator_data;
+}
+static inline int64_t cfq_jiffies(const struct cfq_data *cfqd) {
+  return blk_jiffies(cfqd->queue);
+}
+static inline struct cfq_io_context *RQ_CIC(const struct request *rq) {
+  return rq->elv_priv[0];
+}
+static inline struct cfq_queue *RQ_CFQQ(const struct request *rq) {
+  return rq->elv_priv[1];
+}
+static inline struct cfq_group *RQ_CFQG(const struct request *rq) {
+  return rq->elv_priv[2];
+}
+static inline bool cfq_class_idle(const struct cfq_queue *cfqq) {
+  return cfqq->ioprio_class == IOPRIO_CLASS_IDLE;
+}
+static inline bool cfq_class_rt(const struct cfq_queue *cfqq) {
+  return cfqq->ioprio_class == IOPRIO_CLASS_RT;
+}
+static inline bool cfqq_seeky(const struct cfq_queue *cfqq) {
+  return __builtin_popcount(cfqq->seek_history) > 4;
+}
+static inline bool sample_valid(uint64_t samples) { return samples > 80; }
+static inline bool cfqq_empty(const struct cfq_queue *cfqq) {
+  return g_sequence_is_empty(cfqq->sort_list);
+}
+static inline int cfqq_prio(const struct cfq_queue *cfqq) {
+  if (cfq_class_idle(cfqq)) return IDLE_WORKLOAD;
+  if (cfq_class_rt(cfqq)) return RT_WORKLOAD;
+  return BE_WORKLOAD;
+}
+static inline int cfqq_type(const struct cfq_queue *cfqq) {
+  if (!cfqq->sync) return ASYNC_WORKLOAD;
+  if (!cfqq->idle_window) return SYNC_NOIDLE_WORKLOAD;
+  return SYNC_WORKLOAD;
+}
+static inline bool cfq_tracing(const struct cfq_data *cfqd) {
+  return sim_tracing(cfqd->queue->engine);
+}
+
+/* Trace lines in the style of CFQ's blktrace messages; nothing is
+ * formatted unless tracing is on. */
+#define cfq_log_cfqq(cfqd, cfqq, fmt, ...)                                   \
+  do {                                                                       \
+    if (cfq_tracing(cfqd))                                                   \
+      blk_trace((cfqd)->queue, "cfq%d%c " fmt, (cfqq)->pid,                  \
+                (cfqq)->sync ? 'S' : 'A', ##__VA_ARGS__);                    \
+  } while (0)
+#define cfq_log(cfqd, fmt, ...)                                              \
+  do {                                                                       \
+    if (cfq_tracing(cfqd)) blk_trace((cfqd)->queue, "cfq " fmt, ##__VA_ARGS__); \
+  } while (0)
+
+/* ---- cfq-group.c: slices, service trees, groups, prio trees ---- */
+int64_t cfq_prio_slice(const struct cfq_data *cfqd, bool sync, int prio);
+int64_t cfq_prio_to_slice(const struct cfq_data *cfqd,
+                          const struct cfq_queue *cfqq);
+int64_t cfq_prio_to_maxrq(const struct cfq_data *cfqd,
+                          const struct cfq_queue *cfqq);
+int64_t cfq_scaled_cfqq_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq);
+void cfq_rb_root_init(struct cfq_rb_root *st);
+void cfq_rb_root_destroy(struct cfq_rb_root *st);
+struct cfq_rb_root *service_tree_for(struct cfq_group *cfqg, int prio,
+                                     int type);
+struct cfq_queue *cfq_rb_first(struct cfq_rb_root *st);
+unsigned cfq_group_busy_queues_wl(int wl, const struct cfq_group *cfqg);
+unsigned cfqg_busy_async_queues(const struct cfq_group *cfqg);
+struct cfq_group *cfq_group_new(struct cfq_data *cfqd, const char *name,
+                                unsigned weight);
+void cfq_group_free(struct cfq_group *cfqg);
+struct cfq_group *cfq_get_cfqg(struct cfq_data *cfqd, const struct task *tsk);
+void cfq_service_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+                          bool add_front);
+void cfq_resort_rr_list(struct cfq_data *cfqd, struct cfq_queue *cfqq);
+void cfq_add_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq);
+void cfq_del_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq);
+void cfq_prio_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq);
+void cfq_prio_tree_del(struct cfq_queue *cfqq);
+struct cfq_queue *cfqq_close(struct cfq_data *cfqd, struct cfq_queue *cur);
+void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
+                      struct cfq_queue *cfqq, int64_t *used, int64_t *charge);
+void cfq_choose_cfqg(struct cfq_data *cfqd);
+bool cfq_io_thinktime_big(const struct cfq_data *cfqd,
+                          const struct cfq_ttime *tt, bool group_idle);
+
+/* ---- cfq-dispatch.c: dispatch, slices, idling ---- */
+int cfq_dispatch_requests(struct request_queue *q, int force);
+struct request *cfq_choose_req(struct cfq_data *cfqd, struct request *rq1,
+                               struct request *rq2, int64_t last);
+struct request *cfq_find_next_rq(struct cfq_data *cfqd,
+                                 struct cfq_queue *cfqq, struct request *last);
+void cfq_remove_request(struct request *rq);
+bool cfq_slice_used(const struct cfq_data *cfqd, const struct cfq_queue *cfqq);
+bool cfq_should_idle(struct cfq_data *cfqd, struct cfq_queue *cfqq);
+void cfq_arm_slice_timer(struct cfq_data *cfqd);
+void cfq_idle_slice_timer(void *arg);
+void cfq_del_timer(struct cfq_data *cfqd, struct cfq_queue *cfqq);
+void __cfq_slice_expired(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+                         bool timed_out);
+void cfq_slice_expired(struct cfq_data *cfqd, bool timed_out);
+void cfq_set_prio_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq);
+bool cfq_should_wait_busy(struct cfq_data *cfqd, struct cfq_queue *cfqq);
+struct cfq_queue *cfq_close_cooperator(struct cfq_data *cfqd,
+                                       struct cfq_queue *cur);
+void cfq_setup_merge(struct cfq_queue *cfqq, struct cfq_queue *new_cfqq);
+
+/* ---- cfq-iosched.c ---- */
+void cfq_schedule_dispatch(struct cfq_data *cfqd);
+void cfq_put_queue(struct cfq_queue *cfqq);
+int cfqq_process_refs(const struct cfq_queue *cfqq);
+void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+                      cfq_slice_event_kind kind, bool timed_out, int64_t used,
+                      int64_t charge);
+
+#endif

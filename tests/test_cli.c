@@ -1,0 +1,194 @@
+/* The cfqsim program as a user runs it: exit statuses, outputs, the race
+ * replay on both kernels, determinism, and bad input that leaves nothing
+ * half-written. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+typedef struct cli {
+  int status;
+  char *out, *err;
+} cli;
+
+/* Run cfqsim with the given arguments (NULL-terminated) in the source tree. */
+static cli run_cfqsim(const char *first, ...) {
+  GPtrArray *argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (char *)CFQSIM_BINARY);
+  va_list ap;
+  va_start(ap, first);
+  for (const char *a = first; a; a = va_arg(ap, const char *))
+    g_ptr_array_add(argv, (char *)a);
+  va_end(ap);
+  g_ptr_array_add(argv, NULL);
+  cli c = {0};
+  GError *err = NULL;
+  int wait_status;
+  g_assert_true(g_spawn_sync(CFQSIM_SOURCE_DIR, (char **)argv->pdata, NULL, 0, NULL,
+                             NULL, &c.out, &c.err, &wait_status, &err));
+  g_assert_no_error(err);
+  c.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  g_ptr_array_free(argv, TRUE);
+  return c;
+}
+
+static void cli_free(cli *c) {
+  g_free(c->out);
+  g_free(c->err);
+}
+
+static char *tmpdir(void) {
+  GError *err = NULL;
+  char *d = g_dir_make_tmp("cfqsim-cli-XXXXXX", &err);
+  g_assert_no_error(err);
+  return d;
+}
+
+static char *slurp(const char *dir, const char *name) {
+  char *path = g_build_filename(dir, name, NULL);
+  char *text = NULL;
+  GError *err = NULL;
+  g_file_get_contents(path, &text, NULL, &err);
+  g_assert_no_error(err);
+  g_free(path);
+  return text;
+}
+
+static void rm_rf(const char *dir) {
+  char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+  g_assert_cmpint(system(cmd), ==, 0);
+  g_free(cmd);
+}
+
+static void test_help(void) {
+  cli c = run_cfqsim("--help", NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  g_assert_nonnull(strstr(c.out, "explore"));
+  cli_free(&c);
+  c = run_cfqsim("run", "--help", NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  g_assert_nonnull(strstr(c.out, "--variant"));
+  cli_free(&c);
+}
+
+static void test_default_workload_runs(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim("workloads/default.yaml", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  g_assert_nonnull(strstr(c.out, "completed"));
+  char *summary = slurp(out, "summary.txt");
+  g_assert_cmpstr(summary, ==, c.out);
+  char *json = slurp(out, "metrics.json");
+  g_assert_nonnull(strstr(json, "\"outcome\" : \"completed\""));
+  g_free(json);
+  g_free(summary);
+  cli_free(&c);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* Issue 4 point 3: the seed replayed hangs B on the buggy kernel (exit 1,
+ * a hang report naming the wait queue), completes on the fixed one. */
+static void test_race_replay(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim("workloads/race-replay.yaml", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  g_assert_nonnull(strstr(c.out, "cfq: cic link failed!"));
+  g_assert_nonnull(strstr(c.out, "step 10"));
+  g_assert_nonnull(strstr(c.out, "B asleep in get_request_wait on sda rl->wait[SYNC]"));
+  g_assert_nonnull(strstr(c.out, "outcome: hang"));
+  cli_free(&c);
+  c = run_cfqsim("workloads/race-replay.yaml", "--variant", "fixed", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  g_assert_null(strstr(c.out, "cic link failed"));
+  char *json = slurp(out, "metrics.json");
+  g_assert_nonnull(strstr(json, "\"outcome\" : \"completed\""));
+  g_free(json);
+  cli_free(&c);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* Same workload + same seed = byte-identical metrics.json; another seed
+ * changes a random workload's results. */
+static void test_determinism(void) {
+  char *d = tmpdir();
+  char *o1 = g_build_filename(d, "a", NULL), *o2 = g_build_filename(d, "b", NULL),
+       *o3 = g_build_filename(d, "c", NULL);
+  cli c1 = run_cfqsim("workloads/random-readers.yaml", "-q", "-o", o1, NULL);
+  cli c2 = run_cfqsim("workloads/random-readers.yaml", "-q", "-o", o2, NULL);
+  cli c3 = run_cfqsim("workloads/random-readers.yaml", "-q", "--seed", "7", "-o", o3, NULL);
+  g_assert_cmpint(c1.status, ==, 0);
+  g_assert_cmpint(c3.status, ==, 0);
+  char *j1 = slurp(o1, "metrics.json"), *j2 = slurp(o2, "metrics.json"),
+       *j3 = slurp(o3, "metrics.json");
+  g_assert_cmpstr(j1, ==, j2);
+  g_assert_cmpstr(j1, !=, j3);
+  g_free(j1);
+  g_free(j2);
+  g_free(j3);
+  cli_free(&c1);
+  cli_free(&c2);
+  cli_free(&c3);
+  g_free(o1);
+  g_free(o2);
+  g_free(o3);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* Bad input: file:line:col message, exit 2, no output directory. */
+static void test_bad_input(void) {
+  char *d = tmpdir();
+  char *wl = g_build_filename(d, "bad.yaml", NULL);
+  g_assert_true(g_file_set_contents(
+      wl, "name: bad\nduration: 1s\ndevices:\n  - name: sda\n    modle: hdd\n", -1, NULL));
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim(wl, "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  char *want = g_strdup_printf("%s:5:5:", wl);
+  g_assert_nonnull(strstr(c.err, want));
+  g_assert_nonnull(strstr(c.err, "did you mean 'model'"));
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  g_free(want);
+  cli_free(&c);
+  c = run_cfqsim("workloads/default.yaml", "--variant", "maybe", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  cli_free(&c);
+  c = run_cfqsim("no-such-file.yaml", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  cli_free(&c);
+  g_free(out);
+  g_free(wl);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* A compare of the race replay: buggy hangs, fixed does not. */
+static void test_compare(void) {
+  char *d = tmpdir();
+  cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "-o", d, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  char *csv = slurp(d, "compare.csv");
+  g_assert_nonnull(strstr(csv, "\nbuggy,1,1,1,1,"));
+  g_assert_nonnull(strstr(csv, "\nfixed,1,0,0,0,"));
+  g_free(csv);
+  cli_free(&c);
+  rm_rf(d);
+  g_free(d);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/cli/help", test_help);
+  g_test_add_func("/cli/default-workload", test_default_workload_runs);
+  g_test_add_func("/cli/race-replay", test_race_replay);
+  g_test_add_func("/cli/determinism", test_determinism);
+  g_test_add_func("/cli/bad-input", test_bad_input);
+  g_test_add_func("/cli/compare", test_compare);
+  return g_test_run();
+}
