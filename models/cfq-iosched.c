@@ -62,6 +62,26 @@ static int64_t tun_time(const struct request_queue *q, int64_t ns, double def_ns
 
 static int64_t at_least_1(int64_t v) { return v ? v : 1; }
 
+/* The table's defaults as a struct, for an elevator attached without a
+ * configuration (tests compare the two). */
+const struct cfq_config cfq_default_config = {
+    .quantum = 8,
+    .fifo_expire_sync = (int64_t)DEF_FIFO_SYNC,
+    .fifo_expire_async = (int64_t)DEF_FIFO_ASYNC,
+    .back_seek_max = 16384,
+    .back_seek_penalty = 2,
+    .slice_sync = (int64_t)DEF_SLICE_SYNC,
+    .slice_async = (int64_t)DEF_SLICE_ASYNC,
+    .slice_async_rq = 2,
+    .slice_idle = (int64_t)DEF_SLICE_IDLE,
+    .group_idle = (int64_t)DEF_SLICE_IDLE,
+    .low_latency = true,
+};
+
+static GQuark cfq_error_quark(void) {
+  return g_quark_from_static_string("cfq-error-quark");
+}
+
 /* ---------------------------------------------------------------------
  * Small helpers
  * --------------------------------------------------------------------- */
@@ -708,18 +728,15 @@ static void cfq_completed_request(struct request_queue *q, struct request *rq) {
 
 static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
                             GError **err) {
-  struct cfq_config *own = NULL;
-  const struct cfq_config *cfg = cfgp;
-  if (!cfg) cfg = own = params_defaults(cfq_params, sizeof(struct cfq_config));
+  const struct cfq_config *cfg = cfgp ? cfgp : &cfq_default_config;
 
   if (cfg->quantum < 1 || cfg->back_seek_penalty < 1 || cfg->slice_async_rq < 1 ||
       cfg->back_seek_max < 0 || cfg->slice_sync <= 0 || cfg->slice_async <= 0 ||
       cfg->fifo_expire_sync <= 0 || cfg->fifo_expire_async <= 0 ||
       cfg->slice_idle < 0 || cfg->group_idle < 0) {
-    g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
+    g_set_error(err, cfq_error_quark(), 1,
                 "cfq: a tunable is out of range (quantum, back_seek_penalty and "
                 "slice_async_rq >= 1; slices and fifo_expire > 0; idle >= 0)");
-    g_free(own);
     return NULL;
   }
 
@@ -747,7 +764,6 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
   cfqd->cfq_fifo_expire[0] = at_least_1(cfqd->cfq_fifo_expire[0]);
   cfqd->cfq_fifo_expire[1] = at_least_1(cfqd->cfq_fifo_expire[1]);
   cfqd->cfq_latency = cfg->low_latency;
-  g_free(own);
 
   cfq_rb_root_init(&cfqd->grp_service_tree);
   cfqd->groups = g_ptr_array_new();

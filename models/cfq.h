@@ -32,6 +32,8 @@ struct cfq_config {
 };
 
 extern const param_desc cfq_params[];
+/* The same defaults as a struct (used when no configuration is given). */
+extern const struct cfq_config cfq_default_config;
 
 /* ---- slice events (observers only; they never steer the simulation) ---- */
 typedef enum {

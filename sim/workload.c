@@ -871,16 +871,19 @@ static gboolean load_ioprio(const ctx *c, const node *v, wl_process *p) {
   g_auto(GStrv) parts = g_strsplit(v->value, "/", -1);
   guint n = g_strv_length(parts);
   if (n < 1 || n > 2)
-    return fail(c, v, "ioprio: invalid '%s' (use rt/0..7, be/0..7, idle or "
-                      "none, e.g. be/4)", v->value);
+    return fail(c, v, "ioprio: invalid '%s' (use class/level: rt/0..7, "
+                      "be/0..7, idle or none, e.g. be/4)", v->value);
   int cls = -1;
   for (int i = 0; classes[i]; i++)
     if (g_ascii_strcasecmp(parts[0], classes[i]) == 0)
       cls = i;
+  if (cls < 0 && strpbrk(parts[0], "0123456789"))
+    return fail(c, v, "ioprio: invalid '%s' (use class/level: rt/0..7, "
+                      "be/0..7, idle or none, e.g. be/4)", v->value);
   if (cls < 0) {
     g_autofree char *h = hint(classes, parts[0]);
-    return fail(c, v, "ioprio: unknown class '%s' in '%s' (use rt, be, idle "
-                      "or none)%s", parts[0], v->value, h);
+    return fail(c, v, "ioprio: unknown class '%s'%s", parts[0],
+                *h ? h : " (use rt, be, idle or none)");
   }
   p->ioprio_class = class_ids[cls];
   /* Without a level: the kernel's default for the class (be/4 and rt/4 as
@@ -889,8 +892,8 @@ static gboolean load_ioprio(const ctx *c, const node *v, wl_process *p) {
   if (n == 2) {
     guint64 lvl;
     if (!g_ascii_string_to_unsigned(parts[1], 10, 0, 1000, &lvl, NULL))
-      return fail(c, v, "ioprio: invalid '%s' (use rt/0..7, be/0..7, idle or "
-                        "none, e.g. be/4)", v->value);
+      return fail(c, v, "ioprio: invalid '%s' (use class/level: rt/0..7, "
+                        "be/0..7, idle or none, e.g. be/4)", v->value);
     if (lvl >= IOPRIO_BE_NR)
       return fail(c, v, "ioprio: level %u in '%s' is out of range (0 to 7)",
                   (unsigned)lvl, v->value);

@@ -1,0 +1,760 @@
+/* CFQ: behaviour tests after spec/cfq-3.2.md 5.3 (and the tunables of 2.1,
+ * the worked numbers of 2.6).  Each test builds one device with the real
+ * block layer and processes (models/blk, models/proc), a small fake disk
+ * (a rotating one with a fixed seek cost, or a non-rotational one with
+ * NCQ), runs for some simulated seconds and measures disk time per queue
+ * through the read-only view of models/cfq.h. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/cfq-priv.h"
+#include "models/cfq.h"
+#include "models/proc.h"
+#include "sim/rng.h"
+
+/* ---------------------------------------------------------------------
+ * Fake disks
+ * --------------------------------------------------------------------- */
+
+/* Rotating, no NCQ: one command at a time; 8 ms for any non-sequential
+ * access, then 100 MB/s. */
+typedef struct fake_disk {
+  sim_engine *e;
+  bool nonrot;
+  GQueue pending;
+  disk_cmd *busy;
+  int64_t head;
+  int in_flight;
+  sim_time busy_ns;
+} fake_disk;
+
+#define SEEK_NS (8 * SIM_MS)
+#define SECTOR_NS 5120
+
+static void hdd_start(fake_disk *d);
+
+static void hdd_done(void *arg) {
+  fake_disk *d = arg;
+  disk_cmd *c = d->busy;
+  d->busy = NULL;
+  c->completed = sim_now(d->e);
+  d->busy_ns += c->completed - c->started;
+  hdd_start(d);
+  c->done(c);
+}
+
+static void hdd_start(fake_disk *d) {
+  if (d->busy || !d->pending.length) return;
+  disk_cmd *c = g_queue_pop_head(&d->pending);
+  d->busy = c;
+  c->started = sim_now(d->e);
+  sim_time t = (c->sector == d->head ? 0 : SEEK_NS) + (sim_time)c->nr_sectors * SECTOR_NS;
+  d->head = c->sector + c->nr_sectors;
+  sim_post(d->e, sim_now(d->e) + t, "complete", hdd_done, d);
+}
+
+/* Non-rotational with NCQ: 31 commands in parallel, 100 us each. */
+typedef struct ssd_cmd {
+  fake_disk *d;
+  disk_cmd *c;
+} ssd_cmd;
+
+static void ssd_cmd_done(void *arg) {
+  ssd_cmd *sc = arg;
+  fake_disk *d = sc->d;
+  disk_cmd *c = sc->c;
+  g_queue_remove(&d->pending, sc);
+  g_free(sc);
+  d->in_flight--;
+  c->completed = sim_now(d->e);
+  d->busy_ns += 100 * SIM_US;
+  c->done(c);
+}
+
+static void *fake_init(const void *cfg, sim_engine *e, GError **err) {
+  (void)cfg;
+  (void)err;
+  fake_disk *d = g_new0(fake_disk, 1);
+  d->e = e;
+  return d;
+}
+static void fake_free(void *dv) {
+  fake_disk *d = dv;
+  if (d->nonrot)
+    g_queue_clear_full(&d->pending, g_free);
+  else
+    g_queue_clear(&d->pending);
+  g_free(d);
+}
+static int hdd_depth(const void *d) { (void)d; return 1; }
+static int ssd_depth(const void *d) { (void)d; return 31; }
+static int64_t fake_capacity(const void *d) { (void)d; return (int64_t)1 << 31; }
+static void hdd_submit(void *dv, disk_cmd *c) {
+  fake_disk *d = dv;
+  c->issued = sim_now(d->e);
+  g_queue_push_tail(&d->pending, c);
+  hdd_start(d);
+}
+static void ssd_submit(void *dv, disk_cmd *c) {
+  fake_disk *d = dv;
+  c->issued = c->started = sim_now(d->e);
+  d->in_flight++;
+  ssd_cmd *sc = g_new(ssd_cmd, 1);
+  sc->d = d;
+  sc->c = c;
+  g_queue_push_tail(&d->pending, sc); /* outstanding, freed with the disk */
+  sim_post(d->e, sim_now(d->e) + 100 * SIM_US, "complete", ssd_cmd_done, sc);
+}
+static sim_time fake_busy(const void *d) { return ((const fake_disk *)d)->busy_ns; }
+
+static const param_desc no_params[] = {{NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL}};
+static const disk_ops fake_hdd_ops = {
+    .name = "fake-hdd", .params = no_params, .nonrot = false, .init = fake_init,
+    .free = fake_free, .queue_depth = hdd_depth, .capacity = fake_capacity,
+    .submit = hdd_submit, .busy_time = fake_busy};
+static const disk_ops fake_ssd_ops = {
+    .name = "fake-ssd", .params = no_params, .nonrot = true, .init = fake_init,
+    .free = fake_free, .queue_depth = ssd_depth, .capacity = fake_capacity,
+    .submit = ssd_submit, .busy_time = fake_busy};
+
+/* ---------------------------------------------------------------------
+ * A world: one device under CFQ, up to 16 processes
+ * --------------------------------------------------------------------- */
+
+#define MAXP 16
+
+typedef struct world {
+  sim_engine *e;
+  struct kernel_cfg kernel;
+  const disk_ops *dops;
+  void *disk;
+  struct request_queue *q;
+  struct task tasks[MAXP];
+  proc *procs[MAXP];
+  struct io_context *iocs[MAXP];
+  int n;
+  uint64_t ios[MAXP];
+  sim_time max_lat[MAXP];
+  GArray *events; /* cfq_slice_event */
+  char *trace;
+  size_t trace_len;
+  FILE *trace_f;
+} world;
+
+static void on_slice(void *ctx, const cfq_slice_event *ev) {
+  world *w = ctx;
+  g_array_append_val(w->events, *ev);
+}
+
+static void on_io(void *ctx, proc *p, const struct bio *bio) {
+  world *w = ctx;
+  for (int i = 0; i < w->n; i++)
+    if (w->procs[i] == p) {
+      w->ios[i]++;
+      sim_time lat = sim_now(w->e) - bio->submitted;
+      if (lat > w->max_lat[i]) w->max_lat[i] = lat;
+    }
+}
+
+static void world_init(world *w, bool ssd, const struct cfq_config *cfg, int hz,
+                       bool group_iosched, bool trace) {
+  memset(w, 0, sizeof *w);
+  w->e = sim_engine_new();
+  if (!trace && g_getenv("CFQ_TEST_TRACE")) sim_engine_set_trace(w->e, stderr);
+  if (trace) {
+    w->trace_f = open_memstream(&w->trace, &w->trace_len);
+    sim_engine_set_trace(w->e, w->trace_f);
+  }
+  w->kernel = (struct kernel_cfg){.hz = hz, .nr_requests = 128,
+                                  .cic_link = CIC_LINK_FIXED,
+                                  .group_iosched = group_iosched};
+  w->dops = ssd ? &fake_ssd_ops : &fake_hdd_ops;
+  w->disk = w->dops->init(NULL, w->e, NULL);
+  ((fake_disk *)w->disk)->nonrot = ssd;
+  w->q = blk_queue_new(w->e, "sda", &w->kernel, w->dops, w->disk,
+                       w->dops->queue_depth(w->disk), 1024, 0, 0);
+  GError *err = NULL;
+  g_assert_true(blk_queue_set_elevator(w->q, &iosched_cfq, cfg, &err));
+  g_assert_no_error(err);
+  w->events = g_array_new(FALSE, FALSE, sizeof(cfq_slice_event));
+  cfq_set_slice_observer(w->q, on_slice, w);
+}
+
+typedef struct pspec {
+  unsigned short ioprio;
+  const char *cgroup;
+  int weight;
+  int nice;
+  bool sched_idle;
+} pspec;
+
+static int world_add(world *w, const char *name, pspec ps, const proc_job *job) {
+  int i = w->n++;
+  g_assert_cmpint(i, <, MAXP);
+  struct task *t = &w->tasks[i];
+  t->name = (char *)name;
+  t->pid = 100 + i;
+  t->cgroup = ps.cgroup;
+  t->cgroup_weight = ps.weight;
+  t->nice = ps.nice;
+  t->sched_idle = ps.sched_idle;
+  w->iocs[i] = ioc_new(name, ps.ioprio);
+  t->ioc = w->iocs[i];
+  t->ioc->nr_tasks++;
+  w->procs[i] = proc_new(w->e, t, job, w->q, sim_rng_new(1, name), on_io, w);
+  return i;
+}
+
+static void world_run(world *w, sim_time limit) {
+  GError *err = NULL;
+  sim_outcome o = sim_engine_run(w->e, limit, &err);
+  g_assert_no_error(err);
+  g_assert_true(o == SIM_TIME_LIMIT || o == SIM_COMPLETED);
+  if (w->trace_f) fflush(w->trace_f);
+}
+
+static void world_free(world *w) {
+  for (int i = 0; i < w->n; i++) proc_free(w->procs[i]);
+  blk_queue_free(w->q);
+  w->dops->free(w->disk);
+  for (int i = 0; i < w->n; i++) ioc_free(w->iocs[i]);
+  sim_engine_free(w->e);
+  g_array_free(w->events, TRUE);
+  if (w->trace_f) fclose(w->trace_f);
+  free(w->trace);
+}
+
+/* Totals of process i's queues (sync or async). */
+static cfq_queue_info proc_queues(world *w, int i, bool sync) {
+  cfq_queue_info sum = {0}, in;
+  for (guint k = 0; cfq_queue_get_info(w->q, k, &in); k++)
+    if (in.pid == w->tasks[i].pid && in.sync == sync) {
+      sum.disk_time += in.disk_time;
+      sum.slices += in.slices;
+      sum.dispatched += in.dispatched;
+      sum.preempted += in.preempted;
+    }
+  return sum;
+}
+
+/* Disk time (jiffies) of process i's slices that ended in [from, to). */
+static int64_t disk_time_between(world *w, int i, bool sync, sim_time from,
+                                 sim_time to) {
+  int64_t t = 0;
+  for (guint k = 0; k < w->events->len; k++) {
+    cfq_slice_event *ev = &g_array_index(w->events, cfq_slice_event, k);
+    if (ev->kind == CFQ_SLICE_EXPIRE && ev->pid == w->tasks[i].pid &&
+        ev->sync == sync && ev->time >= from && ev->time < to)
+      t += ev->used;
+  }
+  return t;
+}
+
+static proc_job seq_read(int64_t offset) {
+  return (proc_job){.rw = PROC_RW_READ, .bs_sectors = 128, .offset = offset,
+                    .size = (int64_t)1 << 26, .iodepth = 1};
+}
+
+static proc_job rand_read(int64_t offset) {
+  return (proc_job){.rw = PROC_RW_READ, .random = true, .bs_sectors = 8,
+                    .offset = offset, .size = (int64_t)1 << 28, .iodepth = 1};
+}
+
+#define BE(l) IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, l)
+#define RT(l) IOPRIO_PRIO_VALUE(IOPRIO_CLASS_RT, l)
+#define IDLE IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 7)
+#define GB ((int64_t)1 << 21) /* sectors */
+
+static double share(int64_t a, int64_t b) { return (double)a / (double)(a + b); }
+
+/* ---------------------------------------------------------------------
+ * Tunables (2.1) and formulas (2.5, 2.6)
+ * --------------------------------------------------------------------- */
+
+static struct cfq_data *world_cfqd(world *w) { return w->q->elevator_data; }
+
+static void test_tunables_hz(void) {
+  world w;
+  /* HZ=1000: the millisecond values map 1:1 */
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  g_assert_cmpint(cfqd->cfq_slice[1], ==, 100);
+  g_assert_cmpint(cfqd->cfq_slice[0], ==, 40);
+  g_assert_cmpint(cfqd->cfq_slice_idle, ==, 8);
+  g_assert_cmpint(cfqd->cfq_group_idle, ==, 8);
+  g_assert_cmpint(cfqd->cfq_fifo_expire[1], ==, 125);
+  g_assert_cmpint(cfqd->cfq_fifo_expire[0], ==, 250);
+  g_assert_cmpint(cfqd->cfq_target_latency, ==, 300);
+  g_assert_cmpint(cfqd->hw_tag, ==, -1);
+  world_free(&w);
+
+  /* HZ=250: the kernel's HZ/8 is 31 jiffies (124 ms), not 125 ms rounded up */
+  world_init(&w, false, NULL, 250, true, false);
+  cfqd = world_cfqd(&w);
+  g_assert_cmpint(cfqd->cfq_slice[1], ==, 25);
+  g_assert_cmpint(cfqd->cfq_slice[0], ==, 10);
+  g_assert_cmpint(cfqd->cfq_slice_idle, ==, 2);
+  g_assert_cmpint(cfqd->cfq_fifo_expire[1], ==, 31);
+  g_assert_cmpint(cfqd->cfq_fifo_expire[0], ==, 62);
+  g_assert_cmpint(cfqd->cfq_target_latency, ==, 75);
+  g_assert_cmpint(cfqd->cfq_idle_delay, ==, 50);
+  /* async slices 18,16,...,4 (2.6) */
+  for (int p = 0; p < 8; p++) g_assert_cmpint(cfq_prio_slice(cfqd, false, p), ==, 18 - 2 * p);
+  world_free(&w);
+
+  /* HZ=100: slice_async 4 jiffies, 4/5 = 0 so every async level gets 40 ms;
+   * slice_idle HZ/125 = 0 is forced to 1 jiffy */
+  world_init(&w, false, NULL, 100, true, false);
+  cfqd = world_cfqd(&w);
+  g_assert_cmpint(cfqd->cfq_slice[0], ==, 4);
+  for (int p = 0; p < 8; p++) g_assert_cmpint(cfq_prio_slice(cfqd, false, p), ==, 4);
+  g_assert_cmpint(cfqd->cfq_slice_idle, ==, 1);
+  g_assert_cmpint(cfqd->cfq_group_idle, ==, 1);
+  world_free(&w);
+
+  /* a user's 0 means 0; a user's 3 ms at HZ=250 rounds up to 1 jiffy;
+   * without group scheduling group_idle is 0 */
+  struct cfq_config cfg = cfq_default_config;
+  cfg.slice_idle = 0;
+  cfg.slice_sync = 3 * SIM_MS;
+  world_init(&w, false, &cfg, 250, false, false);
+  cfqd = world_cfqd(&w);
+  g_assert_cmpint(cfqd->cfq_slice_idle, ==, 0);
+  g_assert_cmpint(cfqd->cfq_slice[1], ==, 1);
+  g_assert_cmpint(cfqd->cfq_group_idle, ==, 0);
+  world_free(&w);
+
+  /* the parameter table's names are the sysfs names of 2.1 */
+  const char *names[] = {"quantum", "fifo_expire_sync", "fifo_expire_async",
+                         "back_seek_max", "back_seek_penalty", "slice_sync",
+                         "slice_async", "slice_async_rq", "slice_idle",
+                         "group_idle", "low_latency", NULL};
+  int n = 0;
+  for (const param_desc *p = cfq_params; p->name; p++, n++) g_assert_cmpstr(p->name, ==, names[n]);
+  g_assert_cmpint(n, ==, 11);
+}
+
+static void test_prio_slice_table(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  /* 2.6: sync 180..40, async 72..16, maxrq 32..4 */
+  for (int p = 0; p < 8; p++) {
+    g_assert_cmpint(cfq_prio_slice(cfqd, true, p), ==, 180 - 20 * p);
+    g_assert_cmpint(cfq_prio_slice(cfqd, false, p), ==, 72 - 8 * p);
+    struct cfq_queue q = {.ioprio = p};
+    g_assert_cmpint(cfq_prio_to_maxrq(cfqd, &q), ==, 32 - 4 * p);
+  }
+  world_free(&w);
+}
+
+/* ---------------------------------------------------------------------
+ * 5.3.1 priority slices
+ * --------------------------------------------------------------------- */
+
+static void prio_pair(int pa, int pb, double expect, int hz) {
+  world w;
+  world_init(&w, false, NULL, hz, true, false);
+  proc_job ja = seq_read(0), jb = seq_read(8 * GB);
+  int a = world_add(&w, "a", (pspec){.ioprio = BE(pa)}, &ja);
+  int b = world_add(&w, "b", (pspec){.ioprio = BE(pb)}, &jb);
+  world_run(&w, 10 * SIM_S);
+  double s = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
+  if (g_test_verbose())
+    g_printerr("HZ=%d BE/%d vs BE/%d: %.3f (expect %.3f)\n", hz, pa, pb, s, expect);
+  g_assert_cmpfloat(fabs(s - expect), <, 0.015);
+  /* strictly alternating slices: every slice of one follows one of the other */
+  int last = -1, repeats = 0;
+  for (guint k = 0; k < w.events->len; k++) {
+    cfq_slice_event *ev = &g_array_index(w.events, cfq_slice_event, k);
+    if (ev->kind != CFQ_SLICE_SET_ACTIVE) continue;
+    if (ev->pid == last) repeats++;
+    last = ev->pid;
+  }
+  g_assert_cmpint(repeats, ==, 0);
+  world_free(&w);
+}
+
+static void test_prio_shares(void) {
+  prio_pair(0, 7, 180.0 / 220.0, 1000); /* 81.8 % */
+  prio_pair(0, 4, 180.0 / 280.0, 1000); /* 64.3 % */
+  prio_pair(4, 7, 100.0 / 140.0, 1000); /* 71.4 % */
+  prio_pair(4, 4, 0.5, 1000);
+  /* HZ=250: 45 and 10 jiffies, the same milliseconds */
+  prio_pair(0, 7, 180.0 / 220.0, 250);
+}
+
+/* ---------------------------------------------------------------------
+ * 5.3.3 RT over BE, IDLE last
+ * --------------------------------------------------------------------- */
+
+static void test_rt_preempts_be(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  proc_job jb = seq_read(0), jr = seq_read(8 * GB);
+  jr.start = 500 * SIM_MS;
+  int be = world_add(&w, "be", (pspec){.ioprio = BE(0)}, &jb);
+  int rt = world_add(&w, "rt", (pspec){.ioprio = RT(4)}, &jr);
+  world_run(&w, 3 * SIM_S);
+  /* RT is made active at its first request, inside the BE slice */
+  sim_time first_rt = -1;
+  for (guint k = 0; k < w.events->len && first_rt < 0; k++) {
+    cfq_slice_event *ev = &g_array_index(w.events, cfq_slice_event, k);
+    if (ev->kind == CFQ_SLICE_SET_ACTIVE && ev->pid == w.tasks[rt].pid) first_rt = ev->time;
+  }
+  g_assert_cmpint(first_rt, >=, 500 * SIM_MS);
+  g_assert_cmpint(first_rt, <, 501 * SIM_MS);
+  g_assert_cmpuint(proc_queues(&w, be, true).preempted, >=, 1);
+  /* afterwards BE gets almost nothing */
+  int64_t be_after = disk_time_between(&w, be, true, 600 * SIM_MS, 3 * SIM_S);
+  int64_t rt_after = disk_time_between(&w, rt, true, 600 * SIM_MS, 3 * SIM_S);
+  if (g_test_verbose())
+    g_printerr("after RT start: BE %ld ms, RT %ld ms\n", (long)be_after, (long)rt_after);
+  g_assert_cmpfloat(share(be_after, rt_after), <, 0.02);
+  world_free(&w);
+}
+
+static void test_idle_class_waits(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  proc_job jb = seq_read(0), ji = seq_read(8 * GB);
+  jb.runtime = 2 * SIM_S;
+  int be = world_add(&w, "be", (pspec){.ioprio = BE(4)}, &jb);
+  int idle = world_add(&w, "idle", (pspec){.ioprio = IDLE}, &ji);
+  world_run(&w, 4 * SIM_S);
+  int64_t idle_busy = disk_time_between(&w, idle, true, 0, 2 * SIM_S);
+  int64_t be_busy = disk_time_between(&w, be, true, 0, 2 * SIM_S);
+  int64_t idle_later = disk_time_between(&w, idle, true, 2100 * SIM_MS, 4 * SIM_S);
+  if (g_test_verbose())
+    g_printerr("idle class: %ld ms while BE busy (BE %ld ms), %ld ms after\n",
+               (long)idle_busy, (long)be_busy, (long)idle_later);
+  g_assert_cmpfloat(share(idle_busy, be_busy), <, 0.05);
+  /* not starved once BE is gone */
+  g_assert_cmpint(idle_later, >, 1500);
+  /* one request at a time */
+  cfq_queue_info iq = proc_queues(&w, idle, true);
+  g_assert_cmpuint(iq.dispatched, >, 0);
+  world_free(&w);
+}
+
+/* ---------------------------------------------------------------------
+ * 5.3.5 idle window; 5.3.7 SSD
+ * --------------------------------------------------------------------- */
+
+static cfq_queue_info two_readers(bool ssd, sim_time think, bool random,
+                                  bool *armed_idle) {
+  world w;
+  world_init(&w, ssd, NULL, 1000, true, armed_idle != NULL);
+  proc_job ja = random ? rand_read(0) : seq_read(0);
+  proc_job jb = random ? rand_read(8 * GB) : seq_read(8 * GB);
+  ja.think = jb.think = think;
+  int a = world_add(&w, "a", (pspec){.ioprio = BE(4)}, &ja);
+  world_add(&w, "b", (pspec){.ioprio = BE(4)}, &jb);
+  world_run(&w, 3 * SIM_S);
+  cfq_queue_info qa = proc_queues(&w, a, true);
+  if (armed_idle) *armed_idle = w.trace && strstr(w.trace, "arm_idle") != NULL;
+  world_free(&w);
+  return qa;
+}
+
+static void test_idle_window(void) {
+  /* think 2 ms < slice_idle: CFQ waits, the reader keeps its slice */
+  cfq_queue_info near = two_readers(false, 2 * SIM_MS, false, NULL);
+  /* think 20 ms > slice_idle: idling is dropped, queues switch per request */
+  cfq_queue_info far = two_readers(false, 20 * SIM_MS, false, NULL);
+  if (g_test_verbose())
+    g_printerr("think 2ms: %lu slices/%lu rqs; think 20ms: %lu slices/%lu rqs\n",
+               (unsigned long)near.slices, (unsigned long)near.dispatched,
+               (unsigned long)far.slices, (unsigned long)far.dispatched);
+  g_assert_cmpuint(near.slices, <=, 20); /* ~100 ms slices over 3 s */
+  g_assert_cmpuint(near.dispatched, >, 10 * near.slices);
+  g_assert_cmpuint(far.slices * 10, >, far.dispatched * 8);
+}
+
+static void test_seeky_not_idled_hdd(void) {
+  cfq_queue_info rnd = two_readers(false, 0, true, NULL);
+  cfq_queue_info seq = two_readers(false, 0, false, NULL);
+  if (g_test_verbose())
+    g_printerr("hdd random: %lu slices/%lu rqs; sequential: %lu/%lu\n",
+               (unsigned long)rnd.slices, (unsigned long)rnd.dispatched,
+               (unsigned long)seq.slices, (unsigned long)seq.dispatched);
+  /* after five seeky requests a random reader loses its idle window and
+   * shares the SYNC_NOIDLE tree: one request per turn */
+  g_assert_cmpuint(rnd.slices * 10, >, rnd.dispatched * 8);
+  g_assert_cmpuint(seq.dispatched, >, 50 * seq.slices);
+}
+
+static void test_ssd_never_idles(void) {
+  bool armed = true;
+  cfq_queue_info ssd = two_readers(true, 1 * SIM_MS, false, &armed);
+  g_assert_false(armed);
+  g_assert_cmpuint(ssd.slices * 10, >, ssd.dispatched * 8);
+  /* the same readers on the rotating disk are idled for */
+  bool armed_hdd = false;
+  cfq_queue_info hdd = two_readers(false, 1 * SIM_MS, false, &armed_hdd);
+  g_assert_true(armed_hdd);
+  g_assert_cmpuint(hdd.dispatched, >, 20 * hdd.slices);
+}
+
+/* ---------------------------------------------------------------------
+ * 5.3.4 group weights
+ * --------------------------------------------------------------------- */
+
+static void test_cgroup_weights(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  proc_job ja = seq_read(0), jb = seq_read(8 * GB);
+  int a = world_add(&w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000}, &ja);
+  int b = world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500}, &jb);
+  world_run(&w, 10 * SIM_S);
+  double s = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
+  if (g_test_verbose()) g_printerr("cgroups 1000:500: %.3f\n", s);
+  g_assert_cmpfloat(fabs(s - 2.0 / 3.0), <, 0.03);
+  world_free(&w);
+
+  /* without group scheduling both tasks are in the root group: equal */
+  world_init(&w, false, NULL, 1000, false, false);
+  a = world_add(&w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000}, &ja);
+  b = world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500}, &jb);
+  world_run(&w, 10 * SIM_S);
+  s = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
+  g_assert_cmpfloat(fabs(s - 0.5), <, 0.02);
+  world_free(&w);
+
+  /* without idling the single-queue groups fall off the group tree after
+   * each request, re-enter at the end, and the split drifts towards equal */
+  struct cfq_config cfg = cfq_default_config;
+  cfg.slice_idle = 0;
+  cfg.group_idle = 0;
+  world_init(&w, false, &cfg, 1000, true, false);
+  a = world_add(&w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000}, &ja);
+  b = world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500}, &jb);
+  world_run(&w, 5 * SIM_S);
+  double s0 = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
+  if (g_test_verbose()) g_printerr("cgroups 1000:500, no idling: %.3f\n", s0);
+  g_assert_cmpfloat(fabs(s0 - 0.5), <, 0.05);
+  world_free(&w);
+}
+
+/* ---------------------------------------------------------------------
+ * 5.3.6 async limits
+ * --------------------------------------------------------------------- */
+
+static void test_writer_vs_reader(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  proc_job jr = seq_read(0);
+  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 128, .offset = 8 * GB,
+                 .size = (int64_t)1 << 26, .iodepth = 32};
+  int r = world_add(&w, "reader", (pspec){.ioprio = 0}, &jr);
+  int wr = world_add(&w, "writer", (pspec){.ioprio = 0}, &jw);
+  world_run(&w, 5 * SIM_S);
+  int64_t rt = proc_queues(&w, r, true).disk_time;
+  int64_t wt = proc_queues(&w, wr, false).disk_time;
+  if (g_test_verbose())
+    g_printerr("reader %ld ms (%lu ios, max lat %.1f ms), writer %ld ms (%lu ios)\n",
+               (long)rt, (unsigned long)w.ios[r], w.max_lat[r] / 1e6, (long)wt,
+               (unsigned long)w.ios[wr]);
+  /* sync reads are not starved by a deep buffered writer ... */
+  g_assert_cmpfloat(share(rt, wt), >, 0.6);
+  g_assert_cmpint(w.max_lat[r], <, 300 * SIM_MS);
+  /* ... and the writer still progresses in every second.  (Its slices are
+   * short: a sync arrival preempts an async queue, rule 5 of 3.5.5, so its
+   * F8 disk time is small; count its requests instead.) */
+  g_assert_cmpuint(w.ios[wr], >, 200);
+  for (int s = 0; s < 5; s++)
+    g_assert_cmpint(disk_time_between(&w, wr, false, s * SIM_S, (s + 1) * SIM_S), >, 0);
+  world_free(&w);
+}
+
+/* ---------------------------------------------------------------------
+ * 5.3.2 latency scaling
+ * --------------------------------------------------------------------- */
+
+static void many_readers(bool low_latency, double *mean_slice, sim_time *max_lat) {
+  struct cfq_config cfg = cfq_default_config;
+  cfg.low_latency = low_latency;
+  world w;
+  world_init(&w, false, &cfg, 1000, true, false);
+  static const char *names[10] = {"r0", "r1", "r2", "r3", "r4",
+                                  "r5", "r6", "r7", "r8", "r9"};
+  for (int i = 0; i < 10; i++) {
+    proc_job j = seq_read(i * 8 * GB);
+    world_add(&w, names[i], (pspec){.ioprio = 0}, &j);
+  }
+  world_run(&w, 6 * SIM_S);
+  int64_t t = 0, sl = 0;
+  *max_lat = 0;
+  for (int i = 0; i < 10; i++) {
+    cfq_queue_info qi = proc_queues(&w, i, true);
+    t += qi.disk_time;
+    sl += qi.slices;
+    *max_lat = MAX(*max_lat, w.max_lat[i]);
+  }
+  *mean_slice = (double)t / (double)sl;
+  world_free(&w);
+}
+
+static void test_low_latency(void) {
+  double on_slice, off_slice;
+  sim_time on_lat, off_lat;
+  many_readers(true, &on_slice, &on_lat);
+  many_readers(false, &off_slice, &off_lat);
+  if (g_test_verbose())
+    g_printerr("10 readers: low_latency=1 slice %.1f ms max lat %.0f ms; "
+               "low_latency=0 slice %.1f ms max lat %.0f ms\n",
+               on_slice, on_lat / 1e6, off_slice, off_lat / 1e6);
+  /* 300 ms / 10 readers = 30 ms slices; a round stays near 300 ms */
+  g_assert_cmpfloat(on_slice, >, 25);
+  g_assert_cmpfloat(on_slice, <, 40);
+  g_assert_cmpint(on_lat, <, 450 * SIM_MS);
+  /* off: 100 ms slices, 9 others ahead: about 900 ms */
+  g_assert_cmpfloat(off_slice, >, 90);
+  g_assert_cmpint(off_lat, >, 850 * SIM_MS);
+}
+
+/* ---------------------------------------------------------------------
+ * Determinism
+ * --------------------------------------------------------------------- */
+
+static char *mixed_run(cfq_queue_info out[3]) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  proc_job ja = seq_read(0), jb = rand_read(8 * GB);
+  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 64, .offset = 16 * GB,
+                 .size = (int64_t)1 << 24, .iodepth = 8};
+  jb.think = 3 * SIM_MS;
+  jb.think_exp = true;
+  world_add(&w, "a", (pspec){.ioprio = BE(2)}, &ja);
+  world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "g", .weight = 300}, &jb);
+  world_add(&w, "w", (pspec){.ioprio = 0}, &jw);
+  world_run(&w, 2 * SIM_S);
+  out[0] = proc_queues(&w, 0, true);
+  out[1] = proc_queues(&w, 1, true);
+  out[2] = proc_queues(&w, 2, false);
+  GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+  iosched_cfq.ops.elevator_fingerprint_fn(w.q, sum);
+  char *fp = g_strdup(g_checksum_get_string(sum));
+  g_checksum_free(sum);
+  world_free(&w);
+  return fp;
+}
+
+static void test_determinism(void) {
+  cfq_queue_info a[3], b[3];
+  char *fa = mixed_run(a), *fb = mixed_run(b);
+  g_assert_cmpstr(fa, ==, fb);
+  for (int i = 0; i < 3; i++) {
+    g_assert_cmpint(a[i].disk_time, ==, b[i].disk_time);
+    g_assert_cmpuint(a[i].dispatched, ==, b[i].dispatched);
+    g_assert_cmpuint(a[i].slices, ==, b[i].slices);
+    g_assert_cmpuint(a[i].dispatched, >, 0);
+  }
+  g_free(fa);
+  g_free(fb);
+}
+
+
+/* ---------------------------------------------------------------------
+ * 5.3.8 cooperators; 3.11.4 NCQ detection; merges
+ * --------------------------------------------------------------------- */
+
+static void test_cooperators_merge(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, true);
+  /* two readers of one region, B 512 KiB ahead of A: always within 4 MiB */
+  proc_job ja = seq_read(0), jb = seq_read(1024);
+  int a = world_add(&w, "a", (pspec){.ioprio = 0}, &ja);
+  int b = world_add(&w, "b", (pspec){.ioprio = 0}, &jb);
+  world_run(&w, 1 * SIM_S);
+  struct cfq_io_context *ca = cfq_cic_lookup(w.tasks[a].ioc, w.q->cic_index);
+  struct cfq_io_context *cb = cfq_cic_lookup(w.tasks[b].ioc, w.q->cic_index);
+  g_assert_nonnull(ca);
+  g_assert_nonnull(cb);
+  /* both processes now use one shared, coop-marked sync queue */
+  g_assert_true(ca->cfqq[1] == cb->cfqq[1]);
+  g_assert_true(ca->cfqq[1]->coop);
+  g_assert_nonnull(strstr(w.trace, "queue merge"));
+  world_free(&w);
+
+  /* far apart (8 GiB): never merged */
+  world_init(&w, false, NULL, 1000, true, false);
+  jb = seq_read(8 * GB);
+  a = world_add(&w, "a", (pspec){.ioprio = 0}, &ja);
+  b = world_add(&w, "b", (pspec){.ioprio = 0}, &jb);
+  world_run(&w, 1 * SIM_S);
+  ca = cfq_cic_lookup(w.tasks[a].ioc, w.q->cic_index);
+  cb = cfq_cic_lookup(w.tasks[b].ioc, w.q->cic_index);
+  g_assert_true(ca->cfqq[1] != cb->cfqq[1]);
+  world_free(&w);
+}
+
+static void test_hw_tag_detection(void) {
+  world w;
+  /* deep random load on the NCQ device: queueing detected */
+  world_init(&w, true, NULL, 1000, true, false);
+  g_assert_cmpint(cfq_hw_tag(w.q), ==, -1);
+  proc_job j = rand_read(0);
+  j.iodepth = 16;
+  world_add(&w, "a", (pspec){.ioprio = 0}, &j);
+  world_run(&w, 200 * SIM_MS);
+  g_assert_cmpint(cfq_hw_tag(w.q), ==, 1);
+  world_free(&w);
+  /* the same load on a depth-1 disk: no queueing */
+  world_init(&w, false, NULL, 1000, true, false);
+  world_add(&w, "a", (pspec){.ioprio = 0}, &j);
+  world_run(&w, 2 * SIM_S);
+  g_assert_cmpint(cfq_hw_tag(w.q), ==, 0);
+  world_free(&w);
+}
+
+static void test_merges_keep_queues_consistent(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  /* small sequential buffered writes, deep: the block layer back-merges
+   * them into CFQ's queued requests */
+  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 0,
+                 .size = (int64_t)1 << 20, .iodepth = 32, .count = 4000};
+  proc_job jr = seq_read(8 * GB);
+  jr.count = 500;
+  int wr = world_add(&w, "w", (pspec){.ioprio = 0}, &jw);
+  int r = world_add(&w, "r", (pspec){.ioprio = 0}, &jr);
+  world_run(&w, 60 * SIM_S);
+  g_assert_true(proc_finished(w.procs[wr]));
+  g_assert_true(proc_finished(w.procs[r]));
+  g_assert_cmpuint(w.q->stats.bio_merges, >, 0);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  /* everything drained: nothing queued or in flight; only an empty active
+   * queue may stay busy (it keeps its slice until something expires it) */
+  g_assert_cmpint(cfqd->rq_queued, ==, 0);
+  g_assert_cmpint(cfqd->busy_queues, <=, 1);
+  if (cfqd->busy_queues) {
+    g_assert_nonnull(cfqd->active_queue);
+    g_assert_true(cfqd->active_queue->on_rr && cfqq_empty(cfqd->active_queue));
+  }
+  g_assert_cmpint(cfqd->rq_in_driver, ==, 0);
+  g_assert_cmpint(cfqd->rq_in_flight[0] + cfqd->rq_in_flight[1], ==, 0);
+  g_assert_cmpuint(w.ios[wr], ==, 4000);
+  world_free(&w);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/cfq/tunables-hz", test_tunables_hz);
+  g_test_add_func("/cfq/prio-slice-table", test_prio_slice_table);
+  g_test_add_func("/cfq/prio-shares", test_prio_shares);
+  g_test_add_func("/cfq/rt-preempts-be", test_rt_preempts_be);
+  g_test_add_func("/cfq/idle-class-waits", test_idle_class_waits);
+  g_test_add_func("/cfq/idle-window", test_idle_window);
+  g_test_add_func("/cfq/seeky-not-idled-hdd", test_seeky_not_idled_hdd);
+  g_test_add_func("/cfq/ssd-never-idles", test_ssd_never_idles);
+  g_test_add_func("/cfq/cgroup-weights", test_cgroup_weights);
+  g_test_add_func("/cfq/writer-vs-reader", test_writer_vs_reader);
+  g_test_add_func("/cfq/low-latency", test_low_latency);
+  g_test_add_func("/cfq/determinism", test_determinism);
+  g_test_add_func("/cfq/cooperators-merge", test_cooperators_merge);
+  g_test_add_func("/cfq/hw-tag-detection", test_hw_tag_detection);
+  g_test_add_func("/cfq/merges-consistent", test_merges_keep_queues_consistent);
+  return g_test_run();
+}

@@ -1,0 +1,460 @@
+/* Workload files: typed values and defaults, numjobs, --set, and the exact
+ * message and position of each kind of mistake a user makes. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "models/ioc.h"
+#include "sim/params.h"
+#include "sim/workload.h"
+
+static char *tmpdir;
+
+/* Write `yaml` to tmpdir/<file> and return the path. */
+static char *write_yaml(const char *file, const char *yaml) {
+  char *path = g_build_filename(tmpdir, file, NULL);
+  g_assert_true(g_file_set_contents(path, yaml, -1, NULL));
+  return path;
+}
+
+static workload *load_ok(const char *file, const char *yaml, char **sets) {
+  g_autofree char *path = write_yaml(file, yaml);
+  GError *err = NULL;
+  workload *w = workload_load(path, sets, &err);
+  g_assert_no_error(err);
+  g_assert_nonnull(w);
+  return w;
+}
+
+static wl_process *proc(workload *w, guint i) {
+  g_assert_cmpuint(i, <, w->processes->len);
+  return g_ptr_array_index(w->processes, i);
+}
+
+static wl_device *dev(workload *w, guint i) {
+  g_assert_cmpuint(i, <, w->devices->len);
+  return g_ptr_array_index(w->devices, i);
+}
+
+/* An int64 tunable of the device's elevator, found through its table. */
+static int64_t elv_param(wl_device *d, const char *name) {
+  const param_desc *p = params_find(d->elevator->params, name);
+  g_assert_nonnull(p);
+  g_assert_true(p->kind == PARAM_TIME || p->kind == PARAM_INT);
+  int64_t v;
+  memcpy(&v, (char *)d->elevator_cfg + p->offset, sizeof v);
+  return v;
+}
+
+static void test_defaults(void) {
+  workload *w = load_ok("mini.yaml", "processes: [{name: A, count: 1}]\n", NULL);
+  g_assert_cmpstr(w->name, ==, "mini");
+  g_assert_cmpuint(w->seed, ==, 1);
+  g_assert_cmpint(w->duration, ==, 0);
+  g_assert_cmpint(w->kernel.hz, ==, 1000);
+  g_assert_cmpint(w->kernel.nr_requests, ==, 128);
+  g_assert_cmpint(w->kernel.cic_link, ==, CIC_LINK_FIXED);
+  g_assert_true(w->kernel.group_iosched);
+  g_assert_cmpuint(w->devices->len, ==, 1);
+  g_assert_cmpstr(dev(w, 0)->name, ==, "sda");
+  g_assert_true(dev(w, 0)->disk == disk_ops_find("hdd"));
+  g_assert_true(dev(w, 0)->elevator == elevator_find("cfq"));
+  g_assert_nonnull(dev(w, 0)->disk_cfg);
+  g_assert_nonnull(dev(w, 0)->elevator_cfg);
+  g_assert_cmpint(dev(w, 0)->max_sectors_kb, ==, 512);
+  g_assert_cmpint(dev(w, 0)->depth, ==, 0);
+  g_assert_cmpint(dev(w, 0)->nomerges, ==, 0);
+  wl_process *a = proc(w, 0);
+  g_assert_cmpstr(a->name, ==, "A");
+  g_assert_cmpstr(a->ioc, ==, "A");
+  g_assert_cmpint(a->rw, ==, RW_READ);
+  g_assert_cmpint(a->bs, ==, 4096);
+  g_assert_cmpint(a->iodepth, ==, 1);
+  g_assert_cmpint(a->rwmixread, ==, 50);
+  g_assert_cmpint(a->device, ==, 0);
+  g_assert_cmpint(a->cgroup, ==, -1);
+  g_assert_cmpint(a->ioprio_class, ==, IOPRIO_CLASS_NONE);
+  g_assert_cmpint(a->ioprio_level, ==, 4); /* nice 0 */
+  g_assert_false(a->sync);
+  g_assert_cmpint(w->policy, ==, INTERLEAVE_FIFO);
+  g_assert_cmpuint(w->schedule->len, ==, 0);
+  g_assert_cmpint(w->window, ==, 100000000);
+  workload_free(w);
+}
+
+static const char full_yaml[] =
+    "name: demo\n"
+    "seed: 42\n"
+    "duration: 2s\n"
+    "kernel: {cic_link: buggy, hz: 250, nr_requests: 64}\n"
+    "devices:\n"
+    "  - name: sda\n"
+    "    model: hdd\n"
+    "    scheduler: {name: cfq, slice_idle: 0}\n"
+    "  - name: sdb\n"
+    "    model: ssd\n"
+    "    scheduler: deadline\n"
+    "    depth: 4\n"
+    "    nomerges: 2\n"
+    "cgroups: [{name: grpA, weight: 200}, {name: grpB}]\n"
+    "io_contexts: [shared]\n"
+    "processes:\n"
+    "  - {name: A, ioc: shared, rw: read, bs: 4k, count: 1}\n"
+    "  - {name: B, ioc: shared, device: sdb, rw: randwrite, bs: 8k,\n"
+    "     ioprio: be/2, cgroup: grpA, iodepth: 4, direct: true, think: 5ms}\n"
+    "  - {name: W, numjobs: 3, rw: write, share_ioc: true, ioprio: idle,\n"
+    "     think: {mean: 1ms, dist: exp}, start: 10ms}\n"
+    "  - {name: R, numjobs: 2, rw: randrw, rwmixread: 70, nice: 10,\n"
+    "     offset: 1m, size: 1g, io_size: 10m, runtime: 1s}\n"
+    "interleaving:\n"
+    "  schedule: [A@submit, B, A@link]\n"
+    "  labels: [1, 2a, 3]\n"
+    "timeseries: {window: 50ms}\n";
+
+static void test_full(void) {
+  workload *w = load_ok("full.yaml", full_yaml, NULL);
+  g_assert_cmpstr(w->name, ==, "demo");
+  g_assert_cmpuint(w->seed, ==, 42);
+  g_assert_cmpint(w->duration, ==, 2000000000);
+  g_assert_cmpint(w->kernel.cic_link, ==, CIC_LINK_BUGGY);
+  g_assert_cmpint(w->kernel.hz, ==, 250);
+  g_assert_cmpint(w->kernel.nr_requests, ==, 64);
+
+  g_assert_cmpuint(w->devices->len, ==, 2);
+  g_assert_cmpint(elv_param(dev(w, 0), "slice_idle"), ==, 0);
+  g_assert_true(dev(w, 1)->disk == disk_ops_find("ssd"));
+  g_assert_true(dev(w, 1)->elevator == elevator_find("deadline"));
+  g_assert_cmpint(dev(w, 1)->depth, ==, 4);
+  g_assert_cmpint(dev(w, 1)->nomerges, ==, 2);
+
+  g_assert_cmpuint(w->cgroups->len, ==, 2);
+  g_assert_cmpint(((wl_cgroup *)g_ptr_array_index(w->cgroups, 0))->weight, ==, 200);
+  g_assert_cmpint(((wl_cgroup *)g_ptr_array_index(w->cgroups, 1))->weight, ==, 500);
+  g_assert_cmpuint(w->io_contexts->len, ==, 1);
+
+  /* numjobs expanded: A, B, W.0..2, R.0..1 */
+  static const char *const names[] = { "A", "B", "W.0", "W.1", "W.2", "R.0", "R.1" };
+  static const char *const iocs[] = { "shared", "shared", "W", "W", "W", "R.0", "R.1" };
+  g_assert_cmpuint(w->processes->len, ==, G_N_ELEMENTS(names));
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_assert_cmpstr(proc(w, i)->name, ==, names[i]);
+    g_assert_cmpstr(proc(w, i)->ioc, ==, iocs[i]);
+  }
+  wl_process *b = proc(w, 1);
+  g_assert_cmpint(b->device, ==, 1);
+  g_assert_cmpint(b->cgroup, ==, 0);
+  g_assert_cmpint(b->rw, ==, RW_RANDWRITE);
+  g_assert_cmpint(b->bs, ==, 8192);
+  g_assert_cmpint(b->iodepth, ==, 4);
+  g_assert_true(b->sync); /* direct: true */
+  g_assert_cmpint(b->think, ==, 5000000);
+  g_assert_false(b->think_exp);
+  g_assert_cmpint(b->ioprio_class, ==, IOPRIO_CLASS_BE);
+  g_assert_cmpint(b->ioprio_level, ==, 2);
+  for (guint i = 2; i < 5; i++) {
+    wl_process *p = proc(w, i);
+    g_assert_cmpint(p->ioprio_class, ==, IOPRIO_CLASS_IDLE);
+    g_assert_true(p->think_exp);
+    g_assert_cmpint(p->think, ==, 1000000);
+    g_assert_cmpint(p->start, ==, 10000000);
+    g_assert_cmpint(p->rw, ==, RW_WRITE);
+    g_assert_false(p->sync);
+  }
+  wl_process *r = proc(w, 6);
+  g_assert_cmpint(r->rw, ==, RW_RANDRW);
+  g_assert_cmpint(r->rwmixread, ==, 70);
+  g_assert_cmpint(r->nice, ==, 10);
+  g_assert_cmpint(r->ioprio_class, ==, IOPRIO_CLASS_NONE);
+  g_assert_cmpint(r->ioprio_level, ==, 6); /* (nice + 20) / 5 */
+  g_assert_cmpint(r->offset, ==, 1 << 20);
+  g_assert_cmpint(r->size, ==, 1 << 30);
+  g_assert_cmpint(r->io_size, ==, 10 << 20);
+  g_assert_cmpint(r->runtime, ==, 1000000000);
+
+  g_assert_cmpint(w->policy, ==, INTERLEAVE_SCRIPT);
+  g_assert_cmpuint(w->schedule->len, ==, 3);
+  wl_sched_entry *e = &g_array_index(w->schedule, wl_sched_entry, 0);
+  g_assert_cmpstr(e->process, ==, "A");
+  g_assert_cmpstr(e->step, ==, "submit");
+  g_assert_cmpstr(e->label, ==, "1");
+  g_assert_cmpint(e->line, ==, 25);
+  g_assert_cmpint(e->col, ==, 14);
+  e = &g_array_index(w->schedule, wl_sched_entry, 1);
+  g_assert_cmpstr(e->process, ==, "B");
+  g_assert_null(e->step);
+  g_assert_cmpstr(e->label, ==, "2a");
+  e = &g_array_index(w->schedule, wl_sched_entry, 2);
+  g_assert_cmpstr(e->step, ==, "link");
+  g_assert_cmpint(w->window, ==, 50000000);
+  workload_free(w);
+}
+
+static void test_set(void) {
+  char *sets[] = {
+    "seed=7",
+    "kernel.cic_link=buggy",              /* scalar in a map */
+    "processes.B.bs=16k",                 /* list item by name */
+    "processes.A.nice=5",                 /* adds a key */
+    "devices.sda.scheduler.slice_idle=0", /* `scheduler: cfq` becomes a map */
+    "timeseries.window=10ms",             /* adds a whole map */
+    "interleaving.schedule=[B@submit, A]",
+    NULL,
+  };
+  workload *w = load_ok("set.yaml",
+                        "devices:\n"
+                        "  - {name: sda, scheduler: cfq}\n"
+                        "processes:\n"
+                        "  - {name: A, count: 1}\n"
+                        "  - {name: B, count: 1}\n",
+                        sets);
+  g_assert_cmpuint(w->seed, ==, 7);
+  g_assert_cmpint(w->kernel.cic_link, ==, CIC_LINK_BUGGY);
+  g_assert_cmpint(proc(w, 1)->bs, ==, 16384);
+  g_assert_cmpint(proc(w, 0)->bs, ==, 4096);
+  g_assert_cmpint(proc(w, 0)->nice, ==, 5);
+  g_assert_true(dev(w, 0)->elevator == elevator_find("cfq"));
+  g_assert_cmpint(elv_param(dev(w, 0), "slice_idle"), ==, 0);
+  g_assert_cmpint(w->window, ==, 10000000);
+  g_assert_cmpint(w->policy, ==, INTERLEAVE_SCRIPT);
+  g_assert_cmpuint(w->schedule->len, ==, 2);
+  g_assert_cmpstr(g_array_index(w->schedule, wl_sched_entry, 0).step, ==, "submit");
+  workload_free(w);
+
+  /* Without the --set, slice_idle keeps the elevator's default (non-zero
+   * for cfq), so the override above is what changed it. */
+  w = load_ok("set.yaml",
+              "devices:\n"
+              "  - {name: sda, scheduler: cfq}\n"
+              "processes: [{name: A, count: 1}]\n",
+              NULL);
+  g_assert_cmpint(elv_param(dev(w, 0), "slice_idle"), >, 0);
+  workload_free(w);
+}
+
+typedef struct {
+  const char *what;
+  const char *yaml;
+  const char *set[3];
+  int code;
+  const char *msg; /* after "<path>:", or whole when it starts with "--set" */
+} bad_case;
+
+static const char procs_ab[] =
+    "processes:\n"
+    "  - {name: A, count: 1}\n"
+    "  - {name: B, count: 1}\n";
+
+static const bad_case bad[] = {
+  { "unknown top-level key",
+    "durration: 5s\nprocesses:\n  - {name: A, count: 1}\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "1:1: unknown key 'durration' at the top level (did you mean 'duration'?)" },
+  { "unknown scheduler tunable",
+    "devices:\n"
+    "  - name: sda\n"
+    "    scheduler: {name: cfq, slice_idel: 0}\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:28: unknown key 'slice_idel' in scheduler (did you mean 'slice_idle'?)" },
+  { "time without a unit",
+    "duration: 5\nprocesses:\n  - {name: A}\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "1:11: duration: time '5' has no unit (add a unit, e.g. 8ms)" },
+  { "value out of range",
+    "cgroups:\n"
+    "  - name: g\n"
+    "    weight: 5\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:13: weight: 5 is out of range (10 to 1000)" },
+  { "unknown process in schedule", NULL, { NULL }, WORKLOAD_ERROR_INVALID,
+    "5:17: unknown process 'Bx' in schedule (did you mean 'B'?)" },
+  { "bad step name", NULL, { NULL }, WORKLOAD_ERROR_INVALID,
+    "5:24: unknown step 'lnk' in 'A@lnk' (did you mean 'link'?)" },
+  { "duplicate process name",
+    "processes:\n"
+    "  - {name: A, count: 1}\n"
+    "  - {name: A, count: 2}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:12: duplicate process name 'A'" },
+  { "unknown device reference",
+    "devices:\n"
+    "  - {name: sda}\n"
+    "processes:\n"
+    "  - {name: A, count: 1, device: sdb}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "4:33: unknown device 'sdb' (did you mean 'sda'?)" },
+  { "bad ioprio syntax",
+    "processes:\n"
+    "  - name: A\n"
+    "    count: 1\n"
+    "    ioprio: be4\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "4:13: ioprio: invalid 'be4' (use class/level: rt/0..7, be/0..7, idle or "
+    "none, e.g. be/4)" },
+  { "ioprio level out of range",
+    "processes:\n"
+    "  - name: A\n"
+    "    count: 1\n"
+    "    ioprio: be/9\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "4:13: ioprio: level 9 in 'be/9' is out of range (0 to 7)" },
+  { "bs not a multiple of 512",
+    "processes:\n"
+    "  - {name: A, count: 1, bs: 1000}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:29: bs: 1000 bytes is not a multiple of 512" },
+  { "YAML syntax error",
+    "processes:\n"
+    "  - {name: A, count: 1\n"
+    "  - {name: B}\n", { NULL }, WORKLOAD_ERROR_PARSE,
+    "3:5: did not find expected ',' or '}' (while parsing a flow mapping at "
+    "line 2)" },
+  { "list where a map is expected",
+    "kernel:\n"
+    "  - hz: 1000\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:3: expected a map for 'kernel', found a list" },
+  { "unknown disk model",
+    "devices:\n"
+    "  - name: sda\n"
+    "    model: hdx\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:12: unknown model 'hdx' (did you mean 'hdd'?)" },
+  { "unbounded process without duration",
+    "processes:\n"
+    "  - name: A\n"
+    "    rw: read\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:11: process 'A' never ends: give it count, io_size or runtime, or give "
+    "the workload a duration" },
+  { "hz not a kernel choice",
+    "kernel: {hz: 500}\nprocesses: [{name: A, count: 1}]\n", { NULL },
+    WORKLOAD_ERROR_INVALID, "1:14: hz: 500 is not one of 100, 250, 300, 1000" },
+  { "unknown cgroup, none declared",
+    "processes:\n"
+    "  - {name: A, count: 1, cgroup: web}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:33: unknown cgroup 'web'" },
+  { "unknown io_context",
+    "io_contexts: [shared]\n"
+    "processes:\n"
+    "  - {name: A, count: 1, ioc: shraed}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:30: unknown io_context 'shraed' (did you mean 'shared'?)" },
+  { "duplicate key",
+    "processes:\n"
+    "  - name: A\n"
+    "    count: 1\n"
+    "    count: 2\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "4:5: duplicate key 'count' in process 'A'" },
+  { "labels of the wrong length",
+    NULL, { NULL }, WORKLOAD_ERROR_INVALID,
+    "6:11: 'labels' has 1 entries but 'schedule' has 2" },
+  { "scheduler tunable time without unit",
+    "devices:\n"
+    "  - name: sda\n"
+    "    scheduler: {name: cfq, slice_idle: 8}\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:40: slice_idle: time '8' has no unit (add a unit, e.g. 8ms)" },
+  { "unknown scheduler",
+    "devices:\n"
+    "  - {name: sda, scheduler: cfg}\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:28: unknown scheduler 'cfg' (did you mean 'cfq'?)" },
+  { "no processes", "seed: 3\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "1:1: no processes: add a 'processes' list" },
+  /* --set */
+  { "--set naming no list item", NULL, { "devices.sdx.model=hdd" },
+    WORKLOAD_ERROR_INVALID,
+    "--set devices.sdx.model=hdd: no device named 'sdx' (did you mean 'sda'?)" },
+  { "--set value checked with the --set's index", NULL,
+    { "seed=2", "processes.A.bs=1000" }, WORKLOAD_ERROR_INVALID,
+    "--set:2: bs: 1000 bytes is not a multiple of 512" },
+  { "--set adding an unknown tunable", NULL,
+    { "devices.sda.scheduler.slice_idel=0" }, WORKLOAD_ERROR_INVALID,
+    "--set:1: unknown key 'slice_idel' in scheduler (did you mean 'slice_idle'?)" },
+  { "--set without =", NULL, { "nonsense" }, WORKLOAD_ERROR_INVALID,
+    "--set nonsense: expected KEY=VALUE, e.g. "
+    "devices.sda.scheduler.slice_idle=0" },
+  { "--set through a scalar", NULL, { "seed.x=1" }, WORKLOAD_ERROR_INVALID,
+    "--set seed.x=1: 'seed' is a single value, not a map" },
+};
+
+static void test_bad(gconstpointer data) {
+  const bad_case *bc = data;
+  const char *yaml = bc->yaml;
+  g_autofree char *sched = NULL;
+  if (!yaml && g_str_has_prefix(bc->what, "unknown process"))
+    yaml = sched = g_strconcat(procs_ab, "interleaving:\n  schedule: [A, Bx@submit]\n", NULL);
+  else if (!yaml && g_str_has_prefix(bc->what, "bad step"))
+    yaml = sched = g_strconcat(procs_ab, "interleaving:\n  schedule: [A@submit, A@lnk]\n", NULL);
+  else if (!yaml && g_str_has_prefix(bc->what, "labels"))
+    yaml = sched = g_strconcat(procs_ab, "interleaving:\n  schedule: [A, B]\n  labels: [x]\n", NULL);
+  else if (!yaml)
+    yaml = sched = g_strconcat("seed: 3\ndevices: [{name: sda}]\n", procs_ab, NULL);
+  g_autofree char *path = write_yaml("w.yaml", yaml);
+  GError *err = NULL;
+  workload *w = workload_load(path, (char **)bc->set, &err);
+  g_assert_null(w);
+  g_assert_error(err, WORKLOAD_ERROR, bc->code);
+  g_autofree char *want = g_str_has_prefix(bc->msg, "--set")
+                              ? g_strdup(bc->msg)
+                              : g_strdup_printf("%s:%s", path, bc->msg);
+  g_assert_cmpstr(err->message, ==, want);
+  g_error_free(err);
+}
+
+static void test_unreadable(void) {
+  g_autofree char *path = g_build_filename(tmpdir, "missing.yaml", NULL);
+  GError *err = NULL;
+  g_assert_null(workload_load(path, NULL, &err));
+  g_assert_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_IO);
+  g_assert_nonnull(strstr(err->message, "missing.yaml"));
+  g_error_free(err);
+}
+
+/* Every example a user may start from must load as shipped. */
+static void test_examples(void) {
+  g_autofree char *dir = g_build_filename(CFQSIM_SOURCE_DIR, "workloads", NULL);
+  GError *err = NULL;
+  GDir *d = g_dir_open(dir, 0, &err);
+  g_assert_no_error(err);
+  int n = 0;
+  const char *f;
+  while ((f = g_dir_read_name(d))) {
+    if (!g_str_has_suffix(f, ".yaml"))
+      continue;
+    g_autofree char *path = g_build_filename(dir, f, NULL);
+    workload *w = workload_load(path, NULL, &err);
+    if (err)
+      g_test_message("%s", err->message);
+    g_assert_no_error(err);
+    g_assert_cmpuint(w->processes->len, >, 0);
+    workload_free(w);
+    n++;
+  }
+  g_dir_close(d);
+  g_assert_cmpint(n, >=, 4);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  tmpdir = g_dir_make_tmp("cfqsim-wl-XXXXXX", NULL);
+  g_assert_nonnull(tmpdir);
+  g_test_add_func("/workload/defaults", test_defaults);
+  g_test_add_func("/workload/full", test_full);
+  g_test_add_func("/workload/set", test_set);
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autofree char *name = g_strdup_printf("/workload/bad/%02zu", i);
+    g_test_add_data_func(name, &bad[i], test_bad);
+  }
+  g_test_add_func("/workload/unreadable", test_unreadable);
+  g_test_add_func("/workload/examples", test_examples);
+  int rc = g_test_run();
+  g_autofree char *p1 = g_build_filename(tmpdir, NULL, NULL);
+  const char *files[] = { "mini.yaml", "full.yaml", "set.yaml", "w.yaml" };
+  for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+    g_autofree char *f = g_build_filename(tmpdir, files[i], NULL);
+    g_remove(f);
+  }
+  g_rmdir(tmpdir);
+  g_free(tmpdir);
+  return rc;
+}
