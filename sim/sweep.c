@@ -41,12 +41,13 @@ struct sweep {
   GPtrArray *params;  /* sweep_param_def * */
   GArray *axes;       /* sweep_axis */
   GPtrArray *metrics; /* char * */
+  GPtrArray *fixed;   /* char *: "path=value" applied to every point */
   guint n_points;
 };
 
 #define MAX_POINTS 1000000u
 
-static const char *const top_keys[] = {"base", "seed", "grid", "zip",
+static const char *const top_keys[] = {"base", "seed", "set", "grid", "zip",
                                        "replicates", "metrics", "name",
                                        "description", NULL};
 
@@ -68,6 +69,7 @@ void sweep_free(sweep *s) {
   g_ptr_array_unref(s->params);
   g_array_unref(s->axes);
   g_ptr_array_unref(s->metrics);
+  g_ptr_array_unref(s->fixed);
   g_free(s);
 }
 
@@ -237,6 +239,23 @@ static gboolean parse_metrics(const parse_ctx *c, const yaml_node_t *m,
   return TRUE;
 }
 
+/* `set: {path: value}`: overrides shared by every point (no column). */
+static gboolean parse_fixed(const parse_ctx *c, const yaml_node_t *m,
+                            GError **err) {
+  if (m->type != YAML_MAPPING_NODE)
+    return fail_at(err, c, m, "set must be a map of path: value");
+  for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+       p < m->data.mapping.pairs.top; p++) {
+    const char *k = scalar(node(c, p->key)), *v = scalar(node(c, p->value));
+    if (!k || !*k || strchr(k, '='))
+      return fail_at(err, c, node(c, p->key), "set keys are dotted workload paths");
+    if (!v)
+      return fail_at(err, c, node(c, p->value), "the value of '%s' must be plain", k);
+    g_ptr_array_add(c->s->fixed, g_strdup_printf("%s=%s", k, v));
+  }
+  return TRUE;
+}
+
 static gboolean parse_root(parse_ctx *c, const yaml_node_t *root,
                            gboolean *has_seed, GError **err) {
   sweep *s = c->s;
@@ -262,6 +281,9 @@ static gboolean parse_root(parse_ctx *c, const yaml_node_t *root,
         return FALSE;
       s->seed = u;
       *has_seed = TRUE;
+    } else if (strcmp(key, "set") == 0) {
+      if (!parse_fixed(c, v, err))
+        return FALSE;
     } else if (strcmp(key, "grid") == 0) {
       if (!parse_grid(c, v, err))
         return FALSE;
@@ -319,6 +341,7 @@ sweep *sweep_load(const char *path, GError **err) {
   s->params = g_ptr_array_new_with_free_func(param_def_free);
   s->axes = g_array_new(FALSE, FALSE, sizeof(sweep_axis));
   s->metrics = g_ptr_array_new_with_free_func(g_free);
+  s->fixed = g_ptr_array_new_with_free_func(g_free);
 
   yaml_parser_t parser;
   yaml_document_t doc;
@@ -352,7 +375,9 @@ sweep *sweep_load(const char *path, GError **err) {
   }
   if (!has_seed) {
     /* The base's own seed starts the replicates, as `cfqsim run` would. */
-    workload *w = workload_load(s->base, NULL, err);
+    char **sets = sweep_point_sets(s, 0);
+    workload *w = workload_load(s->base, sets, err);
+    g_strfreev(sets);
     if (!w)
       goto out;
     s->seed = w->seed;
@@ -405,11 +430,15 @@ const char *sweep_value(const sweep *s, guint point, guint param) {
   return NULL;
 }
 
+/* The fixed overrides first, so that a swept path wins over them. */
 char **sweep_point_sets(const sweep *s, guint point) {
-  char **sets = g_new0(char *, s->params->len + 1);
+  guint nf = s->fixed->len;
+  char **sets = g_new0(char *, nf + s->params->len + 1);
+  for (guint i = 0; i < nf; i++)
+    sets[i] = g_strdup(g_ptr_array_index(s->fixed, i));
   for (guint i = 0; i < s->params->len; i++)
-    sets[i] = g_strdup_printf("%s=%s", sweep_param(s, i),
-                              sweep_value(s, point, i));
+    sets[nf + i] = g_strdup_printf("%s=%s", sweep_param(s, i),
+                                   sweep_value(s, point, i));
   return sets;
 }
 
@@ -782,13 +811,13 @@ char *sweep_list(const sweep *s, const char *program, const char *out_dir,
       uint64_t seed = sweep_seed(s, r);
       g_string_append_printf(out, "%s run %s --quiet --seed %" G_GUINT64_FORMAT,
                              prog, base, seed);
-      for (guint i = 0; i < s->params->len; i++) {
-        char *kv = g_strdup_printf("%s=%s", sweep_param(s, i), sweep_value(s, p, i));
-        char *q = g_shell_quote(kv);
+      char **sets = sweep_point_sets(s, p);
+      for (char **kv = sets; *kv; kv++) {
+        char *q = g_shell_quote(*kv);
         g_string_append_printf(out, " --set %s", q);
         g_free(q);
-        g_free(kv);
       }
+      g_strfreev(sets);
       char *name = sweep_point_dir(p, seed);
       char *dir = g_build_filename(out_dir, "points", name, NULL);
       char *q = g_shell_quote(dir);

@@ -8,6 +8,7 @@
  * Sweep file:
  *   base: ../seq-readers.yaml            # relative to the sweep file
  *   seed: 1                              # optional; default: the base's seed
+ *   set: {duration: 1s}                  # optional; every point, no column
  *   grid: {devices.sda.scheduler.slice_idle: [0, 8ms],
  *          processes.reader.numjobs: [1, 2, 4]}
  *   zip: [{kernel.cic_link: [buggy, fixed], name: [b, f]}]
@@ -38,7 +39,8 @@ guint sweep_n_params(const sweep *s);
 const char *sweep_param(const sweep *s, guint i);
 /* The value of parameter `param` at point `point` (as written). */
 const char *sweep_value(const sweep *s, guint point, guint param);
-/* NULL-terminated "path=value" strings for workload_load(). */
+/* NULL-terminated "path=value" strings for workload_load(): the `set:`
+ * overrides, then the point's swept values. */
 char **sweep_point_sets(const sweep *s, guint point);
 guint sweep_n_metrics(const sweep *s);
 const char *sweep_metric(const sweep *s, guint i);
