@@ -1,0 +1,420 @@
+/* Sweeps: grid expansion and order, sweep-file errors with positions,
+ * results independent of -j and of sharding, the --list | parallel path,
+ * metric extraction, and every graph rendered by gnuplot. */
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "sim/sweep.h"
+
+#ifndef CFQSIM_BINARY
+#define CFQSIM_BINARY "cfqsim"
+#endif
+
+/* Two short sequential readers on an hdd: a few ms of CPU per run. */
+static const char tiny_workload[] =
+    "name: tiny\n"
+    "seed: 11\n"
+    "duration: 60ms\n"
+    "devices:\n"
+    "  - name: sda\n"
+    "    model: hdd\n"
+    "    scheduler: {name: cfq}\n"
+    "processes:\n"
+    "  - {name: reader, numjobs: 2, rw: read, bs: 64k, size: 1g}\n"
+    "  - {name: rand, rw: randread, bs: 4k, size: 1g, offset: 50g}\n";
+
+static char *tmpdir;
+
+static char *write_tmp(const char *name, const char *text) {
+  char *path = g_build_filename(tmpdir, name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+static char *read_tmp(const char *dir, const char *name) {
+  char *path = g_build_filename(dir, name, NULL), *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  g_free(path);
+  return text;
+}
+
+static sweep *load_text(const char *name, const char *text, GError **err) {
+  char *path = write_tmp(name, text);
+  sweep *s = sweep_load(path, err);
+  g_free(path);
+  return s;
+}
+
+/* ---- grid expansion ---- */
+
+static void assert_point(const sweep *s, guint point, const char *const *want) {
+  for (guint i = 0; i < sweep_n_params(s); i++)
+    g_assert_cmpstr(sweep_value(s, point, i), ==, want[i]);
+}
+
+static void test_grid_order(void) {
+  GError *err = NULL;
+  sweep *s = load_text("grid.yaml",
+                       "base: tiny.yaml\n"
+                       "set: {duration: 20ms}\n"
+                       "grid:\n"
+                       "  processes.reader.bs: [4k, 64k]\n"
+                       "  devices.sda.scheduler.slice_idle: [0, 2ms, 8ms]\n"
+                       "zip:\n"
+                       "  - {kernel.cic_link: [buggy, fixed], name: [b, f]}\n"
+                       "replicates: 3\n",
+                       &err);
+  g_assert_no_error(err);
+  g_assert_nonnull(s);
+  /* 2 x 3 grid values x one zip group of 2. */
+  g_assert_cmpuint(sweep_n_points(s), ==, 12);
+  g_assert_cmpuint(sweep_n_params(s), ==, 4);
+  g_assert_cmpstr(sweep_param(s, 0), ==, "processes.reader.bs");
+  g_assert_cmpstr(sweep_param(s, 3), ==, "name");
+  /* First key slowest, the zip group fastest and in lockstep. */
+  assert_point(s, 0, (const char *[]){"4k", "0", "buggy", "b"});
+  assert_point(s, 1, (const char *[]){"4k", "0", "fixed", "f"});
+  assert_point(s, 2, (const char *[]){"4k", "2ms", "buggy", "b"});
+  assert_point(s, 5, (const char *[]){"4k", "8ms", "fixed", "f"});
+  assert_point(s, 6, (const char *[]){"64k", "0", "buggy", "b"});
+  assert_point(s, 11, (const char *[]){"64k", "8ms", "fixed", "f"});
+  /* Every combination exactly once. */
+  GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (guint p = 0; p < 12; p++) {
+    char **sets = sweep_point_sets(s, p);
+    g_assert_cmpstr(sets[0], ==, "duration=20ms"); /* set: comes first */
+    g_assert_cmpuint(g_strv_length(sets), ==, 5);
+    g_hash_table_add(seen, g_strjoinv(" ", sets));
+    g_strfreev(sets);
+  }
+  g_assert_cmpuint(g_hash_table_size(seen), ==, 12);
+  g_hash_table_unref(seen);
+  /* Replicates: the base workload's seed onwards. */
+  g_assert_cmpuint(sweep_replicates(s), ==, 3);
+  g_assert_cmpuint(sweep_seed(s, 0), ==, 11);
+  g_assert_cmpuint(sweep_seed(s, 2), ==, 13);
+  /* Metrics default to a useful set. */
+  g_assert_cmpuint(sweep_n_metrics(s), >, 0);
+  char *base = g_build_filename(tmpdir, "tiny.yaml", NULL);
+  g_assert_cmpstr(sweep_base(s), ==, base);
+  g_free(base);
+  sweep_free(s);
+}
+
+/* ---- errors ---- */
+
+static void expect_error(const char *text, const char *where, const char *what) {
+  GError *err = NULL;
+  sweep *s = load_text("bad.yaml", text, &err);
+  g_assert_null(s);
+  g_assert_nonnull(err);
+  char *path = g_build_filename(tmpdir, "bad.yaml", NULL);
+  char *prefix = g_strdup_printf("%s:%s: ", path, where);
+  if (!g_str_has_prefix(err->message, prefix) || !strstr(err->message, what))
+    g_error("expected '%s...%s', got '%s'", prefix, what, err->message);
+  g_free(prefix);
+  g_free(path);
+  g_error_free(err);
+}
+
+static void test_errors(void) {
+  expect_error("base: tiny.yaml\n"
+               "zip:\n"
+               "  - {a: [1, 2], b: [1, 2, 3]}\n",
+               "3:20", "equal lengths");
+  expect_error("base: tiny.yaml\ngird: {a: [1]}\n", "2:1", "did you mean 'grid'");
+  expect_error("base: tiny.yaml\ngrid:\n  a: 5\n", "3:6", "must be a list");
+  expect_error("base: tiny.yaml\ngrid: {a: []}\n", "2:11", "has no values");
+  expect_error("base: tiny.yaml\ngrid: {a: [1], a.b: [{x: 1}]}\n", "2:22",
+               "plain values");
+  expect_error("base: tiny.yaml\ngrid: {a: [1]}\nzip: [{a: [2]}]\n", "3:8",
+               "swept twice");
+  expect_error("base: tiny.yaml\nreplicates: 0\n", "2:13", "replicates");
+  expect_error("base: nowhere.yaml\n", "1:7", "not found");
+  expect_error("grid: {a: [1]}\n", "1:1", "missing key 'base'");
+  expect_error("base: tiny.yaml\ngrid: {a: [1, 2\n", "3:1", "");
+  expect_error("base: tiny.yaml\nmetrics: [jain, 'a b']\n", "2:17", "metric");
+}
+
+/* ---- running ---- */
+
+static const char sweep_text[] =
+    "base: tiny.yaml\n"
+    "grid:\n"
+    "  devices.sda.scheduler.slice_idle: [0, 8ms]\n"
+    "  processes.reader.numjobs: [1, 2, 3]\n"
+    "replicates: 2\n"
+    "metrics: [outcome, hung, throughput_bps, jain, p99_latency_ns,\n"
+    "          processes.reader.1.throughput_bps,\n"
+    "          fairness.shares.rand.ideal_share]\n";
+
+static char *run_sweep(const sweep *s, const char *name, guint jobs, guint k,
+                       guint n) {
+  char *dir = g_build_filename(tmpdir, name, NULL);
+  sweep_options o = {.out_dir = dir, .jobs = jobs, .shard_k = k, .shard_n = n};
+  GError *err = NULL;
+  g_assert_true(sweep_run(s, &o, &err));
+  g_assert_no_error(err);
+  return dir;
+}
+
+static void test_jobs_identical(void) {
+  GError *err = NULL;
+  sweep *s = load_text("s.yaml", sweep_text, &err);
+  g_assert_no_error(err);
+  char *d1 = run_sweep(s, "j1", 1, 0, 0);
+  char *d2 = run_sweep(s, "j2", 2, 0, 0);
+  char *d4 = run_sweep(s, "j4", 4, 0, 0);
+  char *r1 = read_tmp(d1, "results.csv"), *r2 = read_tmp(d2, "results.csv"),
+       *r4 = read_tmp(d4, "results.csv");
+  g_assert_cmpstr(r1, ==, r2);
+  g_assert_cmpstr(r1, ==, r4);
+
+  /* One row per point and replicate, in point order, seeds 11 and 12. */
+  char **lines = g_strsplit(r1, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 1 + 6 * 2 + 1);
+  g_assert_cmpstr(lines[0], ==,
+                  "point,devices.sda.scheduler.slice_idle,"
+                  "processes.reader.numjobs,seed,outcome,hung,throughput_bps,"
+                  "jain,p99_latency_ns,processes.reader.1.throughput_bps,"
+                  "fairness.shares.rand.ideal_share");
+  g_assert_true(g_str_has_prefix(lines[1], "0,0,1,11,"));
+  g_assert_true(g_str_has_prefix(lines[2], "0,0,1,12,"));
+  g_assert_true(g_str_has_prefix(lines[12], "5,8ms,3,12,"));
+  /* Dotted process names resolve; with numjobs 1 there is no reader.1. */
+  char **f = g_strsplit(lines[1], ",", -1);
+  g_assert_cmpstr(f[9], ==, "");
+  g_assert_cmpstr(f[4], ==, "time_limit");
+  g_strfreev(f);
+  f = g_strsplit(lines[3], ",", -1); /* numjobs 2 */
+  g_assert_cmpstr(f[9], !=, "");
+  g_assert_cmpstr(f[10], ==, "0.3333333333"); /* 3 equal BE/4 queues */
+  g_strfreev(f);
+  g_strfreev(lines);
+
+  /* Each run's directory holds its full outputs. */
+  char *m = g_build_filename(d1, "points", "5-12", "metrics.json", NULL);
+  g_assert_true(g_file_test(m, G_FILE_TEST_IS_REGULAR));
+  g_free(m);
+  g_free(r1);
+  g_free(r2);
+  g_free(r4);
+  g_free(d1);
+  g_free(d2);
+  g_free(d4);
+  sweep_free(s);
+}
+
+static void test_shards_merge(void) {
+  GError *err = NULL;
+  sweep *s = load_text("s.yaml", sweep_text, &err);
+  g_assert_no_error(err);
+  char *full = run_sweep(s, "full", 2, 0, 0);
+  char *parts[4] = {run_sweep(s, "shard1", 1, 1, 3),
+                    run_sweep(s, "shard2", 2, 2, 3),
+                    run_sweep(s, "shard3", 1, 3, 3), NULL};
+  /* A shard holds only its points: 0 and 3 for shard 1 of 3. */
+  char *r = read_tmp(parts[0], "results.csv");
+  char **lines = g_strsplit(r, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 1 + 2 * 2 + 1);
+  g_assert_true(g_str_has_prefix(lines[1], "0,"));
+  g_assert_true(g_str_has_prefix(lines[3], "3,"));
+  g_strfreev(lines);
+  g_free(r);
+
+  /* Shards in any order merge to the unsharded bytes. */
+  char *rev[4] = {parts[2], parts[0], parts[1], NULL};
+  char *out = g_build_filename(tmpdir, "merged", NULL);
+  g_assert_true(sweep_merge(rev, out, &err));
+  g_assert_no_error(err);
+  char *a = read_tmp(full, "results.csv"), *b = read_tmp(out, "results.csv");
+  g_assert_cmpstr(a, ==, b);
+  g_free(a);
+  g_free(b);
+
+  /* A missing shard or a shard given twice is an error. */
+  char *two[3] = {parts[0], parts[1], NULL};
+  g_assert_false(sweep_merge(two, out, &err));
+  g_assert_error(err, SWEEP_ERROR, SWEEP_ERROR_INVALID);
+  g_assert_nonnull(strstr(err->message, "incomplete"));
+  g_clear_error(&err);
+  char *dup[4] = {parts[0], parts[0], parts[1], NULL};
+  g_assert_false(sweep_merge(dup, out, &err));
+  g_assert_nonnull(strstr(err->message, "twice"));
+  g_clear_error(&err);
+
+  for (guint i = 0; i < 3; i++)
+    g_free(parts[i]);
+  g_free(out);
+  g_free(full);
+  sweep_free(s);
+}
+
+static void test_metric_values(void) {
+  const char *json =
+      "{\"outcome\": \"hang\", \"hung\": [\"B\", \"C\"],"
+      " \"devices\": [{\"name\": \"sda\", \"throughput_bps\": 1.5,"
+      "                \"iops\": 10},"
+      "               {\"name\": \"sdb\", \"throughput_bps\": 2, \"iops\": 5}],"
+      " \"processes\": [{\"name\": \"w.1\", \"bytes\": 4096,"
+      "                  \"latency_ns\": {\"p99\": 7}}],"
+      " \"latency_ns\": {\"p99\": 9},"
+      " \"fairness\": {\"jain\": 0.5}}";
+  const struct {
+    const char *metric, *want;
+  } cases[] = {{"outcome", "hang"},
+               {"hung", "2"},
+               {"throughput_bps", "3.5"},
+               {"iops", "15"},
+               {"jain", "0.5"},
+               {"p99_latency_ns", "9"},
+               {"processes.w.1.bytes", "4096"},
+               {"processes.w.1.p99_latency_ns", "7"},
+               {"devices.sdb.iops", "5"},
+               {"processes.nobody.bytes", ""},
+               {"no_such_metric", ""}};
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *v = sweep_metric_value(cases[i].metric, json);
+    g_assert_cmpstr(v, ==, cases[i].want);
+    g_free(v);
+  }
+}
+
+/* ---- the command line: --list | parallel, plots ---- */
+
+static char *sh(const char *cmd, int *status) {
+  char *out = NULL, *errs = NULL;
+  const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  g_assert_true(g_spawn_sync(tmpdir, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL,
+                             NULL, &out, &errs, status, NULL));
+  if (*status != 0)
+    g_test_message("%s\nstderr: %s", cmd, errs);
+  g_free(errs);
+  return out;
+}
+
+static void test_list_parallel(void) {
+  char *parallel = g_find_program_in_path("parallel");
+  if (!parallel) {
+    g_test_skip("GNU parallel is not on PATH");
+    return;
+  }
+  g_free(parallel);
+  char *path = write_tmp("s.yaml", sweep_text);
+  int status;
+  char *cmd = g_strdup_printf("%s sweep s.yaml -o par --list", CFQSIM_BINARY);
+  char *list = sh(cmd, &status);
+  g_assert_cmpint(status, ==, 0);
+  g_free(cmd);
+  /* One self-contained command per point and replicate. */
+  char **lines = g_strsplit(list, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 12 + 1);
+  g_assert_nonnull(strstr(lines[0], " --seed 11 "));
+  g_assert_nonnull(strstr(lines[0], "--set 'devices.sda.scheduler.slice_idle=0'"));
+  g_strfreev(lines);
+  g_free(list);
+
+  cmd = g_strdup_printf("%s sweep s.yaml -o par --list | parallel -j3 && "
+                        "%s sweep s.yaml -o par --collect && "
+                        "%s sweep s.yaml -o direct -j 2",
+                        CFQSIM_BINARY, CFQSIM_BINARY, CFQSIM_BINARY);
+  g_free(sh(cmd, &status));
+  g_assert_cmpint(status, ==, 0);
+  g_free(cmd);
+  char *pd = g_build_filename(tmpdir, "par", NULL);
+  char *dd = g_build_filename(tmpdir, "direct", NULL);
+  char *a = read_tmp(pd, "results.csv"), *b = read_tmp(dd, "results.csv");
+  g_assert_cmpstr(a, ==, b);
+  g_free(a);
+  g_free(b);
+  g_free(pd);
+  g_free(dd);
+  g_free(path);
+}
+
+static void assert_png(const char *dir, const char *name) {
+  static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  char *path = g_build_filename(dir, "plots", name, NULL);
+  char *data = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(path, &data, &len, NULL))
+    g_error("%s was not drawn", path);
+  g_assert_cmpuint(len, >, 1000);
+  g_assert_cmpmem(data, 8, sig, 8);
+  g_free(data);
+  g_free(path);
+}
+
+static void test_plots(void) {
+  char *gnuplot = g_find_program_in_path("gnuplot");
+  if (!gnuplot) {
+    g_test_skip("gnuplot is not on PATH (scripts/install-deps.sh)");
+    return;
+  }
+  g_free(gnuplot);
+  write_tmp("s.yaml", sweep_text);
+  int status;
+  char *cmd = g_strdup_printf(
+      "%s run tiny.yaml -q -o run && %s plot run && "
+      "%s sweep s.yaml -o sw && %s plot sw --x processes.reader.numjobs "
+      "--y throughput_bps --series devices.sda.scheduler.slice_idle",
+      CFQSIM_BINARY, CFQSIM_BINARY, CFQSIM_BINARY, CFQSIM_BINARY);
+  g_free(sh(cmd, &status));
+  g_assert_cmpint(status, ==, 0);
+  g_free(cmd);
+  char *run = g_build_filename(tmpdir, "run", NULL);
+  const char *graphs[] = {"throughput.png", "jain.png", "shares.png",
+                          "latency_cdf.png"};
+  for (guint i = 0; i < G_N_ELEMENTS(graphs); i++)
+    assert_png(run, graphs[i]);
+  char *sw = g_build_filename(tmpdir, "sw", NULL);
+  assert_png(sw, "sweep.png");
+
+  /* A metric that is not in the results is a usage error naming them. */
+  cmd = g_strdup_printf("%s plot sw --y nope 2>&1", CFQSIM_BINARY);
+  char *out = sh(cmd, &status);
+  g_assert_cmpint(status, !=, 0);
+  g_assert_nonnull(strstr(out, "throughput_bps"));
+  g_free(out);
+  g_free(cmd);
+  g_free(run);
+  g_free(sw);
+}
+
+static void remove_tree(const char *path) {
+  if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
+      !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+    GDir *d = g_dir_open(path, 0, NULL);
+    const char *n;
+    while (d && (n = g_dir_read_name(d))) {
+      char *c = g_build_filename(path, n, NULL);
+      remove_tree(c);
+      g_free(c);
+    }
+    if (d)
+      g_dir_close(d);
+    g_rmdir(path);
+  } else {
+    g_unlink(path);
+  }
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  tmpdir = g_dir_make_tmp("test-sweep-XXXXXX", NULL);
+  g_assert_nonnull(tmpdir);
+  g_free(write_tmp("tiny.yaml", tiny_workload));
+  g_test_add_func("/sweep/grid-order", test_grid_order);
+  g_test_add_func("/sweep/errors", test_errors);
+  g_test_add_func("/sweep/metric-values", test_metric_values);
+  g_test_add_func("/sweep/jobs-identical", test_jobs_identical);
+  g_test_add_func("/sweep/shards-merge", test_shards_merge);
+  g_test_add_func("/sweep/list-parallel", test_list_parallel);
+  g_test_add_func("/sweep/plots", test_plots);
+  int rc = g_test_run();
+  remove_tree(tmpdir);
+  g_free(tmpdir);
+  return rc;
+}
