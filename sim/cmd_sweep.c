@@ -97,6 +97,9 @@ int cmd_sweep(int argc, char **argv) {
     }
     if (!sweep_merge(args, out_dir, &err))
       goto fail;
+    char *res = g_build_filename(out_dir, "results.csv", NULL);
+    printf("%s\n", res);
+    g_free(res);
     status = EXIT_OK;
     goto out;
   }
