@@ -354,7 +354,7 @@ static void test_plots(void) {
     return;
   }
   g_free(gnuplot);
-  write_tmp("s.yaml", sweep_text);
+  g_free(write_tmp("s.yaml", sweep_text));
   int status;
   char *cmd = g_strdup_printf(
       "%s run tiny.yaml -q -o run && %s plot run && "
