@@ -756,11 +756,14 @@ gboolean sweep_run(const sweep *s, const sweep_options *o, GError **err) {
   for (guint i = 0; i < jobs->len; i++)
     g_thread_pool_push(pool, &g_array_index(jobs, sweep_job, i), NULL);
 
-  gint64 start = g_get_monotonic_time();
+  gint64 start = g_get_monotonic_time(), shown = 0;
   g_mutex_lock(&c.lock);
   while (c.done < jobs->len) {
-    if (o->progress)
+    /* At most ten refreshes a second, however fast the points are. */
+    if (o->progress && g_get_monotonic_time() - shown >= G_USEC_PER_SEC / 10) {
       progress(c.done, jobs->len, start);
+      shown = g_get_monotonic_time();
+    }
     g_cond_wait_until(&c.cond, &c.lock,
                       g_get_monotonic_time() + G_USEC_PER_SEC / 2);
   }
