@@ -601,7 +601,6 @@ int cmd_plot(int argc, char **argv) {
     g_set_error(&err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
                 "gnuplot is not on PATH; install it with "
                 "scripts/install-deps.sh (Debian package gnuplot-nox)");
-    status = 1;
     goto fail;
   }
   scripts = scripts_dir();
@@ -618,7 +617,6 @@ int cmd_plot(int argc, char **argv) {
                 "cannot create %s: %s", c.plots, g_strerror(e));
     goto fail;
   }
-  status = 1;
   gboolean ok;
   if (is_sweep) {
     ok = plot_sweep(&c, dir, x, y, by, &err);

@@ -1,4 +1,5 @@
-/* `cfqsim sweep SWEEP.yaml`: run a parameter grid (sim/sweep.h).
+/* `cfqsim sweep SWEEP.yaml`: run a parameter grid (sim/sweep.h).  Every
+ * failure exits 2; hung runs are results (the `hung` metric), not failures.
  *   cfqsim sweep SWEEP.yaml [-j N] [-o DIR] [--list] [--shard K/N] [--collect]
  *   cfqsim sweep --merge DIR... -o OUT */
 #include <stdio.h>
@@ -125,10 +126,9 @@ int cmd_sweep(int argc, char **argv) {
   sweep_options o = {.out_dir = out_dir, .jobs = (guint)jobs, .shard_k = k,
                      .shard_n = n, .collect = collect,
                      .progress = isatty(2)};
-  if (!sweep_run(s, &o, &err)) {
-    status = 1;
+  /* Hangs are results (the `hung` metric), not failures. */
+  if (!sweep_run(s, &o, &err))
     goto fail;
-  }
   char *res = g_build_filename(out_dir, "results.csv", NULL);
   printf("%s\n", res);
   g_free(res);
@@ -136,10 +136,6 @@ int cmd_sweep(int argc, char **argv) {
   goto out;
 
 fail:
-  if (err && err->domain == SWEEP_ERROR &&
-      (err->code == SWEEP_ERROR_PARSE || err->code == SWEEP_ERROR_INVALID ||
-       err->code == SWEEP_ERROR_IO))
-    status = EXIT_USAGE;
   report_error("sweep", err);
 out:
   g_clear_error(&err);

@@ -678,10 +678,9 @@ static void job_func(gpointer data, gpointer user) {
                          &err);
   if (err) {
     char *where = sweep_point_dir(j->point, sweep_seed(c->s, j->replicate));
-    g_set_error(&j->error, SWEEP_ERROR, SWEEP_ERROR_RUN, "point %s: %s", where,
-                err->message);
+    /* Keep the domain: a workload error stays bad input. */
+    g_propagate_prefixed_error(&j->error, err, "point %s: ", where);
     g_free(where);
-    g_error_free(err);
   }
   g_free(json);
   g_mutex_lock(&c->lock);
