@@ -558,7 +558,7 @@ int cmd_plot(int argc, char **argv) {
        "Sweep: the metric on the y axis (default: the first numeric one)", "METRIC"},
       {"series", 0, 0, G_OPTION_ARG_STRING, &by,
        "Sweep: one line per value of this swept parameter", "PATH"},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "DIR"},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new("DIR");
   g_option_context_set_summary(

@@ -70,7 +70,7 @@ int cmd_sweep(int argc, char **argv) {
       {"merge", 0, 0, G_OPTION_ARG_NONE, &merge,
        "Merge the shard directories given as arguments into -o OUT", NULL},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
-       "SWEEP.yaml | DIR..."},
+       NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new("SWEEP.yaml | --merge DIR... -o OUT");
   g_option_context_set_summary(
