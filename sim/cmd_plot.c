@@ -320,6 +320,58 @@ out:
   return ok;
 }
 
+/* The CFQ Gantt chart from slices.csv (runs on a cfq device only). */
+static gboolean plot_timeline(plot_ctx *c, const char *dir, GError **err) {
+  GPtrArray *rows = csv_read(dir, "slices.csv", err);
+  if (!rows)
+    return FALSE;
+  int co = column(rows, "owner"), cs = column(rows, "start_ns"),
+      ce = column(rows, "end_ns"), ct = column(rows, "timed_out");
+  gboolean ok = FALSE;
+  if (co < 0 || cs < 0 || ce < 0 || ct < 0 || rows->len < 2) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s/slices.csv has no slices", dir);
+    g_ptr_array_unref(rows);
+    return FALSE;
+  }
+  /* One row per queue owner, in order of first activation. */
+  GPtrArray *owners = g_ptr_array_new();
+  GString *d = g_string_new(NULL);
+  for (guint r = 1; r < rows->len; r++) {
+    const char *o = cell(rows, r, co);
+    guint row = 0;
+    while (row < owners->len && strcmp(g_ptr_array_index(owners, row), o) != 0)
+      row++;
+    if (row == owners->len)
+      g_ptr_array_add(owners, (gpointer)o);
+    double s = 0, e = 0, t = 0;
+    is_number(cell(rows, r, cs), &s);
+    is_number(cell(rows, r, ce), &e);
+    is_number(cell(rows, r, ct), &t);
+    char *ss = num(s / 1e9), *es = num(e / 1e9);
+    g_string_append_printf(d, "%s,%s,%u,%d\n", ss, es, row, t != 0 ? 2 : 1);
+    g_free(ss);
+    g_free(es);
+  }
+  GString *tics = g_string_new("set ytics (");
+  for (guint i = 0; i < owners->len; i++) {
+    char *w = one_word(g_ptr_array_index(owners, i));
+    char *q = gp_str(w);
+    g_string_append_printf(tics, "%s%s %u", i ? ", " : "", q, i);
+    g_free(q);
+    g_free(w);
+  }
+  g_string_append_printf(tics, "); n=%u", owners->len);
+  char *data = tmp_file(c, "timeline.dat", d, err);
+  if (data)
+    ok = render(c, "timeline", data, tics->str, err);
+  g_free(data);
+  g_string_free(tics, TRUE);
+  g_ptr_array_unref(owners);
+  g_ptr_array_unref(rows);
+  return ok;
+}
+
 static gint cmp_i64(gconstpointer a, gconstpointer b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return x < y ? -1 : x > y;
@@ -628,6 +680,11 @@ int cmd_plot(int argc, char **argv) {
       fprintf(stderr, "cfqsim plot: skipped: %s\n", err->message);
       g_clear_error(&err);
     }
+    /* Only runs on a CFQ device have a slice timeline. */
+    char *slices = g_build_filename(dir, "slices.csv", NULL);
+    if (ok && g_file_test(slices, G_FILE_TEST_IS_REGULAR))
+      ok = plot_timeline(&c, dir, &err);
+    g_free(slices);
   }
   for (guint i = 0; i < c.made->len; i++)
     printf("%s\n", (char *)g_ptr_array_index(c.made, i));

@@ -353,6 +353,16 @@ static double throughput_share(const run_result *r, guint i) {
   return total ? (double)metrics_proc_bytes(r->m, i) / (double)total : 0.0;
 }
 
+/* A process's CFQ disk time over all disk time on its device. */
+static double disk_time_share(const run_result *r, guint i) {
+  const wl_process *p = proc_at(r, i);
+  int64_t total = 0;
+  for (guint j = 0; j < r->w->processes->len; j++)
+    if (proc_at(r, j)->device == p->device)
+      total += r->disk_time_ns[j];
+  return total ? (double)r->disk_time_ns[i] / (double)total : 0.0;
+}
+
 /* Jain's index of window k over all processes; < 0 when nothing moved. */
 static double window_jain(const run_result *r, guint k) {
   guint n = r->w->processes->len;
@@ -439,6 +449,8 @@ static void json_fairness(JsonBuilder *b, const run_result *r) {
     json_str(b, "name", proc_at(r, i)->name);
     json_str(b, "device", device_name(r, proc_at(r, i)->device));
     json_double(b, "throughput_share", throughput_share(r, i));
+    if (r->disk_time_ns)
+      json_double(b, "disk_time_share", disk_time_share(r, i));
     json_double(b, "ideal_share", ideal_share(r, i));
     json_builder_end_object(b);
   }
@@ -762,6 +774,8 @@ gboolean report_write(const run_result *r, const char *dir,
   for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)
     g_hash_table_insert(files, (gpointer)standard_files[i], contents[i]);
 
+  if (r->slices_csv)
+    g_hash_table_insert(files, "slices.csv", r->slices_csv);
   gboolean ok = TRUE;
   if (extra_files) {
     GHashTableIter it;

@@ -24,6 +24,9 @@ typedef struct run_result {
   const metrics *m;
   proc_final_state *proc_state; /* one per w->processes */
   char *hang_report;          /* multi-line text, NULL unless a hang */
+  /* CFQ devices only (NULL otherwise): */
+  int64_t *disk_time_ns;      /* per process: its share of its queues' slices */
+  char *slices_csv;           /* the slice timeline, for the Gantt chart */
 } run_result;
 
 /* The summary a person reads first. */

@@ -1,6 +1,7 @@
 /* Assembling and running one simulation from a workload. */
 #include "sim/run.h"
 
+#include "models/cfq.h"
 #include "models/proc.h"
 #include "sim/interleave.h"
 #include "sim/rng.h"
@@ -18,6 +19,9 @@ struct sim_run {
   GHashTable *proc_index;  /* proc * -> index + 1 */
   metrics *m;
   interleave *il;
+  GString *slices;         /* CFQ slice timeline rows */
+  GPtrArray *slice_ctxs;
+  sim_time *slice_start;   /* per device: when the active queue was set */
   run_result result;
   bool ran;
 };
@@ -32,6 +36,36 @@ static void io_done(void *ctx, proc *p, const struct bio *bio) {
   const wl_process *wp = g_ptr_array_index(r->w->processes, i);
   metrics_io_done(r->m, i, (guint)wp->device, bio->submitted,
                   sim_now(r->engine), (uint64_t)bio->nr_sectors * 512);
+}
+
+/* The process whose task created a queue (pids are 100 + index). */
+static const char *pid_name(sim_run *r, int pid) {
+  guint i = (guint)(pid - 100);
+  return i < r->w->processes->len
+             ? ((const wl_process *)g_ptr_array_index(r->w->processes, i))->name
+             : "?";
+}
+
+typedef struct slice_ctx {
+  sim_run *r;
+  guint device;
+} slice_ctx;
+
+/* One row per slice: who held the disk, from activation to expiry. */
+static void on_slice(void *ctx, const cfq_slice_event *ev) {
+  slice_ctx *sc = ctx;
+  sim_run *r = sc->r;
+  if (ev->kind == CFQ_SLICE_SET_ACTIVE) {
+    r->slice_start[sc->device] = ev->time;
+    return;
+  }
+  const wl_device *d = g_ptr_array_index(r->w->devices, sc->device);
+  g_string_append_printf(r->slices,
+                         "%s,%d,%s%c,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                         ",%d,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
+                         d->name, ev->queue_id, pid_name(r, ev->pid),
+                         ev->sync ? 'S' : 'A', r->slice_start[sc->device], ev->time,
+                         ev->timed_out, ev->used, ev->slice_dispatch);
 }
 
 static struct io_context *find_ioc(sim_run *r, const wl_process *wp) {
@@ -96,6 +130,10 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->procs = g_ptr_array_new();
   r->proc_index = g_hash_table_new(g_direct_hash, g_direct_equal);
   r->m = metrics_new(w->processes->len, w->devices->len, w->window);
+  r->slices = g_string_new(
+      "device,queue,owner,start_ns,end_ns,timed_out,used_jiffies,dispatched\n");
+  r->slice_start = g_new0(sim_time, w->devices->len);
+  r->slice_ctxs = g_ptr_array_new_with_free_func(g_free);
 
   for (guint i = 0; i < w->devices->len; i++) {
     const wl_device *d = g_ptr_array_index(w->devices, i);
@@ -113,6 +151,12 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     if (!blk_queue_set_elevator(q, d->elevator, d->elevator_cfg, err)) {
       sim_run_free(r);
       return NULL;
+    }
+    if (d->elevator == &iosched_cfq) {
+      slice_ctx *sc = g_new(slice_ctx, 1);
+      *sc = (slice_ctx){r, i};
+      g_ptr_array_add(r->slice_ctxs, sc);
+      cfq_set_slice_observer(q, on_slice, sc);
     }
   }
 
@@ -198,6 +242,39 @@ static char *hang_report(sim_run *r) {
   return g_string_free(s, FALSE);
 }
 
+/* Each CFQ queue's disk time goes to the processes that used it: the ones
+ * sharing its creator's io_context on that device, in equal parts. */
+static int64_t *cfq_disk_times(sim_run *r) {
+  guint n = r->w->processes->len;
+  int64_t *t = g_new0(int64_t, n);
+  for (guint dev = 0; dev < r->queues->len; dev++) {
+    struct request_queue *q = g_ptr_array_index(r->queues, dev);
+    if (q->elevator != &iosched_cfq)
+      continue;
+    for (guint k = 0; k < cfq_queue_count(q); k++) {
+      cfq_queue_info info;
+      cfq_queue_get_info(q, k, &info);
+      guint owner = (guint)(info.pid - 100);
+      if (owner >= n)
+        continue;
+      struct io_context *ioc = ((struct task *)g_ptr_array_index(r->tasks, owner))->ioc;
+      guint sharers = 0;
+      for (guint i = 0; i < n; i++) {
+        const wl_process *wp = g_ptr_array_index(r->w->processes, i);
+        sharers += wp->device == (int)dev &&
+                   ((struct task *)g_ptr_array_index(r->tasks, i))->ioc == ioc;
+      }
+      for (guint i = 0; i < n; i++) {
+        const wl_process *wp = g_ptr_array_index(r->w->processes, i);
+        if (wp->device == (int)dev &&
+            ((struct task *)g_ptr_array_index(r->tasks, i))->ioc == ioc)
+          t[i] += info.disk_time * q->tick_ns / MAX(sharers, 1);
+      }
+    }
+  }
+  return t;
+}
+
 sim_outcome sim_run_go(sim_run *r, GError **err) {
   g_assert(!r->ran);
   r->ran = true;
@@ -223,6 +300,10 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   }
   if (o == SIM_HANG)
     res->hang_report = hang_report(r);
+  if (r->slice_ctxs->len) {
+    res->slices_csv = g_strdup(r->slices->str);
+    res->disk_time_ns = cfq_disk_times(r);
+  }
   return o;
 }
 
@@ -274,5 +355,10 @@ void sim_run_free(sim_run *r) {
   sim_engine_free(r->engine);
   g_free(r->result.proc_state);
   g_free(r->result.hang_report);
+  g_free(r->result.disk_time_ns);
+  g_free(r->result.slices_csv);
+  g_string_free(r->slices, TRUE);
+  g_free(r->slice_start);
+  g_ptr_array_free(r->slice_ctxs, TRUE);
   g_free(r);
 }
