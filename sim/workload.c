@@ -771,7 +771,7 @@ static gboolean load_io_contexts(const ctx *c, const node *list, workload *w) {
 typedef struct {
   int rw;
   int64_t rwmixread, bs, size, offset, iodepth, count, io_size, runtime, start,
-      nice, numjobs;
+      nice, numjobs, offset_increment;
   bool sync, direct, share_ioc;
 } proc_opts;
 
@@ -806,6 +806,9 @@ static const param_desc proc_params[] = {
     "CPU nice; gives the I/O level of class none" },
   { "numjobs", PARAM_INT, offsetof(proc_opts, numjobs), "1", 0, 1024, NULL,
     "clones of this job; 0 switches the job off (handy with --set)" },
+  { "offset_increment", PARAM_SIZE, offsetof(proc_opts, offset_increment),
+    "0", PARAM_NO_RANGE, NULL,
+    "clone j starts at offset + j * offset_increment (fio)" },
   { "sync", PARAM_BOOL, offsetof(proc_opts, sync), "false", PARAM_NO_RANGE,
     NULL, "writes carry REQ_SYNC (O_SYNC)" },
   { "direct", PARAM_BOOL, offsetof(proc_opts, direct), "false",
@@ -942,6 +945,10 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     return fail(c, map_get(m, "offset", NULL),
                 "offset: %" G_GINT64_FORMAT " bytes is not a multiple of 512",
                 o.offset);
+  if (o.offset_increment % 512 != 0)
+    return fail(c, map_get(m, "offset_increment", NULL),
+                "offset_increment: %" G_GINT64_FORMAT
+                " bytes is not a multiple of 512", o.offset_increment);
   if (o.count == 0 && o.io_size == 0 && o.runtime == 0 && duration == 0)
     return fail(c, name_node,
                 "process '%s' never ends: give it count, io_size or runtime, "
@@ -993,6 +1000,7 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     *p = t;
     p->name = o.numjobs > 1 ? g_strdup_printf("%s.%" G_GINT64_FORMAT, name, j)
                             : g_strdup(name);
+    p->offset += j * o.offset_increment;
     if (ioc)
       p->ioc = g_strdup(ioc);
     else

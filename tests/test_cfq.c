@@ -27,6 +27,8 @@ typedef struct fake_disk {
   int64_t head;
   int in_flight;
   sim_time busy_ns;
+  int64_t slow_sector;  /* a command at this sector takes slow_ns more */
+  sim_time slow_ns;
 } fake_disk;
 
 #define SEEK_NS (8 * SIM_MS)
@@ -50,6 +52,7 @@ static void hdd_start(fake_disk *d) {
   d->busy = c;
   c->started = sim_now(d->e);
   sim_time t = (c->sector == d->head ? 0 : SEEK_NS) + (sim_time)c->nr_sectors * SECTOR_NS;
+  if (d->slow_ns && c->sector == d->slow_sector) t += d->slow_ns;
   d->head = c->sector + c->nr_sectors;
   sim_post(d->e, sim_now(d->e) + t, "complete", hdd_done, d);
 }
@@ -104,7 +107,9 @@ static void ssd_submit(void *dv, disk_cmd *c) {
   sc->d = d;
   sc->c = c;
   g_queue_push_tail(&d->pending, sc); /* outstanding, freed with the disk */
-  sim_post(d->e, sim_now(d->e) + 100 * SIM_US, "complete", ssd_cmd_done, sc);
+  sim_time t = 100 * SIM_US;
+  if (d->slow_ns && c->sector == d->slow_sector) t += d->slow_ns;
+  sim_post(d->e, sim_now(d->e) + t, "complete", ssd_cmd_done, sc);
 }
 static sim_time fake_busy(const void *d) { return ((const fake_disk *)d)->busy_ns; }
 
@@ -189,7 +194,9 @@ typedef struct pspec {
   bool sched_idle;
 } pspec;
 
-static int world_add(world *w, const char *name, pspec ps, const proc_job *job) {
+/* share >= 0: the new task uses process `share`'s io_context (CLONE_IO). */
+static int world_add_ioc(world *w, const char *name, pspec ps, const proc_job *job,
+                         int share) {
   int i = w->n++;
   g_assert_cmpint(i, <, MAXP);
   struct task *t = &w->tasks[i];
@@ -199,11 +206,19 @@ static int world_add(world *w, const char *name, pspec ps, const proc_job *job) 
   t->cgroup_weight = ps.weight;
   t->nice = ps.nice;
   t->sched_idle = ps.sched_idle;
-  w->iocs[i] = ioc_new(name, ps.ioprio);
-  t->ioc = w->iocs[i];
+  if (share >= 0) {
+    t->ioc = w->tasks[share].ioc;
+  } else {
+    w->iocs[i] = ioc_new(name, ps.ioprio);
+    t->ioc = w->iocs[i];
+  }
   t->ioc->nr_tasks++;
   w->procs[i] = proc_new(w->e, t, job, w->q, sim_rng_new(1, name), on_io, w);
   return i;
+}
+
+static int world_add(world *w, const char *name, pspec ps, const proc_job *job) {
+  return world_add_ioc(w, name, ps, job, -1);
 }
 
 static void world_run(world *w, sim_time limit) {
@@ -218,7 +233,8 @@ static void world_free(world *w) {
   for (int i = 0; i < w->n; i++) proc_free(w->procs[i]);
   blk_queue_free(w->q);
   w->dops->free(w->disk);
-  for (int i = 0; i < w->n; i++) ioc_free(w->iocs[i]);
+  for (int i = 0; i < w->n; i++)
+    if (w->iocs[i]) ioc_free(w->iocs[i]);
   sim_engine_free(w->e);
   g_array_free(w->events, TRUE);
   if (w->trace_f) fclose(w->trace_f);
@@ -739,6 +755,246 @@ static void test_merges_keep_queues_consistent(void) {
   world_free(&w);
 }
 
+/* ---------------------------------------------------------------------
+ * 1.3 shared io_context: threads made with CLONE_IO share one cic per
+ * device and so one sync cfqq; together they are one process to CFQ
+ * --------------------------------------------------------------------- */
+
+/* share of disk time of processes [0, n) against process n (sync queues) */
+static double threads_share(bool shared, int *sync_queues) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  static const char *names[4] = {"t0", "t1", "t2", "t3"};
+  for (int i = 0; i < 4; i++) {
+    proc_job j = seq_read(i * 8 * GB);
+    world_add_ioc(&w, names[i], (pspec){.ioprio = 0}, &j, shared && i ? 0 : -1);
+  }
+  proc_job jo = seq_read(32 * GB);
+  int other = world_add(&w, "other", (pspec){.ioprio = 0}, &jo);
+  world_run(&w, 4 * SIM_S);
+  int64_t t = 0;
+  *sync_queues = 0;
+  for (int i = 0; i < 4; i++) {
+    cfq_queue_info qi = proc_queues(&w, i, true);
+    t += qi.disk_time;
+    *sync_queues += qi.slices > 0;
+  }
+  double sh = share(t, proc_queues(&w, other, true).disk_time);
+  world_free(&w);
+  return sh;
+}
+
+static void test_shared_ioc(void) {
+  int nq_shared, nq_sep;
+  double shared = threads_share(true, &nq_shared);
+  double separate = threads_share(false, &nq_sep);
+  if (g_test_verbose())
+    g_printerr("4 threads vs 1 reader: shared ioc %.2f (%d sync queues), "
+               "own iocs %.2f (%d sync queues)\n", shared, nq_shared, separate, nq_sep);
+  /* one cic, one sync cfqq for the four threads ... */
+  g_assert_cmpint(nq_shared, ==, 1);
+  g_assert_cmpint(nq_sep, ==, 4);
+  /* ... so together they get about one process's share, not four */
+  g_assert_cmpfloat(shared, >, 0.35);
+  g_assert_cmpfloat(shared, <, 0.65);
+  g_assert_cmpfloat(separate, >, 0.7);
+}
+
+/* ---------------------------------------------------------------------
+ * 3.10 / 5.3.8: cooperating queues are merged, and split again once the
+ * merged queue turns seeky (at the next request allocation)
+ * --------------------------------------------------------------------- */
+
+static void test_cooperators_split(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, true);
+  /* a1 and b read one region interleaved (b 512 KiB ahead): merged.  At
+   * 1 s a1 stops and a2, a thread sharing a1's io_context (so its cic and
+   * the merged queue), starts reading at random: the queue turns seeky. */
+  proc_job ja1 = seq_read(0), jb = seq_read(1024), ja2 = rand_read(4 * GB);
+  ja1.runtime = 1 * SIM_S;
+  ja2.start = 1 * SIM_S;
+  int a = world_add(&w, "a1", (pspec){.ioprio = 0}, &ja1);
+  int b = world_add(&w, "b", (pspec){.ioprio = 0}, &jb);
+  world_add_ioc(&w, "a2", (pspec){.ioprio = 0}, &ja2, a);
+  world_run(&w, 1 * SIM_S);
+  struct cfq_io_context *ca = cfq_cic_lookup(w.tasks[a].ioc, w.q->cic_index);
+  struct cfq_io_context *cb = cfq_cic_lookup(w.tasks[b].ioc, w.q->cic_index);
+  g_assert_true(ca->cfqq[1] == cb->cfqq[1]);
+  g_assert_true(ca->cfqq[1]->coop);
+  if (g_test_verbose()) {
+    int nm = 0, ns = 0;
+    for (const char *x = w.trace; (x = strstr(x, "queue merge")); x++) nm++;
+    for (const char *x = w.trace; (x = strstr(x, "queue split")); x++) ns++;
+    g_printerr("first second: %d merges %d splits\n", nm, ns);
+  }
+  world_run(&w, 3 * SIM_S);
+  /* split: each io_context has its own sync queue again */
+  g_assert_nonnull(strstr(w.trace, "queue split"));
+  g_assert_true(ca->cfqq[1] != cb->cfqq[1]);
+  g_assert_nonnull(ca->cfqq[1]);
+  g_assert_nonnull(cb->cfqq[1]);
+  /* and b, sequential again on a queue of its own, keeps being served */
+  uint64_t before = w.ios[b];
+  world_run(&w, 4 * SIM_S);
+  g_assert_cmpuint(w.ios[b], >, before + 100);
+  world_free(&w);
+}
+
+/* ---------------------------------------------------------------------
+ * 3.8 / 5.3.6: async is not starved forever by backlogged sync readers
+ * --------------------------------------------------------------------- */
+
+static void test_async_not_starved(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  static const char *names[4] = {"r0", "r1", "r2", "r3"};
+  for (int i = 0; i < 4; i++) {
+    proc_job j = seq_read(i * 8 * GB);
+    /* iodepth 1: each read is resubmitted at the completion of the last.
+     * (With iodepth >= 2 a sync request is always in flight, which blocks
+     * async dispatch, and every new read preempts the async queue, rule 5
+     * of 3.5.5: the writer then starves, as it would on 3.2.) */
+    world_add(&w, names[i], (pspec){.ioprio = 0}, &j);
+  }
+  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 128, .offset = 40 * GB,
+                 .size = (int64_t)1 << 26, .iodepth = 16};
+  int wr = world_add(&w, "writer", (pspec){.ioprio = 0}, &jw);
+  uint64_t last = 0;
+  for (int s = 1; s <= 4; s++) {
+    world_run(&w, s * SIM_S);
+    /* progress in every second (the async workload gets its slice when
+     * its key comes first, F12; its FIFO expires after 250 ms) */
+    g_assert_cmpuint(w.ios[wr], >, last);
+    last = w.ios[wr];
+  }
+  if (g_test_verbose())
+    g_printerr("writer: %lu writes in 4 s, max latency %.0f ms\n",
+               (unsigned long)w.ios[wr], w.max_lat[wr] / 1e6);
+  g_assert_cmpuint(w.ios[wr], >=, 20);
+  g_assert_cmpint(w.max_lat[wr], <, 2 * SIM_S);
+  world_free(&w);
+}
+
+/* ---------------------------------------------------------------------
+ * F13: after a sync request completes late (it took longer than
+ * fifo_expire_sync), low_latency lets async queues dispatch one request
+ * at first and one more per slice_sync that passes
+ * --------------------------------------------------------------------- */
+
+typedef struct depth_probe {
+  world *w;
+  sim_time step, stop;
+  int max[64]; /* max async requests in the driver per 10 ms bucket */
+} depth_probe;
+
+static void probe_depth(void *arg) {
+  depth_probe *p = arg;
+  sim_time now = sim_now(p->w->e);
+  int k = (int)(now / (10 * SIM_MS));
+  int d = world_cfqd(p->w)->rq_in_flight[0];
+  if (k < 64 && d > p->max[k]) p->max[k] = d;
+  if (now + p->step <= p->stop) sim_post(p->w->e, now + p->step, "probe", probe_depth, p);
+}
+
+/* the largest async depth seen in [from, to) ms */
+static int depth_between(const depth_probe *p, int from, int to) {
+  int m = 0;
+  for (int k = from / 10; k < to / 10; k++) m = MAX(m, p->max[k]);
+  return m;
+}
+
+static void async_ramp(bool low_latency, depth_probe *p) {
+  struct cfq_config cfg = cfq_default_config;
+  cfg.low_latency = low_latency;
+  world w;
+  world_init(&w, true, &cfg, 1000, true, false);
+  /* the reader's one read takes 200 ms (> fifo_expire_sync = 125 ms) and
+   * completes at about 200 ms */
+  fake_disk *d = w.disk;
+  d->slow_sector = 16 * GB;
+  d->slow_ns = 200 * SIM_MS;
+  proc_job jr = {.rw = PROC_RW_READ, .bs_sectors = 8, .offset = 16 * GB,
+                 .size = 8, .iodepth = 1, .count = 1};
+  proc_job jw = {.rw = PROC_RW_WRITE, .random = true, .bs_sectors = 8,
+                 .offset = 0, .size = GB, .iodepth = 32};
+  world_add(&w, "reader", (pspec){.ioprio = 0}, &jr);
+  world_add(&w, "writer", (pspec){.ioprio = 0}, &jw);
+  memset(p, 0, sizeof *p);
+  p->w = &w;
+  p->step = 500 * SIM_US;
+  p->stop = 600 * SIM_MS;
+  sim_post(w.e, 0, "probe", probe_depth, p);
+  world_run(&w, 600 * SIM_MS);
+  p->w = NULL;
+  world_free(&w);
+}
+
+static void test_async_depth_ramp(void) {
+  depth_probe on, off;
+  async_ramp(true, &on);
+  async_ramp(false, &off);
+  if (g_test_verbose())
+    for (int t = 0; t < 600; t += 50)
+      g_printerr("%3d ms: async depth low_latency=1 %2d, =0 %2d\n", t,
+                 depth_between(&on, t, t + 50), depth_between(&off, t, t + 50));
+  /* no async dispatch while a sync request is in flight (3.8.7) */
+  g_assert_cmpint(depth_between(&on, 0, 190), ==, 0);
+  g_assert_cmpint(depth_between(&off, 0, 190), ==, 0);
+  /* after the late sync completion at ~200 ms: depth = elapsed / 100 ms,
+   * with 1 allowed while nothing is dispatched: 1, 1, 2, 3 */
+  g_assert_cmpint(depth_between(&on, 220, 290), ==, 1);
+  g_assert_cmpint(depth_between(&on, 320, 390), ==, 1);
+  g_assert_cmpint(depth_between(&on, 420, 490), ==, 2);
+  g_assert_cmpint(depth_between(&on, 520, 590), ==, 3);
+  /* without low_latency the late read changes nothing */
+  g_assert_cmpint(depth_between(&off, 220, 290), >=, 8);
+}
+
+/* ---------------------------------------------------------------------
+ * F14: IOPS mode (slice_idle = 0 on a queueing device) charges groups by
+ * requests dispatched instead of by time
+ * --------------------------------------------------------------------- */
+
+static void iops_groups(int64_t slice_idle, uint64_t ios[2], int *bad_charges) {
+  struct cfq_config cfg = cfq_default_config;
+  cfg.slice_idle = slice_idle;
+  world w;
+  world_init(&w, true, &cfg, 1000, true, false);
+  /* equal weights; one deep reader, one with a single read in flight */
+  proc_job jd = rand_read(0), js = rand_read(8 * GB);
+  jd.iodepth = 16;
+  int a = world_add(&w, "deep", (pspec){.ioprio = 0, .cgroup = "a", .weight = 500}, &jd);
+  int b = world_add(&w, "shallow", (pspec){.ioprio = 0, .cgroup = "b", .weight = 500}, &js);
+  world_run(&w, 1 * SIM_S);
+  ios[0] = w.ios[a];
+  ios[1] = w.ios[b];
+  *bad_charges = 0;
+  for (guint k = 0; k < w.events->len; k++) {
+    cfq_slice_event *ev = &g_array_index(w.events, cfq_slice_event, k);
+    if (ev->kind != CFQ_SLICE_EXPIRE) continue;
+    int64_t want = slice_idle == 0 ? ev->slice_dispatch : ev->used;
+    *bad_charges += ev->charge != want;
+  }
+  world_free(&w);
+}
+
+static void test_iops_mode(void) {
+  uint64_t iops[2], time[2];
+  int bad_iops, bad_time;
+  iops_groups(0, iops, &bad_iops);
+  iops_groups(8 * SIM_MS, time, &bad_time);
+  if (g_test_verbose())
+    g_printerr("deep/shallow ios: iops mode %lu/%lu, time mode %lu/%lu\n",
+               (unsigned long)iops[0], (unsigned long)iops[1],
+               (unsigned long)time[0], (unsigned long)time[1]);
+  /* every expiry charged what F14 (resp. F8) says */
+  g_assert_cmpint(bad_iops, ==, 0);
+  g_assert_cmpint(bad_time, ==, 0);
+  g_assert_cmpuint(iops[0], >, 0);
+  g_assert_cmpuint(iops[1], >, 0);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cfq/tunables-hz", test_tunables_hz);
@@ -756,5 +1012,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/cfq/cooperators-merge", test_cooperators_merge);
   g_test_add_func("/cfq/hw-tag-detection", test_hw_tag_detection);
   g_test_add_func("/cfq/merges-consistent", test_merges_keep_queues_consistent);
+  g_test_add_func("/cfq/shared-ioc", test_shared_ioc);
+  g_test_add_func("/cfq/cooperators-split", test_cooperators_split);
+  g_test_add_func("/cfq/async-not-starved", test_async_not_starved);
+  g_test_add_func("/cfq/async-depth-ramp", test_async_depth_ramp);
+  g_test_add_func("/cfq/iops-mode", test_iops_mode);
   return g_test_run();
 }
