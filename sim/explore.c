@@ -159,6 +159,8 @@ static bool rerun_go(explorer *x, rerun *r, sim_outcome *out) {
       g_ptr_array_add(x->names,
                       (gpointer)g_intern_string(sim_actor_name(sim_actor_nth(e, i))));
   }
+  if (x->t->on_end && *out != SIM_STOPPED && *out != SIM_ERROR)
+    x->t->on_end(x->t->ctx, r->inst, *out);
   x->t->destroy(r->inst);
   if (*out == SIM_ERROR)
     return false;
@@ -244,6 +246,28 @@ static bool edge(explorer *x, stats *out) {
   return ok;
 }
 
+/* A delivery needs a `~` entry when the process stepping next was ready
+ * (otherwise the script policy delivers by itself, see to_schedule). */
+static bool needs_tilde(const GArray *moves, guint i) {
+  const move *m = &g_array_index(moves, move, i);
+  int next = -1;
+  for (guint j = i + 1; j < moves->len && next < 0; j++)
+    next = g_array_index(moves, move, j).actor;
+  return next < 0 || ((m->ready_mask >> next) & 1);
+}
+
+/* Shortest first: fewest process steps, then fewest `~` entries. */
+static uint64_t hang_cost(const GArray *moves) {
+  uint64_t steps = 0, tildes = 0;
+  for (guint i = 0; i < moves->len; i++) {
+    if (g_array_index(moves, move, i).actor != SIM_DELIVER)
+      steps++;
+    else
+      tildes += needs_tilde(moves, i);
+  }
+  return steps << 32 | tildes;
+}
+
 static bool expand(explorer *x, node *n, const rerun *r) {
   stats acc = {0};
   bool ok = true;
@@ -260,7 +284,7 @@ static bool expand(explorer *x, node *n, const rerun *r) {
     if (!ok)
       break;
     stats_add(x, &acc, &c);
-    if (c.hang && (!acc.hang || c.hang->len < acc.hang->len)) {
+    if (c.hang && (!acc.hang || hang_cost(c.hang) < hang_cost(acc.hang))) {
       if (acc.hang)
         g_array_free(acc.hang, TRUE);
       acc.hang = c.hang;
@@ -298,10 +322,7 @@ static GPtrArray *to_schedule(explorer *x, const GArray *moves) {
                              m->step));
       continue;
     }
-    int next = -1;
-    for (guint j = i + 1; j < moves->len && next < 0; j++)
-      next = g_array_index(moves, move, j).actor;
-    if (next < 0 || ((m->ready_mask >> next) & 1))
+    if (needs_tilde(moves, i))
       g_ptr_array_add(s, g_strdup("~"));
   }
   return s;

@@ -27,6 +27,9 @@ typedef struct explore_target {
   /* Everything that can change the future of the simulation. */
   void (*fingerprint)(void *inst, GChecksum *sum);
   void (*destroy)(void *inst);
+  /* Optional observer, called before destroy for every run that reached
+   * an end (completed, hang, time limit): oracles in tests. */
+  void (*on_end)(void *ctx, void *inst, sim_outcome o);
   void *ctx;
   sim_time limit; /* engine time limit, < 0: none */
 } explore_target;

@@ -148,6 +148,8 @@ typedef struct world {
   int n;
   int completions;
   sim_time last_completion[8];
+  void (*io_hook)(void *ctx); /* optional: told of every completion */
+  void *io_hook_ctx;
 } world;
 
 static inline void on_io(void *ctx, proc *p, const struct bio *bio) {
@@ -157,6 +159,8 @@ static inline void on_io(void *ctx, proc *p, const struct bio *bio) {
   for (int i = 0; i < w->n; i++)
     if (w->procs[i] == p)
       w->last_completion[i] = sim_now(w->e);
+  if (w->io_hook)
+    w->io_hook(w->io_hook_ctx);
 }
 
 static inline void world_init(world *w, const struct elevator_type *et, int nr_requests,
