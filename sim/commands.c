@@ -16,5 +16,6 @@ void report_error(const char *command, const GError *err) {
 const command commands[] = {
     {"run", cmd_run, "simulate a workload"},
     {"compare", cmd_compare, "buggy and fixed kernels side by side"},
+    {"explore", cmd_explore, "every interleaving: hanging schedules per kernel"},
     {NULL, NULL, NULL},
 };
