@@ -509,6 +509,12 @@ gboolean report_write_dir(const char *dir, GHashTable *files, GError **err) {
   }
 
   GStatBuf st;
+  if (g_lstat(target, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                "%s exists and is not a directory: choose another output "
+                "directory with -o", target);
+    goto fail;
+  }
   if (g_lstat(target, &st) == 0) {
     /* rename(2) may replace an empty directory, which gives us a unique,
      * race-free name to move the previous results aside to. */

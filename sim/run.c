@@ -194,7 +194,7 @@ static char *hang_report(sim_run *r) {
     }
     g_free(since);
   }
-  g_string_append(s, "  pending events: none\n");
+  g_string_append(s, "  pending events: none\noutcome: hang\n");
   return g_string_free(s, FALSE);
 }
 

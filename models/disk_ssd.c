@@ -1,0 +1,267 @@
+/* A 2011-class SATA MLC SSD: a controller that takes a fixed time per
+ * command, flash dies behind shared channels, pages striped across dies by
+ * page number, and one host link.  Every resource keeps a timeline of the
+ * intervals it is reserved for; a page operation takes the earliest gap
+ * that is long enough after its data is ready, so work on different dies
+ * and channels overlaps and an idle link carries whichever data is ready
+ * first.  A command completes when its last page has crossed the link
+ * (reads) or has been programmed (writes).  Formulas and defaults:
+ * docs/disks.md. */
+#include "models/disk.h"
+
+#include <math.h>
+#include <stddef.h>
+
+#define SECTOR 512
+
+typedef struct ssd_cfg {
+  int64_t capacity;         /* bytes */
+  int64_t channels;
+  int64_t dies_per_channel;
+  int64_t page_size;        /* bytes */
+  int64_t read_time;        /* ns, tR */
+  int64_t program_time;     /* ns, tPROG */
+  double channel_rate;      /* bytes/s on one flash channel */
+  double link_rate;         /* bytes/s on the host link */
+  int64_t command_overhead; /* ns of controller time per command */
+  int64_t ncq_depth;
+} ssd_cfg;
+
+static const param_desc ssd_params[] = {
+    {"capacity", PARAM_SIZE, offsetof(ssd_cfg, capacity), "160g", 1048576.0,
+     1125899906842624.0, NULL, "bytes (160 GB: Intel 320 class)"},
+    {"channels", PARAM_INT, offsetof(ssd_cfg, channels), "8", 1, 64, NULL,
+     "flash channels (8: Crucial m4 class controller)"},
+    {"dies_per_channel", PARAM_INT, offsetof(ssd_cfg, dies_per_channel), "4",
+     1, 64, NULL, "dies sharing one channel (assumption)"},
+    {"page_size", PARAM_SIZE, offsetof(ssd_cfg, page_size), "4k", 512,
+     1048576, NULL, "bytes per page and striping unit (assumption)"},
+    {"read_time", PARAM_TIME, offsetof(ssd_cfg, read_time), "50us", 1, 1e8,
+     NULL, "tR: array-to-register page read (MLC NAND datasheet class)"},
+    {"program_time", PARAM_TIME, offsetof(ssd_cfg, program_time), "900us", 1,
+     1e8, NULL, "tPROG: page program (MLC NAND datasheet class)"},
+    {"channel_rate", PARAM_RATE, offsetof(ssd_cfg, channel_rate), "200MB/s",
+     1e6, 1e11, NULL, "flash bus of one channel (ONFI 2.x, 200 MT/s x 8 bit)"},
+    {"link_rate", PARAM_RATE, offsetof(ssd_cfg, link_rate), "300MB/s", 1e6,
+     1e11, NULL, "host link payload rate (SATA 3Gb/s after 8b/10b)"},
+    {"command_overhead", PARAM_TIME, offsetof(ssd_cfg, command_overhead),
+     "20us", 0, 1e8, NULL,
+     "controller time per command, one command at a time (assumption)"},
+    {"ncq_depth", PARAM_INT, offsetof(ssd_cfg, ncq_depth), "31", 1, 32, NULL,
+     "commands accepted at once (SATA NCQ)"},
+    {NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL},
+};
+
+/* Reserved intervals of one resource, sorted, disjoint, touching ones
+ * merged, those that ended before now dropped. */
+typedef struct span {
+  sim_time start, end;
+} span;
+
+/* One accepted command awaiting its completion event. */
+typedef struct ssd ssd;
+typedef struct ssd_slot {
+  ssd *s;
+  disk_cmd *cmd;
+} ssd_slot;
+
+struct ssd {
+  ssd_cfg cfg;
+  sim_engine *e;
+  int64_t nsectors;
+  int64_t ndies;
+  GArray *ctrl;      /* span timelines */
+  GArray *link;
+  GArray **channel;  /* [channels] */
+  GArray **die;      /* [ndies] */
+  int inflight;
+  sim_time busy_since;
+  sim_time busy;
+  GQueue slots;      /* ssd_slot *, commands awaiting completion */
+};
+
+static void tl_prune(GArray *tl, sim_time now) {
+  guint k = 0;
+  while (k < tl->len && g_array_index(tl, span, k).end <= now)
+    k++;
+  if (k)
+    g_array_remove_range(tl, 0, k);
+}
+
+/* Reserve `dur` ns on the timeline at the earliest time >= ready when the
+ * resource is free for that long; returns the start. */
+static sim_time tl_reserve(GArray *tl, sim_time ready, sim_time dur) {
+  guint lo = 0, hi = tl->len;
+  while (lo < hi) { /* first span ending after ready */
+    guint mid = (lo + hi) / 2;
+    if (g_array_index(tl, span, mid).end <= ready)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  guint i = lo;
+  sim_time t = ready;
+  while (i < tl->len && g_array_index(tl, span, i).start < t + dur) {
+    t = MAX(t, g_array_index(tl, span, i).end);
+    i++;
+  }
+  if (dur == 0)
+    return t;
+  span s = {t, t + dur};
+  /* merge with the neighbours it touches */
+  bool prev = i > 0 && g_array_index(tl, span, i - 1).end == s.start;
+  bool next = i < tl->len && g_array_index(tl, span, i).start == s.end;
+  if (prev && next) {
+    g_array_index(tl, span, i - 1).end = g_array_index(tl, span, i).end;
+    g_array_remove_index(tl, i);
+  } else if (prev) {
+    g_array_index(tl, span, i - 1).end = s.end;
+  } else if (next) {
+    g_array_index(tl, span, i).start = s.start;
+  } else {
+    g_array_insert_val(tl, i, s);
+  }
+  return t;
+}
+
+static sim_time xfer_ns(int64_t bytes, double rate) {
+  return (sim_time)ceil((double)bytes * 1e9 / rate);
+}
+
+static void ssd_deliver(void *arg) {
+  ssd_slot *slot = arg;
+  ssd *s = slot->s;
+  disk_cmd *cmd = slot->cmd;
+  g_queue_remove(&s->slots, slot);
+  g_free(slot);
+  sim_time now = sim_now(s->e);
+  cmd->completed = now;
+  if (--s->inflight == 0)
+    s->busy += now - s->busy_since;
+  cmd->done(cmd);
+}
+
+static void ssd_submit(void *d, disk_cmd *cmd) {
+  ssd *s = d;
+  g_assert(cmd->nr_sectors > 0 && cmd->sector >= 0 &&
+           cmd->sector + cmd->nr_sectors <= s->nsectors);
+  sim_time now = sim_now(s->e);
+  cmd->issued = now;
+  if (s->inflight++ == 0)
+    s->busy_since = now;
+
+  tl_prune(s->ctrl, now);
+  tl_prune(s->link, now);
+  for (int64_t c = 0; c < s->cfg.channels; c++)
+    tl_prune(s->channel[c], now);
+  for (int64_t g = 0; g < s->ndies; g++)
+    tl_prune(s->die[g], now);
+
+  cmd->started = tl_reserve(s->ctrl, now, s->cfg.command_overhead);
+  sim_time ready = cmd->started + s->cfg.command_overhead;
+  sim_time finish = ready;
+  int64_t spp = s->cfg.page_size / SECTOR;
+  int64_t first = cmd->sector / spp;
+  int64_t last = (cmd->sector + cmd->nr_sectors - 1) / spp;
+  sim_time page_bus = xfer_ns(s->cfg.page_size, s->cfg.channel_rate);
+  for (int64_t p = first; p <= last; p++) {
+    /* bytes of this command that fall in page p */
+    int64_t lo = MAX(cmd->sector, p * spp);
+    int64_t hi = MIN(cmd->sector + (int64_t)cmd->nr_sectors, (p + 1) * spp);
+    sim_time link_ns = xfer_ns((hi - lo) * SECTOR, s->cfg.link_rate);
+    int64_t g = p % s->ndies;
+    GArray *ch = s->channel[g % s->cfg.channels];
+    GArray *die = s->die[g];
+    sim_time end;
+    if (!cmd->write) {
+      sim_time t = tl_reserve(die, ready, s->cfg.read_time) + s->cfg.read_time;
+      t = tl_reserve(ch, t, page_bus) + page_bus;
+      end = tl_reserve(s->link, t, link_ns) + link_ns;
+    } else {
+      sim_time t = tl_reserve(s->link, ready, link_ns) + link_ns;
+      t = tl_reserve(ch, t, page_bus) + page_bus;
+      end = tl_reserve(die, t, s->cfg.program_time) + s->cfg.program_time;
+    }
+    finish = MAX(finish, end);
+  }
+  if (sim_tracing(s->e))
+    sim_trace(s->e, "ssd",
+              "accept %s sector %" G_GINT64_FORMAT " +%u done at %.3f ms",
+              cmd->write ? "write" : "read", cmd->sector, cmd->nr_sectors,
+              (double)finish / 1e6);
+  ssd_slot *slot = g_new(ssd_slot, 1);
+  slot->s = s;
+  slot->cmd = cmd;
+  g_queue_push_tail(&s->slots, slot);
+  sim_post(s->e, finish, "complete", ssd_deliver, slot);
+}
+
+static void ssd_free(void *d) {
+  ssd *s = d;
+  if (!s)
+    return;
+  if (s->ctrl)
+    g_array_free(s->ctrl, TRUE);
+  if (s->link)
+    g_array_free(s->link, TRUE);
+  for (int64_t c = 0; s->channel && c < s->cfg.channels; c++)
+    g_array_free(s->channel[c], TRUE);
+  for (int64_t g = 0; s->die && g < s->ndies; g++)
+    g_array_free(s->die[g], TRUE);
+  g_free(s->channel);
+  g_free(s->die);
+  g_queue_clear_full(&s->slots, g_free);
+  g_free(s);
+}
+
+static void *ssd_init(const void *cfgv, sim_engine *e, GError **err) {
+  ssd_cfg *defaults = NULL;
+  if (!cfgv)
+    cfgv = defaults = params_defaults(ssd_params, sizeof(ssd_cfg));
+  ssd *s = g_new0(ssd, 1);
+  s->cfg = *(const ssd_cfg *)cfgv;
+  g_free(defaults);
+  s->e = e;
+  if (s->cfg.page_size % SECTOR) {
+    g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
+                "ssd: page_size must be a multiple of 512 bytes");
+    ssd_free(s);
+    return NULL;
+  }
+  s->nsectors = s->cfg.capacity / SECTOR;
+  s->ndies = s->cfg.channels * s->cfg.dies_per_channel;
+  g_queue_init(&s->slots);
+  s->ctrl = g_array_new(FALSE, FALSE, sizeof(span));
+  s->link = g_array_new(FALSE, FALSE, sizeof(span));
+  s->channel = g_new(GArray *, s->cfg.channels);
+  for (int64_t c = 0; c < s->cfg.channels; c++)
+    s->channel[c] = g_array_new(FALSE, FALSE, sizeof(span));
+  s->die = g_new(GArray *, s->ndies);
+  for (int64_t g = 0; g < s->ndies; g++)
+    s->die[g] = g_array_new(FALSE, FALSE, sizeof(span));
+  return s;
+}
+
+static int ssd_queue_depth(const void *d) {
+  return (int)((const ssd *)d)->cfg.ncq_depth;
+}
+
+static int64_t ssd_capacity(const void *d) { return ((const ssd *)d)->nsectors; }
+
+static sim_time ssd_busy_time(const void *d) {
+  const ssd *s = d;
+  return s->busy + (s->inflight ? sim_now(s->e) - s->busy_since : 0);
+}
+
+const disk_ops disk_ssd_ops = {
+    .name = "ssd",
+    .params = ssd_params,
+    .cfg_size = sizeof(ssd_cfg),
+    .nonrot = true,
+    .init = ssd_init,
+    .free = ssd_free,
+    .queue_depth = ssd_queue_depth,
+    .capacity = ssd_capacity,
+    .submit = ssd_submit,
+    .busy_time = ssd_busy_time,
+};

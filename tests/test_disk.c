@@ -1,0 +1,474 @@
+/* Disk models: the rotating disk's seek curve, rotation, zones and NCQ, the
+ * SSD's parallelism and link limit, driven through the ops table and the
+ * engine with no actors (events run to completion). */
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+
+#include "models/disk.h"
+#include "models/disk_hdd.h"
+
+#define KIB 1024
+#define SECT(bytes) ((int64_t)(bytes) / 512)
+
+/* ---- a closed-loop driver: keeps `depth` commands in the disk ---- */
+
+typedef struct driver driver;
+typedef void (*next_fn)(driver *dr, disk_cmd *cmd);
+
+struct driver {
+  sim_engine *e;
+  const disk_ops *ops;
+  void *disk;
+  int depth;
+  int total;     /* commands to issue */
+  int issued;
+  int done;
+  next_fn next;  /* fills sector/nr_sectors/write of the next command */
+  gsl_rng *rng;
+  int64_t cursor; /* for sequential streams */
+  uint32_t len;   /* sectors per command */
+  bool write;
+  disk_cmd *cmds; /* [total], kept for inspection */
+};
+
+static void drv_issue(driver *dr);
+
+static void drv_done(disk_cmd *cmd) {
+  driver *dr = cmd->owner;
+  dr->done++;
+  g_assert_cmpint(cmd->completed, >=, cmd->started);
+  g_assert_cmpint(cmd->started, >=, cmd->issued);
+  g_assert_cmpint(cmd->completed, ==, sim_now(dr->e));
+  drv_issue(dr);
+}
+
+static void drv_issue(driver *dr) {
+  while (dr->issued < dr->total && dr->issued - dr->done < dr->depth) {
+    disk_cmd *cmd = &dr->cmds[dr->issued++];
+    *cmd = (disk_cmd){.done = drv_done, .owner = dr, .write = dr->write};
+    dr->next(dr, cmd);
+    dr->ops->submit(dr->disk, cmd);
+  }
+}
+
+static void next_random(driver *dr, disk_cmd *cmd) {
+  int64_t slots = dr->ops->capacity(dr->disk) / dr->len;
+  cmd->sector = (int64_t)gsl_rng_uniform_int(dr->rng, (unsigned long)slots) *
+                dr->len;
+  cmd->nr_sectors = dr->len;
+}
+
+static void next_seq(driver *dr, disk_cmd *cmd) {
+  cmd->sector = dr->cursor;
+  cmd->nr_sectors = dr->len;
+  dr->cursor += dr->len;
+}
+
+static driver *drv_new(const disk_ops *ops, const char *const *sets,
+                       int depth, int total, next_fn next, uint32_t len) {
+  driver *dr = g_new0(driver, 1);
+  dr->e = sim_engine_new();
+  dr->ops = ops;
+  void *cfg = params_defaults(ops->params, ops->cfg_size);
+  for (int i = 0; sets && sets[i]; i += 2) {
+    GError *err = NULL;
+    const param_desc *p = params_find(ops->params, sets[i]);
+    g_assert_nonnull(p);
+    g_assert_true(params_set(p, cfg, sets[i + 1], &err));
+    g_assert_no_error(err);
+  }
+  GError *err = NULL;
+  dr->disk = ops->init(cfg, dr->e, &err);
+  g_assert_no_error(err);
+  g_free(cfg);
+  dr->depth = depth;
+  dr->total = total;
+  dr->next = next;
+  dr->len = len;
+  dr->rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(dr->rng, 42);
+  dr->cmds = g_new0(disk_cmd, total);
+  return dr;
+}
+
+static void drv_run(driver *dr) {
+  drv_issue(dr);
+  g_assert_cmpint(sim_engine_run(dr->e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpint(dr->done, ==, dr->total);
+}
+
+static void drv_free(driver *dr) {
+  dr->ops->free(dr->disk);
+  sim_engine_free(dr->e);
+  gsl_rng_free(dr->rng);
+  g_free(dr->cmds);
+  g_free(dr);
+}
+
+static double mean_latency_ms(const driver *dr) {
+  double *v = g_new(double, dr->total);
+  for (int i = 0; i < dr->total; i++)
+    v[i] = (double)(dr->cmds[i].completed - dr->cmds[i].issued) / 1e6;
+  double m = gsl_stats_mean(v, 1, dr->total);
+  g_free(v);
+  return m;
+}
+
+/* Bytes per second between the first and the last completion, so the first
+ * command's positioning does not count. */
+static double stream_rate(const driver *dr) {
+  sim_time t0 = dr->cmds[0].completed, t1 = dr->cmds[dr->total - 1].completed;
+  double bytes = (double)(dr->total - 1) * dr->len * 512;
+  return bytes / ((double)(t1 - t0) / 1e9);
+}
+
+/* ---- registry ---- */
+
+static void test_registry(void) {
+  g_assert_true(disk_ops_find("hdd") == &disk_hdd_ops);
+  g_assert_true(disk_ops_find("ssd") == &disk_ssd_ops);
+  g_assert_null(disk_ops_find("floppy"));
+  g_assert_null(disk_ops_find(NULL));
+  int n = 0;
+  for (; disk_model_names[n]; n++)
+    g_assert_nonnull(disk_ops_find(disk_model_names[n]));
+  g_assert_cmpint(n, ==, 2);
+  g_assert_false(disk_hdd_ops.nonrot);
+  g_assert_true(disk_ssd_ops.nonrot);
+  /* every parameter has a default that parses, and a help line */
+  const disk_ops *all[] = {&disk_hdd_ops, &disk_ssd_ops};
+  for (int i = 0; i < 2; i++)
+    for (const param_desc *p = all[i]->params; p->name; p++) {
+      g_assert_nonnull(p->def);
+      g_assert_nonnull(p->help);
+    }
+}
+
+/* ---- hdd ---- */
+
+static void test_hdd_seek_curve(void) {
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 0, next_random, 8);
+  int64_t d = disk_hdd_cylinders(dr->disk) - 1; /* full stroke */
+  g_assert_cmpint(d % 3, ==, 0);
+  g_assert_cmpfloat(disk_hdd_seek_ns(dr->disk, 0), ==, 0.0);
+  g_assert_cmpfloat_with_epsilon(disk_hdd_seek_ns(dr->disk, 1), 1e6, 1.0);
+  g_assert_cmpfloat_with_epsilon(disk_hdd_seek_ns(dr->disk, d / 3), 8.5e6, 1.0);
+  g_assert_cmpfloat_with_epsilon(disk_hdd_seek_ns(dr->disk, d), 17e6, 1.0);
+  g_assert_cmpfloat(disk_hdd_seek_ns(dr->disk, -d), ==,
+                    disk_hdd_seek_ns(dr->disk, d));
+  double prev = 0.0;
+  for (int64_t x = 1; x <= d; x += 997) {
+    double s = disk_hdd_seek_ns(dr->disk, x);
+    g_assert_cmpfloat(s, >=, prev);
+    prev = s;
+  }
+  drv_free(dr);
+
+  /* The points come from the parameters. */
+  const char *sets[] = {"avg_seek", "10ms", "cylinders", "3001", NULL};
+  dr = drv_new(&disk_hdd_ops, sets, 1, 0, next_random, 8);
+  g_assert_cmpfloat_with_epsilon(disk_hdd_seek_ns(dr->disk, 1000), 10e6, 1.0);
+  g_assert_cmpfloat_with_epsilon(disk_hdd_seek_ns(dr->disk, 3000), 17e6, 1.0);
+  drv_free(dr);
+}
+
+/* A full-stroke move really costs the full-stroke seek, and at most one
+ * revolution more. */
+static void next_edges(driver *dr, disk_cmd *cmd) {
+  cmd->nr_sectors = 8;
+  cmd->sector = dr->issued == 1 ? 0 : dr->ops->capacity(dr->disk) - 8;
+}
+
+static void test_hdd_full_stroke_service(void) {
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 2, next_edges, 8);
+  drv_run(dr);
+  disk_cmd *c = &dr->cmds[1];
+  double svc = (double)(c->completed - c->started);
+  double rot = disk_hdd_rotation_ns(dr->disk);
+  g_assert_cmpfloat(svc, >=, 0.1e6 + 17e6);
+  g_assert_cmpfloat(svc, <=, 0.1e6 + 17e6 + rot + 0.1e6);
+  drv_free(dr);
+}
+
+static void test_hdd_random_read_qd1(void) {
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 2000, next_random, SECT(4 * KIB));
+  drv_run(dr);
+  double expect = 8.5 + 60e3 / 7200 / 2 + 4096 / 125e6 * 1e3 + 0.1;
+  double mean = mean_latency_ms(dr);
+  g_test_message("hdd random 4k read qd1: mean %.3f ms (expected ~%.3f)", mean,
+                 expect);
+  g_assert_cmpfloat(fabs(mean - expect) / expect, <, 0.15);
+  /* busy the whole time: depth 1, back to back */
+  g_assert_cmpint(disk_hdd_ops.busy_time(dr->disk), ==,
+                  dr->cmds[dr->total - 1].completed);
+  drv_free(dr);
+}
+
+static void test_hdd_sequential_outer(void) {
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 200, next_seq, SECT(128 * KIB));
+  drv_run(dr);
+  double rate = stream_rate(dr);
+  g_test_message("hdd sequential 128k reads at the outer edge: %.1f MB/s",
+                 rate / 1e6);
+  g_assert_cmpfloat(fabs(rate - 125e6) / 125e6, <, 0.10);
+  /* sequential commands after the first pay no positioning */
+  for (int i = 1; i < dr->total; i++) {
+    sim_time svc = dr->cmds[i].completed - dr->cmds[i].started;
+    g_assert_cmpint(svc, <, 100 * SIM_US + 131072 * 1e9 / 124e6);
+  }
+  drv_free(dr);
+}
+
+static void test_hdd_sequential_inner(void) {
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 200, next_seq, SECT(128 * KIB));
+  dr->cursor = disk_hdd_ops.capacity(dr->disk) - 200 * dr->len;
+  drv_run(dr);
+  double rate = stream_rate(dr);
+  g_test_message("hdd sequential 128k reads at the inner edge: %.1f MB/s",
+                 rate / 1e6);
+  g_assert_cmpfloat(fabs(rate - 65e6) / 65e6, <, 0.10);
+  drv_free(dr);
+}
+
+static void test_hdd_zones(void) {
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 0, next_random, 8);
+  void *d = dr->disk;
+  int64_t n = disk_hdd_cylinders(d);
+  int64_t outer = disk_hdd_cylinder_start(d, 1) - disk_hdd_cylinder_start(d, 0);
+  int64_t inner =
+      disk_hdd_cylinder_start(d, n) - disk_hdd_cylinder_start(d, n - 1);
+  g_assert_cmpfloat(fabs((double)outer / inner - 125.0 / 65.0), <, 0.01);
+  g_assert_cmpint(disk_hdd_cylinder_start(d, n), ==, disk_hdd_ops.capacity(d));
+  g_assert_cmpint(disk_hdd_ops.capacity(d), ==, 500LL * 1024 * 1024 * 1024 / 512);
+  /* the mapping is consistent both ways */
+  for (int64_t c = 0; c < n; c += 4999) {
+    int64_t s = disk_hdd_cylinder_start(d, c);
+    g_assert_cmpint(disk_hdd_cylinder_of(d, s), ==, c);
+    if (c > 0)
+      g_assert_cmpint(disk_hdd_cylinder_of(d, s - 1), ==, c - 1);
+  }
+  drv_free(dr);
+}
+
+/* Reading the same 4 KiB twice costs exactly one revolution the second
+ * time: no seek, and the sector has just passed under the head. */
+static void next_same(driver *dr, disk_cmd *cmd) {
+  cmd->sector = 123456 * 8;
+  cmd->nr_sectors = 8;
+  (void)dr;
+}
+
+static void test_hdd_rotation_computed(void) {
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 3, next_same, 8);
+  drv_run(dr);
+  double rot = disk_hdd_rotation_ns(dr->disk);
+  for (int i = 1; i < 3; i++) {
+    double svc = (double)(dr->cmds[i].completed - dr->cmds[i].started);
+    g_assert_cmpfloat(fabs(svc - rot), <=, 2.0);
+  }
+  drv_free(dr);
+
+  /* The same random sequence twice gives the same times. */
+  driver *a = drv_new(&disk_hdd_ops, NULL, 1, 300, next_random, 8);
+  driver *b = drv_new(&disk_hdd_ops, NULL, 1, 300, next_random, 8);
+  drv_run(a);
+  drv_run(b);
+  bool all_equal_wait = true;
+  for (int i = 0; i < 300; i++) {
+    g_assert_cmpint(a->cmds[i].sector, ==, b->cmds[i].sector);
+    g_assert_cmpint(a->cmds[i].completed, ==, b->cmds[i].completed);
+    if (i > 0 && a->cmds[i].completed - a->cmds[i].started !=
+                     a->cmds[1].completed - a->cmds[1].started)
+      all_equal_wait = false;
+  }
+  g_assert_false(all_equal_wait);
+  drv_free(a);
+  drv_free(b);
+}
+
+static double iops(const driver *dr) {
+  return dr->total / ((double)dr->cmds[dr->total - 1].completed / 1e9);
+}
+
+static void test_hdd_ncq(void) {
+  const char *ncq[] = {"ncq", "true", NULL};
+  driver *q1 = drv_new(&disk_hdd_ops, NULL, 1, 2000, next_random, 8);
+  driver *q31 = drv_new(&disk_hdd_ops, ncq, 31, 2000, next_random, 8);
+  g_assert_cmpint(disk_hdd_ops.queue_depth(q1->disk), ==, 1);
+  g_assert_cmpint(disk_hdd_ops.queue_depth(q31->disk), ==, 31);
+  drv_run(q1);
+  drv_run(q31);
+  g_test_message("hdd random 4k reads: %.0f IOPS at depth 1, %.0f with NCQ 31",
+                 iops(q1), iops(q31));
+  g_assert_cmpfloat(iops(q31), >, 1.5 * iops(q1));
+  /* SATF serves out of arrival order */
+  bool reordered = false;
+  for (int i = 1; i < q31->total; i++)
+    if (q31->cmds[i].completed < q31->cmds[i - 1].completed)
+      reordered = true;
+  g_assert_true(reordered);
+  drv_free(q1);
+  drv_free(q31);
+
+  const char *d8[] = {"ncq", "on", "ncq_depth", "8", NULL};
+  driver *q8 = drv_new(&disk_hdd_ops, d8, 8, 1, next_random, 8);
+  g_assert_cmpint(disk_hdd_ops.queue_depth(q8->disk), ==, 8);
+  drv_free(q8);
+}
+
+/* Idle time between commands is not busy time. */
+static void late_submit(void *arg) {
+  driver *dr = arg;
+  dr->total = 2;
+  drv_issue(dr);
+}
+
+static void test_hdd_busy_time(void) {
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 2, next_random, 8);
+  dr->total = 1; /* the second command comes 100 ms later, from an event */
+  drv_issue(dr);
+  sim_post(dr->e, 100 * SIM_MS, "late", late_submit, dr);
+  g_assert_cmpint(sim_engine_run(dr->e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpint(dr->done, ==, 2);
+  sim_time svc = 0;
+  for (int i = 0; i < 2; i++)
+    svc += dr->cmds[i].completed - dr->cmds[i].issued;
+  g_assert_cmpint(dr->cmds[1].issued, ==, 100 * SIM_MS);
+  g_assert_cmpint(disk_hdd_ops.busy_time(dr->disk), ==, svc);
+  drv_free(dr);
+}
+
+static void test_hdd_bad_params(void) {
+  const char *const bad[][5] = {
+      {"inner_rate", "200MB/s", NULL},
+      {"track_to_track", "9ms", NULL},
+      {"avg_seek", "16.9ms", NULL}, /* no increasing curve */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    void *cfg = params_defaults(disk_hdd_ops.params, disk_hdd_ops.cfg_size);
+    const param_desc *p = params_find(disk_hdd_ops.params, bad[i][0]);
+    g_assert_true(params_set(p, cfg, bad[i][1], NULL));
+    GError *err = NULL;
+    sim_engine *e = sim_engine_new();
+    g_assert_null(disk_hdd_ops.init(cfg, e, &err));
+    g_assert_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE);
+    g_error_free(err);
+    sim_engine_free(e);
+    g_free(cfg);
+  }
+}
+
+/* ---- ssd ---- */
+
+static void test_ssd_random_read(void) {
+  driver *s = drv_new(&disk_ssd_ops, NULL, 1, 2000, next_random, 8);
+  driver *h = drv_new(&disk_hdd_ops, NULL, 1, 2000, next_random, 8);
+  drv_run(s);
+  drv_run(h);
+  double ms = mean_latency_ms(s), mh = mean_latency_ms(h);
+  g_test_message("random 4k read qd1: ssd %.3f ms, hdd %.3f ms", ms, mh);
+  g_assert_cmpfloat(ms * 50, <, mh);
+  g_assert_cmpint(disk_ssd_ops.queue_depth(s->disk), ==, 31);
+  drv_free(s);
+  drv_free(h);
+}
+
+static void test_ssd_sequential_link_bound(void) {
+  driver *dr = drv_new(&disk_ssd_ops, NULL, 1, 50, next_seq, SECT(1024 * KIB));
+  drv_run(dr);
+  double rate = stream_rate(dr);
+  g_test_message("ssd sequential 1 MiB reads: %.1f MB/s", rate / 1e6);
+  g_assert_cmpfloat(rate, <=, 300e6);
+  g_assert_cmpfloat(rate, >, 0.9 * 300e6);
+  drv_free(dr);
+
+  /* a faster link moves the limit */
+  const char *fast[] = {"link_rate", "550MB/s", NULL};
+  dr = drv_new(&disk_ssd_ops, fast, 1, 50, next_seq, SECT(1024 * KIB));
+  drv_run(dr);
+  g_assert_cmpfloat(stream_rate(dr), >, 1.5 * 300e6);
+  drv_free(dr);
+}
+
+static void test_ssd_writes_slower(void) {
+  for (int len = 8; len <= SECT(1024 * KIB); len *= 256) {
+    driver *r = drv_new(&disk_ssd_ops, NULL, 1, 200, next_random, len);
+    driver *w = drv_new(&disk_ssd_ops, NULL, 1, 200, next_random, len);
+    w->write = true;
+    drv_run(r);
+    drv_run(w);
+    g_test_message("ssd %d-sector qd1: read %.3f ms, write %.3f ms", len,
+                   mean_latency_ms(r), mean_latency_ms(w));
+    g_assert_cmpfloat(mean_latency_ms(w), >, 2 * mean_latency_ms(r));
+    drv_free(r);
+    drv_free(w);
+  }
+}
+
+/* Two 4 KiB reads at once: on different dies they overlap, on the same die
+ * the second waits for the first's array read. */
+static void next_pages(driver *dr, disk_cmd *cmd) {
+  int64_t stride = (int64_t)(intptr_t)dr->cursor;
+  cmd->sector = (dr->issued - 1) * stride * 8;
+  cmd->nr_sectors = 8;
+}
+
+static void test_ssd_dies_overlap(void) {
+  driver *one = drv_new(&disk_ssd_ops, NULL, 1, 1, next_pages, 8);
+  drv_run(one);
+  sim_time alone = one->cmds[0].completed;
+  drv_free(one);
+
+  driver *diff = drv_new(&disk_ssd_ops, NULL, 2, 2, next_pages, 8);
+  diff->cursor = 1; /* pages 0 and 1: dies 0 and 1 */
+  drv_run(diff);
+  driver *same = drv_new(&disk_ssd_ops, NULL, 2, 2, next_pages, 8);
+  same->cursor = 32; /* pages 0 and 32: both on die 0 */
+  drv_run(same);
+  sim_time t_diff = diff->cmds[1].completed, t_same = same->cmds[1].completed;
+  g_test_message("two 4k reads: alone %.1f us, different dies %.1f us, same "
+                 "die %.1f us",
+                 alone / 1e3, t_diff / 1e3, t_same / 1e3);
+  g_assert_cmpint(t_diff, <, alone + alone / 2);
+  g_assert_cmpint(t_same, >=, alone + 50 * SIM_US - 20 * SIM_US);
+  g_assert_cmpint(t_same, >, t_diff);
+  /* busy time counts overlapping commands once */
+  g_assert_cmpint(disk_ssd_ops.busy_time(diff->disk), ==, t_diff);
+  drv_free(diff);
+  drv_free(same);
+}
+
+static void test_ssd_ncq_throughput(void) {
+  driver *q1 = drv_new(&disk_ssd_ops, NULL, 1, 3000, next_random, 8);
+  driver *q31 = drv_new(&disk_ssd_ops, NULL, 31, 3000, next_random, 8);
+  drv_run(q1);
+  drv_run(q31);
+  g_test_message("ssd random 4k reads: %.0f IOPS at depth 1, %.0f at 31",
+                 iops(q1), iops(q31));
+  g_assert_cmpfloat(iops(q31), >, 3 * iops(q1));
+  drv_free(q1);
+  drv_free(q31);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/disk/registry", test_registry);
+  g_test_add_func("/disk/hdd/seek-curve", test_hdd_seek_curve);
+  g_test_add_func("/disk/hdd/full-stroke-service", test_hdd_full_stroke_service);
+  g_test_add_func("/disk/hdd/random-read-qd1", test_hdd_random_read_qd1);
+  g_test_add_func("/disk/hdd/sequential-outer", test_hdd_sequential_outer);
+  g_test_add_func("/disk/hdd/sequential-inner", test_hdd_sequential_inner);
+  g_test_add_func("/disk/hdd/zones", test_hdd_zones);
+  g_test_add_func("/disk/hdd/rotation-computed", test_hdd_rotation_computed);
+  g_test_add_func("/disk/hdd/ncq-satf", test_hdd_ncq);
+  g_test_add_func("/disk/hdd/busy-time", test_hdd_busy_time);
+  g_test_add_func("/disk/hdd/bad-params", test_hdd_bad_params);
+  g_test_add_func("/disk/ssd/random-read-vs-hdd", test_ssd_random_read);
+  g_test_add_func("/disk/ssd/sequential-link-bound",
+                  test_ssd_sequential_link_bound);
+  g_test_add_func("/disk/ssd/writes-slower", test_ssd_writes_slower);
+  g_test_add_func("/disk/ssd/dies-overlap", test_ssd_dies_overlap);
+  g_test_add_func("/disk/ssd/ncq-throughput", test_ssd_ncq_throughput);
+  return g_test_run();
+}
