@@ -3,6 +3,8 @@
  * whose requests carry a cic.  The buggy kernel must have a hanging
  * schedule that replays; the fixed kernel must have none; pruning must not
  * change any count. */
+#include <sys/wait.h>
+
 #include "sim/explore.h"
 #include "sim/run.h"
 #include "tests/fake_world.h"
@@ -320,6 +322,35 @@ static void test_max_states_is_reported(void) {
   explore_result_clear(&r);
 }
 
+/* The command on a real workload (hdd + CFQ): buggy hangs (exit 1), the
+ * output is identical from run to run, fixed alone exits 0, bad input 2. */
+static int cfqsim(const char *args, char **out) {
+  char *cmd = g_strdup_printf("%s explore %s/workloads/race-explore-2.yaml %s",
+                              CFQSIM_BINARY, CFQSIM_SOURCE_DIR, args);
+  int status = 0;
+  GError *err = NULL;
+  g_assert_true(g_spawn_command_line_sync(cmd, out, NULL, &status, &err));
+  g_assert_no_error(err);
+  g_free(cmd);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_command(void) {
+  char *a, *b, *c, *d;
+  g_assert_cmpint(cfqsim("--variant both", &a), ==, 1);
+  g_assert_cmpint(cfqsim("", &b), ==, 1);
+  g_assert_cmpstr(a, ==, b);
+  g_assert_nonnull(strstr(a, "shortest hang (buggy):"));
+  g_assert_nonnull(strstr(a, "shortest hang (fixed): none"));
+  g_assert_cmpint(cfqsim("--variant fixed", &c), ==, 0);
+  g_assert_nonnull(strstr(c, "shortest hang:   none"));
+  g_assert_cmpint(cfqsim("--variant sideways", &d), ==, 2);
+  g_free(a);
+  g_free(b);
+  g_free(c);
+  g_free(d);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/explore/buggy-2-hangs-and-replays", test_buggy_2_hangs_and_replays);
@@ -330,5 +361,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/explore/hang-predicate-n2", test_hang_predicate_n2);
   g_test_add_func("/explore/preemption-bound", test_preemption_bound);
   g_test_add_func("/explore/max-states", test_max_states_is_reported);
+  g_test_add_func("/explore/command", test_command);
   return g_test_run();
 }
