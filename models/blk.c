@@ -592,3 +592,64 @@ static void blk_complete_request(disk_cmd *cmd) {
   __blk_put_request(q, rq);
   __blk_run_queue(q);
 }
+
+/* ---- exploration fingerprint ---- */
+
+static void fp64(GChecksum *sum, int64_t v) {
+  g_checksum_update(sum, (const guchar *)&v, sizeof v);
+}
+
+/* A request as it would look in any interleaving that made it. */
+static void fp_rq(GChecksum *sum, const struct request *rq) {
+  if (!rq) {
+    fp64(sum, -1);
+    return;
+  }
+  fp64(sum, rq->task ? rq->task->pid : -1);
+  fp64(sum, rq->sector);
+  fp64(sum, rq->nr_sectors);
+  fp64(sum, rq->cmd_flags);
+  fp64(sum, rq->start_time);
+  fp64(sum, rq->fifo_time);
+}
+
+static gint rq_cmp_stable(gconstpointer a, gconstpointer b) {
+  const struct request *x = *(struct request *const *)a;
+  const struct request *y = *(struct request *const *)b;
+  int64_t px = x->task ? x->task->pid : -1, py = y->task ? y->task->pid : -1;
+  if (px != py)
+    return px < py ? -1 : 1;
+  if (x->sector != y->sector)
+    return x->sector < y->sector ? -1 : 1;
+  return (x->nr_sectors > y->nr_sectors) - (x->nr_sectors < y->nr_sectors);
+}
+
+void blk_fingerprint(const struct request_queue *q, GChecksum *sum) {
+  for (int s = 0; s < 2; s++) {
+    fp64(sum, q->rl.count[s]);
+    fp64(sum, q->rl.starved[s]);
+    fp64(sum, q->full[s]);
+    fp64(sum, q->congested[s]);
+    fp64(sum, q->in_flight[s]);
+    fp64(sum, (int64_t)q->rl.wait[s].length);
+    for (GList *l = q->rl.wait[s].head; l; l = l->next)
+      fp64(sum, ((const struct task *)l->data)->pid);
+  }
+  fp64(sum, q->nr_sorted);
+  fp64(sum, q->dev_in_flight);
+  fp64(sum, q->kblockd_pending);
+  fp64(sum, q->end_sector);
+  fp_rq(sum, q->boundary_rq);
+  fp_rq(sum, q->last_merge);
+  fp64(sum, (int64_t)q->queue_head.length);
+  for (GList *l = q->queue_head.head; l; l = l->next)
+    fp_rq(sum, l->data);
+  GPtrArray *live = g_ptr_array_new();
+  for (GList *l = q->live_requests.head; l; l = l->next)
+    g_ptr_array_add(live, l->data);
+  g_ptr_array_sort(live, rq_cmp_stable);
+  fp64(sum, (int64_t)live->len);
+  for (guint i = 0; i < live->len; i++)
+    fp_rq(sum, g_ptr_array_index(live, i));
+  g_ptr_array_free(live, TRUE);
+}

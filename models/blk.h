@@ -200,6 +200,11 @@ gboolean blk_queue_set_elevator(struct request_queue *q,
                                 const struct elevator_type *e, const void *cfg,
                                 GError **err);
 void blk_queue_free(struct request_queue *q);
+/* Feed the queue's future-relevant state into `sum` (exploration): request
+ * list counts, flags and sleepers (by pid), every live request (by its
+ * task's pid and sectors, never by address or allocation id), the dispatch
+ * list order, driver and kblockd state.  Statistics are left out. */
+void blk_fingerprint(const struct request_queue *q, GChecksum *sum);
 
 /* ---- the submission path, one function per process step (spec 4.3) ---- */
 typedef enum {

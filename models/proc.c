@@ -298,8 +298,8 @@ void proc_free(proc *p) {
     return;
   if (!p->rq)
     g_free(p->bio); /* otherwise the request owns it; the queue frees both */
-  if (p->cic)
-    cfq_cic_free(p->cic);
+  if (p->cic && !p->cic->ioc)
+    cfq_cic_free(p->cic); /* a linked cic belongs to its ioc */
   gsl_rng_free(p->rng);
   g_free(p);
 }

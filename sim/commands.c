@@ -16,6 +16,7 @@ void report_error(const char *command, const GError *err) {
 const command commands[] = {
     {"run", cmd_run, "simulate a workload"},
     {"compare", cmd_compare, "buggy and fixed kernels side by side"},
+    {"explore", cmd_explore, "every interleaving: hanging schedules per kernel"},
     {"sweep", cmd_sweep, "run a parameter grid"},
     {"plot", cmd_plot, "draw the graphs of a run or sweep directory"},
     {NULL, NULL, NULL},

@@ -13,6 +13,7 @@ extern const command commands[]; /* NULL-terminated */
 
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_explore(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 

@@ -46,6 +46,18 @@ static int choose_script(void *ctx, sim_engine *e, const sim_choice *c,
                         : g_strdup(en->process);
   int result = SIM_CHOICE_ERROR;
 
+  if (strcmp(en->process, SCHED_DELIVER) == 0) {
+    if (c->event_pending) {
+      il->pos++;
+      result = SIM_DELIVER;
+    } else {
+      g_set_error(err, SIM_ERROR_DOMAIN, SIM_ERROR_SCHEDULE,
+                  "%s:%d:%d: schedule entry %u (~) delivers the next event "
+                  "but none is pending",
+                  file, en->line, en->col, num);
+    }
+    goto out;
+  }
   sim_actor *a = find_actor(e, en->process);
   if (!a) {
     g_set_error(err, SIM_ERROR_DOMAIN, SIM_ERROR_SCHEDULE,

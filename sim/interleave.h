@@ -3,7 +3,10 @@
  *   script  follow a schedule of "A" / "A@step" entries, then fifo.  An
  *           entry whose process is not ready (but whose next step is the
  *           named one) lets events be delivered until it is.  A mismatch is
- *           an error naming the step the process was really at.
+ *           an error naming the step the process was really at.  The
+ *           entry `~` delivers the next pending event although processes
+ *           are ready (the explorer prints it where a hanging schedule
+ *           needs time to pass before a ready process's step).
  *   random  seeded: pick uniformly among the ready steps and, where a ready
  *           step is delayable, "deliver the next event". */
 #ifndef CFQSIM_INTERLEAVE_H
@@ -16,6 +19,10 @@
 #include "sim/workload.h"
 
 typedef struct interleave interleave;
+
+/* The process name of a `~` schedule entry. */
+#define SCHED_DELIVER "~"
+
 
 interleave *interleave_new_fifo(void);
 /* `entries` is copied.  `file` names the workload for error positions. */

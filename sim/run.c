@@ -313,15 +313,34 @@ struct request_queue *sim_run_queue(sim_run *r, guint device) {
   return g_ptr_array_index(r->queues, device);
 }
 
+/* The io_contexts as the cic path sees them: which device slots hold a
+ * linked cic, the task and reference counts, batching state. */
+static void ioc_fingerprint(const struct io_context *ioc, GChecksum *sum) {
+  int64_t v[] = {ioc->refcount, ioc->nr_tasks, ioc->ioprio,
+                 ioc->nr_batch_requests, ioc->last_waited, ioc->radix->len,
+                 ioc->cic_list->len};
+  g_checksum_update(sum, (const guchar *)v, sizeof v);
+  for (guint i = 0; i < ioc->radix->len; i++) {
+    guchar linked = g_ptr_array_index(ioc->radix, i) != NULL;
+    g_checksum_update(sum, &linked, 1);
+  }
+}
+
 void sim_run_fingerprint(sim_run *r, GChecksum *sum) {
-  sim_time now = sim_now(r->engine);
-  g_checksum_update(sum, (const guchar *)&now, sizeof now);
+  sim_engine_fingerprint(r->engine, sum);
   for (guint i = 0; i < r->procs->len; i++)
     proc_fingerprint(g_ptr_array_index(r->procs, i), sum);
+  for (guint i = 0; i < r->iocs->len; i++)
+    ioc_fingerprint(g_ptr_array_index(r->iocs, i), sum);
   for (guint i = 0; i < r->queues->len; i++) {
     struct request_queue *q = g_ptr_array_index(r->queues, i);
+    blk_fingerprint(q, sum);
     if (q->elevator->ops.elevator_fingerprint_fn)
       q->elevator->ops.elevator_fingerprint_fn(q, sum);
+    /* The disk's mechanism state (head position...) has no fingerprint
+     * hook yet; its busy time stands in for how much it has done. */
+    sim_time busy = q->disk_ops->busy_time(q->disk);
+    g_checksum_update(sum, (const guchar *)&busy, sizeof busy);
   }
 }
 
