@@ -46,8 +46,7 @@ typedef struct hdd {
   double seek_a, seek_b, seek_c;
   int64_t ncyl;
   int64_t nsectors;
-  int64_t *cyl_start;    /* ncyl + 1 entries: first sector of each cylinder */
-  double *spt;           /* sectors passing under the head per revolution */
+  double total_rate;     /* sum of the cylinders' media rates */
   /* mechanism state */
   int64_t cur_cyl;
   int64_t last_end;      /* sector after the last one transferred; -1: none */
@@ -63,6 +62,29 @@ static double cyl_rate(const hdd *h, int64_t c) {
     return h->cfg.outer_rate;
   return h->cfg.outer_rate - (h->cfg.outer_rate - h->cfg.inner_rate) *
                                  (double)c / (double)(h->ncyl - 1);
+}
+
+/* Sum of the media rates of cylinders [0, c): the rate falls linearly, so
+ * this is an arithmetic series.  Closed forms instead of per-cylinder tables
+ * keep set-up O(1): the explorer builds a disk for every re-run. */
+static double cum_rate(const hdd *h, int64_t c) {
+  if (h->ncyl == 1)
+    return (double)c * h->cfg.outer_rate;
+  double step = (h->cfg.outer_rate - h->cfg.inner_rate) / (double)(h->ncyl - 1);
+  return (double)c * h->cfg.outer_rate - step * (double)c * (double)(c - 1) / 2.0;
+}
+
+/* First sector of cylinder c (c == ncyl: one past the last sector).  Each
+ * cylinder holds a share of the sectors proportional to its media rate. */
+static int64_t cyl_start(const hdd *h, int64_t c) {
+  if (c >= h->ncyl)
+    return h->nsectors;
+  return (int64_t)floor((double)h->nsectors * (cum_rate(h, c) / h->total_rate));
+}
+
+/* Sectors passing under the head per revolution on cylinder c. */
+static double cyl_spt(const hdd *h, int64_t c) {
+  return cyl_rate(h, c) * h->period / 1e9 / SECTOR;
 }
 
 double disk_hdd_seek_ns(const void *d, int64_t distance) {
@@ -81,7 +103,7 @@ int64_t disk_hdd_cylinders(const void *d) { return ((const hdd *)d)->ncyl; }
 int64_t disk_hdd_cylinder_start(const void *d, int64_t cyl) {
   const hdd *h = d;
   g_assert(cyl >= 0 && cyl <= h->ncyl);
-  return h->cyl_start[cyl];
+  return cyl_start(h, cyl);
 }
 
 int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
@@ -91,7 +113,7 @@ int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
   int64_t lo = 0, hi = h->ncyl - 1;
   while (lo < hi) {
     int64_t mid = lo + (hi - lo + 1) / 2;
-    if (h->cyl_start[mid] <= sector)
+    if (cyl_start(h, mid) <= sector)
       lo = mid;
     else
       hi = mid - 1;
@@ -104,8 +126,8 @@ int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
  * a cylinder continue where the previous one ended (head switches are
  * free), so consecutive sectors are also consecutive in angle. */
 static double sector_angle(const hdd *h, int64_t sector, int64_t cyl) {
-  double off = (double)(sector - h->cyl_start[cyl]);
-  double spt = h->spt[cyl];
+  double off = (double)(sector - cyl_start(h, cyl));
+  double spt = cyl_spt(h, cyl);
   return fmod(off, spt) / spt;
 }
 
@@ -118,8 +140,8 @@ static double transfer_ns(const hdd *h, int64_t sector, int64_t n) {
   double t = 0.0;
   int64_t c = disk_hdd_cylinder_of(h, sector);
   while (n > 0) {
-    int64_t piece = MIN(n, h->cyl_start[c + 1] - sector);
-    t += (double)piece / h->spt[c] * h->period;
+    int64_t piece = MIN(n, cyl_start(h, c + 1) - sector);
+    t += (double)piece / cyl_spt(h, c) * h->period;
     sector += piece;
     n -= piece;
     c++;
@@ -251,8 +273,6 @@ static void hdd_free(void *d) {
   if (!h)
     return;
   g_queue_clear(&h->pending);
-  g_free(h->cyl_start);
-  g_free(h->spt);
   g_free(h);
 }
 
@@ -283,32 +303,15 @@ static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
                 "hdd: inner_rate must not exceed outer_rate");
     goto fail;
   }
-  if (h->nsectors < h->ncyl) {
+  if (!fit_seek(h, err))
+    goto fail;
+  h->total_rate = cum_rate(h, h->ncyl);
+  /* The innermost cylinder, the smallest, must hold at least one sector. */
+  if ((double)h->nsectors * h->cfg.inner_rate / h->total_rate < 1.0) {
     g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
                 "hdd: capacity must hold at least one sector per cylinder");
     goto fail;
   }
-  if (!fit_seek(h, err))
-    goto fail;
-
-  /* Each cylinder holds a share of the sectors proportional to its media
-   * rate; the rate and the spindle speed fix how many of them pass under the
-   * head per revolution. */
-  h->cyl_start = g_new(int64_t, h->ncyl + 1);
-  h->spt = g_new(double, h->ncyl);
-  double total_rate = 0.0;
-  for (int64_t c = 0; c < h->ncyl; c++)
-    total_rate += cyl_rate(h, c);
-  double cum = 0.0;
-  for (int64_t c = 0; c < h->ncyl; c++) {
-    h->cyl_start[c] =
-        (int64_t)floor((double)h->nsectors * (cum / total_rate));
-    cum += cyl_rate(h, c);
-    h->spt[c] = cyl_rate(h, c) * h->period / 1e9 / SECTOR;
-  }
-  h->cyl_start[h->ncyl] = h->nsectors;
-  for (int64_t c = 0; c < h->ncyl; c++)
-    g_assert(h->cyl_start[c] < h->cyl_start[c + 1]);
   return h;
 
 fail:

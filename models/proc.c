@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <gsl/gsl_randist.h>
 
+#include "sim/rng.h"
+
 typedef enum {
   STEP_SUBMIT, STEP_LOOKUP, STEP_ALLOC_CIC, STEP_LINK, STEP_QUEUE, STEP_FAIL,
   STEP_RETRY, STEP_UNPLUG, STEP_IO_WAIT, STEP_EXIT, STEP_NONE
@@ -20,7 +22,9 @@ struct proc {
   struct task *task;
   proc_job job;
   struct request_queue *q;
-  gsl_rng *rng;
+  uint64_t seed;
+  gsl_rng *rng_;           /* see rng() */
+  int64_t draws;           /* rng() calls: with the seed, its whole state */
   proc_io_done_fn done;
   void *done_ctx;
 
@@ -38,6 +42,13 @@ struct proc {
   bool finished;
   sim_timer think_timer;
 };
+
+static gsl_rng *rng(proc *p) {
+  p->draws++;
+  if (!p->rng_)
+    p->rng_ = sim_rng_new(p->seed, p->task->name);
+  return p->rng_;
+}
 
 static const char *proc_next_step(void *self) {
   return step_names[((proc *)self)->next];
@@ -82,7 +93,7 @@ static void think_done(void *arg) { go(arg, STEP_SUBMIT); }
 static sim_time think_time(proc *p) {
   if (!p->job.think_exp)
     return p->job.think;
-  return (sim_time)gsl_ran_exponential(p->rng, (double)p->job.think);
+  return (sim_time)gsl_ran_exponential(rng(p), (double)p->job.think);
 }
 
 /* What a process does once an I/O is on its way (or after io_wait). */
@@ -121,12 +132,12 @@ static struct bio *make_bio(proc *p) {
   struct bio *bio = g_new0(struct bio, 1);
   bool write = j->rw == PROC_RW_WRITE;
   if (j->rw == PROC_RW_MIXED)
-    write = (int)gsl_rng_uniform_int(p->rng, 100) >= j->rwmixread;
+    write = (int)gsl_rng_uniform_int(rng(p), 100) >= j->rwmixread;
   int64_t blocks = j->size / j->bs_sectors;
   g_assert(blocks > 0);
   int64_t block;
   if (j->random) {
-    block = (int64_t)gsl_rng_uniform_int(p->rng, (unsigned long)blocks);
+    block = (int64_t)gsl_rng_uniform_int(rng(p), (unsigned long)blocks);
   } else {
     block = p->seq_pos % blocks;
     p->seq_pos++;
@@ -269,7 +280,7 @@ static const sim_actor_ops proc_actor_ops = {
 };
 
 proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
-               struct request_queue *q, gsl_rng *rng, proc_io_done_fn done,
+               struct request_queue *q, uint64_t seed, proc_io_done_fn done,
                void *done_ctx) {
   proc *p = g_new0(proc, 1);
   p->engine = e;
@@ -278,7 +289,7 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
   if (p->job.iodepth < 1)
     p->job.iodepth = 1;
   p->q = q;
-  p->rng = rng;
+  p->seed = seed;
   p->done = done;
   p->done_ctx = done_ctx;
   p->next = STEP_SUBMIT;
@@ -300,7 +311,8 @@ void proc_free(proc *p) {
     g_free(p->bio); /* otherwise the request owns it; the queue frees both */
   if (p->cic && !p->cic->ioc)
     cfq_cic_free(p->cic); /* a linked cic belongs to its ioc */
-  gsl_rng_free(p->rng);
+  if (p->rng_)
+    gsl_rng_free(p->rng_);
   g_free(p);
 }
 
@@ -313,6 +325,6 @@ void proc_fingerprint(const proc *p, GChecksum *sum) {
   int64_t v[] = {p->next, p->first_lookup, p->issued, p->issued_sectors,
                  p->seq_pos, p->in_flight, p->completions, p->finished,
                  p->think_timer.pending ? p->think_timer.expires : -1,
-                 p->cic ? 1 : 0, p->rq ? 1 : 0};
+                 p->cic ? 1 : 0, p->rq ? 1 : 0, p->draws};
   g_checksum_update(sum, (const guchar *)v, sizeof v);
 }

@@ -36,8 +36,10 @@ typedef struct proc proc;
 /* Called at each bio completion (observers: metrics). */
 typedef void (*proc_io_done_fn)(void *ctx, proc *p, const struct bio *bio);
 
+/* The process's random stream is sim_rng_new(seed, task name), created on
+ * its first draw (jobs that draw nothing never pay for seeding). */
 proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
-               struct request_queue *q, gsl_rng *rng, proc_io_done_fn done,
+               struct request_queue *q, uint64_t seed, proc_io_done_fn done,
                void *done_ctx);
 void proc_free(proc *p);
 

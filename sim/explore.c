@@ -111,7 +111,7 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
   }
   /* A new branching point: note it and stop; the step the engine takes
    * after this return is discarded with the run. */
-  GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+  GChecksum *sum = g_checksum_new(G_CHECKSUM_MD5);
   r->t->fingerprint(r->inst, sum);
   if (r->bound >= 0) {
     /* Under a bound the future also depends on the budget left. */

@@ -177,7 +177,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     }
     g_ptr_array_add(r->tasks, t);
     proc_job job = job_from(wp, q->disk_ops->capacity(q->disk));
-    proc *p = proc_new(r->engine, t, &job, q, sim_rng_new(r->seed, wp->name),
+    proc *p = proc_new(r->engine, t, &job, q, r->seed,
                        io_done, r);
     g_ptr_array_add(r->procs, p);
     g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));

@@ -189,7 +189,7 @@ static inline void world_add(world *w, const char *name, int ioc, const proc_job
     t->ioc = w->tasks[ioc].ioc;
   }
   t->ioc->nr_tasks++;
-  w->procs[i] = proc_new(w->e, t, job, w->q, sim_rng_new(1, name), on_io, w);
+  w->procs[i] = proc_new(w->e, t, job, w->q, 1, on_io, w);
 }
 
 static inline void world_free(world *w) {

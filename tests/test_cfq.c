@@ -213,7 +213,7 @@ static int world_add_ioc(world *w, const char *name, pspec ps, const proc_job *j
     t->ioc = w->iocs[i];
   }
   t->ioc->nr_tasks++;
-  w->procs[i] = proc_new(w->e, t, job, w->q, sim_rng_new(1, name), on_io, w);
+  w->procs[i] = proc_new(w->e, t, job, w->q, 1, on_io, w);
   return i;
 }
 
