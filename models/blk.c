@@ -600,7 +600,7 @@ static void fp64(GChecksum *sum, int64_t v) {
 }
 
 /* A request as it would look in any interleaving that made it. */
-static void fp_rq(GChecksum *sum, const struct request *rq) {
+void blk_fingerprint_rq(GChecksum *sum, const struct request *rq) {
   if (!rq) {
     fp64(sum, -1);
     return;
@@ -639,17 +639,17 @@ void blk_fingerprint(const struct request_queue *q, GChecksum *sum) {
   fp64(sum, q->dev_in_flight);
   fp64(sum, q->kblockd_pending);
   fp64(sum, q->end_sector);
-  fp_rq(sum, q->boundary_rq);
-  fp_rq(sum, q->last_merge);
+  blk_fingerprint_rq(sum, q->boundary_rq);
+  blk_fingerprint_rq(sum, q->last_merge);
   fp64(sum, (int64_t)q->queue_head.length);
   for (GList *l = q->queue_head.head; l; l = l->next)
-    fp_rq(sum, l->data);
+    blk_fingerprint_rq(sum, l->data);
   GPtrArray *live = g_ptr_array_new();
   for (GList *l = q->live_requests.head; l; l = l->next)
     g_ptr_array_add(live, l->data);
   g_ptr_array_sort(live, rq_cmp_stable);
   fp64(sum, (int64_t)live->len);
   for (guint i = 0; i < live->len; i++)
-    fp_rq(sum, g_ptr_array_index(live, i));
+    blk_fingerprint_rq(sum, g_ptr_array_index(live, i));
   g_ptr_array_free(live, TRUE);
 }

@@ -205,6 +205,10 @@ void blk_queue_free(struct request_queue *q);
  * task's pid and sectors, never by address or allocation id), the dispatch
  * list order, driver and kblockd state.  Statistics are left out. */
 void blk_fingerprint(const struct request_queue *q, GChecksum *sum);
+/* A request by what it is (submitter's pid, position, flags, times), never
+ * by allocation order or address: states reached through different orders
+ * of the same steps must fingerprint alike. */
+void blk_fingerprint_rq(GChecksum *sum, const struct request *rq);
 
 /* ---- the submission path, one function per process step (spec 4.3) ---- */
 typedef enum {

@@ -815,7 +815,11 @@ static void fp(GChecksum *s, int64_t v) {
 }
 
 static int64_t qid(const struct cfq_queue *q) { return q ? q->id : -1; }
-static int64_t rqid(const struct request *rq) { return rq ? (int64_t)rq->id : -1; }
+/* A cic by its io_context (one per device): allocation order says nothing. */
+static void fp_cic(GChecksum *s, const struct cfq_io_context *cic) {
+  const char *name = cic && cic->ioc ? cic->ioc->name : "";
+  g_checksum_update(s, (const guchar *)name, (gssize)strlen(name) + 1);
+}
 
 static void fp_ttime(GChecksum *s, const struct cfq_ttime *t) {
   fp(s, t->last_end_request);
@@ -835,10 +839,10 @@ static void fp_tree(GChecksum *s, struct cfq_rb_root *st) {
   }
 }
 
-static gint cic_by_id(gconstpointer a, gconstpointer b) {
+static gint cic_by_ioc(gconstpointer a, gconstpointer b) {
   const struct cfq_io_context *x = *(struct cfq_io_context *const *)a;
   const struct cfq_io_context *y = *(struct cfq_io_context *const *)b;
-  return (x->id > y->id) - (x->id < y->id);
+  return strcmp(x->ioc->name, y->ioc->name);
 }
 
 static void cfq_fingerprint(struct request_queue *q, GChecksum *s) {
@@ -859,7 +863,7 @@ static void cfq_fingerprint(struct request_queue *q, GChecksum *s) {
   fp(s, sim_timer_pending(&cfqd->idle_slice_timer));
   fp(s, sim_timer_pending(&cfqd->idle_slice_timer) ? cfqd->idle_slice_timer.expires : 0);
   fp(s, qid(cfqd->active_queue));
-  fp(s, cfqd->active_cic ? cfqd->active_cic->id : -1);
+  fp_cic(s, cfqd->active_cic);
   fp(s, cfqd->last_position);
   fp(s, cfqd->last_delayed_sync);
   fp(s, (int64_t)cfqd->grp_service_tree.min_vdisktime);
@@ -912,7 +916,7 @@ static void cfq_fingerprint(struct request_queue *q, GChecksum *s) {
     fp(s, c->cfqg->id);
     fp(s, c->rb_key);
     fp(s, qid(c->new_cfqq));
-    fp(s, rqid(c->next_rq));
+    blk_fingerprint_rq(s, c->next_rq);
     fp(s, c->queued[0]);
     fp(s, c->queued[1]);
     fp(s, c->allocated[0]);
@@ -933,21 +937,20 @@ static void cfq_fingerprint(struct request_queue *q, GChecksum *s) {
     for (GSequenceIter *it = g_sequence_get_begin_iter(c->sort_list);
          !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
       struct cfq_rq_node *n = g_sequence_get(it);
-      fp(s, rqid(n->rq));
+      blk_fingerprint_rq(s, n->rq);
       fp(s, n->pos);
     }
     for (GList *f = c->fifo.head; f; f = f->next) {
       struct request *rq = f->data;
-      fp(s, rqid(rq));
-      fp(s, rq->fifo_time);
+      blk_fingerprint_rq(s, rq);
     }
   }
 
   GPtrArray *cics = g_ptr_array_copy(cfqd->cics, NULL, NULL);
-  g_ptr_array_sort(cics, cic_by_id);
+  g_ptr_array_sort(cics, cic_by_ioc);
   for (guint i = 0; i < cics->len; i++) {
     struct cfq_io_context *cic = g_ptr_array_index(cics, i);
-    fp(s, cic->id);
+    fp_cic(s, cic);
     fp(s, qid(cic->cfqq[0]));
     fp(s, qid(cic->cfqq[1]));
     fp_ttime(s, &cic->ttime);

@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "models/ioc.h"
+#include "sim/interleave.h"
 #include "sim/params.h"
 #include "sim/units.h"
 
@@ -1086,9 +1087,19 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
     g_ptr_array_add(names, ((wl_process *)g_ptr_array_index(w->processes, i))->name);
   for (guint i = 0; i < len_of(s); i++) {
     node *v = g_ptr_array_index(s->vals, i);
-    if (v->type != NODE_SCALAR || v->null)
-      return fail(c, v, "expected a schedule entry like A or A@link, found %s",
-                  v->type == NODE_SCALAR ? "nothing" : node_kind(v));
+    /* `~` (YAML's null when unquoted) delivers the next pending event:
+     * the explorer prints it where a hang needs time to pass early. */
+    if (v->type == NODE_SCALAR &&
+        (v->null || strcmp(v->value, SCHED_DELIVER) == 0)) {
+      wl_sched_entry e = {.process = g_strdup(SCHED_DELIVER),
+                          .line = v->set ? 0 : v->line,
+                          .col = v->set ? 0 : v->col};
+      g_array_append_val(w->schedule, e);
+      continue;
+    }
+    if (v->type != NODE_SCALAR)
+      return fail(c, v, "expected a schedule entry like A, A@link or ~, found %s",
+                  node_kind(v));
     const char *at = strrchr(v->value, '@');
     g_autofree char *proc =
         at ? g_strndup(v->value, (gsize)(at - v->value)) : g_strdup(v->value);
