@@ -48,18 +48,18 @@ static void print_both(const explore_result *r, const explore_options *o) {
   const char *label[] = {"schedules:", "distinct states:", "completed:", "hung:",
                          "time-limited:"};
   for (int k = 0; k < 5; k++) {
-    uint64_t v[2];
+    char v[2][40];
     for (int i = 0; i < 2; i++) {
-      const uint64_t f[] = {r[i].schedules, r[i].states, r[i].completed, r[i].hung,
-                            r[i].time_limited};
-      v[i] = f[k];
+      const explore_count f[] = {r[i].schedules, r[i].states, r[i].completed,
+                                 r[i].hung, r[i].time_limited};
+      explore_count_str(f[k], v[i]);
     }
-    printf("  %-18s %20" PRIu64 " %20" PRIu64 "\n", label[k], v[0], v[1]);
+    printf("  %-18s %20s %20s\n", label[k], v[0], v[1]);
   }
   for (int i = 0; i < 2; i++) {
     const char *name = variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
     if (r[i].saturated)
-      printf("  %s: a count saturated at 2^64-1\n", name);
+      printf("  %s: a count saturated at 2^128-1\n", name);
     if (r[i].cut_states)
       printf("  %s: cut: %" PRIu64 " states not expanded (--max-states %" PRIu64
              "): the counts are a lower bound\n",

@@ -32,7 +32,7 @@ typedef struct rerun {
 } rerun;
 
 typedef struct stats {
-  uint64_t paths, completed, hung, tl;
+  explore_count paths, completed, hung, tl;
   GArray *hang;         /* move: shortest hanging suffix, NULL: none */
 } stats;
 
@@ -51,10 +51,23 @@ typedef struct explorer {
   GError *err;
 } explorer;
 
-static uint64_t sat_add(explorer *x, uint64_t a, uint64_t b) {
-  if (a > UINT64_MAX - b) {
+const char *explore_count_str(explore_count v, char *buf) {
+  char tmp[40];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + (int)(v % 10));
+    v /= 10;
+  } while (v);
+  for (int i = 0; i < n; i++)
+    buf[i] = tmp[n - 1 - i];
+  buf[n] = '\0';
+  return buf;
+}
+
+static explore_count sat_add(explorer *x, explore_count a, explore_count b) {
+  if (a > EXPLORE_COUNT_MAX - b) {
     x->res->saturated = true;
-    return UINT64_MAX;
+    return EXPLORE_COUNT_MAX;
   }
   return a + b;
 }
@@ -374,9 +387,10 @@ char *explore_format_schedule(const GPtrArray *sched) {
   return g_string_free(s, FALSE);
 }
 
-static void count_line(GString *s, const char *what, uint64_t v, bool sat) {
-  g_string_append_printf(s, "  %-16s %" PRIu64 "%s\n", what, v,
-                         sat && v == UINT64_MAX ? " (saturated)" : "");
+static void count_line(GString *s, const char *what, explore_count v, bool sat) {
+  char buf[40];
+  g_string_append_printf(s, "  %-16s %s%s\n", what, explore_count_str(v, buf),
+                         sat && v == EXPLORE_COUNT_MAX ? " (saturated)" : "");
 }
 
 char *explore_format_report(const explore_result *res, const explore_options *o) {

@@ -42,10 +42,16 @@ typedef struct explore_options {
 
 #define EXPLORE_OPTIONS_INIT {.prune = true, .max_states = 0, .preemption_bound = -1}
 
+/* Path counts grow like N!^k: 64 bits overflow at four sharers. */
+typedef unsigned __int128 explore_count;
+#define EXPLORE_COUNT_MAX (~(explore_count)0)
+/* Decimal text of a count; `buf` holds at least 40 bytes. */
+const char *explore_count_str(explore_count v, char *buf);
+
 typedef struct explore_result {
-  uint64_t schedules;     /* complete paths (saturates at UINT64_MAX) */
+  explore_count schedules; /* complete paths (saturates at EXPLORE_COUNT_MAX) */
   uint64_t states;        /* distinct states (plain mode: nodes visited) */
-  uint64_t completed, hung, time_limited;
+  explore_count completed, hung, time_limited;
   uint64_t runs;          /* simulations re-run */
   uint64_t cut_states;    /* states left unexpanded by max_states */
   uint64_t cut_preempt;   /* alternatives skipped by the preemption bound */
