@@ -1,12 +1,14 @@
-# Each process's share of its device's throughput against its ideal share
-# (cgroup weights across groups, F1 sync slices within one).
-# Variables: datafile (CSV rows "process,throughput_share,ideal_share", no
-# header), outfile, term, wl.
+# Each process's share of its device's throughput and (on CFQ devices) of
+# its disk time, against its ideal share (cgroup weights across groups, F1
+# sync slices within one).
+# Variables: datafile (CSV rows "process,throughput_share,ideal_share,
+# disk_time_share", no header; the last column is empty without CFQ),
+# disk (1 if disk-time shares are present), outfile, term, wl.
 set terminal @term
 set output outfile
 set datafile separator ','
-set title sprintf("%s: throughput share vs ideal share", wl) noenhanced
-set ylabel "share of the device's throughput (%)"
+set title sprintf("%s: shares of the device against the ideal share", wl) noenhanced
+set ylabel "share of the device (%)"
 set xlabel "process"
 set yrange [0:*]
 set style data histogram
@@ -16,5 +18,11 @@ set boxwidth 0.9
 set key top right
 set grid y
 set xtics noenhanced rotate by -30
-plot datafile using (100*$2):xtic(1) title "measured", \
-     '' using (100*$3) title "ideal"
+if (disk) {
+  plot datafile using (100*$2):xtic(1) title "throughput share", \
+       '' using (100*$4) title "disk-time share", \
+       '' using (100*$3) title "ideal share"
+} else {
+  plot datafile using (100*$2):xtic(1) title "throughput share", \
+       '' using (100*$3) title "ideal share"
+}

@@ -8,7 +8,7 @@ set output outfile
 set title sprintf("%s: %s against %s", wl, yname, xname) noenhanced
 set xlabel xname noenhanced
 set ylabel yname noenhanced
-set key outside right top noenhanced
+set key inside top right noenhanced box opaque
 set grid
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 if (categorical) {

@@ -300,19 +300,25 @@ static gboolean plot_shares(plot_ctx *c, const char *dir, GError **err) {
   }
   JsonArray *shares = json_object_get_array_member(fair, "shares");
   GString *d = g_string_new(NULL); /* no header: it would be a bar */
+  gboolean disk = FALSE;
   for (guint i = 0; i < json_array_get_length(shares); i++) {
     JsonObject *s = json_array_get_object_element(shares, i);
     char *w = one_word(json_object_get_string_member_with_default(s, "name", ""));
     char *a = num(json_object_get_double_member_with_default(s, "throughput_share", 0));
     char *b = num(json_object_get_double_member_with_default(s, "ideal_share", 0));
-    g_string_append_printf(d, "%s,%s,%s\n", w, a, b);
+    char *t = json_object_has_member(s, "disk_time_share")
+                  ? num(json_object_get_double_member(s, "disk_time_share"))
+                  : g_strdup("");
+    disk |= *t != '\0';
+    g_string_append_printf(d, "%s,%s,%s,%s\n", w, a, b, t);
     g_free(w);
     g_free(a);
     g_free(b);
+    g_free(t);
   }
   char *data = tmp_file(c, "shares.dat", d, err);
   if (data)
-    ok = render(c, "shares", data, NULL, err);
+    ok = render(c, "shares", data, disk ? "disk=1" : "disk=0", err);
   g_free(data);
 out:
   g_object_unref(p);
