@@ -366,7 +366,7 @@ static void test_plots(void) {
   g_free(cmd);
   char *run = g_build_filename(tmpdir, "run", NULL);
   const char *graphs[] = {"throughput.png", "jain.png", "shares.png",
-                          "latency_cdf.png"};
+                          "latency_cdf.png", "timeline.png"};
   for (guint i = 0; i < G_N_ELEMENTS(graphs); i++)
     assert_png(run, graphs[i]);
   char *sw = g_build_filename(tmpdir, "sw", NULL);
