@@ -506,7 +506,7 @@ static const param_desc top_params[] = {
     "seed of every random stream" },
   { "duration", PARAM_TIME, offsetof(top_opts, duration), "0", PARAM_NO_RANGE,
     NULL, "simulated-time limit; 0: until every process is done" },
-  { NULL },
+  { .name = NULL },
 };
 
 static const char *const top_keys[] = {
@@ -534,7 +534,7 @@ static const param_desc kernel_params[] = {
     "cfq_cic_link: buggy (3.0-3.2-rc) or fixed" },
   { "group_iosched", PARAM_BOOL, offsetof(kernel_opts, group_iosched), "true",
     PARAM_NO_RANGE, NULL, "CONFIG_CFQ_GROUP_IOSCHED" },
-  { NULL },
+  { .name = NULL },
 };
 
 static gboolean load_kernel(const ctx *c, const node *m, workload *w) {
@@ -574,7 +574,7 @@ static const param_desc device_params[] = {
     4, 1 << 20, NULL, "largest request, KiB (queue/max_sectors_kb)" },
   { "nomerges", PARAM_INT, offsetof(device_opts, nomerges), "0", 0, 2, NULL,
     "queue/nomerges: 0 all merges, 1 simple only, 2 none" },
-  { NULL },
+  { .name = NULL },
 };
 
 static const char *const device_fixed_keys[] = { "name", "model", "scheduler",
@@ -705,7 +705,7 @@ typedef struct {
 static const param_desc cgroup_params[] = {
   { "weight", PARAM_INT, offsetof(cgroup_opts, weight), "500", 10, 1000, NULL,
     "blkio.weight" },
-  { NULL },
+  { .name = NULL },
 };
 
 static void cgroup_free(wl_cgroup *g) {
@@ -816,7 +816,7 @@ static const param_desc proc_params[] = {
     PARAM_NO_RANGE, NULL, "O_DIRECT: writes are sync here" },
   { "share_ioc", PARAM_BOOL, offsetof(proc_opts, share_ioc), "false",
     PARAM_NO_RANGE, NULL, "clones share one io_context (CLONE_IO)" },
-  { NULL },
+  { .name = NULL },
 };
 
 static const char *const proc_fixed_keys[] = {
@@ -1069,7 +1069,7 @@ static const param_desc interleave_params[] = {
     PARAM_NO_RANGE, policy_names, "fifo, script or random" },
   { "jitter", PARAM_TIME, offsetof(interleave_opts, jitter), "0",
     PARAM_NO_RANGE, NULL, "random policy: max jitter per choice" },
-  { NULL },
+  { .name = NULL },
 };
 
 static void sched_entry_clear(wl_sched_entry *e) {
@@ -1179,7 +1179,7 @@ typedef struct {
 static const param_desc timeseries_params[] = {
   { "window", PARAM_TIME, offsetof(timeseries_opts, window), "100ms", 1000,
     9e18, NULL, "width of one timeseries.csv row" },
-  { NULL },
+  { .name = NULL },
 };
 
 static gboolean load_timeseries(const ctx *c, const node *m, workload *w) {
@@ -1247,6 +1247,11 @@ workload *workload_load(const char *path, char **sets, GError **err) {
     g_error_free(local);
     return NULL;
   }
+  return workload_parse(path, text, len, sets, err);
+}
+
+workload *workload_parse(const char *path, const char *text, gsize len,
+                         char **sets, GError **err) {
   node *root = NULL;
   if (!parse_yaml(text, len, 0, path, &root, err))
     return NULL;

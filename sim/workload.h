@@ -85,6 +85,9 @@ typedef struct workload {
 
 /* Load, apply `sets` (NULL-terminated "path=value" strings), validate. */
 workload *workload_load(const char *path, char **sets, GError **err);
+/* The same from text in memory; `path` names it in error messages. */
+workload *workload_parse(const char *path, const char *text, gsize len,
+                         char **sets, GError **err);
 void workload_free(workload *w);
 
 GQuark workload_error_quark(void);

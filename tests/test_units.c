@@ -179,7 +179,7 @@ static const param_desc table[] = {
     NULL, "" },
   { "mode", PARAM_ENUM, offsetof(cfg_t, mode), "slow", PARAM_NO_RANGE, modes,
     "" },
-  { NULL },
+  { .name = NULL },
 };
 
 static void test_params(void) {
