@@ -92,7 +92,7 @@ static void csv_num(GString *s, double v) {
     g_string_append(s, g_ascii_formatd(buf, sizeof buf, "%.6g", v));
 }
 
-static void csv_field(GString *s, const char *f) {
+void report_csv_field(GString *s, const char *f) {
   if (!strpbrk(f, ",\"\r\n")) {
     g_string_append(s, f);
     return;
@@ -410,7 +410,7 @@ char *report_latencies_csv(const run_result *r) {
     guint n = 0;
     const int64_t *v = metrics_proc_samples(r->m, i, &n);
     for (guint k = 0; k < n; k++) {
-      csv_field(s, proc_at(r, i)->name);
+      report_csv_field(s, proc_at(r, i)->name);
       g_string_append_printf(s, ",%" G_GINT64_FORMAT "\n", v[k]);
     }
   }
@@ -576,7 +576,7 @@ char *report_processes_csv(const run_result *r) {
                           cgroup_name(r, p->cgroup), prio,
                           device_name(r, p->device), state_str(proc_state(r, i))};
     for (guint c = 0; c < G_N_ELEMENTS(text); c++) {
-      csv_field(s, text[c]);
+      report_csv_field(s, text[c]);
       g_string_append_c(s, ',');
     }
     g_free(prio);
@@ -610,7 +610,7 @@ char *report_timeseries_csv(const run_result *r) {
   for (guint k = 0; k < n; k++) {
     for (guint i = 0; i < r->w->processes->len; i++) {
       g_string_append_printf(s, "%" G_GINT64_FORMAT ",", (gint64)k * win);
-      csv_field(s, proc_at(r, i)->name);
+      report_csv_field(s, proc_at(r, i)->name);
       g_string_append_printf(s, ",%" G_GUINT64_FORMAT ",",
                              metrics_window_bytes(r->m, i, k));
       csv_num(s, round(metrics_window_mean_latency(r->m, i, k)));

@@ -48,6 +48,9 @@ char *report_latencies_csv(const run_result *r);
 gboolean report_write(const run_result *r, const char *dir,
                       GHashTable *extra_files, FILE *out, GError **err);
 
+/* Append one CSV field, quoted (RFC 4180) when it needs to be. */
+void report_csv_field(GString *s, const char *f);
+
 /* Atomic directory write used by every command that writes results:
  * files (name -> contents) go into DIR.tmp-XXXXXX, then replace DIR. */
 gboolean report_write_dir(const char *dir, GHashTable *files, GError **err);

@@ -448,19 +448,6 @@ char *sweep_point_dir(guint point, uint64_t seed) {
 
 /* ---- metrics out of metrics.json ---- */
 
-static void csv_field(GString *s, const char *f) {
-  if (!strpbrk(f, ",\"\r\n")) {
-    g_string_append(s, f);
-    return;
-  }
-  g_string_append_c(s, '"');
-  for (const char *c = f; *c; c++) {
-    if (*c == '"')
-      g_string_append_c(s, '"');
-    g_string_append_c(s, *c);
-  }
-  g_string_append_c(s, '"');
-}
 
 static char *format_double(double v) {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -571,12 +558,12 @@ static char *results_header(const sweep *s) {
   GString *h = g_string_new("point");
   for (guint i = 0; i < s->params->len; i++) {
     g_string_append_c(h, ',');
-    csv_field(h, sweep_param(s, i));
+    report_csv_field(h, sweep_param(s, i));
   }
   g_string_append(h, ",seed");
   for (guint i = 0; i < s->metrics->len; i++) {
     g_string_append_c(h, ',');
-    csv_field(h, sweep_metric(s, i));
+    report_csv_field(h, sweep_metric(s, i));
   }
   g_string_append_c(h, '\n');
   return g_string_free(h, FALSE);
@@ -594,13 +581,13 @@ static char *results_row(const sweep *s, guint point, uint64_t seed,
   g_string_append_printf(row, "%u", point);
   for (guint i = 0; i < s->params->len; i++) {
     g_string_append_c(row, ',');
-    csv_field(row, sweep_value(s, point, i));
+    report_csv_field(row, sweep_value(s, point, i));
   }
   g_string_append_printf(row, ",%" G_GUINT64_FORMAT, seed);
   for (guint i = 0; i < s->metrics->len; i++) {
     char *t = metric_text(root, sweep_metric(s, i));
     g_string_append_c(row, ',');
-    csv_field(row, t);
+    report_csv_field(row, t);
     g_free(t);
   }
   g_string_append_c(row, '\n');
