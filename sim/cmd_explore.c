@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/commands.h"
 #include "sim/explore.h"
@@ -40,6 +41,12 @@ static gboolean parse_u64(const char *opt, const char *text, uint64_t *out,
   g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
               "%s must be a non-negative integer, not '%s'", opt, text);
   return FALSE;
+}
+
+/* On a terminal only: results never depend on it. */
+static void show_progress(void *ctx, const explore_result *r) {
+  fprintf(stderr, "\r\033[K  %s: %" PRIu64 " distinct states, %" PRIu64 " runs ...",
+          (const char *)ctx, r->states, r->runs);
 }
 
 /* Both variants: the counts in two columns, then each shortest hang. */
@@ -150,12 +157,18 @@ int cmd_explore(int argc, char **argv) {
     goto fail;
 
   bool hang = false;
+  if (isatty(2))
+    eo.progress = show_progress;
   for (int i = 0; i < nv; i++) {
+    eo.progress_ctx = (void *)variant_name(variants[i]);
     run_target rt = {.w = w, .variant = variants[i]};
     explore_target t = {.build = rt_build, .engine = rt_engine,
                         .fingerprint = rt_fingerprint, .destroy = rt_destroy,
                         .ctx = &rt, .limit = w->duration > 0 ? w->duration : -1};
-    if (!explore_run(&t, &eo, &res[i], &err))
+    gboolean ok = explore_run(&t, &eo, &res[i], &err);
+    if (eo.progress)
+      fputs("\r\033[K", stderr);
+    if (!ok)
       goto fail;
     hang = hang || res[i].hang_schedule != NULL;
   }

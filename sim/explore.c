@@ -163,7 +163,8 @@ static bool rerun_go(explorer *x, rerun *r, sim_outcome *out) {
   r->inst = x->t->build(x->t->ctx, &explore_ops, r, &x->err);
   if (!r->inst)
     return false;
-  x->res->runs++;
+  if ((++x->res->runs & 1023) == 0 && x->o->progress)
+    x->o->progress(x->o->progress_ctx, x->res);
   sim_engine *e = x->t->engine(r->inst);
   *out = sim_engine_run(e, x->t->limit, &x->err);
   if (!x->names) {

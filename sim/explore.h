@@ -34,10 +34,15 @@ typedef struct explore_target {
   sim_time limit; /* engine time limit, < 0: none */
 } explore_target;
 
+struct explore_result;
+
 typedef struct explore_options {
   bool prune;            /* memoise per fingerprint (false: plain paths) */
   uint64_t max_states;   /* 0: unlimited */
   int preemption_bound;  /* < 0: none */
+  /* Optional, called every 1024 re-runs: progress for people waiting. */
+  void (*progress)(void *ctx, const struct explore_result *so_far);
+  void *progress_ctx;
 } explore_options;
 
 #define EXPLORE_OPTIONS_INIT {.prune = true, .max_states = 0, .preemption_bound = -1}
