@@ -44,7 +44,20 @@ typedef struct disk_ops {
   void (*submit)(void *d, disk_cmd *cmd);
   /* Busy time so far (ns the device was working on >= 1 command). */
   sim_time (*busy_time)(const void *d);
+  /* Everything of the mechanism that can change the future (head
+   * position, queued commands, reserved resources), for exploration. */
+  void (*fingerprint)(const void *d, GChecksum *sum);
 } disk_ops;
+
+/* Helpers for fingerprints: one integer, and a command by what it asks. */
+static inline void disk_fp_i64(GChecksum *sum, int64_t v) {
+  g_checksum_update(sum, (const guchar *)&v, sizeof v);
+}
+static inline void disk_fp_cmd(GChecksum *sum, const disk_cmd *c) {
+  disk_fp_i64(sum, c ? c->sector : -1);
+  disk_fp_i64(sum, c ? (int64_t)c->nr_sectors : -1);
+  disk_fp_i64(sum, c ? (int64_t)c->write : -1);
+}
 
 const disk_ops *disk_ops_find(const char *name); /* NULL if unknown */
 extern const char *const disk_model_names[];     /* NULL-terminated */

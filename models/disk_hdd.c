@@ -326,6 +326,18 @@ static int hdd_queue_depth(const void *d) {
 
 static int64_t hdd_capacity(const void *d) { return ((const hdd *)d)->nsectors; }
 
+static void hdd_fingerprint(const void *d, GChecksum *sum) {
+  const hdd *h = d;
+  disk_fp_i64(sum, h->cur_cyl);
+  disk_fp_i64(sum, h->last_end);
+  disk_fp_i64(sum, h->inflight);
+  disk_fp_i64(sum, h->busy);
+  disk_fp_i64(sum, h->busy_since);
+  disk_fp_cmd(sum, h->cur);
+  for (GList *l = h->pending.head; l; l = l->next)
+    disk_fp_cmd(sum, l->data);
+}
+
 static sim_time hdd_busy_time(const void *d) {
   const hdd *h = d;
   return h->busy + (h->inflight ? sim_now(h->e) - h->busy_since : 0);
@@ -342,4 +354,5 @@ const disk_ops disk_hdd_ops = {
     .capacity = hdd_capacity,
     .submit = hdd_submit,
     .busy_time = hdd_busy_time,
+    .fingerprint = hdd_fingerprint,
 };

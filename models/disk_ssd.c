@@ -124,6 +124,34 @@ static sim_time tl_reserve(GArray *tl, sim_time ready, sim_time dur) {
   return t;
 }
 
+/* The spans still ahead of `now`: past ones can no longer delay anything. */
+static void fp_timeline(GChecksum *sum, const GArray *tl, sim_time now) {
+  for (guint i = 0; i < tl->len; i++) {
+    const span *sp = &g_array_index(tl, span, i);
+    if (sp->end > now) {
+      disk_fp_i64(sum, sp->start);
+      disk_fp_i64(sum, sp->end);
+    }
+  }
+  disk_fp_i64(sum, -1);
+}
+
+static void ssd_fingerprint(const void *d, GChecksum *sum) {
+  const ssd *s = d;
+  sim_time now = sim_now(s->e);
+  disk_fp_i64(sum, s->inflight);
+  disk_fp_i64(sum, s->busy);
+  disk_fp_i64(sum, s->busy_since);
+  fp_timeline(sum, s->ctrl, now);
+  fp_timeline(sum, s->link, now);
+  for (int64_t c = 0; c < s->cfg.channels; c++)
+    fp_timeline(sum, s->channel[c], now);
+  for (int64_t k = 0; k < s->ndies; k++)
+    fp_timeline(sum, s->die[k], now);
+  for (GList *l = s->slots.head; l; l = l->next)
+    disk_fp_cmd(sum, ((const ssd_slot *)l->data)->cmd);
+}
+
 static sim_time xfer_ns(int64_t bytes, double rate) {
   return (sim_time)ceil((double)bytes * 1e9 / rate);
 }
@@ -264,4 +292,5 @@ const disk_ops disk_ssd_ops = {
     .capacity = ssd_capacity,
     .submit = ssd_submit,
     .busy_time = ssd_busy_time,
+    .fingerprint = ssd_fingerprint,
 };

@@ -337,10 +337,8 @@ void sim_run_fingerprint(sim_run *r, GChecksum *sum) {
     blk_fingerprint(q, sum);
     if (q->elevator->ops.elevator_fingerprint_fn)
       q->elevator->ops.elevator_fingerprint_fn(q, sum);
-    /* The disk's mechanism state (head position...) has no fingerprint
-     * hook yet; its busy time stands in for how much it has done. */
-    sim_time busy = q->disk_ops->busy_time(q->disk);
-    g_checksum_update(sum, (const guchar *)&busy, sizeof busy);
+    if (q->disk_ops->fingerprint)
+      q->disk_ops->fingerprint(q->disk, sum);
   }
 }
 
