@@ -20,6 +20,9 @@ static const struct elevator_ops *elv(const struct request_queue *q) {
   return &q->elevator->ops;
 }
 
+/* Observers get the line only with the engine trace on: callers (CFQ)
+ * skip formatting their arguments when it is off, so that is the one rule
+ * under which every message reaches both. */
 void blk_trace(struct request_queue *q, const char *fmt, ...) {
   if (!sim_tracing(q->engine))
     return;
@@ -28,7 +31,33 @@ void blk_trace(struct request_queue *q, const char *fmt, ...) {
   char *text = g_strdup_vprintf(fmt, ap);
   va_end(ap);
   sim_trace(q->engine, q->name, "%s", text);
+  if (q->observer && q->observer->message)
+    q->observer->message(q->observer_ctx, q, text);
   g_free(text);
+}
+
+void blk_set_observer(struct request_queue *q, const struct blk_observer *obs,
+                      void *ctx) {
+  q->observer = obs;
+  q->observer_ctx = ctx;
+}
+
+static inline void blk_observe(const struct request_queue *q, blk_action a,
+                               int64_t sector, uint32_t nr_sectors,
+                               unsigned rw, const struct task *t) {
+  if (q->observer && q->observer->action)
+    q->observer->action(q->observer_ctx, q, a, sector, nr_sectors * 512u,
+                        rw & (REQ_WRITE | REQ_SYNC), t);
+}
+
+static inline void blk_observe_rq(const struct request_queue *q, blk_action a,
+                                  const struct request *rq) {
+  blk_observe(q, a, rq->sector, rq->nr_sectors, rq->cmd_flags, rq->task);
+}
+
+static inline void blk_observe_bio(const struct request_queue *q, blk_action a,
+                                   const struct bio *bio) {
+  blk_observe(q, a, bio->sector, bio->nr_sectors, bio->rw, bio->task);
 }
 
 /* ---- set-up ---- */
@@ -231,6 +260,7 @@ static void get_request_sleep(struct request_queue *q, struct bio *bio) {
   int s = bio_is_sync(bio);
   g_queue_push_tail(&q->rl.wait[s], bio->task);
   q->stats.sleeps++;
+  blk_observe_bio(q, BLK_ACT_SLEEPRQ, bio);
   blk_trace(q, "get_request_wait: %s sleeps on rl->wait[%s]", bio->task->name,
             rw_class_name[s]);
   sim_actor_block(bio->task->actor, s ? "rl->wait[SYNC]" : "rl->wait[ASYNC]");
@@ -378,12 +408,14 @@ static void elv_merged_request(struct request_queue *q, struct request *rq,
 
 blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio) {
   struct request *rq = NULL;
+  blk_observe_bio(q, BLK_ACT_QUEUE, bio);
   int kind = elv_merge(q, &rq, bio);
   if (kind == ELEVATOR_BACK_MERGE) {
     int64_t old_end = rq_end_sector(rq);
     if (bio_attempt_merge(q, rq, bio, false)) {
       hash_remove_at(q, old_end, rq); /* re-hash under the new end */
       elv_rqhash_add(q, rq);
+      blk_observe_bio(q, BLK_ACT_BACKMERGE, bio);
       blk_trace(q, "%s: bio back-merged into request %" G_GUINT64_FORMAT,
                 bio->task->name, rq->id);
       struct request *next = elv(q)->elevator_latter_req_fn
@@ -395,6 +427,7 @@ blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio) {
     }
   } else if (kind == ELEVATOR_FRONT_MERGE) {
     if (bio_attempt_merge(q, rq, bio, true)) {
+      blk_observe_bio(q, BLK_ACT_FRONTMERGE, bio);
       blk_trace(q, "%s: bio front-merged into request %" G_GUINT64_FORMAT,
                 bio->task->name, rq->id);
       struct request *prev = elv(q)->elevator_former_req_fn
@@ -406,6 +439,7 @@ blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio) {
     }
   }
   if (get_request(q, bio)) {
+    blk_observe_bio(q, BLK_ACT_GETRQ, bio);
     blk_trace(q, "%s: get_request reserved rl->count[%s]=%d", bio->task->name,
               rw_class_name[bio_is_sync(bio)], q->rl.count[bio_is_sync(bio)]);
     return BLK_SUBMIT_RESERVED;
@@ -418,6 +452,7 @@ blk_submit_result blk_step_retry(struct request_queue *q, struct bio *bio) {
   ioc_set_batching(q, bio->task->ioc);
   g_queue_remove(&q->rl.wait[bio_is_sync(bio)], bio->task);
   if (get_request(q, bio)) {
+    blk_observe_bio(q, BLK_ACT_GETRQ, bio);
     blk_trace(q, "%s: get_request (retry) reserved rl->count[%s]=%d",
               bio->task->name, rw_class_name[bio_is_sync(bio)],
               q->rl.count[bio_is_sync(bio)]);
@@ -445,6 +480,7 @@ void blk_step_queue(struct request_queue *q, struct request *rq,
     if (!q->last_merge)
       q->last_merge = rq;
   }
+  blk_observe_rq(q, BLK_ACT_INSERT, rq);
   blk_trace(q, "%s: insert request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
             "+%u", rq->task->name, rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R',
             rq->sector, rq->nr_sectors);
@@ -535,6 +571,7 @@ static void blk_start_request(struct request_queue *q, struct request *rq) {
                        .write = rq_data_dir(rq) == WRITE,
                        .done = blk_complete_request,
                        .owner = rq};
+  blk_observe_rq(q, BLK_ACT_ISSUE, rq);
   blk_trace(q, "driver: issue request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
             "+%u", rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector,
             rq->nr_sectors);
@@ -575,6 +612,7 @@ static void blk_complete_request(disk_cmd *cmd) {
   q->dev_in_flight--;
   q->stats.completed++;
   q->stats.bytes_completed += blk_rq_bytes(rq);
+  blk_observe_rq(q, BLK_ACT_COMPLETE, rq);
   blk_trace(q, "complete request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT "+%u",
             rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector,
             rq->nr_sectors);

@@ -18,6 +18,31 @@
 
 struct request_queue;
 struct elevator_type;
+struct task;
+
+/* What the block layer reports to its observer (blktrace's actions). */
+typedef enum {
+  BLK_ACT_QUEUE,      /* Q: a bio is submitted */
+  BLK_ACT_BACKMERGE,  /* M: the bio joined the end of a queued request */
+  BLK_ACT_FRONTMERGE, /* F: the bio joined the front of a queued request */
+  BLK_ACT_GETRQ,      /* G: get_request's reservation succeeded */
+  BLK_ACT_SLEEPRQ,    /* S: get_request_wait puts the task to sleep */
+  BLK_ACT_INSERT,     /* I: the request goes into the elevator */
+  BLK_ACT_ISSUE,      /* D: the driver sends the request to the device */
+  BLK_ACT_COMPLETE    /* C: the device completed the request */
+} blk_action;
+
+/* An optional observer of one queue (blktrace).  It only watches: it must
+ * not change the queue.  `t` is the submitting task (for completions the
+ * request's allocator); `rw` holds REQ_WRITE / REQ_SYNC.  `message` gets
+ * every blk_trace line (CFQ's and the block layer's), and only while the
+ * engine trace is on, because nothing is formatted otherwise. */
+struct blk_observer {
+  void (*action)(void *ctx, const struct request_queue *q, blk_action a,
+                 int64_t sector, uint32_t bytes, unsigned rw,
+                 const struct task *t);
+  void (*message)(void *ctx, const struct request_queue *q, const char *text);
+};
 
 /* A simulated task as the kernel sees it (`current`). */
 struct task {
@@ -173,6 +198,8 @@ struct request_queue {
   /* Observers of completions (metrics); never steer the simulation. */
   void (*on_complete)(void *ctx, struct request *rq);
   void *on_complete_ctx;
+  const struct blk_observer *observer; /* NULL: nobody watches */
+  void *observer_ctx;
 };
 
 static inline int64_t blk_jiffies(const struct request_queue *q) {
@@ -200,6 +227,9 @@ gboolean blk_queue_set_elevator(struct request_queue *q,
                                 const struct elevator_type *e, const void *cfg,
                                 GError **err);
 void blk_queue_free(struct request_queue *q);
+/* Register (or with NULL, remove) the queue's observer. */
+void blk_set_observer(struct request_queue *q, const struct blk_observer *obs,
+                      void *ctx);
 /* Feed the queue's future-relevant state into `sum` (exploration): request
  * list counts, flags and sleepers (by pid), every live request (by its
  * task's pid and sectors, never by address or allocation id), the dispatch

@@ -34,7 +34,8 @@ int cmd_run(int argc, char **argv) {
       {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
        "Override a workload key, e.g. devices.sda.scheduler.slice_idle=0", "KEY=VALUE"},
       {"trace", 0, 0, G_OPTION_ARG_NONE, &trace,
-       "Write trace.log: every step and event with kernel names", NULL},
+       "Write trace.log (every step and event with kernel names) and "
+       "<dev>.blktrace.0 for blkparse", NULL},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not print the summary", NULL},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
        "WORKLOAD.yaml"},
@@ -93,10 +94,22 @@ int cmd_run(int argc, char **argv) {
 
   char *dir = out_dir ? g_strdup(out_dir) : g_build_filename("results", w->name, NULL);
   GHashTable *extra = g_hash_table_new(g_str_hash, g_str_equal);
-  if (trace)
+  /* blkparse -i DIR/sda reads sda.blktrace.0 (one stream, "CPU 0"). */
+  GHashTable *binary = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify)g_bytes_unref);
+  if (trace) {
     g_hash_table_insert(extra, "trace.log", trace_buf);
-  gboolean ok = report_write(sim_run_result(r), dir, extra, quiet ? NULL : stdout, &err);
+    for (guint i = 0; i < w->devices->len; i++) {
+      const wl_device *d = g_ptr_array_index(w->devices, i);
+      GBytes *b = sim_run_blktrace(r, i);
+      if (b)
+        g_hash_table_insert(binary, g_strdup_printf("%s.blktrace.0", d->name), b);
+    }
+  }
+  gboolean ok = report_write_bin(sim_run_result(r), dir, extra, binary,
+                                 quiet ? NULL : stdout, &err);
   g_hash_table_destroy(extra);
+  g_hash_table_destroy(binary);
   g_free(dir);
   if (!ok)
     goto fail;

@@ -661,6 +661,24 @@ static gboolean valid_file_name(const char *n) {
 }
 
 gboolean report_write_dir(const char *dir, GHashTable *files, GError **err) {
+  return report_write_dir_bin(dir, files, NULL, err);
+}
+
+static gboolean write_one(const char *tmp, const char *name, const void *data,
+                          gssize len, GError **err) {
+  if (!valid_file_name(name)) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "invalid output file name '%s'", name);
+    return FALSE;
+  }
+  char *path = g_build_filename(tmp, name, NULL);
+  gboolean written = g_file_set_contents(path, data, len, err);
+  g_free(path);
+  return written;
+}
+
+gboolean report_write_dir_bin(const char *dir, GHashTable *files,
+                              GHashTable *binary_files, GError **err) {
   g_return_val_if_fail(dir != NULL && files != NULL, FALSE);
   g_return_val_if_fail(err == NULL || *err == NULL, FALSE);
 
@@ -696,19 +714,29 @@ gboolean report_write_dir(const char *dir, GHashTable *files, GError **err) {
   g_hash_table_iter_init(&it, files);
   while (g_hash_table_iter_next(&it, &k, NULL))
     g_ptr_array_add(names, k);
+  if (binary_files) {
+    g_hash_table_iter_init(&it, binary_files);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+      g_ptr_array_add(names, k);
+  }
   g_ptr_array_sort(names, cmp_str);
   for (guint i = 0; i < names->len; i++) {
     const char *name = g_ptr_array_index(names, i);
-    const char *contents = g_hash_table_lookup(files, name);
-    if (!valid_file_name(name)) {
-      g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                  "invalid output file name '%s'", name);
+    gboolean written;
+    if (i > 0 && strcmp(name, g_ptr_array_index(names, i - 1)) == 0) {
+      g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                  "output file '%s' given twice", name);
       goto fail;
     }
-    char *path = g_build_filename(tmp, name, NULL);
-    gboolean written =
-        g_file_set_contents(path, contents ? contents : "", -1, err);
-    g_free(path);
+    if (binary_files && g_hash_table_contains(binary_files, name)) {
+      GBytes *b = g_hash_table_lookup(binary_files, name);
+      gsize n = 0;
+      const void *data = b ? g_bytes_get_data(b, &n) : NULL;
+      written = write_one(tmp, name, data ? data : "", (gssize)n, err);
+    } else {
+      const char *contents = g_hash_table_lookup(files, name);
+      written = write_one(tmp, name, contents ? contents : "", -1, err);
+    }
     if (!written)
       goto fail;
   }
@@ -766,6 +794,12 @@ static const char *const standard_files[] = {
 
 gboolean report_write(const run_result *r, const char *dir,
                       GHashTable *extra_files, FILE *out, GError **err) {
+  return report_write_bin(r, dir, extra_files, NULL, out, err);
+}
+
+gboolean report_write_bin(const run_result *r, const char *dir,
+                          GHashTable *extra_files, GHashTable *binary_files,
+                          FILE *out, GError **err) {
   g_return_val_if_fail(r != NULL && dir != NULL, FALSE);
   char *contents[G_N_ELEMENTS(standard_files)] = {
       report_summary(r), report_metrics_json(r), report_processes_csv(r),
@@ -797,7 +831,7 @@ gboolean report_write(const run_result *r, const char *dir,
     fflush(out);
   }
   if (ok)
-    ok = report_write_dir(dir, files, err);
+    ok = report_write_dir_bin(dir, files, binary_files, err);
 
   g_hash_table_unref(files);
   for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)

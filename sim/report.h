@@ -55,4 +55,13 @@ void report_csv_field(GString *s, const char *f);
  * files (name -> contents) go into DIR.tmp-XXXXXX, then replace DIR. */
 gboolean report_write_dir(const char *dir, GHashTable *files, GError **err);
 
+/* The same with binary files too: `binary_files` (may be NULL) maps names
+ * to GBytes *, written with their length.  A name may appear only once
+ * across both tables. */
+gboolean report_write_dir_bin(const char *dir, GHashTable *files,
+                              GHashTable *binary_files, GError **err);
+gboolean report_write_bin(const run_result *r, const char *dir,
+                          GHashTable *extra_files, GHashTable *binary_files,
+                          FILE *out, GError **err);
+
 #endif

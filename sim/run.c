@@ -3,6 +3,7 @@
 
 #include "models/cfq.h"
 #include "models/proc.h"
+#include "sim/blktrace.h"
 #include "sim/interleave.h"
 #include "sim/rng.h"
 
@@ -13,6 +14,7 @@ struct sim_run {
   sim_engine *engine;
   GPtrArray *disks;        /* void * disk instances, per device */
   GPtrArray *queues;       /* struct request_queue *, per device */
+  GPtrArray *blktraces;    /* blktrace *, per device; empty without a trace */
   GPtrArray *iocs;         /* struct io_context *, in first-use order */
   GPtrArray *tasks;        /* struct task *, per process */
   GPtrArray *procs;        /* proc *, per process */
@@ -125,6 +127,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     sim_engine_set_trace(r->engine, o->trace);
   r->disks = g_ptr_array_new();
   r->queues = g_ptr_array_new();
+  r->blktraces = g_ptr_array_new_with_free_func((GDestroyNotify)blktrace_free);
   r->iocs = g_ptr_array_new();
   r->tasks = g_ptr_array_new();
   r->procs = g_ptr_array_new();
@@ -148,6 +151,11 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
         r->engine, d->name, &r->kernel, d->disk, disk, depth,
         (uint32_t)(d->max_sectors_kb * 2), d->nomerges, (int)i);
     g_ptr_array_add(r->queues, q);
+    if (o->trace) {
+      blktrace *bt = blktrace_new(i);
+      g_ptr_array_add(r->blktraces, bt);
+      blktrace_attach(bt, q);
+    }
     if (!blk_queue_set_elevator(q, d->elevator, d->elevator_cfg, err)) {
       sim_run_free(r);
       return NULL;
@@ -313,6 +321,12 @@ struct request_queue *sim_run_queue(sim_run *r, guint device) {
   return g_ptr_array_index(r->queues, device);
 }
 
+GBytes *sim_run_blktrace(sim_run *r, guint device) {
+  if (device >= r->blktraces->len)
+    return NULL;
+  return blktrace_bytes(g_ptr_array_index(r->blktraces, device));
+}
+
 /* The io_contexts as the cic path sees them: which device slots hold a
  * linked cic, the task and reference counts, batching state. */
 static void ioc_fingerprint(const struct io_context *ioc, GChecksum *sum) {
@@ -364,6 +378,7 @@ void sim_run_free(sim_run *r) {
   g_ptr_array_free(r->tasks, TRUE);
   g_ptr_array_free(r->procs, TRUE);
   g_ptr_array_free(r->queues, TRUE);
+  g_ptr_array_free(r->blktraces, TRUE); /* after the queues: they report */
   g_ptr_array_free(r->disks, TRUE);
   g_hash_table_destroy(r->proc_index);
   metrics_free(r->m);

@@ -31,6 +31,9 @@ sim_outcome sim_run_go(sim_run *r, GError **err);
 const run_result *sim_run_result(sim_run *r);
 sim_engine *sim_run_engine(sim_run *r);
 struct request_queue *sim_run_queue(sim_run *r, guint device);
+/* The device's blktrace records (new reference), NULL unless the run was
+ * traced (run_options.trace).  Named <dev>.blktrace.0 in the output. */
+GBytes *sim_run_blktrace(sim_run *r, guint device);
 /* Everything that can change the future of the run (exploration). */
 void sim_run_fingerprint(sim_run *r, GChecksum *sum);
 void sim_run_free(sim_run *r);

@@ -453,6 +453,47 @@ static void test_write_dir_replaces(void) {
   g_free(base);
 }
 
+/* Binary files keep every byte, NULs included, beside the text ones; a
+ * name given in both tables is refused and nothing is written. */
+static void test_write_dir_binary(void) {
+  char *base = g_dir_make_tmp("cfqsim-report-XXXXXX", NULL);
+  g_assert_nonnull(base);
+  char *dir = g_build_filename(base, "out", NULL);
+  GError *err = NULL;
+  static const guint8 raw[] = {0x07, 0x74, 0x61, 0x65, 0, 0, 0, 1, 0, 0xff};
+  GHashTable *text = files_of("a.txt", "text", NULL, NULL);
+  GHashTable *bin = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify)g_bytes_unref);
+  g_hash_table_insert(bin, "sda.blktrace.0", g_bytes_new_static(raw, sizeof raw));
+  g_hash_table_insert(bin, "empty.bin", g_bytes_new_static(raw, 0));
+  g_assert_true(report_write_dir_bin(dir, text, bin, &err));
+  g_assert_no_error(err);
+  char *l = listing(dir);
+  g_assert_cmpstr(l, ==, "a.txt empty.bin sda.blktrace.0");
+  g_free(l);
+  char *path = g_build_filename(dir, "sda.blktrace.0", NULL);
+  gchar *got;
+  gsize n;
+  g_assert_true(g_file_get_contents(path, &got, &n, &err));
+  g_assert_cmpmem(got, n, raw, sizeof raw);
+  g_free(got);
+  g_free(path);
+
+  g_hash_table_insert(bin, "a.txt", g_bytes_new_static(raw, 1));
+  g_assert_false(report_write_dir_bin(dir, text, bin, &err));
+  g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST);
+  g_clear_error(&err);
+  l = listing(base);
+  g_assert_cmpstr(l, ==, "out"); /* the previous results stay, no temp dir */
+  g_free(l);
+
+  g_hash_table_unref(bin);
+  g_hash_table_unref(text);
+  rm_rf(base);
+  g_free(dir);
+  g_free(base);
+}
+
 static void test_write_dir_failures(void) {
   char *base = g_dir_make_tmp("cfqsim-report-XXXXXX", NULL);
   GError *err = NULL;
@@ -617,6 +658,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/timeseries-csv", test_timeseries_csv);
   g_test_add_func("/report/write-dir-replaces", test_write_dir_replaces);
   g_test_add_func("/report/write-dir-failures", test_write_dir_failures);
+  g_test_add_func("/report/write-dir-binary", test_write_dir_binary);
   g_test_add_func("/report/write", test_write);
   return g_test_run();
 }
