@@ -29,6 +29,10 @@ typedef struct rerun {
   char *key;
   GArray *alts;         /* int: index into ready or SIM_DELIVER */
   GArray *alt_preempt;  /* gboolean: taking it is a preemption */
+  /* The engine still takes alternative 0 as it stops at a new branching
+   * point, so the stopped instance goes on as the first child's run
+   * instead of being re-run from the start. */
+  move first;
 } rerun;
 
 typedef struct stats {
@@ -122,8 +126,8 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
     took(r, c, k);
     return k;
   }
-  /* A new branching point: note it and stop; the step the engine takes
-   * after this return is discarded with the run. */
+  /* A new branching point: note it and stop (the engine still takes
+   * alternative 0; see `first`). */
   GChecksum *sum = g_checksum_new(G_CHECKSUM_MD5);
   r->t->fingerprint(r->inst, sum);
   if (r->bound >= 0) {
@@ -139,6 +143,9 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
     g_array_append_val(r->alts, k);
     g_array_append_val(r->alt_preempt, p);
   }
+  r->first = (move){.actor = sim_actor_id(c->ready[0]),
+                    .step = g_intern_string(sim_actor_next_step(c->ready[0])),
+                    .ready_mask = ready_mask(c)};
   r->reached = true;
   sim_engine_stop(e);
   return 0;
@@ -146,23 +153,21 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
 
 static const sim_policy_ops explore_ops = {choose_explore};
 
-static void rerun_clear(rerun *r) {
+static void rerun_free(explorer *x, rerun *r) {
+  if (!r)
+    return;
+  if (r->inst)
+    x->t->destroy(r->inst);
   g_array_free(r->moves, TRUE);
   g_array_free(r->alts, TRUE);
   g_array_free(r->alt_preempt, TRUE);
   g_free(r->key);
+  g_free(r);
 }
 
-/* Re-run with the current prefix up to the next branching point or the end. */
-static bool rerun_go(explorer *x, rerun *r, sim_outcome *out) {
-  *r = (rerun){.t = x->t, .bound = x->o->preemption_bound, .prefix = x->prefix,
-               .last = -1};
-  r->moves = g_array_new(FALSE, FALSE, sizeof(move));
-  r->alts = g_array_new(FALSE, FALSE, sizeof(int));
-  r->alt_preempt = g_array_new(FALSE, FALSE, sizeof(gboolean));
-  r->inst = x->t->build(x->t->ctx, &explore_ops, r, &x->err);
-  if (!r->inst)
-    return false;
+/* Run r's instance to the next branching point (it stays alive, stopped)
+ * or to its end (it is destroyed). */
+static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
   if ((++x->res->runs & 1023) == 0 && x->o->progress)
     x->o->progress(x->o->progress_ctx, x->res);
   sim_engine *e = x->t->engine(r->inst);
@@ -173,14 +178,46 @@ static bool rerun_go(explorer *x, rerun *r, sim_outcome *out) {
       g_ptr_array_add(x->names,
                       (gpointer)g_intern_string(sim_actor_name(sim_actor_nth(e, i))));
   }
-  if (x->t->on_end && *out != SIM_STOPPED && *out != SIM_ERROR)
-    x->t->on_end(x->t->ctx, r->inst, *out);
-  x->t->destroy(r->inst);
+  if (*out != SIM_STOPPED) {
+    if (x->t->on_end && *out != SIM_ERROR)
+      x->t->on_end(x->t->ctx, r->inst, *out);
+    x->t->destroy(r->inst);
+    r->inst = NULL;
+  }
   if (*out == SIM_ERROR)
     return false;
   g_assert(r->pos == r->prefix->len); /* the replay is deterministic */
   g_assert(r->reached == (*out == SIM_STOPPED));
   return true;
+}
+
+/* A fresh simulation replaying the current prefix. */
+static rerun *rerun_start(explorer *x) {
+  rerun *r = g_new0(rerun, 1);
+  *r = (rerun){.t = x->t, .bound = x->o->preemption_bound, .prefix = x->prefix,
+               .last = -1};
+  r->moves = g_array_new(FALSE, FALSE, sizeof(move));
+  r->alts = g_array_new(FALSE, FALSE, sizeof(int));
+  r->alt_preempt = g_array_new(FALSE, FALSE, sizeof(gboolean));
+  r->inst = x->t->build(x->t->ctx, &explore_ops, r, &x->err);
+  return r;
+}
+
+/* Turn a run stopped at a branching point into its first child's run: it
+ * has taken alternative 0, the last entry of the prefix.  The rerun object
+ * stays the engine's policy context, so targets may wrap the policy. */
+static void rerun_adopt_first(rerun *r) {
+  if (g_array_index(r->alt_preempt, gboolean, 0))
+    r->preemptions++;
+  r->last = r->first.actor;
+  g_array_set_size(r->moves, 0);
+  g_array_append_val(r->moves, r->first);
+  r->seg_start = 0;
+  g_array_set_size(r->alts, 0);
+  g_array_set_size(r->alt_preempt, 0);
+  g_clear_pointer(&r->key, g_free);
+  r->reached = false;
+  r->pos = r->prefix->len;
 }
 
 static GArray *moves_concat(const move *a, guint na, const GArray *b) {
@@ -198,22 +235,30 @@ static void stats_add(explorer *x, stats *acc, const stats *c) {
   acc->tl = sat_add(x, acc->tl, c->tl);
 }
 
-static bool expand(explorer *x, node *n, const rerun *r);
+static bool expand(explorer *x, node *n, rerun **rp);
 
-/* Follow the edge given by x->prefix; the result's hang suffix starts at
- * the edge's first move.  False on error. */
-static bool edge(explorer *x, stats *out) {
-  rerun r;
+/* Follow the edge given by x->prefix: continue `r` (a run stopped at the
+ * parent's branching point, adopted here) or start a fresh run when r is
+ * NULL.  The result's hang suffix starts at the edge's first move.  False
+ * on error. */
+static bool edge(explorer *x, rerun *r, stats *out) {
   sim_outcome o;
   *out = (stats){0};
-  if (!rerun_go(x, &r, &o)) {
-    if (r.moves)
-      rerun_clear(&r);
+  bool ok;
+  if (r) {
+    rerun_adopt_first(r);
+    ok = rerun_drive(x, r, &o);
+  } else {
+    r = rerun_start(x);
+    ok = r->inst && rerun_drive(x, r, &o);
+  }
+  if (!ok) {
+    rerun_free(x, r);
     return false;
   }
-  const move *seg = &g_array_index(r.moves, move, r.seg_start);
-  guint nseg = r.moves->len - r.seg_start;
-  bool ok = true;
+  /* This edge's own moves; r itself may go on as the first child. */
+  GArray *seg = moves_concat(&g_array_index(r->moves, move, r->seg_start),
+                             r->moves->len - r->seg_start, NULL);
   if (o != SIM_STOPPED) {
     out->paths = 1;
     if (o == SIM_COMPLETED)
@@ -223,40 +268,42 @@ static bool edge(explorer *x, stats *out) {
     else
       out->tl = 1;
     if (o == SIM_HANG)
-      out->hang = moves_concat(seg, nseg, NULL);
-    rerun_clear(&r);
-    return true;
-  }
-
-  node *n = x->o->prune ? g_hash_table_lookup(x->memo, r.key) : NULL;
-  node fresh = {0};
-  if (n && !n->done) {
-    /* A cycle: the state repeats on its own path.  Not expected (time or
-     * progress always moves); count it as unexplored rather than loop. */
-    x->res->cut_states++;
-    out->paths = 1;
-  } else if (!n && x->o->max_states && x->res->states >= x->o->max_states) {
-    x->res->cut_states++;
-    out->paths = 1;
+      out->hang = g_steal_pointer(&seg);
   } else {
-    if (!n) {
-      x->res->states++;
-      if (x->o->prune) {
-        n = g_new0(node, 1);
-        g_hash_table_insert(x->memo, g_strdup(r.key), n);
-      } else {
-        n = &fresh;
+    node *n = x->o->prune ? g_hash_table_lookup(x->memo, r->key) : NULL;
+    node fresh = {0};
+    if (n && !n->done) {
+      /* A cycle: the state repeats on its own path.  Not expected (time or
+       * progress always moves); count it as unexplored rather than loop. */
+      x->res->cut_states++;
+      out->paths = 1;
+    } else if (!n && x->o->max_states && x->res->states >= x->o->max_states) {
+      x->res->cut_states++;
+      out->paths = 1;
+    } else {
+      if (!n) {
+        x->res->states++;
+        if (x->o->prune) {
+          n = g_new0(node, 1);
+          g_hash_table_insert(x->memo, g_strdup(r->key), n);
+        } else {
+          n = &fresh;
+        }
+        ok = expand(x, n, &r);
       }
-      ok = expand(x, n, &r);
+      if (ok) {
+        *out = n->s;
+        out->hang = n->s.hang ? moves_concat((const move *)seg->data, seg->len,
+                                             n->s.hang)
+                              : NULL;
+      }
+      if (n == &fresh && fresh.s.hang)
+        g_array_free(fresh.s.hang, TRUE);
     }
-    if (ok) {
-      *out = n->s;
-      out->hang = n->s.hang ? moves_concat(seg, nseg, n->s.hang) : NULL;
-    }
-    if (n == &fresh && fresh.s.hang)
-      g_array_free(fresh.s.hang, TRUE);
   }
-  rerun_clear(&r);
+  if (seg)
+    g_array_free(seg, TRUE);
+  rerun_free(x, r);
   return ok;
 }
 
@@ -282,18 +329,24 @@ static uint64_t hang_cost(const GArray *moves) {
   return steps << 32 | tildes;
 }
 
-static bool expand(explorer *x, node *n, const rerun *r) {
+static bool expand(explorer *x, node *n, rerun **rp) {
+  rerun *r = *rp;
+  /* The first child may take r over: keep what this node needs. */
+  GArray *alts = g_array_copy(r->alts), *pre = g_array_copy(r->alt_preempt);
+  int preemptions = r->preemptions;
   stats acc = {0};
   bool ok = true;
-  for (guint i = 0; i < r->alts->len && ok; i++) {
-    if (g_array_index(r->alt_preempt, gboolean, i) &&
-        r->preemptions >= x->o->preemption_bound && x->o->preemption_bound >= 0) {
+  for (guint i = 0; i < alts->len && ok; i++) {
+    if (g_array_index(pre, gboolean, i) && preemptions >= x->o->preemption_bound &&
+        x->o->preemption_bound >= 0) {
       x->res->cut_preempt++;
       continue;
     }
-    g_array_append_val(x->prefix, g_array_index(r->alts, int, i));
+    g_array_append_val(x->prefix, g_array_index(alts, int, i));
     stats c;
-    ok = edge(x, &c);
+    /* Alternative 0 goes on in the instance that found this state. */
+    rerun *cont = i == 0 && r->inst ? g_steal_pointer(rp) : NULL;
+    ok = edge(x, cont, &c);
     g_array_set_size(x->prefix, x->prefix->len - 1);
     if (!ok)
       break;
@@ -310,6 +363,8 @@ static bool expand(explorer *x, node *n, const rerun *r) {
     g_array_free(acc.hang, TRUE);
     acc.hang = NULL;
   }
+  g_array_free(alts, TRUE);
+  g_array_free(pre, TRUE);
   n->s = acc;
   n->done = true;
   return ok;
@@ -352,7 +407,7 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   x.memo = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, node_free);
   x.prefix = g_array_new(FALSE, FALSE, sizeof(int));
   stats root;
-  bool ok = edge(&x, &root);
+  bool ok = edge(&x, NULL, &root);
   if (ok) {
     res->schedules = root.paths;
     res->completed = root.completed;
