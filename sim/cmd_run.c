@@ -37,8 +37,7 @@ int cmd_run(int argc, char **argv) {
        "Write trace.log (every step and event with kernel names) and "
        "<dev>.blktrace.0 for blkparse", NULL},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not print the summary", NULL},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
-       "WORKLOAD.yaml"},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new("WORKLOAD.yaml");
   g_option_context_set_summary(ctx, "Simulate one workload and write its results.");

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "sim/commands.h"
 
 static void usage(FILE *f) {
@@ -35,8 +37,13 @@ int main(int argc, char **argv) {
     return 0;
   }
   for (const command *c = commands; c->name; c++)
-    if (strcmp(argv[1], c->name) == 0)
+    if (strcmp(argv[1], c->name) == 0) {
+      char *prgname = g_strconcat("cfqsim ", c->name, NULL);
+      g_set_prgname(prgname); /* --help then reads "cfqsim run ..." */
+      g_free(prgname);
       return c->main(argc - 1, argv + 1);
+    }
   /* No command word: `cfqsim WORKLOAD.yaml ...` means `cfqsim run ...`. */
+  g_set_prgname("cfqsim");
   return cmd_run(argc, argv);
 }
