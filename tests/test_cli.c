@@ -162,6 +162,10 @@ static void test_bad_input(void) {
   c = run_cfqsim("no-such-file.yaml", "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 2);
   cli_free(&c);
+  c = run_cfqsim("exploer", "workloads/race-replay.yaml", NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_nonnull(strstr(c.err, "did you mean 'explore'?"));
+  cli_free(&c);
   g_free(out);
   g_free(wl);
   rm_rf(d);
