@@ -189,6 +189,23 @@ static void test_second_loser_wakes_first(void) {
   world_free(&w);
 }
 
+/* Spec 1.2 / 4.3 (`link`, `fail`): each `lookup` takes one ioc reference
+ * (get_io_context); a request keeps it until cfq_put_request.  On the buggy
+ * -EEXIST the error tail of cfq_get_io_context drops it (`link`), and the
+ * request memory freed in `fail` carries none.  In the fixed kernel the loser
+ * keeps its reference across the retry and its request drops it when freed.
+ * Either way, once every request is gone the references of the shared ioc
+ * are back where they started (world tasks hold none). */
+static void test_ioc_refs_balance_after_race(void) {
+  for (int v = 0; v < 2; v++) {
+    world w;
+    run_seed(&w, v == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
+    g_assert_cmpint(w.q->rl.count[BLK_RW_SYNC], ==, 0);
+    g_assert_cmpint(w.iocs[0]->refcount, ==, 0);
+    world_free(&w);
+  }
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/blk/nr_requests-sleep-and-wake", test_nr_requests_sleep_and_wake);
@@ -199,5 +216,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/blk/race/seed-fixed-completes", test_seed_race_fixed_completes);
   g_test_add_func("/blk/race/rescued-by-inflight", test_sleeper_rescued_by_inflight_completion);
   g_test_add_func("/blk/race/second-loser-wakes-first", test_second_loser_wakes_first);
+  g_test_add_func("/blk/race/ioc-refs-balance", test_ioc_refs_balance_after_race);
   return g_test_run();
 }
