@@ -206,6 +206,84 @@ static void test_ioc_refs_balance_after_race(void) {
   }
 }
 
+/* ---- batching, the hard ceiling, starved, merges (spec 3.1.4-3.1.5, 3.3.3) ---- */
+
+typedef struct getrq_watch {
+  int max_count[2];
+  int getrq;
+} getrq_watch;
+
+static void watch_action(void *ctx, const struct request_queue *q, blk_action a,
+                         int64_t sector, uint32_t bytes, unsigned rw,
+                         const struct task *t) {
+  (void)sector; (void)bytes; (void)rw; (void)t;
+  getrq_watch *gw = ctx;
+  if (a != BLK_ACT_GETRQ)
+    return;
+  gw->getrq++;
+  for (int s = 0; s < 2; s++)
+    gw->max_count[s] = MAX(gw->max_count[s], q->rl.count[s]);
+}
+static const struct blk_observer watch_ops = {.action = watch_action};
+
+/* Spec 3.1.2/3.1.4, App. B 21: the task that fills the queue becomes a
+ * batcher and may go past nr_requests, but never past 3*nr_requests/2; its
+ * credit is spent only on reservations that consulted the ioc. */
+static void test_batching_hard_ceiling(void) {
+  world w;
+  world_init(&w, &fifo_plain, 4, CIC_LINK_FIXED, 1024);
+  proc_job j = {.rw = PROC_RW_WRITE, .random = true, .bs_sectors = 8, .offset = 0,
+                .size = 1 << 24, .iodepth = 10, .count = 20};
+  world_add(&w, "writer", -1, &j);
+  /* A sharer of the writer's ioc reserves at 18.5 ms, inside the batch
+   * window but with only two writes left (count + 1 < nr_requests): its
+   * reservation leaves the ioc out and must not spend a credit. */
+  proc_job late = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 1 << 25, .size = 8,
+                   .iodepth = 1, .count = 1, .start = 18 * SIM_MS + SIM_MS / 2};
+  world_add(&w, "late", 0, &late);
+  getrq_watch gw = {{0, 0}, 0};
+  blk_set_observer(w.q, &watch_ops, &gw);
+  g_assert_cmpint(sim_engine_run(w.e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpint(w.completions, ==, 21);
+  g_assert_cmpint(gw.max_count[BLK_RW_ASYNC], ==, 4 * 3 / 2);
+  g_assert_cmpuint(w.q->stats.sleeps, >, 0);
+  /* One batch (32 credits, 20 ms) covers the run.  The first three
+   * reservations (count + 1 < nr_requests) leave the ioc out and spend
+   * nothing; every later one happens with count >= 3 and spends one;
+   * the late sharer's spends nothing. */
+  g_assert_cmpint(w.iocs[0]->nr_batch_requests, ==, 32 - (20 - 3));
+  world_free(&w);
+}
+
+/* Spec 3.1.5, 4.6 source 2, App. B 23: a loser of the race sleeping on the
+ * ASYNC wait queue with no async request left (starved) is woken by the
+ * free of a SYNC request. */
+static void test_starved_other_class_wakes(void) {
+  world w;
+  world_init(&w, &fifo_cic, 128, CIC_LINK_BUGGY, 1024);
+  proc_job a = one_read(1000);
+  proc_job b = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 900000, .size = 8,
+                .iodepth = 1, .count = 1};
+  proc_job c = one_read(5000000);
+  world_add(&w, "A", -1, &a);
+  world_add(&w, "B", 0, &b); /* async writer sharing A's ioc */
+  world_add(&w, "C", -1, &c);
+  wl_sched_entry s[] = {E("C", "submit"), E("C", "lookup"), E("C", "alloc_cic"),
+                        E("C", "link"), E("C", "queue"),
+                        E("A", "submit"), E("A", "lookup"), E("A", "alloc_cic"),
+                        E("B", "submit"), E("B", "lookup"), E("B", "alloc_cic"),
+                        E("A", "link"), E("A", "queue"), E("B", "link"), E("B", "fail")};
+  interleave *il = interleave_new_script(s, G_N_ELEMENTS(s), "test");
+  interleave_attach(il, w.e);
+  g_assert_cmpint(sim_engine_run(w.e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpint(w.q->stats.cic_link_failed, ==, 1);
+  g_assert_cmpint(w.completions, ==, 3);
+  g_assert_cmpuint(w.q->stats.wakeups, ==, 1);
+  g_assert_cmpint(w.q->rl.starved[BLK_RW_ASYNC], ==, 0); /* cleared by B's reservation */
+  interleave_free(il);
+  world_free(&w);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/blk/nr_requests-sleep-and-wake", test_nr_requests_sleep_and_wake);
@@ -217,5 +295,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/blk/race/rescued-by-inflight", test_sleeper_rescued_by_inflight_completion);
   g_test_add_func("/blk/race/second-loser-wakes-first", test_second_loser_wakes_first);
   g_test_add_func("/blk/race/ioc-refs-balance", test_ioc_refs_balance_after_race);
+  g_test_add_func("/blk/batching-hard-ceiling", test_batching_hard_ceiling);
+  g_test_add_func("/blk/starved-other-class-wakes", test_starved_other_class_wakes);
   return g_test_run();
 }
