@@ -284,6 +284,169 @@ static void test_starved_other_class_wakes(void) {
   world_free(&w);
 }
 
+/* ---- direct calls into the block layer (no engine run) ---- */
+
+/* A FIFO elevator that places requests with elv_dispatch_sort and counts
+ * its dispatch and activation calls. */
+static int sort_dispatch_calls, sort_activations;
+static int fifo_sort_dispatch(struct request_queue *q, int force) {
+  (void)force;
+  sort_dispatch_calls++;
+  struct request *rq = g_queue_pop_head(&((fifo_data *)q->elevator_data)->fifo);
+  if (!rq)
+    return 0;
+  elv_dispatch_sort(q, rq);
+  return 1;
+}
+static void fifo_sort_activate(struct request_queue *q, struct request *rq) {
+  (void)q; (void)rq;
+  sort_activations++;
+}
+static const struct elevator_type fifo_sort = {
+    .elevator_name = "fifo-sort",
+    .ops = {.elevator_dispatch_fn = fifo_sort_dispatch, .elevator_add_req_fn = fifo_add,
+            .elevator_activate_req_fn = fifo_sort_activate,
+            .elevator_former_req_fn = fifo_former, .elevator_latter_req_fn = fifo_latter,
+            .elevator_merge_req_fn = fifo_merge_req,
+            .elevator_init_fn = fifo_init, .elevator_exit_fn = fifo_exit},
+    .params = no_params};
+
+static void ignore_end(struct bio *bio) { (void)bio; }
+
+static struct bio *new_bio(struct task *t, int64_t sector, uint32_t n, unsigned rw) {
+  struct bio *b = g_new0(struct bio, 1);
+  b->sector = sector;
+  b->nr_sectors = n;
+  b->rw = rw;
+  b->task = t;
+  b->bi_end_io = ignore_end;
+  return b;
+}
+
+/* submit -> lookup -> queue for a task of a cic-less elevator. */
+static struct request *issue(struct request_queue *q, struct task *t, int64_t sector,
+                             uint32_t n, unsigned rw) {
+  struct bio *b = new_bio(t, sector, n, rw);
+  g_assert_cmpint(blk_step_submit(q, b), ==, BLK_SUBMIT_RESERVED);
+  struct request *rq = blk_alloc_request(q, b);
+  blk_step_queue(q, rq, NULL);
+  return rq;
+}
+
+static const proc_job idle_job = {.rw = PROC_RW_READ, .bs_sectors = 8, .size = 8,
+                                  .iodepth = 1, .count = 1};
+
+/* Spec 3.7.1/3.7.2, App. B 4: the driver peeks before it checks capacity:
+ * with the device full one more request sits activated (STARTED) at the
+ * head of the dispatch list, so the elevator has seen depth + 1
+ * activations; no further request leaves the elevator. */
+static void test_driver_peeks_one_extra(void) {
+  world w;
+  world_init(&w, &fifo_sort, 128, CIC_LINK_FIXED, 1024);
+  world_add(&w, "T", -1, &idle_job);
+  sort_activations = 0;
+  for (int i = 0; i < 4; i++)
+    issue(w.q, &w.tasks[0], 1000 * (i + 1), 8, 0);
+  g_assert_cmpint(w.q->dev_in_flight, ==, 1); /* depth 1 */
+  g_assert_cmpint(sort_activations, ==, 2);
+  g_assert_cmpuint(w.q->queue_head.length, ==, 1);
+  struct request *head = w.q->queue_head.head->data;
+  g_assert_true(head->cmd_flags & REQ_STARTED);
+  g_assert_cmpint(w.q->nr_sorted, ==, 2);
+  world_free(&w);
+}
+
+/* Spec 3.7.4: the dispatch list is a one-way elevator from end_sector:
+ * requests at or after it ascend first, then those before it ascend; never
+ * in front of a STARTED request, never across a change of direction. */
+static void test_elv_dispatch_sort_placement(void) {
+  world w;
+  world_init(&w, &fifo_sort, 128, CIC_LINK_FIXED, 1024);
+  struct request_queue *q = w.q;
+  struct request rqs[7];
+  int64_t sectors[7] = {50, 120, 110, 30, 20, 105, 10};
+  memset(rqs, 0, sizeof rqs);
+  for (int i = 0; i < 7; i++) {
+    rqs[i].sector = sectors[i];
+    rqs[i].nr_sectors = 8;
+    rqs[i].cmd_flags = REQ_SORTED | (i == 6 ? REQ_WRITE : 0);
+    rqs[i].queuelist.data = &rqs[i];
+    q->nr_sorted++;
+  }
+  rqs[0].cmd_flags |= REQ_STARTED;
+  g_queue_push_tail_link(&q->queue_head, &rqs[0].queuelist);
+  q->nr_sorted--;
+  q->end_sector = 100;
+  for (int i = 1; i < 7; i++)
+    elv_dispatch_sort(q, &rqs[i]);
+  int64_t want[] = {50, 105, 110, 120, 20, 30, 10};
+  g_assert_cmpuint(q->queue_head.length, ==, 7);
+  int k = 0;
+  for (GList *l = q->queue_head.head; l; l = l->next)
+    g_assert_cmpint(((struct request *)l->data)->sector, ==, want[k++]);
+  g_assert_cmpint(q->nr_sorted, ==, 0);
+  /* an empty list: the request goes to the head */
+  struct request lone = {.sector = 5, .nr_sectors = 8, .cmd_flags = REQ_SORTED};
+  lone.queuelist.data = &lone;
+  g_queue_init(&q->queue_head);
+  q->nr_sorted = 1;
+  elv_dispatch_sort(q, &lone);
+  g_assert_true(q->queue_head.head->data == &lone);
+  g_queue_init(&q->queue_head);
+  world_free(&w);
+}
+
+/* Spec 3.3.3 and App. B 18: a bio that fills the gap between two queued
+ * requests glues them (attempt_merge): the survivor keeps the older
+ * start_time, and freeing the absorbed request is a freed_request that
+ * wakes the allocator sleeping on that class. */
+static void test_request_merge_wakes_sleeper(void) {
+  world w;
+  world_init(&w, &fifo_sort, 4, CIC_LINK_FIXED, 1024);
+  world_add(&w, "T", -1, &idle_job);
+  world_add(&w, "S", -1, &idle_job);
+  struct task *t = &w.tasks[0], *sl = &w.tasks[1];
+  issue(w.q, t, 1000, 8, 0); /* at the device */
+  issue(w.q, t, 5000, 8, 0); /* activated at the head of the dispatch list */
+  struct request *r3 = issue(w.q, t, 2000, 8, 0);
+  struct request *r4 = issue(w.q, t, 2016, 8, 0);
+  g_assert_cmpint(w.q->rl.count[BLK_RW_SYNC], ==, 4);
+  r4->start_time = r3->start_time - 5; /* r4 was allocated earlier */
+  int64_t older = r4->start_time;
+  struct bio *sb = new_bio(sl, 9000, 8, 0);
+  g_assert_cmpint(blk_step_submit(w.q, sb), ==, BLK_SUBMIT_SLEEP);
+  g_assert_cmpstr(sim_actor_waitq(sl->actor), ==, "rl->wait[SYNC]");
+  g_assert_cmpint(blk_step_submit(w.q, new_bio(t, 2008, 8, 0)), ==, BLK_SUBMIT_MERGED);
+  g_assert_cmpuint(w.q->stats.requests_merged_away, ==, 1);
+  g_assert_cmpint(blk_rq_pos(r3), ==, 2000);
+  g_assert_cmpint(blk_rq_sectors(r3), ==, 24);
+  g_assert_cmpint(r3->start_time, ==, older);
+  g_assert_true(w.q->last_merge == r3);
+  g_assert_cmpint(w.q->rl.count[BLK_RW_SYNC], ==, 3);
+  g_assert_cmpuint(w.q->stats.wakeups, ==, 1);
+  g_assert_cmpint(sim_actor_get_state(sl->actor), ==, SIM_ACTOR_READY);
+  g_assert_cmpuint(w.q->rl.wait[BLK_RW_SYNC].length, ==, 0);
+  g_free(sb);
+  world_free(&w);
+}
+
+/* Spec 3.12: queueing kblockd work while it is queued is a no-op; once it
+ * has run, it can be queued again.  Each run is one queue run. */
+static void test_kblockd_coalesces(void) {
+  world w;
+  world_init(&w, &fifo_sort, 128, CIC_LINK_FIXED, 1024);
+  sort_dispatch_calls = 0;
+  kblockd_schedule_work(w.q);
+  kblockd_schedule_work(w.q);
+  kblockd_schedule_work(w.q);
+  sim_engine_run(w.e, -1, NULL);
+  g_assert_cmpint(sort_dispatch_calls, ==, 1);
+  kblockd_schedule_work(w.q);
+  sim_engine_run(w.e, -1, NULL);
+  g_assert_cmpint(sort_dispatch_calls, ==, 2);
+  world_free(&w);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/blk/nr_requests-sleep-and-wake", test_nr_requests_sleep_and_wake);
@@ -297,5 +460,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/blk/race/ioc-refs-balance", test_ioc_refs_balance_after_race);
   g_test_add_func("/blk/batching-hard-ceiling", test_batching_hard_ceiling);
   g_test_add_func("/blk/starved-other-class-wakes", test_starved_other_class_wakes);
+  g_test_add_func("/blk/driver-peeks-one-extra", test_driver_peeks_one_extra);
+  g_test_add_func("/blk/elv-dispatch-sort", test_elv_dispatch_sort_placement);
+  g_test_add_func("/blk/request-merge-wakes-sleeper", test_request_merge_wakes_sleeper);
+  g_test_add_func("/blk/kblockd-coalesces", test_kblockd_coalesces);
   return g_test_run();
 }
