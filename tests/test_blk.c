@@ -449,6 +449,46 @@ static void test_kblockd_coalesces(void) {
   world_free(&w);
 }
 
+/* Spec 3.3.1/3.3.2: every bio merge candidate, from the one-hit cache and
+ * from the hash alike, passes the elevator's allow_merge (for CFQ: only
+ * into the submitter's own queue); a refused candidate means a new request. */
+static bool own_only(struct request_queue *q, struct task *tsk, struct request *rq,
+                     struct bio *bio) {
+  (void)q; (void)bio;
+  return rq->task == tsk;
+}
+static void test_allow_merge_consulted(void) {
+  struct elevator_type own = fifo_sort;
+  own.ops.elevator_allow_merge_fn = own_only;
+  world w;
+  world_init(&w, &own, 128, CIC_LINK_FIXED, 1024);
+  world_add(&w, "X", -1, &idle_job);
+  world_add(&w, "Y", -1, &idle_job);
+  struct task *x = &w.tasks[0], *y = &w.tasks[1];
+  issue(w.q, x, 100000, 8, 0); /* at the device */
+  issue(w.q, x, 200000, 8, 0); /* activated at the head */
+  struct request *a = issue(w.q, x, 1000, 8, 0); /* last_merge */
+  struct request *b = issue(w.q, x, 3000, 8, 0); /* only in the hash */
+  g_assert_true(w.q->last_merge == a);
+  /* Y's bios continue X's requests: refused on both paths */
+  issue(w.q, y, 1008, 8, 0);
+  issue(w.q, y, 3008, 8, 0);
+  g_assert_cmpuint(w.q->stats.bio_merges, ==, 0);
+  g_assert_cmpint(blk_rq_sectors(a), ==, 8);
+  g_assert_cmpint(blk_rq_sectors(b), ==, 8);
+  /* X's own bios merge: via the hash (b is not the cached one), then via
+   * the cache, which now holds b */
+  g_assert_cmpint(blk_step_submit(w.q, new_bio(x, 3008, 8, 0)), ==, BLK_SUBMIT_MERGED);
+  g_assert_true(w.q->last_merge == b);
+  g_assert_cmpint(blk_step_submit(w.q, new_bio(x, 3016, 8, 0)), ==, BLK_SUBMIT_MERGED);
+  g_assert_cmpint(blk_rq_sectors(b), ==, 24);
+  /* Y's bio right after b is refused by the cache and the hash */
+  struct request *c = issue(w.q, y, 3024, 8, 0);
+  g_assert_true(c != b);
+  g_assert_cmpuint(w.q->stats.bio_merges, ==, 2);
+  world_free(&w);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/blk/nr_requests-sleep-and-wake", test_nr_requests_sleep_and_wake);
@@ -466,5 +506,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/blk/elv-dispatch-sort", test_elv_dispatch_sort_placement);
   g_test_add_func("/blk/request-merge-wakes-sleeper", test_request_merge_wakes_sleeper);
   g_test_add_func("/blk/kblockd-coalesces", test_kblockd_coalesces);
+  g_test_add_func("/blk/allow-merge-consulted", test_allow_merge_consulted);
   return g_test_run();
 }
