@@ -489,6 +489,78 @@ static void test_allow_merge_consulted(void) {
   world_free(&w);
 }
 
+/* Spec 3.11.1, App. B 34: a device completion ends the bios first, then
+ * the elevator's completion hook, then cfq_put_request, then
+ * freed_request (which wakes the sleeping allocator), then the driver runs
+ * the queue again. */
+static GString *order_log;
+static struct task *order_sleeper;
+static char sleeper_mark(void) {
+  return sim_actor_get_state(order_sleeper->actor) == SIM_ACTOR_READY ? '+' : '-';
+}
+static void order_bio_end(struct bio *bio) {
+  g_string_append_printf(order_log, "bio%c ", sleeper_mark());
+  g_free(bio);
+}
+static void order_completed(struct request_queue *q, struct request *rq) {
+  (void)q; (void)rq;
+  g_string_append_printf(order_log, "completed%c ", sleeper_mark());
+}
+static void order_put(struct request_queue *q, struct request *rq) {
+  (void)q; (void)rq;
+  g_string_append_printf(order_log, "put%c ", sleeper_mark());
+}
+static int order_set_req(struct request_queue *q, struct request *rq, struct task *tsk,
+                         struct cfq_io_context *cic) {
+  (void)q; (void)rq; (void)tsk; (void)cic;
+  return 0;
+}
+static int order_dispatch(struct request_queue *q, int force) {
+  if (order_log->len)
+    g_string_append_printf(order_log, "run%c ", sleeper_mark());
+  return fifo_sort_dispatch(q, force);
+}
+static const char *dummy_next(void *self) { (void)self; return "retry"; }
+static bool dummy_delayable(void *self) { (void)self; return false; }
+static void dummy_step(void *self) { sim_actor_done(((struct task *)self)->actor); }
+static const sim_actor_ops dummy_ops = {dummy_next, dummy_delayable, dummy_step};
+
+static void test_completion_order(void) {
+  struct elevator_type et = fifo_sort;
+  et.ops.elevator_set_req_fn = order_set_req;
+  et.ops.elevator_completed_req_fn = order_completed;
+  et.ops.elevator_put_req_fn = order_put;
+  et.ops.elevator_dispatch_fn = order_dispatch;
+  world w;
+  world_init(&w, &et, 4, CIC_LINK_FIXED, 1024);
+  struct task t = {.name = "T", .pid = 100, .ioc = ioc_new("T", 0)};
+  struct task sl = {.name = "S", .pid = 101, .ioc = ioc_new("S", 0)};
+  t.actor = sim_actor_add(w.e, "T", &dummy_ops, &t);
+  sl.actor = sim_actor_add(w.e, "S", &dummy_ops, &sl);
+  sim_actor_block(t.actor, NULL);
+  order_sleeper = &sl;
+  order_log = g_string_new("");
+  struct request *first = NULL;
+  for (int i = 0; i < 4; i++) {
+    struct request *rq = issue(w.q, &t, 1000 * (i + 1), 8, 0);
+    if (!first)
+      first = rq;
+  }
+  first->bio->bi_end_io = order_bio_end;
+  struct bio *sb = new_bio(&sl, 9000, 8, 0);
+  g_assert_cmpint(blk_step_submit(w.q, sb), ==, BLK_SUBMIT_SLEEP);
+  g_string_truncate(order_log, 0);
+  /* deliver the first completion only */
+  g_assert_cmpint(sim_engine_run(w.e, SIM_MS, NULL), ==, SIM_TIME_LIMIT);
+  g_assert_cmpstr(order_log->str, ==, "bio- completed- put- run+ ");
+  g_string_free(order_log, TRUE);
+  g_free(sb);
+  sim_actor_done(t.actor);
+  world_free(&w);
+  ioc_free(t.ioc);
+  ioc_free(sl.ioc);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/blk/nr_requests-sleep-and-wake", test_nr_requests_sleep_and_wake);
@@ -507,5 +579,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/blk/request-merge-wakes-sleeper", test_request_merge_wakes_sleeper);
   g_test_add_func("/blk/kblockd-coalesces", test_kblockd_coalesces);
   g_test_add_func("/blk/allow-merge-consulted", test_allow_merge_consulted);
+  g_test_add_func("/blk/completion-order", test_completion_order);
   return g_test_run();
 }
