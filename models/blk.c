@@ -96,6 +96,7 @@ struct request_queue *blk_queue_new(sim_engine *e, const char *name,
   q->nonrot = dops->nonrot;
   q->depth = depth;
   q->cic_index = cic_index;
+  q->last_freed[0] = q->last_freed[1] = -1; /* never (a free at 0 ns is real) */
   return q;
 }
 
@@ -166,16 +167,23 @@ void elv_rqhash_del(struct request_queue *q, struct request *rq) {
 
 /* ---- requests ---- */
 
+/* Request memory only.  The ioc reference the request took at `lookup`
+ * (get_io_context) is dropped by whoever owns it by then: cfq_put_request
+ * for a request that made it into the elevator (__blk_put_request), or the
+ * error tail of cfq_get_io_context in `link` for one that failed (spec 4.1,
+ * 4.3), so `fail` frees the memory without touching the ioc. */
 static void blk_free_request(struct request_queue *q, struct request *rq) {
-  if (rq->task && rq->task->ioc)
-    rq->task->ioc->refcount--; /* get_io_context's reference */
   g_queue_unlink(&q->live_requests, &rq->live);
   g_free(rq);
 }
 
-/* freed_request / __freed_request: the only ordinary wake-ups (3.1.5). */
+/* freed_request / __freed_request: the only ordinary wake-ups (3.1.5).
+ * Every call looks at rl.wait[s], so it is the last event that could have
+ * woken a class-s sleeper (hang reports): also when it comes from a free of
+ * the other class while starved[s] is set (spec 4.6 source 2). */
 static void __freed_request(struct request_queue *q, int s) {
   struct request_list *rl = &q->rl;
+  q->last_freed[s] = sim_now(q->engine);
   if (rl->count[s] < q->nr_congestion_off)
     q->congested[s] = false;
   if (rl->count[s] + 1 <= q->nr_requests) {
@@ -193,7 +201,6 @@ static void __freed_request(struct request_queue *q, int s) {
 static void freed_request(struct request_queue *q, unsigned flags) {
   int s = flags_sync(flags);
   q->rl.count[s]--;
-  q->last_freed[s] = sim_now(q->engine);
   __freed_request(q, s);
   if (q->rl.starved[s ^ 1])
     __freed_request(q, s ^ 1);
@@ -204,6 +211,8 @@ static void __blk_put_request(struct request_queue *q, struct request *rq) {
   unsigned flags = rq->cmd_flags;
   if ((flags & REQ_ELVPRIV) && elv(q)->elevator_put_req_fn)
     elv(q)->elevator_put_req_fn(q, rq);
+  if (rq->task && rq->task->ioc)
+    rq->task->ioc->refcount--; /* cfq_put_request: get_io_context's reference */
   blk_free_request(q, rq);
   freed_request(q, flags);
 }
@@ -495,7 +504,13 @@ void blk_step_fail(struct request_queue *q, struct request *rq) {
   if (elv(q)->elevator_set_req_failed_fn)
     elv(q)->elevator_set_req_failed_fn(q);
   blk_free_request(q, rq);
-  freed_request(q, flags); /* undo the reservation: may wake another sleeper */
+  /* Undo the reservation: may wake another sleeper, never this task (it is
+   * not on the wait queue yet), so for this task's hang report the undo is
+   * not a missed wake-up: keep the times of the frees before it. */
+  sim_time before[2] = {q->last_freed[0], q->last_freed[1]};
+  freed_request(q, flags);
+  q->last_freed[0] = before[0];
+  q->last_freed[1] = before[1];
   if (q->rl.count[s] == 0)
     q->rl.starved[s] = 1;
   get_request_sleep(q, bio);

@@ -192,7 +192,9 @@ struct request_queue {
   bool kblockd_pending;      /* unplug_work queued */
   uint64_t next_rq_id;
   GQueue live_requests;      /* every allocated request, freed at teardown */
-  sim_time last_freed[2];    /* last freed_request per class (hang reports) */
+  sim_time last_freed[2];    /* last __freed_request looking at rl.wait[c],
+                                not counting `fail` undos; -1: never (hang
+                                reports) */
   struct blk_stats stats;
 
   /* Observers of completions (metrics); never steer the simulation. */

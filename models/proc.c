@@ -249,8 +249,10 @@ static void step_io_wait(proc *p) {
 
 static void step_exit(proc *p) {
   struct io_context *ioc = p->task->ioc;
-  if (ioc)
+  if (ioc) { /* exit_io_context: the task lets go of its ioc (spec 1.2, 4.3) */
     ioc->nr_tasks--;
+    ioc->refcount--;
+  }
   p->finished = true;
   p->next = STEP_NONE;
   sim_actor_done(p->task->actor);

@@ -237,8 +237,9 @@ static char *hang_report(sim_run *r) {
           "    last freed_request of that class: %s%s\n",
           sim_actor_name(a), q->name, sim_actor_waitq(a), since, q->name,
           q->dev_in_flight, q->nr_sorted, q->rl.count[0], q->rl.count[1],
-          q->last_freed[sync] ? last : "never",
-          q->last_freed[sync] <= sim_actor_since(a) ? " (before it slept)" : "");
+          q->last_freed[sync] >= 0 ? last : "never",
+          q->last_freed[sync] >= 0 && q->last_freed[sync] <= sim_actor_since(a)
+              ? " (before it slept)" : "");
       g_free(last);
     } else {
       g_string_append_printf(s, "  %s blocked before `%s` since %s\n",

@@ -186,6 +186,44 @@ static void test_compare(void) {
   g_free(d);
 }
 
+/* Spec 4.5 / DESIGN "hang detection": the report names the last event
+ * that could have woken the sleeper.  When time passes between A's
+ * completion and B's failing link (`~` delivers the idle timer), that is A's
+ * request free, strictly before B slept; B's own reservation undo in `fail`
+ * precedes its enqueue and can never wake B itself. */
+static void test_hang_report_last_free(void) {
+  char *d = tmpdir();
+  char *src = NULL;
+  g_assert_true(g_file_get_contents(CFQSIM_SOURCE_DIR "/workloads/race-replay.yaml",
+                                    &src, NULL, NULL));
+  GString *wl = g_string_new(src);
+  g_assert_cmpint(g_string_replace(wl, "A@io_wait, B@link", "A@io_wait, '~', '~', B@link", 1),
+                  ==, 1);
+  g_assert_cmpint(g_string_replace(wl, "  labels:", "  #labels:", 1), ==, 1);
+  char *path = g_build_filename(d, "late.yaml", NULL);
+  g_assert_true(g_file_set_contents(path, wl->str, -1, NULL));
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim(path, "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  const char *at = strstr(c.out, "B asleep in get_request_wait on sda rl->wait[SYNC] since ");
+  g_assert_nonnull(at);
+  double since = g_ascii_strtod(strstr(at, "since ") + 6, NULL);
+  const char *lf = strstr(at, "last freed_request of that class: ");
+  g_assert_nonnull(lf);
+  lf += strlen("last freed_request of that class: ");
+  g_assert_false(g_str_has_prefix(lf, "never"));
+  double last = g_ascii_strtod(lf, NULL);
+  g_assert_cmpfloat(last, >, 0.0);
+  g_assert_cmpfloat(last, <, since); /* A's free, not B's own undo */
+  cli_free(&c);
+  g_string_free(wl, TRUE);
+  g_free(src);
+  g_free(path);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cli/help", test_help);
@@ -194,5 +232,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/determinism", test_determinism);
   g_test_add_func("/cli/bad-input", test_bad_input);
   g_test_add_func("/cli/compare", test_compare);
+  g_test_add_func("/cli/hang-report-last-free", test_hang_report_last_free);
   return g_test_run();
 }
