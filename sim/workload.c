@@ -528,7 +528,7 @@ static const param_desc kernel_params[] = {
   { "hz", PARAM_INT, offsetof(kernel_opts, hz), "1000", PARAM_NO_RANGE, NULL,
     "CONFIG_HZ: 100, 250, 300 or 1000" },
   { "nr_requests", PARAM_INT, offsetof(kernel_opts, nr_requests), "128", 4,
-    1 << 20, NULL, "requests per direction (queue/nr_requests)" },
+    1 << 20, NULL, "requests per class, sync and async (queue/nr_requests)" },
   { "cic_link", PARAM_ENUM, offsetof(kernel_opts, cic_link), "fixed",
     PARAM_NO_RANGE, cic_link_names,
     "cfq_cic_link: buggy (3.0-3.2-rc) or fixed" },
