@@ -1332,6 +1332,162 @@ static void test_audit_idle_timer(void) {
   ioc_free(ioc);
 }
 
+static gint audit_node_cmp(gconstpointer a, gconstpointer b, gpointer data) {
+  (void)data;
+  const struct cfq_rq_node *x = a, *y = b;
+  if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static void audit_sort_add(struct cfq_queue *q, struct request *rq, uint64_t seq) {
+  struct cfq_rq_node *n = g_new(struct cfq_rq_node, 1);
+  *n = (struct cfq_rq_node){.rq = rq, .pos = rq->sector, .seq = seq};
+  rq->elv_node = g_sequence_insert_sorted(q->sort_list, n, audit_node_cmp, NULL);
+}
+
+/* 3.8.8 / B.16: cfq_find_next_rq measures from pos(last), not end(last).
+ * last = [1000, 1200); prev at 950 is 50 behind pos (x2 penalty = 100),
+ * next at 1180 is 180 ahead of pos: prev wins.  (From end(last), next
+ * would be 20 behind, 40 with penalty, and win.) */
+static void test_audit_find_next_rq_pos(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  struct cfq_queue *q = audit_mkq(cfqd, cfqd->root_group, true, IOPRIO_CLASS_BE, 4);
+  struct request prev = {.sector = 950, .nr_sectors = 8};
+  struct request last = {.sector = 1000, .nr_sectors = 200};
+  struct request next = {.sector = 1180, .nr_sectors = 8};
+  audit_sort_add(q, &prev, 1);
+  audit_sort_add(q, &last, 2);
+  audit_sort_add(q, &next, 3);
+  g_assert_true(cfq_find_next_rq(cfqd, q, &last) == &prev);
+  /* the chooser itself, from end(last), would pick next */
+  g_assert_true(cfq_choose_req(cfqd, &next, &prev, rq_end_sector(&last)) == &next);
+  g_sequence_remove_range(g_sequence_get_begin_iter(q->sort_list),
+                          g_sequence_get_end_iter(q->sort_list));
+  world_free(&w);
+}
+
+/* 3.8.11 / B.9: slice_resid is recorded only by timed-out expiries, and
+ * F5 then uses it once. */
+static void test_audit_resid_timed_out_only(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  struct cfq_group *g = cfqd->root_group;
+  struct cfq_queue *keep = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *q = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  struct request rq = {.sector = 5000, .nr_sectors = 8};
+  cfq_add_cfqq_rr(cfqd, keep);
+  audit_sort_add(q, &rq, 1); /* not empty: stays on its tree at expiry */
+  q->queued[1] = 1;
+  cfq_add_cfqq_rr(cfqd, q);
+  int64_t j = cfq_jiffies(cfqd);
+  for (int timed_out = 0; timed_out < 2; timed_out++) {
+    cfqd->active_queue = q;
+    q->slice_new = false;
+    q->slice_start = j;
+    q->slice_end = j + 30;
+    q->allocated_slice = 30;
+    q->dispatch_start = j;
+    __cfq_slice_expired(cfqd, q, timed_out);
+    g_assert_null(cfqd->active_queue);
+    g_assert_cmpint(q->slice_resid, ==, 0); /* consumed by the re-key */
+    /* nr_cfqq = 2: factor 1 * (180 - 100) = 80, minus a resid of 30 */
+    g_assert_cmpint(q->rb_key, ==, j + 80 - (timed_out ? 30 : 0));
+  }
+  g_sequence_remove_range(g_sequence_get_begin_iter(q->sort_list),
+                          g_sequence_get_end_iter(q->sort_list));
+  q->queued[1] = 0;
+  world_free(&w);
+}
+
+/* F6 / F14 / B.3: with slice_idle = 0 and hw_tag still unknown (-1) the
+ * group is charged in IOPS mode: the requests dispatched, not the time. */
+static void test_audit_iops_charge_unknown_hw_tag(void) {
+  struct cfq_config cfg = cfq_default_config;
+  cfg.slice_idle = 0;
+  world w;
+  world_init(&w, false, &cfg, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  g_assert_cmpint(cfqd->hw_tag, ==, -1);
+  struct cfq_group *g = cfqd->root_group;
+  struct cfq_queue *q = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  cfq_add_cfqq_rr(cfqd, q);
+  int64_t j = cfq_jiffies(cfqd);
+  q->slice_start = j - 50;
+  q->dispatch_start = j - 50;
+  q->allocated_slice = 100;
+  q->slice_dispatch = 7;
+  uint64_t vt = g->vdisktime;
+  int64_t used, charge;
+  cfq_group_served(cfqd, g, q, &used, &charge);
+  g_assert_cmpint(used, ==, 50);
+  g_assert_cmpint(charge, ==, 7);
+  g_assert_cmpuint(g->vdisktime - vt, ==, ((uint64_t)7 << 12) * 500 / 1000);
+  world_free(&w);
+}
+
+/* 2.4 / 3.2 / B.6 / B.13: a task with no ioprio set uses the BE/4 async
+ * slot, the queue's level comes from its nice value, and async queues
+ * live in the root group even for a task in a cgroup.
+ * F9 / B.14: think time samples 32, 60, 84 (valid from the third) with
+ * elapsed capped at 2 * slice_idle. */
+static void test_audit_async_slot_and_ttime(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 0,
+                 .size = (int64_t)1 << 20, .iodepth = 1, .count = 3};
+  proc_job jr = seq_read(8 * GB);
+  jr.count = 3;
+  jr.think = 50 * SIM_MS;
+  int a = world_add(&w, "w", (pspec){.ioprio = 0, .nice = 19, .cgroup = "gx"}, &jw);
+  int r = world_add(&w, "r", (pspec){.ioprio = 0, .cgroup = "gy"}, &jr);
+  world_run(&w, 2 * SIM_S);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  struct cfq_queue *aq = cfqd->async_cfqq[1][4];
+  g_assert_nonnull(aq);
+  for (int l = 0; l < IOPRIO_BE_NR; l++)
+    if (l != 4) g_assert_null(cfqd->async_cfqq[1][l]);
+  g_assert_cmpint(aq->ioprio, ==, 7);
+  g_assert_cmpint(aq->ioprio_class, ==, IOPRIO_CLASS_BE);
+  g_assert_true(aq->cfqg == cfqd->root_group);
+  g_assert_true(cfq_cic_lookup(w.tasks[a].ioc, w.q->cic_index)->cfqq[0] == aq);
+  /* reader: first elapsed 0, then two of 50 ms capped at 16 */
+  struct cfq_io_context *cic = cfq_cic_lookup(w.tasks[r].ioc, w.q->cic_index);
+  g_assert_cmpuint(cic->ttime.ttime_samples, ==, 84);
+  g_assert_cmpuint(cic->ttime.ttime_total, ==, 960);
+  g_assert_cmpuint(cic->ttime.ttime_mean, ==, (960 + 128) / 84);
+  struct cfq_group *gy = cic->cfqq[1]->cfqg;
+  g_assert_cmpstr(gy->name, ==, "gy");
+  g_assert_cmpuint(gy->ttime.ttime_samples, ==, 84);
+  g_assert_cmpuint(gy->ttime.ttime_total, ==, 960); /* cap 2 * group_idle */
+  world_free(&w);
+}
+
+/* 3.1.6 / B.20: ELV_MQUEUE_MUST is granted once per slice to a queue in
+ * wait_request; the pass is given back only when the queue is next made
+ * active. */
+static void test_audit_mqueue_must_once(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  proc_job jr = seq_read(0);
+  jr.count = 1;
+  int r = world_add(&w, "r", (pspec){.ioprio = 0}, &jr);
+  world_run(&w, 1 * SIM_S);
+  struct cfq_io_context *cic = cfq_cic_lookup(w.tasks[r].ioc, w.q->cic_index);
+  struct cfq_queue *q = cic->cfqq[1];
+  g_assert_nonnull(q);
+  const struct elevator_type *e = &iosched_cfq;
+  q->wait_request = true;
+  q->must_alloc_slice = false;
+  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==, ELV_MQUEUE_MUST);
+  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==, ELV_MQUEUE_MAY);
+  q->wait_request = false;
+  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==, ELV_MQUEUE_MAY);
+  world_free(&w);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cfq/tunables-hz", test_tunables_hz);
@@ -1359,5 +1515,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/cfq/audit/group-to-end", test_audit_group_to_end);
   g_test_add_func("/cfq/audit/choose-wl", test_audit_choose_wl);
   g_test_add_func("/cfq/audit/idle-timer", test_audit_idle_timer);
+  g_test_add_func("/cfq/audit/find-next-rq-pos", test_audit_find_next_rq_pos);
+  g_test_add_func("/cfq/audit/resid-timed-out-only", test_audit_resid_timed_out_only);
+  g_test_add_func("/cfq/audit/iops-charge-hw-tag-unknown", test_audit_iops_charge_unknown_hw_tag);
+  g_test_add_func("/cfq/audit/async-slot-and-ttime", test_audit_async_slot_and_ttime);
+  g_test_add_func("/cfq/audit/mqueue-must-once", test_audit_mqueue_must_once);
   return g_test_run();
 }
