@@ -1022,7 +1022,6 @@ static void check_tree_members(struct cfq_rb_root *st, int *on_tree) {
 static void cfq_check_invariants(struct cfq_data *cfqd) {
   int busy = 0, busy_sync = 0, queued = 0, in_flight[2] = {0, 0};
   GHashTable *nr = g_hash_table_new(g_direct_hash, g_direct_equal);
-  GHashTable *disp = g_hash_table_new(g_direct_hash, g_direct_equal);
   for (GList *l = cfqd->queues.head; l; l = l->next) {
     struct cfq_queue *q = l->data;
     if (q->on_rr) {
@@ -1082,12 +1081,10 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
     } else {
       g_assert_cmpint(g->saved_workload_slice, ==, 0);
     }
-    (void)disp;
   }
   g_assert_cmpuint(tw, ==, cfqd->grp_service_tree.total_weight);
   g_assert_cmpuint(on_grp, ==, (guint)g_sequence_get_length(cfqd->grp_service_tree.seq));
   g_hash_table_destroy(nr);
-  g_hash_table_destroy(disp);
 }
 
 static void inv_tick(void *arg) {
