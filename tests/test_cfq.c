@@ -995,6 +995,496 @@ static void test_iops_mode(void) {
   g_assert_cmpuint(iops[1], >, 0);
 }
 
+/* ---------------------------------------------------------------------
+ * Audit: bookkeeping invariants of 1.6-1.9 and 3.5.3, checked every
+ * 250 us of a mixed workload (sync/async, RT/BE/IDLE, nice, cgroups).
+ * --------------------------------------------------------------------- */
+
+typedef struct inv_ctx {
+  world *w;
+  sim_time period, until;
+  uint64_t checks, idle_armed, must_dispatch_seen;
+} inv_ctx;
+
+static void check_tree_members(struct cfq_rb_root *st, int *on_tree) {
+  guint n = 0;
+  for (GSequenceIter *it = g_sequence_get_begin_iter(st->seq);
+       !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
+    struct cfq_queue *q = g_sequence_get(it);
+    g_assert_true(q->service_tree == st);
+    g_assert_true(q->on_rr);
+    n++;
+  }
+  g_assert_cmpuint(n, ==, st->count);
+  *on_tree += (int)n;
+}
+
+static void cfq_check_invariants(struct cfq_data *cfqd) {
+  int busy = 0, busy_sync = 0, queued = 0, in_flight[2] = {0, 0};
+  GHashTable *nr = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (GList *l = cfqd->queues.head; l; l = l->next) {
+    struct cfq_queue *q = l->data;
+    if (q->on_rr) {
+      busy++;
+      busy_sync += q->sync;
+      g_hash_table_insert(nr, q->cfqg, GINT_TO_POINTER(
+          GPOINTER_TO_INT(g_hash_table_lookup(nr, q->cfqg)) + 1));
+      g_assert_nonnull(q->service_tree);
+      /* 3.5.3: every busy queue but the active one has requests */
+      if (q != cfqd->active_queue) g_assert_false(cfqq_empty(q));
+    } else {
+      g_assert_null(q->rb_node);
+      g_assert_true(cfqq_empty(q));
+    }
+    /* prio tree membership only for non-empty busy queues */
+    if (q->p_root) g_assert_true(q->on_rr && !cfqq_empty(q));
+    int n = g_sequence_get_length(q->sort_list);
+    g_assert_cmpint(n, ==, q->queued[0] + q->queued[1]);
+    g_assert_cmpint((int)g_queue_get_length(&q->fifo), ==, n);
+    queued += n;
+    in_flight[q->sync] += q->dispatched;
+    if (q != cfqd->active_queue) {
+      g_assert_false(q->wait_request);
+      g_assert_false(q->wait_busy);
+    }
+    /* 1.7 / 3.2: async queues always live in the root group */
+    if (!q->sync) g_assert_true(q->cfqg == cfqd->root_group);
+    g_assert_true((q->next_rq != NULL) == !cfqq_empty(q));
+  }
+  g_assert_cmpint(busy, ==, cfqd->busy_queues);
+  g_assert_cmpint(busy_sync, ==, cfqd->busy_sync_queues);
+  g_assert_cmpint(queued, ==, cfqd->rq_queued);
+  g_assert_cmpint(in_flight[0], ==, cfqd->rq_in_flight[0]);
+  g_assert_cmpint(in_flight[1], ==, cfqd->rq_in_flight[1]);
+  if (cfqd->active_queue) g_assert_true(cfqd->active_queue->on_rr);
+  /* 3.9.2: the idle timer is only pending while the active queue waits */
+  if (sim_timer_pending(&cfqd->idle_slice_timer)) {
+    g_assert_nonnull(cfqd->active_queue);
+    g_assert_true(cfqd->active_queue->wait_request);
+  }
+  unsigned tw = 0;
+  guint on_grp = 0;
+  for (guint i = 0; i < cfqd->groups->len; i++) {
+    struct cfq_group *g = g_ptr_array_index(cfqd->groups, i);
+    int on_tree = 0;
+    for (int a = 0; a < 2; a++)
+      for (int b = 0; b < 3; b++) check_tree_members(&g->service_trees[a][b], &on_tree);
+    check_tree_members(&g->service_tree_idle, &on_tree);
+    int want = GPOINTER_TO_INT(g_hash_table_lookup(nr, g));
+    g_assert_cmpint(g->nr_cfqq, ==, want);
+    g_assert_cmpint(on_tree, ==, want);
+    /* 1.8: on the group tree exactly while nr_cfqq > 0 */
+    g_assert_true((g->rb_node != NULL) == (g->nr_cfqq > 0));
+    if (g->rb_node) {
+      tw += g->weight;
+      on_grp++;
+    } else {
+      g_assert_cmpint(g->saved_workload_slice, ==, 0);
+    }
+  }
+  g_assert_cmpuint(tw, ==, cfqd->grp_service_tree.total_weight);
+  g_assert_cmpuint(on_grp, ==, (guint)g_sequence_get_length(cfqd->grp_service_tree.seq));
+  g_hash_table_destroy(nr);
+}
+
+static void inv_tick(void *arg) {
+  inv_ctx *c = arg;
+  struct cfq_data *cfqd = world_cfqd(c->w);
+  cfq_check_invariants(cfqd);
+  c->checks++;
+  if (sim_timer_pending(&cfqd->idle_slice_timer)) c->idle_armed++;
+  if (cfqd->active_queue && cfqd->active_queue->must_dispatch) c->must_dispatch_seen++;
+  sim_time next = sim_now(c->w->e) + c->period;
+  if (next < c->until) sim_post(c->w->e, next, "audit-invariants", inv_tick, c);
+}
+
+static void audit_mixed(bool ssd, int hz, bool groups) {
+  world w;
+  world_init(&w, ssd, NULL, hz, groups, false);
+  proc_job j0 = seq_read(0), j1 = rand_read(4 * GB), j2 = seq_read(16 * GB);
+  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 64, .offset = 24 * GB,
+                 .size = (int64_t)1 << 24, .iodepth = 16};
+  proc_job jt = seq_read(32 * GB);
+  jt.think = 3 * SIM_MS;
+  jt.think_exp = true;
+  proc_job jm = {.rw = PROC_RW_MIXED, .rwmixread = 50, .random = true,
+                 .bs_sectors = 8, .offset = 40 * GB, .size = (int64_t)1 << 22,
+                 .iodepth = 4};
+  proc_job jc = seq_read(48 * GB), jd = seq_read(48 * GB + 1024);
+  world_add(&w, "seq", (pspec){.ioprio = BE(4)}, &j0);
+  world_add(&w, "rand", (pspec){.ioprio = 0, .nice = 10}, &j1);
+  world_add(&w, "rt", (pspec){.ioprio = RT(2)}, &j2);
+  world_add(&w, "writer", (pspec){.ioprio = 0}, &jw);
+  world_add(&w, "thinker", (pspec){.ioprio = BE(6), .cgroup = "g1", .weight = 300}, &jt);
+  world_add(&w, "mixed", (pspec){.ioprio = 0, .cgroup = "g2", .weight = 700}, &jm);
+  world_add(&w, "idle", (pspec){.ioprio = IDLE}, &jc);
+  world_add(&w, "coop", (pspec){.ioprio = 0}, &jd);
+  inv_ctx c = {.w = &w, .period = 250 * SIM_US, .until = 3 * SIM_S};
+  sim_post(w.e, 0, "audit-invariants", inv_tick, &c);
+  world_run(&w, 3 * SIM_S);
+  g_assert_cmpuint(c.checks, >, 1000);
+  if (g_test_verbose())
+    g_printerr("ssd=%d hz=%d groups=%d: %lu checks, idle armed in %lu, must_dispatch %lu\n",
+               ssd, hz, groups, (unsigned long)c.checks, (unsigned long)c.idle_armed,
+               (unsigned long)c.must_dispatch_seen);
+  world_free(&w);
+}
+
+static void test_audit_invariants(void) {
+  audit_mixed(false, 1000, true);
+  audit_mixed(false, 250, true);
+  audit_mixed(false, 1000, false);
+  audit_mixed(true, 1000, true);
+}
+
+/* ---------------------------------------------------------------------
+ * Audit, white-box: quirks of 3.5.2, 3.8.3 and 3.9.3 exercised on queues
+ * made by hand (no requests), so each rule is seen in isolation.
+ * --------------------------------------------------------------------- */
+
+static struct cfq_queue *audit_mkq(struct cfq_data *cfqd, struct cfq_group *g,
+                                   bool sync, int cls, int prio) {
+  struct cfq_queue *q = g_new0(struct cfq_queue, 1);
+  q->id = cfqd->next_queue_id++;
+  q->cfqd = cfqd;
+  q->cfqg = g;
+  q->sync = sync;
+  q->idle_window = sync;
+  q->ioprio_class = q->org_ioprio_class = cls;
+  q->ioprio = q->org_ioprio = prio;
+  q->sort_list = g_sequence_new(g_free);
+  g_queue_init(&q->fifo);
+  q->link.data = q;
+  g_queue_push_tail_link(&cfqd->queues, &q->link);
+  q->stats = g_new0(struct cfq_queue_stats, 1);
+  g_ptr_array_add(cfqd->stats, q->stats);
+  return q;
+}
+
+typedef struct audit_at {
+  world *w;
+  void (*fn)(world *w);
+} audit_at;
+
+static void audit_at_fire(void *arg) {
+  audit_at *a = arg;
+  a->fn(a->w);
+}
+
+/* F5 (2.5) / 3.5.2 / B.8: the offset uses nr_cfqq before the new queue
+ * counts itself, so the first queue of a group gets factor -1. */
+static void test_audit_f5_offset(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  struct cfq_group *g = cfqd->root_group;
+  int64_t j = cfq_jiffies(cfqd);
+  struct cfq_queue *q1 = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *q2 = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *q3 = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 6);
+  struct cfq_queue *q4 = audit_mkq(cfqd, g, false, IOPRIO_CLASS_BE, 4);
+  cfq_add_cfqq_rr(cfqd, q1);
+  g_assert_cmpint(q1->rb_key, ==, j - 80);       /* -1 * (180 - 100) */
+  cfq_add_cfqq_rr(cfqd, q2);
+  g_assert_cmpint(q2->rb_key, ==, j);            /*  0 * (180 - 100) */
+  cfq_add_cfqq_rr(cfqd, q3);
+  g_assert_cmpint(q3->rb_key, ==, j + 120);      /*  1 * (180 - 60) */
+  q4->slice_resid = 20;                          /* a saved leftover is subtracted once */
+  cfq_add_cfqq_rr(cfqd, q4);
+  g_assert_cmpint(q4->rb_key, ==, j + 2 * 140 - 20); /* 2 * (180 - 40) - resid */
+  g_assert_cmpint(q4->slice_resid, ==, 0);
+  g_assert_cmpint(g->nr_cfqq, ==, 4);
+  world_free(&w);
+}
+
+/* 3.5.2 / B.11: a newly backlogged group goes to the end of the group
+ * tree, CFQ_IDLE_DELAY (unscaled) after the last group's vdisktime. */
+static void test_audit_group_to_end(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  struct cfq_group *ga = cfq_group_new(cfqd, "ga", 500);
+  struct cfq_group *gb = cfq_group_new(cfqd, "gb", 100);
+  struct cfq_group *gc = cfq_group_new(cfqd, "gc", 1000);
+  struct cfq_queue *qa = audit_mkq(cfqd, ga, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *qb = audit_mkq(cfqd, gb, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *qc = audit_mkq(cfqd, gc, true, IOPRIO_CLASS_BE, 4);
+  cfq_add_cfqq_rr(cfqd, qa);
+  g_assert_cmpuint(ga->vdisktime, ==, cfqd->grp_service_tree.min_vdisktime);
+  cfq_add_cfqq_rr(cfqd, qb);
+  g_assert_cmpuint(gb->vdisktime, ==, ga->vdisktime + 200);
+  cfq_add_cfqq_rr(cfqd, qc);
+  g_assert_cmpuint(gc->vdisktime, ==, gb->vdisktime + 200);
+  GSequence *s = cfqd->grp_service_tree.seq;
+  g_assert_true(g_sequence_get(g_sequence_get_begin_iter(s)) == ga);
+  g_assert_true(g_sequence_get(g_sequence_iter_prev(g_sequence_get_end_iter(s))) == gc);
+  g_assert_cmpuint(cfqd->grp_service_tree.total_weight, ==, 1600);
+  world_free(&w);
+}
+
+/* 3.8.3 / B.31: cfq_choose_wl breaks equal keys in the order ASYNC,
+ * SYNC_NOIDLE, SYNC.  B.32: the IDLE class leaves serving_type alone and
+ * gives a 1-jiffy workload. */
+static void test_audit_choose_wl(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  struct cfq_group *g = cfqd->root_group;
+  int64_t j = cfq_jiffies(cfqd);
+  struct cfq_queue *qs = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *qn = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *qa = audit_mkq(cfqd, g, false, IOPRIO_CLASS_BE, 4);
+  qn->idle_window = false;
+  /* all three keys j - 200: resid cancels each F5 offset */
+  qs->slice_resid = 120;   /* factor -1 * 80 */
+  qn->slice_resid = 200;   /* factor  0 */
+  qa->slice_resid = 340;   /* factor  1 * 140 */
+  cfq_add_cfqq_rr(cfqd, qs);
+  cfq_add_cfqq_rr(cfqd, qn);
+  cfq_add_cfqq_rr(cfqd, qa);
+  g_assert_cmpint(qs->rb_key, ==, j - 200);
+  g_assert_cmpint(qn->rb_key, ==, j - 200);
+  g_assert_cmpint(qa->rb_key, ==, j - 200);
+  cfqd->serving_type = SYNC_WORKLOAD;
+  cfq_choose_cfqg(cfqd);
+  g_assert_cmpint(cfqd->serving_prio, ==, BE_WORKLOAD);
+  g_assert_cmpint(cfqd->serving_type, ==, ASYNC_WORKLOAD);
+  /* without the async queue: SYNC_NOIDLE before SYNC */
+  cfq_del_cfqq_rr(cfqd, qa);
+  cfqd->workload_expires = j - 1;
+  cfqd->serving_type = SYNC_WORKLOAD;
+  g->saved_workload_slice = 0;
+  cfq_choose_cfqg(cfqd);
+  g_assert_cmpint(cfqd->serving_type, ==, SYNC_NOIDLE_WORKLOAD);
+  cfq_del_cfqq_rr(cfqd, qs);
+  cfq_del_cfqq_rr(cfqd, qn);
+
+  /* only an IDLE-class queue busy: serving_type untouched, 1 jiffy */
+  struct cfq_queue *qi = audit_mkq(cfqd, g, true, IOPRIO_CLASS_IDLE, 7);
+  qi->idle_window = false;
+  cfq_add_cfqq_rr(cfqd, qi);
+  cfqd->serving_type = SYNC_WORKLOAD;
+  cfq_choose_cfqg(cfqd);
+  g_assert_cmpint(cfqd->serving_prio, ==, IDLE_WORKLOAD);
+  g_assert_cmpint(cfqd->serving_type, ==, SYNC_WORKLOAD);
+  g_assert_cmpint(cfqd->workload_expires, ==, j + 1);
+  world_free(&w);
+}
+
+/* 0.1 / 3.9.2 / 3.9.3 / B.25 / B.33: the idle timer is armed in jiffies
+ * and fires when the jiffies counter reaches jiffies + slice_idle (here,
+ * HZ=250, armed 1 ms into a 4 ms tick: 7 ms later); its must_dispatch KICK
+ * path leaves wait_request set. */
+static struct cfq_io_context audit_cic;
+static struct cfq_queue *audit_active;
+
+static void audit_arm(world *w) {
+  struct cfq_data *cfqd = world_cfqd(w);
+  struct cfq_queue *q = audit_mkq(cfqd, cfqd->root_group, true, IOPRIO_CLASS_BE, 4);
+  cfq_add_cfqq_rr(cfqd, q);
+  cfqd->active_queue = q;
+  cfqd->active_cic = &audit_cic;
+  int64_t j = cfq_jiffies(cfqd);
+  q->slice_start = j;
+  q->slice_end = j + 100;
+  cfq_arm_slice_timer(cfqd);
+  g_assert_true(q->wait_request);
+  g_assert_true(sim_timer_pending(&cfqd->idle_slice_timer));
+  g_assert_cmpint(cfqd->idle_slice_timer.expires, ==,
+                  blk_jiffies_to_time(w->q, j + cfqd->cfq_slice_idle));
+  audit_active = q;
+}
+
+static void audit_check_kick(world *w) {
+  struct cfq_data *cfqd = world_cfqd(w);
+  /* fired via the must_dispatch KICK path: still active, still waiting */
+  g_assert_false(sim_timer_pending(&cfqd->idle_slice_timer));
+  g_assert_true(cfqd->active_queue == audit_active);
+  g_assert_true(audit_active->wait_request);
+  audit_active->must_dispatch = false;
+  cfqd->active_queue = NULL;
+  cfqd->active_cic = NULL;
+  audit_active->wait_request = false;
+  cfq_del_cfqq_rr(cfqd, audit_active);
+}
+
+static void test_audit_idle_timer(void) {
+  world w;
+  world_init(&w, false, NULL, 250, true, false);
+  struct io_context *ioc = ioc_new("audit", 0);
+  ioc->nr_tasks = 1;
+  audit_cic = (struct cfq_io_context){.ioc = ioc};
+  audit_at arm = {&w, audit_arm};
+  sim_post(w.e, 5 * SIM_MS, "audit-arm", audit_at_fire, &arm);
+  world_run(&w, 6 * SIM_MS);
+  g_assert_true(sim_timer_pending(&world_cfqd(&w)->idle_slice_timer));
+  g_assert_cmpint(world_cfqd(&w)->idle_slice_timer.expires, ==, 12 * SIM_MS);
+  audit_active->must_dispatch = true;
+  world_run(&w, 12 * SIM_MS - 1);
+  g_assert_true(sim_timer_pending(&world_cfqd(&w)->idle_slice_timer));
+  audit_at chk = {&w, audit_check_kick};
+  sim_post(w.e, 12 * SIM_MS, "audit-check", audit_at_fire, &chk);
+  world_run(&w, 13 * SIM_MS);
+  world_free(&w);
+  ioc_free(ioc);
+}
+
+static gint audit_node_cmp(gconstpointer a, gconstpointer b, gpointer data) {
+  (void)data;
+  const struct cfq_rq_node *x = a, *y = b;
+  if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static void audit_sort_add(struct cfq_queue *q, struct request *rq, uint64_t seq) {
+  struct cfq_rq_node *n = g_new(struct cfq_rq_node, 1);
+  *n = (struct cfq_rq_node){.rq = rq, .pos = rq->sector, .seq = seq};
+  rq->elv_node = g_sequence_insert_sorted(q->sort_list, n, audit_node_cmp, NULL);
+}
+
+/* 3.8.8 / B.16: cfq_find_next_rq measures from pos(last), not end(last).
+ * last = [1000, 1200); prev at 950 is 50 behind pos (x2 penalty = 100),
+ * next at 1180 is 180 ahead of pos: prev wins.  (From end(last), next
+ * would be 20 behind, 40 with penalty, and win.) */
+static void test_audit_find_next_rq_pos(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  struct cfq_queue *q = audit_mkq(cfqd, cfqd->root_group, true, IOPRIO_CLASS_BE, 4);
+  struct request prev = {.sector = 950, .nr_sectors = 8};
+  struct request last = {.sector = 1000, .nr_sectors = 200};
+  struct request next = {.sector = 1180, .nr_sectors = 8};
+  audit_sort_add(q, &prev, 1);
+  audit_sort_add(q, &last, 2);
+  audit_sort_add(q, &next, 3);
+  g_assert_true(cfq_find_next_rq(cfqd, q, &last) == &prev);
+  /* the chooser itself, from end(last), would pick next */
+  g_assert_true(cfq_choose_req(cfqd, &next, &prev, rq_end_sector(&last)) == &next);
+  g_sequence_remove_range(g_sequence_get_begin_iter(q->sort_list),
+                          g_sequence_get_end_iter(q->sort_list));
+  world_free(&w);
+}
+
+/* 3.8.11 / B.9: slice_resid is recorded only by timed-out expiries, and
+ * F5 then uses it once. */
+static void test_audit_resid_timed_out_only(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  struct cfq_group *g = cfqd->root_group;
+  struct cfq_queue *keep = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *q = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  struct request rq = {.sector = 5000, .nr_sectors = 8};
+  cfq_add_cfqq_rr(cfqd, keep);
+  audit_sort_add(q, &rq, 1); /* not empty: stays on its tree at expiry */
+  q->queued[1] = 1;
+  cfq_add_cfqq_rr(cfqd, q);
+  int64_t j = cfq_jiffies(cfqd);
+  for (int timed_out = 0; timed_out < 2; timed_out++) {
+    cfqd->active_queue = q;
+    q->slice_new = false;
+    q->slice_start = j;
+    q->slice_end = j + 30;
+    q->allocated_slice = 30;
+    q->dispatch_start = j;
+    __cfq_slice_expired(cfqd, q, timed_out);
+    g_assert_null(cfqd->active_queue);
+    g_assert_cmpint(q->slice_resid, ==, 0); /* consumed by the re-key */
+    /* nr_cfqq = 2: factor 1 * (180 - 100) = 80, minus a resid of 30 */
+    g_assert_cmpint(q->rb_key, ==, j + 80 - (timed_out ? 30 : 0));
+  }
+  g_sequence_remove_range(g_sequence_get_begin_iter(q->sort_list),
+                          g_sequence_get_end_iter(q->sort_list));
+  q->queued[1] = 0;
+  world_free(&w);
+}
+
+/* F6 / F14 / B.3: with slice_idle = 0 and hw_tag still unknown (-1) the
+ * group is charged in IOPS mode: the requests dispatched, not the time. */
+static void test_audit_iops_charge_unknown_hw_tag(void) {
+  struct cfq_config cfg = cfq_default_config;
+  cfg.slice_idle = 0;
+  world w;
+  world_init(&w, false, &cfg, 1000, true, false);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  g_assert_cmpint(cfqd->hw_tag, ==, -1);
+  struct cfq_group *g = cfqd->root_group;
+  struct cfq_queue *q = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
+  cfq_add_cfqq_rr(cfqd, q);
+  int64_t j = cfq_jiffies(cfqd);
+  q->slice_start = j - 50;
+  q->dispatch_start = j - 50;
+  q->allocated_slice = 100;
+  q->slice_dispatch = 7;
+  uint64_t vt = g->vdisktime;
+  int64_t used, charge;
+  cfq_group_served(cfqd, g, q, &used, &charge);
+  g_assert_cmpint(used, ==, 50);
+  g_assert_cmpint(charge, ==, 7);
+  g_assert_cmpuint(g->vdisktime - vt, ==, ((uint64_t)7 << 12) * 500 / 1000);
+  world_free(&w);
+}
+
+/* 2.4 / 3.2 / B.6 / B.13: a task with no ioprio set uses the BE/4 async
+ * slot, the queue's level comes from its nice value, and async queues
+ * live in the root group even for a task in a cgroup.
+ * F9 / B.14: think time samples 32, 60, 84 (valid from the third) with
+ * elapsed capped at 2 * slice_idle. */
+static void test_audit_async_slot_and_ttime(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 0,
+                 .size = (int64_t)1 << 20, .iodepth = 1, .count = 3};
+  proc_job jr = seq_read(8 * GB);
+  jr.count = 3;
+  jr.think = 50 * SIM_MS;
+  int a = world_add(&w, "w", (pspec){.ioprio = 0, .nice = 19, .cgroup = "gx"}, &jw);
+  int r = world_add(&w, "r", (pspec){.ioprio = 0, .cgroup = "gy"}, &jr);
+  world_run(&w, 2 * SIM_S);
+  struct cfq_data *cfqd = world_cfqd(&w);
+  struct cfq_queue *aq = cfqd->async_cfqq[1][4];
+  g_assert_nonnull(aq);
+  for (int l = 0; l < IOPRIO_BE_NR; l++)
+    if (l != 4) g_assert_null(cfqd->async_cfqq[1][l]);
+  g_assert_cmpint(aq->ioprio, ==, 7);
+  g_assert_cmpint(aq->ioprio_class, ==, IOPRIO_CLASS_BE);
+  g_assert_true(aq->cfqg == cfqd->root_group);
+  g_assert_true(cfq_cic_lookup(w.tasks[a].ioc, w.q->cic_index)->cfqq[0] == aq);
+  /* reader: first elapsed 0, then two of 50 ms capped at 16 */
+  struct cfq_io_context *cic = cfq_cic_lookup(w.tasks[r].ioc, w.q->cic_index);
+  g_assert_cmpuint(cic->ttime.ttime_samples, ==, 84);
+  g_assert_cmpuint(cic->ttime.ttime_total, ==, 960);
+  g_assert_cmpuint(cic->ttime.ttime_mean, ==, (960 + 128) / 84);
+  struct cfq_group *gy = cic->cfqq[1]->cfqg;
+  g_assert_cmpstr(gy->name, ==, "gy");
+  g_assert_cmpuint(gy->ttime.ttime_samples, ==, 84);
+  g_assert_cmpuint(gy->ttime.ttime_total, ==, 960); /* cap 2 * group_idle */
+  world_free(&w);
+}
+
+/* 3.1.6 / B.20: ELV_MQUEUE_MUST is granted once per slice to a queue in
+ * wait_request; the pass is given back only when the queue is next made
+ * active. */
+static void test_audit_mqueue_must_once(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  proc_job jr = seq_read(0);
+  jr.count = 1;
+  int r = world_add(&w, "r", (pspec){.ioprio = 0}, &jr);
+  world_run(&w, 1 * SIM_S);
+  struct cfq_io_context *cic = cfq_cic_lookup(w.tasks[r].ioc, w.q->cic_index);
+  struct cfq_queue *q = cic->cfqq[1];
+  g_assert_nonnull(q);
+  const struct elevator_type *e = &iosched_cfq;
+  q->wait_request = true;
+  q->must_alloc_slice = false;
+  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==, ELV_MQUEUE_MUST);
+  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==, ELV_MQUEUE_MAY);
+  q->wait_request = false;
+  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==, ELV_MQUEUE_MAY);
+  world_free(&w);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cfq/tunables-hz", test_tunables_hz);
@@ -1017,5 +1507,15 @@ int main(int argc, char **argv) {
   g_test_add_func("/cfq/async-not-starved", test_async_not_starved);
   g_test_add_func("/cfq/async-depth-ramp", test_async_depth_ramp);
   g_test_add_func("/cfq/iops-mode", test_iops_mode);
+  g_test_add_func("/cfq/audit/invariants", test_audit_invariants);
+  g_test_add_func("/cfq/audit/f5-offset", test_audit_f5_offset);
+  g_test_add_func("/cfq/audit/group-to-end", test_audit_group_to_end);
+  g_test_add_func("/cfq/audit/choose-wl", test_audit_choose_wl);
+  g_test_add_func("/cfq/audit/idle-timer", test_audit_idle_timer);
+  g_test_add_func("/cfq/audit/find-next-rq-pos", test_audit_find_next_rq_pos);
+  g_test_add_func("/cfq/audit/resid-timed-out-only", test_audit_resid_timed_out_only);
+  g_test_add_func("/cfq/audit/iops-charge-hw-tag-unknown", test_audit_iops_charge_unknown_hw_tag);
+  g_test_add_func("/cfq/audit/async-slot-and-ttime", test_audit_async_slot_and_ttime);
+  g_test_add_func("/cfq/audit/mqueue-must-once", test_audit_mqueue_must_once);
   return g_test_run();
 }
