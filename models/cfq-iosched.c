@@ -196,7 +196,7 @@ static struct cfq_queue *cfq_queue_new(struct cfq_data *cfqd, bool is_sync,
   g_queue_push_tail_link(&cfqd->queues, &cfqq->link);
   cfqq->prio_changed = true;
   if (is_sync) {
-    cfqq->idle_window = true; /* class not known yet: never IDLE here */
+    cfqq->idle_window = true; /* cfq_init_prio_data clears it for the IDLE class */
     cfqq->sync = true;
   }
   cfqq->pid = tsk ? tsk->pid : 0;
