@@ -457,6 +457,18 @@ static void json_fairness(JsonBuilder *b, const run_result *r) {
   json_builder_end_array(b);
 }
 
+/* "latency_ns": {mean, p50, p95, p99, max} */
+static void json_latency(JsonBuilder *b, const latency_summary *l) {
+  json_builder_set_member_name(b, "latency_ns");
+  json_builder_begin_object(b);
+  json_double(b, "mean", l->mean);
+  json_int(b, "p50", l->p50);
+  json_int(b, "p95", l->p95);
+  json_int(b, "p99", l->p99);
+  json_int(b, "max", l->max);
+  json_builder_end_object(b);
+}
+
 /* ---- metrics.json ---- */
 
 char *report_metrics_json(const run_result *r) {
@@ -514,14 +526,7 @@ char *report_metrics_json(const run_result *r) {
     json_int(b, "bytes", (gint64)bytes);
     json_int(b, "ios", (gint64)metrics_proc_ios(r->m, i));
     json_double(b, "throughput_bps", per_second((double)bytes, r->sim_time));
-    json_builder_set_member_name(b, "latency_ns");
-    json_builder_begin_object(b);
-    json_double(b, "mean", l.mean);
-    json_int(b, "p50", l.p50);
-    json_int(b, "p95", l.p95);
-    json_int(b, "p99", l.p99);
-    json_int(b, "max", l.max);
-    json_builder_end_object(b);
+    json_latency(b, &l);
     json_builder_end_object(b);
     g_free(prio);
   }
@@ -529,14 +534,7 @@ char *report_metrics_json(const run_result *r) {
 
   /* Pooled over every process's I/Os (what a sweep tabulates). */
   latency_summary pl = pooled_latency(r);
-  json_builder_set_member_name(b, "latency_ns");
-  json_builder_begin_object(b);
-  json_double(b, "mean", pl.mean);
-  json_int(b, "p50", pl.p50);
-  json_int(b, "p95", pl.p95);
-  json_int(b, "p99", pl.p99);
-  json_int(b, "max", pl.max);
-  json_builder_end_object(b);
+  json_latency(b, &pl);
 
   json_builder_set_member_name(b, "fairness");
   json_builder_begin_object(b);
