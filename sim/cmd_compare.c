@@ -1,6 +1,7 @@
 /* `cfqsim compare WORKLOAD.yaml`: the same workload on the buggy and the
  * fixed kernel, side by side.  With --seeds N each kernel runs N seeds under
- * the `random` interleaving (seeded jitter at every choice point), which
+ * the `random` interleaving (a seeded random choice at every choice point,
+ * including letting time run where a ready step is delayable), which
  * gives the fraction of runs that hang and the latency cost when a later
  * completion rescues a sleeper. */
 #include <json-glib/json-glib.h>

@@ -1059,7 +1059,6 @@ static const char *const step_names[] = {
 
 typedef struct {
   int policy;
-  int64_t jitter;
 } interleave_opts;
 
 static const char *const policy_names[] = { "fifo", "script", "random", NULL };
@@ -1067,8 +1066,6 @@ static const char *const policy_names[] = { "fifo", "script", "random", NULL };
 static const param_desc interleave_params[] = {
   { "policy", PARAM_ENUM, offsetof(interleave_opts, policy), "fifo",
     PARAM_NO_RANGE, policy_names, "fifo, script or random" },
-  { "jitter", PARAM_TIME, offsetof(interleave_opts, jitter), "0",
-    PARAM_NO_RANGE, NULL, "random policy: max jitter per choice" },
   { .name = NULL },
 };
 
@@ -1142,7 +1139,7 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
 }
 
 static gboolean load_interleaving(const ctx *c, const node *m, workload *w) {
-  interleave_opts o = { 0, 0 };
+  interleave_opts o = { 0 };
   if (!m)
     return TRUE;
   if (!want(c, m, NODE_MAP, "interleaving"))
@@ -1168,7 +1165,6 @@ static gboolean load_interleaving(const ctx *c, const node *m, workload *w) {
     w->policy = w->schedule->len > 0 ? INTERLEAVE_SCRIPT : INTERLEAVE_FIFO;
   if (w->policy == INTERLEAVE_SCRIPT && w->schedule->len == 0)
     return fail(c, pol, "policy 'script' needs a 'schedule'");
-  w->jitter = o.jitter;
   return TRUE;
 }
 

@@ -79,7 +79,6 @@ typedef struct workload {
   GPtrArray *processes;      /* wl_process *, numjobs already expanded */
   wl_policy policy;
   GArray *schedule;          /* wl_sched_entry */
-  int64_t jitter;            /* random policy: max ns of jitter per choice */
   int64_t window;            /* timeseries window, ns (100ms) */
 } workload;
 
