@@ -212,4 +212,16 @@ static inline wl_sched_entry E(const char *who, const char *step) {
   return (wl_sched_entry){.process = (char *)who, .step = (char *)step};
 }
 
+/* Run the world under a scripted interleaving (then fifo) to its end. */
+static inline sim_outcome world_run_schedule(world *w, const wl_sched_entry *s,
+                                             guint n) {
+  interleave *il = interleave_new_script(s, n, "test");
+  interleave_attach(il, w->e);
+  GError *err = NULL;
+  sim_outcome o = sim_engine_run(w->e, -1, &err);
+  g_assert_no_error(err);
+  interleave_free(il);
+  return o;
+}
+
 #endif

@@ -83,6 +83,16 @@ static void test_nomerges(void) {
 /* ---- the cic-link race (spec 4.5) on the fake cic elevator ---- */
 
 
+/* C starts an I/O first, so the device is busy while A and B race and B
+ * (the loser) falls asleep in `fail`: C's completion can rescue it. */
+#define STEP(p, st) {.process = p, .step = st}
+static const wl_sched_entry race_while_c_busy[] = {
+    STEP("C", "submit"), STEP("C", "lookup"), STEP("C", "alloc_cic"),
+    STEP("C", "link"),   STEP("C", "queue"),  STEP("A", "submit"),
+    STEP("A", "lookup"), STEP("A", "alloc_cic"), STEP("B", "submit"),
+    STEP("B", "lookup"), STEP("B", "alloc_cic"), STEP("A", "link"),
+    STEP("A", "queue"),  STEP("B", "link"),   STEP("B", "fail")};
+
 static sim_outcome run_seed(world *w, cic_link_variant v) {
   world_init(w, &fifo_cic, 128, v, 1024);
   proc_job a = one_read(1000), b = one_read(900000);
@@ -94,13 +104,7 @@ static sim_outcome run_seed(world *w, cic_link_variant v) {
                            E("B", "link"),
                            /* step 10: `fail` on buggy, `lookup` on fixed */
                            E("B", v == CIC_LINK_BUGGY ? "fail" : "lookup")};
-  interleave *il = interleave_new_script(seed, G_N_ELEMENTS(seed), "test");
-  interleave_attach(il, w->e);
-  GError *err = NULL;
-  sim_outcome o = sim_engine_run(w->e, -1, &err);
-  g_assert_no_error(err);
-  interleave_free(il);
-  return o;
+  return world_run_schedule(w, seed, G_N_ELEMENTS(seed));
 }
 
 static void test_seed_race_buggy_hangs(void) {
@@ -144,18 +148,11 @@ static void test_sleeper_rescued_by_inflight_completion(void) {
   world_add(&w, "A", -1, &a);
   world_add(&w, "B", 0, &b);
   world_add(&w, "C", -1, &c);
-  wl_sched_entry s[] = {E("C", "submit"), E("C", "lookup"), E("C", "alloc_cic"),
-                        E("C", "link"), E("C", "queue"),
-                        E("A", "submit"), E("A", "lookup"), E("A", "alloc_cic"),
-                        E("B", "submit"), E("B", "lookup"), E("B", "alloc_cic"),
-                        E("A", "link"), E("A", "queue"), E("B", "link"), E("B", "fail")};
-  interleave *il = interleave_new_script(s, G_N_ELEMENTS(s), "test");
-  interleave_attach(il, w.e);
-  g_assert_cmpint(sim_engine_run(w.e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpint(world_run_schedule(&w, race_while_c_busy, G_N_ELEMENTS(race_while_c_busy)),
+                  ==, SIM_COMPLETED);
   g_assert_cmpint(w.q->stats.cic_link_failed, ==, 1);
   g_assert_cmpint(w.completions, ==, 4);
   g_assert_cmpuint(w.q->stats.wakeups, >=, 1);
-  interleave_free(il);
   world_free(&w);
 }
 
@@ -176,16 +173,13 @@ static void test_second_loser_wakes_first(void) {
                         E("B", "link"), E("B", "fail"),
                         E("C", "link"), E("C", "fail"),
                         E("B", "retry")};
-  interleave *il = interleave_new_script(s, G_N_ELEMENTS(s), "test");
-  interleave_attach(il, w.e);
-  g_assert_cmpint(sim_engine_run(w.e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpint(world_run_schedule(&w, s, G_N_ELEMENTS(s)), ==, SIM_COMPLETED);
   g_assert_cmpint(w.q->stats.cic_link_failed, ==, 2);
   /* B was woken by C's undo (the schedule's B@retry would otherwise be a
    * mismatch); B's own request's free then woke C. */
   g_assert_cmpint(w.completions, ==, 3);
   g_assert_cmpuint(w.q->stats.wakeups, ==, 2);
   g_assert_cmpint(w.last_completion[1], <, w.last_completion[2]);
-  interleave_free(il);
   world_free(&w);
 }
 
@@ -270,19 +264,12 @@ static void test_starved_other_class_wakes(void) {
   world_add(&w, "A", -1, &a);
   world_add(&w, "B", 0, &b); /* async writer sharing A's ioc */
   world_add(&w, "C", -1, &c);
-  wl_sched_entry s[] = {E("C", "submit"), E("C", "lookup"), E("C", "alloc_cic"),
-                        E("C", "link"), E("C", "queue"),
-                        E("A", "submit"), E("A", "lookup"), E("A", "alloc_cic"),
-                        E("B", "submit"), E("B", "lookup"), E("B", "alloc_cic"),
-                        E("A", "link"), E("A", "queue"), E("B", "link"), E("B", "fail")};
-  interleave *il = interleave_new_script(s, G_N_ELEMENTS(s), "test");
-  interleave_attach(il, w.e);
-  g_assert_cmpint(sim_engine_run(w.e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpint(world_run_schedule(&w, race_while_c_busy, G_N_ELEMENTS(race_while_c_busy)),
+                  ==, SIM_COMPLETED);
   g_assert_cmpint(w.q->stats.cic_link_failed, ==, 1);
   g_assert_cmpint(w.completions, ==, 3);
   g_assert_cmpuint(w.q->stats.wakeups, ==, 1);
   g_assert_cmpint(w.q->rl.starved[BLK_RW_ASYNC], ==, 0); /* cleared by B's reservation */
-  interleave_free(il);
   world_free(&w);
 }
 
