@@ -14,7 +14,7 @@
 
 #include "models/disk.h"
 #include "models/ioc.h"
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 struct request_queue;
 struct elevator_type;

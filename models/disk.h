@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/engine.h"
-#include "sim/params.h"
+#include "sim/core/engine.h"
+#include "sim/core/params.h"
 
 typedef struct disk_cmd disk_cmd;
 typedef void (*disk_done_fn)(disk_cmd *cmd);

@@ -4,7 +4,7 @@
 #define CFQSIM_ELEVATOR_H
 
 #include "models/blk.h"
-#include "sim/params.h"
+#include "sim/core/params.h"
 
 struct elevator_ops {
   /* Front-merge candidate of the elevator's own (cfq_merge, deadline's

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <gsl/gsl_randist.h>
 
-#include "sim/rng.h"
+#include "sim/core/rng.h"
 
 typedef enum {
   STEP_SUBMIT, STEP_LOOKUP, STEP_ALLOC_CIC, STEP_LINK, STEP_QUEUE, STEP_FAIL,

@@ -7,7 +7,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "models/blk.h"
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 typedef enum {
   PROC_RW_READ, PROC_RW_WRITE, PROC_RW_MIXED

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 typedef struct explore_target {
   /* A fresh simulation whose engine uses (policy, policy_ctx). */

@@ -8,7 +8,7 @@
 #include <glib.h>
 
 #include "sim/commands.h"
-#include "sim/params.h"
+#include "sim/core/params.h"
 
 static void usage(FILE *f) {
   fputs("Usage: cfqsim [COMMAND] WORKLOAD.yaml [OPTIONS]\n"

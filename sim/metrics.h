@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 typedef struct metrics metrics;
 

@@ -9,7 +9,7 @@
 #include <glib.h>
 #include <stdio.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 #include "sim/metrics.h"
 #include "sim/workload.h"
 

@@ -4,8 +4,8 @@
 #include "models/cfq.h"
 #include "models/proc.h"
 #include "sim/blktrace.h"
-#include "sim/interleave.h"
-#include "sim/rng.h"
+#include "sim/core/interleave.h"
+#include "sim/core/rng.h"
 
 struct sim_run {
   const workload *w;
@@ -200,7 +200,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     switch (w->policy) {
     case INTERLEAVE_FIFO: r->il = interleave_new_fifo(); break;
     case INTERLEAVE_SCRIPT:
-      r->il = interleave_new_script((const wl_sched_entry *)w->schedule->data,
+      r->il = interleave_new_script((const sched_entry *)w->schedule->data,
                                     w->schedule->len, w->file);
       break;
     case INTERLEAVE_RANDOM: r->il = interleave_new_random(r->seed); break;

@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <stdio.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 #include "sim/report.h"
 #include "sim/workload.h"
 

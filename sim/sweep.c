@@ -15,7 +15,7 @@
 #include <json-glib/json-glib.h>
 #include <yaml.h>
 
-#include "sim/params.h"
+#include "sim/core/params.h"
 #include "sim/report.h"
 #include "sim/run.h"
 #include "sim/workload.h"

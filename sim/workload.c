@@ -11,9 +11,9 @@
 #include <yaml.h>
 
 #include "models/ioc.h"
-#include "sim/interleave.h"
-#include "sim/params.h"
-#include "sim/units.h"
+#include "sim/core/interleave.h"
+#include "sim/core/params.h"
+#include "sim/core/units.h"
 
 G_DEFINE_QUARK(cfqsim-workload-error-quark, workload_error)
 
@@ -1069,7 +1069,7 @@ static const param_desc interleave_params[] = {
   { .name = NULL },
 };
 
-static void sched_entry_clear(wl_sched_entry *e) {
+static void sched_entry_clear(sched_entry *e) {
   g_free(e->process);
   g_free(e->step);
   g_free(e->label);
@@ -1088,7 +1088,7 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
      * the explorer prints it where a hang needs time to pass early. */
     if (v->type == NODE_SCALAR &&
         (v->null || strcmp(v->value, SCHED_DELIVER) == 0)) {
-      wl_sched_entry e = {.process = g_strdup(SCHED_DELIVER),
+      sched_entry e = {.process = g_strdup(SCHED_DELIVER),
                           .line = v->set ? 0 : v->line,
                           .col = v->set ? 0 : v->col};
       g_array_append_val(w->schedule, e);
@@ -1113,7 +1113,7 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
         return fail(c, v, "unknown step '%s' in '%s'%s", at + 1, v->value, h);
       }
     }
-    wl_sched_entry e = {
+    sched_entry e = {
       .process = g_steal_pointer(&proc),
       .step = at ? g_strdup(at + 1) : NULL,
       .line = v->set ? 0 : v->line,
@@ -1131,7 +1131,7 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
       node *v = g_ptr_array_index(labels->vals, i);
       if (!want_scalar(c, v, "labels"))
         return FALSE;
-      g_array_index(w->schedule, wl_sched_entry, i).label =
+      g_array_index(w->schedule, sched_entry, i).label =
           v->null ? NULL : g_strdup(v->value);
     }
   }
@@ -1272,7 +1272,7 @@ workload *workload_parse(const char *path, const char *text, gsize len,
   w->cgroups = g_ptr_array_new_with_free_func((GDestroyNotify)cgroup_free);
   w->io_contexts = g_ptr_array_new_with_free_func(g_free);
   w->processes = g_ptr_array_new_with_free_func((GDestroyNotify)process_free);
-  w->schedule = g_array_new(FALSE, TRUE, sizeof(wl_sched_entry));
+  w->schedule = g_array_new(FALSE, TRUE, sizeof(sched_entry));
   g_array_set_clear_func(w->schedule, (GDestroyNotify)sched_entry_clear);
   w->window = 100 * 1000000;
 

@@ -14,6 +14,7 @@
 #include "models/blk.h"
 #include "models/disk.h"
 #include "models/elevator.h"
+#include "sim/core/interleave.h"
 
 typedef enum {
   RW_READ, RW_WRITE, RW_RANDREAD, RW_RANDWRITE, RW_RW, RW_RANDRW
@@ -60,13 +61,6 @@ typedef struct wl_process {
 
 typedef enum { INTERLEAVE_FIFO, INTERLEAVE_SCRIPT, INTERLEAVE_RANDOM } wl_policy;
 
-typedef struct wl_sched_entry {
-  char *process;             /* a process name */
-  char *step;                /* NULL, or the step it must be at */
-  char *label;               /* optional narration label ("8a"), or NULL */
-  int line, col;             /* where it was written, for error messages */
-} wl_sched_entry;
-
 typedef struct workload {
   char *file;                /* path as given */
   char *name;
@@ -78,7 +72,7 @@ typedef struct workload {
   GPtrArray *io_contexts;    /* char *: declared shared io_context names */
   GPtrArray *processes;      /* wl_process *, numjobs already expanded */
   wl_policy policy;
-  GArray *schedule;          /* wl_sched_entry */
+  GArray *schedule;          /* sched_entry */
   int64_t window;            /* timeseries window, ns (100ms) */
 } workload;
 

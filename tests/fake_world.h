@@ -10,8 +10,8 @@
 
 #include "models/elevator.h"
 #include "models/proc.h"
-#include "sim/interleave.h"
-#include "sim/rng.h"
+#include "sim/core/interleave.h"
+#include "sim/core/rng.h"
 
 /* ---- a disk that takes exactly 1 ms per command, one at a time ---- */
 
@@ -208,12 +208,12 @@ static inline proc_job one_read(int64_t sector) {
                     .size = 8, .iodepth = 1, .count = 1};
 }
 
-static inline wl_sched_entry E(const char *who, const char *step) {
-  return (wl_sched_entry){.process = (char *)who, .step = (char *)step};
+static inline sched_entry E(const char *who, const char *step) {
+  return (sched_entry){.process = (char *)who, .step = (char *)step};
 }
 
 /* Run the world under a scripted interleaving (then fifo) to its end. */
-static inline sim_outcome world_run_schedule(world *w, const wl_sched_entry *s,
+static inline sim_outcome world_run_schedule(world *w, const sched_entry *s,
                                              guint n) {
   interleave *il = interleave_new_script(s, n, "test");
   interleave_attach(il, w->e);

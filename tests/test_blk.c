@@ -86,7 +86,7 @@ static void test_nomerges(void) {
 /* C starts an I/O first, so the device is busy while A and B race and B
  * (the loser) falls asleep in `fail`: C's completion can rescue it. */
 #define STEP(p, st) {.process = p, .step = st}
-static const wl_sched_entry race_while_c_busy[] = {
+static const sched_entry race_while_c_busy[] = {
     STEP("C", "submit"), STEP("C", "lookup"), STEP("C", "alloc_cic"),
     STEP("C", "link"),   STEP("C", "queue"),  STEP("A", "submit"),
     STEP("A", "lookup"), STEP("A", "alloc_cic"), STEP("B", "submit"),
@@ -98,7 +98,7 @@ static sim_outcome run_seed(world *w, cic_link_variant v) {
   proc_job a = one_read(1000), b = one_read(900000);
   world_add(w, "A", -1, &a);
   world_add(w, "B", 0, &b); /* B shares A's io_context (CLONE_IO) */
-  wl_sched_entry seed[] = {E("A", "submit"), E("A", "lookup"), E("A", "alloc_cic"),
+  sched_entry seed[] = {E("A", "submit"), E("A", "lookup"), E("A", "alloc_cic"),
                            E("B", "submit"), E("B", "lookup"), E("B", "alloc_cic"),
                            E("A", "link"), E("A", "queue"), E("A", "io_wait"),
                            E("B", "link"),
@@ -166,7 +166,7 @@ static void test_second_loser_wakes_first(void) {
   world_add(&w, "A", -1, &a);
   world_add(&w, "B", 0, &b);
   world_add(&w, "C", 0, &c);
-  wl_sched_entry s[] = {E("A", "submit"), E("A", "lookup"), E("A", "alloc_cic"),
+  sched_entry s[] = {E("A", "submit"), E("A", "lookup"), E("A", "alloc_cic"),
                         E("B", "submit"), E("B", "lookup"), E("B", "alloc_cic"),
                         E("C", "submit"), E("C", "lookup"), E("C", "alloc_cic"),
                         E("A", "link"), E("A", "queue"), E("A", "io_wait"),

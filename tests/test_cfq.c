@@ -11,7 +11,7 @@
 #include "models/cfq-priv.h"
 #include "models/cfq.h"
 #include "models/proc.h"
-#include "sim/rng.h"
+#include "sim/core/rng.h"
 
 /* ---------------------------------------------------------------------
  * Fake disks

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 #include "tests/toy_actor.h"
 
 typedef struct rec_ev {

@@ -128,17 +128,17 @@ static sim_outcome replay(const GPtrArray *sched, int n, cic_link_variant v, wor
     proc_job j = one_read(1000 + (int64_t)i * 900000);
     world_add(w, names4[i], i == 0 ? -1 : 0, &j);
   }
-  GArray *entries = g_array_new(FALSE, TRUE, sizeof(wl_sched_entry));
+  GArray *entries = g_array_new(FALSE, TRUE, sizeof(sched_entry));
   char **parts = g_new0(char *, sched->len * 2 + 1);
   for (guint i = 0; i < sched->len; i++) {
     char **pq = g_strsplit(g_ptr_array_index(sched, i), "@", 2);
     parts[2 * i] = pq[0];
     parts[2 * i + 1] = pq[1];
     g_free(pq);
-    wl_sched_entry e = E(parts[2 * i], parts[2 * i + 1]);
+    sched_entry e = E(parts[2 * i], parts[2 * i + 1]);
     g_array_append_val(entries, e);
   }
-  interleave *il = interleave_new_script((wl_sched_entry *)entries->data, entries->len, "explored");
+  interleave *il = interleave_new_script((sched_entry *)entries->data, entries->len, "explored");
   interleave_attach(il, w->e);
   GError *err = NULL;
   sim_outcome o = sim_engine_run(w->e, -1, &err);

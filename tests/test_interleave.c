@@ -2,16 +2,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/interleave.h"
+#include "sim/core/interleave.h"
 #include "tests/toy_actor.h"
 
 /* "A@submit B 8a=A@link" -> entries; entry i sits at line i+2, column 5
  * as if written one per line in a YAML list. */
 static GArray *sched(const char *text) {
-  GArray *a = g_array_new(FALSE, TRUE, sizeof(wl_sched_entry));
+  GArray *a = g_array_new(FALSE, TRUE, sizeof(sched_entry));
   char **items = g_strsplit(text, " ", -1);
   for (int i = 0; items[i]; i++) {
-    wl_sched_entry en = {0};
+    sched_entry en = {0};
     const char *item = items[i];
     const char *eq = strchr(item, '=');
     if (eq) {
@@ -31,7 +31,7 @@ static GArray *sched(const char *text) {
 
 static void sched_free(GArray *a) {
   for (guint i = 0; i < a->len; i++) {
-    wl_sched_entry *en = &g_array_index(a, wl_sched_entry, i);
+    sched_entry *en = &g_array_index(a, sched_entry, i);
     g_free(en->process);
     g_free(en->step);
     g_free(en->label);
@@ -55,7 +55,7 @@ static void fixture_init(fixture *f, const toy_step *as, int na,
   toy_init(&f->A, f->e, "A", as, na, f->log);
   toy_init(&f->B, f->e, "B", bs, nb, f->log);
   f->entries = sched(schedule);
-  f->il = interleave_new_script((wl_sched_entry *)f->entries->data,
+  f->il = interleave_new_script((sched_entry *)f->entries->data,
                                 f->entries->len, "wl.yaml");
   sched_free(f->entries); /* the policy keeps its own copy */
   interleave_attach(f->il, f->e);

@@ -1,5 +1,5 @@
 /* Per-entity random streams. */
-#include "sim/rng.h"
+#include "sim/core/rng.h"
 
 #include <glib.h>
 

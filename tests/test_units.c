@@ -3,8 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "sim/params.h"
-#include "sim/units.h"
+#include "sim/core/params.h"
+#include "sim/core/units.h"
 
 static void test_sizes(void) {
   static const struct { const char *text; int64_t bytes; } ok[] = {

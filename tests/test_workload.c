@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "models/ioc.h"
-#include "sim/params.h"
+#include "sim/core/params.h"
 #include "sim/workload.h"
 
 static char *tmpdir;
@@ -173,17 +173,17 @@ static void test_full(void) {
 
   g_assert_cmpint(w->policy, ==, INTERLEAVE_SCRIPT);
   g_assert_cmpuint(w->schedule->len, ==, 3);
-  wl_sched_entry *e = &g_array_index(w->schedule, wl_sched_entry, 0);
+  sched_entry *e = &g_array_index(w->schedule, sched_entry, 0);
   g_assert_cmpstr(e->process, ==, "A");
   g_assert_cmpstr(e->step, ==, "submit");
   g_assert_cmpstr(e->label, ==, "1");
   g_assert_cmpint(e->line, ==, 25);
   g_assert_cmpint(e->col, ==, 14);
-  e = &g_array_index(w->schedule, wl_sched_entry, 1);
+  e = &g_array_index(w->schedule, sched_entry, 1);
   g_assert_cmpstr(e->process, ==, "B");
   g_assert_null(e->step);
   g_assert_cmpstr(e->label, ==, "2a");
-  e = &g_array_index(w->schedule, wl_sched_entry, 2);
+  e = &g_array_index(w->schedule, sched_entry, 2);
   g_assert_cmpstr(e->step, ==, "link");
   g_assert_cmpint(w->window, ==, 50000000);
   workload_free(w);
@@ -217,7 +217,7 @@ static void test_set(void) {
   g_assert_cmpint(w->window, ==, 10000000);
   g_assert_cmpint(w->policy, ==, INTERLEAVE_SCRIPT);
   g_assert_cmpuint(w->schedule->len, ==, 2);
-  g_assert_cmpstr(g_array_index(w->schedule, wl_sched_entry, 0).step, ==, "submit");
+  g_assert_cmpstr(g_array_index(w->schedule, sched_entry, 0).step, ==, "submit");
   workload_free(w);
 
   /* Without the --set, slice_idle keeps the elevator's default (non-zero

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 typedef struct toy_step {
   const char *name;

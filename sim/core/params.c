@@ -1,10 +1,10 @@
 /* Parameter tables: defaults, lookup, typed assignment and name hints. */
-#include "sim/params.h"
+#include "sim/core/params.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "sim/units.h"
+#include "sim/core/units.h"
 
 G_DEFINE_QUARK(cfqsim-params-error-quark, params_error)
 

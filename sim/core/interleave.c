@@ -1,16 +1,16 @@
 /* Interleaving policies (DESIGN sections 3-4). */
-#include "sim/interleave.h"
+#include "sim/core/interleave.h"
 
 #include <string.h>
 
-#include "sim/rng.h"
+#include "sim/core/rng.h"
 
 typedef enum { IL_FIFO, IL_SCRIPT, IL_RANDOM } il_kind;
 
 struct interleave {
   il_kind kind;
   /* script */
-  wl_sched_entry *entries;
+  sched_entry *entries;
   guint n_entries;
   guint pos;
   char *file;
@@ -39,7 +39,7 @@ static int choose_script(void *ctx, sim_engine *e, const sim_choice *c,
   if (il->pos >= il->n_entries)
     return choose_fifo(ctx, e, c, err);
 
-  const wl_sched_entry *en = &il->entries[il->pos];
+  const sched_entry *en = &il->entries[il->pos];
   guint num = il->pos + 1;
   const char *file = il->file ? il->file : "<schedule>";
   char *what = en->step ? g_strdup_printf("%s@%s", en->process, en->step)
@@ -129,11 +129,11 @@ interleave *interleave_new_fifo(void) {
   return il;
 }
 
-interleave *interleave_new_script(const wl_sched_entry *entries, guint n,
+interleave *interleave_new_script(const sched_entry *entries, guint n,
                                   const char *file) {
   interleave *il = g_new0(interleave, 1);
   il->kind = IL_SCRIPT;
-  il->entries = g_new0(wl_sched_entry, n ? n : 1);
+  il->entries = g_new0(sched_entry, n ? n : 1);
   il->n_entries = n;
   for (guint i = 0; i < n; i++) {
     il->entries[i] = entries[i];

@@ -1,5 +1,5 @@
 /* Units a user writes in workload files and on the command line. */
-#include "sim/units.h"
+#include "sim/core/units.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* Per-entity random streams.  The entity name is hashed (FNV-1a, stable
  * across platforms) and mixed with the workload seed through splitmix64, so
  * each entity's stream depends only on (seed, its own name). */
-#include "sim/rng.h"
+#include "sim/core/rng.h"
 
 static uint64_t splitmix64(uint64_t x) {
   x += UINT64_C(0x9e3779b97f4a7c15);

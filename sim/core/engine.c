@@ -6,7 +6,7 @@
  * of live tokens says whether a popped timer entry still counts.  Checking
  * the set instead of the timer itself means a stale entry never touches a
  * timer whose owner may already have been freed after sim_timer_del(). */
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

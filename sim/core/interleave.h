@@ -15,10 +15,18 @@
 #include <glib.h>
 #include <stdint.h>
 
-#include "sim/engine.h"
-#include "sim/workload.h"
+#include "sim/core/engine.h"
 
 typedef struct interleave interleave;
+
+/* One entry of a scripted schedule: a process takes its next step,
+ * optionally asserting which step that is. */
+typedef struct sched_entry {
+  char *process;             /* a process name */
+  char *step;                /* NULL, or the step it must be at */
+  char *label;               /* optional narration label ("8a"), or NULL */
+  int line, col;             /* where it was written, for error messages */
+} sched_entry;
 
 /* The process name of a `~` schedule entry. */
 #define SCHED_DELIVER "~"
@@ -26,7 +34,7 @@ typedef struct interleave interleave;
 
 interleave *interleave_new_fifo(void);
 /* `entries` is copied.  `file` names the workload for error positions. */
-interleave *interleave_new_script(const wl_sched_entry *entries, guint n,
+interleave *interleave_new_script(const sched_entry *entries, guint n,
                                   const char *file);
 interleave *interleave_new_random(uint64_t seed);
 void interleave_free(interleave *il);
