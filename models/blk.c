@@ -448,7 +448,6 @@ blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio) {
     }
   }
   if (get_request(q, bio)) {
-    blk_observe_bio(q, BLK_ACT_GETRQ, bio);
     blk_trace(q, "%s: get_request reserved rl->count[%s]=%d", bio->task->name,
               rw_class_name[bio_is_sync(bio)], q->rl.count[bio_is_sync(bio)]);
     return BLK_SUBMIT_RESERVED;
@@ -461,7 +460,6 @@ blk_submit_result blk_step_retry(struct request_queue *q, struct bio *bio) {
   ioc_set_batching(q, bio->task->ioc);
   g_queue_remove(&q->rl.wait[bio_is_sync(bio)], bio->task);
   if (get_request(q, bio)) {
-    blk_observe_bio(q, BLK_ACT_GETRQ, bio);
     blk_trace(q, "%s: get_request (retry) reserved rl->count[%s]=%d",
               bio->task->name, rw_class_name[bio_is_sync(bio)],
               q->rl.count[bio_is_sync(bio)]);
@@ -479,6 +477,10 @@ void blk_step_queue(struct request_queue *q, struct request *rq,
   } else {
     rq->cmd_flags &= ~REQ_ELVPRIV;
   }
+  /* Only now is the request allocated (the elevator's set_request is part
+   * of the allocation): a reservation that `fail` gives back shows in the
+   * trace as Q then S, with no G. */
+  blk_observe_bio(q, BLK_ACT_GETRQ, rq->bio);
   if (rq->bio->batch_ioc && ioc_batching(q, rq->task->ioc))
     rq->task->ioc->nr_batch_requests--;
   /* __elv_add_request(ELEVATOR_INSERT_SORT) */

@@ -25,7 +25,7 @@ typedef enum {
   BLK_ACT_QUEUE,      /* Q: a bio is submitted */
   BLK_ACT_BACKMERGE,  /* M: the bio joined the end of a queued request */
   BLK_ACT_FRONTMERGE, /* F: the bio joined the front of a queued request */
-  BLK_ACT_GETRQ,      /* G: get_request's reservation succeeded */
+  BLK_ACT_GETRQ,      /* G: the request is allocated (elevator data too) */
   BLK_ACT_SLEEPRQ,    /* S: get_request_wait puts the task to sleep */
   BLK_ACT_INSERT,     /* I: the request goes into the elevator */
   BLK_ACT_ISSUE,      /* D: the driver sends the request to the device */

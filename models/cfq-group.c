@@ -143,6 +143,7 @@ struct cfq_group *cfq_group_new(struct cfq_data *cfqd, const char *name,
   struct cfq_group *cfqg = g_new0(struct cfq_group, 1);
   cfqg->id = (int)cfqd->groups->len;
   cfqg->name = g_strdup(name);
+  cfqg->path = g_strconcat("/", name, NULL);
   cfqg->weight = cfqg->new_weight = weight;
   for (int i = 0; i < 2; i++)
     for (int j = 0; j < 3; j++) cfq_rb_root_init(&cfqg->service_trees[i][j]);
@@ -162,6 +163,7 @@ void cfq_group_free(struct cfq_group *cfqg) {
     for (int j = 0; j < 3; j++) cfq_rb_root_destroy(&cfqg->service_trees[i][j]);
   cfq_rb_root_destroy(&cfqg->service_tree_idle);
   g_free(cfqg->name);
+  g_free(cfqg->path);
   g_free(cfqg);
 }
 
@@ -280,13 +282,12 @@ void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
   } else {
     cfqg->saved_workload_slice = 0;
   }
+  cfq_log_cfqg(cfqd, cfqg, "served: vt=%llu min_vt=%llu",
+               (unsigned long long)cfqg->vdisktime,
+               (unsigned long long)cfqd->grp_service_tree.min_vdisktime);
   cfq_log_cfqq(cfqd, cfqq, "sl_used=%u disp=%u charge=%u iops=%u sect=%lu",
                (unsigned)used, (unsigned)cfqq->slice_dispatch, (unsigned)charge,
                iops_mode(cfqd) ? 1u : 0u, (unsigned long)cfqq->nr_sectors);
-  if (cfq_tracing(cfqd))
-    blk_trace(cfqd->queue, "cfq served: vt=%llu min_vt=%llu",
-              (unsigned long long)cfqg->vdisktime,
-              (unsigned long long)cfqd->grp_service_tree.min_vdisktime);
   if (used_out) *used_out = used;
   if (charge_out) *charge_out = charge;
 }

@@ -112,6 +112,7 @@ struct cfq_rq_node {
 struct cfq_group {
   int id;
   char *name;                    /* blkio cgroup, NULL for the root */
+  char *path;                    /* its cgroup path: "/", "/gold" */
   uint64_t vdisktime;
   unsigned weight, new_weight;
   bool needs_update;
@@ -230,13 +231,27 @@ static inline bool cfq_tracing(const struct cfq_data *cfqd) {
   return sim_tracing(cfqd->queue->engine);
 }
 
-/* Trace lines in the style of CFQ's blktrace messages; nothing is
- * formatted unless tracing is on. */
+/* With group scheduling built in, the kernel's CFQ messages name the
+ * queue's group by its cgroup path; without it they carry the pid alone
+ * and group messages are not emitted.  Nothing is formatted unless
+ * tracing is on. */
+static inline bool cfq_group_sched(const struct cfq_data *cfqd) {
+  return !cfqd->queue->kernel || cfqd->queue->kernel->group_iosched;
+}
 #define cfq_log_cfqq(cfqd, cfqq, fmt, ...)                                   \
   do {                                                                       \
-    if (cfq_tracing(cfqd))                                                   \
-      blk_trace((cfqd)->queue, "cfq%d%c " fmt, (cfqq)->pid,                  \
-                (cfqq)->sync ? 'S' : 'A', ##__VA_ARGS__);                    \
+    if (!cfq_tracing(cfqd))                                                  \
+      break;                                                                 \
+    if (cfq_group_sched(cfqd))                                               \
+      blk_trace((cfqd)->queue, "cfq%d%c %s " fmt, (cfqq)->pid,               \
+                (cfqq)->sync ? 'S' : 'A', (cfqq)->cfqg->path, ##__VA_ARGS__); \
+    else                                                                     \
+      blk_trace((cfqd)->queue, "cfq%d " fmt, (cfqq)->pid, ##__VA_ARGS__);    \
+  } while (0)
+#define cfq_log_cfqg(cfqd, cfqg, fmt, ...)                                   \
+  do {                                                                       \
+    if (cfq_tracing(cfqd) && cfq_group_sched(cfqd))                          \
+      blk_trace((cfqd)->queue, "%s " fmt, (cfqg)->path, ##__VA_ARGS__);      \
   } while (0)
 #define cfq_log(cfqd, fmt, ...)                                              \
   do {                                                                       \

@@ -132,6 +132,7 @@ typedef struct plot_ctx {
   char *plots;       /* DIR/plots */
   char *title;       /* workload or sweep name */
   GPtrArray *made;   /* image paths */
+  double end_s;      /* a run's simulated end (s); 0 if unknown */
 } plot_ctx;
 
 static char *scripts_dir(void) {
@@ -202,6 +203,60 @@ static char *tmp_file(plot_ctx *c, const char *name, GString *contents,
   return path;
 }
 
+/* gnuplot's 8 default line colours repeat from the 9th line on, so every
+ * graph with a line per process or series loads its own: hues spread over
+ * the circle, alternately light and dark so that neighbours differ, and
+ * nudged where two would round to the same RGB, so no two are equal
+ * however many there are. */
+static guint32 hsv_rgb(double h, double s, double v) {
+  double r = v, g = v, b = v;
+  if (s > 0) {
+    double f = h * 6 - floor(h * 6), p = v * (1 - s), q = v * (1 - s * f),
+           t = v * (1 - s * (1 - f));
+    switch ((int)floor(h * 6) % 6) {
+    case 0: r = v; g = t; b = p; break;
+    case 1: r = q; g = v; b = p; break;
+    case 2: r = p; g = v; b = t; break;
+    case 3: r = p; g = q; b = v; break;
+    case 4: r = t; g = p; b = v; break;
+    default: r = v; g = p; b = q; break;
+    }
+  }
+  return (guint32)lround(r * 255) << 16 | (guint32)lround(g * 255) << 8 |
+         (guint32)lround(b * 255);
+}
+
+/* A `load` statement for the -e variables that gives linetypes 1..n
+ * distinct colours, or NULL on error. */
+static char *linetypes(plot_ctx *c, guint n, GError **err) {
+  GString *d = g_string_new(NULL);
+  GHashTable *used = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (guint i = 0; i < n; i++) {
+    guint32 rgb = hsv_rgb((double)i / n, 0.9, i % 2 ? 0.55 : 0.85);
+    while (g_hash_table_contains(used, GUINT_TO_POINTER(rgb + 1)))
+      rgb = (rgb + 1) & 0xffffff;
+    g_hash_table_add(used, GUINT_TO_POINTER(rgb + 1)); /* never NULL */
+    g_string_append_printf(d, "set linetype %u lc rgb '#%06x'\n", i + 1, rgb);
+  }
+  g_hash_table_unref(used);
+  char *path = tmp_file(c, "linetypes.gp", d, err);
+  if (!path)
+    return NULL;
+  char *q = gp_str(path);
+  char *load = g_strdup_printf("load %s", q);
+  g_free(q);
+  g_free(path);
+  return load;
+}
+
+/* `tend=<s>`: the graphs over simulated time stop where the run did. */
+static char *tend_var(const plot_ctx *c) {
+  char *t = num(c->end_s);
+  char *v = g_strdup_printf("tend=%s", t);
+  g_free(t);
+  return v;
+}
+
 /* ---- run directories ---- */
 
 static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
@@ -257,14 +312,29 @@ static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
     g_string_append_printf(d, ",%s", v);
     g_free(v);
   }
+  /* Steps draw a window from its start: repeat the last one at the end of
+   * the run so that it is drawn to there. */
+  double last = g_array_index(starts, double, starts->len - 1) / 1e9;
+  if (c->end_s > last) {
+    const char *prev = strrchr(d->str, '\n');
+    char *row = g_strdup(strchr(prev, ','));
+    char *t = num(c->end_s);
+    g_string_append_printf(d, "\n%s%s", t, row);
+    g_free(t);
+    g_free(row);
+  }
   g_string_append_c(d, '\n');
   char *data = tmp_file(c, "throughput.dat", d, err);
-  if (data) {
-    char *vars = g_strdup_printf("n=%u", procs->len);
+  char *load = data ? linetypes(c, procs->len, err) : NULL;
+  if (load) {
+    char *tend = tend_var(c);
+    char *vars = g_strdup_printf("n=%u; %s; %s", procs->len, tend, load);
     ok = render(c, "throughput", data, vars, err);
     g_free(vars);
-    g_free(data);
+    g_free(tend);
   }
+  g_free(load);
+  g_free(data);
 out:
   g_array_unref(starts);
   g_ptr_array_unref(procs);
@@ -277,8 +347,11 @@ static gboolean plot_jain(plot_ctx *c, const char *dir, GError **err) {
   gboolean ok = g_file_test(data, G_FILE_TEST_IS_REGULAR);
   if (!ok)
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s is missing", data);
-  else
-    ok = render(c, "jain", data, NULL, err);
+  else {
+    char *tend = tend_var(c);
+    ok = render(c, "jain", data, tend, err);
+    g_free(tend);
+  }
   g_free(data);
   return ok;
 }
@@ -326,7 +399,9 @@ out:
   return ok;
 }
 
-/* The CFQ Gantt chart from slices.csv (runs on a cfq device only). */
+/* The CFQ Gantt chart from slices.csv (runs on a cfq device only).  A
+ * CFQ device that no queue ever held has no slices: nothing to draw,
+ * which is said on stderr and is no failure. */
 static gboolean plot_timeline(plot_ctx *c, const char *dir, GError **err) {
   GPtrArray *rows = csv_read(dir, "slices.csv", err);
   if (!rows)
@@ -334,11 +409,17 @@ static gboolean plot_timeline(plot_ctx *c, const char *dir, GError **err) {
   int co = column(rows, "owner"), cs = column(rows, "start_ns"),
       ce = column(rows, "end_ns"), ct = column(rows, "timed_out");
   gboolean ok = FALSE;
-  if (co < 0 || cs < 0 || ce < 0 || ct < 0 || rows->len < 2) {
+  if (co < 0 || cs < 0 || ce < 0 || ct < 0) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                "%s/slices.csv has no slices", dir);
+                "%s/slices.csv lacks its columns", dir);
     g_ptr_array_unref(rows);
     return FALSE;
+  }
+  if (rows->len < 2) {
+    fprintf(stderr, "cfqsim plot: skipped the timeline: %s/slices.csv has no "
+                    "slices (no CFQ queue held a device)\n", dir);
+    g_ptr_array_unref(rows);
+    return TRUE;
   }
   /* One row per queue owner, in order of first activation. */
   GPtrArray *owners = g_ptr_array_new();
@@ -355,7 +436,9 @@ static gboolean plot_timeline(plot_ctx *c, const char *dir, GError **err) {
     is_number(cell(rows, r, ce), &e);
     is_number(cell(rows, r, ct), &t);
     char *ss = num(s / 1e9), *es = num(e / 1e9);
-    g_string_append_printf(d, "%s,%s,%u,%d\n", ss, es, row, t != 0 ? 2 : 1);
+    /* A slice that ends where it starts has no width: flag it for a mark. */
+    g_string_append_printf(d, "%s,%s,%u,%d,%d\n", ss, es, row, t != 0 ? 2 : 1,
+                           e <= s);
     g_free(ss);
     g_free(es);
   }
@@ -367,7 +450,9 @@ static gboolean plot_timeline(plot_ctx *c, const char *dir, GError **err) {
     g_free(q);
     g_free(w);
   }
-  g_string_append_printf(tics, "); n=%u", owners->len);
+  char *tend = tend_var(c);
+  g_string_append_printf(tics, "); n=%u; %s", owners->len, tend);
+  g_free(tend);
   char *data = tmp_file(c, "timeline.dat", d, err);
   if (data)
     ok = render(c, "timeline", data, tics->str, err);
@@ -383,40 +468,66 @@ static gint cmp_i64(gconstpointer a, gconstpointer b) {
   return x < y ? -1 : x > y;
 }
 
+static guint name_index(GPtrArray *names, const char *name) {
+  guint i = 0;
+  while (i < names->len && strcmp(g_ptr_array_index(names, i), name) != 0)
+    i++;
+  if (i == names->len)
+    g_ptr_array_add(names, (gpointer)name);
+  return i;
+}
+
+/* An empirical CDF per process with a completed I/O: from 0 at its
+ * shortest latency, a step up at each distinct latency, to 1 (so a process
+ * with a single I/O is a visible step).  Processes with none are named on
+ * the graph.  A process keeps its colour (linetype) of the throughput
+ * graph: its position in processes.csv. */
 static gboolean plot_latency_cdf(plot_ctx *c, const char *dir, GError **err) {
   GPtrArray *rows = csv_read(dir, "latencies.csv", err);
   if (!rows)
     return FALSE;
-  /* Processes in first-appearance order (the file's, the workload's). */
+  /* Processes in the workload's order; an older run directory without
+   * processes.csv gives them in first-appearance order. */
+  GPtrArray *procs = csv_read(dir, "processes.csv", NULL);
   GPtrArray *names = g_ptr_array_new();
+  int cn = procs ? column(procs, "name") : -1;
+  for (guint r = 1; cn >= 0 && r < procs->len; r++)
+    name_index(names, cell(procs, r, (guint)cn));
+  for (guint r = 1; r < rows->len; r++)
+    name_index(names, cell(rows, r, 0));
   GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+  for (guint i = 0; i < names->len; i++)
+    g_ptr_array_add(samples, g_array_new(FALSE, FALSE, sizeof(int64_t)));
   for (guint r = 1; r < rows->len; r++) {
-    const char *name = cell(rows, r, 0);
-    guint i = 0;
-    while (i < names->len && strcmp(g_ptr_array_index(names, i), name) != 0)
-      i++;
-    if (i == names->len) {
-      g_ptr_array_add(names, (gpointer)name);
-      g_ptr_array_add(samples, g_array_new(FALSE, FALSE, sizeof(int64_t)));
-    }
+    guint i = name_index(names, cell(rows, r, 0));
     int64_t v = g_ascii_strtoll(cell(rows, r, 1), NULL, 10);
     g_array_append_val(g_ptr_array_index(samples, i), v);
   }
   gboolean ok = FALSE;
-  if (names->len == 0) {
+  if (rows->len < 2) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s/latencies.csv: no I/O completed, no latency CDF", dir);
     goto out;
   }
-  GString *d = g_string_new(NULL), *list = g_string_new(NULL);
+  GString *d = g_string_new(NULL), *list = g_string_new(NULL),
+          *lts = g_string_new(NULL), *none = g_string_new(NULL);
   for (guint i = 0; i < names->len; i++) {
     GArray *a = g_ptr_array_index(samples, i);
-    g_array_sort(a, cmp_i64);
-    if (i > 0)
-      g_string_append(d, "\n\n");
     char *w = one_word(g_ptr_array_index(names, i));
-    g_string_append_printf(list, "%s%s", i ? " " : "", w);
+    if (a->len == 0) {
+      g_string_append_printf(none, "%s%s", none->len ? " " : "", w);
+      g_free(w);
+      continue;
+    }
+    g_array_sort(a, cmp_i64);
+    if (list->len)
+      g_string_append(d, "\n\n");
+    g_string_append_printf(list, "%s%s", list->len ? " " : "", w);
+    g_string_append_printf(lts, "%s%u", lts->len ? " " : "", i + 1);
     g_free(w);
+    char *x0 = num(MAX((double)g_array_index(a, int64_t, 0), 1.0) / 1e6);
+    g_string_append_printf(d, "%s 0\n", x0);
+    g_free(x0);
     for (guint k = 0; k < a->len; k++) {
       /* One point per distinct latency: the fraction at or below it. */
       if (k + 1 < a->len && g_array_index(a, int64_t, k + 1) == g_array_index(a, int64_t, k))
@@ -429,18 +540,26 @@ static gboolean plot_latency_cdf(plot_ctx *c, const char *dir, GError **err) {
     }
   }
   char *data = tmp_file(c, "latency_cdf.dat", d, err);
-  if (data) {
-    char *q = gp_str(list->str);
-    char *vars = g_strdup_printf("names=%s", q);
+  char *load = data ? linetypes(c, names->len, err) : NULL;
+  if (load) {
+    char *q = gp_str(list->str), *ql = gp_str(lts->str), *qn = gp_str(none->str);
+    char *vars = g_strdup_printf("names=%s; lts=%s; nocomp=%s; %s", q, ql, qn, load);
     ok = render(c, "latency_cdf", data, vars, err);
     g_free(vars);
     g_free(q);
-    g_free(data);
+    g_free(ql);
+    g_free(qn);
   }
+  g_free(load);
+  g_free(data);
   g_string_free(list, TRUE);
+  g_string_free(lts, TRUE);
+  g_string_free(none, TRUE);
 out:
   g_ptr_array_unref(samples);
   g_ptr_array_unref(names);
+  if (procs)
+    g_ptr_array_unref(procs);
   g_ptr_array_unref(rows);
   return ok;
 }
@@ -460,6 +579,38 @@ static void series_free(gpointer p) {
   g_array_unref(s->sum);
   g_array_unref(s->count);
   g_free(s);
+}
+
+/* "mean over P=a,b; seed=1,2": the columns in [1, cs] other than the
+ * axes that take more than one value, which each point averages over;
+ * empty if none does. */
+static char *averaged_over(GPtrArray *rows, int cs, int cx, int cb) {
+  GString *note = g_string_new(NULL);
+  for (int k = 1; k <= cs; k++) {
+    if (k == cx || k == cb)
+      continue;
+    GPtrArray *vals = g_ptr_array_new();
+    for (guint r = 1; r < rows->len; r++)
+      name_index(vals, cell(rows, r, (guint)k));
+    if (vals->len > 1) {
+      g_string_append_printf(note, "%s%s=", note->len ? "; " : "mean over ",
+                             cell(rows, 0, (guint)k));
+      /* A long list is cut to its ends and a count. */
+      for (guint i = 0; i < vals->len; i++) {
+        if (vals->len > 6 && i >= 2 && i + 1 < vals->len) {
+          if (i == 2)
+            g_string_append(note, ",...");
+          continue;
+        }
+        g_string_append_printf(note, "%s%s", i ? "," : "",
+                               (char *)g_ptr_array_index(vals, i));
+      }
+      if (vals->len > 6)
+        g_string_append_printf(note, " (%u values)", vals->len);
+    }
+    g_ptr_array_unref(vals);
+  }
+  return g_string_free(note, FALSE);
 }
 
 static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
@@ -557,17 +708,23 @@ static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
     }
   }
   char *data = tmp_file(c, "sweep.dat", d, err);
-  if (data) {
-    char *qn = gp_str(names->str), *qx = gp_str(x), *qy = gp_str(y);
-    char *vars = g_strdup_printf("names=%s; categorical=%d; xname=%s; yname=%s",
-                                 qn, categorical, qx, qy);
+  char *load = data ? linetypes(c, all->len, err) : NULL;
+  if (load) {
+    char *note = averaged_over(rows, cs, cx, cb);
+    char *qn = gp_str(names->str), *qx = gp_str(x), *qy = gp_str(y),
+         *qo = gp_str(note);
+    char *vars = g_strdup_printf("names=%s; categorical=%d; xname=%s; yname=%s; "
+                                 "note=%s; %s", qn, categorical, qx, qy, qo, load);
     ok = render(c, "sweep", data, vars, err);
     g_free(vars);
     g_free(qn);
     g_free(qx);
     g_free(qy);
-    g_free(data);
+    g_free(qo);
+    g_free(note);
   }
+  g_free(load);
+  g_free(data);
   g_string_free(names, TRUE);
 out:
   g_ptr_array_unref(all);
@@ -588,6 +745,23 @@ static void remove_tmp(const char *dir) {
     g_dir_close(d);
   }
   g_rmdir(dir);
+}
+
+/* The simulated time the run ended at (metrics.json sim_time_ns), in
+ * seconds; 0 if unknown. */
+static double run_end(const char *dir) {
+  char *path = g_build_filename(dir, "metrics.json", NULL);
+  JsonParser *p = json_parser_new();
+  double end = 0;
+  if (json_parser_load_from_file(p, path, NULL)) {
+    JsonNode *root = json_parser_get_root(p);
+    if (JSON_NODE_HOLDS_OBJECT(root))
+      end = json_object_get_int_member_with_default(json_node_get_object(root),
+                                                    "sim_time_ns", 0) / 1e9;
+  }
+  g_object_unref(p);
+  g_free(path);
+  return end > 0 ? end : 0;
 }
 
 static char *run_title(const char *dir) {
@@ -668,7 +842,8 @@ int cmd_plot(int argc, char **argv) {
   c = (plot_ctx){gnuplot, scripts, format ? format : "png", tmp,
                  g_build_filename(dir, "plots", NULL),
                  is_sweep ? g_path_get_basename(dir) : run_title(dir),
-                 g_ptr_array_new_with_free_func(g_free)};
+                 g_ptr_array_new_with_free_func(g_free),
+                 is_sweep ? 0 : run_end(dir)};
   if (g_mkdir_with_parents(c.plots, 0777) != 0) {
     int e = errno;
     g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(e),

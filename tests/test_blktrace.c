@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "sim/blktrace.h"
 #include "sim/metrics.h"
@@ -174,20 +175,63 @@ static void test_counts_match_block_layer(void) {
   g_free(dir);
 }
 
-static char *run_cli_race(char **out_dir) {
+/* `cfqsim workloads/race-replay.yaml --variant V --trace -q -o DIR/out`;
+ * `exit_ok`: the run must complete (fixed) or report the hang (buggy). */
+static char *run_cli_race_variant(const char *variant, bool exit_ok, char **out_dir) {
   GError *err = NULL;
   char *dir = g_dir_make_tmp("cfqsim-bt-XXXXXX", &err);
   g_assert_no_error(err);
   char *o = g_build_filename(dir, "out", NULL);
   const char *argv[] = {CFQSIM_BINARY, "workloads/race-replay.yaml", "--variant",
-                        "fixed", "--trace", "-q", "-o", o, NULL};
+                        variant, "--trace", "-q", "-o", o, NULL};
   int status;
-  g_assert_true(g_spawn_sync(CFQSIM_SOURCE_DIR, (char **)argv, NULL, 0, NULL, NULL,
-                             NULL, NULL, &status, &err));
+  g_assert_true(g_spawn_sync(CFQSIM_SOURCE_DIR, (char **)argv, NULL,
+                             G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                             &status, &err));
   g_assert_no_error(err);
-  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  if (exit_ok) {
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+  } else {
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1); /* the documented "hang" */
+  }
   *out_dir = dir;
   return o;
+}
+
+static char *run_cli_race(char **out_dir) {
+  return run_cli_race_variant("fixed", true, out_dir);
+}
+
+/* `blkparse -i DIR/DEV`'s standard output, or NULL (test skipped) when
+ * blkparse is not installed. */
+static char *blkparse_output(const char *o, const char *dev) {
+  char *blkparse = g_find_program_in_path("blkparse");
+  if (!blkparse) {
+    g_test_skip("blkparse is not installed (Debian package blktrace)");
+    return NULL;
+  }
+  char *in = g_build_filename(o, dev, NULL);
+  const char *argv[] = {blkparse, "-i", in, NULL};
+  char *out = NULL;
+  int status;
+  GError *err = NULL;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                             NULL, NULL, &out, NULL, &status, &err));
+  g_assert_no_error(err);
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  g_free(in);
+  g_free(blkparse);
+  return out;
+}
+
+static GArray *read_records(const char *o, const char *file, gchar **data) {
+  char *path = g_build_filename(o, file, NULL);
+  gsize n;
+  GError *err = NULL;
+  g_assert_true(g_file_get_contents(path, data, &n, &err));
+  g_free(path);
+  return parse((const guint8 *)*data, n);
 }
 
 static void rm_rf(const char *dir) {
@@ -213,18 +257,8 @@ static void test_cli_file_and_blkparse(void) {
   g_array_unref(a);
   g_free(d);
 
-  char *blkparse = g_find_program_in_path("blkparse");
-  if (!blkparse) {
-    g_test_skip("blkparse is not installed (Debian package blktrace)");
-  } else {
-    char *in = g_build_filename(o, "sda", NULL);
-    const char *argv[] = {blkparse, "-i", in, NULL};
-    char *out = NULL;
-    int status;
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
-                               NULL, NULL, &out, NULL, &status, &err));
-    g_assert_no_error(err);
-    g_assert_true(g_spawn_check_wait_status(status, NULL));
+  char *out = blkparse_output(o, "sda");
+  if (out) {
     /* A reads at 1 MiB (sector 2048), B at 200 MiB (sector 409600): each
      * goes through queue, get_request, insert, issue and completion. */
     const char *acts[] = {"Q", "G", "I", "D", "C"};
@@ -238,19 +272,202 @@ static void test_cli_file_and_blkparse(void) {
           g_error("no '%s' line for %s in blkparse output:\n%s", acts[i], who[p].name, out);
         g_free(re);
       }
-    g_assert_true(g_regex_match_simple("\\sm\\s+N cfq\\d+S set_active", out,
+    g_assert_true(g_regex_match_simple("\\sm\\s+N cfq\\d+S / set_active", out,
                                        G_REGEX_MULTILINE, 0));
     g_assert_true(g_regex_match_simple("Reads Queued:\\s+2,\\s+8KiB", out, 0, 0));
     g_assert_true(g_regex_match_simple("Reads Completed:\\s+2,\\s+8KiB", out, 0, 0));
     g_assert_true(g_regex_match_simple("Skips: 0 forward", out, 0, 0));
     g_free(out);
-    g_free(in);
-    g_free(blkparse);
   }
   g_free(file);
   g_free(o);
   rm_rf(top);
   g_free(top);
+}
+
+/* The action letters of one pid's records, in order ("QGIDC"). */
+static char *actions_of(GArray *a, uint32_t pid) {
+  static const char letter[] = {[BLK_TA_CODE_QUEUE] = 'Q', [BLK_TA_CODE_BACKMERGE] = 'M',
+                                [BLK_TA_CODE_FRONTMERGE] = 'F', [BLK_TA_CODE_GETRQ] = 'G',
+                                [BLK_TA_CODE_SLEEPRQ] = 'S', [BLK_TA_CODE_ISSUE] = 'D',
+                                [BLK_TA_CODE_COMPLETE] = 'C', [BLK_TA_CODE_INSERT] = 'I'};
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < a->len; i++) {
+    const rec *r = &g_array_index(a, rec, i);
+    if ((r->action >> 16) & BLK_TC_NOTIFY || r->pid != pid)
+      continue;
+    uint32_t code = r->action & 0xffff;
+    g_assert_cmpuint(code, <, sizeof letter);
+    g_string_append_c(s, letter[code]);
+  }
+  return g_string_free(s, FALSE);
+}
+
+/* The pid a process note names `name`, or 0. */
+static uint32_t pid_named(GArray *a, const char *name) {
+  for (guint i = 0; i < a->len; i++) {
+    const rec *r = &g_array_index(a, rec, i);
+    if (r->action == BLK_TN_PROCESS && strncmp(r->pdu, name, r->pdu_len) == 0)
+      return r->pid;
+  }
+  return 0;
+}
+
+/* Does some message record's text match the regex `re` (whole text)? */
+static bool has_message(GArray *a, const char *re) {
+  g_autofree char *anchored = g_strdup_printf("^%s$", re);
+  for (guint i = 0; i < a->len; i++) {
+    const rec *r = &g_array_index(a, rec, i);
+    if (r->action != BLK_TN_MESSAGE)
+      continue;
+    g_autofree char *text = g_strndup(r->pdu, r->pdu_len);
+    if (g_regex_match_simple(anchored, text, 0, 0))
+      return true;
+  }
+  return false;
+}
+
+/* The kernel traces G (block_getrq) only once the request is allocated,
+ * elevator data included.  On the buggy kernel B's cic link fails, the
+ * allocation is given back and B sleeps: its trace is Q then S, no G, and
+ * there are as many G as I. */
+static void test_failed_allocation_has_no_getrq(void) {
+  char *top;
+  char *o = run_cli_race_variant("buggy", false, &top);
+  gchar *d;
+  GArray *a = read_records(o, "sda.blktrace.0", &d);
+  uint32_t pa = pid_named(a, "A"), pb = pid_named(a, "B");
+  g_assert_cmpuint(pa, !=, 0);
+  g_assert_cmpuint(pb, !=, 0);
+  g_autofree char *acts_a = actions_of(a, pa), *acts_b = actions_of(a, pb);
+  g_assert_cmpstr(acts_a, ==, "QGIDC");
+  g_assert_cmpstr(acts_b, ==, "QS");
+  g_assert_cmpuint(count_code(a, BLK_TA_CODE_GETRQ), ==, count_code(a, BLK_TA_CODE_INSERT));
+  g_array_unref(a);
+  g_free(d);
+
+  char *out = blkparse_output(o, "sda");
+  if (out) {
+    /* blkparse's view of B (sector 409600): its action column, in order. */
+    GRegex *re = g_regex_new("^.*\\s([A-Z]+)\\s+R 409600 \\+ 8 .*$", G_REGEX_MULTILINE, 0, NULL);
+    GMatchInfo *mi;
+    GString *seen = g_string_new(NULL);
+    g_regex_match(re, out, 0, &mi);
+    while (g_match_info_matches(mi)) {
+      g_autofree char *act = g_match_info_fetch(mi, 1);
+      g_string_append(seen, act);
+      g_match_info_next(mi, NULL);
+    }
+    g_match_info_free(mi);
+    g_regex_unref(re);
+    if (strcmp(seen->str, "QS") != 0)
+      g_error("B's blkparse actions are '%s', not 'QS':\n%s", seen->str, out);
+    g_string_free(seen, TRUE);
+    g_free(out);
+  }
+  g_free(o);
+  rm_rf(top);
+  g_free(top);
+}
+
+static const char cgroup_yaml[] =
+    "name: bt-cgroup\n"
+    "seed: 1\n"
+    "duration: 300ms\n"
+    "devices:\n"
+    "  - {name: sda, model: hdd, scheduler: cfq}\n"
+    "cgroups:\n"
+    "  - {name: gold, weight: 800}\n"
+    "processes:\n"
+    "  - {name: g, cgroup: gold, rw: read, bs: 64k, size: 64m}\n"
+    "  - {name: r, rw: read, bs: 64k, size: 64m, offset: 1g}\n";
+
+/* With group scheduling built in (the default), CFQ's queue messages carry
+ * the sync flag and the group's cgroup path ("/" for the root group), and
+ * group messages (served) carry the path alone, as in Linux 3.2. */
+static void test_cfq_messages_name_the_group(void) {
+  GError *err = NULL;
+  char *dir = g_dir_make_tmp("cfqsim-bt-XXXXXX", &err);
+  g_assert_no_error(err);
+  char *yaml = g_build_filename(dir, "w.yaml", NULL);
+  g_assert_true(g_file_set_contents(yaml, cgroup_yaml, -1, &err));
+  char *o = g_build_filename(dir, "out", NULL);
+  const char *argv[] = {CFQSIM_BINARY, yaml, "--trace", "-q", "-o", o, NULL};
+  int status;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                             NULL, NULL, NULL, &status, &err));
+  g_assert_no_error(err);
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+
+  gchar *d;
+  GArray *a = read_records(o, "sda.blktrace.0", &d);
+  uint32_t pg = pid_named(a, "g"), pr = pid_named(a, "r");
+  g_assert_cmpuint(pg, !=, 0);
+  g_assert_cmpuint(pr, !=, 0);
+  g_autofree char *gold = g_strdup_printf("cfq%uS /gold set_active wl_prio:0 wl_type:\\d", pg);
+  g_autofree char *root = g_strdup_printf("cfq%uS / set_active wl_prio:0 wl_type:\\d", pr);
+  g_assert_true(has_message(a, gold));
+  g_assert_true(has_message(a, root));
+  g_assert_true(has_message(a, "/gold served: vt=\\d+ min_vt=\\d+"));
+  g_assert_true(has_message(a, "/ served: vt=\\d+ min_vt=\\d+"));
+  g_assert_false(has_message(a, "cfq served.*"));
+  g_assert_false(has_message(a, "cfq\\d+[SA] [^/].*")); /* every queue line has a path */
+  g_array_unref(a);
+  g_free(d);
+
+  char *out = blkparse_output(o, "sda");
+  if (out) {
+    g_autofree char *re = g_strdup_printf("\\sm\\s+N cfq%uS /gold set_active", pg);
+    if (!g_regex_match_simple(re, out, G_REGEX_MULTILINE, 0) ||
+        !g_regex_match_simple("\\sm\\s+N /gold served: vt=\\d+ min_vt=\\d+$", out,
+                              G_REGEX_MULTILINE, 0))
+      g_error("no group path in blkparse's CFQ messages:\n%s", out);
+    g_free(out);
+  }
+  g_free(o);
+  g_free(yaml);
+  rm_rf(dir);
+  g_free(dir);
+}
+
+/* Without group scheduling, 3.2's queue messages are "cfq<pid> ..." (no
+ * sync flag, no path) and group messages are not emitted. */
+static void test_cfq_messages_without_group_sched(void) {
+  GError *err = NULL;
+  char *dir = g_dir_make_tmp("cfqsim-bt-XXXXXX", &err);
+  g_assert_no_error(err);
+  char *path = g_build_filename(dir, "w.yaml", NULL);
+  g_autofree char *text = g_strconcat(cgroup_yaml, "kernel: {group_iosched: false}\n", NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, &err));
+  workload *w = workload_load(path, NULL, &err);
+  g_assert_no_error(err);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *tf = open_memstream(&buf, &len);
+  run_options opt = RUN_OPTIONS_INIT;
+  opt.trace = tf;
+  sim_run *r = sim_run_new(w, &opt, &err);
+  g_assert_no_error(err);
+  g_assert_cmpint(sim_run_go(r, &err), ==, SIM_TIME_LIMIT); /* readers run on */
+  g_assert_no_error(err);
+  fclose(tf);
+  GBytes *b = sim_run_blktrace(r, 0);
+  gsize n;
+  GArray *a = parse(g_bytes_get_data(b, &n), g_bytes_get_size(b));
+  uint32_t pg = pid_named(a, "g");
+  g_assert_cmpuint(pg, !=, 0);
+  g_autofree char *plain = g_strdup_printf("cfq%u set_active wl_prio:0 wl_type:\\d", pg);
+  g_assert_true(has_message(a, plain));
+  g_assert_false(has_message(a, "cfq\\d+[SA] .*"));
+  g_assert_false(has_message(a, ".*served: vt=.*"));
+  g_array_unref(a);
+  g_bytes_unref(b);
+  sim_run_free(r);
+  free(buf);
+  workload_free(w);
+  rm_rf(dir);
+  g_free(path);
+  g_free(dir);
 }
 
 /* Without --trace there is no blktrace file. */
@@ -283,5 +500,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/blktrace/counts-match-block-layer", test_counts_match_block_layer);
   g_test_add_func("/blktrace/cli-file-and-blkparse", test_cli_file_and_blkparse);
   g_test_add_func("/blktrace/cli-no-trace-no-file", test_cli_no_trace_no_file);
+  g_test_add_func("/blktrace/failed-allocation-has-no-getrq",
+                  test_failed_allocation_has_no_getrq);
+  g_test_add_func("/blktrace/cfq-messages-name-the-group", test_cfq_messages_name_the_group);
+  g_test_add_func("/blktrace/cfq-messages-without-group-sched",
+                  test_cfq_messages_without_group_sched);
   return g_test_run();
 }
