@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sim/commands.h"
+#include "sim/outdir.h"
 #include "sim/run.h"
 
 typedef struct variant_stats {
@@ -235,7 +236,7 @@ int cmd_compare(int argc, char **argv) {
   g_hash_table_insert(files, "compare.csv", compare_csv(vs));
   char *name = g_strconcat(w->name, "-compare", NULL);
   char *dir = out_dir ? g_strdup(out_dir) : g_build_filename("results", name, NULL);
-  gboolean ok = report_write_dir(dir, files, &err);
+  gboolean ok = report_write_dir(dir, OUTDIR_COMPARE, files, &err);
   g_hash_table_destroy(files);
   g_free(name);
   g_free(dir);

@@ -3,7 +3,8 @@
  * The scripts (scripts/NAME.gp, one per graph) stay plain gnuplot: this file
  * reshapes the run's CSVs into the small data files they read (a column
  * per process, a block per process or series) in a temporary directory,
- * and passes names and labels with -e.  Images go to DIR/plots/. */
+ * and passes names and labels with -e.  Images are drawn there too, then
+ * copied to DIR/plots/, which must be missing, empty or ours (outdir.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "sim/commands.h"
+#include "sim/outdir.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -801,7 +803,7 @@ int cmd_plot(int argc, char **argv) {
   GError *err = NULL;
   int status = EXIT_USAGE;
   plot_ctx c = {0};
-  char *gnuplot = NULL, *scripts = NULL, *tmp = NULL;
+  char *gnuplot = NULL, *scripts = NULL, *tmp = NULL, *plots = NULL;
 
   if (!g_option_context_parse(ctx, &argc, &argv, &err))
     goto fail;
@@ -828,6 +830,9 @@ int cmd_plot(int argc, char **argv) {
                 "directory (results.csv)", dir);
     goto fail;
   }
+  plots = g_build_filename(dir, "plots", NULL);
+  if (!outdir_may_replace(plots, OUTDIR_PLOTS, &err))
+    goto fail;
   gnuplot = g_find_program_in_path("gnuplot");
   if (!gnuplot) {
     g_set_error(&err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
@@ -840,7 +845,7 @@ int cmd_plot(int argc, char **argv) {
   if (!tmp)
     goto fail;
   c = (plot_ctx){gnuplot, scripts, format ? format : "png", tmp,
-                 g_build_filename(dir, "plots", NULL),
+                 g_strdup(tmp),
                  is_sweep ? g_path_get_basename(dir) : run_title(dir),
                  g_ptr_array_new_with_free_func(g_free),
                  is_sweep ? 0 : run_end(dir)};
@@ -867,9 +872,17 @@ int cmd_plot(int argc, char **argv) {
       ok = plot_timeline(&c, dir, &err);
     g_free(slices);
   }
-  for (guint i = 0; i < c.made->len; i++)
-    printf("%s\n", (char *)g_ptr_array_index(c.made, i));
-  if (!ok)
+  /* What was drawn is kept even if a later graph failed. */
+  gboolean kept = !c.made->len ||
+                  outdir_add_files(plots, OUTDIR_PLOTS, c.made, ok ? &err : NULL);
+  for (guint i = 0; kept && i < c.made->len; i++) {
+    char *name = g_path_get_basename(g_ptr_array_index(c.made, i));
+    char *path = g_build_filename(plots, name, NULL);
+    printf("%s\n", path);
+    g_free(path);
+    g_free(name);
+  }
+  if (!ok || !kept)
     goto fail;
   status = EXIT_OK;
   goto out;
@@ -883,6 +896,7 @@ out:
   if (c.made)
     g_ptr_array_unref(c.made);
   g_free(c.plots);
+  g_free(plots);
   g_free(c.title);
   g_free(gnuplot);
   g_free(scripts);

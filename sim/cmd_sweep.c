@@ -1,5 +1,7 @@
 /* `cfqsim sweep SWEEP.yaml`: run a parameter grid (sim/sweep.h).  Every
  * failure exits 2; hung runs are results (the `hung` metric), not failures.
+ * A run that fails after every point was checked still exits 2, but only
+ * once results.csv holds the other runs and that run's error.
  *   cfqsim sweep SWEEP.yaml [-j N] [-o DIR] [--list] [--shard K/N] [--collect]
  *   cfqsim sweep --merge DIR... -o OUT */
 #include <stdio.h>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 
 #include "sim/commands.h"
+#include "sim/outdir.h"
 #include "sim/sweep.h"
 
 static gboolean parse_shard(const char *text, guint *k, guint *n, GError **err) {
@@ -52,13 +55,14 @@ static char *default_dir(const char *file) {
 }
 
 int cmd_sweep(int argc, char **argv) {
-  char *out_dir = NULL, *shard = NULL;
+  char *out_dir = NULL, *shard = NULL, *jobs_text = NULL;
   char **args = NULL;
-  gint jobs = 0;
+  guint64 jobs = 0;
   gboolean list = FALSE, merge = FALSE, collect = FALSE;
   GOptionEntry entries[] = {
-      {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
-       "Run N points at once (default: one per processor)", "N"},
+      {"jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs_text,
+       "Run N points at once (default: one per processor; never more than "
+       "there are runs)", "N"},
       {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
        "Sweep directory (default: results/sweeps/<sweep name>)", "DIR"},
       {"list", 0, 0, G_OPTION_ARG_NONE, &list,
@@ -85,9 +89,11 @@ int cmd_sweep(int argc, char **argv) {
   if (!g_option_context_parse(ctx, &argc, &argv, &err) ||
       !parse_shard(shard, &k, &n, &err))
     goto fail;
-  if (jobs < 0) {
+  if (jobs_text &&
+      !g_ascii_string_to_unsigned(jobs_text, 10, 1, G_MAXUINT, &jobs, NULL)) {
     g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "-j must be positive");
+                "-j must be a whole number of runs at once, at least 1, not '%s'",
+                jobs_text);
     goto fail;
   }
   if (merge) {
@@ -115,6 +121,10 @@ int cmd_sweep(int argc, char **argv) {
   if (!out_dir)
     out_dir = default_dir(args[0]);
   if (list) {
+    /* The listed runs write into DIR/points: refuse now, not after them. */
+    if (!outdir_may_replace(out_dir, OUTDIR_SWEEP, &err) ||
+        !sweep_check(s, k, n, &err))
+      goto fail;
     char *prog = program_path(argv0);
     char *text = sweep_list(s, prog, out_dir, k, n);
     fputs(text, stdout);
@@ -143,6 +153,7 @@ out:
   g_option_context_free(ctx);
   g_free(out_dir);
   g_free(shard);
+  g_free(jobs_text);
   g_strfreev(args);
   return status;
 }

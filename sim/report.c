@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "models/ioc.h"
+#include "sim/outdir.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -627,57 +628,67 @@ static gboolean set_errno_error(GError **err, int saved, const char *what,
   return FALSE;
 }
 
-/* Best effort: used on our own temporary and replaced directories only.
- * Symlinks are removed, never followed. */
-static void remove_tree(const char *path) {
-  GStatBuf st;
-  if (g_lstat(path, &st) != 0)
-    return;
-  if (S_ISDIR(st.st_mode)) {
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-      const char *name;
-      while ((name = g_dir_read_name(d))) {
-        char *child = g_build_filename(path, name, NULL);
-        remove_tree(child);
-        g_free(child);
-      }
-      g_dir_close(d);
+/* Best effort: our own temporary directory of plain files, just made. */
+static void remove_tmp(const char *path) {
+  GDir *d = g_dir_open(path, 0, NULL);
+  if (d) {
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+      char *child = g_build_filename(path, name, NULL);
+      g_unlink(child);
+      g_free(child);
     }
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
+    g_dir_close(d);
   }
+  g_rmdir(path);
 }
 
 static gint cmp_str(gconstpointer a, gconstpointer b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* One name in a directory; no newline either, since the marker lists
+ * names one per line. */
 static gboolean valid_file_name(const char *n) {
-  return *n && !strchr(n, '/') && strcmp(n, ".") != 0 && strcmp(n, "..") != 0;
+  return *n && !strchr(n, '/') && !strchr(n, '\n') && strcmp(n, ".") != 0 &&
+         strcmp(n, "..") != 0 && strcmp(n, OUTDIR_MARKER) != 0;
 }
 
-gboolean report_write_dir(const char *dir, GHashTable *files, GError **err) {
-  return report_write_dir_bin(dir, files, NULL, err);
+gboolean report_write_dir(const char *dir, const char *kind, GHashTable *files,
+                          GError **err) {
+  return report_write_dir_bin(dir, kind, files, NULL, err);
 }
 
-static gboolean write_one(const char *tmp, const char *name, const void *data,
-                          gssize len, GError **err) {
+/* Errors name the target, never our temporary directory. */
+static gboolean write_raw(const char *tmp, const char *target, const char *name,
+                          const void *data, gssize len, GError **err) {
+  char *path = g_build_filename(tmp, name, NULL);
+  GError *local = NULL;
+  gboolean written = g_file_set_contents(path, data, len, &local);
+  if (!written) {
+    GString *msg = g_string_new(local->message);
+    g_string_replace(msg, tmp, target, 0);
+    g_set_error_literal(err, local->domain, local->code, msg->str);
+    g_string_free(msg, TRUE);
+    g_error_free(local);
+  }
+  g_free(path);
+  return written;
+}
+
+static gboolean write_one(const char *tmp, const char *target, const char *name,
+                          const void *data, gssize len, GError **err) {
   if (!valid_file_name(name)) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "invalid output file name '%s'", name);
     return FALSE;
   }
-  char *path = g_build_filename(tmp, name, NULL);
-  gboolean written = g_file_set_contents(path, data, len, err);
-  g_free(path);
-  return written;
+  return write_raw(tmp, target, name, data, len, err);
 }
 
-gboolean report_write_dir_bin(const char *dir, GHashTable *files,
+gboolean report_write_dir_bin(const char *dir, const char *kind, GHashTable *files,
                               GHashTable *binary_files, GError **err) {
-  g_return_val_if_fail(dir != NULL && files != NULL, FALSE);
+  g_return_val_if_fail(dir != NULL && kind != NULL && files != NULL, FALSE);
   g_return_val_if_fail(err == NULL || *err == NULL, FALSE);
 
   char *target = g_strdup(dir);
@@ -695,16 +706,16 @@ gboolean report_write_dir_bin(const char *dir, GHashTable *files,
   char *tmp = NULL, *old = NULL;
   GPtrArray *names = NULL;
   char *parent = g_path_get_dirname(target);
+  /* Before anything is written: a directory that is not ours is refused. */
+  if (!outdir_may_replace(target, kind, err))
+    goto out;
   if (g_mkdir_with_parents(parent, 0777) != 0) {
     set_errno_error(err, errno, "cannot create directory", parent);
     goto out;
   }
-  tmp = g_strdup_printf("%s.tmp-XXXXXX", target);
-  if (!g_mkdtemp(tmp)) {
-    set_errno_error(err, errno, "cannot create directory", tmp);
-    g_clear_pointer(&tmp, g_free);
+  tmp = outdir_make_tmp(target, ".tmp-", err);
+  if (!tmp)
     goto out;
-  }
 
   names = g_ptr_array_new();
   GHashTableIter it;
@@ -730,31 +741,34 @@ gboolean report_write_dir_bin(const char *dir, GHashTable *files,
       GBytes *b = g_hash_table_lookup(binary_files, name);
       gsize n = 0;
       const void *data = b ? g_bytes_get_data(b, &n) : NULL;
-      written = write_one(tmp, name, data ? data : "", (gssize)n, err);
+      written = write_one(tmp, target, name, data ? data : "", (gssize)n, err);
     } else {
       const char *contents = g_hash_table_lookup(files, name);
-      written = write_one(tmp, name, contents ? contents : "", -1, err);
+      written = write_one(tmp, target, name, contents ? contents : "", -1, err);
     }
     if (!written)
       goto fail;
   }
+  /* The marker goes in with the files: the temporary directory itself, if
+   * it is ever left behind, is then recognisably ours. */
+  char *marker = outdir_marker_text(kind, (const char *const *)names->pdata,
+                                    names->len);
+  gboolean marked = write_raw(tmp, target, OUTDIR_MARKER, marker, -1, err);
+  g_free(marker);
+  if (!marked)
+    goto fail;
 
   GStatBuf st;
-  if (g_lstat(target, &st) == 0 && !S_ISDIR(st.st_mode)) {
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                "%s exists and is not a directory: choose another output "
-                "directory with -o", target);
-    goto fail;
-  }
   if (g_lstat(target, &st) == 0) {
+    /* Checked again: the run took a while, and someone may have put
+     * something there since. */
+    if (!outdir_may_replace(target, kind, err))
+      goto fail;
     /* rename(2) may replace an empty directory, which gives us a unique,
      * race-free name to move the previous results aside to. */
-    old = g_strdup_printf("%s.old-XXXXXX", target);
-    if (!g_mkdtemp(old)) {
-      set_errno_error(err, errno, "cannot create directory", old);
-      g_clear_pointer(&old, g_free);
+    old = outdir_make_tmp(target, ".old-", err);
+    if (!old)
       goto fail;
-    }
     if (g_rename(target, old) != 0) {
       set_errno_error(err, errno, "cannot move aside", target);
       g_rmdir(old);
@@ -766,7 +780,9 @@ gboolean report_write_dir_bin(const char *dir, GHashTable *files,
       set_errno_error(err, saved, "cannot create", target);
       goto fail;
     }
-    remove_tree(old);
+    if (!outdir_remove(old))
+      g_printerr("cfqsim: kept %s (the previous %s): it holds files cfqsim "
+                 "did not write\n", old, target);
   } else if (g_rename(tmp, target) != 0) {
     set_errno_error(err, errno, "cannot create", target);
     goto fail;
@@ -775,7 +791,7 @@ gboolean report_write_dir_bin(const char *dir, GHashTable *files,
   goto out;
 
 fail:
-  remove_tree(tmp);
+  remove_tmp(tmp);
 out:
   if (names)
     g_ptr_array_unref(names);
@@ -829,7 +845,7 @@ gboolean report_write_bin(const run_result *r, const char *dir,
     fflush(out);
   }
   if (ok)
-    ok = report_write_dir_bin(dir, files, binary_files, err);
+    ok = report_write_dir_bin(dir, OUTDIR_RUN, files, binary_files, err);
 
   g_hash_table_unref(files);
   for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)

@@ -44,7 +44,8 @@ char *report_fairness_csv(const run_result *r);
 char *report_latencies_csv(const run_result *r);
 
 /* Write all of them (plus extra files: name -> contents, may be NULL) into
- * `dir` atomically; print the summary to `out` unless it is NULL. */
+ * `dir` atomically, as a result of kind "run"; print the summary to `out`
+ * unless it is NULL. */
 gboolean report_write(const run_result *r, const char *dir,
                       GHashTable *extra_files, FILE *out, GError **err);
 
@@ -52,14 +53,19 @@ gboolean report_write(const run_result *r, const char *dir,
 void report_csv_field(GString *s, const char *f);
 
 /* Atomic directory write used by every command that writes results:
- * files (name -> contents) go into DIR.tmp-XXXXXX, then replace DIR. */
-gboolean report_write_dir(const char *dir, GHashTable *files, GError **err);
+ * files (name -> contents) and the .cfqsim marker of `kind` (sim/outdir.h)
+ * go into DIR.tmp-XXXXXX, which then replaces DIR.  DIR is replaced only
+ * if it is missing, empty or a previous result of that kind; otherwise
+ * nothing is written and the OUTDIR_ERROR says why. */
+gboolean report_write_dir(const char *dir, const char *kind, GHashTable *files,
+                          GError **err);
 
 /* The same with binary files too: `binary_files` (may be NULL) maps names
  * to GBytes *, written with their length.  A name may appear only once
  * across both tables. */
-gboolean report_write_dir_bin(const char *dir, GHashTable *files,
-                              GHashTable *binary_files, GError **err);
+gboolean report_write_dir_bin(const char *dir, const char *kind,
+                              GHashTable *files, GHashTable *binary_files,
+                              GError **err);
 gboolean report_write_bin(const run_result *r, const char *dir,
                           GHashTable *extra_files, GHashTable *binary_files,
                           FILE *out, GError **err);

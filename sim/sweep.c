@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "sim/core/params.h"
+#include "sim/outdir.h"
 #include "sim/report.h"
 #include "sim/run.h"
 #include "sim/workload.h"
@@ -28,9 +29,15 @@ typedef struct sweep_axis {
   guint n_values;
 } sweep_axis;
 
+/* Where a value was written in the sweep file, for error messages. */
+typedef struct sweep_mark {
+  int line, col;
+} sweep_mark;
+
 typedef struct sweep_param_def {
   char *path;
   GPtrArray *values; /* char * */
+  GArray *marks;     /* sweep_mark per value */
 } sweep_param_def;
 
 struct sweep {
@@ -42,6 +49,8 @@ struct sweep {
   GArray *axes;       /* sweep_axis */
   GPtrArray *metrics; /* char * */
   GPtrArray *fixed;   /* char *: "path=value" applied to every point */
+  GArray *fixed_marks; /* sweep_mark of each fixed value */
+  sweep_mark base_mark;
   guint n_points;
 };
 
@@ -58,6 +67,7 @@ static void param_def_free(gpointer p) {
   sweep_param_def *d = p;
   g_free(d->path);
   g_ptr_array_unref(d->values);
+  g_array_unref(d->marks);
   g_free(d);
 }
 
@@ -70,6 +80,7 @@ void sweep_free(sweep *s) {
   g_array_unref(s->axes);
   g_ptr_array_unref(s->metrics);
   g_ptr_array_unref(s->fixed);
+  g_array_unref(s->fixed_marks);
   g_free(s);
 }
 
@@ -96,6 +107,10 @@ static gboolean G_GNUC_PRINTF(4, 5)
 
 static const char *scalar(const yaml_node_t *n) {
   return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static sweep_mark mark_of(const yaml_node_t *n) {
+  return (sweep_mark){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
 }
 
 static yaml_node_t *node(const parse_ctx *c, int id) {
@@ -134,6 +149,7 @@ static guint add_param(const parse_ctx *c, const yaml_node_t *key,
   sweep_param_def *d = g_new0(sweep_param_def, 1);
   d->path = g_strdup(path);
   d->values = g_ptr_array_new_with_free_func(g_free);
+  d->marks = g_array_new(FALSE, FALSE, sizeof(sweep_mark));
   for (yaml_node_item_t *it = val->data.sequence.items.start;
        it < val->data.sequence.items.top; it++) {
     yaml_node_t *v = node(c, *it);
@@ -143,6 +159,8 @@ static guint add_param(const parse_ctx *c, const yaml_node_t *key,
       return 0;
     }
     g_ptr_array_add(d->values, g_strdup(scalar(v)));
+    sweep_mark m = mark_of(v);
+    g_array_append_val(d->marks, m);
   }
   if (d->values->len == 0) {
     fail_at(err, c, val, "'%s' has no values", path);
@@ -232,6 +250,9 @@ static gboolean parse_metrics(const parse_ctx *c, const yaml_node_t *m,
       return fail_at(err, c, v,
                      "a metric is a name or a dotted path into metrics.json "
                      "(e.g. jain, processes.A.throughput_bps)");
+    if (strcmp(scalar(v), SWEEP_ERROR_COLUMN) == 0)
+      return fail_at(err, c, v, "'%s' is the results.csv column of the points "
+                                "that failed, not a metric", SWEEP_ERROR_COLUMN);
     g_ptr_array_add(c->s->metrics, g_strdup(scalar(v)));
   }
   if (c->s->metrics->len == 0)
@@ -252,7 +273,19 @@ static gboolean parse_fixed(const parse_ctx *c, const yaml_node_t *m,
     if (!v)
       return fail_at(err, c, node(c, p->value), "the value of '%s' must be plain", k);
     g_ptr_array_add(c->s->fixed, g_strdup_printf("%s=%s", k, v));
+    sweep_mark mk = mark_of(node(c, p->value));
+    g_array_append_val(c->s->fixed_marks, mk);
   }
+  return TRUE;
+}
+
+/* libyaml keeps a "\0" escape inside a scalar; as C strings the value
+ * would be silently cut there. */
+static gboolean no_nul_bytes(const parse_ctx *c, GError **err) {
+  for (yaml_node_t *n = c->doc->nodes.start; n < c->doc->nodes.top; n++)
+    if (n->type == YAML_SCALAR_NODE &&
+        strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
+      return fail_at(err, c, n, "a NUL byte (\\0) is not allowed in a value");
   return TRUE;
 }
 
@@ -313,6 +346,7 @@ static gboolean parse_root(parse_ctx *c, const yaml_node_t *root,
     return FALSE;
   }
   const char *b = scalar(base);
+  s->base_mark = mark_of(base);
   if (g_path_is_absolute(b)) {
     s->base = g_strdup(b);
   } else {
@@ -324,6 +358,10 @@ static gboolean parse_root(parse_ctx *c, const yaml_node_t *root,
     return fail_at(err, c, base, "base workload '%s' not found", s->base);
   return TRUE;
 }
+
+static gboolean read_base(const sweep *s, char **text, gsize *len, GError **err);
+static workload *load_point(const sweep *s, const char *text, gsize len,
+                            guint point, gboolean locate, GError **err);
 
 sweep *sweep_load(const char *path, GError **err) {
   g_return_val_if_fail(path != NULL, NULL);
@@ -342,6 +380,7 @@ sweep *sweep_load(const char *path, GError **err) {
   s->axes = g_array_new(FALSE, FALSE, sizeof(sweep_axis));
   s->metrics = g_ptr_array_new_with_free_func(g_free);
   s->fixed = g_ptr_array_new_with_free_func(g_free);
+  s->fixed_marks = g_array_new(FALSE, FALSE, sizeof(sweep_mark));
 
   yaml_parser_t parser;
   yaml_document_t doc;
@@ -357,7 +396,8 @@ sweep *sweep_load(const char *path, GError **err) {
   }
   has_doc = TRUE;
   parse_ctx c = {path, &doc, s};
-  if (!parse_root(&c, yaml_document_get_root_node(&doc), &has_seed, err))
+  if (!no_nul_bytes(&c, err) ||
+      !parse_root(&c, yaml_document_get_root_node(&doc), &has_seed, err))
     goto out;
 
   if (s->metrics->len == 0)
@@ -375,9 +415,12 @@ sweep *sweep_load(const char *path, GError **err) {
   }
   if (!has_seed) {
     /* The base's own seed starts the replicates, as `cfqsim run` would. */
-    char **sets = sweep_point_sets(s, 0);
-    workload *w = workload_load(s->base, sets, err);
-    g_strfreev(sets);
+    char *base_text = NULL;
+    gsize base_len = 0;
+    workload *w = read_base(s, &base_text, &base_len, err)
+                      ? load_point(s, base_text, base_len, 0, TRUE, err)
+                      : NULL;
+    g_free(base_text);
     if (!w)
       goto out;
     s->seed = w->seed;
@@ -413,21 +456,25 @@ const char *sweep_param(const sweep *s, guint i) {
   return ((sweep_param_def *)g_ptr_array_index(s->params, i))->path;
 }
 
-/* Mixed radix over the axes, the last axis least significant. */
-const char *sweep_value(const sweep *s, guint point, guint param) {
-  g_return_val_if_fail(point < s->n_points && param < s->params->len, NULL);
+/* Mixed radix over the axes, the last axis least significant: the index
+ * of parameter `param`'s value at `point`. */
+static guint value_index(const sweep *s, guint point, guint param) {
   guint rest = point;
   for (guint a = s->axes->len; a-- > 0;) {
     const sweep_axis *ax = &g_array_index(s->axes, sweep_axis, a);
     guint k = rest % ax->n_values;
     rest /= ax->n_values;
-    if (param >= ax->first_param && param < ax->first_param + ax->n_params) {
-      sweep_param_def *d = g_ptr_array_index(s->params, param);
-      return g_ptr_array_index(d->values, k);
-    }
+    if (param >= ax->first_param && param < ax->first_param + ax->n_params)
+      return k;
   }
   g_assert_not_reached();
-  return NULL;
+  return 0;
+}
+
+const char *sweep_value(const sweep *s, guint point, guint param) {
+  g_return_val_if_fail(point < s->n_points && param < s->params->len, NULL);
+  sweep_param_def *d = g_ptr_array_index(s->params, param);
+  return g_ptr_array_index(d->values, value_index(s, point, param));
 }
 
 /* The fixed overrides first, so that a swept path wins over them. */
@@ -440,6 +487,98 @@ char **sweep_point_sets(const sweep *s, guint point) {
     sets[nf + i] = g_strdup_printf("%s=%s", sweep_param(s, i),
                                    sweep_value(s, point, i));
   return sets;
+}
+
+/* ---- validating every point before any runs ---- */
+
+static gboolean read_base(const sweep *s, char **text, gsize *len, GError **err) {
+  GError *e = NULL;
+  if (g_file_get_contents(s->base, text, len, &e))
+    return TRUE;
+  g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_IO, "%s:%d:%d: %s", s->file,
+              s->base_mark.line, s->base_mark.col, e->message);
+  g_error_free(e);
+  return FALSE;
+}
+
+/* The workload of one point.  When it is invalid and `locate` is set, the
+ * error points at the sweep file's value that, added to the ones before it
+ * (the `set:` values, then the axes in order), makes the workload invalid,
+ * and the workload's own message follows. */
+static workload *load_point(const sweep *s, const char *text, gsize len,
+                            guint point, gboolean locate, GError **err) {
+  char **sets = sweep_point_sets(s, point);
+  GError *e = NULL;
+  workload *w = workload_parse(s->base, text, len, sets, &e);
+  if (!w && !locate) {
+    g_propagate_error(err, e);
+  } else if (!w) {
+    guint n = g_strv_length(sets), k;
+    for (k = 0; k < n; k++) { /* the shortest prefix that fails */
+      char *saved = sets[k];
+      sets[k] = NULL;
+      workload *t = workload_parse(s->base, text, len, sets, NULL);
+      sets[k] = saved;
+      if (!t)
+        break;
+      workload_free(t);
+    }
+    guint nf = s->fixed->len;
+    sweep_mark m = s->base_mark;
+    if (k > 0 && k - 1 < nf) {
+      m = g_array_index(s->fixed_marks, sweep_mark, k - 1);
+    } else if (k > 0) {
+      const sweep_param_def *d = g_ptr_array_index(s->params, k - 1 - nf);
+      m = g_array_index(d->marks, sweep_mark, value_index(s, point, k - 1 - nf));
+    }
+    g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_INVALID, "%s:%d:%d: point %u%s%s%s: %s",
+                s->file, m.line, m.col, point, k > 0 ? " (" : " (the base workload",
+                k > 0 ? sets[k - 1] : "", ")", e->message);
+    g_error_free(e);
+  }
+  g_strfreev(sets);
+  return w;
+}
+
+static gboolean in_shard(guint point, guint k, guint n) {
+  return n == 0 || point % n == k - 1;
+}
+
+gboolean sweep_check(const sweep *s, guint shard_k, guint shard_n, GError **err) {
+  char *text = NULL;
+  gsize len = 0;
+  if (!read_base(s, &text, &len, err))
+    return FALSE;
+  GError *first = NULL;
+  guint bad = 0, checked = 0;
+  for (guint p = 0; p < s->n_points; p++) {
+    if (!in_shard(p, shard_k, shard_n))
+      continue;
+    checked++;
+    /* Only the first bad point is located: the others are counted. */
+    GError *e = NULL;
+    workload *w = load_point(s, text, len, p, first == NULL, &e);
+    if (w) {
+      workload_free(w);
+      continue;
+    }
+    bad++;
+    if (!first)
+      first = e;
+    else
+      g_error_free(e);
+  }
+  g_free(text);
+  if (!first)
+    return TRUE;
+  if (bad > 1) {
+    char *m = g_strdup_printf("%s (%u of the %u points are invalid; this is "
+                              "the first)", first->message, bad, checked);
+    g_free(first->message);
+    first->message = m;
+  }
+  g_propagate_error(err, first);
+  return FALSE;
 }
 
 char *sweep_point_dir(guint point, uint64_t seed) {
@@ -565,8 +704,21 @@ static char *results_header(const sweep *s) {
     g_string_append_c(h, ',');
     report_csv_field(h, sweep_metric(s, i));
   }
-  g_string_append_c(h, '\n');
   return g_string_free(h, FALSE);
+}
+
+/* A failed run's row: its point and seed, no metrics. */
+static char *failed_row(const sweep *s, guint point, uint64_t seed) {
+  GString *row = g_string_new(NULL);
+  g_string_append_printf(row, "%u", point);
+  for (guint i = 0; i < s->params->len; i++) {
+    g_string_append_c(row, ',');
+    report_csv_field(row, sweep_value(s, point, i));
+  }
+  g_string_append_printf(row, ",%" G_GUINT64_FORMAT, seed);
+  for (guint i = 0; i < s->metrics->len; i++)
+    g_string_append_c(row, ',');
+  return g_string_free(row, FALSE);
 }
 
 static char *results_row(const sweep *s, guint point, uint64_t seed,
@@ -590,7 +742,6 @@ static char *results_row(const sweep *s, guint point, uint64_t seed,
     report_csv_field(row, t);
     g_free(t);
   }
-  g_string_append_c(row, '\n');
   g_object_unref(p);
   return g_string_free(row, FALSE);
 }
@@ -693,10 +844,6 @@ static void progress(guint done, guint total, gint64 start) {
   g_free(eta);
 }
 
-static gboolean in_shard(guint point, guint k, guint n) {
-  return n == 0 || point % n == k - 1;
-}
-
 static gboolean write_file(const char *dir, const char *name,
                            const char *contents, GError **err) {
   if (g_mkdir_with_parents(dir, 0777) != 0) {
@@ -712,9 +859,37 @@ static gboolean write_file(const char *dir, const char *name,
   return ok;
 }
 
+/* Before anything is written: DIR is missing, empty or a sweep of ours,
+ * and then says so itself, so that a sweep cut short stays recognisable. */
+static gboolean claim_dir(const char *dir, GError **err) {
+  if (!outdir_may_replace(dir, OUTDIR_SWEEP, err))
+    return FALSE;
+  static const char *const names[] = {"results.csv", "shard.txt"};
+  char *marker = outdir_marker_text(OUTDIR_SWEEP, names, G_N_ELEMENTS(names));
+  gboolean ok = write_file(dir, OUTDIR_MARKER, marker, err);
+  g_free(marker);
+  return ok;
+}
+
 static char *shard_text(const sweep *s, guint k, guint n) {
   return g_strdup_printf("shard %u/%u\npoints %u\nreplicates %u\n", n ? k : 1,
                          n ? n : 1, s->n_points, s->replicates);
+}
+
+guint sweep_threads(const sweep_options *o, guint runs) {
+  guint threads = o->jobs ? o->jobs : g_get_num_processors();
+  return MAX(MIN(threads, runs), 1);
+}
+
+/* One CSV field on one line: merging splits results.csv into lines. */
+static void append_error_field(GString *csv, const char *message) {
+  char *flat = g_strdup(message);
+  for (char *c = flat; *c; c++)
+    if (*c == '\n' || *c == '\r')
+      *c = ' ';
+  g_string_append_c(csv, ',');
+  report_csv_field(csv, flat);
+  g_free(flat);
 }
 
 gboolean sweep_run(const sweep *s, const sweep_options *o, GError **err) {
@@ -724,6 +899,10 @@ gboolean sweep_run(const sweep *s, const sweep_options *o, GError **err) {
                 "--shard K/N needs 1 <= K <= N");
     return FALSE;
   }
+  if (!outdir_may_replace(o->out_dir, OUTDIR_SWEEP, err) ||
+      (!o->collect && !sweep_check(s, o->shard_k, o->shard_n, err)) ||
+      !claim_dir(o->out_dir, err))
+    return FALSE;
   GArray *jobs = g_array_new(FALSE, TRUE, sizeof(sweep_job));
   for (guint p = 0; p < s->n_points; p++)
     if (in_shard(p, o->shard_k, o->shard_n))
@@ -735,8 +914,10 @@ gboolean sweep_run(const sweep *s, const sweep_options *o, GError **err) {
   sweep_ctx c = {.s = s, .o = o};
   g_mutex_init(&c.lock);
   g_cond_init(&c.cond);
-  guint threads = o->jobs ? o->jobs : g_get_num_processors();
-  GThreadPool *pool = g_thread_pool_new(job_func, &c, (gint)MAX(threads, 1),
+  /* An exclusive pool starts all its threads at once. */
+  GThreadPool *pool = g_thread_pool_new(job_func, &c,
+                                        (gint)MIN(sweep_threads(o, jobs->len),
+                                                  (guint)G_MAXINT),
                                         TRUE, NULL);
   /* Pushed as pointers into the array, which no longer grows. */
   for (guint i = 0; i < jobs->len; i++)
@@ -760,27 +941,50 @@ gboolean sweep_run(const sweep *s, const sweep_options *o, GError **err) {
     fputc('\n', stderr);
   }
 
-  gboolean ok = TRUE;
-  char *header = results_header(s);
-  GString *csv = g_string_new(header);
+  /* Every run's row in job order, failed ones too. */
+  guint failed = 0;
+  GError *first = NULL;
   for (guint i = 0; i < jobs->len; i++) {
     sweep_job *j = &g_array_index(jobs, sweep_job, i);
-    if (j->error && ok) {
-      g_propagate_error(err, j->error); /* the first in point order */
-      j->error = NULL;
-      ok = FALSE;
-    }
-    g_clear_error(&j->error);
-    if (j->row)
+    if (j->error && !first)
+      first = g_error_copy(j->error);
+    failed += j->error != NULL;
+  }
+  char *header = results_header(s);
+  GString *csv = g_string_new(header);
+  if (failed)
+    g_string_append(csv, "," SWEEP_ERROR_COLUMN);
+  g_string_append_c(csv, '\n');
+  for (guint i = 0; i < jobs->len; i++) {
+    sweep_job *j = &g_array_index(jobs, sweep_job, i);
+    if (j->error) {
+      char *row = failed_row(s, j->point, sweep_seed(s, j->replicate));
+      g_string_append(csv, row);
+      append_error_field(csv, j->error->message);
+      g_free(row);
+    } else {
       g_string_append(csv, j->row);
+      if (failed)
+        g_string_append_c(csv, ',');
+    }
+    g_string_append_c(csv, '\n');
+    g_clear_error(&j->error);
     g_free(j->row);
   }
-  if (ok) {
-    char *shard = shard_text(s, o->shard_k, o->shard_n);
-    ok = write_file(o->out_dir, "results.csv", csv->str, err) &&
-         write_file(o->out_dir, "shard.txt", shard, err);
-    g_free(shard);
+  char *shard = shard_text(s, o->shard_k, o->shard_n);
+  gboolean ok = write_file(o->out_dir, "results.csv", csv->str, err) &&
+                write_file(o->out_dir, "shard.txt", shard, err);
+  g_free(shard);
+  if (ok && failed) {
+    char *res = g_build_filename(o->out_dir, "results.csv", NULL);
+    g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_RUN,
+                "%u of %u runs failed (see the %s column of %s); the first: %s",
+                failed, jobs->len, SWEEP_ERROR_COLUMN, res, first->message);
+    g_free(res);
+    ok = FALSE;
   }
+  if (first)
+    g_error_free(first);
   g_string_free(csv, TRUE);
   g_free(header);
   g_array_unref(jobs);
@@ -825,7 +1029,8 @@ char *sweep_list(const sweep *s, const char *program, const char *out_dir,
 
 typedef struct merged_row {
   guint point, order;
-  const char *text; /* the whole line with its newline */
+  const char *text;   /* the line without its newline */
+  gboolean has_error; /* its shard has the error column */
 } merged_row;
 
 static gint cmp_row(gconstpointer a, gconstpointer b) {
@@ -868,8 +1073,10 @@ gboolean sweep_merge(char **dirs, const char *out_dir, GError **err) {
   char *header = NULL;
   guint n_shards = 0, points = 0, reps = 0, order = 0;
   GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, any_error = FALSE;
 
+  if (!outdir_may_replace(out_dir, OUTDIR_SWEEP, err))
+    goto out;
   for (char **d = dirs; *d; d++) {
     char *text = NULL;
     guint k, n, p, r;
@@ -883,6 +1090,11 @@ gboolean sweep_merge(char **dirs, const char *out_dir, GError **err) {
       goto out;
     }
     *nl = '\0';
+    /* Shards without failures have no error column. */
+    gboolean has_error = g_str_has_suffix(text, "," SWEEP_ERROR_COLUMN);
+    if (has_error)
+      text[strlen(text) - strlen("," SWEEP_ERROR_COLUMN)] = '\0';
+    any_error |= has_error;
     if (!header) {
       header = g_strdup(text);
       n_shards = n;
@@ -913,7 +1125,7 @@ gboolean sweep_merge(char **dirs, const char *out_dir, GError **err) {
                     (int)(end ? end - line : (long)strlen(line)), line);
         goto out;
       }
-      merged_row m = {(guint)point, order++, line};
+      merged_row m = {(guint)point, order++, line, has_error};
       g_array_append_val(rows, m);
       if (end)
         *end = '\0';
@@ -933,15 +1145,30 @@ gboolean sweep_merge(char **dirs, const char *out_dir, GError **err) {
   }
   g_array_sort(rows, cmp_row);
   GString *csv = g_string_new(header);
+  guint failed = 0;
+  if (any_error)
+    g_string_append(csv, "," SWEEP_ERROR_COLUMN);
   g_string_append_c(csv, '\n');
-  for (guint i = 0; i < rows->len; i++)
-    g_string_append_printf(csv, "%s\n", g_array_index(rows, merged_row, i).text);
+  for (guint i = 0; i < rows->len; i++) {
+    const merged_row *m = &g_array_index(rows, merged_row, i);
+    /* A row's error is its last field: empty when the run succeeded. */
+    failed += m->has_error && !g_str_has_suffix(m->text, ",");
+    g_string_append_printf(csv, "%s%s\n", m->text,
+                           any_error && !m->has_error ? "," : "");
+  }
   char *shard = g_strdup_printf("shard 1/1\npoints %u\nreplicates %u\n", points,
                                 reps);
-  ok = write_file(out_dir, "results.csv", csv->str, err) &&
+  ok = claim_dir(out_dir, err) &&
+       write_file(out_dir, "results.csv", csv->str, err) &&
        write_file(out_dir, "shard.txt", shard, err);
   g_free(shard);
   g_string_free(csv, TRUE);
+  if (ok && failed) {
+    g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_RUN,
+                "%u of %u runs failed (see the %s column of %s/results.csv)",
+                failed, rows->len, SWEEP_ERROR_COLUMN, out_dir);
+    ok = FALSE;
+  }
 
 out:
   g_hash_table_unref(seen);

@@ -42,6 +42,11 @@ const char *sweep_value(const sweep *s, guint point, guint param);
 /* NULL-terminated "path=value" strings for workload_load(): the `set:`
  * overrides, then the point's swept values. */
 char **sweep_point_sets(const sweep *s, guint point);
+/* Load every point's workload (of shard K of N when N > 0) without running
+ * it.  The first invalid point's error is positioned at the sweep file's
+ * value that makes it invalid (file:line:col: point P (path=value): the
+ * workload's message) and says how many points are invalid. */
+gboolean sweep_check(const sweep *s, guint shard_k, guint shard_n, GError **err);
 guint sweep_n_metrics(const sweep *s);
 const char *sweep_metric(const sweep *s, guint i);
 
@@ -56,21 +61,33 @@ char *sweep_metric_value(const char *metric, const char *metrics_json);
 
 typedef struct sweep_options {
   const char *out_dir;     /* the sweep directory */
-  guint jobs;              /* threads; 0: one per processor */
+  guint jobs;              /* threads; 0: one per processor; never more
+                              than there are runs */
   guint shard_k, shard_n;  /* 1-based shard K of N; N = 0: all points */
   bool collect;            /* do not run: read DIR/points/ written by --list */
   bool progress;           /* "points done/total" line on stderr */
 } sweep_options;
 
 /* Run (or collect) the points and write DIR/results.csv; a shard also
- * writes DIR/shard.txt so that sweep_merge() can check completeness. */
+ * writes DIR/shard.txt so that sweep_merge() can check completeness.
+ * DIR must be missing, empty or a previous sweep (sim/outdir.h).  Every
+ * point is checked (sweep_check) before the first runs.  A run that still
+ * fails does not stop the others: results.csv gets an `error` column (only
+ * then, so that a sweep without failures keeps its bytes) with the reason
+ * in that run's row and empty metrics, and sweep_run returns FALSE with a
+ * SWEEP_ERROR_RUN error after writing it. */
 gboolean sweep_run(const sweep *s, const sweep_options *o, GError **err);
+/* The number of threads sweep_run uses for `runs` runs. */
+guint sweep_threads(const sweep_options *o, guint runs);
+#define SWEEP_ERROR_COLUMN "error"
 /* One self-contained `cfqsim run` command line per point and replicate (of
  * the shard when shard_n > 0), each ending in a newline. */
 char *sweep_list(const sweep *s, const char *program, const char *out_dir,
                  guint shard_k, guint shard_n);
 /* Merge the results of shard directories into OUT/results.csv; fails
- * unless the shards cover every point of one sweep exactly once. */
+ * unless the shards cover every point of one sweep exactly once.  OUT obeys
+ * sweep_run's rule.  Shards with failed runs give the merge an `error`
+ * column; it is then written, and SWEEP_ERROR_RUN returned. */
 gboolean sweep_merge(char **dirs, const char *out_dir, GError **err);
 
 /* The directory name of one point's run: "<point>-<seed>". */

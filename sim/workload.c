@@ -144,6 +144,13 @@ static node *convert(convert_state *st, yaml_node_t *y, int depth) {
   int line = (int)y->start_mark.line + 1, col = (int)y->start_mark.column + 1;
   switch (y->type) {
   case YAML_SCALAR_NODE: {
+    /* libyaml keeps a "\0" escape inside the value, where C strings would
+     * silently cut it. */
+    if (strlen((const char *)y->data.scalar.value) != y->data.scalar.length) {
+      st->error = "a NUL byte (\\0) is not allowed in a value";
+      st->error_mark = y->start_mark;
+      return NULL;
+    }
     node *n = scalar_new((const char *)y->data.scalar.value, line, col, st->set);
     if (y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
       n->null = strcmp(n->value, "") == 0 || strcmp(n->value, "~") == 0 ||
@@ -480,6 +487,33 @@ static gboolean get_name(const ctx *c, const node *m, const char *what,
   return TRUE;
 }
 
+/* Names that become file names: the workload's (results/<name>/) and the
+ * devices' (<dev>.blktrace.0).  A label, never a path. */
+#define FILE_NAME_MAX 64
+
+static gboolean file_name_ok(const char *n) {
+  size_t len = strlen(n);
+  if (len == 0 || len > FILE_NAME_MAX || n[0] == '.')
+    return FALSE;
+  for (const char *p = n; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/* `as` is the file it becomes, e.g. "results/<name>/". */
+static gboolean check_file_name(const ctx *c, const node *v, const char *what,
+                                const char *as) {
+  if (file_name_ok(v->value))
+    return TRUE;
+  g_autofree char *shown = g_strescape(v->value, NULL);
+  return fail(c, v,
+              "%s name '%s' cannot be a file name (it names %s): use only "
+              "letters, digits, '-', '_' and '.', not starting with '.', at "
+              "most %d characters",
+              what, shown, as, FILE_NAME_MAX);
+}
+
 /* Index of `name` in array of structs whose first member is `char *name`. */
 static int find_named(GPtrArray *a, const char *name) {
   for (guint i = 0; i < a->len; i++)
@@ -627,7 +661,9 @@ static gboolean load_device(const ctx *c, const node *m, workload *w) {
   if (m->type != NODE_MAP)
     return fail(c, m, "expected a map for a device, found %s", node_kind(m));
   const char *name;
-  if (!get_name(c, m, "device", &name))
+  if (!get_name(c, m, "device", &name) ||
+      !check_file_name(c, map_get(m, "name", NULL), "device",
+                       "<dev>.blktrace.0"))
     return FALSE;
   if (find_named(w->devices, name) >= 0)
     return fail(c, map_get(m, "name", NULL), "duplicate device name '%s'",
@@ -1212,13 +1248,24 @@ static gboolean load_root(const ctx *c, const node *root, workload *w) {
       return FALSE;
     if (v->null || !*v->value)
       return fail(c, v, "empty workload name");
+    if (!check_file_name(c, v, "workload", "results/<name>/"))
+      return FALSE;
     w->name = g_strdup(v->value);
   } else {
+    /* Named after its file, made a safe label the same way. */
     g_autofree char *base = g_path_get_basename(w->file);
     if (g_str_has_suffix(base, ".yaml"))
       base[strlen(base) - 5] = '\0';
     else if (g_str_has_suffix(base, ".yml"))
       base[strlen(base) - 4] = '\0';
+    for (char *p = base; *p; p++)
+      if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.')
+        *p = '_';
+    if (base[0] == '.' || !base[0] || strlen(base) > FILE_NAME_MAX) {
+      g_autofree char *t = g_strndup(base, FILE_NAME_MAX - 1);
+      g_free(base);
+      base = g_strconcat("_", t, NULL);
+    }
     w->name = g_strdup(base);
   }
   return load_kernel(c, map_get(root, "kernel", NULL), w) &&

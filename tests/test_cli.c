@@ -4,30 +4,46 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct cli {
   int status;
   char *out, *err;
 } cli;
 
-/* Run cfqsim with the given arguments (NULL-terminated) in the source tree. */
-static cli run_cfqsim(const char *first, ...) {
+static cli run_cfqsim_v(const char *cwd, const char *first, va_list ap) {
   GPtrArray *argv = g_ptr_array_new();
   g_ptr_array_add(argv, (char *)CFQSIM_BINARY);
-  va_list ap;
-  va_start(ap, first);
   for (const char *a = first; a; a = va_arg(ap, const char *))
     g_ptr_array_add(argv, (char *)a);
-  va_end(ap);
   g_ptr_array_add(argv, NULL);
   cli c = {0};
   GError *err = NULL;
   int wait_status;
-  g_assert_true(g_spawn_sync(CFQSIM_SOURCE_DIR, (char **)argv->pdata, NULL, 0, NULL,
+  g_assert_true(g_spawn_sync(cwd, (char **)argv->pdata, NULL, 0, NULL,
                              NULL, &c.out, &c.err, &wait_status, &err));
   g_assert_no_error(err);
   c.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
   g_ptr_array_free(argv, TRUE);
+  return c;
+}
+
+/* Run cfqsim with the given arguments (NULL-terminated) in the source tree. */
+static cli run_cfqsim(const char *first, ...) {
+  va_list ap;
+  va_start(ap, first);
+  cli c = run_cfqsim_v(CFQSIM_SOURCE_DIR, first, ap);
+  va_end(ap);
+  return c;
+}
+
+/* The same in another working directory. */
+static cli run_cfqsim_in(const char *cwd, const char *first, ...) {
+  va_list ap;
+  va_start(ap, first);
+  cli c = run_cfqsim_v(cwd, first, ap);
+  va_end(ap);
   return c;
 }
 
@@ -224,6 +240,162 @@ static void test_hang_report_last_free(void) {
   g_free(d);
 }
 
+/* A short run: one reader, four I/Os on the SSD. */
+static const char small_workload[] =
+    "name: small\n"
+    "devices: [{name: sda, model: ssd}]\n"
+    "processes: [{name: A, rw: read, size: 64k, count: 4}]\n";
+
+static void put(const char *dir, const char *name, const char *text) {
+  char *path = g_build_filename(dir, name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  g_free(path);
+}
+
+static void assert_kept(const char *dir, const char *name, const char *text) {
+  char *got = slurp(dir, name);
+  g_assert_cmpstr(got, ==, text);
+  g_free(got);
+}
+
+/* No temporary or set-aside directory is left in `dir`. */
+static void assert_no_leftovers(const char *dir) {
+  GDir *d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  const char *n;
+  while ((n = g_dir_read_name(d)))
+    if (strstr(n, ".tmp-") || strstr(n, ".old-"))
+      g_error("%s left in %s", n, dir);
+  g_dir_close(d);
+}
+
+/* Issue 8 point 1: `-o DIR` replaces DIR only if it is empty or a result
+ * of the same command; a folder holding the user's files is refused and
+ * left as it was. */
+static void test_output_not_ours(void) {
+  char *d = tmpdir();
+  put(d, "w.yaml", small_workload);
+  put(d, "mine.txt", "keep");
+  const char *cmds[] = {"run", "compare"};
+  for (guint i = 0; i < G_N_ELEMENTS(cmds); i++) {
+    cli c = run_cfqsim_in(d, cmds[i], "w.yaml", "-q", "-o", d, NULL);
+    g_assert_cmpint(c.status, ==, 2);
+    g_assert_nonnull(strstr(c.err, d));
+    g_assert_nonnull(strstr(c.err, "'mine.txt', 'w.yaml'"));
+    g_assert_nonnull(strstr(c.err, "-o DIR"));
+    cli_free(&c);
+    assert_kept(d, "mine.txt", "keep");
+    assert_kept(d, "w.yaml", small_workload);
+  }
+  /* The default results/<name>/ obeys the same rule. */
+  char *res = g_build_filename(d, "results", "small", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(res, 0777), ==, 0);
+  put(res, "notes.txt", "mine");
+  cli c = run_cfqsim_in(d, "w.yaml", "-q", NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_nonnull(strstr(c.err, "'notes.txt'"));
+  cli_free(&c);
+  assert_kept(res, "notes.txt", "mine");
+  /* An empty directory is fine, and so is a previous run, ... */
+  char *note = g_build_filename(res, "notes.txt", NULL);
+  g_assert_cmpint(g_unlink(note), ==, 0);
+  for (int k = 0; k < 2; k++) {
+    c = run_cfqsim_in(d, "w.yaml", "-q", NULL);
+    g_assert_cmpint(c.status, ==, 0);
+    cli_free(&c);
+  }
+  char *json = slurp(res, "metrics.json");
+  g_free(json);
+  /* ... but not one the user has put a file into, nor a compare. */
+  put(res, "notes.txt", "mine");
+  c = run_cfqsim_in(d, "w.yaml", "-q", NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  cli_free(&c);
+  assert_kept(res, "notes.txt", "mine");
+  g_assert_cmpint(g_unlink(note), ==, 0);
+  c = run_cfqsim_in(d, "compare", "w.yaml", "-q", "-o", "results/small", NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_nonnull(strstr(c.err, "a cfqsim run result, not a compare result"));
+  cli_free(&c);
+  json = slurp(res, "metrics.json");
+  g_free(json);
+  /* A file or a symbolic link is not replaced either. */
+  char *link = g_build_filename(d, "link", NULL);
+  g_assert_cmpint(symlink(res, link), ==, 0);
+  c = run_cfqsim_in(d, "w.yaml", "-q", "-o", "link", NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  cli_free(&c);
+  c = run_cfqsim_in(d, "w.yaml", "-q", "-o", "mine.txt", NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  cli_free(&c);
+  assert_kept(d, "mine.txt", "keep");
+  g_assert_true(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
+  assert_no_leftovers(d);
+  char *parent = g_build_filename(d, "results", NULL);
+  assert_no_leftovers(parent);
+  g_free(parent);
+  g_free(link);
+  g_free(note);
+  g_free(res);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* Issue 8 point 2: `name: ../mydata` once made a plain run replace
+ * ./mydata; a name is a label, refused with its position. */
+static void test_name_is_not_a_path(void) {
+  char *d = tmpdir();
+  char *mydata = g_build_filename(d, "mydata", NULL);
+  g_assert_cmpint(g_mkdir(mydata, 0777), ==, 0);
+  put(mydata, "thesis.tex", "years of work");
+  put(d, "w.yaml",
+      "name: ../mydata\n"
+      "devices: [{name: sda, model: ssd}]\n"
+      "processes: [{name: A, rw: read, size: 64k, count: 4}]\n");
+  cli c = run_cfqsim_in(d, "w.yaml", "-q", NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_true(g_str_has_prefix(c.err, "w.yaml:1:7: workload name '../mydata'"));
+  cli_free(&c);
+  assert_kept(mydata, "thesis.tex", "years of work");
+  char *results = g_build_filename(d, "results", NULL);
+  g_assert_false(g_file_test(results, G_FILE_TEST_EXISTS));
+  g_free(results);
+  g_free(mydata);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* Issue 8: results are created as mkdir would (0777 less the umask), not
+ * 0700; and an error names the directory asked for, not a temporary one. */
+static void test_output_mode_and_errors(void) {
+  char *d = tmpdir();
+  put(d, "w.yaml", small_workload);
+  mode_t old = umask(022);
+  cli c = run_cfqsim_in(d, "w.yaml", "-q", "-o", "out", NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  cli_free(&c);
+  c = run_cfqsim_in(d, "compare", "w.yaml", "-q", "-o", "cmp", NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  cli_free(&c);
+  umask(old);
+  const char *dirs[] = {"out", "cmp"};
+  for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+    char *p = g_build_filename(d, dirs[i], NULL);
+    GStatBuf st;
+    g_assert_cmpint(g_stat(p, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 07777, ==, 0755);
+    g_free(p);
+  }
+  /* /proc takes no new directory, whoever we are. */
+  c = run_cfqsim_in(d, "w.yaml", "-q", "-o", "/proc/cfqsim-out", NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_nonnull(strstr(c.err, "/proc/cfqsim-out:"));
+  g_assert_null(strstr(c.err, ".tmp-"));
+  cli_free(&c);
+  rm_rf(d);
+  g_free(d);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cli/help", test_help);
@@ -233,5 +405,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/bad-input", test_bad_input);
   g_test_add_func("/cli/compare", test_compare);
   g_test_add_func("/cli/hang-report-last-free", test_hang_report_last_free);
+  g_test_add_func("/cli/output-not-ours", test_output_not_ours);
+  g_test_add_func("/cli/name-is-not-a-path", test_name_is_not_a_path);
+  g_test_add_func("/cli/output-mode-and-errors", test_output_mode_and_errors);
   return g_test_run();
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "models/ioc.h"
+#include "sim/outdir.h"
 #include "sim/report.h"
 
 /* ---- a hand-built workload and run ---- */
@@ -421,22 +422,22 @@ static void test_write_dir_replaces(void) {
 
   /* Missing parents are created. */
   GHashTable *h = files_of("x.txt", "first", "z.txt", "zz");
-  g_assert_true(report_write_dir(dir, h, &err));
+  g_assert_true(report_write_dir(dir, OUTDIR_RUN, h, &err));
   g_assert_no_error(err);
   g_hash_table_unref(h);
   char *l = listing(dir);
-  g_assert_cmpstr(l, ==, "x.txt z.txt");
+  g_assert_cmpstr(l, ==, ".cfqsim x.txt z.txt");
   g_free(l);
 
   /* A second write replaces the whole directory: stale files vanish. */
   h = files_of("y.txt", "second", NULL, NULL);
   char *slash = g_strconcat(dir, "/", NULL); /* a trailing slash is fine */
-  g_assert_true(report_write_dir(slash, h, &err));
+  g_assert_true(report_write_dir(slash, OUTDIR_RUN, h, &err));
   g_assert_no_error(err);
   g_free(slash);
   g_hash_table_unref(h);
   l = listing(dir);
-  g_assert_cmpstr(l, ==, "y.txt");
+  g_assert_cmpstr(l, ==, ".cfqsim y.txt");
   g_free(l);
   char *c = read_file(dir, "y.txt");
   g_assert_cmpstr(c, ==, "second");
@@ -466,10 +467,10 @@ static void test_write_dir_binary(void) {
                                           (GDestroyNotify)g_bytes_unref);
   g_hash_table_insert(bin, "sda.blktrace.0", g_bytes_new_static(raw, sizeof raw));
   g_hash_table_insert(bin, "empty.bin", g_bytes_new_static(raw, 0));
-  g_assert_true(report_write_dir_bin(dir, text, bin, &err));
+  g_assert_true(report_write_dir_bin(dir, OUTDIR_RUN, text, bin, &err));
   g_assert_no_error(err);
   char *l = listing(dir);
-  g_assert_cmpstr(l, ==, "a.txt empty.bin sda.blktrace.0");
+  g_assert_cmpstr(l, ==, ".cfqsim a.txt empty.bin sda.blktrace.0");
   g_free(l);
   char *path = g_build_filename(dir, "sda.blktrace.0", NULL);
   gchar *got;
@@ -480,7 +481,7 @@ static void test_write_dir_binary(void) {
   g_free(path);
 
   g_hash_table_insert(bin, "a.txt", g_bytes_new_static(raw, 1));
-  g_assert_false(report_write_dir_bin(dir, text, bin, &err));
+  g_assert_false(report_write_dir_bin(dir, OUTDIR_RUN, text, bin, &err));
   g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST);
   g_clear_error(&err);
   l = listing(base);
@@ -503,7 +504,7 @@ static void test_write_dir_failures(void) {
   g_assert_true(g_file_set_contents(file, "keep", -1, NULL));
   char *bad = g_build_filename(file, "out", NULL);
   GHashTable *h = files_of("x.txt", "x", NULL, NULL);
-  g_assert_false(report_write_dir(bad, h, &err));
+  g_assert_false(report_write_dir(bad, OUTDIR_RUN, h, &err));
   g_assert_nonnull(err);
   g_assert_true(err->domain == G_FILE_ERROR);
   g_clear_error(&err);
@@ -519,15 +520,15 @@ static void test_write_dir_failures(void) {
    * untouched and no temporary directory behind. */
   char *dir = g_build_filename(base, "out", NULL);
   h = files_of("old.txt", "old", NULL, NULL);
-  g_assert_true(report_write_dir(dir, h, &err));
+  g_assert_true(report_write_dir(dir, OUTDIR_RUN, h, &err));
   g_hash_table_unref(h);
   h = files_of("a.txt", "new", "zz/bad", "x"); /* a.txt is written first */
-  g_assert_false(report_write_dir(dir, h, &err));
+  g_assert_false(report_write_dir(dir, OUTDIR_RUN, h, &err));
   g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL);
   g_clear_error(&err);
   g_hash_table_unref(h);
   l = listing(dir);
-  g_assert_cmpstr(l, ==, "old.txt");
+  g_assert_cmpstr(l, ==, ".cfqsim old.txt");
   g_free(l);
   l = listing(base);
   g_assert_cmpstr(l, ==, "file out");
@@ -535,7 +536,7 @@ static void test_write_dir_failures(void) {
 
   /* The target is a regular file: it cannot be replaced by a directory. */
   h = files_of("x.txt", "x", NULL, NULL);
-  g_assert_false(report_write_dir(file, h, &err));
+  g_assert_false(report_write_dir(file, OUTDIR_RUN, h, &err));
   g_assert_nonnull(err);
   g_clear_error(&err);
   g_hash_table_unref(h);
@@ -550,6 +551,58 @@ static void test_write_dir_failures(void) {
   g_free(dir);
   g_free(bad);
   g_free(file);
+  g_free(base);
+}
+
+/* Issue 8 point 1: the rename into place never removes what cfqsim did not
+ * write.  A directory with the user's files, or a result the user added a
+ * file to, is refused before anything is written; one of another kind too. */
+static void test_write_dir_not_ours(void) {
+  char *base = g_dir_make_tmp("cfqsim-report-XXXXXX", NULL);
+  char *dir = g_build_filename(base, "out", NULL);
+  GError *err = NULL;
+  g_assert_cmpint(g_mkdir(dir, 0777), ==, 0);
+  char *mine = g_build_filename(dir, "mine.txt", NULL);
+  g_assert_true(g_file_set_contents(mine, "keep", -1, NULL));
+  GHashTable *h = files_of("x.txt", "x", NULL, NULL);
+  g_assert_false(report_write_dir(dir, OUTDIR_RUN, h, &err));
+  g_assert_error(err, OUTDIR_ERROR, OUTDIR_ERROR_NOT_OURS);
+  g_assert_nonnull(strstr(err->message, dir));
+  g_assert_nonnull(strstr(err->message, "'mine.txt'"));
+  g_clear_error(&err);
+  char *l = listing(dir);
+  g_assert_cmpstr(l, ==, "mine.txt");
+  g_free(l);
+  l = listing(base);
+  g_assert_cmpstr(l, ==, "out"); /* no temporary directory either */
+  g_free(l);
+
+  /* Our own result is replaced, until the user puts a file into it. */
+  g_assert_cmpint(g_unlink(mine), ==, 0);
+  g_assert_true(report_write_dir(dir, OUTDIR_RUN, h, &err));
+  g_assert_true(report_write_dir(dir, OUTDIR_RUN, h, &err));
+  g_assert_no_error(err);
+  g_assert_true(g_file_set_contents(mine, "keep", -1, NULL));
+  g_assert_false(report_write_dir(dir, OUTDIR_RUN, h, &err));
+  g_clear_error(&err);
+  l = listing(dir);
+  g_assert_cmpstr(l, ==, ".cfqsim mine.txt x.txt");
+  g_free(l);
+  g_assert_cmpint(g_unlink(mine), ==, 0);
+  g_assert_false(report_write_dir(dir, OUTDIR_COMPARE, h, &err));
+  g_assert_error(err, OUTDIR_ERROR, OUTDIR_ERROR_NOT_OURS);
+  g_clear_error(&err);
+  /* The marker is ours: no result may name a file after it. */
+  GHashTable *m = files_of(OUTDIR_MARKER, "cfqsim run\nmine.txt\n", NULL, NULL);
+  g_assert_false(report_write_dir(dir, OUTDIR_RUN, m, &err));
+  g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_clear_error(&err);
+  g_hash_table_unref(m);
+
+  g_hash_table_unref(h);
+  rm_rf(base);
+  g_free(mine);
+  g_free(dir);
   g_free(base);
 }
 
@@ -569,7 +622,7 @@ static void test_write(void) {
 
   char *l = listing(dir);
   g_assert_cmpstr(l, ==,
-                  "fairness.csv latencies.csv metrics.json processes.csv "
+                  ".cfqsim fairness.csv latencies.csv metrics.json processes.csv "
                   "summary.txt timeseries.csv trace.log");
   g_free(l);
   char *summary = read_file(dir, "summary.txt");
@@ -660,5 +713,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/write-dir-failures", test_write_dir_failures);
   g_test_add_func("/report/write-dir-binary", test_write_dir_binary);
   g_test_add_func("/report/write", test_write);
+  g_test_add_func("/report/write-dir-not-ours", test_write_dir_not_ours);
   return g_test_run();
 }

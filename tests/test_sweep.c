@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 
 #include "sim/sweep.h"
 
@@ -136,6 +137,61 @@ static void test_errors(void) {
   expect_error("grid: {a: [1]}\n", "1:1", "missing key 'base'");
   expect_error("base: tiny.yaml\ngrid: {a: [1, 2\n", "3:1", "");
   expect_error("base: tiny.yaml\nmetrics: [jain, 'a b']\n", "2:17", "metric");
+  expect_error("base: tiny.yaml\nmetrics: [jain, error]\n", "2:17",
+               "the results.csv column of the points that failed");
+  /* Issue 8: a "\0" escape would silently cut the value. */
+  expect_error("base: tiny.yaml\ngrid: {duration: [10ms, \"1s\\0x\"]}\n", "2:25",
+               "NUL byte");
+}
+
+/* Issue 8 point 4: every point is loaded before any runs; the first bad
+ * one is reported at the grid value that makes it bad, with how many are
+ * bad, and nothing is written. */
+static void test_bad_point_located(void) {
+  GError *err = NULL;
+  sweep *s = load_text("badpoint.yaml",
+                       "base: tiny.yaml\n"
+                       "set: {duration: 20ms}\n"
+                       "grid:\n"
+                       "  devices.sda.scheduler.slice_idle: [0, 8ms]\n"
+                       "  processes.reader.bs: [4k, 1000, 64k]\n",
+                       &err);
+  g_assert_no_error(err);
+  char *out = g_build_filename(tmpdir, "badpoint", NULL);
+  sweep_options o = {.out_dir = out, .jobs = 2};
+  g_assert_false(sweep_run(s, &o, &err));
+  g_assert_error(err, SWEEP_ERROR, SWEEP_ERROR_INVALID);
+  char *path = g_build_filename(tmpdir, "badpoint.yaml", NULL);
+  /* Point 1 is (0, 1000): line 5, the second value of the list. */
+  char *want = g_strdup_printf("%s:5:29: point 1 (processes.reader.bs=1000): ",
+                               path);
+  g_assert_true(g_str_has_prefix(err->message, want));
+  g_assert_nonnull(strstr(err->message, "1000 bytes is not a multiple of 512"));
+  g_assert_true(g_str_has_suffix(err->message,
+                                 " (2 of the 6 points are invalid; this is the first)"));
+  g_clear_error(&err);
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  /* The same check serves --list; a value in `set:` is located there. */
+  g_assert_false(sweep_check(s, 2, 3, &err)); /* points 1 and 4 */
+  g_assert_nonnull(strstr(err->message, ":5:29: point 1 "));
+  g_assert_nonnull(strstr(err->message, "(2 of the 2 points"));
+  g_clear_error(&err);
+  g_assert_true(sweep_check(s, 3, 3, &err)); /* points 2 and 5 */
+  g_assert_no_error(err);
+  sweep_free(s);
+  s = load_text("badset.yaml",
+                "base: tiny.yaml\nseed: 1\nset: {duration: 20ms, processes.rand.bs: 1000}\n"
+                "grid: {processes.reader.numjobs: [1, 2]}\n",
+                &err);
+  g_assert_no_error(err);
+  g_assert_false(sweep_check(s, 0, 0, &err));
+  g_assert_nonnull(strstr(err->message, "badset.yaml:3:42: point 0 (processes.rand.bs=1000): "));
+  g_assert_nonnull(strstr(err->message, "(2 of the 2 points"));
+  g_clear_error(&err);
+  sweep_free(s);
+  g_free(want);
+  g_free(path);
+  g_free(out);
 }
 
 /* ---- running ---- */
@@ -250,6 +306,149 @@ static void test_shards_merge(void) {
   g_free(out);
   g_free(full);
   sweep_free(s);
+}
+
+/* A script policy whose first entry cannot happen: valid to load, fails
+ * when run. */
+static const char failing_text[] =
+    "base: tiny.yaml\n"
+    "set: {duration: 20ms, interleaving.policy: script}\n"
+    "grid:\n"
+    "  interleaving.schedule: ['[rand@submit]', '[rand@link]', '[reader.0@submit]']\n"
+    "replicates: 2\n"
+    "metrics: [outcome, jain]\n";
+
+/* Issue 8 point 4: a run that fails keeps the others; results.csv gets an
+ * error column (only then) and the failure is reported after it. */
+static void test_failed_run_kept(void) {
+  GError *err = NULL;
+  sweep *s = load_text("failing.yaml", failing_text, &err);
+  g_assert_no_error(err);
+  g_assert_true(sweep_check(s, 0, 0, &err));
+  char *out = g_build_filename(tmpdir, "failing", NULL);
+  sweep_options o = {.out_dir = out, .jobs = 2};
+  g_assert_false(sweep_run(s, &o, &err));
+  g_assert_error(err, SWEEP_ERROR, SWEEP_ERROR_RUN);
+  g_assert_true(g_str_has_prefix(err->message, "2 of 6 runs failed"));
+  g_clear_error(&err);
+  char *csv = read_tmp(out, "results.csv");
+  char **lines = g_strsplit(csv, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 1 + 6 + 1);
+  g_assert_cmpstr(lines[0], ==, "point,interleaving.schedule,seed,outcome,jain,error");
+  g_assert_true(g_str_has_prefix(lines[1], "0,[rand@submit],11,"));
+  g_assert_true(g_str_has_suffix(lines[1], ","));      /* no error */
+  g_assert_false(g_str_has_prefix(lines[1], "0,[rand@submit],11,,")); /* metrics */
+  g_assert_true(g_str_has_prefix(lines[3], "1,[rand@link],11,,,point 1-11: "));
+  g_assert_nonnull(strstr(lines[3], "expects rand@link"));
+  g_assert_true(g_str_has_prefix(lines[4], "1,[rand@link],12,,,point 1-12: "));
+  g_assert_true(g_str_has_prefix(lines[6], "2,[reader.0@submit],12,"));
+  g_assert_true(g_str_has_suffix(lines[6], ","));
+  g_strfreev(lines);
+  char *ok_dir = g_build_filename(out, "points", "2-12", "metrics.json", NULL);
+  char *bad_dir = g_build_filename(out, "points", "1-11", NULL);
+  g_assert_true(g_file_test(ok_dir, G_FILE_TEST_IS_REGULAR));
+  g_assert_false(g_file_test(bad_dir, G_FILE_TEST_EXISTS));
+  g_free(ok_dir);
+  g_free(bad_dir);
+
+  /* Shards with and without failures merge to the same bytes. */
+  char *shard[3] = {g_build_filename(tmpdir, "fail1", NULL),
+                    g_build_filename(tmpdir, "fail2", NULL), NULL};
+  for (guint k = 1; k <= 2; k++) {
+    sweep_options so = {.out_dir = shard[k - 1], .jobs = 1, .shard_k = k, .shard_n = 2};
+    gboolean ran = sweep_run(s, &so, &err);
+    g_assert_true(ran == (k == 1)); /* point 1 is in shard 2 */
+    g_clear_error(&err);
+  }
+  char *h1 = read_tmp(shard[0], "results.csv");
+  g_assert_null(strstr(h1, SWEEP_ERROR_COLUMN));
+  g_free(h1);
+  char *merged = g_build_filename(tmpdir, "failmerged", NULL);
+  g_assert_false(sweep_merge(shard, merged, &err));
+  g_assert_error(err, SWEEP_ERROR, SWEEP_ERROR_RUN);
+  g_clear_error(&err);
+  char *m = read_tmp(merged, "results.csv");
+  g_assert_cmpstr(m, ==, csv);
+  g_free(m);
+  g_free(merged);
+  g_free(shard[0]);
+  g_free(shard[1]);
+  g_free(csv);
+  g_free(out);
+  sweep_free(s);
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names in a directory, joined by spaces. */
+static char *listing(const char *dir) {
+  GDir *d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  const char *n;
+  while ((n = g_dir_read_name(d)))
+    g_ptr_array_add(names, g_strdup(n));
+  g_dir_close(d);
+  g_ptr_array_sort(names, cmp_names);
+  g_ptr_array_add(names, NULL);
+  char *s = g_strjoinv(" ", (char **)names->pdata);
+  g_ptr_array_unref(names);
+  return s;
+}
+
+/* Issue 8 point 1: a sweep writes only into an empty directory or a sweep
+ * of its own; a merge too. */
+static void test_output_not_ours(void) {
+  GError *err = NULL;
+  sweep *s = load_text("own.yaml",
+                       "base: tiny.yaml\nset: {duration: 10ms}\n"
+                       "grid: {processes.reader.numjobs: [1]}\n",
+                       &err);
+  g_assert_no_error(err);
+  char *dir = g_build_filename(tmpdir, "notours", NULL);
+  g_assert_cmpint(g_mkdir(dir, 0777), ==, 0);
+  char *results = g_build_filename(dir, "results.csv", NULL);
+  g_assert_true(g_file_set_contents(results, "mine\n", -1, NULL));
+  sweep_options o = {.out_dir = dir, .jobs = 1};
+  g_assert_false(sweep_run(s, &o, &err));
+  g_assert_nonnull(strstr(err->message, "'results.csv'"));
+  g_clear_error(&err);
+  char *shard[2] = {g_build_filename(tmpdir, "own1", NULL), NULL};
+  sweep_options so = {.out_dir = shard[0], .jobs = 1};
+  g_assert_true(sweep_run(s, &so, &err));
+  g_assert_false(sweep_merge(shard, dir, &err));
+  g_assert_nonnull(strstr(err->message, "'results.csv'"));
+  g_clear_error(&err);
+  char *c = read_tmp(dir, "results.csv");
+  g_assert_cmpstr(c, ==, "mine\n");
+  g_free(c);
+  char *l = listing(dir);
+  g_assert_cmpstr(l, ==, "results.csv");
+  g_free(l);
+  /* A sweep of ours is written into again, with its plots and points. */
+  g_assert_true(sweep_run(s, &so, &err));
+  g_assert_no_error(err);
+  l = listing(shard[0]);
+  g_assert_cmpstr(l, ==, ".cfqsim points results.csv shard.txt");
+  g_free(l);
+  g_free(shard[0]);
+  g_free(results);
+  g_free(dir);
+  sweep_free(s);
+}
+
+/* Issue 8: -j is never more threads than runs (an exclusive pool starts
+ * them all). */
+static void test_threads_capped(void) {
+  sweep_options o = {.jobs = 64};
+  g_assert_cmpuint(sweep_threads(&o, 3), ==, 3);
+  g_assert_cmpuint(sweep_threads(&o, 100), ==, 64);
+  g_assert_cmpuint(sweep_threads(&o, 0), ==, 1);
+  o.jobs = 0;
+  g_assert_cmpuint(sweep_threads(&o, 1), ==, 1);
+  g_assert_cmpuint(sweep_threads(&o, 1000), ==, MIN(g_get_num_processors(), 1000));
 }
 
 static void test_metric_values(void) {
@@ -383,6 +582,134 @@ static void test_plots(void) {
   g_free(sw);
 }
 
+static gboolean exited_with(int wait_status, int code) {
+  return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == code;
+}
+
+/* Issue 8 point 1: plot writes only into a plots/ of its own. */
+static void test_plot_keeps_foreign(void) {
+  char *gnuplot = g_find_program_in_path("gnuplot");
+  if (!gnuplot) {
+    g_test_skip("gnuplot is not on PATH (scripts/install-deps.sh)");
+    return;
+  }
+  g_free(gnuplot);
+  int status;
+  char *cmd = g_strdup_printf("%s run tiny.yaml -q -o prun && mkdir prun/plots && "
+                              "echo mine > prun/plots/jain.png",
+                              CFQSIM_BINARY);
+  g_free(sh(cmd, &status));
+  g_assert_cmpint(status, ==, 0);
+  g_free(cmd);
+  cmd = g_strdup_printf("%s plot prun 2>&1", CFQSIM_BINARY);
+  char *out = sh(cmd, &status);
+  g_assert_true(exited_with(status, 2));
+  g_assert_nonnull(strstr(out, "prun/plots"));
+  g_assert_nonnull(strstr(out, "'jain.png'"));
+  g_free(out);
+  char *plots = g_build_filename(tmpdir, "prun", "plots", NULL);
+  char *mine = read_tmp(plots, "jain.png");
+  g_assert_cmpstr(mine, ==, "mine\n");
+  g_free(mine);
+  char *l = listing(plots);
+  g_assert_cmpstr(l, ==, "jain.png");
+  g_free(l);
+  /* Its own graphs it redraws, and keeps those of another format. */
+  char *jain = g_build_filename(plots, "jain.png", NULL);
+  g_assert_cmpint(g_unlink(jain), ==, 0);
+  g_free(jain);
+  g_free(cmd);
+  cmd = g_strdup_printf("%s plot prun >/dev/null && %s plot prun --format svg "
+                        ">/dev/null && %s plot prun",
+                        CFQSIM_BINARY, CFQSIM_BINARY, CFQSIM_BINARY);
+  out = sh(cmd, &status);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_nonnull(strstr(out, "prun/plots/jain.png\n"));
+  g_free(out);
+  l = listing(plots);
+  g_assert_nonnull(strstr(l, "jain.png jain.svg"));
+  g_assert_true(g_str_has_prefix(l, ".cfqsim "));
+  g_free(l);
+  g_free(cmd);
+  g_free(plots);
+}
+
+/* Issue 8: -j 0 and negative -j are refused; a huge -j is not a thread
+ * per unit. */
+static void test_cli_jobs(void) {
+  g_free(write_tmp("jobs.yaml", "base: tiny.yaml\nset: {duration: 10ms}\n"
+                                "grid: {processes.reader.numjobs: [1, 2]}\n"));
+  const char *bad[] = {"0", "-1", "x"};
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    int status;
+    char *cmd = g_strdup_printf("%s sweep jobs.yaml -o jobs-bad -j %s 2>&1",
+                                CFQSIM_BINARY, bad[i]);
+    char *out = sh(cmd, &status);
+    g_assert_true(exited_with(status, 2));
+    g_assert_nonnull(strstr(out, "-j must be"));
+    g_free(out);
+    g_free(cmd);
+  }
+  char *none = g_build_filename(tmpdir, "jobs-bad", NULL);
+  g_assert_false(g_file_test(none, G_FILE_TEST_EXISTS));
+  g_free(none);
+  int status;
+  char *cmd = g_strdup_printf("%s sweep jobs.yaml -o jobs-many -j 100000000",
+                              CFQSIM_BINARY);
+  g_free(sh(cmd, &status));
+  g_assert_cmpint(status, ==, 0);
+  g_free(cmd);
+}
+
+/* scripts/slurm-sweep.sh against a stand-in sbatch that records its
+ * arguments: no CPU request unless CPUS asks for one, logs apart from the
+ * merged results, and the array tasks and merge give the plain sweep's
+ * results.csv. */
+static void test_slurm_script(void) {
+  g_free(write_tmp("slurm.yaml", "base: tiny.yaml\nset: {duration: 10ms}\n"
+                                 "grid: {processes.reader.numjobs: [1, 2, 3]}\n"));
+  char *bin = g_build_filename(tmpdir, "fakebin", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(bin, 0777), ==, 0);
+  char *sbatch = g_build_filename(bin, "sbatch", NULL);
+  g_assert_true(g_file_set_contents(
+      sbatch, "#!/bin/sh\necho \"$*\" >> \"$SBATCH_LOG\"\necho 42\n", -1, NULL));
+  g_assert_cmpint(g_chmod(sbatch, 0755), ==, 0);
+  int status;
+  char *cmd = g_strdup_printf(
+      "export PATH=\"%s:$PATH\" SBATCH_LOG=sbatch.log CFQSIM=%s; "
+      "%s/scripts/slurm-sweep.sh slurm.yaml slurm 2 && "
+      "CPUS=3 %s/scripts/slurm-sweep.sh slurm.yaml slurm2 2 && "
+      "for id in 0 1; do SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_COUNT=2 "
+      "%s/scripts/slurm-sweep.sh --task \"$PWD/slurm.yaml\" \"$PWD/slurm\" || exit 1; "
+      "done && echo log > slurm/logs/slurm-42_0.log && "
+      "%s/scripts/slurm-sweep.sh --merge \"$PWD/slurm\" 2 && "
+      "%s sweep slurm.yaml -o slurm-direct -j 1",
+      bin, CFQSIM_BINARY, CFQSIM_SOURCE_DIR, CFQSIM_SOURCE_DIR, CFQSIM_SOURCE_DIR,
+      CFQSIM_SOURCE_DIR, CFQSIM_BINARY);
+  g_free(sh(cmd, &status));
+  g_assert_cmpint(status, ==, 0);
+  g_free(cmd);
+  char *log = read_tmp(tmpdir, "sbatch.log");
+  char **lines = g_strsplit(log, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 4 + 1);
+  g_assert_nonnull(strstr(lines[0], "--array=0-1"));
+  g_assert_null(strstr(lines[0], "--cpus-per-task"));
+  g_assert_nonnull(strstr(lines[0], "/slurm/logs/"));
+  g_assert_nonnull(strstr(lines[2], "--cpus-per-task=3"));
+  g_strfreev(lines);
+  g_free(log);
+  char *merged = g_build_filename(tmpdir, "slurm", "merged", NULL);
+  char *direct = g_build_filename(tmpdir, "slurm-direct", NULL);
+  char *a = read_tmp(merged, "results.csv"), *b = read_tmp(direct, "results.csv");
+  g_assert_cmpstr(a, ==, b);
+  g_free(a);
+  g_free(b);
+  g_free(merged);
+  g_free(direct);
+  g_free(sbatch);
+  g_free(bin);
+}
+
 static void remove_tree(const char *path) {
   if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
       !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
@@ -413,6 +740,13 @@ int main(int argc, char **argv) {
   g_test_add_func("/sweep/shards-merge", test_shards_merge);
   g_test_add_func("/sweep/list-parallel", test_list_parallel);
   g_test_add_func("/sweep/plots", test_plots);
+  g_test_add_func("/sweep/bad-point-located", test_bad_point_located);
+  g_test_add_func("/sweep/failed-run-kept", test_failed_run_kept);
+  g_test_add_func("/sweep/output-not-ours", test_output_not_ours);
+  g_test_add_func("/sweep/threads-capped", test_threads_capped);
+  g_test_add_func("/sweep/plot-keeps-foreign", test_plot_keeps_foreign);
+  g_test_add_func("/sweep/cli-jobs", test_cli_jobs);
+  g_test_add_func("/sweep/slurm-script", test_slurm_script);
   int rc = g_test_run();
   remove_tree(tmpdir);
   g_free(tmpdir);

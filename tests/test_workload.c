@@ -360,6 +360,45 @@ static const bad_case bad[] = {
     "2:28: unknown scheduler 'cfg' (did you mean 'cfq'?)" },
   { "no processes", "seed: 3\n", { NULL }, WORKLOAD_ERROR_INVALID,
     "1:1: no processes: add a 'processes' list" },
+  /* Issue 8: names that become file names are labels, never paths. */
+  { "workload name climbing out of results/",
+    "name: ../mydata\nprocesses: [{name: A, count: 1}]\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "1:7: workload name '../mydata' cannot be a file name (it names "
+    "results/<name>/): use only letters, digits, '-', '_' and '.', not "
+    "starting with '.', at most 64 characters" },
+  { "absolute workload name",
+    "name: /tmp/x\nprocesses: [{name: A, count: 1}]\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "1:7: workload name '/tmp/x' cannot be a file name (it names "
+    "results/<name>/): use only letters, digits, '-', '_' and '.', not "
+    "starting with '.', at most 64 characters" },
+  { "hidden workload name",
+    "name: .x\nprocesses: [{name: A, count: 1}]\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "1:7: workload name '.x' cannot be a file name (it names "
+    "results/<name>/): use only letters, digits, '-', '_' and '.', not "
+    "starting with '.', at most 64 characters" },
+  { "workload name of 65 characters",
+    "name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+    "processes: [{name: A, count: 1}]\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "1:7: workload name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' "
+    "cannot be a file name (it names results/<name>/): use only letters, "
+    "digits, '-', '_' and '.', not starting with '.', at most 64 characters" },
+  { "NUL byte in the workload name",
+    "name: \"ab\\0c\"\nprocesses: [{name: A, count: 1}]\n", { NULL },
+    WORKLOAD_ERROR_PARSE, "1:7: a NUL byte (\\0) is not allowed in a value" },
+  { "device name with a slash",
+    "devices: [{name: ../sda}]\nprocesses: [{name: A, count: 1}]\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "1:18: device name '../sda' cannot be a file name (it names "
+    "<dev>.blktrace.0): use only letters, digits, '-', '_' and '.', not "
+    "starting with '.', at most 64 characters" },
+  { "--set workload name to a path", NULL, { "name=a/b" },
+    WORKLOAD_ERROR_INVALID,
+    "--set:1: workload name 'a/b' cannot be a file name (it names "
+    "results/<name>/): use only letters, digits, '-', '_' and '.', not "
+    "starting with '.', at most 64 characters" },
   /* --set */
   { "--set naming no list item", NULL, { "devices.sdx.model=hdd" },
     WORKLOAD_ERROR_INVALID,
@@ -399,6 +438,17 @@ static void test_bad(gconstpointer data) {
                               : g_strdup_printf("%s:%s", path, bc->msg);
   g_assert_cmpstr(err->message, ==, want);
   g_error_free(err);
+}
+
+/* A workload without `name:` is named after its file, made a label. */
+static void test_name_from_file(void) {
+  static const char *const files[][2] = {
+      {"my run.yaml", "my_run"}, {".hidden.yml", "_.hidden"}, {"a-b.c_d.yaml", "a-b.c_d"}};
+  for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+    workload *w = load_ok(files[i][0], "processes: [{name: A, count: 1}]\n", NULL);
+    g_assert_cmpstr(w->name, ==, files[i][1]);
+    workload_free(w);
+  }
 }
 
 static void test_unreadable(void) {
@@ -446,6 +496,7 @@ int main(int argc, char **argv) {
     g_test_add_data_func(name, &bad[i], test_bad);
   }
   g_test_add_func("/workload/unreadable", test_unreadable);
+  g_test_add_func("/workload/name-from-file", test_name_from_file);
   g_test_add_func("/workload/examples", test_examples);
   int rc = g_test_run();
   g_autofree char *p1 = g_build_filename(tmpdir, NULL, NULL);
