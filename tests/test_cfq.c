@@ -489,7 +489,7 @@ static void test_idle_window(void) {
 }
 
 /* CFQ idles for a sync reader only while waiting can pay off: the reader
- * must come back within slice_idle (its mean think time, F9, kept in
+ * must come back within slice_idle (its decaying mean think time, kept in
  * idle_window; for the last queue of a tree, the tree's think time) and
  * before its slice ends.  Reader a thinks `think` between reads, reader b
  * never thinks and always has a read waiting, so every moment the disk
