@@ -623,6 +623,8 @@ static void device_free(wl_device *d) {
   g_free(d);
 }
 
+static const char *const scheduler_fixed_keys[] = { "name", NULL };
+
 static gboolean load_scheduler(const ctx *c, const node *s, wl_device *d) {
   const char *name = "cfq";
   const node *name_node = s;
@@ -649,7 +651,7 @@ static gboolean load_scheduler(const ctx *c, const node *s, wl_device *d) {
   }
   d->elevator_cfg = params_defaults(d->elevator->params, d->elevator->cfg_size);
   if (s && s->type == NODE_MAP) {
-    static const char *const fixed[] = { "name", NULL };
+    const char *const *fixed = scheduler_fixed_keys;
     if (!check_keys2(c, s, fixed, d->elevator->params, "in scheduler") ||
         !apply_params(c, s, d->elevator->params, d->elevator_cfg))
       return FALSE;
@@ -750,6 +752,8 @@ static void cgroup_free(wl_cgroup *g) {
   g_free(g);
 }
 
+static const char *const cgroup_fixed_keys[] = { "name", NULL };
+
 static gboolean load_cgroups(const ctx *c, const node *list, workload *w) {
   if (!list)
     return TRUE;
@@ -766,7 +770,7 @@ static gboolean load_cgroups(const ctx *c, const node *list, workload *w) {
       return fail(c, map_get(m, "name", NULL), "duplicate cgroup name '%s'",
                   name);
     g_autofree char *where = g_strdup_printf("in cgroup '%s'", name);
-    static const char *const fixed[] = { "name", NULL };
+    const char *const *fixed = cgroup_fixed_keys;
     cgroup_opts o = { 500 };
     if (!check_keys2(c, m, fixed, cgroup_params, where) ||
         !apply_params(c, m, cgroup_params, &o))
@@ -867,12 +871,14 @@ static void process_free(wl_process *p) {
   g_free(p);
 }
 
+static const char *const think_keys[] = { "mean", "dist", NULL };
+
 static gboolean load_think(const ctx *c, const node *v, wl_process *p) {
   const node *mean = v;
   if (v->type == NODE_SEQ)
     return fail(c, v, "expected a time or a map for 'think', found a list");
   if (v->type == NODE_MAP) {
-    static const char *const keys[] = { "mean", "dist", NULL };
+    const char *const *keys = think_keys;
     if (!check_keys(c, v, keys, "in think"))
       return FALSE;
     mean = map_get(v, "mean", NULL);
@@ -1174,6 +1180,9 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
   return TRUE;
 }
 
+static const char *const interleave_fixed_keys[] = { "schedule", "labels",
+                                                    NULL };
+
 static gboolean load_interleaving(const ctx *c, const node *m, workload *w) {
   interleave_opts o = { 0 };
   if (!m)
@@ -1182,7 +1191,7 @@ static gboolean load_interleaving(const ctx *c, const node *m, workload *w) {
     return FALSE;
   if (m->type != NODE_MAP)
     return TRUE;
-  static const char *const fixed[] = { "schedule", "labels", NULL };
+  const char *const *fixed = interleave_fixed_keys;
   if (!check_keys2(c, m, fixed, interleave_params, "in interleaving") ||
       !apply_params(c, m, interleave_params, &o))
     return FALSE;
@@ -1344,4 +1353,46 @@ void workload_free(workload *w) {
   g_ptr_array_free(w->processes, TRUE);
   g_array_free(w->schedule, TRUE);
   g_free(w);
+}
+
+/* ------------------------------------------------------------ reference */
+
+/* The same arrays and tables the loaders above check keys against: a key
+ * added to one of them is accepted and listed at once. */
+static void keys_add(GArray *a, const char *section, const char *const *fixed,
+                     const param_desc *table) {
+  for (int i = 0; fixed && fixed[i]; i++) {
+    workload_key k = { section, fixed[i], NULL };
+    g_array_append_val(a, k);
+  }
+  for (const param_desc *p = table; p && p->name; p++) {
+    workload_key k = { section, p->name, p };
+    g_array_append_val(a, k);
+  }
+}
+
+/* Section names of the models and elevators, kept for the process. */
+static const char *interned_section(const char *prefix, const char *name) {
+  g_autofree char *s = g_strdup_printf("%s.%s", prefix, name);
+  return g_intern_string(s);
+}
+
+GArray *workload_keys(void) {
+  GArray *a = g_array_new(FALSE, FALSE, sizeof(workload_key));
+  keys_add(a, "top", top_keys, top_params);
+  keys_add(a, "kernel", NULL, kernel_params);
+  keys_add(a, "devices", device_fixed_keys, device_params);
+  for (int i = 0; disk_model_names[i]; i++)
+    keys_add(a, interned_section("devices", disk_model_names[i]), NULL,
+             disk_ops_find(disk_model_names[i])->params);
+  keys_add(a, "scheduler", scheduler_fixed_keys, NULL);
+  for (int i = 0; elevator_names[i]; i++)
+    keys_add(a, interned_section("scheduler", elevator_names[i]), NULL,
+             elevator_find(elevator_names[i])->params);
+  keys_add(a, "cgroups", cgroup_fixed_keys, cgroup_params);
+  keys_add(a, "processes", proc_fixed_keys, proc_params);
+  keys_add(a, "think", think_keys, NULL);
+  keys_add(a, "interleaving", interleave_fixed_keys, interleave_params);
+  keys_add(a, "timeseries", NULL, timeseries_params);
+  return a;
 }

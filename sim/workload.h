@@ -83,6 +83,23 @@ workload *workload_parse(const char *path, const char *text, gsize len,
                          char **sets, GError **err);
 void workload_free(workload *w);
 
+/* Every key the parser accepts, for the reference (docs/workload.md) and
+ * the test that keeps the two together.  `section` names the map a key
+ * belongs in: "top", "kernel", "devices", "devices.<model>" (parameters of
+ * a disk model, written in the device's map), "scheduler",
+ * "scheduler.<elevator>", "cgroups", "processes", "think", "interleaving",
+ * "timeseries".  `param` is the key's table row (type, default, range,
+ * help) for a plain value; NULL for a key the parser reads itself (names,
+ * references to other items, lists, maps, the ioprio syntax). */
+typedef struct workload_key {
+  const char *section;
+  const char *name;
+  const struct param_desc *param;
+} workload_key;
+
+/* All of them, sections in the order above (workload_key). */
+GArray *workload_keys(void);
+
 GQuark workload_error_quark(void);
 #define WORKLOAD_ERROR (workload_error_quark())
 enum { WORKLOAD_ERROR_PARSE = 1, WORKLOAD_ERROR_INVALID, WORKLOAD_ERROR_IO };

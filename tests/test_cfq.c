@@ -488,6 +488,68 @@ static void test_idle_window(void) {
   g_assert_cmpuint(far.slices * 10, >, far.dispatched * 8);
 }
 
+/* CFQ idles for a sync reader only while waiting can pay off: the reader
+ * must come back within slice_idle (its decaying mean think time, kept in
+ * idle_window; for the last queue of a tree, the tree's think time) and
+ * before its slice ends.  Reader a thinks `think` between reads, reader b
+ * never thinks and always has a read waiting, so every moment the disk
+ * idles for a is taken from b.  Returns the disk's idle time in [1 s, 3 s),
+ * long after a's think-time estimate has settled, and how often a's queue
+ * armed the idle timer there.  The idle time is exact to within one
+ * request's service (at most a seek and 128 sectors, under 9 ms): the disk
+ * counts a request's busy time when it completes. */
+static sim_time idle_behind_thinker(sim_time think, sim_time slice_sync,
+                                    int *arms) {
+  struct cfq_config cfg = cfq_default_config;
+  if (slice_sync) cfg.slice_sync = slice_sync;
+  world w;
+  world_init(&w, false, &cfg, 1000, true, true);
+  proc_job ja = seq_read(0), jb = seq_read(8 * GB);
+  ja.think = think;
+  world_add(&w, "a", (pspec){.ioprio = BE(4)}, &ja);
+  world_add(&w, "b", (pspec){.ioprio = BE(4)}, &jb);
+  world_run(&w, 1 * SIM_S);
+  size_t from = w.trace_len;
+  sim_time busy0 = ((fake_disk *)w.disk)->busy_ns;
+  world_run(&w, 3 * SIM_S);
+  sim_time busy = ((fake_disk *)w.disk)->busy_ns - busy0;
+  char tag[32];
+  g_snprintf(tag, sizeof tag, "cfq%dS / arm_idle", w.tasks[0].pid);
+  *arms = 0;
+  for (const char *p = w.trace + from; (p = strstr(p, tag)); p++) (*arms)++;
+  world_free(&w);
+  if (g_test_verbose())
+    g_printerr("think %.0f ms, slice_sync %.0f ms: disk idle %.3f ms, "
+               "a armed the idle timer %d times\n", think / 1e6,
+               (slice_sync ? slice_sync : cfq_default_config.slice_sync) / 1e6,
+               (2 * SIM_S - busy) / 1e6, *arms);
+  return 2 * SIM_S - busy;
+}
+
+#define ONE_REQUEST (SEEK_NS + 128 * SECTOR_NS)
+
+static void test_idle_needs_short_think(void) {
+  int arms;
+  /* a thinks 20 ms > slice_idle (8 ms): waiting for it never pays off, so
+   * its queue loses the idle window, and, alone on the sync-noidle tree,
+   * that tree's think time is too long for tree idling as well: b gets
+   * the disk as soon as a's read is done. */
+  sim_time idle = idle_behind_thinker(20 * SIM_MS, 0, &arms);
+  g_assert_cmpint(arms, ==, 0);
+  g_assert_cmpint(idle, <, ONE_REQUEST);
+  /* a thinks 6 ms < slice_idle and keeps its idle window, but its slices
+   * are 5 ms: after its first read it would come back only after its
+   * slice has ended, so CFQ must not wait for it. */
+  idle = idle_behind_thinker(6 * SIM_MS, 5 * SIM_MS, &arms);
+  g_assert_cmpint(arms, ==, 0);
+  g_assert_cmpint(idle, <, ONE_REQUEST);
+  /* The contrast, which shows idling is there to be refused: with 100 ms
+   * slices CFQ waits the 6 ms for a after its reads. */
+  idle = idle_behind_thinker(6 * SIM_MS, 0, &arms);
+  g_assert_cmpint(arms, >, 10);
+  g_assert_cmpint(idle, >, arms * 5 * SIM_MS);
+}
+
 static void test_seeky_not_idled_hdd(void) {
   cfq_queue_info rnd = two_readers(false, 0, true, NULL);
   cfq_queue_info seq = two_readers(false, 0, false, NULL);
@@ -511,6 +573,50 @@ static void test_ssd_never_idles(void) {
   cfq_queue_info hdd = two_readers(false, 1 * SIM_MS, false, &armed_hdd);
   g_assert_true(armed_hdd);
   g_assert_cmpuint(hdd.dispatched, >, 20 * hdd.slices);
+}
+
+/* ---------------------------------------------------------------------
+ * The per-queue FIFO: a request that waited fifo_expire is served next
+ * --------------------------------------------------------------------- */
+
+/* Two threads share one io_context, hence one sync queue: s streams
+ * sequential reads from sector 0, f reads once, 8 GiB further, 1 ms later.
+ * Sorted by position, s's next read (right where the head is) always beats
+ * f's, so only the FIFO serves f: its read has expired 125 ms
+ * (fifo_expire_sync) after it was queued, CFQ looks at the FIFO once per
+ * slice, and the queue's next slice begins at most one 100 ms slice later.
+ * Returns f's latency, or -1 if its read never completed within `limit`. */
+static sim_time starved_read_latency(sim_time fifo_expire_sync, sim_time limit) {
+  struct cfq_config cfg = cfq_default_config;
+  cfg.fifo_expire_sync = fifo_expire_sync;
+  world w;
+  world_init(&w, false, &cfg, 1000, true, false);
+  proc_job js = seq_read(0);
+  js.iodepth = 4; /* some of s's reads always wait in CFQ, beside f's */
+  proc_job jf = {.rw = PROC_RW_READ, .bs_sectors = 8, .offset = 8 * GB,
+                 .size = 8, .iodepth = 1, .count = 1, .start = SIM_MS};
+  int s = world_add(&w, "s", (pspec){.ioprio = BE(4)}, &js);
+  int f = world_add_ioc(&w, "f", (pspec){.ioprio = BE(4)}, &jf, s);
+  world_run(&w, limit);
+  g_assert_cmpuint(w.ios[s], >, 100);
+  sim_time lat = w.ios[f] ? w.max_lat[f] : -1;
+  if (g_test_verbose())
+    g_printerr("fifo_expire_sync %.0f ms: the far read waited %.3f ms, the "
+               "stream did %lu reads\n", fifo_expire_sync / 1e6, lat / 1e6,
+               (unsigned long)w.ios[s]);
+  world_free(&w);
+  return lat;
+}
+
+static void test_fifo_expiry(void) {
+  sim_time lat = starved_read_latency(125 * SIM_MS, 2 * SIM_S);
+  g_assert_cmpint(lat, !=, -1); /* the FIFO served it at all */
+  g_assert_cmpint(lat, >=, 125 * SIM_MS);
+  g_assert_cmpint(lat, <=, 125 * SIM_MS + 100 * SIM_MS + 2 * (SEEK_NS + 128 * SECTOR_NS));
+  /* The bound follows the tunable: expired after 300 ms, served by 400. */
+  lat = starved_read_latency(300 * SIM_MS, 2 * SIM_S);
+  g_assert_cmpint(lat, >=, 300 * SIM_MS);
+  g_assert_cmpint(lat, <=, 300 * SIM_MS + 100 * SIM_MS + 2 * (SEEK_NS + 128 * SECTOR_NS));
 }
 
 /* ---------------------------------------------------------------------
@@ -1493,6 +1599,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/cfq/rt-preempts-be", test_rt_preempts_be);
   g_test_add_func("/cfq/idle-class-waits", test_idle_class_waits);
   g_test_add_func("/cfq/idle-window", test_idle_window);
+  g_test_add_func("/cfq/idle-needs-short-think", test_idle_needs_short_think);
+  g_test_add_func("/cfq/fifo-expiry", test_fifo_expiry);
   g_test_add_func("/cfq/seeky-not-idled-hdd", test_seeky_not_idled_hdd);
   g_test_add_func("/cfq/ssd-never-idles", test_ssd_never_idles);
   g_test_add_func("/cfq/cgroup-weights", test_cgroup_weights);

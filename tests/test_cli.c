@@ -396,6 +396,91 @@ static void test_output_mode_and_errors(void) {
   g_free(d);
 }
 
+/* README "Using it" names every long option each command's --help lists,
+ * on that command's lines of the usage block (`cfqsim CMD ...` and the
+ * indented lines that continue it). */
+static GHashTable *readme_usage(void) {
+  char *readme = NULL;
+  g_assert_true(g_file_get_contents(CFQSIM_SOURCE_DIR "/README.md", &readme, NULL, NULL));
+  const char *sec = strstr(readme, "\n## Using it\n");
+  g_assert_nonnull(sec);
+  const char *block = strstr(sec, "\n```\n");
+  g_assert_nonnull(block);
+  block += 5;
+  const char *end = strstr(block, "\n```");
+  g_assert_nonnull(end);
+  char *text = g_strndup(block, (gsize)(end - block));
+  char **lines = g_strsplit(text, "\n", -1);
+  GHashTable *usage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  char *cmd = NULL;
+  for (int i = 0; lines[i]; i++) {
+    if (g_str_has_prefix(lines[i], "cfqsim ")) {
+      g_free(cmd);
+      const char *w = lines[i] + strlen("cfqsim ");
+      cmd = g_strndup(w, strcspn(w, " "));
+    } else if (lines[i][0] != ' ') {
+      g_clear_pointer(&cmd, g_free);
+    }
+    if (!cmd)
+      continue;
+    char *old = g_hash_table_lookup(usage, cmd);
+    g_hash_table_insert(usage, g_strdup(cmd), g_strconcat(old ? old : "", lines[i], "\n", NULL));
+  }
+  g_free(cmd);
+  g_strfreev(lines);
+  g_free(text);
+  g_free(readme);
+  return usage;
+}
+
+/* `--name` as a whole word of `text`. */
+static gboolean has_option(const char *text, const char *opt) {
+  size_t n = strlen(opt);
+  for (const char *p = strstr(text, opt); p; p = strstr(p + 1, opt)) {
+    char after = p[n];
+    if ((p == text || !g_ascii_isalnum(p[-1])) && !g_ascii_isalnum(after) &&
+        after != '-' && after != '_')
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void test_readme_lists_options(void) {
+  GHashTable *usage = readme_usage();
+  static const char *const commands[] = {"run", "explore", "compare", "sweep", "plot"};
+  guint checked = 0;
+  for (gsize c = 0; c < G_N_ELEMENTS(commands); c++) {
+    const char *lines = g_hash_table_lookup(usage, commands[c]);
+    if (!lines)
+      g_error("README \"Using it\" has no `cfqsim %s` line", commands[c]);
+    cli h = run_cfqsim(commands[c], "--help", NULL);
+    g_assert_cmpint(h.status, ==, 0);
+    char **help = g_strsplit(h.out, "\n", -1);
+    for (int i = 0; help[i]; i++) {
+      /* an option line: "  -o, --output=DIR   ..." or "  --seed=N   ..." */
+      const char *l = help[i] + strspn(help[i], " ");
+      if (l[0] != '-')
+        continue;
+      const char *opt = strstr(l, "--");
+      if (!opt || opt > l + 4)
+        continue;
+      char *name = g_strndup(opt, 2 + strspn(opt + 2, "abcdefghijklmnopqrstuvwxyz0123456789-"));
+      if (strcmp(name, "--help") != 0 && !g_str_has_prefix(name, "--help-")) {
+        if (!has_option(lines, name))
+          g_error("README \"Using it\": `cfqsim %s` does not list %s (from "
+                  "`cfqsim %s --help`)", commands[c], name, commands[c]);
+        checked++;
+      }
+      g_free(name);
+    }
+    g_strfreev(help);
+    cli_free(&h);
+  }
+  /* run's options alone are six: the scan found the option lines */
+  g_assert_cmpuint(checked, >=, 20);
+  g_hash_table_destroy(usage);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cli/help", test_help);
@@ -408,5 +493,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/output-not-ours", test_output_not_ours);
   g_test_add_func("/cli/name-is-not-a-path", test_name_is_not_a_path);
   g_test_add_func("/cli/output-mode-and-errors", test_output_mode_and_errors);
+  g_test_add_func("/cli/readme-lists-options", test_readme_lists_options);
   return g_test_run();
 }

@@ -1,8 +1,10 @@
-/* Exploration (DESIGN 4, spec 4.3-4.6) on the fake-disk world: n processes
+/* Exploration (DESIGN 4) mostly on the fake-disk world: n processes
  * sharing one io_context, one 4 KiB sync read each, on a FIFO elevator
  * whose requests carry a cic.  The buggy kernel must have a hanging
  * schedule that replays; the fixed kernel must have none; pruning must not
- * change any count. */
+ * change any count, there and on the program's own simulation of
+ * workloads/race-explore-2.yaml (CFQ on the SSD model), which the
+ * `explore` command is also run on. */
 #include <sys/wait.h>
 
 #include "sim/explore.h"
@@ -101,9 +103,18 @@ static explore_target target(wspec *ws) {
                           .ctx = ws, .limit = -1};
 }
 
+/* on_end oracle: every path that completes has done every process's I/O. */
+static void all_io_done(void *ctx, void *inst, sim_outcome o) {
+  wspec *ws = ctx;
+  if (o == SIM_COMPLETED)
+    g_assert_cmpint(((winst *)inst)->w.completions, ==, ws->n);
+  ws->paths_checked++;
+}
+
 static explore_result explore_world(int n, cic_link_variant v, bool prune) {
   wspec ws = {.n = n, .v = v};
   explore_target t = target(&ws);
+  t.on_end = all_io_done;
   explore_options o = EXPLORE_OPTIONS_INIT;
   o.prune = prune;
   explore_result r;
@@ -113,6 +124,9 @@ static explore_result explore_world(int n, cic_link_variant v, bool prune) {
   g_assert_cmpuint(r.cut_states, ==, 0);
   g_assert_false(r.saturated);
   g_assert_cmpuint(r.completed + r.hung + r.time_limited, ==, r.schedules);
+  g_assert_cmpuint(ws.paths_checked, >, 0);
+  if (!prune)
+    g_assert_true(ws.paths_checked == r.schedules);
   if (g_test_verbose()) {
     char *rep = explore_format_report(&r, &o);
     g_test_message("N=%d %s %s:\n%s", n, variant_name(v), prune ? "pruned" : "plain", rep);
@@ -121,8 +135,10 @@ static explore_result explore_world(int n, cic_link_variant v, bool prune) {
   return r;
 }
 
-/* Replays a printed schedule with the script policy. */
-static sim_outcome replay(const GPtrArray *sched, int n, cic_link_variant v, world *w) {
+/* Replays a printed schedule with the script policy; a schedule that does
+ * not fit the run (a named step that never comes) is SIM_ERROR with *err. */
+static sim_outcome replay_err(const GPtrArray *sched, int n, cic_link_variant v,
+                              world *w, GError **err) {
   world_init(w, &fifo_cic, 128, v, 1024);
   for (int i = 0; i < n; i++) {
     proc_job j = one_read(1000 + (int64_t)i * 900000);
@@ -140,15 +156,21 @@ static sim_outcome replay(const GPtrArray *sched, int n, cic_link_variant v, wor
   }
   interleave *il = interleave_new_script((sched_entry *)entries->data, entries->len, "explored");
   interleave_attach(il, w->e);
-  GError *err = NULL;
-  sim_outcome o = sim_engine_run(w->e, -1, &err);
-  g_assert_no_error(err);
-  g_assert_cmpuint(interleave_script_position(il), ==, sched->len);
+  sim_outcome o = sim_engine_run(w->e, -1, err);
+  if (o != SIM_ERROR)
+    g_assert_cmpuint(interleave_script_position(il), ==, sched->len);
   interleave_free(il);
   for (guint i = 0; i < sched->len * 2; i++)
     g_free(parts[i]);
   g_free(parts);
   g_array_free(entries, TRUE);
+  return o;
+}
+
+static sim_outcome replay(const GPtrArray *sched, int n, cic_link_variant v, world *w) {
+  GError *err = NULL;
+  sim_outcome o = replay_err(sched, n, v, w, &err);
+  g_assert_no_error(err);
   return o;
 }
 
@@ -170,7 +192,16 @@ static void test_buggy_2_hangs_and_replays(void) {
   g_assert_cmpint(asleep, ==, 1);
   world_free(&w);
   /* Under the fixed kernel the same schedule is not even a hang: the loser
-   * looks up again instead of failing (a mismatch, or completion). */
+   * looks up again instead of failing, so the script's `B@fail` (or
+   * whichever loser) never comes. */
+  GError *err = NULL;
+  sim_outcome fixed = replay_err(r.hang_schedule, 2, CIC_LINK_FIXED, &w, &err);
+  g_assert_cmpint(fixed, ==, SIM_ERROR);
+  g_assert_error(err, SIM_ERROR_DOMAIN, SIM_ERROR_SCHEDULE);
+  g_assert_nonnull(strstr(err->message, "@fail but "));
+  g_assert_cmpint(w.q->stats.cic_link_failed, ==, 0);
+  g_error_free(err);
+  world_free(&w);
   explore_result_clear(&r);
 }
 
@@ -223,6 +254,82 @@ static void test_pruning_matches_plain(void) {
     explore_result_clear(&p);
     explore_result_clear(&q);
   }
+}
+
+/* The same through the program's own simulation: explore prunes with
+ * sim_run_fingerprint, which must cover every part of the run that can
+ * change its future (CFQ, the block layer, the disk, the processes and
+ * io_contexts), not just the engine.  A state merged with one whose future
+ * differs changes the counts, so the pruned exploration of the race
+ * workload must count exactly the paths the plain one walks. */
+typedef struct real_target {
+  const workload *w;
+  int variant;
+} real_target;
+
+static void *real_build(void *ctx, const sim_policy_ops *policy, void *pctx,
+                        GError **err) {
+  real_target *t = ctx;
+  run_options o = RUN_OPTIONS_INIT;
+  o.variant = t->variant;
+  o.policy = policy;
+  o.policy_ctx = pctx;
+  return sim_run_new(t->w, &o, err);
+}
+static sim_engine *real_engine(void *inst) { return sim_run_engine(inst); }
+static void real_fingerprint(void *inst, GChecksum *sum) {
+  sim_run_fingerprint(inst, sum);
+}
+static void real_destroy(void *inst) { sim_run_free(inst); }
+
+static explore_result explore_real(const workload *w, cic_link_variant v,
+                                   bool prune) {
+  real_target rt = {.w = w, .variant = v};
+  explore_target t = {.build = real_build, .engine = real_engine,
+                      .fingerprint = real_fingerprint, .destroy = real_destroy,
+                      .ctx = &rt, .limit = w->duration > 0 ? w->duration : -1};
+  explore_options o = EXPLORE_OPTIONS_INIT;
+  o.prune = prune;
+  explore_result r;
+  GError *err = NULL;
+  g_assert_true(explore_run(&t, &o, &r, &err));
+  g_assert_no_error(err);
+  g_assert_cmpuint(r.cut_states, ==, 0);
+  g_assert_false(r.saturated);
+  return r;
+}
+
+static void test_real_run_pruning_matches_plain(void) {
+  GError *err = NULL;
+  workload *w = workload_load(CFQSIM_SOURCE_DIR "/workloads/race-explore-2.yaml",
+                              NULL, &err);
+  g_assert_no_error(err);
+  for (int v = CIC_LINK_BUGGY; v <= CIC_LINK_FIXED; v++) {
+    explore_result p = explore_real(w, v, true);
+    explore_result q = explore_real(w, v, false);
+    char a[40], b[40];
+    g_test_message("%s: pruned %s schedules in %" G_GUINT64_FORMAT
+                   " states, plain %s in %" G_GUINT64_FORMAT " runs",
+                   variant_name(v), explore_count_str(p.schedules, a), p.states,
+                   explore_count_str(q.schedules, b), q.runs);
+    g_assert_true(p.schedules == q.schedules);
+    g_assert_true(p.completed == q.completed);
+    g_assert_true(p.hung == q.hung);
+    g_assert_true(p.time_limited == q.time_limited);
+    g_assert_true((p.hung > 0) == (v == CIC_LINK_BUGGY));
+    g_assert_cmpuint(p.runs, <, q.runs);
+    g_assert_true((p.hang_schedule == NULL) == (q.hang_schedule == NULL));
+    if (p.hang_schedule) {
+      char *x = explore_format_schedule(p.hang_schedule);
+      char *y = explore_format_schedule(q.hang_schedule);
+      g_assert_cmpstr(x, ==, y);
+      g_free(x);
+      g_free(y);
+    }
+    explore_result_clear(&p);
+    explore_result_clear(&q);
+  }
+  workload_free(w);
 }
 
 static void test_report_deterministic(void) {
@@ -296,6 +403,8 @@ static void test_preemption_bound(void) {
   o.preemption_bound = 0;
   explore_result r;
   g_assert_true(explore_run(&t, &o, &r, NULL));
+  g_assert_cmpuint(r.hung, ==, 0);
+  g_assert_null(r.hang_schedule);
   g_assert_cmpuint(r.cut_preempt, >, 0);
   explore_result full = explore_world(2, CIC_LINK_BUGGY, true);
   g_assert_cmpuint(r.schedules, <, full.schedules);
@@ -322,8 +431,9 @@ static void test_max_states_is_reported(void) {
   explore_result_clear(&r);
 }
 
-/* The command on a real workload (hdd + CFQ): buggy hangs (exit 1), the
- * output is identical from run to run, fixed alone exits 0, bad input 2. */
+/* The command on a real workload (CFQ on the SSD model): buggy hangs
+ * (exit 1), `--variant both` is the default and prints the same bytes as a
+ * second run without it, fixed alone exits 0, bad input 2. */
 static int cfqsim(const char *args, char **out) {
   char *cmd = g_strdup_printf("%s explore %s/workloads/race-explore-2.yaml %s",
                               CFQSIM_BINARY, CFQSIM_SOURCE_DIR, args);
@@ -357,6 +467,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/explore/buggy-3-4-hang", test_buggy_more_sharers_hang);
   g_test_add_func("/explore/fixed-never-hangs", test_fixed_never_hangs);
   g_test_add_func("/explore/pruning-matches-plain", test_pruning_matches_plain);
+  g_test_add_func("/explore/real-run-pruning-matches-plain",
+                  test_real_run_pruning_matches_plain);
   g_test_add_func("/explore/report-deterministic", test_report_deterministic);
   g_test_add_func("/explore/hang-predicate-n2", test_hang_predicate_n2);
   g_test_add_func("/explore/preemption-bound", test_preemption_bound);
