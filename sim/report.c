@@ -176,7 +176,7 @@ char *report_summary(const run_result *r) {
   char *ms = fmt("%.6f", (double)r->sim_time / (double)SIM_MS);
   g_string_append_printf(s, "workload  %s (seed %" G_GUINT64_FORMAT
                             ", variant %s)\n",
-                         w->name, w->seed, r->variant ? r->variant : "?");
+                         w->name, r->seed, r->variant ? r->variant : "?");
   g_string_append_printf(s, "outcome   %s after %s ms of simulated time, %"
                             G_GUINT64_FORMAT " events\n",
                          outcome_str(r->outcome), ms, r->events);
@@ -478,7 +478,7 @@ char *report_metrics_json(const run_result *r) {
 
   json_builder_begin_object(b);
   json_str(b, "workload", w->name);
-  json_int(b, "seed", (gint64)w->seed);
+  json_int(b, "seed", (gint64)r->seed);
   json_str(b, "variant", r->variant ? r->variant : "");
   json_int(b, "sim_time_ns", r->sim_time);
   json_int(b, "events", (gint64)r->events);

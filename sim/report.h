@@ -18,6 +18,7 @@ typedef enum { PROC_DONE, PROC_HUNG, PROC_RUNNING } proc_final_state;
 typedef struct run_result {
   const workload *w;
   const char *variant;        /* "buggy" | "fixed" */
+  uint64_t seed;              /* the one the run used (--seed or the workload's) */
   sim_outcome outcome;
   sim_time sim_time;          /* virtual time at the end */
   uint64_t events;

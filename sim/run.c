@@ -291,6 +291,7 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   run_result *res = &r->result;
   res->w = r->w;
   res->variant = variant_name(r->kernel.cic_link);
+  res->seed = r->seed;
   res->outcome = o;
   res->sim_time = sim_now(r->engine);
   res->events = sim_events(r->engine);

@@ -3,6 +3,7 @@
  * half-written. */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 typedef struct cli {
@@ -140,6 +141,34 @@ static void test_determinism(void) {
   g_free(d);
 }
 
+/* Issue 8 point 5: the report records the seed the run used (--seed), not
+ * the workload's own, so that a result can be reproduced from itself. */
+static void test_seed_recorded(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim("workloads/random-readers.yaml", "-q", "--seed", "7", "-o", out,
+                     NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  char *json = slurp(out, "metrics.json");
+  JsonParser *p = json_parser_new();
+  GError *err = NULL;
+  g_assert_true(json_parser_load_from_data(p, json, -1, &err));
+  g_assert_no_error(err);
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+  g_assert_cmpint(json_object_get_int_member(o, "seed"), ==, 7);
+  g_object_unref(p);
+  char *summary = slurp(out, "summary.txt");
+  char *first = g_strndup(summary, strcspn(summary, "\n"));
+  g_assert_nonnull(strstr(first, "(seed 7,"));
+  g_free(first);
+  g_free(summary);
+  g_free(json);
+  cli_free(&c);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
 /* Bad input: file:line:col message, exit 2, no output directory. */
 static void test_bad_input(void) {
   char *d = tmpdir();
@@ -230,6 +259,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/default-workload", test_default_workload_runs);
   g_test_add_func("/cli/race-replay", test_race_replay);
   g_test_add_func("/cli/determinism", test_determinism);
+  g_test_add_func("/cli/seed-recorded", test_seed_recorded);
   g_test_add_func("/cli/bad-input", test_bad_input);
   g_test_add_func("/cli/compare", test_compare);
   g_test_add_func("/cli/hang-report-last-free", test_hang_report_last_free);

@@ -56,7 +56,7 @@ static fixture *fixture_new(const char *c_name) {
   fixture *f = g_new0(fixture, 1);
   workload *w = &f->w;
   w->name = g_strdup("mix");
-  w->seed = 7;
+  w->seed = 3; /* the run's seed (7) is what the report must show */
   w->window = SIM_S;
   w->devices = g_ptr_array_new_with_free_func(free_dev);
   wl_device *d = g_new0(wl_device, 1);
@@ -86,6 +86,7 @@ static fixture *fixture_new(const char *c_name) {
   f->states[2] = PROC_RUNNING;
   f->r = (run_result){.w = w,
                       .variant = "buggy",
+                      .seed = 7,
                       .outcome = SIM_HANG,
                       .sim_time = 2 * SIM_S,
                       .events = 1234,
