@@ -252,7 +252,8 @@ static char *hang_report(sim_run *r) {
 }
 
 /* Each CFQ queue's disk time goes to the processes that used it: the ones
- * sharing its creator's io_context on that device, in equal parts. */
+ * sharing its creator's io_context on that device, in equal parts.  The
+ * slice still open at the end counts as far as it went. */
 static int64_t *cfq_disk_times(sim_run *r) {
   guint n = r->w->processes->len;
   int64_t *t = g_new0(int64_t, n);
@@ -260,9 +261,13 @@ static int64_t *cfq_disk_times(sim_run *r) {
     struct request_queue *q = g_ptr_array_index(r->queues, dev);
     if (q->elevator != &iosched_cfq)
       continue;
+    cfq_slice_event open;
+    bool is_open = cfq_open_slice(q, &open);
     for (guint k = 0; k < cfq_queue_count(q); k++) {
       cfq_queue_info info;
       cfq_queue_get_info(q, k, &info);
+      if (is_open && info.queue_id == open.queue_id)
+        info.disk_time += open.used;
       guint owner = (guint)(info.pid - 100);
       if (owner >= n)
         continue;
@@ -310,6 +315,15 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   }
   if (o == SIM_HANG)
     res->hang_report = hang_report(r);
+  /* No expiry ends the last slice of a device: the end of the run does,
+   * or the process holding the disk then would be missing from the
+   * timeline and its disk time. */
+  for (guint i = 0; i < r->slice_ctxs->len; i++) {
+    slice_ctx *sc = g_ptr_array_index(r->slice_ctxs, i);
+    cfq_slice_event open;
+    if (cfq_open_slice(g_ptr_array_index(r->queues, sc->device), &open))
+      on_slice(sc, &open);
+  }
   if (r->slice_ctxs->len) {
     res->slices_csv = g_strdup(r->slices->str);
     res->disk_time_ns = cfq_disk_times(r);

@@ -169,6 +169,47 @@ static void test_seed_recorded(void) {
   g_free(d);
 }
 
+/* Issue 8 point 8: the slice still open when the run ends counts.  A lone
+ * sequential reader cut by a duration shorter than one sync slice (100 ms)
+ * holds the disk the whole run, in a slice CFQ never expires. */
+static void test_open_slice_at_end(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim("workloads/1r-seq.yaml", "-q", "--set", "duration=50ms", "-o",
+                     out, NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  char *json = slurp(out, "metrics.json");
+  JsonParser *p = json_parser_new();
+  g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+  gint64 end = json_object_get_int_member(o, "sim_time_ns");
+  g_assert_cmpint(end, ==, 50 * 1000 * 1000);
+  JsonArray *shares = json_object_get_array_member(
+      json_object_get_object_member(o, "fairness"), "shares");
+  JsonObject *reader = json_array_get_object_element(shares, 0);
+  g_assert_cmpstr(json_object_get_string_member(reader, "name"), ==, "reader");
+  g_assert_cmpfloat(json_object_get_double_member(reader, "disk_time_share"), ==, 1.0);
+  g_object_unref(p);
+
+  /* The timeline's last row is that slice, ending when the run ended. */
+  char *csv = slurp(out, "slices.csv");
+  char **lines = g_strsplit(g_strstrip(csv), "\n", -1);
+  guint n = g_strv_length(lines);
+  g_assert_cmpuint(n, >=, 2);
+  char **f = g_strsplit(lines[n - 1], ",", -1);
+  g_assert_cmpstr(f[2], ==, "readerS"); /* the reader's sync queue */
+  g_assert_cmpint(g_ascii_strtoll(f[4], NULL, 10), ==, end);
+  g_assert_cmpint(g_ascii_strtoll(f[6], NULL, 10), >, 0); /* used jiffies */
+  g_strfreev(f);
+  g_strfreev(lines);
+  g_free(csv);
+  g_free(json);
+  cli_free(&c);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
 /* Bad input: file:line:col message, exit 2, no output directory. */
 static void test_bad_input(void) {
   char *d = tmpdir();
@@ -260,6 +301,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/race-replay", test_race_replay);
   g_test_add_func("/cli/determinism", test_determinism);
   g_test_add_func("/cli/seed-recorded", test_seed_recorded);
+  g_test_add_func("/cli/open-slice-at-end", test_open_slice_at_end);
   g_test_add_func("/cli/bad-input", test_bad_input);
   g_test_add_func("/cli/compare", test_compare);
   g_test_add_func("/cli/hang-report-last-free", test_hang_report_last_free);
