@@ -216,7 +216,7 @@ static void step_link(proc *p) {
     return;
   }
   q->stats.cic_link_failed++;
-  sim_trace(p->engine, "kernel", "cfq: cic link failed!");
+  sim_printk(p->engine, "cfq: cic link failed!");
   p->task->ioc->refcount--; /* cfq_get_io_context's error path: put_io_context */
   go(p, STEP_FAIL);
 }

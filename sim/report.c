@@ -240,6 +240,16 @@ char *report_summary(const run_result *r) {
                          jain, w->processes->len);
   g_free(jain);
 
+  /* Before the hang report: the message says why the sleeper sleeps. */
+  if (r->kernel_log && *r->kernel_log) {
+    g_string_append(s, "\nkernel log\n");
+    char **lines = g_strsplit(r->kernel_log, "\n", -1);
+    for (guint i = 0; lines[i]; i++)
+      if (*lines[i])
+        g_string_append_printf(s, "  %s\n", lines[i]);
+    g_strfreev(lines);
+  }
+
   if (r->hang_report && *r->hang_report) {
     g_string_append(s, "\nhang report\n");
     g_string_append(s, r->hang_report);
@@ -788,7 +798,7 @@ out:
 
 static const char *const standard_files[] = {
     "summary.txt", "metrics.json", "processes.csv", "timeseries.csv",
-    "fairness.csv", "latencies.csv"};
+    "fairness.csv", "latencies.csv", "kernel.log"};
 
 gboolean report_write(const run_result *r, const char *dir,
                       GHashTable *extra_files, FILE *out, GError **err) {
@@ -801,7 +811,8 @@ gboolean report_write_bin(const run_result *r, const char *dir,
   g_return_val_if_fail(r != NULL && dir != NULL, FALSE);
   char *contents[G_N_ELEMENTS(standard_files)] = {
       report_summary(r), report_metrics_json(r), report_processes_csv(r),
-      report_timeseries_csv(r), report_fairness_csv(r), report_latencies_csv(r)};
+      report_timeseries_csv(r), report_fairness_csv(r), report_latencies_csv(r),
+      g_strdup(r->kernel_log ? r->kernel_log : "")};
   GHashTable *files = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)
     g_hash_table_insert(files, (gpointer)standard_files[i], contents[i]);

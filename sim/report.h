@@ -1,6 +1,6 @@
 /* What a run writes: summary.txt (also on stdout unless quiet),
  * metrics.json, processes.csv, timeseries.csv (DESIGN section 5),
- * fairness.csv and latencies.csv.
+ * fairness.csv, latencies.csv and kernel.log (always, maybe empty).
  * Files are written into a temporary directory beside `dir` and renamed
  * into place, so a failed run never leaves half-written output. */
 #ifndef CFQSIM_REPORT_H
@@ -25,6 +25,7 @@ typedef struct run_result {
   const metrics *m;
   proc_final_state *proc_state; /* one per w->processes */
   char *hang_report;          /* multi-line text, NULL unless a hang */
+  char *kernel_log;           /* dmesg-style lines, NULL or "" when none */
   /* CFQ devices only (NULL otherwise): */
   int64_t *disk_time_ns;      /* per process: its share of its queues' slices */
   char *slices_csv;           /* the slice timeline, for the Gantt chart */

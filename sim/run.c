@@ -24,6 +24,7 @@ struct sim_run {
   GString *slices;         /* CFQ slice timeline rows */
   GPtrArray *slice_ctxs;
   sim_time *slice_start;   /* per device: when the active queue was set */
+  GString *kernel_log;     /* what the kernel printk'd, dmesg style */
   run_result result;
   bool ran;
 };
@@ -68,6 +69,13 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
                          d->name, ev->queue_id, pid_name(r, ev->pid),
                          ev->sync ? 'S' : 'A', r->slice_start[sc->device], ev->time,
                          ev->timed_out, ev->used, ev->slice_dispatch);
+}
+
+/* dmesg's "[seconds.microseconds] text", on the simulated clock. */
+static void on_printk(void *ctx, sim_time now, const char *text) {
+  sim_run *r = ctx;
+  g_string_append_printf(r->kernel_log, "[%5" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] %s\n",
+                         now / SIM_S, now % SIM_S / SIM_US, text);
 }
 
 static struct io_context *find_ioc(sim_run *r, const wl_process *wp) {
@@ -125,6 +133,8 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->engine = sim_engine_new();
   if (o->trace)
     sim_engine_set_trace(r->engine, o->trace);
+  r->kernel_log = g_string_new(NULL);
+  sim_engine_set_printk_hook(r->engine, on_printk, r);
   r->disks = g_ptr_array_new();
   r->queues = g_ptr_array_new();
   r->blktraces = g_ptr_array_new_with_free_func((GDestroyNotify)blktrace_free);
@@ -297,6 +307,7 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   res->w = r->w;
   res->variant = variant_name(r->kernel.cic_link);
   res->seed = r->seed;
+  res->kernel_log = g_strdup(r->kernel_log->str);
   res->outcome = o;
   res->sim_time = sim_now(r->engine);
   res->events = sim_events(r->engine);
@@ -405,6 +416,8 @@ void sim_run_free(sim_run *r) {
   g_free(r->result.hang_report);
   g_free(r->result.disk_time_ns);
   g_free(r->result.slices_csv);
+  g_free(r->result.kernel_log);
+  g_string_free(r->kernel_log, TRUE);
   g_string_free(r->slices, TRUE);
   g_free(r->slice_start);
   g_ptr_array_free(r->slice_ctxs, TRUE);

@@ -210,6 +210,66 @@ static void test_open_slice_at_end(void) {
   g_free(d);
 }
 
+/* Issue 8 point 10: the kernel's log line is kept whatever the verbosity:
+ * kernel.log (always written, possibly empty) and the summary carry it,
+ * stamped like dmesg with the simulated time at which the narrated trace
+ * shows it. */
+static void test_kernel_log(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim("workloads/race-replay.yaml", "--quiet", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  g_assert_cmpstr(c.out, ==, "");
+  char *klog = slurp(out, "kernel.log");
+  GRegex *re = g_regex_new("^\\[ *(\\d+)\\.(\\d{6})\\] cfq: cic link failed!\n$", 0, 0,
+                           NULL);
+  GMatchInfo *mi = NULL;
+  g_assert_true(g_regex_match(re, klog, 0, &mi));
+  char *sec = g_match_info_fetch(mi, 1), *usec = g_match_info_fetch(mi, 2);
+  gint64 at_us = g_ascii_strtoll(sec, NULL, 10) * 1000000 + g_ascii_strtoll(usec, NULL, 10);
+  g_match_info_free(mi);
+  g_regex_unref(re);
+  char *summary = slurp(out, "summary.txt");
+  g_assert_nonnull(strstr(summary, "\nkernel log\n"));
+  g_assert_nonnull(strstr(summary, klog));
+  cli_free(&c);
+
+  /* The narrated run shows the same message at the same simulated time
+   * ("  ms.nnnnnn ms  kernel      cfq: cic link failed!"). */
+  c = run_cfqsim("workloads/race-replay.yaml", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  const char *line = strstr(c.out, "kernel      cfq: cic link failed!");
+  g_assert_nonnull(line);
+  const char *bol = line;
+  while (bol > c.out && bol[-1] != '\n')
+    bol--;
+  char *ms_end = NULL;
+  gint64 ms = g_ascii_strtoll(bol, &ms_end, 10);
+  g_assert_cmpint(*ms_end, ==, '.');
+  gint64 frac_ns = g_ascii_strtoll(ms_end + 1, NULL, 10);
+  g_assert_cmpint(at_us, ==, (ms * 1000000 + frac_ns) / 1000);
+  cli_free(&c);
+
+  c = run_cfqsim("workloads/race-replay.yaml", "--quiet", "--variant", "fixed", "-o",
+                 out, NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  char *fixed_log = slurp(out, "kernel.log");
+  g_assert_cmpstr(fixed_log, ==, "");
+  char *fixed_summary = slurp(out, "summary.txt");
+  g_assert_null(strstr(fixed_summary, "kernel log"));
+  g_assert_null(strstr(fixed_summary, "cic link failed"));
+  g_free(fixed_summary);
+  g_free(fixed_log);
+  cli_free(&c);
+  g_free(sec);
+  g_free(usec);
+  g_free(summary);
+  g_free(klog);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
 /* Bad input: file:line:col message, exit 2, no output directory. */
 static void test_bad_input(void) {
   char *d = tmpdir();
@@ -302,6 +362,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/determinism", test_determinism);
   g_test_add_func("/cli/seed-recorded", test_seed_recorded);
   g_test_add_func("/cli/open-slice-at-end", test_open_slice_at_end);
+  g_test_add_func("/cli/kernel-log", test_kernel_log);
   g_test_add_func("/cli/bad-input", test_bad_input);
   g_test_add_func("/cli/compare", test_compare);
   g_test_add_func("/cli/hang-report-last-free", test_hang_report_last_free);

@@ -278,8 +278,18 @@ static void test_summary(void) {
   g_assert_nonnull(sda);
   g_assert_true(g_str_has_suffix(sda, "25.0"));
   g_assert_nonnull(find_line(lines, "fairness"));
+  g_assert_null(strstr(s, "kernel log"));
   g_strfreev(lines);
   g_free(s);
+
+  /* The kernel log, like dmesg, before the hang report it explains. */
+  f->r.kernel_log = "[    0.008421] cfq: cic link failed!\n";
+  s = report_summary(&f->r);
+  const char *kl = strstr(s, "\nkernel log\n  [    0.008421] cfq: cic link failed!\n");
+  g_assert_nonnull(kl);
+  g_assert_true(kl < strstr(s, "hang report"));
+  g_free(s);
+  f->r.kernel_log = NULL;
 
   /* Nothing hung: no hung line and no hang report. */
   f->r.outcome = SIM_COMPLETED;
@@ -570,8 +580,8 @@ static void test_write(void) {
 
   char *l = listing(dir);
   g_assert_cmpstr(l, ==,
-                  "fairness.csv latencies.csv metrics.json processes.csv "
-                  "summary.txt timeseries.csv trace.log");
+                  "fairness.csv kernel.log latencies.csv metrics.json "
+                  "processes.csv summary.txt timeseries.csv trace.log");
   g_free(l);
   char *summary = read_file(dir, "summary.txt");
   g_assert_cmpstr(printed, ==, summary);
