@@ -24,6 +24,9 @@ typedef struct run_result {
   uint64_t events;
   const metrics *m;
   proc_final_state *proc_state; /* one per w->processes */
+  /* Per process: how long its oldest I/O still unfinished at the end had
+   * waited by then (ns, 0 if none): a lower bound on that I/O's latency. */
+  int64_t *unfinished_wait_ns;
   char *hang_report;          /* multi-line text, NULL unless a hang */
   char *kernel_log;           /* dmesg-style lines, NULL or "" when none */
   /* CFQ devices only (NULL otherwise): */

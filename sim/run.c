@@ -313,9 +313,13 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   res->events = sim_events(r->engine);
   res->m = r->m;
   res->proc_state = g_new0(proc_final_state, r->procs->len);
+  res->unfinished_wait_ns = g_new0(int64_t, r->procs->len);
   for (guint i = 0; i < r->procs->len; i++) {
     proc *p = g_ptr_array_index(r->procs, i);
     sim_actor *a = proc_task(p)->actor;
+    sim_time oldest = proc_oldest_in_flight(p);
+    if (oldest >= 0)
+      res->unfinished_wait_ns[i] = res->sim_time - oldest;
     res->proc_state[i] = proc_finished(p) ? PROC_DONE
                          : (o == SIM_HANG && sim_actor_waitq(a)) ? PROC_HUNG
                                                                   : PROC_RUNNING;
@@ -413,6 +417,7 @@ void sim_run_free(sim_run *r) {
     interleave_free(r->il);
   sim_engine_free(r->engine);
   g_free(r->result.proc_state);
+  g_free(r->result.unfinished_wait_ns);
   g_free(r->result.hang_report);
   g_free(r->result.disk_time_ns);
   g_free(r->result.slices_csv);

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 typedef struct cli {
@@ -316,6 +317,105 @@ static void test_compare(void) {
   g_free(d);
 }
 
+/* The line of `text` that starts with `prefix`, as a new string. */
+static char *line_of(const char *text, const char *prefix) {
+  char **lines = g_strsplit(text, "\n", -1);
+  char *found = NULL;
+  for (guint i = 0; lines[i] && !found; i++)
+    if (g_str_has_prefix(lines[i], prefix))
+      found = g_strdup(lines[i]);
+  g_strfreev(lines);
+  g_assert_nonnull(found);
+  return found;
+}
+
+/* Issue 8: compare speaks the unit `run` speaks (MiB/s), and its fixed
+ * column's throughput of one seed is the fixed run's device throughput. */
+static void test_compare_units(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "-o", d, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  g_assert_null(strstr(c.out, " MB/s"));
+  char *tp = line_of(c.out, "throughput (mean)");
+  char **f = g_strsplit_set(tp + strlen("throughput (mean)"), " ", -1);
+  GPtrArray *words = g_ptr_array_new();
+  for (guint i = 0; f[i]; i++)
+    if (*f[i])
+      g_ptr_array_add(words, f[i]);
+  g_assert_cmpuint(words->len, ==, 4);
+  g_assert_cmpstr(g_ptr_array_index(words, 1), ==, "MiB/s");
+  g_assert_cmpstr(g_ptr_array_index(words, 3), ==, "MiB/s");
+  double fixed = g_ascii_strtod(g_ptr_array_index(words, 2), NULL);
+  g_ptr_array_free(words, TRUE);
+  g_strfreev(f);
+  g_free(tp);
+  cli_free(&c);
+
+  c = run_cfqsim("workloads/race-replay.yaml", "--variant", "fixed", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  char *dev = line_of(c.out, "  sda ");
+  char **cols = g_strsplit_set(dev, " ", -1);
+  GPtrArray *v = g_ptr_array_new();
+  for (guint i = 0; cols[i]; i++)
+    if (*cols[i])
+      g_ptr_array_add(v, cols[i]);
+  /* name MiB ios MiB/s IOPS util% */
+  double run_mibs = g_ascii_strtod(g_ptr_array_index(v, 3), NULL);
+  g_assert_cmpfloat(run_mibs, >, 0.0);
+  g_assert_cmpfloat(fabs(fixed - run_mibs), <=, 0.0015);
+  g_ptr_array_free(v, TRUE);
+  g_strfreev(cols);
+  g_free(dev);
+  cli_free(&c);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* Issue 8: a hung I/O's latency is at least the time it waited: in the
+ * buggy race B's read never completes, yet it waited from before B fell
+ * asleep to the end of the run. */
+static void test_compare_hung_latency(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim("workloads/race-replay.yaml", "-q", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  char *json = slurp(out, "metrics.json");
+  JsonParser *p = json_parser_new();
+  g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
+  gint64 end = json_object_get_int_member(json_node_get_object(json_parser_get_root(p)),
+                                          "sim_time_ns");
+  g_object_unref(p);
+  char *summary = slurp(out, "summary.txt");
+  const char *since = strstr(summary, "B asleep in get_request_wait on sda rl->wait[SYNC] since ");
+  g_assert_nonnull(since);
+  double since_ms = g_ascii_strtod(strstr(since, "since ") + 6, NULL);
+  double waited_ms = (double)end / 1e6 - since_ms; /* at least */
+  g_assert_cmpfloat(waited_ms, >, 0.0);
+  cli_free(&c);
+
+  c = run_cfqsim("compare", "workloads/race-replay.yaml", "-o", d, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  const char *by = strstr(c.out, "latency max by process\n");
+  g_assert_nonnull(by);
+  char *brow = line_of(by, "  B ");
+  double b_buggy = g_ascii_strtod(brow + 3, NULL);
+  g_assert_cmpfloat(b_buggy, >=, waited_ms);
+  /* ... and so is the worst of all. */
+  char *mx = line_of(c.out, "latency max ");
+  double all_buggy = g_ascii_strtod(mx + strlen("latency max "), NULL);
+  g_assert_cmpfloat(all_buggy, >=, b_buggy);
+  g_free(mx);
+  g_free(brow);
+  cli_free(&c);
+  g_free(summary);
+  g_free(json);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
 /* Spec 4.5 / DESIGN "hang detection": the report names the last event
  * that could have woken the sleeper.  When time passes between A's
  * completion and B's failing link (`~` delivers the idle timer), that is A's
@@ -365,6 +465,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/kernel-log", test_kernel_log);
   g_test_add_func("/cli/bad-input", test_bad_input);
   g_test_add_func("/cli/compare", test_compare);
+  g_test_add_func("/cli/compare-units", test_compare_units);
+  g_test_add_func("/cli/compare-hung-latency", test_compare_hung_latency);
   g_test_add_func("/cli/hang-report-last-free", test_hang_report_last_free);
   return g_test_run();
 }
