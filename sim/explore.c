@@ -434,6 +434,23 @@ void explore_result_clear(explore_result *res) {
   res->hang_schedule = NULL;
 }
 
+bool explore_complete(const explore_result *res) {
+  return res->cut_states == 0 && res->cut_preempt == 0;
+}
+
+char *explore_cut_str(const explore_result *res, const explore_options *o) {
+  if (explore_complete(res))
+    return NULL;
+  GString *s = g_string_new(NULL);
+  if (res->cut_states)
+    g_string_append_printf(s, "--max-states %" PRIu64, o->max_states);
+  if (res->cut_states && res->cut_preempt)
+    g_string_append(s, " and ");
+  if (res->cut_preempt)
+    g_string_append_printf(s, "--preemption-bound %d", o->preemption_bound);
+  return g_string_free(s, FALSE);
+}
+
 char *explore_format_schedule(const GPtrArray *sched) {
   GString *s = g_string_new("[");
   for (guint i = 0; sched && i < sched->len; i++)
@@ -466,13 +483,18 @@ char *explore_format_report(const explore_result *res, const explore_options *o)
     g_string_append_printf(s,
                            "  cut:             %" PRIu64 " alternatives beyond the preemption bound %d\n",
                            res->cut_preempt, o->preemption_bound);
+  /* Unexplored branches may hold a shorter hang, or the only one. */
+  bool complete = explore_complete(res);
   if (res->hang_schedule) {
     char *sched = explore_format_schedule(res->hang_schedule);
-    g_string_append_printf(s, "  shortest hang:   %u steps\n    %s\n",
-                           res->hang_schedule->len, sched);
+    g_string_append_printf(s, "  shortest hang:   %u steps%s\n    %s\n",
+                           res->hang_schedule->len,
+                           complete ? "" : " (of those explored; the search was cut)",
+                           sched);
     g_free(sched);
   } else {
-    g_string_append(s, "  shortest hang:   none\n");
+    g_string_append_printf(s, "  shortest hang:   none%s\n",
+                           complete ? "" : " found (the search was cut)");
   }
   return g_string_free(s, FALSE);
 }

@@ -72,6 +72,13 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
                      explore_result *res, GError **err);
 void explore_result_clear(explore_result *res);
 
+/* Every alternative was explored: no state was left unexpanded by
+ * max_states (or a cycle) and none was skipped by the preemption bound.
+ * Only then does "no hanging schedule" prove anything. */
+bool explore_complete(const explore_result *res);
+/* What cut the search, e.g. "--max-states 20", NULL when complete. */
+char *explore_cut_str(const explore_result *res, const explore_options *o);
+
 /* "[A@submit, A@lookup, ...]" */
 char *explore_format_schedule(const GPtrArray *sched);
 /* The multi-line report of one exploration (deterministic: no timings). */

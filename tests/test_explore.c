@@ -351,6 +351,62 @@ static void test_command(void) {
   g_free(d);
 }
 
+static const char *last_line(char *out) {
+  g_strchomp(out);
+  const char *nl = strrchr(out, '\n');
+  return nl ? nl + 1 : out;
+}
+
+/* Issue 8 point 6: a search cut by --max-states or the preemption bound
+ * proves nothing.  With no hang found: exit 3, the last line says
+ * inconclusive and names the cut, `shortest hang` says none *found*.  A hang
+ * found before the cut is still a hang: exit 1, and its length is only the
+ * shortest of those explored. */
+static void test_command_cut(void) {
+  char *out;
+  g_assert_cmpint(cfqsim("--variant fixed --max-states 3", &out), ==, 3);
+  g_assert_nonnull(strstr(out, "shortest hang:   none found (the search was cut)"));
+  g_assert_cmpstr(last_line(out), ==,
+                  "result: fixed inconclusive (no hang found before --max-states 3 "
+                  "cut the search)");
+  g_free(out);
+  g_assert_cmpint(cfqsim("--variant fixed --preemption-bound 0", &out), ==, 3);
+  g_assert_cmpstr(last_line(out), ==,
+                  "result: fixed inconclusive (no hang found before "
+                  "--preemption-bound 0 cut the search)");
+  g_free(out);
+  g_assert_cmpint(cfqsim("--max-states 3", &out), ==, 3);
+  g_assert_nonnull(strstr(out, "shortest hang (fixed): none found (the search was cut)"));
+  g_assert_nonnull(strstr(last_line(out), "result: buggy inconclusive"));
+  g_free(out);
+
+  /* The whole buggy graph, then all of it but one state. */
+  g_assert_cmpint(cfqsim("--variant buggy", &out), ==, 1);
+  const char *st = strstr(out, "distinct states:");
+  g_assert_nonnull(st);
+  guint64 states = g_ascii_strtoull(st + strlen("distinct states:"), NULL, 10);
+  g_assert_cmpuint(states, >, 1);
+  g_assert_cmpstr(last_line(out), ==, "result: buggy hangs");
+  g_free(out);
+  char *arg = g_strdup_printf("--variant buggy --max-states %" G_GUINT64_FORMAT,
+                              states - 1);
+  g_assert_cmpint(cfqsim(arg, &out), ==, 1);
+  g_assert_nonnull(strstr(out, "cut:"));
+  g_assert_nonnull(strstr(out, "steps (of those explored; the search was cut)"));
+  g_assert_cmpstr(last_line(out), ==, "result: buggy hangs");
+  g_free(out);
+  g_free(arg);
+
+  /* Complete: the verdict stands. */
+  g_assert_cmpint(cfqsim("--variant fixed", &out), ==, 0);
+  g_assert_null(strstr(out, "cut"));
+  g_assert_cmpstr(last_line(out), ==, "result: fixed never hangs");
+  g_free(out);
+  g_assert_cmpint(cfqsim("--help", &out), ==, 0);
+  g_assert_nonnull(strstr(out, "3 inconclusive"));
+  g_free(out);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/explore/buggy-2-hangs-and-replays", test_buggy_2_hangs_and_replays);
@@ -362,5 +418,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/explore/preemption-bound", test_preemption_bound);
   g_test_add_func("/explore/max-states", test_max_states_is_reported);
   g_test_add_func("/explore/command", test_command);
+  g_test_add_func("/explore/command-cut", test_command_cut);
   return g_test_run();
 }
