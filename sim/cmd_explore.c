@@ -44,9 +44,25 @@ static gboolean parse_u64(const char *opt, const char *text, uint64_t *out,
 }
 
 /* On a terminal only: results never depend on it. */
-static void show_progress(void *ctx, const explore_result *r) {
-  fprintf(stderr, "\r\033[K  %s: %" PRIu64 " distinct states, %" PRIu64 " runs ...",
-          (const char *)ctx, r->states, r->runs);
+typedef struct progress_line {
+  const char *variant;
+  gint64 shown;         /* monotonic us of the last line, 0: none yet */
+} progress_line;
+
+static void show_progress(void *ctx, const explore_progress *p) {
+  progress_line *pl = ctx;
+  gint64 now = g_get_monotonic_time();
+  /* At once, then at most ten refreshes a second. */
+  if (pl->shown && now - pl->shown < G_USEC_PER_SEC / 10)
+    return;
+  pl->shown = now;
+  /* Short enough for 80 columns: a wrapped line would not be redrawn. */
+  fprintf(stderr,
+          "\r\033[K  %s: %" PRIu64 " states, %" PRIu64 " runs, depth %u at %"
+          G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " s ...",
+          pl->variant, p->so_far->states, p->so_far->runs, p->depth,
+          p->now / SIM_S, p->now % SIM_S / SIM_MS);
+  fflush(stderr);
 }
 
 /* Both variants: the counts in two columns, then each shortest hang. */
@@ -185,8 +201,10 @@ int cmd_explore(int argc, char **argv) {
   bool hang = false, cut = false;
   if (isatty(2))
     eo.progress = show_progress;
+  progress_line pl;
   for (int i = 0; i < nv; i++) {
-    eo.progress_ctx = (void *)variant_name(variants[i]);
+    pl = (progress_line){.variant = variant_name(variants[i])};
+    eo.progress_ctx = &pl;
     run_target rt = {.w = w, .variant = variants[i]};
     explore_target t = {.build = rt_build, .engine = rt_engine,
                         .fingerprint = rt_fingerprint, .destroy = rt_destroy,
