@@ -470,8 +470,10 @@ char *explore_cut_str(const explore_result *res, const explore_options *o) {
   if (explore_complete(res))
     return NULL;
   GString *s = g_string_new(NULL);
-  if (res->cut_states)
+  if (res->cut_states && o->max_states)
     g_string_append_printf(s, "--max-states %" PRIu64, o->max_states);
+  else if (res->cut_states) /* only a state repeating on its own path */
+    g_string_append(s, "a state that repeated on its own path");
   if (res->cut_states && res->cut_preempt)
     g_string_append(s, " and ");
   if (res->cut_preempt)
