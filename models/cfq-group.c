@@ -233,8 +233,8 @@ static void cfq_group_notify_queue_del(struct cfq_data *cfqd,
 }
 
 /* F8 */
-static int64_t cfq_cfqq_slice_usage(const struct cfq_data *cfqd,
-                                    const struct cfq_queue *cfqq) {
+int64_t cfq_cfqq_slice_usage(const struct cfq_data *cfqd,
+                             const struct cfq_queue *cfqq) {
   int64_t now = cfq_jiffies(cfqd), used;
   if (cfqq->slice_start == 0 || cfqq->slice_start == now) {
     used = MAX(now - cfqq->dispatch_start, 1);

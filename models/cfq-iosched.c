@@ -107,12 +107,10 @@ void cfq_schedule_dispatch(struct cfq_data *cfqd) {
   }
 }
 
-void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
-                      cfq_slice_event_kind kind, bool timed_out, int64_t used,
-                      int64_t charge) {
-  if (kind == CFQ_SLICE_EXPIRE) cfqq->stats->disk_time += used;
-  if (!cfqd->observer) return;
-  cfq_slice_event ev = {
+static cfq_slice_event slice_event(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+                                   cfq_slice_event_kind kind, bool timed_out,
+                                   int64_t used, int64_t charge) {
+  return (cfq_slice_event){
       .kind = kind,
       .time = sim_now(cfqd->queue->engine),
       .jiffies = cfq_jiffies(cfqd),
@@ -127,6 +125,14 @@ void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
       .charge = charge,
       .slice_dispatch = cfqq->slice_dispatch,
   };
+}
+
+void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+                      cfq_slice_event_kind kind, bool timed_out, int64_t used,
+                      int64_t charge) {
+  if (kind == CFQ_SLICE_EXPIRE) cfqq->stats->disk_time += used;
+  if (!cfqd->observer) return;
+  cfq_slice_event ev = slice_event(cfqd, cfqq, kind, timed_out, used, charge);
   cfqd->observer(cfqd->observer_ctx, &ev);
 }
 
@@ -973,6 +979,15 @@ void cfq_set_slice_observer(struct request_queue *q, cfq_slice_observer fn,
   if (!cfqd) return;
   cfqd->observer = fn;
   cfqd->observer_ctx = ctx;
+}
+
+gboolean cfq_open_slice(struct request_queue *q, cfq_slice_event *out) {
+  struct cfq_data *cfqd = cfqd_of(q);
+  if (!cfqd || !cfqd->active_queue) return FALSE;
+  struct cfq_queue *cfqq = cfqd->active_queue;
+  *out = slice_event(cfqd, cfqq, CFQ_SLICE_EXPIRE, false,
+                     cfq_cfqq_slice_usage(cfqd, cfqq), 0);
+  return TRUE;
 }
 
 guint cfq_queue_count(struct request_queue *q) {

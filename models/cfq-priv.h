@@ -284,6 +284,9 @@ void cfq_del_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq);
 void cfq_prio_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq);
 void cfq_prio_tree_del(struct cfq_queue *cfqq);
 struct cfq_queue *cfqq_close(struct cfq_data *cfqd, struct cfq_queue *cur);
+/* F8: the disk time a slice has used so far (jiffies); reads only. */
+int64_t cfq_cfqq_slice_usage(const struct cfq_data *cfqd,
+                             const struct cfq_queue *cfqq);
 void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
                       struct cfq_queue *cfqq, int64_t *used, int64_t *charge);
 void cfq_choose_cfqg(struct cfq_data *cfqd);

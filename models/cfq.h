@@ -64,6 +64,12 @@ typedef void (*cfq_slice_observer)(void *ctx, const cfq_slice_event *ev);
 void cfq_set_slice_observer(struct request_queue *q, cfq_slice_observer fn,
                             void *ctx);
 
+/* The slice still open (the active queue's), as the CFQ_SLICE_EXPIRE event
+ * that would end it now: `used` as an expiry would compute it, `charge` 0
+ * since nothing is charged.  Reads only: for reports at the end of a run,
+ * whose last slice no expiry closes.  FALSE when no queue is active. */
+gboolean cfq_open_slice(struct request_queue *q, cfq_slice_event *out);
+
 /* ---- per-queue totals (kept after the queue is freed) ---- */
 typedef struct cfq_queue_info {
   int queue_id;

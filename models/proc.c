@@ -38,6 +38,7 @@ struct proc {
   int64_t issued_sectors;
   int64_t seq_pos;         /* next sequential offset within the region */
   int in_flight;
+  GArray *in_flight_since; /* sim_time: each unended bio's submit (reports) */
   int completions;         /* ended bios not yet seen by io_wait */
   bool finished;
   sim_timer think_timer;
@@ -115,9 +116,21 @@ static void after_issue(proc *p) {
   }
 }
 
+/* Bios end out of order; at most iodepth are in flight. */
+static void forget_in_flight(proc *p, sim_time submitted) {
+  GArray *a = p->in_flight_since;
+  for (guint i = 0; i < a->len; i++)
+    if (g_array_index(a, sim_time, i) == submitted) {
+      g_array_remove_index_fast(a, i);
+      return;
+    }
+  g_assert_not_reached();
+}
+
 static void bio_end(struct bio *bio) {
   proc *p = bio->private;
   p->in_flight--;
+  forget_in_flight(p, bio->submitted);
   p->completions++;
   if (p->done)
     p->done(p->done_ctx, p, bio);
@@ -166,6 +179,7 @@ static void step_submit(proc *p) {
   p->issued++;
   p->issued_sectors += p->bio->nr_sectors;
   p->in_flight++;
+  g_array_append_val(p->in_flight_since, p->bio->submitted);
   blk_submit_result r = blk_step_submit(p->q, p->bio);
   if (r == BLK_SUBMIT_MERGED) {
     p->bio = NULL;
@@ -216,7 +230,7 @@ static void step_link(proc *p) {
     return;
   }
   q->stats.cic_link_failed++;
-  sim_trace(p->engine, "kernel", "cfq: cic link failed!");
+  sim_printk(p->engine, "cfq: cic link failed!");
   p->task->ioc->refcount--; /* cfq_get_io_context's error path: put_io_context */
   go(p, STEP_FAIL);
 }
@@ -295,6 +309,7 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
   p->done = done;
   p->done_ctx = done_ctx;
   p->next = STEP_SUBMIT;
+  p->in_flight_since = g_array_new(FALSE, FALSE, sizeof(sim_time));
   sim_timer_init(&p->think_timer, e, "think", think_done, p);
   tsk->actor = sim_actor_add(e, tsk->name, &proc_actor_ops, p);
   if (job->start > 0) {
@@ -315,12 +330,22 @@ void proc_free(proc *p) {
     cfq_cic_free(p->cic); /* a linked cic belongs to its ioc */
   if (p->rng_)
     gsl_rng_free(p->rng_);
+  g_array_free(p->in_flight_since, TRUE);
   g_free(p);
 }
 
 struct task *proc_task(proc *p) { return p->task; }
 bool proc_finished(const proc *p) { return p->finished; }
 int proc_in_flight(const proc *p) { return p->in_flight; }
+sim_time proc_oldest_in_flight(const proc *p) {
+  sim_time oldest = -1;
+  for (guint i = 0; i < p->in_flight_since->len; i++) {
+    sim_time t = g_array_index(p->in_flight_since, sim_time, i);
+    if (oldest < 0 || t < oldest)
+      oldest = t;
+  }
+  return oldest;
+}
 const char *proc_step_name(const proc *p) { return step_names[p->next]; }
 
 void proc_fingerprint(const proc *p, GChecksum *sum) {

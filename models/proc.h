@@ -46,6 +46,9 @@ void proc_free(proc *p);
 struct task *proc_task(proc *p);
 bool proc_finished(const proc *p);   /* took its `exit` step */
 int proc_in_flight(const proc *p);   /* bios submitted and not ended */
+/* When the oldest of those was submitted, -1 if none (reports: an I/O that
+ * never ends has waited at least since then). */
+sim_time proc_oldest_in_flight(const proc *p);
 const char *proc_step_name(const proc *p);
 /* Everything of the process that can change the future (exploration). */
 void proc_fingerprint(const proc *p, GChecksum *sum);

@@ -44,9 +44,25 @@ static gboolean parse_u64(const char *opt, const char *text, uint64_t *out,
 }
 
 /* On a terminal only: results never depend on it. */
-static void show_progress(void *ctx, const explore_result *r) {
-  fprintf(stderr, "\r\033[K  %s: %" PRIu64 " distinct states, %" PRIu64 " runs ...",
-          (const char *)ctx, r->states, r->runs);
+typedef struct progress_line {
+  const char *variant;
+  gint64 shown;         /* monotonic us of the last line, 0: none yet */
+} progress_line;
+
+static void show_progress(void *ctx, const explore_progress *p) {
+  progress_line *pl = ctx;
+  gint64 now = g_get_monotonic_time();
+  /* At once, then at most ten refreshes a second. */
+  if (pl->shown && now - pl->shown < G_USEC_PER_SEC / 10)
+    return;
+  pl->shown = now;
+  /* Short enough for 80 columns: a wrapped line would not be redrawn. */
+  fprintf(stderr,
+          "\r\033[K  %s: %" PRIu64 " states, %" PRIu64 " runs, depth %u at %"
+          G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " s ...",
+          pl->variant, p->so_far->states, p->so_far->runs, p->depth,
+          p->now / SIM_S, p->now % SIM_S / SIM_MS);
+  fflush(stderr);
 }
 
 /* Both variants: the counts in two columns, then each shortest hang. */
@@ -77,15 +93,38 @@ static void print_both(const explore_result *r, const explore_options *o) {
   }
   for (int i = 0; i < 2; i++) {
     const char *name = variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
+    bool complete = explore_complete(&r[i]);
     if (!r[i].hang_schedule) {
-      printf("  shortest hang (%s): none\n", name);
+      printf("  shortest hang (%s): none%s\n", name,
+             complete ? "" : " found (the search was cut)");
       continue;
     }
     char *sched = explore_format_schedule(r[i].hang_schedule);
-    printf("  shortest hang (%s): %u steps\n    %s\n", name,
-           r[i].hang_schedule->len, sched);
+    printf("  shortest hang (%s): %u steps%s\n    %s\n", name,
+           r[i].hang_schedule->len,
+           complete ? "" : " (of those explored; the search was cut)", sched);
     g_free(sched);
   }
+}
+
+/* One variant's verdict for the last line. */
+static char *verdict(const char *name, const explore_result *r,
+                     const explore_options *o) {
+  if (r->hang_schedule)
+    return g_strdup_printf("%s hangs", name);
+  char *cut = explore_cut_str(r, o);
+  if (cut) {
+    char *v = g_strdup_printf("%s inconclusive (no hang found before %s cut the "
+                              "search)", name, cut);
+    g_free(cut);
+    return v;
+  }
+  char tl[40];
+  if (r->time_limited)
+    return g_strdup_printf("%s never hangs (within the workload's duration, which "
+                           "%s schedules reached)",
+                           name, explore_count_str(r->time_limited, tl));
+  return g_strdup_printf("%s never hangs", name);
 }
 
 int cmd_explore(int argc, char **argv) {
@@ -116,7 +155,10 @@ int cmd_explore(int argc, char **argv) {
       "schedule, ready to paste into `interleaving.schedule` (an entry `~`\n"
       "delivers the next event although processes are ready).\n"
       "Use small workloads: a few processes with a `count` of I/Os.\n"
-      "Exit status: 1 if a hanging schedule exists, 0 if not, 2 bad input.");
+      "The last line gives the verdict per variant.  Exit status: 1 a hanging\n"
+      "schedule exists (found, even if the search was then cut); 0 none exists\n"
+      "(the search was complete); 3 inconclusive: none found, but --max-states\n"
+      "or --preemption-bound cut the search; 2 bad input.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   GError *err = NULL;
   int status = EXIT_USAGE;
@@ -156,11 +198,13 @@ int cmd_explore(int argc, char **argv) {
   if (!w)
     goto fail;
 
-  bool hang = false;
+  bool hang = false, cut = false;
   if (isatty(2))
     eo.progress = show_progress;
+  progress_line pl;
   for (int i = 0; i < nv; i++) {
-    eo.progress_ctx = (void *)variant_name(variants[i]);
+    pl = (progress_line){.variant = variant_name(variants[i])};
+    eo.progress_ctx = &pl;
     run_target rt = {.w = w, .variant = variants[i]};
     explore_target t = {.build = rt_build, .engine = rt_engine,
                         .fingerprint = rt_fingerprint, .destroy = rt_destroy,
@@ -171,6 +215,7 @@ int cmd_explore(int argc, char **argv) {
     if (!ok)
       goto fail;
     hang = hang || res[i].hang_schedule != NULL;
+    cut = cut || !explore_complete(&res[i]);
   }
   printf("explore %s (%s)\n", w->name, args[0]);
   if (nv == 2) {
@@ -180,7 +225,15 @@ int cmd_explore(int argc, char **argv) {
     printf("%s\n%s", variant_name(variants[0]), rep);
     g_free(rep);
   }
-  status = hang ? EXIT_HANG : EXIT_OK;
+  GString *last = g_string_new("result: ");
+  for (int i = 0; i < nv; i++) {
+    char *v = verdict(variant_name(variants[i]), &res[i], &eo);
+    g_string_append_printf(last, "%s%s", i ? "; " : "", v);
+    g_free(v);
+  }
+  printf("%s\n", last->str);
+  g_string_free(last, TRUE);
+  status = hang ? EXIT_HANG : cut ? EXIT_INCONCLUSIVE : EXIT_OK;
   goto out;
 
 fail:

@@ -26,5 +26,7 @@ void report_error(const char *command, const GError *err);
 #define EXIT_OK 0
 #define EXIT_HANG 1
 #define EXIT_USAGE 2
+/* explore: no hanging schedule found, but the search was cut (bounds). */
+#define EXIT_INCONCLUSIVE 3
 
 #endif

@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#define EXPLORE_MAX_ACTORS 64 /* ready sets are kept as bit masks */
+G_DEFINE_QUARK(explore-error-quark, explore_error)
 
 /* One thing the policy was asked to decide (forced or not). */
 typedef struct move {
@@ -53,6 +53,7 @@ typedef struct explorer {
   GPtrArray *names;     /* interned actor names by id */
   GArray *prefix;
   GError *err;
+  uint64_t steps;       /* since the last progress call within a run */
 } explorer;
 
 const char *explore_count_str(explore_count v, char *buf) {
@@ -109,7 +110,7 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
                           GError **err) {
   (void)err;
   rerun *r = ctx;
-  g_assert(sim_n_actors(e) <= EXPLORE_MAX_ACTORS);
+  g_assert(sim_n_actors(e) <= EXPLORE_MAX_ACTORS); /* checked in rerun_drive */
   guint n_alt = c->n_ready + (c->can_deliver ? 1 : 0);
   if (n_alt == 1) {
     record(r, c, 0);
@@ -165,13 +166,38 @@ static void rerun_free(explorer *x, rerun *r) {
   g_free(r);
 }
 
+static void progress(explorer *x, sim_time now) {
+  explore_progress p = {.so_far = x->res, .depth = x->prefix->len, .now = now};
+  x->o->progress(x->o->progress_ctx, &p);
+}
+
+/* Deep replays and big workloads make single runs long. */
+static void step_progress(void *ctx, sim_engine *e) {
+  explorer *x = ctx;
+  if (++x->steps >= (x->o->progress_steps ? x->o->progress_steps : 4096)) {
+    x->steps = 0;
+    progress(x, sim_now(e));
+  }
+}
+
 /* Run r's instance to the next branching point (it stays alive, stopped)
  * or to its end (it is destroyed). */
 static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
-  if ((++x->res->runs & 1023) == 0 && x->o->progress)
-    x->o->progress(x->o->progress_ctx, x->res);
+  x->res->runs++;
   sim_engine *e = x->t->engine(r->inst);
+  if (sim_n_actors(e) > EXPLORE_MAX_ACTORS) {
+    g_set_error(&x->err, EXPLORE_ERROR, EXPLORE_ERROR_TOO_MANY_ACTORS,
+                "explore follows at most %d processes, this workload has %u: "
+                "use fewer (numjobs)", EXPLORE_MAX_ACTORS, sim_n_actors(e));
+    x->t->destroy(r->inst);
+    r->inst = NULL;
+    return false;
+  }
+  if (x->o->progress)
+    sim_engine_set_step_hook(e, step_progress, x);
   *out = sim_engine_run(e, x->t->limit, &x->err);
+  if (x->o->progress)
+    progress(x, sim_now(e));
   if (!x->names) {
     x->names = g_ptr_array_new();
     for (guint i = 0; i < sim_n_actors(e); i++)
@@ -406,6 +432,8 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   explorer x = {.t = t, .o = o, .res = res};
   x.memo = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, node_free);
   x.prefix = g_array_new(FALSE, FALSE, sizeof(int));
+  if (o->progress)
+    progress(&x, 0);
   stats root;
   bool ok = edge(&x, NULL, &root);
   if (ok) {
@@ -432,6 +460,25 @@ void explore_result_clear(explore_result *res) {
   if (res->hang_schedule)
     g_ptr_array_free(res->hang_schedule, TRUE);
   res->hang_schedule = NULL;
+}
+
+bool explore_complete(const explore_result *res) {
+  return res->cut_states == 0 && res->cut_preempt == 0;
+}
+
+char *explore_cut_str(const explore_result *res, const explore_options *o) {
+  if (explore_complete(res))
+    return NULL;
+  GString *s = g_string_new(NULL);
+  if (res->cut_states && o->max_states)
+    g_string_append_printf(s, "--max-states %" PRIu64, o->max_states);
+  else if (res->cut_states) /* only a state repeating on its own path */
+    g_string_append(s, "a state that repeated on its own path");
+  if (res->cut_states && res->cut_preempt)
+    g_string_append(s, " and ");
+  if (res->cut_preempt)
+    g_string_append_printf(s, "--preemption-bound %d", o->preemption_bound);
+  return g_string_free(s, FALSE);
 }
 
 char *explore_format_schedule(const GPtrArray *sched) {
@@ -466,13 +513,18 @@ char *explore_format_report(const explore_result *res, const explore_options *o)
     g_string_append_printf(s,
                            "  cut:             %" PRIu64 " alternatives beyond the preemption bound %d\n",
                            res->cut_preempt, o->preemption_bound);
+  /* Unexplored branches may hold a shorter hang, or the only one. */
+  bool complete = explore_complete(res);
   if (res->hang_schedule) {
     char *sched = explore_format_schedule(res->hang_schedule);
-    g_string_append_printf(s, "  shortest hang:   %u steps\n    %s\n",
-                           res->hang_schedule->len, sched);
+    g_string_append_printf(s, "  shortest hang:   %u steps%s\n    %s\n",
+                           res->hang_schedule->len,
+                           complete ? "" : " (of those explored; the search was cut)",
+                           sched);
     g_free(sched);
   } else {
-    g_string_append(s, "  shortest hang:   none\n");
+    g_string_append_printf(s, "  shortest hang:   none%s\n",
+                           complete ? "" : " found (the search was cut)");
   }
   return g_string_free(s, FALSE);
 }

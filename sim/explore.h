@@ -36,13 +36,25 @@ typedef struct explore_target {
 
 struct explore_result;
 
+/* Where the exploration is, for people waiting. */
+typedef struct explore_progress {
+  const struct explore_result *so_far;
+  guint depth;          /* choices replayed or made by the current re-run */
+  sim_time now;         /* its simulated time */
+} explore_progress;
+
 typedef struct explore_options {
   bool prune;            /* memoise per fingerprint (false: plain paths) */
   uint64_t max_states;   /* 0: unlimited */
   int preemption_bound;  /* < 0: none */
-  /* Optional, called every 1024 re-runs: progress for people waiting. */
-  void (*progress)(void *ctx, const struct explore_result *so_far);
+  /* Optional progress: called once before the first run, after every
+   * re-run, and every `progress_steps` steps and events within one (0:
+   * 4096), so that a single long run shows movement too.  It may be called
+   * very often: it throttles itself.  Results never depend on it.  While
+   * it is set the explorer holds the engine's step hook. */
+  void (*progress)(void *ctx, const explore_progress *p);
   void *progress_ctx;
+  guint progress_steps;
 } explore_options;
 
 #define EXPLORE_OPTIONS_INIT {.prune = true, .max_states = 0, .preemption_bound = -1}
@@ -67,10 +79,24 @@ typedef struct explore_result {
   GPtrArray *hang_schedule; /* char * */
 } explore_result;
 
-/* Returns FALSE with *err if a simulation could not be built or failed. */
+/* Ready sets are kept as bit masks. */
+#define EXPLORE_MAX_ACTORS 64
+GQuark explore_error_quark(void);
+#define EXPLORE_ERROR (explore_error_quark())
+enum { EXPLORE_ERROR_TOO_MANY_ACTORS = 1 };
+
+/* Returns FALSE with *err if a simulation could not be built or failed, or
+ * has more than EXPLORE_MAX_ACTORS processes. */
 gboolean explore_run(const explore_target *t, const explore_options *o,
                      explore_result *res, GError **err);
 void explore_result_clear(explore_result *res);
+
+/* Every alternative was explored: no state was left unexpanded by
+ * max_states (or a cycle) and none was skipped by the preemption bound.
+ * Only then does "no hanging schedule" prove anything. */
+bool explore_complete(const explore_result *res);
+/* What cut the search, e.g. "--max-states 20", NULL when complete. */
+char *explore_cut_str(const explore_result *res, const explore_options *o);
 
 /* "[A@submit, A@lookup, ...]" */
 char *explore_format_schedule(const GPtrArray *sched);

@@ -177,7 +177,7 @@ char *report_summary(const run_result *r) {
   char *ms = fmt("%.6f", (double)r->sim_time / (double)SIM_MS);
   g_string_append_printf(s, "workload  %s (seed %" G_GUINT64_FORMAT
                             ", variant %s)\n",
-                         w->name, w->seed, r->variant ? r->variant : "?");
+                         w->name, r->seed, r->variant ? r->variant : "?");
   g_string_append_printf(s, "outcome   %s after %s ms of simulated time, %"
                             G_GUINT64_FORMAT " events\n",
                          outcome_str(r->outcome), ms, r->events);
@@ -240,6 +240,16 @@ char *report_summary(const run_result *r) {
   g_string_append_printf(s, "\nfairness  Jain's index %s over %u processes\n",
                          jain, w->processes->len);
   g_free(jain);
+
+  /* Before the hang report: the message says why the sleeper sleeps. */
+  if (r->kernel_log && *r->kernel_log) {
+    g_string_append(s, "\nkernel log\n");
+    char **lines = g_strsplit(r->kernel_log, "\n", -1);
+    for (guint i = 0; lines[i]; i++)
+      if (*lines[i])
+        g_string_append_printf(s, "  %s\n", lines[i]);
+    g_strfreev(lines);
+  }
 
   if (r->hang_report && *r->hang_report) {
     g_string_append(s, "\nhang report\n");
@@ -479,7 +489,7 @@ char *report_metrics_json(const run_result *r) {
 
   json_builder_begin_object(b);
   json_str(b, "workload", w->name);
-  json_int(b, "seed", (gint64)w->seed);
+  json_int(b, "seed", (gint64)r->seed);
   json_str(b, "variant", r->variant ? r->variant : "");
   json_int(b, "sim_time_ns", r->sim_time);
   json_int(b, "events", (gint64)r->events);
@@ -804,7 +814,7 @@ out:
 
 static const char *const standard_files[] = {
     "summary.txt", "metrics.json", "processes.csv", "timeseries.csv",
-    "fairness.csv", "latencies.csv"};
+    "fairness.csv", "latencies.csv", "kernel.log"};
 
 gboolean report_write(const run_result *r, const char *dir,
                       GHashTable *extra_files, FILE *out, GError **err) {
@@ -817,7 +827,8 @@ gboolean report_write_bin(const run_result *r, const char *dir,
   g_return_val_if_fail(r != NULL && dir != NULL, FALSE);
   char *contents[G_N_ELEMENTS(standard_files)] = {
       report_summary(r), report_metrics_json(r), report_processes_csv(r),
-      report_timeseries_csv(r), report_fairness_csv(r), report_latencies_csv(r)};
+      report_timeseries_csv(r), report_fairness_csv(r), report_latencies_csv(r),
+      g_strdup(r->kernel_log ? r->kernel_log : "")};
   GHashTable *files = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)
     g_hash_table_insert(files, (gpointer)standard_files[i], contents[i]);

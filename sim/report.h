@@ -1,6 +1,6 @@
 /* What a run writes: summary.txt (also on stdout unless quiet),
  * metrics.json, processes.csv, timeseries.csv (DESIGN section 5),
- * fairness.csv and latencies.csv.
+ * fairness.csv, latencies.csv and kernel.log (always, maybe empty).
  * Files are written into a temporary directory beside `dir` and renamed
  * into place, so a failed run never leaves half-written output. */
 #ifndef CFQSIM_REPORT_H
@@ -18,12 +18,17 @@ typedef enum { PROC_DONE, PROC_HUNG, PROC_RUNNING } proc_final_state;
 typedef struct run_result {
   const workload *w;
   const char *variant;        /* "buggy" | "fixed" */
+  uint64_t seed;              /* the one the run used (--seed or the workload's) */
   sim_outcome outcome;
   sim_time sim_time;          /* virtual time at the end */
   uint64_t events;
   const metrics *m;
   proc_final_state *proc_state; /* one per w->processes */
+  /* Per process: how long its oldest I/O still unfinished at the end had
+   * waited by then (ns, 0 if none): a lower bound on that I/O's latency. */
+  int64_t *unfinished_wait_ns;
   char *hang_report;          /* multi-line text, NULL unless a hang */
+  char *kernel_log;           /* dmesg-style lines, NULL or "" when none */
   /* CFQ devices only (NULL otherwise): */
   int64_t *disk_time_ns;      /* per process: its share of its queues' slices */
   char *slices_csv;           /* the slice timeline, for the Gantt chart */

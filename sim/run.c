@@ -24,6 +24,7 @@ struct sim_run {
   GString *slices;         /* CFQ slice timeline rows */
   GPtrArray *slice_ctxs;
   sim_time *slice_start;   /* per device: when the active queue was set */
+  GString *kernel_log;     /* what the kernel printk'd, dmesg style */
   run_result result;
   bool ran;
 };
@@ -68,6 +69,13 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
                          d->name, ev->queue_id, pid_name(r, ev->pid),
                          ev->sync ? 'S' : 'A', r->slice_start[sc->device], ev->time,
                          ev->timed_out, ev->used, ev->slice_dispatch);
+}
+
+/* dmesg's "[seconds.microseconds] text", on the simulated clock. */
+static void on_printk(void *ctx, sim_time now, const char *text) {
+  sim_run *r = ctx;
+  g_string_append_printf(r->kernel_log, "[%5" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] %s\n",
+                         now / SIM_S, now % SIM_S / SIM_US, text);
 }
 
 static struct io_context *find_ioc(sim_run *r, const wl_process *wp) {
@@ -125,6 +133,8 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->engine = sim_engine_new();
   if (o->trace)
     sim_engine_set_trace(r->engine, o->trace);
+  r->kernel_log = g_string_new(NULL);
+  sim_engine_set_printk_hook(r->engine, on_printk, r);
   r->disks = g_ptr_array_new();
   r->queues = g_ptr_array_new();
   r->blktraces = g_ptr_array_new_with_free_func((GDestroyNotify)blktrace_free);
@@ -252,7 +262,8 @@ static char *hang_report(sim_run *r) {
 }
 
 /* Each CFQ queue's disk time goes to the processes that used it: the ones
- * sharing its creator's io_context on that device, in equal parts. */
+ * sharing its creator's io_context on that device, in equal parts.  The
+ * slice still open at the end counts as far as it went. */
 static int64_t *cfq_disk_times(sim_run *r) {
   guint n = r->w->processes->len;
   int64_t *t = g_new0(int64_t, n);
@@ -260,9 +271,13 @@ static int64_t *cfq_disk_times(sim_run *r) {
     struct request_queue *q = g_ptr_array_index(r->queues, dev);
     if (q->elevator != &iosched_cfq)
       continue;
+    cfq_slice_event open;
+    bool is_open = cfq_open_slice(q, &open);
     for (guint k = 0; k < cfq_queue_count(q); k++) {
       cfq_queue_info info;
       cfq_queue_get_info(q, k, &info);
+      if (is_open && info.queue_id == open.queue_id)
+        info.disk_time += open.used;
       guint owner = (guint)(info.pid - 100);
       if (owner >= n)
         continue;
@@ -291,14 +306,20 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   run_result *res = &r->result;
   res->w = r->w;
   res->variant = variant_name(r->kernel.cic_link);
+  res->seed = r->seed;
+  res->kernel_log = g_strdup(r->kernel_log->str);
   res->outcome = o;
   res->sim_time = sim_now(r->engine);
   res->events = sim_events(r->engine);
   res->m = r->m;
   res->proc_state = g_new0(proc_final_state, r->procs->len);
+  res->unfinished_wait_ns = g_new0(int64_t, r->procs->len);
   for (guint i = 0; i < r->procs->len; i++) {
     proc *p = g_ptr_array_index(r->procs, i);
     sim_actor *a = proc_task(p)->actor;
+    sim_time oldest = proc_oldest_in_flight(p);
+    if (oldest >= 0)
+      res->unfinished_wait_ns[i] = res->sim_time - oldest;
     res->proc_state[i] = proc_finished(p) ? PROC_DONE
                          : (o == SIM_HANG && sim_actor_waitq(a)) ? PROC_HUNG
                                                                   : PROC_RUNNING;
@@ -309,6 +330,15 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   }
   if (o == SIM_HANG)
     res->hang_report = hang_report(r);
+  /* No expiry ends the last slice of a device: the end of the run does,
+   * or the process holding the disk then would be missing from the
+   * timeline and its disk time. */
+  for (guint i = 0; i < r->slice_ctxs->len; i++) {
+    slice_ctx *sc = g_ptr_array_index(r->slice_ctxs, i);
+    cfq_slice_event open;
+    if (cfq_open_slice(g_ptr_array_index(r->queues, sc->device), &open))
+      on_slice(sc, &open);
+  }
   if (r->slice_ctxs->len) {
     res->slices_csv = g_strdup(r->slices->str);
     res->disk_time_ns = cfq_disk_times(r);
@@ -387,9 +417,12 @@ void sim_run_free(sim_run *r) {
     interleave_free(r->il);
   sim_engine_free(r->engine);
   g_free(r->result.proc_state);
+  g_free(r->result.unfinished_wait_ns);
   g_free(r->result.hang_report);
   g_free(r->result.disk_time_ns);
   g_free(r->result.slices_csv);
+  g_free(r->result.kernel_log);
+  g_string_free(r->kernel_log, TRUE);
   g_string_free(r->slices, TRUE);
   g_free(r->slice_start);
   g_ptr_array_free(r->slice_ctxs, TRUE);

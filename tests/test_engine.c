@@ -379,6 +379,36 @@ static void test_trace_format(void) {
   sim_engine_free(e);
 }
 
+typedef struct printk_log {
+  GString *lines;
+} printk_log;
+
+static void record_printk(void *ctx, sim_time now, const char *text) {
+  printk_log *l = ctx;
+  g_string_append_printf(l->lines, "%" G_GINT64_FORMAT " %s\n", now, text);
+}
+
+/* The kernel log reaches its observer whether or not tracing is on; with
+ * tracing on it is also a trace line of "kernel". */
+static void test_printk(void) {
+  sim_engine *e = sim_engine_new();
+  printk_log l = {g_string_new(NULL)};
+  sim_printk(e, "nobody listens %d", 0);
+  sim_engine_set_printk_hook(e, record_printk, &l);
+  sim_printk(e, "cfq: %s", "untraced");
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  sim_engine_set_trace(e, f);
+  sim_printk(e, "cfq: %s", "traced");
+  fclose(f);
+  g_assert_cmpstr(l.lines->str, ==, "0 cfq: untraced\n0 cfq: traced\n");
+  g_assert_cmpstr(buf, ==, "    0.000000 ms  kernel      cfq: traced\n");
+  free(buf);
+  g_string_free(l.lines, TRUE);
+  sim_engine_free(e);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/engine/event-order", test_event_order);
@@ -395,5 +425,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/engine/policy-error", test_policy_error);
   g_test_add_func("/engine/hook-and-stop", test_hook_and_stop);
   g_test_add_func("/engine/trace-format", test_trace_format);
+  g_test_add_func("/engine/printk", test_printk);
   return g_test_run();
 }

@@ -5,7 +5,11 @@
  * change any count, there and on the program's own simulation of
  * workloads/race-explore-2.yaml (CFQ on the SSD model), which the
  * `explore` command is also run on. */
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/explore.h"
 #include "sim/run.h"
@@ -461,6 +465,186 @@ static void test_command(void) {
   g_free(d);
 }
 
+/* Ready sets are 64-bit masks: more processes are bad input (exit 2 and
+ * a message), not an abort. */
+static void test_too_many_processes(void) {
+  char *out = NULL, *err = NULL;
+  char *cmd = g_strdup_printf("%s explore %s/workloads/race-explore-2.yaml "
+                              "--set processes.A.numjobs=64",
+                              CFQSIM_BINARY, CFQSIM_SOURCE_DIR);
+  int status = 0;
+  g_assert_true(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
+  g_assert_true(WIFEXITED(status));
+  g_assert_cmpint(WEXITSTATUS(status), ==, 2);
+  g_assert_nonnull(strstr(err, "at most 64 processes, this workload has 65"));
+  g_free(cmd);
+  g_free(out);
+  g_free(err);
+}
+
+/* ---- progress for people waiting (issue 8: minutes of silence) ---- */
+
+typedef struct seen {
+  GArray *runs, *states, *depth, *now;
+} seen;
+
+static void record_progress(void *ctx, const explore_progress *p) {
+  seen *s = ctx;
+  uint64_t runs = p->so_far->runs, states = p->so_far->states;
+  gint64 now = p->now;
+  g_array_append_val(s->runs, runs);
+  g_array_append_val(s->states, states);
+  g_array_append_val(s->depth, p->depth);
+  g_array_append_val(s->now, now);
+}
+
+/* Progress comes before the first state is found and inside single runs
+ * (a long run shows its simulated time moving), and changes no count. */
+static void test_progress(void) {
+  wspec ws = {.n = 2, .v = CIC_LINK_BUGGY};
+  explore_target t = target(&ws);
+  explore_options o = EXPLORE_OPTIONS_INIT;
+  seen s = {g_array_new(FALSE, FALSE, sizeof(uint64_t)),
+            g_array_new(FALSE, FALSE, sizeof(uint64_t)),
+            g_array_new(FALSE, FALSE, sizeof(guint)),
+            g_array_new(FALSE, FALSE, sizeof(gint64))};
+  o.progress = record_progress;
+  o.progress_ctx = &s;
+  o.progress_steps = 1;
+  explore_result r;
+  g_assert_true(explore_run(&t, &o, &r, NULL));
+  explore_result plain = explore_world(2, CIC_LINK_BUGGY, true);
+  g_assert_true(r.schedules == plain.schedules && r.hung == plain.hung);
+  g_assert_cmpuint(r.states, ==, plain.states);
+
+  g_assert_cmpuint(s.runs->len, >, r.runs);
+  g_assert_cmpuint(g_array_index(s.runs, uint64_t, 0), ==, 0);
+  g_assert_cmpuint(g_array_index(s.states, uint64_t, 0), ==, 0);
+  /* Within one run (same run count) simulated time moves forward, and
+   * some run is reported more than once before it ends. */
+  guint within = 0;
+  gboolean later_in_run = FALSE;
+  for (guint i = 1; i < s.runs->len; i++) {
+    if (g_array_index(s.runs, uint64_t, i) != g_array_index(s.runs, uint64_t, i - 1))
+      continue;
+    within++;
+    g_assert_cmpint(g_array_index(s.now, gint64, i), >=, g_array_index(s.now, gint64, i - 1));
+    later_in_run |= g_array_index(s.now, gint64, i) > g_array_index(s.now, gint64, i - 1);
+  }
+  g_assert_cmpuint(within, >, r.runs);
+  g_assert_true(later_in_run);
+  guint deepest = 0;
+  for (guint i = 0; i < s.depth->len; i++)
+    deepest = MAX(deepest, g_array_index(s.depth, guint, i));
+  g_assert_cmpuint(deepest, >, 1);
+  g_assert_cmpuint(g_array_index(s.states, uint64_t, s.states->len - 1), ==, r.states);
+  explore_result_clear(&r);
+  explore_result_clear(&plain);
+  g_array_free(s.runs, TRUE);
+  g_array_free(s.states, TRUE);
+  g_array_free(s.depth, TRUE);
+  g_array_free(s.now, TRUE);
+}
+
+/* On a terminal the command shows a progress line from the start (even
+ * for a search that ends after a few hundred runs), on stderr only. */
+static void test_progress_on_terminal(void) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  g_assert_cmpint(master, >=, 0);
+  g_assert_cmpint(grantpt(master), ==, 0);
+  g_assert_cmpint(unlockpt(master), ==, 0);
+  int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+  g_assert_cmpint(slave, >=, 0);
+  char out_tmpl[] = "/tmp/cfqsim-explore-out-XXXXXX";
+  int out_fd = g_mkstemp(out_tmpl);
+  g_assert_cmpint(out_fd, >=, 0);
+  char *argv[] = {CFQSIM_BINARY, "explore", CFQSIM_SOURCE_DIR "/workloads/race-explore-2.yaml",
+                  "--variant", "fixed", NULL};
+  GPid pid;
+  GError *err = NULL;
+  g_assert_true(g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                       NULL, &pid, -1, out_fd, slave, &err));
+  g_assert_no_error(err);
+  close(slave);
+  close(out_fd);
+  GString *tty = g_string_new(NULL);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(master, buf, sizeof buf)) > 0) /* EIO once the child is gone */
+    g_string_append_len(tty, buf, n);
+  close(master);
+  int status;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  g_spawn_close_pid(pid);
+  g_assert_true(WIFEXITED(status));
+  g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+  g_assert_nonnull(strstr(tty->str, "\r\033[K  fixed: 0 states, 0 runs, depth 0 at 0.000 s ..."));
+  g_assert_true(g_str_has_suffix(tty->str, "\r\033[K")); /* cleared at the end */
+  char *stdout_text = NULL;
+  g_assert_true(g_file_get_contents(out_tmpl, &stdout_text, NULL, NULL));
+  g_assert_null(strchr(stdout_text, '\033'));
+  g_assert_nonnull(strstr(stdout_text, "result: fixed never hangs"));
+  g_unlink(out_tmpl);
+  g_free(stdout_text);
+  g_string_free(tty, TRUE);
+}
+
+static const char *last_line(char *out) {
+  g_strchomp(out);
+  const char *nl = strrchr(out, '\n');
+  return nl ? nl + 1 : out;
+}
+
+/* Issue 8 point 6: a search cut by --max-states or the preemption bound
+ * proves nothing.  With no hang found: exit 3, the last line says
+ * inconclusive and names the cut, `shortest hang` says none *found*.  A hang
+ * found before the cut is still a hang: exit 1, and its length is only the
+ * shortest of those explored. */
+static void test_command_cut(void) {
+  char *out;
+  g_assert_cmpint(cfqsim("--variant fixed --max-states 3", &out), ==, 3);
+  g_assert_nonnull(strstr(out, "shortest hang:   none found (the search was cut)"));
+  g_assert_cmpstr(last_line(out), ==,
+                  "result: fixed inconclusive (no hang found before --max-states 3 "
+                  "cut the search)");
+  g_free(out);
+  g_assert_cmpint(cfqsim("--variant fixed --preemption-bound 0", &out), ==, 3);
+  g_assert_cmpstr(last_line(out), ==,
+                  "result: fixed inconclusive (no hang found before "
+                  "--preemption-bound 0 cut the search)");
+  g_free(out);
+  g_assert_cmpint(cfqsim("--max-states 3", &out), ==, 3);
+  g_assert_nonnull(strstr(out, "shortest hang (fixed): none found (the search was cut)"));
+  g_assert_nonnull(strstr(last_line(out), "result: buggy inconclusive"));
+  g_free(out);
+
+  /* The whole buggy graph, then all of it but one state. */
+  g_assert_cmpint(cfqsim("--variant buggy", &out), ==, 1);
+  const char *st = strstr(out, "distinct states:");
+  g_assert_nonnull(st);
+  guint64 states = g_ascii_strtoull(st + strlen("distinct states:"), NULL, 10);
+  g_assert_cmpuint(states, >, 1);
+  g_assert_cmpstr(last_line(out), ==, "result: buggy hangs");
+  g_free(out);
+  char *arg = g_strdup_printf("--variant buggy --max-states %" G_GUINT64_FORMAT,
+                              states - 1);
+  g_assert_cmpint(cfqsim(arg, &out), ==, 1);
+  g_assert_nonnull(strstr(out, "cut:"));
+  g_assert_nonnull(strstr(out, "steps (of those explored; the search was cut)"));
+  g_assert_cmpstr(last_line(out), ==, "result: buggy hangs");
+  g_free(out);
+  g_free(arg);
+
+  /* Complete: the verdict stands. */
+  g_assert_cmpint(cfqsim("--variant fixed", &out), ==, 0);
+  g_assert_null(strstr(out, "cut"));
+  g_assert_cmpstr(last_line(out), ==, "result: fixed never hangs");
+  g_free(out);
+  g_assert_cmpint(cfqsim("--help", &out), ==, 0);
+  g_assert_nonnull(strstr(out, "3 inconclusive"));
+  g_free(out);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/explore/buggy-2-hangs-and-replays", test_buggy_2_hangs_and_replays);
@@ -474,5 +658,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/explore/preemption-bound", test_preemption_bound);
   g_test_add_func("/explore/max-states", test_max_states_is_reported);
   g_test_add_func("/explore/command", test_command);
+  g_test_add_func("/explore/command-cut", test_command_cut);
+  g_test_add_func("/explore/progress", test_progress);
+  g_test_add_func("/explore/too-many-processes", test_too_many_processes);
+  g_test_add_func("/explore/progress-on-terminal", test_progress_on_terminal);
   return g_test_run();
 }

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sys/wait.h>
+#include <json-glib/json-glib.h>
 
 #include "sim/sweep.h"
 
@@ -250,10 +251,24 @@ static void test_jobs_identical(void) {
   g_strfreev(f);
   g_strfreev(lines);
 
-  /* Each run's directory holds its full outputs. */
+  /* Each run's directory holds its full outputs, with the replicate's own
+   * seed (issue 8 point 5: not the workload's 11 for every replicate). */
   char *m = g_build_filename(d1, "points", "5-12", "metrics.json", NULL);
   g_assert_true(g_file_test(m, G_FILE_TEST_IS_REGULAR));
   g_free(m);
+  const char *runs[] = {"0-11", "5-12"};
+  const gint64 seeds[] = {11, 12};
+  for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
+    char *pd = g_build_filename(d1, "points", runs[i], NULL);
+    char *text = read_tmp(pd, "metrics.json");
+    JsonParser *jp = json_parser_new();
+    g_assert_true(json_parser_load_from_data(jp, text, -1, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(jp));
+    g_assert_cmpint(json_object_get_int_member(o, "seed"), ==, seeds[i]);
+    g_object_unref(jp);
+    g_free(text);
+    g_free(pd);
+  }
   g_free(r1);
   g_free(r2);
   g_free(r4);

@@ -52,6 +52,8 @@ struct sim_engine {
   sim_step_hook hook;
   void *hook_ctx;
   FILE *trace;
+  sim_printk_fn printk;
+  void *printk_ctx;
   bool stop;
 };
 
@@ -465,4 +467,24 @@ void sim_trace(sim_engine *e, const char *who, const char *fmt, ...) {
   vfprintf(e->trace, fmt, ap);
   va_end(ap);
   fputc('\n', e->trace);
+}
+
+/* ---- the kernel log ---- */
+
+void sim_engine_set_printk_hook(sim_engine *e, sim_printk_fn fn, void *ctx) {
+  e->printk = fn;
+  e->printk_ctx = ctx;
+}
+
+void sim_printk(sim_engine *e, const char *fmt, ...) {
+  if (!e->printk && !e->trace)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  sim_trace(e, "kernel", "%s", text);
+  if (e->printk)
+    e->printk(e->printk_ctx, e->now, text);
+  g_free(text);
 }

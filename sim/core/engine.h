@@ -148,6 +148,14 @@ bool sim_tracing(const sim_engine *e);
 void sim_trace(sim_engine *e, const char *who, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 
+/* ---- the kernel log: what the kernel would printk ----
+ * Models emit; the program records (one observer).  Unlike the trace, the
+ * log is delivered whether or not tracing is on; with tracing on, the
+ * message is also a trace line of who "kernel". */
+typedef void (*sim_printk_fn)(void *ctx, sim_time now, const char *text);
+void sim_engine_set_printk_hook(sim_engine *e, sim_printk_fn fn, void *ctx);
+void sim_printk(sim_engine *e, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
 GQuark sim_error_quark(void);
 #define SIM_ERROR_DOMAIN (sim_error_quark())
 enum { SIM_ERROR_SCHEDULE = 1 };
