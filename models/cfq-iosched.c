@@ -9,6 +9,7 @@
  * oom queue, dead cics, ioprio/cgroup change notifications and elevator
  * switching are omitted; prio trees follow the 5.2 rule. */
 #include "models/cfq-priv.h"
+#include "models/iosched.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* CFQ (Linux 3.2), the "cfq" elevator: its tunables and a small read-only
  * view for tests, reports and the timeline graph.  The scheduler itself is
- * reached through iosched_cfq (models/elevator.h). */
+ * reached through iosched_cfq (models/iosched.h). */
 #ifndef CFQSIM_CFQ_H
 #define CFQSIM_CFQ_H
 
@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "models/blk.h"
-#include "models/elevator.h"
+#include "sim/core/params.h"
 
 /* The tunables of /sys/block/<dev>/queue/iosched/ (spec 2.1), as written
  * by a user: times in ns (converted to jiffies at init, rounding up like

@@ -7,7 +7,8 @@
  * Simplification: when several queued requests start at the bio's end
  * sector, the front-merge lookup takes the earliest inserted one (the
  * kernel takes whichever its rb-tree walk meets first). */
-#include "models/elevator.h"
+#include "models/blk.h"
+#include "models/iosched.h"
 
 #include <stddef.h>
 

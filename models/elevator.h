@@ -1,10 +1,21 @@
-/* The elevator ops table, after the kernel's elevator_ops (Linux 3.2).
- * All hooks run "under queue_lock": atomically in the simulation. */
+/* The elevator ops table, after the kernel's elevator_ops (Linux 3.2):
+ * what the block layer calls.  All hooks run "under queue_lock":
+ * atomically in the simulation.  The schedulers themselves are listed in
+ * models/iosched.h. */
 #ifndef CFQSIM_ELEVATOR_H
 #define CFQSIM_ELEVATOR_H
 
-#include "models/blk.h"
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "sim/core/params.h"
+
+struct bio;
+struct cfq_io_context;
+struct request;
+struct request_queue;
+struct task;
 
 struct elevator_ops {
   /* Front-merge candidate of the elevator's own (cfq_merge, deadline's
@@ -62,12 +73,5 @@ struct elevator_type {
   const param_desc *params;       /* tunables under their sysfs names */
   size_t cfg_size;
 };
-
-extern const struct elevator_type iosched_noop;
-extern const struct elevator_type iosched_deadline;
-extern const struct elevator_type iosched_cfq;
-
-const struct elevator_type *elevator_find(const char *name); /* NULL if unknown */
-extern const char *const elevator_names[];                  /* NULL-terminated */
 
 #endif

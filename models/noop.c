@@ -1,7 +1,8 @@
 /* noop (Linux 3.2, spec Appendix A): one FIFO; the dispatch list's own
  * sorting (elv_dispatch_sort) is the only ordering it gets.  Requests carry
  * no private data, so no set_req/may_queue and no front-merge lookup. */
-#include "models/elevator.h"
+#include "models/blk.h"
+#include "models/iosched.h"
 
 struct noop_data {
   GQueue queue; /* of struct request, linked through rq->queuelist */

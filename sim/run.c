@@ -2,6 +2,7 @@
 #include "sim/run.h"
 
 #include "models/cfq.h"
+#include "models/elevator.h"
 #include "models/proc.h"
 #include "sim/blktrace.h"
 #include "sim/core/interleave.h"

@@ -10,6 +10,7 @@
 
 #include "models/cfq-priv.h"
 #include "models/cfq.h"
+#include "models/iosched.h"
 #include "models/proc.h"
 #include "sim/core/rng.h"
 
