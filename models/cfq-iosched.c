@@ -811,32 +811,28 @@ static void cfq_exit_queue(void *data) {
  * Fingerprint: everything that can change the future, by ids
  * --------------------------------------------------------------------- */
 
-static void fp(GChecksum *s, int64_t v) {
-  g_checksum_update(s, (const guchar *)&v, sizeof v);
-}
-
 static int64_t qid(const struct cfq_queue *q) { return q ? q->id : -1; }
 /* A cic by its io_context (one per device): allocation order says nothing. */
-static void fp_cic(GChecksum *s, const struct cfq_io_context *cic) {
+static void fp_cic(fingerprint *fp, const struct cfq_io_context *cic) {
   const char *name = cic && cic->ioc ? cic->ioc->name : "";
-  g_checksum_update(s, (const guchar *)name, (gssize)strlen(name) + 1);
+  fingerprint_str(fp, name);
 }
 
-static void fp_ttime(GChecksum *s, const struct cfq_ttime *t) {
-  fp(s, t->last_end_request);
-  fp(s, (int64_t)t->ttime_total);
-  fp(s, (int64_t)t->ttime_samples);
-  fp(s, (int64_t)t->ttime_mean);
+static void fp_ttime(fingerprint *fp, const struct cfq_ttime *t) {
+  fingerprint_i64(fp, t->last_end_request);
+  fingerprint_i64(fp, (int64_t)t->ttime_total);
+  fingerprint_i64(fp, (int64_t)t->ttime_samples);
+  fingerprint_i64(fp, (int64_t)t->ttime_mean);
 }
 
-static void fp_tree(GChecksum *s, struct cfq_rb_root *st) {
-  fp(s, st->count);
-  fp_ttime(s, &st->ttime);
+static void fp_tree(fingerprint *fp, struct cfq_rb_root *st) {
+  fingerprint_i64(fp, st->count);
+  fp_ttime(fp, &st->ttime);
   for (GSequenceIter *it = g_sequence_get_begin_iter(st->seq);
        !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
     struct cfq_queue *q = g_sequence_get(it);
-    fp(s, q->id);
-    fp(s, q->rb_key);
+    fingerprint_i64(fp, q->id);
+    fingerprint_i64(fp, q->rb_key);
   }
 }
 
@@ -846,62 +842,64 @@ static gint cic_by_ioc(gconstpointer a, gconstpointer b) {
   return strcmp(x->ioc->name, y->ioc->name);
 }
 
-static void cfq_fingerprint(struct request_queue *q, GChecksum *s) {
+static void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
   struct cfq_data *cfqd = q_cfqd(q);
-  fp(s, cfqd->serving_prio);
-  fp(s, cfqd->serving_type);
-  fp(s, cfqd->workload_expires);
-  fp(s, cfqd->serving_group ? cfqd->serving_group->id : -1);
-  fp(s, cfqd->busy_queues);
-  fp(s, cfqd->busy_sync_queues);
-  fp(s, cfqd->rq_in_driver);
-  fp(s, cfqd->rq_in_flight[0]);
-  fp(s, cfqd->rq_in_flight[1]);
-  fp(s, cfqd->rq_queued);
-  fp(s, cfqd->hw_tag);
-  fp(s, cfqd->hw_tag_est_depth);
-  fp(s, cfqd->hw_tag_samples);
-  fp(s, sim_timer_pending(&cfqd->idle_slice_timer));
-  fp(s, sim_timer_pending(&cfqd->idle_slice_timer) ? cfqd->idle_slice_timer.expires : 0);
-  fp(s, qid(cfqd->active_queue));
-  fp_cic(s, cfqd->active_cic);
-  fp(s, cfqd->last_position);
-  fp(s, cfqd->last_delayed_sync);
-  fp(s, (int64_t)cfqd->grp_service_tree.min_vdisktime);
-  fp(s, cfqd->grp_service_tree.total_weight);
+  fingerprint_i64(fp, cfqd->serving_prio);
+  fingerprint_i64(fp, cfqd->serving_type);
+  fingerprint_i64(fp, cfqd->workload_expires);
+  fingerprint_i64(fp, cfqd->serving_group ? cfqd->serving_group->id : -1);
+  fingerprint_i64(fp, cfqd->busy_queues);
+  fingerprint_i64(fp, cfqd->busy_sync_queues);
+  fingerprint_i64(fp, cfqd->rq_in_driver);
+  fingerprint_i64(fp, cfqd->rq_in_flight[0]);
+  fingerprint_i64(fp, cfqd->rq_in_flight[1]);
+  fingerprint_i64(fp, cfqd->rq_queued);
+  fingerprint_i64(fp, cfqd->hw_tag);
+  fingerprint_i64(fp, cfqd->hw_tag_est_depth);
+  fingerprint_i64(fp, cfqd->hw_tag_samples);
+  fingerprint_i64(fp, sim_timer_pending(&cfqd->idle_slice_timer));
+  fingerprint_i64(fp, sim_timer_pending(&cfqd->idle_slice_timer)
+                          ? cfqd->idle_slice_timer.expires
+                          : 0);
+  fingerprint_i64(fp, qid(cfqd->active_queue));
+  fp_cic(fp, cfqd->active_cic);
+  fingerprint_i64(fp, cfqd->last_position);
+  fingerprint_i64(fp, cfqd->last_delayed_sync);
+  fingerprint_i64(fp, (int64_t)cfqd->grp_service_tree.min_vdisktime);
+  fingerprint_i64(fp, cfqd->grp_service_tree.total_weight);
   for (int i = 0; i < 2; i++)
-    for (int j = 0; j < IOPRIO_BE_NR; j++) fp(s, qid(cfqd->async_cfqq[i][j]));
-  fp(s, qid(cfqd->async_idle_cfqq));
+    for (int j = 0; j < IOPRIO_BE_NR; j++) fingerprint_i64(fp, qid(cfqd->async_cfqq[i][j]));
+  fingerprint_i64(fp, qid(cfqd->async_idle_cfqq));
 
   /* group tree order, then each group */
   for (GSequenceIter *it = g_sequence_get_begin_iter(cfqd->grp_service_tree.seq);
        !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it))
-    fp(s, ((struct cfq_group *)g_sequence_get(it))->id);
+    fingerprint_i64(fp, ((struct cfq_group *)g_sequence_get(it))->id);
   for (guint i = 0; i < cfqd->groups->len; i++) {
     struct cfq_group *g = g_ptr_array_index(cfqd->groups, i);
-    fp(s, g->id);
-    fp(s, (int64_t)g->vdisktime);
-    fp(s, g->weight);
-    fp(s, g->new_weight);
-    fp(s, g->needs_update);
-    fp(s, g->nr_cfqq);
-    for (int k = 0; k < 3; k++) fp(s, g->busy_queues_avg[k]);
+    fingerprint_i64(fp, g->id);
+    fingerprint_i64(fp, (int64_t)g->vdisktime);
+    fingerprint_i64(fp, g->weight);
+    fingerprint_i64(fp, g->new_weight);
+    fingerprint_i64(fp, g->needs_update);
+    fingerprint_i64(fp, g->nr_cfqq);
+    for (int k = 0; k < 3; k++) fingerprint_i64(fp, g->busy_queues_avg[k]);
     for (int a = 0; a < 2; a++)
-      for (int b = 0; b < 3; b++) fp_tree(s, &g->service_trees[a][b]);
-    fp_tree(s, &g->service_tree_idle);
-    fp(s, g->saved_workload_slice);
-    fp(s, g->saved_workload);
-    fp(s, g->saved_serving_prio);
-    fp(s, g->dispatched);
-    fp_ttime(s, &g->ttime);
+      for (int b = 0; b < 3; b++) fp_tree(fp, &g->service_trees[a][b]);
+    fp_tree(fp, &g->service_tree_idle);
+    fingerprint_i64(fp, g->saved_workload_slice);
+    fingerprint_i64(fp, g->saved_workload);
+    fingerprint_i64(fp, g->saved_serving_prio);
+    fingerprint_i64(fp, g->dispatched);
+    fp_ttime(fp, &g->ttime);
   }
 
   for (int i = 0; i < IOPRIO_BE_NR; i++)
     for (GSequenceIter *it = g_sequence_get_begin_iter(cfqd->prio_trees[i]);
          !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
       struct cfq_queue *pq = g_sequence_get(it);
-      fp(s, pq->id);
-      fp(s, pq->p_key);
+      fingerprint_i64(fp, pq->id);
+      fingerprint_i64(fp, pq->p_key);
     }
 
   for (GList *l = cfqd->queues.head; l; l = l->next) {
@@ -911,39 +909,39 @@ static void cfq_fingerprint(struct request_queue *q, GChecksum *s) {
                     c->idle_window << 5 | c->prio_changed << 6 | c->slice_new << 7 |
                     c->sync << 8 | c->coop << 9 | c->split_coop << 10 |
                     c->deep << 11 | c->wait_busy << 12;
-    fp(s, c->id);
-    fp(s, c->ref);
-    fp(s, flags);
-    fp(s, c->cfqg->id);
-    fp(s, c->rb_key);
-    fp(s, qid(c->new_cfqq));
-    blk_fingerprint_rq(s, c->next_rq);
-    fp(s, c->queued[0]);
-    fp(s, c->queued[1]);
-    fp(s, c->allocated[0]);
-    fp(s, c->allocated[1]);
-    fp(s, c->dispatch_start);
-    fp(s, c->allocated_slice);
-    fp(s, c->slice_dispatch);
-    fp(s, c->slice_start);
-    fp(s, c->slice_end);
-    fp(s, c->slice_resid);
-    fp(s, c->prio_pending);
-    fp(s, c->dispatched);
-    fp(s, c->ioprio);
-    fp(s, c->org_ioprio);
-    fp(s, c->ioprio_class);
-    fp(s, c->seek_history);
-    fp(s, c->last_request_pos);
+    fingerprint_i64(fp, c->id);
+    fingerprint_i64(fp, c->ref);
+    fingerprint_i64(fp, flags);
+    fingerprint_i64(fp, c->cfqg->id);
+    fingerprint_i64(fp, c->rb_key);
+    fingerprint_i64(fp, qid(c->new_cfqq));
+    blk_fingerprint_rq(fp, c->next_rq);
+    fingerprint_i64(fp, c->queued[0]);
+    fingerprint_i64(fp, c->queued[1]);
+    fingerprint_i64(fp, c->allocated[0]);
+    fingerprint_i64(fp, c->allocated[1]);
+    fingerprint_i64(fp, c->dispatch_start);
+    fingerprint_i64(fp, c->allocated_slice);
+    fingerprint_i64(fp, c->slice_dispatch);
+    fingerprint_i64(fp, c->slice_start);
+    fingerprint_i64(fp, c->slice_end);
+    fingerprint_i64(fp, c->slice_resid);
+    fingerprint_i64(fp, c->prio_pending);
+    fingerprint_i64(fp, c->dispatched);
+    fingerprint_i64(fp, c->ioprio);
+    fingerprint_i64(fp, c->org_ioprio);
+    fingerprint_i64(fp, c->ioprio_class);
+    fingerprint_i64(fp, c->seek_history);
+    fingerprint_i64(fp, c->last_request_pos);
     for (GSequenceIter *it = g_sequence_get_begin_iter(c->sort_list);
          !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
       struct cfq_rq_node *n = g_sequence_get(it);
-      blk_fingerprint_rq(s, n->rq);
-      fp(s, n->pos);
+      blk_fingerprint_rq(fp, n->rq);
+      fingerprint_i64(fp, n->pos);
     }
     for (GList *f = c->fifo.head; f; f = f->next) {
       struct request *rq = f->data;
-      blk_fingerprint_rq(s, rq);
+      blk_fingerprint_rq(fp, rq);
     }
   }
 
@@ -951,10 +949,10 @@ static void cfq_fingerprint(struct request_queue *q, GChecksum *s) {
   g_ptr_array_sort(cics, cic_by_ioc);
   for (guint i = 0; i < cics->len; i++) {
     struct cfq_io_context *cic = g_ptr_array_index(cics, i);
-    fp_cic(s, cic);
-    fp(s, qid(cic->cfqq[0]));
-    fp(s, qid(cic->cfqq[1]));
-    fp_ttime(s, &cic->ttime);
+    fp_cic(fp, cic);
+    fingerprint_i64(fp, qid(cic->cfqq[0]));
+    fingerprint_i64(fp, qid(cic->cfqq[1]));
+    fp_ttime(fp, &cic->ttime);
   }
   g_ptr_array_free(cics, TRUE);
 }

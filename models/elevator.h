@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sim/core/fingerprint.h"
 #include "sim/core/params.h"
 
 struct bio;
@@ -62,9 +63,9 @@ struct elevator_ops {
                             GError **err);
   void (*elevator_exit_fn)(void *elevator_data);
 
-  /* Optional: feed everything that can change the future into `sum`
+  /* Optional: feed everything that can change the future into `fp`
    * (exploration fingerprints). */
-  void (*elevator_fingerprint_fn)(struct request_queue *q, GChecksum *sum);
+  void (*elevator_fingerprint_fn)(struct request_queue *q, fingerprint *fp);
 };
 
 struct elevator_type {
