@@ -329,19 +329,6 @@ GBytes *sim_run_blktrace(sim_run *r, guint device) {
   return blktrace_bytes(g_ptr_array_index(r->blktraces, device));
 }
 
-/* The io_contexts as the cic path sees them: which device slots hold a
- * linked cic, the task and reference counts, batching state. */
-static void ioc_fingerprint(const struct io_context *ioc, fingerprint *fp) {
-  int64_t v[] = {ioc->refcount, ioc->nr_tasks, ioc->ioprio,
-                 ioc->nr_batch_requests, ioc->last_waited, ioc->radix->len,
-                 ioc->cic_list->len};
-  fingerprint_bytes(fp, v, sizeof v);
-  for (guint i = 0; i < ioc->radix->len; i++) {
-    guchar linked = g_ptr_array_index(ioc->radix, i) != NULL;
-    fingerprint_bytes(fp, &linked, 1);
-  }
-}
-
 void sim_run_fingerprint(sim_run *r, fingerprint *fp) {
   sim_engine_fingerprint(r->engine, fp);
   for (guint i = 0; i < r->procs->len; i++)
