@@ -95,12 +95,6 @@ static struct cfq_io_context *cfq_cic_of(struct cfq_data *cfqd,
   return cic;
 }
 
-int cfqq_process_refs(const struct cfq_queue *cfqq) {
-  int r = cfqq->ref - cfqq->allocated[READ] - cfqq->allocated[WRITE];
-  g_assert(r >= 0);
-  return r;
-}
-
 void cfq_schedule_dispatch(struct cfq_data *cfqd) {
   if (cfqd->busy_queues) {
     cfq_log(cfqd, "schedule dispatch");
