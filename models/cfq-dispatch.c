@@ -1,6 +1,36 @@
 /* CFQ dispatch, slices and idling (spec 3.8, 3.9, 3.14). */
 #include "models/cfq-priv.h"
 
+void cfq_schedule_dispatch(struct cfq_data *cfqd) {
+  if (cfqd->busy_queues) {
+    cfq_log(cfqd, "schedule dispatch");
+    kblockd_schedule_work(cfqd->queue);
+  }
+}
+
+void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+                      cfq_slice_event_kind kind, bool timed_out, int64_t used,
+                      int64_t charge) {
+  if (kind == CFQ_SLICE_EXPIRE) cfqq->stats->disk_time += used;
+  if (!cfqd->observer) return;
+  cfq_slice_event ev = {
+      .kind = kind,
+      .time = sim_now(cfqd->queue->engine),
+      .jiffies = cfq_jiffies(cfqd),
+      .queue_id = cfqq->id,
+      .pid = cfqq->pid,
+      .sync = cfqq->sync,
+      .ioprio_class = cfqq->ioprio_class,
+      .ioprio = cfqq->ioprio,
+      .cgroup = cfqq->cfqg->name,
+      .timed_out = timed_out,
+      .used = used,
+      .charge = charge,
+      .slice_dispatch = cfqq->slice_dispatch,
+  };
+  cfqd->observer(cfqd->observer_ctx, &ev);
+}
+
 /* ---------------------------------------------------------------------
  * Slices
  * --------------------------------------------------------------------- */

@@ -95,36 +95,6 @@ static struct cfq_io_context *cfq_cic_of(struct cfq_data *cfqd,
   return cic;
 }
 
-void cfq_schedule_dispatch(struct cfq_data *cfqd) {
-  if (cfqd->busy_queues) {
-    cfq_log(cfqd, "schedule dispatch");
-    kblockd_schedule_work(cfqd->queue);
-  }
-}
-
-void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
-                      cfq_slice_event_kind kind, bool timed_out, int64_t used,
-                      int64_t charge) {
-  if (kind == CFQ_SLICE_EXPIRE) cfqq->stats->disk_time += used;
-  if (!cfqd->observer) return;
-  cfq_slice_event ev = {
-      .kind = kind,
-      .time = sim_now(cfqd->queue->engine),
-      .jiffies = cfq_jiffies(cfqd),
-      .queue_id = cfqq->id,
-      .pid = cfqq->pid,
-      .sync = cfqq->sync,
-      .ioprio_class = cfqq->ioprio_class,
-      .ioprio = cfqq->ioprio,
-      .cgroup = cfqq->cfqg->name,
-      .timed_out = timed_out,
-      .used = used,
-      .charge = charge,
-      .slice_dispatch = cfqq->slice_dispatch,
-  };
-  cfqd->observer(cfqd->observer_ctx, &ev);
-}
-
 /* ---------------------------------------------------------------------
  * Priorities (2.4)
  * --------------------------------------------------------------------- */
