@@ -1,5 +1,9 @@
 /* CFQ dispatch, slices and idling (spec 3.8, 3.9, 3.14). */
-#include "models/cfq-priv.h"
+#include "models/cfq-dispatch.h"
+
+#include "models/cfq-group.h"
+#include "models/cfq-queue.h"
+#include "models/cfq.h"
 
 void cfq_schedule_dispatch(struct cfq_data *cfqd) {
   if (cfqd->busy_queues) {
@@ -8,9 +12,9 @@ void cfq_schedule_dispatch(struct cfq_data *cfqd) {
   }
 }
 
-void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
-                      cfq_slice_event_kind kind, bool timed_out, int64_t used,
-                      int64_t charge) {
+static void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+                             cfq_slice_event_kind kind, bool timed_out,
+                             int64_t used, int64_t charge) {
   if (kind == CFQ_SLICE_EXPIRE) cfqq->stats->disk_time += used;
   if (!cfqd->observer) return;
   cfq_slice_event ev = {

@@ -10,8 +10,12 @@
  * are not modelled (cfqq.ref and allocated[] are, for queue merging), the
  * oom queue, dead cics, ioprio/cgroup change notifications and elevator
  * switching are omitted; prio trees follow the 5.2 rule. */
+#include "models/cfq-dispatch.h"
 #include "models/cfq-fingerprint.h"
+#include "models/cfq-group.h"
 #include "models/cfq-priv.h"
+#include "models/cfq-queue.h"
+#include "models/cfq.h"
 #include "models/iosched.h"
 
 #include <stddef.h>
@@ -190,7 +194,7 @@ static void cfq_queue_free(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   g_free(cfqq);
 }
 
-void cfq_put_queue(struct cfq_queue *cfqq) {
+static void cfq_put_queue(struct cfq_queue *cfqq) {
   struct cfq_data *cfqd = cfqq->cfqd;
   g_assert(cfqq->ref > 0);
   cfqq->ref--;

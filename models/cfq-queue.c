@@ -1,6 +1,8 @@
 /* Inside one cfq_queue: the order of its requests (sort list, next_rq)
  * and the search for a cooperating queue to merge with. */
-#include "models/cfq-priv.h"
+#include "models/cfq-queue.h"
+
+#include "models/cfq-group.h"
 
 int cfqq_process_refs(const struct cfq_queue *cfqq) {
   int r = cfqq->ref - cfqq->allocated[READ] - cfqq->allocated[WRITE];

@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/cfq-dispatch.h"
+#include "models/cfq-group.h"
 #include "models/cfq-priv.h"
+#include "models/cfq-queue.h"
 #include "models/cfq.h"
 #include "models/iosched.h"
 #include "models/proc.h"
