@@ -650,22 +650,18 @@ static void blk_complete_request(disk_cmd *cmd) {
 
 /* ---- exploration fingerprint ---- */
 
-static void fp64(GChecksum *sum, int64_t v) {
-  g_checksum_update(sum, (const guchar *)&v, sizeof v);
-}
-
 /* A request as it would look in any interleaving that made it. */
-void blk_fingerprint_rq(GChecksum *sum, const struct request *rq) {
+void blk_fingerprint_rq(fingerprint *fp, const struct request *rq) {
   if (!rq) {
-    fp64(sum, -1);
+    fingerprint_i64(fp, -1);
     return;
   }
-  fp64(sum, rq->task ? rq->task->pid : -1);
-  fp64(sum, rq->sector);
-  fp64(sum, rq->nr_sectors);
-  fp64(sum, rq->cmd_flags);
-  fp64(sum, rq->start_time);
-  fp64(sum, rq->fifo_time);
+  fingerprint_i64(fp, rq->task ? rq->task->pid : -1);
+  fingerprint_i64(fp, rq->sector);
+  fingerprint_i64(fp, rq->nr_sectors);
+  fingerprint_i64(fp, rq->cmd_flags);
+  fingerprint_i64(fp, rq->start_time);
+  fingerprint_i64(fp, rq->fifo_time);
 }
 
 static gint rq_cmp_stable(gconstpointer a, gconstpointer b) {
@@ -679,32 +675,32 @@ static gint rq_cmp_stable(gconstpointer a, gconstpointer b) {
   return (x->nr_sectors > y->nr_sectors) - (x->nr_sectors < y->nr_sectors);
 }
 
-void blk_fingerprint(const struct request_queue *q, GChecksum *sum) {
+void blk_fingerprint(const struct request_queue *q, fingerprint *fp) {
   for (int s = 0; s < 2; s++) {
-    fp64(sum, q->rl.count[s]);
-    fp64(sum, q->rl.starved[s]);
-    fp64(sum, q->full[s]);
-    fp64(sum, q->congested[s]);
-    fp64(sum, q->in_flight[s]);
-    fp64(sum, (int64_t)q->rl.wait[s].length);
+    fingerprint_i64(fp, q->rl.count[s]);
+    fingerprint_i64(fp, q->rl.starved[s]);
+    fingerprint_i64(fp, q->full[s]);
+    fingerprint_i64(fp, q->congested[s]);
+    fingerprint_i64(fp, q->in_flight[s]);
+    fingerprint_i64(fp, (int64_t)q->rl.wait[s].length);
     for (GList *l = q->rl.wait[s].head; l; l = l->next)
-      fp64(sum, ((const struct task *)l->data)->pid);
+      fingerprint_i64(fp, ((const struct task *)l->data)->pid);
   }
-  fp64(sum, q->nr_sorted);
-  fp64(sum, q->dev_in_flight);
-  fp64(sum, q->kblockd_pending);
-  fp64(sum, q->end_sector);
-  blk_fingerprint_rq(sum, q->boundary_rq);
-  blk_fingerprint_rq(sum, q->last_merge);
-  fp64(sum, (int64_t)q->queue_head.length);
+  fingerprint_i64(fp, q->nr_sorted);
+  fingerprint_i64(fp, q->dev_in_flight);
+  fingerprint_i64(fp, q->kblockd_pending);
+  fingerprint_i64(fp, q->end_sector);
+  blk_fingerprint_rq(fp, q->boundary_rq);
+  blk_fingerprint_rq(fp, q->last_merge);
+  fingerprint_i64(fp, (int64_t)q->queue_head.length);
   for (GList *l = q->queue_head.head; l; l = l->next)
-    blk_fingerprint_rq(sum, l->data);
+    blk_fingerprint_rq(fp, l->data);
   GPtrArray *live = g_ptr_array_new();
   for (GList *l = q->live_requests.head; l; l = l->next)
     g_ptr_array_add(live, l->data);
   g_ptr_array_sort(live, rq_cmp_stable);
-  fp64(sum, (int64_t)live->len);
+  fingerprint_i64(fp, (int64_t)live->len);
   for (guint i = 0; i < live->len; i++)
-    blk_fingerprint_rq(sum, g_ptr_array_index(live, i));
+    blk_fingerprint_rq(fp, g_ptr_array_index(live, i));
   g_ptr_array_free(live, TRUE);
 }

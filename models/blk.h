@@ -15,6 +15,7 @@
 #include "models/disk.h"
 #include "models/ioc.h"
 #include "sim/core/engine.h"
+#include "sim/core/fingerprint.h"
 
 struct request_queue;
 struct elevator_type;
@@ -232,15 +233,15 @@ void blk_queue_free(struct request_queue *q);
 /* Register (or with NULL, remove) the queue's observer. */
 void blk_set_observer(struct request_queue *q, const struct blk_observer *obs,
                       void *ctx);
-/* Feed the queue's future-relevant state into `sum` (exploration): request
+/* Feed the queue's future-relevant state into `fp` (exploration): request
  * list counts, flags and sleepers (by pid), every live request (by its
  * task's pid and sectors, never by address or allocation id), the dispatch
  * list order, driver and kblockd state.  Statistics are left out. */
-void blk_fingerprint(const struct request_queue *q, GChecksum *sum);
+void blk_fingerprint(const struct request_queue *q, fingerprint *fp);
 /* A request by what it is (submitter's pid, position, flags, times), never
  * by allocation order or address: states reached through different orders
  * of the same steps must fingerprint alike. */
-void blk_fingerprint_rq(GChecksum *sum, const struct request *rq);
+void blk_fingerprint_rq(fingerprint *fp, const struct request *rq);
 
 /* ---- the submission path, one function per process step (spec 4.3) ---- */
 typedef enum {

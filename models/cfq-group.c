@@ -1,6 +1,6 @@
 /* CFQ service trees, groups, prio trees and the slice arithmetic
  * (spec 1.8, 1.9, 2.5 F1-F8 and F12, 3.5.2, 3.5.3, 3.8.3, 3.8.4, 3.8.11). */
-#include "models/cfq-priv.h"
+#include "models/cfq-group.h"
 
 #include <string.h>
 

@@ -1,17 +1,24 @@
 /* CFQ (Linux 3.2) behind the elevator ops table: tunables, set-up, the
  * submission side (cfq_set_request, may_queue, merges, insertion,
- * preemption), completion, NCQ detection, queue cooperation, request
- * freeing, fingerprints and the read-only view of models/cfq.h.
+ * preemption), completion, NCQ detection, queue allocation, merging and
+ * splitting, request freeing.  Dispatch is in cfq-dispatch.c, a queue's
+ * request order and cooperators in cfq-queue.c, groups and service trees
+ * in cfq-group.c.
  * Written from spec/cfq-3.2.md; section numbers refer to it.
  *
  * Simplifications (spec 5.2): io_context and group lifetime references
  * are not modelled (cfqq.ref and allocated[] are, for queue merging), the
  * oom queue, dead cics, ioprio/cgroup change notifications and elevator
  * switching are omitted; prio trees follow the 5.2 rule. */
+#include "models/cfq-dispatch.h"
+#include "models/cfq-fingerprint.h"
+#include "models/cfq-group.h"
 #include "models/cfq-priv.h"
+#include "models/cfq-queue.h"
+#include "models/cfq.h"
+#include "models/iosched.h"
 
 #include <stddef.h>
-#include <string.h>
 
 /* ---------------------------------------------------------------------
  * Tunables (2.1)
@@ -92,48 +99,6 @@ static struct cfq_io_context *cfq_cic_of(struct cfq_data *cfqd,
   struct cfq_io_context *cic = cfq_cic_lookup(tsk->ioc, cfqd->queue->cic_index);
   if (cic && cic->key != cfqd) return NULL;
   return cic;
-}
-
-int cfqq_process_refs(const struct cfq_queue *cfqq) {
-  int r = cfqq->ref - cfqq->allocated[READ] - cfqq->allocated[WRITE];
-  g_assert(r >= 0);
-  return r;
-}
-
-void cfq_schedule_dispatch(struct cfq_data *cfqd) {
-  if (cfqd->busy_queues) {
-    cfq_log(cfqd, "schedule dispatch");
-    kblockd_schedule_work(cfqd->queue);
-  }
-}
-
-static cfq_slice_event slice_event(struct cfq_data *cfqd, struct cfq_queue *cfqq,
-                                   cfq_slice_event_kind kind, bool timed_out,
-                                   int64_t used, int64_t charge) {
-  return (cfq_slice_event){
-      .kind = kind,
-      .time = sim_now(cfqd->queue->engine),
-      .jiffies = cfq_jiffies(cfqd),
-      .queue_id = cfqq->id,
-      .pid = cfqq->pid,
-      .sync = cfqq->sync,
-      .ioprio_class = cfqq->ioprio_class,
-      .ioprio = cfqq->ioprio,
-      .cgroup = cfqq->cfqg->name,
-      .timed_out = timed_out,
-      .used = used,
-      .charge = charge,
-      .slice_dispatch = cfqq->slice_dispatch,
-  };
-}
-
-void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
-                      cfq_slice_event_kind kind, bool timed_out, int64_t used,
-                      int64_t charge) {
-  if (kind == CFQ_SLICE_EXPIRE) cfqq->stats->disk_time += used;
-  if (!cfqd->observer) return;
-  cfq_slice_event ev = slice_event(cfqd, cfqq, kind, timed_out, used, charge);
-  cfqd->observer(cfqd->observer_ctx, &ev);
 }
 
 /* ---------------------------------------------------------------------
@@ -229,7 +194,7 @@ static void cfq_queue_free(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   g_free(cfqq);
 }
 
-void cfq_put_queue(struct cfq_queue *cfqq) {
+static void cfq_put_queue(struct cfq_queue *cfqq) {
   struct cfq_data *cfqd = cfqq->cfqd;
   g_assert(cfqq->ref > 0);
   cfqq->ref--;
@@ -810,211 +775,6 @@ static void cfq_exit_queue(void *data) {
   g_ptr_array_free(cfqd->cics, TRUE);
   g_hash_table_destroy(cfqd->cic_seen);
   g_free(cfqd);
-}
-
-/* ---------------------------------------------------------------------
- * Fingerprint: everything that can change the future, by ids
- * --------------------------------------------------------------------- */
-
-static void fp(GChecksum *s, int64_t v) {
-  g_checksum_update(s, (const guchar *)&v, sizeof v);
-}
-
-static int64_t qid(const struct cfq_queue *q) { return q ? q->id : -1; }
-/* A cic by its io_context (one per device): allocation order says nothing. */
-static void fp_cic(GChecksum *s, const struct cfq_io_context *cic) {
-  const char *name = cic && cic->ioc ? cic->ioc->name : "";
-  g_checksum_update(s, (const guchar *)name, (gssize)strlen(name) + 1);
-}
-
-static void fp_ttime(GChecksum *s, const struct cfq_ttime *t) {
-  fp(s, t->last_end_request);
-  fp(s, (int64_t)t->ttime_total);
-  fp(s, (int64_t)t->ttime_samples);
-  fp(s, (int64_t)t->ttime_mean);
-}
-
-static void fp_tree(GChecksum *s, struct cfq_rb_root *st) {
-  fp(s, st->count);
-  fp_ttime(s, &st->ttime);
-  for (GSequenceIter *it = g_sequence_get_begin_iter(st->seq);
-       !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
-    struct cfq_queue *q = g_sequence_get(it);
-    fp(s, q->id);
-    fp(s, q->rb_key);
-  }
-}
-
-static gint cic_by_ioc(gconstpointer a, gconstpointer b) {
-  const struct cfq_io_context *x = *(struct cfq_io_context *const *)a;
-  const struct cfq_io_context *y = *(struct cfq_io_context *const *)b;
-  return strcmp(x->ioc->name, y->ioc->name);
-}
-
-static void cfq_fingerprint(struct request_queue *q, GChecksum *s) {
-  struct cfq_data *cfqd = q_cfqd(q);
-  fp(s, cfqd->serving_prio);
-  fp(s, cfqd->serving_type);
-  fp(s, cfqd->workload_expires);
-  fp(s, cfqd->serving_group ? cfqd->serving_group->id : -1);
-  fp(s, cfqd->busy_queues);
-  fp(s, cfqd->busy_sync_queues);
-  fp(s, cfqd->rq_in_driver);
-  fp(s, cfqd->rq_in_flight[0]);
-  fp(s, cfqd->rq_in_flight[1]);
-  fp(s, cfqd->rq_queued);
-  fp(s, cfqd->hw_tag);
-  fp(s, cfqd->hw_tag_est_depth);
-  fp(s, cfqd->hw_tag_samples);
-  fp(s, sim_timer_pending(&cfqd->idle_slice_timer));
-  fp(s, sim_timer_pending(&cfqd->idle_slice_timer) ? cfqd->idle_slice_timer.expires : 0);
-  fp(s, qid(cfqd->active_queue));
-  fp_cic(s, cfqd->active_cic);
-  fp(s, cfqd->last_position);
-  fp(s, cfqd->last_delayed_sync);
-  fp(s, (int64_t)cfqd->grp_service_tree.min_vdisktime);
-  fp(s, cfqd->grp_service_tree.total_weight);
-  for (int i = 0; i < 2; i++)
-    for (int j = 0; j < IOPRIO_BE_NR; j++) fp(s, qid(cfqd->async_cfqq[i][j]));
-  fp(s, qid(cfqd->async_idle_cfqq));
-
-  /* group tree order, then each group */
-  for (GSequenceIter *it = g_sequence_get_begin_iter(cfqd->grp_service_tree.seq);
-       !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it))
-    fp(s, ((struct cfq_group *)g_sequence_get(it))->id);
-  for (guint i = 0; i < cfqd->groups->len; i++) {
-    struct cfq_group *g = g_ptr_array_index(cfqd->groups, i);
-    fp(s, g->id);
-    fp(s, (int64_t)g->vdisktime);
-    fp(s, g->weight);
-    fp(s, g->new_weight);
-    fp(s, g->needs_update);
-    fp(s, g->nr_cfqq);
-    for (int k = 0; k < 3; k++) fp(s, g->busy_queues_avg[k]);
-    for (int a = 0; a < 2; a++)
-      for (int b = 0; b < 3; b++) fp_tree(s, &g->service_trees[a][b]);
-    fp_tree(s, &g->service_tree_idle);
-    fp(s, g->saved_workload_slice);
-    fp(s, g->saved_workload);
-    fp(s, g->saved_serving_prio);
-    fp(s, g->dispatched);
-    fp_ttime(s, &g->ttime);
-  }
-
-  for (int i = 0; i < IOPRIO_BE_NR; i++)
-    for (GSequenceIter *it = g_sequence_get_begin_iter(cfqd->prio_trees[i]);
-         !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
-      struct cfq_queue *pq = g_sequence_get(it);
-      fp(s, pq->id);
-      fp(s, pq->p_key);
-    }
-
-  for (GList *l = cfqd->queues.head; l; l = l->next) {
-    struct cfq_queue *c = l->data;
-    int64_t flags = c->on_rr | c->wait_request << 1 | c->must_dispatch << 2 |
-                    c->must_alloc_slice << 3 | c->fifo_expire << 4 |
-                    c->idle_window << 5 | c->prio_changed << 6 | c->slice_new << 7 |
-                    c->sync << 8 | c->coop << 9 | c->split_coop << 10 |
-                    c->deep << 11 | c->wait_busy << 12;
-    fp(s, c->id);
-    fp(s, c->ref);
-    fp(s, flags);
-    fp(s, c->cfqg->id);
-    fp(s, c->rb_key);
-    fp(s, qid(c->new_cfqq));
-    blk_fingerprint_rq(s, c->next_rq);
-    fp(s, c->queued[0]);
-    fp(s, c->queued[1]);
-    fp(s, c->allocated[0]);
-    fp(s, c->allocated[1]);
-    fp(s, c->dispatch_start);
-    fp(s, c->allocated_slice);
-    fp(s, c->slice_dispatch);
-    fp(s, c->slice_start);
-    fp(s, c->slice_end);
-    fp(s, c->slice_resid);
-    fp(s, c->prio_pending);
-    fp(s, c->dispatched);
-    fp(s, c->ioprio);
-    fp(s, c->org_ioprio);
-    fp(s, c->ioprio_class);
-    fp(s, c->seek_history);
-    fp(s, c->last_request_pos);
-    for (GSequenceIter *it = g_sequence_get_begin_iter(c->sort_list);
-         !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
-      struct cfq_rq_node *n = g_sequence_get(it);
-      blk_fingerprint_rq(s, n->rq);
-      fp(s, n->pos);
-    }
-    for (GList *f = c->fifo.head; f; f = f->next) {
-      struct request *rq = f->data;
-      blk_fingerprint_rq(s, rq);
-    }
-  }
-
-  GPtrArray *cics = g_ptr_array_copy(cfqd->cics, NULL, NULL);
-  g_ptr_array_sort(cics, cic_by_ioc);
-  for (guint i = 0; i < cics->len; i++) {
-    struct cfq_io_context *cic = g_ptr_array_index(cics, i);
-    fp_cic(s, cic);
-    fp(s, qid(cic->cfqq[0]));
-    fp(s, qid(cic->cfqq[1]));
-    fp_ttime(s, &cic->ttime);
-  }
-  g_ptr_array_free(cics, TRUE);
-}
-
-/* ---------------------------------------------------------------------
- * The read-only view (models/cfq.h)
- * --------------------------------------------------------------------- */
-
-static struct cfq_data *cfqd_of(struct request_queue *q) {
-  g_return_val_if_fail(q && q->elevator == &iosched_cfq, NULL);
-  return q->elevator_data;
-}
-
-void cfq_set_slice_observer(struct request_queue *q, cfq_slice_observer fn,
-                            void *ctx) {
-  struct cfq_data *cfqd = cfqd_of(q);
-  if (!cfqd) return;
-  cfqd->observer = fn;
-  cfqd->observer_ctx = ctx;
-}
-
-gboolean cfq_open_slice(struct request_queue *q, cfq_slice_event *out) {
-  struct cfq_data *cfqd = cfqd_of(q);
-  if (!cfqd || !cfqd->active_queue) return FALSE;
-  struct cfq_queue *cfqq = cfqd->active_queue;
-  *out = slice_event(cfqd, cfqq, CFQ_SLICE_EXPIRE, false,
-                     cfq_cfqq_slice_usage(cfqd, cfqq), 0);
-  return TRUE;
-}
-
-guint cfq_queue_count(struct request_queue *q) {
-  struct cfq_data *cfqd = cfqd_of(q);
-  return cfqd ? cfqd->stats->len : 0;
-}
-
-gboolean cfq_queue_get_info(struct request_queue *q, guint i, cfq_queue_info *out) {
-  struct cfq_data *cfqd = cfqd_of(q);
-  if (!cfqd || i >= cfqd->stats->len) return FALSE;
-  const struct cfq_queue_stats *st = g_ptr_array_index(cfqd->stats, i);
-  out->queue_id = st->queue_id;
-  out->pid = st->pid;
-  out->sync = st->sync;
-  out->ioprio_class = st->ioprio_class;
-  out->ioprio = st->ioprio;
-  out->cgroup = st->cgroup;
-  out->disk_time = st->disk_time;
-  out->slices = st->slices;
-  out->dispatched = st->dispatched;
-  out->preempted = st->preempted;
-  return TRUE;
-}
-
-int cfq_hw_tag(struct request_queue *q) {
-  struct cfq_data *cfqd = cfqd_of(q);
-  return cfqd ? cfqd->hw_tag : -1;
 }
 
 /* ---------------------------------------------------------------------

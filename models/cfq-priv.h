@@ -1,6 +1,9 @@
-/* CFQ internals shared by cfq-iosched.c (hooks, submission, completion,
- * cooperation), cfq-group.c (service trees, groups, slice arithmetic) and
- * cfq-dispatch.c (dispatch, slices, idling).  Not for other modules. */
+/* CFQ's private types: the structs of cfqd, its groups, queues and service
+ * trees, constants and small inline helpers shared by the cfq-*.c files.
+ * No function of those files is declared here: each declares its own in
+ * its cfq-*.h, and their includes run one way:
+ *   cfq-iosched -> cfq-dispatch -> cfq-queue -> cfq-group.
+ * Not for other modules. */
 #ifndef CFQSIM_CFQ_PRIV_H
 #define CFQSIM_CFQ_PRIV_H
 
@@ -9,7 +12,7 @@
 #include <stdint.h>
 
 #include "models/blk.h"
-#include "models/cfq.h"
+#include "models/cfq-event.h"
 #include "models/ioc.h"
 
 /* Constants of spec 2.2 (the HZ-dependent ones are computed per cfqd). */
@@ -231,6 +234,30 @@ static inline bool cfq_tracing(const struct cfq_data *cfqd) {
   return sim_tracing(cfqd->queue->engine);
 }
 
+/* A slice event of cfqq as of now, for the observer and for reading the
+ * slice still open at the end of a run. */
+static inline cfq_slice_event cfq_slice_event_of(struct cfq_data *cfqd,
+                                                 struct cfq_queue *cfqq,
+                                                 cfq_slice_event_kind kind,
+                                                 bool timed_out, int64_t used,
+                                                 int64_t charge) {
+  return (cfq_slice_event){
+      .kind = kind,
+      .time = sim_now(cfqd->queue->engine),
+      .jiffies = cfq_jiffies(cfqd),
+      .queue_id = cfqq->id,
+      .pid = cfqq->pid,
+      .sync = cfqq->sync,
+      .ioprio_class = cfqq->ioprio_class,
+      .ioprio = cfqq->ioprio,
+      .cgroup = cfqq->cfqg->name,
+      .timed_out = timed_out,
+      .used = used,
+      .charge = charge,
+      .slice_dispatch = cfqq->slice_dispatch,
+  };
+}
+
 /* With group scheduling built in, the kernel's CFQ messages name the
  * queue's group by its cgroup path; without it they carry the pid alone
  * and group messages are not emitted.  Nothing is formatted unless
@@ -257,69 +284,5 @@ static inline bool cfq_group_sched(const struct cfq_data *cfqd) {
   do {                                                                       \
     if (cfq_tracing(cfqd)) blk_trace((cfqd)->queue, "cfq " fmt, ##__VA_ARGS__); \
   } while (0)
-
-/* ---- cfq-group.c: slices, service trees, groups, prio trees ---- */
-int64_t cfq_prio_slice(const struct cfq_data *cfqd, bool sync, int prio);
-int64_t cfq_prio_to_slice(const struct cfq_data *cfqd,
-                          const struct cfq_queue *cfqq);
-int64_t cfq_prio_to_maxrq(const struct cfq_data *cfqd,
-                          const struct cfq_queue *cfqq);
-int64_t cfq_scaled_cfqq_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq);
-void cfq_rb_root_init(struct cfq_rb_root *st);
-void cfq_rb_root_destroy(struct cfq_rb_root *st);
-struct cfq_rb_root *service_tree_for(struct cfq_group *cfqg, int prio,
-                                     int type);
-struct cfq_queue *cfq_rb_first(struct cfq_rb_root *st);
-unsigned cfq_group_busy_queues_wl(int wl, const struct cfq_group *cfqg);
-unsigned cfqg_busy_async_queues(const struct cfq_group *cfqg);
-struct cfq_group *cfq_group_new(struct cfq_data *cfqd, const char *name,
-                                unsigned weight);
-void cfq_group_free(struct cfq_group *cfqg);
-struct cfq_group *cfq_get_cfqg(struct cfq_data *cfqd, const struct task *tsk);
-void cfq_service_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq,
-                          bool add_front);
-void cfq_resort_rr_list(struct cfq_data *cfqd, struct cfq_queue *cfqq);
-void cfq_add_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq);
-void cfq_del_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq);
-void cfq_prio_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq);
-void cfq_prio_tree_del(struct cfq_queue *cfqq);
-struct cfq_queue *cfqq_close(struct cfq_data *cfqd, struct cfq_queue *cur);
-/* F8: the disk time a slice has used so far (jiffies); reads only. */
-int64_t cfq_cfqq_slice_usage(const struct cfq_data *cfqd,
-                             const struct cfq_queue *cfqq);
-void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
-                      struct cfq_queue *cfqq, int64_t *used, int64_t *charge);
-void cfq_choose_cfqg(struct cfq_data *cfqd);
-bool cfq_io_thinktime_big(const struct cfq_data *cfqd,
-                          const struct cfq_ttime *tt, bool group_idle);
-
-/* ---- cfq-dispatch.c: dispatch, slices, idling ---- */
-int cfq_dispatch_requests(struct request_queue *q, int force);
-struct request *cfq_choose_req(struct cfq_data *cfqd, struct request *rq1,
-                               struct request *rq2, int64_t last);
-struct request *cfq_find_next_rq(struct cfq_data *cfqd,
-                                 struct cfq_queue *cfqq, struct request *last);
-void cfq_remove_request(struct request *rq);
-bool cfq_slice_used(const struct cfq_data *cfqd, const struct cfq_queue *cfqq);
-bool cfq_should_idle(struct cfq_data *cfqd, struct cfq_queue *cfqq);
-void cfq_arm_slice_timer(struct cfq_data *cfqd);
-void cfq_idle_slice_timer(void *arg);
-void cfq_del_timer(struct cfq_data *cfqd, struct cfq_queue *cfqq);
-void __cfq_slice_expired(struct cfq_data *cfqd, struct cfq_queue *cfqq,
-                         bool timed_out);
-void cfq_slice_expired(struct cfq_data *cfqd, bool timed_out);
-void cfq_set_prio_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq);
-bool cfq_should_wait_busy(struct cfq_data *cfqd, struct cfq_queue *cfqq);
-struct cfq_queue *cfq_close_cooperator(struct cfq_data *cfqd,
-                                       struct cfq_queue *cur);
-void cfq_setup_merge(struct cfq_queue *cfqq, struct cfq_queue *new_cfqq);
-
-/* ---- cfq-iosched.c ---- */
-void cfq_schedule_dispatch(struct cfq_data *cfqd);
-void cfq_put_queue(struct cfq_queue *cfqq);
-int cfqq_process_refs(const struct cfq_queue *cfqq);
-void cfq_notify_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq,
-                      cfq_slice_event_kind kind, bool timed_out, int64_t used,
-                      int64_t charge);
 
 #endif

@@ -1,6 +1,6 @@
 /* CFQ (Linux 3.2), the "cfq" elevator: its tunables and a small read-only
  * view for tests, reports and the timeline graph.  The scheduler itself is
- * reached through iosched_cfq (models/elevator.h). */
+ * reached through iosched_cfq (models/iosched.h). */
 #ifndef CFQSIM_CFQ_H
 #define CFQSIM_CFQ_H
 
@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 #include "models/blk.h"
-#include "models/elevator.h"
+#include "models/cfq-event.h"
+#include "sim/core/params.h"
 
 /* The tunables of /sys/block/<dev>/queue/iosched/ (spec 2.1), as written
  * by a user: times in ns (converted to jiffies at init, rounding up like
@@ -35,30 +36,6 @@ extern const param_desc cfq_params[];
 /* The same defaults as a struct (used when no configuration is given). */
 extern const struct cfq_config cfq_default_config;
 
-/* ---- slice events (observers only; they never steer the simulation) ---- */
-typedef enum {
-  CFQ_SLICE_SET_ACTIVE, /* __cfq_set_active_queue */
-  CFQ_SLICE_EXPIRE      /* __cfq_slice_expired */
-} cfq_slice_event_kind;
-
-typedef struct cfq_slice_event {
-  cfq_slice_event_kind kind;
-  sim_time time;
-  int64_t jiffies;
-  int queue_id;          /* creation order of the cfqq on this device */
-  int pid;               /* the creating task's pid */
-  bool sync;
-  int ioprio_class;      /* IOPRIO_CLASS_RT/BE/IDLE */
-  int ioprio;            /* level 0..7 */
-  const char *cgroup;    /* NULL: root group */
-  /* CFQ_SLICE_EXPIRE only: */
-  bool timed_out;
-  int64_t used;          /* jiffies of disk time, F8 */
-  int64_t charge;        /* what the group was charged (F6 input) */
-  int64_t slice_dispatch;/* requests dispatched in the slice */
-} cfq_slice_event;
-
-typedef void (*cfq_slice_observer)(void *ctx, const cfq_slice_event *ev);
 
 /* q must run the cfq elevator.  fn NULL removes the observer. */
 void cfq_set_slice_observer(struct request_queue *q, cfq_slice_observer fn,

@@ -7,7 +7,8 @@
  * Simplification: when several queued requests start at the bio's end
  * sector, the front-merge lookup takes the earliest inserted one (the
  * kernel takes whichever its rb-tree walk meets first). */
-#include "models/elevator.h"
+#include "models/blk.h"
+#include "models/iosched.h"
 
 #include <stddef.h>
 
@@ -297,27 +298,23 @@ static void deadline_exit_queue(void *data) {
   g_free(dd);
 }
 
-static void fp_i64(GChecksum *sum, int64_t v) {
-  g_checksum_update(sum, (const guchar *)&v, sizeof v);
-}
-
 /* Everything that steers future choices, by request id (never pointers). */
-static void deadline_fingerprint(struct request_queue *q, GChecksum *sum) {
+static void deadline_fingerprint(struct request_queue *q, fingerprint *fp) {
   struct deadline_data *dd = dd_of(q);
   for (int dir = 0; dir < 2; dir++) {
-    fp_i64(sum, dd->next_rq[dir] ? (int64_t)dd->next_rq[dir]->id : -1);
+    fingerprint_i64(fp, dd->next_rq[dir] ? (int64_t)dd->next_rq[dir]->id : -1);
     for (GList *l = dd->fifo_list[dir].head; l; l = l->next) {
       const struct request *rq = l->data;
-      fp_i64(sum, (int64_t)rq->id);
-      fp_i64(sum, rq->fifo_time);
+      fingerprint_i64(fp, (int64_t)rq->id);
+      fingerprint_i64(fp, rq->fifo_time);
     }
     GSequenceIter *it = g_sequence_get_begin_iter(dd->sort_list[dir]);
     for (; !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it))
-      fp_i64(sum, (int64_t)((const struct request *)g_sequence_get(it))->id);
+      fingerprint_i64(fp, (int64_t)((const struct request *)g_sequence_get(it))->id);
   }
-  fp_i64(sum, dd->batching);
-  fp_i64(sum, dd->starved);
-  fp_i64(sum, dd->last_sector);
+  fingerprint_i64(fp, dd->batching);
+  fingerprint_i64(fp, dd->starved);
+  fingerprint_i64(fp, dd->last_sector);
 }
 
 const struct elevator_type iosched_deadline = {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "sim/core/engine.h"
+#include "sim/core/fingerprint.h"
 #include "sim/core/params.h"
 
 typedef struct disk_cmd disk_cmd;
@@ -46,17 +47,14 @@ typedef struct disk_ops {
   sim_time (*busy_time)(const void *d);
   /* Everything of the mechanism that can change the future (head
    * position, queued commands, reserved resources), for exploration. */
-  void (*fingerprint)(const void *d, GChecksum *sum);
+  void (*fingerprint)(const void *d, fingerprint *fp);
 } disk_ops;
 
-/* Helpers for fingerprints: one integer, and a command by what it asks. */
-static inline void disk_fp_i64(GChecksum *sum, int64_t v) {
-  g_checksum_update(sum, (const guchar *)&v, sizeof v);
-}
-static inline void disk_fp_cmd(GChecksum *sum, const disk_cmd *c) {
-  disk_fp_i64(sum, c ? c->sector : -1);
-  disk_fp_i64(sum, c ? (int64_t)c->nr_sectors : -1);
-  disk_fp_i64(sum, c ? (int64_t)c->write : -1);
+/* A command in a fingerprint, by what it asks. */
+static inline void disk_fp_cmd(fingerprint *fp, const disk_cmd *c) {
+  fingerprint_i64(fp, c ? c->sector : -1);
+  fingerprint_i64(fp, c ? (int64_t)c->nr_sectors : -1);
+  fingerprint_i64(fp, c ? (int64_t)c->write : -1);
 }
 
 const disk_ops *disk_ops_find(const char *name); /* NULL if unknown */

@@ -326,16 +326,16 @@ static int hdd_queue_depth(const void *d) {
 
 static int64_t hdd_capacity(const void *d) { return ((const hdd *)d)->nsectors; }
 
-static void hdd_fingerprint(const void *d, GChecksum *sum) {
+static void hdd_fingerprint(const void *d, fingerprint *fp) {
   const hdd *h = d;
-  disk_fp_i64(sum, h->cur_cyl);
-  disk_fp_i64(sum, h->last_end);
-  disk_fp_i64(sum, h->inflight);
-  disk_fp_i64(sum, h->busy);
-  disk_fp_i64(sum, h->busy_since);
-  disk_fp_cmd(sum, h->cur);
+  fingerprint_i64(fp, h->cur_cyl);
+  fingerprint_i64(fp, h->last_end);
+  fingerprint_i64(fp, h->inflight);
+  fingerprint_i64(fp, h->busy);
+  fingerprint_i64(fp, h->busy_since);
+  disk_fp_cmd(fp, h->cur);
   for (GList *l = h->pending.head; l; l = l->next)
-    disk_fp_cmd(sum, l->data);
+    disk_fp_cmd(fp, l->data);
 }
 
 static sim_time hdd_busy_time(const void *d) {

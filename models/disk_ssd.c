@@ -125,31 +125,31 @@ static sim_time tl_reserve(GArray *tl, sim_time ready, sim_time dur) {
 }
 
 /* The spans still ahead of `now`: past ones can no longer delay anything. */
-static void fp_timeline(GChecksum *sum, const GArray *tl, sim_time now) {
+static void fp_timeline(fingerprint *fp, const GArray *tl, sim_time now) {
   for (guint i = 0; i < tl->len; i++) {
     const span *sp = &g_array_index(tl, span, i);
     if (sp->end > now) {
-      disk_fp_i64(sum, sp->start);
-      disk_fp_i64(sum, sp->end);
+      fingerprint_i64(fp, sp->start);
+      fingerprint_i64(fp, sp->end);
     }
   }
-  disk_fp_i64(sum, -1);
+  fingerprint_i64(fp, -1);
 }
 
-static void ssd_fingerprint(const void *d, GChecksum *sum) {
+static void ssd_fingerprint(const void *d, fingerprint *fp) {
   const ssd *s = d;
   sim_time now = sim_now(s->e);
-  disk_fp_i64(sum, s->inflight);
-  disk_fp_i64(sum, s->busy);
-  disk_fp_i64(sum, s->busy_since);
-  fp_timeline(sum, s->ctrl, now);
-  fp_timeline(sum, s->link, now);
+  fingerprint_i64(fp, s->inflight);
+  fingerprint_i64(fp, s->busy);
+  fingerprint_i64(fp, s->busy_since);
+  fp_timeline(fp, s->ctrl, now);
+  fp_timeline(fp, s->link, now);
   for (int64_t c = 0; c < s->cfg.channels; c++)
-    fp_timeline(sum, s->channel[c], now);
+    fp_timeline(fp, s->channel[c], now);
   for (int64_t k = 0; k < s->ndies; k++)
-    fp_timeline(sum, s->die[k], now);
+    fp_timeline(fp, s->die[k], now);
   for (GList *l = s->slots.head; l; l = l->next)
-    disk_fp_cmd(sum, ((const ssd_slot *)l->data)->cmd);
+    disk_fp_cmd(fp, ((const ssd_slot *)l->data)->cmd);
 }
 
 static sim_time xfer_ns(int64_t bytes, double rate) {

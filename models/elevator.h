@@ -1,10 +1,22 @@
-/* The elevator ops table, after the kernel's elevator_ops (Linux 3.2).
- * All hooks run "under queue_lock": atomically in the simulation. */
+/* The elevator ops table, after the kernel's elevator_ops (Linux 3.2):
+ * what the block layer calls.  All hooks run "under queue_lock":
+ * atomically in the simulation.  The schedulers themselves are listed in
+ * models/iosched.h. */
 #ifndef CFQSIM_ELEVATOR_H
 #define CFQSIM_ELEVATOR_H
 
-#include "models/blk.h"
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sim/core/fingerprint.h"
 #include "sim/core/params.h"
+
+struct bio;
+struct cfq_io_context;
+struct request;
+struct request_queue;
+struct task;
 
 struct elevator_ops {
   /* Front-merge candidate of the elevator's own (cfq_merge, deadline's
@@ -51,9 +63,9 @@ struct elevator_ops {
                             GError **err);
   void (*elevator_exit_fn)(void *elevator_data);
 
-  /* Optional: feed everything that can change the future into `sum`
+  /* Optional: feed everything that can change the future into `fp`
    * (exploration fingerprints). */
-  void (*elevator_fingerprint_fn)(struct request_queue *q, GChecksum *sum);
+  void (*elevator_fingerprint_fn)(struct request_queue *q, fingerprint *fp);
 };
 
 struct elevator_type {
@@ -62,12 +74,5 @@ struct elevator_type {
   const param_desc *params;       /* tunables under their sysfs names */
   size_t cfg_size;
 };
-
-extern const struct elevator_type iosched_noop;
-extern const struct elevator_type iosched_deadline;
-extern const struct elevator_type iosched_cfq;
-
-const struct elevator_type *elevator_find(const char *name); /* NULL if unknown */
-extern const char *const elevator_names[];                  /* NULL-terminated */
 
 #endif

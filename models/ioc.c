@@ -24,6 +24,19 @@ void ioc_free(struct io_context *ioc) {
   g_free(ioc);
 }
 
+/* The io_contexts as the cic path sees them: which device slots hold a
+ * linked cic, the task and reference counts, batching state. */
+void ioc_fingerprint(const struct io_context *ioc, fingerprint *fp) {
+  int64_t v[] = {ioc->refcount, ioc->nr_tasks, ioc->ioprio,
+                 ioc->nr_batch_requests, ioc->last_waited, ioc->radix->len,
+                 ioc->cic_list->len};
+  fingerprint_bytes(fp, v, sizeof v);
+  for (guint i = 0; i < ioc->radix->len; i++) {
+    guchar linked = g_ptr_array_index(ioc->radix, i) != NULL;
+    fingerprint_bytes(fp, &linked, 1);
+  }
+}
+
 struct cfq_io_context *cfq_cic_lookup(struct io_context *ioc, int cic_index) {
   if (!ioc || cic_index < 0 || (guint)cic_index >= ioc->radix->len)
     return NULL;

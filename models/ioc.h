@@ -8,6 +8,8 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "sim/core/fingerprint.h"
+
 struct cfq_queue;
 
 /* Think-time record (spec 1.9, F9). */
@@ -52,6 +54,8 @@ typedef enum { CIC_LINK_BUGGY, CIC_LINK_FIXED } cic_link_variant;
 
 struct io_context *ioc_new(const char *name, unsigned short ioprio);
 void ioc_free(struct io_context *ioc); /* frees its cics too */
+/* Feed what of the ioc can change the future into `fp` (exploration). */
+void ioc_fingerprint(const struct io_context *ioc, fingerprint *fp);
 
 /* cfq_cic_lookup: the cic of `ioc` for the device with `cic_index`. */
 struct cfq_io_context *cfq_cic_lookup(struct io_context *ioc, int cic_index);

@@ -1,7 +1,8 @@
 /* noop (Linux 3.2, spec Appendix A): one FIFO; the dispatch list's own
  * sorting (elv_dispatch_sort) is the only ordering it gets.  Requests carry
  * no private data, so no set_req/may_queue and no front-merge lookup. */
-#include "models/elevator.h"
+#include "models/blk.h"
+#include "models/iosched.h"
 
 struct noop_data {
   GQueue queue; /* of struct request, linked through rq->queuelist */
@@ -61,10 +62,10 @@ static void *noop_init_queue(struct request_queue *q, const void *cfg,
 /* The requests themselves belong to the queue, which frees them. */
 static void noop_exit_queue(void *data) { g_free(data); }
 
-static void noop_fingerprint(struct request_queue *q, GChecksum *sum) {
+static void noop_fingerprint(struct request_queue *q, fingerprint *fp) {
   for (GList *l = noop_of(q)->queue.head; l; l = l->next) {
     const struct request *rq = l->data;
-    g_checksum_update(sum, (const guchar *)&rq->id, sizeof rq->id);
+    fingerprint_i64(fp, (int64_t)rq->id);
   }
 }
 

@@ -348,10 +348,10 @@ sim_time proc_oldest_in_flight(const proc *p) {
 }
 const char *proc_step_name(const proc *p) { return step_names[p->next]; }
 
-void proc_fingerprint(const proc *p, GChecksum *sum) {
+void proc_fingerprint(const proc *p, fingerprint *fp) {
   int64_t v[] = {p->next, p->first_lookup, p->issued, p->issued_sectors,
                  p->seq_pos, p->in_flight, p->completions, p->finished,
                  p->think_timer.pending ? p->think_timer.expires : -1,
                  p->cic ? 1 : 0, p->rq ? 1 : 0, p->draws};
-  g_checksum_update(sum, (const guchar *)v, sizeof v);
+  fingerprint_bytes(fp, v, sizeof v);
 }

@@ -8,6 +8,7 @@
 
 #include "models/blk.h"
 #include "sim/core/engine.h"
+#include "sim/core/fingerprint.h"
 
 typedef enum {
   PROC_RW_READ, PROC_RW_WRITE, PROC_RW_MIXED
@@ -51,6 +52,6 @@ int proc_in_flight(const proc *p);   /* bios submitted and not ended */
 sim_time proc_oldest_in_flight(const proc *p);
 const char *proc_step_name(const proc *p);
 /* Everything of the process that can change the future (exploration). */
-void proc_fingerprint(const proc *p, GChecksum *sum);
+void proc_fingerprint(const proc *p, fingerprint *fp);
 
 #endif

@@ -25,8 +25,8 @@ static void *rt_build(void *ctx, const sim_policy_ops *policy, void *pctx,
   return sim_run_new(t->w, &o, err);
 }
 static sim_engine *rt_engine(void *inst) { return sim_run_engine(inst); }
-static void rt_fingerprint(void *inst, GChecksum *sum) {
-  sim_run_fingerprint(inst, sum);
+static void rt_fingerprint(void *inst, fingerprint *fp) {
+  sim_run_fingerprint(inst, fp);
 }
 static void rt_destroy(void *inst) { sim_run_free(inst); }
 

@@ -129,15 +129,15 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
   }
   /* A new branching point: note it and stop (the engine still takes
    * alternative 0; see `first`). */
-  GChecksum *sum = g_checksum_new(G_CHECKSUM_MD5);
-  r->t->fingerprint(r->inst, sum);
+  fingerprint *fp = fingerprint_new();
+  r->t->fingerprint(r->inst, fp);
   if (r->bound >= 0) {
     /* Under a bound the future also depends on the budget left. */
     int extra[2] = {r->last, r->preemptions};
-    g_checksum_update(sum, (const guchar *)extra, sizeof extra);
+    fingerprint_bytes(fp, extra, sizeof extra);
   }
-  r->key = g_strdup(g_checksum_get_string(sum));
-  g_checksum_free(sum);
+  r->key = fingerprint_digest(fp);
+  fingerprint_free(fp);
   for (guint i = 0; i < n_alt; i++) {
     int k = i < c->n_ready ? (int)i : SIM_DELIVER;
     gboolean p = is_preemption(r, c, k);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "sim/core/engine.h"
+#include "sim/core/fingerprint.h"
 
 typedef struct explore_target {
   /* A fresh simulation whose engine uses (policy, policy_ctx). */
@@ -25,7 +26,7 @@ typedef struct explore_target {
                  GError **err);
   sim_engine *(*engine)(void *inst);
   /* Everything that can change the future of the simulation. */
-  void (*fingerprint)(void *inst, GChecksum *sum);
+  void (*fingerprint)(void *inst, fingerprint *fp);
   void (*destroy)(void *inst);
   /* Optional observer, called before destroy for every run that reached
    * an end (completed, hang, time limit): oracles in tests. */

@@ -2,6 +2,7 @@
 #include "sim/run.h"
 
 #include "models/cfq.h"
+#include "models/elevator.h"
 #include "models/proc.h"
 #include "sim/blktrace.h"
 #include "sim/core/interleave.h"
@@ -358,32 +359,19 @@ GBytes *sim_run_blktrace(sim_run *r, guint device) {
   return blktrace_bytes(g_ptr_array_index(r->blktraces, device));
 }
 
-/* The io_contexts as the cic path sees them: which device slots hold a
- * linked cic, the task and reference counts, batching state. */
-static void ioc_fingerprint(const struct io_context *ioc, GChecksum *sum) {
-  int64_t v[] = {ioc->refcount, ioc->nr_tasks, ioc->ioprio,
-                 ioc->nr_batch_requests, ioc->last_waited, ioc->radix->len,
-                 ioc->cic_list->len};
-  g_checksum_update(sum, (const guchar *)v, sizeof v);
-  for (guint i = 0; i < ioc->radix->len; i++) {
-    guchar linked = g_ptr_array_index(ioc->radix, i) != NULL;
-    g_checksum_update(sum, &linked, 1);
-  }
-}
-
-void sim_run_fingerprint(sim_run *r, GChecksum *sum) {
-  sim_engine_fingerprint(r->engine, sum);
+void sim_run_fingerprint(sim_run *r, fingerprint *fp) {
+  sim_engine_fingerprint(r->engine, fp);
   for (guint i = 0; i < r->procs->len; i++)
-    proc_fingerprint(g_ptr_array_index(r->procs, i), sum);
+    proc_fingerprint(g_ptr_array_index(r->procs, i), fp);
   for (guint i = 0; i < r->iocs->len; i++)
-    ioc_fingerprint(g_ptr_array_index(r->iocs, i), sum);
+    ioc_fingerprint(g_ptr_array_index(r->iocs, i), fp);
   for (guint i = 0; i < r->queues->len; i++) {
     struct request_queue *q = g_ptr_array_index(r->queues, i);
-    blk_fingerprint(q, sum);
+    blk_fingerprint(q, fp);
     if (q->elevator->ops.elevator_fingerprint_fn)
-      q->elevator->ops.elevator_fingerprint_fn(q, sum);
+      q->elevator->ops.elevator_fingerprint_fn(q, fp);
     if (q->disk_ops->fingerprint)
-      q->disk_ops->fingerprint(q->disk, sum);
+      q->disk_ops->fingerprint(q->disk, fp);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "sim/core/engine.h"
+#include "sim/core/fingerprint.h"
 #include "sim/report.h"
 #include "sim/workload.h"
 
@@ -35,7 +36,7 @@ struct request_queue *sim_run_queue(sim_run *r, guint device);
  * traced (run_options.trace).  Named <dev>.blktrace.0 in the output. */
 GBytes *sim_run_blktrace(sim_run *r, guint device);
 /* Everything that can change the future of the run (exploration). */
-void sim_run_fingerprint(sim_run *r, GChecksum *sum);
+void sim_run_fingerprint(sim_run *r, fingerprint *fp);
 void sim_run_free(sim_run *r);
 
 const char *variant_name(cic_link_variant v);

@@ -13,7 +13,7 @@
 
 #include "models/blk.h"
 #include "models/disk.h"
-#include "models/elevator.h"
+#include "models/iosched.h"
 #include "sim/core/interleave.h"
 
 typedef enum {

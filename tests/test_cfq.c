@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/cfq-dispatch.h"
+#include "models/cfq-group.h"
 #include "models/cfq-priv.h"
+#include "models/cfq-queue.h"
 #include "models/cfq.h"
+#include "models/iosched.h"
 #include "models/proc.h"
 #include "sim/core/rng.h"
 
@@ -755,10 +759,10 @@ static char *mixed_run(cfq_queue_info out[3]) {
   out[0] = proc_queues(&w, 0, true);
   out[1] = proc_queues(&w, 1, true);
   out[2] = proc_queues(&w, 2, false);
-  GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+  fingerprint *sum = fingerprint_new();
   iosched_cfq.ops.elevator_fingerprint_fn(w.q, sum);
-  char *fp = g_strdup(g_checksum_get_string(sum));
-  g_checksum_free(sum);
+  char *fp = fingerprint_digest(sum);
+  fingerprint_free(sum);
   world_free(&w);
   return fp;
 }

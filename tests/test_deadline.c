@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/elevator.h"
+#include "models/blk.h"
+#include "models/iosched.h"
 
 /* ---- a one-at-a-time disk with a fixed service time ---- */
 

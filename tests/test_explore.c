@@ -73,26 +73,26 @@ static void *w_build(void *ctx, const sim_policy_ops *policy, void *pctx, GError
 
 static sim_engine *w_engine(void *inst) { return ((winst *)inst)->w.e; }
 
-static void w_fingerprint(void *inst, GChecksum *sum) {
+static void w_fingerprint(void *inst, fingerprint *fp) {
   world *w = &((winst *)inst)->w;
-  sim_engine_fingerprint(w->e, sum);
+  sim_engine_fingerprint(w->e, fp);
   for (int i = 0; i < w->n; i++)
-    proc_fingerprint(w->procs[i], sum);
+    proc_fingerprint(w->procs[i], fp);
   const struct io_context *ioc = w->iocs[0];
   int64_t v[] = {ioc->refcount, ioc->nr_tasks, ioc->nr_batch_requests,
                  ioc->last_waited, ioc->radix->len,
                  ioc->radix->len ? g_ptr_array_index(ioc->radix, 0) != NULL : 0};
-  g_checksum_update(sum, (const guchar *)v, sizeof v);
-  blk_fingerprint(w->q, sum);
+  fingerprint_bytes(fp, v, sizeof v);
+  blk_fingerprint(w->q, fp);
   fifo_data *fd = w->q->elevator_data;
   for (GList *l = fd->fifo.head; l; l = l->next) {
     const struct request *rq = l->data;
     int64_t r[] = {rq->task->pid, rq->sector};
-    g_checksum_update(sum, (const guchar *)r, sizeof r);
+    fingerprint_bytes(fp, r, sizeof r);
   }
   fake_disk *d = w->disk;
   int64_t dv[] = {d->busy ? d->busy->sector : -1, d->pending.length, d->busy_ns};
-  g_checksum_update(sum, (const guchar *)dv, sizeof dv);
+  fingerprint_bytes(fp, dv, sizeof dv);
 }
 
 static void w_destroy(void *inst) {
@@ -281,7 +281,7 @@ static void *real_build(void *ctx, const sim_policy_ops *policy, void *pctx,
   return sim_run_new(t->w, &o, err);
 }
 static sim_engine *real_engine(void *inst) { return sim_run_engine(inst); }
-static void real_fingerprint(void *inst, GChecksum *sum) {
+static void real_fingerprint(void *inst, fingerprint *sum) {
   sim_run_fingerprint(inst, sum);
 }
 static void real_destroy(void *inst) { sim_run_free(inst); }

@@ -421,19 +421,14 @@ static gint ev_cmp(gconstpointer a, gconstpointer b) {
   return ev_before(x, y) ? -1 : ev_before(y, x) ? 1 : 0;
 }
 
-static void fp_str(GChecksum *sum, const char *s) {
-  s = s ? s : "";
-  g_checksum_update(sum, (const guchar *)s, (gssize)strlen(s) + 1);
-}
-
-void sim_engine_fingerprint(const sim_engine *e, GChecksum *sum) {
-  g_checksum_update(sum, (const guchar *)&e->now, sizeof e->now);
+void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
+  fingerprint_i64(fp, e->now);
   for (guint i = 0; i < e->actors->len; i++) {
     const sim_actor *a = g_ptr_array_index(e->actors, i);
     int st = a->state;
-    g_checksum_update(sum, (const guchar *)&st, sizeof st);
-    fp_str(sum, a->state == SIM_ACTOR_DONE ? "" : a->ops->next_step(a->self));
-    fp_str(sum, a->state == SIM_ACTOR_BLOCKED ? a->waitq : NULL);
+    fingerprint_bytes(fp, &st, sizeof st);
+    fingerprint_str(fp, a->state == SIM_ACTOR_DONE ? "" : a->ops->next_step(a->self));
+    fingerprint_str(fp, a->state == SIM_ACTOR_BLOCKED ? a->waitq : NULL);
   }
   /* Live events in the order they will be delivered. */
   GArray *live = g_array_new(FALSE, FALSE, sizeof(sim_event));
@@ -442,11 +437,11 @@ void sim_engine_fingerprint(const sim_engine *e, GChecksum *sum) {
       g_array_append_val(live, e->heap[i]);
   g_array_sort(live, ev_cmp);
   guint n = live->len;
-  g_checksum_update(sum, (const guchar *)&n, sizeof n);
+  fingerprint_bytes(fp, &n, sizeof n);
   for (guint i = 0; i < live->len; i++) {
     const sim_event *ev = &g_array_index(live, sim_event, i);
-    g_checksum_update(sum, (const guchar *)&ev->at, sizeof ev->at);
-    fp_str(sum, ev->name);
+    fingerprint_i64(fp, ev->at);
+    fingerprint_str(fp, ev->name);
   }
   g_array_free(live, TRUE);
 }

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sim/core/fingerprint.h"
+
 typedef int64_t sim_time; /* nanoseconds */
 
 #define SIM_US ((sim_time)1000)
@@ -135,11 +137,11 @@ sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err);
 void sim_engine_stop(sim_engine *e);
 const char *sim_outcome_name(sim_outcome o);
 
-/* Feed the engine's part of the state into `sum` (exploration): the
+/* Feed the engine's part of the state into `fp` (exploration): the
  * current time, each actor's state, next step and wait queue, and the live
  * pending events as (time, name) in delivery order.  No pointers, no
  * insertion sequence numbers: equal futures give equal fingerprints. */
-void sim_engine_fingerprint(const sim_engine *e, GChecksum *sum);
+void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp);
 
 /* ---- tracing: one line per step / event, with kernel names ---- */
 void sim_engine_set_trace(sim_engine *e, FILE *f); /* NULL: off */

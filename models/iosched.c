@@ -1,5 +1,5 @@
 /* The elevator registry: the schedulers a workload may name. */
-#include "models/elevator.h"
+#include "models/iosched.h"
 
 #include <string.h>
 
