@@ -92,7 +92,7 @@ typedef struct {
 
 static char *position(const ctx *c, const node *n) {
   if (n->set)
-    return g_strdup_printf("--set:%d", n->set);
+    return g_strdup_printf("--set:%d:%d", n->set, n->col);
   return g_strdup_printf("%s:%d:%d", c->file, n->line, n->col);
 }
 
@@ -124,120 +124,213 @@ static char *hint_array(GPtrArray *names, const char *name) {
 
 /* ------------------------------------------------------------ YAML input */
 
+/* Limits that keep a hostile file from costing more than a small one:
+ * they are checked as the events arrive, so that a file nested 100,000
+ * deep is refused at level 65 rather than after libyaml has built all of
+ * it (which takes it time quadratic in the depth). */
 #define MAX_DEPTH 64
 #define MAX_NODES 200000
 
 typedef struct {
-  yaml_document_t *doc;
-  int set;
-  int count;
-  const char *error; /* set on failure */
+  int set;         /* 0: the file; N: the Nth --set */
+  int col_base;    /* added to first-line columns (a --set's value) */
+  int count;       /* nodes made so far, aliases' copies included */
+  GHashTable *anchors; /* anchor name -> its finished node (in the tree) */
+  const char *error;   /* set on failure, with error_mark */
+  char *error_owned;
   yaml_mark_t error_mark;
-} convert_state;
+} compose_state;
 
-static node *convert(convert_state *st, yaml_node_t *y, int depth) {
-  if (++st->count > MAX_NODES || depth > MAX_DEPTH) {
-    st->error = depth > MAX_DEPTH ? "nesting is too deep" : "too many nodes";
-    st->error_mark = y->start_mark;
+static gboolean compose_fail(compose_state *st, const yaml_mark_t *mark,
+                             const char *msg) {
+  st->error = msg;
+  st->error_mark = *mark;
+  return FALSE;
+}
+
+static gboolean count_node(compose_state *st, const yaml_mark_t *mark) {
+  if (++st->count <= MAX_NODES)
+    return TRUE;
+  return compose_fail(st, mark, "too many nodes (more than 200000)");
+}
+
+static node *node_at(compose_state *st, node_type type, const yaml_mark_t *m) {
+  int line = (int)m->line + 1, col = (int)m->column + 1;
+  if (line == 1)
+    col += st->col_base;
+  return node_new(type, line, col, st->set);
+}
+
+/* An alias stands for a copy of its anchor's node. */
+static node *node_copy(compose_state *st, const node *n,
+                       const yaml_mark_t *mark) {
+  if (!count_node(st, mark))
     return NULL;
+  node *c = node_new(n->type, n->line, n->col, n->set);
+  c->value = g_strdup(n->value);
+  c->null = n->null;
+  for (guint i = 0; n->vals && i < n->vals->len; i++) {
+    node *k = n->keys ? node_copy(st, g_ptr_array_index(n->keys, i), mark)
+                      : NULL;
+    node *v = (k || !n->keys)
+                  ? node_copy(st, g_ptr_array_index(n->vals, i), mark)
+                  : NULL;
+    if (!v) {
+      node_free(k);
+      node_free(c);
+      return NULL;
+    }
+    if (k)
+      g_ptr_array_add(c->keys, k);
+    g_ptr_array_add(c->vals, v);
   }
-  int line = (int)y->start_mark.line + 1, col = (int)y->start_mark.column + 1;
-  switch (y->type) {
-  case YAML_SCALAR_NODE: {
-    node *n = scalar_new((const char *)y->data.scalar.value, line, col, st->set);
-    if (y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+  return c;
+}
+
+/* Add a finished node to the collection being built (a map alternates
+ * keys and values), or make it the root. */
+static gboolean attach(compose_state *st, GPtrArray *stack, node **root,
+                       node *n, const yaml_mark_t *mark) {
+  if (stack->len == 0) {
+    *root = n;
+    return TRUE;
+  }
+  node *parent = g_ptr_array_index(stack, stack->len - 1);
+  if (parent->type == NODE_MAP && parent->keys->len == parent->vals->len) {
+    if (n->type != NODE_SCALAR) {
+      node_free(n);
+      return compose_fail(st, mark,
+                          "a key must be a plain name, not a map or a list");
+    }
+    g_ptr_array_add(parent->keys, n);
+  } else {
+    g_ptr_array_add(parent->vals, n);
+  }
+  return TRUE;
+}
+
+static void anchor(compose_state *st, const yaml_char_t *name, node *n) {
+  if (name)
+    g_hash_table_insert(st->anchors, g_strdup((const char *)name), n);
+}
+
+/* One event into the tree; *done once the first document is complete. */
+static gboolean compose(compose_state *st, const yaml_event_t *ev,
+                        GPtrArray *stack, node **root, gboolean *done) {
+  const yaml_mark_t *mark = &ev->start_mark;
+  switch (ev->type) {
+  case YAML_SCALAR_EVENT: {
+    if (!count_node(st, mark))
+      return FALSE;
+    node *n = node_at(st, NODE_SCALAR, mark);
+    n->value = g_strndup((const char *)ev->data.scalar.value,
+                         ev->data.scalar.length);
+    if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
       n->null = strcmp(n->value, "") == 0 || strcmp(n->value, "~") == 0 ||
                 strcmp(n->value, "null") == 0;
-    return n;
+    anchor(st, ev->data.scalar.anchor, n);
+    return attach(st, stack, root, n, mark);
   }
-  case YAML_SEQUENCE_NODE: {
-    node *n = node_new(NODE_SEQ, line, col, st->set);
-    for (yaml_node_item_t *it = y->data.sequence.items.start;
-         it < y->data.sequence.items.top; it++) {
-      node *child = convert(st, yaml_document_get_node(st->doc, *it), depth + 1);
-      if (!child) {
-        node_free(n);
-        return NULL;
-      }
-      g_ptr_array_add(n->vals, child);
+  case YAML_SEQUENCE_START_EVENT:
+  case YAML_MAPPING_START_EVENT: {
+    if (stack->len > 0) {
+      node *parent = g_ptr_array_index(stack, stack->len - 1);
+      if (parent->type == NODE_MAP && parent->keys->len == parent->vals->len)
+        return compose_fail(st, mark,
+                            "a key must be a plain name, not a map or a list");
     }
-    return n;
+    if (stack->len >= MAX_DEPTH)
+      return compose_fail(st, mark, "nesting is too deep (more than 64 levels)");
+    if (!count_node(st, mark))
+      return FALSE;
+    bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+    node *n = node_at(st, seq ? NODE_SEQ : NODE_MAP, mark);
+    /* The anchor goes on when the node is complete: an alias inside its
+     * own anchor's node is undefined, as it is to libyaml's loader. */
+    n->value = g_strdup(seq ? (const char *)ev->data.sequence_start.anchor
+                            : (const char *)ev->data.mapping_start.anchor);
+    g_ptr_array_add(stack, n);
+    return TRUE;
   }
-  case YAML_MAPPING_NODE: {
-    node *n = node_new(NODE_MAP, line, col, st->set);
-    for (yaml_node_pair_t *p = y->data.mapping.pairs.start;
-         p < y->data.mapping.pairs.top; p++) {
-      yaml_node_t *yk = yaml_document_get_node(st->doc, p->key);
-      if (yk->type != YAML_SCALAR_NODE) {
-        st->error = "a key must be a plain name, not a map or a list";
-        st->error_mark = yk->start_mark;
-        node_free(n);
-        return NULL;
-      }
-      node *k = convert(st, yk, depth + 1);
-      node *v = k ? convert(st, yaml_document_get_node(st->doc, p->value),
-                            depth + 1)
-                  : NULL;
-      if (!v) {
-        node_free(k);
-        node_free(n);
-        return NULL;
-      }
-      g_ptr_array_add(n->keys, k);
-      g_ptr_array_add(n->vals, v);
+  case YAML_SEQUENCE_END_EVENT:
+  case YAML_MAPPING_END_EVENT: {
+    node *n = g_ptr_array_steal_index(stack, stack->len - 1);
+    g_autofree char *name = g_steal_pointer(&n->value);
+    anchor(st, (const yaml_char_t *)name, n);
+    return attach(st, stack, root, n, mark);
+  }
+  case YAML_ALIAS_EVENT: {
+    const char *name = (const char *)ev->data.alias.anchor;
+    node *target = g_hash_table_lookup(st->anchors, name);
+    if (!target) {
+      st->error_owned = g_strdup_printf("found undefined alias '%s'", name);
+      return compose_fail(st, mark, st->error_owned);
     }
-    return n;
+    node *n = node_copy(st, target, mark);
+    return n && attach(st, stack, root, n, mark);
   }
+  case YAML_DOCUMENT_END_EVENT:
+  case YAML_STREAM_END_EVENT:
+    *done = TRUE;
+    return TRUE;
   default:
-    break;
+    return TRUE;
   }
-  st->error = "empty node";
-  st->error_mark = y->start_mark;
-  return NULL;
 }
 
 /* Parse `text` into a tree.  *root is NULL for an empty document.  On a
- * syntax error, returns FALSE with libyaml's problem and its position. */
-static gboolean parse_yaml(const char *text, size_t len, int set,
+ * syntax error, returns FALSE with libyaml's problem and its position;
+ * `set` and `col_base` place the nodes of a --set's value. */
+static gboolean parse_yaml(const char *text, size_t len, int set, int col_base,
                            const char *where, node **root, GError **err) {
   yaml_parser_t parser;
-  yaml_document_t doc;
   *root = NULL;
   if (!yaml_parser_initialize(&parser))
     g_error("libyaml: out of memory");
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-  if (!yaml_parser_load(&parser, &doc)) {
-    g_autofree char *pos =
-        set ? g_strdup_printf("--set:%d", set)
-            : g_strdup_printf("%s:%d:%d", where,
-                              (int)parser.problem_mark.line + 1,
-                              (int)parser.problem_mark.column + 1);
-    g_autofree char *context =
-        parser.context ? g_strdup_printf(" (%s at line %d)", parser.context,
-                                         (int)parser.context_mark.line + 1)
-                       : g_strdup("");
-    g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_PARSE, "%s: %s%s", pos,
-                parser.problem ? parser.problem : "invalid YAML", context);
-    yaml_parser_delete(&parser);
-    return FALSE;
-  }
-  yaml_node_t *y = yaml_document_get_root_node(&doc);
-  gboolean ok = TRUE;
-  if (y) {
-    convert_state st = { .doc = &doc, .set = set };
-    *root = convert(&st, y, 0);
-    if (!*root) {
+  compose_state st = {
+    .set = set,
+    .col_base = col_base,
+    .anchors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+  };
+  g_autoptr(GPtrArray) stack =
+      g_ptr_array_new_with_free_func((GDestroyNotify)node_free);
+  gboolean done = FALSE, ok = TRUE;
+  while (!done && ok) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&parser, &ev)) {
       g_autofree char *pos =
-          set ? g_strdup_printf("--set:%d", set)
+          set ? g_strdup_printf("--set:%d:%d", set,
+                                (int)parser.problem_mark.column + 1 + col_base)
               : g_strdup_printf("%s:%d:%d", where,
-                                (int)st.error_mark.line + 1,
-                                (int)st.error_mark.column + 1);
+                                (int)parser.problem_mark.line + 1,
+                                (int)parser.problem_mark.column + 1);
+      g_autofree char *context =
+          parser.context ? g_strdup_printf(" (%s at line %d)", parser.context,
+                                           (int)parser.context_mark.line + 1)
+                         : g_strdup("");
+      g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_PARSE, "%s: %s%s", pos,
+                  parser.problem ? parser.problem : "invalid YAML", context);
+      ok = FALSE;
+      break;
+    }
+    ok = compose(&st, &ev, stack, root, &done);
+    yaml_event_delete(&ev);
+    if (!ok) {
+      int line = (int)st.error_mark.line + 1;
+      int col = (int)st.error_mark.column + 1 + (line == 1 ? col_base : 0);
+      g_autofree char *pos = set ? g_strdup_printf("--set:%d:%d", set, col)
+                                 : g_strdup_printf("%s:%d:%d", where, line, col);
       g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_PARSE, "%s: %s", pos,
                   st.error);
-      ok = FALSE;
     }
   }
-  yaml_document_delete(&doc);
+  if (!ok && *root) {
+    node_free(*root);
+    *root = NULL;
+  }
+  g_free(st.error_owned);
+  g_hash_table_destroy(st.anchors);
   yaml_parser_delete(&parser);
   return ok;
 }
@@ -286,42 +379,91 @@ static node *scalar_to_map(node *parent, int index, const char *key) {
   return m;
 }
 
+/* A --set is placed like a one-line file: "--set:N:COL", N counting the
+ * --set options, COL the column in its KEY=VALUE text. */
+static gboolean set_fail(GError **err, int set, int col, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+static gboolean set_fail(GError **err, int set, int col, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID, "--set:%d:%d: %s",
+              set, col, msg);
+  return FALSE;
+}
+
+typedef struct {
+  char *name; /* blanks around it removed */
+  int col;    /* 1-based, of its first character in the --set text */
+} path_seg;
+
+static void path_seg_clear(path_seg *s) { g_free(s->name); }
+
+/* "a.b.c" -> segments with their columns. */
+static GArray *split_path(const char *text, gsize len) {
+  GArray *segs = g_array_new(FALSE, FALSE, sizeof(path_seg));
+  g_array_set_clear_func(segs, (GDestroyNotify)path_seg_clear);
+  gsize start = 0;
+  for (gsize i = 0; i <= len; i++) {
+    if (i < len && text[i] != '.')
+      continue;
+    gsize a = start, b = i;
+    while (a < b && g_ascii_isspace(text[a]))
+      a++;
+    while (b > a && g_ascii_isspace(text[b - 1]))
+      b--;
+    path_seg seg = { g_strndup(text + a, b - a), (int)(a < b ? a : start) + 1 };
+    g_array_append_val(segs, seg);
+    start = i + 1;
+  }
+  return segs;
+}
+
+/* The path as written up to segment `upto`, e.g. "processes.A". */
+static char *path_prefix(GArray *segs, guint upto) {
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i <= upto; i++)
+    g_string_append_printf(s, "%s%s", i ? "." : "",
+                           g_array_index(segs, path_seg, i).name);
+  return g_string_free(s, FALSE);
+}
+
 static gboolean apply_set(node *root, const char *text, int set, GError **err) {
   const char *eq = strchr(text, '=');
-  if (!eq || eq == text) {
-    g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                "--set %s: expected KEY=VALUE, e.g. "
-                "devices.sda.scheduler.slice_idle=0", text);
-    return FALSE;
-  }
-  g_autofree char *path = g_strndup(text, (gsize)(eq - text));
-  g_auto(GStrv) segs = g_strsplit(path, ".", -1);
-  guint nseg = g_strv_length(segs);
+  if (!eq || eq == text)
+    return set_fail(err, set, 1,
+                    "expected KEY=VALUE (e.g. "
+                    "devices.sda.scheduler.slice_idle=0), found '%s'", text);
+  g_autoptr(GArray) segs = split_path(text, (gsize)(eq - text));
+  guint nseg = segs->len;
   for (guint i = 0; i < nseg; i++) {
-    g_strstrip(segs[i]);
-    if (!*segs[i]) {
-      g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                  "--set %s: empty name in the path '%s'", text, path);
-      return FALSE;
+    const path_seg *sg = &g_array_index(segs, path_seg, i);
+    if (!*sg->name) {
+      g_autofree char *path = g_strndup(text, (gsize)(eq - text));
+      return set_fail(err, set, sg->col, "empty name in the path '%s'", path);
     }
   }
 
   node *value;
   GError *local = NULL;
-  if (!parse_yaml(eq + 1, strlen(eq + 1), set, NULL, &value, &local)) {
+  int value_col = (int)(eq - text) + 2;
+  if (!parse_yaml(eq + 1, strlen(eq + 1), set, value_col - 1, NULL, &value,
+                  &local)) {
     /* Not YAML on its own (say "@x"): take the text as written. */
     g_clear_error(&local);
     value = NULL;
   }
   if (!value) {
-    value = scalar_new(eq + 1, 0, 0, set);
+    value = scalar_new(eq + 1, 1, value_col, set);
     value->null = eq[1] == '\0';
   }
 
   node *cur = root;
   const char *parent_key = NULL;
   for (guint i = 0; i < nseg; i++) {
-    const char *seg = segs[i];
+    const path_seg *sg = &g_array_index(segs, path_seg, i);
+    const char *seg = sg->name;
     bool last = i + 1 == nseg;
     if (cur->type == NODE_SEQ) {
       node *found = NULL;
@@ -335,21 +477,36 @@ static gboolean apply_set(node *root, const char *text, int set, GError **err) {
         if (strcmp(nm, seg) == 0 && !found)
           found = item;
       }
+      g_autofree char *list = path_prefix(segs, i - 1);
       if (!found) {
         g_autofree char *h = hint_array(names, seg);
-        g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                    "--set %s: no %s named '%s'%s", text, item_noun(parent_key),
-                    seg, h);
         node_free(value);
-        return FALSE;
+        return set_fail(err, set, sg->col, "no %s named '%s' in '%s'%s",
+                        item_noun(parent_key), seg, list, h);
       }
-      if (last || found->type != NODE_MAP) {
-        g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                    "--set %s: a %s cannot be replaced as a whole; set one of "
-                    "its keys, e.g. %s.%s.name", text, item_noun(parent_key),
-                    path, seg);
+      g_autofree char *item = path_prefix(segs, i);
+      if (found->type != NODE_MAP) {
         node_free(value);
-        return FALSE;
+        return set_fail(err, set, sg->col,
+                        "'%s' is a value in the list '%s', not a map; set the "
+                        "whole list instead, e.g. %s=[...]",
+                        item, list, list);
+      }
+      if (last) {
+        /* Suggest a key the item has, as the user would set it. */
+        const char *key = "name";
+        for (guint j = 0; j < found->keys->len; j++) {
+          const char *k = ((node *)g_ptr_array_index(found->keys, j))->value;
+          if (strcmp(k, "name") != 0) {
+            key = k;
+            break;
+          }
+        }
+        node_free(value);
+        return set_fail(err, set, sg->col,
+                        "a %s cannot be replaced as a whole; set one of its "
+                        "keys, e.g. %s.%s=...",
+                        item_noun(parent_key), item, key);
       }
       cur = found;
     } else if (cur->type == NODE_MAP) {
@@ -360,23 +517,22 @@ static gboolean apply_set(node *root, const char *text, int set, GError **err) {
           node_free(v);
           g_ptr_array_index(cur->vals, idx) = value;
         } else {
-          g_ptr_array_add(cur->keys, scalar_new(seg, 0, 0, set));
+          g_ptr_array_add(cur->keys, scalar_new(seg, 1, sg->col, set));
           g_ptr_array_add(cur->vals, value);
         }
         return TRUE;
       }
       if (!v) {
-        v = node_new(NODE_MAP, 0, 0, set);
-        g_ptr_array_add(cur->keys, scalar_new(seg, 0, 0, set));
+        v = node_new(NODE_MAP, 1, sg->col, set);
+        g_ptr_array_add(cur->keys, scalar_new(seg, 1, sg->col, set));
         g_ptr_array_add(cur->vals, v);
       } else if (v->type == NODE_SCALAR) {
         v = scalar_to_map(cur, idx, seg);
         if (!v) {
-          g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                      "--set %s: '%s' is a single value, not a map", text,
-                      seg);
+          g_autofree char *item = path_prefix(segs, i);
           node_free(value);
-          return FALSE;
+          return set_fail(err, set, sg->col,
+                          "'%s' is a single value, not a map", item);
         }
       }
       cur = v;
@@ -1249,14 +1405,16 @@ workload *workload_load(const char *path, char **sets, GError **err) {
 workload *workload_parse(const char *path, const char *text, gsize len,
                          char **sets, GError **err) {
   node *root = NULL;
-  if (!parse_yaml(text, len, 0, path, &root, err))
+  if (!parse_yaml(text, len, 0, 0, path, &root, err))
     return NULL;
   if (!root)
     root = node_new(NODE_MAP, 1, 1, 0);
   for (int i = 0; sets && sets[i]; i++) {
     if (root->type != NODE_MAP) {
-      g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                  "--set %s: the workload is not a map", sets[i]);
+      /* What loading would say anyway: nothing to apply a --set to. */
+      ctx c = { .file = path, .err = err };
+      fail(&c, root, "expected a map at the top level, found %s",
+           node_kind(root));
       node_free(root);
       return NULL;
     }

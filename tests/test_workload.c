@@ -360,21 +360,41 @@ static const bad_case bad[] = {
     "2:28: unknown scheduler 'cfg' (did you mean 'cfq'?)" },
   { "no processes", "seed: 3\n", { NULL }, WORKLOAD_ERROR_INVALID,
     "1:1: no processes: add a 'processes' list" },
-  /* --set */
+  /* --set: placed like a one-line file, --set:N:COL with N counting the
+   * --set options and COL the column of what is wrong in KEY=VALUE. */
   { "--set naming no list item", NULL, { "devices.sdx.model=hdd" },
     WORKLOAD_ERROR_INVALID,
-    "--set devices.sdx.model=hdd: no device named 'sdx' (did you mean 'sda'?)" },
+    "--set:1:9: no device named 'sdx' in 'devices' (did you mean 'sda'?)" },
   { "--set value checked with the --set's index", NULL,
     { "seed=2", "processes.A.bs=1000" }, WORKLOAD_ERROR_INVALID,
-    "--set:2: bs: 1000 bytes is not a multiple of 512" },
+    "--set:2:16: bs: 1000 bytes is not a multiple of 512" },
   { "--set adding an unknown tunable", NULL,
     { "devices.sda.scheduler.slice_idel=0" }, WORKLOAD_ERROR_INVALID,
-    "--set:1: unknown key 'slice_idel' in scheduler (did you mean 'slice_idle'?)" },
+    "--set:1:23: unknown key 'slice_idel' in scheduler (did you mean "
+    "'slice_idle'?)" },
   { "--set without =", NULL, { "nonsense" }, WORKLOAD_ERROR_INVALID,
-    "--set nonsense: expected KEY=VALUE, e.g. "
-    "devices.sda.scheduler.slice_idle=0" },
+    "--set:1:1: expected KEY=VALUE (e.g. devices.sda.scheduler.slice_idle=0), "
+    "found 'nonsense'" },
   { "--set through a scalar", NULL, { "seed.x=1" }, WORKLOAD_ERROR_INVALID,
-    "--set seed.x=1: 'seed' is a single value, not a map" },
+    "--set:1:1: 'seed' is a single value, not a map" },
+  /* The message names the path as written (it said processes.A.A.name). */
+  { "--set replacing a list item", NULL, { "processes.A=1" },
+    WORKLOAD_ERROR_INVALID,
+    "--set:1:11: a process cannot be replaced as a whole; set one of its "
+    "keys, e.g. processes.A.count=..." },
+  { "--set unknown key of a list item, blanks around names", NULL,
+    { " processes . B . cuont=3" }, WORKLOAD_ERROR_INVALID,
+    "--set:1:18: unknown key 'cuont' in process 'B' (did you mean 'count'?)" },
+  { "--set empty path segment", NULL, { "processes..bs=4k" },
+    WORKLOAD_ERROR_INVALID,
+    "--set:1:11: empty name in the path 'processes..bs'" },
+  { "--set value inside a YAML map value", NULL,
+    { "processes.A.think={mean: 1ms, dist: exq}" }, WORKLOAD_ERROR_INVALID,
+    "--set:1:37: dist: 'exq' is not one of fixed, exp (did you mean 'exp'?)" },
+  { "--set into a list of names", "io_contexts: [s]\nprocesses: [{name: A, "
+    "count: 1}]\n", { "io_contexts.s.x=1" }, WORKLOAD_ERROR_INVALID,
+    "--set:1:13: 'io_contexts.s' is a value in the list 'io_contexts', not a "
+    "map; set the whole list instead, e.g. io_contexts=[...]" },
 };
 
 static void test_bad(gconstpointer data) {
@@ -434,6 +454,74 @@ static void test_examples(void) {
   g_assert_cmpint(n, >=, 4);
 }
 
+static void assert_parse_error(const char *text, int code, const char *want) {
+  GError *err = NULL;
+  workload *w = workload_parse("deep.yaml", text, strlen(text), NULL, &err);
+  g_assert_null(w);
+  g_assert_error(err, WORKLOAD_ERROR, code);
+  g_assert_cmpstr(err->message, ==, want);
+  g_error_free(err);
+}
+
+/* Issue 8: 100,000 nested lists took libyaml's loader most of a minute to
+ * build before the depth was checked; the depth is refused as the events
+ * arrive, at the first level too many, block or flow style. */
+static void test_nesting(void) {
+  enum { DEEP = 100000 };
+  GString *s = g_string_new("processes: ");
+  for (int i = 0; i < DEEP; i++)
+    g_string_append_c(s, '[');
+  for (int i = 0; i < DEEP; i++)
+    g_string_append_c(s, ']');
+  /* The top-level map is level 1: the 64th '[' (column 12 + 63) is the
+   * 65th level. */
+  assert_parse_error(s->str, WORKLOAD_ERROR_PARSE,
+                     "deep.yaml:1:75: nesting is too deep (more than 64 levels)");
+  g_string_truncate(s, 0);
+  for (int i = 0; i < 70; i++)
+    g_string_append_printf(s, "%*sk:\n", i, "");
+  assert_parse_error(s->str, WORKLOAD_ERROR_PARSE,
+                     "deep.yaml:65:65: nesting is too deep (more than 64 levels)");
+  /* 64 levels are still read: the error is about the content. */
+  g_string_assign(s, "processes: [{name: A, count: 1}]\nx: ");
+  for (int i = 0; i < 63; i++)
+    g_string_append_c(s, '[');
+  for (int i = 0; i < 63; i++)
+    g_string_append_c(s, ']');
+  assert_parse_error(s->str, WORKLOAD_ERROR_INVALID,
+                     "deep.yaml:2:1: unknown key 'x' at the top level");
+  g_string_free(s, TRUE);
+}
+
+/* Anchors and aliases still work; an undefined one and an alias bomb are
+ * positioned errors. */
+static void test_aliases(void) {
+  workload *w = load_ok("alias.yaml",
+                        "processes:\n"
+                        "  - {name: A, count: &n 3, bs: 8k}\n"
+                        "  - &b {name: B, count: *n}\n",
+                        NULL);
+  g_assert_cmpint(proc(w, 1)->count, ==, 3);
+  workload_free(w);
+  assert_parse_error("processes:\n  - {name: A, count: *nope}\n",
+                     WORKLOAD_ERROR_PARSE,
+                     "deep.yaml:2:22: found undefined alias 'nope'");
+  GString *s = g_string_new("a: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+  for (int i = 1; i < 10; i++) {
+    g_string_append_printf(s, "a%d: &a%d [", i, i);
+    for (int k = 0; k < 10; k++)
+      g_string_append_printf(s, "%s*a%d", k ? ", " : "", i - 1);
+    g_string_append(s, "]\n");
+  }
+  GError *err = NULL;
+  g_assert_null(workload_parse("bomb.yaml", s->str, s->len, NULL, &err));
+  g_assert_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_PARSE);
+  g_assert_true(g_str_has_prefix(err->message, "bomb.yaml:"));
+  g_assert_nonnull(strstr(err->message, "too many nodes"));
+  g_error_free(err);
+  g_string_free(s, TRUE);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp("cfqsim-wl-XXXXXX", NULL);
@@ -446,10 +534,13 @@ int main(int argc, char **argv) {
     g_test_add_data_func(name, &bad[i], test_bad);
   }
   g_test_add_func("/workload/unreadable", test_unreadable);
+  g_test_add_func("/workload/nesting", test_nesting);
+  g_test_add_func("/workload/aliases", test_aliases);
   g_test_add_func("/workload/examples", test_examples);
   int rc = g_test_run();
   g_autofree char *p1 = g_build_filename(tmpdir, NULL, NULL);
-  const char *files[] = { "mini.yaml", "full.yaml", "set.yaml", "w.yaml" };
+  const char *files[] = { "mini.yaml", "full.yaml", "set.yaml", "w.yaml",
+                          "alias.yaml" };
   for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
     g_autofree char *f = g_build_filename(tmpdir, files[i], NULL);
     g_remove(f);
