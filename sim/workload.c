@@ -88,7 +88,21 @@ static node *map_get(const node *m, const char *key, int *index) {
 typedef struct {
   const char *file;
   GError **err;
+  /* name -> index into the workload's list, so that checking names stays
+   * linear however long the lists are */
+  GHashTable *devices, *cgroups, *io_contexts, *processes;
 } ctx;
+
+static int ix_find(GHashTable *ix, const char *name) {
+  gpointer v;
+  return g_hash_table_lookup_extended(ix, name, NULL, &v) ? GPOINTER_TO_INT(v)
+                                                          : -1;
+}
+
+/* `name` must live as long as the table (it is the workload's string). */
+static void ix_add(GHashTable *ix, const char *name, guint i) {
+  g_hash_table_insert(ix, (gpointer)name, GINT_TO_POINTER((int)i));
+}
 
 static char *position(const ctx *c, const node *n) {
   if (n->set)
@@ -636,14 +650,6 @@ static gboolean get_name(const ctx *c, const node *m, const char *what,
   return TRUE;
 }
 
-/* Index of `name` in array of structs whose first member is `char *name`. */
-static int find_named(GPtrArray *a, const char *name) {
-  for (guint i = 0; i < a->len; i++)
-    if (strcmp(*(char **)g_ptr_array_index(a, i), name) == 0)
-      return (int)i;
-  return -1;
-}
-
 static char *hint_named(GPtrArray *a, const char *name) {
   g_autoptr(GPtrArray) names = g_ptr_array_new();
   for (guint i = 0; i < a->len; i++)
@@ -785,12 +791,13 @@ static gboolean load_device(const ctx *c, const node *m, workload *w) {
   const char *name;
   if (!get_name(c, m, "device", &name))
     return FALSE;
-  if (find_named(w->devices, name) >= 0)
+  if (ix_find(c->devices, name) >= 0)
     return fail(c, map_get(m, "name", NULL), "duplicate device name '%s'",
                 name);
   wl_device *d = g_new0(wl_device, 1);
   d->name = g_strdup(name);
   g_ptr_array_add(w->devices, d);
+  ix_add(c->devices, d->name, w->devices->len - 1);
 
   const char *model = "hdd";
   node *mv = map_get(m, "model", NULL);
@@ -840,6 +847,7 @@ static gboolean load_devices(const ctx *c, const node *list, workload *w) {
         params_defaults(d->elevator->params, d->elevator->cfg_size);
     d->max_sectors_kb = 512;
     g_ptr_array_add(w->devices, d);
+    ix_add(c->devices, d->name, 0);
     return TRUE;
   }
   if (!want(c, list, NODE_SEQ, "devices"))
@@ -882,7 +890,7 @@ static gboolean load_cgroups(const ctx *c, const node *list, workload *w) {
     const char *name;
     if (!get_name(c, m, "cgroup", &name))
       return FALSE;
-    if (find_named(w->cgroups, name) >= 0)
+    if (ix_find(c->cgroups, name) >= 0)
       return fail(c, map_get(m, "name", NULL), "duplicate cgroup name '%s'",
                   name);
     g_autofree char *where = g_strdup_printf("in cgroup '%s'", name);
@@ -895,15 +903,9 @@ static gboolean load_cgroups(const ctx *c, const node *list, workload *w) {
     g->name = g_strdup(name);
     g->weight = (int)o.weight;
     g_ptr_array_add(w->cgroups, g);
+    ix_add(c->cgroups, g->name, w->cgroups->len - 1);
   }
   return TRUE;
-}
-
-static int find_str(GPtrArray *a, const char *s) {
-  for (guint i = 0; i < a->len; i++)
-    if (strcmp(g_ptr_array_index(a, i), s) == 0)
-      return (int)i;
-  return -1;
 }
 
 static gboolean load_io_contexts(const ctx *c, const node *list, workload *w) {
@@ -916,9 +918,11 @@ static gboolean load_io_contexts(const ctx *c, const node *list, workload *w) {
     if (v->type != NODE_SCALAR || v->null)
       return fail(c, v, "expected an io_context name, found %s",
                   v->type == NODE_SCALAR ? "nothing" : node_kind(v));
-    if (find_str(w->io_contexts, v->value) >= 0)
+    if (ix_find(c->io_contexts, v->value) >= 0)
       return fail(c, v, "duplicate io_context name '%s'", v->value);
     g_ptr_array_add(w->io_contexts, g_strdup(v->value));
+    guint k = w->io_contexts->len - 1;
+    ix_add(c->io_contexts, g_ptr_array_index(w->io_contexts, k), k);
   }
   return TRUE;
 }
@@ -1064,14 +1068,94 @@ static gboolean load_ioprio(const ctx *c, const node *v, wl_process *p) {
 
 /* Look `v` up in a list of names; error with a hint. */
 static gboolean resolve(const ctx *c, const node *v, const char *what,
-                        GPtrArray *named, int *out) {
+                        GPtrArray *named, GHashTable *ix, int *out) {
   if (!want_scalar(c, v, what))
     return FALSE;
-  *out = find_named(named, v->value);
+  *out = ix_find(ix, v->value);
   if (*out >= 0)
     return TRUE;
   g_autofree char *h = hint_named(named, v->value);
   return fail(c, v, "unknown %s '%s'%s", what, v->value, h);
+}
+
+/* Bytes a device's model addresses: its capacity in whole sectors. */
+static int64_t device_capacity(const wl_device *d) {
+  const param_desc *p = params_find(d->disk->params, "capacity");
+  g_return_val_if_fail(p != NULL && p->kind == PARAM_SIZE, 0);
+  int64_t bytes;
+  memcpy(&bytes, (const char *)d->disk_cfg + p->offset, sizeof bytes);
+  return bytes / 512 * 512;
+}
+
+/* A size key that the model reads in sectors must be whole sectors:
+ * io_size: 100 would otherwise have become 0, "unlimited". */
+static gboolean check_sectors(const ctx *c, const node *m, const char *key,
+                              int64_t v) {
+  if (v % 512 == 0)
+    return TRUE;
+  return fail(c, map_get(m, key, NULL),
+              "%s: %" G_GINT64_FORMAT " bytes is not a multiple of 512", key,
+              v);
+}
+
+/* Every clone's region [offset + j * offset_increment, + size) must lie on
+ * the device and hold one I/O of bs: the process picks its blocks there. */
+static const node *or_node(const node *a, const node *b) { return a ? a : b; }
+
+static gboolean check_region(const ctx *c, const node *m, const char *name,
+                             const proc_opts *o, const wl_device *d) {
+  int64_t cap = device_capacity(d);
+  g_autofree char *caps = units_format_size(cap);
+  g_autofree char *bs = units_format_size(o->bs);
+  g_autofree char *size = units_format_size(o->size);
+  g_autofree char *off = units_format_size(o->offset);
+  /* Each key named below is in the map when its value is not the
+   * default; the name stands in otherwise. */
+  const node *name_node = map_get(m, "name", NULL);
+  const node *size_node = or_node(map_get(m, "size", NULL), name_node);
+  const node *bs_node = or_node(map_get(m, "bs", NULL), name_node);
+  const node *off_node = or_node(map_get(m, "offset", NULL), name_node);
+  if (o->size > 0 && o->size < o->bs)
+    return fail(c, size_node,
+                "process '%s': size %s is smaller than bs %s: the region "
+                "must hold one I/O", name, size, bs);
+  /* The region, or at least one I/O where it runs to the end. */
+  int64_t need = o->size > 0 ? o->size : o->bs;
+  if (need > cap)
+    return fail(c, o->size > 0 ? size_node : bs_node,
+                "process '%s': %s %s is larger than device '%s' (capacity "
+                "%s)", name, o->size > 0 ? "size" : "bs",
+                o->size > 0 ? size : bs, d->name, caps);
+  if (o->offset > cap - need) {
+    if (o->size > 0)
+      return fail(c, o->offset > 0 ? off_node : size_node,
+                  "process '%s': offset %s + size %s ends beyond device "
+                  "'%s' (capacity %s)", name, off, size, d->name, caps);
+    return fail(c, off_node,
+                "process '%s': offset %s leaves no room for one %s I/O on "
+                "device '%s' (capacity %s)", name, off, bs, d->name, caps);
+  }
+  /* The last clone starts furthest in; room / increment clones past the
+   * first still fit (no product that could overflow). */
+  int64_t last = o->numjobs - 1;
+  if (last < 1 || o->offset_increment == 0)
+    return TRUE;
+  int64_t more = (cap - need - o->offset) / o->offset_increment;
+  if (last <= more)
+    return TRUE;
+  const node *at = or_node(map_get(m, "numjobs", NULL), name_node);
+  g_autofree char *inc = units_format_size(o->offset_increment);
+  g_autofree char *where = g_strdup_printf(
+      "process '%s.%" G_GINT64_FORMAT "' (offset %s + %" G_GINT64_FORMAT
+      " x offset_increment %s)", name, last, off, last, inc);
+  g_autofree char *fit = g_strdup_printf(
+      "%" G_GINT64_FORMAT " of the %" G_GINT64_FORMAT " clones fit",
+      more + 1, o->numjobs);
+  if (o->size > 0)
+    return fail(c, at, "%s would end beyond device '%s' (capacity %s) with "
+                "its %s region: %s", where, d->name, caps, size, fit);
+  return fail(c, at, "%s leaves no room for one %s I/O on device '%s' "
+              "(capacity %s): %s", where, bs, d->name, caps, fit);
 }
 
 /* One job -> numjobs processes; `nodes` gets the job's map per process. */
@@ -1106,6 +1190,9 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     return fail(c, map_get(m, "offset_increment", NULL),
                 "offset_increment: %" G_GINT64_FORMAT
                 " bytes is not a multiple of 512", o.offset_increment);
+  if (!check_sectors(c, m, "size", o.size) ||
+      !check_sectors(c, m, "io_size", o.io_size))
+    return FALSE;
   if (o.count == 0 && o.io_size == 0 && o.runtime == 0 && duration == 0)
     return fail(c, name_node,
                 "process '%s' never ends: give it count, io_size or runtime, "
@@ -1135,16 +1222,19 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if (t.ioprio_class == IOPRIO_CLASS_NONE)
     t.ioprio_level = (t.nice + 20) / 5; /* task_nice_ioprio */
   if ((v = map_get(m, "device", NULL)) &&
-      !resolve(c, v, "device", w->devices, &t.device))
+      !resolve(c, v, "device", w->devices, c->devices, &t.device))
+    return FALSE;
+  if (o.numjobs > 0 &&
+      !check_region(c, m, name, &o, g_ptr_array_index(w->devices, t.device)))
     return FALSE;
   if ((v = map_get(m, "cgroup", NULL)) &&
-      !resolve(c, v, "cgroup", w->cgroups, &t.cgroup))
+      !resolve(c, v, "cgroup", w->cgroups, c->cgroups, &t.cgroup))
     return FALSE;
   const char *ioc = NULL;
   if ((v = map_get(m, "ioc", NULL))) {
     if (!want_scalar(c, v, "ioc"))
       return FALSE;
-    if (find_str(w->io_contexts, v->value) < 0) {
+    if (ix_find(c->io_contexts, v->value) < 0) {
       g_autofree char *h = hint_array(w->io_contexts, v->value);
       return fail(c, v, "unknown io_context '%s'%s", v->value,
                   *h ? h : " (declare it under 'io_contexts')");
@@ -1152,6 +1242,10 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     ioc = v->value;
   }
 
+  if ((int64_t)w->processes->len + o.numjobs > WORKLOAD_MAX_PROCESSES)
+    return fail(c, or_node(map_get(m, "numjobs", NULL), name_node),
+                "process '%s' makes more than %d processes in all (after "
+                "numjobs)", name, WORKLOAD_MAX_PROCESSES);
   for (int64_t j = 0; j < o.numjobs; j++) {
     wl_process *p = g_new(wl_process, 1);
     *p = t;
@@ -1164,7 +1258,7 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
       p->ioc = g_strdup(o.share_ioc ? name : p->name);
     g_ptr_array_add(w->processes, p);
     g_ptr_array_add(nodes, name_node);
-    if (!ioc && find_str(w->io_contexts, p->ioc) >= 0)
+    if (!ioc && ix_find(c->io_contexts, p->ioc) >= 0)
       return fail(c, name_node,
                   "process '%s' would get a private io_context named '%s', "
                   "but that name is declared in 'io_contexts'; rename one",
@@ -1185,7 +1279,7 @@ static gboolean load_processes(const ctx *c, const node *root,
   if (!want(c, list, NODE_SEQ, "processes"))
     return FALSE;
   g_autoptr(GPtrArray) nodes = g_ptr_array_new();
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new();
+  g_autoptr(GHashTable) jobs = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < list->vals->len; i++) {
     node *m = g_ptr_array_index(list->vals, i);
     guint before = w->processes->len;
@@ -1193,16 +1287,17 @@ static gboolean load_processes(const ctx *c, const node *root,
       return FALSE;
     /* Job names are unique, and so are the names after expansion. */
     node *nm = map_get(m, "name", NULL);
-    if (find_str(jobs, nm->value) >= 0)
+    if (!g_hash_table_add(jobs, nm->value))
       return fail(c, nm, "duplicate process name '%s'", nm->value);
-    g_ptr_array_add(jobs, nm->value);
     for (guint j = before; j < w->processes->len; j++) {
       const char *pn = ((wl_process *)g_ptr_array_index(w->processes, j))->name;
-      for (guint k = 0; k < j; k++)
-        if (strcmp(pn, ((wl_process *)g_ptr_array_index(w->processes, k))->name) == 0)
-          return fail(c, nm, "duplicate process name '%s'", pn);
+      if (ix_find(c->processes, pn) >= 0)
+        return fail(c, nm, "duplicate process name '%s'", pn);
+      ix_add(c->processes, pn, j);
     }
   }
+  if (w->processes->len == 0)
+    return fail(c, list, "no processes: every job has numjobs: 0");
   return TRUE;
 }
 
@@ -1256,7 +1351,7 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
     const char *at = strrchr(v->value, '@');
     g_autofree char *proc =
         at ? g_strndup(v->value, (gsize)(at - v->value)) : g_strdup(v->value);
-    if (find_str(names, proc) < 0) {
+    if (ix_find(c->processes, proc) < 0) {
       g_autofree char *h = hint_array(names, proc);
       return fail(c, v, "unknown process '%s' in schedule%s", proc, h);
     }
@@ -1334,7 +1429,19 @@ static const param_desc timeseries_params[] = {
   { .name = NULL },
 };
 
-static gboolean load_timeseries(const ctx *c, const node *m, workload *w) {
+/* `v` rounded up to two significant digits: a value to suggest that its
+ * printed form does not round below what is needed. */
+static int64_t round_up_2(int64_t v) {
+  int64_t scale = 1;
+  while (v / scale >= 100)
+    scale *= 10;
+  return (v + scale - 1) / scale * scale;
+}
+
+/* A run fills one timeseries cell per process and window (and writes a
+ * row for each): the duration must not make more than the run can hold. */
+static gboolean load_timeseries(const ctx *c, const node *m,
+                                const node *duration, workload *w) {
   timeseries_opts o = { 100 * 1000000 };
   if (m) {
     if (!want(c, m, NODE_MAP, "timeseries"))
@@ -1345,6 +1452,21 @@ static gboolean load_timeseries(const ctx *c, const node *m, workload *w) {
       return FALSE;
   }
   w->window = o.window;
+  int64_t max_windows = WORKLOAD_MAX_TIMESERIES_CELLS / w->processes->len;
+  if (w->duration > 0 && (w->duration - 1) / w->window >= max_windows) {
+    const node *at = m && m->type == NODE_MAP ? map_get(m, "window", NULL) : NULL;
+    g_autofree char *d = units_format_time(w->duration);
+    g_autofree char *win = units_format_time(w->window);
+    g_autofree char *wider = units_format_time(round_up_2(
+        w->duration / max_windows + 1));
+    guint n = w->processes->len;
+    return fail(c, at ? at : duration,
+                "duration %s makes %" G_GINT64_FORMAT " timeseries windows "
+                "of %s; with %u process%s at most %" G_GINT64_FORMAT
+                " fit: set timeseries.window to %s or more", d,
+                (w->duration - 1) / w->window + 1, win, n, n == 1 ? "" : "es",
+                max_windows, wider);
+  }
   return TRUE;
 }
 
@@ -1384,7 +1506,8 @@ static gboolean load_root(const ctx *c, const node *root, workload *w) {
          load_processes(c, root, map_get(root, "processes", NULL), w,
                         w->duration) &&
          load_interleaving(c, map_get(root, "interleaving", NULL), w) &&
-         load_timeseries(c, map_get(root, "timeseries", NULL), w);
+         load_timeseries(c, map_get(root, "timeseries", NULL),
+                         map_get(root, "duration", NULL), w);
 }
 
 /* ----------------------------------------------------------------- entry */
@@ -1434,8 +1557,19 @@ workload *workload_parse(const char *path, const char *text, gsize len,
   g_array_set_clear_func(w->schedule, (GDestroyNotify)sched_entry_clear);
   w->window = 100 * 1000000;
 
-  ctx c = { .file = path, .err = err };
+  ctx c = {
+    .file = path,
+    .err = err,
+    .devices = g_hash_table_new(g_str_hash, g_str_equal),
+    .cgroups = g_hash_table_new(g_str_hash, g_str_equal),
+    .io_contexts = g_hash_table_new(g_str_hash, g_str_equal),
+    .processes = g_hash_table_new(g_str_hash, g_str_equal),
+  };
   gboolean ok = load_root(&c, root, w);
+  g_hash_table_destroy(c.devices);
+  g_hash_table_destroy(c.cgroups);
+  g_hash_table_destroy(c.io_contexts);
+  g_hash_table_destroy(c.processes);
   node_free(root);
   if (!ok) {
     workload_free(w);

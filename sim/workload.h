@@ -76,6 +76,13 @@ typedef struct workload {
   int64_t window;            /* timeseries window, ns (100ms) */
 } workload;
 
+/* Processes after numjobs, at most. */
+#define WORKLOAD_MAX_PROCESSES 65536
+/* Timeseries cells (windows x processes) a run may fill, at most: the
+ * duration over timeseries.window is checked when the workload loads, and
+ * a run without a duration stops with an error at that many windows. */
+#define WORKLOAD_MAX_TIMESERIES_CELLS (1 << 24)
+
 /* Load, apply `sets` (NULL-terminated "path=value" strings), validate. */
 workload *workload_load(const char *path, char **sets, GError **err);
 /* The same from text in memory; `path` names it in error messages. */

@@ -360,6 +360,84 @@ static const bad_case bad[] = {
     "2:28: unknown scheduler 'cfg' (did you mean 'cfq'?)" },
   { "no processes", "seed: 3\n", { NULL }, WORKLOAD_ERROR_INVALID,
     "1:1: no processes: add a 'processes' list" },
+  /* Issue 8: a region the device does not hold aborted the run (make_bio);
+   * size: 2t was accepted and silently cut to the device. */
+  { "offset at the end of the device",
+    "devices: [{name: sda, capacity: 1g}]\n"
+    "processes:\n"
+    "  - {name: A, count: 1, offset: 1g}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:33: process 'A': offset 1 GiB leaves no room for one 4 KiB I/O on "
+    "device 'sda' (capacity 1 GiB)" },
+  { "size larger than the device",
+    "processes:\n"
+    "  - {name: A, count: 1, size: 2t}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:31: process 'A': size 2 TiB is larger than device 'sda' (capacity "
+    "500 GiB)" },
+  { "offset + size past the end of the second device",
+    "devices: [{name: sda}, {name: sdb, model: ssd, capacity: 64g}]\n"
+    "processes:\n"
+    "  - {name: A, count: 1, device: sdb, offset: 60g, size: 8g}\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "3:46: process 'A': offset 60 GiB + size 8 GiB ends beyond device 'sdb' "
+    "(capacity 64 GiB)" },
+  { "the last numjobs clone past the end",
+    "devices: [{name: sda}, {name: sdb, model: ssd, capacity: 64g}]\n"
+    "processes:\n"
+    "  - name: A\n"
+    "    device: sdb\n"
+    "    count: 1\n"
+    "    size: 8g\n"
+    "    offset_increment: 8g\n"
+    "    numjobs: 9\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "8:14: process 'A.8' (offset 0 B + 8 x offset_increment 8 GiB) would end "
+    "beyond device 'sdb' (capacity 64 GiB) with its 8 GiB region: 8 of the "
+    "9 clones fit" },
+  { "numjobs from --set past the end",
+    "processes:\n"
+    "  - {name: r, count: 1, size: 10g, offset_increment: 20g, numjobs: 4}\n",
+    { "processes.r.numjobs=26" }, WORKLOAD_ERROR_INVALID,
+    "--set:1:21: process 'r.25' (offset 0 B + 25 x offset_increment 20 GiB) "
+    "would end beyond device 'sda' (capacity 500 GiB) with its 10 GiB "
+    "region: 25 of the 26 clones fit" },
+  { "bs larger than the device",
+    "devices: [{name: sda, capacity: 1m}]\n"
+    "processes:\n"
+    "  - {name: A, count: 1, bs: 2m}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:29: process 'A': bs 2 MiB is larger than device 'sda' (capacity 1 MiB)" },
+  { "size smaller than bs",
+    "processes:\n"
+    "  - {name: A, count: 1, size: 2k, bs: 4k}\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "2:31: process 'A': size 2 KiB is smaller than bs 4 KiB: the region must "
+    "hold one I/O" },
+  { "size not whole sectors",
+    "processes:\n"
+    "  - {name: A, count: 1, size: 10000}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:31: size: 10000 bytes is not a multiple of 512" },
+  { "io_size not whole sectors (was: unlimited)",
+    "processes:\n"
+    "  - {name: A, io_size: 1000}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:24: io_size: 1000 bytes is not a multiple of 512" },
+  { "every job switched off",
+    "processes:\n"
+    "  - {name: A, count: 1, numjobs: 0}\n"
+    "  - {name: B, count: 1, numjobs: 0}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:3: no processes: every job has numjobs: 0" },
+  { "a duration more timeseries windows than a run holds",
+    "duration: 2000000s\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "1:11: duration 2000000 s makes 20000000 timeseries windows of 100 ms; "
+    "with 1 process at most 16777216 fit: set timeseries.window to 120 ms or "
+    "more" },
+  { "a window too narrow for the duration",
+    "duration: 100s\n"
+    "timeseries: {window: 1us}\n"
+    "processes:\n"
+    "  - {name: A, count: 1, numjobs: 16}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:22: duration 100 s makes 100000000 timeseries windows of 1 us; with "
+    "16 processes at most 1048576 fit: set timeseries.window to 96 us or "
+    "more" },
   /* --set: placed like a one-line file, --set:N:COL with N counting the
    * --set options and COL the column of what is wrong in KEY=VALUE. */
   { "--set naming no list item", NULL, { "devices.sdx.model=hdd" },
@@ -522,6 +600,22 @@ static void test_aliases(void) {
   g_string_free(s, TRUE);
 }
 
+/* numjobs multiplies: the processes in all are bounded, the job that goes
+ * past the bound is named. */
+static void test_too_many_processes(void) {
+  GString *s = g_string_new("processes:\n");
+  for (int i = 0; i < 65; i++)
+    g_string_append_printf(s, "  - {name: j%d, count: 1, numjobs: 1024}\n", i);
+  GError *err = NULL;
+  g_assert_null(workload_parse("many.yaml", s->str, s->len, NULL, &err));
+  g_assert_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID);
+  g_assert_cmpstr(err->message, ==,
+                  "many.yaml:66:36: process 'j64' makes more than 65536 "
+                  "processes in all (after numjobs)");
+  g_error_free(err);
+  g_string_free(s, TRUE);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp("cfqsim-wl-XXXXXX", NULL);
@@ -535,6 +629,7 @@ int main(int argc, char **argv) {
   }
   g_test_add_func("/workload/unreadable", test_unreadable);
   g_test_add_func("/workload/nesting", test_nesting);
+  g_test_add_func("/workload/too-many-processes", test_too_many_processes);
   g_test_add_func("/workload/aliases", test_aliases);
   g_test_add_func("/workload/examples", test_examples);
   int rc = g_test_run();
