@@ -1512,6 +1512,14 @@ static gboolean load_root(const ctx *c, const node *root, workload *w) {
 
 /* ----------------------------------------------------------------- entry */
 
+gboolean workload_parse_seed(const char *text, uint64_t *seed, GError **err) {
+  top_opts t;
+  if (!params_set(params_find(top_params, "seed"), &t, text, err))
+    return FALSE;
+  *seed = (uint64_t)t.seed;
+  return TRUE;
+}
+
 workload *workload_load(const char *path, char **sets, GError **err) {
   g_autofree char *text = NULL;
   gsize len = 0;

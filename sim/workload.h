@@ -90,6 +90,10 @@ workload *workload_parse(const char *path, const char *text, gsize len,
                          char **sets, GError **err);
 void workload_free(workload *w);
 
+/* A seed as the `seed:` key reads it (same range and messages, which
+ * start with "seed: "), for --seed. */
+gboolean workload_parse_seed(const char *text, uint64_t *seed, GError **err);
+
 GQuark workload_error_quark(void);
 #define WORKLOAD_ERROR (workload_error_quark())
 enum { WORKLOAD_ERROR_PARSE = 1, WORKLOAD_ERROR_INVALID, WORKLOAD_ERROR_IO };
