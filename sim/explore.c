@@ -107,9 +107,13 @@ static void took(rerun *r, const sim_choice *c, int k) {
 
 static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
                           GError **err) {
-  (void)err;
   rerun *r = ctx;
-  g_assert(sim_n_actors(e) <= EXPLORE_MAX_ACTORS);
+  if (sim_n_actors(e) > EXPLORE_MAX_ACTORS) {
+    g_set_error(err, SIM_ERROR_DOMAIN, SIM_ERROR_SCHEDULE,
+                "explore follows at most %d processes, this workload has %u",
+                EXPLORE_MAX_ACTORS, sim_n_actors(e));
+    return SIM_CHOICE_ERROR;
+  }
   guint n_alt = c->n_ready + (c->can_deliver ? 1 : 0);
   if (n_alt == 1) {
     record(r, c, 0);

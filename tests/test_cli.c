@@ -391,6 +391,23 @@ static void test_no_processes_and_nesting(void) {
   g_free(d);
 }
 
+/* explore keeps ready sets as 64-bit masks: a 65th process aborted it
+ * (g_assert); it is refused with exit 2. */
+static void test_explore_too_many_processes(void) {
+  char *d = tmpdir();
+  char *wl = g_build_filename(d, "wide.yaml", NULL);
+  g_assert_true(g_file_set_contents(
+      wl, "processes: [{name: p, count: 1, numjobs: 65}]\n", -1, NULL));
+  cli c = run_cfqsim("explore", wl, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_cmpstr(c.err, ==, "cfqsim explore: explore follows at most 64 "
+                             "processes, this workload has 65\n");
+  cli_free(&c);
+  g_free(wl);
+  rm_rf(d);
+  g_free(d);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cli/help", test_help);
@@ -404,5 +421,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/region-beyond-device", test_region_beyond_device);
   g_test_add_func("/cli/set-mistakes", test_set_mistakes);
   g_test_add_func("/cli/no-processes-and-nesting", test_no_processes_and_nesting);
+  g_test_add_func("/cli/explore-too-many-processes", test_explore_too_many_processes);
   return g_test_run();
 }
