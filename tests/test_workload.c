@@ -400,7 +400,7 @@ static const bad_case bad[] = {
     "would end beyond device 'sda' (capacity 500 GiB) with its 10 GiB "
     "region: 25 of the 26 clones fit" },
   { "bs larger than the device",
-    "devices: [{name: sda, capacity: 1m}]\n"
+    "devices: [{name: sda, model: ssd, capacity: 1m}]\n"
     "processes:\n"
     "  - {name: A, count: 1, bs: 2m}\n", { NULL }, WORKLOAD_ERROR_INVALID,
     "3:29: process 'A': bs 2 MiB is larger than device 'sda' (capacity 1 MiB)" },
@@ -438,6 +438,12 @@ static const bad_case bad[] = {
     "2:22: duration 100 s makes 100000000 timeseries windows of 1 us; with "
     "16 processes at most 1048576 fit: set timeseries.window to 96 us or "
     "more" },
+  { "disk model objects to a combination of keys",
+    "devices:\n"
+    "  - {name: sda, avg_seek: 20ms}\n"
+    "processes: [{name: A, count: 1}]\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:12: device 'sda': hdd: need track_to_track <= avg_seek <= "
+    "full_stroke" },
   /* --set: placed like a one-line file, --set:N:COL with N counting the
    * --set options and COL the column of what is wrong in KEY=VALUE. */
   { "--set naming no list item", NULL, { "devices.sdx.model=hdd" },
