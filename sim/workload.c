@@ -142,7 +142,7 @@ static char *hint_array(GPtrArray *names, const char *name) {
  * they are checked as the events arrive, so that a file nested 100,000
  * deep is refused at level 65 rather than after libyaml has built all of
  * it (which takes it time quadratic in the depth). */
-#define MAX_DEPTH 64
+#define MAX_DEPTH WORKLOAD_MAX_DEPTH
 #define MAX_NODES 200000
 
 typedef struct {
@@ -254,7 +254,8 @@ static gboolean compose(compose_state *st, const yaml_event_t *ev,
                             "a key must be a plain name, not a map or a list");
     }
     if (stack->len >= MAX_DEPTH)
-      return compose_fail(st, mark, "nesting is too deep (more than 64 levels)");
+      return compose_fail(st, mark, "nesting is too deep (more than "
+                          G_STRINGIFY(WORKLOAD_MAX_DEPTH) " levels)");
     if (!count_node(st, mark))
       return FALSE;
     bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
@@ -290,6 +291,36 @@ static gboolean compose(compose_state *st, const yaml_event_t *ev,
   default:
     return TRUE;
   }
+}
+
+gboolean workload_yaml_depth_ok(const char *text, gsize len, int *line,
+                                int *col) {
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser))
+    g_error("libyaml: out of memory");
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  int depth = 0;
+  gboolean ok = TRUE, done = FALSE;
+  while (ok && !done) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&parser, &ev))
+      break; /* the caller's parser reports it */
+    if (ev.type == YAML_SEQUENCE_START_EVENT ||
+        ev.type == YAML_MAPPING_START_EVENT) {
+      if (++depth > MAX_DEPTH) {
+        *line = (int)ev.start_mark.line + 1;
+        *col = (int)ev.start_mark.column + 1;
+        ok = FALSE;
+      }
+    } else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+               ev.type == YAML_MAPPING_END_EVENT) {
+      depth--;
+    }
+    done = ev.type == YAML_STREAM_END_EVENT;
+    yaml_event_delete(&ev);
+  }
+  yaml_parser_delete(&parser);
+  return ok;
 }
 
 /* Parse `text` into a tree.  *root is NULL for an empty document.  On a

@@ -90,6 +90,15 @@ workload *workload_parse(const char *path, const char *text, gsize len,
                          char **sets, GError **err);
 void workload_free(workload *w);
 
+/* YAML nested deeper than this is refused as it is read (libyaml's
+ * loader takes time quadratic in the depth). */
+#define WORKLOAD_MAX_DEPTH 64
+/* For other YAML files (sweeps): FALSE with the 1-based position of the
+ * first collection nested deeper than WORKLOAD_MAX_DEPTH, found reading
+ * events up to it; TRUE otherwise, syntax errors included. */
+gboolean workload_yaml_depth_ok(const char *text, gsize len, int *line,
+                                int *col);
+
 /* A seed as the `seed:` key reads it (same range and messages, which
  * start with "seed: "), for --seed. */
 gboolean workload_parse_seed(const char *text, uint64_t *seed, GError **err);
