@@ -74,7 +74,8 @@ static bool more_to_issue(const proc *p) {
     return false;
   if (j->io_size && p->issued_sectors >= j->io_size)
     return false;
-  if (j->runtime && sim_now(p->engine) >= j->start + j->runtime)
+  /* now >= start here: the difference cannot wrap as the sum could. */
+  if (j->runtime && sim_now(p->engine) - j->start >= j->runtime)
     return false;
   return true;
 }
@@ -94,7 +95,14 @@ static void think_done(void *arg) { go(arg, STEP_SUBMIT); }
 static sim_time think_time(proc *p) {
   if (!p->job.think_exp)
     return p->job.think;
-  return (sim_time)gsl_ran_exponential(rng(p), (double)p->job.think);
+  double t = gsl_ran_exponential(rng(p), (double)p->job.think);
+  return t < (double)G_MAXINT64 ? (sim_time)t : G_MAXINT64;
+}
+
+/* now + d, saturating: a think time near the end of time stays there
+ * instead of wrapping into the past. */
+static sim_time time_after(sim_time now, sim_time d) {
+  return d > G_MAXINT64 - now ? G_MAXINT64 : now + d;
 }
 
 /* What a process does once an I/O is on its way (or after io_wait). */
@@ -110,7 +118,7 @@ static void after_issue(proc *p) {
   } else if (more) {
     p->next = STEP_SUBMIT;
     sim_actor_block(p->task->actor, NULL);
-    sim_timer_mod(&p->think_timer, sim_now(p->engine) + think_time(p));
+    sim_timer_mod(&p->think_timer, time_after(sim_now(p->engine), think_time(p)));
   } else {
     go(p, STEP_EXIT);
   }
@@ -140,6 +148,24 @@ static void bio_end(struct bio *bio) {
     sim_actor_ready(p->task->actor);
 }
 
+/* A block in [0, blocks), every one equally likely.  One draw covers
+ * gsl_rng_uniform_int's range (2^32 - 1 with mt19937: 16 TiB of 4 KiB
+ * blocks); beyond it two draws make 64 bits, the excess rejected. */
+static int64_t uniform_block(gsl_rng *r, int64_t blocks) {
+  unsigned long range = gsl_rng_max(r) - gsl_rng_min(r);
+  if ((uint64_t)blocks <= range)
+    return (int64_t)gsl_rng_uniform_int(r, (unsigned long)blocks);
+  uint64_t n = (uint64_t)blocks;
+  uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  for (;;) {
+    uint64_t hi = gsl_rng_get(r) - gsl_rng_min(r);
+    uint64_t lo = gsl_rng_get(r) - gsl_rng_min(r);
+    uint64_t v = hi << 32 | (lo & 0xffffffffu);
+    if (v < limit)
+      return (int64_t)(v % n);
+  }
+}
+
 static struct bio *make_bio(proc *p) {
   const proc_job *j = &p->job;
   struct bio *bio = g_new0(struct bio, 1);
@@ -150,7 +176,7 @@ static struct bio *make_bio(proc *p) {
   g_assert(blocks > 0);
   int64_t block;
   if (j->random) {
-    block = (int64_t)gsl_rng_uniform_int(rng(p), (unsigned long)blocks);
+    block = uniform_block(rng(p), blocks);
   } else {
     block = p->seq_pos % blocks;
     p->seq_pos++;

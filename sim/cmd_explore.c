@@ -208,7 +208,7 @@ int cmd_explore(int argc, char **argv) {
     run_target rt = {.w = w, .variant = variants[i]};
     explore_target t = {.build = rt_build, .engine = rt_engine,
                         .fingerprint = rt_fingerprint, .destroy = rt_destroy,
-                        .ctx = &rt, .limit = w->duration > 0 ? w->duration : -1};
+                        .ctx = &rt, .limit = sim_run_limit(w)};
     gboolean ok = explore_run(&t, &eo, &res[i], &err);
     if (eo.progress)
       fputs("\r\033[K", stderr);

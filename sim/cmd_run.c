@@ -60,11 +60,13 @@ int cmd_run(int argc, char **argv) {
     goto fail;
   }
   if (seed) {
-    char *end;
-    o.seed = g_ascii_strtoull(seed, &end, 10);
-    if (!*seed || *end) {
-      g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                  "--seed must be a non-negative integer, not '%s'", seed);
+    /* As the workload's seed: key reads it; g_ascii_strtoull took -1 and
+     * anything past 2^64 - 1 as 2^64 - 1. */
+    GError *local = NULL;
+    if (!workload_parse_seed(seed, &o.seed, &local)) {
+      g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s",
+                  local->message);
+      g_error_free(local);
       goto fail;
     }
     o.has_seed = true;

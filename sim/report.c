@@ -304,55 +304,112 @@ static int group_weight(const run_result *r, int cg) {
   return ((const wl_cgroup *)g_ptr_array_index(r->w->cgroups, cg))->weight;
 }
 
-static gboolean same_queue(const wl_process *a, const wl_process *b) {
-  return a->device == b->device && a->cgroup == b->cgroup && a->ioc && b->ioc &&
-         strcmp(a->ioc, b->ioc) == 0;
-}
-
 /* Class rank: lower is served first. */
 static int class_rank(int cls) {
   return cls == IOPRIO_CLASS_RT ? 0 : cls == IOPRIO_CLASS_BE ? 1 : 2;
 }
 
-static double ideal_share(const run_result *r, guint i) {
-  const wl_process *p = proc_at(r, i);
+/* The partitions the ideal share needs: processes by device, by group on a
+ * device, by CFQ queue (device, group, io_context). */
+typedef int (*proc_cmp)(const wl_process *a, const wl_process *b);
+
+static int cmp_int(int a, int b) { return (a > b) - (a < b); }
+
+static int cmp_device(const wl_process *a, const wl_process *b) {
+  return cmp_int(a->device, b->device);
+}
+
+static int cmp_group(const wl_process *a, const wl_process *b) {
+  int c = cmp_device(a, b);
+  return c ? c : cmp_int(a->cgroup, b->cgroup);
+}
+
+static int cmp_queue(const wl_process *a, const wl_process *b) {
+  int c = cmp_group(a, b);
+  return c ? c : g_strcmp0(a->ioc, b->ioc);
+}
+
+typedef struct {
+  const run_result *r;
+  proc_cmp cmp;
+} order_ctx;
+
+static gint order_by(gconstpointer a, gconstpointer b, gpointer data) {
+  const order_ctx *c = data;
+  return c->cmp(proc_at(c->r, *(const guint *)a), proc_at(c->r, *(const guint *)b));
+}
+
+/* id[i]: a dense number of process i's class under `cmp`, equal processes
+ * sharing it; *n_ids classes.  One sort, then one pass: O(n log n), where
+ * comparing every process with every other one made thousands of processes
+ * take minutes. */
+static guint *class_ids(const run_result *r, proc_cmp cmp, guint *n_ids) {
   guint n = r->w->processes->len;
-  /* Group weights of the groups present on the device. */
-  double total_w = 0;
-  GArray *groups = g_array_new(FALSE, FALSE, sizeof(int));
-  int best_rank = 3;
-  for (guint j = 0; j < n; j++) {
-    const wl_process *q = proc_at(r, j);
-    if (q->device != p->device)
-      continue;
-    gboolean seen = FALSE;
-    for (guint k = 0; k < groups->len; k++)
-      seen |= g_array_index(groups, int, k) == q->cgroup;
-    if (!seen) {
-      g_array_append_val(groups, q->cgroup);
-      total_w += group_weight(r, q->cgroup);
+  GArray *order = g_array_sized_new(FALSE, FALSE, sizeof(guint), n);
+  for (guint i = 0; i < n; i++)
+    g_array_append_val(order, i);
+  order_ctx c = {r, cmp};
+  g_array_sort_with_data(order, order_by, &c);
+  guint *id = g_new0(guint, MAX(n, 1));
+  guint next = 0;
+  for (guint k = 0; k < n; k++) {
+    guint i = g_array_index(order, guint, k);
+    if (k > 0 && cmp(proc_at(r, g_array_index(order, guint, k - 1)), proc_at(r, i)) != 0)
+      next++;
+    id[i] = next;
+  }
+  *n_ids = n ? next + 1 : 0;
+  g_array_unref(order);
+  return id;
+}
+
+/* Every process's ideal share (see above), in three linear passes over the
+ * processes once the classes are known.  Sums run in process order, as the
+ * definition reads, so that the figures do not depend on the sort. */
+static double *ideal_shares(const run_result *r) {
+  guint n = r->w->processes->len, n_dev, n_grp, n_queue;
+  g_autofree guint *dev = class_ids(r, cmp_device, &n_dev);
+  g_autofree guint *grp = class_ids(r, cmp_group, &n_grp);
+  g_autofree guint *queue = class_ids(r, cmp_queue, &n_queue);
+  g_autofree double *total_w = g_new0(double, MAX(n_dev, 1));
+  g_autofree gboolean *weighed = g_new0(gboolean, MAX(n_grp, 1));
+  g_autofree int *best_rank = g_new(int, MAX(n_grp, 1));
+  g_autofree double *slice_sum = g_new0(double, MAX(n_grp, 1));
+  g_autofree guint *sharers = g_new0(guint, MAX(n_queue, 1));
+  g_autofree double *slice = g_new0(double, MAX(n, 1));
+  double *share = g_new0(double, MAX(n, 1));
+  for (guint g = 0; g < n_grp; g++)
+    best_rank[g] = 3;
+
+  /* The weights of the groups present on each device; the best class in
+   * each group; the processes behind each cfqq. */
+  for (guint i = 0; i < n; i++) {
+    const wl_process *p = proc_at(r, i);
+    if (!weighed[grp[i]]) {
+      weighed[grp[i]] = TRUE;
+      total_w[dev[i]] += group_weight(r, p->cgroup);
     }
-    if (q->cgroup == p->cgroup)
-      best_rank = MIN(best_rank, class_rank(effective_class(q)));
+    best_rank[grp[i]] = MIN(best_rank[grp[i]], class_rank(effective_class(p)));
+    if (p->ioc)
+      sharers[queue[i]]++;
   }
-  g_array_unref(groups);
-  if (class_rank(effective_class(p)) != best_rank || total_w <= 0)
-    return 0.0;
-  double slice_sum = 0, mine = 0;
-  for (guint j = 0; j < n; j++) {
-    const wl_process *q = proc_at(r, j);
-    if (q->device != p->device || q->cgroup != p->cgroup ||
-        class_rank(effective_class(q)) != best_rank)
+  /* Sharers of one io_context split their queue's slice. */
+  for (guint i = 0; i < n; i++) {
+    const wl_process *p = proc_at(r, i);
+    guint m = p->ioc ? sharers[queue[i]] : 0;
+    slice[i] = (100.0 + 20.0 * (4 - effective_level(p))) / MAX(m, 1);
+    if (class_rank(effective_class(p)) == best_rank[grp[i]])
+      slice_sum[grp[i]] += slice[i];
+  }
+  for (guint i = 0; i < n; i++) {
+    const wl_process *p = proc_at(r, i);
+    guint g = grp[i];
+    if (class_rank(effective_class(p)) != best_rank[g] || total_w[dev[i]] <= 0)
       continue;
-    guint sharers = 0;
-    for (guint k = 0; k < n; k++)
-      sharers += same_queue(q, proc_at(r, k));
-    double slice = (100.0 + 20.0 * (4 - effective_level(q))) / MAX(sharers, 1);
-    slice_sum += slice;
-    if (j == i)
-      mine = slice;
+    share[i] = group_weight(r, p->cgroup) / total_w[dev[i]] *
+               (slice_sum[g] > 0 ? slice[i] / slice_sum[g] : 0);
   }
-  return group_weight(r, p->cgroup) / total_w * (slice_sum > 0 ? mine / slice_sum : 0);
+  return share;
 }
 
 static double throughput_share(const run_result *r, guint i) {
@@ -453,6 +510,7 @@ static void json_fairness(JsonBuilder *b, const run_result *r) {
   }
   json_double(b, "window_jain_mean", used ? jsum / used : 1.0);
   json_double(b, "window_jain_min", used ? jmin : 1.0);
+  g_autofree double *ideal = ideal_shares(r);
   json_builder_set_member_name(b, "shares");
   json_builder_begin_array(b);
   for (guint i = 0; i < r->w->processes->len; i++) {
@@ -462,7 +520,7 @@ static void json_fairness(JsonBuilder *b, const run_result *r) {
     json_double(b, "throughput_share", throughput_share(r, i));
     if (r->disk_time_ns)
       json_double(b, "disk_time_share", disk_time_share(r, i));
-    json_double(b, "ideal_share", ideal_share(r, i));
+    json_double(b, "ideal_share", ideal[i]);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

@@ -7,6 +7,7 @@
 #include "sim/blktrace.h"
 #include "sim/core/interleave.h"
 #include "sim/core/rng.h"
+#include "sim/core/units.h"
 
 struct sim_run {
   const workload *w;
@@ -300,10 +301,27 @@ static int64_t *cfq_disk_times(sim_run *r) {
   return t;
 }
 
+sim_time sim_run_limit(const workload *w) {
+  if (w->duration > 0)
+    return w->duration;
+  int64_t windows = WORKLOAD_MAX_TIMESERIES_CELLS / MAX(w->processes->len, 1);
+  return w->window > G_MAXINT64 / windows ? -1 : w->window * windows;
+}
+
 sim_outcome sim_run_go(sim_run *r, GError **err) {
   g_assert(!r->ran);
   r->ran = true;
-  sim_outcome o = sim_engine_run(r->engine, r->w->duration > 0 ? r->w->duration : -1, err);
+  sim_outcome o = sim_engine_run(r->engine, sim_run_limit(r->w), err);
+  if (o == SIM_TIME_LIMIT && r->w->duration == 0) {
+    g_autofree char *t = units_format_time(sim_now(r->engine));
+    g_autofree char *win = units_format_time(r->w->window);
+    g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
+                "%s: still running after %s of simulated time, as many "
+                "timeseries windows of %s as %u processes may fill: give the "
+                "workload a duration, or a wider timeseries.window",
+                r->w->file, t, win, r->w->processes->len);
+    o = SIM_ERROR;
+  }
   run_result *res = &r->result;
   res->w = r->w;
   res->variant = variant_name(r->kernel.cic_link);

@@ -26,6 +26,11 @@ typedef struct run_options {
 
 #define RUN_OPTIONS_INIT {.variant = -1}
 
+/* The engine time limit of a run of `w`: its duration, or without one
+ * where the timeseries would outgrow WORKLOAD_MAX_TIMESERIES_CELLS (the
+ * run then fails, saying so); < 0: none. */
+sim_time sim_run_limit(const workload *w);
+
 sim_run *sim_run_new(const workload *w, const run_options *o, GError **err);
 sim_outcome sim_run_go(sim_run *r, GError **err);
 /* Valid after sim_run_go; owned by the run. */

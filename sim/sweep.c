@@ -387,6 +387,13 @@ sweep *sweep_load(const char *path, GError **err) {
   gboolean ok = FALSE, has_doc = FALSE, has_seed = FALSE;
   yaml_parser_initialize(&parser);
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  int deep_line, deep_col;
+  if (!workload_yaml_depth_ok(text, len, &deep_line, &deep_col)) {
+    g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_PARSE,
+                "%s:%d:%d: nesting is too deep (more than %d levels)", path,
+                deep_line, deep_col, WORKLOAD_MAX_DEPTH);
+    goto out;
+  }
   if (!yaml_parser_load(&parser, &doc)) {
     g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_PARSE, "%s:%d:%d: %s", path,
                 (int)parser.problem_mark.line + 1,

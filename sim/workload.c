@@ -88,11 +88,25 @@ static node *map_get(const node *m, const char *key, int *index) {
 typedef struct {
   const char *file;
   GError **err;
+  /* name -> index into the workload's list, so that checking names stays
+   * linear however long the lists are */
+  GHashTable *devices, *cgroups, *io_contexts, *processes;
 } ctx;
+
+static int ix_find(GHashTable *ix, const char *name) {
+  gpointer v;
+  return g_hash_table_lookup_extended(ix, name, NULL, &v) ? GPOINTER_TO_INT(v)
+                                                          : -1;
+}
+
+/* `name` must live as long as the table (it is the workload's string). */
+static void ix_add(GHashTable *ix, const char *name, guint i) {
+  g_hash_table_insert(ix, (gpointer)name, GINT_TO_POINTER((int)i));
+}
 
 static char *position(const ctx *c, const node *n) {
   if (n->set)
-    return g_strdup_printf("--set:%d", n->set);
+    return g_strdup_printf("--set:%d:%d", n->set, n->col);
   return g_strdup_printf("%s:%d:%d", c->file, n->line, n->col);
 }
 
@@ -124,127 +138,248 @@ static char *hint_array(GPtrArray *names, const char *name) {
 
 /* ------------------------------------------------------------ YAML input */
 
-#define MAX_DEPTH 64
+/* Limits that keep a hostile file from costing more than a small one:
+ * they are checked as the events arrive, so that a file nested 100,000
+ * deep is refused at level 65 rather than after libyaml has built all of
+ * it (which takes it time quadratic in the depth). */
+#define MAX_DEPTH WORKLOAD_MAX_DEPTH
 #define MAX_NODES 200000
 
 typedef struct {
-  yaml_document_t *doc;
-  int set;
-  int count;
-  const char *error; /* set on failure */
+  int set;         /* 0: the file; N: the Nth --set */
+  int col_base;    /* added to first-line columns (a --set's value) */
+  int count;       /* nodes made so far, aliases' copies included */
+  GHashTable *anchors; /* anchor name -> its finished node (in the tree) */
+  const char *error;   /* set on failure, with error_mark */
+  char *error_owned;
   yaml_mark_t error_mark;
-} convert_state;
+} compose_state;
 
-static node *convert(convert_state *st, yaml_node_t *y, int depth) {
-  if (++st->count > MAX_NODES || depth > MAX_DEPTH) {
-    st->error = depth > MAX_DEPTH ? "nesting is too deep" : "too many nodes";
-    st->error_mark = y->start_mark;
+static gboolean compose_fail(compose_state *st, const yaml_mark_t *mark,
+                             const char *msg) {
+  st->error = msg;
+  st->error_mark = *mark;
+  return FALSE;
+}
+
+static gboolean count_node(compose_state *st, const yaml_mark_t *mark) {
+  if (++st->count <= MAX_NODES)
+    return TRUE;
+  return compose_fail(st, mark, "too many nodes (more than 200000)");
+}
+
+static node *node_at(compose_state *st, node_type type, const yaml_mark_t *m) {
+  int line = (int)m->line + 1, col = (int)m->column + 1;
+  if (line == 1)
+    col += st->col_base;
+  return node_new(type, line, col, st->set);
+}
+
+/* An alias stands for a copy of its anchor's node. */
+static node *node_copy(compose_state *st, const node *n,
+                       const yaml_mark_t *mark) {
+  if (!count_node(st, mark))
     return NULL;
-  }
-  int line = (int)y->start_mark.line + 1, col = (int)y->start_mark.column + 1;
-  switch (y->type) {
-  case YAML_SCALAR_NODE: {
-    /* libyaml keeps a "\0" escape inside the value, where C strings would
-     * silently cut it. */
-    if (strlen((const char *)y->data.scalar.value) != y->data.scalar.length) {
-      st->error = "a NUL byte (\\0) is not allowed in a value";
-      st->error_mark = y->start_mark;
+  node *c = node_new(n->type, n->line, n->col, n->set);
+  c->value = g_strdup(n->value);
+  c->null = n->null;
+  for (guint i = 0; n->vals && i < n->vals->len; i++) {
+    node *k = n->keys ? node_copy(st, g_ptr_array_index(n->keys, i), mark)
+                      : NULL;
+    node *v = (k || !n->keys)
+                  ? node_copy(st, g_ptr_array_index(n->vals, i), mark)
+                  : NULL;
+    if (!v) {
+      node_free(k);
+      node_free(c);
       return NULL;
     }
-    node *n = scalar_new((const char *)y->data.scalar.value, line, col, st->set);
-    if (y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+    if (k)
+      g_ptr_array_add(c->keys, k);
+    g_ptr_array_add(c->vals, v);
+  }
+  return c;
+}
+
+/* Add a finished node to the collection being built (a map alternates
+ * keys and values), or make it the root. */
+static gboolean attach(compose_state *st, GPtrArray *stack, node **root,
+                       node *n, const yaml_mark_t *mark) {
+  if (stack->len == 0) {
+    *root = n;
+    return TRUE;
+  }
+  node *parent = g_ptr_array_index(stack, stack->len - 1);
+  if (parent->type == NODE_MAP && parent->keys->len == parent->vals->len) {
+    if (n->type != NODE_SCALAR) {
+      node_free(n);
+      return compose_fail(st, mark,
+                          "a key must be a plain name, not a map or a list");
+    }
+    g_ptr_array_add(parent->keys, n);
+  } else {
+    g_ptr_array_add(parent->vals, n);
+  }
+  return TRUE;
+}
+
+static void anchor(compose_state *st, const yaml_char_t *name, node *n) {
+  if (name)
+    g_hash_table_insert(st->anchors, g_strdup((const char *)name), n);
+}
+
+/* One event into the tree; *done once the first document is complete. */
+static gboolean compose(compose_state *st, const yaml_event_t *ev,
+                        GPtrArray *stack, node **root, gboolean *done) {
+  const yaml_mark_t *mark = &ev->start_mark;
+  switch (ev->type) {
+  case YAML_SCALAR_EVENT: {
+    if (!count_node(st, mark))
+      return FALSE;
+    /* libyaml keeps a "\0" escape inside the value, where C strings would
+     * silently cut it. */
+    if (strlen((const char *)ev->data.scalar.value) != ev->data.scalar.length)
+      return compose_fail(st, mark, "a NUL byte (\\0) is not allowed in a value");
+    node *n = node_at(st, NODE_SCALAR, mark);
+    n->value = g_strndup((const char *)ev->data.scalar.value,
+                         ev->data.scalar.length);
+    if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
       n->null = strcmp(n->value, "") == 0 || strcmp(n->value, "~") == 0 ||
                 strcmp(n->value, "null") == 0;
-    return n;
+    anchor(st, ev->data.scalar.anchor, n);
+    return attach(st, stack, root, n, mark);
   }
-  case YAML_SEQUENCE_NODE: {
-    node *n = node_new(NODE_SEQ, line, col, st->set);
-    for (yaml_node_item_t *it = y->data.sequence.items.start;
-         it < y->data.sequence.items.top; it++) {
-      node *child = convert(st, yaml_document_get_node(st->doc, *it), depth + 1);
-      if (!child) {
-        node_free(n);
-        return NULL;
-      }
-      g_ptr_array_add(n->vals, child);
+  case YAML_SEQUENCE_START_EVENT:
+  case YAML_MAPPING_START_EVENT: {
+    if (stack->len > 0) {
+      node *parent = g_ptr_array_index(stack, stack->len - 1);
+      if (parent->type == NODE_MAP && parent->keys->len == parent->vals->len)
+        return compose_fail(st, mark,
+                            "a key must be a plain name, not a map or a list");
     }
-    return n;
+    if (stack->len >= MAX_DEPTH)
+      return compose_fail(st, mark, "nesting is too deep (more than "
+                          G_STRINGIFY(WORKLOAD_MAX_DEPTH) " levels)");
+    if (!count_node(st, mark))
+      return FALSE;
+    bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+    node *n = node_at(st, seq ? NODE_SEQ : NODE_MAP, mark);
+    /* The anchor goes on when the node is complete: an alias inside its
+     * own anchor's node is undefined, as it is to libyaml's loader. */
+    n->value = g_strdup(seq ? (const char *)ev->data.sequence_start.anchor
+                            : (const char *)ev->data.mapping_start.anchor);
+    g_ptr_array_add(stack, n);
+    return TRUE;
   }
-  case YAML_MAPPING_NODE: {
-    node *n = node_new(NODE_MAP, line, col, st->set);
-    for (yaml_node_pair_t *p = y->data.mapping.pairs.start;
-         p < y->data.mapping.pairs.top; p++) {
-      yaml_node_t *yk = yaml_document_get_node(st->doc, p->key);
-      if (yk->type != YAML_SCALAR_NODE) {
-        st->error = "a key must be a plain name, not a map or a list";
-        st->error_mark = yk->start_mark;
-        node_free(n);
-        return NULL;
-      }
-      node *k = convert(st, yk, depth + 1);
-      node *v = k ? convert(st, yaml_document_get_node(st->doc, p->value),
-                            depth + 1)
-                  : NULL;
-      if (!v) {
-        node_free(k);
-        node_free(n);
-        return NULL;
-      }
-      g_ptr_array_add(n->keys, k);
-      g_ptr_array_add(n->vals, v);
+  case YAML_SEQUENCE_END_EVENT:
+  case YAML_MAPPING_END_EVENT: {
+    node *n = g_ptr_array_steal_index(stack, stack->len - 1);
+    g_autofree char *name = g_steal_pointer(&n->value);
+    anchor(st, (const yaml_char_t *)name, n);
+    return attach(st, stack, root, n, mark);
+  }
+  case YAML_ALIAS_EVENT: {
+    const char *name = (const char *)ev->data.alias.anchor;
+    node *target = g_hash_table_lookup(st->anchors, name);
+    if (!target) {
+      st->error_owned = g_strdup_printf("found undefined alias '%s'", name);
+      return compose_fail(st, mark, st->error_owned);
     }
-    return n;
+    node *n = node_copy(st, target, mark);
+    return n && attach(st, stack, root, n, mark);
   }
+  case YAML_DOCUMENT_END_EVENT:
+  case YAML_STREAM_END_EVENT:
+    *done = TRUE;
+    return TRUE;
   default:
-    break;
+    return TRUE;
   }
-  st->error = "empty node";
-  st->error_mark = y->start_mark;
-  return NULL;
+}
+
+gboolean workload_yaml_depth_ok(const char *text, gsize len, int *line,
+                                int *col) {
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser))
+    g_error("libyaml: out of memory");
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  int depth = 0;
+  gboolean ok = TRUE, done = FALSE;
+  while (ok && !done) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&parser, &ev))
+      break; /* the caller's parser reports it */
+    if (ev.type == YAML_SEQUENCE_START_EVENT ||
+        ev.type == YAML_MAPPING_START_EVENT) {
+      if (++depth > MAX_DEPTH) {
+        *line = (int)ev.start_mark.line + 1;
+        *col = (int)ev.start_mark.column + 1;
+        ok = FALSE;
+      }
+    } else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+               ev.type == YAML_MAPPING_END_EVENT) {
+      depth--;
+    }
+    done = ev.type == YAML_STREAM_END_EVENT;
+    yaml_event_delete(&ev);
+  }
+  yaml_parser_delete(&parser);
+  return ok;
 }
 
 /* Parse `text` into a tree.  *root is NULL for an empty document.  On a
- * syntax error, returns FALSE with libyaml's problem and its position. */
-static gboolean parse_yaml(const char *text, size_t len, int set,
+ * syntax error, returns FALSE with libyaml's problem and its position;
+ * `set` and `col_base` place the nodes of a --set's value. */
+static gboolean parse_yaml(const char *text, size_t len, int set, int col_base,
                            const char *where, node **root, GError **err) {
   yaml_parser_t parser;
-  yaml_document_t doc;
   *root = NULL;
   if (!yaml_parser_initialize(&parser))
     g_error("libyaml: out of memory");
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-  if (!yaml_parser_load(&parser, &doc)) {
-    g_autofree char *pos =
-        set ? g_strdup_printf("--set:%d", set)
-            : g_strdup_printf("%s:%d:%d", where,
-                              (int)parser.problem_mark.line + 1,
-                              (int)parser.problem_mark.column + 1);
-    g_autofree char *context =
-        parser.context ? g_strdup_printf(" (%s at line %d)", parser.context,
-                                         (int)parser.context_mark.line + 1)
-                       : g_strdup("");
-    g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_PARSE, "%s: %s%s", pos,
-                parser.problem ? parser.problem : "invalid YAML", context);
-    yaml_parser_delete(&parser);
-    return FALSE;
-  }
-  yaml_node_t *y = yaml_document_get_root_node(&doc);
-  gboolean ok = TRUE;
-  if (y) {
-    convert_state st = { .doc = &doc, .set = set };
-    *root = convert(&st, y, 0);
-    if (!*root) {
+  compose_state st = {
+    .set = set,
+    .col_base = col_base,
+    .anchors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+  };
+  g_autoptr(GPtrArray) stack =
+      g_ptr_array_new_with_free_func((GDestroyNotify)node_free);
+  gboolean done = FALSE, ok = TRUE;
+  while (!done && ok) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&parser, &ev)) {
       g_autofree char *pos =
-          set ? g_strdup_printf("--set:%d", set)
+          set ? g_strdup_printf("--set:%d:%d", set,
+                                (int)parser.problem_mark.column + 1 + col_base)
               : g_strdup_printf("%s:%d:%d", where,
-                                (int)st.error_mark.line + 1,
-                                (int)st.error_mark.column + 1);
+                                (int)parser.problem_mark.line + 1,
+                                (int)parser.problem_mark.column + 1);
+      g_autofree char *context =
+          parser.context ? g_strdup_printf(" (%s at line %d)", parser.context,
+                                           (int)parser.context_mark.line + 1)
+                         : g_strdup("");
+      g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_PARSE, "%s: %s%s", pos,
+                  parser.problem ? parser.problem : "invalid YAML", context);
+      ok = FALSE;
+      break;
+    }
+    ok = compose(&st, &ev, stack, root, &done);
+    yaml_event_delete(&ev);
+    if (!ok) {
+      int line = (int)st.error_mark.line + 1;
+      int col = (int)st.error_mark.column + 1 + (line == 1 ? col_base : 0);
+      g_autofree char *pos = set ? g_strdup_printf("--set:%d:%d", set, col)
+                                 : g_strdup_printf("%s:%d:%d", where, line, col);
       g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_PARSE, "%s: %s", pos,
                   st.error);
-      ok = FALSE;
     }
   }
-  yaml_document_delete(&doc);
+  if (!ok && *root) {
+    node_free(*root);
+    *root = NULL;
+  }
+  g_free(st.error_owned);
+  g_hash_table_destroy(st.anchors);
   yaml_parser_delete(&parser);
   return ok;
 }
@@ -293,42 +428,91 @@ static node *scalar_to_map(node *parent, int index, const char *key) {
   return m;
 }
 
+/* A --set is placed like a one-line file: "--set:N:COL", N counting the
+ * --set options, COL the column in its KEY=VALUE text. */
+static gboolean set_fail(GError **err, int set, int col, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+static gboolean set_fail(GError **err, int set, int col, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID, "--set:%d:%d: %s",
+              set, col, msg);
+  return FALSE;
+}
+
+typedef struct {
+  char *name; /* blanks around it removed */
+  int col;    /* 1-based, of its first character in the --set text */
+} path_seg;
+
+static void path_seg_clear(path_seg *s) { g_free(s->name); }
+
+/* "a.b.c" -> segments with their columns. */
+static GArray *split_path(const char *text, gsize len) {
+  GArray *segs = g_array_new(FALSE, FALSE, sizeof(path_seg));
+  g_array_set_clear_func(segs, (GDestroyNotify)path_seg_clear);
+  gsize start = 0;
+  for (gsize i = 0; i <= len; i++) {
+    if (i < len && text[i] != '.')
+      continue;
+    gsize a = start, b = i;
+    while (a < b && g_ascii_isspace(text[a]))
+      a++;
+    while (b > a && g_ascii_isspace(text[b - 1]))
+      b--;
+    path_seg seg = { g_strndup(text + a, b - a), (int)(a < b ? a : start) + 1 };
+    g_array_append_val(segs, seg);
+    start = i + 1;
+  }
+  return segs;
+}
+
+/* The path as written up to segment `upto`, e.g. "processes.A". */
+static char *path_prefix(GArray *segs, guint upto) {
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i <= upto; i++)
+    g_string_append_printf(s, "%s%s", i ? "." : "",
+                           g_array_index(segs, path_seg, i).name);
+  return g_string_free(s, FALSE);
+}
+
 static gboolean apply_set(node *root, const char *text, int set, GError **err) {
   const char *eq = strchr(text, '=');
-  if (!eq || eq == text) {
-    g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                "--set %s: expected KEY=VALUE, e.g. "
-                "devices.sda.scheduler.slice_idle=0", text);
-    return FALSE;
-  }
-  g_autofree char *path = g_strndup(text, (gsize)(eq - text));
-  g_auto(GStrv) segs = g_strsplit(path, ".", -1);
-  guint nseg = g_strv_length(segs);
+  if (!eq || eq == text)
+    return set_fail(err, set, 1,
+                    "expected KEY=VALUE (e.g. "
+                    "devices.sda.scheduler.slice_idle=0), found '%s'", text);
+  g_autoptr(GArray) segs = split_path(text, (gsize)(eq - text));
+  guint nseg = segs->len;
   for (guint i = 0; i < nseg; i++) {
-    g_strstrip(segs[i]);
-    if (!*segs[i]) {
-      g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                  "--set %s: empty name in the path '%s'", text, path);
-      return FALSE;
+    const path_seg *sg = &g_array_index(segs, path_seg, i);
+    if (!*sg->name) {
+      g_autofree char *path = g_strndup(text, (gsize)(eq - text));
+      return set_fail(err, set, sg->col, "empty name in the path '%s'", path);
     }
   }
 
   node *value;
   GError *local = NULL;
-  if (!parse_yaml(eq + 1, strlen(eq + 1), set, NULL, &value, &local)) {
+  int value_col = (int)(eq - text) + 2;
+  if (!parse_yaml(eq + 1, strlen(eq + 1), set, value_col - 1, NULL, &value,
+                  &local)) {
     /* Not YAML on its own (say "@x"): take the text as written. */
     g_clear_error(&local);
     value = NULL;
   }
   if (!value) {
-    value = scalar_new(eq + 1, 0, 0, set);
+    value = scalar_new(eq + 1, 1, value_col, set);
     value->null = eq[1] == '\0';
   }
 
   node *cur = root;
   const char *parent_key = NULL;
   for (guint i = 0; i < nseg; i++) {
-    const char *seg = segs[i];
+    const path_seg *sg = &g_array_index(segs, path_seg, i);
+    const char *seg = sg->name;
     bool last = i + 1 == nseg;
     if (cur->type == NODE_SEQ) {
       node *found = NULL;
@@ -342,21 +526,36 @@ static gboolean apply_set(node *root, const char *text, int set, GError **err) {
         if (strcmp(nm, seg) == 0 && !found)
           found = item;
       }
+      g_autofree char *list = path_prefix(segs, i - 1);
       if (!found) {
         g_autofree char *h = hint_array(names, seg);
-        g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                    "--set %s: no %s named '%s'%s", text, item_noun(parent_key),
-                    seg, h);
         node_free(value);
-        return FALSE;
+        return set_fail(err, set, sg->col, "no %s named '%s' in '%s'%s",
+                        item_noun(parent_key), seg, list, h);
       }
-      if (last || found->type != NODE_MAP) {
-        g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                    "--set %s: a %s cannot be replaced as a whole; set one of "
-                    "its keys, e.g. %s.%s.name", text, item_noun(parent_key),
-                    path, seg);
+      g_autofree char *item = path_prefix(segs, i);
+      if (found->type != NODE_MAP) {
         node_free(value);
-        return FALSE;
+        return set_fail(err, set, sg->col,
+                        "'%s' is a value in the list '%s', not a map; set the "
+                        "whole list instead, e.g. %s=[...]",
+                        item, list, list);
+      }
+      if (last) {
+        /* Suggest a key the item has, as the user would set it. */
+        const char *key = "name";
+        for (guint j = 0; j < found->keys->len; j++) {
+          const char *k = ((node *)g_ptr_array_index(found->keys, j))->value;
+          if (strcmp(k, "name") != 0) {
+            key = k;
+            break;
+          }
+        }
+        node_free(value);
+        return set_fail(err, set, sg->col,
+                        "a %s cannot be replaced as a whole; set one of its "
+                        "keys, e.g. %s.%s=...",
+                        item_noun(parent_key), item, key);
       }
       cur = found;
     } else if (cur->type == NODE_MAP) {
@@ -367,23 +566,22 @@ static gboolean apply_set(node *root, const char *text, int set, GError **err) {
           node_free(v);
           g_ptr_array_index(cur->vals, idx) = value;
         } else {
-          g_ptr_array_add(cur->keys, scalar_new(seg, 0, 0, set));
+          g_ptr_array_add(cur->keys, scalar_new(seg, 1, sg->col, set));
           g_ptr_array_add(cur->vals, value);
         }
         return TRUE;
       }
       if (!v) {
-        v = node_new(NODE_MAP, 0, 0, set);
-        g_ptr_array_add(cur->keys, scalar_new(seg, 0, 0, set));
+        v = node_new(NODE_MAP, 1, sg->col, set);
+        g_ptr_array_add(cur->keys, scalar_new(seg, 1, sg->col, set));
         g_ptr_array_add(cur->vals, v);
       } else if (v->type == NODE_SCALAR) {
         v = scalar_to_map(cur, idx, seg);
         if (!v) {
-          g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                      "--set %s: '%s' is a single value, not a map", text,
-                      seg);
+          g_autofree char *item = path_prefix(segs, i);
           node_free(value);
-          return FALSE;
+          return set_fail(err, set, sg->col,
+                          "'%s' is a single value, not a map", item);
         }
       }
       cur = v;
@@ -512,14 +710,6 @@ static gboolean check_file_name(const ctx *c, const node *v, const char *what,
               "letters, digits, '-', '_' and '.', not starting with '.', at "
               "most %d characters",
               what, shown, as, FILE_NAME_MAX);
-}
-
-/* Index of `name` in array of structs whose first member is `char *name`. */
-static int find_named(GPtrArray *a, const char *name) {
-  for (guint i = 0; i < a->len; i++)
-    if (strcmp(*(char **)g_ptr_array_index(a, i), name) == 0)
-      return (int)i;
-  return -1;
 }
 
 static char *hint_named(GPtrArray *a, const char *name) {
@@ -667,12 +857,13 @@ static gboolean load_device(const ctx *c, const node *m, workload *w) {
       !check_file_name(c, map_get(m, "name", NULL), "device",
                        "<dev>.blktrace.0"))
     return FALSE;
-  if (find_named(w->devices, name) >= 0)
+  if (ix_find(c->devices, name) >= 0)
     return fail(c, map_get(m, "name", NULL), "duplicate device name '%s'",
                 name);
   wl_device *d = g_new0(wl_device, 1);
   d->name = g_strdup(name);
   g_ptr_array_add(w->devices, d);
+  ix_add(c->devices, d->name, w->devices->len - 1);
 
   const char *model = "hdd";
   node *mv = map_get(m, "model", NULL);
@@ -705,6 +896,20 @@ static gboolean load_device(const ctx *c, const node *m, workload *w) {
   d->disk_cfg = params_defaults(d->disk->params, d->disk->cfg_size);
   if (!apply_params(c, m, d->disk->params, d->disk_cfg))
     return FALSE;
+  /* The model checks what no single key can (track_to_track <= avg_seek,
+   * ...): ask it now, so that its objection has a position. */
+  sim_engine *e = sim_engine_new();
+  GError *local = NULL;
+  void *disk = d->disk->init(d->disk_cfg, e, &local);
+  if (disk)
+    d->disk->free(disk);
+  sim_engine_free(e);
+  if (!disk) {
+    fail(c, map_get(m, "name", NULL), "device '%s': %s", name,
+         local->message);
+    g_error_free(local);
+    return FALSE;
+  }
   return load_scheduler(c, map_get(m, "scheduler", NULL), d);
 }
 
@@ -722,6 +927,7 @@ static gboolean load_devices(const ctx *c, const node *list, workload *w) {
         params_defaults(d->elevator->params, d->elevator->cfg_size);
     d->max_sectors_kb = 512;
     g_ptr_array_add(w->devices, d);
+    ix_add(c->devices, d->name, 0);
     return TRUE;
   }
   if (!want(c, list, NODE_SEQ, "devices"))
@@ -766,7 +972,7 @@ static gboolean load_cgroups(const ctx *c, const node *list, workload *w) {
     const char *name;
     if (!get_name(c, m, "cgroup", &name))
       return FALSE;
-    if (find_named(w->cgroups, name) >= 0)
+    if (ix_find(c->cgroups, name) >= 0)
       return fail(c, map_get(m, "name", NULL), "duplicate cgroup name '%s'",
                   name);
     g_autofree char *where = g_strdup_printf("in cgroup '%s'", name);
@@ -779,15 +985,9 @@ static gboolean load_cgroups(const ctx *c, const node *list, workload *w) {
     g->name = g_strdup(name);
     g->weight = (int)o.weight;
     g_ptr_array_add(w->cgroups, g);
+    ix_add(c->cgroups, g->name, w->cgroups->len - 1);
   }
   return TRUE;
-}
-
-static int find_str(GPtrArray *a, const char *s) {
-  for (guint i = 0; i < a->len; i++)
-    if (strcmp(g_ptr_array_index(a, i), s) == 0)
-      return (int)i;
-  return -1;
 }
 
 static gboolean load_io_contexts(const ctx *c, const node *list, workload *w) {
@@ -800,9 +1000,11 @@ static gboolean load_io_contexts(const ctx *c, const node *list, workload *w) {
     if (v->type != NODE_SCALAR || v->null)
       return fail(c, v, "expected an io_context name, found %s",
                   v->type == NODE_SCALAR ? "nothing" : node_kind(v));
-    if (find_str(w->io_contexts, v->value) >= 0)
+    if (ix_find(c->io_contexts, v->value) >= 0)
       return fail(c, v, "duplicate io_context name '%s'", v->value);
     g_ptr_array_add(w->io_contexts, g_strdup(v->value));
+    guint k = w->io_contexts->len - 1;
+    ix_add(c->io_contexts, g_ptr_array_index(w->io_contexts, k), k);
   }
   return TRUE;
 }
@@ -950,14 +1152,94 @@ static gboolean load_ioprio(const ctx *c, const node *v, wl_process *p) {
 
 /* Look `v` up in a list of names; error with a hint. */
 static gboolean resolve(const ctx *c, const node *v, const char *what,
-                        GPtrArray *named, int *out) {
+                        GPtrArray *named, GHashTable *ix, int *out) {
   if (!want_scalar(c, v, what))
     return FALSE;
-  *out = find_named(named, v->value);
+  *out = ix_find(ix, v->value);
   if (*out >= 0)
     return TRUE;
   g_autofree char *h = hint_named(named, v->value);
   return fail(c, v, "unknown %s '%s'%s", what, v->value, h);
+}
+
+/* Bytes a device's model addresses: its capacity in whole sectors. */
+static int64_t device_capacity(const wl_device *d) {
+  const param_desc *p = params_find(d->disk->params, "capacity");
+  g_return_val_if_fail(p != NULL && p->kind == PARAM_SIZE, 0);
+  int64_t bytes;
+  memcpy(&bytes, (const char *)d->disk_cfg + p->offset, sizeof bytes);
+  return bytes / 512 * 512;
+}
+
+/* A size key that the model reads in sectors must be whole sectors:
+ * io_size: 100 would otherwise have become 0, "unlimited". */
+static gboolean check_sectors(const ctx *c, const node *m, const char *key,
+                              int64_t v) {
+  if (v % 512 == 0)
+    return TRUE;
+  return fail(c, map_get(m, key, NULL),
+              "%s: %" G_GINT64_FORMAT " bytes is not a multiple of 512", key,
+              v);
+}
+
+/* Every clone's region [offset + j * offset_increment, + size) must lie on
+ * the device and hold one I/O of bs: the process picks its blocks there. */
+static const node *or_node(const node *a, const node *b) { return a ? a : b; }
+
+static gboolean check_region(const ctx *c, const node *m, const char *name,
+                             const proc_opts *o, const wl_device *d) {
+  int64_t cap = device_capacity(d);
+  g_autofree char *caps = units_format_size(cap);
+  g_autofree char *bs = units_format_size(o->bs);
+  g_autofree char *size = units_format_size(o->size);
+  g_autofree char *off = units_format_size(o->offset);
+  /* Each key named below is in the map when its value is not the
+   * default; the name stands in otherwise. */
+  const node *name_node = map_get(m, "name", NULL);
+  const node *size_node = or_node(map_get(m, "size", NULL), name_node);
+  const node *bs_node = or_node(map_get(m, "bs", NULL), name_node);
+  const node *off_node = or_node(map_get(m, "offset", NULL), name_node);
+  if (o->size > 0 && o->size < o->bs)
+    return fail(c, size_node,
+                "process '%s': size %s is smaller than bs %s: the region "
+                "must hold one I/O", name, size, bs);
+  /* The region, or at least one I/O where it runs to the end. */
+  int64_t need = o->size > 0 ? o->size : o->bs;
+  if (need > cap)
+    return fail(c, o->size > 0 ? size_node : bs_node,
+                "process '%s': %s %s is larger than device '%s' (capacity "
+                "%s)", name, o->size > 0 ? "size" : "bs",
+                o->size > 0 ? size : bs, d->name, caps);
+  if (o->offset > cap - need) {
+    if (o->size > 0)
+      return fail(c, o->offset > 0 ? off_node : size_node,
+                  "process '%s': offset %s + size %s ends beyond device "
+                  "'%s' (capacity %s)", name, off, size, d->name, caps);
+    return fail(c, off_node,
+                "process '%s': offset %s leaves no room for one %s I/O on "
+                "device '%s' (capacity %s)", name, off, bs, d->name, caps);
+  }
+  /* The last clone starts furthest in; room / increment clones past the
+   * first still fit (no product that could overflow). */
+  int64_t last = o->numjobs - 1;
+  if (last < 1 || o->offset_increment == 0)
+    return TRUE;
+  int64_t more = (cap - need - o->offset) / o->offset_increment;
+  if (last <= more)
+    return TRUE;
+  const node *at = or_node(map_get(m, "numjobs", NULL), name_node);
+  g_autofree char *inc = units_format_size(o->offset_increment);
+  g_autofree char *where = g_strdup_printf(
+      "process '%s.%" G_GINT64_FORMAT "' (offset %s + %" G_GINT64_FORMAT
+      " x offset_increment %s)", name, last, off, last, inc);
+  g_autofree char *fit = g_strdup_printf(
+      "%" G_GINT64_FORMAT " of the %" G_GINT64_FORMAT " clones fit",
+      more + 1, o->numjobs);
+  if (o->size > 0)
+    return fail(c, at, "%s would end beyond device '%s' (capacity %s) with "
+                "its %s region: %s", where, d->name, caps, size, fit);
+  return fail(c, at, "%s leaves no room for one %s I/O on device '%s' "
+              "(capacity %s): %s", where, bs, d->name, caps, fit);
 }
 
 /* One job -> numjobs processes; `nodes` gets the job's map per process. */
@@ -992,6 +1274,9 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     return fail(c, map_get(m, "offset_increment", NULL),
                 "offset_increment: %" G_GINT64_FORMAT
                 " bytes is not a multiple of 512", o.offset_increment);
+  if (!check_sectors(c, m, "size", o.size) ||
+      !check_sectors(c, m, "io_size", o.io_size))
+    return FALSE;
   if (o.count == 0 && o.io_size == 0 && o.runtime == 0 && duration == 0)
     return fail(c, name_node,
                 "process '%s' never ends: give it count, io_size or runtime, "
@@ -1021,16 +1306,19 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if (t.ioprio_class == IOPRIO_CLASS_NONE)
     t.ioprio_level = (t.nice + 20) / 5; /* task_nice_ioprio */
   if ((v = map_get(m, "device", NULL)) &&
-      !resolve(c, v, "device", w->devices, &t.device))
+      !resolve(c, v, "device", w->devices, c->devices, &t.device))
+    return FALSE;
+  if (o.numjobs > 0 &&
+      !check_region(c, m, name, &o, g_ptr_array_index(w->devices, t.device)))
     return FALSE;
   if ((v = map_get(m, "cgroup", NULL)) &&
-      !resolve(c, v, "cgroup", w->cgroups, &t.cgroup))
+      !resolve(c, v, "cgroup", w->cgroups, c->cgroups, &t.cgroup))
     return FALSE;
   const char *ioc = NULL;
   if ((v = map_get(m, "ioc", NULL))) {
     if (!want_scalar(c, v, "ioc"))
       return FALSE;
-    if (find_str(w->io_contexts, v->value) < 0) {
+    if (ix_find(c->io_contexts, v->value) < 0) {
       g_autofree char *h = hint_array(w->io_contexts, v->value);
       return fail(c, v, "unknown io_context '%s'%s", v->value,
                   *h ? h : " (declare it under 'io_contexts')");
@@ -1038,6 +1326,10 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     ioc = v->value;
   }
 
+  if ((int64_t)w->processes->len + o.numjobs > WORKLOAD_MAX_PROCESSES)
+    return fail(c, or_node(map_get(m, "numjobs", NULL), name_node),
+                "process '%s' makes more than %d processes in all (after "
+                "numjobs)", name, WORKLOAD_MAX_PROCESSES);
   for (int64_t j = 0; j < o.numjobs; j++) {
     wl_process *p = g_new(wl_process, 1);
     *p = t;
@@ -1050,7 +1342,7 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
       p->ioc = g_strdup(o.share_ioc ? name : p->name);
     g_ptr_array_add(w->processes, p);
     g_ptr_array_add(nodes, name_node);
-    if (!ioc && find_str(w->io_contexts, p->ioc) >= 0)
+    if (!ioc && ix_find(c->io_contexts, p->ioc) >= 0)
       return fail(c, name_node,
                   "process '%s' would get a private io_context named '%s', "
                   "but that name is declared in 'io_contexts'; rename one",
@@ -1071,7 +1363,7 @@ static gboolean load_processes(const ctx *c, const node *root,
   if (!want(c, list, NODE_SEQ, "processes"))
     return FALSE;
   g_autoptr(GPtrArray) nodes = g_ptr_array_new();
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new();
+  g_autoptr(GHashTable) jobs = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < list->vals->len; i++) {
     node *m = g_ptr_array_index(list->vals, i);
     guint before = w->processes->len;
@@ -1079,16 +1371,17 @@ static gboolean load_processes(const ctx *c, const node *root,
       return FALSE;
     /* Job names are unique, and so are the names after expansion. */
     node *nm = map_get(m, "name", NULL);
-    if (find_str(jobs, nm->value) >= 0)
+    if (!g_hash_table_add(jobs, nm->value))
       return fail(c, nm, "duplicate process name '%s'", nm->value);
-    g_ptr_array_add(jobs, nm->value);
     for (guint j = before; j < w->processes->len; j++) {
       const char *pn = ((wl_process *)g_ptr_array_index(w->processes, j))->name;
-      for (guint k = 0; k < j; k++)
-        if (strcmp(pn, ((wl_process *)g_ptr_array_index(w->processes, k))->name) == 0)
-          return fail(c, nm, "duplicate process name '%s'", pn);
+      if (ix_find(c->processes, pn) >= 0)
+        return fail(c, nm, "duplicate process name '%s'", pn);
+      ix_add(c->processes, pn, j);
     }
   }
+  if (w->processes->len == 0)
+    return fail(c, list, "no processes: every job has numjobs: 0");
   return TRUE;
 }
 
@@ -1142,7 +1435,7 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
     const char *at = strrchr(v->value, '@');
     g_autofree char *proc =
         at ? g_strndup(v->value, (gsize)(at - v->value)) : g_strdup(v->value);
-    if (find_str(names, proc) < 0) {
+    if (ix_find(c->processes, proc) < 0) {
       g_autofree char *h = hint_array(names, proc);
       return fail(c, v, "unknown process '%s' in schedule%s", proc, h);
     }
@@ -1223,7 +1516,19 @@ static const param_desc timeseries_params[] = {
   { .name = NULL },
 };
 
-static gboolean load_timeseries(const ctx *c, const node *m, workload *w) {
+/* `v` rounded up to two significant digits: a value to suggest that its
+ * printed form does not round below what is needed. */
+static int64_t round_up_2(int64_t v) {
+  int64_t scale = 1;
+  while (v / scale >= 100)
+    scale *= 10;
+  return (v + scale - 1) / scale * scale;
+}
+
+/* A run fills one timeseries cell per process and window (and writes a
+ * row for each): the duration must not make more than the run can hold. */
+static gboolean load_timeseries(const ctx *c, const node *m,
+                                const node *duration, workload *w) {
   timeseries_opts o = { 100 * 1000000 };
   if (m) {
     if (!want(c, m, NODE_MAP, "timeseries"))
@@ -1234,6 +1539,21 @@ static gboolean load_timeseries(const ctx *c, const node *m, workload *w) {
       return FALSE;
   }
   w->window = o.window;
+  int64_t max_windows = WORKLOAD_MAX_TIMESERIES_CELLS / w->processes->len;
+  if (w->duration > 0 && (w->duration - 1) / w->window >= max_windows) {
+    const node *at = m && m->type == NODE_MAP ? map_get(m, "window", NULL) : NULL;
+    g_autofree char *d = units_format_time(w->duration);
+    g_autofree char *win = units_format_time(w->window);
+    g_autofree char *wider = units_format_time(round_up_2(
+        w->duration / max_windows + 1));
+    guint n = w->processes->len;
+    return fail(c, at ? at : duration,
+                "duration %s makes %" G_GINT64_FORMAT " timeseries windows "
+                "of %s; with %u process%s at most %" G_GINT64_FORMAT
+                " fit: set timeseries.window to %s or more", d,
+                (w->duration - 1) / w->window + 1, win, n, n == 1 ? "" : "es",
+                max_windows, wider);
+  }
   return TRUE;
 }
 
@@ -1284,10 +1604,19 @@ static gboolean load_root(const ctx *c, const node *root, workload *w) {
          load_processes(c, root, map_get(root, "processes", NULL), w,
                         w->duration) &&
          load_interleaving(c, map_get(root, "interleaving", NULL), w) &&
-         load_timeseries(c, map_get(root, "timeseries", NULL), w);
+         load_timeseries(c, map_get(root, "timeseries", NULL),
+                         map_get(root, "duration", NULL), w);
 }
 
 /* ----------------------------------------------------------------- entry */
+
+gboolean workload_parse_seed(const char *text, uint64_t *seed, GError **err) {
+  top_opts t;
+  if (!params_set(params_find(top_params, "seed"), &t, text, err))
+    return FALSE;
+  *seed = (uint64_t)t.seed;
+  return TRUE;
+}
 
 workload *workload_load(const char *path, char **sets, GError **err) {
   g_autofree char *text = NULL;
@@ -1305,14 +1634,16 @@ workload *workload_load(const char *path, char **sets, GError **err) {
 workload *workload_parse(const char *path, const char *text, gsize len,
                          char **sets, GError **err) {
   node *root = NULL;
-  if (!parse_yaml(text, len, 0, path, &root, err))
+  if (!parse_yaml(text, len, 0, 0, path, &root, err))
     return NULL;
   if (!root)
     root = node_new(NODE_MAP, 1, 1, 0);
   for (int i = 0; sets && sets[i]; i++) {
     if (root->type != NODE_MAP) {
-      g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID,
-                  "--set %s: the workload is not a map", sets[i]);
+      /* What loading would say anyway: nothing to apply a --set to. */
+      ctx c = { .file = path, .err = err };
+      fail(&c, root, "expected a map at the top level, found %s",
+           node_kind(root));
       node_free(root);
       return NULL;
     }
@@ -1332,8 +1663,19 @@ workload *workload_parse(const char *path, const char *text, gsize len,
   g_array_set_clear_func(w->schedule, (GDestroyNotify)sched_entry_clear);
   w->window = 100 * 1000000;
 
-  ctx c = { .file = path, .err = err };
+  ctx c = {
+    .file = path,
+    .err = err,
+    .devices = g_hash_table_new(g_str_hash, g_str_equal),
+    .cgroups = g_hash_table_new(g_str_hash, g_str_equal),
+    .io_contexts = g_hash_table_new(g_str_hash, g_str_equal),
+    .processes = g_hash_table_new(g_str_hash, g_str_equal),
+  };
   gboolean ok = load_root(&c, root, w);
+  g_hash_table_destroy(c.devices);
+  g_hash_table_destroy(c.cgroups);
+  g_hash_table_destroy(c.io_contexts);
+  g_hash_table_destroy(c.processes);
   node_free(root);
   if (!ok) {
     workload_free(w);

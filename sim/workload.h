@@ -76,6 +76,13 @@ typedef struct workload {
   int64_t window;            /* timeseries window, ns (100ms) */
 } workload;
 
+/* Processes after numjobs, at most. */
+#define WORKLOAD_MAX_PROCESSES 65536
+/* Timeseries cells (windows x processes) a run may fill, at most: the
+ * duration over timeseries.window is checked when the workload loads, and
+ * a run without a duration stops with an error at that many windows. */
+#define WORKLOAD_MAX_TIMESERIES_CELLS (1 << 24)
+
 /* Load, apply `sets` (NULL-terminated "path=value" strings), validate. */
 workload *workload_load(const char *path, char **sets, GError **err);
 /* The same from text in memory; `path` names it in error messages. */
@@ -99,6 +106,19 @@ typedef struct workload_key {
 
 /* All of them, sections in the order above (workload_key). */
 GArray *workload_keys(void);
+
+/* YAML nested deeper than this is refused as it is read (libyaml's
+ * loader takes time quadratic in the depth). */
+#define WORKLOAD_MAX_DEPTH 64
+/* For other YAML files (sweeps): FALSE with the 1-based position of the
+ * first collection nested deeper than WORKLOAD_MAX_DEPTH, found reading
+ * events up to it; TRUE otherwise, syntax errors included. */
+gboolean workload_yaml_depth_ok(const char *text, gsize len, int *line,
+                                int *col);
+
+/* A seed as the `seed:` key reads it (same range and messages, which
+ * start with "seed: "), for --seed. */
+gboolean workload_parse_seed(const char *text, uint64_t *seed, GError **err);
 
 GQuark workload_error_quark(void);
 #define WORKLOAD_ERROR (workload_error_quark())

@@ -628,6 +628,58 @@ static void test_output_mode_and_errors(void) {
   g_free(d);
 }
 
+/* The first line of stderr, without its position ("file:line:col: " or
+ * "cfqsim run: --"): the message itself. */
+static char *message_of(const char *err) {
+  g_autofree char *line = g_strndup(err, strcspn(err, "\n"));
+  const char *m = g_str_has_prefix(line, "cfqsim run: --")
+                      ? line + strlen("cfqsim run: --")
+                      : strstr(line, ": ") ? strstr(line, ": ") + 2 : line;
+  return g_strdup(m);
+}
+
+/* Issue 8: --seed -1, 2^64 - 1 and 10^23 all ran, as 2^64 - 1.  They are
+ * refused exactly as the workload's seed: key refuses them, exit 2 and
+ * nothing written. */
+static void test_seed_range(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  char *wl = g_build_filename(d, "s.yaml", NULL);
+  const char *bad[] = {"-1", "18446744073709551615", "99999999999999999999999",
+                       "9000000000000000001", "7x"};
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    cli c = run_cfqsim("workloads/default.yaml", "-q", "--seed", bad[i], "-o", out, NULL);
+    g_assert_cmpint(c.status, ==, 2);
+    g_assert_true(g_str_has_prefix(c.err, "cfqsim run: --seed: "));
+    g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+    char *yaml = g_strdup_printf("seed: %s\nprocesses: [{name: A, count: 1}]\n", bad[i]);
+    g_assert_true(g_file_set_contents(wl, yaml, -1, NULL));
+    cli k = run_cfqsim(wl, "-q", "-o", out, NULL);
+    g_assert_cmpint(k.status, ==, 2);
+    char *want_pos = g_strdup_printf("%s:1:7: seed: ", wl);
+    g_assert_true(g_str_has_prefix(k.err, want_pos));
+    char *m1 = message_of(c.err), *m2 = message_of(k.err);
+    g_assert_cmpstr(m1, ==, m2);
+    g_assert_true(strstr(m1, "out of range (0 to 9000000000000000000)") ||
+                  strstr(m1, "is too large") || strstr(m1, "invalid integer"));
+    g_free(m1);
+    g_free(m2);
+    g_free(want_pos);
+    g_free(yaml);
+    cli_free(&k);
+    cli_free(&c);
+  }
+  /* The largest seed the key takes runs. */
+  cli c = run_cfqsim("workloads/default.yaml", "-q", "--seed", "9000000000000000000",
+                     "--set", "duration=50ms", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  cli_free(&c);
+  g_free(wl);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
 /* README "Using it" names every long option each command's --help lists,
  * on that command's lines of the usage block (`cfqsim CMD ...` and the
  * indented lines that continue it). */
@@ -713,6 +765,138 @@ static void test_readme_lists_options(void) {
   g_hash_table_destroy(usage);
 }
 
+/* Issue 8: a region past the device aborted the run (exit 134, "make_bio:
+ * assertion failed"); now exit 2, the key's position, the process and the
+ * capacity. */
+static void test_region_beyond_device(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim("workloads/seq-readers.yaml", "-q", "--set",
+                     "processes.reader.numjobs=26", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_true(g_str_has_prefix(c.err, "--set:1:26: process 'reader.25' "));
+  g_assert_nonnull(strstr(c.err, "device 'sda' (capacity 500 GiB)"));
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  cli_free(&c);
+
+  char *wl = g_build_filename(d, "far.yaml", NULL);
+  g_assert_true(g_file_set_contents(
+      wl, "processes:\n  - {name: A, count: 1, offset: 500g}\n"
+          "  - {name: B, count: 1, size: 2t}\n", -1, NULL));
+  c = run_cfqsim(wl, "-q", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  char *want = g_strdup_printf(
+      "%s:2:33: process 'A': offset 500 GiB leaves no room for one 4 KiB I/O "
+      "on device 'sda' (capacity 500 GiB)\n", wl);
+  g_assert_cmpstr(c.err, ==, want);
+  g_free(want);
+  cli_free(&c);
+  c = run_cfqsim(wl, "-q", "--set", "processes.A.offset=0", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  want = g_strdup_printf("%s:3:31: process 'B': size 2 TiB is larger than "
+                         "device 'sda' (capacity 500 GiB)\n", wl);
+  g_assert_cmpstr(c.err, ==, want);
+  g_free(want);
+  cli_free(&c);
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  g_free(wl);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* --set mistakes: one format, --set:N:COL, the did-you-mean hint; the path
+ * named is the one written. */
+static void test_set_mistakes(void) {
+  static const struct {
+    const char *set[2];
+    const char *err;
+  } cases[] = {
+    {{"processes.seq1=1"},
+     "--set:1:11: a process cannot be replaced as a whole; set one of its "
+     "keys, e.g. processes.seq1.runtime=...\n"},
+    {{"processes.seq3.bs=4k"},
+     "--set:1:11: no process named 'seq3' in 'processes' (did you mean "
+     "'seq1'?)\n"},
+    {{"duration=1s", "processes.seq1.bss=4k"},
+     "--set:2:16: unknown key 'bss' in process 'seq1' (did you mean 'bs'?)\n"},
+    {{"devices.sda.scheduler.slice_idel=0"},
+     "--set:1:23: unknown key 'slice_idel' in scheduler (did you mean "
+     "'slice_idle'?)\n"},
+    {{"processes.seq1.bs=4q"},
+     "--set:1:19: bs: invalid size '4q' (a number of bytes, or with k, m, g "
+     "or t for powers of 1024, e.g. 4k)\n"},
+    {{"slice_idle"},
+     "--set:1:1: expected KEY=VALUE (e.g. devices.sda.scheduler.slice_idle=0), "
+     "found 'slice_idle'\n"},
+  };
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    cli c = cases[i].set[1]
+                ? run_cfqsim("workloads/default.yaml", "--set", cases[i].set[0],
+                             "--set", cases[i].set[1], "-o", out, NULL)
+                : run_cfqsim("workloads/default.yaml", "--set", cases[i].set[0],
+                             "-o", out, NULL);
+    g_assert_cmpint(c.status, ==, 2);
+    g_assert_cmpstr(c.err, ==, cases[i].err);
+    g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+    cli_free(&c);
+  }
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* Every job at numjobs: 0 ran and reported "Jain's index 1.0000 over 0
+ * processes"; YAML nested 100,000 deep took most of a minute to refuse. */
+static void test_no_processes_and_nesting(void) {
+  char *d = tmpdir();
+  char *out = g_build_filename(d, "out", NULL);
+  cli c = run_cfqsim("workloads/seq-readers.yaml", "--set",
+                     "processes.reader.numjobs=0", "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_true(g_str_has_suffix(c.err, ": no processes: every job has numjobs: 0\n"));
+  g_assert_true(g_str_has_prefix(c.err, "workloads/seq-readers.yaml:"));
+  cli_free(&c);
+  char *wl = g_build_filename(d, "deep.yaml", NULL);
+  GString *s = g_string_new("processes: ");
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c(s, '[');
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c(s, ']');
+  g_assert_true(g_file_set_contents(wl, s->str, (gssize)s->len, NULL));
+  c = run_cfqsim(wl, "-o", out, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  char *want = g_strdup_printf("%s:1:75: nesting is too deep (more than 64 levels)\n", wl);
+  g_assert_cmpstr(c.err, ==, want);
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  g_free(want);
+  cli_free(&c);
+  g_string_free(s, TRUE);
+  g_free(wl);
+  g_free(out);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* explore keeps ready sets as 64-bit masks: a 65th process aborted it
+ * (g_assert); it is refused with exit 2. */
+static void test_explore_too_many_processes(void) {
+  char *d = tmpdir();
+  char *wl = g_build_filename(d, "wide.yaml", NULL);
+  g_assert_true(g_file_set_contents(
+      wl, "processes: [{name: p, count: 1, numjobs: 65}]\n", -1, NULL));
+  cli c = run_cfqsim("explore", wl, NULL);
+  g_assert_cmpint(c.status, ==, 2);
+  g_assert_cmpstr(c.err, ==, "cfqsim explore: explore follows at most 64 "
+                             "processes, this workload has 65: use fewer (numjobs)\n");
+  cli_free(&c);
+  g_free(wl);
+  rm_rf(d);
+  g_free(d);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cli/help", test_help);
@@ -731,5 +915,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/name-is-not-a-path", test_name_is_not_a_path);
   g_test_add_func("/cli/output-mode-and-errors", test_output_mode_and_errors);
   g_test_add_func("/cli/readme-lists-options", test_readme_lists_options);
+  g_test_add_func("/cli/seed-range", test_seed_range);
+  g_test_add_func("/cli/region-beyond-device", test_region_beyond_device);
+  g_test_add_func("/cli/set-mistakes", test_set_mistakes);
+  g_test_add_func("/cli/no-processes-and-nesting", test_no_processes_and_nesting);
+  g_test_add_func("/cli/explore-too-many-processes", test_explore_too_many_processes);
   return g_test_run();
 }

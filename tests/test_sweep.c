@@ -743,6 +743,20 @@ static void remove_tree(const char *path) {
   }
 }
 
+/* Issue 8: a sweep file nested 100,000 deep took libyaml's loader most of
+ * a minute to build; the depth is refused as it is read. */
+static void test_nesting(void) {
+  GString *s = g_string_new("base: tiny.yaml\ngrid: ");
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c(s, '[');
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c(s, ']');
+  g_string_append_c(s, '\n');
+  /* The top-level map is level 1; the 64th '[' (column 7 + 63) the 65th. */
+  expect_error(s->str, "2:70", "nesting is too deep (more than 64 levels)");
+  g_string_free(s, TRUE);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp("test-sweep-XXXXXX", NULL);
@@ -750,6 +764,7 @@ int main(int argc, char **argv) {
   g_free(write_tmp("tiny.yaml", tiny_workload));
   g_test_add_func("/sweep/grid-order", test_grid_order);
   g_test_add_func("/sweep/errors", test_errors);
+  g_test_add_func("/sweep/nesting", test_nesting);
   g_test_add_func("/sweep/metric-values", test_metric_values);
   g_test_add_func("/sweep/jobs-identical", test_jobs_identical);
   g_test_add_func("/sweep/shards-merge", test_shards_merge);

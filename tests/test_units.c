@@ -233,6 +233,32 @@ static void test_params(void) {
   g_assert_cmpstr(params_suggest(table, "lo_latnecy"), ==, "low_latency");
 }
 
+/* Integer ranges are checked as integers (as doubles, one past 9e18 was
+ * within 0..9e18 and 2^63 - 1 printed as -2^63). */
+static void test_params_int_range(void) {
+  typedef struct { int64_t n; } big_t;
+  static const param_desc big[] = {
+    { "seed", PARAM_INT, offsetof(big_t, n), "1", 0, 9e18, NULL, "" },
+    { .name = NULL },
+  };
+  big_t b = { 0 };
+  GError *err = NULL;
+  g_assert_true(params_set(&big[0], &b, "9000000000000000000", &err));
+  g_assert_no_error(err);
+  g_assert_cmpint(b.n, ==, 9000000000000000000);
+  g_assert_false(params_set(&big[0], &b, "9000000000000000001", &err));
+  g_assert_cmpstr(err->message, ==,
+                  "seed: 9000000000000000001 is out of range (0 to "
+                  "9000000000000000000)");
+  g_clear_error(&err);
+  g_assert_false(params_set(&big[0], &b, "9223372036854775807", &err));
+  g_assert_cmpstr(err->message, ==,
+                  "seed: 9223372036854775807 is out of range (0 to "
+                  "9000000000000000000)");
+  g_clear_error(&err);
+  g_assert_cmpint(b.n, ==, 9000000000000000000);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/units/sizes", test_sizes);
@@ -241,5 +267,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/units/format", test_format);
   g_test_add_func("/units/round_trip", test_round_trip);
   g_test_add_func("/units/params", test_params);
+  g_test_add_func("/units/params-int-range", test_params_int_range);
   return g_test_run();
 }

@@ -396,24 +396,129 @@ static const bad_case bad[] = {
     "starting with '.', at most 64 characters" },
   { "--set workload name to a path", NULL, { "name=a/b" },
     WORKLOAD_ERROR_INVALID,
-    "--set:1: workload name 'a/b' cannot be a file name (it names "
+    "--set:1:6: workload name 'a/b' cannot be a file name (it names "
     "results/<name>/): use only letters, digits, '-', '_' and '.', not "
     "starting with '.', at most 64 characters" },
   /* --set */
+  /* Issue 8: a region the device does not hold aborted the run (make_bio);
+   * size: 2t was accepted and silently cut to the device. */
+  { "offset at the end of the device",
+    "devices: [{name: sda, capacity: 1g}]\n"
+    "processes:\n"
+    "  - {name: A, count: 1, offset: 1g}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:33: process 'A': offset 1 GiB leaves no room for one 4 KiB I/O on "
+    "device 'sda' (capacity 1 GiB)" },
+  { "size larger than the device",
+    "processes:\n"
+    "  - {name: A, count: 1, size: 2t}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:31: process 'A': size 2 TiB is larger than device 'sda' (capacity "
+    "500 GiB)" },
+  { "offset + size past the end of the second device",
+    "devices: [{name: sda}, {name: sdb, model: ssd, capacity: 64g}]\n"
+    "processes:\n"
+    "  - {name: A, count: 1, device: sdb, offset: 60g, size: 8g}\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "3:46: process 'A': offset 60 GiB + size 8 GiB ends beyond device 'sdb' "
+    "(capacity 64 GiB)" },
+  { "the last numjobs clone past the end",
+    "devices: [{name: sda}, {name: sdb, model: ssd, capacity: 64g}]\n"
+    "processes:\n"
+    "  - name: A\n"
+    "    device: sdb\n"
+    "    count: 1\n"
+    "    size: 8g\n"
+    "    offset_increment: 8g\n"
+    "    numjobs: 9\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "8:14: process 'A.8' (offset 0 B + 8 x offset_increment 8 GiB) would end "
+    "beyond device 'sdb' (capacity 64 GiB) with its 8 GiB region: 8 of the "
+    "9 clones fit" },
+  { "numjobs from --set past the end",
+    "processes:\n"
+    "  - {name: r, count: 1, size: 10g, offset_increment: 20g, numjobs: 4}\n",
+    { "processes.r.numjobs=26" }, WORKLOAD_ERROR_INVALID,
+    "--set:1:21: process 'r.25' (offset 0 B + 25 x offset_increment 20 GiB) "
+    "would end beyond device 'sda' (capacity 500 GiB) with its 10 GiB "
+    "region: 25 of the 26 clones fit" },
+  { "bs larger than the device",
+    "devices: [{name: sda, model: ssd, capacity: 1m}]\n"
+    "processes:\n"
+    "  - {name: A, count: 1, bs: 2m}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "3:29: process 'A': bs 2 MiB is larger than device 'sda' (capacity 1 MiB)" },
+  { "size smaller than bs",
+    "processes:\n"
+    "  - {name: A, count: 1, size: 2k, bs: 4k}\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "2:31: process 'A': size 2 KiB is smaller than bs 4 KiB: the region must "
+    "hold one I/O" },
+  { "size not whole sectors",
+    "processes:\n"
+    "  - {name: A, count: 1, size: 10000}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:31: size: 10000 bytes is not a multiple of 512" },
+  { "io_size not whole sectors (was: unlimited)",
+    "processes:\n"
+    "  - {name: A, io_size: 1000}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:24: io_size: 1000 bytes is not a multiple of 512" },
+  { "every job switched off",
+    "processes:\n"
+    "  - {name: A, count: 1, numjobs: 0}\n"
+    "  - {name: B, count: 1, numjobs: 0}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:3: no processes: every job has numjobs: 0" },
+  { "a duration more timeseries windows than a run holds",
+    "duration: 2000000s\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "1:11: duration 2000000 s makes 20000000 timeseries windows of 100 ms; "
+    "with 1 process at most 16777216 fit: set timeseries.window to 120 ms or "
+    "more" },
+  { "a window too narrow for the duration",
+    "duration: 100s\n"
+    "timeseries: {window: 1us}\n"
+    "processes:\n"
+    "  - {name: A, count: 1, numjobs: 16}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:22: duration 100 s makes 100000000 timeseries windows of 1 us; with "
+    "16 processes at most 1048576 fit: set timeseries.window to 96 us or "
+    "more" },
+  { "disk model objects to a combination of keys",
+    "devices:\n"
+    "  - {name: sda, avg_seek: 20ms}\n"
+    "processes: [{name: A, count: 1}]\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:12: device 'sda': hdd: need track_to_track <= avg_seek <= "
+    "full_stroke" },
+  /* --set: placed like a one-line file, --set:N:COL with N counting the
+   * --set options and COL the column of what is wrong in KEY=VALUE. */
   { "--set naming no list item", NULL, { "devices.sdx.model=hdd" },
     WORKLOAD_ERROR_INVALID,
-    "--set devices.sdx.model=hdd: no device named 'sdx' (did you mean 'sda'?)" },
+    "--set:1:9: no device named 'sdx' in 'devices' (did you mean 'sda'?)" },
   { "--set value checked with the --set's index", NULL,
     { "seed=2", "processes.A.bs=1000" }, WORKLOAD_ERROR_INVALID,
-    "--set:2: bs: 1000 bytes is not a multiple of 512" },
+    "--set:2:16: bs: 1000 bytes is not a multiple of 512" },
   { "--set adding an unknown tunable", NULL,
     { "devices.sda.scheduler.slice_idel=0" }, WORKLOAD_ERROR_INVALID,
-    "--set:1: unknown key 'slice_idel' in scheduler (did you mean 'slice_idle'?)" },
+    "--set:1:23: unknown key 'slice_idel' in scheduler (did you mean "
+    "'slice_idle'?)" },
   { "--set without =", NULL, { "nonsense" }, WORKLOAD_ERROR_INVALID,
-    "--set nonsense: expected KEY=VALUE, e.g. "
-    "devices.sda.scheduler.slice_idle=0" },
+    "--set:1:1: expected KEY=VALUE (e.g. devices.sda.scheduler.slice_idle=0), "
+    "found 'nonsense'" },
   { "--set through a scalar", NULL, { "seed.x=1" }, WORKLOAD_ERROR_INVALID,
-    "--set seed.x=1: 'seed' is a single value, not a map" },
+    "--set:1:1: 'seed' is a single value, not a map" },
+  /* The message names the path as written (it said processes.A.A.name). */
+  { "--set replacing a list item", NULL, { "processes.A=1" },
+    WORKLOAD_ERROR_INVALID,
+    "--set:1:11: a process cannot be replaced as a whole; set one of its "
+    "keys, e.g. processes.A.count=..." },
+  { "--set unknown key of a list item, blanks around names", NULL,
+    { " processes . B . cuont=3" }, WORKLOAD_ERROR_INVALID,
+    "--set:1:18: unknown key 'cuont' in process 'B' (did you mean 'count'?)" },
+  { "--set empty path segment", NULL, { "processes..bs=4k" },
+    WORKLOAD_ERROR_INVALID,
+    "--set:1:11: empty name in the path 'processes..bs'" },
+  { "--set value inside a YAML map value", NULL,
+    { "processes.A.think={mean: 1ms, dist: exq}" }, WORKLOAD_ERROR_INVALID,
+    "--set:1:37: dist: 'exq' is not one of fixed, exp (did you mean 'exp'?)" },
+  { "--set into a list of names", "io_contexts: [s]\nprocesses: [{name: A, "
+    "count: 1}]\n", { "io_contexts.s.x=1" }, WORKLOAD_ERROR_INVALID,
+    "--set:1:13: 'io_contexts.s' is a value in the list 'io_contexts', not a "
+    "map; set the whole list instead, e.g. io_contexts=[...]" },
 };
 
 static void test_bad(gconstpointer data) {
@@ -484,6 +589,90 @@ static void test_examples(void) {
   g_assert_cmpint(n, >=, 4);
 }
 
+static void assert_parse_error(const char *text, int code, const char *want) {
+  GError *err = NULL;
+  workload *w = workload_parse("deep.yaml", text, strlen(text), NULL, &err);
+  g_assert_null(w);
+  g_assert_error(err, WORKLOAD_ERROR, code);
+  g_assert_cmpstr(err->message, ==, want);
+  g_error_free(err);
+}
+
+/* Issue 8: 100,000 nested lists took libyaml's loader most of a minute to
+ * build before the depth was checked; the depth is refused as the events
+ * arrive, at the first level too many, block or flow style. */
+static void test_nesting(void) {
+  enum { DEEP = 100000 };
+  GString *s = g_string_new("processes: ");
+  for (int i = 0; i < DEEP; i++)
+    g_string_append_c(s, '[');
+  for (int i = 0; i < DEEP; i++)
+    g_string_append_c(s, ']');
+  /* The top-level map is level 1: the 64th '[' (column 12 + 63) is the
+   * 65th level. */
+  assert_parse_error(s->str, WORKLOAD_ERROR_PARSE,
+                     "deep.yaml:1:75: nesting is too deep (more than 64 levels)");
+  g_string_truncate(s, 0);
+  for (int i = 0; i < 70; i++)
+    g_string_append_printf(s, "%*sk:\n", i, "");
+  assert_parse_error(s->str, WORKLOAD_ERROR_PARSE,
+                     "deep.yaml:65:65: nesting is too deep (more than 64 levels)");
+  /* 64 levels are still read: the error is about the content. */
+  g_string_assign(s, "processes: [{name: A, count: 1}]\nx: ");
+  for (int i = 0; i < 63; i++)
+    g_string_append_c(s, '[');
+  for (int i = 0; i < 63; i++)
+    g_string_append_c(s, ']');
+  assert_parse_error(s->str, WORKLOAD_ERROR_INVALID,
+                     "deep.yaml:2:1: unknown key 'x' at the top level");
+  g_string_free(s, TRUE);
+}
+
+/* Anchors and aliases still work; an undefined one and an alias bomb are
+ * positioned errors. */
+static void test_aliases(void) {
+  workload *w = load_ok("alias.yaml",
+                        "processes:\n"
+                        "  - {name: A, count: &n 3, bs: 8k}\n"
+                        "  - &b {name: B, count: *n}\n",
+                        NULL);
+  g_assert_cmpint(proc(w, 1)->count, ==, 3);
+  workload_free(w);
+  assert_parse_error("processes:\n  - {name: A, count: *nope}\n",
+                     WORKLOAD_ERROR_PARSE,
+                     "deep.yaml:2:22: found undefined alias 'nope'");
+  GString *s = g_string_new("a: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+  for (int i = 1; i < 10; i++) {
+    g_string_append_printf(s, "a%d: &a%d [", i, i);
+    for (int k = 0; k < 10; k++)
+      g_string_append_printf(s, "%s*a%d", k ? ", " : "", i - 1);
+    g_string_append(s, "]\n");
+  }
+  GError *err = NULL;
+  g_assert_null(workload_parse("bomb.yaml", s->str, s->len, NULL, &err));
+  g_assert_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_PARSE);
+  g_assert_true(g_str_has_prefix(err->message, "bomb.yaml:"));
+  g_assert_nonnull(strstr(err->message, "too many nodes"));
+  g_error_free(err);
+  g_string_free(s, TRUE);
+}
+
+/* numjobs multiplies: the processes in all are bounded, the job that goes
+ * past the bound is named. */
+static void test_too_many_processes(void) {
+  GString *s = g_string_new("processes:\n");
+  for (int i = 0; i < 65; i++)
+    g_string_append_printf(s, "  - {name: j%d, count: 1, numjobs: 1024}\n", i);
+  GError *err = NULL;
+  g_assert_null(workload_parse("many.yaml", s->str, s->len, NULL, &err));
+  g_assert_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID);
+  g_assert_cmpstr(err->message, ==,
+                  "many.yaml:66:36: process 'j64' makes more than 65536 "
+                  "processes in all (after numjobs)");
+  g_error_free(err);
+  g_string_free(s, TRUE);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp("cfqsim-wl-XXXXXX", NULL);
@@ -497,10 +686,14 @@ int main(int argc, char **argv) {
   }
   g_test_add_func("/workload/unreadable", test_unreadable);
   g_test_add_func("/workload/name-from-file", test_name_from_file);
+  g_test_add_func("/workload/nesting", test_nesting);
+  g_test_add_func("/workload/too-many-processes", test_too_many_processes);
+  g_test_add_func("/workload/aliases", test_aliases);
   g_test_add_func("/workload/examples", test_examples);
   int rc = g_test_run();
   g_autofree char *p1 = g_build_filename(tmpdir, NULL, NULL);
-  const char *files[] = { "mini.yaml", "full.yaml", "set.yaml", "w.yaml" };
+  const char *files[] = { "mini.yaml", "full.yaml", "set.yaml", "w.yaml",
+                          "alias.yaml" };
   for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
     g_autofree char *f = g_build_filename(tmpdir, files[i], NULL);
     g_remove(f);

@@ -44,15 +44,41 @@ static char *format_value(param_kind kind, double v) {
   }
 }
 
-static gboolean check_range(const param_desc *p, double v, GError **err) {
-  if (!has_range(p) || (v >= p->min && v <= p->max))
-    return TRUE;
-  g_autofree char *got = format_value(p->kind, v);
+static gboolean range_error(const param_desc *p, const char *got,
+                            GError **err) {
   g_autofree char *lo = format_value(p->kind, p->min);
   g_autofree char *hi = format_value(p->kind, p->max);
   g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
               "%s: %s is out of range (%s to %s)", p->name, got, lo, hi);
   return FALSE;
+}
+
+static gboolean check_range(const param_desc *p, double v, GError **err) {
+  if (!has_range(p) || (v >= p->min && v <= p->max))
+    return TRUE;
+  g_autofree char *got = format_value(p->kind, v);
+  return range_error(p, got, err);
+}
+
+/* A bound as an int64_t, saturating (the tables write them as doubles). */
+static int64_t int_bound(double b) {
+  if (b >= 9223372036854775807.0)
+    return G_MAXINT64;
+  if (b <= -9223372036854775808.0)
+    return G_MININT64;
+  return (int64_t)b;
+}
+
+/* Integers compare as integers: as doubles, 9000000000000000001 was within
+ * 0..9e18, and 2^63 - 1 printed as its negative. */
+static gboolean check_int_range(const param_desc *p, int64_t v, GError **err) {
+  if (!has_range(p) || (v >= int_bound(p->min) && v <= int_bound(p->max)))
+    return TRUE;
+  g_autofree char *got = p->kind == PARAM_SIZE ? units_format_size(v)
+                         : p->kind == PARAM_TIME
+                             ? units_format_time(v)
+                             : g_strdup_printf("%" G_GINT64_FORMAT, v);
+  return range_error(p, got, err);
 }
 
 static gboolean parse_bool(const char *text, bool *out) {
@@ -94,7 +120,7 @@ gboolean params_set(const param_desc *p, void *cfg, const char *text,
                                           : units_parse_time(text, &v, &local);
     if (!ok)
       return wrap(p, local, err);
-    if (!check_range(p, (double)v, err))
+    if (!check_int_range(p, v, err))
       return FALSE;
     memcpy(at, &v, sizeof v);
     return TRUE;
