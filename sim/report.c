@@ -412,23 +412,25 @@ static double *ideal_shares(const run_result *r) {
   return share;
 }
 
-static double throughput_share(const run_result *r, guint i) {
-  const wl_process *p = proc_at(r, i);
-  uint64_t total = 0;
-  for (guint j = 0; j < r->w->processes->len; j++)
-    if (proc_at(r, j)->device == p->device)
-      total += metrics_proc_bytes(r->m, j);
-  return total ? (double)metrics_proc_bytes(r->m, i) / (double)total : 0.0;
+/* Bytes and CFQ disk time of all processes on each device, summed once. */
+typedef struct device_totals {
+  uint64_t *bytes;
+  int64_t *disk_time;
+} device_totals;
+
+static device_totals device_totals_of(const run_result *r) {
+  guint nd = MAX(r->w->devices->len, 1);
+  device_totals t = {g_new0(uint64_t, nd), g_new0(int64_t, nd)};
+  for (guint j = 0; j < r->w->processes->len; j++) {
+    int d = proc_at(r, j)->device;
+    t.bytes[d] += metrics_proc_bytes(r->m, j);
+    if (r->disk_time_ns) t.disk_time[d] += r->disk_time_ns[j];
+  }
+  return t;
 }
 
-/* A process's CFQ disk time over all disk time on its device. */
-static double disk_time_share(const run_result *r, guint i) {
-  const wl_process *p = proc_at(r, i);
-  int64_t total = 0;
-  for (guint j = 0; j < r->w->processes->len; j++)
-    if (proc_at(r, j)->device == p->device)
-      total += r->disk_time_ns[j];
-  return total ? (double)r->disk_time_ns[i] / (double)total : 0.0;
+static double ratio(double part, double total) {
+  return total ? part / total : 0.0;
 }
 
 /* Jain's index of window k over all processes; < 0 when nothing moved. */
@@ -511,19 +513,27 @@ static void json_fairness(JsonBuilder *b, const run_result *r) {
   json_double(b, "window_jain_mean", used ? jsum / used : 1.0);
   json_double(b, "window_jain_min", used ? jmin : 1.0);
   g_autofree double *ideal = ideal_shares(r);
+  device_totals tot = device_totals_of(r);
   json_builder_set_member_name(b, "shares");
   json_builder_begin_array(b);
   for (guint i = 0; i < r->w->processes->len; i++) {
+    int d = proc_at(r, i)->device;
     json_builder_begin_object(b);
     json_str(b, "name", proc_at(r, i)->name);
-    json_str(b, "device", device_name(r, proc_at(r, i)->device));
-    json_double(b, "throughput_share", throughput_share(r, i));
+    json_str(b, "device", device_name(r, d));
+    /* a process's bytes over all bytes on its device */
+    json_double(b, "throughput_share",
+                ratio((double)metrics_proc_bytes(r->m, i), (double)tot.bytes[d]));
+    /* its CFQ disk time over all disk time on its device */
     if (r->disk_time_ns)
-      json_double(b, "disk_time_share", disk_time_share(r, i));
+      json_double(b, "disk_time_share",
+                  ratio((double)r->disk_time_ns[i], (double)tot.disk_time[d]));
     json_double(b, "ideal_share", ideal[i]);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
+  g_free(tot.bytes);
+  g_free(tot.disk_time);
 }
 
 /* "latency_ns": {mean, p50, p95, p99, max} */
