@@ -38,6 +38,4 @@ GBytes *sim_run_blktrace(sim_run *r, guint device);
 void sim_run_fingerprint(sim_run *r, GChecksum *sum);
 void sim_run_free(sim_run *r);
 
-const char *variant_name(cic_link_variant v);
-
 #endif
