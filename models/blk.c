@@ -211,8 +211,8 @@ static void __blk_put_request(struct request_queue *q, struct request *rq) {
   unsigned flags = rq->cmd_flags;
   if ((flags & REQ_ELVPRIV) && elv(q)->elevator_put_req_fn)
     elv(q)->elevator_put_req_fn(q, rq);
-  if (rq->task && rq->task->ioc)
-    rq->task->ioc->refcount--; /* cfq_put_request: get_io_context's reference */
+  if (rq->task)
+    ioc_put(rq->task->ioc); /* cfq_put_request: get_io_context's reference */
   blk_free_request(q, rq);
   freed_request(q, flags);
 }
@@ -289,8 +289,7 @@ struct request *blk_alloc_request(struct request_queue *q, struct bio *bio) {
   rq->queuelist.data = rq;
   rq->live.data = rq;
   g_queue_push_tail_link(&q->live_requests, &rq->live);
-  if (bio->task->ioc)
-    bio->task->ioc->refcount++; /* get_io_context */
+  ioc_get(bio->task->ioc);
   q->stats.requests_allocated++;
   return rq;
 }

@@ -157,7 +157,7 @@ struct blk_stats {
   uint64_t requests_allocated, requests_merged_away, bio_merges;
   uint64_t completed, bytes_completed;
   uint64_t sleeps, wakeups;
-  uint64_t cics_allocated, cics_linked, cics_freed, cic_link_failed;
+  struct cic_stats cic; /* kept by the cic path (ioc.c) */
 };
 
 struct request_queue {

@@ -3,7 +3,6 @@
  * processes' steps or deliver events. */
 #include "models/proc.h"
 
-#include <errno.h>
 #include <gsl/gsl_randist.h>
 
 #include "sim/core/rng.h"
@@ -215,6 +214,14 @@ static void step_submit(proc *p) {
   after_reservation(p, r);
 }
 
+/* The queue as the cic path sees it. */
+static struct cic_dev cic_dev_of(proc *p) {
+  struct request_queue *q = p->q;
+  return (struct cic_dev){.engine = p->engine, .cic_index = q->cic_index,
+                          .cfqd = q->elevator_data, .variant = q->kernel->cic_link,
+                          .stats = &q->stats.cic};
+}
+
 static void step_lookup(proc *p) {
   if (p->first_lookup) {
     p->rq = blk_alloc_request(p->q, p->bio);
@@ -224,41 +231,24 @@ static void step_lookup(proc *p) {
     go(p, STEP_QUEUE);
     return;
   }
-  p->cic = cfq_cic_lookup(p->task->ioc, p->q->cic_index);
-  sim_trace(p->engine, p->task->name, "cfq_cic_lookup: %s",
-            p->cic ? "hit" : "miss");
+  struct cic_dev d = cic_dev_of(p);
+  p->cic = cic_step_lookup(&d, p->task->name, p->task->ioc);
   go(p, p->cic ? STEP_QUEUE : STEP_ALLOC_CIC);
 }
 
 static void step_alloc_cic(proc *p) {
-  p->q->stats.cics_allocated++;
-  p->cic = cfq_alloc_io_context(blk_jiffies(p->q), (int)p->q->stats.cics_allocated);
-  sim_trace(p->engine, p->task->name, "cfq_alloc_io_context: cic%d", p->cic->id);
+  struct cic_dev d = cic_dev_of(p);
+  p->cic = cic_step_alloc(&d, p->task->name, blk_jiffies(p->q));
   go(p, STEP_LINK);
 }
 
 static void step_link(proc *p) {
-  struct request_queue *q = p->q;
-  int ret = cfq_cic_link(p->task->ioc, q->cic_index, q->elevator_data, p->cic);
-  if (ret == 0) {
-    q->stats.cics_linked++;
-    sim_trace(p->engine, p->task->name, "cfq_cic_link: cic%d linked", p->cic->id);
-    go(p, STEP_QUEUE);
-    return;
+  struct cic_dev d = cic_dev_of(p);
+  switch (cic_step_link(&d, p->task->name, p->task->ioc, &p->cic)) {
+  case CIC_LINKED: go(p, STEP_QUEUE); break;
+  case CIC_LOOKUP_AGAIN: go(p, STEP_LOOKUP); break;
+  case CIC_LINK_FAILED: go(p, STEP_FAIL); break;
   }
-  g_assert(ret == -EEXIST);
-  sim_trace(p->engine, p->task->name, "cfq_cic_link: cic%d -EEXIST", p->cic->id);
-  cfq_cic_free(p->cic);
-  p->cic = NULL;
-  q->stats.cics_freed++;
-  if (q->kernel->cic_link == CIC_LINK_FIXED) {
-    go(p, STEP_LOOKUP); /* free the new cic and look up again */
-    return;
-  }
-  q->stats.cic_link_failed++;
-  sim_printk(p->engine, "cfq: cic link failed!");
-  p->task->ioc->refcount--; /* cfq_get_io_context's error path: put_io_context */
-  go(p, STEP_FAIL);
 }
 
 static void step_queue(proc *p) {
@@ -288,11 +278,7 @@ static void step_io_wait(proc *p) {
 }
 
 static void step_exit(proc *p) {
-  struct io_context *ioc = p->task->ioc;
-  if (ioc) { /* exit_io_context: the task lets go of its ioc (spec 1.2, 4.3) */
-    ioc->nr_tasks--;
-    ioc->refcount--;
-  }
+  ioc_task_exit(p->task->ioc);
   p->finished = true;
   p->next = STEP_NONE;
   sim_actor_done(p->task->actor);
@@ -352,8 +338,7 @@ void proc_free(proc *p) {
     return;
   if (!p->rq)
     g_free(p->bio); /* otherwise the request owns it; the queue frees both */
-  if (p->cic && !p->cic->ioc)
-    cfq_cic_free(p->cic); /* a linked cic belongs to its ioc */
+  cic_abandon(p->cic);
   if (p->rng_)
     gsl_rng_free(p->rng_);
   g_array_free(p->in_flight_since, TRUE);

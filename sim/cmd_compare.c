@@ -84,7 +84,8 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
   g_string_append_printf(s, "compare: %s, %u seed%s from %" G_GUINT64_FORMAT "%s\n\n",
                          w->name, seeds, seeds == 1 ? "" : "s", w->seed,
                          seeds > 1 ? " (random interleaving)" : "");
-  g_string_append_printf(s, "%-22s %16s %16s\n", "", "buggy", "fixed");
+  g_string_append_printf(s, "%-22s %16s %16s\n", "", cic_link_variant_name(vs[0].v),
+                         cic_link_variant_name(vs[1].v));
   latency_summary l[2];
   for (int i = 0; i < 2; i++)
     l[i] = latency_summarize((const int64_t *)vs[i].latencies->data,
@@ -143,7 +144,7 @@ static char *compare_json(const workload *w, variant_stats *vs, guint seeds) {
                                           vs[i].latencies->len);
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "variant");
-    json_builder_add_string_value(b, variant_name(vs[i].v));
+    json_builder_add_string_value(b, cic_link_variant_name(vs[i].v));
     json_builder_set_member_name(b, "runs");
     json_builder_add_int_value(b, vs[i].runs);
     json_builder_set_member_name(b, "hung_runs");
@@ -197,7 +198,8 @@ static char *compare_csv(variant_stats *vs) {
     g_string_append_printf(s,
                            "%s,%u,%u,%s,%u,%s,%u,%s,%" G_GINT64_FORMAT
                            ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                           variant_name(vs[i].v), vs[i].runs, vs[i].hung_runs, frac,
+                           cic_link_variant_name(vs[i].v), vs[i].runs, vs[i].hung_runs,
+                           frac,
                            vs[i].hung_procs, tput, vs[i].latencies->len, mean, l.p50,
                            l.p99, worst(&l, vs[i].unfinished));
     g_free(frac);

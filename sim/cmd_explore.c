@@ -67,7 +67,8 @@ static void show_progress(void *ctx, const explore_progress *p) {
 
 /* Both variants: the counts in two columns, then each shortest hang. */
 static void print_both(const explore_result *r, const explore_options *o) {
-  printf("  %-18s %20s %20s\n", "", "buggy", "fixed");
+  printf("  %-18s %20s %20s\n", "", cic_link_variant_name(CIC_LINK_BUGGY),
+         cic_link_variant_name(CIC_LINK_FIXED));
   const char *label[] = {"schedules:", "distinct states:", "completed:", "hung:",
                          "time-limited:"};
   for (int k = 0; k < 5; k++) {
@@ -80,7 +81,7 @@ static void print_both(const explore_result *r, const explore_options *o) {
     printf("  %-18s %20s %20s\n", label[k], v[0], v[1]);
   }
   for (int i = 0; i < 2; i++) {
-    const char *name = variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
+    const char *name = cic_link_variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
     if (r[i].saturated)
       printf("  %s: a count saturated at 2^128-1\n", name);
     if (r[i].cut_states)
@@ -92,7 +93,7 @@ static void print_both(const explore_result *r, const explore_options *o) {
              name, r[i].cut_preempt, o->preemption_bound);
   }
   for (int i = 0; i < 2; i++) {
-    const char *name = variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
+    const char *name = cic_link_variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
     bool complete = explore_complete(&r[i]);
     if (!r[i].hang_schedule) {
       printf("  shortest hang (%s): none%s\n", name,
@@ -165,6 +166,7 @@ int cmd_explore(int argc, char **argv) {
   workload *w = NULL;
   explore_options eo = EXPLORE_OPTIONS_INIT;
   int variants[2], nv = 0;
+  cic_link_variant one;
   explore_result res[2] = {{0}, {0}};
 
   if (!g_option_context_parse(ctx, &argc, &argv, &err))
@@ -172,10 +174,8 @@ int cmd_explore(int argc, char **argv) {
   if (!variant || strcmp(variant, "both") == 0) {
     variants[nv++] = CIC_LINK_BUGGY;
     variants[nv++] = CIC_LINK_FIXED;
-  } else if (strcmp(variant, "buggy") == 0) {
-    variants[nv++] = CIC_LINK_BUGGY;
-  } else if (strcmp(variant, "fixed") == 0) {
-    variants[nv++] = CIC_LINK_FIXED;
+  } else if (cic_link_variant_parse(variant, &one)) {
+    variants[nv++] = one;
   } else {
     g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "--variant must be buggy, fixed or both, not '%s'", variant);
@@ -203,7 +203,7 @@ int cmd_explore(int argc, char **argv) {
     eo.progress = show_progress;
   progress_line pl;
   for (int i = 0; i < nv; i++) {
-    pl = (progress_line){.variant = variant_name(variants[i])};
+    pl = (progress_line){.variant = cic_link_variant_name(variants[i])};
     eo.progress_ctx = &pl;
     run_target rt = {.w = w, .variant = variants[i]};
     explore_target t = {.build = rt_build, .engine = rt_engine,
@@ -222,12 +222,12 @@ int cmd_explore(int argc, char **argv) {
     print_both(res, &eo);
   } else {
     char *rep = explore_format_report(&res[0], &eo);
-    printf("%s\n%s", variant_name(variants[0]), rep);
+    printf("%s\n%s", cic_link_variant_name(variants[0]), rep);
     g_free(rep);
   }
   GString *last = g_string_new("result: ");
   for (int i = 0; i < nv; i++) {
-    char *v = verdict(variant_name(variants[i]), &res[i], &eo);
+    char *v = verdict(cic_link_variant_name(variants[i]), &res[i], &eo);
     g_string_append_printf(last, "%s%s", i ? "; " : "", v);
     g_free(v);
   }

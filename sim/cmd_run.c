@@ -7,17 +7,15 @@
 #include "sim/run.h"
 
 static gboolean parse_variant(const char *text, int *variant, GError **err) {
+  cic_link_variant v;
   if (!text)
     return TRUE;
-  if (strcmp(text, "buggy") == 0)
-    *variant = CIC_LINK_BUGGY;
-  else if (strcmp(text, "fixed") == 0)
-    *variant = CIC_LINK_FIXED;
-  else {
+  if (!cic_link_variant_parse(text, &v)) {
     g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "--variant must be buggy or fixed, not '%s'", text);
     return FALSE;
   }
+  *variant = v;
   return TRUE;
 }
 

@@ -31,10 +31,6 @@ struct sim_run {
   bool ran;
 };
 
-const char *variant_name(cic_link_variant v) {
-  return v == CIC_LINK_BUGGY ? "buggy" : "fixed";
-}
-
 static void io_done(void *ctx, proc *p, const struct bio *bio) {
   sim_run *r = ctx;
   guint i = GPOINTER_TO_UINT(g_hash_table_lookup(r->proc_index, p)) - 1;
@@ -187,8 +183,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     t->name = g_strdup(wp->name);
     t->pid = 100 + (int)i;
     t->ioc = find_ioc(r, wp);
-    t->ioc->nr_tasks++;
-    t->ioc->refcount++;
+    ioc_task_link(t->ioc);
     t->nice = wp->nice;
     if (wp->cgroup >= 0) {
       const wl_cgroup *cg = g_ptr_array_index(w->cgroups, wp->cgroup);
@@ -324,7 +319,7 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   }
   run_result *res = &r->result;
   res->w = r->w;
-  res->variant = variant_name(r->kernel.cic_link);
+  res->variant = cic_link_variant_name(r->kernel.cic_link);
   res->seed = r->seed;
   res->kernel_log = g_strdup(r->kernel_log->str);
   res->outcome = o;

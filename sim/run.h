@@ -44,6 +44,4 @@ GBytes *sim_run_blktrace(sim_run *r, guint device);
 void sim_run_fingerprint(sim_run *r, fingerprint *fp);
 void sim_run_free(sim_run *r);
 
-const char *variant_name(cic_link_variant v);
-
 #endif

@@ -746,15 +746,13 @@ typedef struct {
   bool group_iosched;
 } kernel_opts;
 
-static const char *const cic_link_names[] = { "buggy", "fixed", NULL };
-
 static const param_desc kernel_params[] = {
   { "hz", PARAM_INT, offsetof(kernel_opts, hz), "1000", PARAM_NO_RANGE, NULL,
     "CONFIG_HZ: 100, 250, 300 or 1000" },
   { "nr_requests", PARAM_INT, offsetof(kernel_opts, nr_requests), "128", 4,
     1 << 20, NULL, "requests per class, sync and async (queue/nr_requests)" },
   { "cic_link", PARAM_ENUM, offsetof(kernel_opts, cic_link), "fixed",
-    PARAM_NO_RANGE, cic_link_names,
+    PARAM_NO_RANGE, cic_link_variant_names,
     "cfq_cic_link: buggy (3.0-3.2-rc) or fixed" },
   { "group_iosched", PARAM_BOOL, offsetof(kernel_opts, group_iosched), "true",
     PARAM_NO_RANGE, NULL, "CONFIG_CFQ_GROUP_IOSCHED" },
@@ -780,7 +778,7 @@ static gboolean load_kernel(const ctx *c, const node *m, workload *w) {
   }
   w->kernel.hz = (int)k.hz;
   w->kernel.nr_requests = k.nr_requests;
-  w->kernel.cic_link = k.cic_link == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED;
+  w->kernel.cic_link = (cic_link_variant)k.cic_link;
   w->kernel.group_iosched = k.group_iosched;
   return TRUE;
 }

@@ -112,7 +112,7 @@ static void test_seed_race_buggy_hangs(void) {
   g_assert_cmpint(run_seed(&w, CIC_LINK_BUGGY), ==, SIM_HANG);
   sim_actor *b = w.tasks[1].actor;
   g_assert_cmpstr(sim_actor_waitq(b), ==, "rl->wait[SYNC]");
-  g_assert_cmpint(w.q->stats.cic_link_failed, ==, 1);
+  g_assert_cmpint(w.q->stats.cic.link_failed, ==, 1);
   g_assert_cmpint(w.q->rl.count[BLK_RW_SYNC], ==, 0);
   g_assert_cmpint(w.q->rl.starved[BLK_RW_SYNC], ==, 1);
   g_assert_cmpint(w.q->dev_in_flight, ==, 0);
@@ -126,11 +126,11 @@ static void test_seed_race_fixed_completes(void) {
   world w;
   g_assert_cmpint(run_seed(&w, CIC_LINK_FIXED), ==, SIM_COMPLETED);
   g_assert_cmpint(w.completions, ==, 2);
-  g_assert_cmpint(w.q->stats.cic_link_failed, ==, 0);
+  g_assert_cmpint(w.q->stats.cic.link_failed, ==, 0);
   /* Exactly one cic linked for the (ioc, device); the loser's was freed
    * and both requests carried the winner's. */
-  g_assert_cmpuint(w.q->stats.cics_linked, ==, 1);
-  g_assert_cmpuint(w.q->stats.cics_freed, ==, 1);
+  g_assert_cmpuint(w.q->stats.cic.linked, ==, 1);
+  g_assert_cmpuint(w.q->stats.cic.freed, ==, 1);
   fifo_data *fd = w.q->elevator_data;
   g_assert_cmpuint(fd->cics_seen->len, ==, 2);
   g_assert_true(g_ptr_array_index(fd->cics_seen, 0) == g_ptr_array_index(fd->cics_seen, 1));
@@ -150,7 +150,7 @@ static void test_sleeper_rescued_by_inflight_completion(void) {
   world_add(&w, "C", -1, &c);
   g_assert_cmpint(world_run_schedule(&w, race_while_c_busy, G_N_ELEMENTS(race_while_c_busy)),
                   ==, SIM_COMPLETED);
-  g_assert_cmpint(w.q->stats.cic_link_failed, ==, 1);
+  g_assert_cmpint(w.q->stats.cic.link_failed, ==, 1);
   g_assert_cmpint(w.completions, ==, 4);
   g_assert_cmpuint(w.q->stats.wakeups, >=, 1);
   world_free(&w);
@@ -174,7 +174,7 @@ static void test_second_loser_wakes_first(void) {
                         E("C", "link"), E("C", "fail"),
                         E("B", "retry")};
   g_assert_cmpint(world_run_schedule(&w, s, G_N_ELEMENTS(s)), ==, SIM_COMPLETED);
-  g_assert_cmpint(w.q->stats.cic_link_failed, ==, 2);
+  g_assert_cmpint(w.q->stats.cic.link_failed, ==, 2);
   /* B was woken by C's undo (the schedule's B@retry would otherwise be a
    * mismatch); B's own request's free then woke C. */
   g_assert_cmpint(w.completions, ==, 3);
@@ -266,7 +266,7 @@ static void test_starved_other_class_wakes(void) {
   world_add(&w, "C", -1, &c);
   g_assert_cmpint(world_run_schedule(&w, race_while_c_busy, G_N_ELEMENTS(race_while_c_busy)),
                   ==, SIM_COMPLETED);
-  g_assert_cmpint(w.q->stats.cic_link_failed, ==, 1);
+  g_assert_cmpint(w.q->stats.cic.link_failed, ==, 1);
   g_assert_cmpint(w.completions, ==, 3);
   g_assert_cmpuint(w.q->stats.wakeups, ==, 1);
   g_assert_cmpint(w.q->rl.starved[BLK_RW_ASYNC], ==, 0); /* cleared by B's reservation */

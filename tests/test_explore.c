@@ -133,7 +133,8 @@ static explore_result explore_world(int n, cic_link_variant v, bool prune) {
     g_assert_true(ws.paths_checked == r.schedules);
   if (g_test_verbose()) {
     char *rep = explore_format_report(&r, &o);
-    g_test_message("N=%d %s %s:\n%s", n, variant_name(v), prune ? "pruned" : "plain", rep);
+    g_test_message("N=%d %s %s:\n%s", n, cic_link_variant_name(v),
+                   prune ? "pruned" : "plain", rep);
     g_free(rep);
   }
   return r;
@@ -188,7 +189,7 @@ static void test_buggy_2_hangs_and_replays(void) {
   world w;
   g_assert_cmpint(replay(r.hang_schedule, 2, CIC_LINK_BUGGY, &w), ==, SIM_HANG);
   /* The same hang: one loser asleep on rl->wait[SYNC] after a failed link. */
-  g_assert_cmpint(w.q->stats.cic_link_failed, ==, 1);
+  g_assert_cmpint(w.q->stats.cic.link_failed, ==, 1);
   g_assert_cmpint(w.completions, ==, 1);
   int asleep = 0;
   for (int i = 0; i < 2; i++)
@@ -203,7 +204,7 @@ static void test_buggy_2_hangs_and_replays(void) {
   g_assert_cmpint(fixed, ==, SIM_ERROR);
   g_assert_error(err, SIM_ERROR_DOMAIN, SIM_ERROR_SCHEDULE);
   g_assert_nonnull(strstr(err->message, "@fail but "));
-  g_assert_cmpint(w.q->stats.cic_link_failed, ==, 0);
+  g_assert_cmpint(w.q->stats.cic.link_failed, ==, 0);
   g_error_free(err);
   world_free(&w);
   explore_result_clear(&r);
@@ -314,8 +315,8 @@ static void test_real_run_pruning_matches_plain(void) {
     char a[40], b[40];
     g_test_message("%s: pruned %s schedules in %" G_GUINT64_FORMAT
                    " states, plain %s in %" G_GUINT64_FORMAT " runs",
-                   variant_name(v), explore_count_str(p.schedules, a), p.states,
-                   explore_count_str(q.schedules, b), q.runs);
+                   cic_link_variant_name(v), explore_count_str(p.schedules, a),
+                   p.states, explore_count_str(q.schedules, b), q.runs);
     g_assert_true(p.schedules == q.schedules);
     g_assert_true(p.completed == q.completed);
     g_assert_true(p.hung == q.hung);
