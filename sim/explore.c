@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-G_DEFINE_QUARK(explore-error-quark, explore_error)
+G_DEFINE_QUARK(cfqsim-explore-error-quark, explore_error)
 
 /* One thing the policy was asked to decide (forced or not). */
 typedef struct move {

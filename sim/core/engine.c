@@ -57,7 +57,7 @@ struct sim_engine {
   bool stop;
 };
 
-G_DEFINE_QUARK(sim-error-quark, sim_error)
+G_DEFINE_QUARK(cfqsim-engine-error-quark, sim_error)
 
 /* ---- heap ---- */
 
