@@ -87,7 +87,7 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
   g_string_append_printf(s, "%-22s %16s %16s\n", "", "buggy", "fixed");
   latency_summary l[2];
   for (int i = 0; i < 2; i++)
-    l[i] = latency_summarize((const int64_t *)vs[i].latencies->data,
+    l[i] = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
                              vs[i].latencies->len);
   g_string_append_printf(s, "%-22s %16u %16u\n", "runs", vs[0].runs, vs[1].runs);
   g_string_append_printf(s, "%-22s %9u (%4.1f%%) %9u (%4.1f%%)\n", "runs that hang",
@@ -115,7 +115,7 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
     int64_t mx[2];
     for (int v = 0; v < 2; v++) {
       GArray *a = g_ptr_array_index(vs[v].proc_latencies, i);
-      latency_summary pl = latency_summarize((const int64_t *)a->data, a->len);
+      latency_summary pl = metrics_latency_summarize((const int64_t *)a->data, a->len);
       mx[v] = worst(&pl, vs[v].proc_unfinished[i]);
     }
     g_string_append_printf(s, "  %-20s %13.3f ms %13.3f ms\n", p->name,
@@ -139,11 +139,11 @@ static char *compare_json(const workload *w, variant_stats *vs, guint seeds) {
   json_builder_set_member_name(b, "variants");
   json_builder_begin_array(b);
   for (int i = 0; i < 2; i++) {
-    latency_summary l = latency_summarize((const int64_t *)vs[i].latencies->data,
+    latency_summary l = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
                                           vs[i].latencies->len);
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "variant");
-    json_builder_add_string_value(b, variant_name(vs[i].v));
+    json_builder_add_string_value(b, sim_run_variant_name(vs[i].v));
     json_builder_set_member_name(b, "runs");
     json_builder_add_int_value(b, vs[i].runs);
     json_builder_set_member_name(b, "hung_runs");
@@ -189,7 +189,7 @@ static char *compare_csv(variant_stats *vs) {
       "variant,runs,hung_runs,hang_fraction,hung_processes,throughput_bps,ios,"
       "latency_mean_ns,latency_p50_ns,latency_p99_ns,latency_max_ns\n");
   for (int i = 0; i < 2; i++) {
-    latency_summary l = latency_summarize((const int64_t *)vs[i].latencies->data,
+    latency_summary l = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
                                           vs[i].latencies->len);
     char *frac = fmt_double((double)vs[i].hung_runs / vs[i].runs);
     char *tput = fmt_double(vs[i].throughput_sum / vs[i].runs);
@@ -197,7 +197,7 @@ static char *compare_csv(variant_stats *vs) {
     g_string_append_printf(s,
                            "%s,%u,%u,%s,%u,%s,%u,%s,%" G_GINT64_FORMAT
                            ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                           variant_name(vs[i].v), vs[i].runs, vs[i].hung_runs, frac,
+                           sim_run_variant_name(vs[i].v), vs[i].runs, vs[i].hung_runs, frac,
                            vs[i].hung_procs, tput, vs[i].latencies->len, mean, l.p50,
                            l.p99, worst(&l, vs[i].unfinished));
     g_free(frac);
@@ -266,7 +266,7 @@ int cmd_compare(int argc, char **argv) {
   status = (vs[0].hung_runs || vs[1].hung_runs) ? EXIT_HANG : EXIT_OK;
   goto out;
 fail:
-  report_error("compare", err);
+  cmd_report_error("compare", err);
 out:
   for (int i = 0; i < 2; i++) {
     if (vs[i].latencies)

@@ -80,7 +80,7 @@ static void print_both(const explore_result *r, const explore_options *o) {
     printf("  %-18s %20s %20s\n", label[k], v[0], v[1]);
   }
   for (int i = 0; i < 2; i++) {
-    const char *name = variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
+    const char *name = sim_run_variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
     if (r[i].saturated)
       printf("  %s: a count saturated at 2^128-1\n", name);
     if (r[i].cut_states)
@@ -92,7 +92,7 @@ static void print_both(const explore_result *r, const explore_options *o) {
              name, r[i].cut_preempt, o->preemption_bound);
   }
   for (int i = 0; i < 2; i++) {
-    const char *name = variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
+    const char *name = sim_run_variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
     bool complete = explore_complete(&r[i]);
     if (!r[i].hang_schedule) {
       printf("  shortest hang (%s): none%s\n", name,
@@ -203,7 +203,7 @@ int cmd_explore(int argc, char **argv) {
     eo.progress = show_progress;
   progress_line pl;
   for (int i = 0; i < nv; i++) {
-    pl = (progress_line){.variant = variant_name(variants[i])};
+    pl = (progress_line){.variant = sim_run_variant_name(variants[i])};
     eo.progress_ctx = &pl;
     run_target rt = {.w = w, .variant = variants[i]};
     explore_target t = {.build = rt_build, .engine = rt_engine,
@@ -222,12 +222,12 @@ int cmd_explore(int argc, char **argv) {
     print_both(res, &eo);
   } else {
     char *rep = explore_format_report(&res[0], &eo);
-    printf("%s\n%s", variant_name(variants[0]), rep);
+    printf("%s\n%s", sim_run_variant_name(variants[0]), rep);
     g_free(rep);
   }
   GString *last = g_string_new("result: ");
   for (int i = 0; i < nv; i++) {
-    char *v = verdict(variant_name(variants[i]), &res[i], &eo);
+    char *v = verdict(sim_run_variant_name(variants[i]), &res[i], &eo);
     g_string_append_printf(last, "%s%s", i ? "; " : "", v);
     g_free(v);
   }
@@ -237,7 +237,7 @@ int cmd_explore(int argc, char **argv) {
   goto out;
 
 fail:
-  report_error("explore", err);
+  cmd_report_error("explore", err);
 out:
   g_clear_error(&err);
   for (int i = 0; i < 2; i++)

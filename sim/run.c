@@ -30,7 +30,7 @@ struct sim_run {
   bool ran;
 };
 
-const char *variant_name(cic_link_variant v) {
+const char *sim_run_variant_name(cic_link_variant v) {
   return v == CIC_LINK_BUGGY ? "buggy" : "fixed";
 }
 
@@ -306,7 +306,7 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   sim_outcome o = sim_engine_run(r->engine, r->w->duration > 0 ? r->w->duration : -1, err);
   run_result *res = &r->result;
   res->w = r->w;
-  res->variant = variant_name(r->kernel.cic_link);
+  res->variant = sim_run_variant_name(r->kernel.cic_link);
   res->seed = r->seed;
   res->kernel_log = g_strdup(r->kernel_log->str);
   res->outcome = o;

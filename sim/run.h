@@ -39,6 +39,6 @@ GBytes *sim_run_blktrace(sim_run *r, guint device);
 void sim_run_fingerprint(sim_run *r, fingerprint *fp);
 void sim_run_free(sim_run *r);
 
-const char *variant_name(cic_link_variant v);
+const char *sim_run_variant_name(cic_link_variant v);
 
 #endif

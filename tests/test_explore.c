@@ -133,7 +133,7 @@ static explore_result explore_world(int n, cic_link_variant v, bool prune) {
     g_assert_true(ws.paths_checked == r.schedules);
   if (g_test_verbose()) {
     char *rep = explore_format_report(&r, &o);
-    g_test_message("N=%d %s %s:\n%s", n, variant_name(v), prune ? "pruned" : "plain", rep);
+    g_test_message("N=%d %s %s:\n%s", n, sim_run_variant_name(v), prune ? "pruned" : "plain", rep);
     g_free(rep);
   }
   return r;
@@ -314,7 +314,7 @@ static void test_real_run_pruning_matches_plain(void) {
     char a[40], b[40];
     g_test_message("%s: pruned %s schedules in %" G_GUINT64_FORMAT
                    " states, plain %s in %" G_GUINT64_FORMAT " runs",
-                   variant_name(v), explore_count_str(p.schedules, a), p.states,
+                   sim_run_variant_name(v), explore_count_str(p.schedules, a), p.states,
                    explore_count_str(q.schedules, b), q.runs);
     g_assert_true(p.schedules == q.schedules);
     g_assert_true(p.completed == q.completed);
