@@ -57,7 +57,9 @@ struct sim_engine {
   bool stop;
 };
 
+/* clang-format off */
 G_DEFINE_QUARK(cfqsim-engine-error-quark, sim_error)
+/* clang-format on */
 
 /* ---- heap ---- */
 
