@@ -44,7 +44,7 @@ static gboolean run_one(const char *path, const char *sched, double *mibs,
     g_array_append_vals(all, v, n);
     bytes += metrics_proc_bytes(res->m, p);
   }
-  latency_summary s = latency_summarize((const int64_t *)(void *)all->data, all->len);
+  latency_summary s = metrics_latency_summarize((const int64_t *)(void *)all->data, all->len);
   *mibs = res->sim_time > 0 ? (double)bytes / (1 << 20) /
                                   ((double)res->sim_time / SIM_S)
                             : 0;

@@ -85,10 +85,6 @@ const struct cfq_config cfq_default_config = {
     .low_latency = true,
 };
 
-static GQuark cfq_error_quark(void) {
-  return g_quark_from_static_string("cfq-error-quark");
-}
-
 /* ---------------------------------------------------------------------
  * Small helpers
  * --------------------------------------------------------------------- */
@@ -705,7 +701,7 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
       cfg->back_seek_max < 0 || cfg->slice_sync <= 0 || cfg->slice_async <= 0 ||
       cfg->fifo_expire_sync <= 0 || cfg->fifo_expire_async <= 0 ||
       cfg->slice_idle < 0 || cfg->group_idle < 0) {
-    g_set_error(err, cfq_error_quark(), 1,
+    g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
                 "cfq: a tunable is out of range (quantum, back_seek_penalty and "
                 "slice_async_rq >= 1; slices and fifo_expire > 0; idle >= 0)");
     return NULL;

@@ -88,7 +88,7 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
                          cic_link_variant_name(vs[1].v));
   latency_summary l[2];
   for (int i = 0; i < 2; i++)
-    l[i] = latency_summarize((const int64_t *)vs[i].latencies->data,
+    l[i] = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
                              vs[i].latencies->len);
   g_string_append_printf(s, "%-22s %16u %16u\n", "runs", vs[0].runs, vs[1].runs);
   g_string_append_printf(s, "%-22s %9u (%4.1f%%) %9u (%4.1f%%)\n", "runs that hang",
@@ -116,7 +116,7 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
     int64_t mx[2];
     for (int v = 0; v < 2; v++) {
       GArray *a = g_ptr_array_index(vs[v].proc_latencies, i);
-      latency_summary pl = latency_summarize((const int64_t *)a->data, a->len);
+      latency_summary pl = metrics_latency_summarize((const int64_t *)a->data, a->len);
       mx[v] = worst(&pl, vs[v].proc_unfinished[i]);
     }
     g_string_append_printf(s, "  %-20s %13.3f ms %13.3f ms\n", p->name,
@@ -140,7 +140,7 @@ static char *compare_json(const workload *w, variant_stats *vs, guint seeds) {
   json_builder_set_member_name(b, "variants");
   json_builder_begin_array(b);
   for (int i = 0; i < 2; i++) {
-    latency_summary l = latency_summarize((const int64_t *)vs[i].latencies->data,
+    latency_summary l = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
                                           vs[i].latencies->len);
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "variant");
@@ -190,7 +190,7 @@ static char *compare_csv(variant_stats *vs) {
       "variant,runs,hung_runs,hang_fraction,hung_processes,throughput_bps,ios,"
       "latency_mean_ns,latency_p50_ns,latency_p99_ns,latency_max_ns\n");
   for (int i = 0; i < 2; i++) {
-    latency_summary l = latency_summarize((const int64_t *)vs[i].latencies->data,
+    latency_summary l = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
                                           vs[i].latencies->len);
     char *frac = fmt_double((double)vs[i].hung_runs / vs[i].runs);
     char *tput = fmt_double(vs[i].throughput_sum / vs[i].runs);
@@ -268,7 +268,7 @@ int cmd_compare(int argc, char **argv) {
   status = (vs[0].hung_runs || vs[1].hung_runs) ? EXIT_HANG : EXIT_OK;
   goto out;
 fail:
-  report_error("compare", err);
+  cmd_report_error("compare", err);
 out:
   for (int i = 0; i < 2; i++) {
     if (vs[i].latencies)

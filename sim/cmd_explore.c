@@ -237,7 +237,7 @@ int cmd_explore(int argc, char **argv) {
   goto out;
 
 fail:
-  report_error("explore", err);
+  cmd_report_error("explore", err);
 out:
   g_clear_error(&err);
   for (int i = 0; i < 2; i++)

@@ -888,7 +888,7 @@ int cmd_plot(int argc, char **argv) {
   goto out;
 
 fail:
-  report_error("plot", err);
+  cmd_report_error("plot", err);
 out:
   if (tmp)
     remove_tmp(tmp);

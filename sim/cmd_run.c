@@ -116,7 +116,7 @@ int cmd_run(int argc, char **argv) {
   goto out;
 
 fail:
-  report_error("run", err);
+  cmd_report_error("run", err);
 out:
   if (trace_file)
     fclose(trace_file);

@@ -146,7 +146,7 @@ int cmd_sweep(int argc, char **argv) {
   goto out;
 
 fail:
-  report_error("sweep", err);
+  cmd_report_error("sweep", err);
 out:
   g_clear_error(&err);
   sweep_free(s);

@@ -6,7 +6,7 @@
 
 #include "sim/workload.h"
 
-void report_error(const char *command, const GError *err) {
+void cmd_report_error(const char *command, const GError *err) {
   if (err && err->domain == WORKLOAD_ERROR)
     fprintf(stderr, "%s\n", err->message);
   else

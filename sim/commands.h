@@ -20,7 +20,7 @@ int cmd_plot(int argc, char **argv);
 /* Print an error on stderr: workload errors as they are ("file:line:col:
  * message"), others prefixed with "cfqsim COMMAND: ". */
 #include <glib.h>
-void report_error(const char *command, const GError *err);
+void cmd_report_error(const char *command, const GError *err);
 
 /* Exit statuses. */
 #define EXIT_OK 0

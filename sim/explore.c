@@ -4,7 +4,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-G_DEFINE_QUARK(explore-error-quark, explore_error)
+/* clang-format off */
+G_DEFINE_QUARK(cfqsim-explore-error-quark, explore_error)
+/* clang-format on */
 
 /* One thing the policy was asked to decide (forced or not). */
 typedef struct move {

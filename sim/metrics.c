@@ -115,7 +115,7 @@ static int64_t quantile(const double *sorted, size_t n, double f) {
   return (int64_t)llround(gsl_stats_quantile_from_sorted_data(sorted, 1, n, f));
 }
 
-latency_summary latency_summarize(const int64_t *v, guint n) {
+latency_summary metrics_latency_summarize(const int64_t *v, guint n) {
   latency_summary s = {0};
   if (n == 0)
     return s;
@@ -136,7 +136,7 @@ latency_summary metrics_proc_latency(const metrics *m, guint proc) {
   latency_summary s = {0};
   g_return_val_if_fail(m != NULL && proc < m->n_procs, s);
   const GArray *lat = m->procs[proc].lat;
-  return latency_summarize((const int64_t *)lat->data, lat->len);
+  return metrics_latency_summarize((const int64_t *)lat->data, lat->len);
 }
 
 const int64_t *metrics_proc_samples(const metrics *m, guint proc, guint *n) {

@@ -34,7 +34,7 @@ sim_time metrics_device_busy(const metrics *m, guint device);
 /* Every completed I/O's latency (ns), in completion order. */
 const int64_t *metrics_proc_samples(const metrics *m, guint proc, guint *n);
 /* Mean and percentiles of any latency sample (n may be 0). */
-latency_summary latency_summarize(const int64_t *v, guint n);
+latency_summary metrics_latency_summarize(const int64_t *v, guint n);
 /* Jain's fairness index over the processes' throughputs (1.0 if < 2). */
 double metrics_jain(const metrics *m);
 

@@ -9,7 +9,9 @@
 
 #include <glib/gstdio.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(cfqsim-outdir-error-quark, outdir_error)
+/* clang-format on */
 
 /* Far above any marker cfqsim writes; a bigger file is not ours. */
 #define MARKER_MAX (1 << 20)

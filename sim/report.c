@@ -494,7 +494,7 @@ static latency_summary pooled_latency(const run_result *r) {
     const int64_t *v = metrics_proc_samples(r->m, i, &n);
     g_array_append_vals(all, v, n);
   }
-  latency_summary l = latency_summarize((const int64_t *)all->data, all->len);
+  latency_summary l = metrics_latency_summarize((const int64_t *)all->data, all->len);
   g_array_unref(all);
   return l;
 }

@@ -21,7 +21,9 @@
 #include "sim/run.h"
 #include "sim/workload.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(cfqsim-sweep-error-quark, sweep_error)
+/* clang-format on */
 
 /* A grid key or a zip group: its parameters advance together. */
 typedef struct sweep_axis {

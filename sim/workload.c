@@ -15,7 +15,9 @@
 #include "sim/core/params.h"
 #include "sim/core/units.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(cfqsim-workload-error-quark, workload_error)
+/* clang-format on */
 
 /* ------------------------------------------------------------------ tree */
 

@@ -355,6 +355,20 @@ static void test_tunables_hz(void) {
   g_assert_cmpint(n, ==, 11);
 }
 
+/* A tunable out of range is refused in the params domain, as deadline and
+ * the disk models refuse theirs: one domain for every bad setting. */
+static void test_tunables_out_of_range(void) {
+  world w;
+  world_init(&w, false, NULL, 1000, true, false);
+  struct cfq_config bad = cfq_default_config;
+  bad.quantum = 0;
+  GError *err = NULL;
+  g_assert_null(iosched_cfq.ops.elevator_init_fn(w.q, &bad, &err));
+  g_assert_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE);
+  g_clear_error(&err);
+  world_free(&w);
+}
+
 static void test_prio_slice_table(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
@@ -1598,6 +1612,7 @@ static void test_audit_mqueue_must_once(void) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cfq/tunables-hz", test_tunables_hz);
+  g_test_add_func("/cfq/tunables-out-of-range", test_tunables_out_of_range);
   g_test_add_func("/cfq/prio-slice-table", test_prio_slice_table);
   g_test_add_func("/cfq/prio-shares", test_prio_shares);
   g_test_add_func("/cfq/rt-preempts-be", test_rt_preempts_be);

@@ -11,8 +11,11 @@
  * function is declared in its own module's header: a header declaring the
  * functions of other files (one private header for several .c files) hides
  * their calls, loops included, so in the core and the models a header may
- * declare only its own module's functions.  The tree is read from the
- * source directory, so a change that breaks a rule turns this suite red. */
+ * declare only its own module's functions.  Names say where they live: an
+ * exported function carries its module's prefix (or the kernel's name of
+ * what it models), an error domain is cfqsim-<module>-error-quark with
+ * named codes.  The tree is read from the source directory, so a change
+ * that breaks a rule turns this suite red. */
 #include <glib.h>
 #include <string.h>
 
@@ -161,14 +164,30 @@ static char *function_name(const char *s, gsize len, gboolean definition) {
   return name;
 }
 
+/* Whether the statement at `s` opens with a macro call such as
+ * G_DEFINE_QUARK(...), which stands for whole definitions and ends without
+ * a ';'. */
+static gboolean macro_call(const char *s) {
+  while (g_ascii_isspace(*s)) s++;
+  const char *id = s;
+  gboolean letter = FALSE;
+  for (; g_ascii_isupper(*s) || g_ascii_isdigit(*s) || *s == '_'; s++)
+    letter |= g_ascii_isupper(*s);
+  return letter && s > id && *s == '(';
+}
+
 /* Appends to `decls` the functions `text` declares and to `defs` those it
  * defines, leaving out static ones. */
 static void scan_functions(const char *text, GPtrArray *decls, GPtrArray *defs) {
   char *code = code_only(text);
-  int depth = 0;
+  int depth = 0, parens = 0;
   const char *start = code;
   for (const char *p = code; *p; p++) {
-    if (*p == '{') {
+    if (depth == 0 && *p == '(') {
+      parens++;
+    } else if (depth == 0 && *p == ')') {
+      if (--parens == 0 && macro_call(start)) start = p + 1;
+    } else if (*p == '{') {
       if (depth++ == 0) {
         char *n = function_name(start, p - start, TRUE);
         if (n) g_ptr_array_add(defs, n);
@@ -199,24 +218,36 @@ static void add_edge(graph *g, const char *from, const char *to) {
 /* Reads every .c/.h of every layer; records includes of project files,
  * prototypes and definitions, and appends a message to `upward` for each
  * include that runs up. */
+/* The .c/.h files of layer `l`, repository-relative, sorted. */
+static GPtrArray *layer_sources(int l) {
+  char *dir = g_build_filename(CFQSIM_SOURCE_DIR, layer_dirs[l], NULL);
+  GDir *d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  const char *name;
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  while ((name = g_dir_read_name(d)))
+    if (g_str_has_suffix(name, ".c") || g_str_has_suffix(name, ".h"))
+      g_ptr_array_add(names, g_strdup_printf("%s/%s", layer_dirs[l], name));
+  g_dir_close(d);
+  g_free(dir);
+  g_ptr_array_sort(names, by_name);
+  return names;
+}
+
+static char *read_source(const char *rel) {
+  char *full = g_build_filename(CFQSIM_SOURCE_DIR, rel, NULL);
+  char *text = NULL;
+  g_assert_true(g_file_get_contents(full, &text, NULL, NULL));
+  g_free(full);
+  return text;
+}
+
 static void read_tree(graph *g, GString *upward) {
   for (int l = 0; l < N_LAYERS; l++) {
-    char *dir = g_build_filename(CFQSIM_SOURCE_DIR, layer_dirs[l], NULL);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    g_assert_nonnull(d);
-    const char *name;
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    while ((name = g_dir_read_name(d)))
-      if (g_str_has_suffix(name, ".c") || g_str_has_suffix(name, ".h"))
-        g_ptr_array_add(names, g_strdup(name));
-    g_dir_close(d);
-    g_ptr_array_sort(names, by_name);
+    GPtrArray *names = layer_sources(l);
     for (guint i = 0; i < names->len; i++) {
-      char *rel = g_strdup_printf("%s/%s", layer_dirs[l],
-                                  (char *)names->pdata[i]);
-      char *full = g_build_filename(CFQSIM_SOURCE_DIR, rel, NULL);
-      char *text = NULL;
-      g_assert_true(g_file_get_contents(full, &text, NULL, NULL));
+      const char *rel = names->pdata[i];
+      char *text = read_source(rel);
       char *from = module_of(rel);
       add_edge(g, from, from);
       char **lines = g_strsplit(text, "\n", -1);
@@ -251,11 +282,8 @@ static void read_tree(graph *g, GString *upward) {
       g_ptr_array_unref(defs);
       g_free(from);
       g_free(text);
-      g_free(full);
-      g_free(rel);
     }
     g_ptr_array_unref(names);
-    g_free(dir);
   }
 }
 
@@ -365,7 +393,9 @@ static void test_scanners(void) {
       "void printf_like(const char *fmt, ...) G_GNUC_PRINTF(1, 2);\n"
       "struct request *defined(struct bio *b) {\n"
       "  if (b) { return NULL; }\n  return NULL;\n}\n"
-      "G_GNUC_UNUSED static inline int helper(void) { return '}'; }\n";
+      "G_GNUC_UNUSED static inline int helper(void) { return '}'; }\n"
+      "G_DEFINE_QUARK(a-error-quark, a_error)\n"
+      "int after_macro(void) { return 0; }\n";
   GPtrArray *decls = g_ptr_array_new_with_free_func(g_free);
   GPtrArray *defs = g_ptr_array_new_with_free_func(g_free);
   scan_functions(text, decls, defs);
@@ -374,7 +404,8 @@ static void test_scanners(void) {
     g_string_append_printf(got, "%s; ", (char *)decls->pdata[i]);
   for (guint i = 0; i < defs->len; i++)
     g_string_append_printf(got, "%s {} ", (char *)defs->pdata[i]);
-  g_assert_cmpstr(got->str, ==, "declared; printf_like; defined {} ");
+  g_assert_cmpstr(got->str, ==,
+                  "declared; printf_like; defined {} after_macro {} ");
   g_string_free(got, TRUE);
   g_ptr_array_unref(decls);
   g_ptr_array_unref(defs);
@@ -417,6 +448,198 @@ static void test_cycle_is_found(void) {
   graph_clear(&g);
 }
 
+/* ---- names ---- */
+
+/* The prefixes a module's exported functions may carry besides its own
+ * name.  A model of a kernel function keeps the kernel's name (cfq_*,
+ * cfqq_*, elv_*, ...), so grepping the kernel finds it; the core's engine
+ * and the program's run speak for the simulation as a whole (sim_*); the
+ * commands share cmd_. */
+static const struct {
+  const char *module; /* a module, or a family of them: "models/cfq" */
+  const char *prefixes;
+} export_prefixes[] = {
+    {"sim/core/engine", "sim_"},
+    {"sim/core/rng", "sim_rng_"},
+    {"sim/run", "sim_run_"},
+    {"sim/commands", "cmd_"},
+    {"models/blk", "blk_ __blk_ elv_ kblockd_"},
+    {"models/ioc", "ioc_ cic_ cfq_"},
+    {"models/iosched", "elevator_"},
+    {"models/cfq", "cfq_ __cfq_ cfqq_ cfqg_"},
+};
+/* Kernel functions whose own names carry no prefix. */
+static const char *const kernel_unprefixed[] = {"service_tree_for"};
+
+/* Whether `fn`, exported by `module` ("models/cfq-group"), carries the
+ * module's name ("cfq_group_", or the whole name) or one of its prefixes. */
+static gboolean export_is_prefixed(const char *module, const char *fn) {
+  const char *base = strrchr(module, '/');
+  char *own = g_strdup(base ? base + 1 : module);
+  g_strdelimit(own, "-", '_');
+  gsize n = strlen(own);
+  gboolean ok = strncmp(fn, own, n) == 0 && (fn[n] == '\0' || fn[n] == '_');
+  g_free(own);
+  for (guint i = 0; !ok && i < G_N_ELEMENTS(export_prefixes); i++) {
+    if (!g_str_has_prefix(module, export_prefixes[i].module)) continue;
+    char **p = g_strsplit(export_prefixes[i].prefixes, " ", -1);
+    for (char **q = p; *q && !ok; q++) ok = g_str_has_prefix(fn, *q);
+    g_strfreev(p);
+  }
+  for (guint i = 0; !ok && i < G_N_ELEMENTS(kernel_unprefixed); i++)
+    ok = strcmp(fn, kernel_unprefixed[i]) == 0;
+  return ok;
+}
+
+/* Every function a module exports says where it lives. */
+static void test_exports_prefixed(void) {
+  graph g;
+  graph_init(&g);
+  GString *ignored = g_string_new(NULL);
+  read_tree(&g, ignored);
+  g_string_free(ignored, TRUE);
+  GList *fns = g_list_sort(g_hash_table_get_keys(g.defined_in),
+                           (GCompareFunc)strcmp);
+  g_assert_cmpuint(g_list_length(fns), >, 100);
+  GString *bad = g_string_new(NULL);
+  for (GList *l = fns; l; l = l->next) {
+    const char *module = g_hash_table_lookup(g.defined_in, l->data);
+    if (!export_is_prefixed(module, l->data))
+      g_string_append_printf(bad, "%s.c exports %s()\n", module,
+                             (char *)l->data);
+  }
+  if (bad->len) g_test_message("%s", bad->str);
+  g_assert_cmpstr(bad->str, ==, "");
+  g_string_free(bad, TRUE);
+  g_list_free(fns);
+  graph_clear(&g);
+}
+
+/* The arguments of the call whose '(' is at `open` in a code_only text,
+ * split at its top-level commas and stripped. */
+static GPtrArray *call_args(const char *open) {
+  GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+  int depth = 0;
+  const char *start = open + 1;
+  for (const char *p = open; *p; p++) {
+    if (*p == '(' || *p == '[' || *p == '{') {
+      depth++;
+    } else if (*p == ')' || *p == ']' || *p == '}') {
+      if (--depth == 0) {
+        g_ptr_array_add(args, g_strstrip(g_strndup(start, p - start)));
+        break;
+      }
+    } else if (*p == ',' && depth == 1) {
+      g_ptr_array_add(args, g_strstrip(g_strndup(start, p - start)));
+      start = p + 1;
+    }
+  }
+  return args;
+}
+
+/* What is wrong with the error domains and codes of one source file, as
+ * lines of `out`: a domain is defined with G_DEFINE_QUARK and named
+ * cfqsim-<module>-error-quark, so that an error printed with its domain
+ * says where it came from; a code is a name from the domain's enum, never
+ * a bare number a reader has to look up. */
+static void check_error_domains(const char *rel, const char *text,
+                                GString *out) {
+  char *code = code_only(text);
+  char *base = g_path_get_basename(rel);
+  char *dot = strrchr(base, '.');
+  if (dot) *dot = '\0';
+  char *want = g_strdup_printf("cfqsim-%s-error-quark", base);
+  GRegex *re = g_regex_new(
+      "\\b(G_DEFINE_QUARK|g_quark_from_static_string|g_quark_from_string|"
+      "g_set_error|g_set_error_literal|g_error_new|g_error_new_literal|"
+      "g_error_new_valist)\\s*\\(",
+      0, 0, NULL);
+  GMatchInfo *mi;
+  g_regex_match(re, code, 0, &mi);
+  for (; g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+    char *fn = g_match_info_fetch(mi, 1);
+    int end;
+    g_match_info_fetch_pos(mi, 0, NULL, &end);
+    GPtrArray *args = call_args(code + end - 1);
+    guint code_arg = g_str_has_prefix(fn, "g_set_error") ? 2 : 1;
+    if (strcmp(fn, "G_DEFINE_QUARK") == 0) {
+      const char *qn = args->len ? args->pdata[0] : "";
+      if (strcmp(qn, want) != 0)
+        g_string_append_printf(out, "%s: domain %s: name it %s\n", rel, qn,
+                               want);
+    } else if (g_str_has_prefix(fn, "g_quark_from")) {
+      g_string_append_printf(out, "%s: %s: define the domain with "
+                             "G_DEFINE_QUARK\n", rel, fn);
+    } else if (code_arg < args->len) {
+      const char *c = args->pdata[code_arg];
+      if (g_regex_match_simple("^[-+]?[0-9]", c, 0, 0))
+        g_string_append_printf(out, "%s: %s(..., %s, ...): a bare code; name "
+                               "it in the domain's enum\n", rel, fn, c);
+    }
+    g_ptr_array_unref(args);
+    g_free(fn);
+  }
+  g_match_info_free(mi);
+  g_regex_unref(re);
+  g_free(want);
+  g_free(base);
+  g_free(code);
+}
+
+static void test_error_domains(void) {
+  GString *out = g_string_new(NULL);
+  guint domains = 0;
+  for (int l = 0; l < N_LAYERS; l++) {
+    GPtrArray *names = layer_sources(l);
+    for (guint i = 0; i < names->len; i++) {
+      char *text = read_source(names->pdata[i]);
+      check_error_domains(names->pdata[i], text, out);
+      if (strstr(text, "G_DEFINE_QUARK(")) domains++;
+      g_free(text);
+    }
+    g_ptr_array_unref(names);
+  }
+  g_assert_cmpuint(domains, >=, 5);
+  if (out->len) g_test_message("%s", out->str);
+  g_assert_cmpstr(out->str, ==, "");
+  g_string_free(out, TRUE);
+}
+
+/* The name checkers: what they let through and what they catch. */
+static void test_name_checkers(void) {
+  g_assert_true(export_is_prefixed("sim/metrics", "metrics_new"));
+  g_assert_true(export_is_prefixed("sim/cmd_run", "cmd_run"));
+  g_assert_true(export_is_prefixed("models/disk_hdd", "disk_hdd_seek_ns"));
+  g_assert_true(export_is_prefixed("models/cfq-group", "cfqq_close"));
+  g_assert_true(export_is_prefixed("models/cfq-group", "service_tree_for"));
+  g_assert_false(export_is_prefixed("sim/metrics", "latency_summarize"));
+  g_assert_false(export_is_prefixed("sim/metrics", "metricsfoo"));
+  g_assert_false(export_is_prefixed("models/deadline", "cfq_helper"));
+
+  static const char text[] =
+      "G_DEFINE_QUARK(cfqsim-foo-error-quark, foo_error)\n"
+      "G_DEFINE_QUARK(foo-error-quark, foo2_error)\n"
+      "static GQuark q(void) { return g_quark_from_static_string(\"x\"); }\n"
+      "void f(GError **err) {\n"
+      "  g_set_error(err, FOO_ERROR, FOO_ERROR_BAD, \"a, b (%d)\", g(1, 2));\n"
+      "  g_set_error (err, q(), 1, \"x\");\n"
+      "  /* g_set_error(err, FOO_ERROR, 2, \"in a comment\"); */\n"
+      "  GError *e = g_error_new_literal(FOO_ERROR, 3, \"y\");\n"
+      "}\n";
+  GString *out = g_string_new(NULL);
+  check_error_domains("sim/foo.c", text, out);
+  g_assert_cmpstr(out->str, ==,
+                  "sim/foo.c: domain foo-error-quark: name it "
+                  "cfqsim-foo-error-quark\n"
+                  "sim/foo.c: g_quark_from_static_string: define the domain "
+                  "with G_DEFINE_QUARK\n"
+                  "sim/foo.c: g_set_error(..., 1, ...): a bare code; name it "
+                  "in the domain's enum\n"
+                  "sim/foo.c: g_error_new_literal(..., 3, ...): a bare code; "
+                  "name it in the domain's enum\n");
+  g_string_free(out, TRUE);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/layers/no-upward-include", test_no_upward_include);
@@ -425,5 +648,8 @@ int main(int argc, char **argv) {
                   test_headers_declare_own_functions);
   g_test_add_func("/layers/cycle-is-found", test_cycle_is_found);
   g_test_add_func("/layers/scanners", test_scanners);
+  g_test_add_func("/layers/exports-prefixed", test_exports_prefixed);
+  g_test_add_func("/layers/error-domains", test_error_domains);
+  g_test_add_func("/layers/name-checkers", test_name_checkers);
   return g_test_run();
 }

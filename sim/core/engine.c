@@ -57,7 +57,9 @@ struct sim_engine {
   bool stop;
 };
 
-G_DEFINE_QUARK(sim-error-quark, sim_error)
+/* clang-format off */
+G_DEFINE_QUARK(cfqsim-engine-error-quark, sim_error)
+/* clang-format on */
 
 /* ---- heap ---- */
 

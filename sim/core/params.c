@@ -6,7 +6,9 @@
 
 #include "sim/core/units.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(cfqsim-params-error-quark, params_error)
+/* clang-format on */
 
 static bool has_range(const param_desc *p) { return p->min <= p->max; }
 

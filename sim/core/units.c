@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(cfqsim-units-error-quark, units_error)
+/* clang-format on */
 
 /* A number as written: digits, an optional fraction, then a suffix.  The
  * integer and fractional parts are kept apart so that "1.5ms" gives exactly

@@ -135,7 +135,7 @@ static void test_tunables_settable(void) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/workloads/every-workload-runs", test_every_workload_runs);
-  g_test_add_func("/workloads/cfq-tunables-settable", test_tunables_settable);
+  g_test_add_func("/workload-shipped/every-workload-runs", test_every_workload_runs);
+  g_test_add_func("/workload-shipped/cfq-tunables-settable", test_tunables_settable);
   return g_test_run();
 }

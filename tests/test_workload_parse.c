@@ -1,4 +1,4 @@
-/* Workload files: typed values and defaults, numjobs, --set, and the exact
+/* The workload parser: typed values and defaults, numjobs, --set, and the exact
  * message and position of each kind of mistake a user makes. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -677,19 +677,19 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp("cfqsim-wl-XXXXXX", NULL);
   g_assert_nonnull(tmpdir);
-  g_test_add_func("/workload/defaults", test_defaults);
-  g_test_add_func("/workload/full", test_full);
-  g_test_add_func("/workload/set", test_set);
+  g_test_add_func("/workload-parse/defaults", test_defaults);
+  g_test_add_func("/workload-parse/full", test_full);
+  g_test_add_func("/workload-parse/set", test_set);
   for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-    g_autofree char *name = g_strdup_printf("/workload/bad/%02zu", i);
+    g_autofree char *name = g_strdup_printf("/workload-parse/bad/%02zu", i);
     g_test_add_data_func(name, &bad[i], test_bad);
   }
-  g_test_add_func("/workload/unreadable", test_unreadable);
-  g_test_add_func("/workload/name-from-file", test_name_from_file);
-  g_test_add_func("/workload/nesting", test_nesting);
-  g_test_add_func("/workload/too-many-processes", test_too_many_processes);
-  g_test_add_func("/workload/aliases", test_aliases);
-  g_test_add_func("/workload/examples", test_examples);
+  g_test_add_func("/workload-parse/unreadable", test_unreadable);
+  g_test_add_func("/workload-parse/name-from-file", test_name_from_file);
+  g_test_add_func("/workload-parse/nesting", test_nesting);
+  g_test_add_func("/workload-parse/too-many-processes", test_too_many_processes);
+  g_test_add_func("/workload-parse/aliases", test_aliases);
+  g_test_add_func("/workload-parse/examples", test_examples);
   int rc = g_test_run();
   g_autofree char *p1 = g_build_filename(tmpdir, NULL, NULL);
   const char *files[] = { "mini.yaml", "full.yaml", "set.yaml", "w.yaml",
