@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cmd_compare.h"
 #include "sim/commands.h"
 #include "sim/outdir.h"
 #include "sim/run.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/cmd_explore.h"
 #include "sim/commands.h"
 #include "sim/explore.h"
 #include "sim/run.h"

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "sim/cmd_plot.h"
 #include "sim/commands.h"
 #include "sim/outdir.h"
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cmd_run.h"
 #include "sim/commands.h"
 #include "sim/run.h"
 

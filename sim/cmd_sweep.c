@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/cmd_sweep.h"
 #include "sim/commands.h"
 #include "sim/outdir.h"
 #include "sim/sweep.h"

@@ -1,7 +1,6 @@
-/* The table of subcommands. */
+/* What the subcommands share. */
 #include "sim/commands.h"
 
-#include <stddef.h>
 #include <stdio.h>
 
 #include "sim/workload.h"
@@ -12,12 +11,3 @@ void report_error(const char *command, const GError *err) {
   else
     fprintf(stderr, "cfqsim %s: %s\n", command, err ? err->message : "failed");
 }
-
-const command commands[] = {
-    {"run", cmd_run, "simulate a workload"},
-    {"compare", cmd_compare, "buggy and fixed kernels side by side"},
-    {"explore", cmd_explore, "every interleaving: hanging schedules per kernel"},
-    {"sweep", cmd_sweep, "run a parameter grid"},
-    {"plot", cmd_plot, "draw the graphs of a run or sweep directory"},
-    {NULL, NULL, NULL},
-};

@@ -1,25 +1,13 @@
-/* The subcommands of the cfqsim program.  Each takes (argc, argv) with
- * argv[0] the command name and returns the exit status. */
+/* What the subcommands share.  Each command lives in its own sim/cmd_*.c,
+ * declared in its own sim/cmd_*.h; sim/main.c holds the table of them.
+ * The commands include this file, never the other way round. */
 #ifndef CFQSIM_COMMANDS_H
 #define CFQSIM_COMMANDS_H
 
-typedef struct command {
-  const char *name;
-  int (*main)(int argc, char **argv);
-  const char *summary;
-} command;
-
-extern const command commands[]; /* NULL-terminated */
-
-int cmd_run(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
-int cmd_explore(int argc, char **argv);
-int cmd_sweep(int argc, char **argv);
-int cmd_plot(int argc, char **argv);
+#include <glib.h>
 
 /* Print an error on stderr: workload errors as they are ("file:line:col:
  * message"), others prefixed with "cfqsim COMMAND: ". */
-#include <glib.h>
 void report_error(const char *command, const GError *err);
 
 /* Exit statuses. */
