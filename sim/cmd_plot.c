@@ -128,11 +128,11 @@ static char *one_word(const char *s) {
 /* ---- running gnuplot ---- */
 
 typedef struct plot_ctx {
-  const char *gnuplot;
-  const char *scripts;
+  char *gnuplot;
+  char *scripts;
   const char *format;
-  const char *tmp;
-  char *plots;       /* DIR/plots */
+  char *tmp;
+  char *plots;       /* where images are drawn: `tmp` */
   char *title;       /* workload or sweep name */
   GPtrArray *made;   /* image paths */
   double end_s;      /* a run's simulated end (s); 0 if unknown */
@@ -782,131 +782,154 @@ static char *run_title(const char *dir) {
   return t ? t : g_path_get_basename(dir);
 }
 
-int cmd_plot(int argc, char **argv) {
-  char *format = NULL, *x = NULL, *y = NULL, *by = NULL;
-  char **args = NULL;
-  GOptionEntry entries[] = {
-      {"format", 0, 0, G_OPTION_ARG_STRING, &format, "png (default) or svg", "F"},
-      {"x", 0, 0, G_OPTION_ARG_STRING, &x,
-       "Sweep: the swept parameter on the x axis (default: the first)", "PATH"},
-      {"y", 0, 0, G_OPTION_ARG_STRING, &y,
-       "Sweep: the metric on the y axis (default: the first numeric one)", "METRIC"},
-      {"series", 0, 0, G_OPTION_ARG_STRING, &by,
-       "Sweep: one line per value of this swept parameter", "PATH"},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL},
-      {NULL, 0, 0, 0, NULL, NULL, NULL}};
-  GOptionContext *ctx = g_option_context_new("DIR");
-  g_option_context_set_summary(
-      ctx, "Draw the graphs of a run directory (throughput, Jain's index, "
-           "shares, latency CDF)\nor of a sweep directory (a metric against "
-           "a parameter) into DIR/plots/ with gnuplot.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  GError *err = NULL;
-  int status = EXIT_USAGE;
-  plot_ctx c = {0};
-  char *gnuplot = NULL, *scripts = NULL, *tmp = NULL, *plots = NULL;
+/* gnuplot, its scripts and a temporary directory to draw in. */
+static gboolean plot_ctx_init(plot_ctx *c, const char *dir, gboolean is_sweep,
+                              const char *format, GError **err) {
+  char *gnuplot = g_find_program_in_path("gnuplot");
+  if (!gnuplot) {
+    g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
+                "gnuplot is not on PATH; install it with "
+                "scripts/install-deps.sh (Debian package gnuplot-nox)");
+    return FALSE;
+  }
+  char *scripts = scripts_dir();
+  char *tmp = g_dir_make_tmp("cfqsim-plot-XXXXXX", err);
+  if (!tmp) {
+    g_free(scripts);
+    g_free(gnuplot);
+    return FALSE;
+  }
+  *c = (plot_ctx){gnuplot, scripts, format ? format : "png", tmp,
+                  g_strdup(tmp),
+                  is_sweep ? g_path_get_basename(dir) : run_title(dir),
+                  g_ptr_array_new_with_free_func(g_free),
+                  is_sweep ? 0 : run_end(dir)};
+  if (g_mkdir_with_parents(c->plots, 0777) != 0) {
+    int e = errno;
+    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e),
+                "cannot create %s: %s", c->plots, g_strerror(e));
+    return FALSE;
+  }
+  return TRUE;
+}
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &err))
-    goto fail;
-  if (!args || !args[0] || args[1]) {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                "expected exactly one run or sweep directory (see --help)");
-    goto fail;
-  }
-  if (format && strcmp(format, "png") != 0 && strcmp(format, "svg") != 0) {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--format must be png or svg, not '%s'", format);
-    goto fail;
-  }
-  const char *dir = args[0];
+static void plot_ctx_clear(plot_ctx *c) {
+  if (c->tmp)
+    remove_tmp(c->tmp);
+  g_free(c->tmp);
+  if (c->made)
+    g_ptr_array_unref(c->made);
+  g_free(c->plots);
+  g_free(c->title);
+  g_free(c->gnuplot);
+  g_free(c->scripts);
+}
+
+/* Whether DIR holds a sweep's results.csv or a run's metrics.json. */
+static gboolean dir_kind(const char *dir, gboolean *is_sweep, GError **err) {
   char *results = g_build_filename(dir, "results.csv", NULL);
   char *metrics = g_build_filename(dir, "metrics.json", NULL);
-  gboolean is_sweep = g_file_test(results, G_FILE_TEST_IS_REGULAR);
+  *is_sweep = g_file_test(results, G_FILE_TEST_IS_REGULAR);
   gboolean is_run = g_file_test(metrics, G_FILE_TEST_IS_REGULAR);
   g_free(results);
   g_free(metrics);
-  if (!is_sweep && !is_run) {
-    g_set_error(&err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                "%s is neither a run directory (metrics.json) nor a sweep "
-                "directory (results.csv)", dir);
-    goto fail;
+  if (*is_sweep || is_run)
+    return TRUE;
+  g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+              "%s is neither a run directory (metrics.json) nor a sweep "
+              "directory (results.csv)", dir);
+  return FALSE;
+}
+
+static gboolean plot_run(plot_ctx *c, const char *dir, GError **err) {
+  if (!plot_throughput(c, dir, err) || !plot_jain(c, dir, err) ||
+      !plot_shares(c, dir, err))
+    return FALSE;
+  /* A run in which nothing completed has no latencies to draw. */
+  GError *skip = NULL;
+  if (!plot_latency_cdf(c, dir, &skip)) {
+    fprintf(stderr, "cfqsim plot: skipped: %s\n", skip->message);
+    g_error_free(skip);
   }
-  plots = g_build_filename(dir, "plots", NULL);
-  if (!outdir_may_replace(plots, OUTDIR_PLOTS, &err))
-    goto fail;
-  gnuplot = g_find_program_in_path("gnuplot");
-  if (!gnuplot) {
-    g_set_error(&err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
-                "gnuplot is not on PATH; install it with "
-                "scripts/install-deps.sh (Debian package gnuplot-nox)");
-    goto fail;
-  }
-  scripts = scripts_dir();
-  tmp = g_dir_make_tmp("cfqsim-plot-XXXXXX", &err);
-  if (!tmp)
-    goto fail;
-  c = (plot_ctx){gnuplot, scripts, format ? format : "png", tmp,
-                 g_strdup(tmp),
-                 is_sweep ? g_path_get_basename(dir) : run_title(dir),
-                 g_ptr_array_new_with_free_func(g_free),
-                 is_sweep ? 0 : run_end(dir)};
-  if (g_mkdir_with_parents(c.plots, 0777) != 0) {
-    int e = errno;
-    g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(e),
-                "cannot create %s: %s", c.plots, g_strerror(e));
-    goto fail;
-  }
-  gboolean ok;
-  if (is_sweep) {
-    ok = plot_sweep(&c, dir, x, y, by, &err);
-  } else {
-    ok = plot_throughput(&c, dir, &err) && plot_jain(&c, dir, &err) &&
-         plot_shares(&c, dir, &err);
-    /* A run in which nothing completed has no latencies to draw. */
-    if (ok && !plot_latency_cdf(&c, dir, &err)) {
-      fprintf(stderr, "cfqsim plot: skipped: %s\n", err->message);
-      g_clear_error(&err);
-    }
-    /* Only runs on a CFQ device have a slice timeline. */
-    char *slices = g_build_filename(dir, "slices.csv", NULL);
-    if (ok && g_file_test(slices, G_FILE_TEST_IS_REGULAR))
-      ok = plot_timeline(&c, dir, &err);
-    g_free(slices);
-  }
-  /* What was drawn is kept even if a later graph failed. */
-  gboolean kept = !c.made->len ||
-                  outdir_add_files(plots, OUTDIR_PLOTS, c.made, ok ? &err : NULL);
-  for (guint i = 0; kept && i < c.made->len; i++) {
-    char *name = g_path_get_basename(g_ptr_array_index(c.made, i));
+  /* Only runs on a CFQ device have a slice timeline. */
+  char *slices = g_build_filename(dir, "slices.csv", NULL);
+  gboolean ok = !g_file_test(slices, G_FILE_TEST_IS_REGULAR) ||
+                plot_timeline(c, dir, err);
+  g_free(slices);
+  return ok;
+}
+
+/* What was drawn goes to DIR/plots and is listed on stdout, even if a later
+ * graph failed (`drawn` FALSE). */
+static gboolean keep_plots(const plot_ctx *c, const char *plots, gboolean drawn,
+                           GError **err) {
+  gboolean kept = !c->made->len ||
+                  outdir_add_files(plots, OUTDIR_PLOTS, c->made,
+                                   drawn ? err : NULL);
+  for (guint i = 0; kept && i < c->made->len; i++) {
+    char *name = g_path_get_basename(g_ptr_array_index(c->made, i));
     char *path = g_build_filename(plots, name, NULL);
     printf("%s\n", path);
     g_free(path);
     g_free(name);
   }
-  if (!ok || !kept)
-    goto fail;
-  status = EXIT_OK;
-  goto out;
+  return drawn && kept;
+}
 
-fail:
-  report_error("plot", err);
-out:
-  if (tmp)
-    remove_tmp(tmp);
-  g_free(tmp);
-  if (c.made)
-    g_ptr_array_unref(c.made);
-  g_free(c.plots);
+typedef struct plot_args {
+  char *format, *x, *y, *by;
+} plot_args;
+
+static int plot_dir(const plot_args *a, const char *dir, GError **err) {
+  gboolean is_sweep;
+  if (!dir_kind(dir, &is_sweep, err))
+    return CMD_FAILED;
+  char *plots = g_build_filename(dir, "plots", NULL);
+  plot_ctx c = {0};
+  int status = CMD_FAILED;
+  if (outdir_may_replace(plots, OUTDIR_PLOTS, err) &&
+      plot_ctx_init(&c, dir, is_sweep, a->format, err)) {
+    gboolean drawn = is_sweep ? plot_sweep(&c, dir, a->x, a->y, a->by, err)
+                              : plot_run(&c, dir, err);
+    if (keep_plots(&c, plots, drawn, err))
+      status = EXIT_OK;
+  }
+  plot_ctx_clear(&c);
   g_free(plots);
-  g_free(c.title);
-  g_free(gnuplot);
-  g_free(scripts);
-  g_clear_error(&err);
-  g_option_context_free(ctx);
-  g_free(format);
-  g_free(x);
-  g_free(y);
-  g_free(by);
-  g_strfreev(args);
   return status;
+}
+
+static gboolean check_format(const char *format, GError **err) {
+  if (!format || strcmp(format, "png") == 0 || strcmp(format, "svg") == 0)
+    return TRUE;
+  return cmd_usage_error(err, "--format must be png or svg, not '%s'", format);
+}
+
+int cmd_plot(int argc, char **argv) {
+  cmd_common c = CMD_COMMON_INIT("plot");
+  plot_args a = {0};
+  GOptionEntry entries[] = {
+      {"format", 0, 0, G_OPTION_ARG_STRING, &a.format, "png (default) or svg", "F"},
+      {"x", 0, 0, G_OPTION_ARG_STRING, &a.x,
+       "Sweep: the swept parameter on the x axis (default: the first)", "PATH"},
+      {"y", 0, 0, G_OPTION_ARG_STRING, &a.y,
+       "Sweep: the metric on the y axis (default: the first numeric one)", "METRIC"},
+      {"series", 0, 0, G_OPTION_ARG_STRING, &a.by,
+       "Sweep: one line per value of this swept parameter", "PATH"},
+      cmd_opt_args(&c),
+      CMD_OPT_END};
+  GError *err = NULL;
+  int status = CMD_FAILED;
+  if (cmd_parse(&c, entries, "DIR",
+                "Draw the graphs of a run directory (throughput, Jain's index, "
+                "shares, latency CDF)\nor of a sweep directory (a metric against "
+                "a parameter) into DIR/plots/ with gnuplot.", argc, argv, &err) &&
+      cmd_one_arg(&c, "run or sweep directory", &err) &&
+      check_format(a.format, &err))
+    status = plot_dir(&a, c.args[0], &err);
+  g_free(a.format);
+  g_free(a.x);
+  g_free(a.y);
+  g_free(a.by);
+  return cmd_finish(&c, status, err);
 }
