@@ -101,16 +101,12 @@ char *cmd_output_dir(const cmd_common *c, const char *name) {
   return c->out_dir ? g_strdup(c->out_dir) : g_build_filename("results", name, NULL);
 }
 
-void report_error(const char *command, const GError *err) {
-  if (err && err->domain == WORKLOAD_ERROR)
-    fprintf(stderr, "%s\n", err->message);
-  else
-    fprintf(stderr, "cfqsim %s: %s\n", command, err ? err->message : "failed");
-}
-
 int cmd_finish(cmd_common *c, int status, GError *err) {
   if (status == CMD_FAILED) {
-    report_error(c->name, err);
+    if (err && err->domain == WORKLOAD_ERROR)
+      fprintf(stderr, "%s\n", err->message);
+    else
+      fprintf(stderr, "cfqsim %s: %s\n", c->name, err ? err->message : "failed");
     status = EXIT_USAGE;
   }
   if (err)

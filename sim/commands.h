@@ -83,8 +83,4 @@ gboolean cmd_usage_error(GError **err, const char *format, ...)
  * and returns EXIT_USAGE, else `status`.  Frees `err` and the options. */
 int cmd_finish(cmd_common *c, int status, GError *err);
 
-/* Print an error on stderr: workload errors as they are ("file:line:col:
- * message"), others prefixed with "cfqsim COMMAND: ". */
-void report_error(const char *command, const GError *err);
-
 #endif
