@@ -260,23 +260,31 @@ static char *tend_var(const plot_ctx *c) {
   return v;
 }
 
+/* Draws GRAPH from `d` (written to the temporary file NAME, and freed) with
+ * the -e statements `vars` and `n` distinct line colours. */
+static gboolean render_lines(plot_ctx *c, const char *graph, const char *name,
+                             GString *d, guint n, const char *vars,
+                             GError **err) {
+  char *data = tmp_file(c, name, d, err);
+  char *load = data ? linetypes(c, n, err) : NULL;
+  gboolean ok = FALSE;
+  if (load) {
+    char *all = g_strdup_printf("%s; %s", vars, load);
+    ok = render(c, graph, data, all, err);
+    g_free(all);
+  }
+  g_free(load);
+  g_free(data);
+  return ok;
+}
+
 /* ---- run directories ---- */
 
-static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
-  GPtrArray *rows = csv_read(dir, "timeseries.csv", err);
-  if (!rows)
-    return FALSE;
-  int cw = column(rows, "window_start_ns"), cp = column(rows, "process"),
-      cb = column(rows, "bytes");
-  if (cw < 0 || cp < 0 || cb < 0) {
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                "%s/timeseries.csv lacks its columns", dir);
-    g_ptr_array_unref(rows);
-    return FALSE;
-  }
-  /* Rows come window by window, processes in declared order. */
-  GPtrArray *procs = g_ptr_array_new();
-  GArray *starts = g_array_new(FALSE, FALSE, sizeof(double));
+/* timeseries.csv has a row per window and process, window by window and
+ * the processes in declared order: the processes are those of the first
+ * window. */
+static void windows(GPtrArray *rows, int cw, int cp, GPtrArray *procs,
+                    GArray *starts) {
   for (guint r = 1; r < rows->len; r++) {
     double w = 0;
     is_number(cell(rows, r, cw), &w);
@@ -285,15 +293,11 @@ static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
     if (starts->len == 1)
       g_ptr_array_add(procs, (gpointer)cell(rows, r, cp));
   }
-  gboolean ok = FALSE;
-  if (procs->len == 0 || starts->len == 0) {
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                "%s/timeseries.csv has no windows", dir);
-    goto out;
-  }
-  double win = starts->len > 1 ? g_array_index(starts, double, 1) -
-                                     g_array_index(starts, double, 0)
-                               : 1e8;
+}
+
+/* "time_s,<process>..." and a row of MiB/s per window. */
+static GString *throughput_table(GPtrArray *rows, int cw, int cb,
+                                 GPtrArray *procs, double win) {
   GString *d = g_string_new("time_s");
   for (guint i = 0; i < procs->len; i++) {
     char *w = one_word(g_ptr_array_index(procs, i));
@@ -315,30 +319,54 @@ static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
     g_string_append_printf(d, ",%s", v);
     g_free(v);
   }
-  /* Steps draw a window from its start: repeat the last one at the end of
-   * the run so that it is drawn to there. */
-  double last = g_array_index(starts, double, starts->len - 1) / 1e9;
-  if (c->end_s > last) {
+  return d;
+}
+
+/* Steps draw a window from its start: the last one is repeated at the end
+ * of the run (`end_s`) so that it is drawn to there. */
+static void extend_to_end(GString *d, double last_start_s, double end_s) {
+  if (end_s > last_start_s) {
     const char *prev = strrchr(d->str, '\n');
     char *row = g_strdup(strchr(prev, ','));
-    char *t = num(c->end_s);
+    char *t = num(end_s);
     g_string_append_printf(d, "\n%s%s", t, row);
     g_free(t);
     g_free(row);
   }
   g_string_append_c(d, '\n');
-  char *data = tmp_file(c, "throughput.dat", d, err);
-  char *load = data ? linetypes(c, procs->len, err) : NULL;
-  if (load) {
+}
+
+static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
+  GPtrArray *rows = csv_read(dir, "timeseries.csv", err);
+  if (!rows)
+    return FALSE;
+  int cw = column(rows, "window_start_ns"), cp = column(rows, "process"),
+      cb = column(rows, "bytes");
+  if (cw < 0 || cp < 0 || cb < 0) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s/timeseries.csv lacks its columns", dir);
+    g_ptr_array_unref(rows);
+    return FALSE;
+  }
+  GPtrArray *procs = g_ptr_array_new();
+  GArray *starts = g_array_new(FALSE, FALSE, sizeof(double));
+  windows(rows, cw, cp, procs, starts);
+  gboolean ok = FALSE;
+  if (procs->len == 0 || starts->len == 0) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s/timeseries.csv has no windows", dir);
+  } else {
+    double first = g_array_index(starts, double, 0),
+           last = g_array_index(starts, double, starts->len - 1);
+    double win = starts->len > 1 ? g_array_index(starts, double, 1) - first : 1e8;
+    GString *d = throughput_table(rows, cw, cb, procs, win);
+    extend_to_end(d, last / 1e9, c->end_s);
     char *tend = tend_var(c);
-    char *vars = g_strdup_printf("n=%u; %s; %s", procs->len, tend, load);
-    ok = render(c, "throughput", data, vars, err);
+    char *vars = g_strdup_printf("n=%u; %s", procs->len, tend);
+    ok = render_lines(c, "throughput", "throughput.dat", d, procs->len, vars, err);
     g_free(vars);
     g_free(tend);
   }
-  g_free(load);
-  g_free(data);
-out:
   g_array_unref(starts);
   g_ptr_array_unref(procs);
   g_ptr_array_unref(rows);
@@ -402,6 +430,52 @@ out:
   return ok;
 }
 
+static guint name_index(GPtrArray *names, const char *name) {
+  guint i = 0;
+  while (i < names->len && strcmp(g_ptr_array_index(names, i), name) != 0)
+    i++;
+  if (i == names->len)
+    g_ptr_array_add(names, (gpointer)name);
+  return i;
+}
+
+/* A row per slice: start and end (s), the owner's row on the chart (in
+ * order of first activation, appended to `owners`), 2 if the slice timed
+ * out else 1, and 1 if it has no width and needs a mark. */
+static GString *timeline_table(GPtrArray *rows, int co, int cs, int ce, int ct,
+                               GPtrArray *owners) {
+  GString *d = g_string_new(NULL);
+  for (guint r = 1; r < rows->len; r++) {
+    guint row = name_index(owners, cell(rows, r, co));
+    double s = 0, e = 0, t = 0;
+    is_number(cell(rows, r, cs), &s);
+    is_number(cell(rows, r, ce), &e);
+    is_number(cell(rows, r, ct), &t);
+    char *ss = num(s / 1e9), *es = num(e / 1e9);
+    g_string_append_printf(d, "%s,%s,%u,%d,%d\n", ss, es, row, t != 0 ? 2 : 1,
+                           e <= s);
+    g_free(ss);
+    g_free(es);
+  }
+  return d;
+}
+
+/* The owners' names on the y axis, their count and tend. */
+static char *timeline_vars(const plot_ctx *c, GPtrArray *owners) {
+  GString *tics = g_string_new("set ytics (");
+  for (guint i = 0; i < owners->len; i++) {
+    char *w = one_word(g_ptr_array_index(owners, i));
+    char *q = gp_str(w);
+    g_string_append_printf(tics, "%s%s %u", i ? ", " : "", q, i);
+    g_free(q);
+    g_free(w);
+  }
+  char *tend = tend_var(c);
+  g_string_append_printf(tics, "); n=%u; %s", owners->len, tend);
+  g_free(tend);
+  return g_string_free(tics, FALSE);
+}
+
 /* The CFQ Gantt chart from slices.csv (runs on a cfq device only).  A
  * CFQ device that no queue ever held has no slices: nothing to draw,
  * which is said on stderr and is no failure. */
@@ -415,53 +489,21 @@ static gboolean plot_timeline(plot_ctx *c, const char *dir, GError **err) {
   if (co < 0 || cs < 0 || ce < 0 || ct < 0) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s/slices.csv lacks its columns", dir);
-    g_ptr_array_unref(rows);
-    return FALSE;
-  }
-  if (rows->len < 2) {
+  } else if (rows->len < 2) {
     fprintf(stderr, "cfqsim plot: skipped the timeline: %s/slices.csv has no "
                     "slices (no CFQ queue held a device)\n", dir);
-    g_ptr_array_unref(rows);
-    return TRUE;
+    ok = TRUE;
+  } else {
+    GPtrArray *owners = g_ptr_array_new();
+    GString *d = timeline_table(rows, co, cs, ce, ct, owners);
+    char *vars = timeline_vars(c, owners);
+    char *data = tmp_file(c, "timeline.dat", d, err);
+    if (data)
+      ok = render(c, "timeline", data, vars, err);
+    g_free(data);
+    g_free(vars);
+    g_ptr_array_unref(owners);
   }
-  /* One row per queue owner, in order of first activation. */
-  GPtrArray *owners = g_ptr_array_new();
-  GString *d = g_string_new(NULL);
-  for (guint r = 1; r < rows->len; r++) {
-    const char *o = cell(rows, r, co);
-    guint row = 0;
-    while (row < owners->len && strcmp(g_ptr_array_index(owners, row), o) != 0)
-      row++;
-    if (row == owners->len)
-      g_ptr_array_add(owners, (gpointer)o);
-    double s = 0, e = 0, t = 0;
-    is_number(cell(rows, r, cs), &s);
-    is_number(cell(rows, r, ce), &e);
-    is_number(cell(rows, r, ct), &t);
-    char *ss = num(s / 1e9), *es = num(e / 1e9);
-    /* A slice that ends where it starts has no width: flag it for a mark. */
-    g_string_append_printf(d, "%s,%s,%u,%d,%d\n", ss, es, row, t != 0 ? 2 : 1,
-                           e <= s);
-    g_free(ss);
-    g_free(es);
-  }
-  GString *tics = g_string_new("set ytics (");
-  for (guint i = 0; i < owners->len; i++) {
-    char *w = one_word(g_ptr_array_index(owners, i));
-    char *q = gp_str(w);
-    g_string_append_printf(tics, "%s%s %u", i ? ", " : "", q, i);
-    g_free(q);
-    g_free(w);
-  }
-  char *tend = tend_var(c);
-  g_string_append_printf(tics, "); n=%u; %s", owners->len, tend);
-  g_free(tend);
-  char *data = tmp_file(c, "timeline.dat", d, err);
-  if (data)
-    ok = render(c, "timeline", data, tics->str, err);
-  g_free(data);
-  g_string_free(tics, TRUE);
-  g_ptr_array_unref(owners);
   g_ptr_array_unref(rows);
   return ok;
 }
@@ -471,13 +513,79 @@ static gint cmp_i64(gconstpointer a, gconstpointer b) {
   return x < y ? -1 : x > y;
 }
 
-static guint name_index(GPtrArray *names, const char *name) {
-  guint i = 0;
-  while (i < names->len && strcmp(g_ptr_array_index(names, i), name) != 0)
-    i++;
-  if (i == names->len)
-    g_ptr_array_add(names, (gpointer)name);
-  return i;
+/* Every process's name, in the workload's order (processes.csv, when the
+ * run directory has it), then any other in first-appearance order in
+ * latencies.csv `rows`; the names point into `procs` and `rows`. */
+static GPtrArray *latency_names(GPtrArray *procs, GPtrArray *rows) {
+  GPtrArray *names = g_ptr_array_new();
+  int cn = procs ? column(procs, "name") : -1;
+  for (guint r = 1; cn >= 0 && r < procs->len; r++)
+    name_index(names, cell(procs, r, (guint)cn));
+  for (guint r = 1; r < rows->len; r++)
+    name_index(names, cell(rows, r, 0));
+  return names;
+}
+
+/* Each name's latencies (int64 ns), sorted. */
+static GPtrArray *latency_samples(GPtrArray *rows, GPtrArray *names) {
+  GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+  for (guint i = 0; i < names->len; i++)
+    g_ptr_array_add(samples, g_array_new(FALSE, FALSE, sizeof(int64_t)));
+  for (guint r = 1; r < rows->len; r++) {
+    guint i = name_index(names, cell(rows, r, 0));
+    int64_t v = g_ascii_strtoll(cell(rows, r, 1), NULL, 10);
+    g_array_append_val(g_ptr_array_index(samples, i), v);
+  }
+  for (guint i = 0; i < names->len; i++)
+    g_array_sort(g_ptr_array_index(samples, i), cmp_i64);
+  return samples;
+}
+
+/* One block of "ms fraction" points for the sorted latencies `a`. */
+static void cdf_block(GString *d, GArray *a) {
+  char *x0 = num(MAX((double)g_array_index(a, int64_t, 0), 1.0) / 1e6);
+  g_string_append_printf(d, "%s 0\n", x0);
+  g_free(x0);
+  for (guint k = 0; k < a->len; k++) {
+    /* One point per distinct latency: the fraction at or below it. */
+    if (k + 1 < a->len && g_array_index(a, int64_t, k + 1) == g_array_index(a, int64_t, k))
+      continue;
+    char *x = num(MAX((double)g_array_index(a, int64_t, k), 1.0) / 1e6);
+    char *y = num((double)(k + 1) / a->len);
+    g_string_append_printf(d, "%s %s\n", x, y);
+    g_free(x);
+    g_free(y);
+  }
+}
+
+/* The blocks of the processes with a completed I/O, and the -e statements
+ * naming them (`names`), their linetypes (`lts`) and the others (`nocomp`). */
+static GString *cdf_table(GPtrArray *names, GPtrArray *samples, char **vars) {
+  GString *d = g_string_new(NULL), *list = g_string_new(NULL),
+          *lts = g_string_new(NULL), *none = g_string_new(NULL);
+  for (guint i = 0; i < names->len; i++) {
+    GArray *a = g_ptr_array_index(samples, i);
+    char *w = one_word(g_ptr_array_index(names, i));
+    if (a->len == 0) {
+      g_string_append_printf(none, "%s%s", none->len ? " " : "", w);
+    } else {
+      if (list->len)
+        g_string_append(d, "\n\n");
+      g_string_append_printf(list, "%s%s", list->len ? " " : "", w);
+      g_string_append_printf(lts, "%s%u", lts->len ? " " : "", i + 1);
+      cdf_block(d, a);
+    }
+    g_free(w);
+  }
+  char *q = gp_str(list->str), *ql = gp_str(lts->str), *qn = gp_str(none->str);
+  *vars = g_strdup_printf("names=%s; lts=%s; nocomp=%s", q, ql, qn);
+  g_free(q);
+  g_free(ql);
+  g_free(qn);
+  g_string_free(list, TRUE);
+  g_string_free(lts, TRUE);
+  g_string_free(none, TRUE);
+  return d;
 }
 
 /* An empirical CDF per process with a completed I/O: from 0 at its
@@ -489,76 +597,21 @@ static gboolean plot_latency_cdf(plot_ctx *c, const char *dir, GError **err) {
   GPtrArray *rows = csv_read(dir, "latencies.csv", err);
   if (!rows)
     return FALSE;
-  /* Processes in the workload's order; an older run directory without
-   * processes.csv gives them in first-appearance order. */
-  GPtrArray *procs = csv_read(dir, "processes.csv", NULL);
-  GPtrArray *names = g_ptr_array_new();
-  int cn = procs ? column(procs, "name") : -1;
-  for (guint r = 1; cn >= 0 && r < procs->len; r++)
-    name_index(names, cell(procs, r, (guint)cn));
-  for (guint r = 1; r < rows->len; r++)
-    name_index(names, cell(rows, r, 0));
-  GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
-  for (guint i = 0; i < names->len; i++)
-    g_ptr_array_add(samples, g_array_new(FALSE, FALSE, sizeof(int64_t)));
-  for (guint r = 1; r < rows->len; r++) {
-    guint i = name_index(names, cell(rows, r, 0));
-    int64_t v = g_ascii_strtoll(cell(rows, r, 1), NULL, 10);
-    g_array_append_val(g_ptr_array_index(samples, i), v);
-  }
-  gboolean ok = FALSE;
   if (rows->len < 2) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s/latencies.csv: no I/O completed, no latency CDF", dir);
-    goto out;
+    g_ptr_array_unref(rows);
+    return FALSE;
   }
-  GString *d = g_string_new(NULL), *list = g_string_new(NULL),
-          *lts = g_string_new(NULL), *none = g_string_new(NULL);
-  for (guint i = 0; i < names->len; i++) {
-    GArray *a = g_ptr_array_index(samples, i);
-    char *w = one_word(g_ptr_array_index(names, i));
-    if (a->len == 0) {
-      g_string_append_printf(none, "%s%s", none->len ? " " : "", w);
-      g_free(w);
-      continue;
-    }
-    g_array_sort(a, cmp_i64);
-    if (list->len)
-      g_string_append(d, "\n\n");
-    g_string_append_printf(list, "%s%s", list->len ? " " : "", w);
-    g_string_append_printf(lts, "%s%u", lts->len ? " " : "", i + 1);
-    g_free(w);
-    char *x0 = num(MAX((double)g_array_index(a, int64_t, 0), 1.0) / 1e6);
-    g_string_append_printf(d, "%s 0\n", x0);
-    g_free(x0);
-    for (guint k = 0; k < a->len; k++) {
-      /* One point per distinct latency: the fraction at or below it. */
-      if (k + 1 < a->len && g_array_index(a, int64_t, k + 1) == g_array_index(a, int64_t, k))
-        continue;
-      char *x = num(MAX((double)g_array_index(a, int64_t, k), 1.0) / 1e6);
-      char *y = num((double)(k + 1) / a->len);
-      g_string_append_printf(d, "%s %s\n", x, y);
-      g_free(x);
-      g_free(y);
-    }
-  }
-  char *data = tmp_file(c, "latency_cdf.dat", d, err);
-  char *load = data ? linetypes(c, names->len, err) : NULL;
-  if (load) {
-    char *q = gp_str(list->str), *ql = gp_str(lts->str), *qn = gp_str(none->str);
-    char *vars = g_strdup_printf("names=%s; lts=%s; nocomp=%s; %s", q, ql, qn, load);
-    ok = render(c, "latency_cdf", data, vars, err);
-    g_free(vars);
-    g_free(q);
-    g_free(ql);
-    g_free(qn);
-  }
-  g_free(load);
-  g_free(data);
-  g_string_free(list, TRUE);
-  g_string_free(lts, TRUE);
-  g_string_free(none, TRUE);
-out:
+  /* An older run directory has no processes.csv. */
+  GPtrArray *procs = csv_read(dir, "processes.csv", NULL);
+  GPtrArray *names = latency_names(procs, rows);
+  GPtrArray *samples = latency_samples(rows, names);
+  char *vars;
+  GString *d = cdf_table(names, samples, &vars);
+  gboolean ok = render_lines(c, "latency_cdf", "latency_cdf.dat", d, names->len,
+                             vars, err);
+  g_free(vars);
   g_ptr_array_unref(samples);
   g_ptr_array_unref(names);
   if (procs)
