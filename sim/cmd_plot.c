@@ -669,64 +669,90 @@ static char *averaged_over(GPtrArray *rows, int cs, int cx, int cb) {
   return g_string_free(note, FALSE);
 }
 
-static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
-                           const char *y, const char *by, GError **err) {
-  GPtrArray *rows = csv_read(dir, "results.csv", err);
-  if (!rows)
-    return FALSE;
+/* The first numeric metric (a column after the seed's, `cs`), or NULL. */
+static const char *first_numeric(GPtrArray *rows, int cs) {
   GPtrArray *head = g_ptr_array_index(rows, 0);
-  int cs = column(rows, "seed");
-  gboolean ok = FALSE;
-  GPtrArray *all = g_ptr_array_new_with_free_func(series_free);
-  if (cs < 1) {
+  for (guint k = (guint)cs + 1; k < head->len; k++) {
+    gboolean numeric = rows->len > 1;
+    for (guint r = 1; r < rows->len && numeric; r++)
+      numeric = is_number(cell(rows, r, k), NULL);
+    if (numeric)
+      return g_ptr_array_index(head, k);
+  }
+  return NULL;
+}
+
+/* The usage error for an axis that is not a parameter (the columns before
+ * the seed's) or a metric (after it). */
+static gboolean axes_error(GPtrArray *rows, int cs, GError **err) {
+  GPtrArray *head = g_ptr_array_index(rows, 0);
+  GString *p = g_string_new(NULL), *m = g_string_new(NULL);
+  for (guint k = 1; k < head->len; k++)
+    if ((int)k != cs)
+      g_string_append_printf((int)k < cs ? p : m, " %s",
+                             (char *)g_ptr_array_index(head, k));
+  cmd_usage_error(err, "--x and --series take a swept parameter (%s ), --y a "
+                  "metric (%s )", p->len ? p->str : " none",
+                  m->len ? m->str : " none");
+  g_string_free(p, TRUE);
+  g_string_free(m, TRUE);
+  return FALSE;
+}
+
+/* The columns a sweep is drawn from. */
+typedef struct sweep_axes {
+  const char *x, *y, *by; /* names: swept parameters x and by, metric y */
+  int cs, cx, cy, cb;     /* columns: the seed, x, y, by (-1: none) */
+} sweep_axes;
+
+/* --x, --y and --series, or the defaults: the first parameter, the first
+ * numeric metric, no series. */
+static gboolean find_axes(GPtrArray *rows, const char *dir, sweep_axes *ax,
+                          GError **err) {
+  ax->cs = column(rows, "seed");
+  if (ax->cs < 1) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s/results.csv is not a sweep's results", dir);
-    goto out;
+    return FALSE;
   }
-  /* Defaults: the first parameter, the first numeric metric. */
-  if (!x && cs > 1)
-    x = g_ptr_array_index(head, 1);
-  if (!y)
-    for (guint k = (guint)cs + 1; k < head->len && !y; k++) {
-      gboolean numeric = rows->len > 1;
-      for (guint r = 1; r < rows->len && numeric; r++)
-        numeric = is_number(cell(rows, r, k), NULL);
-      if (numeric)
-        y = g_ptr_array_index(head, k);
-    }
-  int cx = x ? column(rows, x) : -1, cy = y ? column(rows, y) : -1;
-  int cb = by ? column(rows, by) : -1;
-  if (cx < 1 || cx >= cs || cy <= cs || (by && (cb < 1 || cb >= cs))) {
-    GString *p = g_string_new(NULL), *m = g_string_new(NULL);
-    for (guint k = 1; k < head->len; k++)
-      if ((int)k != cs)
-        g_string_append_printf((int)k < cs ? p : m, " %s",
-                               (char *)g_ptr_array_index(head, k));
-    g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--x and --series take a swept parameter (%s ), --y a metric "
-                "(%s )", p->len ? p->str : " none", m->len ? m->str : " none");
-    g_string_free(p, TRUE);
-    g_string_free(m, TRUE);
-    goto out;
-  }
-  /* Mean over replicates; empty cells (no such value) are skipped. */
-  gboolean categorical = FALSE;
+  if (!ax->x && ax->cs > 1)
+    ax->x = cell(rows, 0, 1);
+  if (!ax->y)
+    ax->y = first_numeric(rows, ax->cs);
+  ax->cx = ax->x ? column(rows, ax->x) : -1;
+  ax->cy = ax->y ? column(rows, ax->y) : -1;
+  ax->cb = ax->by ? column(rows, ax->by) : -1;
+  if (ax->cx < 1 || ax->cx >= ax->cs || ax->cy <= ax->cs ||
+      (ax->by && (ax->cb < 1 || ax->cb >= ax->cs)))
+    return axes_error(rows, ax->cs, err);
+  return TRUE;
+}
+
+/* The series `label` of `all`, added if new. */
+static series *series_of(GPtrArray *all, const char *label) {
+  for (guint i = 0; i < all->len; i++)
+    if (strcmp(((series *)g_ptr_array_index(all, i))->label, label) == 0)
+      return g_ptr_array_index(all, i);
+  series *s = g_new0(series, 1);
+  s->label = g_strdup(label);
+  s->xs = g_ptr_array_new_with_free_func(g_free);
+  s->sum = g_array_new(FALSE, TRUE, sizeof(double));
+  s->count = g_array_new(FALSE, TRUE, sizeof(guint));
+  g_ptr_array_add(all, s);
+  return s;
+}
+
+/* The series (one per value of --series, else one) with the sum and count
+ * of y at each x value, for the mean over replicates; empty cells (no such
+ * value) are skipped.  `categorical`: some x value is not a number. */
+static GPtrArray *collect_series(GPtrArray *rows, const sweep_axes *ax,
+                                 gboolean *categorical) {
+  GPtrArray *all = g_ptr_array_new_with_free_func(series_free);
+  *categorical = FALSE;
   for (guint r = 1; r < rows->len; r++) {
-    const char *label = cb >= 0 ? cell(rows, r, (guint)cb) : y;
-    series *s = NULL;
-    for (guint i = 0; i < all->len && !s; i++)
-      if (strcmp(((series *)g_ptr_array_index(all, i))->label, label) == 0)
-        s = g_ptr_array_index(all, i);
-    if (!s) {
-      s = g_new0(series, 1);
-      s->label = g_strdup(label);
-      s->xs = g_ptr_array_new_with_free_func(g_free);
-      s->sum = g_array_new(FALSE, TRUE, sizeof(double));
-      s->count = g_array_new(FALSE, TRUE, sizeof(guint));
-      g_ptr_array_add(all, s);
-    }
-    const char *xv = cell(rows, r, (guint)cx);
-    categorical |= !is_number(xv, NULL);
+    series *s = series_of(all, ax->cb >= 0 ? cell(rows, r, (guint)ax->cb) : ax->y);
+    const char *xv = cell(rows, r, (guint)ax->cx);
+    *categorical |= !is_number(xv, NULL);
     guint i = 0;
     while (i < s->xs->len && strcmp(g_ptr_array_index(s->xs, i), xv) != 0)
       i++;
@@ -736,17 +762,24 @@ static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
       g_array_set_size(s->count, i + 1);
     }
     double v;
-    if (is_number(cell(rows, r, (guint)cy), &v)) {
+    if (is_number(cell(rows, r, (guint)ax->cy), &v)) {
       g_array_index(s->sum, double, i) += v;
       g_array_index(s->count, guint, i)++;
     }
   }
-  GString *d = g_string_new(NULL), *names = g_string_new(NULL);
+  return all;
+}
+
+/* A block of "x mean label" per series; the series' names into `names`. */
+static GString *sweep_table(GPtrArray *all, const sweep_axes *ax,
+                            gboolean categorical, GString *names) {
+  GString *d = g_string_new(NULL);
   for (guint i = 0; i < all->len; i++) {
     series *s = g_ptr_array_index(all, i);
     if (i > 0)
       g_string_append(d, "\n\n");
-    char *w = cb >= 0 ? g_strdup_printf("%s=%s", by, s->label) : g_strdup(s->label);
+    char *w = ax->cb >= 0 ? g_strdup_printf("%s=%s", ax->by, s->label)
+                          : g_strdup(s->label);
     char *ww = one_word(w);
     g_string_append_printf(names, "%s%s", i ? " " : "", ww);
     g_free(ww);
@@ -763,27 +796,43 @@ static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
       g_free(lab);
     }
   }
-  char *data = tmp_file(c, "sweep.dat", d, err);
-  char *load = data ? linetypes(c, all->len, err) : NULL;
-  if (load) {
-    char *note = averaged_over(rows, cs, cx, cb);
-    char *qn = gp_str(names->str), *qx = gp_str(x), *qy = gp_str(y),
-         *qo = gp_str(note);
-    char *vars = g_strdup_printf("names=%s; categorical=%d; xname=%s; yname=%s; "
-                                 "note=%s; %s", qn, categorical, qx, qy, qo, load);
-    ok = render(c, "sweep", data, vars, err);
+  return d;
+}
+
+/* The -e statements of the sweep graph. */
+static char *sweep_vars(GPtrArray *rows, const sweep_axes *ax,
+                        gboolean categorical, const char *names) {
+  char *note = averaged_over(rows, ax->cs, ax->cx, ax->cb);
+  char *qn = gp_str(names), *qx = gp_str(ax->x), *qy = gp_str(ax->y),
+       *qo = gp_str(note);
+  char *vars = g_strdup_printf("names=%s; categorical=%d; xname=%s; yname=%s; "
+                               "note=%s", qn, categorical, qx, qy, qo);
+  g_free(qn);
+  g_free(qx);
+  g_free(qy);
+  g_free(qo);
+  g_free(note);
+  return vars;
+}
+
+static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
+                           const char *y, const char *by, GError **err) {
+  GPtrArray *rows = csv_read(dir, "results.csv", err);
+  if (!rows)
+    return FALSE;
+  sweep_axes ax = {.x = x, .y = y, .by = by};
+  gboolean ok = FALSE;
+  if (find_axes(rows, dir, &ax, err)) {
+    gboolean categorical;
+    GPtrArray *all = collect_series(rows, &ax, &categorical);
+    GString *names = g_string_new(NULL);
+    GString *d = sweep_table(all, &ax, categorical, names);
+    char *vars = sweep_vars(rows, &ax, categorical, names->str);
+    ok = render_lines(c, "sweep", "sweep.dat", d, all->len, vars, err);
     g_free(vars);
-    g_free(qn);
-    g_free(qx);
-    g_free(qy);
-    g_free(qo);
-    g_free(note);
+    g_string_free(names, TRUE);
+    g_ptr_array_unref(all);
   }
-  g_free(load);
-  g_free(data);
-  g_string_free(names, TRUE);
-out:
-  g_ptr_array_unref(all);
   g_ptr_array_unref(rows);
   return ok;
 }
