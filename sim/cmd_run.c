@@ -36,8 +36,6 @@ static int run_workload(const cmd_common *c, gboolean trace, const workload *w,
                         GError **err) {
   run_options o = RUN_OPTIONS_INIT;
   o.variant = c->variant;
-  o.has_seed = c->has_seed;
-  o.seed = c->seed;
   /* A scripted interleaving is narrated on stdout, step by step. */
   bool narrate = w->policy == INTERLEAVE_SCRIPT && !c->quiet;
   char *trace_buf = NULL;

@@ -82,19 +82,22 @@ gboolean cmd_one_arg(const cmd_common *c, const char *what, GError **err) {
   return cmd_usage_error(err, "expected exactly one %s (see --help)", what);
 }
 
-workload *cmd_load_workload(cmd_common *c, GError **err) {
+workload *cmd_load_workload(const cmd_common *c, GError **err) {
   if (!cmd_one_arg(c, "workload file", err))
     return NULL;
+  uint64_t seed = 0;
   if (c->seed_text) {
     GError *local = NULL;
-    if (!workload_parse_seed(c->seed_text, &c->seed, &local)) {
+    if (!workload_parse_seed(c->seed_text, &seed, &local)) {
       cmd_usage_error(err, "--%s", local->message);
       g_error_free(local);
       return NULL;
     }
-    c->has_seed = true;
   }
-  return workload_load(c->args[0], c->sets, err);
+  workload *w = workload_load(c->args[0], c->sets, err);
+  if (w && c->seed_text)
+    w->seed = seed;
+  return w;
 }
 
 char *cmd_output_dir(const cmd_common *c, const char *name) {

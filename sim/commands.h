@@ -12,8 +12,6 @@
 #define CFQSIM_COMMANDS_H
 
 #include <glib.h>
-#include <stdbool.h>
-#include <stdint.h>
 
 #include "sim/workload.h"
 
@@ -40,9 +38,6 @@ typedef struct cmd_common {
    * `both` is accepted, both). */
   gboolean variant_or_both;
   int variant;
-  /* Read by cmd_load_workload(): --seed. */
-  bool has_seed;
-  uint64_t seed;
 } cmd_common;
 
 #define CMD_COMMON_INIT(command) {.name = (command), .variant = -1}
@@ -67,9 +62,9 @@ gboolean cmd_parse(cmd_common *c, const GOptionEntry *entries,
  * exactly one positional argument. */
 gboolean cmd_one_arg(const cmd_common *c, const char *what, GError **err);
 
-/* The one workload file argument, loaded with the --set overrides.  Reads
- * --seed first, as the workload's `seed:` key is read. */
-workload *cmd_load_workload(cmd_common *c, GError **err);
+/* The one workload file argument, loaded with the --set overrides and
+ * --seed as its seed (read first, as the `seed:` key is read). */
+workload *cmd_load_workload(const cmd_common *c, GError **err);
 
 /* -o DIR, else results/NAME (newly allocated). */
 char *cmd_output_dir(const cmd_common *c, const char *name);
