@@ -254,8 +254,8 @@ int cmd_compare(int argc, char **argv) {
   cmd_common c = CMD_COMMON_INIT("compare");
   gint seeds = 1;
   GOptionEntry entries[] = {
-      cmd_opt_output(&c, "Write compare.json and compare.csv to DIR (default: "
-                         "results/<name>-compare)"),
+      cmd_opt_output(&c, "Write compare.txt, compare.json and compare.csv to DIR "
+                         "(default: results/<name>-compare)"),
       {"seeds", 'n', 0, G_OPTION_ARG_INT, &seeds,
        "Run N seeds per kernel under the random interleaving (default 1: the "
        "workload's own interleaving)", "N"},

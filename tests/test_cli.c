@@ -333,6 +333,34 @@ static void test_compare(void) {
   g_free(d);
 }
 
+/* compare --help names every file compare writes (its .cfqsim marker
+ * lists them after the first line). */
+static void test_compare_help_names_its_files(void) {
+  char *d = tmpdir();
+  cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "-q", "-o", d, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  cli h = run_cfqsim("compare", "--help", NULL);
+  g_assert_cmpint(h.status, ==, 0);
+  char *marker = slurp(d, ".cfqsim");
+  char **lines = g_strsplit(marker, "\n", -1);
+  g_assert_cmpstr(lines[0], ==, "cfqsim compare");
+  guint files = 0;
+  for (guint i = 1; lines[i]; i++) {
+    if (!*lines[i])
+      continue;
+    if (!strstr(h.out, lines[i]))
+      g_error("compare --help does not name %s, which compare writes", lines[i]);
+    files++;
+  }
+  g_assert_cmpuint(files, ==, 3);
+  g_strfreev(lines);
+  g_free(marker);
+  cli_free(&h);
+  cli_free(&c);
+  rm_rf(d);
+  g_free(d);
+}
+
 /* The line of `text` that starts with `prefix`, as a new string. */
 static char *line_of(const char *text, const char *prefix) {
   char **lines = g_strsplit(text, "\n", -1);
@@ -908,6 +936,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/kernel-log", test_kernel_log);
   g_test_add_func("/cli/bad-input", test_bad_input);
   g_test_add_func("/cli/compare", test_compare);
+  g_test_add_func("/cli/compare-help-names-its-files", test_compare_help_names_its_files);
   g_test_add_func("/cli/compare-units", test_compare_units);
   g_test_add_func("/cli/compare-hung-latency", test_compare_hung_latency);
   g_test_add_func("/cli/hang-report-last-free", test_hang_report_last_free);
