@@ -259,6 +259,7 @@ int cmd_compare(int argc, char **argv) {
       {"seeds", 'n', 0, G_OPTION_ARG_INT, &seeds,
        "Run N seeds per kernel under the random interleaving (default 1: the "
        "workload's own interleaving)", "N"},
+      cmd_opt_seed(&c),
       cmd_opt_set(&c, "Override a workload key"),
       cmd_opt_quiet(&c, "Do not print the table"),
       cmd_opt_args(&c),

@@ -228,6 +228,7 @@ int cmd_explore(int argc, char **argv) {
       {"preemption-bound", 0, 0, G_OPTION_ARG_INT, &bound,
        "Switch away from a still-ready process at most K times (-1: no bound)",
        "K"},
+      cmd_opt_seed(&c),
       cmd_opt_set(&c, "Override a workload key, e.g. processes.A.offset=2m"),
       cmd_opt_args(&c),
       CMD_OPT_END};

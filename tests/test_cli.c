@@ -361,6 +361,52 @@ static void test_compare_help_names_its_files(void) {
   g_free(d);
 }
 
+/* Every command that loads a workload takes its overrides, --set and
+ * --seed, and --seed N does what --set seed=N does. */
+static void test_seed_everywhere(void) {
+  const char *const cmds[] = {"run", "explore", "compare"};
+  for (gsize i = 0; i < G_N_ELEMENTS(cmds); i++) {
+    cli h = run_cfqsim(cmds[i], "--help", NULL);
+    g_assert_cmpint(h.status, ==, 0);
+    if (!strstr(h.out, "--set=") || !strstr(h.out, "--seed="))
+      g_error("cfqsim %s --help lacks --set or --seed", cmds[i]);
+    cli_free(&h);
+  }
+  char *d = tmpdir();
+  char *a = g_build_filename(d, "a", NULL), *b = g_build_filename(d, "b", NULL);
+  cli ca = run_cfqsim("compare", "workloads/shared-ioc-threads.yaml", "-n", "3",
+                      "--seed", "7", "-o", a, NULL);
+  cli cb = run_cfqsim("compare", "workloads/shared-ioc-threads.yaml", "-n", "3",
+                      "--set", "seed=7", "-o", b, NULL);
+  g_assert_cmpint(ca.status, ==, cb.status);
+  g_assert_cmpstr(ca.out, ==, cb.out);
+  g_assert_nonnull(strstr(ca.out, "3 seeds from 7 "));
+  const char *files[] = {"compare.csv", "compare.json"};
+  for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+    char *x = slurp(a, files[i]), *y = slurp(b, files[i]);
+    g_assert_cmpstr(x, ==, y);
+    g_free(x);
+    g_free(y);
+  }
+  cli ea = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--seed", "7", NULL);
+  cli eb = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--set", "seed=7", NULL);
+  g_assert_cmpint(ea.status, ==, 1);
+  g_assert_cmpint(eb.status, ==, 1);
+  g_assert_cmpstr(ea.out, ==, eb.out);
+  cli bad = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--seed", "-1", NULL);
+  g_assert_cmpint(bad.status, ==, 2);
+  g_assert_true(g_str_has_prefix(bad.err, "cfqsim explore: --seed: "));
+  cli_free(&bad);
+  cli_free(&eb);
+  cli_free(&ea);
+  cli_free(&cb);
+  cli_free(&ca);
+  g_free(b);
+  g_free(a);
+  rm_rf(d);
+  g_free(d);
+}
+
 /* The line of `text` that starts with `prefix`, as a new string. */
 static char *line_of(const char *text, const char *prefix) {
   char **lines = g_strsplit(text, "\n", -1);
@@ -945,6 +991,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/output-mode-and-errors", test_output_mode_and_errors);
   g_test_add_func("/cli/readme-lists-options", test_readme_lists_options);
   g_test_add_func("/cli/seed-range", test_seed_range);
+  g_test_add_func("/cli/seed-everywhere", test_seed_everywhere);
   g_test_add_func("/cli/region-beyond-device", test_region_beyond_device);
   g_test_add_func("/cli/set-mistakes", test_set_mistakes);
   g_test_add_func("/cli/no-processes-and-nesting", test_no_processes_and_nesting);
