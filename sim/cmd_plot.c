@@ -699,6 +699,28 @@ static gboolean axes_error(GPtrArray *rows, int cs, GError **err) {
   return FALSE;
 }
 
+static gboolean has_number(GPtrArray *rows, guint k) {
+  for (guint r = 1; r < rows->len; r++)
+    if (is_number(cell(rows, r, k), NULL))
+      return TRUE;
+  return FALSE;
+}
+
+/* A metric without a single number would leave gnuplot nothing to draw:
+ * the usage error names those that have one. */
+static gboolean no_numbers_error(GPtrArray *rows, int cs, const char *y,
+                                 GError **err) {
+  GPtrArray *head = g_ptr_array_index(rows, 0);
+  GString *m = g_string_new(NULL);
+  for (guint k = (guint)cs + 1; k < head->len; k++)
+    if (has_number(rows, k))
+      g_string_append_printf(m, " %s", (char *)g_ptr_array_index(head, k));
+  cmd_usage_error(err, "--y takes a metric with numbers (%s ), not '%s'",
+                  m->len ? m->str : " none", y);
+  g_string_free(m, TRUE);
+  return FALSE;
+}
+
 /* The columns a sweep is drawn from. */
 typedef struct sweep_axes {
   const char *x, *y, *by; /* names: swept parameters x and by, metric y */
@@ -725,6 +747,8 @@ static gboolean find_axes(GPtrArray *rows, const char *dir, sweep_axes *ax,
   if (ax->cx < 1 || ax->cx >= ax->cs || ax->cy <= ax->cs ||
       (ax->by && (ax->cb < 1 || ax->cb >= ax->cs)))
     return axes_error(rows, ax->cs, err);
+  if (!has_number(rows, (guint)ax->cy))
+    return no_numbers_error(rows, ax->cs, ax->y, err);
   return TRUE;
 }
 
