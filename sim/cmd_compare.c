@@ -252,11 +252,12 @@ static int compare_workload(const cmd_common *c, const workload *w, guint seeds,
 
 int cmd_compare(int argc, char **argv) {
   cmd_common c = CMD_COMMON_INIT("compare");
-  gint seeds = 1;
+  char *seeds_text = NULL;
+  gint64 seeds = 1;
   GOptionEntry entries[] = {
       cmd_opt_output(&c, "Write compare.txt, compare.json and compare.csv to DIR "
                          "(default: results/<name>-compare)"),
-      {"seeds", 'n', 0, G_OPTION_ARG_INT, &seeds,
+      {"seeds", 'n', 0, G_OPTION_ARG_STRING, &seeds_text,
        "Run N seeds per kernel under the random interleaving (default 1: the "
        "workload's own interleaving)", "N"},
       cmd_opt_seed(&c),
@@ -270,9 +271,11 @@ int cmd_compare(int argc, char **argv) {
   if (cmd_parse(&c, entries, "WORKLOAD.yaml",
                 "Run a workload on the buggy and the fixed kernel and compare "
                 "throughput, latency and hangs.", argc, argv, &err) &&
-      (seeds >= 1 || cmd_usage_error(&err, "--seeds must be at least 1")) &&
+      (!seeds_text || cmd_parse_int("--seeds", seeds_text, 1, G_MAXUINT,
+                                    "at least 1", &seeds, &err)) &&
       (w = cmd_load_workload(&c, &err)))
     status = compare_workload(&c, w, (guint)seeds, &err);
   workload_free(w);
+  g_free(seeds_text);
   return cmd_finish(&c, status, err);
 }

@@ -127,14 +127,15 @@ static char *verdict(const char *name, const explore_result *r,
 }
 
 /* --max-states and --preemption-bound into `eo`. */
-static gboolean parse_bounds(const char *max_states, int bound,
+static gboolean parse_bounds(const char *max_states, const char *bound,
                              explore_options *eo, GError **err) {
   if (max_states && !parse_u64("--max-states", max_states, &eo->max_states, err))
     return FALSE;
-  if (bound < -1)
-    return cmd_usage_error(err, "--preemption-bound must be -1 or more, not %d",
-                           bound);
-  eo->preemption_bound = bound;
+  gint64 k = -1;
+  if (bound && !cmd_parse_int("--preemption-bound", bound, -1, G_MAXINT,
+                              "-1 or more", &k, err))
+    return FALSE;
+  eo->preemption_bound = (int)k;
   return TRUE;
 }
 
@@ -217,15 +218,14 @@ static const char summary[] =
 
 int cmd_explore(int argc, char **argv) {
   cmd_common c = CMD_COMMON_INIT("explore");
-  char *max_states = NULL;
-  int bound = -1;
+  char *max_states = NULL, *bound = NULL;
   GOptionEntry entries[] = {
       cmd_opt_variant(&c, TRUE,
                       "Kernel variant: buggy, fixed or both (default: both)"),
       {"max-states", 0, 0, G_OPTION_ARG_STRING, &max_states,
        "Expand at most N distinct states (0: no limit; the report says when "
        "it cut)", "N"},
-      {"preemption-bound", 0, 0, G_OPTION_ARG_INT, &bound,
+      {"preemption-bound", 0, 0, G_OPTION_ARG_STRING, &bound,
        "Switch away from a still-ready process at most K times (-1: no bound)",
        "K"},
       cmd_opt_seed(&c),
@@ -242,5 +242,6 @@ int cmd_explore(int argc, char **argv) {
     status = explore_workload(&c, w, &eo, &err);
   workload_free(w);
   g_free(max_states);
+  g_free(bound);
   return cmd_finish(&c, status, err);
 }

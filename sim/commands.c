@@ -48,6 +48,14 @@ gboolean cmd_usage_error(GError **err, const char *format, ...) {
   return FALSE;
 }
 
+gboolean cmd_parse_int(const char *opt, const char *text, gint64 min, gint64 max,
+                       const char *range, gint64 *out, GError **err) {
+  if (g_ascii_string_to_signed(text, 10, min, max, out, NULL))
+    return TRUE;
+  return cmd_usage_error(err, "%s must be a whole number, %s, not '%s'", opt,
+                         range, text);
+}
+
 /* The one place the command line reads a variant's name. */
 static gboolean parse_variant(cmd_common *c, GError **err) {
   const char *text = c->variant_text;

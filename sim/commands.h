@@ -69,6 +69,12 @@ workload *cmd_load_workload(const cmd_common *c, GError **err);
 /* -o DIR, else results/NAME (newly allocated). */
 char *cmd_output_dir(const cmd_common *c, const char *name);
 
+/* An integer option's value, in decimal, within [min, max]; else the usage
+ * error "OPT must be a whole number, RANGE, not 'TEXT'".  (GOption's own
+ * G_OPTION_ARG_INT reads 010 as 8 and 0x10 as 16.) */
+gboolean cmd_parse_int(const char *opt, const char *text, gint64 min, gint64 max,
+                       const char *range, gint64 *out, GError **err);
+
 /* Sets a usage error (the message as it is) and returns FALSE. */
 gboolean cmd_usage_error(GError **err, const char *format, ...)
     G_GNUC_PRINTF(2, 3);

@@ -407,6 +407,34 @@ static void test_seed_everywhere(void) {
   g_free(d);
 }
 
+/* Counts on the command line are decimal: --seeds 010 is ten seeds, not
+ * octal eight, and 0x3 is refused like any other non-number. */
+static void test_counts_are_decimal(void) {
+  char *d = tmpdir();
+  cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "--seeds", "010",
+                     "-o", d, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  g_assert_true(g_str_has_prefix(c.out, "compare: race-replay, 10 seeds from "));
+  cli_free(&c);
+  const char *bad[][3] = {
+      {"compare", "--seeds", "0x3"}, {"compare", "--seeds", "0"},
+      {"compare", "--seeds", "x"}, {"explore", "--preemption-bound", "0x1"},
+      {"explore", "--preemption-bound", "-2"}, {"explore", "--preemption-bound", "x"}};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    c = run_cfqsim(bad[i][0], "workloads/race-replay.yaml", bad[i][1], bad[i][2],
+                   NULL);
+    g_assert_cmpint(c.status, ==, 2);
+    char *want = g_strdup_printf("cfqsim %s: %s must be a whole number, %s, not '%s'\n",
+                                 bad[i][0], bad[i][1],
+                                 i < 3 ? "at least 1" : "-1 or more", bad[i][2]);
+    g_assert_cmpstr(c.err, ==, want);
+    g_free(want);
+    cli_free(&c);
+  }
+  rm_rf(d);
+  g_free(d);
+}
+
 /* The line of `text` that starts with `prefix`, as a new string. */
 static char *line_of(const char *text, const char *prefix) {
   char **lines = g_strsplit(text, "\n", -1);
@@ -992,6 +1020,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/readme-lists-options", test_readme_lists_options);
   g_test_add_func("/cli/seed-range", test_seed_range);
   g_test_add_func("/cli/seed-everywhere", test_seed_everywhere);
+  g_test_add_func("/cli/counts-are-decimal", test_counts_are_decimal);
   g_test_add_func("/cli/region-beyond-device", test_region_beyond_device);
   g_test_add_func("/cli/set-mistakes", test_set_mistakes);
   g_test_add_func("/cli/no-processes-and-nesting", test_no_processes_and_nesting);
