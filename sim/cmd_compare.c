@@ -6,9 +6,8 @@
  * completion rescues a sleeper. */
 #include <json-glib/json-glib.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "sim/cmd_compare.h"
 #include "sim/commands.h"
 #include "sim/outdir.h"
 #include "sim/run.h"
@@ -84,8 +83,9 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
   g_string_append_printf(s, "compare: %s, %u seed%s from %" G_GUINT64_FORMAT "%s\n\n",
                          w->name, seeds, seeds == 1 ? "" : "s", w->seed,
                          seeds > 1 ? " (random interleaving)" : "");
-  g_string_append_printf(s, "%-22s %16s %16s\n", "", cic_link_variant_name(vs[0].v),
-                         cic_link_variant_name(vs[1].v));
+  g_string_append_printf(s, "%-22s %16s %16s\n", "",
+                         cic_link_variant_name(CIC_LINK_BUGGY),
+                         cic_link_variant_name(CIC_LINK_FIXED));
   latency_summary l[2];
   for (int i = 0; i < 2; i++)
     l[i] = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
@@ -128,6 +128,39 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
   return g_string_free(s, FALSE);
 }
 
+/* One variant's object in compare.json. */
+static void json_variant(JsonBuilder *b, const variant_stats *vs) {
+  latency_summary l = metrics_latency_summarize((const int64_t *)vs->latencies->data,
+                                        vs->latencies->len);
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "variant");
+  json_builder_add_string_value(b, cic_link_variant_name(vs->v));
+  json_builder_set_member_name(b, "runs");
+  json_builder_add_int_value(b, vs->runs);
+  json_builder_set_member_name(b, "hung_runs");
+  json_builder_add_int_value(b, vs->hung_runs);
+  json_builder_set_member_name(b, "hang_fraction");
+  json_builder_add_double_value(b, (double)vs->hung_runs / vs->runs);
+  json_builder_set_member_name(b, "hung_processes");
+  json_builder_add_int_value(b, vs->hung_procs);
+  json_builder_set_member_name(b, "throughput_bps");
+  json_builder_add_double_value(b, vs->throughput_sum / vs->runs);
+  json_builder_set_member_name(b, "ios");
+  json_builder_add_int_value(b, vs->latencies->len);
+  json_builder_set_member_name(b, "latency_ns");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "mean");
+  json_builder_add_double_value(b, l.mean);
+  json_builder_set_member_name(b, "p50");
+  json_builder_add_int_value(b, l.p50);
+  json_builder_set_member_name(b, "p99");
+  json_builder_add_int_value(b, l.p99);
+  json_builder_set_member_name(b, "max");
+  json_builder_add_int_value(b, worst(&l, vs->unfinished));
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+}
+
 static char *compare_json(const workload *w, variant_stats *vs, guint seeds) {
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
@@ -139,37 +172,8 @@ static char *compare_json(const workload *w, variant_stats *vs, guint seeds) {
   json_builder_add_int_value(b, seeds);
   json_builder_set_member_name(b, "variants");
   json_builder_begin_array(b);
-  for (int i = 0; i < 2; i++) {
-    latency_summary l = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
-                                          vs[i].latencies->len);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "variant");
-    json_builder_add_string_value(b, cic_link_variant_name(vs[i].v));
-    json_builder_set_member_name(b, "runs");
-    json_builder_add_int_value(b, vs[i].runs);
-    json_builder_set_member_name(b, "hung_runs");
-    json_builder_add_int_value(b, vs[i].hung_runs);
-    json_builder_set_member_name(b, "hang_fraction");
-    json_builder_add_double_value(b, (double)vs[i].hung_runs / vs[i].runs);
-    json_builder_set_member_name(b, "hung_processes");
-    json_builder_add_int_value(b, vs[i].hung_procs);
-    json_builder_set_member_name(b, "throughput_bps");
-    json_builder_add_double_value(b, vs[i].throughput_sum / vs[i].runs);
-    json_builder_set_member_name(b, "ios");
-    json_builder_add_int_value(b, vs[i].latencies->len);
-    json_builder_set_member_name(b, "latency_ns");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "mean");
-    json_builder_add_double_value(b, l.mean);
-    json_builder_set_member_name(b, "p50");
-    json_builder_add_int_value(b, l.p50);
-    json_builder_set_member_name(b, "p99");
-    json_builder_add_int_value(b, l.p99);
-    json_builder_set_member_name(b, "max");
-    json_builder_add_int_value(b, worst(&l, vs[i].unfinished));
-    json_builder_end_object(b);
-    json_builder_end_object(b);
-  }
+  for (int i = 0; i < 2; i++)
+    json_variant(b, &vs[i]);
   json_builder_end_array(b);
   json_builder_end_object(b);
   JsonGenerator *g = json_generator_new();
@@ -198,8 +202,7 @@ static char *compare_csv(variant_stats *vs) {
     g_string_append_printf(s,
                            "%s,%u,%u,%s,%u,%s,%u,%s,%" G_GINT64_FORMAT
                            ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                           cic_link_variant_name(vs[i].v), vs[i].runs, vs[i].hung_runs,
-                           frac,
+                           cic_link_variant_name(vs[i].v), vs[i].runs, vs[i].hung_runs, frac,
                            vs[i].hung_procs, tput, vs[i].latencies->len, mean, l.p50,
                            l.p99, worst(&l, vs[i].unfinished));
     g_free(frac);
@@ -209,79 +212,72 @@ static char *compare_csv(variant_stats *vs) {
   return g_string_free(s, FALSE);
 }
 
-int cmd_compare(int argc, char **argv) {
-  char *out_dir = NULL;
-  char **sets = NULL, **args = NULL;
-  gint seeds = 1;
-  gboolean quiet = FALSE;
-  GOptionEntry entries[] = {
-      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
-       "Write compare.json and compare.csv to DIR (default: results/<name>-compare)",
-       "DIR"},
-      {"seeds", 'n', 0, G_OPTION_ARG_INT, &seeds,
-       "Run N seeds per kernel under the random interleaving (default 1: the "
-       "workload's own interleaving)", "N"},
-      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
-       "Override a workload key", "KEY=VALUE"},
-      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not print the table", NULL},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL},
-      {NULL, 0, 0, 0, NULL, NULL, NULL}};
-  GOptionContext *ctx = g_option_context_new("WORKLOAD.yaml");
-  g_option_context_set_summary(ctx, "Run a workload on the buggy and the fixed kernel "
-                                    "and compare throughput, latency and hangs.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  GError *err = NULL;
-  int status = EXIT_USAGE;
-  workload *w = NULL;
-  variant_stats vs[2] = {{.v = CIC_LINK_BUGGY}, {.v = CIC_LINK_FIXED}};
+static void variant_stats_clear(variant_stats *vs) {
+  if (vs->latencies)
+    g_array_free(vs->latencies, TRUE);
+  if (vs->proc_latencies)
+    g_ptr_array_free(vs->proc_latencies, TRUE);
+  g_free(vs->proc_unfinished);
+}
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &err))
-    goto fail;
-  if (!args || !args[0] || args[1] || seeds < 1) {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                seeds < 1 ? "--seeds must be at least 1"
-                          : "expected exactly one workload file (see --help)");
-    goto fail;
-  }
-  w = workload_load(args[0], sets, &err);
-  if (!w)
-    goto fail;
-  for (int i = 0; i < 2; i++)
-    if (!run_variant(w, &vs[i], (guint)seeds, &err))
-      goto fail;
-  char *text = compare_text(w, vs, (guint)seeds);
+/* compare.txt, .json and .csv into DIR, and the table on stdout. */
+static gboolean write_results(const cmd_common *c, const workload *w,
+                              variant_stats *vs, guint seeds, GError **err) {
+  char *text = compare_text(w, vs, seeds);
   GHashTable *files = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
   g_hash_table_insert(files, "compare.txt", g_strdup(text));
-  g_hash_table_insert(files, "compare.json", compare_json(w, vs, (guint)seeds));
+  g_hash_table_insert(files, "compare.json", compare_json(w, vs, seeds));
   g_hash_table_insert(files, "compare.csv", compare_csv(vs));
   char *name = g_strconcat(w->name, "-compare", NULL);
-  char *dir = out_dir ? g_strdup(out_dir) : g_build_filename("results", name, NULL);
-  gboolean ok = report_write_dir(dir, OUTDIR_COMPARE, files, &err);
+  char *dir = cmd_output_dir(c, name);
+  gboolean ok = report_write_dir(dir, OUTDIR_COMPARE, files, err);
   g_hash_table_destroy(files);
   g_free(name);
   g_free(dir);
-  if (!quiet)
+  if (!c->quiet)
     fputs(text, stdout);
   g_free(text);
-  if (!ok)
-    goto fail;
-  status = (vs[0].hung_runs || vs[1].hung_runs) ? EXIT_HANG : EXIT_OK;
-  goto out;
-fail:
-  cmd_report_error("compare", err);
-out:
-  for (int i = 0; i < 2; i++) {
-    if (vs[i].latencies)
-      g_array_free(vs[i].latencies, TRUE);
-    if (vs[i].proc_latencies)
-      g_ptr_array_free(vs[i].proc_latencies, TRUE);
-    g_free(vs[i].proc_unfinished);
-  }
-  g_clear_error(&err);
-  workload_free(w);
-  g_option_context_free(ctx);
-  g_free(out_dir);
-  g_strfreev(sets);
-  g_strfreev(args);
+  return ok;
+}
+
+static int compare_workload(const cmd_common *c, const workload *w, guint seeds,
+                            GError **err) {
+  variant_stats vs[2] = {{.v = CIC_LINK_BUGGY}, {.v = CIC_LINK_FIXED}};
+  int status = CMD_FAILED;
+  if (run_variant(w, &vs[0], seeds, err) && run_variant(w, &vs[1], seeds, err) &&
+      write_results(c, w, vs, seeds, err))
+    status = (vs[0].hung_runs || vs[1].hung_runs) ? EXIT_HANG : EXIT_OK;
+  for (int i = 0; i < 2; i++)
+    variant_stats_clear(&vs[i]);
   return status;
+}
+
+int cmd_compare(int argc, char **argv) {
+  cmd_common c = CMD_COMMON_INIT("compare");
+  char *seeds_text = NULL;
+  gint64 seeds = 1;
+  GOptionEntry entries[] = {
+      cmd_opt_output(&c, "Write compare.txt, compare.json and compare.csv to DIR "
+                         "(default: results/<name>-compare)"),
+      {"seeds", 'n', 0, G_OPTION_ARG_STRING, &seeds_text,
+       "Run N seeds per kernel under the random interleaving (default 1: the "
+       "workload's own interleaving)", "N"},
+      cmd_opt_seed(&c),
+      cmd_opt_set(&c, "Override a workload key"),
+      cmd_opt_quiet(&c, "Do not print the table"),
+      cmd_opt_args(&c),
+      CMD_OPT_END};
+  GError *err = NULL;
+  workload *w = NULL;
+  int status = CMD_FAILED;
+  if (cmd_parse(&c, entries, "WORKLOAD.yaml",
+                "Run a workload on the buggy and the fixed kernel and compare "
+                "throughput, latency and hangs.", argc, argv, &err) &&
+      (!seeds_text || cmd_parse_int("--seeds", seeds_text, 1, G_MAXUINT,
+                                    "at least 1", &seeds, &err)) &&
+      (w = cmd_load_workload(&c, &err)))
+    status = compare_workload(&c, w, (guint)seeds, &err);
+  workload_free(w);
+  g_free(seeds_text);
+  return cmd_finish(&c, status, err);
 }

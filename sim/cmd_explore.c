@@ -3,9 +3,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
+#include "sim/cmd_explore.h"
 #include "sim/commands.h"
 #include "sim/explore.h"
 #include "sim/run.h"
@@ -38,9 +38,8 @@ static gboolean parse_u64(const char *opt, const char *text, uint64_t *out,
     if (!*end)
       return TRUE;
   }
-  g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-              "%s must be a non-negative integer, not '%s'", opt, text);
-  return FALSE;
+  return cmd_usage_error(err, "%s must be a non-negative integer, not '%s'", opt,
+                         text);
 }
 
 /* On a terminal only: results never depend on it. */
@@ -128,125 +127,122 @@ static char *verdict(const char *name, const explore_result *r,
   return g_strdup_printf("%s never hangs", name);
 }
 
-int cmd_explore(int argc, char **argv) {
-  char *variant = NULL, *max_states = NULL;
-  int bound = -1;
-  char **sets = NULL, **args = NULL;
-  GOptionEntry entries[] = {
-      {"variant", 0, 0, G_OPTION_ARG_STRING, &variant,
-       "Kernel variant: buggy, fixed or both (default: both)", "V"},
-      {"max-states", 0, 0, G_OPTION_ARG_STRING, &max_states,
-       "Expand at most N distinct states (0: no limit; the report says when "
-       "it cut)", "N"},
-      {"preemption-bound", 0, 0, G_OPTION_ARG_INT, &bound,
-       "Switch away from a still-ready process at most K times (-1: no bound)",
-       "K"},
-      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
-       "Override a workload key, e.g. processes.A.offset=2m", "KEY=VALUE"},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL},
-      {NULL, 0, 0, 0, NULL, NULL, NULL}};
-  GOptionContext *ctx = g_option_context_new("WORKLOAD.yaml");
-  g_option_context_set_summary(
-      ctx,
-      "Explore every interleaving of the processes' kernel-path steps (and of\n"
-      "event deliveries where a step is delayable), re-running the simulation\n"
-      "from the start for each prefix and never expanding a state twice.\n"
-      "Prints per kernel variant the number of schedules, distinct states,\n"
-      "completed / hung / time-limited schedules and the shortest hanging\n"
-      "schedule, ready to paste into `interleaving.schedule` (an entry `~`\n"
-      "delivers the next event although processes are ready).\n"
-      "Use small workloads: a few processes with a `count` of I/Os.\n"
-      "The last line gives the verdict per variant.  Exit status: 1 a hanging\n"
-      "schedule exists (found, even if the search was then cut); 0 none exists\n"
-      "(the search was complete); 3 inconclusive: none found, but --max-states\n"
-      "or --preemption-bound cut the search; 2 bad input.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  GError *err = NULL;
-  int status = EXIT_USAGE;
-  workload *w = NULL;
-  explore_options eo = EXPLORE_OPTIONS_INIT;
-  int variants[2], nv = 0;
-  cic_link_variant one;
-  explore_result res[2] = {{0}, {0}};
+/* --max-states and --preemption-bound into `eo`. */
+static gboolean parse_bounds(const char *max_states, const char *bound,
+                             explore_options *eo, GError **err) {
+  if (max_states && !parse_u64("--max-states", max_states, &eo->max_states, err))
+    return FALSE;
+  gint64 k = -1;
+  if (bound && !cmd_parse_int("--preemption-bound", bound, -1, G_MAXINT,
+                              "-1 or more", &k, err))
+    return FALSE;
+  eo->preemption_bound = (int)k;
+  return TRUE;
+}
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &err))
-    goto fail;
-  if (!variant || strcmp(variant, "both") == 0) {
-    variants[nv++] = CIC_LINK_BUGGY;
-    variants[nv++] = CIC_LINK_FIXED;
-  } else if (cic_link_variant_parse(variant, &one)) {
-    variants[nv++] = one;
-  } else {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--variant must be buggy, fixed or both, not '%s'", variant);
-    goto fail;
+/* One variant's search, with a progress line on a terminal. */
+static gboolean explore_variant(const workload *w, int variant,
+                                const explore_options *eo, explore_result *res,
+                                GError **err) {
+  progress_line pl = {.variant = cic_link_variant_name(variant)};
+  explore_options o = *eo;
+  if (isatty(2)) {
+    o.progress = show_progress;
+    o.progress_ctx = &pl;
   }
-  if (max_states && !parse_u64("--max-states", max_states, &eo.max_states, &err))
-    goto fail;
-  if (bound < -1) {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--preemption-bound must be -1 or more, not %d", bound);
-    goto fail;
-  }
-  eo.preemption_bound = bound;
-  if (!args || !args[0] || args[1]) {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                "expected exactly one workload file (see --help)");
-    goto fail;
-  }
-  w = workload_load(args[0], sets, &err);
-  if (!w)
-    goto fail;
+  run_target rt = {.w = w, .variant = variant};
+  explore_target t = {.build = rt_build, .engine = rt_engine,
+                      .fingerprint = rt_fingerprint, .destroy = rt_destroy,
+                      .ctx = &rt, .limit = sim_run_limit(w)};
+  gboolean ok = explore_run(&t, &o, res, err);
+  if (o.progress)
+    fputs("\r\033[K", stderr);
+  return ok;
+}
 
-  bool hang = false, cut = false;
-  if (isatty(2))
-    eo.progress = show_progress;
-  progress_line pl;
-  for (int i = 0; i < nv; i++) {
-    pl = (progress_line){.variant = cic_link_variant_name(variants[i])};
-    eo.progress_ctx = &pl;
-    run_target rt = {.w = w, .variant = variants[i]};
-    explore_target t = {.build = rt_build, .engine = rt_engine,
-                        .fingerprint = rt_fingerprint, .destroy = rt_destroy,
-                        .ctx = &rt, .limit = sim_run_limit(w)};
-    gboolean ok = explore_run(&t, &eo, &res[i], &err);
-    if (eo.progress)
-      fputs("\r\033[K", stderr);
-    if (!ok)
-      goto fail;
-    hang = hang || res[i].hang_schedule != NULL;
-    cut = cut || !explore_complete(&res[i]);
-  }
-  printf("explore %s (%s)\n", w->name, args[0]);
+/* The report of `nv` variants and the exit status it calls for. */
+static int report(const workload *w, const char *file, const int *variants,
+                  int nv, const explore_result *res, const explore_options *eo) {
+  printf("explore %s (%s)\n", w->name, file);
   if (nv == 2) {
-    print_both(res, &eo);
+    print_both(res, eo);
   } else {
-    char *rep = explore_format_report(&res[0], &eo);
+    char *rep = explore_format_report(&res[0], eo);
     printf("%s\n%s", cic_link_variant_name(variants[0]), rep);
     g_free(rep);
   }
+  bool hang = false, cut = false;
   GString *last = g_string_new("result: ");
   for (int i = 0; i < nv; i++) {
-    char *v = verdict(cic_link_variant_name(variants[i]), &res[i], &eo);
+    char *v = verdict(cic_link_variant_name(variants[i]), &res[i], eo);
     g_string_append_printf(last, "%s%s", i ? "; " : "", v);
     g_free(v);
+    hang = hang || res[i].hang_schedule != NULL;
+    cut = cut || !explore_complete(&res[i]);
   }
   printf("%s\n", last->str);
   g_string_free(last, TRUE);
-  status = hang ? EXIT_HANG : cut ? EXIT_INCONCLUSIVE : EXIT_OK;
-  goto out;
+  return hang ? EXIT_HANG : cut ? EXIT_INCONCLUSIVE : EXIT_OK;
+}
 
-fail:
-  cmd_report_error("explore", err);
-out:
-  g_clear_error(&err);
+/* The variant given, or both. */
+static int explore_workload(const cmd_common *c, const workload *w,
+                            const explore_options *eo, GError **err) {
+  int variants[2] = {CIC_LINK_BUGGY, CIC_LINK_FIXED}, nv = 2;
+  if (c->variant >= 0) {
+    variants[0] = c->variant;
+    nv = 1;
+  }
+  explore_result res[2] = {{0}, {0}};
+  gboolean ok = TRUE;
+  for (int i = 0; ok && i < nv; i++)
+    ok = explore_variant(w, variants[i], eo, &res[i], err);
+  int status = ok ? report(w, c->args[0], variants, nv, res, eo) : CMD_FAILED;
   for (int i = 0; i < 2; i++)
     explore_result_clear(&res[i]);
-  workload_free(w);
-  g_option_context_free(ctx);
-  g_free(variant);
-  g_free(max_states);
-  g_strfreev(sets);
-  g_strfreev(args);
   return status;
+}
+
+static const char summary[] =
+    "Explore every interleaving of the processes' kernel-path steps (and of\n"
+    "event deliveries where a step is delayable), re-running the simulation\n"
+    "from the start for each prefix and never expanding a state twice.\n"
+    "Prints per kernel variant the number of schedules, distinct states,\n"
+    "completed / hung / time-limited schedules and the shortest hanging\n"
+    "schedule, ready to paste into `interleaving.schedule` (an entry `~`\n"
+    "delivers the next event although processes are ready).\n"
+    "Use small workloads: a few processes with a `count` of I/Os.\n"
+    "The last line gives the verdict per variant.  Exit status: 1 a hanging\n"
+    "schedule exists (found, even if the search was then cut); 0 none exists\n"
+    "(the search was complete); 3 inconclusive: none found, but --max-states\n"
+    "or --preemption-bound cut the search; 2 bad input.";
+
+int cmd_explore(int argc, char **argv) {
+  cmd_common c = CMD_COMMON_INIT("explore");
+  char *max_states = NULL, *bound = NULL;
+  GOptionEntry entries[] = {
+      cmd_opt_variant(&c, TRUE,
+                      "Kernel variant: buggy, fixed or both (default: both)"),
+      {"max-states", 0, 0, G_OPTION_ARG_STRING, &max_states,
+       "Expand at most N distinct states (0: no limit; the report says when "
+       "it cut)", "N"},
+      {"preemption-bound", 0, 0, G_OPTION_ARG_STRING, &bound,
+       "Switch away from a still-ready process at most K times (-1: no bound)",
+       "K"},
+      cmd_opt_seed(&c),
+      cmd_opt_set(&c, "Override a workload key, e.g. processes.A.offset=2m"),
+      cmd_opt_args(&c),
+      CMD_OPT_END};
+  GError *err = NULL;
+  workload *w = NULL;
+  explore_options eo = EXPLORE_OPTIONS_INIT;
+  int status = CMD_FAILED;
+  if (cmd_parse(&c, entries, "WORKLOAD.yaml", summary, argc, argv, &err) &&
+      parse_bounds(max_states, bound, &eo, &err) &&
+      (w = cmd_load_workload(&c, &err)))
+    status = explore_workload(&c, w, &eo, &err);
+  workload_free(w);
+  g_free(max_states);
+  g_free(bound);
+  return cmd_finish(&c, status, err);
 }

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "sim/cmd_plot.h"
 #include "sim/commands.h"
 #include "sim/outdir.h"
 
@@ -127,11 +128,11 @@ static char *one_word(const char *s) {
 /* ---- running gnuplot ---- */
 
 typedef struct plot_ctx {
-  const char *gnuplot;
-  const char *scripts;
+  char *gnuplot;
+  char *scripts;
   const char *format;
-  const char *tmp;
-  char *plots;       /* DIR/plots */
+  char *tmp;
+  char *plots;       /* where images are drawn: `tmp` */
   char *title;       /* workload or sweep name */
   GPtrArray *made;   /* image paths */
   double end_s;      /* a run's simulated end (s); 0 if unknown */
@@ -259,23 +260,31 @@ static char *tend_var(const plot_ctx *c) {
   return v;
 }
 
+/* Draws GRAPH from `d` (written to the temporary file NAME, and freed) with
+ * the -e statements `vars` and `n` distinct line colours. */
+static gboolean render_lines(plot_ctx *c, const char *graph, const char *name,
+                             GString *d, guint n, const char *vars,
+                             GError **err) {
+  char *data = tmp_file(c, name, d, err);
+  char *load = data ? linetypes(c, n, err) : NULL;
+  gboolean ok = FALSE;
+  if (load) {
+    char *all = g_strdup_printf("%s; %s", vars, load);
+    ok = render(c, graph, data, all, err);
+    g_free(all);
+  }
+  g_free(load);
+  g_free(data);
+  return ok;
+}
+
 /* ---- run directories ---- */
 
-static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
-  GPtrArray *rows = csv_read(dir, "timeseries.csv", err);
-  if (!rows)
-    return FALSE;
-  int cw = column(rows, "window_start_ns"), cp = column(rows, "process"),
-      cb = column(rows, "bytes");
-  if (cw < 0 || cp < 0 || cb < 0) {
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                "%s/timeseries.csv lacks its columns", dir);
-    g_ptr_array_unref(rows);
-    return FALSE;
-  }
-  /* Rows come window by window, processes in declared order. */
-  GPtrArray *procs = g_ptr_array_new();
-  GArray *starts = g_array_new(FALSE, FALSE, sizeof(double));
+/* timeseries.csv has a row per window and process, window by window and
+ * the processes in declared order: the processes are those of the first
+ * window. */
+static void windows(GPtrArray *rows, int cw, int cp, GPtrArray *procs,
+                    GArray *starts) {
   for (guint r = 1; r < rows->len; r++) {
     double w = 0;
     is_number(cell(rows, r, cw), &w);
@@ -284,15 +293,11 @@ static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
     if (starts->len == 1)
       g_ptr_array_add(procs, (gpointer)cell(rows, r, cp));
   }
-  gboolean ok = FALSE;
-  if (procs->len == 0 || starts->len == 0) {
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                "%s/timeseries.csv has no windows", dir);
-    goto out;
-  }
-  double win = starts->len > 1 ? g_array_index(starts, double, 1) -
-                                     g_array_index(starts, double, 0)
-                               : 1e8;
+}
+
+/* "time_s,<process>..." and a row of MiB/s per window. */
+static GString *throughput_table(GPtrArray *rows, int cw, int cb,
+                                 GPtrArray *procs, double win) {
   GString *d = g_string_new("time_s");
   for (guint i = 0; i < procs->len; i++) {
     char *w = one_word(g_ptr_array_index(procs, i));
@@ -314,30 +319,54 @@ static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
     g_string_append_printf(d, ",%s", v);
     g_free(v);
   }
-  /* Steps draw a window from its start: repeat the last one at the end of
-   * the run so that it is drawn to there. */
-  double last = g_array_index(starts, double, starts->len - 1) / 1e9;
-  if (c->end_s > last) {
+  return d;
+}
+
+/* Steps draw a window from its start: the last one is repeated at the end
+ * of the run (`end_s`) so that it is drawn to there. */
+static void extend_to_end(GString *d, double last_start_s, double end_s) {
+  if (end_s > last_start_s) {
     const char *prev = strrchr(d->str, '\n');
     char *row = g_strdup(strchr(prev, ','));
-    char *t = num(c->end_s);
+    char *t = num(end_s);
     g_string_append_printf(d, "\n%s%s", t, row);
     g_free(t);
     g_free(row);
   }
   g_string_append_c(d, '\n');
-  char *data = tmp_file(c, "throughput.dat", d, err);
-  char *load = data ? linetypes(c, procs->len, err) : NULL;
-  if (load) {
+}
+
+static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
+  GPtrArray *rows = csv_read(dir, "timeseries.csv", err);
+  if (!rows)
+    return FALSE;
+  int cw = column(rows, "window_start_ns"), cp = column(rows, "process"),
+      cb = column(rows, "bytes");
+  if (cw < 0 || cp < 0 || cb < 0) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s/timeseries.csv lacks its columns", dir);
+    g_ptr_array_unref(rows);
+    return FALSE;
+  }
+  GPtrArray *procs = g_ptr_array_new();
+  GArray *starts = g_array_new(FALSE, FALSE, sizeof(double));
+  windows(rows, cw, cp, procs, starts);
+  gboolean ok = FALSE;
+  if (procs->len == 0 || starts->len == 0) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s/timeseries.csv has no windows", dir);
+  } else {
+    double first = g_array_index(starts, double, 0),
+           last = g_array_index(starts, double, starts->len - 1);
+    double win = starts->len > 1 ? g_array_index(starts, double, 1) - first : 1e8;
+    GString *d = throughput_table(rows, cw, cb, procs, win);
+    extend_to_end(d, last / 1e9, c->end_s);
     char *tend = tend_var(c);
-    char *vars = g_strdup_printf("n=%u; %s; %s", procs->len, tend, load);
-    ok = render(c, "throughput", data, vars, err);
+    char *vars = g_strdup_printf("n=%u; %s", procs->len, tend);
+    ok = render_lines(c, "throughput", "throughput.dat", d, procs->len, vars, err);
     g_free(vars);
     g_free(tend);
   }
-  g_free(load);
-  g_free(data);
-out:
   g_array_unref(starts);
   g_ptr_array_unref(procs);
   g_ptr_array_unref(rows);
@@ -401,6 +430,52 @@ out:
   return ok;
 }
 
+static guint name_index(GPtrArray *names, const char *name) {
+  guint i = 0;
+  while (i < names->len && strcmp(g_ptr_array_index(names, i), name) != 0)
+    i++;
+  if (i == names->len)
+    g_ptr_array_add(names, (gpointer)name);
+  return i;
+}
+
+/* A row per slice: start and end (s), the owner's row on the chart (in
+ * order of first activation, appended to `owners`), 2 if the slice timed
+ * out else 1, and 1 if it has no width and needs a mark. */
+static GString *timeline_table(GPtrArray *rows, int co, int cs, int ce, int ct,
+                               GPtrArray *owners) {
+  GString *d = g_string_new(NULL);
+  for (guint r = 1; r < rows->len; r++) {
+    guint row = name_index(owners, cell(rows, r, co));
+    double s = 0, e = 0, t = 0;
+    is_number(cell(rows, r, cs), &s);
+    is_number(cell(rows, r, ce), &e);
+    is_number(cell(rows, r, ct), &t);
+    char *ss = num(s / 1e9), *es = num(e / 1e9);
+    g_string_append_printf(d, "%s,%s,%u,%d,%d\n", ss, es, row, t != 0 ? 2 : 1,
+                           e <= s);
+    g_free(ss);
+    g_free(es);
+  }
+  return d;
+}
+
+/* The owners' names on the y axis, their count and tend. */
+static char *timeline_vars(const plot_ctx *c, GPtrArray *owners) {
+  GString *tics = g_string_new("set ytics (");
+  for (guint i = 0; i < owners->len; i++) {
+    char *w = one_word(g_ptr_array_index(owners, i));
+    char *q = gp_str(w);
+    g_string_append_printf(tics, "%s%s %u", i ? ", " : "", q, i);
+    g_free(q);
+    g_free(w);
+  }
+  char *tend = tend_var(c);
+  g_string_append_printf(tics, "); n=%u; %s", owners->len, tend);
+  g_free(tend);
+  return g_string_free(tics, FALSE);
+}
+
 /* The CFQ Gantt chart from slices.csv (runs on a cfq device only).  A
  * CFQ device that no queue ever held has no slices: nothing to draw,
  * which is said on stderr and is no failure. */
@@ -414,53 +489,21 @@ static gboolean plot_timeline(plot_ctx *c, const char *dir, GError **err) {
   if (co < 0 || cs < 0 || ce < 0 || ct < 0) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s/slices.csv lacks its columns", dir);
-    g_ptr_array_unref(rows);
-    return FALSE;
-  }
-  if (rows->len < 2) {
+  } else if (rows->len < 2) {
     fprintf(stderr, "cfqsim plot: skipped the timeline: %s/slices.csv has no "
                     "slices (no CFQ queue held a device)\n", dir);
-    g_ptr_array_unref(rows);
-    return TRUE;
+    ok = TRUE;
+  } else {
+    GPtrArray *owners = g_ptr_array_new();
+    GString *d = timeline_table(rows, co, cs, ce, ct, owners);
+    char *vars = timeline_vars(c, owners);
+    char *data = tmp_file(c, "timeline.dat", d, err);
+    if (data)
+      ok = render(c, "timeline", data, vars, err);
+    g_free(data);
+    g_free(vars);
+    g_ptr_array_unref(owners);
   }
-  /* One row per queue owner, in order of first activation. */
-  GPtrArray *owners = g_ptr_array_new();
-  GString *d = g_string_new(NULL);
-  for (guint r = 1; r < rows->len; r++) {
-    const char *o = cell(rows, r, co);
-    guint row = 0;
-    while (row < owners->len && strcmp(g_ptr_array_index(owners, row), o) != 0)
-      row++;
-    if (row == owners->len)
-      g_ptr_array_add(owners, (gpointer)o);
-    double s = 0, e = 0, t = 0;
-    is_number(cell(rows, r, cs), &s);
-    is_number(cell(rows, r, ce), &e);
-    is_number(cell(rows, r, ct), &t);
-    char *ss = num(s / 1e9), *es = num(e / 1e9);
-    /* A slice that ends where it starts has no width: flag it for a mark. */
-    g_string_append_printf(d, "%s,%s,%u,%d,%d\n", ss, es, row, t != 0 ? 2 : 1,
-                           e <= s);
-    g_free(ss);
-    g_free(es);
-  }
-  GString *tics = g_string_new("set ytics (");
-  for (guint i = 0; i < owners->len; i++) {
-    char *w = one_word(g_ptr_array_index(owners, i));
-    char *q = gp_str(w);
-    g_string_append_printf(tics, "%s%s %u", i ? ", " : "", q, i);
-    g_free(q);
-    g_free(w);
-  }
-  char *tend = tend_var(c);
-  g_string_append_printf(tics, "); n=%u; %s", owners->len, tend);
-  g_free(tend);
-  char *data = tmp_file(c, "timeline.dat", d, err);
-  if (data)
-    ok = render(c, "timeline", data, tics->str, err);
-  g_free(data);
-  g_string_free(tics, TRUE);
-  g_ptr_array_unref(owners);
   g_ptr_array_unref(rows);
   return ok;
 }
@@ -470,13 +513,79 @@ static gint cmp_i64(gconstpointer a, gconstpointer b) {
   return x < y ? -1 : x > y;
 }
 
-static guint name_index(GPtrArray *names, const char *name) {
-  guint i = 0;
-  while (i < names->len && strcmp(g_ptr_array_index(names, i), name) != 0)
-    i++;
-  if (i == names->len)
-    g_ptr_array_add(names, (gpointer)name);
-  return i;
+/* Every process's name, in the workload's order (processes.csv, when the
+ * run directory has it), then any other in first-appearance order in
+ * latencies.csv `rows`; the names point into `procs` and `rows`. */
+static GPtrArray *latency_names(GPtrArray *procs, GPtrArray *rows) {
+  GPtrArray *names = g_ptr_array_new();
+  int cn = procs ? column(procs, "name") : -1;
+  for (guint r = 1; cn >= 0 && r < procs->len; r++)
+    name_index(names, cell(procs, r, (guint)cn));
+  for (guint r = 1; r < rows->len; r++)
+    name_index(names, cell(rows, r, 0));
+  return names;
+}
+
+/* Each name's latencies (int64 ns), sorted. */
+static GPtrArray *latency_samples(GPtrArray *rows, GPtrArray *names) {
+  GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+  for (guint i = 0; i < names->len; i++)
+    g_ptr_array_add(samples, g_array_new(FALSE, FALSE, sizeof(int64_t)));
+  for (guint r = 1; r < rows->len; r++) {
+    guint i = name_index(names, cell(rows, r, 0));
+    int64_t v = g_ascii_strtoll(cell(rows, r, 1), NULL, 10);
+    g_array_append_val(g_ptr_array_index(samples, i), v);
+  }
+  for (guint i = 0; i < names->len; i++)
+    g_array_sort(g_ptr_array_index(samples, i), cmp_i64);
+  return samples;
+}
+
+/* One block of "ms fraction" points for the sorted latencies `a`. */
+static void cdf_block(GString *d, GArray *a) {
+  char *x0 = num(MAX((double)g_array_index(a, int64_t, 0), 1.0) / 1e6);
+  g_string_append_printf(d, "%s 0\n", x0);
+  g_free(x0);
+  for (guint k = 0; k < a->len; k++) {
+    /* One point per distinct latency: the fraction at or below it. */
+    if (k + 1 < a->len && g_array_index(a, int64_t, k + 1) == g_array_index(a, int64_t, k))
+      continue;
+    char *x = num(MAX((double)g_array_index(a, int64_t, k), 1.0) / 1e6);
+    char *y = num((double)(k + 1) / a->len);
+    g_string_append_printf(d, "%s %s\n", x, y);
+    g_free(x);
+    g_free(y);
+  }
+}
+
+/* The blocks of the processes with a completed I/O, and the -e statements
+ * naming them (`names`), their linetypes (`lts`) and the others (`nocomp`). */
+static GString *cdf_table(GPtrArray *names, GPtrArray *samples, char **vars) {
+  GString *d = g_string_new(NULL), *list = g_string_new(NULL),
+          *lts = g_string_new(NULL), *none = g_string_new(NULL);
+  for (guint i = 0; i < names->len; i++) {
+    GArray *a = g_ptr_array_index(samples, i);
+    char *w = one_word(g_ptr_array_index(names, i));
+    if (a->len == 0) {
+      g_string_append_printf(none, "%s%s", none->len ? " " : "", w);
+    } else {
+      if (list->len)
+        g_string_append(d, "\n\n");
+      g_string_append_printf(list, "%s%s", list->len ? " " : "", w);
+      g_string_append_printf(lts, "%s%u", lts->len ? " " : "", i + 1);
+      cdf_block(d, a);
+    }
+    g_free(w);
+  }
+  char *q = gp_str(list->str), *ql = gp_str(lts->str), *qn = gp_str(none->str);
+  *vars = g_strdup_printf("names=%s; lts=%s; nocomp=%s", q, ql, qn);
+  g_free(q);
+  g_free(ql);
+  g_free(qn);
+  g_string_free(list, TRUE);
+  g_string_free(lts, TRUE);
+  g_string_free(none, TRUE);
+  return d;
 }
 
 /* An empirical CDF per process with a completed I/O: from 0 at its
@@ -488,76 +597,21 @@ static gboolean plot_latency_cdf(plot_ctx *c, const char *dir, GError **err) {
   GPtrArray *rows = csv_read(dir, "latencies.csv", err);
   if (!rows)
     return FALSE;
-  /* Processes in the workload's order; an older run directory without
-   * processes.csv gives them in first-appearance order. */
-  GPtrArray *procs = csv_read(dir, "processes.csv", NULL);
-  GPtrArray *names = g_ptr_array_new();
-  int cn = procs ? column(procs, "name") : -1;
-  for (guint r = 1; cn >= 0 && r < procs->len; r++)
-    name_index(names, cell(procs, r, (guint)cn));
-  for (guint r = 1; r < rows->len; r++)
-    name_index(names, cell(rows, r, 0));
-  GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
-  for (guint i = 0; i < names->len; i++)
-    g_ptr_array_add(samples, g_array_new(FALSE, FALSE, sizeof(int64_t)));
-  for (guint r = 1; r < rows->len; r++) {
-    guint i = name_index(names, cell(rows, r, 0));
-    int64_t v = g_ascii_strtoll(cell(rows, r, 1), NULL, 10);
-    g_array_append_val(g_ptr_array_index(samples, i), v);
-  }
-  gboolean ok = FALSE;
   if (rows->len < 2) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s/latencies.csv: no I/O completed, no latency CDF", dir);
-    goto out;
+    g_ptr_array_unref(rows);
+    return FALSE;
   }
-  GString *d = g_string_new(NULL), *list = g_string_new(NULL),
-          *lts = g_string_new(NULL), *none = g_string_new(NULL);
-  for (guint i = 0; i < names->len; i++) {
-    GArray *a = g_ptr_array_index(samples, i);
-    char *w = one_word(g_ptr_array_index(names, i));
-    if (a->len == 0) {
-      g_string_append_printf(none, "%s%s", none->len ? " " : "", w);
-      g_free(w);
-      continue;
-    }
-    g_array_sort(a, cmp_i64);
-    if (list->len)
-      g_string_append(d, "\n\n");
-    g_string_append_printf(list, "%s%s", list->len ? " " : "", w);
-    g_string_append_printf(lts, "%s%u", lts->len ? " " : "", i + 1);
-    g_free(w);
-    char *x0 = num(MAX((double)g_array_index(a, int64_t, 0), 1.0) / 1e6);
-    g_string_append_printf(d, "%s 0\n", x0);
-    g_free(x0);
-    for (guint k = 0; k < a->len; k++) {
-      /* One point per distinct latency: the fraction at or below it. */
-      if (k + 1 < a->len && g_array_index(a, int64_t, k + 1) == g_array_index(a, int64_t, k))
-        continue;
-      char *x = num(MAX((double)g_array_index(a, int64_t, k), 1.0) / 1e6);
-      char *y = num((double)(k + 1) / a->len);
-      g_string_append_printf(d, "%s %s\n", x, y);
-      g_free(x);
-      g_free(y);
-    }
-  }
-  char *data = tmp_file(c, "latency_cdf.dat", d, err);
-  char *load = data ? linetypes(c, names->len, err) : NULL;
-  if (load) {
-    char *q = gp_str(list->str), *ql = gp_str(lts->str), *qn = gp_str(none->str);
-    char *vars = g_strdup_printf("names=%s; lts=%s; nocomp=%s; %s", q, ql, qn, load);
-    ok = render(c, "latency_cdf", data, vars, err);
-    g_free(vars);
-    g_free(q);
-    g_free(ql);
-    g_free(qn);
-  }
-  g_free(load);
-  g_free(data);
-  g_string_free(list, TRUE);
-  g_string_free(lts, TRUE);
-  g_string_free(none, TRUE);
-out:
+  /* An older run directory has no processes.csv. */
+  GPtrArray *procs = csv_read(dir, "processes.csv", NULL);
+  GPtrArray *names = latency_names(procs, rows);
+  GPtrArray *samples = latency_samples(rows, names);
+  char *vars;
+  GString *d = cdf_table(names, samples, &vars);
+  gboolean ok = render_lines(c, "latency_cdf", "latency_cdf.dat", d, names->len,
+                             vars, err);
+  g_free(vars);
   g_ptr_array_unref(samples);
   g_ptr_array_unref(names);
   if (procs)
@@ -615,64 +669,114 @@ static char *averaged_over(GPtrArray *rows, int cs, int cx, int cb) {
   return g_string_free(note, FALSE);
 }
 
-static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
-                           const char *y, const char *by, GError **err) {
-  GPtrArray *rows = csv_read(dir, "results.csv", err);
-  if (!rows)
-    return FALSE;
+/* The first numeric metric (a column after the seed's, `cs`), or NULL. */
+static const char *first_numeric(GPtrArray *rows, int cs) {
   GPtrArray *head = g_ptr_array_index(rows, 0);
-  int cs = column(rows, "seed");
-  gboolean ok = FALSE;
-  GPtrArray *all = g_ptr_array_new_with_free_func(series_free);
-  if (cs < 1) {
+  for (guint k = (guint)cs + 1; k < head->len; k++) {
+    gboolean numeric = rows->len > 1;
+    for (guint r = 1; r < rows->len && numeric; r++)
+      numeric = is_number(cell(rows, r, k), NULL);
+    if (numeric)
+      return g_ptr_array_index(head, k);
+  }
+  return NULL;
+}
+
+/* The usage error for an axis that is not a parameter (the columns before
+ * the seed's) or a metric (after it). */
+static gboolean axes_error(GPtrArray *rows, int cs, GError **err) {
+  GPtrArray *head = g_ptr_array_index(rows, 0);
+  GString *p = g_string_new(NULL), *m = g_string_new(NULL);
+  for (guint k = 1; k < head->len; k++)
+    if ((int)k != cs)
+      g_string_append_printf((int)k < cs ? p : m, " %s",
+                             (char *)g_ptr_array_index(head, k));
+  cmd_usage_error(err, "--x and --series take a swept parameter (%s ), --y a "
+                  "metric (%s )", p->len ? p->str : " none",
+                  m->len ? m->str : " none");
+  g_string_free(p, TRUE);
+  g_string_free(m, TRUE);
+  return FALSE;
+}
+
+static gboolean has_number(GPtrArray *rows, guint k) {
+  for (guint r = 1; r < rows->len; r++)
+    if (is_number(cell(rows, r, k), NULL))
+      return TRUE;
+  return FALSE;
+}
+
+/* A metric without a single number would leave gnuplot nothing to draw:
+ * the usage error names those that have one. */
+static gboolean no_numbers_error(GPtrArray *rows, int cs, const char *y,
+                                 GError **err) {
+  GPtrArray *head = g_ptr_array_index(rows, 0);
+  GString *m = g_string_new(NULL);
+  for (guint k = (guint)cs + 1; k < head->len; k++)
+    if (has_number(rows, k))
+      g_string_append_printf(m, " %s", (char *)g_ptr_array_index(head, k));
+  cmd_usage_error(err, "--y takes a metric with numbers (%s ), not '%s'",
+                  m->len ? m->str : " none", y);
+  g_string_free(m, TRUE);
+  return FALSE;
+}
+
+/* The columns a sweep is drawn from. */
+typedef struct sweep_axes {
+  const char *x, *y, *by; /* names: swept parameters x and by, metric y */
+  int cs, cx, cy, cb;     /* columns: the seed, x, y, by (-1: none) */
+} sweep_axes;
+
+/* --x, --y and --series, or the defaults: the first parameter, the first
+ * numeric metric, no series. */
+static gboolean find_axes(GPtrArray *rows, const char *dir, sweep_axes *ax,
+                          GError **err) {
+  ax->cs = column(rows, "seed");
+  if (ax->cs < 1) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s/results.csv is not a sweep's results", dir);
-    goto out;
+    return FALSE;
   }
-  /* Defaults: the first parameter, the first numeric metric. */
-  if (!x && cs > 1)
-    x = g_ptr_array_index(head, 1);
-  if (!y)
-    for (guint k = (guint)cs + 1; k < head->len && !y; k++) {
-      gboolean numeric = rows->len > 1;
-      for (guint r = 1; r < rows->len && numeric; r++)
-        numeric = is_number(cell(rows, r, k), NULL);
-      if (numeric)
-        y = g_ptr_array_index(head, k);
-    }
-  int cx = x ? column(rows, x) : -1, cy = y ? column(rows, y) : -1;
-  int cb = by ? column(rows, by) : -1;
-  if (cx < 1 || cx >= cs || cy <= cs || (by && (cb < 1 || cb >= cs))) {
-    GString *p = g_string_new(NULL), *m = g_string_new(NULL);
-    for (guint k = 1; k < head->len; k++)
-      if ((int)k != cs)
-        g_string_append_printf((int)k < cs ? p : m, " %s",
-                               (char *)g_ptr_array_index(head, k));
-    g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--x and --series take a swept parameter (%s ), --y a metric "
-                "(%s )", p->len ? p->str : " none", m->len ? m->str : " none");
-    g_string_free(p, TRUE);
-    g_string_free(m, TRUE);
-    goto out;
-  }
-  /* Mean over replicates; empty cells (no such value) are skipped. */
-  gboolean categorical = FALSE;
+  if (!ax->x && ax->cs > 1)
+    ax->x = cell(rows, 0, 1);
+  if (!ax->y)
+    ax->y = first_numeric(rows, ax->cs);
+  ax->cx = ax->x ? column(rows, ax->x) : -1;
+  ax->cy = ax->y ? column(rows, ax->y) : -1;
+  ax->cb = ax->by ? column(rows, ax->by) : -1;
+  if (ax->cx < 1 || ax->cx >= ax->cs || ax->cy <= ax->cs ||
+      (ax->by && (ax->cb < 1 || ax->cb >= ax->cs)))
+    return axes_error(rows, ax->cs, err);
+  if (!has_number(rows, (guint)ax->cy))
+    return no_numbers_error(rows, ax->cs, ax->y, err);
+  return TRUE;
+}
+
+/* The series `label` of `all`, added if new. */
+static series *series_of(GPtrArray *all, const char *label) {
+  for (guint i = 0; i < all->len; i++)
+    if (strcmp(((series *)g_ptr_array_index(all, i))->label, label) == 0)
+      return g_ptr_array_index(all, i);
+  series *s = g_new0(series, 1);
+  s->label = g_strdup(label);
+  s->xs = g_ptr_array_new_with_free_func(g_free);
+  s->sum = g_array_new(FALSE, TRUE, sizeof(double));
+  s->count = g_array_new(FALSE, TRUE, sizeof(guint));
+  g_ptr_array_add(all, s);
+  return s;
+}
+
+/* The series (one per value of --series, else one) with the sum and count
+ * of y at each x value, for the mean over replicates; empty cells (no such
+ * value) are skipped.  `categorical`: some x value is not a number. */
+static GPtrArray *collect_series(GPtrArray *rows, const sweep_axes *ax,
+                                 gboolean *categorical) {
+  GPtrArray *all = g_ptr_array_new_with_free_func(series_free);
+  *categorical = FALSE;
   for (guint r = 1; r < rows->len; r++) {
-    const char *label = cb >= 0 ? cell(rows, r, (guint)cb) : y;
-    series *s = NULL;
-    for (guint i = 0; i < all->len && !s; i++)
-      if (strcmp(((series *)g_ptr_array_index(all, i))->label, label) == 0)
-        s = g_ptr_array_index(all, i);
-    if (!s) {
-      s = g_new0(series, 1);
-      s->label = g_strdup(label);
-      s->xs = g_ptr_array_new_with_free_func(g_free);
-      s->sum = g_array_new(FALSE, TRUE, sizeof(double));
-      s->count = g_array_new(FALSE, TRUE, sizeof(guint));
-      g_ptr_array_add(all, s);
-    }
-    const char *xv = cell(rows, r, (guint)cx);
-    categorical |= !is_number(xv, NULL);
+    series *s = series_of(all, ax->cb >= 0 ? cell(rows, r, (guint)ax->cb) : ax->y);
+    const char *xv = cell(rows, r, (guint)ax->cx);
+    *categorical |= !is_number(xv, NULL);
     guint i = 0;
     while (i < s->xs->len && strcmp(g_ptr_array_index(s->xs, i), xv) != 0)
       i++;
@@ -682,17 +786,24 @@ static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
       g_array_set_size(s->count, i + 1);
     }
     double v;
-    if (is_number(cell(rows, r, (guint)cy), &v)) {
+    if (is_number(cell(rows, r, (guint)ax->cy), &v)) {
       g_array_index(s->sum, double, i) += v;
       g_array_index(s->count, guint, i)++;
     }
   }
-  GString *d = g_string_new(NULL), *names = g_string_new(NULL);
+  return all;
+}
+
+/* A block of "x mean label" per series; the series' names into `names`. */
+static GString *sweep_table(GPtrArray *all, const sweep_axes *ax,
+                            gboolean categorical, GString *names) {
+  GString *d = g_string_new(NULL);
   for (guint i = 0; i < all->len; i++) {
     series *s = g_ptr_array_index(all, i);
     if (i > 0)
       g_string_append(d, "\n\n");
-    char *w = cb >= 0 ? g_strdup_printf("%s=%s", by, s->label) : g_strdup(s->label);
+    char *w = ax->cb >= 0 ? g_strdup_printf("%s=%s", ax->by, s->label)
+                          : g_strdup(s->label);
     char *ww = one_word(w);
     g_string_append_printf(names, "%s%s", i ? " " : "", ww);
     g_free(ww);
@@ -709,27 +820,43 @@ static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
       g_free(lab);
     }
   }
-  char *data = tmp_file(c, "sweep.dat", d, err);
-  char *load = data ? linetypes(c, all->len, err) : NULL;
-  if (load) {
-    char *note = averaged_over(rows, cs, cx, cb);
-    char *qn = gp_str(names->str), *qx = gp_str(x), *qy = gp_str(y),
-         *qo = gp_str(note);
-    char *vars = g_strdup_printf("names=%s; categorical=%d; xname=%s; yname=%s; "
-                                 "note=%s; %s", qn, categorical, qx, qy, qo, load);
-    ok = render(c, "sweep", data, vars, err);
+  return d;
+}
+
+/* The -e statements of the sweep graph. */
+static char *sweep_vars(GPtrArray *rows, const sweep_axes *ax,
+                        gboolean categorical, const char *names) {
+  char *note = averaged_over(rows, ax->cs, ax->cx, ax->cb);
+  char *qn = gp_str(names), *qx = gp_str(ax->x), *qy = gp_str(ax->y),
+       *qo = gp_str(note);
+  char *vars = g_strdup_printf("names=%s; categorical=%d; xname=%s; yname=%s; "
+                               "note=%s", qn, categorical, qx, qy, qo);
+  g_free(qn);
+  g_free(qx);
+  g_free(qy);
+  g_free(qo);
+  g_free(note);
+  return vars;
+}
+
+static gboolean plot_sweep(plot_ctx *c, const char *dir, const char *x,
+                           const char *y, const char *by, GError **err) {
+  GPtrArray *rows = csv_read(dir, "results.csv", err);
+  if (!rows)
+    return FALSE;
+  sweep_axes ax = {.x = x, .y = y, .by = by};
+  gboolean ok = FALSE;
+  if (find_axes(rows, dir, &ax, err)) {
+    gboolean categorical;
+    GPtrArray *all = collect_series(rows, &ax, &categorical);
+    GString *names = g_string_new(NULL);
+    GString *d = sweep_table(all, &ax, categorical, names);
+    char *vars = sweep_vars(rows, &ax, categorical, names->str);
+    ok = render_lines(c, "sweep", "sweep.dat", d, all->len, vars, err);
     g_free(vars);
-    g_free(qn);
-    g_free(qx);
-    g_free(qy);
-    g_free(qo);
-    g_free(note);
+    g_string_free(names, TRUE);
+    g_ptr_array_unref(all);
   }
-  g_free(load);
-  g_free(data);
-  g_string_free(names, TRUE);
-out:
-  g_ptr_array_unref(all);
   g_ptr_array_unref(rows);
   return ok;
 }
@@ -781,131 +908,154 @@ static char *run_title(const char *dir) {
   return t ? t : g_path_get_basename(dir);
 }
 
-int cmd_plot(int argc, char **argv) {
-  char *format = NULL, *x = NULL, *y = NULL, *by = NULL;
-  char **args = NULL;
-  GOptionEntry entries[] = {
-      {"format", 0, 0, G_OPTION_ARG_STRING, &format, "png (default) or svg", "F"},
-      {"x", 0, 0, G_OPTION_ARG_STRING, &x,
-       "Sweep: the swept parameter on the x axis (default: the first)", "PATH"},
-      {"y", 0, 0, G_OPTION_ARG_STRING, &y,
-       "Sweep: the metric on the y axis (default: the first numeric one)", "METRIC"},
-      {"series", 0, 0, G_OPTION_ARG_STRING, &by,
-       "Sweep: one line per value of this swept parameter", "PATH"},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL},
-      {NULL, 0, 0, 0, NULL, NULL, NULL}};
-  GOptionContext *ctx = g_option_context_new("DIR");
-  g_option_context_set_summary(
-      ctx, "Draw the graphs of a run directory (throughput, Jain's index, "
-           "shares, latency CDF)\nor of a sweep directory (a metric against "
-           "a parameter) into DIR/plots/ with gnuplot.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  GError *err = NULL;
-  int status = EXIT_USAGE;
-  plot_ctx c = {0};
-  char *gnuplot = NULL, *scripts = NULL, *tmp = NULL, *plots = NULL;
+/* gnuplot, its scripts and a temporary directory to draw in. */
+static gboolean plot_ctx_init(plot_ctx *c, const char *dir, gboolean is_sweep,
+                              const char *format, GError **err) {
+  char *gnuplot = g_find_program_in_path("gnuplot");
+  if (!gnuplot) {
+    g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
+                "gnuplot is not on PATH; install it with "
+                "scripts/install-deps.sh (Debian package gnuplot-nox)");
+    return FALSE;
+  }
+  char *scripts = scripts_dir();
+  char *tmp = g_dir_make_tmp("cfqsim-plot-XXXXXX", err);
+  if (!tmp) {
+    g_free(scripts);
+    g_free(gnuplot);
+    return FALSE;
+  }
+  *c = (plot_ctx){gnuplot, scripts, format ? format : "png", tmp,
+                  g_strdup(tmp),
+                  is_sweep ? g_path_get_basename(dir) : run_title(dir),
+                  g_ptr_array_new_with_free_func(g_free),
+                  is_sweep ? 0 : run_end(dir)};
+  if (g_mkdir_with_parents(c->plots, 0777) != 0) {
+    int e = errno;
+    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e),
+                "cannot create %s: %s", c->plots, g_strerror(e));
+    return FALSE;
+  }
+  return TRUE;
+}
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &err))
-    goto fail;
-  if (!args || !args[0] || args[1]) {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                "expected exactly one run or sweep directory (see --help)");
-    goto fail;
-  }
-  if (format && strcmp(format, "png") != 0 && strcmp(format, "svg") != 0) {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--format must be png or svg, not '%s'", format);
-    goto fail;
-  }
-  const char *dir = args[0];
+static void plot_ctx_clear(plot_ctx *c) {
+  if (c->tmp)
+    remove_tmp(c->tmp);
+  g_free(c->tmp);
+  if (c->made)
+    g_ptr_array_unref(c->made);
+  g_free(c->plots);
+  g_free(c->title);
+  g_free(c->gnuplot);
+  g_free(c->scripts);
+}
+
+/* Whether DIR holds a sweep's results.csv or a run's metrics.json. */
+static gboolean dir_kind(const char *dir, gboolean *is_sweep, GError **err) {
   char *results = g_build_filename(dir, "results.csv", NULL);
   char *metrics = g_build_filename(dir, "metrics.json", NULL);
-  gboolean is_sweep = g_file_test(results, G_FILE_TEST_IS_REGULAR);
+  *is_sweep = g_file_test(results, G_FILE_TEST_IS_REGULAR);
   gboolean is_run = g_file_test(metrics, G_FILE_TEST_IS_REGULAR);
   g_free(results);
   g_free(metrics);
-  if (!is_sweep && !is_run) {
-    g_set_error(&err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                "%s is neither a run directory (metrics.json) nor a sweep "
-                "directory (results.csv)", dir);
-    goto fail;
+  if (*is_sweep || is_run)
+    return TRUE;
+  g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+              "%s is neither a run directory (metrics.json) nor a sweep "
+              "directory (results.csv)", dir);
+  return FALSE;
+}
+
+static gboolean plot_run(plot_ctx *c, const char *dir, GError **err) {
+  if (!plot_throughput(c, dir, err) || !plot_jain(c, dir, err) ||
+      !plot_shares(c, dir, err))
+    return FALSE;
+  /* A run in which nothing completed has no latencies to draw. */
+  GError *skip = NULL;
+  if (!plot_latency_cdf(c, dir, &skip)) {
+    fprintf(stderr, "cfqsim plot: skipped: %s\n", skip->message);
+    g_error_free(skip);
   }
-  plots = g_build_filename(dir, "plots", NULL);
-  if (!outdir_may_replace(plots, OUTDIR_PLOTS, &err))
-    goto fail;
-  gnuplot = g_find_program_in_path("gnuplot");
-  if (!gnuplot) {
-    g_set_error(&err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
-                "gnuplot is not on PATH; install it with "
-                "scripts/install-deps.sh (Debian package gnuplot-nox)");
-    goto fail;
-  }
-  scripts = scripts_dir();
-  tmp = g_dir_make_tmp("cfqsim-plot-XXXXXX", &err);
-  if (!tmp)
-    goto fail;
-  c = (plot_ctx){gnuplot, scripts, format ? format : "png", tmp,
-                 g_strdup(tmp),
-                 is_sweep ? g_path_get_basename(dir) : run_title(dir),
-                 g_ptr_array_new_with_free_func(g_free),
-                 is_sweep ? 0 : run_end(dir)};
-  if (g_mkdir_with_parents(c.plots, 0777) != 0) {
-    int e = errno;
-    g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(e),
-                "cannot create %s: %s", c.plots, g_strerror(e));
-    goto fail;
-  }
-  gboolean ok;
-  if (is_sweep) {
-    ok = plot_sweep(&c, dir, x, y, by, &err);
-  } else {
-    ok = plot_throughput(&c, dir, &err) && plot_jain(&c, dir, &err) &&
-         plot_shares(&c, dir, &err);
-    /* A run in which nothing completed has no latencies to draw. */
-    if (ok && !plot_latency_cdf(&c, dir, &err)) {
-      fprintf(stderr, "cfqsim plot: skipped: %s\n", err->message);
-      g_clear_error(&err);
-    }
-    /* Only runs on a CFQ device have a slice timeline. */
-    char *slices = g_build_filename(dir, "slices.csv", NULL);
-    if (ok && g_file_test(slices, G_FILE_TEST_IS_REGULAR))
-      ok = plot_timeline(&c, dir, &err);
-    g_free(slices);
-  }
-  /* What was drawn is kept even if a later graph failed. */
-  gboolean kept = !c.made->len ||
-                  outdir_add_files(plots, OUTDIR_PLOTS, c.made, ok ? &err : NULL);
-  for (guint i = 0; kept && i < c.made->len; i++) {
-    char *name = g_path_get_basename(g_ptr_array_index(c.made, i));
+  /* Only runs on a CFQ device have a slice timeline. */
+  char *slices = g_build_filename(dir, "slices.csv", NULL);
+  gboolean ok = !g_file_test(slices, G_FILE_TEST_IS_REGULAR) ||
+                plot_timeline(c, dir, err);
+  g_free(slices);
+  return ok;
+}
+
+/* What was drawn goes to DIR/plots and is listed on stdout, even if a later
+ * graph failed (`drawn` FALSE). */
+static gboolean keep_plots(const plot_ctx *c, const char *plots, gboolean drawn,
+                           GError **err) {
+  gboolean kept = !c->made->len ||
+                  outdir_add_files(plots, OUTDIR_PLOTS, c->made,
+                                   drawn ? err : NULL);
+  for (guint i = 0; kept && i < c->made->len; i++) {
+    char *name = g_path_get_basename(g_ptr_array_index(c->made, i));
     char *path = g_build_filename(plots, name, NULL);
     printf("%s\n", path);
     g_free(path);
     g_free(name);
   }
-  if (!ok || !kept)
-    goto fail;
-  status = EXIT_OK;
-  goto out;
+  return drawn && kept;
+}
 
-fail:
-  cmd_report_error("plot", err);
-out:
-  if (tmp)
-    remove_tmp(tmp);
-  g_free(tmp);
-  if (c.made)
-    g_ptr_array_unref(c.made);
-  g_free(c.plots);
+typedef struct plot_args {
+  char *format, *x, *y, *by;
+} plot_args;
+
+static int plot_dir(const plot_args *a, const char *dir, GError **err) {
+  gboolean is_sweep;
+  if (!dir_kind(dir, &is_sweep, err))
+    return CMD_FAILED;
+  char *plots = g_build_filename(dir, "plots", NULL);
+  plot_ctx c = {0};
+  int status = CMD_FAILED;
+  if (outdir_may_replace(plots, OUTDIR_PLOTS, err) &&
+      plot_ctx_init(&c, dir, is_sweep, a->format, err)) {
+    gboolean drawn = is_sweep ? plot_sweep(&c, dir, a->x, a->y, a->by, err)
+                              : plot_run(&c, dir, err);
+    if (keep_plots(&c, plots, drawn, err))
+      status = EXIT_OK;
+  }
+  plot_ctx_clear(&c);
   g_free(plots);
-  g_free(c.title);
-  g_free(gnuplot);
-  g_free(scripts);
-  g_clear_error(&err);
-  g_option_context_free(ctx);
-  g_free(format);
-  g_free(x);
-  g_free(y);
-  g_free(by);
-  g_strfreev(args);
   return status;
+}
+
+static gboolean check_format(const char *format, GError **err) {
+  if (!format || strcmp(format, "png") == 0 || strcmp(format, "svg") == 0)
+    return TRUE;
+  return cmd_usage_error(err, "--format must be png or svg, not '%s'", format);
+}
+
+int cmd_plot(int argc, char **argv) {
+  cmd_common c = CMD_COMMON_INIT("plot");
+  plot_args a = {0};
+  GOptionEntry entries[] = {
+      {"format", 0, 0, G_OPTION_ARG_STRING, &a.format, "png (default) or svg", "F"},
+      {"x", 0, 0, G_OPTION_ARG_STRING, &a.x,
+       "Sweep: the swept parameter on the x axis (default: the first)", "PATH"},
+      {"y", 0, 0, G_OPTION_ARG_STRING, &a.y,
+       "Sweep: the metric on the y axis (default: the first numeric one)", "METRIC"},
+      {"series", 0, 0, G_OPTION_ARG_STRING, &a.by,
+       "Sweep: one line per value of this swept parameter", "PATH"},
+      cmd_opt_args(&c),
+      CMD_OPT_END};
+  GError *err = NULL;
+  int status = CMD_FAILED;
+  if (cmd_parse(&c, entries, "DIR",
+                "Draw the graphs of a run directory (throughput, Jain's index, "
+                "shares, latency CDF)\nor of a sweep directory (a metric against "
+                "a parameter) into DIR/plots/ with gnuplot.", argc, argv, &err) &&
+      cmd_one_arg(&c, "run or sweep directory", &err) &&
+      check_format(a.format, &err))
+    status = plot_dir(&a, c.args[0], &err);
+  g_free(a.format);
+  g_free(a.x);
+  g_free(a.y);
+  g_free(a.by);
+  return cmd_finish(&c, status, err);
 }

@@ -5,10 +5,10 @@
  *   cfqsim sweep SWEEP.yaml [-j N] [-o DIR] [--list] [--shard K/N] [--collect]
  *   cfqsim sweep --merge DIR... -o OUT */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/cmd_sweep.h"
 #include "sim/commands.h"
 #include "sim/outdir.h"
 #include "sim/sweep.h"
@@ -28,9 +28,15 @@ static gboolean parse_shard(const char *text, guint *k, guint *n, GError **err) 
       return TRUE;
     }
   }
-  g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-              "--shard must be K/N with 1 <= K <= N, not '%s'", text);
-  return FALSE;
+  return cmd_usage_error(err, "--shard must be K/N with 1 <= K <= N, not '%s'",
+                         text);
+}
+
+static gboolean parse_jobs(const char *text, guint64 *jobs, GError **err) {
+  if (!text || g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT, jobs, NULL))
+    return TRUE;
+  return cmd_usage_error(
+      err, "-j must be a whole number of runs at once, at least 1, not '%s'", text);
 }
 
 /* The program as the listed commands should call it: absolute when it was
@@ -44,116 +50,112 @@ static char *program_path(const char *argv0) {
   return g_strdup("cfqsim");
 }
 
-static char *default_dir(const char *file) {
+/* -o DIR, else results/sweeps/<the sweep file's name>. */
+static char *output_dir(const cmd_common *c, const char *file) {
   char *base = g_path_get_basename(file);
   char *dot = strrchr(base, '.');
   if (dot && dot != base)
     *dot = '\0';
-  char *dir = g_build_filename("results", "sweeps", base, NULL);
+  char *name = g_build_filename("sweeps", base, NULL);
+  char *dir = cmd_output_dir(c, name);
+  g_free(name);
   g_free(base);
   return dir;
 }
 
-int cmd_sweep(int argc, char **argv) {
-  char *out_dir = NULL, *shard = NULL, *jobs_text = NULL;
-  char **args = NULL;
-  guint64 jobs = 0;
-  gboolean list = FALSE, merge = FALSE, collect = FALSE;
-  GOptionEntry entries[] = {
-      {"jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs_text,
-       "Run N points at once (default: one per processor; never more than "
-       "there are runs)", "N"},
-      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
-       "Sweep directory (default: results/sweeps/<sweep name>)", "DIR"},
-      {"list", 0, 0, G_OPTION_ARG_NONE, &list,
-       "Print one `cfqsim run` command per point instead of running", NULL},
-      {"shard", 0, 0, G_OPTION_ARG_STRING, &shard,
-       "Run only the points with index % N == K-1", "K/N"},
-      {"collect", 0, 0, G_OPTION_ARG_NONE, &collect,
-       "Do not run: build results.csv from DIR/points (after --list)", NULL},
-      {"merge", 0, 0, G_OPTION_ARG_NONE, &merge,
-       "Merge the shard directories given as arguments into -o OUT", NULL},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
-       NULL},
-      {NULL, 0, 0, 0, NULL, NULL, NULL}};
-  GOptionContext *ctx = g_option_context_new("SWEEP.yaml | --merge DIR... -o OUT");
-  g_option_context_set_summary(
-      ctx, "Run a parameter grid over a workload; results.csv in point order.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  GError *err = NULL;
-  int status = EXIT_USAGE;
-  sweep *s = NULL;
-  guint k = 0, n = 0;
-  const char *argv0 = argv[0];
-
-  if (!g_option_context_parse(ctx, &argc, &argv, &err) ||
-      !parse_shard(shard, &k, &n, &err))
-    goto fail;
-  if (jobs_text &&
-      !g_ascii_string_to_unsigned(jobs_text, 10, 1, G_MAXUINT, &jobs, NULL)) {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "-j must be a whole number of runs at once, at least 1, not '%s'",
-                jobs_text);
-    goto fail;
-  }
-  if (merge) {
-    if (!args || !args[0] || !out_dir) {
-      g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                  "--merge needs shard directories and -o OUT");
-      goto fail;
-    }
-    if (!sweep_merge(args, out_dir, &err))
-      goto fail;
-    char *res = g_build_filename(out_dir, "results.csv", NULL);
-    printf("%s\n", res);
-    g_free(res);
-    status = EXIT_OK;
-    goto out;
-  }
-  if (!args || !args[0] || args[1]) {
-    g_set_error(&err, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                "expected exactly one sweep file (see --help)");
-    goto fail;
-  }
-  s = sweep_load(args[0], &err);
-  if (!s)
-    goto fail;
-  if (!out_dir)
-    out_dir = default_dir(args[0]);
-  if (list) {
-    /* The listed runs write into DIR/points: refuse now, not after them. */
-    if (!outdir_may_replace(out_dir, OUTDIR_SWEEP, &err) ||
-        !sweep_check(s, k, n, &err))
-      goto fail;
-    char *prog = program_path(argv0);
-    char *text = sweep_list(s, prog, out_dir, k, n);
-    fputs(text, stdout);
-    g_free(text);
-    g_free(prog);
-    status = EXIT_OK;
-    goto out;
-  }
-  sweep_options o = {.out_dir = out_dir, .jobs = (guint)jobs, .shard_k = k,
-                     .shard_n = n, .collect = collect,
-                     .progress = isatty(2)};
-  /* Hangs are results (the `hung` metric), not failures. */
-  if (!sweep_run(s, &o, &err))
-    goto fail;
-  char *res = g_build_filename(out_dir, "results.csv", NULL);
+static void print_results_path(const char *dir) {
+  char *res = g_build_filename(dir, "results.csv", NULL);
   printf("%s\n", res);
   g_free(res);
-  status = EXIT_OK;
-  goto out;
+}
 
-fail:
-  cmd_report_error("sweep", err);
-out:
-  g_clear_error(&err);
+typedef struct sweep_args {
+  char *jobs_text, *shard;
+  gboolean list, collect, merge;
+  guint64 jobs;
+  guint k, n; /* --shard K/N; 0/0: every point */
+} sweep_args;
+
+static int merge_shards(const cmd_common *c, GError **err) {
+  if (!c->args || !c->args[0] || !c->out_dir) {
+    cmd_usage_error(err, "--merge needs shard directories and -o OUT");
+    return CMD_FAILED;
+  }
+  if (!sweep_merge(c->args, c->out_dir, err))
+    return CMD_FAILED;
+  print_results_path(c->out_dir);
+  return EXIT_OK;
+}
+
+static int list_points(const sweep *s, const sweep_args *a, const char *dir,
+                       const char *argv0, GError **err) {
+  /* The listed runs write into DIR/points: refuse now, not after them. */
+  if (!outdir_may_replace(dir, OUTDIR_SWEEP, err) ||
+      !sweep_check(s, a->k, a->n, err))
+    return CMD_FAILED;
+  char *prog = program_path(argv0);
+  char *text = sweep_list(s, prog, dir, a->k, a->n);
+  fputs(text, stdout);
+  g_free(text);
+  g_free(prog);
+  return EXIT_OK;
+}
+
+static int run_points(const sweep *s, const sweep_args *a, const char *dir,
+                      GError **err) {
+  sweep_options o = {.out_dir = dir, .jobs = (guint)a->jobs, .shard_k = a->k,
+                     .shard_n = a->n, .collect = a->collect,
+                     .progress = isatty(2)};
+  /* Hangs are results (the `hung` metric), not failures. */
+  if (!sweep_run(s, &o, err))
+    return CMD_FAILED;
+  print_results_path(dir);
+  return EXIT_OK;
+}
+
+static int sweep_file(const cmd_common *c, const sweep_args *a,
+                      const char *argv0, GError **err) {
+  if (!cmd_one_arg(c, "sweep file", err))
+    return CMD_FAILED;
+  sweep *s = sweep_load(c->args[0], err);
+  if (!s)
+    return CMD_FAILED;
+  char *dir = output_dir(c, c->args[0]);
+  int status = a->list ? list_points(s, a, dir, argv0, err)
+                       : run_points(s, a, dir, err);
+  g_free(dir);
   sweep_free(s);
-  g_option_context_free(ctx);
-  g_free(out_dir);
-  g_free(shard);
-  g_free(jobs_text);
-  g_strfreev(args);
   return status;
+}
+
+int cmd_sweep(int argc, char **argv) {
+  cmd_common c = CMD_COMMON_INIT("sweep");
+  sweep_args a = {0};
+  GOptionEntry entries[] = {
+      {"jobs", 'j', 0, G_OPTION_ARG_STRING, &a.jobs_text,
+       "Run N points at once (default: one per processor; never more than "
+       "there are runs)", "N"},
+      cmd_opt_output(&c, "Sweep directory (default: results/sweeps/<sweep name>)"),
+      {"list", 0, 0, G_OPTION_ARG_NONE, &a.list,
+       "Print one `cfqsim run` command per point instead of running", NULL},
+      {"shard", 0, 0, G_OPTION_ARG_STRING, &a.shard,
+       "Run only the points with index % N == K-1", "K/N"},
+      {"collect", 0, 0, G_OPTION_ARG_NONE, &a.collect,
+       "Do not run: build results.csv from DIR/points (after --list)", NULL},
+      {"merge", 0, 0, G_OPTION_ARG_NONE, &a.merge,
+       "Merge the shard directories given as arguments into -o OUT", NULL},
+      cmd_opt_args(&c),
+      CMD_OPT_END};
+  const char *argv0 = argv[0];
+  GError *err = NULL;
+  int status = CMD_FAILED;
+  if (cmd_parse(&c, entries, "SWEEP.yaml | --merge DIR... -o OUT",
+                "Run a parameter grid over a workload; results.csv in point "
+                "order.", argc, argv, &err) &&
+      parse_shard(a.shard, &a.k, &a.n, &err) &&
+      parse_jobs(a.jobs_text, &a.jobs, &err))
+    status = a.merge ? merge_shards(&c, &err) : sweep_file(&c, &a, argv0, &err);
+  g_free(a.shard);
+  g_free(a.jobs_text);
+  return cmd_finish(&c, status, err);
 }

@@ -7,8 +7,23 @@
 
 #include <glib.h>
 
+#include "sim/cmd_compare.h"
+#include "sim/cmd_explore.h"
+#include "sim/cmd_plot.h"
+#include "sim/cmd_run.h"
+#include "sim/cmd_sweep.h"
 #include "sim/commands.h"
 #include "sim/core/params.h"
+
+typedef struct command {
+  const char *name;
+  int (*main)(int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {"run", cmd_run},     {"compare", cmd_compare}, {"explore", cmd_explore},
+    {"sweep", cmd_sweep}, {"plot", cmd_plot},       {NULL, NULL},
+};
 
 static void usage(FILE *f) {
   fputs("Usage: cfqsim [COMMAND] WORKLOAD.yaml [OPTIONS]\n"

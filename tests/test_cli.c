@@ -333,6 +333,108 @@ static void test_compare(void) {
   g_free(d);
 }
 
+/* compare --help names every file compare writes (its .cfqsim marker
+ * lists them after the first line). */
+static void test_compare_help_names_its_files(void) {
+  char *d = tmpdir();
+  cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "-q", "-o", d, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  cli h = run_cfqsim("compare", "--help", NULL);
+  g_assert_cmpint(h.status, ==, 0);
+  char *marker = slurp(d, ".cfqsim");
+  char **lines = g_strsplit(marker, "\n", -1);
+  g_assert_cmpstr(lines[0], ==, "cfqsim compare");
+  guint files = 0;
+  for (guint i = 1; lines[i]; i++) {
+    if (!*lines[i])
+      continue;
+    if (!strstr(h.out, lines[i]))
+      g_error("compare --help does not name %s, which compare writes", lines[i]);
+    files++;
+  }
+  g_assert_cmpuint(files, ==, 3);
+  g_strfreev(lines);
+  g_free(marker);
+  cli_free(&h);
+  cli_free(&c);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* Every command that loads a workload takes its overrides, --set and
+ * --seed, and --seed N does what --set seed=N does. */
+static void test_seed_everywhere(void) {
+  const char *const cmds[] = {"run", "explore", "compare"};
+  for (gsize i = 0; i < G_N_ELEMENTS(cmds); i++) {
+    cli h = run_cfqsim(cmds[i], "--help", NULL);
+    g_assert_cmpint(h.status, ==, 0);
+    if (!strstr(h.out, "--set=") || !strstr(h.out, "--seed="))
+      g_error("cfqsim %s --help lacks --set or --seed", cmds[i]);
+    cli_free(&h);
+  }
+  char *d = tmpdir();
+  char *a = g_build_filename(d, "a", NULL), *b = g_build_filename(d, "b", NULL);
+  cli ca = run_cfqsim("compare", "workloads/shared-ioc-threads.yaml", "-n", "3",
+                      "--seed", "7", "-o", a, NULL);
+  cli cb = run_cfqsim("compare", "workloads/shared-ioc-threads.yaml", "-n", "3",
+                      "--set", "seed=7", "-o", b, NULL);
+  g_assert_cmpint(ca.status, ==, cb.status);
+  g_assert_cmpstr(ca.out, ==, cb.out);
+  g_assert_nonnull(strstr(ca.out, "3 seeds from 7 "));
+  const char *files[] = {"compare.csv", "compare.json"};
+  for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+    char *x = slurp(a, files[i]), *y = slurp(b, files[i]);
+    g_assert_cmpstr(x, ==, y);
+    g_free(x);
+    g_free(y);
+  }
+  cli ea = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--seed", "7", NULL);
+  cli eb = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--set", "seed=7", NULL);
+  g_assert_cmpint(ea.status, ==, 1);
+  g_assert_cmpint(eb.status, ==, 1);
+  g_assert_cmpstr(ea.out, ==, eb.out);
+  cli bad = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--seed", "-1", NULL);
+  g_assert_cmpint(bad.status, ==, 2);
+  g_assert_true(g_str_has_prefix(bad.err, "cfqsim explore: --seed: "));
+  cli_free(&bad);
+  cli_free(&eb);
+  cli_free(&ea);
+  cli_free(&cb);
+  cli_free(&ca);
+  g_free(b);
+  g_free(a);
+  rm_rf(d);
+  g_free(d);
+}
+
+/* Counts on the command line are decimal: --seeds 010 is ten seeds, not
+ * octal eight, and 0x3 is refused like any other non-number. */
+static void test_counts_are_decimal(void) {
+  char *d = tmpdir();
+  cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "--seeds", "010",
+                     "-o", d, NULL);
+  g_assert_cmpint(c.status, ==, 1);
+  g_assert_true(g_str_has_prefix(c.out, "compare: race-replay, 10 seeds from "));
+  cli_free(&c);
+  const char *bad[][3] = {
+      {"compare", "--seeds", "0x3"}, {"compare", "--seeds", "0"},
+      {"compare", "--seeds", "x"}, {"explore", "--preemption-bound", "0x1"},
+      {"explore", "--preemption-bound", "-2"}, {"explore", "--preemption-bound", "x"}};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    c = run_cfqsim(bad[i][0], "workloads/race-replay.yaml", bad[i][1], bad[i][2],
+                   NULL);
+    g_assert_cmpint(c.status, ==, 2);
+    char *want = g_strdup_printf("cfqsim %s: %s must be a whole number, %s, not '%s'\n",
+                                 bad[i][0], bad[i][1],
+                                 i < 3 ? "at least 1" : "-1 or more", bad[i][2]);
+    g_assert_cmpstr(c.err, ==, want);
+    g_free(want);
+    cli_free(&c);
+  }
+  rm_rf(d);
+  g_free(d);
+}
+
 /* The line of `text` that starts with `prefix`, as a new string. */
 static char *line_of(const char *text, const char *prefix) {
   char **lines = g_strsplit(text, "\n", -1);
@@ -908,6 +1010,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/kernel-log", test_kernel_log);
   g_test_add_func("/cli/bad-input", test_bad_input);
   g_test_add_func("/cli/compare", test_compare);
+  g_test_add_func("/cli/compare-help-names-its-files", test_compare_help_names_its_files);
   g_test_add_func("/cli/compare-units", test_compare_units);
   g_test_add_func("/cli/compare-hung-latency", test_compare_hung_latency);
   g_test_add_func("/cli/hang-report-last-free", test_hang_report_last_free);
@@ -916,6 +1019,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/output-mode-and-errors", test_output_mode_and_errors);
   g_test_add_func("/cli/readme-lists-options", test_readme_lists_options);
   g_test_add_func("/cli/seed-range", test_seed_range);
+  g_test_add_func("/cli/seed-everywhere", test_seed_everywhere);
+  g_test_add_func("/cli/counts-are-decimal", test_counts_are_decimal);
   g_test_add_func("/cli/region-beyond-device", test_region_beyond_device);
   g_test_add_func("/cli/set-mistakes", test_set_mistakes);
   g_test_add_func("/cli/no-processes-and-nesting", test_no_processes_and_nesting);

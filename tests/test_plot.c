@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static char *tmpdir, *bindir;
 
@@ -371,6 +372,31 @@ static void test_sweep_says_what_it_averages(void) {
   result_clear(&r);
 }
 
+/* A metric no run has a number for (`outcome` is a word) is refused with
+ * the metrics that can be drawn, not handed to gnuplot to fail on. */
+static void test_sweep_words_are_not_drawn(void) {
+  g_free(write_tmp("base.yaml", base_yaml));
+  g_free(write_tmp("swo.yaml", "base: base.yaml\n"
+                               "grid: {processes.reader.numjobs: [1, 2]}\n"
+                               "metrics: [outcome, throughput_bps]\n"));
+  run_ok("swo-run", (const char *[]){"sweep", "swo.yaml", "-j", "1", "-o", "swo", NULL});
+  result r = cfqsim("swo-y", (const char *[]){"plot", "swo", "--y", "outcome", NULL});
+  g_assert_true(WIFEXITED(r.status));
+  g_assert_cmpint(WEXITSTATUS(r.status), ==, 2);
+  g_assert_cmpstr(r.err, ==, "cfqsim plot: --y takes a metric with numbers ( "
+                             "throughput_bps ), not 'outcome'\n");
+  g_autofree char *plots = g_build_filename(tmpdir, "swo", "plots", NULL);
+  g_assert_false(g_file_test(plots, G_FILE_TEST_EXISTS));
+  result_clear(&r);
+  /* The default is the first metric with numbers. */
+  r = cfqsim("swo-default", (const char *[]){"plot", "swo", NULL});
+  g_assert_cmpint(r.status, ==, 0);
+  g_autofree char *e = captured(&r, "sweep", "e");
+  g_autofree char *yname = e_var(e, "yname");
+  g_assert_cmpstr(yname, ==, "throughput_bps");
+  result_clear(&r);
+}
+
 static void remove_tree(const char *path) {
   if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
     GDir *d = g_dir_open(path, 0, NULL);
@@ -400,6 +426,7 @@ int main(int argc, char **argv) {
                     test_colours_and_zero_length_slices);
     g_test_add_func("/plot/run-without-slices", test_run_without_slices);
     g_test_add_func("/plot/sweep-says-what-it-averages", test_sweep_says_what_it_averages);
+    g_test_add_func("/plot/sweep-words-are-not-drawn", test_sweep_words_are_not_drawn);
   } else {
     g_test_message("gnuplot is not on PATH (scripts/install-deps.sh): plot tests skipped");
   }
