@@ -705,6 +705,12 @@ static gboolean load_device(const ctx *c, const node *m, workload *w) {
   d->disk_cfg = params_defaults(d->disk->params, d->disk->cfg_size);
   if (!apply_params(c, m, d->disk->params, d->disk_cfg))
     return FALSE;
+  GError *cerr = NULL;
+  if (d->disk->check && !d->disk->check(d->disk_cfg, &cerr)) {
+    gboolean r = fail(c, m, "device '%s': %s", name, cerr->message);
+    g_error_free(cerr);
+    return r;
+  }
   return load_scheduler(c, map_get(m, "scheduler", NULL), d);
 }
 
