@@ -199,16 +199,27 @@ int64_t disk_hdd_cylinder_start(const void *d, int64_t cyl) {
 int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
   const hdd *h = d;
   g_assert(sector >= 0 && sector < h->nsectors);
-  /* last cylinder whose start is <= sector */
-  int64_t lo = 0, hi = h->ncyl - 1;
-  while (lo < hi) {
-    int64_t mid = lo + (hi - lo + 1) / 2;
-    if (cyl_start(h, mid) <= sector)
-      lo = mid;
-    else
-      hi = mid - 1;
+  /* The last cylinder whose start is <= sector.  The cumulative rate is
+   * quadratic in the cylinder, so solving it for the sector lands within a
+   * step or two of the answer; the walk corrects the rounding. */
+  double x = ((double)sector + 0.5) * h->total_rate / (double)h->nsectors;
+  double r0 = h->cfg.outer_rate;
+  double step = h->ncyl > 1 ? (r0 - h->cfg.inner_rate) / (double)(h->ncyl - 1)
+                            : 0.0;
+  double est;
+  if (step > 0) {
+    double b = r0 + step / 2.0;
+    est = (b - sqrt(MAX(b * b - 2.0 * step * x, 0.0))) / step;
+  } else {
+    est = x / r0;
   }
-  return lo;
+  int64_t c = (int64_t)floor(est);
+  c = CLAMP(c, 0, h->ncyl - 1);
+  while (c > 0 && cyl_start(h, c) > sector)
+    c--;
+  while (c + 1 < h->ncyl && cyl_start(h, c + 1) <= sector)
+    c++;
+  return c;
 }
 
 /* Angular position of a sector as a fraction of a revolution.  Within a

@@ -250,6 +250,25 @@ static void test_hdd_zones(void) {
       g_assert_cmpint(disk_hdd_cylinder_of(d, s - 1), ==, c - 1);
   }
   drv_free(dr);
+
+  /* every cylinder of smaller disks, steep and flat zoning alike (the
+   * lookup solves the zoning for the cylinder, then corrects rounding) */
+  const char *small[][7] = {
+      {"cylinders", "3001", "capacity", "3g", "inner_rate", "20MB/s", NULL},
+      {"cylinders", "777", "capacity", "1g", "inner_rate", "125MB/s", NULL},
+  };
+  for (guint k = 0; k < G_N_ELEMENTS(small); k++) {
+    dr = drv_new(&disk_hdd_ops, small[k], 1, 0, next_random, 8);
+    d = dr->disk;
+    n = disk_hdd_cylinders(d);
+    for (int64_t c = 0; c < n; c++) {
+      int64_t s = disk_hdd_cylinder_start(d, c);
+      g_assert_cmpint(disk_hdd_cylinder_of(d, s), ==, c);
+      int64_t e = disk_hdd_cylinder_start(d, c + 1) - 1;
+      g_assert_cmpint(disk_hdd_cylinder_of(d, e), ==, c);
+    }
+    drv_free(dr);
+  }
 }
 
 /* Reading the same 4 KiB twice costs exactly one revolution the second
