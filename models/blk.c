@@ -47,7 +47,7 @@ static inline void blk_observe(const struct request_queue *q, blk_action a,
                                unsigned rw, const struct task *t) {
   if (q->observer && q->observer->action)
     q->observer->action(q->observer_ctx, q, a, sector, nr_sectors * 512u,
-                        rw & (REQ_WRITE | REQ_SYNC), t);
+                        rw & (REQ_WRITE | REQ_SYNC | REQ_FLUSH | REQ_FUA), t);
 }
 
 static inline void blk_observe_rq(const struct request_queue *q, blk_action a,
@@ -96,6 +96,12 @@ struct request_queue *blk_queue_new(sim_engine *e, const char *name,
   q->nonrot = dops->nonrot;
   q->depth = depth;
   q->cic_index = cic_index;
+  /* sd reports a write-back cache; libata sends no FUA (libata.fua=0) */
+  if (dops->write_cache && dops->write_cache(disk))
+    q->flush_flags = REQ_FLUSH;
+  g_queue_init(&q->flush_queue[0]);
+  g_queue_init(&q->flush_queue[1]);
+  g_queue_init(&q->flush_data_in_flight);
   q->last_freed[0] = q->last_freed[1] = -1; /* never (a free at 0 ns is real) */
   return q;
 }
@@ -133,12 +139,21 @@ bool blk_uses_cic(const struct request_queue *q) {
   return elv(q)->elevator_set_req_fn != NULL;
 }
 
+bool blk_bio_uses_elevator(const struct bio *bio) {
+  return !(bio->rw & (REQ_FLUSH | REQ_FUA));
+}
+
+uint32_t blk_queue_max_sectors(const struct request_queue *q) {
+  return q->max_sectors;
+}
+
 /* ---- the merge hash: end sector -> requests, newest first ---- */
 
 static gpointer hash_key(int64_t sector) { return GSIZE_TO_POINTER((gsize)sector); }
 
 static bool rq_mergeable(const struct request *rq) {
-  return !(rq->cmd_flags & (REQ_NOMERGE | REQ_STARTED));
+  return !(rq->cmd_flags &
+           (REQ_NOMERGE | REQ_STARTED | REQ_FLUSH | REQ_FUA | REQ_FLUSH_SEQ));
 }
 
 static void elv_rqhash_add(struct request_queue *q, struct request *rq) {
@@ -280,8 +295,10 @@ struct request *blk_alloc_request(struct request_queue *q, struct bio *bio) {
   rq->id = ++q->next_rq_id;
   rq->q = q;
   rq->task = bio->task;
-  rq->cmd_flags = (bio->rw & (REQ_WRITE | REQ_SYNC | REQ_META | REQ_PRIO | REQ_NOIDLE)) |
-                  REQ_ELVPRIV;
+  rq->cmd_flags = bio->rw & (REQ_WRITE | REQ_SYNC | REQ_META | REQ_PRIO |
+                             REQ_NOIDLE | REQ_FLUSH | REQ_FUA);
+  if (blk_bio_uses_elevator(bio))
+    rq->cmd_flags |= REQ_ELVPRIV;
   rq->start_time = blk_jiffies(q);
   rq->sector = bio->sector;
   rq->nr_sectors = bio->nr_sectors;
@@ -417,7 +434,19 @@ static void elv_merged_request(struct request_queue *q, struct request *rq,
 blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio) {
   struct request *rq = NULL;
   blk_observe_bio(q, BLK_ACT_QUEUE, bio);
-  int kind = elv_merge(q, &rq, bio);
+  /* generic_make_request_checks: a device without a volatile cache needs
+   * no flush, so the flags go and an empty flush is done at once */
+  if ((bio->rw & (REQ_FLUSH | REQ_FUA)) && !q->flush_flags) {
+    bio->rw &= ~(REQ_FLUSH | REQ_FUA);
+    if (bio->nr_sectors == 0) {
+      blk_trace(q, "%s: flush ends at once: no write cache", bio->task->name);
+      bio->bi_end_io(bio);
+      return BLK_SUBMIT_ENDED;
+    }
+  }
+  /* Flush and FUA bios never merge (they go the flush way). */
+  int kind = blk_bio_uses_elevator(bio) ? elv_merge(q, &rq, bio)
+                                        : ELEVATOR_NO_MERGE;
   if (kind == ELEVATOR_BACK_MERGE) {
     int64_t old_end = rq_end_sector(rq);
     if (bio_attempt_merge(q, rq, bio, false)) {
@@ -468,9 +497,11 @@ blk_submit_result blk_step_retry(struct request_queue *q, struct bio *bio) {
   return BLK_SUBMIT_SLEEP;
 }
 
+static void blk_insert_flush(struct request_queue *q, struct request *rq);
+
 void blk_step_queue(struct request_queue *q, struct request *rq,
                     struct cfq_io_context *cic) {
-  if (elv(q)->elevator_set_req_fn) {
+  if ((rq->cmd_flags & REQ_ELVPRIV) && elv(q)->elevator_set_req_fn) {
     int ret = elv(q)->elevator_set_req_fn(q, rq, rq->task, cic);
     g_assert(ret == 0); /* with a cic in hand, cfq_set_request cannot fail */
   } else {
@@ -482,6 +513,15 @@ void blk_step_queue(struct request_queue *q, struct request *rq,
   blk_observe_bio(q, BLK_ACT_GETRQ, rq->bio);
   if (rq->bio->batch_ioc && ioc_batching(q, rq->task->ioc))
     rq->task->ioc->nr_batch_requests--;
+  if (rq->cmd_flags & (REQ_FLUSH | REQ_FUA)) {
+    blk_observe_rq(q, BLK_ACT_INSERT, rq);
+    blk_trace(q, "%s: insert request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
+              "+%u for the flush sequence", rq->task->name, rq->id,
+              rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector, rq->nr_sectors);
+    blk_insert_flush(q, rq);
+    __blk_run_queue(q);
+    return;
+  }
   /* __elv_add_request(ELEVATOR_INSERT_SORT) */
   rq->cmd_flags |= REQ_SORTED;
   q->nr_sorted++;
@@ -515,6 +555,156 @@ void blk_step_fail(struct request_queue *q, struct request *rq) {
   if (q->rl.count[s] == 0)
     q->rl.starved[s] = 1;
   get_request_sleep(q, bio);
+}
+
+/* ---- cache flushes (blk-flush) ----
+ *
+ * A request carrying REQ_FLUSH and/or REQ_FUA goes through up to three
+ * steps: a flush before its data (REQ_FLUSH), its data, and a flush after
+ * (REQ_FUA on a device without native FUA, the libata default).  Flush
+ * steps of many requests share one flush: the requests wait on the pending
+ * list until none is at the device, and a pending flush is not issued
+ * while data of such requests is in flight unless it has waited
+ * FLUSH_PENDING_TIMEOUT.  Neither the flush nor the data of a sequence
+ * goes through the elevator. */
+
+#define FSEQ_PREFLUSH (1u << 0)
+#define FSEQ_DATA (1u << 1)
+#define FSEQ_POSTFLUSH (1u << 2)
+#define FSEQ_DONE (1u << 3)
+#define FSEQ_ACTIONS (FSEQ_PREFLUSH | FSEQ_DATA | FSEQ_POSTFLUSH)
+#define FLUSH_PENDING_TIMEOUT_S 5
+
+static unsigned flush_policy(const struct request_queue *q,
+                             const struct request *rq) {
+  unsigned policy = 0;
+  if (rq->nr_sectors)
+    policy |= FSEQ_DATA;
+  if (q->flush_flags & REQ_FLUSH) {
+    if (rq->cmd_flags & REQ_FLUSH)
+      policy |= FSEQ_PREFLUSH;
+    if (!(q->flush_flags & REQ_FUA) && (rq->cmd_flags & REQ_FUA))
+      policy |= FSEQ_POSTFLUSH;
+  }
+  return policy;
+}
+
+static unsigned flush_next_step(const struct request *rq) {
+  static const unsigned order[] = {FSEQ_PREFLUSH, FSEQ_DATA, FSEQ_POSTFLUSH};
+  for (guint i = 0; i < G_N_ELEMENTS(order); i++)
+    if (!(rq->flush_seq & order[i]))
+      return order[i];
+  return FSEQ_DONE;
+}
+
+static void flush_list_move(struct request *rq, GQueue *to) {
+  if (rq->flush_list)
+    g_queue_unlink(rq->flush_list, &rq->flush_node);
+  rq->flush_list = to;
+  if (to)
+    g_queue_push_tail_link(to, &rq->flush_node);
+}
+
+static void flush_end_io(struct request *flush_rq);
+
+/* Issue the pending flush if it may go; true if it was put on the
+ * dispatch list. */
+static bool flush_kick(struct request_queue *q) {
+  GQueue *pending = &q->flush_queue[q->flush_pending_idx];
+  if (q->flush_pending_idx != q->flush_running_idx ||
+      g_queue_is_empty(pending))
+    return false;
+  if (!g_queue_is_empty(&q->flush_data_in_flight) &&
+      blk_jiffies(q) < q->flush_pending_since +
+                           (int64_t)FLUSH_PENDING_TIMEOUT_S * q->kernel->hz)
+    return false;
+  const struct request *first = pending->head->data;
+  struct request *f = &q->flush_rq;
+  *f = (struct request){
+      .id = ++q->next_rq_id,
+      .q = q,
+      .cmd_flags = REQ_WRITE | REQ_SYNC | REQ_NOIDLE | REQ_FLUSH | REQ_FLUSH_SEQ,
+      .start_time = blk_jiffies(q),
+      .task = first->task,
+      .end_io = flush_end_io,
+      .dispatched_at = sim_now(q->engine),
+  };
+  f->queuelist.data = f;
+  q->flush_pending_idx ^= 1;
+  blk_trace(q, "flush: request %" G_GUINT64_FORMAT " for %u waiting",
+            f->id, pending->length);
+  g_queue_push_tail_link(&q->queue_head, &f->queuelist);
+  return true;
+}
+
+static void blk_end_request_all(struct request_queue *q, struct request *rq);
+
+/* Record `seq` as done and move rq on to its next step; true if that put
+ * something on the dispatch list (the queue must be run). */
+static bool flush_complete_seq(struct request_queue *q, struct request *rq,
+                               unsigned seq) {
+  bool queued = false;
+  rq->flush_seq |= seq;
+  switch (flush_next_step(rq)) {
+  case FSEQ_PREFLUSH:
+  case FSEQ_POSTFLUSH: {
+    GQueue *pending = &q->flush_queue[q->flush_pending_idx];
+    if (g_queue_is_empty(pending))
+      q->flush_pending_since = blk_jiffies(q);
+    flush_list_move(rq, pending);
+    break;
+  }
+  case FSEQ_DATA:
+    flush_list_move(rq, &q->flush_data_in_flight);
+    rq->dispatched_at = sim_now(q->engine);
+    g_queue_push_head_link(&q->queue_head, &rq->queuelist);
+    queued = true;
+    break;
+  default:
+    flush_list_move(rq, NULL);
+    rq->cmd_flags &= ~REQ_FLUSH_SEQ;
+    rq->end_io = NULL;
+    blk_end_request_all(q, rq);
+    break;
+  }
+  bool kicked = flush_kick(q);
+  return kicked || queued;
+}
+
+static void flush_end_io(struct request *flush_rq) {
+  struct request_queue *q = flush_rq->q;
+  GQueue *running = &q->flush_queue[q->flush_running_idx];
+  q->flush_running_idx ^= 1;
+  bool queued = false;
+  while (!g_queue_is_empty(running)) {
+    struct request *rq = running->head->data;
+    queued |= flush_complete_seq(q, rq, flush_next_step(rq));
+  }
+  if (queued)
+    kblockd_schedule_work(q);
+}
+
+static void flush_data_end_io(struct request *rq) {
+  if (flush_complete_seq(rq->q, rq, FSEQ_DATA))
+    kblockd_schedule_work(rq->q);
+}
+
+static void blk_insert_flush(struct request_queue *q, struct request *rq) {
+  unsigned policy = flush_policy(q, rq);
+  /* what the driver sees: no native FUA, and the flush is a step of its own */
+  rq->cmd_flags &= ~REQ_FLUSH;
+  if (!(q->flush_flags & REQ_FUA))
+    rq->cmd_flags &= ~REQ_FUA;
+  if (policy == FSEQ_DATA) {
+    rq->dispatched_at = sim_now(q->engine);
+    g_queue_push_tail_link(&q->queue_head, &rq->queuelist);
+    return;
+  }
+  rq->flush_seq = 0;
+  rq->flush_node.data = rq;
+  rq->cmd_flags |= REQ_FLUSH_SEQ;
+  rq->end_io = flush_data_end_io;
+  flush_complete_seq(q, rq, FSEQ_ACTIONS & ~policy);
 }
 
 /* ---- the dispatch list and the driver (3.7) ---- */
@@ -585,8 +775,11 @@ static void blk_start_request(struct request_queue *q, struct request *rq) {
   rq->cmd = (disk_cmd){.sector = rq->sector,
                        .nr_sectors = rq->nr_sectors,
                        .write = rq_data_dir(rq) == WRITE,
+                       .flush = (rq->cmd_flags & REQ_FLUSH) != 0,
                        .done = blk_complete_request,
                        .owner = rq};
+  if (rq->cmd.flush)
+    q->dev_flushing = true;
   blk_observe_rq(q, BLK_ACT_ISSUE, rq);
   blk_trace(q, "driver: issue request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
             "+%u", rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector,
@@ -600,6 +793,10 @@ void __blk_run_queue(struct request_queue *q) {
   for (;;) {
     struct request *rq = blk_peek_request(q);
     if (!rq || q->dev_in_flight >= q->depth)
+      break;
+    /* libata defers a non-queued command (FLUSH CACHE) until the device
+     * has nothing else, and any command while one runs */
+    if (q->dev_flushing || ((rq->cmd_flags & REQ_FLUSH) && q->dev_in_flight))
       break;
     blk_start_request(q, rq);
   }
@@ -626,6 +823,10 @@ static void blk_complete_request(disk_cmd *cmd) {
   struct request *rq = cmd->owner;
   struct request_queue *q = rq->q;
   q->dev_in_flight--;
+  if (cmd->flush) {
+    q->dev_flushing = false;
+    q->stats.flushes++;
+  }
   q->stats.completed++;
   q->stats.bytes_completed += blk_rq_bytes(rq);
   blk_observe_rq(q, BLK_ACT_COMPLETE, rq);
@@ -634,17 +835,26 @@ static void blk_complete_request(disk_cmd *cmd) {
             rq->nr_sectors);
   if (q->on_complete)
     q->on_complete(q->on_complete_ctx, rq);
+  q->in_flight[rq_is_sync(rq)]--;
+  if (rq->end_io)
+    rq->end_io(rq); /* a step of a flush sequence */
+  else
+    blk_end_request_all(q, rq);
+  __blk_run_queue(q);
+}
+
+/* End the request's bios (waking their submitters), the elevator's
+ * completion hook, and free the request (waking allocators). */
+static void blk_end_request_all(struct request_queue *q, struct request *rq) {
   for (struct bio *bio = rq->bio, *next; bio; bio = next) {
     next = bio->bi_next;
     bio->bi_next = NULL;
     bio->bi_end_io(bio);
   }
   rq->bio = rq->biotail = NULL;
-  q->in_flight[rq_is_sync(rq)]--;
   if ((rq->cmd_flags & REQ_SORTED) && elv(q)->elevator_completed_req_fn)
     elv(q)->elevator_completed_req_fn(q, rq);
   __blk_put_request(q, rq);
-  __blk_run_queue(q);
 }
 
 /* ---- exploration fingerprint ---- */
@@ -687,6 +897,17 @@ void blk_fingerprint(const struct request_queue *q, fingerprint *fp) {
   }
   fingerprint_i64(fp, q->nr_sorted);
   fingerprint_i64(fp, q->dev_in_flight);
+  fingerprint_i64(fp, q->dev_flushing);
+  fingerprint_i64(fp, q->flush_pending_idx != q->flush_running_idx);
+  fingerprint_i64(fp, q->flush_pending_since);
+  const GQueue *fl[] = {&q->flush_queue[q->flush_pending_idx],
+                        &q->flush_queue[q->flush_running_idx],
+                        &q->flush_data_in_flight};
+  for (guint i = 0; i < G_N_ELEMENTS(fl); i++) {
+    fingerprint_i64(fp, (int64_t)fl[i]->length);
+    for (GList *l = fl[i]->head; l; l = l->next)
+      blk_fingerprint_rq(fp, l->data);
+  }
   fingerprint_i64(fp, q->kblockd_pending);
   fingerprint_i64(fp, q->end_sector);
   blk_fingerprint_rq(fp, q->boundary_rq);

@@ -35,9 +35,10 @@ typedef enum {
 
 /* An optional observer of one queue (blktrace).  It only watches: it must
  * not change the queue.  `t` is the submitting task (for completions the
- * request's allocator); `rw` holds REQ_WRITE / REQ_SYNC.  `message` gets
- * every blk_trace line (CFQ's and the block layer's), and only while the
- * engine trace is on, because nothing is formatted otherwise. */
+ * request's allocator); `rw` holds REQ_WRITE, REQ_SYNC, REQ_FLUSH and
+ * REQ_FUA.  `message` gets every blk_trace line (CFQ's and the block
+ * layer's), and only while the engine trace is on, because nothing is
+ * formatted otherwise. */
 struct blk_observer {
   void (*action)(void *ctx, const struct request_queue *q, blk_action a,
                  int64_t sector, uint32_t bytes, unsigned rw,
@@ -74,6 +75,9 @@ struct task {
 #define REQ_SORTED (1u << 6)
 #define REQ_NOMERGE (1u << 7)
 #define REQ_ELVPRIV (1u << 8)
+#define REQ_FLUSH (1u << 9)      /* empty the device's write cache first */
+#define REQ_FUA (1u << 10)       /* the data must be on the media on completion */
+#define REQ_FLUSH_SEQ (1u << 11) /* going through the flush sequence */
 
 #define ELEVATOR_NO_MERGE 0
 #define ELEVATOR_FRONT_MERGE 1
@@ -119,6 +123,12 @@ struct request {
   GList live;                /* link in q->live_requests */
   disk_cmd cmd;              /* the command sent to the device */
   sim_time dispatched_at;    /* put on the dispatch list */
+  /* flush sequencing (REQ_FLUSH_SEQ): the device's completion goes to
+   * end_io instead of ending the bios */
+  void (*end_io)(struct request *rq);
+  unsigned flush_seq;        /* the steps done (preflush, data, postflush) */
+  GList flush_node;          /* in one of the queue's flush lists */
+  GQueue *flush_list;        /* which one; NULL: none */
 };
 
 static inline bool rq_is_sync(const struct request *rq) {
@@ -155,7 +165,8 @@ struct kernel_cfg {
 /* Per-device block-layer statistics, kept by blk.c for reports. */
 struct blk_stats {
   uint64_t requests_allocated, requests_merged_away, bio_merges;
-  uint64_t completed, bytes_completed;
+  uint64_t completed, bytes_completed; /* device commands, flushes included */
+  uint64_t flushes;                    /* of them, cache flushes */
   uint64_t sleeps, wakeups;
   struct cic_stats cic; /* kept by the cic path (ioc.c) */
 };
@@ -190,6 +201,18 @@ struct request_queue {
   void *disk;
   int depth;                 /* driver queue depth (commands at the device) */
   int dev_in_flight;         /* commands at the device */
+  bool dev_flushing;         /* a (non-queued) cache flush is at the device */
+
+  /* Flush machinery: flush_flags has REQ_FLUSH when the device has a
+   * volatile write cache (no native FUA: libata's default).  Requests
+   * waiting for a flush sit on flush_queue[flush_pending_idx]; while a
+   * flush is at the device the two indices differ. */
+  unsigned flush_flags;
+  GQueue flush_queue[2];
+  int flush_pending_idx, flush_running_idx;
+  int64_t flush_pending_since; /* jiffies */
+  GQueue flush_data_in_flight;
+  struct request flush_rq;
   bool kblockd_pending;      /* unplug_work queued */
   uint64_t next_rq_id;
   GQueue live_requests;      /* every allocated request, freed at teardown */
@@ -245,6 +268,8 @@ void blk_fingerprint_rq(fingerprint *fp, const struct request *rq);
 
 /* ---- the submission path, one function per process step (spec 4.3) ---- */
 typedef enum {
+  BLK_SUBMIT_ENDED,    /* nothing to do (a flush without a write cache):
+                          the bio has ended already */
   BLK_SUBMIT_MERGED,   /* bio joined a queued request: it will end with it */
   BLK_SUBMIT_RESERVED, /* rl.count[sync] reserved: go on to `lookup` */
   BLK_SUBMIT_SLEEP     /* refused: the task is on rl.wait[s], asleep */
@@ -257,6 +282,12 @@ blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio);
 struct request *blk_alloc_request(struct request_queue *q, struct bio *bio);
 /* Does the elevator attach per-ioc data (cfq: lookup/alloc_cic/link)? */
 bool blk_uses_cic(const struct request_queue *q);
+/* Does this bio's request get elevator data?  Flush and FUA requests do
+ * not: they bypass the elevator. */
+bool blk_bio_uses_elevator(const struct bio *bio);
+/* The largest bio the queue takes, in sectors (queue_max_sectors): whoever
+ * builds bios (direct I/O) cuts a larger I/O into bios of this size. */
+uint32_t blk_queue_max_sectors(const struct request_queue *q);
 /* `queue`: elv_set_request with the found cic, init_request_from_bio,
  * __elv_add_request(SORT) and __blk_run_queue. */
 void blk_step_queue(struct request_queue *q, struct request *rq,

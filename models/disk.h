@@ -19,6 +19,8 @@ struct disk_cmd {
   int64_t sector;      /* 512-byte sectors */
   uint32_t nr_sectors;
   bool write;
+  bool flush;          /* FLUSH CACHE: no data; done once every write the
+                          drive acknowledged from its cache is on the media */
   disk_done_fn done;   /* called from an engine event at completion */
   void *owner;         /* the caller's (the request) */
   /* filled by the disk, for statistics */
@@ -34,6 +36,10 @@ typedef struct disk_ops {
   const param_desc *params;      /* NULL-terminated */
   size_t cfg_size;
   bool nonrot;                   /* QUEUE_FLAG_NONROT */
+  /* Checks that span several parameters (each one's range is in the
+   * table); NULL if none.  The workload loader calls it so that the error
+   * carries the device's position; init calls it too. */
+  gboolean (*check)(const void *cfg, GError **err);
   void *(*init)(const void *cfg, sim_engine *e, GError **err);
   void (*free)(void *d);
   /* Commands the device accepts at once (1 without NCQ). */
@@ -43,6 +49,9 @@ typedef struct disk_ops {
   /* Accept a command; the device calls cmd->done(cmd) when it is done.
    * Never called with more than queue_depth() commands outstanding. */
   void (*submit)(void *d, disk_cmd *cmd);
+  /* Does the drive acknowledge writes from a volatile cache?  Then the
+   * kernel must send flushes (sd's "write back"); NULL means no. */
+  bool (*write_cache)(const void *d);
   /* Busy time so far (ns the device was working on >= 1 command). */
   sim_time (*busy_time)(const void *d);
   /* Everything of the mechanism that can change the future (head
@@ -54,7 +63,15 @@ typedef struct disk_ops {
 static inline void disk_fp_cmd(fingerprint *fp, const disk_cmd *c) {
   fingerprint_i64(fp, c ? c->sector : -1);
   fingerprint_i64(fp, c ? (int64_t)c->nr_sectors : -1);
-  fingerprint_i64(fp, c ? (int64_t)c->write : -1);
+  fingerprint_i64(fp, c ? (int64_t)c->write + 2 * (int64_t)c->flush : -1);
+}
+
+/* Payload rate in bytes/s of a serial ATA link of `gbps` Gbit/s line rate:
+ * 8b/10b coding puts 10 line bits on the wire per byte, and framing (FIS
+ * headers, CRC, primitives, DMA set-up and status FISes) leaves
+ * `efficiency` of that for data. */
+static inline double disk_sata_payload_rate(double gbps, double efficiency) {
+  return gbps * 1e9 / 10.0 * efficiency;
 }
 
 const disk_ops *disk_ops_find(const char *name); /* NULL if unknown */

@@ -1,11 +1,12 @@
 /* A 2011-class SATA MLC SSD: a controller that takes a fixed time per
  * command, flash dies behind shared channels, pages striped across dies by
- * page number, and one host link.  Every resource keeps a timeline of the
- * intervals it is reserved for; a page operation takes the earliest gap
- * that is long enough after its data is ready, so work on different dies
- * and channels overlaps and an idle link carries whichever data is ready
- * first.  A command completes when its last page has crossed the link
- * (reads) or has been programmed (writes).  Formulas and defaults:
+ * page number, a DRAM write buffer, and one SATA link.  Every resource
+ * keeps a timeline of the intervals it is reserved for; a page operation
+ * takes the earliest gap that is long enough after its data is ready, so
+ * work on different dies and channels overlaps and an idle link carries
+ * whichever data is ready first.  A read completes when its last page has
+ * crossed the link; a write when its data is in the buffer (or, without
+ * room for it there, when programmed).  Formulas and defaults:
  * docs/disks.md. */
 #include "models/disk.h"
 
@@ -22,9 +23,11 @@ typedef struct ssd_cfg {
   int64_t read_time;        /* ns, tR */
   int64_t program_time;     /* ns, tPROG */
   double channel_rate;      /* bytes/s on one flash channel */
-  double link_rate;         /* bytes/s on the host link */
+  double link_gbps;         /* SATA line rate, Gbit/s */
+  double link_efficiency;   /* share of the 8b/10b payload rate for data */
   int64_t command_overhead; /* ns of controller time per command */
   int64_t ncq_depth;
+  int64_t write_buffer;     /* bytes; 0: writes complete when programmed */
 } ssd_cfg;
 
 static const param_desc ssd_params[] = {
@@ -42,13 +45,19 @@ static const param_desc ssd_params[] = {
      1e8, NULL, "tPROG: page program (MLC NAND datasheet class)"},
     {"channel_rate", PARAM_RATE, offsetof(ssd_cfg, channel_rate), "200MB/s",
      1e6, 1e11, NULL, "flash bus of one channel (ONFI 2.x, 200 MT/s x 8 bit)"},
-    {"link_rate", PARAM_RATE, offsetof(ssd_cfg, link_rate), "300MB/s", 1e6,
-     1e11, NULL, "host link payload rate (SATA 3Gb/s after 8b/10b)"},
+    {"link_gbps", PARAM_DOUBLE, offsetof(ssd_cfg, link_gbps), "3", 1, 24,
+     NULL, "SATA line rate, Gbit/s (1.5, 3 or 6)"},
+    {"link_efficiency", PARAM_DOUBLE, offsetof(ssd_cfg, link_efficiency),
+     "0.9", 0.5, 1, NULL,
+     "share of the 8b/10b payload rate left after framing"},
     {"command_overhead", PARAM_TIME, offsetof(ssd_cfg, command_overhead),
      "20us", 0, 1e8, NULL,
      "controller time per command, one command at a time (assumption)"},
     {"ncq_depth", PARAM_INT, offsetof(ssd_cfg, ncq_depth), "31", 1, 32, NULL,
      "commands accepted at once (SATA NCQ)"},
+    {"write_buffer", PARAM_SIZE, offsetof(ssd_cfg, write_buffer), "4m", 0,
+     1073741824.0, NULL,
+     "DRAM buffer for written data not yet programmed, bytes; 0: none"},
     {NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL},
 };
 
@@ -63,13 +72,23 @@ typedef struct ssd ssd;
 typedef struct ssd_slot {
   ssd *s;
   disk_cmd *cmd;
+  sim_time at;
 } ssd_slot;
+
+/* Buffered write data until its page is programmed. */
+typedef struct buffered {
+  sim_time free_at;
+  int64_t bytes;
+} buffered;
 
 struct ssd {
   ssd_cfg cfg;
   sim_engine *e;
   int64_t nsectors;
   int64_t ndies;
+  double link_rate;  /* payload bytes/s */
+  GArray *buffer;    /* buffered, sorted by free_at */
+  sim_time flush_until; /* commands wait for a FLUSH CACHE to end */
   GArray *ctrl;      /* span timelines */
   GArray *link;
   GArray **channel;  /* [channels] */
@@ -150,6 +169,19 @@ static void ssd_fingerprint(const void *d, fingerprint *fp) {
     fp_timeline(fp, s->die[k], now);
   for (GList *l = s->slots.head; l; l = l->next)
     disk_fp_cmd(fp, ((const ssd_slot *)l->data)->cmd);
+  for (guint i = 0; i < s->buffer->len; i++) {
+    const buffered *b = &g_array_index(s->buffer, buffered, i);
+    if (b->free_at > now) {
+      fingerprint_i64(fp, b->free_at);
+      fingerprint_i64(fp, b->bytes);
+    }
+  }
+  fingerprint_i64(fp, s->flush_until > now ? s->flush_until : -1);
+  /* the parameters that are not visible in the timelines */
+  int64_t cv[] = {s->cfg.write_buffer, (int64_t)llround(s->link_rate),
+                  s->cfg.command_overhead, s->cfg.read_time,
+                  s->cfg.program_time, s->cfg.page_size, s->ndies};
+  fingerprint_bytes(fp, cv, sizeof cv);
 }
 
 static sim_time xfer_ns(int64_t bytes, double rate) {
@@ -169,10 +201,77 @@ static void ssd_deliver(void *arg) {
   cmd->done(cmd);
 }
 
+static void buffer_prune(ssd *s, sim_time now) {
+  guint k = 0;
+  while (k < s->buffer->len &&
+         g_array_index(s->buffer, buffered, k).free_at <= now)
+    k++;
+  if (k)
+    g_array_remove_range(s->buffer, 0, k);
+}
+
+/* The earliest time at or after `ready` when `bytes` more fit in the write
+ * buffer; data stays in it until its page is programmed. */
+static sim_time buffer_room(const ssd *s, sim_time ready, int64_t bytes) {
+  int64_t held = 0;
+  for (guint i = 0; i < s->buffer->len; i++) {
+    const buffered *b = &g_array_index(s->buffer, buffered, i);
+    if (b->free_at > ready)
+      held += b->bytes;
+  }
+  sim_time t = ready;
+  for (guint i = 0; i < s->buffer->len && held + bytes > s->cfg.write_buffer;
+       i++) {
+    const buffered *b = &g_array_index(s->buffer, buffered, i);
+    if (b->free_at > ready) {
+      held -= b->bytes;
+      t = b->free_at;
+    }
+  }
+  return t;
+}
+
+static void buffer_add(ssd *s, sim_time free_at, int64_t bytes) {
+  guint lo = 0, hi = s->buffer->len; /* after every entry freed by then */
+  while (lo < hi) {
+    guint mid = (lo + hi) / 2;
+    if (g_array_index(s->buffer, buffered, mid).free_at <= free_at)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  buffered b = {free_at, bytes};
+  g_array_insert_val(s->buffer, lo, b);
+}
+
+static void post_slot(ssd *s, disk_cmd *cmd, sim_time at) {
+  ssd_slot *slot = g_new(ssd_slot, 1);
+  *slot = (ssd_slot){s, cmd, at};
+  g_queue_push_tail(&s->slots, slot);
+  sim_post(s->e, at, "complete", ssd_deliver, slot);
+}
+
+/* FLUSH CACHE is not queued: it ends after every command accepted before
+ * it and every buffered page is programmed, and holds back what follows. */
+static void ssd_flush(ssd *s, disk_cmd *cmd, sim_time now) {
+  sim_time t = MAX(now, s->flush_until);
+  for (GList *l = s->slots.head; l; l = l->next)
+    t = MAX(t, ((const ssd_slot *)l->data)->at);
+  if (s->buffer->len)
+    t = MAX(t, g_array_index(s->buffer, buffered, s->buffer->len - 1).free_at);
+  cmd->started = now;
+  s->flush_until = t + s->cfg.command_overhead;
+  if (sim_tracing(s->e))
+    sim_trace(s->e, "ssd", "accept flush, done at %.3f ms",
+              (double)s->flush_until / 1e6);
+  post_slot(s, cmd, s->flush_until);
+}
+
 static void ssd_submit(void *d, disk_cmd *cmd) {
   ssd *s = d;
-  g_assert(cmd->nr_sectors > 0 && cmd->sector >= 0 &&
-           cmd->sector + cmd->nr_sectors <= s->nsectors);
+  g_assert(cmd->flush ? cmd->nr_sectors == 0
+                      : cmd->nr_sectors > 0 && cmd->sector >= 0 &&
+                            cmd->sector + cmd->nr_sectors <= s->nsectors);
   sim_time now = sim_now(s->e);
   cmd->issued = now;
   if (s->inflight++ == 0)
@@ -184,19 +283,36 @@ static void ssd_submit(void *d, disk_cmd *cmd) {
     tl_prune(s->channel[c], now);
   for (int64_t g = 0; g < s->ndies; g++)
     tl_prune(s->die[g], now);
+  buffer_prune(s, now);
+  if (cmd->flush) {
+    ssd_flush(s, cmd, now);
+    return;
+  }
 
-  cmd->started = tl_reserve(s->ctrl, now, s->cfg.command_overhead);
+  cmd->started = tl_reserve(s->ctrl, MAX(now, s->flush_until),
+                            s->cfg.command_overhead);
   sim_time ready = cmd->started + s->cfg.command_overhead;
   sim_time finish = ready;
   int64_t spp = s->cfg.page_size / SECTOR;
   int64_t first = cmd->sector / spp;
   int64_t last = (cmd->sector + cmd->nr_sectors - 1) / spp;
   sim_time page_bus = xfer_ns(s->cfg.page_size, s->cfg.channel_rate);
+  int64_t bytes = (int64_t)cmd->nr_sectors * SECTOR;
+  bool buffered_write = cmd->write && bytes <= s->cfg.write_buffer;
+  sim_time in_buffer = 0;
+  if (buffered_write) {
+    /* The data cross the link once there is room for them; the command is
+     * done then, and the pages are programmed from the buffer. */
+    sim_time link_ns = xfer_ns(bytes, s->link_rate);
+    sim_time room = buffer_room(s, ready, bytes);
+    in_buffer = tl_reserve(s->link, room, link_ns) + link_ns;
+    finish = in_buffer;
+  }
   for (int64_t p = first; p <= last; p++) {
     /* bytes of this command that fall in page p */
     int64_t lo = MAX(cmd->sector, p * spp);
     int64_t hi = MIN(cmd->sector + (int64_t)cmd->nr_sectors, (p + 1) * spp);
-    sim_time link_ns = xfer_ns((hi - lo) * SECTOR, s->cfg.link_rate);
+    sim_time link_ns = xfer_ns((hi - lo) * SECTOR, s->link_rate);
     int64_t g = p % s->ndies;
     GArray *ch = s->channel[g % s->cfg.channels];
     GArray *die = s->die[g];
@@ -205,6 +321,11 @@ static void ssd_submit(void *d, disk_cmd *cmd) {
       sim_time t = tl_reserve(die, ready, s->cfg.read_time) + s->cfg.read_time;
       t = tl_reserve(ch, t, page_bus) + page_bus;
       end = tl_reserve(s->link, t, link_ns) + link_ns;
+    } else if (buffered_write) {
+      sim_time t = tl_reserve(ch, in_buffer, page_bus) + page_bus;
+      end = tl_reserve(die, t, s->cfg.program_time) + s->cfg.program_time;
+      buffer_add(s, end, (hi - lo) * SECTOR);
+      continue;
     } else {
       sim_time t = tl_reserve(s->link, ready, link_ns) + link_ns;
       t = tl_reserve(ch, t, page_bus) + page_bus;
@@ -217,11 +338,7 @@ static void ssd_submit(void *d, disk_cmd *cmd) {
               "accept %s sector %" G_GINT64_FORMAT " +%u done at %.3f ms",
               cmd->write ? "write" : "read", cmd->sector, cmd->nr_sectors,
               (double)finish / 1e6);
-  ssd_slot *slot = g_new(ssd_slot, 1);
-  slot->s = s;
-  slot->cmd = cmd;
-  g_queue_push_tail(&s->slots, slot);
-  sim_post(s->e, finish, "complete", ssd_deliver, slot);
+  post_slot(s, cmd, finish);
 }
 
 static void ssd_free(void *d) {
@@ -239,7 +356,19 @@ static void ssd_free(void *d) {
   g_free(s->channel);
   g_free(s->die);
   g_queue_clear_full(&s->slots, g_free);
+  if (s->buffer)
+    g_array_free(s->buffer, TRUE);
   g_free(s);
+}
+
+static gboolean ssd_check(const void *cfgv, GError **err) {
+  const ssd_cfg *c = cfgv;
+  if (c->page_size % SECTOR) {
+    g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
+                "ssd: page_size must be a multiple of 512 bytes");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static void *ssd_init(const void *cfgv, sim_engine *e, GError **err) {
@@ -250,12 +379,12 @@ static void *ssd_init(const void *cfgv, sim_engine *e, GError **err) {
   s->cfg = *(const ssd_cfg *)cfgv;
   g_free(defaults);
   s->e = e;
-  if (s->cfg.page_size % SECTOR) {
-    g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
-                "ssd: page_size must be a multiple of 512 bytes");
+  if (!ssd_check(&s->cfg, err)) {
     ssd_free(s);
     return NULL;
   }
+  s->link_rate = disk_sata_payload_rate(s->cfg.link_gbps, s->cfg.link_efficiency);
+  s->buffer = g_array_new(FALSE, FALSE, sizeof(buffered));
   s->nsectors = s->cfg.capacity / SECTOR;
   s->ndies = s->cfg.channels * s->cfg.dies_per_channel;
   g_queue_init(&s->slots);
@@ -276,6 +405,10 @@ static int ssd_queue_depth(const void *d) {
 
 static int64_t ssd_capacity(const void *d) { return ((const ssd *)d)->nsectors; }
 
+static bool ssd_write_cache(const void *d) {
+  return ((const ssd *)d)->cfg.write_buffer > 0;
+}
+
 static sim_time ssd_busy_time(const void *d) {
   const ssd *s = d;
   return s->busy + (s->inflight ? sim_now(s->e) - s->busy_since : 0);
@@ -286,11 +419,13 @@ const disk_ops disk_ssd_ops = {
     .params = ssd_params,
     .cfg_size = sizeof(ssd_cfg),
     .nonrot = true,
+    .check = ssd_check,
     .init = ssd_init,
     .free = ssd_free,
     .queue_depth = ssd_queue_depth,
     .capacity = ssd_capacity,
     .submit = ssd_submit,
+    .write_cache = ssd_write_cache,
     .busy_time = ssd_busy_time,
     .fingerprint = ssd_fingerprint,
 };

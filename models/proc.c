@@ -16,6 +16,19 @@ static const char *const step_names[] = {
   "submit", "lookup", "alloc_cic", "link", "queue", "fail",
   "retry", "unplug", "io_wait", "exit", "none"};
 
+/* One application I/O.  A bio holds at most the queue's max_sectors, so a
+ * larger I/O goes down as several bios, one after the other (as direct
+ * I/O builds them), and ends when its last bio ends. */
+typedef struct proc_io {
+  proc *p;
+  int64_t sector;
+  uint32_t nr_sectors;
+  unsigned rw;
+  sim_time submitted;
+  uint32_t sent;           /* sectors already in bios */
+  int bios;                /* bios submitted and not ended */
+} proc_io;
+
 struct proc {
   sim_engine *engine;
   struct task *task;
@@ -38,7 +51,9 @@ struct proc {
   int64_t seq_pos;         /* next sequential offset within the region */
   int in_flight;
   GArray *in_flight_since; /* sim_time: each unended bio's submit (reports) */
-  int completions;         /* ended bios not yet seen by io_wait */
+  int completions;         /* ended I/Os not yet seen by io_wait */
+  proc_io *io;             /* the I/O whose bios are being submitted */
+  GPtrArray *ios;          /* every proc_io not yet ended (teardown) */
   bool finished;
   sim_timer think_timer;
 };
@@ -106,6 +121,10 @@ static sim_time time_after(sim_time now, sim_time d) {
 
 /* What a process does once an I/O is on its way (or after io_wait). */
 static void after_issue(proc *p) {
+  if (p->io) { /* the rest of this I/O goes down at once */
+    go(p, STEP_SUBMIT);
+    return;
+  }
   bool more = more_to_issue(p);
   if (more && p->in_flight < p->job.iodepth && p->job.think == 0) {
     go(p, STEP_SUBMIT);
@@ -135,13 +154,22 @@ static void forget_in_flight(proc *p, sim_time submitted) {
 }
 
 static void bio_end(struct bio *bio) {
-  proc *p = bio->private;
-  p->in_flight--;
-  forget_in_flight(p, bio->submitted);
-  p->completions++;
-  if (p->done)
-    p->done(p->done_ctx, p, bio);
+  proc_io *io = bio->private;
+  proc *p = io->p;
   g_free(bio);
+  if (--io->bios > 0 || io->sent < io->nr_sectors)
+    return;
+  p->in_flight--;
+  forget_in_flight(p, io->submitted);
+  p->completions++;
+  if (p->done) {
+    /* observers see the application I/O as one bio spanning it */
+    struct bio whole = {.sector = io->sector, .nr_sectors = io->nr_sectors,
+                        .rw = io->rw, .task = p->task,
+                        .submitted = io->submitted};
+    p->done(p->done_ctx, p, &whole);
+  }
+  g_ptr_array_remove_fast(p->ios, io); /* frees it */
   if (p->next == STEP_IO_WAIT &&
       sim_actor_get_state(p->task->actor) == SIM_ACTOR_BLOCKED)
     sim_actor_ready(p->task->actor);
@@ -165,9 +193,10 @@ static int64_t uniform_block(gsl_rng *r, int64_t blocks) {
   }
 }
 
-static struct bio *make_bio(proc *p) {
+/* Draw the next application I/O of the job. */
+static proc_io *make_io(proc *p) {
   const proc_job *j = &p->job;
-  struct bio *bio = g_new0(struct bio, 1);
+  proc_io *io = g_new0(proc_io, 1);
   bool write = j->rw == PROC_RW_WRITE;
   if (j->rw == PROC_RW_MIXED)
     write = (int)gsl_rng_uniform_int(rng(p), 100) >= j->rwmixread;
@@ -180,13 +209,31 @@ static struct bio *make_bio(proc *p) {
     block = p->seq_pos % blocks;
     p->seq_pos++;
   }
-  bio->sector = j->offset + block * j->bs_sectors;
-  bio->nr_sectors = j->bs_sectors;
-  bio->rw = write ? (REQ_WRITE | (j->sync_writes ? REQ_SYNC : 0)) : 0;
+  io->p = p;
+  io->sector = j->offset + block * j->bs_sectors;
+  io->nr_sectors = j->bs_sectors;
+  io->rw = write ? (REQ_WRITE | (j->sync_writes ? REQ_SYNC : 0)) : 0;
+  io->submitted = sim_now(p->engine);
+  g_ptr_array_add(p->ios, io);
+  return io;
+}
+
+/* The next bio of the current I/O: no larger than the queue takes. */
+static struct bio *make_bio(proc *p) {
+  proc_io *io = p->io;
+  struct bio *bio = g_new0(struct bio, 1);
+  uint32_t n = MIN(io->nr_sectors - io->sent, blk_queue_max_sectors(p->q));
+  bio->sector = io->sector + io->sent;
+  bio->nr_sectors = n;
+  bio->rw = io->rw;
   bio->task = p->task;
   bio->submitted = sim_now(p->engine);
   bio->bi_end_io = bio_end;
-  bio->private = p;
+  bio->private = io;
+  io->sent += n;
+  io->bios++;
+  if (io->sent == io->nr_sectors)
+    p->io = NULL;
   return bio;
 }
 
@@ -200,13 +247,16 @@ static void after_reservation(proc *p, blk_submit_result r) {
 }
 
 static void step_submit(proc *p) {
+  if (!p->io) {
+    p->io = make_io(p);
+    p->issued++;
+    p->issued_sectors += p->io->nr_sectors;
+    p->in_flight++;
+    g_array_append_val(p->in_flight_since, p->io->submitted);
+  }
   p->bio = make_bio(p);
-  p->issued++;
-  p->issued_sectors += p->bio->nr_sectors;
-  p->in_flight++;
-  g_array_append_val(p->in_flight_since, p->bio->submitted);
   blk_submit_result r = blk_step_submit(p->q, p->bio);
-  if (r == BLK_SUBMIT_MERGED) {
+  if (r == BLK_SUBMIT_MERGED || r == BLK_SUBMIT_ENDED) {
     p->bio = NULL;
     after_issue(p);
     return;
@@ -322,6 +372,7 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
   p->done_ctx = done_ctx;
   p->next = STEP_SUBMIT;
   p->in_flight_since = g_array_new(FALSE, FALSE, sizeof(sim_time));
+  p->ios = g_ptr_array_new_with_free_func(g_free);
   sim_timer_init(&p->think_timer, e, "think", think_done, p);
   tsk->actor = sim_actor_add(e, tsk->name, &proc_actor_ops, p);
   if (job->start > 0) {
@@ -342,6 +393,7 @@ void proc_free(proc *p) {
   if (p->rng_)
     gsl_rng_free(p->rng_);
   g_array_free(p->in_flight_since, TRUE);
+  g_ptr_array_free(p->ios, TRUE);
   g_free(p);
 }
 
@@ -363,6 +415,7 @@ void proc_fingerprint(const proc *p, fingerprint *fp) {
   int64_t v[] = {p->next, p->first_lookup, p->issued, p->issued_sectors,
                  p->seq_pos, p->in_flight, p->completions, p->finished,
                  p->think_timer.pending ? p->think_timer.expires : -1,
-                 p->cic ? 1 : 0, p->rq ? 1 : 0, p->draws};
+                 p->cic ? 1 : 0, p->rq ? 1 : 0, p->draws,
+                 p->io ? (int64_t)p->io->sent : -1};
   fingerprint_bytes(fp, v, sizeof v);
 }

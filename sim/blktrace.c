@@ -33,6 +33,10 @@ uint32_t blktrace_action_word(blk_action a, unsigned rw) {
   cat |= (rw & REQ_WRITE) ? BLK_TC_WRITE : BLK_TC_READ;
   if (rw & REQ_SYNC)
     cat |= BLK_TC_SYNC;
+  if (rw & REQ_FLUSH)
+    cat |= BLK_TC_FLUSH;
+  if (rw & REQ_FUA)
+    cat |= BLK_TC_FUA;
   return action_table[a].code | (cat << 16);
 }
 

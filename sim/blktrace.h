@@ -21,12 +21,14 @@
 /* Category bits (the action's upper 16 bits). */
 #define BLK_TC_READ (1u << 0)
 #define BLK_TC_WRITE (1u << 1)
+#define BLK_TC_FLUSH (1u << 2)
 #define BLK_TC_SYNC (1u << 3)
 #define BLK_TC_QUEUE (1u << 4)
 #define BLK_TC_ISSUE (1u << 6)
 #define BLK_TC_COMPLETE (1u << 7)
 #define BLK_TC_FS (1u << 8)
 #define BLK_TC_NOTIFY (1u << 10)
+#define BLK_TC_FUA (1u << 15)
 
 /* Action codes (the lower 16 bits). */
 #define BLK_TA_CODE_QUEUE 1u

@@ -18,6 +18,7 @@ typedef struct proc_stats {
 typedef struct dev_stats {
   uint64_t bytes;
   uint64_t ios;
+  uint64_t commands;
   sim_time busy;
 } dev_stats;
 
@@ -99,6 +100,16 @@ void metrics_io_done(metrics *m, guint proc, guint device, sim_time submitted,
 void metrics_set_device_busy(metrics *m, guint device, sim_time busy) {
   g_return_if_fail(m != NULL && device < m->n_devices);
   m->devs[device].busy = busy;
+}
+
+void metrics_set_device_commands(metrics *m, guint device, uint64_t n) {
+  g_return_if_fail(m != NULL && device < m->n_devices);
+  m->devs[device].commands = n;
+}
+
+uint64_t metrics_device_commands(const metrics *m, guint device) {
+  g_return_val_if_fail(m != NULL && device < m->n_devices, 0);
+  return m->devs[device].commands;
 }
 
 uint64_t metrics_proc_bytes(const metrics *m, guint proc) {

@@ -1,5 +1,7 @@
 /* Statistics of one run, fed by observers (completion callbacks); they never
- * steer the simulation.  Latency = bio submit -> bio end, per process. */
+ * steer the simulation.  An "I/O" is an application I/O (one read or write
+ * of a job, however many bios it took); latency = its submission -> the end
+ * of its last bio, per process. */
 #ifndef CFQSIM_METRICS_H
 #define CFQSIM_METRICS_H
 
@@ -24,12 +26,17 @@ void metrics_io_done(metrics *m, guint proc, guint device, sim_time submitted,
                      sim_time completed, uint64_t bytes);
 /* Set once at the end of the run. */
 void metrics_set_device_busy(metrics *m, guint device, sim_time busy);
+/* Commands the device completed (requests, flushes included): an
+ * application I/O larger than max_sectors_kb is several, I/Os merged into
+ * one request share one.  Set once at the end of the run. */
+void metrics_set_device_commands(metrics *m, guint device, uint64_t n);
 
 uint64_t metrics_proc_bytes(const metrics *m, guint proc);
 uint64_t metrics_proc_ios(const metrics *m, guint proc);
 latency_summary metrics_proc_latency(const metrics *m, guint proc);
 uint64_t metrics_device_bytes(const metrics *m, guint device);
-uint64_t metrics_device_ios(const metrics *m, guint device);
+uint64_t metrics_device_ios(const metrics *m, guint device); /* application I/Os */
+uint64_t metrics_device_commands(const metrics *m, guint device);
 sim_time metrics_device_busy(const metrics *m, guint device);
 /* Every completed I/O's latency (ns), in completion order. */
 const int64_t *metrics_proc_samples(const metrics *m, guint proc, guint *n);

@@ -217,8 +217,9 @@ char *report_summary(const run_result *r) {
   table_render(&t, s);
 
   g_string_append(s, "\ndevices\n");
-  const char *dh[] = {"name", "MiB", "ios", "MiB/s", "IOPS", "util %"};
-  table_init(&t, G_N_ELEMENTS(dh), "lrrrrr");
+  const char *dh[] = {"name", "MiB", "ios", "MiB/s", "IOPS", "util %",
+                      "commands", "cmd/s"};
+  table_init(&t, G_N_ELEMENTS(dh), "lrrrrrrr");
   for (guint c = 0; c < G_N_ELEMENTS(dh); c++)
     table_add(&t, g_strdup(dh[c]));
   for (guint d = 0; d < w->devices->len; d++) {
@@ -233,8 +234,13 @@ char *report_summary(const run_result *r) {
     table_add(&t, fmt("%.1f", r->sim_time > 0
                                   ? 100.0 * (double)busy / (double)r->sim_time
                                   : 0.0));
+    uint64_t cmds = metrics_device_commands(r->m, d);
+    table_add(&t, g_strdup_printf("%" G_GUINT64_FORMAT, cmds));
+    table_add(&t, fmt("%.1f", per_second((double)cmds, r->sim_time)));
   }
   table_render(&t, s);
+  g_string_append(s, "  (ios, IOPS: application I/Os; commands: what the "
+                     "device executed)\n");
 
   char *jain = fmt("%.4f", metrics_jain(r->m));
   g_string_append_printf(s, "\nfairness  Jain's index %s over %u processes\n",
@@ -584,6 +590,9 @@ char *report_metrics_json(const run_result *r) {
     json_double(b, "iops", per_second((double)ios, r->sim_time));
     json_double(b, "utilisation",
                 r->sim_time > 0 ? (double)busy / (double)r->sim_time : 0.0);
+    uint64_t cmds = metrics_device_commands(r->m, d);
+    json_int(b, "commands", (gint64)cmds);
+    json_double(b, "commands_per_s", per_second((double)cmds, r->sim_time));
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

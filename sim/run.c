@@ -341,6 +341,7 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   for (guint i = 0; i < r->queues->len; i++) {
     struct request_queue *q = g_ptr_array_index(r->queues, i);
     metrics_set_device_busy(r->m, i, q->disk_ops->busy_time(q->disk));
+    metrics_set_device_commands(r->m, i, q->stats.completed);
   }
   if (o == SIM_HANG)
     res->hang_report = hang_report(r);

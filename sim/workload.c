@@ -896,19 +896,13 @@ static gboolean load_device(const ctx *c, const node *m, workload *w) {
   d->disk_cfg = params_defaults(d->disk->params, d->disk->cfg_size);
   if (!apply_params(c, m, d->disk->params, d->disk_cfg))
     return FALSE;
-  /* The model checks what no single key can (track_to_track <= avg_seek,
-   * ...): ask it now, so that its objection has a position. */
-  sim_engine *e = sim_engine_new();
-  GError *local = NULL;
-  void *disk = d->disk->init(d->disk_cfg, e, &local);
-  if (disk)
-    d->disk->free(disk);
-  sim_engine_free(e);
-  if (!disk) {
-    fail(c, map_get(m, "name", NULL), "device '%s': %s", name,
-         local->message);
-    g_error_free(local);
-    return FALSE;
+  GError *cerr = NULL;
+  if (d->disk->check && !d->disk->check(d->disk_cfg, &cerr)) {
+    /* the objection is to the device as a whole: point at its name */
+    gboolean r = fail(c, map_get(m, "name", NULL), "device '%s': %s", name,
+                      cerr->message);
+    g_error_free(cerr);
+    return r;
   }
   return load_scheduler(c, map_get(m, "scheduler", NULL), d);
 }

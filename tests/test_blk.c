@@ -548,6 +548,168 @@ static void test_completion_order(void) {
   ioc_free(sl.ioc);
 }
 
+
+/* ---- I/Os larger than max_sectors; cache flushes ---- */
+
+/* An application I/O larger than max_sectors goes down as bios of at most
+ * max_sectors: the device sees one command per bio, the process one I/O
+ * that ends with its last bio. */
+static void test_large_io_split(void) {
+  world w;
+  world_init(&w, &fifo_plain, 128, CIC_LINK_FIXED, 1024); /* 512 KiB */
+  proc_job j = {.rw = PROC_RW_READ, .bs_sectors = 8192, .size = 1 << 20,
+                .iodepth = 1, .count = 2}; /* two reads of 4 MiB */
+  world_add(&w, "reader", -1, &j);
+  g_assert_cmpint(sim_engine_run(w.e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpint(w.completions, ==, 2);
+  g_assert_cmpuint(w.q->stats.completed, ==, 16);
+  g_assert_cmpuint(w.q->stats.bytes_completed, ==, 2 * 4 << 20);
+  g_assert_cmpuint(w.q->stats.bio_merges, ==, 0);
+  /* sixteen 1 ms commands, the second I/O submitted when the first ended */
+  g_assert_cmpint(sim_now(w.e), ==, 16 * SIM_MS);
+  world_free(&w);
+}
+
+typedef struct issued {
+  int64_t sector;
+  unsigned rw;
+  int in_flight; /* commands at the device, this one included */
+} issued;
+
+static void record_action(void *ctx, const struct request_queue *q,
+                          blk_action a, int64_t sector, uint32_t bytes,
+                          unsigned rw, const struct task *t) {
+  (void)bytes;
+  (void)t;
+  if (a != BLK_ACT_ISSUE)
+    return;
+  issued i = {sector, rw, q->dev_in_flight};
+  g_array_append_val((GArray *)ctx, i);
+}
+
+static const struct blk_observer recorder = {.action = record_action};
+
+typedef struct flush_rig {
+  world w;
+  struct task t;
+  GArray *log;
+} flush_rig;
+
+static void flush_rig_init(flush_rig *r, bool write_cache) {
+  world_init(&r->w, &fifo_plain, 128, CIC_LINK_FIXED, 1024);
+  r->w.q->depth = 4; /* the fake disk takes 1 ms per command, in order */
+  /* what blk_queue_new sets when the disk says it caches writes */
+  r->w.q->flush_flags = write_cache ? REQ_FLUSH : 0;
+  r->t = (struct task){.name = "T", .pid = 100, .ioc = ioc_new("T", 0)};
+  r->log = g_array_new(FALSE, FALSE, sizeof(issued));
+  blk_set_observer(r->w.q, &recorder, r->log);
+}
+
+static void flush_rig_free(flush_rig *r) {
+  world_free(&r->w);
+  ioc_free(r->t.ioc);
+  g_array_free(r->log, TRUE);
+}
+
+static const issued *nth(const flush_rig *r, guint i) {
+  g_assert_cmpuint(i, <, r->log->len);
+  return &g_array_index(r->log, issued, i);
+}
+
+static sim_time ended_at;
+static sim_engine *ended_engine;
+static void mark_end(struct bio *bio) {
+  ended_at = sim_now(ended_engine);
+  g_free(bio);
+}
+
+static void free_end(struct bio *bio) { g_free(bio); }
+
+/* issue(), the bio freed when it ends */
+static struct request *issue_owned(struct request_queue *q, struct task *t,
+                                   int64_t sector, uint32_t n, unsigned rw) {
+  struct request *rq = issue(q, t, sector, n, rw);
+  rq->bio->bi_end_io = free_end;
+  return rq;
+}
+
+/* A flush+FUA write on a write-back device: the flush waits for the writes
+ * at the device and goes alone, then the data, then a second flush (no
+ * native FUA); the bio ends after that one; nothing else is issued while a
+ * flush is at the device. */
+static void test_flush_fua_sequence(void) {
+  flush_rig r;
+  flush_rig_init(&r, true);
+  struct request_queue *q = r.w.q;
+  issue_owned(q, &r.t, 1000, 8, REQ_WRITE);
+  issue_owned(q, &r.t, 3000, 8, REQ_WRITE);
+  struct request *rq =
+      issue_owned(q, &r.t, 5000, 8, REQ_WRITE | REQ_SYNC | REQ_FLUSH | REQ_FUA);
+  ended_engine = r.w.e;
+  ended_at = -1;
+  rq->bio->bi_end_io = mark_end;
+  issue_owned(q, &r.t, 9000, 8, 0);
+  g_assert_cmpint(sim_engine_run(r.w.e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpuint(r.log->len, ==, 6);
+  const int64_t sectors[] = {1000, 3000, -1, 5000, 9000, -1};
+  for (guint i = 0; i < 6; i++) {
+    const issued *x = nth(&r, i);
+    if (sectors[i] < 0) { /* the flush, with nothing else at the device */
+      g_assert_true(x->rw & REQ_FLUSH);
+      g_assert_cmpint(x->in_flight, ==, 1);
+    } else {
+      g_assert_false(x->rw & (REQ_FLUSH | REQ_FUA)); /* libata: no FUA */
+      g_assert_cmpint(x->sector, ==, sectors[i]);
+    }
+  }
+  g_assert_cmpuint(q->stats.flushes, ==, 2);
+  g_assert_cmpuint(q->stats.completed, ==, 6);
+  /* two writes, flush, data and read, flush: 1 ms each, one at a time */
+  g_assert_cmpint(ended_at, ==, 6 * SIM_MS);
+  g_assert_cmpint(q->rl.count[BLK_RW_SYNC] + q->rl.count[BLK_RW_ASYNC], ==, 0);
+  flush_rig_free(&r);
+}
+
+/* The first flush asked for is issued at once (it waits in the driver for
+ * the write); those asked for after it wait for it to finish and then
+ * share one flush. */
+static void test_flushes_coalesce(void) {
+  flush_rig r;
+  flush_rig_init(&r, true);
+  struct request_queue *q = r.w.q;
+  issue_owned(q, &r.t, 1000, 8, REQ_WRITE);
+  for (int i = 0; i < 3; i++)
+    issue_owned(q, &r.t, 0, 0, REQ_WRITE | REQ_SYNC | REQ_FLUSH);
+  g_assert_cmpint(sim_engine_run(r.w.e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpuint(r.log->len, ==, 3);
+  g_assert_true(nth(&r, 1)->rw & REQ_FLUSH);
+  g_assert_true(nth(&r, 2)->rw & REQ_FLUSH);
+  g_assert_cmpuint(q->stats.flushes, ==, 2);
+  g_assert_cmpint(sim_now(r.w.e), ==, 3 * SIM_MS);
+  g_assert_cmpint(q->rl.count[BLK_RW_SYNC], ==, 0);
+  flush_rig_free(&r);
+}
+
+/* Without a write cache the kernel sends no flush: an empty flush ends at
+ * once, a FUA write is a plain write. */
+static void test_flush_without_write_cache(void) {
+  flush_rig r;
+  flush_rig_init(&r, false);
+  struct request_queue *q = r.w.q;
+  struct bio *b = new_bio(&r.t, 0, 0, REQ_WRITE | REQ_SYNC | REQ_FLUSH);
+  ended_engine = r.w.e;
+  ended_at = -1;
+  b->bi_end_io = mark_end;
+  g_assert_cmpint(blk_step_submit(q, b), ==, BLK_SUBMIT_ENDED);
+  g_assert_cmpint(ended_at, ==, 0); /* and mark_end freed it */
+  issue_owned(q, &r.t, 5000, 8, REQ_WRITE | REQ_SYNC | REQ_FUA);
+  g_assert_cmpint(sim_engine_run(r.w.e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpuint(r.log->len, ==, 1);
+  g_assert_false(nth(&r, 0)->rw & (REQ_FLUSH | REQ_FUA));
+  g_assert_cmpuint(q->stats.flushes, ==, 0);
+  flush_rig_free(&r);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/blk/nr_requests-sleep-and-wake", test_nr_requests_sleep_and_wake);
@@ -567,5 +729,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/blk/kblockd-coalesces", test_kblockd_coalesces);
   g_test_add_func("/blk/allow-merge-consulted", test_allow_merge_consulted);
   g_test_add_func("/blk/completion-order", test_completion_order);
+  g_test_add_func("/blk/large-io-split", test_large_io_split);
+  g_test_add_func("/blk/flush/fua-sequence", test_flush_fua_sequence);
+  g_test_add_func("/blk/flush/coalesce", test_flushes_coalesce);
+  g_test_add_func("/blk/flush/without-write-cache",
+                  test_flush_without_write_cache);
   return g_test_run();
 }

@@ -66,6 +66,61 @@ static void test_action_words(void) {
   g_assert_cmphex(blktrace_action_word(BLK_ACT_INSERT, 0) & 0xffff, ==, 12);
   g_assert_cmphex(blktrace_action_word(BLK_ACT_SLEEPRQ, 0) & 0xffff, ==, 5);
   g_assert_cmphex(blktrace_action_word(BLK_ACT_FRONTMERGE, 0) & 0xffff, ==, 3);
+  /* a cache flush: FLUSH category (blkparse's "F" in RWBS); FUA likewise */
+  g_assert_cmphex(blktrace_action_word(BLK_ACT_ISSUE, REQ_WRITE | REQ_SYNC |
+                                                          REQ_FLUSH),
+                  ==, 7u | ((1u << 6 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 8)
+                            << 16));
+  g_assert_cmphex(blktrace_action_word(BLK_ACT_QUEUE, REQ_WRITE | REQ_FUA) >> 16,
+                  ==, 1u << 4 | 1u << 1 | 1u << 8 | 1u << 15);
+}
+
+/* An O_DIRECT read of 4 MiB reaches the device as eight 512 KiB requests
+ * (max_sectors_kb), queued one after the other: eight Q, G, I, D and C in
+ * the trace; the process saw one I/O. */
+static void test_large_io_split_in_trace(void) {
+  static const char yaml[] =
+      "name: bt-split\n"
+      "duration: 10s\n"
+      "devices: [{name: sda, model: hdd, scheduler: cfq}]\n"
+      "processes:\n"
+      "  - {name: big, rw: read, bs: 4m, size: 1g, count: 3, direct: true}\n";
+  GError *err = NULL;
+  workload *w = workload_parse("split.yaml", yaml, strlen(yaml), NULL, &err);
+  g_assert_no_error(err);
+  run_options o = RUN_OPTIONS_INIT;
+  o.trace = fopen("/dev/null", "w");
+  sim_run *r = sim_run_new(w, &o, &err);
+  g_assert_no_error(err);
+  g_assert_cmpint(sim_run_go(r, &err), ==, SIM_COMPLETED);
+  GBytes *b = sim_run_blktrace(r, 0);
+  gsize n;
+  const guint8 *data = g_bytes_get_data(b, &n);
+  GArray *a = parse(data, n);
+  g_assert_cmpuint(count_code(a, BLK_TA_CODE_QUEUE), ==, 24);
+  g_assert_cmpuint(count_code(a, BLK_TA_CODE_GETRQ), ==, 24);
+  g_assert_cmpuint(count_code(a, BLK_TA_CODE_ISSUE), ==, 24);
+  g_assert_cmpuint(count_code(a, BLK_TA_CODE_COMPLETE), ==, 24);
+  uint64_t next = 0;
+  for (guint i = 0; i < a->len; i++) {
+    const rec *x = &g_array_index(a, rec, i);
+    if ((x->action >> 16) & BLK_TC_NOTIFY ||
+        (x->action & 0xffff) != BLK_TA_CODE_ISSUE)
+      continue;
+    g_assert_cmpuint(x->bytes, ==, 512 * 1024);
+    g_assert_cmpuint(x->sector, ==, next); /* in order, back to back */
+    next += 1024;
+  }
+  const metrics *m = sim_run_result(r)->m;
+  g_assert_cmpuint(metrics_proc_ios(m, 0), ==, 3);
+  g_assert_cmpuint(metrics_device_ios(m, 0), ==, 3);
+  g_assert_cmpuint(metrics_device_commands(m, 0), ==, 24);
+  g_assert_cmpuint(metrics_device_bytes(m, 0), ==, 12 << 20);
+  g_array_unref(a);
+  g_bytes_unref(b);
+  sim_run_free(r);
+  fclose(o.trace);
+  workload_free(w);
 }
 
 static const char merging_yaml[] =
@@ -498,6 +553,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/blktrace/action-words", test_action_words);
   g_test_add_func("/blktrace/counts-match-block-layer", test_counts_match_block_layer);
+  g_test_add_func("/blktrace/large-io-split", test_large_io_split_in_trace);
   g_test_add_func("/blktrace/cli-file-and-blkparse", test_cli_file_and_blkparse);
   g_test_add_func("/blktrace/cli-no-trace-no-file", test_cli_no_trace_no_file);
   g_test_add_func("/blktrace/failed-allocation-has-no-getrq",

@@ -1,6 +1,7 @@
-/* Disk models: the rotating disk's seek curve, rotation, zones and NCQ, the
- * SSD's parallelism and link limit, driven through the ops table and the
- * engine with no actors (events run to completion). */
+/* Disk models: the rotating disk's seek curve, rotation, zones, NCQ and its
+ * age limit, read-ahead, write cache and flush; the SSD's parallelism, link
+ * and write buffer; driven through the ops table and the engine with no
+ * actors (events run to completion). */
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
@@ -249,6 +250,25 @@ static void test_hdd_zones(void) {
       g_assert_cmpint(disk_hdd_cylinder_of(d, s - 1), ==, c - 1);
   }
   drv_free(dr);
+
+  /* every cylinder of smaller disks, steep and flat zoning alike (the
+   * lookup solves the zoning for the cylinder, then corrects rounding) */
+  const char *small[][7] = {
+      {"cylinders", "3001", "capacity", "3g", "inner_rate", "20MB/s", NULL},
+      {"cylinders", "777", "capacity", "1g", "inner_rate", "125MB/s", NULL},
+  };
+  for (guint k = 0; k < G_N_ELEMENTS(small); k++) {
+    dr = drv_new(&disk_hdd_ops, small[k], 1, 0, next_random, 8);
+    d = dr->disk;
+    n = disk_hdd_cylinders(d);
+    for (int64_t c = 0; c < n; c++) {
+      int64_t s = disk_hdd_cylinder_start(d, c);
+      g_assert_cmpint(disk_hdd_cylinder_of(d, s), ==, c);
+      int64_t e = disk_hdd_cylinder_start(d, c + 1) - 1;
+      g_assert_cmpint(disk_hdd_cylinder_of(d, e), ==, c);
+    }
+    drv_free(dr);
+  }
 }
 
 /* Reading the same 4 KiB twice costs exactly one revolution the second
@@ -259,8 +279,12 @@ static void next_same(driver *dr, disk_cmd *cmd) {
   (void)dr;
 }
 
+/* The geometry alone: no buffer to answer a repeated read from. */
+static const char *const no_buffer[] = {"cache_size", "0", "write_cache",
+                                        "false", NULL};
+
 static void test_hdd_rotation_computed(void) {
-  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 3, next_same, 8);
+  driver *dr = drv_new(&disk_hdd_ops, no_buffer, 1, 3, next_same, 8);
   drv_run(dr);
   double rot = disk_hdd_rotation_ns(dr->disk);
   for (int i = 1; i < 3; i++) {
@@ -292,9 +316,9 @@ static double iops(const driver *dr) {
 }
 
 static void test_hdd_ncq(void) {
-  const char *ncq[] = {"ncq", "true", NULL};
-  driver *q1 = drv_new(&disk_hdd_ops, NULL, 1, 2000, next_random, 8);
-  driver *q31 = drv_new(&disk_hdd_ops, ncq, 31, 2000, next_random, 8);
+  const char *no_ncq[] = {"ncq", "false", NULL};
+  driver *q1 = drv_new(&disk_hdd_ops, no_ncq, 1, 2000, next_random, 8);
+  driver *q31 = drv_new(&disk_hdd_ops, NULL, 31, 2000, next_random, 8);
   g_assert_cmpint(disk_hdd_ops.queue_depth(q1->disk), ==, 1);
   g_assert_cmpint(disk_hdd_ops.queue_depth(q31->disk), ==, 31);
   drv_run(q1);
@@ -379,22 +403,31 @@ static void test_ssd_sequential_link_bound(void) {
   drv_run(dr);
   double rate = stream_rate(dr);
   g_test_message("ssd sequential 1 MiB reads: %.1f MB/s", rate / 1e6);
-  g_assert_cmpfloat(rate, <=, 300e6);
-  g_assert_cmpfloat(rate, >, 0.9 * 300e6);
+  /* 3 Gb/s, 8b/10b: 300 MB/s on the wire, 90 % of it left for data */
+  double payload = 3e9 / 10 * 0.9;
+  g_assert_cmpfloat(rate, <=, payload);
+  g_assert_cmpfloat(rate, >, 0.9 * payload);
+  /* dd on SATA 3 Gb/s SSDs of the time: 243-287 MB/s; Intel 320: 270 */
+  g_assert_cmpfloat(rate, >=, 250e6);
+  g_assert_cmpfloat(rate, <=, 270e6);
   drv_free(dr);
 
   /* a faster link moves the limit */
-  const char *fast[] = {"link_rate", "550MB/s", NULL};
+  const char *fast[] = {"link_gbps", "6", NULL};
   dr = drv_new(&disk_ssd_ops, fast, 1, 50, next_seq, SECT(1024 * KIB));
   drv_run(dr);
-  g_assert_cmpfloat(stream_rate(dr), >, 1.5 * 300e6);
+  g_assert_cmpfloat(stream_rate(dr), >, 1.5 * payload);
   drv_free(dr);
 }
 
+/* Without the write buffer a write waits for its pages' programs.  (The
+ * link pinned at its 8b/10b ceiling: this is about flash, not framing.) */
 static void test_ssd_writes_slower(void) {
+  const char *unbuffered[] = {"write_buffer", "0", "link_efficiency", "1",
+                              NULL};
   for (int len = 8; len <= SECT(1024 * KIB); len *= 256) {
-    driver *r = drv_new(&disk_ssd_ops, NULL, 1, 200, next_random, len);
-    driver *w = drv_new(&disk_ssd_ops, NULL, 1, 200, next_random, len);
+    driver *r = drv_new(&disk_ssd_ops, unbuffered, 1, 200, next_random, len);
+    driver *w = drv_new(&disk_ssd_ops, unbuffered, 1, 200, next_random, len);
     w->write = true;
     drv_run(r);
     drv_run(w);
@@ -451,6 +484,354 @@ static void test_ssd_ncq_throughput(void) {
   drv_free(q31);
 }
 
+
+/* ---- scripted commands: each submitted when the script says ---- */
+
+#define RIG_MAX 4096
+
+typedef struct rig rig;
+typedef void (*rig_step_fn)(rig *r, disk_cmd *done);
+
+struct rig {
+  sim_engine *e;
+  const disk_ops *ops;
+  void *disk;
+  disk_cmd cmds[RIG_MAX];
+  int n;          /* commands made */
+  int done;
+  rig_step_fn on_done; /* called at each completion */
+  int64_t a, b;   /* the script's own state */
+};
+
+static rig *rig_new(const disk_ops *ops, const char *const *sets) {
+  rig *r = g_new0(rig, 1);
+  r->e = sim_engine_new();
+  r->ops = ops;
+  void *cfg = params_defaults(ops->params, ops->cfg_size);
+  for (int i = 0; sets && sets[i]; i += 2) {
+    const param_desc *p = params_find(ops->params, sets[i]);
+    g_assert_nonnull(p);
+    g_assert_true(params_set(p, cfg, sets[i + 1], NULL));
+  }
+  GError *err = NULL;
+  r->disk = ops->init(cfg, r->e, &err);
+  g_assert_no_error(err);
+  g_free(cfg);
+  return r;
+}
+
+static void rig_free(rig *r) {
+  r->ops->free(r->disk);
+  sim_engine_free(r->e);
+  g_free(r);
+}
+
+static void rig_cmd_done(disk_cmd *cmd) {
+  rig *r = cmd->owner;
+  r->done++;
+  g_assert_cmpint(cmd->completed, ==, sim_now(r->e));
+  if (r->on_done)
+    r->on_done(r, cmd);
+}
+
+/* Submit a command now; returns it. */
+static disk_cmd *rig_submit(rig *r, int64_t sector, uint32_t n, bool write) {
+  g_assert_cmpint(r->n, <, RIG_MAX);
+  disk_cmd *c = &r->cmds[r->n++];
+  *c = (disk_cmd){.sector = sector, .nr_sectors = n, .write = write,
+                  .done = rig_cmd_done, .owner = r};
+  r->ops->submit(r->disk, c);
+  return c;
+}
+
+static disk_cmd *rig_flush(rig *r) {
+  disk_cmd *c = &r->cmds[r->n++];
+  *c = (disk_cmd){.flush = true, .write = true, .done = rig_cmd_done,
+                  .owner = r};
+  r->ops->submit(r->disk, c);
+  return c;
+}
+
+typedef struct later {
+  rig *r;
+  int64_t sector;
+  uint32_t n;
+  bool write, flush;
+} later;
+
+static void later_fn(void *arg) {
+  later *l = arg;
+  if (l->flush)
+    rig_flush(l->r);
+  else
+    rig_submit(l->r, l->sector, l->n, l->write);
+  g_free(l);
+}
+
+/* Submit a command at time `at`. */
+static void rig_at(rig *r, sim_time at, int64_t sector, uint32_t n, bool write,
+                   bool flush) {
+  later *l = g_new(later, 1);
+  *l = (later){r, sector, n, write, flush};
+  sim_post(r->e, at, "submit", later_fn, l);
+}
+
+static void rig_run(rig *r) {
+  g_assert_cmpint(sim_engine_run(r->e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpint(r->done, ==, r->n);
+}
+
+static sim_time latency(const disk_cmd *c) { return c->completed - c->issued; }
+
+/* ---- hdd: NCQ age limit ---- */
+
+/* A far random read queued behind the first command of a dense sequential
+ * stream: every later stream command continues where the head is and can
+ * start at once, so shortest positioning first alone never picks the far
+ * read. */
+static void next_far_then_seq(driver *dr, disk_cmd *cmd) {
+  if (dr->issued == 2) {
+    cmd->sector = dr->ops->capacity(dr->disk) - 8;
+    cmd->nr_sectors = 8;
+  } else {
+    next_seq(dr, cmd);
+  }
+}
+
+static void test_hdd_ncq_age_limit(void) {
+  /* 2000 reads of 128 KiB: a stream of about two seconds */
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 5, 2001, next_far_then_seq,
+                       SECT(128 * KIB));
+  drv_run(dr);
+  sim_time waited = latency(&dr->cmds[1]);
+  sim_time stream_end = dr->cmds[dr->total - 1].completed;
+  g_test_message("far read behind a stream: %.1f ms (stream %.0f ms)",
+                 waited / 1e6, stream_end / 1e6);
+  /* served once it had waited 500 ms, after at most the stream command in
+   * progress (1.1 ms) and its own full-stroke access */
+  g_assert_cmpint(waited, >=, 500 * SIM_MS);
+  g_assert_cmpint(waited, <=, 500 * SIM_MS + 2 * SIM_MS + 17 * SIM_MS +
+                                  9 * SIM_MS);
+  g_assert_cmpint(stream_end, >, 2 * SIM_S);
+  drv_free(dr);
+
+  /* without the limit the stream owns the drive to its end */
+  const char *no_limit[] = {"ncq_max_age", "0", NULL};
+  dr = drv_new(&disk_hdd_ops, no_limit, 5, 2001, next_far_then_seq,
+               SECT(128 * KIB));
+  drv_run(dr);
+  g_assert_cmpint(dr->cmds[1].completed, >,
+                  dr->cmds[dr->total - 2].completed - 30 * SIM_MS);
+  drv_free(dr);
+}
+
+/* ---- hdd: read-ahead ---- */
+
+#define RA_SECTOR (1000 * 2048) /* 1000 MiB in: outer zone */
+
+/* Read 4 KiB, then `gap` after it completes read the next 4 KiB. */
+static void ra_next(rig *r, disk_cmd *done) {
+  if (r->done == 1)
+    rig_at(r, sim_now(r->e) + r->a, done->sector + 8, 8, false, false);
+}
+
+static void test_hdd_readahead_hit(void) {
+  const char *off[] = {"read_ahead", "false", NULL};
+  sim_time lat[2];
+  for (int i = 0; i < 2; i++) {
+    rig *r = rig_new(&disk_hdd_ops, i ? off : NULL);
+    r->a = 2 * SIM_MS;
+    r->on_done = ra_next;
+    rig_submit(r, RA_SECTOR, 8, false);
+    rig_run(r);
+    lat[i] = latency(&r->cmds[1]);
+    if (i == 0) /* nothing had to move: the drive started it on arrival */
+      g_assert_cmpint(r->cmds[1].started, ==, r->cmds[1].issued);
+    rig_free(r);
+  }
+  g_test_message("next 4 KiB 2 ms later: %.3f ms with read-ahead, %.3f ms "
+                 "without", lat[0] / 1e6, lat[1] / 1e6);
+  /* a hit costs the command overhead and 4 KiB over the link: no seek, no
+   * rotation */
+  double link = 4096 / (3e9 / 10 * 0.9) * 1e9;
+  g_assert_cmpint(lat[0], <=, 100 * SIM_US + (sim_time)ceil(link));
+  /* without it the sector has passed: most of a revolution */
+  g_assert_cmpint(lat[1], >, 5 * SIM_MS);
+}
+
+/* Read 4 KiB; `a` ns after it, a far read; after that one, probe `b`
+ * sectors past the first read. */
+static void abort_script(rig *r, disk_cmd *done) {
+  (void)done;
+  if (r->done == 1 && r->a > 0)
+    rig_at(r, sim_now(r->e) + r->a, 900000000, 8, false, false);
+  else if (r->done == (r->a > 0 ? 2 : 1))
+    rig_at(r, sim_now(r->e) + 30 * SIM_MS, RA_SECTOR + r->b, 8, false, false);
+}
+
+static sim_time probe(int64_t far_after, int64_t sectors_on, bool *far_at_once) {
+  rig *r = rig_new(&disk_hdd_ops, NULL);
+  r->a = far_after;
+  r->b = sectors_on;
+  r->on_done = abort_script;
+  rig_submit(r, RA_SECTOR, 8, false);
+  rig_run(r);
+  if (far_at_once)
+    *far_at_once = r->cmds[1].started == r->cmds[1].issued;
+  sim_time l = latency(&r->cmds[r->n - 1]);
+  rig_free(r);
+  return l;
+}
+
+static void test_hdd_readahead_aborted(void) {
+  /* In 1 ms the outer zone passes ~245 sectors under the head. */
+  bool at_once = false;
+  sim_time near = probe(1 * SIM_MS, 8 + 100, &at_once);
+  sim_time beyond = probe(1 * SIM_MS, 8 + 1000, NULL);
+  sim_time kept_on = probe(0, 8 + 1000, NULL);
+  g_test_message("after an abort at 1 ms: +100 %.3f ms, +1000 %.3f ms; "
+                 "not aborted: +1000 %.3f ms", near / 1e6, beyond / 1e6,
+                 kept_on / 1e6);
+  g_assert_true(at_once); /* the far read did not wait for the read-ahead */
+  g_assert_cmpint(near, <, 200 * SIM_US);   /* read before the abort */
+  g_assert_cmpint(beyond, >, 1 * SIM_MS);   /* never read */
+  g_assert_cmpint(kept_on, <, 200 * SIM_US); /* read by an idle drive */
+}
+
+/* ---- hdd: write cache and flush ---- */
+
+static void test_hdd_write_cache_latency(void) {
+  const char *wt[] = {"write_cache", "false", NULL};
+  driver *wb = drv_new(&disk_hdd_ops, NULL, 1, 200, next_random, 8);
+  driver *th = drv_new(&disk_hdd_ops, wt, 1, 200, next_random, 8);
+  wb->write = th->write = true;
+  g_assert_true(disk_hdd_ops.write_cache(wb->disk));
+  g_assert_false(disk_hdd_ops.write_cache(th->disk));
+  drv_run(wb);
+  drv_run(th);
+  sim_time worst = 0;
+  for (int i = 0; i < wb->total; i++)
+    worst = MAX(worst, latency(&wb->cmds[i]));
+  g_test_message("4 KiB random writes qd1: write-back worst %.3f ms, "
+                 "write-through mean %.3f ms", worst / 1e6,
+                 mean_latency_ms(th));
+  /* 800 KiB fit in the cache: each is acknowledged after the link */
+  g_assert_cmpint(worst, <, 300 * SIM_US);
+  /* through to the media, a write costs what a read does */
+  g_assert_cmpfloat(mean_latency_ms(th), >, 8.0);
+  drv_free(wb);
+  drv_free(th);
+}
+
+/* Once the cache is full, random writes go at the pace of destaging. */
+static void test_hdd_write_cache_full(void) {
+  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 4000, next_random, 8);
+  dr->write = true;
+  drv_run(dr);
+  int tail = 1000;
+  sim_time span = dr->cmds[dr->total - 1].completed -
+                  dr->cmds[dr->total - 1 - tail].completed;
+  double rate = tail / (span / 1e9);
+  g_test_message("4 KiB random writes after the cache filled: %.0f IOPS",
+                 rate);
+  /* a measured consumer 7200 rpm drive: 124 IOPS; full reordering would
+   * give ~200 */
+  g_assert_cmpfloat(rate, >, 80);
+  g_assert_cmpfloat(rate, <, 180);
+  drv_free(dr);
+}
+
+/* 64 scattered writes, a flush once the last is acknowledged, a read
+ * during the flush, and a second flush once that read is done (a
+ * non-queued command waits for an idle device). */
+static void flush_script(rig *r, disk_cmd *done) {
+  if (!done->flush && done->write && r->done < 64) {
+    rig_submit(r, (int64_t)(r->done * 7919 % 1000) * 1000000, 8, true);
+  } else if (!done->flush && done->write) {
+    rig_flush(r);
+    rig_at(r, sim_now(r->e) + SIM_MS, RA_SECTOR, 8, false, false);
+  } else if (!done->write) {
+    rig_flush(r);
+  }
+}
+
+static void test_hdd_flush_waits_for_destage(void) {
+  rig *r = rig_new(&disk_hdd_ops, NULL);
+  r->on_done = flush_script;
+  rig_submit(r, 0, 8, true);
+  rig_run(r);
+  disk_cmd *flush = &r->cmds[64], *read = &r->cmds[65], *again = &r->cmds[66];
+  g_assert_true(flush->flush && again->flush && !read->write);
+  sim_time took = latency(flush);
+  g_test_message("flush after 64 scattered writes: %.1f ms", took / 1e6);
+  /* measured on a consumer drive: 28 + 9.4 ms per write; full reordering
+   * would need ~4 ms per write */
+  g_assert_cmpint(took, >, 64 * 4 * SIM_MS);
+  g_assert_cmpint(took, <, 650 * SIM_MS);
+  /* FLUSH CACHE is not queued: the read waited for it */
+  g_assert_cmpint(read->completed, >, flush->completed);
+  /* nothing was left dirty */
+  g_assert_cmpint(latency(again), <=, 100 * SIM_US);
+  rig_free(r);
+
+  /* without a write cache there is nothing to wait for */
+  const char *wt[] = {"write_cache", "false", NULL};
+  r = rig_new(&disk_hdd_ops, wt);
+  rig_submit(r, 123456, 8, true);
+  rig_run(r);
+  disk_cmd *f = rig_flush(r);
+  rig_run(r);
+  g_assert_cmpint(latency(f), <=, 100 * SIM_US);
+  rig_free(r);
+}
+
+/* ---- ssd: write buffer and flush ---- */
+
+/* 4 KiB writes all on die 0: the buffer fills at the pace of one die. */
+static void next_die0(driver *dr, disk_cmd *cmd) {
+  cmd->sector = (int64_t)(dr->issued - 1) * 32 * 8;
+  cmd->nr_sectors = 8;
+}
+
+static void test_ssd_write_buffer(void) {
+  driver *dr = drv_new(&disk_ssd_ops, NULL, 1, 2000, next_die0, 8);
+  dr->write = true;
+  drv_run(dr);
+  sim_time first = 0, last = 0;
+  for (int i = 0; i < 500; i++)
+    first = MAX(first, latency(&dr->cmds[i]));
+  for (int i = dr->total - 100; i < dr->total; i++)
+    last += latency(&dr->cmds[i]);
+  last /= 100;
+  g_test_message("ssd 4 KiB writes to one die: worst of the first 500 %.1f "
+                 "us, mean of the last 100 %.1f us", first / 1e3, last / 1e3);
+  /* acknowledged from the buffer: controller and link, tens of us */
+  g_assert_cmpint(first, <, 50 * SIM_US);
+  /* then each waits for a program (900 us) to free room */
+  g_assert_cmpint(last, >, 800 * SIM_US);
+  drv_free(dr);
+}
+
+static void test_ssd_flush_waits_for_programs(void) {
+  for (int buffered = 1; buffered >= 0; buffered--) {
+    const char *sets[] = {"write_buffer", buffered ? "4m" : "0", NULL};
+    rig *r = rig_new(&disk_ssd_ops, sets);
+    g_assert_true(disk_ssd_ops.write_cache(r->disk) == (buffered == 1));
+    for (int i = 0; i < 16; i++) /* one after the other on die 0 */
+      rig_submit(r, (int64_t)i * 32 * 8, 8, true);
+    rig_run(r);
+    disk_cmd *f = rig_flush(r);
+    rig_run(r);
+    g_test_message("ssd flush after 16 writes to one die (buffer %s): %.3f ms",
+                   sets[1], latency(f) / 1e6);
+    if (buffered) /* 16 programs of one die, one after the other */
+      g_assert_cmpint(latency(f), >, 10 * SIM_MS);
+    else
+      g_assert_cmpint(latency(f), <=, 20 * SIM_US);
+    rig_free(r);
+  }
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/disk/registry", test_registry);
@@ -462,6 +843,13 @@ int main(int argc, char **argv) {
   g_test_add_func("/disk/hdd/zones", test_hdd_zones);
   g_test_add_func("/disk/hdd/rotation-computed", test_hdd_rotation_computed);
   g_test_add_func("/disk/hdd/ncq-satf", test_hdd_ncq);
+  g_test_add_func("/disk/hdd/ncq-age-limit", test_hdd_ncq_age_limit);
+  g_test_add_func("/disk/hdd/readahead-hit", test_hdd_readahead_hit);
+  g_test_add_func("/disk/hdd/readahead-aborted", test_hdd_readahead_aborted);
+  g_test_add_func("/disk/hdd/write-cache-latency", test_hdd_write_cache_latency);
+  g_test_add_func("/disk/hdd/write-cache-full", test_hdd_write_cache_full);
+  g_test_add_func("/disk/hdd/flush-waits-for-destage",
+                  test_hdd_flush_waits_for_destage);
   g_test_add_func("/disk/hdd/busy-time", test_hdd_busy_time);
   g_test_add_func("/disk/hdd/bad-params", test_hdd_bad_params);
   g_test_add_func("/disk/ssd/random-read-vs-hdd", test_ssd_random_read);
@@ -470,5 +858,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/disk/ssd/writes-slower", test_ssd_writes_slower);
   g_test_add_func("/disk/ssd/dies-overlap", test_ssd_dies_overlap);
   g_test_add_func("/disk/ssd/ncq-throughput", test_ssd_ncq_throughput);
+  g_test_add_func("/disk/ssd/write-buffer", test_ssd_write_buffer);
+  g_test_add_func("/disk/ssd/flush-waits-for-programs",
+                  test_ssd_flush_waits_for_programs);
   return g_test_run();
 }

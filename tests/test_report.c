@@ -81,6 +81,8 @@ static fixture *fixture_new(const char *c_name) {
   metrics_io_done(f->m, 0, 0, 2 * SIM_MS, 6 * SIM_MS, 4096);
   metrics_io_done(f->m, 1, 0, 1100 * SIM_MS, 1108 * SIM_MS, 8192);
   metrics_set_device_busy(f->m, 0, 500 * SIM_MS);
+  /* the 8 KiB I/O went to the device as two commands */
+  metrics_set_device_commands(f->m, 0, 4);
 
   f->states[0] = PROC_DONE;
   f->states[1] = PROC_HUNG;
@@ -148,7 +150,7 @@ static void test_json(void) {
   g_assert_cmpuint(json_array_get_length(devs), ==, 1);
   JsonObject *d = json_array_get_object_element(devs, 0);
   const char *const dk[] = {"name", "bytes", "ios", "throughput_bps", "iops",
-                            "utilisation", NULL};
+                            "utilisation", "commands", "commands_per_s", NULL};
   assert_members(d, dk);
   g_assert_cmpstr(json_object_get_string_member(d, "name"), ==, "sda");
   g_assert_cmpint(json_object_get_int_member(d, "bytes"), ==, 16384);
@@ -159,6 +161,10 @@ static void test_json(void) {
                                  1.5, 1e-12);
   g_assert_cmpfloat_with_epsilon(
       json_object_get_double_member(d, "utilisation"), 0.25, 1e-12);
+  /* application I/Os and device commands are counted apart */
+  g_assert_cmpint(json_object_get_int_member(d, "commands"), ==, 4);
+  g_assert_cmpfloat_with_epsilon(
+      json_object_get_double_member(d, "commands_per_s"), 2.0, 1e-12);
 
   JsonArray *procs = json_object_get_array_member(o, "processes");
   g_assert_cmpuint(json_array_get_length(procs), ==, 3);
@@ -277,7 +283,19 @@ static void test_summary(void) {
   g_assert_nonnull(strstr(brow, "be/2"));
   const char *sda = find_line(lines, "  sda ");
   g_assert_nonnull(sda);
-  g_assert_true(g_str_has_suffix(sda, "25.0"));
+  /* name MiB ios MiB/s IOPS util% commands cmd/s */
+  g_auto(GStrv) cols = g_strsplit_set(sda, " ", -1);
+  GPtrArray *v = g_ptr_array_new();
+  for (guint i = 0; cols[i]; i++)
+    if (*cols[i])
+      g_ptr_array_add(v, cols[i]);
+  g_assert_cmpuint(v->len, ==, 8);
+  g_assert_cmpstr(g_ptr_array_index(v, 2), ==, "3");
+  g_assert_cmpstr(g_ptr_array_index(v, 5), ==, "25.0");
+  g_assert_cmpstr(g_ptr_array_index(v, 6), ==, "4");
+  g_assert_cmpstr(g_ptr_array_index(v, 7), ==, "2.0");
+  g_ptr_array_free(v, TRUE);
+  g_assert_nonnull(strstr(s, "application I/Os"));
   g_assert_nonnull(find_line(lines, "fairness"));
   g_assert_null(strstr(s, "kernel log"));
   g_strfreev(lines);

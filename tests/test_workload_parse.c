@@ -399,6 +399,29 @@ static const bad_case bad[] = {
     "--set:1:6: workload name 'a/b' cannot be a file name (it names "
     "results/<name>/): use only letters, digits, '-', '_' and '.', not "
     "starting with '.', at most 64 characters" },
+  /* Issue 10: checks across a disk's parameters point at the device. */
+  { "hdd rates the wrong way round",
+    "devices:\n"
+    "  - {name: sda, model: hdd, inner_rate: 200MB/s}\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:12: device 'sda': hdd: inner_rate must not exceed outer_rate" },
+  { "hdd write cache without a buffer",
+    "devices:\n"
+    "  - name: sda\n"
+    "    cache_size: 0\n"
+    "processes:\n"
+    "  - {name: A, count: 1}\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "2:11: device 'sda': hdd: write_cache needs a cache_size of at least "
+    "8 KiB (or write_cache: false)" },
+  { "hdd age limit out of range",
+    "devices: [{name: sda, ncq_max_age: 20s}]\n"
+    "processes: [{name: A, count: 1}]\n", { NULL }, WORKLOAD_ERROR_INVALID,
+    "1:36: ncq_max_age: 20 s is out of range (0 ns to 10 s)" },
+  { "ssd link efficiency above 1", NULL,
+    { "devices.sda.model=ssd", "devices.sda.link_efficiency=1.2" },
+    WORKLOAD_ERROR_INVALID,
+    "--set:2:29: link_efficiency: 1.2 is out of range (0.5 to 1)" },
   /* --set */
   /* Issue 8: a region the device does not hold aborted the run (make_bio);
    * size: 2t was accepted and silently cut to the device. */
