@@ -117,7 +117,7 @@ static void test_tunables_settable(void) {
   g_assert_nonnull(err);
   g_assert_nonnull(strstr(err->message, "slice_idle"));
   g_clear_error(&err);
-  /* every sysfs name of spec 2.1 is accepted */
+  /* every CFQ sysfs tunable name is accepted */
   static const char *const tun[] = {
       "quantum=4", "fifo_expire_sync=125ms", "fifo_expire_async=250ms",
       "back_seek_max=16384", "back_seek_penalty=2", "slice_sync=100ms",
