@@ -702,6 +702,17 @@ static const struct {
     {"\\b[Ii]ssue\\s+#?[0-9]+(\\s+point\\s+[0-9]+)?\\s*[:),]", "an issue"},
 };
 
+/* The patterns above, compiled once (they stay reachable until exit).
+ * Byte mode: GRegex would otherwise check the whole text for UTF-8 again
+ * at every match. */
+static GRegex *citation_regex(guint k) {
+  static GRegex *compiled[G_N_ELEMENTS(citation_patterns)];
+  if (!compiled[k])
+    compiled[k] = g_regex_new(citation_patterns[k].re, G_REGEX_RAW, 0, NULL);
+  g_assert_nonnull(compiled[k]);
+  return compiled[k];
+}
+
 /* Appends "rel:line: what: the line" to `out` for every bare citation in
  * the comments of `text`, unless the line holds one of `excused` (a
  * NULL-terminated list of fragments); `used[i]` counts the lines each
@@ -712,10 +723,8 @@ static void check_citations(const char *rel, const char *text,
   char *comments = comments_only(text);
   char **lines = g_strsplit(text, "\n", -1);
   for (guint k = 0; k < G_N_ELEMENTS(citation_patterns); k++) {
-    GRegex *re = g_regex_new(citation_patterns[k].re, 0, 0, NULL);
-    g_assert_nonnull(re);
     GMatchInfo *mi;
-    g_regex_match(re, comments, 0, &mi);
+    g_regex_match(citation_regex(k), comments, 0, &mi);
     int last_line = -1;
     for (; g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
       int start;
@@ -735,7 +744,6 @@ static void check_citations(const char *rel, const char *text,
       }
     }
     g_match_info_free(mi);
-    g_regex_unref(re);
   }
   g_strfreev(lines);
   g_free(comments);
@@ -821,13 +829,14 @@ static GHashTable *headings_of(const char *rel) {
 static void check_pointers(const char *rel, const char *text,
                            const char *doc_re, const char *doc,
                            GHashTable *headings, guint *count, GString *out) {
-  GRegex *join = g_regex_new("\\n[ \\t]*(\\*(?!/)|#|//)?[ \\t]*", 0, 0, NULL);
+  GRegex *join =
+      g_regex_new("\\n[ \\t]*(\\*(?!/)|#|//)?[ \\t]*", G_REGEX_RAW, 0, NULL);
   char *flat = g_regex_replace_literal(join, text, -1, 0, " ", 0, NULL);
   g_regex_unref(join);
   char *pat = g_strdup_printf(
       "%s,?\\s*(from\\s+)?(\"[^\"]+\"(\\s*(,|and|to)\\s*\"[^\"]+\")*)", doc_re);
-  GRegex *re = g_regex_new(pat, 0, 0, NULL);
-  GRegex *quoted = g_regex_new("\"([^\"]+)\"", 0, 0, NULL);
+  GRegex *re = g_regex_new(pat, G_REGEX_RAW, 0, NULL);
+  GRegex *quoted = g_regex_new("\"([^\"]+)\"", G_REGEX_RAW, 0, NULL);
   GMatchInfo *mi;
   g_regex_match(re, flat, 0, &mi);
   for (; g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
