@@ -1,7 +1,7 @@
 /* The block layer of one device: request allocation and its sleeps and
  * wake-ups, merging, the dispatch list, a SCSI-like driver, completions.
- * Spec sections 1.4, 3.1, 3.3, 3.4, 3.7, 3.11; elevator hooks go through
- * the elevator_ops table. */
+ * Elevator hooks go through the elevator_ops table.  See docs/model.md,
+ * "The block layer". */
 #include "models/blk.h"
 
 #include <stdarg.h>
@@ -185,17 +185,19 @@ void elv_rqhash_del(struct request_queue *q, struct request *rq) {
 /* Request memory only.  The ioc reference the request took at `lookup`
  * (get_io_context) is dropped by whoever owns it by then: cfq_put_request
  * for a request that made it into the elevator (__blk_put_request), or the
- * error tail of cfq_get_io_context in `link` for one that failed (spec 4.1,
- * 4.3), so `fail` frees the memory without touching the ioc. */
+ * error tail of cfq_get_io_context in `link` for one that failed, so
+ * `fail` frees the memory without touching the ioc (docs/model.md,
+ * "Reference counts"). */
 static void blk_free_request(struct request_queue *q, struct request *rq) {
   g_queue_unlink(&q->live_requests, &rq->live);
   g_free(rq);
 }
 
-/* freed_request / __freed_request: the only ordinary wake-ups (3.1.5).
+/* freed_request / __freed_request: the only ordinary wake-ups.
  * Every call looks at rl.wait[s], so it is the last event that could have
  * woken a class-s sleeper (hang reports): also when it comes from a free of
- * the other class while starved[s] is set (spec 4.6 source 2). */
+ * the other class while starved[s] is set (docs/model.md,
+ * "Sleeping and wake-ups"). */
 static void __freed_request(struct request_queue *q, int s) {
   struct request_list *rl = &q->rl;
   q->last_freed[s] = sim_now(q->engine);
@@ -232,7 +234,7 @@ static void __blk_put_request(struct request_queue *q, struct request *rq) {
   freed_request(q, flags);
 }
 
-/* ---- batching (3.1.4) ---- */
+/* ---- batching (docs/model.md, "Batching") ---- */
 
 static bool ioc_batching(struct request_queue *q, struct io_context *ioc) {
   if (!ioc)
@@ -250,7 +252,7 @@ static void ioc_set_batching(struct request_queue *q, struct io_context *ioc) {
   ioc->last_waited = blk_jiffies(q);
 }
 
-/* get_request's reservation (3.1.2).  On success the bio remembers whether
+/* get_request's reservation (docs/model.md, "Request allocation").  On success the bio remembers whether
  * the task's ioc took part (it then spends a batching credit). */
 static bool get_request(struct request_queue *q, struct bio *bio) {
   struct request_list *rl = &q->rl;
@@ -311,7 +313,7 @@ struct request *blk_alloc_request(struct request_queue *q, struct bio *bio) {
   return rq;
 }
 
-/* ---- merging (3.3) ---- */
+/* ---- merging (docs/model.md, "Merging") ---- */
 
 static bool elv_rq_merge_ok(struct request_queue *q, struct task *tsk,
                             struct request *rq, struct bio *bio) {
@@ -707,7 +709,7 @@ static void blk_insert_flush(struct request_queue *q, struct request *rq) {
   flush_complete_seq(q, rq, FSEQ_ACTIONS & ~policy);
 }
 
-/* ---- the dispatch list and the driver (3.7) ---- */
+/* ---- the dispatch list and the driver (docs/model.md, "The driver") ---- */
 
 void elv_dispatch_sort(struct request_queue *q, struct request *rq) {
   elv_rqhash_del(q, rq);
@@ -788,7 +790,7 @@ static void blk_start_request(struct request_queue *q, struct request *rq) {
 }
 
 /* request_fn of a SCSI-like driver: peek first, then check capacity, so a
- * full device leaves one activated request at the head (3.7.1). */
+ * full device leaves one activated request at the head. */
 void __blk_run_queue(struct request_queue *q) {
   for (;;) {
     struct request *rq = blk_peek_request(q);
@@ -816,7 +818,7 @@ void kblockd_schedule_work(struct request_queue *q) {
   sim_post(q->engine, sim_now(q->engine), "kblockd", kblockd_work, q);
 }
 
-/* Device completion (3.11.1): end the bios (waking their submitters),
+/* Device completion (docs/model.md, "Completion"): end the bios (waking their submitters),
  * the elevator's completion hook, free the request (waking allocators),
  * then the driver runs the queue again. */
 static void blk_complete_request(disk_cmd *cmd) {

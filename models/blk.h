@@ -1,5 +1,5 @@
-/* The block layer of one device (spec sections 1.4, 1.5, 3.1-3.4, 3.7,
- * 3.11): request allocation with nr_requests per class, sleeping in
+/* The block layer of one device (docs/model.md, "The block layer"):
+ * request allocation with nr_requests per class, sleeping in
  * get_request_wait, wake-ups from freed_request, merging, the dispatch list,
  * the SCSI-like driver and the completion path.
  *
@@ -51,7 +51,7 @@ struct task {
   char *name;
   int pid;
   struct io_context *ioc;
-  int nice;              /* -20..19; gives the level of class NONE (2.4) */
+  int nice;              /* -20..19; gives the level of class NONE */
   bool sched_idle;       /* SCHED_IDLE: class NONE maps to IDLE */
   bool sched_rt;         /* SCHED_FIFO/RR: class NONE maps to RT */
   const char *cgroup;    /* blkio cgroup name, NULL for the root */
@@ -266,7 +266,7 @@ void blk_fingerprint(const struct request_queue *q, fingerprint *fp);
  * of the same steps must fingerprint alike. */
 void blk_fingerprint_rq(fingerprint *fp, const struct request *rq);
 
-/* ---- the submission path, one function per process step (spec 4.3) ---- */
+/* ---- the submission path, one function per process step ---- */
 typedef enum {
   BLK_SUBMIT_ENDED,    /* nothing to do (a flush without a write cache):
                           the bio has ended already */

@@ -1,4 +1,5 @@
-/* CFQ dispatch, slices and idling (spec 3.8, 3.9, 3.14). */
+/* CFQ dispatch, slices and idling; in prose in docs/model.md, "Choosing a
+ * queue", "Dispatching a request", "Slice start and expiry", "Idling". */
 #include "models/cfq-dispatch.h"
 
 #include "models/cfq-group.h"
@@ -31,7 +32,10 @@ bool cfq_slice_used(const struct cfq_data *cfqd, const struct cfq_queue *cfqq) {
   return true;
 }
 
-/* Start of the slice clock at the first completion (3.11.2). */
+/* The slice clock starts at the queue's first completion, not at its
+ * activation, so that the time its first request waited behind other
+ * queues' requests in the driver is not charged to it (docs/model.md,
+ * "Slice start and expiry"). */
 void cfq_set_prio_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   int64_t slice = cfq_scaled_cfqq_slice(cfqd, cfqq);
   int64_t now = cfq_jiffies(cfqd);
@@ -80,7 +84,7 @@ void cfq_slice_expired(struct cfq_data *cfqd, bool timed_out) {
 }
 
 /* ---------------------------------------------------------------------
- * Idling (3.9)
+ * Idling (docs/model.md, "Idling")
  * --------------------------------------------------------------------- */
 
 static bool nonrot_ncq(const struct cfq_data *cfqd) {
@@ -89,6 +93,9 @@ static bool nonrot_ncq(const struct cfq_data *cfqd) {
 
 bool cfq_should_idle(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   struct cfq_rb_root *st = cfqq->service_tree;
+  /* asked only of the active queue, which stays on its tree until its
+   * slice expires */
+  g_assert(st && st->count > 0);
   if (!cfqd->cfq_slice_idle) return false;
   if (cfqq_prio(cfqq) == IDLE_WORKLOAD) return false;
   if (cfqq->idle_window && !nonrot_ncq(cfqd)) return true;
@@ -100,19 +107,36 @@ bool cfq_should_idle(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   return false;
 }
 
+/* Called at a completion of the active queue that left it empty, with
+ * slice left: decide whether to wait for its next request (docs/model.md,
+ * "Idling"). */
 void cfq_arm_slice_timer(struct cfq_data *cfqd) {
   struct cfq_queue *cfqq = cfqd->active_queue;
   int64_t now = cfq_jiffies(cfqd);
   bool group_idle = false;
 
+  /* Only cfq_completed_request calls this, for the active queue, after it
+   * found the queue empty and started its slice; the kernel warns when
+   * either does not hold. */
+  g_assert(cfqq);
+  g_assert(cfqq_empty(cfqq));
+  g_assert(!cfqq->slice_new);
+
+  /* a non-rotating device that queues commands pays nothing for a seek
+   * and keeps itself busy: waiting would only idle it */
   if (nonrot_ncq(cfqd)) return;
+  /* idling is off, or the queue's history says its next request comes
+   * late: wait on the group's behalf at most */
   if (!cfq_should_idle(cfqd, cfqq)) {
     if (cfqd->cfq_group_idle)
       group_idle = true;
     else
       return;
   }
+  /* requests still in the driver: their completions come back here */
   if (cfqq->dispatched) return;
+  /* every task of the io_context has exited: nobody will send the next
+   * request */
   struct cfq_io_context *cic = cfqd->active_cic;
   if (!cic || cic->ioc->nr_tasks == 0) return;
   /* the process would not come back before the slice ends */
@@ -122,6 +146,7 @@ void cfq_arm_slice_timer(struct cfq_data *cfqd) {
                  (unsigned long)cic->ttime.ttime_mean);
     return;
   }
+  /* other busy queues keep the group on its tree without waiting */
   if (group_idle && cfqq->cfqg->nr_cfqq > 1) return;
 
   cfqq->wait_request = true;
@@ -139,16 +164,21 @@ void cfq_idle_slice_timer(void *arg) {
   cfq_log(cfqd, "idle timer fired");
   if (cfqq) {
     timed_out = false;
+    /* a small request came while we waited: let it through */
     if (cfqq->must_dispatch) goto out_kick;
     if (cfq_slice_used(cfqd, cfqq)) goto expire;
+    /* nobody else to serve: switching would gain nothing */
     if (!cfqd->busy_queues) return;
+    /* requests arrived: a queue run dispatches them */
     if (!cfqq_empty(cfqq)) goto out_kick;
     cfqq->deep = false; /* waiting did not pay off */
   }
 expire:
   cfq_slice_expired(cfqd, timed_out);
 out_kick:
-  /* wait_request deliberately survives the kick paths (3.9.3) */
+  /* wait_request survives the kick paths: until the slice ends or a
+   * request stops the idling, preemption and cfq_may_queue still see the
+   * queue as waited on (docs/model.md, "Idling") */
   cfq_schedule_dispatch(cfqd);
 }
 
@@ -167,7 +197,7 @@ bool cfq_should_wait_busy(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
 }
 
 /* ---------------------------------------------------------------------
- * Dispatch (3.8)
+ * Dispatch (docs/model.md, "Dispatching a request")
  * --------------------------------------------------------------------- */
 
 static void cfq_dispatch_insert(struct request_queue *q, struct request *rq) {
@@ -224,7 +254,9 @@ static bool cfq_may_dispatch(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
       max_dispatch = cfqd->cfq_quantum;
   }
 
-  /* F13: async depth grows by one per slice_sync since the last slow sync */
+  /* after a sync request completed late, async depth grows back by one per
+   * slice_sync, so that writes cannot flood the driver again at once
+   * (docs/model.md, "Async depth ramp") */
   if (!cfqq->sync && cfqd->cfq_latency) {
     int64_t last_sync = cfq_jiffies(cfqd) - cfqd->last_delayed_sync;
     int64_t depth = last_sync / cfqd->cfq_slice[1];
@@ -235,7 +267,10 @@ static bool cfq_may_dispatch(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
 }
 
 static bool cfq_dispatch_request(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
-  if (cfqq_empty(cfqq)) return false;
+  /* cfq_select_queue returns the active queue only with requests, and a
+   * newly active queue comes off a tree, where every queue but the active
+   * one has requests */
+  g_assert(!cfqq_empty(cfqq));
   if (!cfq_may_dispatch(cfqd, cfqq)) return false;
   struct request *rq = cfq_check_fifo(cfqd, cfqq);
   if (!rq) rq = cfqq->next_rq;
@@ -283,35 +318,45 @@ static struct cfq_queue *cfq_set_active_queue(struct cfq_data *cfqd,
   return cfqq;
 }
 
-/* 3.8.2, branches (a)-(i) in order. */
+/* The kernel's branches in its order (docs/model.md, "Choosing a
+ * queue"); NULL keeps the active queue without dispatching. */
 static struct cfq_queue *cfq_select_queue(struct cfq_data *cfqd) {
   struct cfq_queue *cfqq = cfqd->active_queue, *new_cfqq = NULL;
   int64_t now = cfq_jiffies(cfqd);
 
   if (!cfqq) goto new_queue;
-  if (!cfqd->rq_queued) return NULL;                               /* (a) */
+  /* nothing queued anywhere: nobody to switch to */
+  if (!cfqd->rq_queued) return NULL;
 
-  if (cfqq->wait_busy && !cfqq_empty(cfqq)) goto expire;           /* (b) */
+  /* the queue was kept alive to keep its group busy, and that paid off: a
+   * request came, so the group stays on its tree; end the slice */
+  if (cfqq->wait_busy && !cfqq_empty(cfqq)) goto expire;
 
-  if (cfq_slice_used(cfqd, cfqq) && !cfqq->must_dispatch) {        /* (c) */
+  /* slice used: wait only for the requests still in flight of a lone queue
+   * worth idling on, whose completion may bring its next request */
+  if (cfq_slice_used(cfqd, cfqq) && !cfqq->must_dispatch) {
     if (cfqq->cfqg->nr_cfqq == 1 && cfqq_empty(cfqq) && cfqq->dispatched &&
         cfq_should_idle(cfqd, cfqq))
       return NULL;
     goto check_group_idle;
   }
 
-  if (!cfqq_empty(cfqq)) return cfqq;                              /* (d) */
+  if (!cfqq_empty(cfqq)) return cfqq; /* slice left and work to do */
 
-  new_cfqq = cfq_close_cooperator(cfqd, cfqq);                     /* (e) */
+  /* a queue whose next request is near the head: serve it instead of
+   * idling, and merge the two queues at their next allocation */
+  new_cfqq = cfq_close_cooperator(cfqd, cfqq);
   if (new_cfqq) {
     if (!cfqq->new_cfqq) cfq_setup_merge(cfqq, new_cfqq);
     goto expire;
   }
 
-  if (sim_timer_pending(&cfqd->idle_slice_timer)) return NULL;     /* (f) */
+  /* already idling: the timer or the awaited request decides */
+  if (sim_timer_pending(&cfqd->idle_slice_timer)) return NULL;
 
-  /* (g) a seeky queue that got its requests served quickly: stop idling.
-   * The comparison is unsigned in the kernel ([u]). */
+  /* a seeky queue that got its requests served quickly: stop idling, the
+   * disk serves it faster than it issues.  Unsigned as in the kernel: a
+   * slice_end already passed counts as a huge remainder. */
   if (cfqq_seeky(cfqq) && cfqq->idle_window &&
       (cfqq->slice_new ||
        (uint64_t)(cfqq->slice_end - now) > (uint64_t)(now - cfqq->slice_start))) {
@@ -319,9 +364,13 @@ static struct cfq_queue *cfq_select_queue(struct cfq_data *cfqd) {
     cfqq->idle_window = false;
   }
 
-  if (cfqq->dispatched && cfq_should_idle(cfqd, cfqq)) return NULL; /* (h) */
+  /* requests in flight and worth idling on: wait, the idle timer is
+   * armed when they complete */
+  if (cfqq->dispatched && cfq_should_idle(cfqd, cfqq)) return NULL;
 
-check_group_idle:                                                  /* (i) */
+  /* group idle: keep the group of a lone queue backlogged while the group
+   * still has requests in the driver and comes back quickly */
+check_group_idle:
   if (cfqd->cfq_group_idle && cfqq->cfqg->nr_cfqq == 1 &&
       cfqq->cfqg->dispatched &&
       !cfq_io_thinktime_big(cfqd, &cfqq->cfqg->ttime, true))
@@ -335,7 +384,8 @@ new_queue:
   return cfq_set_active_queue(cfqd, new_cfqq);
 }
 
-/* 3.14, minimal: empty every queue in tree order. */
+/* Forced dispatch, minimal: empty every queue in tree order.  The block
+ * layer never asks for it (docs/model.md, "Forced dispatch"). */
 static struct cfq_queue *cfq_get_next_queue_forced(struct cfq_data *cfqd) {
   GSequence *s = cfqd->grp_service_tree.seq;
   if (g_sequence_is_empty(s)) return NULL;
@@ -358,8 +408,10 @@ static int cfq_forced_dispatch(struct cfq_data *cfqd) {
       cfq_dispatch_insert(cfqd->queue, cfqq->next_rq);
       dispatched++;
     }
+    g_assert(g_queue_is_empty(&cfqq->fifo)); /* the FIFO holds the same requests */
     __cfq_slice_expired(cfqd, cfqq, false);
   }
+  g_assert(!cfqd->busy_queues); /* an emptied queue leaves its tree */
   cfq_log(cfqd, "forced_dispatch=%d", dispatched);
   return dispatched;
 }

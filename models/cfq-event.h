@@ -26,8 +26,8 @@ typedef struct cfq_slice_event {
   const char *cgroup;    /* NULL: root group */
   /* CFQ_SLICE_EXPIRE only: */
   bool timed_out;
-  int64_t used;          /* jiffies of disk time, F8 */
-  int64_t charge;        /* what the group was charged (F6 input) */
+  int64_t used;          /* jiffies of disk time the slice used */
+  int64_t charge;        /* what the group was charged, before weighting */
   int64_t slice_dispatch;/* requests dispatched in the slice */
 } cfq_slice_event;
 

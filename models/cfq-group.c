@@ -1,5 +1,5 @@
-/* CFQ service trees, groups, prio trees and the slice arithmetic
- * (spec 1.8, 1.9, 2.5 F1-F8 and F12, 3.5.2, 3.5.3, 3.8.3, 3.8.4, 3.8.11). */
+/* CFQ service trees, groups, prio trees and the slice arithmetic; in prose
+ * in docs/model.md, from "Slice length" to "Workload slice". */
 #include "models/cfq-group.h"
 
 #include <string.h>
@@ -8,8 +8,11 @@
  * Slice arithmetic
  * --------------------------------------------------------------------- */
 
-/* F1: the inner division by CFQ_SLICE_SCALE happens before the product. */
+/* The base slice of a level (docs/model.md, "Slice length"): the inner
+ * division by CFQ_SLICE_SCALE happens before the product, so a small base
+ * gives every level the same slice. */
 int64_t cfq_prio_slice(const struct cfq_data *cfqd, bool sync, int prio) {
+  g_assert(prio >= 0 && prio < IOPRIO_BE_NR); /* levels are 0..7 */
   int64_t base = cfqd->cfq_slice[sync ? 1 : 0];
   return base + (base / CFQ_SLICE_SCALE) * (4 - prio);
 }
@@ -19,9 +22,11 @@ int64_t cfq_prio_to_slice(const struct cfq_data *cfqd,
   return cfq_prio_slice(cfqd, cfqq->sync, cfqq->ioprio);
 }
 
-/* F11 */
+/* How many requests an async queue may dispatch in one slice while others
+ * wait (docs/model.md, "Async request budget"). */
 int64_t cfq_prio_to_maxrq(const struct cfq_data *cfqd,
                           const struct cfq_queue *cfqq) {
+  g_assert(cfqq->ioprio >= 0 && cfqq->ioprio < IOPRIO_BE_NR);
   return 2 * cfqd->cfq_slice_async_rq * (IOPRIO_BE_NR - cfqq->ioprio);
 }
 
@@ -37,7 +42,8 @@ unsigned cfqg_busy_async_queues(const struct cfq_group *cfqg) {
          cfqg->service_trees[BE_WORKLOAD][ASYNC_WORKLOAD].count;
 }
 
-/* F2 */
+/* The group's share of the target latency, by weight (docs/model.md,
+ * "Group scheduling"). */
 static int64_t cfq_group_slice(const struct cfq_data *cfqd,
                                const struct cfq_group *cfqg) {
   unsigned total = cfqd->grp_service_tree.total_weight;
@@ -45,7 +51,9 @@ static int64_t cfq_group_slice(const struct cfq_data *cfqd,
   return cfqd->cfq_target_latency * (int64_t)cfqg->weight / (int64_t)total;
 }
 
-/* F4: rises fast, decays slowly; a side effect of every F3. */
+/* The smoothed busy-queue count (docs/model.md, "Latency scaling"): it
+ * rises at once and decays slowly, and every cfq_scaled_cfqq_slice updates
+ * it. */
 static unsigned cfq_group_get_avg_queues(struct cfq_group *cfqg, bool rt) {
   unsigned busy = cfq_group_busy_queues_wl(rt ? RT_WORKLOAD : BE_WORKLOAD, cfqg);
   unsigned avg = cfqg->busy_queues_avg[rt];
@@ -55,7 +63,9 @@ static unsigned cfq_group_get_avg_queues(struct cfq_group *cfqg, bool rt) {
   return cfqg->busy_queues_avg[rt];
 }
 
-/* F3 */
+/* With low_latency, slices shrink so that every busy queue of the group's
+ * class gets a turn within the group's share of the target latency, down
+ * to a floor (docs/model.md, "Latency scaling"). */
 int64_t cfq_scaled_cfqq_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   int64_t slice = cfq_prio_to_slice(cfqd, cfqq);
   if (cfqd->cfq_latency) {
@@ -188,6 +198,7 @@ struct cfq_group *cfq_get_cfqg(struct cfq_data *cfqd, const struct task *tsk) {
 static void cfq_group_service_tree_add(struct cfq_data *cfqd,
                                        struct cfq_group *cfqg) {
   struct cfq_rb_root *st = &cfqd->grp_service_tree;
+  g_assert(!cfqg->rb_node); /* its key may only change off the tree */
   if (cfqg->needs_update) {
     cfqg->weight = cfqg->new_weight;
     cfqg->needs_update = false;
@@ -232,7 +243,9 @@ static void cfq_group_notify_queue_del(struct cfq_data *cfqd,
   cfqg->saved_workload_slice = 0;
 }
 
-/* F8 */
+/* The disk time a slice used; a slice that never started (or started this
+ * jiffy) counts from its activation, at least one jiffy (docs/model.md,
+ * "Slice usage and charge"). */
 int64_t cfq_cfqq_slice_usage(const struct cfq_data *cfqd,
                              const struct cfq_queue *cfqq) {
   int64_t now = cfq_jiffies(cfqd), used;
@@ -246,7 +259,10 @@ int64_t cfq_cfqq_slice_usage(const struct cfq_data *cfqd,
 }
 
 static bool iops_mode(const struct cfq_data *cfqd) {
-  return cfqd->cfq_slice_idle == 0 && cfqd->hw_tag != 0; /* F14 */
+  /* without idling, time slices mean little on a queueing device: charge
+   * requests instead; hw_tag -1 (unknown) counts as queueing
+   * (docs/model.md, "IOPS mode") */
+  return cfqd->cfq_slice_idle == 0 && cfqd->hw_tag != 0;
 }
 
 void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
@@ -255,6 +271,7 @@ void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
   int64_t now = cfq_jiffies(cfqd);
   int nr_sync = cfqg->nr_cfqq - (int)cfqg_busy_async_queues(cfqg) -
                 (int)cfqg->service_tree_idle.count;
+  g_assert(nr_sync >= 0); /* nr_cfqq counts every queue on the trees */
   int64_t used = cfq_cfqq_slice_usage(cfqd, cfqq);
   int64_t charge = used;
   if (iops_mode(cfqd))
@@ -266,7 +283,7 @@ void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
   bool was_on = cfqg->rb_node != NULL;
   cfq_group_service_tree_del(cfqd, cfqg);
   uint64_t d = ((uint64_t)charge << CFQ_SERVICE_SHIFT) * BLKIO_WEIGHT_DEFAULT;
-  cfqg->vdisktime += d / cfqg->weight; /* F6 */
+  cfqg->vdisktime += d / cfqg->weight; /* heavier groups pay less */
   if (was_on)
     cfq_group_service_tree_add(cfqd, cfqg);
   else if (cfqg->needs_update) {
@@ -274,7 +291,8 @@ void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
     cfqg->needs_update = false;
   }
 
-  /* 3.8.4: remember where the workload was */
+  /* remember where the workload was, so that the group resumes it with the
+   * time it had left on its next turn */
   if (cfqd->workload_expires > now) {
     cfqg->saved_workload_slice = cfqd->workload_expires - now;
     cfqg->saved_workload = cfqd->serving_type;
@@ -293,7 +311,7 @@ void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
 }
 
 /* ---------------------------------------------------------------------
- * Queues on service trees (F5, 3.5.2, 3.5.3)
+ * Queues on service trees (docs/model.md, "Service-tree keys")
  * --------------------------------------------------------------------- */
 
 static int64_t cfq_slice_offset(const struct cfq_data *cfqd,
@@ -374,8 +392,9 @@ void cfq_del_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
 }
 
 /* ---------------------------------------------------------------------
- * Prio trees (cooperator search), approximated as spec 5.2 allows: keys
- * are pos(next_rq) when (re)inserted; lookups test current positions.
+ * Prio trees (cooperator search), approximated (docs/model.md,
+ * "Simplifications"): keys are pos(next_rq) when (re)inserted; lookups test
+ * current positions.
  * --------------------------------------------------------------------- */
 
 void cfq_prio_tree_del(struct cfq_queue *cfqq) {
@@ -441,7 +460,8 @@ struct cfq_queue *cfqq_close(struct cfq_data *cfqd, struct cfq_queue *cur) {
 }
 
 /* ---------------------------------------------------------------------
- * Group and workload selection (3.8.3)
+ * Group and workload selection (docs/model.md, "Group scheduling",
+ * "Workload slice")
  * --------------------------------------------------------------------- */
 
 bool cfq_io_thinktime_big(const struct cfq_data *cfqd,
@@ -514,7 +534,7 @@ void cfq_choose_cfqg(struct cfq_data *cfqd) {
   struct cfq_group *cfqg = NULL;
   if (!g_sequence_is_empty(st->seq)) {
     cfqg = g_sequence_get(g_sequence_get_begin_iter(st->seq));
-    /* F7 */
+    /* the tree's floor only moves forward */
     if ((int64_t)(cfqg->vdisktime - st->min_vdisktime) > 0)
       st->min_vdisktime = cfqg->vdisktime;
   }

@@ -3,13 +3,13 @@
  * preemption), completion, NCQ detection, queue allocation, merging and
  * splitting, request freeing.  Dispatch is in cfq-dispatch.c, a queue's
  * request order and cooperators in cfq-queue.c, groups and service trees
- * in cfq-group.c.
- * Written from spec/cfq-3.2.md; section numbers refer to it.
+ * in cfq-group.c.  What it does, in prose: docs/model.md, "CFQ".
  *
- * Simplifications (spec 5.2): io_context and group lifetime references
- * are not modelled (cfqq.ref and allocated[] are, for queue merging), the
- * oom queue, dead cics, ioprio/cgroup change notifications and elevator
- * switching are omitted; prio trees follow the 5.2 rule. */
+ * Simplifications (docs/model.md, "Simplifications"): io_context and group
+ * lifetime references are not modelled (cfqq.ref and allocated[] are, for
+ * queue merging), the oom queue, dead cics, ioprio/cgroup change
+ * notifications and elevator switching are omitted; prio trees keep stale
+ * keys (see cfq-group.c). */
 #include "models/cfq-dispatch.h"
 #include "models/cfq-fingerprint.h"
 #include "models/cfq-group.h"
@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 /* ---------------------------------------------------------------------
- * Tunables (2.1)
+ * Tunables (docs/model.md, "CFQ tunables")
  * --------------------------------------------------------------------- */
 
 #define CFQ_OFF(f) offsetof(struct cfq_config, f)
@@ -98,7 +98,7 @@ static struct cfq_io_context *cfq_cic_of(struct cfq_data *cfqd,
 }
 
 /* ---------------------------------------------------------------------
- * Priorities (2.4)
+ * Priorities (docs/model.md, "Priorities")
  * --------------------------------------------------------------------- */
 
 static int task_ioprio_class(const struct io_context *ioc) {
@@ -147,7 +147,8 @@ static void cfq_init_prio_data(struct cfq_queue *cfqq, const struct io_context *
 }
 
 /* ---------------------------------------------------------------------
- * Queue allocation and release (3.2, 3.10.5)
+ * Queue allocation and release
+ * (docs/model.md, "Attaching a request to a queue", "CFQ objects")
  * --------------------------------------------------------------------- */
 
 static struct cfq_queue *cfq_queue_new(struct cfq_data *cfqd, bool is_sync,
@@ -196,20 +197,25 @@ static void cfq_put_queue(struct cfq_queue *cfqq) {
   cfqq->ref--;
   if (cfqq->ref) return;
   cfq_log_cfqq(cfqd, cfqq, "put_queue");
+  /* every allocated request holds a reference: the last put finds none */
   g_assert(cfqq_empty(cfqq));
   g_assert(cfqq->allocated[READ] + cfqq->allocated[WRITE] == 0);
+  /* freed while active (its cic moved on to a merged or a new queue and
+   * its last request is gone): end its slice, let another queue run */
   if (cfqd->active_queue == cfqq) {
     __cfq_slice_expired(cfqd, cfqq, false);
     cfq_schedule_dispatch(cfqd);
   }
-  g_assert(!cfqq->on_rr);
+  g_assert(!cfqq->on_rr); /* an empty queue leaves its tree at expiry */
   cfq_queue_free(cfqd, cfqq);
 }
 
 static void cfq_put_cooperator(struct cfq_queue *cfqq) {
   struct cfq_queue *q = cfqq->new_cfqq;
   while (q) {
-    if (q == cfqq) break; /* a cycle would be a bug; stop like the kernel */
+    /* cfq_setup_merge only links a queue with no merge of its own, so a
+     * chain never leads back; the kernel warns if one does */
+    g_assert(q != cfqq);
     struct cfq_queue *next = q->new_cfqq;
     cfq_put_queue(q);
     q = next;
@@ -221,7 +227,9 @@ static struct cfq_queue **cfq_async_queue_prio(struct cfq_data *cfqd,
   switch (ioprio_class) {
   case IOPRIO_CLASS_RT: return &cfqd->async_cfqq[0][ioprio];
   case IOPRIO_CLASS_IDLE: return &cfqd->async_idle_cfqq;
-  default: return &cfqd->async_cfqq[1][ioprio];
+  default: /* task_ioprio_class maps "none" to BE */
+    g_assert(ioprio_class == IOPRIO_CLASS_BE);
+    return &cfqd->async_cfqq[1][ioprio];
   }
 }
 
@@ -252,7 +260,8 @@ static struct cfq_queue *cfq_get_queue(struct cfq_data *cfqd, bool is_sync,
   return cfqq;
 }
 
-/* 3.10.3 */
+/* A scheduled merge takes effect: the cic moves to the target queue
+ * (docs/model.md, "Cooperating queues"). */
 static struct cfq_queue *cfq_merge_cfqqs(struct cfq_data *cfqd,
                                          struct cfq_io_context *cic,
                                          struct cfq_queue *cfqq) {
@@ -264,7 +273,8 @@ static struct cfq_queue *cfq_merge_cfqqs(struct cfq_data *cfqd,
   return target;
 }
 
-/* 3.10.4 */
+/* A merged queue that turned seeky: keep it if one process is left,
+ * otherwise the cic gives it up and gets a queue of its own. */
 static struct cfq_queue *split_cfqq(struct cfq_io_context *cic,
                                     struct cfq_queue *cfqq,
                                     const struct task *tsk) {
@@ -292,7 +302,8 @@ static void cfq_note_cic(struct cfq_data *cfqd, struct cfq_io_context *cic) {
   }
 }
 
-/* The success path of cfq_set_request (3.2). */
+/* The success path of cfq_set_request
+ * (docs/model.md, "Attaching a request to a queue"). */
 static int cfq_set_request(struct request_queue *q, struct request *rq,
                            struct task *tsk, struct cfq_io_context *cic) {
   struct cfq_data *cfqd = q_cfqd(q);
@@ -337,7 +348,9 @@ static void cfq_set_req_failed(struct request_queue *q) {
   cfq_schedule_dispatch(q_cfqd(q));
 }
 
-/* 3.1.6 */
+/* A queue being idled on may allocate past a full request list once per
+ * slice, so the request CFQ waits for is not refused (docs/model.md,
+ * "Request allocation"). */
 static int cfq_may_queue(struct request_queue *q, struct task *tsk,
                          unsigned rw_flags) {
   struct cfq_data *cfqd = q_cfqd(q);
@@ -356,7 +369,7 @@ static int cfq_may_queue(struct request_queue *q, struct task *tsk,
 }
 
 /* ---------------------------------------------------------------------
- * Sort list and insertion (3.5)
+ * Sort list and insertion (docs/model.md, "Insertion")
  * --------------------------------------------------------------------- */
 
 static gint rq_node_cmp(gconstpointer a, gconstpointer b, gpointer data) {
@@ -385,7 +398,8 @@ static void cfq_add_rq_rb(struct request *rq) {
   g_assert(cfqq->next_rq);
 }
 
-/* F9 */
+/* A decaying average of the time between a completion and the next
+ * request (docs/model.md, "Think time"). */
 static void __cfq_update_io_thinktime(struct cfq_ttime *tt, int64_t now,
                                       int64_t cap_base) {
   uint64_t elapsed = (uint64_t)(now - tt->last_end_request);
@@ -406,7 +420,8 @@ static void cfq_update_io_thinktime(struct cfq_data *cfqd, struct cfq_queue *cfq
     __cfq_update_io_thinktime(&cfqq->cfqg->ttime, now, cfqd->cfq_group_idle);
 }
 
-/* F10 */
+/* One seeky bit per request: a long seek on a rotating disk, a small
+ * request on a non-rotating one (docs/model.md, "Seekiness"). */
 static void cfq_update_io_seektime(struct cfq_data *cfqd, struct cfq_queue *cfqq,
                                    struct request *rq) {
   int64_t sdist = 0;
@@ -441,29 +456,41 @@ static void cfq_update_idle_window(struct cfq_data *cfqd, struct cfq_queue *cfqq
   }
 }
 
-/* 3.5.5: rules 1-14, first match decides. */
+/* The first rule that applies decides, in the order of the numbered list
+ * in docs/model.md, "Preemption". */
 static bool cfq_should_preempt(struct cfq_data *cfqd, struct cfq_queue *new_cfqq,
                                struct request *rq) {
   struct cfq_queue *cfqq = cfqd->active_queue;
-  if (!cfqq) return false;                                          /* 1 */
-  if (cfq_class_idle(new_cfqq)) return false;                       /* 2 */
-  if (cfq_class_idle(cfqq)) return true;                            /* 3 */
-  if (cfq_class_rt(cfqq) && !cfq_class_rt(new_cfqq)) return false;  /* 4 */
-  if (rq_is_sync(rq) && !cfqq->sync) return true;                   /* 5 */
-  if (new_cfqq->cfqg != cfqq->cfqg) return false;                   /* 6 */
-  if (cfq_slice_used(cfqd, cfqq)) return true;                      /* 7 */
-  if (cfqd->serving_type == SYNC_NOIDLE_WORKLOAD &&                 /* 8 */
+  if (!cfqq) return false; /* nothing to take over from */
+  /* the idle class never preempts, and anything preempts it */
+  if (cfq_class_idle(new_cfqq)) return false;
+  if (cfq_class_idle(cfqq)) return true;
+  /* only RT preempts RT */
+  if (cfq_class_rt(cfqq) && !cfq_class_rt(new_cfqq)) return false;
+  /* a task waits for its sync request; async writes can wait */
+  if (rq_is_sync(rq) && !cfqq->sync) return true;
+  /* between groups vdisktime decides, not preemption */
+  if (new_cfqq->cfqg != cfqq->cfqg) return false;
+  /* the active queue's slice is over anyway */
+  if (cfq_slice_used(cfqd, cfqq)) return true;
+  /* two seeky readers on the sync-noidle tree take turns without idling */
+  if (cfqd->serving_type == SYNC_NOIDLE_WORKLOAD &&
       cfqq_type(new_cfqq) == SYNC_NOIDLE_WORKLOAD && new_cfqq->service_tree &&
       new_cfqq->service_tree->count == 2 && cfqq_empty(cfqq))
     return true;
-  if ((rq->cmd_flags & REQ_PRIO) && !cfqq->prio_pending) return true; /* 9 */
-  if (cfq_class_rt(new_cfqq) && !cfq_class_rt(cfqq)) return true;   /* 10 */
-  if (cfqq_empty(cfqq) && !cfq_should_idle(cfqd, cfqq)) return true; /* 11 */
-  if (!cfqd->active_cic || !cfqq->wait_request) return false;       /* 12 */
-  int64_t d = blk_rq_pos(rq) - cfqd->last_position;                 /* 13 */
+  /* metadata (REQ_PRIO) first: other I/O waits on it */
+  if ((rq->cmd_flags & REQ_PRIO) && !cfqq->prio_pending) return true;
+  if (cfq_class_rt(new_cfqq) && !cfq_class_rt(cfqq)) return true;
+  /* the active queue has nothing to send and is not worth waiting for */
+  if (cfqq_empty(cfqq) && !cfq_should_idle(cfqd, cfqq)) return true;
+  /* CFQ is not waiting on the active queue: it goes on being served */
+  if (!cfqd->active_cic || !cfqq->wait_request) return false;
+  /* CFQ is idling, and the new request is near the head: serving it
+   * costs little */
+  int64_t d = blk_rq_pos(rq) - cfqd->last_position;
   if (d < 0) d = -d;
   if (d <= CFQQ_CLOSE_THR) return true;
-  return false;                                                     /* 14 */
+  return false;
 }
 
 /* Preemption only re-orders: the next cfq_select_queue decides. */
@@ -521,7 +548,7 @@ static void cfq_insert_request(struct request_queue *q, struct request *rq) {
 }
 
 /* ---------------------------------------------------------------------
- * Merging (3.3)
+ * Merging (docs/model.md, "Merging")
  * --------------------------------------------------------------------- */
 
 static bool cfq_allow_merge(struct request_queue *q, struct task *tsk,
@@ -614,7 +641,8 @@ static struct request *cfq_latter_request(struct request_queue *q,
 }
 
 /* ---------------------------------------------------------------------
- * Driver side: activation, completion (3.7.2, 3.11)
+ * Driver side: activation, completion
+ * (docs/model.md, "The driver", "CFQ completion")
  * --------------------------------------------------------------------- */
 
 static void cfq_activate_request(struct request_queue *q, struct request *rq) {
@@ -625,7 +653,8 @@ static void cfq_activate_request(struct request_queue *q, struct request *rq) {
     cfq_log_cfqq(cfqd, RQ_CFQQ(rq), "activate rq, drv=%d", cfqd->rq_in_driver);
 }
 
-/* 3.11.4 */
+/* Guess whether the device queues commands
+ * (docs/model.md, "NCQ detection"). */
 static void cfq_update_hw_tag(struct cfq_data *cfqd) {
   struct cfq_queue *cfqq = cfqd->active_queue;
   if (cfqd->rq_in_driver > cfqd->hw_tag_est_depth)
@@ -652,7 +681,7 @@ static void cfq_completed_request(struct request_queue *q, struct request *rq) {
                (rq->cmd_flags & REQ_NOIDLE) ? 1 : 0);
 
   cfq_update_hw_tag(cfqd);
-  g_assert(cfqd->rq_in_driver > 0 && cfqq->dispatched > 0);
+  g_assert(cfqd->rq_in_driver > 0 && cfqq->dispatched > 0); /* it was both */
   cfqd->rq_in_driver--;
   cfqq->dispatched--;
   RQ_CFQG(rq)->dispatched--;
@@ -675,17 +704,23 @@ static void cfq_completed_request(struct request_queue *q, struct request *rq) {
       cfq_set_prio_slice(cfqd, cfqq); /* the slice starts now */
       cfqq->slice_new = false;
     }
+    /* the group's only busy queue ran dry: stretch its slice so that the
+     * group keeps its place on the group tree (docs/model.md, "Wait-busy") */
     if (cfq_should_wait_busy(cfqd, cfqq)) {
       int64_t extend = cfqd->cfq_slice_idle ? cfqd->cfq_slice_idle : cfqd->cfq_group_idle;
       cfqq->slice_end = now + extend;
       cfqq->wait_busy = true;
       cfq_log_cfqq(cfqd, cfqq, "will busy wait");
     }
+    /* an idle-class queue gets one request per turn */
     if (cfq_slice_used(cfqd, cfqq) || cfq_class_idle(cfqq))
       cfq_slice_expired(cfqd, true);
+    /* only sync I/O is waited for, and only when nothing else of the queue
+     * is queued and no close queue could use the head instead */
     else if (sync && empty && !cfq_close_cooperator(cfqd, cfqq))
       cfq_arm_slice_timer(cfqd);
   }
+  /* the driver ran dry: make sure someone dispatches again */
   if (!cfqd->rq_in_driver) cfq_schedule_dispatch(cfqd);
 }
 

@@ -15,7 +15,8 @@
 #include "models/cfq-event.h"
 #include "models/ioc.h"
 
-/* Constants of spec 2.2 (the HZ-dependent ones are computed per cfqd). */
+/* CFQ's constants (docs/model.md, "CFQ constants"); the HZ-dependent ones
+ * are computed per cfqd. */
 #define CFQ_SLICE_SCALE 5
 #define CFQ_MIN_TT 2
 #define CFQ_HW_QUEUE_MIN 5
@@ -73,7 +74,8 @@ struct cfq_queue {
   struct cfq_rb_root *service_tree;
   GSequenceIter *rb_node;
 
-  /* prio tree membership: keyed by pos(next_rq) at insertion (spec 5.2) */
+  /* prio tree membership: keyed by pos(next_rq) at insertion, an
+   * approximation (docs/model.md, "Simplifications") */
   GSequence *p_root;
   GSequenceIter *p_node;
   int64_t p_key;

@@ -18,7 +18,9 @@ static struct request *node_rq(GSequenceIter *it) {
   return ((struct cfq_rq_node *)g_sequence_get(it))->rq;
 }
 
-/* 3.8.9: the elevator choice between two candidates relative to `last`. */
+/* The better of two requests for a head at `last`: sync first, then
+ * REQ_PRIO, then the shorter seek with backward seeks penalised
+ * (docs/model.md, "Request order in a queue"). */
 struct request *cfq_choose_req(struct cfq_data *cfqd, struct request *rq1,
                                struct request *rq2, int64_t last) {
   if (rq1 == NULL || rq1 == rq2) return rq2;
@@ -55,8 +57,8 @@ struct request *cfq_choose_req(struct cfq_data *cfqd, struct request *rq1,
   return s1 <= s2 ? rq1 : rq2;
 }
 
-/* 3.8.8: candidates are the sort-order neighbours of `last`; distances are
- * measured from pos(last), not its end. */
+/* Candidates are the sort-order neighbours of `last`; distances are
+ * measured from pos(last), not its end, as in the kernel. */
 struct request *cfq_find_next_rq(struct cfq_data *cfqd, struct cfq_queue *cfqq,
                                  struct request *last) {
   GSequenceIter *it = last->elv_node;
@@ -97,7 +99,7 @@ void cfq_remove_request(struct request *rq) {
 }
 
 /* ---------------------------------------------------------------------
- * Cooperators (3.10.1, 3.10.2)
+ * Cooperators (docs/model.md, "Cooperating queues")
  * --------------------------------------------------------------------- */
 
 struct cfq_queue *cfq_close_cooperator(struct cfq_data *cfqd,

@@ -12,12 +12,13 @@
 #include "models/cfq-event.h"
 #include "sim/core/params.h"
 
-/* The tunables of /sys/block/<dev>/queue/iosched/ (spec 2.1), as written
- * by a user: times in ns (converted to jiffies at init, rounding up like
- * msecs_to_jiffies), counts as integers.  A time left at its HZ=1000 default
- * takes the kernel's HZ-derived default instead (HZ/8, HZ/4, HZ/10, HZ/25,
- * HZ/125, forced to 1 jiffy where the kernel does), which differs from
- * rounding the millisecond value only when HZ does not divide evenly. */
+/* The tunables of /sys/block/<dev>/queue/iosched/
+ * (docs/model.md, "CFQ tunables"), as written by a user: times in ns
+ * (converted to jiffies at init, rounding up like msecs_to_jiffies), counts
+ * as integers.  A time left at its HZ=1000 default takes the kernel's
+ * HZ-derived default instead (HZ/8, HZ/4, HZ/10, HZ/25, HZ/125, forced to 1
+ * jiffy where the kernel does), which differs from rounding the millisecond
+ * value only when HZ does not divide evenly. */
 struct cfq_config {
   int64_t quantum;
   int64_t fifo_expire_sync;   /* ns */
@@ -54,7 +55,7 @@ typedef struct cfq_queue_info {
   bool sync;
   int ioprio_class, ioprio;
   const char *cgroup;    /* NULL: root group */
-  int64_t disk_time;     /* jiffies: sum of F8 over its slices */
+  int64_t disk_time;     /* jiffies: the time its slices used, summed */
   uint64_t slices;       /* times it was made active */
   uint64_t dispatched;   /* requests moved to the dispatch list */
   uint64_t preempted;    /* slices ended by preemption */
@@ -64,7 +65,7 @@ guint cfq_queue_count(struct request_queue *q);
 /* FALSE if i is out of range. */
 gboolean cfq_queue_get_info(struct request_queue *q, guint i,
                             cfq_queue_info *out);
-/* NCQ detection state (-1 unknown, 0, 1), spec 3.11.4. */
+/* NCQ detection state (-1 unknown, 0, 1; docs/model.md, "NCQ detection"). */
 int cfq_hw_tag(struct request_queue *q);
 
 #endif

@@ -1,8 +1,8 @@
-/* deadline (Linux 3.2, spec Appendix A): per direction a sector-sorted tree
- * and a FIFO of expiry times; batches of up to fifo_batch requests go in
- * sector order, reads are preferred over waiting writes at most
- * writes_starved times in a row, and an expired FIFO head interrupts the
- * sector sweep at the next batch boundary.
+/* deadline (Linux 3.2; docs/model.md, "deadline"): per direction a
+ * sector-sorted tree and a FIFO of expiry times; batches of up to
+ * fifo_batch requests go in sector order, reads are preferred over waiting
+ * writes at most writes_starved times in a row, and an expired FIFO head
+ * interrupts the sector sweep at the next batch boundary.
  *
  * Simplification: when several queued requests start at the bio's end
  * sector, the front-merge lookup takes the earliest inserted one (the

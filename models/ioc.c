@@ -1,5 +1,6 @@
 /* io_context and cic: the radix tree of an ioc is an array indexed by the
- * device's cic_index; a slot holds at most one cic (spec 1.2, 1.3, 4.1). */
+ * device's cic_index; a slot holds at most one cic (docs/model.md,
+ * "io_context and cic"). */
 #include "models/ioc.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* io_context (per task, shareable with CLONE_IO) and cfq_io_context (cic:
  * one per (ioc, device)), with the lookup / alloc / link path where the
- * Linux 3.0-3.2-rc cic-link race lives (spec 4.1).  The radix tree is an
- * array indexed by the device's cic_index. */
+ * Linux 3.0-3.2-rc cic-link race lives (docs/model.md, "The link race").
+ * The radix tree is an array indexed by the device's cic_index. */
 #ifndef CFQSIM_IOC_H
 #define CFQSIM_IOC_H
 
@@ -14,7 +14,7 @@
 
 struct cfq_queue;
 
-/* Think-time record (spec 1.9, F9). */
+/* Think-time record (docs/model.md, "Think time"). */
 struct cfq_ttime {
   int64_t last_end_request; /* jiffies */
   uint64_t ttime_total;

@@ -1,4 +1,4 @@
-/* noop (Linux 3.2, spec Appendix A): one FIFO; the dispatch list's own
+/* noop (Linux 3.2; docs/model.md, "noop"): one FIFO; the dispatch list's own
  * sorting (elv_dispatch_sort) is the only ordering it gets.  Requests carry
  * no private data, so no set_req/may_queue and no front-merge lookup. */
 #include "models/blk.h"

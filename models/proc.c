@@ -1,4 +1,5 @@
-/* A process issuing I/O as explicit kernel-path steps (spec 4.3, 4.4).
+/* A process issuing I/O as explicit kernel-path steps
+ * (docs/model.md, "Kernel-path steps").
  * Each step is atomic; between two steps the engine may run other
  * processes' steps or deliver events. */
 #include "models/proc.h"
@@ -69,8 +70,8 @@ static const char *proc_next_step(void *self) {
   return step_names[((proc *)self)->next];
 }
 
-/* Spec 4.3: the kernel may hold a task before lookup (first time),
- * alloc_cic, link and queue. */
+/* The kernel may be preempted or sleep before lookup (first time),
+ * alloc_cic, link and queue: docs/model.md, "Delayable steps". */
 static bool proc_delayable(void *self) {
   proc *p = self;
   switch (p->next) {

@@ -1,5 +1,5 @@
 /* A simulated process: a fio-like job that issues I/O down the kernel path
- * as the atomic steps of spec 4.3 (submit, lookup, alloc_cic, link, queue,
+ * as atomic steps (submit, lookup, alloc_cic, link, queue,
  * fail, retry, unplug, io_wait, exit). */
 #ifndef CFQSIM_PROC_H
 #define CFQSIM_PROC_H

@@ -1,6 +1,6 @@
 # Each process's share of its device's throughput and (on CFQ devices) of
-# its disk time, against its ideal share (cgroup weights across groups, F1
-# sync slices within one).
+# its disk time, against its ideal share (cgroup weights across groups,
+# default sync slices by level within one).
 # Variables: datafile (CSV rows "process,throughput_share,ideal_share,
 # disk_time_share", no header; the last column is empty without CFQ),
 # disk (1 if disk-time shares are present), outfile, term, wl.

@@ -1,6 +1,7 @@
-/* blktrace output (DESIGN section 5): with --trace, every device's block
- * layer events in the binary record format that `blkparse` reads, one
- * stream per device as if traced on a single CPU (<dev>.blktrace.0).
+/* blktrace output (docs/model.md, "Observers and outputs"): with --trace,
+ * every device's block layer events in the binary record format that
+ * `blkparse` reads, one stream per device as if traced on a single CPU
+ * (<dev>.blktrace.0).
  *
  * Each record is 48 bytes in native byte order, followed by pdu_len bytes
  * of payload: u32 magic|version, u32 sequence, u64 time (ns since the start

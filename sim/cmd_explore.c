@@ -1,5 +1,5 @@
 /* `cfqsim explore WORKLOAD.yaml`: every interleaving of the workload's
- * process steps (DESIGN section 4), per kernel variant. */
+ * process steps, per kernel variant (docs/model.md, "Exploration"). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
-/* Exhaustive exploration by re-running with choice prefixes (DESIGN 3-4). */
+/* Exhaustive exploration by re-running with choice prefixes
+ * (docs/model.md, "Exploration"). */
 #include "sim/explore.h"
 
 #include <inttypes.h>

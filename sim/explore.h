@@ -1,4 +1,4 @@
-/* Exhaustive exploration of interleavings (DESIGN section 4, spec 4.3).
+/* Exhaustive exploration of interleavings (docs/model.md, "Exploration").
  *
  * At every choice point with more than one alternative (each ready actor's
  * next step in id order, then "deliver the next pending event" where the

@@ -1,4 +1,4 @@
-/* The cfqsim command line (DESIGN section 5).
+/* The cfqsim command line (README, "Using it").
  *   cfqsim WORKLOAD.yaml [options]      same as `cfqsim run`
  * Exit status: 0 success, 1 hang found, 2 bad input or usage. */
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* The outputs of a run (DESIGN section 5).  Everything is rendered from
+/* The outputs of a run (README, "Using it").  Everything is rendered from
  * the workload (in its declared order) and the metrics, never from hash
  * tables, and numbers go through g_ascii_* so that neither locale nor
  * memory layout can change a byte of the output. */
@@ -285,12 +285,13 @@ static void json_str(JsonBuilder *b, const char *key, const char *v) {
  *
  * The ideal share of a process is what CFQ 3.2 would give it if every
  * process on its device stayed busy: cgroups split the device by weight
- * (root group 1000, spec section 2.2), and inside a group the processes of
- * the highest class present (RT, then BE, then IDLE) split it by their sync
- * slice (F1: 100 + 20 * (4 - level) ms); processes sharing one io_context
- * share one cfqq, so they split that queue's slice equally.  Throughput
- * shares are a process's bytes over all bytes on its device.  Processes
- * that finish early naturally fall below their ideal: compare under load. */
+ * (root group 1000), and inside a group the processes of the highest class
+ * present (RT, then BE, then IDLE) split it by their default sync slice,
+ * 100 + 20 * (4 - level) ms (docs/model.md, "Slice length"); processes
+ * sharing one io_context share one cfqq, so they split that queue's slice
+ * equally.  Throughput shares are a process's bytes over all bytes on its
+ * device.  Processes that finish early naturally fall below their ideal:
+ * compare under load. */
 
 #define ROOT_GROUP_WEIGHT 1000
 

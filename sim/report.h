@@ -1,5 +1,5 @@
 /* What a run writes: summary.txt (also on stdout unless quiet),
- * metrics.json, processes.csv, timeseries.csv (DESIGN section 5),
+ * metrics.json, processes.csv, timeseries.csv,
  * fairness.csv, latencies.csv and kernel.log (always, maybe empty).
  * Files are written into a temporary directory beside `dir` and renamed
  * into place, so a failed run never leaves half-written output. */

@@ -1,4 +1,4 @@
-/* Parameter sweeps (DESIGN section 5): a sweep file names a base workload,
+/* Parameter sweeps (README, "Sweeps"): a sweep file names a base workload,
  * a grid of `--set` overrides (cartesian product, plus `zip` groups that
  * advance together), a number of seed replicates and the metrics to
  * tabulate.  Points run in parallel on a thread pool; results.csv is

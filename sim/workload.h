@@ -1,4 +1,4 @@
-/* Workload files (YAML, DESIGN section 5) -> a typed, validated config.
+/* Workload files (YAML; README, "Workloads") -> a typed, validated config.
  *
  * Every error is "file:line:col: message" (with a did-you-mean hint for
  * unknown keys); `--set dotted.path=value` overrides are applied to the YAML

@@ -189,7 +189,7 @@ static inline void world_add(world *w, const char *name, int ioc, const proc_job
     t->ioc = w->tasks[ioc].ioc;
   }
   t->ioc->nr_tasks++;
-  t->ioc->refcount++; /* the task's own reference (spec 1.2) */
+  t->ioc->refcount++; /* the task's own reference */
   w->procs[i] = proc_new(w->e, t, job, w->q, 1, on_io, w);
 }
 

@@ -1,13 +1,13 @@
 /* Block layer: request allocation limits, sleeping in get_request_wait and
- * the wake-ups of freed_request (spec 3.1), merging (3.3), and the cic path
- * of both kernels (spec 4) under a scripted interleaving.  A fake disk with
- * a fixed service time and a minimal FIFO elevator keep the block layer
- * itself under test. */
+ * the wake-ups of freed_request, merging, and the cic path of both kernels
+ * under a scripted interleaving (docs/model.md, "The block layer", "The link
+ * race").  A fake disk with a fixed service time and a minimal FIFO elevator
+ * keep the block layer itself under test. */
 #include "tests/fake_world.h"
 
-/* Spec 3.1.2/3.1.5: with nr_requests = 4, more sync writers than that make
- * the extra ones sleep in get_request_wait; each is woken by a completion
- * (freed_request) and every write completes. */
+/* With nr_requests = 4, more sync writers than that make the extra ones sleep
+ * in get_request_wait; each is woken by a completion (freed_request) and
+ * every write completes. */
 static void test_nr_requests_sleep_and_wake(void) {
   world w;
   world_init(&w, &fifo_plain, 4, CIC_LINK_FIXED, 1024);
@@ -30,7 +30,7 @@ static void test_nr_requests_sleep_and_wake(void) {
   world_free(&w);
 }
 
-/* Spec 3.1.5: wake-ups are exclusive and FIFO: the oldest sleeper first. */
+/* Wake-ups are exclusive and FIFO: the oldest sleeper first. */
 static void test_wakeups_are_fifo(void) {
   world w;
   world_init(&w, &fifo_plain, 4, CIC_LINK_FIXED, 1024);
@@ -48,8 +48,8 @@ static void test_wakeups_are_fifo(void) {
   world_free(&w);
 }
 
-/* Spec 3.3: contiguous bios back-merge into a queued request of the same
- * direction, up to max_sectors; merged bios end with their request. */
+/* Contiguous bios back-merge into a queued request of the same direction, up
+ * to max_sectors; merged bios end with their request. */
 static void test_back_merge_up_to_max_sectors(void) {
   world w;
   world_init(&w, &fifo_plain, 128, CIC_LINK_FIXED, 32); /* 16 KiB requests */
@@ -80,7 +80,7 @@ static void test_nomerges(void) {
   world_free(&w);
 }
 
-/* ---- the cic-link race (spec 4.5) on the fake cic elevator ---- */
+/* ---- the cic-link race on the fake cic elevator ---- */
 
 
 /* C starts an I/O first, so the device is busy while A and B race and B
@@ -137,8 +137,9 @@ static void test_seed_race_fixed_completes(void) {
   world_free(&w);
 }
 
-/* Spec 4.6: a sleeper is rescued by another request's completion when one
- * is in flight: here a third process C keeps the device busy. */
+/* Under load a lost race costs only latency: a sleeper is rescued by another
+ * request's completion when one is in flight; here a third process C keeps
+ * the device busy. */
 static void test_sleeper_rescued_by_inflight_completion(void) {
   world w;
   world_init(&w, &fifo_cic, 128, CIC_LINK_BUGGY, 1024);
@@ -156,9 +157,9 @@ static void test_sleeper_rescued_by_inflight_completion(void) {
   world_free(&w);
 }
 
-/* Spec 4.6: with three sharers there can be two losers; the second loser's
- * failure path (its freed_request) wakes the first, which retries, finds
- * the winner's cic and issues its I/O, whose free wakes the second. */
+/* With three sharers there can be two losers; the second loser's failure path
+ * (its freed_request) wakes the first, which retries, finds the winner's cic
+ * and issues its I/O, whose free wakes the second. */
 static void test_second_loser_wakes_first(void) {
   world w;
   world_init(&w, &fifo_cic, 128, CIC_LINK_BUGGY, 1024);
@@ -183,14 +184,15 @@ static void test_second_loser_wakes_first(void) {
   world_free(&w);
 }
 
-/* Spec 1.2 / 4.3 (`link`, `fail`, `exit`): each `lookup` takes one ioc
- * reference (get_io_context); a request keeps it until cfq_put_request.  On
- * the buggy -EEXIST the error tail of cfq_get_io_context drops it (`link`),
- * and the request memory freed in `fail` carries none.  In the fixed kernel
- * the loser keeps its reference across the retry and its request drops it
- * when freed.  Each task holds one reference until `exit`.  So once every
- * request is gone only the tasks still alive hold references: the hung B on
- * the buggy kernel, nobody on the fixed one. */
+/* Reference counts across `link`, `fail` and `exit` (docs/model.md,
+ * "Reference counts"): each `lookup` takes one ioc reference
+ * (get_io_context); a request keeps it until cfq_put_request.  On the buggy
+ * -EEXIST the error tail of cfq_get_io_context drops it (`link`), and the
+ * request memory freed in `fail` carries none.  In the fixed kernel the loser
+ * keeps its reference across the retry and its request drops it when freed.
+ * Each task holds one reference until `exit`.  So once every request is gone
+ * only the tasks still alive hold references: the hung B on the buggy kernel,
+ * nobody on the fixed one. */
 static void test_ioc_refs_balance_after_race(void) {
   for (int v = 0; v < 2; v++) {
     world w;
@@ -202,7 +204,7 @@ static void test_ioc_refs_balance_after_race(void) {
   }
 }
 
-/* ---- batching, the hard ceiling, starved, merges (spec 3.1.4-3.1.5, 3.3.3) ---- */
+/* ---- batching, the hard ceiling, starved, merges ---- */
 
 typedef struct getrq_watch {
   int max_count[2];
@@ -222,9 +224,9 @@ static void watch_action(void *ctx, const struct request_queue *q, blk_action a,
 }
 static const struct blk_observer watch_ops = {.action = watch_action};
 
-/* Spec 3.1.2/3.1.4, App. B 21: the task that fills the queue becomes a
- * batcher and may go past nr_requests, but never past 3*nr_requests/2; its
- * credit is spent only on reservations that consulted the ioc. */
+/* The task that fills the queue becomes a batcher and may go past
+ * nr_requests, but never past 3*nr_requests/2; its credit is spent only on
+ * reservations that consulted the ioc. */
 static void test_batching_hard_ceiling(void) {
   world w;
   world_init(&w, &fifo_plain, 4, CIC_LINK_FIXED, 1024);
@@ -251,9 +253,8 @@ static void test_batching_hard_ceiling(void) {
   world_free(&w);
 }
 
-/* Spec 3.1.5, 4.6 source 2, App. B 23: a loser of the race sleeping on the
- * ASYNC wait queue with no async request left (starved) is woken by the
- * free of a SYNC request. */
+/* The starved flag: a loser of the race sleeping on the ASYNC wait queue with
+ * no async request left (starved) is woken by the free of a SYNC request. */
 static void test_starved_other_class_wakes(void) {
   world w;
   world_init(&w, &fifo_cic, 128, CIC_LINK_BUGGY, 1024);
@@ -325,10 +326,10 @@ static struct request *issue(struct request_queue *q, struct task *t, int64_t se
 static const proc_job idle_job = {.rw = PROC_RW_READ, .bs_sectors = 8, .size = 8,
                                   .iodepth = 1, .count = 1};
 
-/* Spec 3.7.1/3.7.2, App. B 4: the driver peeks before it checks capacity:
- * with the device full one more request sits activated (STARTED) at the
- * head of the dispatch list, so the elevator has seen depth + 1
- * activations; no further request leaves the elevator. */
+/* The driver peeks before it checks capacity: with the device full one more
+ * request sits activated (STARTED) at the head of the dispatch list, so the
+ * elevator has seen depth + 1 activations; no further request leaves the
+ * elevator. */
 static void test_driver_peeks_one_extra(void) {
   world w;
   world_init(&w, &fifo_sort, 128, CIC_LINK_FIXED, 1024);
@@ -345,9 +346,9 @@ static void test_driver_peeks_one_extra(void) {
   world_free(&w);
 }
 
-/* Spec 3.7.4: the dispatch list is a one-way elevator from end_sector:
- * requests at or after it ascend first, then those before it ascend; never
- * in front of a STARTED request, never across a change of direction. */
+/* The dispatch list is a one-way elevator from end_sector: requests at or
+ * after it ascend first, then those before it ascend; never in front of a
+ * STARTED request, never across a change of direction. */
 static void test_elv_dispatch_sort_placement(void) {
   world w;
   world_init(&w, &fifo_sort, 128, CIC_LINK_FIXED, 1024);
@@ -385,10 +386,10 @@ static void test_elv_dispatch_sort_placement(void) {
   world_free(&w);
 }
 
-/* Spec 3.3.3 and App. B 18: a bio that fills the gap between two queued
- * requests glues them (attempt_merge): the survivor keeps the older
- * start_time, and freeing the absorbed request is a freed_request that
- * wakes the allocator sleeping on that class. */
+/* A bio that fills the gap between two queued requests glues them
+ * (attempt_merge): the survivor keeps the older start_time, and freeing the
+ * absorbed request is a freed_request that wakes the allocator sleeping on
+ * that class. */
 static void test_request_merge_wakes_sleeper(void) {
   world w;
   world_init(&w, &fifo_sort, 4, CIC_LINK_FIXED, 1024);
@@ -419,8 +420,8 @@ static void test_request_merge_wakes_sleeper(void) {
   world_free(&w);
 }
 
-/* Spec 3.12: queueing kblockd work while it is queued is a no-op; once it
- * has run, it can be queued again.  Each run is one queue run. */
+/* Queueing kblockd work while it is queued is a no-op; once it has run, it
+ * can be queued again.  Each run is one queue run. */
 static void test_kblockd_coalesces(void) {
   world w;
   world_init(&w, &fifo_sort, 128, CIC_LINK_FIXED, 1024);
@@ -436,9 +437,9 @@ static void test_kblockd_coalesces(void) {
   world_free(&w);
 }
 
-/* Spec 3.3.1/3.3.2: every bio merge candidate, from the one-hit cache and
- * from the hash alike, passes the elevator's allow_merge (for CFQ: only
- * into the submitter's own queue); a refused candidate means a new request. */
+/* Every bio merge candidate, from the one-hit cache and from the hash alike,
+ * passes the elevator's allow_merge (for CFQ: only into the submitter's own
+ * queue); a refused candidate means a new request. */
 static bool own_only(struct request_queue *q, struct task *tsk, struct request *rq,
                      struct bio *bio) {
   (void)q; (void)bio;
@@ -476,10 +477,9 @@ static void test_allow_merge_consulted(void) {
   world_free(&w);
 }
 
-/* Spec 3.11.1, App. B 34: a device completion ends the bios first, then
- * the elevator's completion hook, then cfq_put_request, then
- * freed_request (which wakes the sleeping allocator), then the driver runs
- * the queue again. */
+/* A device completion ends the bios first, then the elevator's completion
+ * hook, then cfq_put_request, then freed_request (which wakes the sleeping
+ * allocator), then the driver runs the queue again. */
 static GString *order_log;
 static struct task *order_sleeper;
 static char sleeper_mark(void) {

@@ -1,9 +1,10 @@
-/* CFQ: behaviour tests after spec/cfq-3.2.md 5.3 (and the tunables of 2.1,
- * the worked numbers of 2.6).  Each test builds one device with the real
- * block layer and processes (models/blk, models/proc), a small fake disk
- * (a rotating one with a fixed seek cost, or a non-rotational one with
- * NCQ), runs for some simulated seconds and measures disk time per queue
- * through the read-only view of models/cfq.h. */
+/* CFQ: tests of the behaviour docs/model.md describes (tunables, slice
+ * arithmetic, the worked numbers at default settings).  Each test builds
+ * one device with the real block layer and processes (models/blk,
+ * models/proc), a small fake disk (a rotating one with a fixed seek cost,
+ * or a non-rotational one with NCQ), runs for some simulated seconds and
+ * measures disk time per queue through the read-only view of
+ * models/cfq.h. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -289,7 +290,7 @@ static proc_job rand_read(int64_t offset) {
 static double share(int64_t a, int64_t b) { return (double)a / (double)(a + b); }
 
 /* ---------------------------------------------------------------------
- * Tunables (2.1) and formulas (2.5, 2.6)
+ * Tunables and slice arithmetic
  * --------------------------------------------------------------------- */
 
 static struct cfq_data *world_cfqd(world *w) { return w->q->elevator_data; }
@@ -319,7 +320,7 @@ static void test_tunables_hz(void) {
   g_assert_cmpint(cfqd->cfq_fifo_expire[0], ==, 62);
   g_assert_cmpint(cfqd->cfq_target_latency, ==, 75);
   g_assert_cmpint(cfqd->cfq_idle_delay, ==, 50);
-  /* async slices 18,16,...,4 (2.6) */
+  /* async slices 18,16,...,4 (HZ=250) */
   for (int p = 0; p < 8; p++) g_assert_cmpint(cfq_prio_slice(cfqd, false, p), ==, 18 - 2 * p);
   world_free(&w);
 
@@ -345,7 +346,7 @@ static void test_tunables_hz(void) {
   g_assert_cmpint(cfqd->cfq_group_idle, ==, 0);
   world_free(&w);
 
-  /* the parameter table's names are the sysfs names of 2.1 */
+  /* the parameter table's names are the kernel's sysfs names */
   const char *names[] = {"quantum", "fifo_expire_sync", "fifo_expire_async",
                          "back_seek_max", "back_seek_penalty", "slice_sync",
                          "slice_async", "slice_async_rq", "slice_idle",
@@ -373,7 +374,7 @@ static void test_prio_slice_table(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
   struct cfq_data *cfqd = world_cfqd(&w);
-  /* 2.6: sync 180..40, async 72..16, maxrq 32..4 */
+  /* defaults: sync 180..40, async 72..16, maxrq 32..4 */
   for (int p = 0; p < 8; p++) {
     g_assert_cmpint(cfq_prio_slice(cfqd, true, p), ==, 180 - 20 * p);
     g_assert_cmpint(cfq_prio_slice(cfqd, false, p), ==, 72 - 8 * p);
@@ -384,7 +385,7 @@ static void test_prio_slice_table(void) {
 }
 
 /* ---------------------------------------------------------------------
- * 5.3.1 priority slices
+ * Priority slices
  * --------------------------------------------------------------------- */
 
 static void prio_pair(int pa, int pb, double expect, int hz) {
@@ -420,7 +421,7 @@ static void test_prio_shares(void) {
 }
 
 /* ---------------------------------------------------------------------
- * 5.3.3 RT over BE, IDLE last
+ * RT over BE, IDLE last
  * --------------------------------------------------------------------- */
 
 static void test_rt_preempts_be(void) {
@@ -473,7 +474,7 @@ static void test_idle_class_waits(void) {
 }
 
 /* ---------------------------------------------------------------------
- * 5.3.5 idle window; 5.3.7 SSD
+ * Idle window; SSD
  * --------------------------------------------------------------------- */
 
 static cfq_queue_info two_readers(bool ssd, sim_time think, bool random,
@@ -638,7 +639,7 @@ static void test_fifo_expiry(void) {
 }
 
 /* ---------------------------------------------------------------------
- * 5.3.4 group weights
+ * Group weights
  * --------------------------------------------------------------------- */
 
 static void test_cgroup_weights(void) {
@@ -678,7 +679,7 @@ static void test_cgroup_weights(void) {
 }
 
 /* ---------------------------------------------------------------------
- * 5.3.6 async limits
+ * Async limits
  * --------------------------------------------------------------------- */
 
 static void test_writer_vs_reader(void) {
@@ -700,8 +701,8 @@ static void test_writer_vs_reader(void) {
   g_assert_cmpfloat(share(rt, wt), >, 0.6);
   g_assert_cmpint(w.max_lat[r], <, 300 * SIM_MS);
   /* ... and the writer still progresses in every second.  (Its slices are
-   * short: a sync arrival preempts an async queue, rule 5 of 3.5.5, so its
-   * F8 disk time is small; count its requests instead.) */
+   * short: a sync arrival preempts an async queue, so its disk time is
+   * small; count its requests instead.) */
   g_assert_cmpuint(w.ios[wr], >, 200);
   for (int s = 0; s < 5; s++)
     g_assert_cmpint(disk_time_between(&w, wr, false, s * SIM_S, (s + 1) * SIM_S), >, 0);
@@ -709,7 +710,7 @@ static void test_writer_vs_reader(void) {
 }
 
 /* ---------------------------------------------------------------------
- * 5.3.2 latency scaling
+ * Latency scaling
  * --------------------------------------------------------------------- */
 
 static void many_readers(bool low_latency, double *mean_slice, sim_time *max_lat) {
@@ -797,7 +798,7 @@ static void test_determinism(void) {
 
 
 /* ---------------------------------------------------------------------
- * 5.3.8 cooperators; 3.11.4 NCQ detection; merges
+ * Cooperators; NCQ detection; merges
  * --------------------------------------------------------------------- */
 
 static void test_cooperators_merge(void) {
@@ -880,7 +881,7 @@ static void test_merges_keep_queues_consistent(void) {
 }
 
 /* ---------------------------------------------------------------------
- * 1.3 shared io_context: threads made with CLONE_IO share one cic per
+ * Shared io_context: threads made with CLONE_IO share one cic per
  * device and so one sync cfqq; together they are one process to CFQ
  * --------------------------------------------------------------------- */
 
@@ -925,8 +926,8 @@ static void test_shared_ioc(void) {
 }
 
 /* ---------------------------------------------------------------------
- * 3.10 / 5.3.8: cooperating queues are merged, and split again once the
- * merged queue turns seeky (at the next request allocation)
+ * Cooperating queues are merged, and split again once the merged queue
+ * turns seeky (at the next request allocation)
  * --------------------------------------------------------------------- */
 
 static void test_cooperators_split(void) {
@@ -966,7 +967,7 @@ static void test_cooperators_split(void) {
 }
 
 /* ---------------------------------------------------------------------
- * 3.8 / 5.3.6: async is not starved forever by backlogged sync readers
+ * Async is not starved forever by backlogged sync readers
  * --------------------------------------------------------------------- */
 
 static void test_async_not_starved(void) {
@@ -977,8 +978,8 @@ static void test_async_not_starved(void) {
     proc_job j = seq_read(i * 8 * GB);
     /* iodepth 1: each read is resubmitted at the completion of the last.
      * (With iodepth >= 2 a sync request is always in flight, which blocks
-     * async dispatch, and every new read preempts the async queue, rule 5
-     * of 3.5.5: the writer then starves, as it would on 3.2.) */
+     * async dispatch, and every new read preempts the async queue: the
+     * writer then starves, as it would on 3.2.) */
     world_add(&w, names[i], (pspec){.ioprio = 0}, &j);
   }
   proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 128, .offset = 40 * GB,
@@ -988,7 +989,8 @@ static void test_async_not_starved(void) {
   for (int s = 1; s <= 4; s++) {
     world_run(&w, s * SIM_S);
     /* progress in every second (the async workload gets its slice when
-     * its key comes first, F12; its FIFO expires after 250 ms) */
+     * its key comes first, docs/model.md, "Workload slice"; its FIFO
+     * expires after 250 ms) */
     g_assert_cmpuint(w.ios[wr], >, last);
     last = w.ios[wr];
   }
@@ -1001,9 +1003,9 @@ static void test_async_not_starved(void) {
 }
 
 /* ---------------------------------------------------------------------
- * F13: after a sync request completes late (it took longer than
- * fifo_expire_sync), low_latency lets async queues dispatch one request
- * at first and one more per slice_sync that passes
+ * Async depth ramp: after a sync request completes late (it took longer
+ * than fifo_expire_sync), low_latency lets async queues dispatch one
+ * request at first and one more per slice_sync that passes
  * --------------------------------------------------------------------- */
 
 typedef struct depth_probe {
@@ -1062,7 +1064,7 @@ static void test_async_depth_ramp(void) {
     for (int t = 0; t < 600; t += 50)
       g_printerr("%3d ms: async depth low_latency=1 %2d, =0 %2d\n", t,
                  depth_between(&on, t, t + 50), depth_between(&off, t, t + 50));
-  /* no async dispatch while a sync request is in flight (3.8.7) */
+  /* no async dispatch while a sync request is in flight */
   g_assert_cmpint(depth_between(&on, 0, 190), ==, 0);
   g_assert_cmpint(depth_between(&off, 0, 190), ==, 0);
   /* after the late sync completion at ~200 ms: depth = elapsed / 100 ms,
@@ -1076,7 +1078,7 @@ static void test_async_depth_ramp(void) {
 }
 
 /* ---------------------------------------------------------------------
- * F14: IOPS mode (slice_idle = 0 on a queueing device) charges groups by
+ * IOPS mode (slice_idle = 0 on a queueing device) charges groups by
  * requests dispatched instead of by time
  * --------------------------------------------------------------------- */
 
@@ -1112,7 +1114,8 @@ static void test_iops_mode(void) {
     g_printerr("deep/shallow ios: iops mode %lu/%lu, time mode %lu/%lu\n",
                (unsigned long)iops[0], (unsigned long)iops[1],
                (unsigned long)time[0], (unsigned long)time[1]);
-  /* every expiry charged what F14 (resp. F8) says */
+  /* every expiry charged the requests dispatched in IOPS mode, the time
+   * used otherwise */
   g_assert_cmpint(bad_iops, ==, 0);
   g_assert_cmpint(bad_time, ==, 0);
   g_assert_cmpuint(iops[0], >, 0);
@@ -1120,8 +1123,9 @@ static void test_iops_mode(void) {
 }
 
 /* ---------------------------------------------------------------------
- * Audit: bookkeeping invariants of 1.6-1.9 and 3.5.3, checked every
- * 250 us of a mixed workload (sync/async, RT/BE/IDLE, nice, cgroups).
+ * Audit: bookkeeping invariants of cfqd, cfqq, cfqg and the service trees,
+ * checked every 250 us of a mixed workload (sync/async, RT/BE/IDLE, nice,
+ * cgroups).
  * --------------------------------------------------------------------- */
 
 typedef struct inv_ctx {
@@ -1154,7 +1158,7 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
       g_hash_table_insert(nr, q->cfqg, GINT_TO_POINTER(
           GPOINTER_TO_INT(g_hash_table_lookup(nr, q->cfqg)) + 1));
       g_assert_nonnull(q->service_tree);
-      /* 3.5.3: every busy queue but the active one has requests */
+      /* every busy queue but the active one has requests */
       if (q != cfqd->active_queue) g_assert_false(cfqq_empty(q));
     } else {
       g_assert_null(q->rb_node);
@@ -1171,7 +1175,7 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
       g_assert_false(q->wait_request);
       g_assert_false(q->wait_busy);
     }
-    /* 1.7 / 3.2: async queues always live in the root group */
+    /* async queues always live in the root group */
     if (!q->sync) g_assert_true(q->cfqg == cfqd->root_group);
     g_assert_true((q->next_rq != NULL) == !cfqq_empty(q));
   }
@@ -1181,7 +1185,7 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
   g_assert_cmpint(in_flight[0], ==, cfqd->rq_in_flight[0]);
   g_assert_cmpint(in_flight[1], ==, cfqd->rq_in_flight[1]);
   if (cfqd->active_queue) g_assert_true(cfqd->active_queue->on_rr);
-  /* 3.9.2: the idle timer is only pending while the active queue waits */
+  /* the idle timer is only pending while the active queue waits */
   if (sim_timer_pending(&cfqd->idle_slice_timer)) {
     g_assert_nonnull(cfqd->active_queue);
     g_assert_true(cfqd->active_queue->wait_request);
@@ -1197,7 +1201,7 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
     int want = GPOINTER_TO_INT(g_hash_table_lookup(nr, g));
     g_assert_cmpint(g->nr_cfqq, ==, want);
     g_assert_cmpint(on_tree, ==, want);
-    /* 1.8: on the group tree exactly while nr_cfqq > 0 */
+    /* on the group tree exactly while nr_cfqq > 0 */
     g_assert_true((g->rb_node != NULL) == (g->nr_cfqq > 0));
     if (g->rb_node) {
       tw += g->weight;
@@ -1262,8 +1266,9 @@ static void test_audit_invariants(void) {
 }
 
 /* ---------------------------------------------------------------------
- * Audit, white-box: quirks of 3.5.2, 3.8.3 and 3.9.3 exercised on queues
- * made by hand (no requests), so each rule is seen in isolation.
+ * Audit, white-box: quirks of service-tree keys, workload choice and the
+ * idle timer exercised on queues made by hand (no requests), so each rule
+ * is seen in isolation.
  * --------------------------------------------------------------------- */
 
 static struct cfq_queue *audit_mkq(struct cfq_data *cfqd, struct cfq_group *g,
@@ -1295,9 +1300,9 @@ static void audit_at_fire(void *arg) {
   a->fn(a->w);
 }
 
-/* F5 (2.5) / 3.5.2 / B.8: the offset uses nr_cfqq before the new queue
- * counts itself, so the first queue of a group gets factor -1. */
-static void test_audit_f5_offset(void) {
+/* Service-tree key: the offset uses nr_cfqq before the new queue counts
+ * itself, so the first queue of a group gets factor -1. */
+static void test_audit_slice_offset(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
   struct cfq_data *cfqd = world_cfqd(&w);
@@ -1321,8 +1326,8 @@ static void test_audit_f5_offset(void) {
   world_free(&w);
 }
 
-/* 3.5.2 / B.11: a newly backlogged group goes to the end of the group
- * tree, CFQ_IDLE_DELAY (unscaled) after the last group's vdisktime. */
+/* A newly backlogged group goes to the end of the group tree, CFQ_IDLE_DELAY
+ * (unscaled) after the last group's vdisktime. */
 static void test_audit_group_to_end(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
@@ -1346,9 +1351,8 @@ static void test_audit_group_to_end(void) {
   world_free(&w);
 }
 
-/* 3.8.3 / B.31: cfq_choose_wl breaks equal keys in the order ASYNC,
- * SYNC_NOIDLE, SYNC.  B.32: the IDLE class leaves serving_type alone and
- * gives a 1-jiffy workload. */
+/* cfq_choose_wl breaks equal keys in the order ASYNC, SYNC_NOIDLE, SYNC.  And
+ * the IDLE class leaves serving_type alone and gives a 1-jiffy workload. */
 static void test_audit_choose_wl(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
@@ -1359,7 +1363,7 @@ static void test_audit_choose_wl(void) {
   struct cfq_queue *qn = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 4);
   struct cfq_queue *qa = audit_mkq(cfqd, g, false, IOPRIO_CLASS_BE, 4);
   qn->idle_window = false;
-  /* all three keys j - 200: resid cancels each F5 offset */
+  /* all three keys j - 200: resid cancels each priority offset */
   qs->slice_resid = 120;   /* factor -1 * 80 */
   qn->slice_resid = 200;   /* factor  0 */
   qa->slice_resid = 340;   /* factor  1 * 140 */
@@ -1395,10 +1399,9 @@ static void test_audit_choose_wl(void) {
   world_free(&w);
 }
 
-/* 0.1 / 3.9.2 / 3.9.3 / B.25 / B.33: the idle timer is armed in jiffies
- * and fires when the jiffies counter reaches jiffies + slice_idle (here,
- * HZ=250, armed 1 ms into a 4 ms tick: 7 ms later); its must_dispatch KICK
- * path leaves wait_request set. */
+/* The idle timer is armed in jiffies and fires when the jiffies counter
+ * reaches jiffies + slice_idle (here, HZ=250, armed 1 ms into a 4 ms tick:
+ * 7 ms later); its must_dispatch KICK path leaves wait_request set. */
 static struct cfq_io_context audit_cic;
 static struct cfq_queue *audit_active;
 
@@ -1466,7 +1469,7 @@ static void audit_sort_add(struct cfq_queue *q, struct request *rq, uint64_t seq
   rq->elv_node = g_sequence_insert_sorted(q->sort_list, n, audit_node_cmp, NULL);
 }
 
-/* 3.8.8 / B.16: cfq_find_next_rq measures from pos(last), not end(last).
+/* cfq_find_next_rq measures from pos(last), not end(last).
  * last = [1000, 1200); prev at 950 is 50 behind pos (x2 penalty = 100),
  * next at 1180 is 180 ahead of pos: prev wins.  (From end(last), next
  * would be 20 behind, 40 with penalty, and win.) */
@@ -1489,8 +1492,8 @@ static void test_audit_find_next_rq_pos(void) {
   world_free(&w);
 }
 
-/* 3.8.11 / B.9: slice_resid is recorded only by timed-out expiries, and
- * F5 then uses it once. */
+/* slice_resid is recorded only by timed-out expiries, and the next
+ * service-tree key uses it once. */
 static void test_audit_resid_timed_out_only(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
@@ -1523,8 +1526,8 @@ static void test_audit_resid_timed_out_only(void) {
   world_free(&w);
 }
 
-/* F6 / F14 / B.3: with slice_idle = 0 and hw_tag still unknown (-1) the
- * group is charged in IOPS mode: the requests dispatched, not the time. */
+/* With slice_idle = 0 and hw_tag still unknown (-1) the group is charged in
+ * IOPS mode: the requests dispatched, not the time. */
 static void test_audit_iops_charge_unknown_hw_tag(void) {
   struct cfq_config cfg = cfq_default_config;
   cfg.slice_idle = 0;
@@ -1549,11 +1552,10 @@ static void test_audit_iops_charge_unknown_hw_tag(void) {
   world_free(&w);
 }
 
-/* 2.4 / 3.2 / B.6 / B.13: a task with no ioprio set uses the BE/4 async
- * slot, the queue's level comes from its nice value, and async queues
- * live in the root group even for a task in a cgroup.
- * F9 / B.14: think time samples 32, 60, 84 (valid from the third) with
- * elapsed capped at 2 * slice_idle. */
+/* A task with no ioprio set uses the BE/4 async slot, the queue's level comes
+ * from its nice value, and async queues live in the root group even for a
+ * task in a cgroup.  Think time: samples 32, 60, 84 (valid from the third)
+ * with elapsed capped at 2 * slice_idle. */
 static void test_audit_async_slot_and_ttime(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
@@ -1586,9 +1588,8 @@ static void test_audit_async_slot_and_ttime(void) {
   world_free(&w);
 }
 
-/* 3.1.6 / B.20: ELV_MQUEUE_MUST is granted once per slice to a queue in
- * wait_request; the pass is given back only when the queue is next made
- * active. */
+/* ELV_MQUEUE_MUST is granted once per slice to a queue in wait_request; the
+ * pass is given back only when the queue is next made active. */
 static void test_audit_mqueue_must_once(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
@@ -1635,7 +1636,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cfq/async-depth-ramp", test_async_depth_ramp);
   g_test_add_func("/cfq/iops-mode", test_iops_mode);
   g_test_add_func("/cfq/audit/invariants", test_audit_invariants);
-  g_test_add_func("/cfq/audit/f5-offset", test_audit_f5_offset);
+  g_test_add_func("/cfq/audit/slice-offset", test_audit_slice_offset);
   g_test_add_func("/cfq/audit/group-to-end", test_audit_group_to_end);
   g_test_add_func("/cfq/audit/choose-wl", test_audit_choose_wl);
   g_test_add_func("/cfq/audit/idle-timer", test_audit_idle_timer);

@@ -106,8 +106,8 @@ static void test_default_workload_runs(void) {
   g_free(d);
 }
 
-/* Issue 4 point 3: the seed replayed hangs B on the buggy kernel (exit 1,
- * a hang report naming the wait queue), completes on the fixed one. */
+/* The seed replayed hangs B on the buggy kernel (exit 1, a hang report naming
+ * the wait queue), completes on the fixed one. */
 static void test_race_replay(void) {
   char *d = tmpdir();
   char *out = g_build_filename(d, "out", NULL);
@@ -158,8 +158,8 @@ static void test_determinism(void) {
   g_free(d);
 }
 
-/* Issue 8 point 5: the report records the seed the run used (--seed), not
- * the workload's own, so that a result can be reproduced from itself. */
+/* The report records the seed the run used (--seed), not the workload's own,
+ * so that a result can be reproduced from itself. */
 static void test_seed_recorded(void) {
   char *d = tmpdir();
   char *out = g_build_filename(d, "out", NULL);
@@ -186,9 +186,9 @@ static void test_seed_recorded(void) {
   g_free(d);
 }
 
-/* Issue 8 point 8: the slice still open when the run ends counts.  A lone
- * sequential reader cut by a duration shorter than one sync slice (100 ms)
- * holds the disk the whole run, in a slice CFQ never expires. */
+/* The slice still open when the run ends counts.  A lone sequential reader
+ * cut by a duration shorter than one sync slice (100 ms) holds the disk the
+ * whole run, in a slice CFQ never expires. */
 static void test_open_slice_at_end(void) {
   char *d = tmpdir();
   char *out = g_build_filename(d, "out", NULL);
@@ -227,10 +227,9 @@ static void test_open_slice_at_end(void) {
   g_free(d);
 }
 
-/* Issue 8 point 10: the kernel's log line is kept whatever the verbosity:
- * kernel.log (always written, possibly empty) and the summary carry it,
- * stamped like dmesg with the simulated time at which the narrated trace
- * shows it. */
+/* The kernel's log line is kept whatever the verbosity: kernel.log (always
+ * written, possibly empty) and the summary carry it, stamped like dmesg with
+ * the simulated time at which the narrated trace shows it. */
 static void test_kernel_log(void) {
   char *d = tmpdir();
   char *out = g_build_filename(d, "out", NULL);
@@ -447,8 +446,8 @@ static char *line_of(const char *text, const char *prefix) {
   return found;
 }
 
-/* Issue 8: compare speaks the unit `run` speaks (MiB/s), and its fixed
- * column's throughput of one seed is the fixed run's device throughput. */
+/* Compare speaks the unit `run` speaks (MiB/s), and its fixed column's
+ * throughput of one seed is the fixed run's device throughput. */
 static void test_compare_units(void) {
   char *d = tmpdir();
   char *out = g_build_filename(d, "out", NULL);
@@ -491,9 +490,9 @@ static void test_compare_units(void) {
   g_free(d);
 }
 
-/* Issue 8: a hung I/O's latency is at least the time it waited: in the
- * buggy race B's read never completes, yet it waited from before B fell
- * asleep to the end of the run. */
+/* A hung I/O's latency is at least the time it waited: in the buggy race B's
+ * read never completes, yet it waited from before B fell asleep to the end of
+ * the run. */
 static void test_compare_hung_latency(void) {
   char *d = tmpdir();
   char *out = g_build_filename(d, "out", NULL);
@@ -536,8 +535,8 @@ static void test_compare_hung_latency(void) {
   g_free(d);
 }
 
-/* Spec 4.5 / DESIGN "hang detection": the report names the last event
- * that could have woken the sleeper.  When time passes between A's
+/* Hang detection (docs/model.md, "Hang detection"): the report names the last
+ * event that could have woken the sleeper.  When time passes between A's
  * completion and B's failing link (`~` delivers the idle timer), that is A's
  * request free, strictly before B slept; B's own reservation undo in `fail`
  * precedes its enqueue and can never wake B itself. */
@@ -603,9 +602,8 @@ static void assert_no_leftovers(const char *dir) {
   g_dir_close(d);
 }
 
-/* Issue 8 point 1: `-o DIR` replaces DIR only if it is empty or a result
- * of the same command; a folder holding the user's files is refused and
- * left as it was. */
+/* `-o DIR` replaces DIR only if it is empty or a result of the same command;
+ * a folder holding the user's files is refused and left as it was. */
 static void test_output_not_ours(void) {
   char *d = tmpdir();
   put(d, "w.yaml", small_workload);
@@ -675,8 +673,8 @@ static void test_output_not_ours(void) {
   g_free(d);
 }
 
-/* Issue 8 point 2: `name: ../mydata` once made a plain run replace
- * ./mydata; a name is a label, refused with its position. */
+/* `name: ../mydata` once made a plain run replace ./mydata; a name is a
+ * label, refused with its position. */
 static void test_name_is_not_a_path(void) {
   char *d = tmpdir();
   char *mydata = g_build_filename(d, "mydata", NULL);
@@ -699,8 +697,8 @@ static void test_name_is_not_a_path(void) {
   g_free(d);
 }
 
-/* Issue 8: results are created as mkdir would (0777 less the umask), not
- * 0700; and an error names the directory asked for, not a temporary one. */
+/* Results are created as mkdir would (0777 less the umask), not 0700; and an
+ * error names the directory asked for, not a temporary one. */
 static void test_output_mode_and_errors(void) {
   char *d = tmpdir();
   put(d, "w.yaml", small_workload);
@@ -740,9 +738,9 @@ static char *message_of(const char *err) {
   return g_strdup(m);
 }
 
-/* Issue 8: --seed -1, 2^64 - 1 and 10^23 all ran, as 2^64 - 1.  They are
- * refused exactly as the workload's seed: key refuses them, exit 2 and
- * nothing written. */
+/* --seed -1, 2^64 - 1 and 10^23 all ran, as 2^64 - 1.  They are refused
+ * exactly as the workload's seed: key refuses them, exit 2 and nothing
+ * written. */
 static void test_seed_range(void) {
   char *d = tmpdir();
   char *out = g_build_filename(d, "out", NULL);
@@ -867,9 +865,8 @@ static void test_readme_lists_options(void) {
   g_hash_table_destroy(usage);
 }
 
-/* Issue 8: a region past the device aborted the run (exit 134, "make_bio:
- * assertion failed"); now exit 2, the key's position, the process and the
- * capacity. */
+/* A region past the device aborted the run (exit 134, "make_bio: assertion
+ * failed"); now exit 2, the key's position, the process and the capacity. */
 static void test_region_beyond_device(void) {
   char *d = tmpdir();
   char *out = g_build_filename(d, "out", NULL);

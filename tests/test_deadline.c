@@ -1,13 +1,14 @@
-/* The baseline elevators and the registry (spec Appendix A), driven through
- * a real request_queue: a depth-1 test disk that completes each command a
- * fixed time after it starts, bios submitted straight into the block layer
- * at time 0, and the order of completions observed.
+/* The baseline elevators and the registry (docs/model.md, "deadline",
+ * "noop"), driven through a real request_queue: a depth-1 test disk that
+ * completes each command a fixed time after it starts, bios submitted
+ * straight into the block layer at time 0, and the order of completions
+ * observed.
  *
  * With a depth-1 SCSI-like driver the first request goes to the disk and the
  * second is pulled onto the dispatch list at once (peek before the capacity
- * check, spec 3.7.1); both are "blockers" here.  Every later request waits
- * in the elevator, so the completion order after the blockers is the
- * elevator's choice. */
+ * check); both are "blockers" here.  Every later request waits in the
+ * elevator, so the completion order after the blockers is the elevator's
+ * choice. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,7 +212,7 @@ static void test_registry(void) {
     g_assert_cmpstr(e->elevator_name, ==, *name);
   }
   g_assert_cmpuint(n, ==, 3);
-  /* Neither baseline attaches per-ioc data (Appendix A): no cic, no race. */
+  /* Neither baseline attaches per-ioc data: no cic, no race. */
   g_assert_null(iosched_deadline.ops.elevator_set_req_fn);
   g_assert_null(iosched_deadline.ops.elevator_may_queue_fn);
   g_assert_null(iosched_noop.ops.elevator_set_req_fn);

@@ -1,10 +1,10 @@
-/* Exploration (DESIGN 4) mostly on the fake-disk world: n processes
- * sharing one io_context, one 4 KiB sync read each, on a FIFO elevator
- * whose requests carry a cic.  The buggy kernel must have a hanging
+/* Exploration (docs/model.md, "Exploration") mostly on the fake-disk world: n
+ * processes sharing one io_context, one 4 KiB sync read each, on a FIFO
+ * elevator whose requests carry a cic.  The buggy kernel must have a hanging
  * schedule that replays; the fixed kernel must have none; pruning must not
  * change any count, there and on the program's own simulation of
- * workloads/race-explore-2.yaml (CFQ on the SSD model), which the
- * `explore` command is also run on. */
+ * workloads/race-explore-2.yaml (CFQ on the SSD model), which the `explore`
+ * command is also run on. */
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -18,7 +18,8 @@
 typedef struct wspec {
   int n;
   cic_link_variant v;
-  /* oracle state for the hang predicate (spec 4.6), plain mode */
+  /* oracle state for the hang predicate (docs/model.md, "The link race"),
+   * plain mode */
   const sim_policy_ops *inner;
   void *inner_ctx;
   GPtrArray *log;   /* "A@step" of every step taken, "!" at each completion */
@@ -179,8 +180,8 @@ static sim_outcome replay(const GPtrArray *sched, int n, cic_link_variant v, wor
   return o;
 }
 
-/* Spec 4.5: the buggy kernel has hanging interleavings of two sharers; the
- * shortest one, as printed, replays to the same hang under `script`. */
+/* The buggy kernel has hanging interleavings of two sharers; the shortest
+ * one, as printed, replays to the same hang under `script`. */
 static void test_buggy_2_hangs_and_replays(void) {
   explore_result r = explore_world(2, CIC_LINK_BUGGY, true);
   g_assert_cmpuint(r.hung, >, 0);
@@ -210,8 +211,8 @@ static void test_buggy_2_hangs_and_replays(void) {
   explore_result_clear(&r);
 }
 
-/* Spec 4.6: in the fixed variant no interleaving hangs, for 2, 3, 4
- * sharers, and every path ends with all I/O done. */
+/* In the fixed variant no interleaving hangs, for 2, 3, 4 sharers, and every
+ * path ends with all I/O done. */
 static void test_fixed_never_hangs(void) {
   for (int n = 2; n <= 4; n++) {
     explore_result r = explore_world(n, CIC_LINK_FIXED, true);
@@ -351,9 +352,10 @@ static void test_report_deterministic(void) {
   g_free(rep[1]);
 }
 
-/* Spec 4.6 hang predicate, two sharers, buggy: a path hangs iff (i) both
- * first lookups precede the first link and (ii) the winner's request has
- * completed before the loser's `fail`.  Checked on every path. */
+/* The hang predicate (docs/model.md, "The link race"), two sharers, buggy: a
+ * path hangs iff (i) both first lookups precede the first link and (ii) the
+ * winner's request has completed before the loser's `fail`.  Checked on every
+ * path. */
 static int first_index(GPtrArray *log, const char *prefix_or_full, bool suffix) {
   for (guint i = 0; i < log->len; i++) {
     const char *s = g_ptr_array_index(log, i);
@@ -483,7 +485,7 @@ static void test_too_many_processes(void) {
   g_free(err);
 }
 
-/* ---- progress for people waiting (issue 8: minutes of silence) ---- */
+/* ---- progress for people waiting (long searches were silent) ---- */
 
 typedef struct seen {
   GArray *runs, *states, *depth, *now;
@@ -596,11 +598,10 @@ static const char *last_line(char *out) {
   return nl ? nl + 1 : out;
 }
 
-/* Issue 8 point 6: a search cut by --max-states or the preemption bound
- * proves nothing.  With no hang found: exit 3, the last line says
- * inconclusive and names the cut, `shortest hang` says none *found*.  A hang
- * found before the cut is still a hang: exit 1, and its length is only the
- * shortest of those explored. */
+/* A search cut by --max-states or the preemption bound proves nothing.  With
+ * no hang found: exit 3, the last line says inconclusive and names the cut,
+ * `shortest hang` says none *found*.  A hang found before the cut is still a
+ * hang: exit 1, and its length is only the shortest of those explored. */
 static void test_command_cut(void) {
   char *out;
   g_assert_cmpint(cfqsim("--variant fixed --max-states 3", &out), ==, 3);

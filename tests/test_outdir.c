@@ -1,5 +1,5 @@
-/* Output directories (issue 8 point 1): what cfqsim recognises as its own
- * and may therefore replace, and that it never removes anything else. */
+/* Output directories: what cfqsim recognises as its own and may therefore
+ * replace, and that it never removes anything else. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>

@@ -583,9 +583,9 @@ static void test_write_dir_failures(void) {
   g_free(base);
 }
 
-/* Issue 8 point 1: the rename into place never removes what cfqsim did not
- * write.  A directory with the user's files, or a result the user added a
- * file to, is refused before anything is written; one of another kind too. */
+/* The rename into place never removes what cfqsim did not write.  A directory
+ * with the user's files, or a result the user added a file to, is refused
+ * before anything is written; one of another kind too. */
 static void test_write_dir_not_ours(void) {
   char *base = g_dir_make_tmp("cfqsim-report-XXXXXX", NULL);
   char *dir = g_build_filename(base, "out", NULL);
@@ -730,13 +730,12 @@ static void test_fairness(void) {
   fixture_free(f);
 }
 
-/* Issue 8: thousands of processes.  Ideal shares were found by comparing
- * every process with every other one for each process, so 2,000 took
- * minutes; the report must come out, with the shares the definition gives:
- * root (1000) and grpA (500) split the disk 2:1; in root, 1,000 be/4
- * processes in pairs sharing an io_context (500 queues of 100 ms, each
- * process half of one); in grpA, 500 be/0 (180 ms) and 500 be/4 (100 ms)
- * processes with their own io_contexts. */
+/* Thousands of processes.  Ideal shares were found by comparing every process
+ * with every other one for each process, so 2,000 took minutes; the report
+ * must come out, with the shares the definition gives: root (1000) and grpA
+ * (500) split the disk 2:1; in root, 1,000 be/4 processes in pairs sharing an
+ * io_context (500 queues of 100 ms, each process half of one); in grpA, 500
+ * be/0 (180 ms) and 500 be/4 (100 ms) processes with their own io_contexts. */
 static void test_fairness_many(void) {
   enum { N = 2000 };
   workload w = {.name = "many", .window = SIM_S};

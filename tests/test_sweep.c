@@ -140,14 +140,14 @@ static void test_errors(void) {
   expect_error("base: tiny.yaml\nmetrics: [jain, 'a b']\n", "2:17", "metric");
   expect_error("base: tiny.yaml\nmetrics: [jain, error]\n", "2:17",
                "the results.csv column of the points that failed");
-  /* Issue 8: a "\0" escape would silently cut the value. */
+  /* A "\0" escape would silently cut the value. */
   expect_error("base: tiny.yaml\ngrid: {duration: [10ms, \"1s\\0x\"]}\n", "2:25",
                "NUL byte");
 }
 
-/* Issue 8 point 4: every point is loaded before any runs; the first bad
- * one is reported at the grid value that makes it bad, with how many are
- * bad, and nothing is written. */
+/* Every point is loaded before any runs; the first bad one is reported at the
+ * grid value that makes it bad, with how many are bad, and nothing is
+ * written. */
 static void test_bad_point_located(void) {
   GError *err = NULL;
   sweep *s = load_text("badpoint.yaml",
@@ -252,7 +252,7 @@ static void test_jobs_identical(void) {
   g_strfreev(lines);
 
   /* Each run's directory holds its full outputs, with the replicate's own
-   * seed (issue 8 point 5: not the workload's 11 for every replicate). */
+   * seed (not the workload's 11 for every replicate). */
   char *m = g_build_filename(d1, "points", "5-12", "metrics.json", NULL);
   g_assert_true(g_file_test(m, G_FILE_TEST_IS_REGULAR));
   g_free(m);
@@ -333,8 +333,8 @@ static const char failing_text[] =
     "replicates: 2\n"
     "metrics: [outcome, jain]\n";
 
-/* Issue 8 point 4: a run that fails keeps the others; results.csv gets an
- * error column (only then) and the failure is reported after it. */
+/* A run that fails keeps the others; results.csv gets an error column (only
+ * then) and the failure is reported after it. */
 static void test_failed_run_kept(void) {
   GError *err = NULL;
   sweep *s = load_text("failing.yaml", failing_text, &err);
@@ -413,8 +413,8 @@ static char *listing(const char *dir) {
   return s;
 }
 
-/* Issue 8 point 1: a sweep writes only into an empty directory or a sweep
- * of its own; a merge too. */
+/* A sweep writes only into an empty directory or a sweep of its own; a merge
+ * too. */
 static void test_output_not_ours(void) {
   GError *err = NULL;
   sweep *s = load_text("own.yaml",
@@ -454,8 +454,7 @@ static void test_output_not_ours(void) {
   sweep_free(s);
 }
 
-/* Issue 8: -j is never more threads than runs (an exclusive pool starts
- * them all). */
+/* -j is never more threads than runs (an exclusive pool starts them all). */
 static void test_threads_capped(void) {
   sweep_options o = {.jobs = 64};
   g_assert_cmpuint(sweep_threads(&o, 3), ==, 3);
@@ -601,7 +600,7 @@ static gboolean exited_with(int wait_status, int code) {
   return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == code;
 }
 
-/* Issue 8 point 1: plot writes only into a plots/ of its own. */
+/* Plot writes only into a plots/ of its own. */
 static void test_plot_keeps_foreign(void) {
   char *gnuplot = g_find_program_in_path("gnuplot");
   if (!gnuplot) {
@@ -649,8 +648,7 @@ static void test_plot_keeps_foreign(void) {
   g_free(plots);
 }
 
-/* Issue 8: -j 0 and negative -j are refused; a huge -j is not a thread
- * per unit. */
+/* -j 0 and negative -j are refused; a huge -j is not a thread per unit. */
 static void test_cli_jobs(void) {
   g_free(write_tmp("jobs.yaml", "base: tiny.yaml\nset: {duration: 10ms}\n"
                                 "grid: {processes.reader.numjobs: [1, 2]}\n"));
@@ -743,8 +741,8 @@ static void remove_tree(const char *path) {
   }
 }
 
-/* Issue 8: a sweep file nested 100,000 deep took libyaml's loader most of
- * a minute to build; the depth is refused as it is read. */
+/* A sweep file nested 100,000 deep took libyaml's loader most of a minute to
+ * build; the depth is refused as it is read. */
 static void test_nesting(void) {
   GString *s = g_string_new("base: tiny.yaml\ngrid: ");
   for (int i = 0; i < 100000; i++)

@@ -360,7 +360,7 @@ static const bad_case bad[] = {
     "2:28: unknown scheduler 'cfg' (did you mean 'cfq'?)" },
   { "no processes", "seed: 3\n", { NULL }, WORKLOAD_ERROR_INVALID,
     "1:1: no processes: add a 'processes' list" },
-  /* Issue 8: names that become file names are labels, never paths. */
+  /* Names that become file names are labels, never paths. */
   { "workload name climbing out of results/",
     "name: ../mydata\nprocesses: [{name: A, count: 1}]\n", { NULL },
     WORKLOAD_ERROR_INVALID,
@@ -399,7 +399,7 @@ static const bad_case bad[] = {
     "--set:1:6: workload name 'a/b' cannot be a file name (it names "
     "results/<name>/): use only letters, digits, '-', '_' and '.', not "
     "starting with '.', at most 64 characters" },
-  /* Issue 10: checks across a disk's parameters point at the device. */
+  /* Checks across a disk's parameters point at the device. */
   { "hdd rates the wrong way round",
     "devices:\n"
     "  - {name: sda, model: hdd, inner_rate: 200MB/s}\n"
@@ -423,8 +423,8 @@ static const bad_case bad[] = {
     WORKLOAD_ERROR_INVALID,
     "--set:2:29: link_efficiency: 1.2 is out of range (0.5 to 1)" },
   /* --set */
-  /* Issue 8: a region the device does not hold aborted the run (make_bio);
-   * size: 2t was accepted and silently cut to the device. */
+  /* A region the device does not hold aborted the run (make_bio); size: 2t
+   * was accepted and silently cut to the device. */
   { "offset at the end of the device",
     "devices: [{name: sda, capacity: 1g}]\n"
     "processes:\n"
@@ -621,9 +621,9 @@ static void assert_parse_error(const char *text, int code, const char *want) {
   g_error_free(err);
 }
 
-/* Issue 8: 100,000 nested lists took libyaml's loader most of a minute to
- * build before the depth was checked; the depth is refused as the events
- * arrive, at the first level too many, block or flow style. */
+/* 100,000 nested lists took libyaml's loader most of a minute to build before
+ * the depth was checked; the depth is refused as the events arrive, at the
+ * first level too many, block or flow style. */
 static void test_nesting(void) {
   enum { DEEP = 100000 };
   GString *s = g_string_new("processes: ");

@@ -117,7 +117,7 @@ static void test_tunables_settable(void) {
   g_assert_nonnull(err);
   g_assert_nonnull(strstr(err->message, "slice_idle"));
   g_clear_error(&err);
-  /* every sysfs name of spec 2.1 is accepted */
+  /* every CFQ sysfs tunable name is accepted */
   static const char *const tun[] = {
       "quantum=4", "fifo_expire_sync=125ms", "fifo_expire_async=250ms",
       "back_seek_max=16384", "back_seek_penalty=2", "slice_sync=100ms",
@@ -173,7 +173,7 @@ static rr_result random_readers(int n, const char *set) {
   return out;
 }
 
-/* Issue 10: the default hdd queues 31 commands with an age limit, as a
+/* The default hdd queues 31 commands with an age limit, as a
  * 2011 SATA disk under AHCI does.  CFQ's hw_tag detection sees the depth;
  * random readers gain from reordering (tiobench on 3.x: about 1.5x from 1
  * to 16 threads) and none of them waits seconds (measured: 0.2-1 s).

@@ -1,4 +1,4 @@
-/* The discrete-event engine (DESIGN section 3).
+/* The discrete-event engine (docs/model.md, "The engine").
  *
  * The event queue is a binary heap of entries stored by value, ordered by
  * (time, insertion sequence).  A timer's heap entry carries the timer's

@@ -5,7 +5,8 @@
  * order.  Ready actor steps run before any engine event is delivered unless
  * the interleaving policy chooses to deliver an event (it may do so whenever
  * an event is pending; the explorer offers it only where a ready step is
- * delayable, spec 4.3).  The engine knows nothing of disks or CFQ. */
+ * delayable: docs/model.md, "Delayable steps").  The engine knows nothing
+ * of disks or CFQ. */
 #ifndef CFQSIM_ENGINE_H
 #define CFQSIM_ENGINE_H
 
@@ -59,7 +60,8 @@ static inline bool sim_timer_pending(const sim_timer *t) { return t->pending; }
 /* ---- actors: simulated tasks taking atomic kernel-path steps ---- */
 
 typedef struct sim_actor_ops {
-  /* Name of the step the actor would take next (spec 4.3 step names). */
+  /* Name of the step the actor would take next: one of the step names of
+   * docs/model.md, "Kernel-path steps". */
   const char *(*next_step)(void *self);
   /* May the kernel hold the task before that step for an arbitrary time? */
   bool (*delayable)(void *self);

@@ -1,4 +1,4 @@
-/* Interleaving policies (DESIGN sections 3-4). */
+/* Interleaving policies (docs/model.md, "Interleaving policies"). */
 #include "sim/core/interleave.h"
 
 #include <string.h>

@@ -1,4 +1,5 @@
-/* Interleaving policies: who goes next at a choice point (DESIGN 3-4).
+/* Interleaving policies: who goes next at a choice point (docs/model.md,
+ * "Interleaving policies").
  *   fifo    the ready process with the lowest id steps; events wait.
  *   script  follow a schedule of "A" / "A@step" entries, then fifo.  An
  *           entry whose process is not ready (but whose next step is the
