@@ -882,12 +882,14 @@ guint validate_count(GPtrArray *exps, validate_status st) {
 
 /* ---- tables ---- */
 
-/* Locale-independent, four significant digits (or "" for none). */
+/* Locale-independent, four significant digits, whole numbers from 10^4 on
+ * (28093, not 2.809e+04); "" for none. */
 static char *num(double v) {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   if (!isfinite(v))
     return g_strdup("");
-  return g_strdup(g_ascii_formatd(buf, sizeof buf, "%.4g", v));
+  return g_strdup(g_ascii_formatd(buf, sizeof buf,
+                                  fabs(v) >= 1e4 ? "%.0f" : "%.4g", v));
 }
 
 static char *pct(double agreement) {
