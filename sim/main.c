@@ -12,6 +12,7 @@
 #include "sim/cmd_plot.h"
 #include "sim/cmd_run.h"
 #include "sim/cmd_sweep.h"
+#include "sim/cmd_validate.h"
 #include "sim/commands.h"
 #include "sim/core/params.h"
 
@@ -22,7 +23,8 @@ typedef struct command {
 
 static const command commands[] = {
     {"run", cmd_run},     {"compare", cmd_compare}, {"explore", cmd_explore},
-    {"sweep", cmd_sweep}, {"plot", cmd_plot},       {NULL, NULL},
+    {"sweep", cmd_sweep}, {"plot", cmd_plot},       {"validate", cmd_validate},
+    {NULL, NULL},
 };
 
 static void usage(FILE *f) {
@@ -36,6 +38,7 @@ static void usage(FILE *f) {
         "  compare WORKLOAD  run the buggy and fixed kernels side by side\n"
         "  sweep SWEEP       run a parameter grid\n"
         "  plot DIR          draw the graphs of a run or sweep directory\n"
+        "  validate [DIR]    compare cfqsim with published measurements\n"
         "\n"
         "`cfqsim COMMAND --help` lists a command's options.\n"
         "Exit status: 0 success, 1 a hang was found, 2 bad input or usage.\n",

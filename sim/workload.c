@@ -737,7 +737,7 @@ static const param_desc top_params[] = {
 
 static const char *const top_keys[] = {
   "name", "kernel", "devices", "cgroups", "io_contexts", "processes",
-  "interleaving", "timeseries", NULL,
+  "interleaving", "timeseries", "reference", NULL,
 };
 
 /* ---- kernel ---- */
@@ -1564,6 +1564,11 @@ static gboolean load_root(const ctx *c, const node *root, workload *w) {
     return FALSE;
   w->seed = (uint64_t)t.seed;
   w->duration = t.duration;
+  /* What a measurement the workload reproduces was: read by `cfqsim
+   * validate` (sim/validate.c), never by the simulation. */
+  node *ref = map_get(root, "reference", NULL);
+  if (ref && !want(c, ref, NODE_MAP, "reference"))
+    return FALSE;
 
   node *v = map_get(root, "name", NULL);
   if (v) {
