@@ -16,6 +16,7 @@
 
 #include "sim/cmd_plot.h"
 #include "sim/commands.h"
+#include "sim/gnuplot.h"
 #include "sim/outdir.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -104,32 +105,10 @@ static char *num(double v) {
   return g_strdup(g_ascii_formatd(buf, sizeof buf, "%.9g", v));
 }
 
-/* gnuplot string literal (single quotes, '' for a quote). */
-static char *gp_str(const char *s) {
-  GString *q = g_string_new("'");
-  for (const char *c = s; *c; c++) {
-    if (*c == '\'')
-      g_string_append_c(q, '\'');
-    g_string_append_c(q, *c);
-  }
-  g_string_append_c(q, '\'');
-  return g_string_free(q, FALSE);
-}
-
-/* gnuplot's word() splits on blanks: keep each name one word. */
-static char *one_word(const char *s) {
-  char *w = g_strdup(*s ? s : "-");
-  for (char *c = w; *c; c++)
-    if (g_ascii_isspace(*c) || *c == '"' || *c == '\'')
-      *c = '_';
-  return w;
-}
-
 /* ---- running gnuplot ---- */
 
 typedef struct plot_ctx {
   char *gnuplot;
-  char *scripts;
   const char *format;
   char *tmp;
   char *plots;       /* where images are drawn: `tmp` */
@@ -138,63 +117,25 @@ typedef struct plot_ctx {
   double end_s;      /* a run's simulated end (s); 0 if unknown */
 } plot_ctx;
 
-static char *scripts_dir(void) {
-  const char *env = g_getenv("CFQSIM_SCRIPTS");
-  if (env)
-    return g_strdup(env);
-#ifdef CFQSIM_SOURCE_DIR
-  char *d = g_build_filename(CFQSIM_SOURCE_DIR, "scripts", NULL);
-  if (g_file_test(d, G_FILE_TEST_IS_DIR))
-    return d;
-  g_free(d);
-#endif
-  return g_strdup("scripts");
-}
-
 /* `vars` is "name=value; ..." gnuplot statements after the common ones. */
 static gboolean render(plot_ctx *c, const char *graph, const char *datafile,
                        const char *vars, GError **err) {
-  char *script_name = g_strconcat(graph, ".gp", NULL);
-  char *script = g_build_filename(c->scripts, script_name, NULL);
-  char *image_name = g_strconcat(graph, ".", c->format, NULL);
+  g_autofree char *script = g_strconcat(graph, ".gp", NULL);
+  g_autofree char *image_name = g_strconcat(graph, ".", c->format, NULL);
   char *image = g_build_filename(c->plots, image_name, NULL);
   const char *term = strcmp(c->format, "svg") == 0
                          ? "svg size 960,600 dynamic background rgb 'white'"
                          : "png size 960,600";
-  char *qd = gp_str(datafile), *qo = gp_str(image), *qt = gp_str(term),
-       *qw = gp_str(c->title);
-  char *e = g_strdup_printf("datafile=%s; outfile=%s; term=%s; wl=%s; %s", qd,
-                            qo, qt, qw, vars ? vars : "");
-  const char *argv[] = {c->gnuplot, "-e", e, script, NULL};
-  char *out = NULL, *errs = NULL;
-  gint status = 0;
-  gboolean ok = FALSE;
-  if (!g_file_test(script, G_FILE_TEST_IS_REGULAR)) {
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                "gnuplot script %s not found (set CFQSIM_SCRIPTS to the "
-                "scripts/ directory)", script);
-  } else if (g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL,
-                          NULL, &out, &errs, &status, err)) {
-    if (!g_spawn_check_wait_status(status, NULL)) {
-      g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
-                  "gnuplot failed on %s:\n%s", script, errs ? errs : "");
-    } else {
-      g_ptr_array_add(c->made, g_strdup(image));
-      ok = TRUE;
-    }
+  g_autofree char *qd = gnuplot_str(datafile), *qo = gnuplot_str(image),
+                  *qt = gnuplot_str(term), *qw = gnuplot_str(c->title);
+  g_autofree char *e = g_strdup_printf("datafile=%s; outfile=%s; term=%s; wl=%s; %s",
+                                       qd, qo, qt, qw, vars ? vars : "");
+  if (!gnuplot_run(c->gnuplot, script, e, NULL, err)) {
+    g_free(image);
+    return FALSE;
   }
-  g_free(out);
-  g_free(errs);
-  g_free(e);
-  g_free(qd);
-  g_free(qo);
-  g_free(qt);
-  g_free(qw);
-  g_free(image);
-  g_free(image_name);
-  g_free(script);
-  g_free(script_name);
-  return ok;
+  g_ptr_array_add(c->made, image);
+  return TRUE;
 }
 
 static char *tmp_file(plot_ctx *c, const char *name, GString *contents,
@@ -245,7 +186,7 @@ static char *linetypes(plot_ctx *c, guint n, GError **err) {
   char *path = tmp_file(c, "linetypes.gp", d, err);
   if (!path)
     return NULL;
-  char *q = gp_str(path);
+  char *q = gnuplot_str(path);
   char *load = g_strdup_printf("load %s", q);
   g_free(q);
   g_free(path);
@@ -300,7 +241,7 @@ static GString *throughput_table(GPtrArray *rows, int cw, int cb,
                                  GPtrArray *procs, double win) {
   GString *d = g_string_new("time_s");
   for (guint i = 0; i < procs->len; i++) {
-    char *w = one_word(g_ptr_array_index(procs, i));
+    char *w = gnuplot_word(g_ptr_array_index(procs, i));
     g_string_append_printf(d, ",%s", w);
     g_free(w);
   }
@@ -407,7 +348,7 @@ static gboolean plot_shares(plot_ctx *c, const char *dir, GError **err) {
   gboolean disk = FALSE;
   for (guint i = 0; i < json_array_get_length(shares); i++) {
     JsonObject *s = json_array_get_object_element(shares, i);
-    char *w = one_word(json_object_get_string_member_with_default(s, "name", ""));
+    char *w = gnuplot_word(json_object_get_string_member_with_default(s, "name", ""));
     char *a = num(json_object_get_double_member_with_default(s, "throughput_share", 0));
     char *b = num(json_object_get_double_member_with_default(s, "ideal_share", 0));
     char *t = json_object_has_member(s, "disk_time_share")
@@ -464,8 +405,8 @@ static GString *timeline_table(GPtrArray *rows, int co, int cs, int ce, int ct,
 static char *timeline_vars(const plot_ctx *c, GPtrArray *owners) {
   GString *tics = g_string_new("set ytics (");
   for (guint i = 0; i < owners->len; i++) {
-    char *w = one_word(g_ptr_array_index(owners, i));
-    char *q = gp_str(w);
+    char *w = gnuplot_word(g_ptr_array_index(owners, i));
+    char *q = gnuplot_str(w);
     g_string_append_printf(tics, "%s%s %u", i ? ", " : "", q, i);
     g_free(q);
     g_free(w);
@@ -565,7 +506,7 @@ static GString *cdf_table(GPtrArray *names, GPtrArray *samples, char **vars) {
           *lts = g_string_new(NULL), *none = g_string_new(NULL);
   for (guint i = 0; i < names->len; i++) {
     GArray *a = g_ptr_array_index(samples, i);
-    char *w = one_word(g_ptr_array_index(names, i));
+    char *w = gnuplot_word(g_ptr_array_index(names, i));
     if (a->len == 0) {
       g_string_append_printf(none, "%s%s", none->len ? " " : "", w);
     } else {
@@ -577,7 +518,7 @@ static GString *cdf_table(GPtrArray *names, GPtrArray *samples, char **vars) {
     }
     g_free(w);
   }
-  char *q = gp_str(list->str), *ql = gp_str(lts->str), *qn = gp_str(none->str);
+  char *q = gnuplot_str(list->str), *ql = gnuplot_str(lts->str), *qn = gnuplot_str(none->str);
   *vars = g_strdup_printf("names=%s; lts=%s; nocomp=%s", q, ql, qn);
   g_free(q);
   g_free(ql);
@@ -804,7 +745,7 @@ static GString *sweep_table(GPtrArray *all, const sweep_axes *ax,
       g_string_append(d, "\n\n");
     char *w = ax->cb >= 0 ? g_strdup_printf("%s=%s", ax->by, s->label)
                           : g_strdup(s->label);
-    char *ww = one_word(w);
+    char *ww = gnuplot_word(w);
     g_string_append_printf(names, "%s%s", i ? " " : "", ww);
     g_free(ww);
     g_free(w);
@@ -813,7 +754,7 @@ static GString *sweep_table(GPtrArray *all, const sweep_axes *ax,
       char *xv = categorical ? g_strdup_printf("%u", k)
                              : g_strdup(g_ptr_array_index(s->xs, k));
       char *yv = n ? num(g_array_index(s->sum, double, k) / n) : g_strdup("NaN");
-      char *lab = one_word(g_ptr_array_index(s->xs, k));
+      char *lab = gnuplot_word(g_ptr_array_index(s->xs, k));
       g_string_append_printf(d, "%s %s %s\n", xv, yv, lab);
       g_free(xv);
       g_free(yv);
@@ -827,8 +768,8 @@ static GString *sweep_table(GPtrArray *all, const sweep_axes *ax,
 static char *sweep_vars(GPtrArray *rows, const sweep_axes *ax,
                         gboolean categorical, const char *names) {
   char *note = averaged_over(rows, ax->cs, ax->cx, ax->cb);
-  char *qn = gp_str(names), *qx = gp_str(ax->x), *qy = gp_str(ax->y),
-       *qo = gp_str(note);
+  char *qn = gnuplot_str(names), *qx = gnuplot_str(ax->x), *qy = gnuplot_str(ax->y),
+       *qo = gnuplot_str(note);
   char *vars = g_strdup_printf("names=%s; categorical=%d; xname=%s; yname=%s; "
                                "note=%s", qn, categorical, qx, qy, qo);
   g_free(qn);
@@ -918,14 +859,12 @@ static gboolean plot_ctx_init(plot_ctx *c, const char *dir, gboolean is_sweep,
                 "scripts/install-deps.sh (Debian package gnuplot-nox)");
     return FALSE;
   }
-  char *scripts = scripts_dir();
   char *tmp = g_dir_make_tmp("cfqsim-plot-XXXXXX", err);
   if (!tmp) {
-    g_free(scripts);
     g_free(gnuplot);
     return FALSE;
   }
-  *c = (plot_ctx){gnuplot, scripts, format ? format : "png", tmp,
+  *c = (plot_ctx){gnuplot, format ? format : "png", tmp,
                   g_strdup(tmp),
                   is_sweep ? g_path_get_basename(dir) : run_title(dir),
                   g_ptr_array_new_with_free_func(g_free),
@@ -948,7 +887,6 @@ static void plot_ctx_clear(plot_ctx *c) {
   g_free(c->plots);
   g_free(c->title);
   g_free(c->gnuplot);
-  g_free(c->scripts);
 }
 
 /* Whether DIR holds a sweep's results.csv or a run's metrics.json. */

@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "sim/core/params.h"
+#include "sim/gnuplot.h"
 #include "sim/report.h"
 #include "sim/run.h"
 #include "sim/sweep.h"
@@ -1066,26 +1067,6 @@ static gboolean all_numeric(const validate_exp *e) {
   return TRUE;
 }
 
-/* gnuplot string literal. */
-static char *gp_str(const char *s) {
-  GString *q = g_string_new("'");
-  for (const char *c = s; *c; c++) {
-    if (*c == '\'')
-      g_string_append_c(q, '\'');
-    g_string_append_c(q, *c);
-  }
-  g_string_append_c(q, '\'');
-  return g_string_free(q, FALSE);
-}
-
-static char *one_word(const char *s) {
-  char *w = g_strdup(*s ? s : "-");
-  for (char *c = w; *c; c++)
-    if (g_ascii_isspace(*c) || *c == '"' || *c == '\'')
-      *c = '_';
-  return w;
-}
-
 char *validate_plot_data(const validate_exp *e, char **vars) {
   gboolean numeric = all_numeric(e);
   gboolean shape = e->mode == MODE_SHAPE;
@@ -1094,7 +1075,7 @@ char *validate_plot_data(const validate_exp *e, char **vars) {
   for (guint si = 0; si < e->series->len; si++) {
     const vseries *s = g_ptr_array_index(e->series, si);
     const vpoint *b = &g_array_index(s->points, vpoint, 0);
-    g_autofree char *w = one_word(s->name);
+    g_autofree char *w = gnuplot_word(s->name);
     g_string_append_printf(names, "%s%s", si ? " " : "", w);
     if (si)
       g_string_append(d, "\n\n");
@@ -1106,7 +1087,7 @@ char *validate_plot_data(const validate_exp *e, char **vars) {
                                    : g_strdup_printf("%u", pi + 1);
       g_autofree char *a = num(pub), *lo = num(pub * (1 - e->tolerance)),
                       *hi = num(pub * (1 + e->tolerance)), *c = num(sim),
-                      *label = one_word(p->label);
+                      *label = gnuplot_word(p->label);
       g_string_append_printf(d, "%s %s %s %s %s %s\n", x, a, lo, hi,
                              *c ? c : "NaN", label);
     }
@@ -1120,26 +1101,15 @@ char *validate_plot_data(const validate_exp *e, char **vars) {
   g_autofree char *title = g_strdup_printf(
       "%s (%s, tolerance %s %%, %s)", e->id, mode_name(e->mode), tol,
       validate_status_name(e->status));
-  g_autofree char *qn = gp_str(names->str), *qy = gp_str(ylabel),
-                  *qt = gp_str(title), *qs = gp_str(src),
-                  *qx = gp_str(e->x_label ? e->x_label
+  g_autofree char *qn = gnuplot_str(names->str), *qy = gnuplot_str(ylabel),
+                  *qt = gnuplot_str(title), *qs = gnuplot_str(src),
+                  *qx = gnuplot_str(e->x_label ? e->x_label
                                           : e->x ? e->x : "point");
   *vars = g_strdup_printf("names=%s; categorical=%d; ylabel=%s; title=%s; "
                           "subtitle=%s; xname=%s",
                           qn, !numeric, qy, qt, qs, qx);
   g_string_free(names, TRUE);
   return g_string_free(d, FALSE);
-}
-
-static char *scripts_dir(void) {
-  const char *env = g_getenv("CFQSIM_SCRIPTS");
-  if (env)
-    return g_strdup(env);
-  char *d = g_build_filename(CFQSIM_SOURCE_DIR, "scripts", NULL);
-  if (g_file_test(d, G_FILE_TEST_IS_DIR))
-    return d;
-  g_free(d);
-  return g_strdup("scripts");
 }
 
 /* One experiment's graph as PNG bytes. */
@@ -1150,31 +1120,13 @@ static GBytes *plot(const validate_exp *e, const char *gnuplot,
   g_autofree char *name = g_strconcat(e->id, ".dat", NULL);
   g_autofree char *datafile = g_build_filename(tmp, name, NULL);
   g_autofree char *image = g_build_filename(tmp, "plot.png", NULL);
-  g_autofree char *scripts = scripts_dir();
-  g_autofree char *script = g_build_filename(scripts, "validation.gp", NULL);
   if (!g_file_set_contents(datafile, data, -1, err))
     return NULL;
-  g_autofree char *qd = gp_str(datafile), *qo = gp_str(image);
+  g_autofree char *qd = gnuplot_str(datafile), *qo = gnuplot_str(image);
   g_autofree char *ex = g_strdup_printf("datafile=%s; outfile=%s; %s", qd, qo,
                                         vars);
-  const char *argv[] = {gnuplot, "-e", ex, script, NULL};
-  g_autofree char *out = NULL, *errs = NULL;
-  gint status = 0;
-  if (!g_file_test(script, G_FILE_TEST_IS_REGULAR)) {
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                "gnuplot script %s not found (set CFQSIM_SCRIPTS to the "
-                "scripts/ directory)", script);
+  if (!gnuplot_run(gnuplot, "validation.gp", ex, e->id, err))
     return NULL;
-  }
-  if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                    &out, &errs, &status, err))
-    return NULL;
-  if (!g_spawn_check_wait_status(status, NULL)) {
-    g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
-                "gnuplot failed on %s for %s:\n%s", script, e->id,
-                errs ? errs : "");
-    return NULL;
-  }
   gchar *png = NULL;
   gsize len = 0;
   if (!g_file_get_contents(image, &png, &len, err))
