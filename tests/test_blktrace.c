@@ -11,6 +11,8 @@
 #include "sim/run.h"
 #include "sim/workload.h"
 
+#include "tests/testutil.h"
+
 typedef struct rec {
   uint32_t magic, sequence;
   uint64_t time, sector;
@@ -287,12 +289,6 @@ static GArray *read_records(const char *o, const char *file, gchar **data) {
   g_assert_true(g_file_get_contents(path, data, &n, &err));
   g_free(path);
   return parse((const guint8 *)*data, n);
-}
-
-static void rm_rf(const char *dir) {
-  char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-  g_assert_cmpint(system(cmd), ==, 0);
-  g_free(cmd);
 }
 
 /* The user's view: `cfqsim ... --trace -o DIR` then `blkparse -i DIR/sda`. */

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/testutil.h"
+
 typedef struct cli {
   int status;
   char *out, *err;
@@ -54,29 +56,6 @@ static void cli_free(cli *c) {
   g_free(c->err);
 }
 
-static char *tmpdir(void) {
-  GError *err = NULL;
-  char *d = g_dir_make_tmp("cfqsim-cli-XXXXXX", &err);
-  g_assert_no_error(err);
-  return d;
-}
-
-static char *slurp(const char *dir, const char *name) {
-  char *path = g_build_filename(dir, name, NULL);
-  char *text = NULL;
-  GError *err = NULL;
-  g_file_get_contents(path, &text, NULL, &err);
-  g_assert_no_error(err);
-  g_free(path);
-  return text;
-}
-
-static void rm_rf(const char *dir) {
-  char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-  g_assert_cmpint(system(cmd), ==, 0);
-  g_free(cmd);
-}
-
 static void test_help(void) {
   cli c = run_cfqsim("--help", NULL);
   g_assert_cmpint(c.status, ==, 0);
@@ -89,7 +68,7 @@ static void test_help(void) {
 }
 
 static void test_default_workload_runs(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim("workloads/default.yaml", "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 0);
@@ -109,7 +88,7 @@ static void test_default_workload_runs(void) {
 /* The seed replayed hangs B on the buggy kernel (exit 1, a hang report naming
  * the wait queue), completes on the fixed one. */
 static void test_race_replay(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim("workloads/race-replay.yaml", "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 1);
@@ -133,7 +112,7 @@ static void test_race_replay(void) {
 /* Same workload + same seed = byte-identical metrics.json; another seed
  * changes a random workload's results. */
 static void test_determinism(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *o1 = g_build_filename(d, "a", NULL), *o2 = g_build_filename(d, "b", NULL),
        *o3 = g_build_filename(d, "c", NULL);
   cli c1 = run_cfqsim("workloads/random-readers.yaml", "-q", "-o", o1, NULL);
@@ -161,7 +140,7 @@ static void test_determinism(void) {
 /* The report records the seed the run used (--seed), not the workload's own,
  * so that a result can be reproduced from itself. */
 static void test_seed_recorded(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim("workloads/random-readers.yaml", "-q", "--seed", "7", "-o", out,
                      NULL);
@@ -190,7 +169,7 @@ static void test_seed_recorded(void) {
  * cut by a duration shorter than one sync slice (100 ms) holds the disk the
  * whole run, in a slice CFQ never expires. */
 static void test_open_slice_at_end(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim("workloads/1r-seq.yaml", "-q", "--set", "duration=50ms", "-o",
                      out, NULL);
@@ -231,7 +210,7 @@ static void test_open_slice_at_end(void) {
  * written, possibly empty) and the summary carry it, stamped like dmesg with
  * the simulated time at which the narrated trace shows it. */
 static void test_kernel_log(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim("workloads/race-replay.yaml", "--quiet", "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 1);
@@ -288,7 +267,7 @@ static void test_kernel_log(void) {
 
 /* Bad input: file:line:col message, exit 2, no output directory. */
 static void test_bad_input(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *wl = g_build_filename(d, "bad.yaml", NULL);
   g_assert_true(g_file_set_contents(
       wl, "name: bad\nduration: 1s\ndevices:\n  - name: sda\n    modle: hdd\n", -1, NULL));
@@ -320,7 +299,7 @@ static void test_bad_input(void) {
 
 /* A compare of the race replay: buggy hangs, fixed does not. */
 static void test_compare(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "-o", d, NULL);
   g_assert_cmpint(c.status, ==, 1);
   char *csv = slurp(d, "compare.csv");
@@ -335,7 +314,7 @@ static void test_compare(void) {
 /* compare --help names every file compare writes (its .cfqsim marker
  * lists them after the first line). */
 static void test_compare_help_names_its_files(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "-q", "-o", d, NULL);
   g_assert_cmpint(c.status, ==, 1);
   cli h = run_cfqsim("compare", "--help", NULL);
@@ -371,7 +350,7 @@ static void test_seed_everywhere(void) {
       g_error("cfqsim %s --help lacks --set or --seed", cmds[i]);
     cli_free(&h);
   }
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *a = g_build_filename(d, "a", NULL), *b = g_build_filename(d, "b", NULL);
   cli ca = run_cfqsim("compare", "workloads/shared-ioc-threads.yaml", "-n", "3",
                       "--seed", "7", "-o", a, NULL);
@@ -409,7 +388,7 @@ static void test_seed_everywhere(void) {
 /* Counts on the command line are decimal: --seeds 010 is ten seeds, not
  * octal eight, and 0x3 is refused like any other non-number. */
 static void test_counts_are_decimal(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "--seeds", "010",
                      "-o", d, NULL);
   g_assert_cmpint(c.status, ==, 1);
@@ -449,7 +428,7 @@ static char *line_of(const char *text, const char *prefix) {
 /* Compare speaks the unit `run` speaks (MiB/s), and its fixed column's
  * throughput of one seed is the fixed run's device throughput. */
 static void test_compare_units(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "-o", d, NULL);
   g_assert_cmpint(c.status, ==, 1);
@@ -494,7 +473,7 @@ static void test_compare_units(void) {
  * read never completes, yet it waited from before B fell asleep to the end of
  * the run. */
 static void test_compare_hung_latency(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim("workloads/race-replay.yaml", "-q", "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 1);
@@ -541,7 +520,7 @@ static void test_compare_hung_latency(void) {
  * request free, strictly before B slept; B's own reservation undo in `fail`
  * precedes its enqueue and can never wake B itself. */
 static void test_hang_report_last_free(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *src = NULL;
   g_assert_true(g_file_get_contents(CFQSIM_SOURCE_DIR "/workloads/race-replay.yaml",
                                     &src, NULL, NULL));
@@ -605,7 +584,7 @@ static void assert_no_leftovers(const char *dir) {
 /* `-o DIR` replaces DIR only if it is empty or a result of the same command;
  * a folder holding the user's files is refused and left as it was. */
 static void test_output_not_ours(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   put(d, "w.yaml", small_workload);
   put(d, "mine.txt", "keep");
   const char *cmds[] = {"run", "compare"};
@@ -676,7 +655,7 @@ static void test_output_not_ours(void) {
 /* `name: ../mydata` once made a plain run replace ./mydata; a name is a
  * label, refused with its position. */
 static void test_name_is_not_a_path(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *mydata = g_build_filename(d, "mydata", NULL);
   g_assert_cmpint(g_mkdir(mydata, 0777), ==, 0);
   put(mydata, "thesis.tex", "years of work");
@@ -700,7 +679,7 @@ static void test_name_is_not_a_path(void) {
 /* Results are created as mkdir would (0777 less the umask), not 0700; and an
  * error names the directory asked for, not a temporary one. */
 static void test_output_mode_and_errors(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   put(d, "w.yaml", small_workload);
   mode_t old = umask(022);
   cli c = run_cfqsim_in(d, "w.yaml", "-q", "-o", "out", NULL);
@@ -742,7 +721,7 @@ static char *message_of(const char *err) {
  * exactly as the workload's seed: key refuses them, exit 2 and nothing
  * written. */
 static void test_seed_range(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   char *wl = g_build_filename(d, "s.yaml", NULL);
   const char *bad[] = {"-1", "18446744073709551615", "99999999999999999999999",
@@ -868,7 +847,7 @@ static void test_readme_lists_options(void) {
 /* A region past the device aborted the run (exit 134, "make_bio: assertion
  * failed"); now exit 2, the key's position, the process and the capacity. */
 static void test_region_beyond_device(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim("workloads/seq-readers.yaml", "-q", "--set",
                      "processes.reader.numjobs=26", "-o", out, NULL);
@@ -929,7 +908,7 @@ static void test_set_mistakes(void) {
      "--set:1:1: expected KEY=VALUE (e.g. devices.sda.scheduler.slice_idle=0), "
      "found 'slice_idle'\n"},
   };
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     cli c = cases[i].set[1]
@@ -950,7 +929,7 @@ static void test_set_mistakes(void) {
 /* Every job at numjobs: 0 ran and reported "Jain's index 1.0000 over 0
  * processes"; YAML nested 100,000 deep took most of a minute to refuse. */
 static void test_no_processes_and_nesting(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim("workloads/seq-readers.yaml", "--set",
                      "processes.reader.numjobs=0", "-o", out, NULL);
@@ -982,7 +961,7 @@ static void test_no_processes_and_nesting(void) {
 /* explore keeps ready sets as 64-bit masks: a 65th process aborted it
  * (g_assert); it is refused with exit 2. */
 static void test_explore_too_many_processes(void) {
-  char *d = tmpdir();
+  char *d = scratch_dir("cli");
   char *wl = g_build_filename(d, "wide.yaml", NULL);
   g_assert_true(g_file_set_contents(
       wl, "processes: [{name: p, count: 1, numjobs: 65}]\n", -1, NULL));

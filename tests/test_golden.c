@@ -11,10 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-/* g_ptr_array_sort passes pointers to the elements. */
-static gint by_name(gconstpointer a, gconstpointer b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
+#include "tests/testutil.h"
 
 static char *golden_path(const char *name) {
   char *file = g_strdup_printf("%s.sha256", name);

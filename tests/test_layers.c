@@ -21,10 +21,7 @@
 #include <glib.h>
 #include <string.h>
 
-/* g_ptr_array_sort passes pointers to the elements. */
-static gint by_name(gconstpointer a, gconstpointer b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
+#include "tests/testutil.h"
 
 static const char *const layer_dirs[] = { "sim/core", "models", "sim" };
 enum { N_LAYERS = G_N_ELEMENTS(layer_dirs) };

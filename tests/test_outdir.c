@@ -8,6 +8,8 @@
 
 #include "sim/outdir.h"
 
+#include "tests/testutil.h"
+
 static char *base;
 
 static char *path_of(const char *rel) {
@@ -35,26 +37,6 @@ static gboolean exists(const char *rel) {
   gboolean e = g_lstat(p, &st) == 0;
   g_free(p);
   return e;
-}
-
-static void rm_rf(const char *path) {
-  GStatBuf st;
-  if (g_lstat(path, &st) != 0)
-    return;
-  if (S_ISDIR(st.st_mode)) {
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *n;
-    while (d && (n = g_dir_read_name(d))) {
-      char *c = g_build_filename(path, n, NULL);
-      rm_rf(c);
-      g_free(c);
-    }
-    if (d)
-      g_dir_close(d);
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
 }
 
 /* A fresh directory `rel` holding a run result of the files named. */

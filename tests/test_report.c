@@ -10,6 +10,8 @@
 #include "sim/outdir.h"
 #include "sim/report.h"
 
+#include "tests/testutil.h"
+
 /* ---- a hand-built workload and run ---- */
 
 typedef struct fixture {
@@ -395,42 +397,6 @@ static char *read_file(const char *dir, const char *name) {
     contents = NULL;
   g_free(path);
   return contents;
-}
-
-static gint cmp_names(gconstpointer a, gconstpointer b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names in a directory, joined by spaces. */
-static char *listing(const char *dir) {
-  GDir *d = g_dir_open(dir, 0, NULL);
-  g_assert_nonnull(d);
-  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  const char *n;
-  while ((n = g_dir_read_name(d)))
-    g_ptr_array_add(names, g_strdup(n));
-  g_dir_close(d);
-  g_ptr_array_sort(names, cmp_names);
-  g_ptr_array_add(names, NULL);
-  char *s = g_strjoinv(" ", (char **)names->pdata);
-  g_ptr_array_unref(names);
-  return s;
-}
-
-static void rm_rf(const char *path) {
-  GDir *d = g_dir_open(path, 0, NULL);
-  if (d) {
-    const char *n;
-    while ((n = g_dir_read_name(d))) {
-      char *c = g_build_filename(path, n, NULL);
-      rm_rf(c);
-      g_free(c);
-    }
-    g_dir_close(d);
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
 }
 
 static GHashTable *files_of(const char *k1, const char *v1, const char *k2,

@@ -10,6 +10,8 @@
 
 #include "sim/sweep.h"
 
+#include "tests/testutil.h"
+
 #ifndef CFQSIM_BINARY
 #define CFQSIM_BINARY "cfqsim"
 #endif
@@ -391,26 +393,6 @@ static void test_failed_run_kept(void) {
   g_free(csv);
   g_free(out);
   sweep_free(s);
-}
-
-static gint cmp_names(gconstpointer a, gconstpointer b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names in a directory, joined by spaces. */
-static char *listing(const char *dir) {
-  GDir *d = g_dir_open(dir, 0, NULL);
-  g_assert_nonnull(d);
-  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  const char *n;
-  while ((n = g_dir_read_name(d)))
-    g_ptr_array_add(names, g_strdup(n));
-  g_dir_close(d);
-  g_ptr_array_sort(names, cmp_names);
-  g_ptr_array_add(names, NULL);
-  char *s = g_strjoinv(" ", (char **)names->pdata);
-  g_ptr_array_unref(names);
-  return s;
 }
 
 /* A sweep writes only into an empty directory or a sweep of its own; a merge

@@ -14,20 +14,9 @@
 #include "sim/validate.h"
 #include "sim/workload.h"
 
+#include "tests/testutil.h"
+
 #define EXPERIMENTS CFQSIM_SOURCE_DIR "/workloads/validation"
-
-static char *tmpdir(void) {
-  GError *err = NULL;
-  char *d = g_dir_make_tmp("cfqsim-validate-XXXXXX", &err);
-  g_assert_no_error(err);
-  return d;
-}
-
-static void rm_rf(const char *dir) {
-  char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-  g_assert_cmpint(system(cmd), ==, 0);
-  g_free(cmd);
-}
 
 static char *write_file(const char *dir, const char *name, const char *text) {
   char *path = g_build_filename(dir, name, NULL);
@@ -103,7 +92,7 @@ static const char *shares =
  * block after hardware) and the two published shares. */
 static validate_exp *judge(const char *reference, const char *high,
                            const char *low, char **table) {
-  char *dir = tmpdir();
+  char *dir = scratch_dir("validate");
   char *series = g_strdup_printf(shares, high, low);
   char *text = g_strconcat(two_readers, reference, series, NULL);
   char *path = write_file(dir, "t.yaml", text);
@@ -186,7 +175,7 @@ static void test_series_known_gap(void) {
       "        - {label: l, metric: fairness.shares.low.disk_time_share, "
       "published: 1}\n";
   for (int gap = 0; gap < 2; gap++) {
-    char *dir = tmpdir();
+    char *dir = scratch_dir("validate");
     char *ref = g_strdup_printf(text, gap ? "      known_gap: why\n" : "");
     char *all = g_strconcat(two_readers, ref, NULL);
     char *path = write_file(dir, "t.yaml", all);
@@ -240,7 +229,7 @@ static void test_needs_and_stand_ins(void) {
       {"processes.low.ioprio: be/4", "1", VALIDATE_FAIL, NULL},
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-    char *dir = tmpdir();
+    char *dir = scratch_dir("validate");
     char *ref = g_strdup_printf(text, cases[i].need, cases[i].low);
     char *all = g_strconcat(two_readers, ref, NULL);
     char *path = write_file(dir, "t.yaml", all);
@@ -267,7 +256,7 @@ static void test_needs_and_stand_ins(void) {
 /* A need whose overrides fail for another reason than an unknown key is
  * the experiment's error, not a missing feature. */
 static void test_need_other_error(void) {
-  char *dir = tmpdir();
+  char *dir = scratch_dir("validate");
   char *all = g_strconcat(
       two_readers,
       "  tolerance: 5%\n"
@@ -295,7 +284,7 @@ static void test_need_other_error(void) {
 /* ---- the reference block's errors ---- */
 
 static void expect_error(const char *reference, const char *want) {
-  char *dir = tmpdir();
+  char *dir = scratch_dir("validate");
   char *all = g_strconcat(two_readers, reference, NULL);
   char *path = write_file(dir, "t.yaml", all);
   GError *err = NULL;
@@ -350,7 +339,7 @@ static void test_reference_errors(void) {
                "need 'f' has no 'set'");
   g_free(t);
   /* a source without anywhere to read it */
-  char *dir = tmpdir();
+  char *dir = scratch_dir("validate");
   char *path = write_file(
       dir, "s.yaml",
       "processes: [{name: p, count: 1}]\n"
@@ -487,7 +476,7 @@ static void cli_free(cli *c) {
 }
 
 static void test_command(void) {
-  char *dir = tmpdir();
+  char *dir = scratch_dir("validate");
   char *out = g_build_filename(dir, "out", NULL);
   /* a passing experiment: exit 0, both tables, the marker */
   char *ok[] = {"validate", "--quick", "--no-plots", "-q", "-o", out,

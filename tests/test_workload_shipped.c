@@ -9,6 +9,8 @@
 #include "sim/metrics.h"
 #include "sim/run.h"
 
+#include "tests/testutil.h"
+
 #define WL_DIR CFQSIM_SOURCE_DIR "/workloads"
 
 /* Loads `file` with `sets`; NULL and the error kept in *err on failure. */
@@ -17,10 +19,6 @@ static workload *load(const char *file, char **sets, GError **err) {
   workload *w = workload_load(path, sets, err);
   g_free(path);
   return w;
-}
-
-static gint by_name(gconstpointer a, gconstpointer b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static void test_every_workload_runs(void) {
