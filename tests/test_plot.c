@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "tests/testutil.h"
+
 static char *tmpdir, *bindir;
 
 static char *write_tmp(const char *name, const char *text) {
@@ -397,23 +399,6 @@ static void test_sweep_words_are_not_drawn(void) {
   result_clear(&r);
 }
 
-static void remove_tree(const char *path) {
-  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *n;
-    while (d && (n = g_dir_read_name(d))) {
-      char *c = g_build_filename(path, n, NULL);
-      remove_tree(c);
-      g_free(c);
-    }
-    if (d)
-      g_dir_close(d);
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
-}
-
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   char *real = g_find_program_in_path("gnuplot");
@@ -431,7 +416,7 @@ int main(int argc, char **argv) {
     g_test_message("gnuplot is not on PATH (scripts/install-deps.sh): plot tests skipped");
   }
   int rc = g_test_run();
-  remove_tree(tmpdir);
+  rm_rf(tmpdir);
   g_free(tmpdir);
   g_free(bindir);
   g_free(real);

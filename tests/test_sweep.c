@@ -705,24 +705,6 @@ static void test_slurm_script(void) {
   g_free(bin);
 }
 
-static void remove_tree(const char *path) {
-  if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
-      !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *n;
-    while (d && (n = g_dir_read_name(d))) {
-      char *c = g_build_filename(path, n, NULL);
-      remove_tree(c);
-      g_free(c);
-    }
-    if (d)
-      g_dir_close(d);
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
-}
-
 /* A sweep file nested 100,000 deep took libyaml's loader most of a minute to
  * build; the depth is refused as it is read. */
 static void test_nesting(void) {
@@ -758,7 +740,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sweep/cli-jobs", test_cli_jobs);
   g_test_add_func("/sweep/slurm-script", test_slurm_script);
   int rc = g_test_run();
-  remove_tree(tmpdir);
+  rm_rf(tmpdir);
   g_free(tmpdir);
   return rc;
 }
