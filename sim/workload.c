@@ -1013,7 +1013,7 @@ typedef struct {
   int rw;
   int64_t rwmixread, bs, size, offset, iodepth, count, io_size, runtime, start,
       nice, numjobs, offset_increment;
-  bool sync, direct, share_ioc;
+  bool sync, direct, buffered, invalidate, share_ioc;
 } proc_opts;
 
 static const char *const rw_names[] = { "read",      "write", "randread",
@@ -1051,9 +1051,14 @@ static const param_desc proc_params[] = {
     "0", PARAM_NO_RANGE, NULL,
     "clone j starts at offset + j * offset_increment (fio)" },
   { "sync", PARAM_BOOL, offsetof(proc_opts, sync), "false", PARAM_NO_RANGE,
-    NULL, "writes carry REQ_SYNC (O_SYNC)" },
+    NULL, "O_SYNC; with direct it defaults to true (O_DIRECT writes are "
+    "REQ_SYNC) and sync: 0 makes them async" },
   { "direct", PARAM_BOOL, offsetof(proc_opts, direct), "false",
-    PARAM_NO_RANGE, NULL, "O_DIRECT: writes are sync here" },
+    PARAM_NO_RANGE, NULL, "O_DIRECT: past the page cache, I/O at bs" },
+  { "buffered", PARAM_BOOL, offsetof(proc_opts, buffered), "true",
+    PARAM_NO_RANGE, NULL, "through the page cache (fio: the opposite of direct)" },
+  { "invalidate", PARAM_BOOL, offsetof(proc_opts, invalidate), "true",
+    PARAM_NO_RANGE, NULL, "drop the file's cached pages when the job starts" },
   { "share_ioc", PARAM_BOOL, offsetof(proc_opts, share_ioc), "false",
     PARAM_NO_RANGE, NULL, "clones share one io_context (CLONE_IO)" },
   { .name = NULL },
@@ -1275,6 +1280,19 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if (!check_sectors(c, m, "size", o.size) ||
       !check_sectors(c, m, "io_size", o.io_size))
     return FALSE;
+  /* fio's buffered is the opposite of direct: either may say it, and
+   * saying both ways is a contradiction, not a precedence question. */
+  node *direct_node = map_get(m, "direct", NULL);
+  node *buffered_node = map_get(m, "buffered", NULL);
+  if (direct_node && buffered_node && o.direct == o.buffered)
+    return fail(c, buffered_node,
+                "process '%s': direct: %d and buffered: %d contradict each "
+                "other (buffered is the opposite of direct); give one", name,
+                o.direct, o.buffered);
+  bool direct = direct_node ? o.direct : buffered_node ? !o.buffered : false;
+  /* O_DIRECT writes are WRITE_ODIRECT, sync; `sync: 0` written out keeps
+   * them async (a task submitting its own async writes). */
+  bool sync = direct && !map_get(m, "sync", NULL) ? true : o.sync;
   if (o.count == 0 && o.io_size == 0 && o.runtime == 0 && duration == 0)
     return fail(c, name_node,
                 "process '%s' never ends: give it count, io_size or runtime, "
@@ -1291,7 +1309,9 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     .io_size = o.io_size,
     .runtime = o.runtime,
     .start = o.start,
-    .sync = o.sync || o.direct,
+    .sync = sync,
+    .direct = direct,
+    .invalidate = o.invalidate,
     .nice = (int)o.nice,
     .cgroup = -1,
     .ioprio_class = IOPRIO_CLASS_NONE,

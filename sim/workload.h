@@ -53,7 +53,11 @@ typedef struct wl_process {
   int64_t think;             /* ns between an I/O's completion and the next */
   bool think_exp;            /* think time exponential with mean `think` */
   int64_t start;             /* ns */
-  bool sync;                 /* writes carry REQ_SYNC (O_SYNC/O_DIRECT) */
+  bool sync;                 /* writes carry REQ_SYNC: direct writes
+                                (O_DIRECT, unless `sync: 0`), or buffered
+                                writes written through (O_SYNC) */
+  bool direct;               /* O_DIRECT: past the page cache, at bs */
+  bool invalidate;           /* buffered: drop the file's pages at start */
   int ioprio_class;          /* IOPRIO_CLASS_NONE (default), RT, BE, IDLE */
   int ioprio_level;          /* 0..7 */
   int nice;                  /* 0 */
