@@ -648,13 +648,13 @@ static void test_nesting(void) {
   assert_parse_error(s->str, WORKLOAD_ERROR_PARSE,
                      "deep.yaml:65:65: nesting is too deep (more than 64 levels)");
   /* 64 levels are still read: the error is about the content. */
-  g_string_assign(s, "processes: [{name: A, count: 1}]\nx: ");
+  g_string_assign(s, "processes: [{name: A, count: 1}]\nxyzzy: ");
   for (int i = 0; i < 63; i++)
     g_string_append_c(s, '[');
   for (int i = 0; i < 63; i++)
     g_string_append_c(s, ']');
   assert_parse_error(s->str, WORKLOAD_ERROR_INVALID,
-                     "deep.yaml:2:1: unknown key 'x' at the top level");
+                     "deep.yaml:2:1: unknown key 'xyzzy' at the top level");
   g_string_free(s, TRUE);
 }
 
