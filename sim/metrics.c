@@ -13,7 +13,7 @@ typedef struct proc_stats {
   uint64_t bytes;
   uint64_t ios;
   GArray *lat; /* int64_t ns, one per completed I/O, in completion order */
-  uint64_t read_bytes, write_bytes, cache_hits, fsyncs;
+  uint64_t read_bytes, write_bytes, reads, cache_hits, fsyncs;
   GArray *fsync_lat;
 } proc_stats;
 
@@ -143,11 +143,13 @@ void metrics_call_done(metrics *m, guint proc, metrics_call op, sim_time start,
     g_array_append_val(p->fsync_lat, lat);
     return;
   }
-  if (op == METRICS_CALL_READ)
+  if (op == METRICS_CALL_READ) {
     p->read_bytes += bytes;
-  else
+    p->reads++;
+    p->cache_hits += cache_hit;
+  } else {
     p->write_bytes += bytes;
-  p->cache_hits += cache_hit;
+  }
   app_done(m, proc, start, end, bytes);
 }
 
@@ -228,6 +230,11 @@ uint64_t metrics_proc_read_bytes(const metrics *m, guint proc) {
 uint64_t metrics_proc_write_bytes(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
   return m->procs[proc].write_bytes;
+}
+
+uint64_t metrics_proc_reads(const metrics *m, guint proc) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  return m->procs[proc].reads;
 }
 
 uint64_t metrics_proc_cache_hits(const metrics *m, guint proc) {

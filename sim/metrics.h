@@ -51,6 +51,9 @@ uint64_t metrics_proc_ios(const metrics *m, guint proc);
 latency_summary metrics_proc_latency(const metrics *m, guint proc);
 uint64_t metrics_proc_read_bytes(const metrics *m, guint proc);
 uint64_t metrics_proc_write_bytes(const metrics *m, guint proc);
+/* read() calls, and those served from the cache without waiting for the
+ * device */
+uint64_t metrics_proc_reads(const metrics *m, guint proc);
 uint64_t metrics_proc_cache_hits(const metrics *m, guint proc);
 uint64_t metrics_proc_fsyncs(const metrics *m, guint proc);
 latency_summary metrics_proc_fsync_latency(const metrics *m, guint proc);

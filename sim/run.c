@@ -385,13 +385,16 @@ static char *format_ms(sim_time t) {
 /* Who sleeps where, since when, and why nothing will wake them. */
 static char *hang_report(sim_run *r) {
   GString *s = g_string_new("hang: nothing left that could wake:\n");
-  for (guint i = 0; i < r->procs->len; i++) {
-    proc *p = g_ptr_array_index(r->procs, i);
+  guint n = r->procs->len;
+  for (guint i = 0; i < n + r->flushers->len; i++) {
+    proc *p = i < n ? g_ptr_array_index(r->procs, i)
+                    : g_ptr_array_index(r->flushers, i - n);
     sim_actor *a = proc_task(p)->actor;
     if (sim_actor_get_state(a) == SIM_ACTOR_DONE)
       continue;
-    const wl_process *wp = g_ptr_array_index(r->w->processes, i);
-    struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
+    int dev = i < n ? ((const wl_process *)g_ptr_array_index(r->w->processes, i))->device
+                    : (int)g_array_index(r->flusher_device, guint, i - n);
+    struct request_queue *q = g_ptr_array_index(r->queues, dev);
     char *since = format_ms(sim_actor_since(a));
     if (sim_actor_waitq(a)) {
       bool sync = g_str_has_suffix(sim_actor_waitq(a), "[SYNC]");
@@ -419,11 +422,12 @@ static char *hang_report(sim_run *r) {
 }
 
 /* Each CFQ queue's disk time goes to the processes that used it: the ones
- * sharing its creator's io_context on that device, in equal parts.  The
- * slice still open at the end counts as far as it went. */
+ * sharing its creator's io_context on that device, in equal parts; a
+ * flusher's queues are its own.  The slice still open at the end counts as
+ * far as it went.  Processes first, then the flushers. */
 static int64_t *cfq_disk_times(sim_run *r) {
   guint n = r->w->processes->len;
-  int64_t *t = g_new0(int64_t, n);
+  int64_t *t = g_new0(int64_t, n + r->flushers->len);
   for (guint dev = 0; dev < r->queues->len; dev++) {
     struct request_queue *q = g_ptr_array_index(r->queues, dev);
     if (q->elevator != &iosched_cfq)
@@ -436,8 +440,11 @@ static int64_t *cfq_disk_times(sim_run *r) {
       if (is_open && info.queue_id == open.queue_id)
         info.disk_time += open.used;
       guint owner = (guint)(info.pid - 100);
-      if (owner >= n)
+      if (owner >= n) {
+        if (owner - n < r->flushers->len)
+          t[owner] += info.disk_time * q->tick_ns;
         continue;
+      }
       struct io_context *ioc = ((struct task *)g_ptr_array_index(r->tasks, owner))->ioc;
       guint sharers = 0;
       for (guint i = 0; i < n; i++) {
@@ -501,6 +508,17 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   for (guint i = 0; i < r->queues->len; i++) {
     struct request_queue *q = g_ptr_array_index(r->queues, i);
     metrics_set_device_busy(r->m, i, q->disk_ops->busy_time(q->disk));
+  }
+  res->page_cache = r->mm != NULL;
+  res->n_flushers = r->flushers->len;
+  res->flusher_names = g_new0(char *, r->flushers->len + 1);
+  res->flusher_device = g_new0(int, MAX(r->flushers->len, 1));
+  res->flusher_state = g_new0(proc_final_state, MAX(r->flushers->len, 1));
+  for (guint k = 0; k < r->flushers->len; k++) {
+    proc *p = g_ptr_array_index(r->flushers, k);
+    res->flusher_names[k] = g_strdup(proc_task(p)->name);
+    res->flusher_device[k] = (int)g_array_index(r->flusher_device, guint, k);
+    res->flusher_state[k] = proc_finished(p) ? PROC_DONE : PROC_RUNNING;
   }
   if (o == SIM_HANG)
     res->hang_report = hang_report(r);
@@ -607,6 +625,9 @@ void sim_run_free(sim_run *r) {
   g_free(r->result.unfinished_wait_ns);
   g_free(r->result.hang_report);
   g_free(r->result.disk_time_ns);
+  g_strfreev(r->result.flusher_names);
+  g_free(r->result.flusher_device);
+  g_free(r->result.flusher_state);
   g_free(r->result.slices_csv);
   g_free(r->result.kernel_log);
   g_string_free(r->kernel_log, TRUE);

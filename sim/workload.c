@@ -1464,7 +1464,8 @@ static gboolean load_processes(const ctx *c, const node *root,
 
 static const char *const step_names[] = {
   "submit", "lookup", "alloc_cic", "link", "queue",
-  "fail",   "retry",  "unplug",    "io_wait", "exit", NULL,
+  "fail",   "retry",  "unplug",    "io_wait", "exit",
+  "read",   "write",  "fsync",     "writeback", NULL,
 };
 
 typedef struct {

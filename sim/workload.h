@@ -105,8 +105,8 @@ void workload_free(workload *w);
 
 /* Every key the parser accepts, for the reference (docs/workload.md) and
  * the test that keeps the two together.  `section` names the map a key
- * belongs in: "top", "kernel", "vm", "devices", "devices.<model>" (parameters of
- * a disk model, written in the device's map), "scheduler",
+ * belongs in: "top", "kernel", "vm", "devices", "devices.<model>"
+ * (parameters of a disk model, written in the device's map), "scheduler",
  * "scheduler.<elevator>", "cgroups", "processes", "think", "interleaving",
  * "timeseries".  `param` is the key's table row (type, default, range,
  * help) for a plain value; NULL for a key the parser reads itself (names,
