@@ -104,7 +104,7 @@ int64_t bdi_position_ratio(const struct backing_dev_info *bdi, int64_t thresh,
     return 0;
   /* the global control line: a cubic through 2.0 at freerun, 1.0 at the
    * setpoint and 0 at the limit */
-  int64_t x = ((setpoint - dirty) << RATELIMIT_CALC_SHIFT) /
+  int64_t x = (setpoint - dirty) * (1 << RATELIMIT_CALC_SHIFT) /
               (limit - setpoint + 1);
   int64_t pos_ratio = x;
   pos_ratio = pos_ratio * x >> RATELIMIT_CALC_SHIFT;
