@@ -10,12 +10,23 @@
 
 typedef enum {
   STEP_SUBMIT, STEP_LOOKUP, STEP_ALLOC_CIC, STEP_LINK, STEP_QUEUE, STEP_FAIL,
-  STEP_RETRY, STEP_UNPLUG, STEP_IO_WAIT, STEP_EXIT, STEP_NONE
+  STEP_RETRY, STEP_UNPLUG, STEP_IO_WAIT, STEP_EXIT,
+  STEP_READ, STEP_WRITE, STEP_FSYNC, STEP_WRITEBACK, STEP_NONE
 } proc_step;
 
 static const char *const step_names[] = {
   "submit", "lookup", "alloc_cic", "link", "queue", "fail",
-  "retry", "unplug", "io_wait", "exit", "none"};
+  "retry", "unplug", "io_wait", "exit",
+  "read", "write", "fsync", "writeback", "none"};
+
+typedef enum { KIND_DIRECT, KIND_BUFFERED, KIND_FLUSHER } proc_kind;
+
+/* A bio for the page cache: which pages it carries. */
+typedef struct page_bio {
+  struct bio bio; /* first: the block layer frees it as a bio */
+  struct address_space *mapping;
+  int64_t index, nr;
+} page_bio;
 
 /* One application I/O.  A bio holds at most the queue's max_sectors, so a
  * larger I/O goes down as several bios, one after the other (as direct
@@ -34,6 +45,7 @@ struct proc {
   sim_engine *engine;
   struct task *task;
   proc_job job;
+  proc_kind kind;
   struct request_queue *q;
   uint64_t seed;
   gsl_rng *rng_;           /* see rng() */
@@ -47,7 +59,7 @@ struct proc {
   struct request *rq;
   struct cfq_io_context *cic;
 
-  int64_t issued;          /* I/Os started (submitted) */
+  int64_t issued;          /* I/Os (buffered: calls) started */
   int64_t issued_sectors;
   int64_t seq_pos;         /* next sequential offset within the region */
   int in_flight;
@@ -56,7 +68,32 @@ struct proc {
   proc_io *io;             /* the I/O whose bios are being submitted */
   GPtrArray *ios;          /* every proc_io not yet ended (teardown) */
   bool finished;
+  proc_step after_think;   /* where the think timer leads */
   sim_timer think_timer;
+
+  /* ---- the page cache (buffered jobs and the flusher) ---- */
+  struct pagecache *mm;     /* counts this task; NULL: no page cache */
+  const proc_observer *obs;
+  void *obs_ctx;
+  GQueue pending;           /* page_bio * the call wants submitted */
+  proc_step resume;         /* where the task goes once they are in */
+  int64_t page_bios;        /* page bios submitted and not ended */
+  /* the call in progress */
+  bool in_call, started, osync;
+  proc_call call_op;
+  proc_step call_step;
+  int64_t call_pos, call_len;
+  sim_time call_start;
+  struct fm_call call;
+  struct page_waiter waiter;
+  struct dirty_throttle dirty;
+  int64_t writes;           /* write calls since the last fsync */
+  bool wrote, end_fsync_done;
+  sim_timer copy_timer, pause_timer;
+  /* the flusher */
+  struct bdi_writeback *wb;
+  bool idle;                /* asleep between rounds of writeback */
+  sim_timer wb_timer;
 };
 
 static gsl_rng *rng(proc *p) {
@@ -105,7 +142,15 @@ static void wait_for(proc *p, proc_step s) {
   sim_actor_block(p->task->actor, NULL);
 }
 
-static void think_done(void *arg) { go(arg, STEP_SUBMIT); }
+static void next_call(proc *p, bool think);
+
+static void think_done(void *arg) {
+  proc *p = arg;
+  if (p->after_think == STEP_NONE) /* a buffered job's start */
+    next_call(p, false);
+  else
+    go(p, p->after_think);
+}
 
 static sim_time think_time(proc *p) {
   if (!p->job.think_exp)
@@ -118,6 +163,14 @@ static sim_time think_time(proc *p) {
  * instead of wrapping into the past. */
 static sim_time time_after(sim_time now, sim_time d) {
   return d > G_MAXINT64 - now ? G_MAXINT64 : now + d;
+}
+
+/* Sleep for the think time, then take step `s`. */
+static void think_then(proc *p, proc_step s) {
+  p->next = s;
+  p->after_think = s;
+  sim_actor_block(p->task->actor, NULL);
+  sim_timer_mod(&p->think_timer, time_after(sim_now(p->engine), think_time(p)));
 }
 
 /* What a process does once an I/O is on its way (or after io_wait). */
@@ -135,9 +188,7 @@ static void after_issue(proc *p) {
     else
       wait_for(p, STEP_IO_WAIT);
   } else if (more) {
-    p->next = STEP_SUBMIT;
-    sim_actor_block(p->task->actor, NULL);
-    sim_timer_mod(&p->think_timer, time_after(sim_now(p->engine), think_time(p)));
+    think_then(p, STEP_SUBMIT);
   } else {
     go(p, STEP_EXIT);
   }
@@ -194,22 +245,26 @@ static int64_t uniform_block(gsl_rng *r, int64_t blocks) {
   }
 }
 
-/* Draw the next application I/O of the job. */
+/* The next I/O of the job: read or write, and which block of the region
+ * (draws in this order: the mix, then the block). */
+static int64_t next_block(proc *p, bool *write) {
+  const proc_job *j = &p->job;
+  *write = j->rw == PROC_RW_WRITE;
+  if (j->rw == PROC_RW_MIXED)
+    *write = (int)gsl_rng_uniform_int(rng(p), 100) >= j->rwmixread;
+  int64_t blocks = j->size / j->bs_sectors;
+  g_assert(blocks > 0);
+  if (j->random)
+    return uniform_block(rng(p), blocks);
+  return p->seq_pos++ % blocks;
+}
+
+/* Draw the next application I/O of a direct job. */
 static proc_io *make_io(proc *p) {
   const proc_job *j = &p->job;
   proc_io *io = g_new0(proc_io, 1);
-  bool write = j->rw == PROC_RW_WRITE;
-  if (j->rw == PROC_RW_MIXED)
-    write = (int)gsl_rng_uniform_int(rng(p), 100) >= j->rwmixread;
-  int64_t blocks = j->size / j->bs_sectors;
-  g_assert(blocks > 0);
-  int64_t block;
-  if (j->random) {
-    block = uniform_block(rng(p), blocks);
-  } else {
-    block = p->seq_pos % blocks;
-    p->seq_pos++;
-  }
+  bool write;
+  int64_t block = next_block(p, &write);
   io->p = p;
   io->sector = j->offset + block * j->bs_sectors;
   io->nr_sectors = j->bs_sectors;
@@ -238,6 +293,279 @@ static struct bio *make_bio(proc *p) {
   return bio;
 }
 
+/* ---- bios of the page cache ---- */
+
+static void wake_if_waiting(proc *p) {
+  if (p->next == STEP_IO_WAIT &&
+      sim_actor_get_state(p->task->actor) == SIM_ACTOR_BLOCKED)
+    sim_actor_ready(p->task->actor);
+}
+
+static void page_bio_end(struct bio *bio) {
+  page_bio *pb = (page_bio *)bio;
+  proc *p = bio->private;
+  p->page_bios--;
+  filemap_end_io(pb->mapping, pb->index, pb->nr, bio->rw & REQ_WRITE);
+  if (p->obs && p->obs->bio_done)
+    p->obs->bio_done(p->obs_ctx, p, bio);
+  g_free(pb);
+}
+
+static void queue_page_bio(proc *p, struct address_space *m, int64_t index,
+                           int64_t nr, unsigned rw) {
+  page_bio *pb = g_new0(page_bio, 1);
+  pb->mapping = m;
+  pb->index = index;
+  pb->nr = nr;
+  struct bio *bio = &pb->bio;
+  bio->sector = page_sector(m, index);
+  /* nr 0: an empty flush */
+  bio->nr_sectors = nr ? (uint32_t)((nr - 1) * PAGE_SECTORS) +
+                             page_nr_sectors(m, index + nr - 1)
+                       : 0;
+  bio->rw = rw;
+  bio->task = p->task;
+  bio->bi_end_io = page_bio_end;
+  bio->private = p;
+  g_queue_push_tail(&p->pending, pb);
+}
+
+/* Submit what is pending, then take step `then`. */
+static void submit_then(proc *p, proc_step then) {
+  p->resume = then;
+  go(p, STEP_SUBMIT);
+}
+
+/* A bio is in the block layer (queued or merged): the next one, or back
+ * to what the task was doing. */
+static void after_bio_in(proc *p) {
+  if (p->kind == KIND_DIRECT)
+    after_issue(p);
+  else if (p->pending.length)
+    go(p, STEP_SUBMIT);
+  else
+    go(p, p->resume);
+}
+
+/* ---- buffered calls ---- */
+
+/* The next call of a buffered job, or its end. */
+static void next_call(proc *p, bool think) {
+  const proc_job *j = &p->job;
+  proc_step s;
+  if (j->fsync_every && p->writes >= j->fsync_every) {
+    p->writes = 0;
+    p->call_op = PROC_CALL_FSYNC;
+    s = STEP_FSYNC;
+  } else if (more_to_issue(p)) {
+    bool write;
+    int64_t block = next_block(p, &write);
+    p->call_pos = block * j->bs_sectors * 512;
+    p->call_len = (int64_t)j->bs_sectors * 512;
+    p->call_op = write ? PROC_CALL_WRITE : PROC_CALL_READ;
+    s = write ? STEP_WRITE : STEP_READ;
+    p->issued++;
+    p->issued_sectors += j->bs_sectors;
+  } else if (j->end_fsync && p->wrote && !p->end_fsync_done) {
+    p->end_fsync_done = true;
+    p->call_op = PROC_CALL_FSYNC;
+    s = STEP_FSYNC;
+  } else {
+    go(p, STEP_EXIT);
+    return;
+  }
+  if (think && j->think > 0)
+    think_then(p, s);
+  else
+    go(p, s);
+}
+
+static void call_complete(proc *p) {
+  p->in_call = false;
+  if (p->obs && p->obs->call_done)
+    p->obs->call_done(p->obs_ctx, p, p->call_op, p->call_start,
+                      sim_now(p->engine),
+                      p->call_op == PROC_CALL_FSYNC ? 0 : p->call.bytes,
+                      !p->call.waited);
+  if (p->call_op == PROC_CALL_WRITE) {
+    p->writes++;
+    p->wrote = true;
+  }
+  next_call(p, p->call_op != PROC_CALL_FSYNC);
+}
+
+/* The copy to or from the user's buffer takes its time at the end. */
+static void call_end(proc *p) {
+  sim_time copy = pagecache_copy_time(p->job.file->f_mapping->pc,
+                                      p->call.uncharged);
+  p->call.uncharged = 0;
+  if (copy <= 0) {
+    call_complete(p);
+    return;
+  }
+  p->next = STEP_NONE;
+  sim_actor_block(p->task->actor, NULL);
+  sim_timer_mod(&p->copy_timer, time_after(sim_now(p->engine), copy));
+}
+
+static void copy_done(void *arg) { call_complete(arg); }
+
+static void pause_done(void *arg) {
+  proc *p = arg;
+  go(p, p->resume);
+}
+
+static void page_wake(void *ctx) { wake_if_waiting(ctx); }
+
+static void trace_call(proc *p) {
+  if (!sim_tracing(p->engine))
+    return;
+  if (p->call_op == PROC_CALL_FSYNC)
+    sim_trace(p->engine, p->task->name, "%s()",
+              p->job.fdatasync ? "fdatasync" : "fsync");
+  else
+    sim_trace(p->engine, p->task->name,
+              "%s(pos %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " bytes)",
+              p->call_op == PROC_CALL_READ ? "read" : "write", p->call_pos,
+              p->call_len);
+}
+
+/* The steps read, write and fsync: begin the call the first time, then
+ * take it as far as it goes. */
+static void step_call(proc *p, proc_step self) {
+  struct file *f = p->job.file;
+  if (!p->started) {
+    p->started = true;
+    if (p->job.invalidate)
+      invalidate_mapping_pages(f->f_mapping);
+  }
+  if (!p->in_call) {
+    p->in_call = true;
+    p->osync = false;
+    p->call_step = self;
+    p->call_start = sim_now(p->engine);
+    trace_call(p);
+    switch (p->call_op) {
+    case PROC_CALL_READ:
+      filemap_read_begin(f, &p->call, p->call_pos, p->call_len);
+      break;
+    case PROC_CALL_WRITE:
+      filemap_write_begin(f, &p->call, p->call_pos, p->call_len);
+      break;
+    case PROC_CALL_FSYNC:
+      filemap_fsync_begin(f, &p->call, 0, -1);
+      break;
+    }
+  }
+  g_autoptr(GArray) ios = g_array_new(FALSE, FALSE, sizeof(fm_io));
+  switch (filemap_step(f, &p->call, ios, &p->waiter, &p->dirty)) {
+  case FM_SUBMIT:
+    for (guint i = 0; i < ios->len; i++) {
+      const fm_io *io = &g_array_index(ios, fm_io, i);
+      queue_page_bio(p, f->f_mapping, io->index, io->nr, io->rw);
+    }
+    submit_then(p, self);
+    return;
+  case FM_WAIT:
+    p->resume = self;
+    wait_for(p, STEP_IO_WAIT);
+    return;
+  case FM_SLEEP: {
+    /* the copy so far, then the pause in whole jiffies */
+    sim_time t = time_after(sim_now(p->engine),
+                            pagecache_copy_time(f->f_mapping->pc,
+                                                p->call.uncharged));
+    p->call.uncharged = 0;
+    int64_t j = JIFFIES_BASE + t / p->q->tick_ns + p->call.sleep_jiffies;
+    p->resume = self;
+    p->next = self;
+    sim_actor_block(p->task->actor, NULL);
+    sim_timer_mod(&p->pause_timer, blk_jiffies_to_time(p->q, j));
+    return;
+  }
+  case FM_DONE:
+    break;
+  }
+  if (p->call_op == PROC_CALL_WRITE && p->job.sync_writes && !p->osync) {
+    /* O_SYNC: the call writes its own pages back before it returns */
+    p->osync = true;
+    int64_t bytes = p->call.bytes, waited = p->call.waited;
+    int64_t uncharged = p->call.uncharged;
+    filemap_fsync_begin(f, &p->call, p->call_pos >> PAGE_SHIFT,
+                        (p->call_pos + p->call_len - 1) >> PAGE_SHIFT);
+    p->call.bytes = bytes;
+    p->call.waited = waited;
+    p->call.uncharged = uncharged;
+    go(p, STEP_FSYNC);
+    return;
+  }
+  call_end(p);
+}
+
+/* ---- the flusher ---- */
+
+/* Nobody left to dirty pages, and none left to write or being written. */
+static bool flusher_may_exit(const proc *p) {
+  const struct backing_dev_info *bdi = wb_bdi(p->wb);
+  return p->mm->nr_user_tasks == 0 && bdi->reclaimable == 0 &&
+         bdi->writeback == 0;
+}
+
+static void flusher_wake(void *ctx) {
+  proc *p = ctx;
+  if (!p->idle)
+    return; /* at work: the wake-up is lost, as for a running kthread */
+  p->idle = false;
+  sim_timer_del(&p->wb_timer);
+  go(p, STEP_WRITEBACK);
+}
+
+static void flusher_timer(void *ctx) { flusher_wake(ctx); }
+
+static void flusher_wake_at(void *ctx, int64_t jiffies) {
+  proc *p = ctx;
+  if (!p->idle)
+    return;
+  sim_time t = blk_jiffies_to_time(p->q, jiffies);
+  if (!sim_timer_pending(&p->wb_timer) || t < p->wb_timer.expires)
+    sim_timer_mod(&p->wb_timer, MAX(t, sim_now(p->engine)));
+}
+
+/* Writeback drained or the last user task left: an idle flusher looks
+ * whether it may exit. */
+static void flusher_check_exit(void *ctx) {
+  proc *p = ctx;
+  if (p->idle && flusher_may_exit(p))
+    flusher_wake(p);
+}
+
+static const struct wb_task_ops flusher_ops = {
+    .wake = flusher_wake,
+    .wake_at = flusher_wake_at,
+    .drained = flusher_check_exit,
+};
+
+static void step_writeback(proc *p) {
+  struct wb_bio b;
+  if (wb_writeback_next(p->wb, &b)) {
+    queue_page_bio(p, b.mapping, b.index, b.nr, REQ_WRITE);
+    submit_then(p, STEP_WRITEBACK);
+    return;
+  }
+  if (flusher_may_exit(p)) {
+    go(p, STEP_EXIT);
+    return;
+  }
+  p->idle = true;
+  p->next = STEP_WRITEBACK;
+  sim_actor_block(p->task->actor, NULL);
+  int64_t j = wb_idle_jiffies(p->wb);
+  if (j >= 0)
+    sim_timer_mod(&p->wb_timer, blk_jiffies_to_time(p->q, blk_jiffies(p->q) + j));
+}
+
+/* ---- the submission path ---- */
+
 static void after_reservation(proc *p, blk_submit_result r) {
   if (r == BLK_SUBMIT_RESERVED) {
     p->first_lookup = true;
@@ -248,18 +576,25 @@ static void after_reservation(proc *p, blk_submit_result r) {
 }
 
 static void step_submit(proc *p) {
-  if (!p->io) {
-    p->io = make_io(p);
-    p->issued++;
-    p->issued_sectors += p->io->nr_sectors;
-    p->in_flight++;
-    g_array_append_val(p->in_flight_since, p->io->submitted);
+  if (p->kind == KIND_DIRECT) {
+    if (!p->io) {
+      p->io = make_io(p);
+      p->issued++;
+      p->issued_sectors += p->io->nr_sectors;
+      p->in_flight++;
+      g_array_append_val(p->in_flight_since, p->io->submitted);
+    }
+    p->bio = make_bio(p);
+  } else {
+    page_bio *pb = g_queue_pop_head(&p->pending);
+    p->bio = &pb->bio;
+    p->bio->submitted = sim_now(p->engine);
+    p->page_bios++;
   }
-  p->bio = make_bio(p);
   blk_submit_result r = blk_step_submit(p->q, p->bio);
   if (r == BLK_SUBMIT_MERGED || r == BLK_SUBMIT_ENDED) {
     p->bio = NULL;
-    after_issue(p);
+    after_bio_in(p);
     return;
   }
   after_reservation(p, r);
@@ -278,7 +613,8 @@ static void step_lookup(proc *p) {
     p->rq = blk_alloc_request(p->q, p->bio);
     p->first_lookup = false;
   }
-  if (!blk_uses_cic(p->q)) {
+  /* flush requests carry no elevator data, so no cic either */
+  if (!blk_uses_cic(p->q) || !blk_bio_uses_elevator(p->bio)) {
     go(p, STEP_QUEUE);
     return;
   }
@@ -309,7 +645,7 @@ static void step_queue(proc *p) {
   struct cfq_io_context *cic = p->cic;
   p->cic = NULL;
   blk_step_queue(p->q, rq, cic);
-  after_issue(p);
+  after_bio_in(p);
 }
 
 static void step_fail(proc *p) {
@@ -324,6 +660,10 @@ static void step_retry(proc *p) {
 }
 
 static void step_io_wait(proc *p) {
+  if (p->kind != KIND_DIRECT) {
+    go(p, p->resume);
+    return;
+  }
   p->completions = 0;
   after_issue(p);
 }
@@ -333,6 +673,8 @@ static void step_exit(proc *p) {
   p->finished = true;
   p->next = STEP_NONE;
   sim_actor_done(p->task->actor);
+  if (p->mm && p->kind != KIND_FLUSHER)
+    pagecache_task_exit(p->mm);
 }
 
 static void proc_step_fn(void *self) {
@@ -347,6 +689,10 @@ static void proc_step_fn(void *self) {
   case STEP_RETRY: step_retry(p); break;
   case STEP_IO_WAIT: step_io_wait(p); break;
   case STEP_EXIT: step_exit(p); break;
+  case STEP_READ:
+  case STEP_WRITE:
+  case STEP_FSYNC: step_call(p, p->next); break;
+  case STEP_WRITEBACK: step_writeback(p); break;
   case STEP_UNPLUG: /* no plugging modelled: never reached */
   case STEP_NONE: g_assert_not_reached();
   }
@@ -358,30 +704,83 @@ static const sim_actor_ops proc_actor_ops = {
   .step = proc_step_fn,
 };
 
-proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
-               struct request_queue *q, uint64_t seed, proc_io_done_fn done,
-               void *done_ctx) {
+static proc *proc_alloc(sim_engine *e, struct task *tsk, struct request_queue *q,
+                        uint64_t seed) {
   proc *p = g_new0(proc, 1);
   p->engine = e;
   p->task = tsk;
-  p->job = *job;
-  if (p->job.iodepth < 1)
-    p->job.iodepth = 1;
   p->q = q;
   p->seed = seed;
-  p->done = done;
-  p->done_ctx = done_ctx;
-  p->next = STEP_SUBMIT;
   p->in_flight_since = g_array_new(FALSE, FALSE, sizeof(sim_time));
   p->ios = g_ptr_array_new_with_free_func(g_free);
+  g_queue_init(&p->pending);
+  p->waiter = (struct page_waiter){.wake = page_wake, .ctx = p};
+  dirty_throttle_init(&p->dirty);
   sim_timer_init(&p->think_timer, e, "think", think_done, p);
+  sim_timer_init(&p->copy_timer, e, "copy", copy_done, p);
+  sim_timer_init(&p->pause_timer, e, "balance_dirty_pages", pause_done, p);
+  sim_timer_init(&p->wb_timer, e, "wb_wakeup", flusher_timer, p);
   tsk->actor = sim_actor_add(e, tsk->name, &proc_actor_ops, p);
+  return p;
+}
+
+proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
+               struct request_queue *q, uint64_t seed, proc_io_done_fn done,
+               void *done_ctx) {
+  proc *p = proc_alloc(e, tsk, q, seed);
+  p->job = *job;
+  p->kind = job->file ? KIND_BUFFERED : KIND_DIRECT;
+  if (p->job.iodepth < 1)
+    p->job.iodepth = 1;
+  p->done = done;
+  p->done_ctx = done_ctx;
+  if (p->kind == KIND_DIRECT) {
+    p->next = STEP_SUBMIT;
+    p->after_think = STEP_SUBMIT;
+    if (job->start > 0) {
+      sim_actor_block(tsk->actor, NULL);
+      sim_timer_mod(&p->think_timer, job->start);
+    } else if (!more_to_issue(p)) {
+      p->next = STEP_EXIT;
+    }
+    return p;
+  }
+  /* A buffered job decides its first call when it starts. */
   if (job->start > 0) {
+    p->next = STEP_NONE;
+    p->after_think = STEP_NONE;
     sim_actor_block(tsk->actor, NULL);
     sim_timer_mod(&p->think_timer, job->start);
-  } else if (!more_to_issue(p)) {
-    p->next = STEP_EXIT;
+  } else {
+    next_call(p, false);
   }
+  return p;
+}
+
+void proc_set_page_cache(proc *p, struct pagecache *mm,
+                         const proc_observer *obs, void *obs_ctx) {
+  g_assert(!p->mm);
+  p->mm = mm;
+  p->obs = obs;
+  p->obs_ctx = obs_ctx;
+  pagecache_task_start(mm);
+}
+
+proc *proc_flusher_new(sim_engine *e, struct task *tsk,
+                       struct request_queue *q, struct bdi_writeback *wb,
+                       struct pagecache *mm, const proc_observer *obs,
+                       void *obs_ctx) {
+  proc *p = proc_alloc(e, tsk, q, 0);
+  p->kind = KIND_FLUSHER;
+  p->mm = mm;
+  p->obs = obs;
+  p->obs_ctx = obs_ctx;
+  p->wb = wb;
+  p->idle = true;
+  p->next = STEP_WRITEBACK;
+  sim_actor_block(tsk->actor, NULL);
+  bdi_writeback_set_task(wb, &flusher_ops, p);
+  pagecache_on_idle(mm, flusher_check_exit, p);
   return p;
 }
 
@@ -390,6 +789,9 @@ void proc_free(proc *p) {
     return;
   if (!p->rq)
     g_free(p->bio); /* otherwise the request owns it; the queue frees both */
+  page_bio *pb;
+  while ((pb = g_queue_pop_head(&p->pending)))
+    g_free(pb);
   cic_abandon(p->cic);
   if (p->rng_)
     gsl_rng_free(p->rng_);
@@ -402,7 +804,7 @@ struct task *proc_task(proc *p) { return p->task; }
 bool proc_finished(const proc *p) { return p->finished; }
 int proc_in_flight(const proc *p) { return p->in_flight; }
 sim_time proc_oldest_in_flight(const proc *p) {
-  sim_time oldest = -1;
+  sim_time oldest = p->in_call ? p->call_start : -1;
   for (guint i = 0; i < p->in_flight_since->len; i++) {
     sim_time t = g_array_index(p->in_flight_since, sim_time, i);
     if (oldest < 0 || t < oldest)
@@ -419,4 +821,24 @@ void proc_fingerprint(const proc *p, fingerprint *fp) {
                  p->cic ? 1 : 0, p->rq ? 1 : 0, p->draws,
                  p->io ? (int64_t)p->io->sent : -1};
   fingerprint_bytes(fp, v, sizeof v);
+  if (p->kind == KIND_DIRECT)
+    return;
+  const struct fm_call *c = &p->call;
+  int64_t b[] = {(int64_t)p->pending.length, p->resume, p->page_bios,
+                 p->in_call, p->started, p->osync, p->call_op, p->call_pos,
+                 p->call_len, p->call_start, c->pos, c->len, c->bytes,
+                 c->uncharged, c->waited, c->index, c->offset, c->prev_index,
+                 c->prev_offset, c->sync_ra_at, c->stage, c->throttled,
+                 p->dirty.nr_dirtied, p->dirty.nr_dirtied_pause,
+                 p->dirty.in_loop, p->writes, p->wrote, p->end_fsync_done,
+                 p->idle, p->waiter.queued, p->waiter.index,
+                 p->copy_timer.pending ? p->copy_timer.expires : -1,
+                 p->pause_timer.pending ? p->pause_timer.expires : -1,
+                 p->wb_timer.pending ? p->wb_timer.expires : -1};
+  fingerprint_bytes(fp, b, sizeof b);
+  if (p->job.file) {
+    const struct file_ra_state *ra = &p->job.file->f_ra;
+    int64_t r[] = {ra->start, ra->size, ra->async_size, ra->prev_pos};
+    fingerprint_bytes(fp, r, sizeof r);
+  }
 }

@@ -1,12 +1,18 @@
 /* A simulated process: a fio-like job that issues I/O down the kernel path
- * as atomic steps (submit, lookup, alloc_cic, link, queue,
- * fail, retry, unplug, io_wait, exit). */
+ * as atomic steps (submit, lookup, alloc_cic, link, queue, fail, retry,
+ * unplug, io_wait, exit).  A direct job sends its I/O to the block layer
+ * at bs; a buffered job's read(), write() and fsync() calls go through the
+ * page cache (the steps read, write, fsync), which hands it the bios to
+ * submit: readahead, fsync's writes.  The flusher is a process of its own
+ * whose step writeback picks the next bio of dirty pages. */
 #ifndef CFQSIM_PROC_H
 #define CFQSIM_PROC_H
 
 #include <gsl/gsl_rng.h>
 
 #include "models/blk.h"
+#include "models/filemap.h"
+#include "models/fs-writeback.h"
 #include "sim/core/engine.h"
 #include "sim/core/fingerprint.h"
 
@@ -22,33 +28,61 @@ typedef struct proc_job {
   uint32_t bs_sectors;
   int64_t offset;      /* sectors */
   int64_t size;        /* sectors of the region */
-  int iodepth;
-  int64_t count;       /* I/Os; 0 unlimited */
+  int iodepth;         /* direct jobs; a buffered job makes one call at a time */
+  int64_t count;       /* I/Os (calls); 0 unlimited */
   int64_t io_size;     /* sectors; 0 unlimited */
   sim_time runtime;    /* 0 unlimited */
   sim_time think;
   bool think_exp;
   sim_time start;
-  bool sync_writes;
+  bool sync_writes;    /* direct: REQ_SYNC; buffered: O_SYNC */
+  /* Buffered: the open file of the region (NULL: direct I/O).  The job's
+   * positions are offsets in it. */
+  struct file *file;
+  bool invalidate;     /* drop the file's clean pages at the start */
+  int64_t fsync_every; /* fsync after this many writes; 0 never */
+  bool fdatasync;      /* ... as fdatasync */
+  bool end_fsync;      /* fsync once the last write is done */
 } proc_job;
 
 typedef struct proc proc;
 
-/* Called at each bio completion (observers: metrics). */
+/* Called at each bio completion of a direct job (observers: metrics). */
 typedef void (*proc_io_done_fn)(void *ctx, proc *p, const struct bio *bio);
+
+/* Observers of the page-cache views: a call of a buffered job ended, and
+ * a bio a task submitted for the page cache (readahead, fsync, flusher)
+ * ended. */
+typedef enum { PROC_CALL_READ, PROC_CALL_WRITE, PROC_CALL_FSYNC } proc_call;
+typedef struct proc_observer {
+  void (*call_done)(void *ctx, proc *p, proc_call op, sim_time start,
+                    sim_time end, int64_t bytes, bool cache_hit);
+  void (*bio_done)(void *ctx, proc *p, const struct bio *bio);
+} proc_observer;
 
 /* The process's random stream is sim_rng_new(seed, task name), created on
  * its first draw (jobs that draw nothing never pay for seeding). */
 proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
                struct request_queue *q, uint64_t seed, proc_io_done_fn done,
                void *done_ctx);
+/* The flusher of `wb`'s device (flush-MAJ:MIN), asleep until there is
+ * writeback to do.  It exits once `mm` has no user task left and its
+ * device has nothing dirty or under writeback. */
+proc *proc_flusher_new(sim_engine *e, struct task *tsk,
+                       struct request_queue *q, struct bdi_writeback *wb,
+                       struct pagecache *mm, const proc_observer *obs,
+                       void *obs_ctx);
+/* In a run with a page cache every user task is counted in `mm` (the
+ * flushers stay while one lives), and reports its page-cache views. */
+void proc_set_page_cache(proc *p, struct pagecache *mm,
+                         const proc_observer *obs, void *obs_ctx);
 void proc_free(proc *p);
 
 struct task *proc_task(proc *p);
 bool proc_finished(const proc *p);   /* took its `exit` step */
 int proc_in_flight(const proc *p);   /* bios submitted and not ended */
-/* When the oldest of those was submitted, -1 if none (reports: an I/O that
- * never ends has waited at least since then). */
+/* When the oldest of those (or the buffered call in progress) began, -1 if
+ * none (reports: an I/O that never ends has waited at least since then). */
 sim_time proc_oldest_in_flight(const proc *p);
 const char *proc_step_name(const proc *p);
 /* Everything of the process that can change the future (exploration). */

@@ -5,7 +5,7 @@ set terminal @term
 set output outfile
 set datafile separator ','
 set datafile missing ''
-set title sprintf("%s: Jain's fairness index per window", wl) noenhanced
+set title sprintf("%s: Jain's fairness index per window (application view)", wl) noenhanced
 set xlabel "simulated time (s)"
 set ylabel "Jain's index (1 = equal throughput)"
 set yrange [0:1.05]

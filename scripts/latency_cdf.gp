@@ -8,9 +8,9 @@
 set terminal @term
 set output outfile
 if (strlen(nocomp) > 0) {
-  set title sprintf("%s: latency CDF per process\nno completed I/O: %s", wl, nocomp) noenhanced
+  set title sprintf("%s: latency CDF per process (application view)\nno completed I/O: %s", wl, nocomp) noenhanced
 } else {
-  set title sprintf("%s: latency CDF per process", wl) noenhanced
+  set title sprintf("%s: latency CDF per process (application view)", wl) noenhanced
 }
 set xlabel "latency (ms, log scale)"
 set ylabel "fraction of I/Os completed within"

@@ -7,7 +7,7 @@
 set terminal @term
 set output outfile
 set datafile separator ','
-set title sprintf("%s: shares of the device against the ideal share", wl) noenhanced
+set title sprintf("%s: shares of the device against the ideal share\n(throughput: application view; disk time: device view)", wl) noenhanced
 set ylabel "share of the device (%)"
 set xlabel "process"
 set yrange [0:*]

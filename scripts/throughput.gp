@@ -7,7 +7,7 @@
 set terminal @term
 set output outfile
 set datafile separator ','
-set title sprintf("%s: throughput per process", wl) noenhanced
+set title sprintf("%s: throughput per process (application view: its calls or direct I/Os)", wl) noenhanced
 set xlabel "simulated time (s)"
 set ylabel "throughput (MiB/s)"
 set yrange [0:*]

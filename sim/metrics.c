@@ -13,7 +13,16 @@ typedef struct proc_stats {
   uint64_t bytes;
   uint64_t ios;
   GArray *lat; /* int64_t ns, one per completed I/O, in completion order */
+  uint64_t read_bytes, write_bytes, reads, cache_hits, fsyncs;
+  GArray *fsync_lat;
 } proc_stats;
+
+/* The device view of one submitter. */
+typedef struct submitter_stats {
+  uint64_t bytes;
+  uint64_t ios;
+  GArray *lat;
+} submitter_stats;
 
 typedef struct dev_stats {
   uint64_t bytes;
@@ -34,6 +43,7 @@ struct metrics {
   sim_time window;
   proc_stats *procs;
   dev_stats *devs;
+  GArray *subs; /* submitter_stats: the processes, then the flushers */
   /* n_windows * n_procs cells, window-major; grows when a completion lands
    * past the last window. */
   GArray *cells;
@@ -47,8 +57,12 @@ metrics *metrics_new(guint n_procs, guint n_devices, sim_time window) {
   m->n_devices = n_devices;
   m->window = window;
   m->procs = g_new0(proc_stats, n_procs);
-  for (guint i = 0; i < n_procs; i++)
+  for (guint i = 0; i < n_procs; i++) {
     m->procs[i].lat = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    m->procs[i].fsync_lat = g_array_new(FALSE, FALSE, sizeof(int64_t));
+  }
+  m->subs = g_array_new(FALSE, TRUE, sizeof(submitter_stats));
+  metrics_add_submitters(m, n_procs);
   m->devs = g_new0(dev_stats, n_devices);
   m->cells = g_array_new(FALSE, TRUE, sizeof(win_cell));
   return m;
@@ -57,8 +71,13 @@ metrics *metrics_new(guint n_procs, guint n_devices, sim_time window) {
 void metrics_free(metrics *m) {
   if (!m)
     return;
-  for (guint i = 0; i < m->n_procs; i++)
+  for (guint i = 0; i < m->n_procs; i++) {
     g_array_unref(m->procs[i].lat);
+    g_array_unref(m->procs[i].fsync_lat);
+  }
+  for (guint i = 0; i < m->subs->len; i++)
+    g_array_unref(g_array_index(m->subs, submitter_stats, i).lat);
+  g_array_unref(m->subs);
   g_free(m->procs);
   g_free(m->devs);
   g_array_unref(m->cells);
@@ -69,21 +88,79 @@ static win_cell *cell(const metrics *m, guint proc, guint k) {
   return &g_array_index(m->cells, win_cell, (gsize)k * m->n_procs + proc);
 }
 
+void metrics_add_submitters(metrics *m, guint n) {
+  g_return_if_fail(m != NULL);
+  for (guint i = 0; i < n; i++) {
+    submitter_stats s = {0, 0, g_array_new(FALSE, FALSE, sizeof(int64_t))};
+    g_array_append_val(m->subs, s);
+  }
+}
+
+guint metrics_n_submitters(const metrics *m) { return m->subs->len; }
+
+static void app_done(metrics *m, guint proc, sim_time submitted,
+                     sim_time completed, uint64_t bytes);
+
+static void device_done(metrics *m, guint submitter, guint device,
+                        sim_time submitted, sim_time completed,
+                        uint64_t bytes) {
+  int64_t lat = completed - submitted;
+  submitter_stats *s = &g_array_index(m->subs, submitter_stats, submitter);
+  s->bytes += bytes;
+  s->ios++;
+  g_array_append_val(s->lat, lat);
+  m->devs[device].bytes += bytes;
+  m->devs[device].ios++;
+}
+
 void metrics_io_done(metrics *m, guint proc, guint device, sim_time submitted,
                      sim_time completed, uint64_t bytes) {
   g_return_if_fail(m != NULL);
   g_return_if_fail(proc < m->n_procs);
   g_return_if_fail(device < m->n_devices);
   g_return_if_fail(completed >= submitted && submitted >= 0);
+  device_done(m, proc, device, submitted, completed, bytes);
+  app_done(m, proc, submitted, completed, bytes);
+}
 
+void metrics_bio_done(metrics *m, guint submitter, guint device,
+                      sim_time submitted, sim_time completed, uint64_t bytes) {
+  g_return_if_fail(m != NULL);
+  g_return_if_fail(submitter < m->subs->len);
+  g_return_if_fail(device < m->n_devices);
+  g_return_if_fail(completed >= submitted && submitted >= 0);
+  device_done(m, submitter, device, submitted, completed, bytes);
+}
+
+void metrics_call_done(metrics *m, guint proc, metrics_call op, sim_time start,
+                       sim_time end, uint64_t bytes, bool cache_hit) {
+  g_return_if_fail(m != NULL);
+  g_return_if_fail(proc < m->n_procs);
+  g_return_if_fail(end >= start && start >= 0);
+  proc_stats *p = &m->procs[proc];
+  if (op == METRICS_CALL_FSYNC) {
+    int64_t lat = end - start;
+    p->fsyncs++;
+    g_array_append_val(p->fsync_lat, lat);
+    return;
+  }
+  if (op == METRICS_CALL_READ) {
+    p->read_bytes += bytes;
+    p->reads++;
+    p->cache_hits += cache_hit;
+  } else {
+    p->write_bytes += bytes;
+  }
+  app_done(m, proc, start, end, bytes);
+}
+
+static void app_done(metrics *m, guint proc, sim_time submitted,
+                     sim_time completed, uint64_t bytes) {
   int64_t lat = completed - submitted;
   proc_stats *p = &m->procs[proc];
   p->bytes += bytes;
   p->ios++;
   g_array_append_val(p->lat, lat);
-
-  m->devs[device].bytes += bytes;
-  m->devs[device].ios++;
 
   /* An I/O belongs to the window in which it completed. */
   guint k = (guint)(completed / m->window);
@@ -154,6 +231,55 @@ const int64_t *metrics_proc_samples(const metrics *m, guint proc, guint *n) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, NULL);
   *n = m->procs[proc].lat->len;
   return (const int64_t *)m->procs[proc].lat->data;
+}
+
+uint64_t metrics_proc_read_bytes(const metrics *m, guint proc) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  return m->procs[proc].read_bytes;
+}
+
+uint64_t metrics_proc_write_bytes(const metrics *m, guint proc) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  return m->procs[proc].write_bytes;
+}
+
+uint64_t metrics_proc_reads(const metrics *m, guint proc) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  return m->procs[proc].reads;
+}
+
+uint64_t metrics_proc_cache_hits(const metrics *m, guint proc) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  return m->procs[proc].cache_hits;
+}
+
+uint64_t metrics_proc_fsyncs(const metrics *m, guint proc) {
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
+  return m->procs[proc].fsyncs;
+}
+
+latency_summary metrics_proc_fsync_latency(const metrics *m, guint proc) {
+  latency_summary s = {0};
+  g_return_val_if_fail(m != NULL && proc < m->n_procs, s);
+  const GArray *lat = m->procs[proc].fsync_lat;
+  return metrics_latency_summarize((const int64_t *)lat->data, lat->len);
+}
+
+uint64_t metrics_submitter_bytes(const metrics *m, guint submitter) {
+  g_return_val_if_fail(m != NULL && submitter < m->subs->len, 0);
+  return g_array_index(m->subs, submitter_stats, submitter).bytes;
+}
+
+uint64_t metrics_submitter_ios(const metrics *m, guint submitter) {
+  g_return_val_if_fail(m != NULL && submitter < m->subs->len, 0);
+  return g_array_index(m->subs, submitter_stats, submitter).ios;
+}
+
+latency_summary metrics_submitter_latency(const metrics *m, guint submitter) {
+  latency_summary s = {0};
+  g_return_val_if_fail(m != NULL && submitter < m->subs->len, s);
+  const GArray *lat = g_array_index(m->subs, submitter_stats, submitter).lat;
+  return metrics_latency_summarize((const int64_t *)lat->data, lat->len);
 }
 
 uint64_t metrics_device_bytes(const metrics *m, guint device) {

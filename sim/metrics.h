@@ -1,7 +1,14 @@
 /* Statistics of one run, fed by observers (completion callbacks); they never
- * steer the simulation.  An "I/O" is an application I/O (one read or write
- * of a job, however many bios it took); latency = its submission -> the end
- * of its last bio, per process. */
+ * steer the simulation.
+ *
+ * Two views.  The application view is per process: what its I/O calls
+ * moved and how long each took (a direct job's I/O is one read or write
+ * of bs, however many bios it took, from its submission to the end of its
+ * last bio; a buffered job's is a read() or write() call, cache hits and
+ * throttling included; fsync calls are counted apart).  The device view
+ * is per submitter, the processes and then the flushers: the bios each
+ * handed the block layer and their latency; the devices' totals are the
+ * sums of the device view.  For a direct job the two views are one. */
 #ifndef CFQSIM_METRICS_H
 #define CFQSIM_METRICS_H
 
@@ -21,9 +28,21 @@ typedef struct latency_summary {
 /* `window` is the timeseries window in ns. */
 metrics *metrics_new(guint n_procs, guint n_devices, sim_time window);
 void metrics_free(metrics *m);
+/* Submitters of the device view beyond the processes (the flushers, as
+ * numbers n_procs, n_procs + 1, ...). */
+void metrics_add_submitters(metrics *m, guint n);
+guint metrics_n_submitters(const metrics *m);
 
+/* A direct job's bio ended: both views. */
 void metrics_io_done(metrics *m, guint proc, guint device, sim_time submitted,
                      sim_time completed, uint64_t bytes);
+/* A buffered job's call ended (application view only). */
+typedef enum { METRICS_CALL_READ, METRICS_CALL_WRITE, METRICS_CALL_FSYNC } metrics_call;
+void metrics_call_done(metrics *m, guint proc, metrics_call op, sim_time start,
+                       sim_time end, uint64_t bytes, bool cache_hit);
+/* A bio submitted for the page cache ended (device view only). */
+void metrics_bio_done(metrics *m, guint submitter, guint device,
+                      sim_time submitted, sim_time completed, uint64_t bytes);
 /* Set once at the end of the run. */
 void metrics_set_device_busy(metrics *m, guint device, sim_time busy);
 /* Commands the device completed (requests, flushes included): an
@@ -31,9 +50,22 @@ void metrics_set_device_busy(metrics *m, guint device, sim_time busy);
  * one request share one.  Set once at the end of the run. */
 void metrics_set_device_commands(metrics *m, guint device, uint64_t n);
 
+/* Application view. */
 uint64_t metrics_proc_bytes(const metrics *m, guint proc);
 uint64_t metrics_proc_ios(const metrics *m, guint proc);
 latency_summary metrics_proc_latency(const metrics *m, guint proc);
+uint64_t metrics_proc_read_bytes(const metrics *m, guint proc);
+uint64_t metrics_proc_write_bytes(const metrics *m, guint proc);
+/* read() calls, and those served from the cache without waiting for the
+ * device */
+uint64_t metrics_proc_reads(const metrics *m, guint proc);
+uint64_t metrics_proc_cache_hits(const metrics *m, guint proc);
+uint64_t metrics_proc_fsyncs(const metrics *m, guint proc);
+latency_summary metrics_proc_fsync_latency(const metrics *m, guint proc);
+/* Device view of a submitter. */
+uint64_t metrics_submitter_bytes(const metrics *m, guint submitter);
+uint64_t metrics_submitter_ios(const metrics *m, guint submitter);
+latency_summary metrics_submitter_latency(const metrics *m, guint submitter);
 uint64_t metrics_device_bytes(const metrics *m, guint device);
 uint64_t metrics_device_ios(const metrics *m, guint device); /* application I/Os */
 uint64_t metrics_device_commands(const metrics *m, guint device);

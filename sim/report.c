@@ -169,6 +169,46 @@ static char *hung_names(const run_result *r) {
   return g_string_free(s, FALSE);
 }
 
+/* Submitter k of the device view: a process, then a flusher. */
+static const char *submitter_name(const run_result *r, guint k) {
+  guint n = r->w->processes->len;
+  return k < n ? proc_at(r, k)->name : r->flusher_names[k - n];
+}
+
+static int submitter_device(const run_result *r, guint k) {
+  guint n = r->w->processes->len;
+  return k < n ? proc_at(r, k)->device : r->flusher_device[k - n];
+}
+
+/* What each task, the flushers too, had the block layer do. */
+static void device_view_table(const run_result *r, GString *s) {
+  g_string_append(s, "\ndevice view (block I/O each task submitted: direct "
+                     "I/O, readahead, fsync and the flushers' writeback)\n");
+  const char *h[] = {"name", "device", "ios", "MiB", "MiB/s", "mean ms",
+                     "p99 ms", "disk ms"};
+  guint ncols = r->disk_time_ns ? G_N_ELEMENTS(h) : G_N_ELEMENTS(h) - 1;
+  text_table t;
+  table_init(&t, ncols, "llrrrrrr");
+  for (guint c = 0; c < ncols; c++)
+    table_add(&t, g_strdup(h[c]));
+  guint total = r->w->processes->len + r->n_flushers;
+  for (guint k = 0; k < total; k++) {
+    uint64_t bytes = metrics_submitter_bytes(r->m, k);
+    latency_summary l = metrics_submitter_latency(r->m, k);
+    table_add(&t, g_strdup(submitter_name(r, k)));
+    table_add(&t, g_strdup(device_name(r, submitter_device(r, k))));
+    table_add(&t, g_strdup_printf("%" G_GUINT64_FORMAT,
+                                  metrics_submitter_ios(r->m, k)));
+    table_add(&t, fmt("%.3f", (double)bytes / MIB));
+    table_add(&t, fmt("%.3f", per_second((double)bytes / MIB, r->sim_time)));
+    table_add(&t, fmt("%.3f", l.mean / (double)SIM_MS));
+    table_add(&t, fmt("%.3f", (double)l.p99 / (double)SIM_MS));
+    if (r->disk_time_ns)
+      table_add(&t, fmt("%.1f", (double)r->disk_time_ns[k] / (double)SIM_MS));
+  }
+  table_render(&t, s);
+}
+
 char *report_summary(const run_result *r) {
   g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
   const workload *w = r->w;
@@ -187,13 +227,18 @@ char *report_summary(const run_result *r) {
     g_string_append_printf(s, "hung      %s\n", hung);
   g_free(hung);
 
-  g_string_append(s, "\nprocesses\n");
+  bool views = r->page_cache;
+  g_string_append(s, views ? "\nprocesses (application view: the read() and "
+                             "write() calls of buffered jobs, the I/Os of "
+                             "direct ones)\n"
+                           : "\nprocesses\n");
   const char *ph[] = {"name", "ioc", "cgroup", "ioprio", "device", "state",
                       "MiB", "IOPS", "MiB/s", "mean ms", "p50 ms", "p99 ms",
-                      "max ms"};
+                      "max ms", "read hits %", "fsyncs"};
+  guint ncols = views ? G_N_ELEMENTS(ph) : G_N_ELEMENTS(ph) - 2;
   text_table t;
-  table_init(&t, G_N_ELEMENTS(ph), "llllllrrrrrrr");
-  for (guint c = 0; c < G_N_ELEMENTS(ph); c++)
+  table_init(&t, ncols, "llllllrrrrrrrrr");
+  for (guint c = 0; c < ncols; c++)
     table_add(&t, g_strdup(ph[c]));
   for (guint i = 0; i < w->processes->len; i++) {
     const wl_process *p = proc_at(r, i);
@@ -213,10 +258,22 @@ char *report_summary(const run_result *r) {
     table_add(&t, fmt("%.3f", (double)l.p50 / (double)SIM_MS));
     table_add(&t, fmt("%.3f", (double)l.p99 / (double)SIM_MS));
     table_add(&t, fmt("%.3f", (double)l.max / (double)SIM_MS));
+    if (views) {
+      uint64_t reads = metrics_proc_reads(r->m, i);
+      table_add(&t, reads == 0
+                        ? g_strdup("-")
+                        : fmt("%.1f", 100.0 * (double)metrics_proc_cache_hits(r->m, i) /
+                                          (double)reads));
+      table_add(&t, g_strdup_printf("%" G_GUINT64_FORMAT,
+                                    metrics_proc_fsyncs(r->m, i)));
+    }
   }
   table_render(&t, s);
 
-  g_string_append(s, "\ndevices\n");
+  if (views)
+    device_view_table(r, s);
+
+  g_string_append(s, views ? "\ndevices (device view)\n" : "\ndevices\n");
   const char *dh[] = {"name", "MiB", "ios", "MiB/s", "IOPS", "util %",
                       "commands", "cmd/s"};
   table_init(&t, G_N_ELEMENTS(dh), "lrrrrrrr");
@@ -243,8 +300,9 @@ char *report_summary(const run_result *r) {
                      "device executed)\n");
 
   char *jain = fmt("%.4f", metrics_jain(r->m));
-  g_string_append_printf(s, "\nfairness  Jain's index %s over %u processes\n",
-                         jain, w->processes->len);
+  g_string_append_printf(s, "\nfairness  Jain's index %s over %u processes%s\n",
+                         jain, w->processes->len,
+                         views ? " (application view: bytes of their calls)" : "");
   g_free(jain);
 
   /* Before the hang report: the message says why the sleeper sleeps. */
@@ -555,6 +613,21 @@ static void json_latency(JsonBuilder *b, const latency_summary *l) {
   json_builder_end_object(b);
 }
 
+/* "device_view": what submitter k had the block layer do. */
+static void json_device_view(JsonBuilder *b, const run_result *r, guint k) {
+  uint64_t bytes = metrics_submitter_bytes(r->m, k);
+  latency_summary l = metrics_submitter_latency(r->m, k);
+  json_builder_set_member_name(b, "device_view");
+  json_builder_begin_object(b);
+  json_int(b, "ios", (gint64)metrics_submitter_ios(r->m, k));
+  json_int(b, "bytes", (gint64)bytes);
+  json_double(b, "throughput_bps", per_second((double)bytes, r->sim_time));
+  json_latency(b, &l);
+  if (r->disk_time_ns)
+    json_int(b, "disk_time_ns", r->disk_time_ns[k]);
+  json_builder_end_object(b);
+}
+
 /* ---- metrics.json ---- */
 
 char *report_metrics_json(const run_result *r) {
@@ -594,6 +667,8 @@ char *report_metrics_json(const run_result *r) {
     uint64_t cmds = metrics_device_commands(r->m, d);
     json_int(b, "commands", (gint64)cmds);
     json_double(b, "commands_per_s", per_second((double)cmds, r->sim_time));
+    if (r->page_cache)
+      json_str(b, "view", "device");
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -616,10 +691,36 @@ char *report_metrics_json(const run_result *r) {
     json_int(b, "ios", (gint64)metrics_proc_ios(r->m, i));
     json_double(b, "throughput_bps", per_second((double)bytes, r->sim_time));
     json_latency(b, &l);
+    if (r->page_cache) {
+      json_str(b, "view", "application");
+      json_int(b, "reads", (gint64)metrics_proc_reads(r->m, i));
+      json_int(b, "cache_hits", (gint64)metrics_proc_cache_hits(r->m, i));
+      json_int(b, "fsyncs", (gint64)metrics_proc_fsyncs(r->m, i));
+      latency_summary fl = metrics_proc_fsync_latency(r->m, i);
+      json_builder_set_member_name(b, "fsync");
+      json_builder_begin_object(b);
+      json_latency(b, &fl);
+      json_builder_end_object(b);
+      json_device_view(b, r, i);
+    }
     json_builder_end_object(b);
     g_free(prio);
   }
   json_builder_end_array(b);
+
+  if (r->page_cache) {
+    json_builder_set_member_name(b, "flushers");
+    json_builder_begin_array(b);
+    for (guint k = 0; k < r->n_flushers; k++) {
+      json_builder_begin_object(b);
+      json_str(b, "name", r->flusher_names[k]);
+      json_str(b, "device", device_name(r, r->flusher_device[k]));
+      json_str(b, "state", state_str(r->flusher_state[k]));
+      json_device_view(b, r, w->processes->len + k);
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+  }
 
   /* Pooled over every process's I/Os (what a sweep tabulates). */
   latency_summary pl = pooled_latency(r);
@@ -627,6 +728,8 @@ char *report_metrics_json(const run_result *r) {
 
   json_builder_set_member_name(b, "fairness");
   json_builder_begin_object(b);
+  if (r->page_cache)
+    json_str(b, "view", "application");
   json_double(b, "jain", metrics_jain(r->m));
   json_fairness(b, r);
   json_builder_end_object(b);
@@ -653,7 +756,15 @@ char *report_processes_csv(const run_result *r) {
   GString *s = g_string_new(
       "name,ioc,cgroup,ioprio,device,state,bytes,ios,throughput_bps,"
       "latency_mean_ns,latency_p50_ns,latency_p95_ns,latency_p99_ns,"
-      "latency_max_ns\n");
+      "latency_max_ns");
+  /* With a page cache the columns above are the application view, those
+   * after them the device view. */
+  if (r->page_cache)
+    g_string_append(s, ",reads,cache_hits,fsyncs,fsync_latency_p99_ns,device_ios,"
+                       "device_bytes,device_throughput_bps,"
+                       "device_latency_mean_ns,device_latency_p99_ns,"
+                       "disk_time_ns");
+  g_string_append_c(s, '\n');
   for (guint i = 0; i < r->w->processes->len; i++) {
     const wl_process *p = proc_at(r, i);
     uint64_t bytes = metrics_proc_bytes(r->m, i);
@@ -676,8 +787,26 @@ char *report_processes_csv(const run_result *r) {
     csv_num(s, round(l.mean));
     g_string_append_printf(s,
                            ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
-                           ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
+                           ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT,
                            l.p50, l.p95, l.p99, l.max);
+    if (r->page_cache) {
+      uint64_t db = metrics_submitter_bytes(r->m, i);
+      latency_summary dl = metrics_submitter_latency(r->m, i);
+      g_string_append_printf(
+          s, ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+             ",%" G_GINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",",
+          metrics_proc_reads(r->m, i), metrics_proc_cache_hits(r->m, i),
+          metrics_proc_fsyncs(r->m, i),
+          metrics_proc_fsync_latency(r->m, i).p99,
+          metrics_submitter_ios(r->m, i), db);
+      csv_num(s, round(per_second((double)db, r->sim_time)));
+      g_string_append_c(s, ',');
+      csv_num(s, round(dl.mean));
+      g_string_append_printf(s, ",%" G_GINT64_FORMAT ",", dl.p99);
+      if (r->disk_time_ns)
+        g_string_append_printf(s, "%" G_GINT64_FORMAT, r->disk_time_ns[i]);
+    }
+    g_string_append_c(s, '\n');
   }
   return g_string_free(s, FALSE);
 }

@@ -30,8 +30,18 @@ typedef struct run_result {
   char *hang_report;          /* multi-line text, NULL unless a hang */
   char *kernel_log;           /* dmesg-style lines, NULL or "" when none */
   /* CFQ devices only (NULL otherwise): */
-  int64_t *disk_time_ns;      /* per process: its share of its queues' slices */
+  int64_t *disk_time_ns;      /* per process, then per flusher: its share
+                                 of its queues' slices */
   char *slices_csv;           /* the slice timeline, for the Gantt chart */
+  /* With a page cache (some process buffered) the reports keep two views
+   * apart: the application's (its calls) and the device's (the bios each
+   * task submitted), flushers included.  Without one they are the same
+   * and the reports show one. */
+  bool page_cache;
+  guint n_flushers;
+  char **flusher_names;       /* "flush-8:0", ... */
+  int *flusher_device;
+  proc_final_state *flusher_state;
 } run_result;
 
 /* The summary a person reads first. */

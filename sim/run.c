@@ -3,6 +3,10 @@
 
 #include "models/cfq.h"
 #include "models/elevator.h"
+#include "models/filemap.h"
+#include "models/fs-writeback.h"
+#include "models/page-writeback.h"
+#include "models/pagecache.h"
 #include "models/proc.h"
 #include "sim/blktrace.h"
 #include "sim/core/interleave.h"
@@ -27,6 +31,14 @@ struct sim_run {
   GPtrArray *slice_ctxs;
   sim_time *slice_start;   /* per device: when the active queue was set */
   GString *kernel_log;     /* what the kernel printk'd, dmesg style */
+  /* the page cache, when some process is buffered (else all NULL/empty) */
+  struct pagecache *mm;
+  GPtrArray *bdis;         /* struct backing_dev_info *, per device */
+  GPtrArray *wbs;          /* struct bdi_writeback *, per device */
+  GPtrArray *files;        /* struct file *, per process (NULL: direct) */
+  GPtrArray *flushers;     /* proc *, one per device with buffered writes */
+  GPtrArray *flusher_tasks;
+  GArray *flusher_device;  /* guint per flusher */
   run_result result;
   bool ran;
 };
@@ -39,12 +51,57 @@ static void io_done(void *ctx, proc *p, const struct bio *bio) {
                   sim_now(r->engine), (uint64_t)bio->nr_sectors * 512);
 }
 
-/* The process whose task created a queue (pids are 100 + index). */
+static guint proc_index(sim_run *r, proc *p) {
+  return GPOINTER_TO_UINT(g_hash_table_lookup(r->proc_index, p)) - 1;
+}
+
+/* A buffered call ended: the application view. */
+static void call_done(void *ctx, proc *p, proc_call op, sim_time start,
+                      sim_time end, int64_t bytes, bool hit) {
+  sim_run *r = ctx;
+  metrics_call op_m = op == PROC_CALL_READ    ? METRICS_CALL_READ
+                      : op == PROC_CALL_WRITE ? METRICS_CALL_WRITE
+                                              : METRICS_CALL_FSYNC;
+  metrics_call_done(r->m, proc_index(r, p), op_m, start, end, (uint64_t)bytes,
+                    hit);
+}
+
+/* A page-cache bio ended: the device view of its submitter (a process,
+ * or a flusher numbered after the processes). */
+static void bio_done(void *ctx, proc *p, const struct bio *bio) {
+  sim_run *r = ctx;
+  guint n = r->w->processes->len;
+  guint sub, dev;
+  gpointer v = g_hash_table_lookup(r->proc_index, p);
+  if (v) {
+    sub = GPOINTER_TO_UINT(v) - 1;
+    dev = (guint)((const wl_process *)g_ptr_array_index(r->w->processes, sub))->device;
+  } else {
+    guint k = 0;
+    while (g_ptr_array_index(r->flushers, k) != p)
+      k++;
+    sub = n + k;
+    dev = g_array_index(r->flusher_device, guint, k);
+  }
+  metrics_bio_done(r->m, sub, dev, bio->submitted, sim_now(r->engine),
+                   (uint64_t)bio->nr_sectors * 512);
+}
+
+static const proc_observer page_cache_observer = {
+    .call_done = call_done,
+    .bio_done = bio_done,
+};
+
+/* The process or flusher whose task created a queue (pids are 100 +
+ * index, the flushers' after the processes'). */
 static const char *pid_name(sim_run *r, int pid) {
   guint i = (guint)(pid - 100);
-  return i < r->w->processes->len
-             ? ((const wl_process *)g_ptr_array_index(r->w->processes, i))->name
-             : "?";
+  guint n = r->w->processes->len;
+  if (i < n)
+    return ((const wl_process *)g_ptr_array_index(r->w->processes, i))->name;
+  if (r->flusher_tasks && i - n < r->flusher_tasks->len)
+    return ((struct task *)g_ptr_array_index(r->flusher_tasks, i - n))->name;
+  return "?";
 }
 
 typedef struct slice_ctx {
@@ -115,7 +172,98 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   j.think_exp = wp->think_exp;
   j.start = wp->start;
   j.sync_writes = wp->sync;
+  j.invalidate = wp->invalidate;
+  j.fsync_every = wp->fsync_every;
+  j.fdatasync = wp->fdatasync;
+  j.end_fsync = wp->end_fsync;
   return j;
+}
+
+static bool may_write(const wl_process *wp) {
+  return wp->rw != RW_READ && wp->rw != RW_RANDREAD;
+}
+
+/* bio_get_nr_vecs: a bio holds at most max_sectors and 128 segments. */
+static int64_t max_bio_pages(const struct request_queue *q) {
+  return MIN(MAX(q->max_sectors / PAGE_SECTORS, 1), 128);
+}
+
+/* The page cache, when some process goes through it: one bdi and one
+ * writeback state per device, one file (inode) per distinct region of a
+ * device (processes on the same region share its pages, as fio jobs on
+ * one filename do), opened by each of its processes, and a flusher for
+ * each device that buffered writes may dirty. */
+static void build_page_cache(sim_run *r) {
+  const workload *w = r->w;
+  bool any = false;
+  for (guint i = 0; i < w->processes->len; i++)
+    any |= !((const wl_process *)g_ptr_array_index(w->processes, i))->direct;
+  if (!any)
+    return;
+  r->mm = pagecache_new(r->engine, w->memory, w->memory_bandwidth);
+  for (guint d = 0; d < w->devices->len; d++) {
+    const wl_device *dev = g_ptr_array_index(w->devices, d);
+    struct request_queue *q = g_ptr_array_index(r->queues, d);
+    g_autofree char *name = g_strdup_printf("8:%u", 16 * d);
+    struct backing_dev_info *bdi =
+        bdi_new(name, r->mm, &w->vm, q, dev->read_ahead_kb * 1024 / PAGE_SIZE);
+    g_ptr_array_add(r->bdis, bdi);
+    g_ptr_array_add(r->wbs, bdi_writeback_new(bdi, max_bio_pages(q)));
+  }
+  g_autoptr(GHashTable) inodes =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < w->processes->len; i++) {
+    const wl_process *wp = g_ptr_array_index(w->processes, i);
+    if (wp->direct) {
+      g_ptr_array_add(r->files, NULL);
+      continue;
+    }
+    struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
+    proc_job j = job_from(wp, q->disk_ops->capacity(q->disk));
+    char *key = g_strdup_printf("%d:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
+                                wp->device, j.offset, j.size);
+    struct address_space *m = g_hash_table_lookup(inodes, key);
+    if (!m) {
+      m = address_space_new(r->mm, g_ptr_array_index(r->bdis, wp->device),
+                            j.offset, j.size);
+      g_hash_table_insert(inodes, key, m);
+    } else {
+      g_free(key);
+    }
+    g_ptr_array_add(r->files,
+                    filemap_open(m, g_ptr_array_index(r->bdis, wp->device),
+                                 g_ptr_array_index(r->wbs, wp->device),
+                                 max_bio_pages(q), wp->name));
+  }
+}
+
+/* flush-MAJ:MIN: a kernel thread at nice 0 (be/4 for CFQ), in the root
+ * group, with an io_context of its own; after the processes' actors. */
+static void add_flushers(sim_run *r) {
+  const workload *w = r->w;
+  for (guint d = 0; r->mm && d < w->devices->len; d++) {
+    bool writes = false;
+    for (guint i = 0; i < w->processes->len; i++) {
+      const wl_process *wp = g_ptr_array_index(w->processes, i);
+      writes |= wp->device == (int)d && !wp->direct && may_write(wp);
+    }
+    if (!writes)
+      continue;
+    struct backing_dev_info *bdi = g_ptr_array_index(r->bdis, d);
+    struct task *t = g_new0(struct task, 1);
+    t->name = g_strdup_printf("flush-%s", bdi->name);
+    t->pid = 100 + (int)(w->processes->len + r->flusher_tasks->len);
+    t->ioc = ioc_new(t->name, 0);
+    ioc_task_link(t->ioc);
+    g_ptr_array_add(r->iocs, t->ioc);
+    g_ptr_array_add(r->flusher_tasks, t);
+    proc *p = proc_flusher_new(r->engine, t, g_ptr_array_index(r->queues, d),
+                               g_ptr_array_index(r->wbs, d), r->mm,
+                               &page_cache_observer, r);
+    g_ptr_array_add(r->flushers, p);
+    g_array_append_val(r->flusher_device, d);
+  }
+  metrics_add_submitters(r->m, r->flushers->len);
 }
 
 sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
@@ -145,6 +293,12 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
       "device,queue,owner,start_ns,end_ns,timed_out,used_jiffies,dispatched\n");
   r->slice_start = g_new0(sim_time, w->devices->len);
   r->slice_ctxs = g_ptr_array_new_with_free_func(g_free);
+  r->bdis = g_ptr_array_new();
+  r->wbs = g_ptr_array_new();
+  r->files = g_ptr_array_new();
+  r->flushers = g_ptr_array_new();
+  r->flusher_tasks = g_ptr_array_new();
+  r->flusher_device = g_array_new(FALSE, FALSE, sizeof(guint));
 
   for (guint i = 0; i < w->devices->len; i++) {
     const wl_device *d = g_ptr_array_index(w->devices, i);
@@ -176,6 +330,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     }
   }
 
+  build_page_cache(r);
   for (guint i = 0; i < w->processes->len; i++) {
     const wl_process *wp = g_ptr_array_index(w->processes, i);
     struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
@@ -192,11 +347,16 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     }
     g_ptr_array_add(r->tasks, t);
     proc_job job = job_from(wp, q->disk_ops->capacity(q->disk));
+    if (r->mm)
+      job.file = g_ptr_array_index(r->files, i);
     proc *p = proc_new(r->engine, t, &job, q, r->seed,
                        io_done, r);
     g_ptr_array_add(r->procs, p);
     g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
+    if (r->mm)
+      proc_set_page_cache(p, r->mm, &page_cache_observer, r);
   }
+  add_flushers(r);
 
   if (o->policy) {
     sim_engine_set_policy(r->engine, o->policy, o->policy_ctx);
@@ -225,13 +385,16 @@ static char *format_ms(sim_time t) {
 /* Who sleeps where, since when, and why nothing will wake them. */
 static char *hang_report(sim_run *r) {
   GString *s = g_string_new("hang: nothing left that could wake:\n");
-  for (guint i = 0; i < r->procs->len; i++) {
-    proc *p = g_ptr_array_index(r->procs, i);
+  guint n = r->procs->len;
+  for (guint i = 0; i < n + r->flushers->len; i++) {
+    proc *p = i < n ? g_ptr_array_index(r->procs, i)
+                    : g_ptr_array_index(r->flushers, i - n);
     sim_actor *a = proc_task(p)->actor;
     if (sim_actor_get_state(a) == SIM_ACTOR_DONE)
       continue;
-    const wl_process *wp = g_ptr_array_index(r->w->processes, i);
-    struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
+    int dev = i < n ? ((const wl_process *)g_ptr_array_index(r->w->processes, i))->device
+                    : (int)g_array_index(r->flusher_device, guint, i - n);
+    struct request_queue *q = g_ptr_array_index(r->queues, dev);
     char *since = format_ms(sim_actor_since(a));
     if (sim_actor_waitq(a)) {
       bool sync = g_str_has_suffix(sim_actor_waitq(a), "[SYNC]");
@@ -259,11 +422,12 @@ static char *hang_report(sim_run *r) {
 }
 
 /* Each CFQ queue's disk time goes to the processes that used it: the ones
- * sharing its creator's io_context on that device, in equal parts.  The
- * slice still open at the end counts as far as it went. */
+ * sharing its creator's io_context on that device, in equal parts; a
+ * flusher's queues are its own.  The slice still open at the end counts as
+ * far as it went.  Processes first, then the flushers. */
 static int64_t *cfq_disk_times(sim_run *r) {
   guint n = r->w->processes->len;
-  int64_t *t = g_new0(int64_t, n);
+  int64_t *t = g_new0(int64_t, n + r->flushers->len);
   for (guint dev = 0; dev < r->queues->len; dev++) {
     struct request_queue *q = g_ptr_array_index(r->queues, dev);
     if (q->elevator != &iosched_cfq)
@@ -276,8 +440,11 @@ static int64_t *cfq_disk_times(sim_run *r) {
       if (is_open && info.queue_id == open.queue_id)
         info.disk_time += open.used;
       guint owner = (guint)(info.pid - 100);
-      if (owner >= n)
+      if (owner >= n) {
+        if (owner - n < r->flushers->len)
+          t[owner] += info.disk_time * q->tick_ns;
         continue;
+      }
       struct io_context *ioc = ((struct task *)g_ptr_array_index(r->tasks, owner))->ioc;
       guint sharers = 0;
       for (guint i = 0; i < n; i++) {
@@ -343,6 +510,17 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
     metrics_set_device_busy(r->m, i, q->disk_ops->busy_time(q->disk));
     metrics_set_device_commands(r->m, i, q->stats.completed);
   }
+  res->page_cache = r->mm != NULL;
+  res->n_flushers = r->flushers->len;
+  res->flusher_names = g_new0(char *, r->flushers->len + 1);
+  res->flusher_device = g_new0(int, MAX(r->flushers->len, 1));
+  res->flusher_state = g_new0(proc_final_state, MAX(r->flushers->len, 1));
+  for (guint k = 0; k < r->flushers->len; k++) {
+    proc *p = g_ptr_array_index(r->flushers, k);
+    res->flusher_names[k] = g_strdup(proc_task(p)->name);
+    res->flusher_device[k] = (int)g_array_index(r->flusher_device, guint, k);
+    res->flusher_state[k] = proc_finished(p) ? PROC_DONE : PROC_RUNNING;
+  }
   if (o == SIM_HANG)
     res->hang_report = hang_report(r);
   /* No expiry ends the last slice of a device: the end of the run does,
@@ -377,6 +555,12 @@ void sim_run_fingerprint(sim_run *r, fingerprint *fp) {
   sim_engine_fingerprint(r->engine, fp);
   for (guint i = 0; i < r->procs->len; i++)
     proc_fingerprint(g_ptr_array_index(r->procs, i), fp);
+  for (guint i = 0; i < r->flushers->len; i++)
+    proc_fingerprint(g_ptr_array_index(r->flushers, i), fp);
+  if (r->mm)
+    pagecache_fingerprint(r->mm, fp);
+  for (guint i = 0; i < r->wbs->len; i++)
+    bdi_writeback_fingerprint(g_ptr_array_index(r->wbs, i), fp);
   for (guint i = 0; i < r->iocs->len; i++)
     ioc_fingerprint(g_ptr_array_index(r->iocs, i), fp);
   for (guint i = 0; i < r->queues->len; i++) {
@@ -394,8 +578,28 @@ void sim_run_free(sim_run *r) {
     return;
   for (guint i = 0; i < r->procs->len; i++)
     proc_free(g_ptr_array_index(r->procs, i));
+  for (guint i = 0; i < r->flushers->len; i++)
+    proc_free(g_ptr_array_index(r->flushers, i));
   for (guint i = 0; i < r->queues->len; i++)
     blk_queue_free(g_ptr_array_index(r->queues, i));
+  for (guint i = 0; i < r->files->len; i++)
+    filemap_close(g_ptr_array_index(r->files, i));
+  for (guint i = 0; i < r->wbs->len; i++)
+    bdi_writeback_free(g_ptr_array_index(r->wbs, i));
+  for (guint i = 0; i < r->bdis->len; i++)
+    bdi_free(g_ptr_array_index(r->bdis, i));
+  pagecache_free(r->mm);
+  for (guint i = 0; i < r->flusher_tasks->len; i++) {
+    struct task *t = g_ptr_array_index(r->flusher_tasks, i);
+    g_free(t->name);
+    g_free(t);
+  }
+  g_ptr_array_free(r->files, TRUE);
+  g_ptr_array_free(r->wbs, TRUE);
+  g_ptr_array_free(r->bdis, TRUE);
+  g_ptr_array_free(r->flushers, TRUE);
+  g_ptr_array_free(r->flusher_tasks, TRUE);
+  g_array_free(r->flusher_device, TRUE);
   for (guint i = 0; i < r->disks->len; i++) {
     const wl_device *d = g_ptr_array_index(r->w->devices, i);
     d->disk->free(g_ptr_array_index(r->disks, i));
@@ -422,6 +626,9 @@ void sim_run_free(sim_run *r) {
   g_free(r->result.unfinished_wait_ns);
   g_free(r->result.hang_report);
   g_free(r->result.disk_time_ns);
+  g_strfreev(r->result.flusher_names);
+  g_free(r->result.flusher_device);
+  g_free(r->result.flusher_state);
   g_free(r->result.slices_csv);
   g_free(r->result.kernel_log);
   g_string_free(r->kernel_log, TRUE);

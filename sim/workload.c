@@ -724,7 +724,8 @@ static char *hint_named(GPtrArray *a, const char *name) {
 /* ---- top level ---- */
 
 typedef struct {
-  int64_t seed, duration;
+  int64_t seed, duration, memory;
+  double memory_bandwidth;
 } top_opts;
 
 static const param_desc top_params[] = {
@@ -732,13 +733,53 @@ static const param_desc top_params[] = {
     "seed of every random stream" },
   { "duration", PARAM_TIME, offsetof(top_opts, duration), "0", PARAM_NO_RANGE,
     NULL, "simulated-time limit; 0: until every process is done" },
+  { "memory", PARAM_SIZE, offsetof(top_opts, memory), "4g", 1048576.0,
+    1125899906842624.0, NULL, "RAM for the page cache" },
+  { "memory_bandwidth", PARAM_RATE, offsetof(top_opts, memory_bandwidth),
+    "4GB/s", 1e6, 1e12, NULL,
+    "copy rate between the page cache and a process's buffer" },
   { .name = NULL },
 };
 
 static const char *const top_keys[] = {
-  "name", "kernel", "devices", "cgroups", "io_contexts", "processes",
+  "name", "kernel", "vm", "devices", "cgroups", "io_contexts", "processes",
   "interleaving", "timeseries", "reference", NULL,
 };
+
+/* ---- vm: the dirty-page sysctls ---- */
+
+static const param_desc vm_params[] = {
+  { "dirty_background_ratio", PARAM_INT,
+    offsetof(struct vm_dirty_cfg, dirty_background_ratio), "10", 0, 100, NULL,
+    "percent of dirtyable memory above which the flusher writes" },
+  { "dirty_background_bytes", PARAM_SIZE,
+    offsetof(struct vm_dirty_cfg, dirty_background_bytes), "0",
+    PARAM_NO_RANGE, NULL, "the same in bytes; 0: the ratio applies" },
+  { "dirty_ratio", PARAM_INT, offsetof(struct vm_dirty_cfg, dirty_ratio),
+    "20", 0, 100, NULL, "percent of dirtyable memory: the dirty limit" },
+  { "dirty_bytes", PARAM_SIZE, offsetof(struct vm_dirty_cfg, dirty_bytes),
+    "0", PARAM_NO_RANGE, NULL, "the same in bytes; 0: the ratio applies" },
+  { "dirty_expire_centisecs", PARAM_INT,
+    offsetof(struct vm_dirty_cfg, dirty_expire_centisecs), "3000", 0,
+    8640000, NULL, "age at which dirty data is written, 1/100 s" },
+  { "dirty_writeback_centisecs", PARAM_INT,
+    offsetof(struct vm_dirty_cfg, dirty_writeback_centisecs), "500", 0,
+    8640000, NULL, "period of the flusher's look for old data, 1/100 s" },
+  { .name = NULL },
+};
+
+static gboolean load_vm(const ctx *c, const node *m, workload *w) {
+  g_autofree struct vm_dirty_cfg *def =
+      params_defaults(vm_params, sizeof(struct vm_dirty_cfg));
+  w->vm = *def;
+  if (!m)
+    return TRUE;
+  if (!want(c, m, NODE_MAP, "vm"))
+    return FALSE;
+  return m->type != NODE_MAP ||
+         (check_keys2(c, m, NULL, vm_params, "in vm") &&
+          apply_params(c, m, vm_params, &w->vm));
+}
 
 /* ---- kernel ---- */
 
@@ -788,7 +829,7 @@ static gboolean load_kernel(const ctx *c, const node *m, workload *w) {
 /* ---- devices ---- */
 
 typedef struct {
-  int64_t depth, max_sectors_kb, nomerges;
+  int64_t depth, max_sectors_kb, nomerges, read_ahead_kb;
 } device_opts;
 
 static const param_desc device_params[] = {
@@ -798,6 +839,8 @@ static const param_desc device_params[] = {
     4, 1 << 20, NULL, "largest request, KiB (queue/max_sectors_kb)" },
   { "nomerges", PARAM_INT, offsetof(device_opts, nomerges), "0", 0, 2, NULL,
     "queue/nomerges: 0 all merges, 1 simple only, 2 none" },
+  { "read_ahead_kb", PARAM_INT, offsetof(device_opts, read_ahead_kb), "128",
+    0, 1 << 20, NULL, "largest readahead window, KiB (queue/read_ahead_kb)" },
   { .name = NULL },
 };
 
@@ -892,6 +935,7 @@ static gboolean load_device(const ctx *c, const node *m, workload *w) {
   d->depth = (int)o.depth;
   d->max_sectors_kb = o.max_sectors_kb;
   d->nomerges = (int)o.nomerges;
+  d->read_ahead_kb = o.read_ahead_kb;
 
   d->disk_cfg = params_defaults(d->disk->params, d->disk->cfg_size);
   if (!apply_params(c, m, d->disk->params, d->disk_cfg))
@@ -920,6 +964,7 @@ static gboolean load_devices(const ctx *c, const node *list, workload *w) {
     d->elevator_cfg =
         params_defaults(d->elevator->params, d->elevator->cfg_size);
     d->max_sectors_kb = 512;
+    d->read_ahead_kb = 128;
     g_ptr_array_add(w->devices, d);
     ix_add(c->devices, d->name, 0);
     return TRUE;
@@ -1008,8 +1053,8 @@ static gboolean load_io_contexts(const ctx *c, const node *list, workload *w) {
 typedef struct {
   int rw;
   int64_t rwmixread, bs, size, offset, iodepth, count, io_size, runtime, start,
-      nice, numjobs, offset_increment;
-  bool sync, direct, share_ioc;
+      nice, numjobs, offset_increment, fsync, fdatasync;
+  bool sync, direct, buffered, invalidate, end_fsync, share_ioc;
 } proc_opts;
 
 static const char *const rw_names[] = { "read",      "write", "randread",
@@ -1047,9 +1092,20 @@ static const param_desc proc_params[] = {
     "0", PARAM_NO_RANGE, NULL,
     "clone j starts at offset + j * offset_increment (fio)" },
   { "sync", PARAM_BOOL, offsetof(proc_opts, sync), "false", PARAM_NO_RANGE,
-    NULL, "writes carry REQ_SYNC (O_SYNC)" },
+    NULL, "O_SYNC; with direct it defaults to true (O_DIRECT writes are "
+    "REQ_SYNC) and sync: 0 makes them async" },
   { "direct", PARAM_BOOL, offsetof(proc_opts, direct), "false",
-    PARAM_NO_RANGE, NULL, "O_DIRECT: writes are sync here" },
+    PARAM_NO_RANGE, NULL, "O_DIRECT: past the page cache, I/O at bs" },
+  { "buffered", PARAM_BOOL, offsetof(proc_opts, buffered), "true",
+    PARAM_NO_RANGE, NULL, "through the page cache (fio: the opposite of direct)" },
+  { "invalidate", PARAM_BOOL, offsetof(proc_opts, invalidate), "true",
+    PARAM_NO_RANGE, NULL, "drop the file's cached pages when the job starts" },
+  { "fsync", PARAM_INT, offsetof(proc_opts, fsync), "0", 0, 9e18, NULL,
+    "buffered: fsync after this many writes; 0: never" },
+  { "fdatasync", PARAM_INT, offsetof(proc_opts, fdatasync), "0", 0, 9e18,
+    NULL, "buffered: fdatasync after this many writes; 0: never" },
+  { "end_fsync", PARAM_BOOL, offsetof(proc_opts, end_fsync), "false",
+    PARAM_NO_RANGE, NULL, "buffered: fsync once the last write is done" },
   { "share_ioc", PARAM_BOOL, offsetof(proc_opts, share_ioc), "false",
     PARAM_NO_RANGE, NULL, "clones share one io_context (CLONE_IO)" },
   { .name = NULL },
@@ -1271,6 +1327,22 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if (!check_sectors(c, m, "size", o.size) ||
       !check_sectors(c, m, "io_size", o.io_size))
     return FALSE;
+  /* fio's buffered is the opposite of direct: either may say it, and
+   * saying both ways is a contradiction, not a precedence question. */
+  node *direct_node = map_get(m, "direct", NULL);
+  node *buffered_node = map_get(m, "buffered", NULL);
+  if (direct_node && buffered_node && o.direct == o.buffered)
+    return fail(c, buffered_node,
+                "process '%s': direct: %d and buffered: %d contradict each "
+                "other (buffered is the opposite of direct); give one", name,
+                o.direct, o.buffered);
+  bool direct = direct_node ? o.direct : buffered_node ? !o.buffered : false;
+  /* O_DIRECT writes are WRITE_ODIRECT, sync; `sync: 0` written out keeps
+   * them async (a task submitting its own async writes). */
+  bool sync = direct && !map_get(m, "sync", NULL) ? true : o.sync;
+  if (o.fsync && o.fdatasync)
+    return fail(c, map_get(m, "fdatasync", NULL),
+                "process '%s': fsync and fdatasync both set; give one", name);
   if (o.count == 0 && o.io_size == 0 && o.runtime == 0 && duration == 0)
     return fail(c, name_node,
                 "process '%s' never ends: give it count, io_size or runtime, "
@@ -1287,7 +1359,12 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     .io_size = o.io_size,
     .runtime = o.runtime,
     .start = o.start,
-    .sync = o.sync || o.direct,
+    .sync = sync,
+    .direct = direct,
+    .invalidate = o.invalidate,
+    .fsync_every = o.fsync ? o.fsync : o.fdatasync,
+    .fdatasync = o.fdatasync > 0,
+    .end_fsync = o.end_fsync,
     .nice = (int)o.nice,
     .cgroup = -1,
     .ioprio_class = IOPRIO_CLASS_NONE,
@@ -1383,7 +1460,8 @@ static gboolean load_processes(const ctx *c, const node *root,
 
 static const char *const step_names[] = {
   "submit", "lookup", "alloc_cic", "link", "queue",
-  "fail",   "retry",  "unplug",    "io_wait", "exit", NULL,
+  "fail",   "retry",  "unplug",    "io_wait", "exit",
+  "read",   "write",  "fsync",     "writeback", NULL,
 };
 
 typedef struct {
@@ -1569,6 +1647,8 @@ static gboolean load_root(const ctx *c, const node *root, workload *w) {
   node *ref = map_get(root, "reference", NULL);
   if (ref && !want(c, ref, NODE_MAP, "reference"))
     return FALSE;
+  w->memory = t.memory;
+  w->memory_bandwidth = t.memory_bandwidth;
 
   node *v = map_get(root, "name", NULL);
   if (v) {
@@ -1597,6 +1677,7 @@ static gboolean load_root(const ctx *c, const node *root, workload *w) {
     w->name = g_strdup(base);
   }
   return load_kernel(c, map_get(root, "kernel", NULL), w) &&
+         load_vm(c, map_get(root, "vm", NULL), w) &&
          load_devices(c, map_get(root, "devices", NULL), w) &&
          load_cgroups(c, map_get(root, "cgroups", NULL), w) &&
          load_io_contexts(c, map_get(root, "io_contexts", NULL), w) &&
@@ -1722,6 +1803,7 @@ GArray *workload_keys(void) {
   GArray *a = g_array_new(FALSE, FALSE, sizeof(workload_key));
   keys_add(a, "top", top_keys, top_params);
   keys_add(a, "kernel", NULL, kernel_params);
+  keys_add(a, "vm", NULL, vm_params);
   keys_add(a, "devices", device_fixed_keys, device_params);
   for (int i = 0; disk_model_names[i]; i++)
     keys_add(a, interned_section("devices", disk_model_names[i]), NULL,

@@ -14,6 +14,7 @@
 #include "models/blk.h"
 #include "models/disk.h"
 #include "models/iosched.h"
+#include "models/page-writeback.h"
 #include "sim/core/interleave.h"
 
 typedef enum {
@@ -29,6 +30,7 @@ typedef struct wl_device {
   int depth;                 /* driver queue depth; 0: the disk's queue_depth */
   int64_t max_sectors_kb;    /* 512 */
   int nomerges;              /* 0 */
+  int64_t read_ahead_kb;     /* 128 */
 } wl_device;
 
 typedef struct wl_cgroup {
@@ -53,7 +55,15 @@ typedef struct wl_process {
   int64_t think;             /* ns between an I/O's completion and the next */
   bool think_exp;            /* think time exponential with mean `think` */
   int64_t start;             /* ns */
-  bool sync;                 /* writes carry REQ_SYNC (O_SYNC/O_DIRECT) */
+  bool sync;                 /* writes carry REQ_SYNC: direct writes
+                                (O_DIRECT, unless `sync: 0`), or buffered
+                                writes written through (O_SYNC) */
+  bool direct;               /* O_DIRECT: past the page cache, at bs */
+  bool invalidate;           /* buffered: drop the file's pages at start */
+  int64_t fsync_every;       /* buffered: fsync (or fdatasync) after this
+                                many writes; 0: never */
+  bool fdatasync;            /* ... fdatasync */
+  bool end_fsync;            /* buffered: fsync after the last write */
   int ioprio_class;          /* IOPRIO_CLASS_NONE (default), RT, BE, IDLE */
   int ioprio_level;          /* 0..7 */
   int nice;                  /* 0 */
@@ -66,6 +76,9 @@ typedef struct workload {
   char *name;
   uint64_t seed;
   int64_t duration;          /* ns of simulated time; 0: until done */
+  int64_t memory;            /* bytes of RAM the page cache may use */
+  double memory_bandwidth;   /* bytes/s of copies to and from the cache */
+  struct vm_dirty_cfg vm;    /* vm.dirty_* sysctls */
   struct kernel_cfg kernel;
   GPtrArray *devices;        /* wl_device * */
   GPtrArray *cgroups;        /* wl_cgroup * */
@@ -92,8 +105,8 @@ void workload_free(workload *w);
 
 /* Every key the parser accepts, for the reference (docs/workload.md) and
  * the test that keeps the two together.  `section` names the map a key
- * belongs in: "top", "kernel", "devices", "devices.<model>" (parameters of
- * a disk model, written in the device's map), "scheduler",
+ * belongs in: "top", "kernel", "vm", "devices", "devices.<model>"
+ * (parameters of a disk model, written in the device's map), "scheduler",
  * "scheduler.<elevator>", "cgroups", "processes", "think", "interleaving",
  * "timeseries".  `param` is the key's table row (type, default, range,
  * help) for a plain value; NULL for a key the parser reads itself (names,

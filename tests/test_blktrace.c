@@ -134,10 +134,10 @@ static const char merging_yaml[] =
     "  - {name: sda, model: hdd, scheduler: cfq}\n"
     "  - {name: sdb, model: hdd, scheduler: cfq}\n"
     "processes:\n"
-    "  - {name: seq, rw: read, bs: 4k, size: 64m, count: 200, iodepth: 8}\n"
-    "  - {name: wr, rw: write, bs: 4k, size: 64m, count: 100, iodepth: 8}\n"
-    "  - {name: rnd, rw: randread, bs: 4k, size: 1g, offset: 2g, count: 50, iodepth: 4}\n"
-    "  - {name: other, device: sdb, rw: read, bs: 8k, size: 1m, count: 5}\n";
+    "  - {name: seq, direct: 1, rw: read, bs: 4k, size: 64m, count: 200, iodepth: 8}\n"
+    "  - {name: wr, direct: 1, rw: write, bs: 4k, size: 64m, count: 100, iodepth: 8}\n"
+    "  - {name: rnd, direct: 1, rw: randread, bs: 4k, size: 1g, offset: 2g, count: 50, iodepth: 4}\n"
+    "  - {name: other, direct: 1, device: sdb, rw: read, bs: 8k, size: 1m, count: 5}\n";
 
 /* Every bio is queued once; the counts of the trace agree with the block
  * layer's statistics and with the I/Os the processes saw complete. */
@@ -430,8 +430,8 @@ static const char cgroup_yaml[] =
     "cgroups:\n"
     "  - {name: gold, weight: 800}\n"
     "processes:\n"
-    "  - {name: g, cgroup: gold, rw: read, bs: 64k, size: 64m}\n"
-    "  - {name: r, rw: read, bs: 64k, size: 64m, offset: 1g}\n";
+    "  - {name: g, direct: 1, cgroup: gold, rw: read, bs: 64k, size: 64m}\n"
+    "  - {name: r, direct: 1, rw: read, bs: 64k, size: 64m, offset: 1g}\n";
 
 /* With group scheduling built in (the default), CFQ's queue messages carry
  * the sync flag and the group's cgroup path ("/" for the root group), and

@@ -465,6 +465,16 @@ static const struct {
     {"models/ioc", "ioc_ cic_ cfq_"},
     {"models/iosched", "elevator_"},
     {"models/cfq", "cfq_ __cfq_ cfqq_ cfqg_"},
+    /* the memory management's kernel names: mm/filemap.c, mm/readahead.c,
+     * mm/page-writeback.c, fs/fs-writeback.c */
+    {"models/pagecache", "page_ find_ add_to_page_cache_ address_space_ "
+                         "mapping_ mark_page_ wait_on_page wake_up_page "
+                         "invalidate_mapping_ count_history_pages"},
+    {"models/readahead", "page_cache_ file_ra_ get_init_ra_ get_next_ra_"},
+    {"models/page-writeback", "bdi_ balance_dirty_pages dirty_ set_page_dirty "
+                              "end_page_writeback page_start_writeback "
+                              "global_dirty_limits over_bground_thresh"},
+    {"models/fs-writeback", "bdi_ wb_ writeback_ mark_inode_dirty"},
 };
 /* Kernel functions whose own names carry no prefix. */
 static const char *const kernel_unprefixed[] = {"service_tree_for"};

@@ -153,9 +153,9 @@ static const char starve_yaml[] =
     "devices:\n"
     "  - {name: sda, model: hdd, scheduler: cfq}\n"
     "processes:\n"
-    "  - {name: rt, ioprio: rt/0, rw: read, bs: 64k, size: 1g, iodepth: 4, start: 1ms}\n"
-    "  - {name: one, rw: read, bs: 4k, size: 1m, offset: 200g}\n"
-    "  - {name: none, rw: read, bs: 4k, size: 1m, offset: 300g, start: 2ms}\n";
+    "  - {name: rt, direct: 1, ioprio: rt/0, rw: read, bs: 64k, size: 1g, iodepth: 4, start: 1ms}\n"
+    "  - {name: one, direct: 1, rw: read, bs: 4k, size: 1m, offset: 200g}\n"
+    "  - {name: none, direct: 1, rw: read, bs: 4k, size: 1m, offset: 300g, start: 2ms}\n";
 
 static void test_cdf_shows_the_starved(void) {
   g_free(write_tmp("starve.yaml", starve_yaml));
@@ -226,7 +226,7 @@ static const char twelve_yaml[] =
     "devices:\n"
     "  - {name: sda, model: hdd, scheduler: cfq}\n"
     "processes:\n"
-    "  - {name: r, numjobs: 12, rw: randread, bs: 4k, size: 100g}\n";
+    "  - {name: r, direct: 1, numjobs: 12, rw: randread, bs: 4k, size: 100g}\n";
 
 /* `set linetype K lc rgb '#rrggbb'` lines: K = 1..n, n distinct colours. */
 static void assert_distinct_colours(const char *linetypes, guint n) {
@@ -306,7 +306,7 @@ static const char noslice_yaml[] =
     "  - {name: sda, model: hdd, scheduler: deadline}\n"
     "  - {name: sdb, model: hdd, scheduler: cfq}\n"
     "processes:\n"
-    "  - {name: r, device: sda, rw: read, bs: 64k, size: 64m}\n";
+    "  - {name: r, direct: 1, device: sda, rw: read, bs: 64k, size: 64m}\n";
 
 /* The CFQ device saw no I/O: its slices.csv has a header only.  The other
  * graphs are drawn, the timeline is skipped with a note, exit 0. */
@@ -337,7 +337,7 @@ static const char base_yaml[] =
     "devices:\n"
     "  - {name: sda, model: hdd, scheduler: cfq}\n"
     "processes:\n"
-    "  - {name: reader, numjobs: 2, rw: read, bs: 64k, size: 1g}\n";
+    "  - {name: reader, direct: 1, numjobs: 2, rw: read, bs: 64k, size: 1g}\n";
 
 static const char sweep_yaml[] =
     "base: base.yaml\n"

@@ -755,6 +755,76 @@ static void test_fairness_many(void) {
   g_ptr_array_unref(w.processes);
 }
 
+/* With a page cache the two views are kept apart and named: what the
+ * processes' calls moved (application view) and what each task, a
+ * flusher too, had the device do (device view). */
+static void test_views(void) {
+  fixture *f = fixture_new("C");
+  metrics_add_submitters(f->m, 1); /* a flusher, after the processes */
+  /* C: two buffered writes into the cache, written by the flusher; a read
+   * served from the cache */
+  metrics_call_done(f->m, 2, METRICS_CALL_WRITE, 0, 300 * SIM_US, 65536, true);
+  metrics_call_done(f->m, 2, METRICS_CALL_WRITE, SIM_MS, SIM_MS + 300 * SIM_US,
+                    65536, true);
+  metrics_call_done(f->m, 2, METRICS_CALL_READ, 2 * SIM_MS, 2 * SIM_MS + 20 * SIM_US,
+                    4096, true);
+  metrics_call_done(f->m, 2, METRICS_CALL_FSYNC, 3 * SIM_MS, 9 * SIM_MS, 0, false);
+  metrics_bio_done(f->m, 3, 0, 5 * SIM_MS, 9 * SIM_MS, 131072);
+  char *names[] = {"flush-8:0", NULL};
+  int fdev[] = {0};
+  proc_final_state fstate[] = {PROC_DONE};
+  f->r.page_cache = true;
+  f->r.n_flushers = 1;
+  f->r.flusher_names = names;
+  f->r.flusher_device = fdev;
+  f->r.flusher_state = fstate;
+
+  char *sum = report_summary(&f->r);
+  g_assert_nonnull(strstr(sum, "processes (application view"));
+  g_assert_nonnull(strstr(sum, "\ndevice view ("));
+  g_assert_nonnull(strstr(sum, "  flush-8:0  sda       1  0.125  0.062"));
+  g_assert_nonnull(strstr(sum, "devices (device view)"));
+  g_assert_nonnull(strstr(sum, "over 3 processes (application view"));
+  g_free(sum);
+
+  char *json = report_metrics_json(&f->r);
+  JsonParser *p = json_parser_new();
+  g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
+  JsonObject *root = json_node_get_object(json_parser_get_root(p));
+  JsonObject *c = json_array_get_object_element(
+      json_object_get_array_member(root, "processes"), 2);
+  g_assert_cmpstr(json_object_get_string_member(c, "view"), ==, "application");
+  g_assert_cmpint(json_object_get_int_member(c, "bytes"), ==, 2 * 65536 + 4096);
+  g_assert_cmpint(json_object_get_int_member(c, "ios"), ==, 3);
+  g_assert_cmpint(json_object_get_int_member(c, "reads"), ==, 1);
+  g_assert_cmpint(json_object_get_int_member(c, "cache_hits"), ==, 1);
+  g_assert_cmpint(json_object_get_int_member(c, "fsyncs"), ==, 1);
+  JsonObject *dv = json_object_get_object_member(c, "device_view");
+  g_assert_cmpint(json_object_get_int_member(dv, "bytes"), ==, 0);
+  JsonObject *fl = json_array_get_object_element(
+      json_object_get_array_member(root, "flushers"), 0);
+  g_assert_cmpstr(json_object_get_string_member(fl, "name"), ==, "flush-8:0");
+  dv = json_object_get_object_member(fl, "device_view");
+  g_assert_cmpint(json_object_get_int_member(dv, "bytes"), ==, 131072);
+  g_assert_cmpint(json_object_get_int_member(dv, "ios"), ==, 1);
+  JsonObject *fair = json_object_get_object_member(root, "fairness");
+  g_assert_cmpstr(json_object_get_string_member(fair, "view"), ==, "application");
+  /* the device's totals are the device view's: A's and B's direct I/O and
+   * the flusher's write, not C's calls */
+  JsonObject *dev = json_array_get_object_element(
+      json_object_get_array_member(root, "devices"), 0);
+  g_assert_cmpint(json_object_get_int_member(dev, "bytes"), ==,
+                  4096 + 4096 + 8192 + 131072);
+  g_object_unref(p);
+  g_free(json);
+
+  char *csv = report_processes_csv(&f->r);
+  g_assert_nonnull(strstr(csv, ",latency_max_ns,reads,cache_hits,fsyncs,"
+                               "fsync_latency_p99_ns,device_ios,device_bytes,"));
+  g_free(csv);
+  fixture_free(f);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/report/json", test_json);
@@ -762,6 +832,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/fairness", test_fairness);
   g_test_add_func("/report/fairness-many", test_fairness_many);
   g_test_add_func("/report/summary", test_summary);
+  g_test_add_func("/report/views", test_views);
   g_test_add_func("/report/processes-csv", test_processes_csv);
   g_test_add_func("/report/timeseries-csv", test_timeseries_csv);
   g_test_add_func("/report/write-dir-replaces", test_write_dir_replaces);

@@ -26,8 +26,8 @@ static const char tiny_workload[] =
     "    model: hdd\n"
     "    scheduler: {name: cfq}\n"
     "processes:\n"
-    "  - {name: reader, numjobs: 2, rw: read, bs: 64k, size: 1g}\n"
-    "  - {name: rand, rw: randread, bs: 4k, size: 1g, offset: 50g}\n";
+    "  - {name: reader, direct: 1, numjobs: 2, rw: read, bs: 64k, size: 1g}\n"
+    "  - {name: rand, direct: 1, rw: randread, bs: 4k, size: 1g, offset: 50g}\n";
 
 static char *tmpdir;
 

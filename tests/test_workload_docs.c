@@ -18,6 +18,7 @@ static const char *set_prefix(const char *section) {
   static const char *const map[][2] = {
       {"top", ""},
       {"kernel", "kernel."},
+      {"vm", "vm."},
       {"devices", "devices.sda."},
       {"scheduler", "devices.sda.scheduler."},
       {"cgroups", "cgroups.g."},

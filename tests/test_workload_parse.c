@@ -542,6 +542,11 @@ static const bad_case bad[] = {
     "count: 1}]\n", { "io_contexts.s.x=1" }, WORKLOAD_ERROR_INVALID,
     "--set:1:13: 'io_contexts.s' is a value in the list 'io_contexts', not a "
     "map; set the whole list instead, e.g. io_contexts=[...]" },
+  { "direct and buffered saying the same", "processes:\n"
+    "  - {name: A, count: 1, direct: 1, buffered: 1}\n", { NULL },
+    WORKLOAD_ERROR_INVALID,
+    "2:46: process 'A': direct: 1 and buffered: 1 contradict each other "
+    "(buffered is the opposite of direct); give one" },
 };
 
 static void test_bad(gconstpointer data) {
@@ -566,6 +571,31 @@ static void test_bad(gconstpointer data) {
                               : g_strdup_printf("%s:%s", path, bc->msg);
   g_assert_cmpstr(err->message, ==, want);
   g_error_free(err);
+}
+
+/* fio's direct and buffered, and what sync means with each: O_DIRECT
+ * writes are sync unless `sync: 0` is written out; buffered is the
+ * default, with its pages invalidated at the start. */
+static void test_direct_buffered(void) {
+  workload *w = load_ok(
+      "db.yaml",
+      "processes:\n"
+      "  - {name: plain, count: 1, rw: write}\n"
+      "  - {name: odirect, count: 1, rw: write, direct: 1}\n"
+      "  - {name: unbuffered, count: 1, rw: write, buffered: 0}\n"
+      "  - {name: async, count: 1, rw: write, direct: 1, sync: 0}\n"
+      "  - {name: osync, count: 1, rw: write, sync: 1, invalidate: 0}\n"
+      "  - {name: agree, count: 1, direct: 1, buffered: 0}\n",
+      NULL);
+  static const bool direct[] = {false, true, true, true, false, true};
+  static const bool sync[] = {false, true, true, false, true, true};
+  static const bool invalidate[] = {true, true, true, true, false, true};
+  for (guint i = 0; i < G_N_ELEMENTS(direct); i++) {
+    g_assert_cmpint(proc(w, i)->direct, ==, direct[i]);
+    g_assert_cmpint(proc(w, i)->sync, ==, sync[i]);
+    g_assert_cmpint(proc(w, i)->invalidate, ==, invalidate[i]);
+  }
+  workload_free(w);
 }
 
 /* A workload without `name:` is named after its file, made a label. */
@@ -641,13 +671,13 @@ static void test_nesting(void) {
   assert_parse_error(s->str, WORKLOAD_ERROR_PARSE,
                      "deep.yaml:65:65: nesting is too deep (more than 64 levels)");
   /* 64 levels are still read: the error is about the content. */
-  g_string_assign(s, "processes: [{name: A, count: 1}]\nx: ");
+  g_string_assign(s, "processes: [{name: A, count: 1}]\nxyzzy: ");
   for (int i = 0; i < 63; i++)
     g_string_append_c(s, '[');
   for (int i = 0; i < 63; i++)
     g_string_append_c(s, ']');
   assert_parse_error(s->str, WORKLOAD_ERROR_INVALID,
-                     "deep.yaml:2:1: unknown key 'x' at the top level");
+                     "deep.yaml:2:1: unknown key 'xyzzy' at the top level");
   g_string_free(s, TRUE);
 }
 
@@ -713,6 +743,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/workload-parse/too-many-processes", test_too_many_processes);
   g_test_add_func("/workload-parse/aliases", test_aliases);
   g_test_add_func("/workload-parse/examples", test_examples);
+  g_test_add_func("/workload-parse/direct-buffered", test_direct_buffered);
   int rc = g_test_run();
   g_autofree char *p1 = g_build_filename(tmpdir, NULL, NULL);
   const char *files[] = { "mini.yaml", "full.yaml", "set.yaml", "w.yaml",
