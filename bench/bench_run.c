@@ -8,7 +8,8 @@
 #include "sim/run.h"
 
 int main(int argc, char **argv) {
-  const char *path = argc > 1 ? argv[1] : CFQSIM_SOURCE_DIR "/workloads/default.yaml";
+  const char *path =
+      argc > 1 ? argv[1] : CFQSIM_SOURCE_DIR "/workloads/default.yaml";
   int repeats = argc > 2 ? atoi(argv[2]) : 5;
   GError *err = NULL;
   workload *w = workload_load(path, NULL, &err);

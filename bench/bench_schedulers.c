@@ -18,7 +18,7 @@
 #include "sim/metrics.h"
 #include "sim/run.h"
 
-static const char *const workloads[] = {"1r-seq", "10r-seq", "10r-rand",
+static const char *const workloads[] = {"1r-seq",   "10r-seq",   "10r-rand",
                                         "5r5w-seq", "5r5w-rand", NULL};
 static const char *const schedulers[] = {"cfq", "deadline", "noop", NULL};
 
@@ -77,11 +77,12 @@ static gboolean run_one(const char *path, const char *sched, bool buffered,
     g_array_append_vals(all, v, n);
     bytes += metrics_proc_bytes(res->m, p);
   }
-  latency_summary s = metrics_latency_summarize((const int64_t *)(void *)all->data, all->len);
+  latency_summary s =
+      metrics_latency_summarize((const int64_t *)(void *)all->data, all->len);
   double secs = (double)res->sim_time / SIM_S;
   f->app_mibs = secs > 0 ? (double)bytes / (1 << 20) / secs : 0;
-  f->dev_mibs = secs > 0 ? (double)metrics_device_bytes(res->m, 0) / (1 << 20) / secs
-                         : 0;
+  f->dev_mibs =
+      secs > 0 ? (double)metrics_device_bytes(res->m, 0) / (1 << 20) / secs : 0;
   f->p99_ms = (double)s.p99 / SIM_MS;
   g_array_free(all, TRUE);
   sim_run_free(r);
@@ -139,6 +140,7 @@ int main(int argc, char **argv) {
   if (rc)
     return rc;
   printf("\n10r-seq, cfq / deadline throughput (device view): direct %.2fx, "
-         "buffered %.2fx\n", ratio[0], ratio[1]);
+         "buffered %.2fx\n",
+         ratio[0], ratio[1]);
   return 0;
 }

@@ -8,7 +8,8 @@
 
 #include "fuzz/fuzz.h"
 
-static const uint8_t mutations[] = {0, ':', '-', '[', '{', '"', '\n', ' ', '9', 0xff};
+static const uint8_t mutations[] = {0,   ':',  '-', '[', '{',
+                                    '"', '\n', ' ', '9', 0xff};
 
 int main(int argc, char **argv) {
   guint64 inputs = 0;

@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     path = g_build_filename(dir, "fuzz.yaml", NULL);
     g_free(dir);
   }
-  g_assert_true(g_file_set_contents(path, (const char *)data, (gssize)size, NULL));
+  g_assert_true(
+      g_file_set_contents(path, (const char *)data, (gssize)size, NULL));
   GError *err = NULL;
   sweep *s = sweep_load(path, &err);
   if (s) {

@@ -9,7 +9,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   GError *err = NULL;
-  workload *w = workload_parse("fuzz.yaml", (const char *)data, size, NULL, &err);
+  workload *w =
+      workload_parse("fuzz.yaml", (const char *)data, size, NULL, &err);
   if (w) {
     g_assert_null(err);
     workload_free(w);

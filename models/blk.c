@@ -13,7 +13,8 @@
 static const char *const rw_class_name[2] = {"ASYNC", "SYNC"};
 
 static int flags_sync(unsigned flags) {
-  return (!(flags & REQ_WRITE) || (flags & REQ_SYNC)) ? BLK_RW_SYNC : BLK_RW_ASYNC;
+  return (!(flags & REQ_WRITE) || (flags & REQ_SYNC)) ? BLK_RW_SYNC
+                                                      : BLK_RW_ASYNC;
 }
 
 static const struct elevator_ops *elv(const struct request_queue *q) {
@@ -43,8 +44,8 @@ void blk_set_observer(struct request_queue *q, const struct blk_observer *obs,
 }
 
 static inline void blk_observe(const struct request_queue *q, blk_action a,
-                               int64_t sector, uint32_t nr_sectors,
-                               unsigned rw, const struct task *t) {
+                               int64_t sector, uint32_t nr_sectors, unsigned rw,
+                               const struct task *t) {
   if (q->observer && q->observer->action)
     q->observer->action(q->observer_ctx, q, a, sector, nr_sectors * 512u,
                         rw & (REQ_WRITE | REQ_SYNC | REQ_FLUSH | REQ_FUA), t);
@@ -149,7 +150,9 @@ uint32_t blk_queue_max_sectors(const struct request_queue *q) {
 
 /* ---- the merge hash: end sector -> requests, newest first ---- */
 
-static gpointer hash_key(int64_t sector) { return GSIZE_TO_POINTER((gsize)sector); }
+static gpointer hash_key(int64_t sector) {
+  return GSIZE_TO_POINTER((gsize)sector);
+}
 
 static bool rq_mergeable(const struct request *rq) {
   return !(rq->cmd_flags &
@@ -163,7 +166,8 @@ static void elv_rqhash_add(struct request_queue *q, struct request *rq) {
   g_hash_table_insert(q->hash, key, g_list_prepend(l, rq));
 }
 
-static void hash_remove_at(struct request_queue *q, int64_t end, struct request *rq) {
+static void hash_remove_at(struct request_queue *q, int64_t end,
+                           struct request *rq) {
   gpointer key = hash_key(end);
   GList *l = g_hash_table_lookup(q->hash, key);
   if (!l || !g_list_find(l, rq))
@@ -350,7 +354,8 @@ static struct request *elv_rqhash_find(struct request_queue *q, int64_t end) {
   return NULL;
 }
 
-static int elv_merge(struct request_queue *q, struct request **out, struct bio *bio) {
+static int elv_merge(struct request_queue *q, struct request **out,
+                     struct bio *bio) {
   if (q->nomerges == 2)
     return ELEVATOR_NO_MERGE;
   if (q->last_merge) {
@@ -398,7 +403,8 @@ static bool attempt_merge(struct request_queue *q, struct request *req,
                           struct request *next) {
   if (!req || !next || !rq_mergeable(req) || !rq_mergeable(next))
     return false;
-  if (rq_end_sector(req) != next->sector || rq_data_dir(req) != rq_data_dir(next))
+  if (rq_end_sector(req) != next->sector ||
+      rq_data_dir(req) != rq_data_dir(next))
     return false;
   if (req->nr_sectors + next->nr_sectors > q->max_sectors)
     return false;
@@ -419,7 +425,8 @@ static bool attempt_merge(struct request_queue *q, struct request *req,
     q->nr_sorted--;
   }
   q->last_merge = req;
-  blk_trace(q, "merge: request %" G_GUINT64_FORMAT " absorbs %" G_GUINT64_FORMAT,
+  blk_trace(q,
+            "merge: request %" G_GUINT64_FORMAT " absorbs %" G_GUINT64_FORMAT,
             req->id, next->id);
   q->stats.requests_merged_away++;
   __blk_put_request(q, next);
@@ -447,8 +454,8 @@ blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio) {
     }
   }
   /* Flush and FUA bios never merge (they go the flush way). */
-  int kind = blk_bio_uses_elevator(bio) ? elv_merge(q, &rq, bio)
-                                        : ELEVATOR_NO_MERGE;
+  int kind =
+      blk_bio_uses_elevator(bio) ? elv_merge(q, &rq, bio) : ELEVATOR_NO_MERGE;
   if (kind == ELEVATOR_BACK_MERGE) {
     int64_t old_end = rq_end_sector(rq);
     if (bio_attempt_merge(q, rq, bio, false)) {
@@ -517,9 +524,11 @@ void blk_step_queue(struct request_queue *q, struct request *rq,
     rq->task->ioc->nr_batch_requests--;
   if (rq->cmd_flags & (REQ_FLUSH | REQ_FUA)) {
     blk_observe_rq(q, BLK_ACT_INSERT, rq);
-    blk_trace(q, "%s: insert request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
-              "+%u for the flush sequence", rq->task->name, rq->id,
-              rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector, rq->nr_sectors);
+    blk_trace(q,
+              "%s: insert request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
+              "+%u for the flush sequence",
+              rq->task->name, rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R',
+              rq->sector, rq->nr_sectors);
     blk_insert_flush(q, rq);
     __blk_run_queue(q);
     return;
@@ -533,9 +542,10 @@ void blk_step_queue(struct request_queue *q, struct request *rq,
       q->last_merge = rq;
   }
   blk_observe_rq(q, BLK_ACT_INSERT, rq);
-  blk_trace(q, "%s: insert request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
-            "+%u", rq->task->name, rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R',
-            rq->sector, rq->nr_sectors);
+  blk_trace(
+      q, "%s: insert request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT "+%u",
+      rq->task->name, rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector,
+      rq->nr_sectors);
   elv(q)->elevator_add_req_fn(q, rq);
   __blk_run_queue(q);
 }
@@ -613,8 +623,7 @@ static void flush_end_io(struct request *flush_rq);
  * dispatch list. */
 static bool flush_kick(struct request_queue *q) {
   GQueue *pending = &q->flush_queue[q->flush_pending_idx];
-  if (q->flush_pending_idx != q->flush_running_idx ||
-      g_queue_is_empty(pending))
+  if (q->flush_pending_idx != q->flush_running_idx || g_queue_is_empty(pending))
     return false;
   if (!g_queue_is_empty(&q->flush_data_in_flight) &&
       blk_jiffies(q) < q->flush_pending_since +
@@ -625,7 +634,8 @@ static bool flush_kick(struct request_queue *q) {
   *f = (struct request){
       .id = ++q->next_rq_id,
       .q = q,
-      .cmd_flags = REQ_WRITE | REQ_SYNC | REQ_NOIDLE | REQ_FLUSH | REQ_FLUSH_SEQ,
+      .cmd_flags =
+          REQ_WRITE | REQ_SYNC | REQ_NOIDLE | REQ_FLUSH | REQ_FLUSH_SEQ,
       .start_time = blk_jiffies(q),
       .task = first->task,
       .end_io = flush_end_io,
@@ -633,8 +643,8 @@ static bool flush_kick(struct request_queue *q) {
   };
   f->queuelist.data = f;
   q->flush_pending_idx ^= 1;
-  blk_trace(q, "flush: request %" G_GUINT64_FORMAT " for %u waiting",
-            f->id, pending->length);
+  blk_trace(q, "flush: request %" G_GUINT64_FORMAT " for %u waiting", f->id,
+            pending->length);
   g_queue_push_tail_link(&q->queue_head, &f->queuelist);
   return true;
 }
@@ -783,9 +793,10 @@ static void blk_start_request(struct request_queue *q, struct request *rq) {
   if (rq->cmd.flush)
     q->dev_flushing = true;
   blk_observe_rq(q, BLK_ACT_ISSUE, rq);
-  blk_trace(q, "driver: issue request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
-            "+%u", rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector,
-            rq->nr_sectors);
+  blk_trace(
+      q,
+      "driver: issue request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT "+%u",
+      rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector, rq->nr_sectors);
   q->disk_ops->submit(q->disk, &rq->cmd);
 }
 
@@ -832,9 +843,9 @@ static void blk_complete_request(disk_cmd *cmd) {
   q->stats.completed++;
   q->stats.bytes_completed += blk_rq_bytes(rq);
   blk_observe_rq(q, BLK_ACT_COMPLETE, rq);
-  blk_trace(q, "complete request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT "+%u",
-            rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector,
-            rq->nr_sectors);
+  blk_trace(
+      q, "complete request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT "+%u",
+      rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector, rq->nr_sectors);
   if (q->on_complete)
     q->on_complete(q->on_complete_ctx, rq);
   q->in_flight[rq_is_sync(rq)]--;

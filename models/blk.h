@@ -51,11 +51,11 @@ struct task {
   char *name;
   int pid;
   struct io_context *ioc;
-  int nice;              /* -20..19; gives the level of class NONE */
-  bool sched_idle;       /* SCHED_IDLE: class NONE maps to IDLE */
-  bool sched_rt;         /* SCHED_FIFO/RR: class NONE maps to RT */
-  const char *cgroup;    /* blkio cgroup name, NULL for the root */
-  int cgroup_weight;     /* 10..1000 (cgroup's blkio.weight) */
+  int nice;           /* -20..19; gives the level of class NONE */
+  bool sched_idle;    /* SCHED_IDLE: class NONE maps to IDLE */
+  bool sched_rt;      /* SCHED_FIFO/RR: class NONE maps to RT */
+  const char *cgroup; /* blkio cgroup name, NULL for the root */
+  int cgroup_weight;  /* 10..1000 (cgroup's blkio.weight) */
   sim_actor *actor;
 };
 
@@ -75,8 +75,8 @@ struct task {
 #define REQ_SORTED (1u << 6)
 #define REQ_NOMERGE (1u << 7)
 #define REQ_ELVPRIV (1u << 8)
-#define REQ_FLUSH (1u << 9)      /* empty the device's write cache first */
-#define REQ_FUA (1u << 10)       /* the data must be on the media on completion */
+#define REQ_FLUSH (1u << 9) /* empty the device's write cache first */
+#define REQ_FUA (1u << 10)  /* the data must be on the media on completion */
 #define REQ_FLUSH_SEQ (1u << 11) /* going through the flush sequence */
 
 #define ELEVATOR_NO_MERGE 0
@@ -94,12 +94,12 @@ typedef void (*bio_end_fn)(struct bio *bio);
 struct bio {
   int64_t sector;
   uint32_t nr_sectors;
-  unsigned rw;             /* REQ_WRITE, REQ_SYNC, REQ_PRIO, ... */
-  struct task *task;       /* submitter */
-  sim_time submitted;      /* virtual time of `submit` */
+  unsigned rw;        /* REQ_WRITE, REQ_SYNC, REQ_PRIO, ... */
+  struct task *task;  /* submitter */
+  sim_time submitted; /* virtual time of `submit` */
   bio_end_fn bi_end_io;
-  void *private;           /* the submitter's */
-  bool batch_ioc;          /* its reservation consulted the ioc (batching) */
+  void *private;  /* the submitter's */
+  bool batch_ioc; /* its reservation consulted the ioc (batching) */
   struct bio *bi_next;
 };
 
@@ -108,27 +108,27 @@ static inline bool bio_is_sync(const struct bio *b) {
 }
 
 struct request {
-  uint64_t id;               /* allocation order; for traces and tie-breaks */
+  uint64_t id; /* allocation order; for traces and tie-breaks */
   struct request_queue *q;
   unsigned cmd_flags;
-  int64_t sector;            /* __sector */
-  uint32_t nr_sectors;       /* __data_len / 512 */
-  int64_t start_time;        /* jiffies at allocation */
-  int64_t fifo_time;         /* jiffies: rq_fifo_time */
+  int64_t sector;      /* __sector */
+  uint32_t nr_sectors; /* __data_len / 512 */
+  int64_t start_time;  /* jiffies at allocation */
+  int64_t fifo_time;   /* jiffies: rq_fifo_time */
   struct bio *bio, *biotail;
-  struct task *task;         /* allocating task */
-  void *elv_priv[3];         /* CFQ: cic, cfqq, cfqg */
-  void *elv_node;            /* the elevator's handle (sort-tree iterator) */
-  GList queuelist;           /* link in the FIFO / dispatch list (GQueue) */
-  GList live;                /* link in q->live_requests */
-  disk_cmd cmd;              /* the command sent to the device */
-  sim_time dispatched_at;    /* put on the dispatch list */
+  struct task *task;      /* allocating task */
+  void *elv_priv[3];      /* CFQ: cic, cfqq, cfqg */
+  void *elv_node;         /* the elevator's handle (sort-tree iterator) */
+  GList queuelist;        /* link in the FIFO / dispatch list (GQueue) */
+  GList live;             /* link in q->live_requests */
+  disk_cmd cmd;           /* the command sent to the device */
+  sim_time dispatched_at; /* put on the dispatch list */
   /* flush sequencing (REQ_FLUSH_SEQ): the device's completion goes to
    * end_io instead of ending the bios */
   void (*end_io)(struct request *rq);
-  unsigned flush_seq;        /* the steps done (preflush, data, postflush) */
-  GList flush_node;          /* in one of the queue's flush lists */
-  GQueue *flush_list;        /* which one; NULL: none */
+  unsigned flush_seq; /* the steps done (preflush, data, postflush) */
+  GList flush_node;   /* in one of the queue's flush lists */
+  GQueue *flush_list; /* which one; NULL: none */
 };
 
 static inline bool rq_is_sync(const struct request *rq) {
@@ -137,8 +137,12 @@ static inline bool rq_is_sync(const struct request *rq) {
 static inline int rq_data_dir(const struct request *rq) {
   return (rq->cmd_flags & REQ_WRITE) ? WRITE : READ;
 }
-static inline int64_t blk_rq_pos(const struct request *rq) { return rq->sector; }
-static inline uint32_t blk_rq_sectors(const struct request *rq) { return rq->nr_sectors; }
+static inline int64_t blk_rq_pos(const struct request *rq) {
+  return rq->sector;
+}
+static inline uint32_t blk_rq_sectors(const struct request *rq) {
+  return rq->nr_sectors;
+}
 static inline int64_t rq_end_sector(const struct request *rq) {
   return rq->sector + rq->nr_sectors;
 }
@@ -149,15 +153,15 @@ static inline uint64_t blk_rq_bytes(const struct request *rq) {
 struct request_list {
   int count[2];
   int starved[2];
-  GQueue wait[2];            /* of struct task *: exclusive FIFO waiters */
+  GQueue wait[2]; /* of struct task *: exclusive FIFO waiters */
 };
 
 /* Kernel-wide settings (workload `kernel:`). */
 struct kernel_cfg {
-  int hz;                    /* 1000 by default */
-  int64_t nr_requests;       /* 128 */
+  int hz;              /* 1000 by default */
+  int64_t nr_requests; /* 128 */
   cic_link_variant cic_link;
-  bool group_iosched;        /* CONFIG_CFQ_GROUP_IOSCHED */
+  bool group_iosched; /* CONFIG_CFQ_GROUP_IOSCHED */
 };
 
 #define JIFFIES_BASE 1000000
@@ -172,36 +176,36 @@ struct blk_stats {
 };
 
 struct request_queue {
-  char *name;                /* "sda" */
+  char *name; /* "sda" */
   sim_engine *engine;
   const struct kernel_cfg *kernel;
-  int64_t tick_ns;           /* 1e9 / HZ */
+  int64_t tick_ns; /* 1e9 / HZ */
 
   struct request_list rl;
   int64_t nr_requests, nr_congestion_on, nr_congestion_off, nr_batching;
   bool full[2];
   bool congested[2];
 
-  GQueue queue_head;         /* the dispatch list, of struct request (queuelist) */
+  GQueue queue_head; /* the dispatch list, of struct request (queuelist) */
   int64_t end_sector;
   struct request *boundary_rq;
   struct request *last_merge;
-  GHashTable *hash;          /* end sector -> GList of requests, newest first */
+  GHashTable *hash; /* end sector -> GList of requests, newest first */
   int nr_sorted;
   int in_flight[2];
-  uint32_t max_sectors;      /* limits.max_sectors */
-  int nomerges;              /* 0, 1, 2 */
-  bool nonrot;               /* QUEUE_FLAG_NONROT */
+  uint32_t max_sectors; /* limits.max_sectors */
+  int nomerges;         /* 0, 1, 2 */
+  bool nonrot;          /* QUEUE_FLAG_NONROT */
 
   const struct elevator_type *elevator;
   void *elevator_data;
-  int cic_index;             /* this device's key in every ioc's radix */
+  int cic_index; /* this device's key in every ioc's radix */
 
   const disk_ops *disk_ops;
   void *disk;
-  int depth;                 /* driver queue depth (commands at the device) */
-  int dev_in_flight;         /* commands at the device */
-  bool dev_flushing;         /* a (non-queued) cache flush is at the device */
+  int depth;         /* driver queue depth (commands at the device) */
+  int dev_in_flight; /* commands at the device */
+  bool dev_flushing; /* a (non-queued) cache flush is at the device */
 
   /* Flush machinery: flush_flags has REQ_FLUSH when the device has a
    * volatile write cache (no native FUA: libata's default).  Requests
@@ -213,10 +217,10 @@ struct request_queue {
   int64_t flush_pending_since; /* jiffies */
   GQueue flush_data_in_flight;
   struct request flush_rq;
-  bool kblockd_pending;      /* unplug_work queued */
+  bool kblockd_pending; /* unplug_work queued */
   uint64_t next_rq_id;
-  GQueue live_requests;      /* every allocated request, freed at teardown */
-  sim_time last_freed[2];    /* last __freed_request looking at rl.wait[c],
+  GQueue live_requests;   /* every allocated request, freed at teardown */
+  sim_time last_freed[2]; /* last __freed_request looking at rl.wait[c],
                                 not counting `fail` undos; -1: never (hang
                                 reports) */
   struct blk_stats stats;
@@ -232,11 +236,13 @@ static inline int64_t blk_jiffies(const struct request_queue *q) {
   return JIFFIES_BASE + sim_now(q->engine) / q->tick_ns;
 }
 /* Virtual time at which the jiffies counter becomes `j` (kernel timers). */
-static inline sim_time blk_jiffies_to_time(const struct request_queue *q, int64_t j) {
+static inline sim_time blk_jiffies_to_time(const struct request_queue *q,
+                                           int64_t j) {
   return (j - JIFFIES_BASE) * q->tick_ns;
 }
 /* msecs_to_jiffies rounds up. */
-static inline int64_t blk_ns_to_jiffies(const struct request_queue *q, int64_t ns) {
+static inline int64_t blk_ns_to_jiffies(const struct request_queue *q,
+                                        int64_t ns) {
   return (ns + q->tick_ns - 1) / q->tick_ns;
 }
 
@@ -307,6 +313,7 @@ void __blk_run_queue(struct request_queue *q);
 void kblockd_schedule_work(struct request_queue *q);
 /* Remove rq from the merge hash (and last_merge). */
 void elv_rqhash_del(struct request_queue *q, struct request *rq);
-void blk_trace(struct request_queue *q, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void blk_trace(struct request_queue *q, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
 
 #endif

@@ -18,17 +18,17 @@ typedef struct cfq_slice_event {
   cfq_slice_event_kind kind;
   sim_time time;
   int64_t jiffies;
-  int queue_id;          /* creation order of the cfqq on this device */
-  int pid;               /* the creating task's pid */
+  int queue_id; /* creation order of the cfqq on this device */
+  int pid;      /* the creating task's pid */
   bool sync;
-  int ioprio_class;      /* IOPRIO_CLASS_RT/BE/IDLE */
-  int ioprio;            /* level 0..7 */
-  const char *cgroup;    /* NULL: root group */
+  int ioprio_class;   /* IOPRIO_CLASS_RT/BE/IDLE */
+  int ioprio;         /* level 0..7 */
+  const char *cgroup; /* NULL: root group */
   /* CFQ_SLICE_EXPIRE only: */
   bool timed_out;
-  int64_t used;          /* jiffies of disk time the slice used */
-  int64_t charge;        /* what the group was charged, before weighting */
-  int64_t slice_dispatch;/* requests dispatched in the slice */
+  int64_t used;           /* jiffies of disk time the slice used */
+  int64_t charge;         /* what the group was charged, before weighting */
+  int64_t slice_dispatch; /* requests dispatched in the slice */
 } cfq_slice_event;
 
 typedef void (*cfq_slice_observer)(void *ctx, const cfq_slice_event *ev);

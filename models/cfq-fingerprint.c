@@ -64,11 +64,13 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
   fingerprint_i64(fp, (int64_t)cfqd->grp_service_tree.min_vdisktime);
   fingerprint_i64(fp, cfqd->grp_service_tree.total_weight);
   for (int i = 0; i < 2; i++)
-    for (int j = 0; j < IOPRIO_BE_NR; j++) fingerprint_i64(fp, qid(cfqd->async_cfqq[i][j]));
+    for (int j = 0; j < IOPRIO_BE_NR; j++)
+      fingerprint_i64(fp, qid(cfqd->async_cfqq[i][j]));
   fingerprint_i64(fp, qid(cfqd->async_idle_cfqq));
 
   /* group tree order, then each group */
-  for (GSequenceIter *it = g_sequence_get_begin_iter(cfqd->grp_service_tree.seq);
+  for (GSequenceIter *it =
+           g_sequence_get_begin_iter(cfqd->grp_service_tree.seq);
        !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it))
     fingerprint_i64(fp, ((struct cfq_group *)g_sequence_get(it))->id);
   for (guint i = 0; i < cfqd->groups->len; i++) {
@@ -79,9 +81,11 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
     fingerprint_i64(fp, g->new_weight);
     fingerprint_i64(fp, g->needs_update);
     fingerprint_i64(fp, g->nr_cfqq);
-    for (int k = 0; k < 3; k++) fingerprint_i64(fp, g->busy_queues_avg[k]);
+    for (int k = 0; k < 3; k++)
+      fingerprint_i64(fp, g->busy_queues_avg[k]);
     for (int a = 0; a < 2; a++)
-      for (int b = 0; b < 3; b++) fp_tree(fp, &g->service_trees[a][b]);
+      for (int b = 0; b < 3; b++)
+        fp_tree(fp, &g->service_trees[a][b]);
     fp_tree(fp, &g->service_tree_idle);
     fingerprint_i64(fp, g->saved_workload_slice);
     fingerprint_i64(fp, g->saved_workload);
@@ -102,9 +106,9 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
     struct cfq_queue *c = l->data;
     int64_t flags = c->on_rr | c->wait_request << 1 | c->must_dispatch << 2 |
                     c->must_alloc_slice << 3 | c->fifo_expire << 4 |
-                    c->idle_window << 5 | c->prio_changed << 6 | c->slice_new << 7 |
-                    c->sync << 8 | c->coop << 9 | c->split_coop << 10 |
-                    c->deep << 11 | c->wait_busy << 12;
+                    c->idle_window << 5 | c->prio_changed << 6 |
+                    c->slice_new << 7 | c->sync << 8 | c->coop << 9 |
+                    c->split_coop << 10 | c->deep << 11 | c->wait_busy << 12;
     fingerprint_i64(fp, c->id);
     fingerprint_i64(fp, c->ref);
     fingerprint_i64(fp, flags);

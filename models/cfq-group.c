@@ -31,7 +31,8 @@ int64_t cfq_prio_to_maxrq(const struct cfq_data *cfqd,
 }
 
 unsigned cfq_group_busy_queues_wl(int wl, const struct cfq_group *cfqg) {
-  if (wl == IDLE_WORKLOAD) return cfqg->service_tree_idle.count;
+  if (wl == IDLE_WORKLOAD)
+    return cfqg->service_tree_idle.count;
   return cfqg->service_trees[wl][ASYNC_WORKLOAD].count +
          cfqg->service_trees[wl][SYNC_NOIDLE_WORKLOAD].count +
          cfqg->service_trees[wl][SYNC_WORKLOAD].count;
@@ -47,7 +48,8 @@ unsigned cfqg_busy_async_queues(const struct cfq_group *cfqg) {
 static int64_t cfq_group_slice(const struct cfq_data *cfqd,
                                const struct cfq_group *cfqg) {
   unsigned total = cfqd->grp_service_tree.total_weight;
-  if (total == 0) total = cfqg->weight; /* not on the tree: it alone */
+  if (total == 0)
+    total = cfqg->weight; /* not on the tree: it alone */
   return cfqd->cfq_target_latency * (int64_t)cfqg->weight / (int64_t)total;
 }
 
@@ -55,11 +57,13 @@ static int64_t cfq_group_slice(const struct cfq_data *cfqd,
  * rises at once and decays slowly, and every cfq_scaled_cfqq_slice updates
  * it. */
 static unsigned cfq_group_get_avg_queues(struct cfq_group *cfqg, bool rt) {
-  unsigned busy = cfq_group_busy_queues_wl(rt ? RT_WORKLOAD : BE_WORKLOAD, cfqg);
+  unsigned busy =
+      cfq_group_busy_queues_wl(rt ? RT_WORKLOAD : BE_WORKLOAD, cfqg);
   unsigned avg = cfqg->busy_queues_avg[rt];
   unsigned lo = MIN(avg, busy), hi = MAX(avg, busy);
   cfqg->busy_queues_avg[rt] =
-      ((CFQ_HIST_DIVISOR - 1) * hi + lo + CFQ_HIST_DIVISOR / 2) / CFQ_HIST_DIVISOR;
+      ((CFQ_HIST_DIVISOR - 1) * hi + lo + CFQ_HIST_DIVISOR / 2) /
+      CFQ_HIST_DIVISOR;
   return cfqg->busy_queues_avg[rt];
 }
 
@@ -91,8 +95,10 @@ int64_t cfq_scaled_cfqq_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
 static gint cfqq_rb_cmp(gconstpointer a, gconstpointer b, gpointer data) {
   (void)data;
   const struct cfq_queue *x = a, *y = b;
-  if (x->rb_key != y->rb_key) return x->rb_key < y->rb_key ? -1 : 1;
-  if (x->rb_seq != y->rb_seq) return x->rb_seq < y->rb_seq ? -1 : 1;
+  if (x->rb_key != y->rb_key)
+    return x->rb_key < y->rb_key ? -1 : 1;
+  if (x->rb_seq != y->rb_seq)
+    return x->rb_seq < y->rb_seq ? -1 : 1;
   return 0;
 }
 
@@ -104,8 +110,10 @@ static gint cfqg_rb_cmp(gconstpointer a, gconstpointer b, gpointer data) {
   const struct cfq_group *x = a, *y = b;
   int64_t kx = (int64_t)(x->vdisktime - st->min_vdisktime);
   int64_t ky = (int64_t)(y->vdisktime - st->min_vdisktime);
-  if (kx != ky) return kx < ky ? -1 : 1;
-  if (x->rb_seq != y->rb_seq) return x->rb_seq < y->rb_seq ? -1 : 1;
+  if (kx != ky)
+    return kx < ky ? -1 : 1;
+  if (x->rb_seq != y->rb_seq)
+    return x->rb_seq < y->rb_seq ? -1 : 1;
   return 0;
 }
 
@@ -113,7 +121,8 @@ static gint cfqg_rb_cmp(gconstpointer a, gconstpointer b, gpointer data) {
 static gint cfqq_prio_cmp(gconstpointer a, gconstpointer b, gpointer data) {
   (void)data;
   const struct cfq_queue *x = a, *y = b;
-  if (x->p_key != y->p_key) return x->p_key < y->p_key ? -1 : 1;
+  if (x->p_key != y->p_key)
+    return x->p_key < y->p_key ? -1 : 1;
   return 0;
 }
 
@@ -123,24 +132,29 @@ void cfq_rb_root_init(struct cfq_rb_root *st) {
 }
 
 void cfq_rb_root_destroy(struct cfq_rb_root *st) {
-  if (st->seq) g_sequence_free(st->seq);
+  if (st->seq)
+    g_sequence_free(st->seq);
   st->seq = NULL;
 }
 
 struct cfq_rb_root *service_tree_for(struct cfq_group *cfqg, int prio,
                                      int type) {
-  if (!cfqg) return NULL;
-  if (prio == IDLE_WORKLOAD) return &cfqg->service_tree_idle;
+  if (!cfqg)
+    return NULL;
+  if (prio == IDLE_WORKLOAD)
+    return &cfqg->service_tree_idle;
   return &cfqg->service_trees[prio][type];
 }
 
 struct cfq_queue *cfq_rb_first(struct cfq_rb_root *st) {
-  if (g_sequence_is_empty(st->seq)) return NULL;
+  if (g_sequence_is_empty(st->seq))
+    return NULL;
   return g_sequence_get(g_sequence_get_begin_iter(st->seq));
 }
 
 static void *seq_last(GSequence *s) {
-  if (g_sequence_is_empty(s)) return NULL;
+  if (g_sequence_is_empty(s))
+    return NULL;
   return g_sequence_get(g_sequence_iter_prev(g_sequence_get_end_iter(s)));
 }
 
@@ -156,21 +170,25 @@ struct cfq_group *cfq_group_new(struct cfq_data *cfqd, const char *name,
   cfqg->path = g_strconcat("/", name, NULL);
   cfqg->weight = cfqg->new_weight = weight;
   for (int i = 0; i < 2; i++)
-    for (int j = 0; j < 3; j++) cfq_rb_root_init(&cfqg->service_trees[i][j]);
+    for (int j = 0; j < 3; j++)
+      cfq_rb_root_init(&cfqg->service_trees[i][j]);
   cfq_rb_root_init(&cfqg->service_tree_idle);
   int64_t now = cfq_jiffies(cfqd);
   for (int i = 0; i < 2; i++)
-    for (int j = 0; j < 3; j++) cfqg->service_trees[i][j].ttime.last_end_request = now;
+    for (int j = 0; j < 3; j++)
+      cfqg->service_trees[i][j].ttime.last_end_request = now;
   cfqg->service_tree_idle.ttime.last_end_request = now;
   cfqg->ttime.last_end_request = now;
   g_ptr_array_add(cfqd->groups, cfqg);
-  if (name) g_hash_table_insert(cfqd->group_by_name, cfqg->name, cfqg);
+  if (name)
+    g_hash_table_insert(cfqd->group_by_name, cfqg->name, cfqg);
   return cfqg;
 }
 
 void cfq_group_free(struct cfq_group *cfqg) {
   for (int i = 0; i < 2; i++)
-    for (int j = 0; j < 3; j++) cfq_rb_root_destroy(&cfqg->service_trees[i][j]);
+    for (int j = 0; j < 3; j++)
+      cfq_rb_root_destroy(&cfqg->service_trees[i][j]);
   cfq_rb_root_destroy(&cfqg->service_tree_idle);
   g_free(cfqg->name);
   g_free(cfqg->path);
@@ -186,8 +204,10 @@ struct cfq_group *cfq_get_cfqg(struct cfq_data *cfqd, const struct task *tsk) {
   unsigned w = tsk->cgroup_weight > 0 ? (unsigned)tsk->cgroup_weight
                                       : BLKIO_WEIGHT_DEFAULT;
   w = CLAMP(w, 10u, 1000u);
-  struct cfq_group *cfqg = g_hash_table_lookup(cfqd->group_by_name, tsk->cgroup);
-  if (!cfqg) return cfq_group_new(cfqd, tsk->cgroup, w);
+  struct cfq_group *cfqg =
+      g_hash_table_lookup(cfqd->group_by_name, tsk->cgroup);
+  if (!cfqg)
+    return cfq_group_new(cfqd, tsk->cgroup, w);
   if (w != (cfqg->needs_update ? cfqg->new_weight : cfqg->weight)) {
     cfqg->new_weight = w;
     cfqg->needs_update = true;
@@ -212,7 +232,8 @@ static void cfq_group_service_tree_add(struct cfq_data *cfqd,
 static void cfq_group_service_tree_del(struct cfq_data *cfqd,
                                        struct cfq_group *cfqg) {
   struct cfq_rb_root *st = &cfqd->grp_service_tree;
-  if (!cfqg->rb_node) return;
+  if (!cfqg->rb_node)
+    return;
   g_sequence_remove(cfqg->rb_node);
   cfqg->rb_node = NULL;
   st->count--;
@@ -223,7 +244,8 @@ static void cfq_group_notify_queue_add(struct cfq_data *cfqd,
                                        struct cfq_group *cfqg) {
   struct cfq_rb_root *st = &cfqd->grp_service_tree;
   cfqg->nr_cfqq++;
-  if (cfqg->rb_node) return;
+  if (cfqg->rb_node)
+    return;
   /* A newly backlogged group goes to the end, CFQ_IDLE_DELAY (unscaled)
    * behind the last one. */
   struct cfq_group *last = seq_last(st->seq);
@@ -238,7 +260,8 @@ static void cfq_group_notify_queue_del(struct cfq_data *cfqd,
                                        struct cfq_group *cfqg) {
   g_assert(cfqg->nr_cfqq > 0);
   cfqg->nr_cfqq--;
-  if (cfqg->nr_cfqq > 0) return;
+  if (cfqg->nr_cfqq > 0)
+    return;
   cfq_group_service_tree_del(cfqd, cfqg);
   cfqg->saved_workload_slice = 0;
 }
@@ -253,7 +276,8 @@ int64_t cfq_cfqq_slice_usage(const struct cfq_data *cfqd,
     used = MAX(now - cfqq->dispatch_start, 1);
   } else {
     used = now - cfqq->slice_start;
-    if (used > cfqq->allocated_slice) used = cfqq->allocated_slice;
+    if (used > cfqq->allocated_slice)
+      used = cfqq->allocated_slice;
   }
   return used;
 }
@@ -306,8 +330,10 @@ void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
   cfq_log_cfqq(cfqd, cfqq, "sl_used=%u disp=%u charge=%u iops=%u sect=%lu",
                (unsigned)used, (unsigned)cfqq->slice_dispatch, (unsigned)charge,
                iops_mode(cfqd) ? 1u : 0u, (unsigned long)cfqq->nr_sectors);
-  if (used_out) *used_out = used;
-  if (charge_out) *charge_out = charge;
+  if (used_out)
+    *used_out = used;
+  if (charge_out)
+    *charge_out = charge;
 }
 
 /* ---------------------------------------------------------------------
@@ -330,7 +356,8 @@ void cfq_service_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq,
   int64_t rb_key;
   if (cfq_class_idle(cfqq)) {
     struct cfq_queue *last = seq_last(st->seq);
-    rb_key = cfqd->cfq_idle_delay + ((last && last != cfqq) ? last->rb_key : now);
+    rb_key =
+        cfqd->cfq_idle_delay + ((last && last != cfqq) ? last->rb_key : now);
   } else if (!add_front) {
     rb_key = cfq_slice_offset(cfqd, cfqq) + now;
     rb_key -= cfqq->slice_resid;
@@ -343,7 +370,8 @@ void cfq_service_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq,
   bool newly_added = true;
   if (cfqq->rb_node) {
     newly_added = false;
-    if (rb_key == cfqq->rb_key && cfqq->service_tree == st) return;
+    if (rb_key == cfqq->rb_key && cfqq->service_tree == st)
+      return;
     g_sequence_remove(cfqq->rb_node);
     cfqq->rb_node = NULL;
     cfqq->service_tree->count--;
@@ -354,7 +382,8 @@ void cfq_service_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq,
   cfqq->rb_node = g_sequence_insert_sorted(st->seq, cfqq, cfqq_rb_cmp, NULL);
   cfqq->service_tree = st;
   st->count++;
-  if (add_front || !newly_added) return;
+  if (add_front || !newly_added)
+    return;
   cfq_group_notify_queue_add(cfqd, cfqq->cfqg);
 }
 
@@ -370,7 +399,8 @@ void cfq_add_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   cfq_log_cfqq(cfqd, cfqq, "add_to_rr");
   cfqq->on_rr = true;
   cfqd->busy_queues++;
-  if (cfqq->sync) cfqd->busy_sync_queues++;
+  if (cfqq->sync)
+    cfqd->busy_sync_queues++;
   cfq_resort_rr_list(cfqd, cfqq);
 }
 
@@ -388,7 +418,8 @@ void cfq_del_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   cfq_group_notify_queue_del(cfqd, cfqq->cfqg);
   g_assert(cfqd->busy_queues > 0);
   cfqd->busy_queues--;
-  if (cfqq->sync) cfqd->busy_sync_queues--;
+  if (cfqq->sync)
+    cfqd->busy_sync_queues--;
 }
 
 /* ---------------------------------------------------------------------
@@ -413,10 +444,12 @@ static GSequenceIter *prio_lookup(GSequence *root, int64_t key) {
 
 void cfq_prio_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   cfq_prio_tree_del(cfqq);
-  if (cfq_class_idle(cfqq) || !cfqq->next_rq) return;
+  if (cfq_class_idle(cfqq) || !cfqq->next_rq)
+    return;
   GSequence *root = cfqd->prio_trees[cfqq->org_ioprio];
   int64_t key = blk_rq_pos(cfqq->next_rq);
-  if (prio_lookup(root, key)) return; /* another queue has this key */
+  if (prio_lookup(root, key))
+    return; /* another queue has this key */
   cfqq->p_key = key;
   cfqq->p_node = g_sequence_insert_sorted(root, cfqq, cfqq_prio_cmp, NULL);
   cfqq->p_root = root;
@@ -427,22 +460,26 @@ static int64_t dist_from_last(const struct cfq_data *cfqd, int64_t pos) {
                                     : cfqd->last_position - pos;
 }
 
-static bool queue_close(const struct cfq_data *cfqd, const struct cfq_queue *q) {
+static bool queue_close(const struct cfq_data *cfqd,
+                        const struct cfq_queue *q) {
   return q && q->next_rq &&
          dist_from_last(cfqd, blk_rq_pos(q->next_rq)) <= CFQQ_CLOSE_THR;
 }
 
 struct cfq_queue *cfqq_close(struct cfq_data *cfqd, struct cfq_queue *cur) {
   GSequence *root = cfqd->prio_trees[cur->org_ioprio];
-  if (g_sequence_is_empty(root)) return NULL;
+  if (g_sequence_is_empty(root))
+    return NULL;
   int64_t x = cfqd->last_position;
   GSequenceIter *it = prio_lookup(root, x);
-  if (it) return g_sequence_get(it);
+  if (it)
+    return g_sequence_get(it);
 
   struct cfq_queue probe;
   probe.p_key = x;
   GSequenceIter *succ_it = g_sequence_search(root, &probe, cfqq_prio_cmp, NULL);
-  struct cfq_queue *succ = g_sequence_iter_is_end(succ_it) ? NULL : g_sequence_get(succ_it);
+  struct cfq_queue *succ =
+      g_sequence_iter_is_end(succ_it) ? NULL : g_sequence_get(succ_it);
   struct cfq_queue *pred = g_sequence_iter_is_begin(succ_it)
                                ? NULL
                                : g_sequence_get(g_sequence_iter_prev(succ_it));
@@ -454,8 +491,10 @@ struct cfq_queue *cfqq_close(struct cfq_data *cfqd, struct cfq_queue *cur) {
     first = succ;
     second = pred;
   }
-  if (queue_close(cfqd, first)) return first;
-  if (queue_close(cfqd, second)) return second;
+  if (queue_close(cfqd, first))
+    return first;
+  if (queue_close(cfqd, second))
+    return second;
   return NULL;
 }
 
@@ -466,7 +505,8 @@ struct cfq_queue *cfqq_close(struct cfq_data *cfqd, struct cfq_queue *cur) {
 
 bool cfq_io_thinktime_big(const struct cfq_data *cfqd,
                           const struct cfq_ttime *tt, bool group_idle) {
-  if (!sample_valid(tt->ttime_samples)) return false;
+  if (!sample_valid(tt->ttime_samples))
+    return false;
   int64_t slice = group_idle ? cfqd->cfq_group_idle : cfqd->cfq_slice_idle;
   return tt->ttime_mean > (uint64_t)slice;
 }
@@ -503,7 +543,8 @@ static void choose_service_tree(struct cfq_data *cfqd, struct cfq_group *cfqg) {
   if (original == cfqd->serving_prio) {
     struct cfq_rb_root *st =
         service_tree_for(cfqg, cfqd->serving_prio, cfqd->serving_type);
-    if (st->count > 0 && !(now > cfqd->workload_expires)) return;
+    if (st->count > 0 && !(now > cfqd->workload_expires))
+      return;
   }
 
   cfqd->serving_type = cfq_choose_wl(cfqg, cfqd->serving_prio);
@@ -515,8 +556,8 @@ static void choose_service_tree(struct cfq_data *cfqd, struct cfq_group *cfqg) {
   int64_t slice = div > 0 ? group_slice * count / div : 0;
   if (cfqd->serving_type == ASYNC_WORKLOAD) {
     int64_t tmp = cfqd->busy_queues > 0
-                      ? cfqd->cfq_target_latency * cfqg_busy_async_queues(cfqg) /
-                            cfqd->busy_queues
+                      ? cfqd->cfq_target_latency *
+                            cfqg_busy_async_queues(cfqg) / cfqd->busy_queues
                       : 0;
     slice = MIN(slice, tmp);
     slice = slice * cfqd->cfq_slice[0] / cfqd->cfq_slice[1];
@@ -539,7 +580,8 @@ void cfq_choose_cfqg(struct cfq_data *cfqd) {
       st->min_vdisktime = cfqg->vdisktime;
   }
   cfqd->serving_group = cfqg;
-  if (!cfqg) return;
+  if (!cfqg)
+    return;
   int64_t now = cfq_jiffies(cfqd);
   if (cfqg->saved_workload_slice) {
     cfqd->workload_expires = now + cfqg->saved_workload_slice;

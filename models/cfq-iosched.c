@@ -25,31 +25,35 @@
  * --------------------------------------------------------------------- */
 
 #define CFQ_OFF(f) offsetof(struct cfq_config, f)
-#define MS(x) ((double)(x) * 1e6)
+#define MS(x) ((double)(x)*1e6)
 #define MAX_MS MS(3600000) /* our cap: one hour */
 
 const param_desc cfq_params[] = {
     {"quantum", PARAM_INT, CFQ_OFF(quantum), "8", 1, 4294967295.0, NULL,
      "requests: dispatch depth of a queue (half of it before 'slice used soon'); cfq_quantum"},
-    {"fifo_expire_sync", PARAM_TIME, CFQ_OFF(fifo_expire_sync), "125ms", MS(1), MAX_MS, NULL,
+    {"fifo_expire_sync", PARAM_TIME, CFQ_OFF(fifo_expire_sync), "125ms", MS(1),
+     MAX_MS, NULL,
      "time a sync request waits before its FIFO may overrule sector order; HZ/8"},
-    {"fifo_expire_async", PARAM_TIME, CFQ_OFF(fifo_expire_async), "250ms", MS(1), MAX_MS, NULL,
-     "same for async requests; HZ/4"},
-    {"back_seek_max", PARAM_INT, CFQ_OFF(back_seek_max), "16384", 0, 4294967295.0, NULL,
+    {"fifo_expire_async", PARAM_TIME, CFQ_OFF(fifo_expire_async), "250ms",
+     MS(1), MAX_MS, NULL, "same for async requests; HZ/4"},
+    {"back_seek_max", PARAM_INT, CFQ_OFF(back_seek_max), "16384", 0,
+     4294967295.0, NULL,
      "KiB: how far behind the head a request is still chosen (with penalty)"},
-    {"back_seek_penalty", PARAM_INT, CFQ_OFF(back_seek_penalty), "2", 1, 4294967295.0, NULL,
+    {"back_seek_penalty", PARAM_INT, CFQ_OFF(back_seek_penalty), "2", 1,
+     4294967295.0, NULL,
      "factor: a backward seek counts this many times its distance"},
-    {"slice_sync", PARAM_TIME, CFQ_OFF(slice_sync), "100ms", MS(1), MAX_MS, NULL,
-     "base time slice of a sync queue (level 4); HZ/10"},
-    {"slice_async", PARAM_TIME, CFQ_OFF(slice_async), "40ms", MS(1), MAX_MS, NULL,
-     "base time slice of an async queue (level 4); HZ/25"},
-    {"slice_async_rq", PARAM_INT, CFQ_OFF(slice_async_rq), "2", 1, 4294967295.0, NULL,
-     "requests: async dispatch budget per slice is 2*this*(8-level)"},
+    {"slice_sync", PARAM_TIME, CFQ_OFF(slice_sync), "100ms", MS(1), MAX_MS,
+     NULL, "base time slice of a sync queue (level 4); HZ/10"},
+    {"slice_async", PARAM_TIME, CFQ_OFF(slice_async), "40ms", MS(1), MAX_MS,
+     NULL, "base time slice of an async queue (level 4); HZ/25"},
+    {"slice_async_rq", PARAM_INT, CFQ_OFF(slice_async_rq), "2", 1, 4294967295.0,
+     NULL, "requests: async dispatch budget per slice is 2*this*(8-level)"},
     {"slice_idle", PARAM_TIME, CFQ_OFF(slice_idle), "8ms", 0, MAX_MS, NULL,
      "how long to wait for a queue's next request before switching; 0 disables; HZ/125"},
     {"group_idle", PARAM_TIME, CFQ_OFF(group_idle), "8ms", 0, MAX_MS, NULL,
      "how long to wait for a group's next request; 0 disables; HZ/125"},
-    {"low_latency", PARAM_BOOL, CFQ_OFF(low_latency), "true", PARAM_NO_RANGE, NULL,
+    {"low_latency", PARAM_BOOL, CFQ_OFF(low_latency), "true", PARAM_NO_RANGE,
+     NULL,
      "scale slices towards the 300 ms target latency and ramp async depth"},
     {NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL},
 };
@@ -61,9 +65,10 @@ const param_desc cfq_params[] = {
 #define DEF_SLICE_ASYNC MS(40)
 #define DEF_SLICE_IDLE MS(8)
 
-static int64_t tun_time(const struct request_queue *q, int64_t ns, double def_ns,
-                        int64_t kernel_default) {
-  if (ns == (int64_t)def_ns) return kernel_default;
+static int64_t tun_time(const struct request_queue *q, int64_t ns,
+                        double def_ns, int64_t kernel_default) {
+  if (ns == (int64_t)def_ns)
+    return kernel_default;
   return blk_ns_to_jiffies(q, ns);
 }
 
@@ -91,9 +96,11 @@ const struct cfq_config cfq_default_config = {
 
 static struct cfq_io_context *cfq_cic_of(struct cfq_data *cfqd,
                                          const struct task *tsk) {
-  if (!tsk || !tsk->ioc) return NULL;
+  if (!tsk || !tsk->ioc)
+    return NULL;
   struct cfq_io_context *cic = cfq_cic_lookup(tsk->ioc, cfqd->queue->cic_index);
-  if (cic && cic->key != cfqd) return NULL;
+  if (cic && cic->key != cfqd)
+    return NULL;
   return cic;
 }
 
@@ -112,9 +119,11 @@ static int task_ioprio(const struct io_context *ioc) {
   return IOPRIO_NORM;
 }
 
-static void cfq_init_prio_data(struct cfq_queue *cfqq, const struct io_context *ioc,
+static void cfq_init_prio_data(struct cfq_queue *cfqq,
+                               const struct io_context *ioc,
                                const struct task *tsk) {
-  if (!cfqq->prio_changed) return;
+  if (!cfqq->prio_changed)
+    return;
   switch (IOPRIO_PRIO_CLASS(ioc->ioprio)) {
   case IOPRIO_CLASS_RT:
     cfqq->ioprio = task_ioprio(ioc);
@@ -164,7 +173,8 @@ static struct cfq_queue *cfq_queue_new(struct cfq_data *cfqd, bool is_sync,
   g_queue_push_tail_link(&cfqd->queues, &cfqq->link);
   cfqq->prio_changed = true;
   if (is_sync) {
-    cfqq->idle_window = true; /* cfq_init_prio_data clears it for the IDLE class */
+    cfqq->idle_window =
+        true; /* cfq_init_prio_data clears it for the IDLE class */
     cfqq->sync = true;
   }
   cfqq->pid = tsk ? tsk->pid : 0;
@@ -195,7 +205,8 @@ static void cfq_put_queue(struct cfq_queue *cfqq) {
   struct cfq_data *cfqd = cfqq->cfqd;
   g_assert(cfqq->ref > 0);
   cfqq->ref--;
-  if (cfqq->ref) return;
+  if (cfqq->ref)
+    return;
   cfq_log_cfqq(cfqd, cfqq, "put_queue");
   /* every allocated request holds a reference: the last put finds none */
   g_assert(cfqq_empty(cfqq));
@@ -233,12 +244,14 @@ static struct cfq_queue **cfq_async_queue_prio(struct cfq_data *cfqd,
   }
 }
 
-static struct cfq_queue *cfq_find_alloc_queue(struct cfq_data *cfqd, bool is_sync,
+static struct cfq_queue *cfq_find_alloc_queue(struct cfq_data *cfqd,
+                                              bool is_sync,
                                               struct cfq_io_context *cic,
                                               const struct task *tsk) {
   struct cfq_group *cfqg = cfq_get_cfqg(cfqd, tsk);
   struct cfq_queue *cfqq = cic->cfqq[is_sync];
-  if (!cfqq) cfqq = cfq_queue_new(cfqd, is_sync, cic, tsk, cfqg);
+  if (!cfqq)
+    cfqq = cfq_queue_new(cfqd, is_sync, cic, tsk, cfqg);
   return cfqq;
 }
 
@@ -251,7 +264,8 @@ static struct cfq_queue *cfq_get_queue(struct cfq_data *cfqd, bool is_sync,
                                 task_ioprio(cic->ioc));
     cfqq = *slot;
   }
-  if (!cfqq) cfqq = cfq_find_alloc_queue(cfqd, is_sync, cic, tsk);
+  if (!cfqq)
+    cfqq = cfq_find_alloc_queue(cfqd, is_sync, cic, tsk);
   if (!is_sync && !*slot) {
     cfqq->ref++; /* the slot's permanent pin */
     *slot = cfqq;
@@ -321,9 +335,11 @@ new_queue:
     /* a merged queue that turned seeky is broken apart again */
     if (cfqq->coop && cfqq->split_coop) {
       cfqq = split_cfqq(cic, cfqq, tsk);
-      if (!cfqq) goto new_queue;
+      if (!cfqq)
+        goto new_queue;
     }
-    if (cfqq->new_cfqq) cfqq = cfq_merge_cfqqs(cfqd, cic, cfqq);
+    if (cfqq->new_cfqq)
+      cfqq = cfq_merge_cfqqs(cfqd, cic, cfqq);
   }
   cfqq->allocated[dir]++;
   cfqq->ref++;
@@ -336,7 +352,8 @@ new_queue:
 static void cfq_put_request(struct request_queue *q, struct request *rq) {
   (void)q;
   struct cfq_queue *cfqq = RQ_CFQQ(rq);
-  if (!cfqq) return;
+  if (!cfqq)
+    return;
   int dir = rq_data_dir(rq);
   g_assert(cfqq->allocated[dir] > 0);
   cfqq->allocated[dir]--;
@@ -355,10 +372,12 @@ static int cfq_may_queue(struct request_queue *q, struct task *tsk,
                          unsigned rw_flags) {
   struct cfq_data *cfqd = q_cfqd(q);
   struct cfq_io_context *cic = cfq_cic_of(cfqd, tsk);
-  if (!cic) return ELV_MQUEUE_MAY;
+  if (!cic)
+    return ELV_MQUEUE_MAY;
   bool sync = !(rw_flags & REQ_WRITE) || (rw_flags & REQ_SYNC);
   struct cfq_queue *cfqq = cic->cfqq[sync];
-  if (!cfqq) return ELV_MQUEUE_MAY;
+  if (!cfqq)
+    return ELV_MQUEUE_MAY;
   cfq_init_prio_data(cfqq, cic->ioc, tsk);
   /* one guaranteed allocation per slice for a queue being idled on */
   if (cfqq->wait_request && !cfqq->must_alloc_slice) {
@@ -375,8 +394,10 @@ static int cfq_may_queue(struct request_queue *q, struct task *tsk,
 static gint rq_node_cmp(gconstpointer a, gconstpointer b, gpointer data) {
   (void)data;
   const struct cfq_rq_node *x = a, *y = b;
-  if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
-  if (x->seq != y->seq) return x->seq < y->seq ? -1 : 1;
+  if (x->pos != y->pos)
+    return x->pos < y->pos ? -1 : 1;
+  if (x->seq != y->seq)
+    return x->seq < y->seq ? -1 : 1;
   return 0;
 }
 
@@ -388,13 +409,16 @@ static void cfq_add_rq_rb(struct request *rq) {
   node->rq = rq;
   node->pos = blk_rq_pos(rq);
   node->seq = cfqd->next_seq++; /* equal positions: newer to the right */
-  rq->elv_node = g_sequence_insert_sorted(cfqq->sort_list, node, rq_node_cmp, NULL);
+  rq->elv_node =
+      g_sequence_insert_sorted(cfqq->sort_list, node, rq_node_cmp, NULL);
 
-  if (!cfqq->on_rr) cfq_add_cfqq_rr(cfqd, cfqq);
+  if (!cfqq->on_rr)
+    cfq_add_cfqq_rr(cfqd, cfqq);
 
   struct request *prev = cfqq->next_rq;
   cfqq->next_rq = cfq_choose_req(cfqd, cfqq->next_rq, rq, cfqd->last_position);
-  if (prev != cfqq->next_rq) cfq_prio_tree_add(cfqd, cfqq);
+  if (prev != cfqq->next_rq)
+    cfq_prio_tree_add(cfqd, cfqq);
   g_assert(cfqq->next_rq);
 }
 
@@ -409,12 +433,14 @@ static void __cfq_update_io_thinktime(struct cfq_ttime *tt, int64_t now,
   tt->ttime_mean = (tt->ttime_total + 128) / tt->ttime_samples;
 }
 
-static void cfq_update_io_thinktime(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+static void cfq_update_io_thinktime(struct cfq_data *cfqd,
+                                    struct cfq_queue *cfqq,
                                     struct cfq_io_context *cic) {
   int64_t now = cfq_jiffies(cfqd);
   if (cfqq->sync) {
     __cfq_update_io_thinktime(&cic->ttime, now, cfqd->cfq_slice_idle);
-    __cfq_update_io_thinktime(&cfqq->service_tree->ttime, now, cfqd->cfq_slice_idle);
+    __cfq_update_io_thinktime(&cfqq->service_tree->ttime, now,
+                              cfqd->cfq_slice_idle);
   }
   if (cfqd->queue->kernel->group_iosched)
     __cfq_update_io_thinktime(&cfqq->cfqg->ttime, now, cfqd->cfq_group_idle);
@@ -422,8 +448,8 @@ static void cfq_update_io_thinktime(struct cfq_data *cfqd, struct cfq_queue *cfq
 
 /* One seeky bit per request: a long seek on a rotating disk, a small
  * request on a non-rotating one (docs/model.md, "Seekiness"). */
-static void cfq_update_io_seektime(struct cfq_data *cfqd, struct cfq_queue *cfqq,
-                                   struct request *rq) {
+static void cfq_update_io_seektime(struct cfq_data *cfqd,
+                                   struct cfq_queue *cfqq, struct request *rq) {
   int64_t sdist = 0;
   if (cfqq->last_request_pos) {
     sdist = cfqq->last_request_pos < blk_rq_pos(rq)
@@ -437,11 +463,14 @@ static void cfq_update_io_seektime(struct cfq_data *cfqd, struct cfq_queue *cfqq
     cfqq->seek_history |= (sdist > CFQQ_SEEK_THR);
 }
 
-static void cfq_update_idle_window(struct cfq_data *cfqd, struct cfq_queue *cfqq,
+static void cfq_update_idle_window(struct cfq_data *cfqd,
+                                   struct cfq_queue *cfqq,
                                    struct cfq_io_context *cic) {
-  if (!cfqq->sync || cfq_class_idle(cfqq)) return;
+  if (!cfqq->sync || cfq_class_idle(cfqq))
+    return;
   bool old_idle = cfqq->idle_window, enable_idle = old_idle;
-  if (cfqq->queued[0] + cfqq->queued[1] >= 4) cfqq->deep = true;
+  if (cfqq->queued[0] + cfqq->queued[1] >= 4)
+    cfqq->deep = true;
   /* looks at next_rq, which need not be the new request */
   if (cfqq->next_rq && (cfqq->next_rq->cmd_flags & REQ_NOIDLE))
     enable_idle = false;
@@ -458,38 +487,51 @@ static void cfq_update_idle_window(struct cfq_data *cfqd, struct cfq_queue *cfqq
 
 /* The first rule that applies decides, in the order of the numbered list
  * in docs/model.md, "Preemption". */
-static bool cfq_should_preempt(struct cfq_data *cfqd, struct cfq_queue *new_cfqq,
-                               struct request *rq) {
+static bool cfq_should_preempt(struct cfq_data *cfqd,
+                               struct cfq_queue *new_cfqq, struct request *rq) {
   struct cfq_queue *cfqq = cfqd->active_queue;
-  if (!cfqq) return false; /* nothing to take over from */
+  if (!cfqq)
+    return false; /* nothing to take over from */
   /* the idle class never preempts, and anything preempts it */
-  if (cfq_class_idle(new_cfqq)) return false;
-  if (cfq_class_idle(cfqq)) return true;
+  if (cfq_class_idle(new_cfqq))
+    return false;
+  if (cfq_class_idle(cfqq))
+    return true;
   /* only RT preempts RT */
-  if (cfq_class_rt(cfqq) && !cfq_class_rt(new_cfqq)) return false;
+  if (cfq_class_rt(cfqq) && !cfq_class_rt(new_cfqq))
+    return false;
   /* a task waits for its sync request; async writes can wait */
-  if (rq_is_sync(rq) && !cfqq->sync) return true;
+  if (rq_is_sync(rq) && !cfqq->sync)
+    return true;
   /* between groups vdisktime decides, not preemption */
-  if (new_cfqq->cfqg != cfqq->cfqg) return false;
+  if (new_cfqq->cfqg != cfqq->cfqg)
+    return false;
   /* the active queue's slice is over anyway */
-  if (cfq_slice_used(cfqd, cfqq)) return true;
+  if (cfq_slice_used(cfqd, cfqq))
+    return true;
   /* two seeky readers on the sync-noidle tree take turns without idling */
   if (cfqd->serving_type == SYNC_NOIDLE_WORKLOAD &&
       cfqq_type(new_cfqq) == SYNC_NOIDLE_WORKLOAD && new_cfqq->service_tree &&
       new_cfqq->service_tree->count == 2 && cfqq_empty(cfqq))
     return true;
   /* metadata (REQ_PRIO) first: other I/O waits on it */
-  if ((rq->cmd_flags & REQ_PRIO) && !cfqq->prio_pending) return true;
-  if (cfq_class_rt(new_cfqq) && !cfq_class_rt(cfqq)) return true;
+  if ((rq->cmd_flags & REQ_PRIO) && !cfqq->prio_pending)
+    return true;
+  if (cfq_class_rt(new_cfqq) && !cfq_class_rt(cfqq))
+    return true;
   /* the active queue has nothing to send and is not worth waiting for */
-  if (cfqq_empty(cfqq) && !cfq_should_idle(cfqd, cfqq)) return true;
+  if (cfqq_empty(cfqq) && !cfq_should_idle(cfqd, cfqq))
+    return true;
   /* CFQ is not waiting on the active queue: it goes on being served */
-  if (!cfqd->active_cic || !cfqq->wait_request) return false;
+  if (!cfqd->active_cic || !cfqq->wait_request)
+    return false;
   /* CFQ is idling, and the new request is near the head: serving it
    * costs little */
   int64_t d = blk_rq_pos(rq) - cfqd->last_position;
-  if (d < 0) d = -d;
-  if (d <= CFQQ_CLOSE_THR) return true;
+  if (d < 0)
+    d = -d;
+  if (d <= CFQQ_CLOSE_THR)
+    return true;
   return false;
 }
 
@@ -500,7 +542,8 @@ static void cfq_preempt_queue(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   cfq_log_cfqq(cfqd, cfqq, "preempt");
   old->stats->preempted++;
   cfq_slice_expired(cfqd, true);
-  if (old_type != cfqq_type(cfqq)) cfqq->cfqg->saved_workload_slice = 0;
+  if (old_type != cfqq_type(cfqq))
+    cfqq->cfqg->saved_workload_slice = 0;
   g_assert(cfqq->on_rr);
   cfq_service_tree_add(cfqd, cfqq, true);
   cfqq->slice_end = 0;
@@ -511,7 +554,8 @@ static void cfq_rq_enqueued(struct cfq_data *cfqd, struct cfq_queue *cfqq,
                             struct request *rq) {
   struct cfq_io_context *cic = RQ_CIC(rq);
   cfqd->rq_queued++;
-  if (rq->cmd_flags & REQ_PRIO) cfqq->prio_pending++;
+  if (rq->cmd_flags & REQ_PRIO)
+    cfqq->prio_pending++;
   cfq_update_io_thinktime(cfqd, cfqq, cic);
   cfq_update_io_seektime(cfqd, cfqq, rq);
   cfq_update_idle_window(cfqd, cfqq, cic);
@@ -555,9 +599,11 @@ static bool cfq_allow_merge(struct request_queue *q, struct task *tsk,
                             struct request *rq, struct bio *bio) {
   struct cfq_data *cfqd = q_cfqd(q);
   bool sync = bio_is_sync(bio);
-  if (sync && !rq_is_sync(rq)) return false;
+  if (sync && !rq_is_sync(rq))
+    return false;
   struct cfq_io_context *cic = cfq_cic_of(cfqd, tsk);
-  if (!cic) return false;
+  if (!cic)
+    return false;
   return cic->cfqq[sync] == RQ_CFQQ(rq);
 }
 
@@ -565,19 +611,28 @@ static int cfq_merge(struct request_queue *q, struct task *tsk,
                      struct request **req, struct bio *bio) {
   struct cfq_data *cfqd = q_cfqd(q);
   struct cfq_io_context *cic = cfq_cic_of(cfqd, tsk);
-  if (!cic) return ELEVATOR_NO_MERGE;
+  if (!cic)
+    return ELEVATOR_NO_MERGE;
   struct cfq_queue *cfqq = cic->cfqq[bio_is_sync(bio)];
-  if (!cfqq || cfqq_empty(cfqq)) return ELEVATOR_NO_MERGE;
-  struct cfq_rq_node probe = {.rq = NULL, .pos = bio->sector + bio->nr_sectors, .seq = 0};
-  GSequenceIter *it = g_sequence_search(cfqq->sort_list, &probe, rq_node_cmp, NULL);
-  if (g_sequence_iter_is_end(it)) return ELEVATOR_NO_MERGE;
+  if (!cfqq || cfqq_empty(cfqq))
+    return ELEVATOR_NO_MERGE;
+  struct cfq_rq_node probe = {
+      .rq = NULL, .pos = bio->sector + bio->nr_sectors, .seq = 0};
+  GSequenceIter *it =
+      g_sequence_search(cfqq->sort_list, &probe, rq_node_cmp, NULL);
+  if (g_sequence_iter_is_end(it))
+    return ELEVATOR_NO_MERGE;
   struct cfq_rq_node *n = g_sequence_get(it);
-  if (n->pos != probe.pos) return ELEVATOR_NO_MERGE;
+  if (n->pos != probe.pos)
+    return ELEVATOR_NO_MERGE;
   struct request *rq = n->rq;
   /* elv_rq_merge_ok, as far as the elevator can judge it */
-  if (rq->cmd_flags & (REQ_NOMERGE | REQ_STARTED)) return ELEVATOR_NO_MERGE;
-  if ((rq->cmd_flags & REQ_WRITE) != (bio->rw & REQ_WRITE)) return ELEVATOR_NO_MERGE;
-  if (!cfq_allow_merge(q, tsk, rq, bio)) return ELEVATOR_NO_MERGE;
+  if (rq->cmd_flags & (REQ_NOMERGE | REQ_STARTED))
+    return ELEVATOR_NO_MERGE;
+  if ((rq->cmd_flags & REQ_WRITE) != (bio->rw & REQ_WRITE))
+    return ELEVATOR_NO_MERGE;
+  if (!cfq_allow_merge(q, tsk, rq, bio))
+    return ELEVATOR_NO_MERGE;
   *req = rq;
   return ELEVATOR_FRONT_MERGE;
 }
@@ -585,7 +640,8 @@ static int cfq_merge(struct request_queue *q, struct task *tsk,
 static void cfq_merged_request(struct request_queue *q, struct request *rq,
                                int kind) {
   (void)q;
-  if (kind != ELEVATOR_FRONT_MERGE || !rq->elv_node) return;
+  if (kind != ELEVATOR_FRONT_MERGE || !rq->elv_node)
+    return;
   /* cfq_reposition_rq_rb: the start sector moved */
   struct cfq_queue *cfqq = RQ_CFQQ(rq);
   g_sequence_remove(rq->elv_node);
@@ -598,17 +654,20 @@ static void cfq_merged_requests(struct request_queue *q, struct request *rq,
                                 struct request *next) {
   struct cfq_data *cfqd = q_cfqd(q);
   struct cfq_queue *cfqq = RQ_CFQQ(rq);
-  if (!next->elv_node || !RQ_CFQQ(next)) return; /* next is not in CFQ */
+  if (!next->elv_node || !RQ_CFQQ(next))
+    return; /* next is not in CFQ */
   /* The survivor takes an older FIFO position.  When the two requests
    * belong to different queues (a hash merge at insertion) the kernel
    * would move rq into the other queue's FIFO list; we leave it in its
    * own queue's FIFO instead. */
-  if (rq->elv_node && RQ_CFQQ(next) == cfqq && next->fifo_time < rq->fifo_time) {
+  if (rq->elv_node && RQ_CFQQ(next) == cfqq &&
+      next->fifo_time < rq->fifo_time) {
     g_queue_unlink(&cfqq->fifo, &rq->queuelist);
     g_queue_insert_before_link(&cfqq->fifo, &next->queuelist, &rq->queuelist);
     rq->fifo_time = next->fifo_time;
   }
-  if (cfqq && cfqq->next_rq == next) cfqq->next_rq = rq;
+  if (cfqq && cfqq->next_rq == next)
+    cfqq->next_rq = rq;
   cfq_remove_request(next);
   struct cfq_queue *nq = RQ_CFQQ(next);
   if (nq->on_rr && cfqq_empty(nq) && nq != cfqd->active_queue)
@@ -617,12 +676,15 @@ static void cfq_merged_requests(struct request_queue *q, struct request *rq,
 
 static struct request *cfq_neighbour(struct request *rq, bool latter) {
   GSequenceIter *it = rq->elv_node;
-  if (!it) return NULL;
+  if (!it)
+    return NULL;
   if (latter) {
     it = g_sequence_iter_next(it);
-    if (g_sequence_iter_is_end(it)) return NULL;
+    if (g_sequence_iter_is_end(it))
+      return NULL;
   } else {
-    if (g_sequence_iter_is_begin(it)) return NULL;
+    if (g_sequence_iter_is_begin(it))
+      return NULL;
     it = g_sequence_iter_prev(it);
   }
   return ((struct cfq_rq_node *)g_sequence_get(it))->rq;
@@ -659,22 +721,26 @@ static void cfq_update_hw_tag(struct cfq_data *cfqd) {
   struct cfq_queue *cfqq = cfqd->active_queue;
   if (cfqd->rq_in_driver > cfqd->hw_tag_est_depth)
     cfqd->hw_tag_est_depth = cfqd->rq_in_driver;
-  if (cfqd->hw_tag == 1) return;
-  if (cfqd->rq_queued <= CFQ_HW_QUEUE_MIN && cfqd->rq_in_driver <= CFQ_HW_QUEUE_MIN)
+  if (cfqd->hw_tag == 1)
+    return;
+  if (cfqd->rq_queued <= CFQ_HW_QUEUE_MIN &&
+      cfqd->rq_in_driver <= CFQ_HW_QUEUE_MIN)
     return;
   /* a queue being idled on keeps the depth low by itself */
   if (cfqq && cfqq->idle_window &&
       cfqq->dispatched + cfqq->queued[0] + cfqq->queued[1] < CFQ_HW_QUEUE_MIN &&
       cfqd->rq_in_driver < CFQ_HW_QUEUE_MIN)
     return;
-  if (cfqd->hw_tag_samples++ < 50) return;
+  if (cfqd->hw_tag_samples++ < 50)
+    return;
   cfqd->hw_tag = cfqd->hw_tag_est_depth >= CFQ_HW_QUEUE_MIN ? 1 : 0;
 }
 
 static void cfq_completed_request(struct request_queue *q, struct request *rq) {
   struct cfq_data *cfqd = q_cfqd(q);
   struct cfq_queue *cfqq = RQ_CFQQ(rq);
-  if (!cfqq) return;
+  if (!cfqq)
+    return;
   bool sync = rq_is_sync(rq);
   int64_t now = cfq_jiffies(cfqd);
   cfq_log_cfqq(cfqd, cfqq, "complete rqnoidle %d",
@@ -689,14 +755,17 @@ static void cfq_completed_request(struct request_queue *q, struct request *rq) {
 
   if (sync) {
     RQ_CIC(rq)->ttime.last_end_request = now;
-    struct cfq_rb_root *st = cfqq->on_rr ? cfqq->service_tree
-                                         : service_tree_for(cfqq->cfqg, cfqq_prio(cfqq),
-                                                            cfqq_type(cfqq));
+    struct cfq_rb_root *st =
+        cfqq->on_rr
+            ? cfqq->service_tree
+            : service_tree_for(cfqq->cfqg, cfqq_prio(cfqq), cfqq_type(cfqq));
     st->ttime.last_end_request = now;
     /* a sync request that took a whole sync FIFO period holds async back */
-    if (!(rq->start_time + cfqd->cfq_fifo_expire[1] > now)) cfqd->last_delayed_sync = now;
+    if (!(rq->start_time + cfqd->cfq_fifo_expire[1] > now))
+      cfqd->last_delayed_sync = now;
   }
-  if (cfqd->queue->kernel->group_iosched) cfqq->cfqg->ttime.last_end_request = now;
+  if (cfqd->queue->kernel->group_iosched)
+    cfqq->cfqg->ttime.last_end_request = now;
 
   if (cfqd->active_queue == cfqq) {
     bool empty = cfqq_empty(cfqq);
@@ -707,7 +776,8 @@ static void cfq_completed_request(struct request_queue *q, struct request *rq) {
     /* the group's only busy queue ran dry: stretch its slice so that the
      * group keeps its place on the group tree (docs/model.md, "Wait-busy") */
     if (cfq_should_wait_busy(cfqd, cfqq)) {
-      int64_t extend = cfqd->cfq_slice_idle ? cfqd->cfq_slice_idle : cfqd->cfq_group_idle;
+      int64_t extend =
+          cfqd->cfq_slice_idle ? cfqd->cfq_slice_idle : cfqd->cfq_group_idle;
       cfqq->slice_end = now + extend;
       cfqq->wait_busy = true;
       cfq_log_cfqq(cfqd, cfqq, "will busy wait");
@@ -721,7 +791,8 @@ static void cfq_completed_request(struct request_queue *q, struct request *rq) {
       cfq_arm_slice_timer(cfqd);
   }
   /* the driver ran dry: make sure someone dispatches again */
-  if (!cfqd->rq_in_driver) cfq_schedule_dispatch(cfqd);
+  if (!cfqd->rq_in_driver)
+    cfq_schedule_dispatch(cfqd);
 }
 
 /* ---------------------------------------------------------------------
@@ -732,13 +803,15 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
                             GError **err) {
   const struct cfq_config *cfg = cfgp ? cfgp : &cfq_default_config;
 
-  if (cfg->quantum < 1 || cfg->back_seek_penalty < 1 || cfg->slice_async_rq < 1 ||
-      cfg->back_seek_max < 0 || cfg->slice_sync <= 0 || cfg->slice_async <= 0 ||
+  if (cfg->quantum < 1 || cfg->back_seek_penalty < 1 ||
+      cfg->slice_async_rq < 1 || cfg->back_seek_max < 0 ||
+      cfg->slice_sync <= 0 || cfg->slice_async <= 0 ||
       cfg->fifo_expire_sync <= 0 || cfg->fifo_expire_async <= 0 ||
       cfg->slice_idle < 0 || cfg->group_idle < 0) {
-    g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
-                "cfq: a tunable is out of range (quantum, back_seek_penalty and "
-                "slice_async_rq >= 1; slices and fifo_expire > 0; idle >= 0)");
+    g_set_error(
+        err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
+        "cfq: a tunable is out of range (quantum, back_seek_penalty and "
+        "slice_async_rq >= 1; slices and fifo_expire > 0; idle >= 0)");
     return NULL;
   }
 
@@ -750,19 +823,23 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
   cfqd->cfq_idle_delay = hz / 5;
 
   cfqd->cfq_quantum = cfg->quantum;
-  cfqd->cfq_fifo_expire[1] = tun_time(q, cfg->fifo_expire_sync, DEF_FIFO_SYNC, hz / 8);
-  cfqd->cfq_fifo_expire[0] = tun_time(q, cfg->fifo_expire_async, DEF_FIFO_ASYNC, hz / 4);
+  cfqd->cfq_fifo_expire[1] =
+      tun_time(q, cfg->fifo_expire_sync, DEF_FIFO_SYNC, hz / 8);
+  cfqd->cfq_fifo_expire[0] =
+      tun_time(q, cfg->fifo_expire_async, DEF_FIFO_ASYNC, hz / 4);
   cfqd->cfq_back_max = cfg->back_seek_max;
   cfqd->cfq_back_penalty = cfg->back_seek_penalty;
-  cfqd->cfq_slice[1] = at_least_1(tun_time(q, cfg->slice_sync, DEF_SLICE_SYNC, hz / 10));
-  cfqd->cfq_slice[0] =
-      at_least_1(tun_time(q, cfg->slice_async, DEF_SLICE_ASYNC, at_least_1(hz / 25)));
+  cfqd->cfq_slice[1] =
+      at_least_1(tun_time(q, cfg->slice_sync, DEF_SLICE_SYNC, hz / 10));
+  cfqd->cfq_slice[0] = at_least_1(
+      tun_time(q, cfg->slice_async, DEF_SLICE_ASYNC, at_least_1(hz / 25)));
   cfqd->cfq_slice_async_rq = cfg->slice_async_rq;
   cfqd->cfq_slice_idle =
       tun_time(q, cfg->slice_idle, DEF_SLICE_IDLE, at_least_1(hz / 125));
   cfqd->cfq_group_idle =
       tun_time(q, cfg->group_idle, DEF_SLICE_IDLE, at_least_1(hz / 125));
-  if (q->kernel && !q->kernel->group_iosched) cfqd->cfq_group_idle = 0;
+  if (q->kernel && !q->kernel->group_iosched)
+    cfqd->cfq_group_idle = 0;
   cfqd->cfq_fifo_expire[0] = at_least_1(cfqd->cfq_fifo_expire[0]);
   cfqd->cfq_fifo_expire[1] = at_least_1(cfqd->cfq_fifo_expire[1]);
   cfqd->cfq_latency = cfg->low_latency;
@@ -771,7 +848,8 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
   cfqd->groups = g_ptr_array_new();
   cfqd->group_by_name = g_hash_table_new(g_str_hash, g_str_equal);
   cfqd->root_group = cfq_group_new(cfqd, NULL, 2 * BLKIO_WEIGHT_DEFAULT);
-  for (int i = 0; i < IOPRIO_BE_NR; i++) cfqd->prio_trees[i] = g_sequence_new(NULL);
+  for (int i = 0; i < IOPRIO_BE_NR; i++)
+    cfqd->prio_trees[i] = g_sequence_new(NULL);
   cfqd->serving_prio = BE_WORKLOAD;
   cfqd->serving_type = ASYNC_WORKLOAD;
   cfqd->hw_tag = -1;
@@ -788,7 +866,8 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
 
 static void cfq_exit_queue(void *data) {
   struct cfq_data *cfqd = data;
-  if (!cfqd) return;
+  if (!cfqd)
+    return;
   sim_timer_del(&cfqd->idle_slice_timer);
   /* Queues still referenced (by cics, async slots or requests) die with
    * the elevator; cics keep dangling pointers that nobody follows. */
@@ -796,7 +875,8 @@ static void cfq_exit_queue(void *data) {
     struct cfq_queue *cfqq = g_queue_peek_head(&cfqd->queues);
     cfq_queue_free(cfqd, cfqq);
   }
-  for (int i = 0; i < IOPRIO_BE_NR; i++) g_sequence_free(cfqd->prio_trees[i]);
+  for (int i = 0; i < IOPRIO_BE_NR; i++)
+    g_sequence_free(cfqd->prio_trees[i]);
   for (guint i = 0; i < cfqd->groups->len; i++)
     cfq_group_free(g_ptr_array_index(cfqd->groups, i));
   g_ptr_array_free(cfqd->groups, TRUE);

@@ -30,7 +30,11 @@
 #define CFQ_UNLIMITED INT64_MAX
 
 enum wl_prio_t { BE_WORKLOAD = 0, RT_WORKLOAD = 1, IDLE_WORKLOAD = 2 };
-enum wl_type_t { ASYNC_WORKLOAD = 0, SYNC_NOIDLE_WORKLOAD = 1, SYNC_WORKLOAD = 2 };
+enum wl_type_t {
+  ASYNC_WORKLOAD = 0,
+  SYNC_NOIDLE_WORKLOAD = 1,
+  SYNC_WORKLOAD = 2
+};
 
 struct cfq_data;
 struct cfq_group;
@@ -41,8 +45,8 @@ struct cfq_group;
 struct cfq_rb_root {
   GSequence *seq;
   unsigned count;
-  unsigned total_weight;   /* group tree only */
-  uint64_t min_vdisktime;  /* group tree only */
+  unsigned total_weight;  /* group tree only */
+  uint64_t min_vdisktime; /* group tree only */
   struct cfq_ttime ttime;
 };
 
@@ -61,7 +65,7 @@ struct cfq_queue {
   int ref;
   struct cfq_data *cfqd;
   struct cfq_group *cfqg;
-  GList link;                    /* in cfqd->queues */
+  GList link; /* in cfqd->queues */
 
   /* flags (cfq_cfqq_<name>) */
   bool on_rr, wait_request, must_dispatch, must_alloc_slice, fifo_expire;
@@ -80,11 +84,11 @@ struct cfq_queue {
   GSequenceIter *p_node;
   int64_t p_key;
 
-  GSequence *sort_list;          /* of struct cfq_rq_node, by (pos, seq) */
+  GSequence *sort_list; /* of struct cfq_rq_node, by (pos, seq) */
   struct request *next_rq;
   int queued[2];
   int allocated[2];
-  GQueue fifo;                   /* of request, linked through rq->queuelist */
+  GQueue fifo; /* of request, linked through rq->queuelist */
 
   int64_t dispatch_start;
   int64_t allocated_slice;
@@ -116,12 +120,12 @@ struct cfq_rq_node {
 
 struct cfq_group {
   int id;
-  char *name;                    /* blkio cgroup, NULL for the root */
-  char *path;                    /* its cgroup path: "/", "/gold" */
+  char *name; /* blkio cgroup, NULL for the root */
+  char *path; /* its cgroup path: "/", "/gold" */
   uint64_t vdisktime;
   unsigned weight, new_weight;
   bool needs_update;
-  GSequenceIter *rb_node;        /* in grp_service_tree, or NULL */
+  GSequenceIter *rb_node; /* in grp_service_tree, or NULL */
   uint64_t rb_seq;
   int nr_cfqq;
   unsigned busy_queues_avg[3];
@@ -137,8 +141,8 @@ struct cfq_data {
   struct request_queue *queue;
   struct cfq_rb_root grp_service_tree;
   struct cfq_group *root_group;
-  GPtrArray *groups;             /* creation order; [0] = root */
-  GHashTable *group_by_name;     /* cgroup name -> cfqg (lookups only) */
+  GPtrArray *groups;         /* creation order; [0] = root */
+  GHashTable *group_by_name; /* cgroup name -> cfqg (lookups only) */
 
   int serving_prio, serving_type;
   int64_t workload_expires;
@@ -177,15 +181,15 @@ struct cfq_data {
 
   /* HZ-derived constants */
   int64_t hz;
-  int64_t cfq_target_latency;    /* HZ*3/10 */
-  int64_t cfq_idle_delay;        /* HZ/5 */
+  int64_t cfq_target_latency; /* HZ*3/10 */
+  int64_t cfq_idle_delay;     /* HZ/5 */
 
   int64_t last_delayed_sync;
 
   /* bookkeeping of the simulator */
-  GQueue queues;                 /* every live cfqq, creation order */
-  GPtrArray *stats;              /* struct cfq_queue_stats *, by queue id */
-  GPtrArray *cics;               /* every cic seen by set_request */
+  GQueue queues;    /* every live cfqq, creation order */
+  GPtrArray *stats; /* struct cfq_queue_stats *, by queue id */
+  GPtrArray *cics;  /* every cic seen by set_request */
   GHashTable *cic_seen;
   int next_queue_id;
   uint64_t next_seq;
@@ -223,13 +227,17 @@ static inline bool cfqq_empty(const struct cfq_queue *cfqq) {
   return g_sequence_is_empty(cfqq->sort_list);
 }
 static inline int cfqq_prio(const struct cfq_queue *cfqq) {
-  if (cfq_class_idle(cfqq)) return IDLE_WORKLOAD;
-  if (cfq_class_rt(cfqq)) return RT_WORKLOAD;
+  if (cfq_class_idle(cfqq))
+    return IDLE_WORKLOAD;
+  if (cfq_class_rt(cfqq))
+    return RT_WORKLOAD;
   return BE_WORKLOAD;
 }
 static inline int cfqq_type(const struct cfq_queue *cfqq) {
-  if (!cfqq->sync) return ASYNC_WORKLOAD;
-  if (!cfqq->idle_window) return SYNC_NOIDLE_WORKLOAD;
+  if (!cfqq->sync)
+    return ASYNC_WORKLOAD;
+  if (!cfqq->idle_window)
+    return SYNC_NOIDLE_WORKLOAD;
   return SYNC_WORKLOAD;
 }
 static inline bool cfq_tracing(const struct cfq_data *cfqd) {
@@ -267,24 +275,25 @@ static inline cfq_slice_event cfq_slice_event_of(struct cfq_data *cfqd,
 static inline bool cfq_group_sched(const struct cfq_data *cfqd) {
   return !cfqd->queue->kernel || cfqd->queue->kernel->group_iosched;
 }
-#define cfq_log_cfqq(cfqd, cfqq, fmt, ...)                                   \
-  do {                                                                       \
-    if (!cfq_tracing(cfqd))                                                  \
-      break;                                                                 \
-    if (cfq_group_sched(cfqd))                                               \
-      blk_trace((cfqd)->queue, "cfq%d%c %s " fmt, (cfqq)->pid,               \
+#define cfq_log_cfqq(cfqd, cfqq, fmt, ...) \
+  do { \
+    if (!cfq_tracing(cfqd)) \
+      break; \
+    if (cfq_group_sched(cfqd)) \
+      blk_trace((cfqd)->queue, "cfq%d%c %s " fmt, (cfqq)->pid, \
                 (cfqq)->sync ? 'S' : 'A', (cfqq)->cfqg->path, ##__VA_ARGS__); \
-    else                                                                     \
-      blk_trace((cfqd)->queue, "cfq%d " fmt, (cfqq)->pid, ##__VA_ARGS__);    \
+    else \
+      blk_trace((cfqd)->queue, "cfq%d " fmt, (cfqq)->pid, ##__VA_ARGS__); \
   } while (0)
-#define cfq_log_cfqg(cfqd, cfqg, fmt, ...)                                   \
-  do {                                                                       \
-    if (cfq_tracing(cfqd) && cfq_group_sched(cfqd))                          \
-      blk_trace((cfqd)->queue, "%s " fmt, (cfqg)->path, ##__VA_ARGS__);      \
+#define cfq_log_cfqg(cfqd, cfqg, fmt, ...) \
+  do { \
+    if (cfq_tracing(cfqd) && cfq_group_sched(cfqd)) \
+      blk_trace((cfqd)->queue, "%s " fmt, (cfqg)->path, ##__VA_ARGS__); \
   } while (0)
-#define cfq_log(cfqd, fmt, ...)                                              \
-  do {                                                                       \
-    if (cfq_tracing(cfqd)) blk_trace((cfqd)->queue, "cfq " fmt, ##__VA_ARGS__); \
+#define cfq_log(cfqd, fmt, ...) \
+  do { \
+    if (cfq_tracing(cfqd)) \
+      blk_trace((cfqd)->queue, "cfq " fmt, ##__VA_ARGS__); \
   } while (0)
 
 #endif

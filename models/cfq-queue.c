@@ -23,9 +23,12 @@ static struct request *node_rq(GSequenceIter *it) {
  * (docs/model.md, "Request order in a queue"). */
 struct request *cfq_choose_req(struct cfq_data *cfqd, struct request *rq1,
                                struct request *rq2, int64_t last) {
-  if (rq1 == NULL || rq1 == rq2) return rq2;
-  if (rq2 == NULL) return rq1;
-  if (rq_is_sync(rq1) != rq_is_sync(rq2)) return rq_is_sync(rq1) ? rq1 : rq2;
+  if (rq1 == NULL || rq1 == rq2)
+    return rq2;
+  if (rq2 == NULL)
+    return rq1;
+  if (rq_is_sync(rq1) != rq_is_sync(rq2))
+    return rq_is_sync(rq1) ? rq1 : rq2;
   if ((rq1->cmd_flags ^ rq2->cmd_flags) & REQ_PRIO)
     return (rq1->cmd_flags & REQ_PRIO) ? rq1 : rq2;
 
@@ -47,12 +50,16 @@ struct request *cfq_choose_req(struct cfq_data *cfqd, struct request *rq1,
     wrap2 = true;
 
   if (!wrap1 && !wrap2) {
-    if (d1 < d2) return rq1;
-    if (d2 < d1) return rq2;
+    if (d1 < d2)
+      return rq1;
+    if (d2 < d1)
+      return rq2;
     return s1 >= s2 ? rq1 : rq2;
   }
-  if (wrap2 && !wrap1) return rq1;
-  if (wrap1 && !wrap2) return rq2;
+  if (wrap2 && !wrap1)
+    return rq1;
+  if (wrap1 && !wrap2)
+    return rq2;
   /* both behind beyond back_max: the one furthest back, one long seek */
   return s1 <= s2 ? rq1 : rq2;
 }
@@ -64,13 +71,15 @@ struct request *cfq_find_next_rq(struct cfq_data *cfqd, struct cfq_queue *cfqq,
   GSequenceIter *it = last->elv_node;
   g_assert(it);
   struct request *next = NULL, *prev = NULL;
-  if (!g_sequence_iter_is_begin(it)) prev = node_rq(g_sequence_iter_prev(it));
+  if (!g_sequence_iter_is_begin(it))
+    prev = node_rq(g_sequence_iter_prev(it));
   GSequenceIter *n = g_sequence_iter_next(it);
   if (!g_sequence_iter_is_end(n)) {
     next = node_rq(n);
   } else {
     GSequenceIter *first = g_sequence_get_begin_iter(cfqq->sort_list);
-    if (first != it) next = node_rq(first);
+    if (first != it)
+      next = node_rq(first);
   }
   return cfq_choose_req(cfqd, next, prev, blk_rq_pos(last));
 }
@@ -82,13 +91,15 @@ static void cfq_del_rq_rb(struct request *rq) {
   cfqq->queued[sync]--;
   g_sequence_remove(rq->elv_node);
   rq->elv_node = NULL;
-  if (cfqq->on_rr && cfqq_empty(cfqq)) cfq_prio_tree_del(cfqq);
+  if (cfqq->on_rr && cfqq_empty(cfqq))
+    cfq_prio_tree_del(cfqq);
 }
 
 void cfq_remove_request(struct request *rq) {
   struct cfq_queue *cfqq = RQ_CFQQ(rq);
   struct cfq_data *cfqd = cfqq->cfqd;
-  if (cfqq->next_rq == rq) cfqq->next_rq = cfq_find_next_rq(cfqd, cfqq, rq);
+  if (cfqq->next_rq == rq)
+    cfqq->next_rq = cfq_find_next_rq(cfqd, cfqq, rq);
   g_queue_unlink(&cfqq->fifo, &rq->queuelist);
   cfq_del_rq_rb(rq);
   cfqd->rq_queued--;
@@ -104,26 +115,35 @@ void cfq_remove_request(struct request *rq) {
 
 struct cfq_queue *cfq_close_cooperator(struct cfq_data *cfqd,
                                        struct cfq_queue *cur) {
-  if (cfq_class_idle(cur) || !cur->sync || cfqq_seeky(cur)) return NULL;
-  if (cur->cfqg->nr_cfqq == 1) return NULL;
+  if (cfq_class_idle(cur) || !cur->sync || cfqq_seeky(cur))
+    return NULL;
+  if (cur->cfqg->nr_cfqq == 1)
+    return NULL;
   struct cfq_queue *cfqq = cfqq_close(cfqd, cur);
-  if (!cfqq || cfqq == cur) return NULL;
-  if (cfqq->cfqg != cur->cfqg) return NULL;
-  if (!cfqq->sync || cfqq_seeky(cfqq)) return NULL;
-  if (cfq_class_rt(cfqq) != cfq_class_rt(cur)) return NULL;
+  if (!cfqq || cfqq == cur)
+    return NULL;
+  if (cfqq->cfqg != cur->cfqg)
+    return NULL;
+  if (!cfqq->sync || cfqq_seeky(cfqq))
+    return NULL;
+  if (cfq_class_rt(cfqq) != cfq_class_rt(cur))
+    return NULL;
   return cfqq;
 }
 
 void cfq_setup_merge(struct cfq_queue *cfqq, struct cfq_queue *new_cfqq) {
-  if (cfqq_process_refs(new_cfqq) == 0) return;
+  if (cfqq_process_refs(new_cfqq) == 0)
+    return;
   /* follow the chain; a cycle back to cfqq means nothing to do */
   struct cfq_queue *q;
   while ((q = new_cfqq->new_cfqq)) {
-    if (q == cfqq) return;
+    if (q == cfqq)
+      return;
     new_cfqq = q;
   }
   int pr = cfqq_process_refs(cfqq), npr = cfqq_process_refs(new_cfqq);
-  if (pr == 0 || npr == 0) return;
+  if (pr == 0 || npr == 0)
+    return;
   if (npr >= pr) {
     cfqq->new_cfqq = new_cfqq;
     new_cfqq->ref += pr;
@@ -131,5 +151,6 @@ void cfq_setup_merge(struct cfq_queue *cfqq, struct cfq_queue *new_cfqq) {
     new_cfqq->new_cfqq = cfqq;
     cfqq->ref += npr;
   }
-  cfq_log_cfqq(cfqq->cfqd, cfqq, "scheduling merge with queue %d", new_cfqq->pid);
+  cfq_log_cfqq(cfqq->cfqd, cfqq, "scheduling merge with queue %d",
+               new_cfqq->pid);
 }

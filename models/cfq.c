@@ -14,14 +14,16 @@ static struct cfq_data *cfqd_of(struct request_queue *q) {
 void cfq_set_slice_observer(struct request_queue *q, cfq_slice_observer fn,
                             void *ctx) {
   struct cfq_data *cfqd = cfqd_of(q);
-  if (!cfqd) return;
+  if (!cfqd)
+    return;
   cfqd->observer = fn;
   cfqd->observer_ctx = ctx;
 }
 
 gboolean cfq_open_slice(struct request_queue *q, cfq_slice_event *out) {
   struct cfq_data *cfqd = cfqd_of(q);
-  if (!cfqd || !cfqd->active_queue) return FALSE;
+  if (!cfqd || !cfqd->active_queue)
+    return FALSE;
   struct cfq_queue *cfqq = cfqd->active_queue;
   *out = cfq_slice_event_of(cfqd, cfqq, CFQ_SLICE_EXPIRE, false,
                             cfq_cfqq_slice_usage(cfqd, cfqq), 0);
@@ -33,9 +35,11 @@ guint cfq_queue_count(struct request_queue *q) {
   return cfqd ? cfqd->stats->len : 0;
 }
 
-gboolean cfq_queue_get_info(struct request_queue *q, guint i, cfq_queue_info *out) {
+gboolean cfq_queue_get_info(struct request_queue *q, guint i,
+                            cfq_queue_info *out) {
   struct cfq_data *cfqd = cfqd_of(q);
-  if (!cfqd || i >= cfqd->stats->len) return FALSE;
+  if (!cfqd || i >= cfqd->stats->len)
+    return FALSE;
   const struct cfq_queue_stats *st = g_ptr_array_index(cfqd->stats, i);
   out->queue_id = st->queue_id;
   out->pid = st->pid;

@@ -21,22 +21,21 @@
  * value only when HZ does not divide evenly. */
 struct cfq_config {
   int64_t quantum;
-  int64_t fifo_expire_sync;   /* ns */
-  int64_t fifo_expire_async;  /* ns */
-  int64_t back_seek_max;      /* KiB */
+  int64_t fifo_expire_sync;  /* ns */
+  int64_t fifo_expire_async; /* ns */
+  int64_t back_seek_max;     /* KiB */
   int64_t back_seek_penalty;
-  int64_t slice_sync;         /* ns */
-  int64_t slice_async;        /* ns */
+  int64_t slice_sync;  /* ns */
+  int64_t slice_async; /* ns */
   int64_t slice_async_rq;
-  int64_t slice_idle;         /* ns */
-  int64_t group_idle;         /* ns */
+  int64_t slice_idle; /* ns */
+  int64_t group_idle; /* ns */
   bool low_latency;
 };
 
 extern const param_desc cfq_params[];
 /* The same defaults as a struct (used when no configuration is given). */
 extern const struct cfq_config cfq_default_config;
-
 
 /* q must run the cfq elevator.  fn NULL removes the observer. */
 void cfq_set_slice_observer(struct request_queue *q, cfq_slice_observer fn,
@@ -54,11 +53,11 @@ typedef struct cfq_queue_info {
   int pid;
   bool sync;
   int ioprio_class, ioprio;
-  const char *cgroup;    /* NULL: root group */
-  int64_t disk_time;     /* jiffies: the time its slices used, summed */
-  uint64_t slices;       /* times it was made active */
-  uint64_t dispatched;   /* requests moved to the dispatch list */
-  uint64_t preempted;    /* slices ended by preemption */
+  const char *cgroup;  /* NULL: root group */
+  int64_t disk_time;   /* jiffies: the time its slices used, summed */
+  uint64_t slices;     /* times it was made active */
+  uint64_t dispatched; /* requests moved to the dispatch list */
+  uint64_t preempted;  /* slices ended by preemption */
 } cfq_queue_info;
 
 guint cfq_queue_count(struct request_queue *q);

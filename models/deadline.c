@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 struct deadline_config {
-  int64_t read_expire;    /* ns */
-  int64_t write_expire;   /* ns */
+  int64_t read_expire;  /* ns */
+  int64_t write_expire; /* ns */
   int64_t writes_starved;
   int64_t fifo_batch;
   bool front_merges;
@@ -41,20 +41,22 @@ struct deadline_data {
 };
 
 #define DL_OFF(f) offsetof(struct deadline_config, f)
-#define MS(x) ((double)(x) * 1e6)
+#define MS(x) ((double)(x)*1e6)
 #define MAX_MS MS(3600000) /* our cap: one hour */
 
 static const param_desc deadline_params[] = {
-    {"read_expire", PARAM_TIME, DL_OFF(read_expire), "500ms", MS(1), MAX_MS, NULL,
+    {"read_expire", PARAM_TIME, DL_OFF(read_expire), "500ms", MS(1), MAX_MS,
+     NULL,
      "how long a read may wait before its FIFO overrules sector order; HZ/2"},
-    {"write_expire", PARAM_TIME, DL_OFF(write_expire), "5s", MS(1), MAX_MS, NULL,
-     "same for writes; 5*HZ"},
-    {"writes_starved", PARAM_INT, DL_OFF(writes_starved), "2", 0, 4294967295.0, NULL,
+    {"write_expire", PARAM_TIME, DL_OFF(write_expire), "5s", MS(1), MAX_MS,
+     NULL, "same for writes; 5*HZ"},
+    {"writes_starved", PARAM_INT, DL_OFF(writes_starved), "2", 0, 4294967295.0,
+     NULL,
      "times reads may be preferred over waiting writes before writes get a batch"},
     {"fifo_batch", PARAM_INT, DL_OFF(fifo_batch), "16", 1, 4294967295.0, NULL,
      "requests: length of a sector-ordered batch before the FIFOs are checked"},
-    {"front_merges", PARAM_BOOL, DL_OFF(front_merges), "true", PARAM_NO_RANGE, NULL,
-     "look for a request starting where a new bio ends (front merge)"},
+    {"front_merges", PARAM_BOOL, DL_OFF(front_merges), "true", PARAM_NO_RANGE,
+     NULL, "look for a request starting where a new bio ends (front merge)"},
     {NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL},
 };
 
@@ -172,8 +174,8 @@ static void deadline_merged_request(struct request_queue *q, struct request *rq,
 
 /* `next` is glued onto `rq`: rq inherits next's FIFO place and deadline if
  * those were earlier, so merging never postpones the older request. */
-static void deadline_merged_requests(struct request_queue *q, struct request *rq,
-                                     struct request *next) {
+static void deadline_merged_requests(struct request_queue *q,
+                                     struct request *rq, struct request *next) {
   struct deadline_data *dd = dd_of(q);
   int dir = rq_data_dir(rq);
   GQueue *fifo = &dd->fifo_list[rq_data_dir(next)];
@@ -187,7 +189,8 @@ static void deadline_merged_requests(struct request_queue *q, struct request *rq
 
 /* ---- dispatch ---- */
 
-static void deadline_move_request(struct deadline_data *dd, struct request *rq) {
+static void deadline_move_request(struct deadline_data *dd,
+                                  struct request *rq) {
   int dir = rq_data_dir(rq);
   dd->next_rq[READ] = dd->next_rq[WRITE] = NULL;
   dd->next_rq[dir] = deadline_latter_request(dd->q, rq);
@@ -208,7 +211,8 @@ static int deadline_dispatch_requests(struct request_queue *q, int force) {
   struct deadline_data *dd = dd_of(q);
   bool reads = dd->fifo_list[READ].length > 0;
   bool writes = dd->fifo_list[WRITE].length > 0;
-  struct request *rq = dd->next_rq[WRITE] ? dd->next_rq[WRITE] : dd->next_rq[READ];
+  struct request *rq =
+      dd->next_rq[WRITE] ? dd->next_rq[WRITE] : dd->next_rq[READ];
   int dir;
 
   if (rq && dd->batching < dd->fifo_batch)
@@ -235,21 +239,27 @@ dispatch_find_request:
   if (deadline_check_fifo(dd, dir) || !dd->next_rq[dir]) {
     rq = dd->fifo_list[dir].head->data;
     if (sim_tracing(q->engine))
-      blk_trace(q, "deadline: new %s batch from the FIFO head, request %" G_GUINT64_FORMAT,
-                dir == WRITE ? "write" : "read", rq->id);
+      blk_trace(
+          q,
+          "deadline: new %s batch from the FIFO head, request %" G_GUINT64_FORMAT,
+          dir == WRITE ? "write" : "read", rq->id);
   } else {
     rq = dd->next_rq[dir];
     if (sim_tracing(q->engine))
-      blk_trace(q, "deadline: new %s batch in sector order, request %" G_GUINT64_FORMAT,
-                dir == WRITE ? "write" : "read", rq->id);
+      blk_trace(
+          q,
+          "deadline: new %s batch in sector order, request %" G_GUINT64_FORMAT,
+          dir == WRITE ? "write" : "read", rq->id);
   }
   dd->batching = 0;
 
 dispatch_request:
   dd->batching++;
   if (sim_tracing(q->engine))
-    blk_trace(q, "deadline: dispatch request %" G_GUINT64_FORMAT " %c %" G_GINT64_FORMAT
-              "+%u (batch %" G_GINT64_FORMAT ", starved %" G_GINT64_FORMAT ")",
+    blk_trace(q,
+              "deadline: dispatch request %" G_GUINT64_FORMAT
+              " %c %" G_GINT64_FORMAT "+%u (batch %" G_GINT64_FORMAT
+              ", starved %" G_GINT64_FORMAT ")",
               rq->id, rq_data_dir(rq) == WRITE ? 'W' : 'R', rq->sector,
               rq->nr_sectors, dd->batching, dd->starved);
   deadline_move_request(dd, rq);
@@ -263,7 +273,8 @@ static void *deadline_init_queue(struct request_queue *q, const void *cfgp,
   struct deadline_config *own = NULL;
   const struct deadline_config *cfg = cfgp;
   if (!cfg)
-    cfg = own = params_defaults(deadline_params, sizeof(struct deadline_config));
+    cfg = own =
+        params_defaults(deadline_params, sizeof(struct deadline_config));
   if (cfg->read_expire <= 0 || cfg->write_expire <= 0 || cfg->fifo_batch < 1 ||
       cfg->writes_starved < 0) {
     g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
@@ -310,7 +321,8 @@ static void deadline_fingerprint(struct request_queue *q, fingerprint *fp) {
     }
     GSequenceIter *it = g_sequence_get_begin_iter(dd->sort_list[dir]);
     for (; !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it))
-      fingerprint_i64(fp, (int64_t)((const struct request *)g_sequence_get(it))->id);
+      fingerprint_i64(
+          fp, (int64_t)((const struct request *)g_sequence_get(it))->id);
   }
   fingerprint_i64(fp, dd->batching);
   fingerprint_i64(fp, dd->starved);

@@ -16,26 +16,26 @@ typedef struct disk_cmd disk_cmd;
 typedef void (*disk_done_fn)(disk_cmd *cmd);
 
 struct disk_cmd {
-  int64_t sector;      /* 512-byte sectors */
+  int64_t sector; /* 512-byte sectors */
   uint32_t nr_sectors;
   bool write;
-  bool flush;          /* FLUSH CACHE: no data; done once every write the
+  bool flush;        /* FLUSH CACHE: no data; done once every write the
                           drive acknowledged from its cache is on the media */
-  disk_done_fn done;   /* called from an engine event at completion */
-  void *owner;         /* the caller's (the request) */
+  disk_done_fn done; /* called from an engine event at completion */
+  void *owner;       /* the caller's (the request) */
   /* filled by the disk, for statistics */
-  sim_time issued;     /* accepted by the device */
-  sim_time started;    /* the mechanism began working on it */
+  sim_time issued;  /* accepted by the device */
+  sim_time started; /* the mechanism began working on it */
   sim_time completed;
 };
 
 typedef struct disk disk;
 
 typedef struct disk_ops {
-  const char *name;              /* "hdd", "ssd" */
-  const param_desc *params;      /* NULL-terminated */
+  const char *name;         /* "hdd", "ssd" */
+  const param_desc *params; /* NULL-terminated */
   size_t cfg_size;
-  bool nonrot;                   /* QUEUE_FLAG_NONROT */
+  bool nonrot; /* QUEUE_FLAG_NONROT */
   /* Checks that span several parameters (each one's range is in the
    * table); NULL if none.  The workload loader calls it so that the error
    * carries the device's position; init calls it too. */

@@ -40,8 +40,8 @@ static const param_desc hdd_params[] = {
      NULL, "native command queueing: accept ncq_depth commands, serve SPTF"},
     {"ncq_depth", PARAM_INT, offsetof(disk_hdd_cfg, ncq_depth), "31", 1, 32,
      NULL, "commands accepted at once when ncq is on (AHCI/libata: 31)"},
-    {"ncq_max_age", PARAM_TIME, offsetof(disk_hdd_cfg, ncq_max_age), "500ms",
-     0, 1e10, NULL,
+    {"ncq_max_age", PARAM_TIME, offsetof(disk_hdd_cfg, ncq_max_age), "500ms", 0,
+     1e10, NULL,
      "a queued command passed over this long is served next; 0: no limit"},
     {"ncq_window", PARAM_INT, offsetof(disk_hdd_cfg, ncq_window), "5", 0, 32,
      NULL, "the oldest queued commands the drive reorders among; 0: all"},
@@ -55,8 +55,8 @@ static const param_desc hdd_params[] = {
     {"write_cache", PARAM_BOOL, offsetof(disk_hdd_cfg, write_cache), "true",
      PARAM_NO_RANGE, NULL,
      "acknowledge writes from the buffer and destage them later (WCE)"},
-    {"destage_window", PARAM_INT, offsetof(disk_hdd_cfg, destage_window),
-     "8", 0, 1048576, NULL,
+    {"destage_window", PARAM_INT, offsetof(disk_hdd_cfg, destage_window), "8",
+     0, 1048576, NULL,
      "the oldest dirty extents the drive picks the next destage from; 0: all"},
     {"link_gbps", PARAM_DOUBLE, offsetof(disk_hdd_cfg, link_gbps), "3", 1, 24,
      NULL, "SATA line rate, Gbit/s (1.5, 3 or 6)"},
@@ -102,14 +102,14 @@ typedef struct hdd_slot {
 struct hdd {
   disk_hdd_cfg cfg;
   sim_engine *e;
-  double period;          /* ns per revolution */
+  double period; /* ns per revolution */
   double seek_a, seek_b, seek_c;
   int64_t ncyl;
   int64_t nsectors;
-  double total_rate;      /* sum of the cylinders' media rates */
-  double link_rate;       /* payload bytes/s */
-  int64_t seg_sectors;    /* sectors per segment; 0: no buffer */
-  int64_t dirty_max;      /* sectors of dirty data the buffer takes */
+  double total_rate;   /* sum of the cylinders' media rates */
+  double link_rate;    /* payload bytes/s */
+  int64_t seg_sectors; /* sectors per segment; 0: no buffer */
+  int64_t dirty_max;   /* sectors of dirty data the buffer takes */
 
   /* the mechanism */
   mech_state mech;
@@ -129,20 +129,20 @@ struct hdd {
   sim_time stream_tend;   /* when it reaches stream_limit */
   sim_timer stream_timer; /* the stream's end, armed when work waits */
 
-  segment *segs;          /* [cache_segments] when seg_sectors > 0 */
+  segment *segs; /* [cache_segments] when seg_sectors > 0 */
   uint64_t lru_clock;
-  GArray *dirty;          /* extent: sorted, disjoint, never touching */
-  uint64_t dirty_seq;     /* writes taken into the cache so far */
-  int64_t dirty_sectors;  /* buffer taken: the extents and the destage */
-  GQueue wait_space;      /* writes waiting for buffer space, in order */
-  disk_cmd *flush;        /* FLUSH CACHE in progress */
-  bool flush_posted;      /* its completion is posted */
-  GQueue held;            /* commands that came during the flush */
+  GArray *dirty;         /* extent: sorted, disjoint, never touching */
+  uint64_t dirty_seq;    /* writes taken into the cache so far */
+  int64_t dirty_sectors; /* buffer taken: the extents and the destage */
+  GQueue wait_space;     /* writes waiting for buffer space, in order */
+  disk_cmd *flush;       /* FLUSH CACHE in progress */
+  bool flush_posted;     /* its completion is posted */
+  GQueue held;           /* commands that came during the flush */
 
-  GQueue pending;         /* for the mechanism, in arrival order */
-  GQueue slots;           /* hdd_slot *: answered without the mechanism */
+  GQueue pending; /* for the mechanism, in arrival order */
+  GQueue slots;   /* hdd_slot *: answered without the mechanism */
   sim_time link_free;
-  int inflight;           /* accepted and not completed */
+  int inflight; /* accepted and not completed */
   sim_time busy_since;
   sim_time busy;
 };
@@ -161,7 +161,8 @@ static double cum_rate(const hdd *h, int64_t c) {
   if (h->ncyl == 1)
     return (double)c * h->cfg.outer_rate;
   double step = (h->cfg.outer_rate - h->cfg.inner_rate) / (double)(h->ncyl - 1);
-  return (double)c * h->cfg.outer_rate - step * (double)c * (double)(c - 1) / 2.0;
+  return (double)c * h->cfg.outer_rate -
+         step * (double)c * (double)(c - 1) / 2.0;
 }
 
 /* First sector of cylinder c (c == ncyl: one past the last sector).  Each
@@ -204,8 +205,8 @@ int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
    * step or two of the answer; the walk corrects the rounding. */
   double x = ((double)sector + 0.5) * h->total_rate / (double)h->nsectors;
   double r0 = h->cfg.outer_rate;
-  double step = h->ncyl > 1 ? (r0 - h->cfg.inner_rate) / (double)(h->ncyl - 1)
-                            : 0.0;
+  double step =
+      h->ncyl > 1 ? (r0 - h->cfg.inner_rate) / (double)(h->ncyl - 1) : 0.0;
   double est;
   if (step > 0) {
     double b = r0 + step / 2.0;
@@ -314,8 +315,9 @@ static void stream_start(hdd *h, int seg, int64_t s0, sim_time t0,
 
 static void stream_extend(hdd *h, int64_t limit) {
   h->stream_limit = limit;
-  h->stream_tend = h->stream_t0 + (sim_time)llround(transfer_ns(
-                                      h, h->stream_s0, limit - h->stream_s0));
+  h->stream_tend =
+      h->stream_t0 +
+      (sim_time)llround(transfer_ns(h, h->stream_s0, limit - h->stream_s0));
 }
 
 static int64_t stream_pos(const hdd *h, sim_time t) {
@@ -331,7 +333,7 @@ static void seg_window(const hdd *h, int i, sim_time t, int64_t *start,
                        int64_t *end) {
   const segment *sg = &h->segs[i];
   *end = (h->mech == MECH_STREAM && h->stream_seg == i) ? stream_pos(h, t)
-                                                         : sg->end;
+                                                        : sg->end;
   *start = MAX(sg->start, *end - h->seg_sectors);
 }
 
@@ -352,9 +354,10 @@ static void stop_stream(hdd *h, sim_time now) {
   h->mech = MECH_IDLE;
   sim_timer_del(&h->stream_timer);
   if (sim_tracing(h->e) && pos > h->stream_s0)
-    sim_trace(h->e, "hdd", "read-ahead %s at sector %" G_GINT64_FORMAT
-              " (+%" G_GINT64_FORMAT ")", now >= end ? "done" : "stopped",
-              pos, pos - h->stream_s0);
+    sim_trace(h->e, "hdd",
+              "read-ahead %s at sector %" G_GINT64_FORMAT " (+%" G_GINT64_FORMAT
+              ")",
+              now >= end ? "done" : "stopped", pos, pos - h->stream_s0);
 }
 
 /* A stream that reached its limit before `now` is over. */
@@ -516,8 +519,8 @@ static void serve_from_buffer(hdd *h, disk_cmd *cmd, int seg, sim_time now) {
     sg->used = ++h->lru_clock;
     /* the host reads on: so does the read-ahead */
     if (stream_live(h, now) && h->stream_seg == seg)
-      stream_extend(h, MAX(h->stream_limit,
-                           MIN(h->nsectors, end + h->seg_sectors)));
+      stream_extend(
+          h, MAX(h->stream_limit, MIN(h->nsectors, end + h->seg_sectors)));
   }
   sim_time start = MAX(now + h->cfg.command_overhead, h->link_free);
   sim_time done = start + link_ns(h, cmd->nr_sectors);
@@ -526,8 +529,9 @@ static void serve_from_buffer(hdd *h, disk_cmd *cmd, int seg, sim_time now) {
   if (sim_tracing(h->e))
     sim_trace(h->e, "hdd",
               "%s sector %" G_GINT64_FORMAT " +%u from the buffer, done at "
-              "%.3f ms", cmd->write ? "write" : "read", cmd->sector,
-              cmd->nr_sectors, (double)done / 1e6);
+              "%.3f ms",
+              cmd->write ? "write" : "read", cmd->sector, cmd->nr_sectors,
+              (double)done / 1e6);
   post_slot(h, cmd, done);
 }
 
@@ -590,8 +594,8 @@ static void start_media(hdd *h, disk_cmd *cmd, sim_time now) {
     int64_t p = stream_pos(h, now);
     seg = h->stream_seg;
     sim_time from = MAX(now, h->stream_t0);
-    done = from + (sim_time)llround(transfer_ns(
-                      h, p, cmd->sector + cmd->nr_sectors - p));
+    done = from + (sim_time)llround(
+                      transfer_ns(h, p, cmd->sector + cmd->nr_sectors - p));
     done = MAX(done, now + h->cfg.command_overhead);
     h->mech = MECH_IDLE;
     sim_timer_del(&h->stream_timer);
@@ -700,8 +704,7 @@ static void start_destage(hdd *h, sim_time now) {
     }
   }
   extent *x = &g_array_index(h->dirty, extent, best);
-  int64_t n = MIN(x->end - x->start,
-                  MAX(1, (int64_t)cyl_spt(h, x->cyl)));
+  int64_t n = MIN(x->end - x->start, MAX(1, (int64_t)cyl_spt(h, x->cyl)));
   h->destage = (extent){x->start, x->start + n, x->cyl, x->seq};
   if (x->start + n == x->end) {
     g_array_remove_index(h->dirty, best);
@@ -719,7 +722,8 @@ static void start_destage(hdd *h, sim_time now) {
   if (sim_tracing(h->e))
     sim_trace(h->e, "hdd",
               "destage sector %" G_GINT64_FORMAT " +%" G_GINT64_FORMAT
-              " position %.3f ms", h->destage.start, n, best_pos / 1e6);
+              " position %.3f ms",
+              h->destage.start, n, best_pos / 1e6);
   sim_post(h->e, done, "destage", destage_done, h);
 }
 
@@ -778,8 +782,8 @@ static void hdd_start_next(hdd *h) {
     GList *l = pick(h, now);
     disk_cmd *cmd = l->data;
     g_queue_delete_link(&h->pending, l);
-    int hit = cmd->write ? NO_HIT
-                         : find_hit(h, cmd->sector, cmd->nr_sectors, now);
+    int hit =
+        cmd->write ? NO_HIT : find_hit(h, cmd->sector, cmd->nr_sectors, now);
     if (hit != NO_HIT) {
       serve_from_buffer(h, cmd, hit, now);
       continue;
@@ -883,9 +887,10 @@ static gboolean fit_seek(hdd *h, GError **err) {
   double s1 = h->seek_b / 2.0 + h->seek_c;
   double s2 = h->seek_b / (2.0 * sqrt(stroke)) + h->seek_c;
   if (s1 < 0 || s2 < 0) {
-    g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
-                "hdd: no increasing seek curve passes through track_to_track, "
-                "avg_seek and full_stroke; bring avg_seek closer to the middle");
+    g_set_error(
+        err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
+        "hdd: no increasing seek curve passes through track_to_track, "
+        "avg_seek and full_stroke; bring avg_seek closer to the middle");
     return FALSE;
   }
   return TRUE;
@@ -917,7 +922,8 @@ static gboolean hdd_check_geometry(hdd *h, GError **err) {
     g_set_error(err, PARAMS_ERROR, PARAMS_ERROR_VALUE,
                 "hdd: cache_size gives each of the %" G_GINT64_FORMAT
                 " cache_segments less than 4 KiB; use fewer segments or a "
-                "larger cache", c->cache_segments);
+                "larger cache",
+                c->cache_segments);
     return FALSE;
   }
   if (c->write_cache && c->cache_size < 8192) {
@@ -992,7 +998,9 @@ static int hdd_queue_depth(const void *d) {
   return h->cfg.ncq ? (int)h->cfg.ncq_depth : 1;
 }
 
-static int64_t hdd_capacity(const void *d) { return ((const hdd *)d)->nsectors; }
+static int64_t hdd_capacity(const void *d) {
+  return ((const hdd *)d)->nsectors;
+}
 
 static bool hdd_write_cache(const void *d) { return wce(d); }
 
@@ -1001,25 +1009,45 @@ static void hdd_fingerprint(const void *d, fingerprint *fp) {
   sim_time now = sim_now(h->e);
   /* the parameters, so that runs of differently set disks never meet */
   const disk_hdd_cfg *c = &h->cfg;
-  int64_t cv[] = {c->rpm, c->capacity, c->cylinders, c->track_to_track,
-                  c->avg_seek, c->full_stroke, (int64_t)c->outer_rate,
-                  (int64_t)c->inner_rate, c->command_overhead, c->ncq,
-                  c->ncq_depth, c->ncq_max_age, c->ncq_window,
-                  c->destage_window, c->cache_size,
-                  c->cache_segments, c->read_ahead, c->write_cache,
+  int64_t cv[] = {c->rpm,
+                  c->capacity,
+                  c->cylinders,
+                  c->track_to_track,
+                  c->avg_seek,
+                  c->full_stroke,
+                  (int64_t)c->outer_rate,
+                  (int64_t)c->inner_rate,
+                  c->command_overhead,
+                  c->ncq,
+                  c->ncq_depth,
+                  c->ncq_max_age,
+                  c->ncq_window,
+                  c->destage_window,
+                  c->cache_size,
+                  c->cache_segments,
+                  c->read_ahead,
+                  c->write_cache,
                   (int64_t)llround(h->link_rate)};
   fingerprint_bytes(fp, cv, sizeof cv);
-  int64_t v[] = {h->mech, h->cur_cyl, h->last_end, h->last_end_time,
-                 h->cur_seg, h->destage.start, h->destage.end,
-                 h->last_was_destage, h->dirty_sectors, h->flush_posted,
-                 h->link_free > now ? h->link_free : -1, h->inflight,
-                 h->busy, h->busy_since};
+  int64_t v[] = {h->mech,
+                 h->cur_cyl,
+                 h->last_end,
+                 h->last_end_time,
+                 h->cur_seg,
+                 h->destage.start,
+                 h->destage.end,
+                 h->last_was_destage,
+                 h->dirty_sectors,
+                 h->flush_posted,
+                 h->link_free > now ? h->link_free : -1,
+                 h->inflight,
+                 h->busy,
+                 h->busy_since};
   fingerprint_bytes(fp, v, sizeof v);
   disk_fp_cmd(fp, h->cur);
   disk_fp_cmd(fp, h->flush);
   if (h->mech == MECH_STREAM) {
-    int64_t st[] = {h->stream_seg, h->stream_s0, h->stream_t0,
-                    h->stream_limit};
+    int64_t st[] = {h->stream_seg, h->stream_s0, h->stream_t0, h->stream_limit};
     fingerprint_bytes(fp, st, sizeof st);
   }
   /* segments, with their use order as ranks (the clock itself only

@@ -11,7 +11,7 @@
 
 typedef struct disk_hdd_cfg {
   int64_t rpm;
-  int64_t capacity;         /* bytes */
+  int64_t capacity; /* bytes */
   int64_t cylinders;
   int64_t track_to_track;   /* ns, seek over one cylinder */
   int64_t avg_seek;         /* ns, seek over one third of the stroke */
@@ -21,15 +21,16 @@ typedef struct disk_hdd_cfg {
   int64_t command_overhead; /* ns per command */
   bool ncq;
   int64_t ncq_depth;
-  int64_t ncq_max_age;      /* ns a queued command may be passed over; 0: no limit */
-  int64_t ncq_window;       /* the oldest commands reordering looks at; 0: all */
-  int64_t destage_window;   /* the oldest dirty extents destaging looks at; 0: all */
-  int64_t cache_size;       /* bytes of drive buffer */
-  int64_t cache_segments;   /* read segments the buffer is cut into */
-  bool read_ahead;          /* keep reading after a read while idle */
-  bool write_cache;         /* WCE: acknowledge writes from the buffer */
-  double link_gbps;         /* SATA line rate, Gbit/s */
-  double link_efficiency;   /* share of the 8b/10b payload rate left for data */
+  int64_t ncq_max_age; /* ns a queued command may be passed over; 0: no limit */
+  int64_t ncq_window;  /* the oldest commands reordering looks at; 0: all */
+  int64_t
+      destage_window; /* the oldest dirty extents destaging looks at; 0: all */
+  int64_t cache_size; /* bytes of drive buffer */
+  int64_t cache_segments; /* read segments the buffer is cut into */
+  bool read_ahead;        /* keep reading after a read while idle */
+  bool write_cache;       /* WCE: acknowledge writes from the buffer */
+  double link_gbps;       /* SATA line rate, Gbit/s */
+  double link_efficiency; /* share of the 8b/10b payload rate left for data */
 } disk_hdd_cfg;
 
 /* Seek time in ns over `distance` cylinders (0 for distance 0). */

@@ -16,7 +16,7 @@
 #define SECTOR 512
 
 typedef struct ssd_cfg {
-  int64_t capacity;         /* bytes */
+  int64_t capacity; /* bytes */
   int64_t channels;
   int64_t dies_per_channel;
   int64_t page_size;        /* bytes */
@@ -27,7 +27,7 @@ typedef struct ssd_cfg {
   double link_efficiency;   /* share of the 8b/10b payload rate for data */
   int64_t command_overhead; /* ns of controller time per command */
   int64_t ncq_depth;
-  int64_t write_buffer;     /* bytes; 0: writes complete when programmed */
+  int64_t write_buffer; /* bytes; 0: writes complete when programmed */
 } ssd_cfg;
 
 static const param_desc ssd_params[] = {
@@ -35,21 +35,20 @@ static const param_desc ssd_params[] = {
      1125899906842624.0, NULL, "bytes (160 GB: Intel 320 class)"},
     {"channels", PARAM_INT, offsetof(ssd_cfg, channels), "8", 1, 64, NULL,
      "flash channels (8: Crucial m4 class controller)"},
-    {"dies_per_channel", PARAM_INT, offsetof(ssd_cfg, dies_per_channel), "4",
-     1, 64, NULL, "dies sharing one channel (assumption)"},
-    {"page_size", PARAM_SIZE, offsetof(ssd_cfg, page_size), "4k", 512,
-     1048576, NULL, "bytes per page and striping unit (assumption)"},
+    {"dies_per_channel", PARAM_INT, offsetof(ssd_cfg, dies_per_channel), "4", 1,
+     64, NULL, "dies sharing one channel (assumption)"},
+    {"page_size", PARAM_SIZE, offsetof(ssd_cfg, page_size), "4k", 512, 1048576,
+     NULL, "bytes per page and striping unit (assumption)"},
     {"read_time", PARAM_TIME, offsetof(ssd_cfg, read_time), "50us", 1, 1e8,
      NULL, "tR: array-to-register page read (MLC NAND datasheet class)"},
     {"program_time", PARAM_TIME, offsetof(ssd_cfg, program_time), "900us", 1,
      1e8, NULL, "tPROG: page program (MLC NAND datasheet class)"},
     {"channel_rate", PARAM_RATE, offsetof(ssd_cfg, channel_rate), "200MB/s",
      1e6, 1e11, NULL, "flash bus of one channel (ONFI 2.x, 200 MT/s x 8 bit)"},
-    {"link_gbps", PARAM_DOUBLE, offsetof(ssd_cfg, link_gbps), "3", 1, 24,
-     NULL, "SATA line rate, Gbit/s (1.5, 3 or 6)"},
-    {"link_efficiency", PARAM_DOUBLE, offsetof(ssd_cfg, link_efficiency),
-     "0.9", 0.5, 1, NULL,
-     "share of the 8b/10b payload rate left after framing"},
+    {"link_gbps", PARAM_DOUBLE, offsetof(ssd_cfg, link_gbps), "3", 1, 24, NULL,
+     "SATA line rate, Gbit/s (1.5, 3 or 6)"},
+    {"link_efficiency", PARAM_DOUBLE, offsetof(ssd_cfg, link_efficiency), "0.9",
+     0.5, 1, NULL, "share of the 8b/10b payload rate left after framing"},
     {"command_overhead", PARAM_TIME, offsetof(ssd_cfg, command_overhead),
      "20us", 0, 1e8, NULL,
      "controller time per command, one command at a time (assumption)"},
@@ -86,17 +85,17 @@ struct ssd {
   sim_engine *e;
   int64_t nsectors;
   int64_t ndies;
-  double link_rate;  /* payload bytes/s */
-  GArray *buffer;    /* buffered, sorted by free_at */
+  double link_rate;     /* payload bytes/s */
+  GArray *buffer;       /* buffered, sorted by free_at */
   sim_time flush_until; /* commands wait for a FLUSH CACHE to end */
-  GArray *ctrl;      /* span timelines */
+  GArray *ctrl;         /* span timelines */
   GArray *link;
-  GArray **channel;  /* [channels] */
-  GArray **die;      /* [ndies] */
+  GArray **channel; /* [channels] */
+  GArray **die;     /* [ndies] */
   int inflight;
   sim_time busy_since;
   sim_time busy;
-  GQueue slots;      /* ssd_slot *, commands awaiting completion */
+  GQueue slots; /* ssd_slot *, commands awaiting completion */
 };
 
 static void tl_prune(GArray *tl, sim_time now) {
@@ -178,9 +177,13 @@ static void ssd_fingerprint(const void *d, fingerprint *fp) {
   }
   fingerprint_i64(fp, s->flush_until > now ? s->flush_until : -1);
   /* the parameters that are not visible in the timelines */
-  int64_t cv[] = {s->cfg.write_buffer, (int64_t)llround(s->link_rate),
-                  s->cfg.command_overhead, s->cfg.read_time,
-                  s->cfg.program_time, s->cfg.page_size, s->ndies};
+  int64_t cv[] = {s->cfg.write_buffer,
+                  (int64_t)llround(s->link_rate),
+                  s->cfg.command_overhead,
+                  s->cfg.read_time,
+                  s->cfg.program_time,
+                  s->cfg.page_size,
+                  s->ndies};
   fingerprint_bytes(fp, cv, sizeof cv);
 }
 
@@ -289,8 +292,8 @@ static void ssd_submit(void *d, disk_cmd *cmd) {
     return;
   }
 
-  cmd->started = tl_reserve(s->ctrl, MAX(now, s->flush_until),
-                            s->cfg.command_overhead);
+  cmd->started =
+      tl_reserve(s->ctrl, MAX(now, s->flush_until), s->cfg.command_overhead);
   sim_time ready = cmd->started + s->cfg.command_overhead;
   sim_time finish = ready;
   int64_t spp = s->cfg.page_size / SECTOR;
@@ -383,7 +386,8 @@ static void *ssd_init(const void *cfgv, sim_engine *e, GError **err) {
     ssd_free(s);
     return NULL;
   }
-  s->link_rate = disk_sata_payload_rate(s->cfg.link_gbps, s->cfg.link_efficiency);
+  s->link_rate =
+      disk_sata_payload_rate(s->cfg.link_gbps, s->cfg.link_efficiency);
   s->buffer = g_array_new(FALSE, FALSE, sizeof(buffered));
   s->nsectors = s->cfg.capacity / SECTOR;
   s->ndies = s->cfg.channels * s->cfg.dies_per_channel;
@@ -403,7 +407,9 @@ static int ssd_queue_depth(const void *d) {
   return (int)((const ssd *)d)->cfg.ncq_depth;
 }
 
-static int64_t ssd_capacity(const void *d) { return ((const ssd *)d)->nsectors; }
+static int64_t ssd_capacity(const void *d) {
+  return ((const ssd *)d)->nsectors;
+}
 
 static bool ssd_write_cache(const void *d) {
   return ((const ssd *)d)->cfg.write_buffer > 0;

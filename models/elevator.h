@@ -38,7 +38,8 @@ struct elevator_ops {
   int (*elevator_dispatch_fn)(struct request_queue *q, int force);
   void (*elevator_add_req_fn)(struct request_queue *q, struct request *rq);
   void (*elevator_activate_req_fn)(struct request_queue *q, struct request *rq);
-  void (*elevator_completed_req_fn)(struct request_queue *q, struct request *rq);
+  void (*elevator_completed_req_fn)(struct request_queue *q,
+                                    struct request *rq);
 
   /* Neighbours in the elevator's sort order (for attempt_back/front_merge). */
   struct request *(*elevator_former_req_fn)(struct request_queue *q,
@@ -69,9 +70,9 @@ struct elevator_ops {
 };
 
 struct elevator_type {
-  const char *elevator_name;      /* "cfq", "deadline", "noop" */
+  const char *elevator_name; /* "cfq", "deadline", "noop" */
   struct elevator_ops ops;
-  const param_desc *params;       /* tunables under their sysfs names */
+  const param_desc *params; /* tunables under their sysfs names */
   size_t cfg_size;
 };
 

@@ -36,14 +36,14 @@ static void trace(struct file *f, const char *fmt, ...) {
 void filemap_read_begin(struct file *f, struct fm_call *c, int64_t pos,
                         int64_t len) {
   const struct file_ra_state *ra = &f->f_ra;
-  *c = (struct fm_call){.op = FM_OP_READ, .pos = pos, .len = len,
-                        .sync_ra_at = -1};
+  *c = (struct fm_call){
+      .op = FM_OP_READ, .pos = pos, .len = len, .sync_ra_at = -1};
   c->index = pos >> PAGE_SHIFT;
   c->offset = pos & (PAGE_SIZE - 1);
   /* where the previous read() of this open file stopped */
   c->prev_index = ra->prev_pos < 0 ? -1 : ra->prev_pos >> PAGE_SHIFT;
-  c->prev_offset = ra->prev_pos < 0 ? PAGE_SIZE - 1
-                                    : ra->prev_pos & (PAGE_SIZE - 1);
+  c->prev_offset =
+      ra->prev_pos < 0 ? PAGE_SIZE - 1 : ra->prev_pos & (PAGE_SIZE - 1);
 }
 
 void filemap_write_begin(struct file *f, struct fm_call *c, int64_t pos,
@@ -55,8 +55,8 @@ void filemap_write_begin(struct file *f, struct fm_call *c, int64_t pos,
 void filemap_fsync_begin(struct file *f, struct fm_call *c, int64_t first,
                          int64_t last) {
   (void)f;
-  *c = (struct fm_call){.op = FM_OP_FSYNC, .start = first,
-                        .end = last < 0 ? G_MAXINT64 : last};
+  *c = (struct fm_call){
+      .op = FM_OP_FSYNC, .start = first, .end = last < 0 ? G_MAXINT64 : last};
 }
 
 /* Readahead's runs become bios of at most max_bio_pages. */
@@ -64,10 +64,12 @@ static void add_reads(struct file *f, GArray *runs, GArray *ios,
                       const char *why) {
   for (guint i = 0; i < runs->len; i++) {
     const ra_read *r = &g_array_index(runs, ra_read, i);
-    trace(f, "%s: pages %" G_GINT64_FORMAT "+%" G_GINT64_FORMAT
-          " (window %" G_GINT64_FORMAT "+%" G_GINT64_FORMAT ", async %"
-          G_GINT64_FORMAT ")", why, r->index, r->nr, f->f_ra.start,
-          f->f_ra.size, f->f_ra.async_size);
+    trace(f,
+          "%s: pages %" G_GINT64_FORMAT "+%" G_GINT64_FORMAT
+          " (window %" G_GINT64_FORMAT "+%" G_GINT64_FORMAT
+          ", async %" G_GINT64_FORMAT ")",
+          why, r->index, r->nr, f->f_ra.start, f->f_ra.size,
+          f->f_ra.async_size);
     for (int64_t done = 0; done < r->nr; done += f->max_bio_pages) {
       fm_io io = {r->index + done, MIN(f->max_bio_pages, r->nr - done), 0};
       g_array_append_val(ios, io);
@@ -118,8 +120,8 @@ static fm_status read_step(struct file *f, struct fm_call *c, GArray *ios,
     int64_t end_index = (isize - 1) >> PAGE_SHIFT;
     if (index > end_index)
       break;
-    int64_t nr = index == end_index ? ((isize - 1) & (PAGE_SIZE - 1)) + 1
-                                    : PAGE_SIZE;
+    int64_t nr =
+        index == end_index ? ((isize - 1) & (PAGE_SIZE - 1)) + 1 : PAGE_SIZE;
     if (nr <= c->offset)
       break;
     nr = MIN(nr - c->offset, c->len);
@@ -176,10 +178,11 @@ static fm_status write_step(struct file *f, struct fm_call *c,
     c->uncharged += bytes;
     int64_t pause = balance_dirty_pages_ratelimited(f->bdi, t, 1);
     if (pause > 0) {
-      trace(f, "balance_dirty_pages: pause %" G_GINT64_FORMAT
+      trace(f,
+            "balance_dirty_pages: pause %" G_GINT64_FORMAT
             " jiffies (dirty %" G_GINT64_FORMAT ", writeback %" G_GINT64_FORMAT
-            ", task_ratelimit %" G_GINT64_FORMAT " pages/s)", pause,
-            m->pc->nr_dirty, m->pc->nr_writeback, t->task_ratelimit);
+            ", task_ratelimit %" G_GINT64_FORMAT " pages/s)",
+            pause, m->pc->nr_dirty, m->pc->nr_writeback, t->task_ratelimit);
       c->throttled = true;
       c->sleep_jiffies = pause;
       return FM_SLEEP;
@@ -225,7 +228,8 @@ static fm_status fsync_step(struct file *f, struct fm_call *c, GArray *ios,
     /* fall through */
   case FSYNC_WRITE:
     for (;;) {
-      struct page *page = find_tagged_page_from(m, PAGECACHE_TAG_DIRTY, c->index);
+      struct page *page =
+          find_tagged_page_from(m, PAGECACHE_TAG_DIRTY, c->index);
       if (!page || page->index > c->end)
         break;
       if (!(page->flags & PG_towrite)) {
@@ -240,7 +244,8 @@ static fm_status fsync_step(struct file *f, struct fm_call *c, GArray *ios,
       }
       int64_t first = page->index, n = 0;
       while (page && page->index == first + n && page->index <= c->end &&
-             (page->flags & (PG_dirty | PG_towrite)) == (PG_dirty | PG_towrite) &&
+             (page->flags & (PG_dirty | PG_towrite)) ==
+                 (PG_dirty | PG_towrite) &&
              !(page->flags & PG_writeback) && n < f->max_bio_pages) {
         page_start_writeback(page);
         n++;

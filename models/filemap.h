@@ -23,8 +23,8 @@ struct file {
   struct file_ra_state f_ra;
   struct backing_dev_info *bdi;
   struct bdi_writeback *wb;
-  int64_t max_bio_pages;      /* bio_get_nr_vecs of the device */
-  const char *owner;          /* the task's name, for trace lines */
+  int64_t max_bio_pages; /* bio_get_nr_vecs of the device */
+  const char *owner;     /* the task's name, for trace lines */
 };
 
 typedef enum {
@@ -47,17 +47,17 @@ typedef enum { FM_OP_READ, FM_OP_WRITE, FM_OP_FSYNC } fm_op;
 /* One call in progress. */
 struct fm_call {
   fm_op op;
-  int64_t pos, len;        /* bytes still to go, from pos */
-  int64_t bytes;           /* copied so far */
-  int64_t uncharged;       /* copied bytes whose copy time is not slept yet */
-  bool waited;             /* it waited for the device: not a cache hit */
+  int64_t pos, len;  /* bytes still to go, from pos */
+  int64_t bytes;     /* copied so far */
+  int64_t uncharged; /* copied bytes whose copy time is not slept yet */
+  bool waited;       /* it waited for the device: not a cache hit */
   /* do_generic_file_read's position */
   int64_t index, offset, prev_index, prev_offset;
-  int64_t sync_ra_at;      /* page whose miss already ran sync readahead */
+  int64_t sync_ra_at; /* page whose miss already ran sync readahead */
   /* fsync: the page range and the stage of the data-integrity pass */
   int64_t start, end;
   int stage;
-  bool throttled;          /* asleep in balance_dirty_pages */
+  bool throttled; /* asleep in balance_dirty_pages */
   int64_t sleep_jiffies;
 };
 

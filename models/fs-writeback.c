@@ -43,9 +43,12 @@ struct bdi_writeback {
   void *ctx;
 };
 
-static int64_t now(const struct bdi_writeback *wb) { return bdi_jiffies(wb->bdi); }
+static int64_t now(const struct bdi_writeback *wb) {
+  return bdi_jiffies(wb->bdi);
+}
 
-static int64_t centisecs_to_jiffies(const struct bdi_writeback *wb, int64_t cs) {
+static int64_t centisecs_to_jiffies(const struct bdi_writeback *wb,
+                                    int64_t cs) {
   return blk_ns_to_jiffies(wb->bdi->q, cs * 10 * SIM_MS);
 }
 
@@ -90,16 +93,30 @@ static void fp_queue(fingerprint *fp, const GQueue *q) {
     fingerprint_i64(fp, ((struct address_space *)l->data)->id);
 }
 
-void bdi_writeback_fingerprint(const struct bdi_writeback *wb, fingerprint *fp) {
+void bdi_writeback_fingerprint(const struct bdi_writeback *wb,
+                               fingerprint *fp) {
   fp_queue(fp, &wb->b_dirty);
   fp_queue(fp, &wb->b_io);
   fp_queue(fp, &wb->b_more_io);
-  int64_t v[] = {wb->last_old_flush, wb->stage, wb->after_work,
-                 wb->work.for_kupdate, wb->work.for_background,
-                 wb->work.nr_pages, wb->work.older_than_this, wb->work.wb_start,
-                 wb->pass_start, wb->pass_wrote, wb->inode ? wb->inode->id : -1,
-                 wb->write_chunk, wb->nr_to_write, wb->index, wb->end,
-                 wb->done_index, wb->start_index, wb->cycled, wb->inode_done};
+  int64_t v[] = {wb->last_old_flush,
+                 wb->stage,
+                 wb->after_work,
+                 wb->work.for_kupdate,
+                 wb->work.for_background,
+                 wb->work.nr_pages,
+                 wb->work.older_than_this,
+                 wb->work.wb_start,
+                 wb->pass_start,
+                 wb->pass_wrote,
+                 wb->inode ? wb->inode->id : -1,
+                 wb->write_chunk,
+                 wb->nr_to_write,
+                 wb->index,
+                 wb->end,
+                 wb->done_index,
+                 wb->start_index,
+                 wb->cycled,
+                 wb->inode_done};
   fingerprint_bytes(fp, v, sizeof v);
   bdi_fingerprint(wb->bdi, fp);
 }
@@ -144,8 +161,9 @@ void mark_inode_dirty(struct bdi_writeback *wb, struct address_space *m) {
   list_move(wb, m, WB_LIST_DIRTY);
   /* a device's first dirty inode: the flusher looks in one interval */
   if (wakeup && wb->ops && wb->ops->wake_at)
-    wb->ops->wake_at(wb->ctx, now(wb) + centisecs_to_jiffies(
-                                  wb, wb->bdi->vm->dirty_writeback_centisecs));
+    wb->ops->wake_at(wb->ctx,
+                     now(wb) + centisecs_to_jiffies(
+                                   wb, wb->bdi->vm->dirty_writeback_centisecs));
 }
 
 /* Back to b_dirty; its dirtied_when must not be older than the newest
@@ -188,12 +206,14 @@ static int64_t nr_dirty_inodes(const struct bdi_writeback *wb) {
   return wb->b_dirty.length + wb->b_io.length + wb->b_more_io.length;
 }
 
-int64_t writeback_chunk_size(const struct backing_dev_info *bdi, int64_t nr_pages) {
+int64_t writeback_chunk_size(const struct backing_dev_info *bdi,
+                             int64_t nr_pages) {
   int64_t bg, thresh;
   global_dirty_limits(bdi, &bg, &thresh);
   int64_t pages = MIN(bdi->avg_write_bandwidth / 2, thresh / DIRTY_SCOPE);
   pages = MIN(pages, nr_pages);
-  return (pages + MIN_WRITEBACK_PAGES) / MIN_WRITEBACK_PAGES * MIN_WRITEBACK_PAGES;
+  return (pages + MIN_WRITEBACK_PAGES) / MIN_WRITEBACK_PAGES *
+         MIN_WRITEBACK_PAGES;
 }
 
 /* ---- one inode: write_cache_pages over its dirty pages, cyclically ---- */
@@ -217,7 +237,8 @@ static void inode_start(struct bdi_writeback *wb, struct address_space *m) {
 static bool inode_next_bio(struct bdi_writeback *wb, struct wb_bio *out) {
   struct address_space *m = wb->inode;
   while (!wb->inode_done) {
-    struct page *page = find_tagged_page_from(m, PAGECACHE_TAG_DIRTY, wb->index);
+    struct page *page =
+        find_tagged_page_from(m, PAGECACHE_TAG_DIRTY, wb->index);
     if (!page || page->index > wb->end) {
       if (!wb->cycled) {
         wb->cycled = true;
@@ -310,7 +331,8 @@ bool wb_writeback_next(struct bdi_writeback *wb, struct wb_bio *out) {
       break;
     case ST_KUPDATE: {
       wb->stage = ST_BACKGROUND;
-      int64_t interval = centisecs_to_jiffies(wb, vm->dirty_writeback_centisecs);
+      int64_t interval =
+          centisecs_to_jiffies(wb, vm->dirty_writeback_centisecs);
       if (interval == 0 || now(wb) < wb->last_old_flush + interval)
         break;
       wb->last_old_flush = now(wb);
@@ -367,7 +389,8 @@ bool wb_writeback_next(struct bdi_writeback *wb, struct wb_bio *out) {
 }
 
 int64_t wb_idle_jiffies(const struct bdi_writeback *wb) {
-  int64_t interval = centisecs_to_jiffies(wb, wb->bdi->vm->dirty_writeback_centisecs);
+  int64_t interval =
+      centisecs_to_jiffies(wb, wb->bdi->vm->dirty_writeback_centisecs);
   return wb_has_dirty_io(wb) && interval ? interval : -1;
 }
 

@@ -57,7 +57,8 @@ bool wb_has_dirty_io(const struct bdi_writeback *wb);
 /* writeback_chunk_size for background and kupdate work with `nr_pages`
  * left to write: about half a second of the device's bandwidth, at most
  * an eighth of the dirty limit, in multiples of 4 MiB. */
-int64_t writeback_chunk_size(const struct backing_dev_info *bdi, int64_t nr_pages);
+int64_t writeback_chunk_size(const struct backing_dev_info *bdi,
+                             int64_t nr_pages);
 
 /* The flusher's loop (wb_do_writeback), one bio at a time: TRUE with the
  * next bio in `out`; FALSE when this round of work is over, the flusher

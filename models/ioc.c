@@ -45,7 +45,7 @@ void ioc_free(struct io_context *ioc) {
 /* The io_contexts as the cic path sees them: which device slots hold a
  * linked cic, the task and reference counts, batching state. */
 void ioc_fingerprint(const struct io_context *ioc, fingerprint *fp) {
-  int64_t v[] = {ioc->refcount, ioc->nr_tasks, ioc->ioprio,
+  int64_t v[] = {ioc->refcount,          ioc->nr_tasks,    ioc->ioprio,
                  ioc->nr_batch_requests, ioc->last_waited, ioc->radix->len,
                  ioc->cic_list->len};
   fingerprint_bytes(fp, v, sizeof v);
@@ -108,7 +108,8 @@ static int cfq_cic_link(struct io_context *ioc, int cic_index, void *cfqd,
   return 0;
 }
 
-struct cfq_io_context *cic_step_lookup(const struct cic_dev *d, const char *task,
+struct cfq_io_context *cic_step_lookup(const struct cic_dev *d,
+                                       const char *task,
                                        struct io_context *ioc) {
   struct cfq_io_context *cic = cfq_cic_lookup(ioc, d->cic_index);
   sim_trace(d->engine, task, "cfq_cic_lookup: %s", cic ? "hit" : "miss");
@@ -118,13 +119,15 @@ struct cfq_io_context *cic_step_lookup(const struct cic_dev *d, const char *task
 struct cfq_io_context *cic_step_alloc(const struct cic_dev *d, const char *task,
                                       int64_t jiffies) {
   d->stats->allocated++;
-  struct cfq_io_context *cic = cfq_alloc_io_context(jiffies, (int)d->stats->allocated);
+  struct cfq_io_context *cic =
+      cfq_alloc_io_context(jiffies, (int)d->stats->allocated);
   sim_trace(d->engine, task, "cfq_alloc_io_context: cic%d", cic->id);
   return cic;
 }
 
 cic_link_result cic_step_link(const struct cic_dev *d, const char *task,
-                              struct io_context *ioc, struct cfq_io_context **cic) {
+                              struct io_context *ioc,
+                              struct cfq_io_context **cic) {
   int ret = cfq_cic_link(ioc, d->cic_index, d->cfqd, *cic);
   if (ret == 0) {
     d->stats->linked++;

@@ -39,17 +39,17 @@ struct io_context {
   int nr_tasks;
   unsigned short ioprio;
   int nr_batch_requests;
-  int64_t last_waited;  /* jiffies */
-  GPtrArray *radix;     /* cic_index -> struct cfq_io_context * (or NULL) */
-  GPtrArray *cic_list;  /* every cic linked to this ioc */
+  int64_t last_waited; /* jiffies */
+  GPtrArray *radix;    /* cic_index -> struct cfq_io_context * (or NULL) */
+  GPtrArray *cic_list; /* every cic linked to this ioc */
 };
 
 struct cfq_io_context {
-  void *key;                 /* the owning cfqd (NULL until linked) */
+  void *key; /* the owning cfqd (NULL until linked) */
   struct io_context *ioc;
   struct cfq_queue *cfqq[2]; /* [0] async, [1] sync */
   struct cfq_ttime ttime;
-  int id;                    /* allocation order, for traces */
+  int id; /* allocation order, for traces */
 };
 
 /* What a kernel does when its cfq_cic_link finds the slot taken
@@ -108,7 +108,8 @@ typedef enum {
 
 /* `lookup`: the cic of `ioc` on the device, NULL on a miss.  `task` names
  * the trace lines of all three steps. */
-struct cfq_io_context *cic_step_lookup(const struct cic_dev *d, const char *task,
+struct cfq_io_context *cic_step_lookup(const struct cic_dev *d,
+                                       const char *task,
                                        struct io_context *ioc);
 /* `alloc_cic`: a new cic nobody else can see yet; its think time starts at
  * `jiffies`. */
@@ -119,7 +120,8 @@ struct cfq_io_context *cic_step_alloc(const struct cic_dev *d, const char *task,
  * the cic is freed and `*cic` cleared; on CIC_LINK_FAILED the kernel logs
  * "cfq: cic link failed!" and the request's ioc reference is dropped. */
 cic_link_result cic_step_link(const struct cic_dev *d, const char *task,
-                              struct io_context *ioc, struct cfq_io_context **cic);
+                              struct io_context *ioc,
+                              struct cfq_io_context **cic);
 /* A process torn down in the middle of the path lets go of its cic: freed
  * unless linked, since a linked cic is its ioc's. */
 void cic_abandon(struct cfq_io_context *cic);

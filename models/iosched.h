@@ -8,7 +8,8 @@ extern const struct elevator_type iosched_noop;
 extern const struct elevator_type iosched_deadline;
 extern const struct elevator_type iosched_cfq;
 
-const struct elevator_type *elevator_find(const char *name); /* NULL if unknown */
-extern const char *const elevator_names[];                  /* NULL-terminated */
+const struct elevator_type *
+elevator_find(const char *name);           /* NULL if unknown */
+extern const char *const elevator_names[]; /* NULL-terminated */
 
 #endif

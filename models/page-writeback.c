@@ -52,11 +52,19 @@ void bdi_free(struct backing_dev_info *bdi) {
 }
 
 void bdi_fingerprint(const struct backing_dev_info *bdi, fingerprint *fp) {
-  int64_t v[] = {bdi->reclaimable, bdi->writeback, bdi->dirtied, bdi->written,
-                 bdi->bw_time_stamp, bdi->dirtied_stamp, bdi->written_stamp,
-                 bdi->write_bandwidth, bdi->avg_write_bandwidth,
-                 bdi->dirty_ratelimit, bdi->balanced_dirty_ratelimit,
-                 bdi->dirty_exceeded, bdi->writeback_running};
+  int64_t v[] = {bdi->reclaimable,
+                 bdi->writeback,
+                 bdi->dirtied,
+                 bdi->written,
+                 bdi->bw_time_stamp,
+                 bdi->dirtied_stamp,
+                 bdi->written_stamp,
+                 bdi->write_bandwidth,
+                 bdi->avg_write_bandwidth,
+                 bdi->dirty_ratelimit,
+                 bdi->balanced_dirty_ratelimit,
+                 bdi->dirty_exceeded,
+                 bdi->writeback_running};
   fingerprint_bytes(fp, v, sizeof v);
 }
 
@@ -104,8 +112,8 @@ int64_t bdi_position_ratio(const struct backing_dev_info *bdi, int64_t thresh,
     return 0;
   /* the global control line: a cubic through 2.0 at freerun, 1.0 at the
    * setpoint and 0 at the limit */
-  int64_t x = (setpoint - dirty) * (1 << RATELIMIT_CALC_SHIFT) /
-              (limit - setpoint + 1);
+  int64_t x =
+      (setpoint - dirty) * (1 << RATELIMIT_CALC_SHIFT) / (limit - setpoint + 1);
   int64_t pos_ratio = x;
   pos_ratio = pos_ratio * x >> RATELIMIT_CALC_SHIFT;
   pos_ratio = pos_ratio * x >> RATELIMIT_CALC_SHIFT;
@@ -117,7 +125,8 @@ int64_t bdi_position_ratio(const struct backing_dev_info *bdi, int64_t thresh,
   bdi_thresh = MAX(bdi_thresh, (limit - dirty) / 8);
   uint64_t w = ((uint64_t)bdi_thresh << 16) / (uint64_t)(thresh + 1);
   int64_t bdi_setpoint = (int64_t)((uint64_t)setpoint * w >> 16);
-  int64_t span = (int64_t)((uint64_t)(thresh - bdi_thresh + 8 * write_bw) * w >> 16);
+  int64_t span =
+      (int64_t)((uint64_t)(thresh - bdi_thresh + 8 * write_bw) * w >> 16);
   int64_t x_intercept = bdi_setpoint + span;
   if (bdi_dirty < x_intercept - span / 4)
     pos_ratio = pos_ratio * (x_intercept - bdi_dirty) /
@@ -174,11 +183,12 @@ static void bdi_update_dirty_ratelimit(struct backing_dev_info *bdi,
   int64_t dirty_ratelimit = bdi->dirty_ratelimit;
   int64_t write_bw = bdi->avg_write_bandwidth;
   int64_t dirty_rate = (dirtied - bdi->dirtied_stamp) * hz(bdi) / elapsed;
-  int64_t pos_ratio = bdi_position_ratio(bdi, thresh, bg, dirty, bdi_thresh,
-                                         bdi_dirty);
+  int64_t pos_ratio =
+      bdi_position_ratio(bdi, thresh, bg, dirty, bdi_thresh, bdi_dirty);
   int64_t task_ratelimit =
       (int64_t)((uint64_t)dirty_ratelimit * (uint64_t)pos_ratio >>
-                RATELIMIT_CALC_SHIFT) + 1;
+                RATELIMIT_CALC_SHIFT) +
+      1;
   /* what each dirtier should get for the device's bandwidth to match the
    * dirtying: about write_bw / N with N dirtiers */
   int64_t balanced = (int64_t)((uint64_t)task_ratelimit * (uint64_t)write_bw /
@@ -326,7 +336,8 @@ static void bdp_finish(struct backing_dev_info *bdi, struct dirty_throttle *t) {
 
 /* One pass of balance_dirty_pages' loop: the sleep it asks for, or 0
  * after leaving the loop without one. */
-static int64_t bdp_pass(struct backing_dev_info *bdi, struct dirty_throttle *t) {
+static int64_t bdp_pass(struct backing_dev_info *bdi,
+                        struct dirty_throttle *t) {
   struct pagecache *pc = bdi->pc;
   int64_t nr_reclaimable = pc->nr_dirty;
   int64_t nr_dirty = nr_reclaimable + pc->nr_writeback;
@@ -353,10 +364,11 @@ static int64_t bdp_pass(struct backing_dev_info *bdi, struct dirty_throttle *t) 
   int64_t max_pause = bdi_max_pause(bdi, bdi_dirty);
   t->max_pause = max_pause;
   t->dirty_ratelimit = bdi->dirty_ratelimit;
-  int64_t pos_ratio = bdi_position_ratio(bdi, thresh, bg, nr_dirty, bdi_thresh,
-                                         bdi_dirty);
-  t->task_ratelimit = (int64_t)((uint64_t)bdi->dirty_ratelimit *
-                                (uint64_t)pos_ratio >> RATELIMIT_CALC_SHIFT);
+  int64_t pos_ratio =
+      bdi_position_ratio(bdi, thresh, bg, nr_dirty, bdi_thresh, bdi_dirty);
+  t->task_ratelimit =
+      (int64_t)((uint64_t)bdi->dirty_ratelimit * (uint64_t)pos_ratio >>
+                RATELIMIT_CALC_SHIFT);
   int64_t pause;
   if (t->task_ratelimit == 0) {
     pause = max_pause; /* at the hard limit: sleep and look again */

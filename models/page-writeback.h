@@ -25,20 +25,20 @@ struct vm_dirty_cfg {
 };
 
 struct backing_dev_info {
-  char *name;                  /* "8:0", as the flusher is named after it */
+  char *name; /* "8:0", as the flusher is named after it */
   struct pagecache *pc;
   const struct vm_dirty_cfg *vm;
-  struct request_queue *q;     /* jiffies, read congestion */
-  int64_t ra_pages;            /* read_ahead_kb / 4 */
+  struct request_queue *q; /* jiffies, read congestion */
+  int64_t ra_pages;        /* read_ahead_kb / 4 */
   /* page counts: BDI_RECLAIMABLE, BDI_WRITEBACK, BDI_DIRTIED, BDI_WRITTEN */
   int64_t reclaimable, writeback, dirtied, written;
   /* estimates, updated at most every 200 ms; rates in pages per second */
-  int64_t bw_time_stamp;       /* jiffies */
+  int64_t bw_time_stamp; /* jiffies */
   int64_t dirtied_stamp, written_stamp;
   int64_t write_bandwidth, avg_write_bandwidth;
   int64_t dirty_ratelimit, balanced_dirty_ratelimit;
   bool dirty_exceeded;
-  bool writeback_running;      /* BDI_writeback_running: the flusher is at work */
+  bool writeback_running; /* BDI_writeback_running: the flusher is at work */
   /* The flusher's side (fs-writeback): wake it for background writeback,
    * and tell it when the last page under writeback is done. */
   void (*start_background_writeback)(void *ctx);
@@ -51,7 +51,7 @@ struct backing_dev_info {
 struct dirty_throttle {
   int64_t nr_dirtied, nr_dirtied_pause;
   bool in_loop;
-  int64_t pages_dirtied, start_time;     /* of the current loop */
+  int64_t pages_dirtied, start_time; /* of the current loop */
   int64_t pause, max_pause, task_ratelimit;
   /* what the sleepless exit of the loop needs */
   int64_t nr_dirty, nr_reclaimable, thresh, bg, dirty_ratelimit;

@@ -80,9 +80,9 @@ static gint cmp_index(gconstpointer a, gconstpointer b, gpointer unused) {
 }
 
 struct address_space *address_space_new(struct pagecache *pc,
-                                         struct backing_dev_info *bdi,
-                                         int64_t start_sector,
-                                         int64_t nr_sectors) {
+                                        struct backing_dev_info *bdi,
+                                        int64_t start_sector,
+                                        int64_t nr_sectors) {
   struct address_space *m = g_new0(struct address_space, 1);
   m->id = (int)pc->mappings->len;
   m->pc = pc;
@@ -194,7 +194,8 @@ static bool page_evictable(const struct page *p) {
 /* shrink_active_list: keep the active list no longer than the inactive
  * one, taking from its tail. */
 static void shrink_active_list(struct pagecache *pc) {
-  for (int n = 0; n < SWAP_CLUSTER_MAX && pc->nr_active > pc->nr_inactive; n++) {
+  for (int n = 0; n < SWAP_CLUSTER_MAX && pc->nr_active > pc->nr_inactive;
+       n++) {
     struct page *p = pc->active_tail;
     lru_unlink(pc, p);
     p->flags &= ~PG_referenced;
@@ -247,7 +248,8 @@ struct page *add_to_page_cache_lru(struct address_space *m, int64_t index,
 }
 
 static gint cmp_page_index(gconstpointer a, gconstpointer b) {
-  const struct page *x = *(struct page *const *)a, *y = *(struct page *const *)b;
+  const struct page *x = *(struct page *const *)a,
+                    *y = *(struct page *const *)b;
   return (x->index > y->index) - (x->index < y->index);
 }
 
@@ -269,14 +271,16 @@ int64_t invalidate_mapping_pages(struct address_space *m) {
   return n;
 }
 
-int64_t count_history_pages(struct address_space *m, int64_t index, int64_t max) {
+int64_t count_history_pages(struct address_space *m, int64_t index,
+                            int64_t max) {
   int64_t n = 0;
   for (int64_t i = index - 1; n < max && i >= 0 && find_get_page(m, i); i--)
     n++;
   return n;
 }
 
-int64_t page_cache_next_hole(struct address_space *m, int64_t index, int64_t max) {
+int64_t page_cache_next_hole(struct address_space *m, int64_t index,
+                             int64_t max) {
   for (int64_t i = 0; i < max; i++, index++)
     if (!find_get_page(m, index))
       return index;
@@ -376,16 +380,20 @@ static void fp_list(fingerprint *fp, const struct page *p) {
 }
 
 void pagecache_fingerprint(const struct pagecache *pc, fingerprint *fp) {
-  int64_t v[] = {pc->nr_file_pages, pc->nr_dirty, pc->nr_writeback,
-                 pc->nr_active, pc->nr_inactive, pc->nr_user_tasks};
+  int64_t v[] = {pc->nr_file_pages, pc->nr_dirty,    pc->nr_writeback,
+                 pc->nr_active,     pc->nr_inactive, pc->nr_user_tasks};
   fingerprint_bytes(fp, v, sizeof v);
   fp_list(fp, pc->inactive_head);
   fingerprint_i64(fp, -1);
   fp_list(fp, pc->active_head);
   for (guint i = 0; i < pc->mappings->len; i++) {
     const struct address_space *m = g_ptr_array_index(pc->mappings, i);
-    int64_t s[] = {m->writeback_index, m->i_state, m->dirtied_when, m->wb_list,
-                   (int64_t)m->waiters.length, m->flushes_in_flight};
+    int64_t s[] = {m->writeback_index,
+                   m->i_state,
+                   m->dirtied_when,
+                   m->wb_list,
+                   (int64_t)m->waiters.length,
+                   m->flushes_in_flight};
     fingerprint_bytes(fp, s, sizeof s);
   }
 }

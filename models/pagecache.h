@@ -36,7 +36,7 @@ struct address_space;
 struct backing_dev_info;
 
 struct page {
-  int64_t index;                   /* page offset in the file */
+  int64_t index; /* page offset in the file */
   struct address_space *mapping;
   unsigned flags;
   struct page *lru_prev, *lru_next; /* on its LRU list; head = newest */
@@ -56,44 +56,44 @@ struct page_waiter {
  * one: cfqsim's files have nothing else).  A file is a region of a device,
  * laid out contiguously from `start_sector`. */
 struct address_space {
-  int id;                          /* creation order: traces, fingerprints */
+  int id; /* creation order: traces, fingerprints */
   struct pagecache *pc;
   struct backing_dev_info *backing_dev_info;
   int64_t start_sector;
-  int64_t nr_sectors;              /* i_size / 512 */
-  GHashTable *page_tree;           /* &page->index -> struct page */
-  GTree *tags[2];                  /* PAGECACHE_TAG_DIRTY, _WRITEBACK:
+  int64_t nr_sectors;    /* i_size / 512 */
+  GHashTable *page_tree; /* &page->index -> struct page */
+  GTree *tags[2];        /* PAGECACHE_TAG_DIRTY, _WRITEBACK:
                                       &index -> page, in index order */
   int64_t nrpages, nr_dirty, nr_writeback;
-  int64_t writeback_index;         /* where cyclic writeback resumes */
+  int64_t writeback_index; /* where cyclic writeback resumes */
   /* the inode's writeback state (fs-writeback keeps the lists) */
   unsigned i_state;
-  int64_t dirtied_when;            /* jiffies of the first dirtying */
-  int wb_list;                     /* which list of its bdi it is on */
-  GList wb_link;                   /* link on that list (data: mapping) */
-  GQueue waiters;                  /* struct page_waiter * */
-  int64_t flushes_in_flight;       /* an fsync's cache flushes not ended */
+  int64_t dirtied_when;      /* jiffies of the first dirtying */
+  int wb_list;               /* which list of its bdi it is on */
+  GList wb_link;             /* link on that list (data: mapping) */
+  GQueue waiters;            /* struct page_waiter * */
+  int64_t flushes_in_flight; /* an fsync's cache flushes not ended */
 };
 
 /* The machine's memory, in pages. */
 struct pagecache {
   sim_engine *engine;
   int64_t totalram_pages;
-  double copy_rate;                /* bytes per second of copy_to_user */
-  int64_t nr_file_pages;           /* NR_FILE_PAGES */
-  int64_t nr_dirty;                /* NR_FILE_DIRTY */
-  int64_t nr_writeback;            /* NR_WRITEBACK */
-  int64_t nr_active, nr_inactive;  /* NR_ACTIVE_FILE, NR_INACTIVE_FILE */
+  double copy_rate;               /* bytes per second of copy_to_user */
+  int64_t nr_file_pages;          /* NR_FILE_PAGES */
+  int64_t nr_dirty;               /* NR_FILE_DIRTY */
+  int64_t nr_writeback;           /* NR_WRITEBACK */
+  int64_t nr_active, nr_inactive; /* NR_ACTIVE_FILE, NR_INACTIVE_FILE */
   struct page *active_head, *active_tail;
   struct page *inactive_head, *inactive_tail;
-  struct page *free_pages;         /* recycled page structs */
-  GPtrArray *slabs;                /* blocks the page structs come from */
-  GPtrArray *mappings;             /* struct address_space *, by id */
-  uint64_t evicted;                /* pages reclaimed */
+  struct page *free_pages; /* recycled page structs */
+  GPtrArray *slabs;        /* blocks the page structs come from */
+  GPtrArray *mappings;     /* struct address_space *, by id */
+  uint64_t evicted;        /* pages reclaimed */
   /* tasks that may still read or dirty pages: flushers stay until these
    * are gone and the writeback they left is done */
   int nr_user_tasks;
-  GArray *idle_hooks;              /* called when nr_user_tasks drops to 0 */
+  GArray *idle_hooks; /* called when nr_user_tasks drops to 0 */
 };
 
 struct pagecache *pagecache_new(sim_engine *e, int64_t memory_bytes,
@@ -110,9 +110,9 @@ void pagecache_fingerprint(const struct pagecache *pc, fingerprint *fp);
 
 /* A file of `nr_sectors` on its device from `start_sector`. */
 struct address_space *address_space_new(struct pagecache *pc,
-                                         struct backing_dev_info *bdi,
-                                         int64_t start_sector,
-                                         int64_t nr_sectors);
+                                        struct backing_dev_info *bdi,
+                                        int64_t start_sector,
+                                        int64_t nr_sectors);
 /* Pages the file spans (the last may be partial). */
 int64_t mapping_size_pages(const struct address_space *m);
 /* Where page `index` starts on the device, and how many of its sectors lie
@@ -133,8 +133,10 @@ int64_t invalidate_mapping_pages(struct address_space *m);
 /* Contiguous cached pages just before `index`, looking back at most `max`
  * (count_history_pages), and the first absent page after `index` within
  * `max` (radix_tree_next_hole; index + max + 1 when there is none). */
-int64_t count_history_pages(struct address_space *m, int64_t index, int64_t max);
-int64_t page_cache_next_hole(struct address_space *m, int64_t index, int64_t max);
+int64_t count_history_pages(struct address_space *m, int64_t index,
+                            int64_t max);
+int64_t page_cache_next_hole(struct address_space *m, int64_t index,
+                             int64_t max);
 
 /* The radix tree's tags, set and cleared with PG_dirty and PG_writeback
  * by page-writeback; the first tagged page at or after `index`, NULL if

@@ -9,15 +9,27 @@
 #include "sim/core/rng.h"
 
 typedef enum {
-  STEP_SUBMIT, STEP_LOOKUP, STEP_ALLOC_CIC, STEP_LINK, STEP_QUEUE, STEP_FAIL,
-  STEP_RETRY, STEP_UNPLUG, STEP_IO_WAIT, STEP_EXIT,
-  STEP_READ, STEP_WRITE, STEP_FSYNC, STEP_WRITEBACK, STEP_NONE
+  STEP_SUBMIT,
+  STEP_LOOKUP,
+  STEP_ALLOC_CIC,
+  STEP_LINK,
+  STEP_QUEUE,
+  STEP_FAIL,
+  STEP_RETRY,
+  STEP_UNPLUG,
+  STEP_IO_WAIT,
+  STEP_EXIT,
+  STEP_READ,
+  STEP_WRITE,
+  STEP_FSYNC,
+  STEP_WRITEBACK,
+  STEP_NONE
 } proc_step;
 
 static const char *const step_names[] = {
-  "submit", "lookup", "alloc_cic", "link", "queue", "fail",
-  "retry", "unplug", "io_wait", "exit",
-  "read", "write", "fsync", "writeback", "none"};
+    "submit", "lookup", "alloc_cic", "link",      "queue",
+    "fail",   "retry",  "unplug",    "io_wait",   "exit",
+    "read",   "write",  "fsync",     "writeback", "none"};
 
 typedef enum { KIND_DIRECT, KIND_BUFFERED, KIND_FLUSHER } proc_kind;
 
@@ -37,8 +49,8 @@ typedef struct proc_io {
   uint32_t nr_sectors;
   unsigned rw;
   sim_time submitted;
-  uint32_t sent;           /* sectors already in bios */
-  int bios;                /* bios submitted and not ended */
+  uint32_t sent; /* sectors already in bios */
+  int bios;      /* bios submitted and not ended */
 } proc_io;
 
 struct proc {
@@ -48,36 +60,36 @@ struct proc {
   proc_kind kind;
   struct request_queue *q;
   uint64_t seed;
-  gsl_rng *rng_;           /* see rng() */
-  int64_t draws;           /* rng() calls: with the seed, its whole state */
+  gsl_rng *rng_; /* see rng() */
+  int64_t draws; /* rng() calls: with the seed, its whole state */
   proc_io_done_fn done;
   void *done_ctx;
 
   proc_step next;
-  bool first_lookup;       /* the lookup also allocates the request */
-  struct bio *bio;         /* the I/O on its way down */
+  bool first_lookup; /* the lookup also allocates the request */
+  struct bio *bio;   /* the I/O on its way down */
   struct request *rq;
   struct cfq_io_context *cic;
 
-  int64_t issued;          /* I/Os (buffered: calls) started */
+  int64_t issued; /* I/Os (buffered: calls) started */
   int64_t issued_sectors;
-  int64_t seq_pos;         /* next sequential offset within the region */
+  int64_t seq_pos; /* next sequential offset within the region */
   int in_flight;
   GArray *in_flight_since; /* sim_time: each unended bio's submit (reports) */
   int completions;         /* ended I/Os not yet seen by io_wait */
   proc_io *io;             /* the I/O whose bios are being submitted */
   GPtrArray *ios;          /* every proc_io not yet ended (teardown) */
   bool finished;
-  proc_step after_think;   /* where the think timer leads */
+  proc_step after_think; /* where the think timer leads */
   sim_timer think_timer;
 
   /* ---- the page cache (buffered jobs and the flusher) ---- */
-  struct pagecache *mm;     /* counts this task; NULL: no page cache */
+  struct pagecache *mm; /* counts this task; NULL: no page cache */
   const proc_observer *obs;
   void *obs_ctx;
-  GQueue pending;           /* page_bio * the call wants submitted */
-  proc_step resume;         /* where the task goes once they are in */
-  int64_t page_bios;        /* page bios submitted and not ended */
+  GQueue pending;    /* page_bio * the call wants submitted */
+  proc_step resume;  /* where the task goes once they are in */
+  int64_t page_bios; /* page bios submitted and not ended */
   /* the call in progress */
   bool in_call, started, osync;
   proc_call call_op;
@@ -87,12 +99,12 @@ struct proc {
   struct fm_call call;
   struct page_waiter waiter;
   struct dirty_throttle dirty;
-  int64_t writes;           /* write calls since the last fsync */
+  int64_t writes; /* write calls since the last fsync */
   bool wrote, end_fsync_done;
   sim_timer copy_timer, pause_timer;
   /* the flusher */
   struct bdi_writeback *wb;
-  bool idle;                /* asleep between rounds of writeback */
+  bool idle; /* asleep between rounds of writeback */
   sim_timer wb_timer;
 };
 
@@ -216,8 +228,10 @@ static void bio_end(struct bio *bio) {
   p->completions++;
   if (p->done) {
     /* observers see the application I/O as one bio spanning it */
-    struct bio whole = {.sector = io->sector, .nr_sectors = io->nr_sectors,
-                        .rw = io->rw, .task = p->task,
+    struct bio whole = {.sector = io->sector,
+                        .nr_sectors = io->nr_sectors,
+                        .rw = io->rw,
+                        .task = p->task,
                         .submitted = io->submitted};
     p->done(p->done_ctx, p, &whole);
   }
@@ -383,10 +397,9 @@ static void next_call(proc *p, bool think) {
 static void call_complete(proc *p) {
   p->in_call = false;
   if (p->obs && p->obs->call_done)
-    p->obs->call_done(p->obs_ctx, p, p->call_op, p->call_start,
-                      sim_now(p->engine),
-                      p->call_op == PROC_CALL_FSYNC ? 0 : p->call.bytes,
-                      !p->call.waited);
+    p->obs->call_done(
+        p->obs_ctx, p, p->call_op, p->call_start, sim_now(p->engine),
+        p->call_op == PROC_CALL_FSYNC ? 0 : p->call.bytes, !p->call.waited);
   if (p->call_op == PROC_CALL_WRITE) {
     p->writes++;
     p->wrote = true;
@@ -396,8 +409,8 @@ static void call_complete(proc *p) {
 
 /* The copy to or from the user's buffer takes its time at the end. */
 static void call_end(proc *p) {
-  sim_time copy = pagecache_copy_time(p->job.file->f_mapping->pc,
-                                      p->call.uncharged);
+  sim_time copy =
+      pagecache_copy_time(p->job.file->f_mapping->pc, p->call.uncharged);
   p->call.uncharged = 0;
   if (copy <= 0) {
     call_complete(p);
@@ -452,9 +465,7 @@ static void step_call(proc *p, proc_step self) {
     case PROC_CALL_WRITE:
       filemap_write_begin(f, &p->call, p->call_pos, p->call_len);
       break;
-    case PROC_CALL_FSYNC:
-      filemap_fsync_begin(f, &p->call, 0, -1);
-      break;
+    case PROC_CALL_FSYNC: filemap_fsync_begin(f, &p->call, 0, -1); break;
     }
   }
   g_autoptr(GArray) ios = g_array_new(FALSE, FALSE, sizeof(fm_io));
@@ -472,9 +483,9 @@ static void step_call(proc *p, proc_step self) {
     return;
   case FM_SLEEP: {
     /* the copy so far, then the pause in whole jiffies */
-    sim_time t = time_after(sim_now(p->engine),
-                            pagecache_copy_time(f->f_mapping->pc,
-                                                p->call.uncharged));
+    sim_time t =
+        time_after(sim_now(p->engine),
+                   pagecache_copy_time(f->f_mapping->pc, p->call.uncharged));
     p->call.uncharged = 0;
     int64_t j = JIFFIES_BASE + t / p->q->tick_ns + p->call.sleep_jiffies;
     p->resume = self;
@@ -483,8 +494,7 @@ static void step_call(proc *p, proc_step self) {
     sim_timer_mod(&p->pause_timer, blk_jiffies_to_time(p->q, j));
     return;
   }
-  case FM_DONE:
-    break;
+  case FM_DONE: break;
   }
   if (p->call_op == PROC_CALL_WRITE && p->job.sync_writes && !p->osync) {
     /* O_SYNC: the call writes its own pages back before it returns */
@@ -561,7 +571,8 @@ static void step_writeback(proc *p) {
   sim_actor_block(p->task->actor, NULL);
   int64_t j = wb_idle_jiffies(p->wb);
   if (j >= 0)
-    sim_timer_mod(&p->wb_timer, blk_jiffies_to_time(p->q, blk_jiffies(p->q) + j));
+    sim_timer_mod(&p->wb_timer,
+                  blk_jiffies_to_time(p->q, blk_jiffies(p->q) + j));
 }
 
 /* ---- the submission path ---- */
@@ -603,8 +614,10 @@ static void step_submit(proc *p) {
 /* The queue as the cic path sees it. */
 static struct cic_dev cic_dev_of(proc *p) {
   struct request_queue *q = p->q;
-  return (struct cic_dev){.engine = p->engine, .cic_index = q->cic_index,
-                          .cfqd = q->elevator_data, .variant = q->kernel->cic_link,
+  return (struct cic_dev){.engine = p->engine,
+                          .cic_index = q->cic_index,
+                          .cfqd = q->elevator_data,
+                          .variant = q->kernel->cic_link,
                           .stats = &q->stats.cic};
 }
 
@@ -699,13 +712,13 @@ static void proc_step_fn(void *self) {
 }
 
 static const sim_actor_ops proc_actor_ops = {
-  .next_step = proc_next_step,
-  .delayable = proc_delayable,
-  .step = proc_step_fn,
+    .next_step = proc_next_step,
+    .delayable = proc_delayable,
+    .step = proc_step_fn,
 };
 
-static proc *proc_alloc(sim_engine *e, struct task *tsk, struct request_queue *q,
-                        uint64_t seed) {
+static proc *proc_alloc(sim_engine *e, struct task *tsk,
+                        struct request_queue *q, uint64_t seed) {
   proc *p = g_new0(proc, 1);
   p->engine = e;
   p->task = tsk;
@@ -766,10 +779,9 @@ void proc_set_page_cache(proc *p, struct pagecache *mm,
   pagecache_task_start(mm);
 }
 
-proc *proc_flusher_new(sim_engine *e, struct task *tsk,
-                       struct request_queue *q, struct bdi_writeback *wb,
-                       struct pagecache *mm, const proc_observer *obs,
-                       void *obs_ctx) {
+proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
+                       struct bdi_writeback *wb, struct pagecache *mm,
+                       const proc_observer *obs, void *obs_ctx) {
   proc *p = proc_alloc(e, tsk, q, 0);
   p->kind = KIND_FLUSHER;
   p->mm = mm;
@@ -800,7 +812,9 @@ void proc_free(proc *p) {
   g_free(p);
 }
 
-struct task *proc_task(proc *p) { return p->task; }
+struct task *proc_task(proc *p) {
+  return p->task;
+}
 bool proc_finished(const proc *p) { return p->finished; }
 int proc_in_flight(const proc *p) { return p->in_flight; }
 sim_time proc_oldest_in_flight(const proc *p) {
@@ -815,23 +829,54 @@ sim_time proc_oldest_in_flight(const proc *p) {
 const char *proc_step_name(const proc *p) { return step_names[p->next]; }
 
 void proc_fingerprint(const proc *p, fingerprint *fp) {
-  int64_t v[] = {p->next, p->first_lookup, p->issued, p->issued_sectors,
-                 p->seq_pos, p->in_flight, p->completions, p->finished,
+  int64_t v[] = {p->next,
+                 p->first_lookup,
+                 p->issued,
+                 p->issued_sectors,
+                 p->seq_pos,
+                 p->in_flight,
+                 p->completions,
+                 p->finished,
                  p->think_timer.pending ? p->think_timer.expires : -1,
-                 p->cic ? 1 : 0, p->rq ? 1 : 0, p->draws,
+                 p->cic ? 1 : 0,
+                 p->rq ? 1 : 0,
+                 p->draws,
                  p->io ? (int64_t)p->io->sent : -1};
   fingerprint_bytes(fp, v, sizeof v);
   if (p->kind == KIND_DIRECT)
     return;
   const struct fm_call *c = &p->call;
-  int64_t b[] = {(int64_t)p->pending.length, p->resume, p->page_bios,
-                 p->in_call, p->started, p->osync, p->call_op, p->call_pos,
-                 p->call_len, p->call_start, c->pos, c->len, c->bytes,
-                 c->uncharged, c->waited, c->index, c->offset, c->prev_index,
-                 c->prev_offset, c->sync_ra_at, c->stage, c->throttled,
-                 p->dirty.nr_dirtied, p->dirty.nr_dirtied_pause,
-                 p->dirty.in_loop, p->writes, p->wrote, p->end_fsync_done,
-                 p->idle, p->waiter.queued, p->waiter.index,
+  int64_t b[] = {(int64_t)p->pending.length,
+                 p->resume,
+                 p->page_bios,
+                 p->in_call,
+                 p->started,
+                 p->osync,
+                 p->call_op,
+                 p->call_pos,
+                 p->call_len,
+                 p->call_start,
+                 c->pos,
+                 c->len,
+                 c->bytes,
+                 c->uncharged,
+                 c->waited,
+                 c->index,
+                 c->offset,
+                 c->prev_index,
+                 c->prev_offset,
+                 c->sync_ra_at,
+                 c->stage,
+                 c->throttled,
+                 p->dirty.nr_dirtied,
+                 p->dirty.nr_dirtied_pause,
+                 p->dirty.in_loop,
+                 p->writes,
+                 p->wrote,
+                 p->end_fsync_done,
+                 p->idle,
+                 p->waiter.queued,
+                 p->waiter.index,
                  p->copy_timer.pending ? p->copy_timer.expires : -1,
                  p->pause_timer.pending ? p->pause_timer.expires : -1,
                  p->wb_timer.pending ? p->wb_timer.expires : -1};

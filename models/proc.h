@@ -16,26 +16,24 @@
 #include "sim/core/engine.h"
 #include "sim/core/fingerprint.h"
 
-typedef enum {
-  PROC_RW_READ, PROC_RW_WRITE, PROC_RW_MIXED
-} proc_rw;
+typedef enum { PROC_RW_READ, PROC_RW_WRITE, PROC_RW_MIXED } proc_rw;
 
 /* The job, in the simulator's units (the workload layer converts). */
 typedef struct proc_job {
   proc_rw rw;
   bool random;
-  int rwmixread;       /* percent, for PROC_RW_MIXED */
+  int rwmixread; /* percent, for PROC_RW_MIXED */
   uint32_t bs_sectors;
-  int64_t offset;      /* sectors */
-  int64_t size;        /* sectors of the region */
-  int iodepth;         /* direct jobs; a buffered job makes one call at a time */
-  int64_t count;       /* I/Os (calls); 0 unlimited */
-  int64_t io_size;     /* sectors; 0 unlimited */
-  sim_time runtime;    /* 0 unlimited */
+  int64_t offset;   /* sectors */
+  int64_t size;     /* sectors of the region */
+  int iodepth;      /* direct jobs; a buffered job makes one call at a time */
+  int64_t count;    /* I/Os (calls); 0 unlimited */
+  int64_t io_size;  /* sectors; 0 unlimited */
+  sim_time runtime; /* 0 unlimited */
   sim_time think;
   bool think_exp;
   sim_time start;
-  bool sync_writes;    /* direct: REQ_SYNC; buffered: O_SYNC */
+  bool sync_writes; /* direct: REQ_SYNC; buffered: O_SYNC */
   /* Buffered: the open file of the region (NULL: direct I/O).  The job's
    * positions are offsets in it. */
   struct file *file;
@@ -68,10 +66,9 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
 /* The flusher of `wb`'s device (flush-MAJ:MIN), asleep until there is
  * writeback to do.  It exits once `mm` has no user task left and its
  * device has nothing dirty or under writeback. */
-proc *proc_flusher_new(sim_engine *e, struct task *tsk,
-                       struct request_queue *q, struct bdi_writeback *wb,
-                       struct pagecache *mm, const proc_observer *obs,
-                       void *obs_ctx);
+proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
+                       struct bdi_writeback *wb, struct pagecache *mm,
+                       const proc_observer *obs, void *obs_ctx);
 /* In a run with a page cache every user task is counted in `mm` (the
  * flushers stay while one lives), and reports its page-cache views. */
 void proc_set_page_cache(proc *p, struct pagecache *mm,
@@ -79,8 +76,8 @@ void proc_set_page_cache(proc *p, struct pagecache *mm,
 void proc_free(proc *p);
 
 struct task *proc_task(proc *p);
-bool proc_finished(const proc *p);   /* took its `exit` step */
-int proc_in_flight(const proc *p);   /* bios submitted and not ended */
+bool proc_finished(const proc *p); /* took its `exit` step */
+int proc_in_flight(const proc *p); /* bios submitted and not ended */
 /* When the oldest of those (or the buffered call in progress) began, -1 if
  * none (reports: an I/O that never ends has waited at least since then). */
 sim_time proc_oldest_in_flight(const proc *p);

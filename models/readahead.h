@@ -14,11 +14,11 @@
 
 /* Per open file (filp->f_ra). */
 struct file_ra_state {
-  int64_t start;       /* first page of the latest window */
-  int64_t size;        /* its length in pages */
-  int64_t async_size;  /* pages left unread when the next window starts */
-  int64_t ra_pages;    /* largest window, from read_ahead_kb at open */
-  int64_t prev_pos;    /* where the previous read() stopped; -1 */
+  int64_t start;      /* first page of the latest window */
+  int64_t size;       /* its length in pages */
+  int64_t async_size; /* pages left unread when the next window starts */
+  int64_t ra_pages;   /* largest window, from read_ahead_kb at open */
+  int64_t prev_pos;   /* where the previous read() stopped; -1 */
 };
 
 /* A run of pages readahead put in the cache, locked, for one read. */

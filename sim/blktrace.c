@@ -10,7 +10,7 @@ struct blktrace {
   uint32_t device;
   uint32_t sequence;
   GByteArray *data;
-  GHashTable *named;              /* pids that have had a process note */
+  GHashTable *named; /* pids that have had a process note */
   uint64_t count[BLK_ACT_COUNT];
 };
 

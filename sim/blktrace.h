@@ -47,7 +47,8 @@
 #define BLK_TN_MESSAGE (BLK_TN_CODE_MESSAGE | (BLK_TC_NOTIFY << 16))
 
 /* The kernel's dev_t for blktrace: 12-bit major above a 20-bit minor. */
-#define BLKTRACE_MKDEV(major, minor) (((uint32_t)(major) << 20) | (uint32_t)(minor))
+#define BLKTRACE_MKDEV(major, minor) \
+  (((uint32_t)(major) << 20) | (uint32_t)(minor))
 
 typedef struct blktrace blktrace;
 

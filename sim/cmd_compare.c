@@ -15,8 +15,8 @@
 typedef struct variant_stats {
   cic_link_variant v;
   guint runs, hung_runs, hung_procs;
-  double throughput_sum;   /* bytes/s, summed over runs */
-  GArray *latencies;       /* int64 ns of every completed I/O of every run */
+  double throughput_sum;     /* bytes/s, summed over runs */
+  GArray *latencies;         /* int64 ns of every completed I/O of every run */
   GPtrArray *proc_latencies; /* the same, per process (GArray *) */
   /* An I/O that never completed waited at least until the end of its run:
    * the longest such wait per process and over all, ns (0: none). */
@@ -34,9 +34,11 @@ static int64_t worst(const latency_summary *l, int64_t unfinished) {
 static gboolean run_variant(const workload *w, variant_stats *vs, guint seeds,
                             GError **err) {
   vs->latencies = g_array_new(FALSE, FALSE, sizeof(int64_t));
-  vs->proc_latencies = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+  vs->proc_latencies =
+      g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
   for (guint i = 0; i < w->processes->len; i++)
-    g_ptr_array_add(vs->proc_latencies, g_array_new(FALSE, FALSE, sizeof(int64_t)));
+    g_ptr_array_add(vs->proc_latencies,
+                    g_array_new(FALSE, FALSE, sizeof(int64_t)));
   vs->proc_unfinished = g_new0(int64_t, w->processes->len);
   for (guint k = 0; k < seeds; k++) {
     run_options o = RUN_OPTIONS_INIT;
@@ -61,7 +63,8 @@ static gboolean run_variant(const workload *w, variant_stats *vs, guint seeds,
       const int64_t *lat = metrics_proc_samples(res->m, i, &n);
       g_array_append_vals(vs->latencies, lat, n);
       g_array_append_vals(g_ptr_array_index(vs->proc_latencies, i), lat, n);
-      vs->proc_unfinished[i] = MAX(vs->proc_unfinished[i], res->unfinished_wait_ns[i]);
+      vs->proc_unfinished[i] =
+          MAX(vs->proc_unfinished[i], res->unfinished_wait_ns[i]);
       vs->unfinished = MAX(vs->unfinished, res->unfinished_wait_ns[i]);
     }
     vs->runs++;
@@ -80,31 +83,39 @@ static char *fmt_double(double v) {
 
 static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
   GString *s = g_string_new(NULL);
-  g_string_append_printf(s, "compare: %s, %u seed%s from %" G_GUINT64_FORMAT "%s\n\n",
-                         w->name, seeds, seeds == 1 ? "" : "s", w->seed,
-                         seeds > 1 ? " (random interleaving)" : "");
+  g_string_append_printf(
+      s, "compare: %s, %u seed%s from %" G_GUINT64_FORMAT "%s\n\n", w->name,
+      seeds, seeds == 1 ? "" : "s", w->seed,
+      seeds > 1 ? " (random interleaving)" : "");
   g_string_append_printf(s, "%-22s %16s %16s\n", "",
                          cic_link_variant_name(CIC_LINK_BUGGY),
                          cic_link_variant_name(CIC_LINK_FIXED));
   latency_summary l[2];
   for (int i = 0; i < 2; i++)
     l[i] = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
-                             vs[i].latencies->len);
-  g_string_append_printf(s, "%-22s %16u %16u\n", "runs", vs[0].runs, vs[1].runs);
-  g_string_append_printf(s, "%-22s %9u (%4.1f%%) %9u (%4.1f%%)\n", "runs that hang",
-                         vs[0].hung_runs, 100.0 * vs[0].hung_runs / vs[0].runs,
-                         vs[1].hung_runs, 100.0 * vs[1].hung_runs / vs[1].runs);
-  g_string_append_printf(s, "%-22s %16u %16u\n", "hung processes", vs[0].hung_procs,
-                         vs[1].hung_procs);
-  g_string_append_printf(s, "%-22s %10.3f MiB/s %10.3f MiB/s\n", "throughput (mean)",
+                                     vs[i].latencies->len);
+  g_string_append_printf(s, "%-22s %16u %16u\n", "runs", vs[0].runs,
+                         vs[1].runs);
+  g_string_append_printf(s, "%-22s %9u (%4.1f%%) %9u (%4.1f%%)\n",
+                         "runs that hang", vs[0].hung_runs,
+                         100.0 * vs[0].hung_runs / vs[0].runs, vs[1].hung_runs,
+                         100.0 * vs[1].hung_runs / vs[1].runs);
+  g_string_append_printf(s, "%-22s %16u %16u\n", "hung processes",
+                         vs[0].hung_procs, vs[1].hung_procs);
+  g_string_append_printf(s, "%-22s %10.3f MiB/s %10.3f MiB/s\n",
+                         "throughput (mean)",
                          vs[0].throughput_sum / vs[0].runs / MIB,
                          vs[1].throughput_sum / vs[1].runs / MIB);
   g_string_append_printf(s, "%-22s %16u %16u\n", "I/Os completed",
                          vs[0].latencies->len, vs[1].latencies->len);
   const char *names[] = {"latency p50", "latency p99", "latency max"};
   for (int k = 0; k < 3; k++) {
-    int64_t a = k == 0 ? l[0].p50 : k == 1 ? l[0].p99 : worst(&l[0], vs[0].unfinished);
-    int64_t b = k == 0 ? l[1].p50 : k == 1 ? l[1].p99 : worst(&l[1], vs[1].unfinished);
+    int64_t a = k == 0   ? l[0].p50
+                : k == 1 ? l[0].p99
+                         : worst(&l[0], vs[0].unfinished);
+    int64_t b = k == 0   ? l[1].p50
+                : k == 1 ? l[1].p99
+                         : worst(&l[1], vs[1].unfinished);
     g_string_append_printf(s, "%-22s %13.3f ms %13.3f ms\n", names[k],
                            (double)a / SIM_MS, (double)b / SIM_MS);
   }
@@ -116,22 +127,24 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
     int64_t mx[2];
     for (int v = 0; v < 2; v++) {
       GArray *a = g_ptr_array_index(vs[v].proc_latencies, i);
-      latency_summary pl = metrics_latency_summarize((const int64_t *)a->data, a->len);
+      latency_summary pl =
+          metrics_latency_summarize((const int64_t *)a->data, a->len);
       mx[v] = worst(&pl, vs[v].proc_unfinished[i]);
     }
     g_string_append_printf(s, "  %-20s %13.3f ms %13.3f ms\n", p->name,
                            (double)mx[0] / SIM_MS, (double)mx[1] / SIM_MS);
   }
   if (vs[0].unfinished || vs[1].unfinished)
-    g_string_append(s, "  (an I/O that never completed counts in max with the time\n"
-                       "   it waited until the end of its run)\n");
+    g_string_append(
+        s, "  (an I/O that never completed counts in max with the time\n"
+           "   it waited until the end of its run)\n");
   return g_string_free(s, FALSE);
 }
 
 /* One variant's object in compare.json. */
 static void json_variant(JsonBuilder *b, const variant_stats *vs) {
-  latency_summary l = metrics_latency_summarize((const int64_t *)vs->latencies->data,
-                                        vs->latencies->len);
+  latency_summary l = metrics_latency_summarize(
+      (const int64_t *)vs->latencies->data, vs->latencies->len);
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "variant");
   json_builder_add_string_value(b, cic_link_variant_name(vs->v));
@@ -194,17 +207,18 @@ static char *compare_csv(variant_stats *vs) {
       "variant,runs,hung_runs,hang_fraction,hung_processes,throughput_bps,ios,"
       "latency_mean_ns,latency_p50_ns,latency_p99_ns,latency_max_ns\n");
   for (int i = 0; i < 2; i++) {
-    latency_summary l = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
-                                          vs[i].latencies->len);
+    latency_summary l = metrics_latency_summarize(
+        (const int64_t *)vs[i].latencies->data, vs[i].latencies->len);
     char *frac = fmt_double((double)vs[i].hung_runs / vs[i].runs);
     char *tput = fmt_double(vs[i].throughput_sum / vs[i].runs);
     char *mean = fmt_double(l.mean);
     g_string_append_printf(s,
                            "%s,%u,%u,%s,%u,%s,%u,%s,%" G_GINT64_FORMAT
                            ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                           cic_link_variant_name(vs[i].v), vs[i].runs, vs[i].hung_runs, frac,
-                           vs[i].hung_procs, tput, vs[i].latencies->len, mean, l.p50,
-                           l.p99, worst(&l, vs[i].unfinished));
+                           cic_link_variant_name(vs[i].v), vs[i].runs,
+                           vs[i].hung_runs, frac, vs[i].hung_procs, tput,
+                           vs[i].latencies->len, mean, l.p50, l.p99,
+                           worst(&l, vs[i].unfinished));
     g_free(frac);
     g_free(tput);
     g_free(mean);
@@ -224,7 +238,8 @@ static void variant_stats_clear(variant_stats *vs) {
 static gboolean write_results(const cmd_common *c, const workload *w,
                               variant_stats *vs, guint seeds, GError **err) {
   char *text = compare_text(w, vs, seeds);
-  GHashTable *files = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+  GHashTable *files =
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
   g_hash_table_insert(files, "compare.txt", g_strdup(text));
   g_hash_table_insert(files, "compare.json", compare_json(w, vs, seeds));
   g_hash_table_insert(files, "compare.csv", compare_csv(vs));
@@ -244,8 +259,8 @@ static int compare_workload(const cmd_common *c, const workload *w, guint seeds,
                             GError **err) {
   variant_stats vs[2] = {{.v = CIC_LINK_BUGGY}, {.v = CIC_LINK_FIXED}};
   int status = CMD_FAILED;
-  if (run_variant(w, &vs[0], seeds, err) && run_variant(w, &vs[1], seeds, err) &&
-      write_results(c, w, vs, seeds, err))
+  if (run_variant(w, &vs[0], seeds, err) &&
+      run_variant(w, &vs[1], seeds, err) && write_results(c, w, vs, seeds, err))
     status = (vs[0].hung_runs || vs[1].hung_runs) ? EXIT_HANG : EXIT_OK;
   for (int i = 0; i < 2; i++)
     variant_stats_clear(&vs[i]);
@@ -257,11 +272,13 @@ int cmd_compare(int argc, char **argv) {
   char *seeds_text = NULL;
   gint64 seeds = 1;
   GOptionEntry entries[] = {
-      cmd_opt_output(&c, "Write compare.txt, compare.json and compare.csv to DIR "
-                         "(default: results/<name>-compare)"),
+      cmd_opt_output(&c,
+                     "Write compare.txt, compare.json and compare.csv to DIR "
+                     "(default: results/<name>-compare)"),
       {"seeds", 'n', 0, G_OPTION_ARG_STRING, &seeds_text,
        "Run N seeds per kernel under the random interleaving (default 1: the "
-       "workload's own interleaving)", "N"},
+       "workload's own interleaving)",
+       "N"},
       cmd_opt_seed(&c),
       cmd_opt_set(&c, "Override a workload key"),
       cmd_opt_quiet(&c, "Do not print the table"),
@@ -272,7 +289,8 @@ int cmd_compare(int argc, char **argv) {
   int status = CMD_FAILED;
   if (cmd_parse(&c, entries, "WORKLOAD.yaml",
                 "Run a workload on the buggy and the fixed kernel and compare "
-                "throughput, latency and hangs.", argc, argv, &err) &&
+                "throughput, latency and hangs.",
+                argc, argv, &err) &&
       (!seeds_text || cmd_parse_int("--seeds", seeds_text, 1, G_MAXUINT,
                                     "at least 1", &seeds, &err)) &&
       (w = cmd_load_workload(&c, &err)))

@@ -38,14 +38,14 @@ static gboolean parse_u64(const char *opt, const char *text, uint64_t *out,
     if (!*end)
       return TRUE;
   }
-  return cmd_usage_error(err, "%s must be a non-negative integer, not '%s'", opt,
-                         text);
+  return cmd_usage_error(err, "%s must be a non-negative integer, not '%s'",
+                         opt, text);
 }
 
 /* On a terminal only: results never depend on it. */
 typedef struct progress_line {
   const char *variant;
-  gint64 shown;         /* monotonic us of the last line, 0: none yet */
+  gint64 shown; /* monotonic us of the last line, 0: none yet */
 } progress_line;
 
 static void show_progress(void *ctx, const explore_progress *p) {
@@ -57,8 +57,9 @@ static void show_progress(void *ctx, const explore_progress *p) {
   pl->shown = now;
   /* Short enough for 80 columns: a wrapped line would not be redrawn. */
   fprintf(stderr,
-          "\r\033[K  %s: %" PRIu64 " states, %" PRIu64 " runs, depth %u at %"
-          G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " s ...",
+          "\r\033[K  %s: %" PRIu64 " states, %" PRIu64
+          " runs, depth %u at %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT
+          " s ...",
           pl->variant, p->so_far->states, p->so_far->runs, p->depth,
           p->now / SIM_S, p->now % SIM_S / SIM_MS);
   fflush(stderr);
@@ -68,8 +69,8 @@ static void show_progress(void *ctx, const explore_progress *p) {
 static void print_both(const explore_result *r, const explore_options *o) {
   printf("  %-18s %20s %20s\n", "", cic_link_variant_name(CIC_LINK_BUGGY),
          cic_link_variant_name(CIC_LINK_FIXED));
-  const char *label[] = {"schedules:", "distinct states:", "completed:", "hung:",
-                         "time-limited:"};
+  const char *label[] = {
+      "schedules:", "distinct states:", "completed:", "hung:", "time-limited:"};
   for (int k = 0; k < 5; k++) {
     char v[2][40];
     for (int i = 0; i < 2; i++) {
@@ -80,7 +81,8 @@ static void print_both(const explore_result *r, const explore_options *o) {
     printf("  %-18s %20s %20s\n", label[k], v[0], v[1]);
   }
   for (int i = 0; i < 2; i++) {
-    const char *name = cic_link_variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
+    const char *name =
+        cic_link_variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
     if (r[i].saturated)
       printf("  %s: a count saturated at 2^128-1\n", name);
     if (r[i].cut_states)
@@ -88,11 +90,13 @@ static void print_both(const explore_result *r, const explore_options *o) {
              "): the counts are a lower bound\n",
              name, r[i].cut_states, o->max_states);
     if (r[i].cut_preempt)
-      printf("  %s: cut: %" PRIu64 " alternatives beyond the preemption bound %d\n",
+      printf("  %s: cut: %" PRIu64
+             " alternatives beyond the preemption bound %d\n",
              name, r[i].cut_preempt, o->preemption_bound);
   }
   for (int i = 0; i < 2; i++) {
-    const char *name = cic_link_variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
+    const char *name =
+        cic_link_variant_name(i == 0 ? CIC_LINK_BUGGY : CIC_LINK_FIXED);
     bool complete = explore_complete(&r[i]);
     if (!r[i].hang_schedule) {
       printf("  shortest hang (%s): none%s\n", name,
@@ -114,23 +118,27 @@ static char *verdict(const char *name, const explore_result *r,
     return g_strdup_printf("%s hangs", name);
   char *cut = explore_cut_str(r, o);
   if (cut) {
-    char *v = g_strdup_printf("%s inconclusive (no hang found before %s cut the "
-                              "search)", name, cut);
+    char *v =
+        g_strdup_printf("%s inconclusive (no hang found before %s cut the "
+                        "search)",
+                        name, cut);
     g_free(cut);
     return v;
   }
   char tl[40];
   if (r->time_limited)
-    return g_strdup_printf("%s never hangs (within the workload's duration, which "
-                           "%s schedules reached)",
-                           name, explore_count_str(r->time_limited, tl));
+    return g_strdup_printf(
+        "%s never hangs (within the workload's duration, which "
+        "%s schedules reached)",
+        name, explore_count_str(r->time_limited, tl));
   return g_strdup_printf("%s never hangs", name);
 }
 
 /* --max-states and --preemption-bound into `eo`. */
 static gboolean parse_bounds(const char *max_states, const char *bound,
                              explore_options *eo, GError **err) {
-  if (max_states && !parse_u64("--max-states", max_states, &eo->max_states, err))
+  if (max_states &&
+      !parse_u64("--max-states", max_states, &eo->max_states, err))
     return FALSE;
   gint64 k = -1;
   if (bound && !cmd_parse_int("--preemption-bound", bound, -1, G_MAXINT,
@@ -151,9 +159,12 @@ static gboolean explore_variant(const workload *w, int variant,
     o.progress_ctx = &pl;
   }
   run_target rt = {.w = w, .variant = variant};
-  explore_target t = {.build = rt_build, .engine = rt_engine,
-                      .fingerprint = rt_fingerprint, .destroy = rt_destroy,
-                      .ctx = &rt, .limit = sim_run_limit(w)};
+  explore_target t = {.build = rt_build,
+                      .engine = rt_engine,
+                      .fingerprint = rt_fingerprint,
+                      .destroy = rt_destroy,
+                      .ctx = &rt,
+                      .limit = sim_run_limit(w)};
   gboolean ok = explore_run(&t, &o, res, err);
   if (o.progress)
     fputs("\r\033[K", stderr);
@@ -162,7 +173,8 @@ static gboolean explore_variant(const workload *w, int variant,
 
 /* The report of `nv` variants and the exit status it calls for. */
 static int report(const workload *w, const char *file, const int *variants,
-                  int nv, const explore_result *res, const explore_options *eo) {
+                  int nv, const explore_result *res,
+                  const explore_options *eo) {
   printf("explore %s (%s)\n", w->name, file);
   if (nv == 2) {
     print_both(res, eo);
@@ -225,7 +237,8 @@ int cmd_explore(int argc, char **argv) {
                       "Kernel variant: buggy, fixed or both (default: both)"),
       {"max-states", 0, 0, G_OPTION_ARG_STRING, &max_states,
        "Expand at most N distinct states (0: no limit; the report says when "
-       "it cut)", "N"},
+       "it cut)",
+       "N"},
       {"preemption-bound", 0, 0, G_OPTION_ARG_STRING, &bound,
        "Switch away from a still-ready process at most K times (-1: no bound)",
        "K"},

@@ -111,10 +111,10 @@ typedef struct plot_ctx {
   char *gnuplot;
   const char *format;
   char *tmp;
-  char *plots;       /* where images are drawn: `tmp` */
-  char *title;       /* workload or sweep name */
-  GPtrArray *made;   /* image paths */
-  double end_s;      /* a run's simulated end (s); 0 if unknown */
+  char *plots;     /* where images are drawn: `tmp` */
+  char *title;     /* workload or sweep name */
+  GPtrArray *made; /* image paths */
+  double end_s;    /* a run's simulated end (s); 0 if unknown */
 } plot_ctx;
 
 /* `vars` is "name=value; ..." gnuplot statements after the common ones. */
@@ -128,8 +128,9 @@ static gboolean render(plot_ctx *c, const char *graph, const char *datafile,
                          : "png size 960,600";
   g_autofree char *qd = gnuplot_str(datafile), *qo = gnuplot_str(image),
                   *qt = gnuplot_str(term), *qw = gnuplot_str(c->title);
-  g_autofree char *e = g_strdup_printf("datafile=%s; outfile=%s; term=%s; wl=%s; %s",
-                                       qd, qo, qt, qw, vars ? vars : "");
+  g_autofree char *e =
+      g_strdup_printf("datafile=%s; outfile=%s; term=%s; wl=%s; %s", qd, qo, qt,
+                      qw, vars ? vars : "");
   if (!gnuplot_run(c->gnuplot, script, e, NULL, err)) {
     g_free(image);
     return FALSE;
@@ -158,12 +159,36 @@ static guint32 hsv_rgb(double h, double s, double v) {
     double f = h * 6 - floor(h * 6), p = v * (1 - s), q = v * (1 - s * f),
            t = v * (1 - s * (1 - f));
     switch ((int)floor(h * 6) % 6) {
-    case 0: r = v; g = t; b = p; break;
-    case 1: r = q; g = v; b = p; break;
-    case 2: r = p; g = v; b = t; break;
-    case 3: r = p; g = q; b = v; break;
-    case 4: r = t; g = p; b = v; break;
-    default: r = v; g = p; b = q; break;
+    case 0:
+      r = v;
+      g = t;
+      b = p;
+      break;
+    case 1:
+      r = q;
+      g = v;
+      b = p;
+      break;
+    case 2:
+      r = p;
+      g = v;
+      b = t;
+      break;
+    case 3:
+      r = p;
+      g = q;
+      b = v;
+      break;
+    case 4:
+      r = t;
+      g = p;
+      b = v;
+      break;
+    default:
+      r = v;
+      g = p;
+      b = q;
+      break;
     }
   }
   return (guint32)lround(r * 255) << 16 | (guint32)lround(g * 255) << 8 |
@@ -299,12 +324,14 @@ static gboolean plot_throughput(plot_ctx *c, const char *dir, GError **err) {
   } else {
     double first = g_array_index(starts, double, 0),
            last = g_array_index(starts, double, starts->len - 1);
-    double win = starts->len > 1 ? g_array_index(starts, double, 1) - first : 1e8;
+    double win =
+        starts->len > 1 ? g_array_index(starts, double, 1) - first : 1e8;
     GString *d = throughput_table(rows, cw, cb, procs, win);
     extend_to_end(d, last / 1e9, c->end_s);
     char *tend = tend_var(c);
     char *vars = g_strdup_printf("n=%u; %s", procs->len, tend);
-    ok = render_lines(c, "throughput", "throughput.dat", d, procs->len, vars, err);
+    ok = render_lines(c, "throughput", "throughput.dat", d, procs->len, vars,
+                      err);
     g_free(vars);
     g_free(tend);
   }
@@ -348,9 +375,12 @@ static gboolean plot_shares(plot_ctx *c, const char *dir, GError **err) {
   gboolean disk = FALSE;
   for (guint i = 0; i < json_array_get_length(shares); i++) {
     JsonObject *s = json_array_get_object_element(shares, i);
-    char *w = gnuplot_word(json_object_get_string_member_with_default(s, "name", ""));
-    char *a = num(json_object_get_double_member_with_default(s, "throughput_share", 0));
-    char *b = num(json_object_get_double_member_with_default(s, "ideal_share", 0));
+    char *w =
+        gnuplot_word(json_object_get_string_member_with_default(s, "name", ""));
+    char *a = num(
+        json_object_get_double_member_with_default(s, "throughput_share", 0));
+    char *b =
+        num(json_object_get_double_member_with_default(s, "ideal_share", 0));
     char *t = json_object_has_member(s, "disk_time_share")
                   ? num(json_object_get_double_member(s, "disk_time_share"))
                   : g_strdup("");
@@ -431,8 +461,10 @@ static gboolean plot_timeline(plot_ctx *c, const char *dir, GError **err) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s/slices.csv lacks its columns", dir);
   } else if (rows->len < 2) {
-    fprintf(stderr, "cfqsim plot: skipped the timeline: %s/slices.csv has no "
-                    "slices (no CFQ queue held a device)\n", dir);
+    fprintf(stderr,
+            "cfqsim plot: skipped the timeline: %s/slices.csv has no "
+            "slices (no CFQ queue held a device)\n",
+            dir);
     ok = TRUE;
   } else {
     GPtrArray *owners = g_ptr_array_new();
@@ -469,7 +501,8 @@ static GPtrArray *latency_names(GPtrArray *procs, GPtrArray *rows) {
 
 /* Each name's latencies (int64 ns), sorted. */
 static GPtrArray *latency_samples(GPtrArray *rows, GPtrArray *names) {
-  GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+  GPtrArray *samples =
+      g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
   for (guint i = 0; i < names->len; i++)
     g_ptr_array_add(samples, g_array_new(FALSE, FALSE, sizeof(int64_t)));
   for (guint r = 1; r < rows->len; r++) {
@@ -489,7 +522,8 @@ static void cdf_block(GString *d, GArray *a) {
   g_free(x0);
   for (guint k = 0; k < a->len; k++) {
     /* One point per distinct latency: the fraction at or below it. */
-    if (k + 1 < a->len && g_array_index(a, int64_t, k + 1) == g_array_index(a, int64_t, k))
+    if (k + 1 < a->len &&
+        g_array_index(a, int64_t, k + 1) == g_array_index(a, int64_t, k))
       continue;
     char *x = num(MAX((double)g_array_index(a, int64_t, k), 1.0) / 1e6);
     char *y = num((double)(k + 1) / a->len);
@@ -518,7 +552,8 @@ static GString *cdf_table(GPtrArray *names, GPtrArray *samples, char **vars) {
     }
     g_free(w);
   }
-  char *q = gnuplot_str(list->str), *ql = gnuplot_str(lts->str), *qn = gnuplot_str(none->str);
+  char *q = gnuplot_str(list->str), *ql = gnuplot_str(lts->str),
+       *qn = gnuplot_str(none->str);
   *vars = g_strdup_printf("names=%s; lts=%s; nocomp=%s", q, ql, qn);
   g_free(q);
   g_free(ql);
@@ -565,7 +600,7 @@ static gboolean plot_latency_cdf(plot_ctx *c, const char *dir, GError **err) {
 
 typedef struct series {
   char *label;
-  GPtrArray *xs;  /* char *: x values in first-appearance order */
+  GPtrArray *xs; /* char *: x values in first-appearance order */
   GArray *sum, *count;
 } series;
 
@@ -632,9 +667,10 @@ static gboolean axes_error(GPtrArray *rows, int cs, GError **err) {
     if ((int)k != cs)
       g_string_append_printf((int)k < cs ? p : m, " %s",
                              (char *)g_ptr_array_index(head, k));
-  cmd_usage_error(err, "--x and --series take a swept parameter (%s ), --y a "
-                  "metric (%s )", p->len ? p->str : " none",
-                  m->len ? m->str : " none");
+  cmd_usage_error(err,
+                  "--x and --series take a swept parameter (%s ), --y a "
+                  "metric (%s )",
+                  p->len ? p->str : " none", m->len ? m->str : " none");
   g_string_free(p, TRUE);
   g_string_free(m, TRUE);
   return FALSE;
@@ -715,7 +751,8 @@ static GPtrArray *collect_series(GPtrArray *rows, const sweep_axes *ax,
   GPtrArray *all = g_ptr_array_new_with_free_func(series_free);
   *categorical = FALSE;
   for (guint r = 1; r < rows->len; r++) {
-    series *s = series_of(all, ax->cb >= 0 ? cell(rows, r, (guint)ax->cb) : ax->y);
+    series *s =
+        series_of(all, ax->cb >= 0 ? cell(rows, r, (guint)ax->cb) : ax->y);
     const char *xv = cell(rows, r, (guint)ax->cx);
     *categorical |= !is_number(xv, NULL);
     guint i = 0;
@@ -753,7 +790,8 @@ static GString *sweep_table(GPtrArray *all, const sweep_axes *ax,
       guint n = g_array_index(s->count, guint, k);
       char *xv = categorical ? g_strdup_printf("%u", k)
                              : g_strdup(g_ptr_array_index(s->xs, k));
-      char *yv = n ? num(g_array_index(s->sum, double, k) / n) : g_strdup("NaN");
+      char *yv =
+          n ? num(g_array_index(s->sum, double, k) / n) : g_strdup("NaN");
       char *lab = gnuplot_word(g_ptr_array_index(s->xs, k));
       g_string_append_printf(d, "%s %s %s\n", xv, yv, lab);
       g_free(xv);
@@ -768,10 +806,11 @@ static GString *sweep_table(GPtrArray *all, const sweep_axes *ax,
 static char *sweep_vars(GPtrArray *rows, const sweep_axes *ax,
                         gboolean categorical, const char *names) {
   char *note = averaged_over(rows, ax->cs, ax->cx, ax->cb);
-  char *qn = gnuplot_str(names), *qx = gnuplot_str(ax->x), *qy = gnuplot_str(ax->y),
-       *qo = gnuplot_str(note);
+  char *qn = gnuplot_str(names), *qx = gnuplot_str(ax->x),
+       *qy = gnuplot_str(ax->y), *qo = gnuplot_str(note);
   char *vars = g_strdup_printf("names=%s; categorical=%d; xname=%s; yname=%s; "
-                               "note=%s", qn, categorical, qx, qy, qo);
+                               "note=%s",
+                               qn, categorical, qx, qy, qo);
   g_free(qn);
   g_free(qx);
   g_free(qy);
@@ -827,7 +866,8 @@ static double run_end(const char *dir) {
     JsonNode *root = json_parser_get_root(p);
     if (JSON_NODE_HOLDS_OBJECT(root))
       end = json_object_get_int_member_with_default(json_node_get_object(root),
-                                                    "sim_time_ns", 0) / 1e9;
+                                                    "sim_time_ns", 0) /
+            1e9;
   }
   g_object_unref(p);
   g_free(path);
@@ -864,7 +904,9 @@ static gboolean plot_ctx_init(plot_ctx *c, const char *dir, gboolean is_sweep,
     g_free(gnuplot);
     return FALSE;
   }
-  *c = (plot_ctx){gnuplot, format ? format : "png", tmp,
+  *c = (plot_ctx){gnuplot,
+                  format ? format : "png",
+                  tmp,
                   g_strdup(tmp),
                   is_sweep ? g_path_get_basename(dir) : run_title(dir),
                   g_ptr_array_new_with_free_func(g_free),
@@ -901,7 +943,8 @@ static gboolean dir_kind(const char *dir, gboolean *is_sweep, GError **err) {
     return TRUE;
   g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
               "%s is neither a run directory (metrics.json) nor a sweep "
-              "directory (results.csv)", dir);
+              "directory (results.csv)",
+              dir);
   return FALSE;
 }
 
@@ -927,9 +970,9 @@ static gboolean plot_run(plot_ctx *c, const char *dir, GError **err) {
  * graph failed (`drawn` FALSE). */
 static gboolean keep_plots(const plot_ctx *c, const char *plots, gboolean drawn,
                            GError **err) {
-  gboolean kept = !c->made->len ||
-                  outdir_add_files(plots, OUTDIR_PLOTS, c->made,
-                                   drawn ? err : NULL);
+  gboolean kept =
+      !c->made->len ||
+      outdir_add_files(plots, OUTDIR_PLOTS, c->made, drawn ? err : NULL);
   for (guint i = 0; kept && i < c->made->len; i++) {
     char *name = g_path_get_basename(g_ptr_array_index(c->made, i));
     char *path = g_build_filename(plots, name, NULL);
@@ -973,21 +1016,25 @@ int cmd_plot(int argc, char **argv) {
   cmd_common c = CMD_COMMON_INIT("plot");
   plot_args a = {0};
   GOptionEntry entries[] = {
-      {"format", 0, 0, G_OPTION_ARG_STRING, &a.format, "png (default) or svg", "F"},
+      {"format", 0, 0, G_OPTION_ARG_STRING, &a.format, "png (default) or svg",
+       "F"},
       {"x", 0, 0, G_OPTION_ARG_STRING, &a.x,
        "Sweep: the swept parameter on the x axis (default: the first)", "PATH"},
       {"y", 0, 0, G_OPTION_ARG_STRING, &a.y,
-       "Sweep: the metric on the y axis (default: the first numeric one)", "METRIC"},
+       "Sweep: the metric on the y axis (default: the first numeric one)",
+       "METRIC"},
       {"series", 0, 0, G_OPTION_ARG_STRING, &a.by,
        "Sweep: one line per value of this swept parameter", "PATH"},
       cmd_opt_args(&c),
       CMD_OPT_END};
   GError *err = NULL;
   int status = CMD_FAILED;
-  if (cmd_parse(&c, entries, "DIR",
-                "Draw the graphs of a run directory (throughput, Jain's index, "
-                "shares, latency CDF)\nor of a sweep directory (a metric against "
-                "a parameter) into DIR/plots/ with gnuplot.", argc, argv, &err) &&
+  if (cmd_parse(
+          &c, entries, "DIR",
+          "Draw the graphs of a run directory (throughput, Jain's index, "
+          "shares, latency CDF)\nor of a sweep directory (a metric against "
+          "a parameter) into DIR/plots/ with gnuplot.",
+          argc, argv, &err) &&
       cmd_one_arg(&c, "run or sweep directory", &err) &&
       check_format(a.format, &err))
     status = plot_dir(&a, c.args[0], &err);

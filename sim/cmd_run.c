@@ -8,8 +8,8 @@
 
 /* The report and result files in DIR; with `trace_log` (--trace) also
  * trace.log and each device's blktrace stream. */
-static gboolean write_results(const cmd_common *c, const workload *w, sim_run *r,
-                              char *trace_log, GError **err) {
+static gboolean write_results(const cmd_common *c, const workload *w,
+                              sim_run *r, char *trace_log, GError **err) {
   char *dir = cmd_output_dir(c, w->name);
   GHashTable *extra = g_hash_table_new(g_str_hash, g_str_equal);
   /* blkparse -i DIR/sda reads sda.blktrace.0 (one stream, "CPU 0"). */
@@ -21,7 +21,8 @@ static gboolean write_results(const cmd_common *c, const workload *w, sim_run *r
       const wl_device *d = g_ptr_array_index(w->devices, i);
       GBytes *b = sim_run_blktrace(r, i);
       if (b)
-        g_hash_table_insert(binary, g_strdup_printf("%s.blktrace.0", d->name), b);
+        g_hash_table_insert(binary, g_strdup_printf("%s.blktrace.0", d->name),
+                            b);
     }
   }
   gboolean ok = report_write_bin(sim_run_result(r), dir, extra, binary,
@@ -63,14 +64,17 @@ int cmd_run(int argc, char **argv) {
   cmd_common c = CMD_COMMON_INIT("run");
   gboolean trace = FALSE;
   GOptionEntry entries[] = {
-      cmd_opt_output(&c, "Write results to DIR (default: results/<workload name>)"),
+      cmd_opt_output(&c,
+                     "Write results to DIR (default: results/<workload name>)"),
       cmd_opt_seed(&c),
-      cmd_opt_variant(&c, FALSE, "Kernel variant of the cic link: buggy or fixed"),
+      cmd_opt_variant(&c, FALSE,
+                      "Kernel variant of the cic link: buggy or fixed"),
       cmd_opt_set(&c, "Override a workload key, e.g. "
                       "devices.sda.scheduler.slice_idle=0"),
       {"trace", 0, 0, G_OPTION_ARG_NONE, &trace,
        "Write trace.log (every step and event with kernel names) and "
-       "<dev>.blktrace.0 for blkparse", NULL},
+       "<dev>.blktrace.0 for blkparse",
+       NULL},
       cmd_opt_quiet(&c, "Do not print the summary"),
       cmd_opt_args(&c),
       CMD_OPT_END};
@@ -78,7 +82,8 @@ int cmd_run(int argc, char **argv) {
   workload *w = NULL;
   int status = CMD_FAILED;
   if (cmd_parse(&c, entries, "WORKLOAD.yaml",
-                "Simulate one workload and write its results.", argc, argv, &err) &&
+                "Simulate one workload and write its results.", argc, argv,
+                &err) &&
       (w = cmd_load_workload(&c, &err)))
     status = run_workload(&c, trace, w, &err);
   workload_free(w);

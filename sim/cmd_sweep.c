@@ -13,7 +13,8 @@
 #include "sim/outdir.h"
 #include "sim/sweep.h"
 
-static gboolean parse_shard(const char *text, guint *k, guint *n, GError **err) {
+static gboolean parse_shard(const char *text, guint *k, guint *n,
+                            GError **err) {
   guint64 a, b;
   char *end;
   if (!text)
@@ -36,7 +37,8 @@ static gboolean parse_jobs(const char *text, guint64 *jobs, GError **err) {
   if (!text || g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT, jobs, NULL))
     return TRUE;
   return cmd_usage_error(
-      err, "-j must be a whole number of runs at once, at least 1, not '%s'", text);
+      err, "-j must be a whole number of runs at once, at least 1, not '%s'",
+      text);
 }
 
 /* The program as the listed commands should call it: absolute when it was
@@ -103,8 +105,11 @@ static int list_points(const sweep *s, const sweep_args *a, const char *dir,
 
 static int run_points(const sweep *s, const sweep_args *a, const char *dir,
                       GError **err) {
-  sweep_options o = {.out_dir = dir, .jobs = (guint)a->jobs, .shard_k = a->k,
-                     .shard_n = a->n, .collect = a->collect,
+  sweep_options o = {.out_dir = dir,
+                     .jobs = (guint)a->jobs,
+                     .shard_k = a->k,
+                     .shard_n = a->n,
+                     .collect = a->collect,
                      .progress = isatty(2)};
   /* Hangs are results (the `hung` metric), not failures. */
   if (!sweep_run(s, &o, err))
@@ -121,8 +126,8 @@ static int sweep_file(const cmd_common *c, const sweep_args *a,
   if (!s)
     return CMD_FAILED;
   char *dir = output_dir(c, c->args[0]);
-  int status = a->list ? list_points(s, a, dir, argv0, err)
-                       : run_points(s, a, dir, err);
+  int status =
+      a->list ? list_points(s, a, dir, argv0, err) : run_points(s, a, dir, err);
   g_free(dir);
   sweep_free(s);
   return status;
@@ -134,8 +139,10 @@ int cmd_sweep(int argc, char **argv) {
   GOptionEntry entries[] = {
       {"jobs", 'j', 0, G_OPTION_ARG_STRING, &a.jobs_text,
        "Run N points at once (default: one per processor; never more than "
-       "there are runs)", "N"},
-      cmd_opt_output(&c, "Sweep directory (default: results/sweeps/<sweep name>)"),
+       "there are runs)",
+       "N"},
+      cmd_opt_output(&c,
+                     "Sweep directory (default: results/sweeps/<sweep name>)"),
       {"list", 0, 0, G_OPTION_ARG_NONE, &a.list,
        "Print one `cfqsim run` command per point instead of running", NULL},
       {"shard", 0, 0, G_OPTION_ARG_STRING, &a.shard,
@@ -151,7 +158,8 @@ int cmd_sweep(int argc, char **argv) {
   int status = CMD_FAILED;
   if (cmd_parse(&c, entries, "SWEEP.yaml | --merge DIR... -o OUT",
                 "Run a parameter grid over a workload; results.csv in point "
-                "order.", argc, argv, &err) &&
+                "order.",
+                argc, argv, &err) &&
       parse_shard(a.shard, &a.k, &a.n, &err) &&
       parse_jobs(a.jobs_text, &a.jobs, &err))
     status = a.merge ? merge_shards(&c, &err) : sweep_file(&c, &a, argv0, &err);

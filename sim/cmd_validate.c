@@ -25,8 +25,8 @@ static int validate_all(const cmd_common *c, const validate_args *a,
       validate_load_all(c->args && c->args[0] ? c->args : defaults, err);
   if (!exps)
     return CMD_FAILED;
-  validate_options o = {.quick = a->quick, .jobs = (guint)a->jobs,
-                        .progress = isatty(2)};
+  validate_options o = {
+      .quick = a->quick, .jobs = (guint)a->jobs, .progress = isatty(2)};
   char *dir = cmd_output_dir(c, "validation");
   int status = CMD_FAILED;
   if (validate_run(exps, &o, err) &&
@@ -60,7 +60,8 @@ int cmd_validate(int argc, char **argv) {
       {"jobs", 'j', 0, G_OPTION_ARG_STRING, &a.jobs_text,
        "Run N simulations at once (default: one per processor)", "N"},
       {"quick", 0, 0, G_OPTION_ARG_NONE, &a.quick,
-       "Short runs (each experiment's `quick:` overrides), as CTest does", NULL},
+       "Short runs (each experiment's `quick:` overrides), as CTest does",
+       NULL},
       {"no-plots", 0, 0, G_OPTION_ARG_NONE, &a.no_plots,
        "Write the tables only (no gnuplot)", NULL},
       cmd_opt_output(&c, "Where the tables and graphs go (default: "

@@ -8,34 +8,41 @@
 #include "models/ioc.h"
 
 GOptionEntry cmd_opt_output(cmd_common *c, const char *help) {
-  return (GOptionEntry){"output", 'o', 0, G_OPTION_ARG_FILENAME, &c->out_dir,
-                        help, "DIR"};
+  return (GOptionEntry){"output",    'o',  0,    G_OPTION_ARG_FILENAME,
+                        &c->out_dir, help, "DIR"};
 }
 
 GOptionEntry cmd_opt_seed(cmd_common *c) {
-  return (GOptionEntry){"seed", 0, 0, G_OPTION_ARG_STRING, &c->seed_text,
-                        "Override the workload's seed", "N"};
+  return (GOptionEntry){"seed",
+                        0,
+                        0,
+                        G_OPTION_ARG_STRING,
+                        &c->seed_text,
+                        "Override the workload's seed",
+                        "N"};
 }
 
-GOptionEntry cmd_opt_variant(cmd_common *c, gboolean or_both, const char *help) {
+GOptionEntry cmd_opt_variant(cmd_common *c, gboolean or_both,
+                             const char *help) {
   c->variant_or_both = or_both;
-  return (GOptionEntry){"variant", 0, 0, G_OPTION_ARG_STRING, &c->variant_text,
-                        help, "V"};
+  return (GOptionEntry){"variant",        0,    0,  G_OPTION_ARG_STRING,
+                        &c->variant_text, help, "V"};
 }
 
 GOptionEntry cmd_opt_set(cmd_common *c, const char *help) {
-  return (GOptionEntry){"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &c->sets, help,
-                        "KEY=VALUE"};
+  return (GOptionEntry){"set",    0,    0,          G_OPTION_ARG_STRING_ARRAY,
+                        &c->sets, help, "KEY=VALUE"};
 }
 
 GOptionEntry cmd_opt_quiet(cmd_common *c, const char *help) {
-  return (GOptionEntry){"quiet", 'q', 0, G_OPTION_ARG_NONE, &c->quiet, help,
-                        NULL};
+  return (GOptionEntry){"quiet",   'q',  0,   G_OPTION_ARG_NONE,
+                        &c->quiet, help, NULL};
 }
 
 GOptionEntry cmd_opt_args(cmd_common *c) {
-  return (GOptionEntry){G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY,
-                        &c->args, NULL, NULL};
+  return (GOptionEntry){
+      G_OPTION_REMAINING, 0,    0,   G_OPTION_ARG_FILENAME_ARRAY,
+      &c->args,           NULL, NULL};
 }
 
 gboolean cmd_usage_error(GError **err, const char *format, ...) {
@@ -48,8 +55,9 @@ gboolean cmd_usage_error(GError **err, const char *format, ...) {
   return FALSE;
 }
 
-gboolean cmd_parse_int(const char *opt, const char *text, gint64 min, gint64 max,
-                       const char *range, gint64 *out, GError **err) {
+gboolean cmd_parse_int(const char *opt, const char *text, gint64 min,
+                       gint64 max, const char *range, gint64 *out,
+                       GError **err) {
   if (g_ascii_string_to_signed(text, 10, min, max, out, NULL))
     return TRUE;
   return cmd_usage_error(err, "%s must be a whole number, %s, not '%s'", opt,
@@ -67,9 +75,10 @@ static gboolean parse_variant(cmd_common *c, GError **err) {
     return TRUE;
   }
   if (c->variant_or_both)
-    return cmd_usage_error(err, "--variant must be buggy, fixed or both, not '%s'",
-                           text);
-  return cmd_usage_error(err, "--variant must be buggy or fixed, not '%s'", text);
+    return cmd_usage_error(
+        err, "--variant must be buggy, fixed or both, not '%s'", text);
+  return cmd_usage_error(err, "--variant must be buggy or fixed, not '%s'",
+                         text);
 }
 
 gboolean cmd_parse(cmd_common *c, const GOptionEntry *entries,
@@ -108,7 +117,8 @@ workload *cmd_load_workload(const cmd_common *c, GError **err) {
 }
 
 char *cmd_output_dir(const cmd_common *c, const char *name) {
-  return c->out_dir ? g_strdup(c->out_dir) : g_build_filename("results", name, NULL);
+  return c->out_dir ? g_strdup(c->out_dir)
+                    : g_build_filename("results", name, NULL);
 }
 
 int cmd_finish(cmd_common *c, int status, GError *err) {
@@ -116,7 +126,8 @@ int cmd_finish(cmd_common *c, int status, GError *err) {
     if (err && err->domain == WORKLOAD_ERROR)
       fprintf(stderr, "%s\n", err->message);
     else
-      fprintf(stderr, "cfqsim %s: %s\n", c->name, err ? err->message : "failed");
+      fprintf(stderr, "cfqsim %s: %s\n", c->name,
+              err ? err->message : "failed");
     status = EXIT_USAGE;
   }
   if (err)

@@ -28,19 +28,20 @@
 typedef struct cmd_common {
   const char *name; /* the command word, for messages: "run" */
   /* The shared options as given (NULL / FALSE when not). */
-  char *out_dir;       /* -o, --output DIR */
-  char *seed_text;     /* --seed N */
-  char *variant_text;  /* --variant V */
-  char **sets;         /* --set KEY=VALUE, repeatable */
-  gboolean quiet;      /* -q, --quiet */
-  char **args;         /* the positional arguments */
+  char *out_dir;      /* -o, --output DIR */
+  char *seed_text;    /* --seed N */
+  char *variant_text; /* --variant V */
+  char **sets;        /* --set KEY=VALUE, repeatable */
+  gboolean quiet;     /* -q, --quiet */
+  char **args;        /* the positional arguments */
   /* Read by cmd_parse(): the kernel variant, -1 when not given (or, where
    * `both` is accepted, both). */
   gboolean variant_or_both;
   int variant;
 } cmd_common;
 
-#define CMD_COMMON_INIT(command) {.name = (command), .variant = -1}
+#define CMD_COMMON_INIT(command) \
+  { .name = (command), .variant = -1 }
 
 /* The shared entries; `help` is the command's line in --help. */
 GOptionEntry cmd_opt_output(cmd_common *c, const char *help);
@@ -50,7 +51,8 @@ GOptionEntry cmd_opt_variant(cmd_common *c, gboolean or_both, const char *help);
 GOptionEntry cmd_opt_set(cmd_common *c, const char *help);
 GOptionEntry cmd_opt_quiet(cmd_common *c, const char *help);
 GOptionEntry cmd_opt_args(cmd_common *c);
-#define CMD_OPT_END {NULL, 0, 0, 0, NULL, NULL, NULL}
+#define CMD_OPT_END \
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 
 /* Parses the command line against `entries` (`params` and `summary` head
  * --help, which exits 0) and reads --variant. */
@@ -72,8 +74,9 @@ char *cmd_output_dir(const cmd_common *c, const char *name);
 /* An integer option's value, in decimal, within [min, max]; else the usage
  * error "OPT must be a whole number, RANGE, not 'TEXT'".  (GOption's own
  * G_OPTION_ARG_INT reads 010 as 8 and 0x10 as 16.) */
-gboolean cmd_parse_int(const char *opt, const char *text, gint64 min, gint64 max,
-                       const char *range, gint64 *out, GError **err);
+gboolean cmd_parse_int(const char *opt, const char *text, gint64 min,
+                       gint64 max, const char *range, gint64 *out,
+                       GError **err);
 
 /* Sets a usage error (the message as it is) and returns FALSE. */
 gboolean cmd_usage_error(GError **err, const char *format, ...)

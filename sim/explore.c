@@ -23,15 +23,15 @@ typedef struct rerun {
   int bound;
   const GArray *prefix; /* int: alternatives chosen at branching points */
   guint pos;
-  GArray *moves;        /* move */
-  guint seg_start;      /* first move of the last prefix edge */
-  int last;             /* actor that took the previous step, -1: none */
+  GArray *moves;   /* move */
+  guint seg_start; /* first move of the last prefix edge */
+  int last;        /* actor that took the previous step, -1: none */
   int preemptions;
   /* the first branching point past the prefix */
   bool reached;
   char *key;
-  GArray *alts;         /* int: index into ready or SIM_DELIVER */
-  GArray *alt_preempt;  /* gboolean: taking it is a preemption */
+  GArray *alts;        /* int: index into ready or SIM_DELIVER */
+  GArray *alt_preempt; /* gboolean: taking it is a preemption */
   /* The engine still takes alternative 0 as it stops at a new branching
    * point, so the stopped instance goes on as the first child's run
    * instead of being re-run from the start. */
@@ -40,7 +40,7 @@ typedef struct rerun {
 
 typedef struct stats {
   explore_count paths, completed, hung, tl;
-  GArray *hang;         /* move: shortest hanging suffix, NULL: none */
+  GArray *hang; /* move: shortest hanging suffix, NULL: none */
 } stats;
 
 typedef struct node {
@@ -52,11 +52,11 @@ typedef struct explorer {
   const explore_target *t;
   const explore_options *o;
   explore_result *res;
-  GHashTable *memo;     /* key -> node */
-  GPtrArray *names;     /* interned actor names by id */
+  GHashTable *memo; /* key -> node */
+  GPtrArray *names; /* interned actor names by id */
   GArray *prefix;
   GError *err;
-  uint64_t steps;       /* since the last progress call within a run */
+  uint64_t steps; /* since the last progress call within a run */
 } explorer;
 
 const char *explore_count_str(explore_count v, char *buf) {
@@ -191,7 +191,8 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
   if (sim_n_actors(e) > EXPLORE_MAX_ACTORS) {
     g_set_error(&x->err, EXPLORE_ERROR, EXPLORE_ERROR_TOO_MANY_ACTORS,
                 "explore follows at most %d processes, this workload has %u: "
-                "use fewer (numjobs)", EXPLORE_MAX_ACTORS, sim_n_actors(e));
+                "use fewer (numjobs)",
+                EXPLORE_MAX_ACTORS, sim_n_actors(e));
     x->t->destroy(r->inst);
     r->inst = NULL;
     return false;
@@ -204,8 +205,8 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
   if (!x->names) {
     x->names = g_ptr_array_new();
     for (guint i = 0; i < sim_n_actors(e); i++)
-      g_ptr_array_add(x->names,
-                      (gpointer)g_intern_string(sim_actor_name(sim_actor_nth(e, i))));
+      g_ptr_array_add(x->names, (gpointer)g_intern_string(
+                                    sim_actor_name(sim_actor_nth(e, i))));
   }
   if (*out != SIM_STOPPED) {
     if (x->t->on_end && *out != SIM_ERROR)
@@ -223,7 +224,9 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
 /* A fresh simulation replaying the current prefix. */
 static rerun *rerun_start(explorer *x) {
   rerun *r = g_new0(rerun, 1);
-  *r = (rerun){.t = x->t, .bound = x->o->preemption_bound, .prefix = x->prefix,
+  *r = (rerun){.t = x->t,
+               .bound = x->o->preemption_bound,
+               .prefix = x->prefix,
                .last = -1};
   r->moves = g_array_new(FALSE, FALSE, sizeof(move));
   r->alts = g_array_new(FALSE, FALSE, sizeof(int));
@@ -250,7 +253,8 @@ static void rerun_adopt_first(rerun *r) {
 }
 
 static GArray *moves_concat(const move *a, guint na, const GArray *b) {
-  GArray *s = g_array_sized_new(FALSE, FALSE, sizeof(move), na + (b ? b->len : 0));
+  GArray *s =
+      g_array_sized_new(FALSE, FALSE, sizeof(move), na + (b ? b->len : 0));
   g_array_append_vals(s, a, na);
   if (b)
     g_array_append_vals(s, b->data, b->len);
@@ -366,8 +370,8 @@ static bool expand(explorer *x, node *n, rerun **rp) {
   stats acc = {0};
   bool ok = true;
   for (guint i = 0; i < alts->len && ok; i++) {
-    if (g_array_index(pre, gboolean, i) && preemptions >= x->o->preemption_bound &&
-        x->o->preemption_bound >= 0) {
+    if (g_array_index(pre, gboolean, i) &&
+        preemptions >= x->o->preemption_bound && x->o->preemption_bound >= 0) {
       x->res->cut_preempt++;
       continue;
     }
@@ -415,9 +419,10 @@ static GPtrArray *to_schedule(explorer *x, const GArray *moves) {
   for (guint i = 0; i < moves->len; i++) {
     const move *m = &g_array_index(moves, move, i);
     if (m->actor != SIM_DELIVER) {
-      g_ptr_array_add(s, g_strdup_printf(
-                             "%s@%s", (const char *)g_ptr_array_index(x->names, m->actor),
-                             m->step));
+      g_ptr_array_add(
+          s, g_strdup_printf(
+                 "%s@%s", (const char *)g_ptr_array_index(x->names, m->actor),
+                 m->step));
       continue;
     }
     if (needs_tilde(moves, i))
@@ -493,37 +498,41 @@ char *explore_format_schedule(const GPtrArray *sched) {
   return g_string_free(s, FALSE);
 }
 
-static void count_line(GString *s, const char *what, explore_count v, bool sat) {
+static void count_line(GString *s, const char *what, explore_count v,
+                       bool sat) {
   char buf[40];
   g_string_append_printf(s, "  %-16s %s%s\n", what, explore_count_str(v, buf),
                          sat && v == EXPLORE_COUNT_MAX ? " (saturated)" : "");
 }
 
-char *explore_format_report(const explore_result *res, const explore_options *o) {
+char *explore_format_report(const explore_result *res,
+                            const explore_options *o) {
   GString *s = g_string_new(NULL);
   bool sat = res->saturated;
   count_line(s, "schedules:", res->schedules, sat);
-  count_line(s, o->prune ? "distinct states:" : "states visited:", res->states, sat);
+  count_line(s, o->prune ? "distinct states:" : "states visited:", res->states,
+             sat);
   count_line(s, "completed:", res->completed, sat);
   count_line(s, "hung:", res->hung, sat);
   count_line(s, "time-limited:", res->time_limited, sat);
   if (res->cut_states)
     g_string_append_printf(s,
-                           "  cut:             %" PRIu64 " states not expanded (--max-states %" PRIu64
+                           "  cut:             %" PRIu64
+                           " states not expanded (--max-states %" PRIu64
                            "): the counts above are a lower bound\n",
                            res->cut_states, o->max_states);
   if (res->cut_preempt)
     g_string_append_printf(s,
-                           "  cut:             %" PRIu64 " alternatives beyond the preemption bound %d\n",
+                           "  cut:             %" PRIu64
+                           " alternatives beyond the preemption bound %d\n",
                            res->cut_preempt, o->preemption_bound);
   /* Unexplored branches may hold a shorter hang, or the only one. */
   bool complete = explore_complete(res);
   if (res->hang_schedule) {
     char *sched = explore_format_schedule(res->hang_schedule);
-    g_string_append_printf(s, "  shortest hang:   %u steps%s\n    %s\n",
-                           res->hang_schedule->len,
-                           complete ? "" : " (of those explored; the search was cut)",
-                           sched);
+    g_string_append_printf(
+        s, "  shortest hang:   %u steps%s\n    %s\n", res->hang_schedule->len,
+        complete ? "" : " (of those explored; the search was cut)", sched);
     g_free(sched);
   } else {
     g_string_append_printf(s, "  shortest hang:   none%s\n",

@@ -40,14 +40,14 @@ struct explore_result;
 /* Where the exploration is, for people waiting. */
 typedef struct explore_progress {
   const struct explore_result *so_far;
-  guint depth;          /* choices replayed or made by the current re-run */
-  sim_time now;         /* its simulated time */
+  guint depth;  /* choices replayed or made by the current re-run */
+  sim_time now; /* its simulated time */
 } explore_progress;
 
 typedef struct explore_options {
-  bool prune;            /* memoise per fingerprint (false: plain paths) */
-  uint64_t max_states;   /* 0: unlimited */
-  int preemption_bound;  /* < 0: none */
+  bool prune;           /* memoise per fingerprint (false: plain paths) */
+  uint64_t max_states;  /* 0: unlimited */
+  int preemption_bound; /* < 0: none */
   /* Optional progress: called once before the first run, after every
    * re-run, and every `progress_steps` steps and events within one (0:
    * 4096), so that a single long run shows movement too.  It may be called
@@ -58,7 +58,8 @@ typedef struct explore_options {
   guint progress_steps;
 } explore_options;
 
-#define EXPLORE_OPTIONS_INIT {.prune = true, .max_states = 0, .preemption_bound = -1}
+#define EXPLORE_OPTIONS_INIT \
+  { .prune = true, .max_states = 0, .preemption_bound = -1 }
 
 /* Path counts grow like N!^k: 64 bits overflow at four sharers. */
 typedef unsigned __int128 explore_count;
@@ -68,12 +69,12 @@ const char *explore_count_str(explore_count v, char *buf);
 
 typedef struct explore_result {
   explore_count schedules; /* complete paths (saturates at EXPLORE_COUNT_MAX) */
-  uint64_t states;        /* distinct states (plain mode: nodes visited) */
+  uint64_t states;         /* distinct states (plain mode: nodes visited) */
   explore_count completed, hung, time_limited;
-  uint64_t runs;          /* simulations re-run */
-  uint64_t cut_states;    /* states left unexpanded by max_states */
-  uint64_t cut_preempt;   /* alternatives skipped by the preemption bound */
-  bool saturated;         /* a count overflowed */
+  uint64_t runs;        /* simulations re-run */
+  uint64_t cut_states;  /* states left unexpanded by max_states */
+  uint64_t cut_preempt; /* alternatives skipped by the preemption bound */
+  bool saturated;       /* a count overflowed */
   /* The shortest hanging schedule, NULL if none: entries "A@step", and "~"
    * where an event must be delivered although the next named process is
    * ready (interleave.h). */
@@ -102,6 +103,7 @@ char *explore_cut_str(const explore_result *res, const explore_options *o);
 /* "[A@submit, A@lookup, ...]" */
 char *explore_format_schedule(const GPtrArray *sched);
 /* The multi-line report of one exploration (deterministic: no timings). */
-char *explore_format_report(const explore_result *res, const explore_options *o);
+char *explore_format_report(const explore_result *res,
+                            const explore_options *o);
 
 #endif

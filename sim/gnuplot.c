@@ -40,7 +40,8 @@ gboolean gnuplot_run(const char *gnuplot, const char *script, const char *expr,
   if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
     g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                 "gnuplot script %s not found (set CFQSIM_SCRIPTS to the "
-                "scripts/ directory)", path);
+                "scripts/ directory)",
+                path);
     return FALSE;
   }
   const char *argv[] = {gnuplot, "-e", expr, path, NULL};

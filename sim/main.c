@@ -64,13 +64,16 @@ int main(int argc, char **argv) {
     }
   /* A word that is neither a command nor a file is a mistyped command. */
   if (argv[1][0] != '-' && !g_file_test(argv[1], G_FILE_TEST_EXISTS) &&
-      !g_str_has_suffix(argv[1], ".yaml") && !g_str_has_suffix(argv[1], ".yml")) {
+      !g_str_has_suffix(argv[1], ".yaml") &&
+      !g_str_has_suffix(argv[1], ".yml")) {
     GPtrArray *names = g_ptr_array_new();
     for (const command *c = commands; c->name; c++)
       g_ptr_array_add(names, (gpointer)c->name);
     g_ptr_array_add(names, NULL);
-    const char *hint = params_suggest_name((const char *const *)names->pdata, argv[1]);
-    fprintf(stderr, "cfqsim: '%s' is neither a command nor a workload file", argv[1]);
+    const char *hint =
+        params_suggest_name((const char *const *)names->pdata, argv[1]);
+    fprintf(stderr, "cfqsim: '%s' is neither a command nor a workload file",
+            argv[1]);
     if (hint)
       fprintf(stderr, " (did you mean '%s'?)", hint);
     fputs("\n", stderr);

@@ -37,7 +37,11 @@ guint metrics_n_submitters(const metrics *m);
 void metrics_io_done(metrics *m, guint proc, guint device, sim_time submitted,
                      sim_time completed, uint64_t bytes);
 /* A buffered job's call ended (application view only). */
-typedef enum { METRICS_CALL_READ, METRICS_CALL_WRITE, METRICS_CALL_FSYNC } metrics_call;
+typedef enum {
+  METRICS_CALL_READ,
+  METRICS_CALL_WRITE,
+  METRICS_CALL_FSYNC
+} metrics_call;
 void metrics_call_done(metrics *m, guint proc, metrics_call op, sim_time start,
                        sim_time end, uint64_t bytes, bool cache_hit);
 /* A bio submitted for the page cache ended (device view only). */
@@ -67,7 +71,8 @@ uint64_t metrics_submitter_bytes(const metrics *m, guint submitter);
 uint64_t metrics_submitter_ios(const metrics *m, guint submitter);
 latency_summary metrics_submitter_latency(const metrics *m, guint submitter);
 uint64_t metrics_device_bytes(const metrics *m, guint device);
-uint64_t metrics_device_ios(const metrics *m, guint device); /* application I/Os */
+uint64_t metrics_device_ios(const metrics *m,
+                            guint device); /* application I/Os */
 uint64_t metrics_device_commands(const metrics *m, guint device);
 sim_time metrics_device_busy(const metrics *m, guint device);
 /* Every completed I/O's latency (ns), in completion order. */
@@ -82,6 +87,7 @@ double metrics_jain(const metrics *m);
 sim_time metrics_window(const metrics *m);
 guint metrics_n_windows(const metrics *m);
 uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k);
-double metrics_window_mean_latency(const metrics *m, guint proc, guint k); /* ns, 0 if none */
+double metrics_window_mean_latency(const metrics *m, guint proc,
+                                   guint k); /* ns, 0 if none */
 
 #endif

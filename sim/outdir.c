@@ -30,7 +30,8 @@ char *outdir_marker_text(const char *kind, const char *const *names, guint n) {
   GString *s = g_string_new(NULL);
   g_string_append_printf(s, "cfqsim %s\n", kind);
   for (guint i = 0; i < sorted->len; i++)
-    g_string_append_printf(s, "%s\n", (const char *)g_ptr_array_index(sorted, i));
+    g_string_append_printf(s, "%s\n",
+                           (const char *)g_ptr_array_index(sorted, i));
   g_ptr_array_unref(sorted);
   return g_string_free(s, FALSE);
 }
@@ -42,8 +43,10 @@ static char *read_marker(const char *dir, char ***names) {
   gsize len = 0;
   GStatBuf st;
   *names = NULL;
-  if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MARKER_MAX ||
-      !g_file_get_contents(path, &text, &len, NULL) || memchr(text, '\0', len)) {
+  if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size > MARKER_MAX ||
+      !g_file_get_contents(path, &text, &len, NULL) ||
+      memchr(text, '\0', len)) {
     g_free(text);
     g_free(path);
     return NULL;
@@ -90,7 +93,8 @@ static void check_subdir(const char *child, const char *name,
                          const char *prefix, GPtrArray *foreign) {
   char *sub = g_strconcat(prefix, name, "/", NULL), *other = NULL;
   if (strcmp(name, PLOTS_DIR) == 0) {
-    if (check_tree(child, OUTDIR_PLOTS, sub, foreign, &other) == TREE_OTHER_KIND)
+    if (check_tree(child, OUTDIR_PLOTS, sub, foreign, &other) ==
+        TREE_OTHER_KIND)
       g_ptr_array_add(foreign, g_strconcat(prefix, name, NULL));
   } else { /* a sweep's points/ */
     GDir *d = g_dir_open(child, 0, NULL);
@@ -100,7 +104,8 @@ static void check_subdir(const char *child, const char *name,
       char *psub = g_strconcat(sub, n, "/", NULL);
       GStatBuf st;
       if (g_lstat(point, &st) != 0 || !S_ISDIR(st.st_mode) ||
-          check_tree(point, OUTDIR_RUN, psub, foreign, &other) == TREE_OTHER_KIND)
+          check_tree(point, OUTDIR_RUN, psub, foreign, &other) ==
+              TREE_OTHER_KIND)
         g_ptr_array_add(foreign, g_strconcat(sub, n, NULL));
       g_clear_pointer(&other, g_free);
       g_free(psub);
@@ -134,14 +139,16 @@ static tree_verdict check_tree(const char *dir, const char *kind,
   while (d && (name = g_dir_read_name(d))) {
     char *child = g_build_filename(dir, name, NULL);
     GStatBuf st;
-    gboolean listed = found && (strcmp(name, OUTDIR_MARKER) == 0 ||
-                                g_strv_contains((const char *const *)names, name));
+    gboolean listed =
+        found && (strcmp(name, OUTDIR_MARKER) == 0 ||
+                  g_strv_contains((const char *const *)names, name));
     if (g_lstat(child, &st) == 0 && S_ISREG(st.st_mode) && listed) {
       /* ours */
     } else if (g_lstat(child, &st) == 0 && S_ISDIR(st.st_mode) &&
                ((found && strcmp(name, PLOTS_DIR) == 0 &&
                  strcmp(kind, OUTDIR_PLOTS) != 0) ||
-                (strcmp(name, POINTS_DIR) == 0 && strcmp(kind, OUTDIR_SWEEP) == 0))) {
+                (strcmp(name, POINTS_DIR) == 0 &&
+                 strcmp(kind, OUTDIR_SWEEP) == 0))) {
       check_subdir(child, name, prefix, foreign);
     } else {
       g_ptr_array_add(foreign, g_strconcat(prefix, name, NULL));
@@ -190,18 +197,20 @@ gboolean outdir_may_replace(const char *dir, const char *kind, GError **err) {
   char *other = NULL;
   tree_verdict v = check_tree(dir, kind, "", foreign, &other);
   if (v == TREE_OTHER_KIND) {
-    g_set_error(err, OUTDIR_ERROR, OUTDIR_ERROR_NOT_OURS,
-                "will not %s %s: it holds a cfqsim %s result, not a %s result; %s",
-                verb, dir, other, kind, how);
+    g_set_error(
+        err, OUTDIR_ERROR, OUTDIR_ERROR_NOT_OURS,
+        "will not %s %s: it holds a cfqsim %s result, not a %s result; %s",
+        verb, dir, other, kind, how);
   } else if (v == TREE_FOREIGN) {
     char *list = quoted_list(foreign);
     char *rule =
-        plots ? g_strdup("cfqsim plot writes only into a plots directory it "
-                         "made (marked by its " OUTDIR_MARKER " file)")
-              : g_strdup_printf("cfqsim %s only an empty directory or a "
-                                "previous %s result (marked by its "
-                                OUTDIR_MARKER " file)",
-                                into ? "writes into" : "replaces", kind);
+        plots
+            ? g_strdup("cfqsim plot writes only into a plots directory it "
+                       "made (marked by its " OUTDIR_MARKER " file)")
+            : g_strdup_printf("cfqsim %s only an empty directory or a "
+                              "previous %s result (marked by its " OUTDIR_MARKER
+                              " file)",
+                              into ? "writes into" : "replaces", kind);
     g_set_error(err, OUTDIR_ERROR, OUTDIR_ERROR_NOT_OURS,
                 "will not %s %s: it holds %s that cfqsim did not write (%s); "
                 "%s; %s",
@@ -284,8 +293,8 @@ gboolean outdir_add_files(const char *dir, const char *kind, GPtrArray *paths,
   }
   g_strfreev(old);
   /* The marker first: a file is never there without being named in it. */
-  char *marker = outdir_marker_text(kind, (const char *const *)names->pdata,
-                                    names->len);
+  char *marker =
+      outdir_marker_text(kind, (const char *const *)names->pdata, names->len);
   char *mpath = g_build_filename(dir, OUTDIR_MARKER, NULL);
   gboolean ok = g_file_set_contents(mpath, marker, -1, err);
   g_free(mpath);

@@ -123,7 +123,9 @@ static void table_init(text_table *t, guint ncols, const char *align) {
   t->cells = g_ptr_array_new_with_free_func(g_free);
 }
 
-static void table_add(text_table *t, char *cell) { g_ptr_array_add(t->cells, cell); }
+static void table_add(text_table *t, char *cell) {
+  g_ptr_array_add(t->cells, cell);
+}
 
 static void table_render(text_table *t, GString *out) {
   g_assert(t->cells->len % t->ncols == 0);
@@ -184,8 +186,8 @@ static int submitter_device(const run_result *r, guint k) {
 static void device_view_table(const run_result *r, GString *s) {
   g_string_append(s, "\ndevice view (block I/O each task submitted: direct "
                      "I/O, readahead, fsync and the flushers' writeback)\n");
-  const char *h[] = {"name", "device", "ios", "MiB", "MiB/s", "mean ms",
-                     "p99 ms", "disk ms"};
+  const char *h[] = {"name",  "device",  "ios",    "MiB",
+                     "MiB/s", "mean ms", "p99 ms", "disk ms"};
   guint ncols = r->disk_time_ns ? G_N_ELEMENTS(h) : G_N_ELEMENTS(h) - 1;
   text_table t;
   table_init(&t, ncols, "llrrrrrr");
@@ -215,12 +217,14 @@ char *report_summary(const run_result *r) {
   GString *s = g_string_new(NULL);
 
   char *ms = fmt("%.6f", (double)r->sim_time / (double)SIM_MS);
-  g_string_append_printf(s, "workload  %s (seed %" G_GUINT64_FORMAT
-                            ", variant %s)\n",
-                         w->name, r->seed, r->variant ? r->variant : "?");
-  g_string_append_printf(s, "outcome   %s after %s ms of simulated time, %"
-                            G_GUINT64_FORMAT " events\n",
-                         outcome_str(r->outcome), ms, r->events);
+  g_string_append_printf(
+      s, "workload  %s (seed %" G_GUINT64_FORMAT ", variant %s)\n", w->name,
+      r->seed, r->variant ? r->variant : "?");
+  g_string_append_printf(
+      s,
+      "outcome   %s after %s ms of simulated time, %" G_GUINT64_FORMAT
+      " events\n",
+      outcome_str(r->outcome), ms, r->events);
   g_free(ms);
   char *hung = hung_names(r);
   if (*hung)
@@ -232,9 +236,9 @@ char *report_summary(const run_result *r) {
                              "write() calls of buffered jobs, the I/Os of "
                              "direct ones)\n"
                            : "\nprocesses\n");
-  const char *ph[] = {"name", "ioc", "cgroup", "ioprio", "device", "state",
-                      "MiB", "IOPS", "MiB/s", "mean ms", "p50 ms", "p99 ms",
-                      "max ms", "read hits %", "fsyncs"};
+  const char *ph[] = {"name",   "ioc",    "cgroup", "ioprio",      "device",
+                      "state",  "MiB",    "IOPS",   "MiB/s",       "mean ms",
+                      "p50 ms", "p99 ms", "max ms", "read hits %", "fsyncs"};
   guint ncols = views ? G_N_ELEMENTS(ph) : G_N_ELEMENTS(ph) - 2;
   text_table t;
   table_init(&t, ncols, "llllllrrrrrrrrr");
@@ -262,8 +266,9 @@ char *report_summary(const run_result *r) {
       uint64_t reads = metrics_proc_reads(r->m, i);
       table_add(&t, reads == 0
                         ? g_strdup("-")
-                        : fmt("%.1f", 100.0 * (double)metrics_proc_cache_hits(r->m, i) /
-                                          (double)reads));
+                        : fmt("%.1f",
+                              100.0 * (double)metrics_proc_cache_hits(r->m, i) /
+                                  (double)reads));
       table_add(&t, g_strdup_printf("%" G_GUINT64_FORMAT,
                                     metrics_proc_fsyncs(r->m, i)));
     }
@@ -274,8 +279,8 @@ char *report_summary(const run_result *r) {
     device_view_table(r, s);
 
   g_string_append(s, views ? "\ndevices (device view)\n" : "\ndevices\n");
-  const char *dh[] = {"name", "MiB", "ios", "MiB/s", "IOPS", "util %",
-                      "commands", "cmd/s"};
+  const char *dh[] = {"name", "MiB",    "ios",      "MiB/s",
+                      "IOPS", "util %", "commands", "cmd/s"};
   table_init(&t, G_N_ELEMENTS(dh), "lrrrrrrr");
   for (guint c = 0; c < G_N_ELEMENTS(dh); c++)
     table_add(&t, g_strdup(dh[c]));
@@ -302,7 +307,8 @@ char *report_summary(const run_result *r) {
   char *jain = fmt("%.4f", metrics_jain(r->m));
   g_string_append_printf(s, "\nfairness  Jain's index %s over %u processes%s\n",
                          jain, w->processes->len,
-                         views ? " (application view: bytes of their calls)" : "");
+                         views ? " (application view: bytes of their calls)"
+                               : "");
   g_free(jain);
 
   /* Before the hang report: the message says why the sleeper sleeps. */
@@ -354,7 +360,8 @@ static void json_str(JsonBuilder *b, const char *key, const char *v) {
 #define ROOT_GROUP_WEIGHT 1000
 
 static int effective_class(const wl_process *p) {
-  return p->ioprio_class == IOPRIO_CLASS_NONE ? IOPRIO_CLASS_BE : p->ioprio_class;
+  return p->ioprio_class == IOPRIO_CLASS_NONE ? IOPRIO_CLASS_BE
+                                              : p->ioprio_class;
 }
 
 static int effective_level(const wl_process *p) {
@@ -401,7 +408,8 @@ typedef struct {
 
 static gint order_by(gconstpointer a, gconstpointer b, gpointer data) {
   const order_ctx *c = data;
-  return c->cmp(proc_at(c->r, *(const guint *)a), proc_at(c->r, *(const guint *)b));
+  return c->cmp(proc_at(c->r, *(const guint *)a),
+                proc_at(c->r, *(const guint *)b));
 }
 
 /* id[i]: a dense number of process i's class under `cmp`, equal processes
@@ -419,7 +427,8 @@ static guint *class_ids(const run_result *r, proc_cmp cmp, guint *n_ids) {
   guint next = 0;
   for (guint k = 0; k < n; k++) {
     guint i = g_array_index(order, guint, k);
-    if (k > 0 && cmp(proc_at(r, g_array_index(order, guint, k - 1)), proc_at(r, i)) != 0)
+    if (k > 0 &&
+        cmp(proc_at(r, g_array_index(order, guint, k - 1)), proc_at(r, i)) != 0)
       next++;
     id[i] = next;
   }
@@ -489,7 +498,8 @@ static device_totals device_totals_of(const run_result *r) {
   for (guint j = 0; j < r->w->processes->len; j++) {
     int d = proc_at(r, j)->device;
     t.bytes[d] += metrics_proc_bytes(r->m, j);
-    if (r->disk_time_ns) t.disk_time[d] += r->disk_time_ns[j];
+    if (r->disk_time_ns)
+      t.disk_time[d] += r->disk_time_ns[j];
   }
   return t;
 }
@@ -559,7 +569,8 @@ static latency_summary pooled_latency(const run_result *r) {
     const int64_t *v = metrics_proc_samples(r->m, i, &n);
     g_array_append_vals(all, v, n);
   }
-  latency_summary l = metrics_latency_summarize((const int64_t *)all->data, all->len);
+  latency_summary l =
+      metrics_latency_summarize((const int64_t *)all->data, all->len);
   g_array_unref(all);
   return l;
 }
@@ -587,8 +598,9 @@ static void json_fairness(JsonBuilder *b, const run_result *r) {
     json_str(b, "name", proc_at(r, i)->name);
     json_str(b, "device", device_name(r, d));
     /* a process's bytes over all bytes on its device */
-    json_double(b, "throughput_share",
-                ratio((double)metrics_proc_bytes(r->m, i), (double)tot.bytes[d]));
+    json_double(
+        b, "throughput_share",
+        ratio((double)metrics_proc_bytes(r->m, i), (double)tot.bytes[d]));
     /* its CFQ disk time over all disk time on its device */
     if (r->disk_time_ns)
       json_double(b, "disk_time_share",
@@ -760,19 +772,20 @@ char *report_processes_csv(const run_result *r) {
   /* With a page cache the columns above are the application view, those
    * after them the device view. */
   if (r->page_cache)
-    g_string_append(s, ",reads,cache_hits,fsyncs,fsync_latency_p99_ns,device_ios,"
-                       "device_bytes,device_throughput_bps,"
-                       "device_latency_mean_ns,device_latency_p99_ns,"
-                       "disk_time_ns");
+    g_string_append(s,
+                    ",reads,cache_hits,fsyncs,fsync_latency_p99_ns,device_ios,"
+                    "device_bytes,device_throughput_bps,"
+                    "device_latency_mean_ns,device_latency_p99_ns,"
+                    "disk_time_ns");
   g_string_append_c(s, '\n');
   for (guint i = 0; i < r->w->processes->len; i++) {
     const wl_process *p = proc_at(r, i);
     uint64_t bytes = metrics_proc_bytes(r->m, i);
     latency_summary l = metrics_proc_latency(r->m, i);
     char *prio = ioprio_str(p);
-    const char *text[] = {p->name, p->ioc ? p->ioc : "",
-                          cgroup_name(r, p->cgroup), prio,
-                          device_name(r, p->device), state_str(proc_state(r, i))};
+    const char *text[] = {
+        p->name, p->ioc ? p->ioc : "",      cgroup_name(r, p->cgroup),
+        prio,    device_name(r, p->device), state_str(proc_state(r, i))};
     for (guint c = 0; c < G_N_ELEMENTS(text); c++) {
       report_csv_field(s, text[c]);
       g_string_append_c(s, ',');
@@ -793,11 +806,11 @@ char *report_processes_csv(const run_result *r) {
       uint64_t db = metrics_submitter_bytes(r->m, i);
       latency_summary dl = metrics_submitter_latency(r->m, i);
       g_string_append_printf(
-          s, ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-             ",%" G_GINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",",
+          s,
+          ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+          ",%" G_GINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",",
           metrics_proc_reads(r->m, i), metrics_proc_cache_hits(r->m, i),
-          metrics_proc_fsyncs(r->m, i),
-          metrics_proc_fsync_latency(r->m, i).p99,
+          metrics_proc_fsyncs(r->m, i), metrics_proc_fsync_latency(r->m, i).p99,
           metrics_submitter_ios(r->m, i), db);
       csv_num(s, round(per_second((double)db, r->sim_time)));
       g_string_append_c(s, ',');
@@ -903,8 +916,9 @@ static gboolean write_one(const char *tmp, const char *target, const char *name,
   return write_raw(tmp, target, name, data, len, err);
 }
 
-gboolean report_write_dir_bin(const char *dir, const char *kind, GHashTable *files,
-                              GHashTable *binary_files, GError **err) {
+gboolean report_write_dir_bin(const char *dir, const char *kind,
+                              GHashTable *files, GHashTable *binary_files,
+                              GError **err) {
   g_return_val_if_fail(dir != NULL && kind != NULL && files != NULL, FALSE);
   g_return_val_if_fail(err == NULL || *err == NULL, FALSE);
 
@@ -968,8 +982,8 @@ gboolean report_write_dir_bin(const char *dir, const char *kind, GHashTable *fil
   }
   /* The marker goes in with the files: the temporary directory itself, if
    * it is ever left behind, is then recognisably ours. */
-  char *marker = outdir_marker_text(kind, (const char *const *)names->pdata,
-                                    names->len);
+  char *marker =
+      outdir_marker_text(kind, (const char *const *)names->pdata, names->len);
   gboolean marked = write_raw(tmp, target, OUTDIR_MARKER, marker, -1, err);
   g_free(marker);
   if (!marked)
@@ -999,7 +1013,8 @@ gboolean report_write_dir_bin(const char *dir, const char *kind, GHashTable *fil
     }
     if (!outdir_remove(old))
       g_printerr("cfqsim: kept %s (the previous %s): it holds files cfqsim "
-                 "did not write\n", old, target);
+                 "did not write\n",
+                 old, target);
   } else if (g_rename(tmp, target) != 0) {
     set_errno_error(err, errno, "cannot create", target);
     goto fail;
@@ -1020,7 +1035,7 @@ out:
 }
 
 static const char *const standard_files[] = {
-    "summary.txt", "metrics.json", "processes.csv", "timeseries.csv",
+    "summary.txt",  "metrics.json",  "processes.csv", "timeseries.csv",
     "fairness.csv", "latencies.csv", "kernel.log"};
 
 gboolean report_write(const run_result *r, const char *dir,
@@ -1033,8 +1048,12 @@ gboolean report_write_bin(const run_result *r, const char *dir,
                           FILE *out, GError **err) {
   g_return_val_if_fail(r != NULL && dir != NULL, FALSE);
   char *contents[G_N_ELEMENTS(standard_files)] = {
-      report_summary(r), report_metrics_json(r), report_processes_csv(r),
-      report_timeseries_csv(r), report_fairness_csv(r), report_latencies_csv(r),
+      report_summary(r),
+      report_metrics_json(r),
+      report_processes_csv(r),
+      report_timeseries_csv(r),
+      report_fairness_csv(r),
+      report_latencies_csv(r),
       g_strdup(r->kernel_log ? r->kernel_log : "")};
   GHashTable *files = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)

@@ -17,29 +17,29 @@ typedef enum { PROC_DONE, PROC_HUNG, PROC_RUNNING } proc_final_state;
 
 typedef struct run_result {
   const workload *w;
-  const char *variant;        /* "buggy" | "fixed" */
-  uint64_t seed;              /* the one the run used (--seed or the workload's) */
+  const char *variant; /* "buggy" | "fixed" */
+  uint64_t seed;       /* the one the run used (--seed or the workload's) */
   sim_outcome outcome;
-  sim_time sim_time;          /* virtual time at the end */
+  sim_time sim_time; /* virtual time at the end */
   uint64_t events;
   const metrics *m;
   proc_final_state *proc_state; /* one per w->processes */
   /* Per process: how long its oldest I/O still unfinished at the end had
    * waited by then (ns, 0 if none): a lower bound on that I/O's latency. */
   int64_t *unfinished_wait_ns;
-  char *hang_report;          /* multi-line text, NULL unless a hang */
-  char *kernel_log;           /* dmesg-style lines, NULL or "" when none */
+  char *hang_report; /* multi-line text, NULL unless a hang */
+  char *kernel_log;  /* dmesg-style lines, NULL or "" when none */
   /* CFQ devices only (NULL otherwise): */
-  int64_t *disk_time_ns;      /* per process, then per flusher: its share
+  int64_t *disk_time_ns; /* per process, then per flusher: its share
                                  of its queues' slices */
-  char *slices_csv;           /* the slice timeline, for the Gantt chart */
+  char *slices_csv;      /* the slice timeline, for the Gantt chart */
   /* With a page cache (some process buffered) the reports keep two views
    * apart: the application's (its calls) and the device's (the bios each
    * task submitted), flushers included.  Without one they are the same
    * and the reports show one. */
   bool page_cache;
   guint n_flushers;
-  char **flusher_names;       /* "flush-8:0", ... */
+  char **flusher_names; /* "flush-8:0", ... */
   int *flusher_device;
   proc_final_state *flusher_state;
 } run_result;

@@ -18,27 +18,27 @@ struct sim_run {
   struct kernel_cfg kernel;
   uint64_t seed;
   sim_engine *engine;
-  GPtrArray *disks;        /* void * disk instances, per device */
-  GPtrArray *queues;       /* struct request_queue *, per device */
-  GPtrArray *blktraces;    /* blktrace *, per device; empty without a trace */
-  GPtrArray *iocs;         /* struct io_context *, in first-use order */
-  GPtrArray *tasks;        /* struct task *, per process */
-  GPtrArray *procs;        /* proc *, per process */
-  GHashTable *proc_index;  /* proc * -> index + 1 */
+  GPtrArray *disks;       /* void * disk instances, per device */
+  GPtrArray *queues;      /* struct request_queue *, per device */
+  GPtrArray *blktraces;   /* blktrace *, per device; empty without a trace */
+  GPtrArray *iocs;        /* struct io_context *, in first-use order */
+  GPtrArray *tasks;       /* struct task *, per process */
+  GPtrArray *procs;       /* proc *, per process */
+  GHashTable *proc_index; /* proc * -> index + 1 */
   metrics *m;
   interleave *il;
-  GString *slices;         /* CFQ slice timeline rows */
+  GString *slices; /* CFQ slice timeline rows */
   GPtrArray *slice_ctxs;
-  sim_time *slice_start;   /* per device: when the active queue was set */
-  GString *kernel_log;     /* what the kernel printk'd, dmesg style */
+  sim_time *slice_start; /* per device: when the active queue was set */
+  GString *kernel_log;   /* what the kernel printk'd, dmesg style */
   /* the page cache, when some process is buffered (else all NULL/empty) */
   struct pagecache *mm;
-  GPtrArray *bdis;         /* struct backing_dev_info *, per device */
-  GPtrArray *wbs;          /* struct bdi_writeback *, per device */
-  GPtrArray *files;        /* struct file *, per process (NULL: direct) */
-  GPtrArray *flushers;     /* proc *, one per device with buffered writes */
+  GPtrArray *bdis;     /* struct backing_dev_info *, per device */
+  GPtrArray *wbs;      /* struct bdi_writeback *, per device */
+  GPtrArray *files;    /* struct file *, per process (NULL: direct) */
+  GPtrArray *flushers; /* proc *, one per device with buffered writes */
   GPtrArray *flusher_tasks;
-  GArray *flusher_device;  /* guint per flusher */
+  GArray *flusher_device; /* guint per flusher */
   run_result result;
   bool ran;
 };
@@ -75,7 +75,8 @@ static void bio_done(void *ctx, proc *p, const struct bio *bio) {
   gpointer v = g_hash_table_lookup(r->proc_index, p);
   if (v) {
     sub = GPOINTER_TO_UINT(v) - 1;
-    dev = (guint)((const wl_process *)g_ptr_array_index(r->w->processes, sub))->device;
+    dev = (guint)((const wl_process *)g_ptr_array_index(r->w->processes, sub))
+              ->device;
   } else {
     guint k = 0;
     while (g_ptr_array_index(r->flushers, k) != p)
@@ -122,14 +123,15 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
                          "%s,%d,%s%c,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
                          ",%d,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
                          d->name, ev->queue_id, pid_name(r, ev->pid),
-                         ev->sync ? 'S' : 'A', r->slice_start[sc->device], ev->time,
-                         ev->timed_out, ev->used, ev->slice_dispatch);
+                         ev->sync ? 'S' : 'A', r->slice_start[sc->device],
+                         ev->time, ev->timed_out, ev->used, ev->slice_dispatch);
 }
 
 /* dmesg's "[seconds.microseconds] text", on the simulated clock. */
 static void on_printk(void *ctx, sim_time now, const char *text) {
   sim_run *r = ctx;
-  g_string_append_printf(r->kernel_log, "[%5" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] %s\n",
+  g_string_append_printf(r->kernel_log,
+                         "[%5" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] %s\n",
                          now / SIM_S, now % SIM_S / SIM_US, text);
 }
 
@@ -152,11 +154,20 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   proc_job j = {0};
   switch (wp->rw) {
   case RW_READ: j.rw = PROC_RW_READ; break;
-  case RW_RANDREAD: j.rw = PROC_RW_READ; j.random = true; break;
+  case RW_RANDREAD:
+    j.rw = PROC_RW_READ;
+    j.random = true;
+    break;
   case RW_WRITE: j.rw = PROC_RW_WRITE; break;
-  case RW_RANDWRITE: j.rw = PROC_RW_WRITE; j.random = true; break;
+  case RW_RANDWRITE:
+    j.rw = PROC_RW_WRITE;
+    j.random = true;
+    break;
   case RW_RW: j.rw = PROC_RW_MIXED; break;
-  case RW_RANDRW: j.rw = PROC_RW_MIXED; j.random = true; break;
+  case RW_RANDRW:
+    j.rw = PROC_RW_MIXED;
+    j.random = true;
+    break;
   }
   j.rwmixread = wp->rwmixread;
   j.bs_sectors = (uint32_t)(wp->bs / 512);
@@ -309,9 +320,9 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     }
     g_ptr_array_add(r->disks, disk);
     int depth = d->depth ? d->depth : d->disk->queue_depth(disk);
-    struct request_queue *q = blk_queue_new(
-        r->engine, d->name, &r->kernel, d->disk, disk, depth,
-        (uint32_t)(d->max_sectors_kb * 2), d->nomerges, (int)i);
+    struct request_queue *q =
+        blk_queue_new(r->engine, d->name, &r->kernel, d->disk, disk, depth,
+                      (uint32_t)(d->max_sectors_kb * 2), d->nomerges, (int)i);
     g_ptr_array_add(r->queues, q);
     if (o->trace) {
       blktrace *bt = blktrace_new(i);
@@ -349,8 +360,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     proc_job job = job_from(wp, q->disk_ops->capacity(q->disk));
     if (r->mm)
       job.file = g_ptr_array_index(r->files, i);
-    proc *p = proc_new(r->engine, t, &job, q, r->seed,
-                       io_done, r);
+    proc *p = proc_new(r->engine, t, &job, q, r->seed, io_done, r);
     g_ptr_array_add(r->procs, p);
     g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
     if (r->mm)
@@ -392,8 +402,10 @@ static char *hang_report(sim_run *r) {
     sim_actor *a = proc_task(p)->actor;
     if (sim_actor_get_state(a) == SIM_ACTOR_DONE)
       continue;
-    int dev = i < n ? ((const wl_process *)g_ptr_array_index(r->w->processes, i))->device
-                    : (int)g_array_index(r->flusher_device, guint, i - n);
+    int dev = i < n
+                  ? ((const wl_process *)g_ptr_array_index(r->w->processes, i))
+                        ->device
+                  : (int)g_array_index(r->flusher_device, guint, i - n);
     struct request_queue *q = g_ptr_array_index(r->queues, dev);
     char *since = format_ms(sim_actor_since(a));
     if (sim_actor_waitq(a)) {
@@ -409,7 +421,8 @@ static char *hang_report(sim_run *r) {
           q->dev_in_flight, q->nr_sorted, q->rl.count[0], q->rl.count[1],
           q->last_freed[sync] >= 0 ? last : "never",
           q->last_freed[sync] >= 0 && q->last_freed[sync] <= sim_actor_since(a)
-              ? " (before it slept)" : "");
+              ? " (before it slept)"
+              : "");
       g_free(last);
     } else {
       g_string_append_printf(s, "  %s blocked before `%s` since %s\n",
@@ -445,7 +458,8 @@ static int64_t *cfq_disk_times(sim_run *r) {
           t[owner] += info.disk_time * q->tick_ns;
         continue;
       }
-      struct io_context *ioc = ((struct task *)g_ptr_array_index(r->tasks, owner))->ioc;
+      struct io_context *ioc =
+          ((struct task *)g_ptr_array_index(r->tasks, owner))->ioc;
       guint sharers = 0;
       for (guint i = 0; i < n; i++) {
         const wl_process *wp = g_ptr_array_index(r->w->processes, i);
@@ -501,9 +515,9 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
     sim_time oldest = proc_oldest_in_flight(p);
     if (oldest >= 0)
       res->unfinished_wait_ns[i] = res->sim_time - oldest;
-    res->proc_state[i] = proc_finished(p) ? PROC_DONE
+    res->proc_state[i] = proc_finished(p)                        ? PROC_DONE
                          : (o == SIM_HANG && sim_actor_waitq(a)) ? PROC_HUNG
-                                                                  : PROC_RUNNING;
+                                                                 : PROC_RUNNING;
   }
   for (guint i = 0; i < r->queues->len; i++) {
     struct request_queue *q = g_ptr_array_index(r->queues, i);
@@ -539,7 +553,9 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   return o;
 }
 
-const run_result *sim_run_result(sim_run *r) { return r->ran ? &r->result : NULL; }
+const run_result *sim_run_result(sim_run *r) {
+  return r->ran ? &r->result : NULL;
+}
 sim_engine *sim_run_engine(sim_run *r) { return r->engine; }
 struct request_queue *sim_run_queue(sim_run *r, guint device) {
   return g_ptr_array_index(r->queues, device);

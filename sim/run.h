@@ -15,16 +15,17 @@
 typedef struct sim_run sim_run;
 
 typedef struct run_options {
-  int variant;                 /* -1: the workload's kernel.cic_link */
+  int variant; /* -1: the workload's kernel.cic_link */
   bool has_seed;
   uint64_t seed;
-  FILE *trace;                 /* trace.log lines, NULL: off */
-  const sim_policy_ops *policy;/* NULL: the workload's interleaving */
+  FILE *trace;                  /* trace.log lines, NULL: off */
+  const sim_policy_ops *policy; /* NULL: the workload's interleaving */
   void *policy_ctx;
-  bool random_interleaving;    /* the `random` policy, seeded by the run seed */
+  bool random_interleaving; /* the `random` policy, seeded by the run seed */
 } run_options;
 
-#define RUN_OPTIONS_INIT {.variant = -1}
+#define RUN_OPTIONS_INIT \
+  { .variant = -1 }
 
 /* The engine time limit of a run of `w`: its duration, or without one
  * where the timeseries would outgrow WORKLOAD_MAX_TIMESERIES_CELLS (the

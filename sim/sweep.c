@@ -47,10 +47,10 @@ struct sweep {
   char *base;
   uint64_t seed;
   guint replicates;
-  GPtrArray *params;  /* sweep_param_def * */
-  GArray *axes;       /* sweep_axis */
-  GPtrArray *metrics; /* char * */
-  GPtrArray *fixed;   /* char *: "path=value" applied to every point */
+  GPtrArray *params;   /* sweep_param_def * */
+  GArray *axes;        /* sweep_axis */
+  GPtrArray *metrics;  /* char * */
+  GPtrArray *fixed;    /* char *: "path=value" applied to every point */
   GArray *fixed_marks; /* sweep_mark of each fixed value */
   sweep_mark base_mark;
   guint n_points;
@@ -58,9 +58,9 @@ struct sweep {
 
 #define MAX_POINTS 1000000u
 
-static const char *const top_keys[] = {"base", "seed", "set", "grid", "zip",
-                                       "replicates", "metrics", "name",
-                                       "description", NULL};
+static const char *const top_keys[] = {
+    "base",       "seed",    "set",  "grid",        "zip",
+    "replicates", "metrics", "name", "description", NULL};
 
 static const char *const default_metrics[] = {"outcome", "throughput_bps",
                                               "jain", "p99_latency_ns", NULL};
@@ -108,11 +108,13 @@ static gboolean G_GNUC_PRINTF(4, 5)
 }
 
 static const char *scalar(const yaml_node_t *n) {
-  return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+  return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+                                     : NULL;
 }
 
 static sweep_mark mark_of(const yaml_node_t *n) {
-  return (sweep_mark){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
+  return (sweep_mark){(int)n->start_mark.line + 1,
+                      (int)n->start_mark.column + 1};
 }
 
 static yaml_node_t *node(const parse_ctx *c, int id) {
@@ -192,7 +194,8 @@ static gboolean parse_grid(const parse_ctx *c, const yaml_node_t *grid,
 static gboolean parse_zip(const parse_ctx *c, const yaml_node_t *zip,
                           GError **err) {
   if (zip->type != YAML_SEQUENCE_NODE)
-    return fail_at(err, c, zip, "zip must be a list of groups {path: [values], ...}");
+    return fail_at(err, c, zip,
+                   "zip must be a list of groups {path: [values], ...}");
   for (yaml_node_item_t *it = zip->data.sequence.items.start;
        it < zip->data.sequence.items.top; it++) {
     yaml_node_t *g = node(c, *it);
@@ -224,10 +227,13 @@ static gboolean parse_uint(const parse_ctx *c, const yaml_node_t *n,
   const char *t = scalar(n);
   char *end = NULL;
   errno = 0;
-  guint64 v = t && *t && g_ascii_isdigit(*t) ? g_ascii_strtoull(t, &end, 10) : 0;
+  guint64 v =
+      t && *t && g_ascii_isdigit(*t) ? g_ascii_strtoull(t, &end, 10) : 0;
   if (!t || !end || *end || errno || v < min || v > max)
-    return fail_at(err, c, n, "%s must be an integer in %" G_GUINT64_FORMAT
-                              "..%" G_GUINT64_FORMAT, what, min, max);
+    return fail_at(err, c, n,
+                   "%s must be an integer in %" G_GUINT64_FORMAT
+                   "..%" G_GUINT64_FORMAT,
+                   what, min, max);
   *out = v;
   return TRUE;
 }
@@ -253,8 +259,10 @@ static gboolean parse_metrics(const parse_ctx *c, const yaml_node_t *m,
                      "a metric is a name or a dotted path into metrics.json "
                      "(e.g. jain, processes.A.throughput_bps)");
     if (strcmp(scalar(v), SWEEP_ERROR_COLUMN) == 0)
-      return fail_at(err, c, v, "'%s' is the results.csv column of the points "
-                                "that failed, not a metric", SWEEP_ERROR_COLUMN);
+      return fail_at(err, c, v,
+                     "'%s' is the results.csv column of the points "
+                     "that failed, not a metric",
+                     SWEEP_ERROR_COLUMN);
     g_ptr_array_add(c->s->metrics, g_strdup(scalar(v)));
   }
   if (c->s->metrics->len == 0)
@@ -271,9 +279,11 @@ static gboolean parse_fixed(const parse_ctx *c, const yaml_node_t *m,
        p < m->data.mapping.pairs.top; p++) {
     const char *k = scalar(node(c, p->key)), *v = scalar(node(c, p->value));
     if (!k || !*k || strchr(k, '='))
-      return fail_at(err, c, node(c, p->key), "set keys are dotted workload paths");
+      return fail_at(err, c, node(c, p->key),
+                     "set keys are dotted workload paths");
     if (!v)
-      return fail_at(err, c, node(c, p->value), "the value of '%s' must be plain", k);
+      return fail_at(err, c, node(c, p->value),
+                     "the value of '%s' must be plain", k);
     g_ptr_array_add(c->s->fixed, g_strdup_printf("%s=%s", k, v));
     sweep_mark mk = mark_of(node(c, p->value));
     g_array_append_val(c->s->fixed_marks, mk);
@@ -344,7 +354,8 @@ static gboolean parse_root(parse_ctx *c, const yaml_node_t *root,
   if (!base) {
     g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_INVALID,
                 "%s:%d:%d: missing key 'base' (the workload to sweep)", c->file,
-                (int)root->start_mark.line + 1, (int)root->start_mark.column + 1);
+                (int)root->start_mark.line + 1,
+                (int)root->start_mark.column + 1);
     return FALSE;
   }
   const char *b = scalar(base);
@@ -361,7 +372,8 @@ static gboolean parse_root(parse_ctx *c, const yaml_node_t *root,
   return TRUE;
 }
 
-static gboolean read_base(const sweep *s, char **text, gsize *len, GError **err);
+static gboolean read_base(const sweep *s, char **text, gsize *len,
+                          GError **err);
 static workload *load_point(const sweep *s, const char *text, gsize len,
                             guint point, gboolean locate, GError **err);
 
@@ -493,14 +505,15 @@ char **sweep_point_sets(const sweep *s, guint point) {
   for (guint i = 0; i < nf; i++)
     sets[i] = g_strdup(g_ptr_array_index(s->fixed, i));
   for (guint i = 0; i < s->params->len; i++)
-    sets[nf + i] = g_strdup_printf("%s=%s", sweep_param(s, i),
-                                   sweep_value(s, point, i));
+    sets[nf + i] =
+        g_strdup_printf("%s=%s", sweep_param(s, i), sweep_value(s, point, i));
   return sets;
 }
 
 /* ---- validating every point before any runs ---- */
 
-static gboolean read_base(const sweep *s, char **text, gsize *len, GError **err) {
+static gboolean read_base(const sweep *s, char **text, gsize *len,
+                          GError **err) {
   GError *e = NULL;
   if (g_file_get_contents(s->base, text, len, &e))
     return TRUE;
@@ -538,11 +551,13 @@ static workload *load_point(const sweep *s, const char *text, gsize len,
       m = g_array_index(s->fixed_marks, sweep_mark, k - 1);
     } else if (k > 0) {
       const sweep_param_def *d = g_ptr_array_index(s->params, k - 1 - nf);
-      m = g_array_index(d->marks, sweep_mark, value_index(s, point, k - 1 - nf));
+      m = g_array_index(d->marks, sweep_mark,
+                        value_index(s, point, k - 1 - nf));
     }
-    g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_INVALID, "%s:%d:%d: point %u%s%s%s: %s",
-                s->file, m.line, m.col, point, k > 0 ? " (" : " (the base workload",
-                k > 0 ? sets[k - 1] : "", ")", e->message);
+    g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_INVALID,
+                "%s:%d:%d: point %u%s%s%s: %s", s->file, m.line, m.col, point,
+                k > 0 ? " (" : " (the base workload", k > 0 ? sets[k - 1] : "",
+                ")", e->message);
     g_error_free(e);
   }
   g_strfreev(sets);
@@ -553,7 +568,8 @@ static gboolean in_shard(guint point, guint k, guint n) {
   return n == 0 || point % n == k - 1;
 }
 
-gboolean sweep_check(const sweep *s, guint shard_k, guint shard_n, GError **err) {
+gboolean sweep_check(const sweep *s, guint shard_k, guint shard_n,
+                     GError **err) {
   char *text = NULL;
   gsize len = 0;
   if (!read_base(s, &text, &len, err))
@@ -582,7 +598,8 @@ gboolean sweep_check(const sweep *s, guint shard_k, guint shard_n, GError **err)
     return TRUE;
   if (bad > 1) {
     char *m = g_strdup_printf("%s (%u of the %u points are invalid; this is "
-                              "the first)", first->message, bad, checked);
+                              "the first)",
+                              first->message, bad, checked);
     g_free(first->message);
     first->message = m;
   }
@@ -595,7 +612,6 @@ char *sweep_point_dir(guint point, uint64_t seed) {
 }
 
 /* ---- metrics out of metrics.json ---- */
-
 
 static char *format_double(double v) {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -613,12 +629,13 @@ static JsonNode *lookup(JsonNode *n, char **parts, guint i, guint np) {
     if (g_str_has_suffix(parts[i], "_latency_ns") &&
         json_object_has_member(o, "latency_ns")) {
       JsonNode *l = json_object_get_member(o, "latency_ns");
-      char *stat = g_strndup(parts[i], strlen(parts[i]) - strlen("_latency_ns"));
+      char *stat =
+          g_strndup(parts[i], strlen(parts[i]) - strlen("_latency_ns"));
       JsonNode *r = NULL;
       if (JSON_NODE_HOLDS_OBJECT(l) &&
           json_object_has_member(json_node_get_object(l), stat))
-        r = lookup(json_object_get_member(json_node_get_object(l), stat),
-                   parts, i + 1, np);
+        r = lookup(json_object_get_member(json_node_get_object(l), stat), parts,
+                   i + 1, np);
       g_free(stat);
       return r;
     }
@@ -655,14 +672,15 @@ static char *node_text(JsonNode *n) {
     return g_strdup_printf("%u", json_array_get_length(json_node_get_array(n)));
   if (!JSON_NODE_HOLDS_VALUE(n))
     return g_strdup("");
-  switch (json_node_get_value_type(n) == G_TYPE_INT64    ? 0
-          : json_node_get_value_type(n) == G_TYPE_DOUBLE ? 1
+  switch (json_node_get_value_type(n) == G_TYPE_INT64     ? 0
+          : json_node_get_value_type(n) == G_TYPE_DOUBLE  ? 1
           : json_node_get_value_type(n) == G_TYPE_BOOLEAN ? 2
                                                           : 3) {
   case 0: return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
   case 1: return format_double(json_node_get_double(n));
   case 2: return g_strdup(json_node_get_boolean(n) ? "true" : "false");
-  default: return g_strdup(json_node_get_string(n) ? json_node_get_string(n) : "");
+  default:
+    return g_strdup(json_node_get_string(n) ? json_node_get_string(n) : "");
   }
 }
 
@@ -803,7 +821,8 @@ out:
   return json;
 }
 
-static char *collect_point(const sweep_ctx *c, const sweep_job *j, GError **err) {
+static char *collect_point(const sweep_ctx *c, const sweep_job *j,
+                           GError **err) {
   char *dir = job_dir(c, j);
   char *file = g_build_filename(dir, "metrics.json", NULL), *json = NULL;
   if (!g_file_get_contents(file, &json, NULL, NULL))
@@ -819,10 +838,11 @@ static void job_func(gpointer data, gpointer user) {
   sweep_job *j = data;
   sweep_ctx *c = user;
   GError *err = NULL;
-  char *json = c->o->collect ? collect_point(c, j, &err) : run_point(c, j, &err);
+  char *json =
+      c->o->collect ? collect_point(c, j, &err) : run_point(c, j, &err);
   if (json)
-    j->row = results_row(c->s, j->point, sweep_seed(c->s, j->replicate), json,
-                         &err);
+    j->row =
+        results_row(c->s, j->point, sweep_seed(c->s, j->replicate), json, &err);
   if (err) {
     char *where = sweep_point_dir(j->point, sweep_seed(c->s, j->replicate));
     /* Keep the domain: a workload error stays bad input. */
@@ -924,10 +944,9 @@ gboolean sweep_run(const sweep *s, const sweep_options *o, GError **err) {
   g_mutex_init(&c.lock);
   g_cond_init(&c.cond);
   /* An exclusive pool starts all its threads at once. */
-  GThreadPool *pool = g_thread_pool_new(job_func, &c,
-                                        (gint)MIN(sweep_threads(o, jobs->len),
-                                                  (guint)G_MAXINT),
-                                        TRUE, NULL);
+  GThreadPool *pool = g_thread_pool_new(
+      job_func, &c, (gint)MIN(sweep_threads(o, jobs->len), (guint)G_MAXINT),
+      TRUE, NULL);
   /* Pushed as pointers into the array, which no longer grows. */
   for (guint i = 0; i < jobs->len; i++)
     g_thread_pool_push(pool, &g_array_index(jobs, sweep_job, i), NULL);
@@ -1059,11 +1078,13 @@ static gboolean read_shard(const char *dir, char **results, guint *k, guint *n,
       !g_file_get_contents(spath, &shard, NULL, NULL)) {
     g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_IO,
                 "%s is not a sweep or shard directory (needs results.csv and "
-                "shard.txt)", dir);
+                "shard.txt)",
+                dir);
     goto out;
   }
   if (sscanf(shard, "shard %u/%u\npoints %u\nreplicates %u", k, n, points,
-             reps) != 4 || *k < 1 || *k > *n) {
+             reps) != 4 ||
+      *k < 1 || *k > *n) {
     g_set_error(err, SWEEP_ERROR, SWEEP_ERROR_INVALID, "%s: malformed", spath);
     goto out;
   }
@@ -1165,8 +1186,8 @@ gboolean sweep_merge(char **dirs, const char *out_dir, GError **err) {
     g_string_append_printf(csv, "%s%s\n", m->text,
                            any_error && !m->has_error ? "," : "");
   }
-  char *shard = g_strdup_printf("shard 1/1\npoints %u\nreplicates %u\n", points,
-                                reps);
+  char *shard =
+      g_strdup_printf("shard 1/1\npoints %u\nreplicates %u\n", points, reps);
   ok = claim_dir(out_dir, err) &&
        write_file(out_dir, "results.csv", csv->str, err) &&
        write_file(out_dir, "shard.txt", shard, err);

@@ -46,7 +46,8 @@ char **sweep_point_sets(const sweep *s, guint point);
  * it.  The first invalid point's error is positioned at the sweep file's
  * value that makes it invalid (file:line:col: point P (path=value): the
  * workload's message) and says how many points are invalid. */
-gboolean sweep_check(const sweep *s, guint shard_k, guint shard_n, GError **err);
+gboolean sweep_check(const sweep *s, guint shard_k, guint shard_n,
+                     GError **err);
 guint sweep_n_metrics(const sweep *s);
 const char *sweep_metric(const sweep *s, guint i);
 
@@ -60,12 +61,12 @@ const char *sweep_metric(const sweep *s, guint i);
 char *sweep_metric_value(const char *metric, const char *metrics_json);
 
 typedef struct sweep_options {
-  const char *out_dir;     /* the sweep directory */
-  guint jobs;              /* threads; 0: one per processor; never more
+  const char *out_dir;    /* the sweep directory */
+  guint jobs;             /* threads; 0: one per processor; never more
                               than there are runs */
-  guint shard_k, shard_n;  /* 1-based shard K of N; N = 0: all points */
-  bool collect;            /* do not run: read DIR/points/ written by --list */
-  bool progress;           /* "points done/total" line on stderr */
+  guint shard_k, shard_n; /* 1-based shard K of N; N = 0: all points */
+  bool collect;           /* do not run: read DIR/points/ written by --list */
+  bool progress;          /* "points done/total" line on stderr */
 } sweep_options;
 
 /* Run (or collect) the points and write DIR/results.csv; a shard also
@@ -95,6 +96,11 @@ char *sweep_point_dir(guint point, uint64_t seed);
 
 GQuark sweep_error_quark(void);
 #define SWEEP_ERROR (sweep_error_quark())
-enum { SWEEP_ERROR_PARSE = 1, SWEEP_ERROR_INVALID, SWEEP_ERROR_IO, SWEEP_ERROR_RUN };
+enum {
+  SWEEP_ERROR_PARSE = 1,
+  SWEEP_ERROR_INVALID,
+  SWEEP_ERROR_IO,
+  SWEEP_ERROR_RUN
+};
 
 #endif

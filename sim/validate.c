@@ -28,20 +28,20 @@ typedef enum { MODE_SHAPE, MODE_ABSOLUTE } vmode;
 
 typedef struct vpoint {
   char *label;
-  char *x;           /* the value written at reference.x, or NULL */
-  GPtrArray *sets;   /* the point's own "path=value" */
-  char *metric;      /* the point's, else the series' */
+  char *x;         /* the value written at reference.x, or NULL */
+  GPtrArray *sets; /* the point's own "path=value" */
+  char *metric;    /* the point's, else the series' */
   double published;
-  guint run;         /* index into the experiment's runs */
-  double sim;        /* cfqsim's figure in the published unit; NAN: none */
+  guint run;  /* index into the experiment's runs */
+  double sim; /* cfqsim's figure in the published unit; NAN: none */
 } vpoint;
 
 typedef struct vseries {
   char *name, *metric, *unit;
-  char *known_gap;   /* the series' own, or NULL */
-  double divisor;    /* raw metric / divisor = the published unit */
+  char *known_gap; /* the series' own, or NULL */
+  double divisor;  /* raw metric / divisor = the published unit */
   GPtrArray *sets, *stand_in;
-  GArray *points;    /* vpoint */
+  GArray *points; /* vpoint */
 } vseries;
 
 typedef struct vneed {
@@ -50,8 +50,8 @@ typedef struct vneed {
 } vneed;
 
 typedef struct vrun {
-  char **sets;       /* NULL-terminated, all overrides of the run */
-  char *json;        /* metrics.json, NULL until run */
+  char **sets; /* NULL-terminated, all overrides of the run */
+  char *json;  /* metrics.json, NULL until run */
   char *error;
 } vrun;
 
@@ -62,13 +62,13 @@ struct validate_exp {
   vmode mode;
   double tolerance;
   char *known_gap;
-  GPtrArray *needs;   /* vneed * */
+  GPtrArray *needs; /* vneed * */
   char *x, *x_label;
-  GPtrArray *quick;   /* "path=value" */
-  GPtrArray *series;  /* vseries * */
+  GPtrArray *quick;  /* "path=value" */
+  GPtrArray *series; /* vseries * */
   /* filled by validate_run */
-  char *missing;      /* the unmet needs, or NULL */
-  GPtrArray *runs;    /* vrun * */
+  char *missing;   /* the unmet needs, or NULL */
+  GPtrArray *runs; /* vrun * */
   validate_status status;
   char *reason;
 };
@@ -253,8 +253,9 @@ static gboolean tolerance(const pctx *c, const yaml_node_t *v, double *out) {
   else if (!s || !end || end == s || *end)
     d = NAN;
   if (!(d > 0 && d <= 1))
-    return fail_at(c, v, "tolerance must be a percentage (15%%) or a fraction "
-                         "(0.15) above 0 and at most 1, not '%s'",
+    return fail_at(c, v,
+                   "tolerance must be a percentage (15%%) or a fraction "
+                   "(0.15) above 0 and at most 1, not '%s'",
                    s ? s : "");
   *out = d;
   return TRUE;
@@ -282,7 +283,9 @@ static gboolean sets(const pctx *c, const yaml_node_t *m, const char *key,
   return TRUE;
 }
 
-static GPtrArray *str_array(void) { return g_ptr_array_new_with_free_func(g_free); }
+static GPtrArray *str_array(void) {
+  return g_ptr_array_new_with_free_func(g_free);
+}
 
 /* What a published unit is in cfqsim's units (bytes/s, ns, counts). */
 static gboolean unit_divisor(const char *unit, double *div) {
@@ -290,10 +293,9 @@ static gboolean unit_divisor(const char *unit, double *div) {
     const char *name;
     double div;
   } units[] = {
-      {"1", 1},      {"B/s", 1},    {"KB/s", 1e3}, {"KiB/s", 1024},
-      {"MB/s", 1e6}, {"MiB/s", 1048576.0},         {"GB/s", 1e9},
-      {"ns", 1},     {"us", 1e3},   {"ms", 1e6},   {"s", 1e9},
-      {"IOPS", 1},
+      {"1", 1},      {"B/s", 1},           {"KB/s", 1e3}, {"KiB/s", 1024},
+      {"MB/s", 1e6}, {"MiB/s", 1048576.0}, {"GB/s", 1e9}, {"ns", 1},
+      {"us", 1e3},   {"ms", 1e6},          {"s", 1e9},    {"IOPS", 1},
   };
   for (gsize i = 0; i < G_N_ELEMENTS(units); i++)
     if (strcmp(units[i].name, unit) == 0) {
@@ -303,19 +305,20 @@ static gboolean unit_divisor(const char *unit, double *div) {
   return FALSE;
 }
 
-static const char *const source_keys[] = {"author", "venue",      "date",
-                                          "url",    "message_id", "note",
-                                          NULL};
+static const char *const source_keys[] = {"author",     "venue", "date", "url",
+                                          "message_id", "note",  NULL};
 
 static gboolean parse_source(const pctx *c, const yaml_node_t *ref,
                              validate_exp *e) {
   yaml_node_t *s = get(c, ref, "source");
   if (!s)
-    return fail_at(c, ref, "missing key 'source' (author, venue, date, url "
-                           "or message_id)");
+    return fail_at(c, ref,
+                   "missing key 'source' (author, venue, date, url "
+                   "or message_id)");
   if (s->type != YAML_MAPPING_NODE)
-    return fail_at(c, s, "'source' must be a map (author, venue, date, url "
-                         "or message_id)");
+    return fail_at(c, s,
+                   "'source' must be a map (author, venue, date, url "
+                   "or message_id)");
   if (!check_keys(c, s, source_keys, "in source") ||
       !text(c, s, "author", FALSE, &e->author) ||
       !text(c, s, "venue", FALSE, &e->venue) ||
@@ -325,9 +328,10 @@ static gboolean parse_source(const pctx *c, const yaml_node_t *ref,
       !text(c, s, "note", TRUE, &e->note))
     return FALSE;
   if (!e->url && !e->message_id && !e->note)
-    return fail_at(c, s, "source needs a 'url' or a 'message_id' where the "
-                         "figures can be read (or a 'note' saying why there "
-                         "is none)");
+    return fail_at(c, s,
+                   "source needs a 'url' or a 'message_id' where the "
+                   "figures can be read (or a 'note' saying why there "
+                   "is none)");
   return TRUE;
 }
 
@@ -353,15 +357,17 @@ static gboolean parse_needs(const pctx *c, const yaml_node_t *ref,
         !text(c, m, "why", FALSE, &n->why) || !sets(c, m, "set", n->sets))
       return FALSE;
     if (n->sets->len == 0)
-      return fail_at(c, m, "need '%s' has no 'set': the overrides that "
-                           "exist only with the feature tell whether this "
-                           "build has it", n->feature);
+      return fail_at(c, m,
+                     "need '%s' has no 'set': the overrides that "
+                     "exist only with the feature tell whether this "
+                     "build has it",
+                     n->feature);
   }
   return TRUE;
 }
 
-static const char *const point_keys[] = {"x", "label", "published", "metric",
-                                         "set", NULL};
+static const char *const point_keys[] = {"x",      "label", "published",
+                                         "metric", "set",   NULL};
 
 static gboolean parse_point(const pctx *c, const yaml_node_t *m,
                             const validate_exp *e, vseries *s) {
@@ -382,8 +388,9 @@ static gboolean parse_point(const pctx *c, const yaml_node_t *m,
   if (q->published == 0)
     return fail_at(c, pub, "published is 0: ratios to it are undefined");
   if (q->x && !e->x)
-    return fail_at(c, get(c, m, "x"), "a point has 'x' but the reference has "
-                                      "no 'x' path to write it to");
+    return fail_at(c, get(c, m, "x"),
+                   "a point has 'x' but the reference has "
+                   "no 'x' path to write it to");
   if (!q->x && !q->label)
     return fail_at(c, m, "a point needs 'x' or 'label'");
   if (!q->label)
@@ -395,9 +402,8 @@ static gboolean parse_point(const pctx *c, const yaml_node_t *m,
   return TRUE;
 }
 
-static const char *const series_keys[] = {"name",     "metric",    "unit",
-                                          "set",      "stand_in",  "known_gap",
-                                          "points",   NULL};
+static const char *const series_keys[] = {
+    "name", "metric", "unit", "set", "stand_in", "known_gap", "points", NULL};
 
 static gboolean parse_series(const pctx *c, const yaml_node_t *ref,
                              validate_exp *e) {
@@ -423,14 +429,15 @@ static gboolean parse_series(const pctx *c, const yaml_node_t *ref,
         !text(c, m, "metric", TRUE, &s->metric) ||
         !text(c, m, "unit", TRUE, &s->unit) ||
         !text(c, m, "known_gap", TRUE, &s->known_gap) ||
-        !sets(c, m, "set", s->sets) ||
-        !sets(c, m, "stand_in", s->stand_in))
+        !sets(c, m, "set", s->sets) || !sets(c, m, "stand_in", s->stand_in))
       return FALSE;
     if (!s->unit)
       s->unit = g_strdup("1");
     if (!unit_divisor(s->unit, &s->divisor))
-      return fail_at(c, get(c, m, "unit"), "unknown unit '%s' (1, B/s, KB/s, "
-                     "KiB/s, MB/s, MiB/s, GB/s, ns, us, ms, s, IOPS)", s->unit);
+      return fail_at(c, get(c, m, "unit"),
+                     "unknown unit '%s' (1, B/s, KB/s, "
+                     "KiB/s, MB/s, MiB/s, GB/s, ns, us, ms, s, IOPS)",
+                     s->unit);
     yaml_node_t *pts = get(c, m, "points");
     if (!pts)
       return fail_at(c, m, "series '%s' has no 'points'", s->name);
@@ -446,21 +453,24 @@ static gboolean parse_series(const pctx *c, const yaml_node_t *ref,
 }
 
 static const char *const reference_keys[] = {
-    "source", "kernel", "hardware", "method", "mode", "tolerance",
-    "known_gap", "needs", "x", "x_label", "quick", "series", NULL};
+    "source",    "kernel",    "hardware", "method", "mode",
+    "tolerance", "known_gap", "needs",    "x",      "x_label",
+    "quick",     "series",    NULL};
 
 static gboolean parse_reference(const pctx *c, const yaml_node_t *root,
                                 validate_exp *e) {
   if (!root || root->type != YAML_MAPPING_NODE) {
     g_set_error(c->err, VALIDATE_ERROR_DOMAIN, VALIDATE_ERROR_INVALID,
                 "%s:1:1: an experiment is a workload (a map) with a "
-                "'reference' block", c->file);
+                "'reference' block",
+                c->file);
     return FALSE;
   }
   yaml_node_t *ref = get(c, root, "reference");
   if (!ref)
-    return fail_at(c, root, "no 'reference' block: not a validation "
-                            "experiment");
+    return fail_at(c, root,
+                   "no 'reference' block: not a validation "
+                   "experiment");
   if (ref->type != YAML_MAPPING_NODE)
     return fail_at(c, ref, "'reference' must be a map");
   g_autofree char *mode = NULL;
@@ -477,12 +487,14 @@ static gboolean parse_reference(const pctx *c, const yaml_node_t *root,
   if (mode && strcmp(mode, "shape") != 0 && strcmp(mode, "absolute") != 0)
     return fail_at(c, get(c, ref, "mode"),
                    "mode must be shape (ratios to each series' first point) "
-                   "or absolute, not '%s'", mode);
+                   "or absolute, not '%s'",
+                   mode);
   e->mode = mode && strcmp(mode, "absolute") == 0 ? MODE_ABSOLUTE : MODE_SHAPE;
   yaml_node_t *tol = get(c, ref, "tolerance");
   if (!tol)
-    return fail_at(c, ref, "missing key 'tolerance' (the source's own noise, "
-                           "e.g. 15%%)");
+    return fail_at(c, ref,
+                   "missing key 'tolerance' (the source's own noise, "
+                   "e.g. 15%%)");
   if (!tolerance(c, tol, &e->tolerance))
     return FALSE;
   return parse_series(c, ref, e);
@@ -609,8 +621,8 @@ static gboolean check_needs(validate_exp *e, GError **err) {
       continue;
     if (local->domain == WORKLOAD_ERROR &&
         strstr(local->message, "unknown key")) {
-      g_string_append_printf(missing, "%sneeds %s: %s", missing->len ? "; " : "",
-                             n->feature, n->why);
+      g_string_append_printf(missing, "%sneeds %s: %s",
+                             missing->len ? "; " : "", n->feature, n->why);
       g_error_free(local);
       continue;
     }
@@ -674,8 +686,8 @@ static gboolean plan_runs(validate_exp *e, bool quick, GError **err) {
       GError *local = NULL;
       workload *w = workload_load(e->file, sets, &local);
       if (!w) {
-        g_propagate_prefixed_error(err, local, "series '%s', point '%s': ",
-                                   s->name, p->label);
+        g_propagate_prefixed_error(
+            err, local, "series '%s', point '%s': ", s->name, p->label);
         g_free(key);
         g_strfreev(sets);
         return FALSE;
@@ -732,9 +744,8 @@ static void run_pool(GArray *jobs, const validate_options *o) {
   g_cond_init(&c.cond);
   guint threads = o->jobs ? o->jobs : g_get_num_processors();
   threads = MAX(MIN(threads, jobs->len), 1);
-  GThreadPool *pool =
-      g_thread_pool_new(job_func, &c, (gint)MIN(threads, (guint)G_MAXINT),
-                        TRUE, NULL);
+  GThreadPool *pool = g_thread_pool_new(
+      job_func, &c, (gint)MIN(threads, (guint)G_MAXINT), TRUE, NULL);
   for (guint i = 0; i < jobs->len; i++)
     g_thread_pool_push(pool, &g_array_index(jobs, job, i), NULL);
   g_mutex_lock(&c.lock);
@@ -801,8 +812,10 @@ static void judge(validate_exp *e) {
       double d = v && *v ? g_ascii_strtod(v, &end) : NAN;
       if (!v || !*v || (end && *end)) {
         if (!errors->len)
-          g_string_append_printf(errors, "series '%s': the run has no "
-                                 "number for metric '%s'", s->name, p->metric);
+          g_string_append_printf(errors,
+                                 "series '%s': the run has no "
+                                 "number for metric '%s'",
+                                 s->name, p->metric);
         continue;
       }
       p->sim = d / s->divisor;
@@ -810,13 +823,13 @@ static void judge(validate_exp *e) {
     guint s_out = 0;
     for (guint pi = 0; pi < s->points->len; pi++) {
       total++;
-      s_out += !within(e, agreement(e, s, &g_array_index(s->points, vpoint, pi)));
+      s_out +=
+          !within(e, agreement(e, s, &g_array_index(s->points, vpoint, pi)));
     }
     const char *gap = gap_of(e, s);
     GString *to = !gap ? NULL : s_out ? gaps : unneeded;
     if (to)
-      g_string_append_printf(to, "%s%s: %s", to->len ? "; " : "", s->name,
-                             gap);
+      g_string_append_printf(to, "%s%s: %s", to->len ? "; " : "", s->name, gap);
     if (gap)
       out_gap += s_out;
     else
@@ -830,11 +843,12 @@ static void judge(validate_exp *e) {
   } else if (e->missing) {
     e->status = VALIDATE_GAP;
     e->reason = g_strdup_printf("not run as published: %s (figures are the "
-                                "stand-in's)", e->missing);
+                                "stand-in's)",
+                                e->missing);
   } else if (out) {
     e->status = VALIDATE_FAIL;
-    e->reason = g_strdup_printf("%u of %u points outside tolerance", out + out_gap,
-                                total);
+    e->reason = g_strdup_printf("%u of %u points outside tolerance",
+                                out + out_gap, total);
   } else if (out_gap) {
     e->status = VALIDATE_GAP;
     e->reason = g_strdup_printf("%u of %u points outside tolerance, known: %s",
@@ -845,8 +859,9 @@ static void judge(validate_exp *e) {
   if (!errors->len && !e->missing && unneeded->len) {
     /* Say so, so that the mark can go. */
     char *r = g_strdup_printf("%s%swithin tolerance although marked as a "
-                              "known gap (%s)", e->reason ? e->reason : "",
-                              e->reason ? "; " : "", unneeded->str);
+                              "known gap (%s)",
+                              e->reason ? e->reason : "", e->reason ? "; " : "",
+                              unneeded->str);
     g_free(e->reason);
     e->reason = r;
   }
@@ -889,8 +904,8 @@ static char *num(double v) {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   if (!isfinite(v))
     return g_strdup("");
-  return g_strdup(g_ascii_formatd(buf, sizeof buf,
-                                  fabs(v) >= 1e4 ? "%.0f" : "%.4g", v));
+  return g_strdup(
+      g_ascii_formatd(buf, sizeof buf, fabs(v) >= 1e4 ? "%.0f" : "%.4g", v));
 }
 
 static char *pct(double agreement) {
@@ -964,12 +979,13 @@ char *validate_table_md(GPtrArray *exps, bool quick) {
                            validate_status_name(e->status), why);
   }
   g_string_append(
-      o, "\nEvery point.  *ratio* is cfqsim / published; *shape* is each "
-         "figure over its series' first point (published → cfqsim); "
-         "*deviation* is what the mode compares (absolute: the ratio, shape: "
-         "the shapes) less one.\n\n"
-         "| experiment | series | point | metric | published | cfqsim | ratio "
-         "| shape | deviation | |\n|---|---|---|---|---|---|---|---|---|---|\n");
+      o,
+      "\nEvery point.  *ratio* is cfqsim / published; *shape* is each "
+      "figure over its series' first point (published → cfqsim); "
+      "*deviation* is what the mode compares (absolute: the ratio, shape: "
+      "the shapes) less one.\n\n"
+      "| experiment | series | point | metric | published | cfqsim | ratio "
+      "| shape | deviation | |\n|---|---|---|---|---|---|---|---|---|---|\n");
   for (guint i = 0; i < exps->len; i++) {
     const validate_exp *e = g_ptr_array_index(exps, i);
     for (guint si = 0; si < e->series->len; si++) {
@@ -985,11 +1001,12 @@ char *validate_table_md(GPtrArray *exps, bool quick) {
                         *verdict = point_verdict(e, s, p),
                         *label = md_cell(p->label), *name = md_cell(s->name);
         const char *unit = strcmp(s->unit, "1") == 0 ? "" : s->unit;
-        g_string_append_printf(o, "| %s | %s | %s | %s | %s%s%s | %s | %s | "
+        g_string_append_printf(o,
+                               "| %s | %s | %s | %s | %s%s%s | %s | %s | "
                                "%s → %s | %s | %s |\n",
                                e->id, name, label, p->metric, pub,
-                               *unit ? " " : "", unit,
-                               sim, ratio, sp, ss, dev, verdict);
+                               *unit ? " " : "", unit, sim, ratio, sp, ss, dev,
+                               verdict);
       }
     }
   }
@@ -998,16 +1015,15 @@ char *validate_table_md(GPtrArray *exps, bool quick) {
     const validate_exp *e = g_ptr_array_index(exps, i);
     g_autofree char *src = source_link(e);
     g_autofree char *hw = md_cell(e->hardware);
-    g_autofree char *note = md_cell(e->note && (e->url || e->message_id)
-                                        ? e->note : "");
+    g_autofree char *note =
+        md_cell(e->note && (e->url || e->message_id) ? e->note : "");
     g_autofree char *method = md_cell(e->method ? e->method : "");
-    g_string_append_printf(o, "- **%s**: %s; Linux %s; %s%s%s%s%s%s%s%s\n",
-                           e->id, src, e->kernel, hw,
-                           e->message_id && e->url ? "; <" : "",
-                           e->message_id && e->url ? e->message_id : "",
-                           e->message_id && e->url ? ">" : "",
-                           *note ? "; " : "", note, *method ? ". " : "",
-                           method);
+    g_string_append_printf(
+        o, "- **%s**: %s; Linux %s; %s%s%s%s%s%s%s%s\n", e->id, src, e->kernel,
+        hw, e->message_id && e->url ? "; <" : "",
+        e->message_id && e->url ? e->message_id : "",
+        e->message_id && e->url ? ">" : "", *note ? "; " : "", note,
+        *method ? ". " : "", method);
   }
   return g_string_free(o, FALSE);
 }
@@ -1035,11 +1051,24 @@ char *validate_table_csv(GPtrArray *exps) {
                         *sp = num(p->published / b->published),
                         *ss = num(p->sim / b->sim), *dev = num(a - 1),
                         *tol = num(e->tolerance);
-        const char *fields[] = {
-            e->id, src, s->name, p->label, p->metric, s->unit, pub, sim,
-            ratio, sp, ss, mode_name(e->mode), dev, tol,
-            isfinite(a) ? (within(e, a) ? "yes" : "no") : "",
-            validate_status_name(e->status), validate_exp_reason(e)};
+        const char *fields[] = {e->id,
+                                src,
+                                s->name,
+                                p->label,
+                                p->metric,
+                                s->unit,
+                                pub,
+                                sim,
+                                ratio,
+                                sp,
+                                ss,
+                                mode_name(e->mode),
+                                dev,
+                                tol,
+                                isfinite(a) ? (within(e, a) ? "yes" : "no")
+                                            : "",
+                                validate_status_name(e->status),
+                                validate_exp_reason(e)};
         for (gsize f = 0; f < G_N_ELEMENTS(fields); f++) {
           if (f)
             g_string_append_c(o, ',');
@@ -1083,8 +1112,8 @@ char *validate_plot_data(const validate_exp *e, char **vars) {
       const vpoint *p = &g_array_index(s->points, vpoint, pi);
       double pub = shape ? p->published / b->published : p->published;
       double sim = shape ? p->sim / b->sim : p->sim;
-      g_autofree char *x = numeric ? g_strdup(p->x)
-                                   : g_strdup_printf("%u", pi + 1);
+      g_autofree char *x =
+          numeric ? g_strdup(p->x) : g_strdup_printf("%u", pi + 1);
       g_autofree char *a = num(pub), *lo = num(pub * (1 - e->tolerance)),
                       *hi = num(pub * (1 + e->tolerance)), *c = num(sim),
                       *label = gnuplot_word(p->label);
@@ -1098,13 +1127,14 @@ char *validate_plot_data(const validate_exp *e, char **vars) {
             : g_strdup_printf("%s (%s)", s0->metric, s0->unit);
   g_autofree char *src = source_text(e);
   g_autofree char *tol = num(e->tolerance * 100);
-  g_autofree char *title = g_strdup_printf(
-      "%s (%s, tolerance %s %%, %s)", e->id, mode_name(e->mode), tol,
-      validate_status_name(e->status));
+  g_autofree char *title =
+      g_strdup_printf("%s (%s, tolerance %s %%, %s)", e->id, mode_name(e->mode),
+                      tol, validate_status_name(e->status));
   g_autofree char *qn = gnuplot_str(names->str), *qy = gnuplot_str(ylabel),
                   *qt = gnuplot_str(title), *qs = gnuplot_str(src),
                   *qx = gnuplot_str(e->x_label ? e->x_label
-                                          : e->x ? e->x : "point");
+                                    : e->x     ? e->x
+                                               : "point");
   *vars = g_strdup_printf("names=%s; categorical=%d; ylabel=%s; title=%s; "
                           "subtitle=%s; xname=%s",
                           qn, !numeric, qy, qt, qs, qx);
@@ -1113,8 +1143,8 @@ char *validate_plot_data(const validate_exp *e, char **vars) {
 }
 
 /* One experiment's graph as PNG bytes. */
-static GBytes *plot(const validate_exp *e, const char *gnuplot,
-                    const char *tmp, GError **err) {
+static GBytes *plot(const validate_exp *e, const char *gnuplot, const char *tmp,
+                    GError **err) {
   g_autofree char *vars = NULL;
   g_autofree char *data = validate_plot_data(e, &vars);
   g_autofree char *name = g_strconcat(e->id, ".dat", NULL);
@@ -1123,8 +1153,8 @@ static GBytes *plot(const validate_exp *e, const char *gnuplot,
   if (!g_file_set_contents(datafile, data, -1, err))
     return NULL;
   g_autofree char *qd = gnuplot_str(datafile), *qo = gnuplot_str(image);
-  g_autofree char *ex = g_strdup_printf("datafile=%s; outfile=%s; %s", qd, qo,
-                                        vars);
+  g_autofree char *ex =
+      g_strdup_printf("datafile=%s; outfile=%s; %s", qd, qo, vars);
   if (!gnuplot_run(gnuplot, "validation.gp", ex, e->id, err))
     return NULL;
   gchar *png = NULL;

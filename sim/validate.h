@@ -60,16 +60,15 @@ const char *validate_exp_id(const validate_exp *e);
 GPtrArray *validate_load_all(char **args, GError **err);
 
 typedef struct validate_options {
-  bool quick;     /* apply each experiment's `quick:` overrides */
-  guint jobs;     /* threads; 0: one per processor */
-  bool progress;  /* "runs done/total" on stderr */
+  bool quick;    /* apply each experiment's `quick:` overrides */
+  guint jobs;    /* threads; 0: one per processor */
+  bool progress; /* "runs done/total" on stderr */
 } validate_options;
 
 /* Run every experiment (validate_exp *) and judge it.  FALSE only for
  * input errors (an invalid point workload); a run that fails marks its
  * experiment VALIDATE_ERROR. */
-gboolean validate_run(GPtrArray *exps, const validate_options *o,
-                      GError **err);
+gboolean validate_run(GPtrArray *exps, const validate_options *o, GError **err);
 
 validate_status validate_exp_status(const validate_exp *e);
 /* Why the status is what it is ("" for a plain pass). */

@@ -84,7 +84,6 @@ static node *map_get(const node *m, const char *key, int *index) {
   return NULL;
 }
 
-
 /* ---------------------------------------------------------------- errors */
 
 typedef struct {
@@ -148,9 +147,9 @@ static char *hint_array(GPtrArray *names, const char *name) {
 #define MAX_NODES 200000
 
 typedef struct {
-  int set;         /* 0: the file; N: the Nth --set */
-  int col_base;    /* added to first-line columns (a --set's value) */
-  int count;       /* nodes made so far, aliases' copies included */
+  int set;             /* 0: the file; N: the Nth --set */
+  int col_base;        /* added to first-line columns (a --set's value) */
+  int count;           /* nodes made so far, aliases' copies included */
   GHashTable *anchors; /* anchor name -> its finished node (in the tree) */
   const char *error;   /* set on failure, with error_mark */
   char *error_owned;
@@ -186,8 +185,8 @@ static node *node_copy(compose_state *st, const node *n,
   c->value = g_strdup(n->value);
   c->null = n->null;
   for (guint i = 0; n->vals && i < n->vals->len; i++) {
-    node *k = n->keys ? node_copy(st, g_ptr_array_index(n->keys, i), mark)
-                      : NULL;
+    node *k =
+        n->keys ? node_copy(st, g_ptr_array_index(n->keys, i), mark) : NULL;
     node *v = (k || !n->keys)
                   ? node_copy(st, g_ptr_array_index(n->vals, i), mark)
                   : NULL;
@@ -241,10 +240,11 @@ static gboolean compose(compose_state *st, const yaml_event_t *ev,
     /* libyaml keeps a "\0" escape inside the value, where C strings would
      * silently cut it. */
     if (strlen((const char *)ev->data.scalar.value) != ev->data.scalar.length)
-      return compose_fail(st, mark, "a NUL byte (\\0) is not allowed in a value");
+      return compose_fail(st, mark,
+                          "a NUL byte (\\0) is not allowed in a value");
     node *n = node_at(st, NODE_SCALAR, mark);
-    n->value = g_strndup((const char *)ev->data.scalar.value,
-                         ev->data.scalar.length);
+    n->value =
+        g_strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
     if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
       n->null = strcmp(n->value, "") == 0 || strcmp(n->value, "~") == 0 ||
                 strcmp(n->value, "null") == 0;
@@ -260,8 +260,9 @@ static gboolean compose(compose_state *st, const yaml_event_t *ev,
                             "a key must be a plain name, not a map or a list");
     }
     if (stack->len >= MAX_DEPTH)
-      return compose_fail(st, mark, "nesting is too deep (more than "
-                          G_STRINGIFY(WORKLOAD_MAX_DEPTH) " levels)");
+      return compose_fail(st, mark,
+                          "nesting is too deep (more than " G_STRINGIFY(
+                              WORKLOAD_MAX_DEPTH) " levels)");
     if (!count_node(st, mark))
       return FALSE;
     bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
@@ -291,11 +292,8 @@ static gboolean compose(compose_state *st, const yaml_event_t *ev,
     return n && attach(st, stack, root, n, mark);
   }
   case YAML_DOCUMENT_END_EVENT:
-  case YAML_STREAM_END_EVENT:
-    *done = TRUE;
-    return TRUE;
-  default:
-    return TRUE;
+  case YAML_STREAM_END_EVENT: *done = TRUE; return TRUE;
+  default: return TRUE;
   }
 }
 
@@ -340,9 +338,9 @@ static gboolean parse_yaml(const char *text, size_t len, int set, int col_base,
     g_error("libyaml: out of memory");
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
   compose_state st = {
-    .set = set,
-    .col_base = col_base,
-    .anchors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+      .set = set,
+      .col_base = col_base,
+      .anchors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
   };
   g_autoptr(GPtrArray) stack =
       g_ptr_array_new_with_free_func((GDestroyNotify)node_free);
@@ -370,8 +368,9 @@ static gboolean parse_yaml(const char *text, size_t len, int set, int col_base,
     if (!ok) {
       int line = (int)st.error_mark.line + 1;
       int col = (int)st.error_mark.column + 1 + (line == 1 ? col_base : 0);
-      g_autofree char *pos = set ? g_strdup_printf("--set:%d:%d", set, col)
-                                 : g_strdup_printf("%s:%d:%d", where, line, col);
+      g_autofree char *pos =
+          set ? g_strdup_printf("--set:%d:%d", set, col)
+              : g_strdup_printf("%s:%d:%d", where, line, col);
       g_set_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_PARSE, "%s: %s", pos,
                   st.error);
     }
@@ -391,8 +390,10 @@ static gboolean parse_yaml(const char *text, size_t len, int set, int col_base,
 /* What one item of a named list is called in messages. */
 static const char *item_noun(const char *list_key) {
   static const char *const nouns[][2] = {
-    { "devices", "device" }, { "processes", "process" },
-    { "cgroups", "cgroup" }, { "io_contexts", "io_context" },
+      {"devices", "device"},
+      {"processes", "process"},
+      {"cgroups", "cgroup"},
+      {"io_contexts", "io_context"},
   };
   for (size_t i = 0; list_key && i < G_N_ELEMENTS(nouns); i++)
     if (strcmp(list_key, nouns[i][0]) == 0)
@@ -464,7 +465,7 @@ static GArray *split_path(const char *text, gsize len) {
       a++;
     while (b > a && g_ascii_isspace(text[b - 1]))
       b--;
-    path_seg seg = { g_strndup(text + a, b - a), (int)(a < b ? a : start) + 1 };
+    path_seg seg = {g_strndup(text + a, b - a), (int)(a < b ? a : start) + 1};
     g_array_append_val(segs, seg);
     start = i + 1;
   }
@@ -485,7 +486,8 @@ static gboolean apply_set(node *root, const char *text, int set, GError **err) {
   if (!eq || eq == text)
     return set_fail(err, set, 1,
                     "expected KEY=VALUE (e.g. "
-                    "devices.sda.scheduler.slice_idle=0), found '%s'", text);
+                    "devices.sda.scheduler.slice_idle=0), found '%s'",
+                    text);
   g_autoptr(GArray) segs = split_path(text, (gsize)(eq - text));
   guint nseg = segs->len;
   for (guint i = 0; i < nseg; i++) {
@@ -650,7 +652,9 @@ static gboolean want(const ctx *c, const node *v, node_type type,
               type == NODE_MAP ? "a map" : "a list", key, node_kind(v));
 }
 
-static guint len_of(const node *v) { return v->type == NODE_SCALAR ? 0 : v->vals->len; }
+static guint len_of(const node *v) {
+  return v->type == NODE_SCALAR ? 0 : v->vals->len;
+}
 
 /* Assign every key of `m` that `table` knows. */
 static gboolean apply_params(const ctx *c, const node *m,
@@ -729,43 +733,44 @@ typedef struct {
 } top_opts;
 
 static const param_desc top_params[] = {
-  { "seed", PARAM_INT, offsetof(top_opts, seed), "1", 0, 9e18, NULL,
-    "seed of every random stream" },
-  { "duration", PARAM_TIME, offsetof(top_opts, duration), "0", PARAM_NO_RANGE,
-    NULL, "simulated-time limit; 0: until every process is done" },
-  { "memory", PARAM_SIZE, offsetof(top_opts, memory), "4g", 1048576.0,
-    1125899906842624.0, NULL, "RAM for the page cache" },
-  { "memory_bandwidth", PARAM_RATE, offsetof(top_opts, memory_bandwidth),
-    "4GB/s", 1e6, 1e12, NULL,
-    "copy rate between the page cache and a process's buffer" },
-  { .name = NULL },
+    {"seed", PARAM_INT, offsetof(top_opts, seed), "1", 0, 9e18, NULL,
+     "seed of every random stream"},
+    {"duration", PARAM_TIME, offsetof(top_opts, duration), "0", PARAM_NO_RANGE,
+     NULL, "simulated-time limit; 0: until every process is done"},
+    {"memory", PARAM_SIZE, offsetof(top_opts, memory), "4g", 1048576.0,
+     1125899906842624.0, NULL, "RAM for the page cache"},
+    {"memory_bandwidth", PARAM_RATE, offsetof(top_opts, memory_bandwidth),
+     "4GB/s", 1e6, 1e12, NULL,
+     "copy rate between the page cache and a process's buffer"},
+    {.name = NULL},
 };
 
 static const char *const top_keys[] = {
-  "name", "kernel", "vm", "devices", "cgroups", "io_contexts", "processes",
-  "interleaving", "timeseries", "reference", NULL,
+    "name",       "kernel",      "vm",        "devices",
+    "cgroups",    "io_contexts", "processes", "interleaving",
+    "timeseries", "reference",   NULL,
 };
 
 /* ---- vm: the dirty-page sysctls ---- */
 
 static const param_desc vm_params[] = {
-  { "dirty_background_ratio", PARAM_INT,
-    offsetof(struct vm_dirty_cfg, dirty_background_ratio), "10", 0, 100, NULL,
-    "percent of dirtyable memory above which the flusher writes" },
-  { "dirty_background_bytes", PARAM_SIZE,
-    offsetof(struct vm_dirty_cfg, dirty_background_bytes), "0",
-    PARAM_NO_RANGE, NULL, "the same in bytes; 0: the ratio applies" },
-  { "dirty_ratio", PARAM_INT, offsetof(struct vm_dirty_cfg, dirty_ratio),
-    "20", 0, 100, NULL, "percent of dirtyable memory: the dirty limit" },
-  { "dirty_bytes", PARAM_SIZE, offsetof(struct vm_dirty_cfg, dirty_bytes),
-    "0", PARAM_NO_RANGE, NULL, "the same in bytes; 0: the ratio applies" },
-  { "dirty_expire_centisecs", PARAM_INT,
-    offsetof(struct vm_dirty_cfg, dirty_expire_centisecs), "3000", 0,
-    8640000, NULL, "age at which dirty data is written, 1/100 s" },
-  { "dirty_writeback_centisecs", PARAM_INT,
-    offsetof(struct vm_dirty_cfg, dirty_writeback_centisecs), "500", 0,
-    8640000, NULL, "period of the flusher's look for old data, 1/100 s" },
-  { .name = NULL },
+    {"dirty_background_ratio", PARAM_INT,
+     offsetof(struct vm_dirty_cfg, dirty_background_ratio), "10", 0, 100, NULL,
+     "percent of dirtyable memory above which the flusher writes"},
+    {"dirty_background_bytes", PARAM_SIZE,
+     offsetof(struct vm_dirty_cfg, dirty_background_bytes), "0", PARAM_NO_RANGE,
+     NULL, "the same in bytes; 0: the ratio applies"},
+    {"dirty_ratio", PARAM_INT, offsetof(struct vm_dirty_cfg, dirty_ratio), "20",
+     0, 100, NULL, "percent of dirtyable memory: the dirty limit"},
+    {"dirty_bytes", PARAM_SIZE, offsetof(struct vm_dirty_cfg, dirty_bytes), "0",
+     PARAM_NO_RANGE, NULL, "the same in bytes; 0: the ratio applies"},
+    {"dirty_expire_centisecs", PARAM_INT,
+     offsetof(struct vm_dirty_cfg, dirty_expire_centisecs), "3000", 0, 8640000,
+     NULL, "age at which dirty data is written, 1/100 s"},
+    {"dirty_writeback_centisecs", PARAM_INT,
+     offsetof(struct vm_dirty_cfg, dirty_writeback_centisecs), "500", 0,
+     8640000, NULL, "period of the flusher's look for old data, 1/100 s"},
+    {.name = NULL},
 };
 
 static gboolean load_vm(const ctx *c, const node *m, workload *w) {
@@ -776,9 +781,8 @@ static gboolean load_vm(const ctx *c, const node *m, workload *w) {
     return TRUE;
   if (!want(c, m, NODE_MAP, "vm"))
     return FALSE;
-  return m->type != NODE_MAP ||
-         (check_keys2(c, m, NULL, vm_params, "in vm") &&
-          apply_params(c, m, vm_params, &w->vm));
+  return m->type != NODE_MAP || (check_keys2(c, m, NULL, vm_params, "in vm") &&
+                                 apply_params(c, m, vm_params, &w->vm));
 }
 
 /* ---- kernel ---- */
@@ -790,16 +794,16 @@ typedef struct {
 } kernel_opts;
 
 static const param_desc kernel_params[] = {
-  { "hz", PARAM_INT, offsetof(kernel_opts, hz), "1000", PARAM_NO_RANGE, NULL,
-    "CONFIG_HZ: 100, 250, 300 or 1000" },
-  { "nr_requests", PARAM_INT, offsetof(kernel_opts, nr_requests), "128", 4,
-    1 << 20, NULL, "requests per class, sync and async (queue/nr_requests)" },
-  { "cic_link", PARAM_ENUM, offsetof(kernel_opts, cic_link), "fixed",
-    PARAM_NO_RANGE, cic_link_variant_names,
-    "cfq_cic_link: buggy (3.0-3.2-rc) or fixed" },
-  { "group_iosched", PARAM_BOOL, offsetof(kernel_opts, group_iosched), "true",
-    PARAM_NO_RANGE, NULL, "CONFIG_CFQ_GROUP_IOSCHED" },
-  { .name = NULL },
+    {"hz", PARAM_INT, offsetof(kernel_opts, hz), "1000", PARAM_NO_RANGE, NULL,
+     "CONFIG_HZ: 100, 250, 300 or 1000"},
+    {"nr_requests", PARAM_INT, offsetof(kernel_opts, nr_requests), "128", 4,
+     1 << 20, NULL, "requests per class, sync and async (queue/nr_requests)"},
+    {"cic_link", PARAM_ENUM, offsetof(kernel_opts, cic_link), "fixed",
+     PARAM_NO_RANGE, cic_link_variant_names,
+     "cfq_cic_link: buggy (3.0-3.2-rc) or fixed"},
+    {"group_iosched", PARAM_BOOL, offsetof(kernel_opts, group_iosched), "true",
+     PARAM_NO_RANGE, NULL, "CONFIG_CFQ_GROUP_IOSCHED"},
+    {.name = NULL},
 };
 
 static gboolean load_kernel(const ctx *c, const node *m, workload *w) {
@@ -814,9 +818,9 @@ static gboolean load_kernel(const ctx *c, const node *m, workload *w) {
           !apply_params(c, m, kernel_params, &k))
         return FALSE;
       if (k.hz != 100 && k.hz != 250 && k.hz != 300 && k.hz != 1000)
-        return fail(c, map_get(m, "hz", NULL),
-                    "hz: %" G_GINT64_FORMAT " is not one of 100, 250, 300, 1000",
-                    k.hz);
+        return fail(
+            c, map_get(m, "hz", NULL),
+            "hz: %" G_GINT64_FORMAT " is not one of 100, 250, 300, 1000", k.hz);
     }
   }
   w->kernel.hz = (int)k.hz;
@@ -833,19 +837,19 @@ typedef struct {
 } device_opts;
 
 static const param_desc device_params[] = {
-  { "depth", PARAM_INT, offsetof(device_opts, depth), "0", 0, 4096, NULL,
-    "driver queue depth; 0: the disk model's" },
-  { "max_sectors_kb", PARAM_INT, offsetof(device_opts, max_sectors_kb), "512",
-    4, 1 << 20, NULL, "largest request, KiB (queue/max_sectors_kb)" },
-  { "nomerges", PARAM_INT, offsetof(device_opts, nomerges), "0", 0, 2, NULL,
-    "queue/nomerges: 0 all merges, 1 simple only, 2 none" },
-  { "read_ahead_kb", PARAM_INT, offsetof(device_opts, read_ahead_kb), "128",
-    0, 1 << 20, NULL, "largest readahead window, KiB (queue/read_ahead_kb)" },
-  { .name = NULL },
+    {"depth", PARAM_INT, offsetof(device_opts, depth), "0", 0, 4096, NULL,
+     "driver queue depth; 0: the disk model's"},
+    {"max_sectors_kb", PARAM_INT, offsetof(device_opts, max_sectors_kb), "512",
+     4, 1 << 20, NULL, "largest request, KiB (queue/max_sectors_kb)"},
+    {"nomerges", PARAM_INT, offsetof(device_opts, nomerges), "0", 0, 2, NULL,
+     "queue/nomerges: 0 all merges, 1 simple only, 2 none"},
+    {"read_ahead_kb", PARAM_INT, offsetof(device_opts, read_ahead_kb), "128", 0,
+     1 << 20, NULL, "largest readahead window, KiB (queue/read_ahead_kb)"},
+    {.name = NULL},
 };
 
-static const char *const device_fixed_keys[] = { "name", "model", "scheduler",
-                                                 NULL };
+static const char *const device_fixed_keys[] = {"name", "model", "scheduler",
+                                                NULL};
 
 static void device_free(wl_device *d) {
   if (!d)
@@ -856,15 +860,16 @@ static void device_free(wl_device *d) {
   g_free(d);
 }
 
-static const char *const scheduler_fixed_keys[] = { "name", NULL };
+static const char *const scheduler_fixed_keys[] = {"name", NULL};
 
 static gboolean load_scheduler(const ctx *c, const node *s, wl_device *d) {
   const char *name = "cfq";
   const node *name_node = s;
   if (s) {
     if (s->type == NODE_SEQ)
-      return fail(c, s, "expected a scheduler name or a map for 'scheduler', "
-                        "found a list");
+      return fail(c, s,
+                  "expected a scheduler name or a map for 'scheduler', "
+                  "found a list");
     if (s->type == NODE_SCALAR && !s->null) {
       name = s->value;
     } else if (s->type == NODE_MAP) {
@@ -986,9 +991,9 @@ typedef struct {
 } cgroup_opts;
 
 static const param_desc cgroup_params[] = {
-  { "weight", PARAM_INT, offsetof(cgroup_opts, weight), "500", 10, 1000, NULL,
-    "blkio.weight" },
-  { .name = NULL },
+    {"weight", PARAM_INT, offsetof(cgroup_opts, weight), "500", 10, 1000, NULL,
+     "blkio.weight"},
+    {.name = NULL},
 };
 
 static void cgroup_free(wl_cgroup *g) {
@@ -997,7 +1002,7 @@ static void cgroup_free(wl_cgroup *g) {
   g_free(g);
 }
 
-static const char *const cgroup_fixed_keys[] = { "name", NULL };
+static const char *const cgroup_fixed_keys[] = {"name", NULL};
 
 static gboolean load_cgroups(const ctx *c, const node *list, workload *w) {
   if (!list)
@@ -1016,7 +1021,7 @@ static gboolean load_cgroups(const ctx *c, const node *list, workload *w) {
                   name);
     g_autofree char *where = g_strdup_printf("in cgroup '%s'", name);
     const char *const *fixed = cgroup_fixed_keys;
-    cgroup_opts o = { 500 };
+    cgroup_opts o = {500};
     if (!check_keys2(c, m, fixed, cgroup_params, where) ||
         !apply_params(c, m, cgroup_params, &o))
       return FALSE;
@@ -1057,62 +1062,64 @@ typedef struct {
   bool sync, direct, buffered, invalidate, end_fsync, share_ioc;
 } proc_opts;
 
-static const char *const rw_names[] = { "read",      "write", "randread",
-                                        "randwrite", "rw",    "readwrite",
-                                        "randrw",    NULL };
-static const wl_rw rw_values[] = { RW_READ, RW_WRITE, RW_RANDREAD, RW_RANDWRITE,
-                                   RW_RW,   RW_RW,    RW_RANDRW };
+static const char *const rw_names[] = {"read",      "write", "randread",
+                                       "randwrite", "rw",    "readwrite",
+                                       "randrw",    NULL};
+static const wl_rw rw_values[] = {RW_READ, RW_WRITE, RW_RANDREAD, RW_RANDWRITE,
+                                  RW_RW,   RW_RW,    RW_RANDRW};
 
 static const param_desc proc_params[] = {
-  { "rw", PARAM_ENUM, offsetof(proc_opts, rw), "read", PARAM_NO_RANGE,
-    rw_names, "fio rw: read, write, randread, randwrite, rw, randrw" },
-  { "rwmixread", PARAM_INT, offsetof(proc_opts, rwmixread), "50", 0, 100, NULL,
-    "percent reads of rw/randrw" },
-  { "bs", PARAM_SIZE, offsetof(proc_opts, bs), "4k", 512, 64 << 20, NULL,
-    "bytes per I/O, a multiple of 512" },
-  { "size", PARAM_SIZE, offsetof(proc_opts, size), "0", PARAM_NO_RANGE, NULL,
-    "region the job works in; 0: to the end of the device" },
-  { "offset", PARAM_SIZE, offsetof(proc_opts, offset), "0", PARAM_NO_RANGE,
-    NULL, "start of the region" },
-  { "iodepth", PARAM_INT, offsetof(proc_opts, iodepth), "1", 1, 4096, NULL,
-    "I/Os in flight" },
-  { "count", PARAM_INT, offsetof(proc_opts, count), "0", 0, 9e18, NULL,
-    "number of I/Os; 0: unlimited" },
-  { "io_size", PARAM_SIZE, offsetof(proc_opts, io_size), "0", PARAM_NO_RANGE,
-    NULL, "bytes to transfer; 0: unlimited" },
-  { "runtime", PARAM_TIME, offsetof(proc_opts, runtime), "0", PARAM_NO_RANGE,
-    NULL, "stop after this long; 0: unlimited" },
-  { "start", PARAM_TIME, offsetof(proc_opts, start), "0", PARAM_NO_RANGE, NULL,
-    "when the job starts" },
-  { "nice", PARAM_INT, offsetof(proc_opts, nice), "0", -20, 19, NULL,
-    "CPU nice; gives the I/O level of class none" },
-  { "numjobs", PARAM_INT, offsetof(proc_opts, numjobs), "1", 0, 1024, NULL,
-    "clones of this job; 0 switches the job off (handy with --set)" },
-  { "offset_increment", PARAM_SIZE, offsetof(proc_opts, offset_increment),
-    "0", PARAM_NO_RANGE, NULL,
-    "clone j starts at offset + j * offset_increment (fio)" },
-  { "sync", PARAM_BOOL, offsetof(proc_opts, sync), "false", PARAM_NO_RANGE,
-    NULL, "O_SYNC; with direct it defaults to true (O_DIRECT writes are "
-    "REQ_SYNC) and sync: 0 makes them async" },
-  { "direct", PARAM_BOOL, offsetof(proc_opts, direct), "false",
-    PARAM_NO_RANGE, NULL, "O_DIRECT: past the page cache, I/O at bs" },
-  { "buffered", PARAM_BOOL, offsetof(proc_opts, buffered), "true",
-    PARAM_NO_RANGE, NULL, "through the page cache (fio: the opposite of direct)" },
-  { "invalidate", PARAM_BOOL, offsetof(proc_opts, invalidate), "true",
-    PARAM_NO_RANGE, NULL, "drop the file's cached pages when the job starts" },
-  { "fsync", PARAM_INT, offsetof(proc_opts, fsync), "0", 0, 9e18, NULL,
-    "buffered: fsync after this many writes; 0: never" },
-  { "fdatasync", PARAM_INT, offsetof(proc_opts, fdatasync), "0", 0, 9e18,
-    NULL, "buffered: fdatasync after this many writes; 0: never" },
-  { "end_fsync", PARAM_BOOL, offsetof(proc_opts, end_fsync), "false",
-    PARAM_NO_RANGE, NULL, "buffered: fsync once the last write is done" },
-  { "share_ioc", PARAM_BOOL, offsetof(proc_opts, share_ioc), "false",
-    PARAM_NO_RANGE, NULL, "clones share one io_context (CLONE_IO)" },
-  { .name = NULL },
+    {"rw", PARAM_ENUM, offsetof(proc_opts, rw), "read", PARAM_NO_RANGE,
+     rw_names, "fio rw: read, write, randread, randwrite, rw, randrw"},
+    {"rwmixread", PARAM_INT, offsetof(proc_opts, rwmixread), "50", 0, 100, NULL,
+     "percent reads of rw/randrw"},
+    {"bs", PARAM_SIZE, offsetof(proc_opts, bs), "4k", 512, 64 << 20, NULL,
+     "bytes per I/O, a multiple of 512"},
+    {"size", PARAM_SIZE, offsetof(proc_opts, size), "0", PARAM_NO_RANGE, NULL,
+     "region the job works in; 0: to the end of the device"},
+    {"offset", PARAM_SIZE, offsetof(proc_opts, offset), "0", PARAM_NO_RANGE,
+     NULL, "start of the region"},
+    {"iodepth", PARAM_INT, offsetof(proc_opts, iodepth), "1", 1, 4096, NULL,
+     "I/Os in flight"},
+    {"count", PARAM_INT, offsetof(proc_opts, count), "0", 0, 9e18, NULL,
+     "number of I/Os; 0: unlimited"},
+    {"io_size", PARAM_SIZE, offsetof(proc_opts, io_size), "0", PARAM_NO_RANGE,
+     NULL, "bytes to transfer; 0: unlimited"},
+    {"runtime", PARAM_TIME, offsetof(proc_opts, runtime), "0", PARAM_NO_RANGE,
+     NULL, "stop after this long; 0: unlimited"},
+    {"start", PARAM_TIME, offsetof(proc_opts, start), "0", PARAM_NO_RANGE, NULL,
+     "when the job starts"},
+    {"nice", PARAM_INT, offsetof(proc_opts, nice), "0", -20, 19, NULL,
+     "CPU nice; gives the I/O level of class none"},
+    {"numjobs", PARAM_INT, offsetof(proc_opts, numjobs), "1", 0, 1024, NULL,
+     "clones of this job; 0 switches the job off (handy with --set)"},
+    {"offset_increment", PARAM_SIZE, offsetof(proc_opts, offset_increment), "0",
+     PARAM_NO_RANGE, NULL,
+     "clone j starts at offset + j * offset_increment (fio)"},
+    {"sync", PARAM_BOOL, offsetof(proc_opts, sync), "false", PARAM_NO_RANGE,
+     NULL,
+     "O_SYNC; with direct it defaults to true (O_DIRECT writes are "
+     "REQ_SYNC) and sync: 0 makes them async"},
+    {"direct", PARAM_BOOL, offsetof(proc_opts, direct), "false", PARAM_NO_RANGE,
+     NULL, "O_DIRECT: past the page cache, I/O at bs"},
+    {"buffered", PARAM_BOOL, offsetof(proc_opts, buffered), "true",
+     PARAM_NO_RANGE, NULL,
+     "through the page cache (fio: the opposite of direct)"},
+    {"invalidate", PARAM_BOOL, offsetof(proc_opts, invalidate), "true",
+     PARAM_NO_RANGE, NULL, "drop the file's cached pages when the job starts"},
+    {"fsync", PARAM_INT, offsetof(proc_opts, fsync), "0", 0, 9e18, NULL,
+     "buffered: fsync after this many writes; 0: never"},
+    {"fdatasync", PARAM_INT, offsetof(proc_opts, fdatasync), "0", 0, 9e18, NULL,
+     "buffered: fdatasync after this many writes; 0: never"},
+    {"end_fsync", PARAM_BOOL, offsetof(proc_opts, end_fsync), "false",
+     PARAM_NO_RANGE, NULL, "buffered: fsync once the last write is done"},
+    {"share_ioc", PARAM_BOOL, offsetof(proc_opts, share_ioc), "false",
+     PARAM_NO_RANGE, NULL, "clones share one io_context (CLONE_IO)"},
+    {.name = NULL},
 };
 
 static const char *const proc_fixed_keys[] = {
-  "name", "think", "ioprio", "cgroup", "device", "ioc", NULL,
+    "name", "think", "ioprio", "cgroup", "device", "ioc", NULL,
 };
 
 static void process_free(wl_process *p) {
@@ -1123,7 +1130,7 @@ static void process_free(wl_process *p) {
   g_free(p);
 }
 
-static const char *const think_keys[] = { "mean", "dist", NULL };
+static const char *const think_keys[] = {"mean", "dist", NULL};
 
 static gboolean load_think(const ctx *c, const node *v, wl_process *p) {
   const node *mean = v;
@@ -1138,10 +1145,11 @@ static gboolean load_think(const ctx *c, const node *v, wl_process *p) {
       return fail(c, v, "think has no 'mean'");
     node *dist = map_get(v, "dist", NULL);
     if (dist) {
-      static const char *const dists[] = { "fixed", "exp", NULL };
+      static const char *const dists[] = {"fixed", "exp", NULL};
       if (!want_scalar(c, dist, "dist"))
         return FALSE;
-      if (strcmp(dist->value, "exp") != 0 && strcmp(dist->value, "fixed") != 0) {
+      if (strcmp(dist->value, "exp") != 0 &&
+          strcmp(dist->value, "fixed") != 0) {
         g_autofree char *h = hint(dists, dist->value);
         return fail(c, dist, "dist: '%s' is not one of fixed, exp%s",
                     dist->value, h);
@@ -1161,23 +1169,27 @@ static gboolean load_think(const ctx *c, const node *v, wl_process *p) {
 }
 
 static gboolean load_ioprio(const ctx *c, const node *v, wl_process *p) {
-  static const char *const classes[] = { "none", "rt", "be", "idle", NULL };
-  static const int class_ids[] = { IOPRIO_CLASS_NONE, IOPRIO_CLASS_RT,
-                                   IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE };
+  static const char *const classes[] = {"none", "rt", "be", "idle", NULL};
+  static const int class_ids[] = {IOPRIO_CLASS_NONE, IOPRIO_CLASS_RT,
+                                  IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE};
   if (!want_scalar(c, v, "ioprio"))
     return FALSE;
   g_auto(GStrv) parts = g_strsplit(v->value, "/", -1);
   guint n = g_strv_length(parts);
   if (n < 1 || n > 2)
-    return fail(c, v, "ioprio: invalid '%s' (use class/level: rt/0..7, "
-                      "be/0..7, idle or none, e.g. be/4)", v->value);
+    return fail(c, v,
+                "ioprio: invalid '%s' (use class/level: rt/0..7, "
+                "be/0..7, idle or none, e.g. be/4)",
+                v->value);
   int cls = -1;
   for (int i = 0; classes[i]; i++)
     if (g_ascii_strcasecmp(parts[0], classes[i]) == 0)
       cls = i;
   if (cls < 0 && strpbrk(parts[0], "0123456789"))
-    return fail(c, v, "ioprio: invalid '%s' (use class/level: rt/0..7, "
-                      "be/0..7, idle or none, e.g. be/4)", v->value);
+    return fail(c, v,
+                "ioprio: invalid '%s' (use class/level: rt/0..7, "
+                "be/0..7, idle or none, e.g. be/4)",
+                v->value);
   if (cls < 0) {
     g_autofree char *h = hint(classes, parts[0]);
     return fail(c, v, "ioprio: unknown class '%s'%s", parts[0],
@@ -1190,8 +1202,10 @@ static gboolean load_ioprio(const ctx *c, const node *v, wl_process *p) {
   if (n == 2) {
     guint64 lvl;
     if (!g_ascii_string_to_unsigned(parts[1], 10, 0, 1000, &lvl, NULL))
-      return fail(c, v, "ioprio: invalid '%s' (use class/level: rt/0..7, "
-                        "be/0..7, idle or none, e.g. be/4)", v->value);
+      return fail(c, v,
+                  "ioprio: invalid '%s' (use class/level: rt/0..7, "
+                  "be/0..7, idle or none, e.g. be/4)",
+                  v->value);
     if (lvl >= IOPRIO_BE_NR)
       return fail(c, v, "ioprio: level %u in '%s' is out of range (0 to 7)",
                   (unsigned)lvl, v->value);
@@ -1252,22 +1266,26 @@ static gboolean check_region(const ctx *c, const node *m, const char *name,
   if (o->size > 0 && o->size < o->bs)
     return fail(c, size_node,
                 "process '%s': size %s is smaller than bs %s: the region "
-                "must hold one I/O", name, size, bs);
+                "must hold one I/O",
+                name, size, bs);
   /* The region, or at least one I/O where it runs to the end. */
   int64_t need = o->size > 0 ? o->size : o->bs;
   if (need > cap)
     return fail(c, o->size > 0 ? size_node : bs_node,
                 "process '%s': %s %s is larger than device '%s' (capacity "
-                "%s)", name, o->size > 0 ? "size" : "bs",
-                o->size > 0 ? size : bs, d->name, caps);
+                "%s)",
+                name, o->size > 0 ? "size" : "bs", o->size > 0 ? size : bs,
+                d->name, caps);
   if (o->offset > cap - need) {
     if (o->size > 0)
       return fail(c, o->offset > 0 ? off_node : size_node,
                   "process '%s': offset %s + size %s ends beyond device "
-                  "'%s' (capacity %s)", name, off, size, d->name, caps);
+                  "'%s' (capacity %s)",
+                  name, off, size, d->name, caps);
     return fail(c, off_node,
                 "process '%s': offset %s leaves no room for one %s I/O on "
-                "device '%s' (capacity %s)", name, off, bs, d->name, caps);
+                "device '%s' (capacity %s)",
+                name, off, bs, d->name, caps);
   }
   /* The last clone starts furthest in; room / increment clones past the
    * first still fit (no product that could overflow). */
@@ -1279,17 +1297,22 @@ static gboolean check_region(const ctx *c, const node *m, const char *name,
     return TRUE;
   const node *at = or_node(map_get(m, "numjobs", NULL), name_node);
   g_autofree char *inc = units_format_size(o->offset_increment);
-  g_autofree char *where = g_strdup_printf(
-      "process '%s.%" G_GINT64_FORMAT "' (offset %s + %" G_GINT64_FORMAT
-      " x offset_increment %s)", name, last, off, last, inc);
+  g_autofree char *where = g_strdup_printf("process '%s.%" G_GINT64_FORMAT
+                                           "' (offset %s + %" G_GINT64_FORMAT
+                                           " x offset_increment %s)",
+                                           name, last, off, last, inc);
   g_autofree char *fit = g_strdup_printf(
-      "%" G_GINT64_FORMAT " of the %" G_GINT64_FORMAT " clones fit",
-      more + 1, o->numjobs);
+      "%" G_GINT64_FORMAT " of the %" G_GINT64_FORMAT " clones fit", more + 1,
+      o->numjobs);
   if (o->size > 0)
-    return fail(c, at, "%s would end beyond device '%s' (capacity %s) with "
-                "its %s region: %s", where, d->name, caps, size, fit);
-  return fail(c, at, "%s leaves no room for one %s I/O on device '%s' "
-              "(capacity %s): %s", where, bs, d->name, caps, fit);
+    return fail(c, at,
+                "%s would end beyond device '%s' (capacity %s) with "
+                "its %s region: %s",
+                where, d->name, caps, size, fit);
+  return fail(c, at,
+              "%s leaves no room for one %s I/O on device '%s' "
+              "(capacity %s): %s",
+              where, bs, d->name, caps, fit);
 }
 
 /* One job -> numjobs processes; `nodes` gets the job's map per process. */
@@ -1323,7 +1346,8 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if (o.offset_increment % 512 != 0)
     return fail(c, map_get(m, "offset_increment", NULL),
                 "offset_increment: %" G_GINT64_FORMAT
-                " bytes is not a multiple of 512", o.offset_increment);
+                " bytes is not a multiple of 512",
+                o.offset_increment);
   if (!check_sectors(c, m, "size", o.size) ||
       !check_sectors(c, m, "io_size", o.io_size))
     return FALSE;
@@ -1334,8 +1358,8 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if (direct_node && buffered_node && o.direct == o.buffered)
     return fail(c, buffered_node,
                 "process '%s': direct: %d and buffered: %d contradict each "
-                "other (buffered is the opposite of direct); give one", name,
-                o.direct, o.buffered);
+                "other (buffered is the opposite of direct); give one",
+                name, o.direct, o.buffered);
   bool direct = direct_node ? o.direct : buffered_node ? !o.buffered : false;
   /* O_DIRECT writes are WRITE_ODIRECT, sync; `sync: 0` written out keeps
    * them async (a task submitting its own async writes). */
@@ -1346,28 +1370,29 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if (o.count == 0 && o.io_size == 0 && o.runtime == 0 && duration == 0)
     return fail(c, name_node,
                 "process '%s' never ends: give it count, io_size or runtime, "
-                "or give the workload a duration", name);
+                "or give the workload a duration",
+                name);
 
   wl_process t = {
-    .rw = rw_values[o.rw],
-    .rwmixread = (int)o.rwmixread,
-    .bs = o.bs,
-    .offset = o.offset,
-    .size = o.size,
-    .iodepth = (int)o.iodepth,
-    .count = o.count,
-    .io_size = o.io_size,
-    .runtime = o.runtime,
-    .start = o.start,
-    .sync = sync,
-    .direct = direct,
-    .invalidate = o.invalidate,
-    .fsync_every = o.fsync ? o.fsync : o.fdatasync,
-    .fdatasync = o.fdatasync > 0,
-    .end_fsync = o.end_fsync,
-    .nice = (int)o.nice,
-    .cgroup = -1,
-    .ioprio_class = IOPRIO_CLASS_NONE,
+      .rw = rw_values[o.rw],
+      .rwmixread = (int)o.rwmixread,
+      .bs = o.bs,
+      .offset = o.offset,
+      .size = o.size,
+      .iodepth = (int)o.iodepth,
+      .count = o.count,
+      .io_size = o.io_size,
+      .runtime = o.runtime,
+      .start = o.start,
+      .sync = sync,
+      .direct = direct,
+      .invalidate = o.invalidate,
+      .fsync_every = o.fsync ? o.fsync : o.fdatasync,
+      .fdatasync = o.fdatasync > 0,
+      .end_fsync = o.end_fsync,
+      .nice = (int)o.nice,
+      .cgroup = -1,
+      .ioprio_class = IOPRIO_CLASS_NONE,
   };
   node *v;
   if ((v = map_get(m, "think", NULL)) && !load_think(c, v, &t))
@@ -1400,7 +1425,8 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if ((int64_t)w->processes->len + o.numjobs > WORKLOAD_MAX_PROCESSES)
     return fail(c, or_node(map_get(m, "numjobs", NULL), name_node),
                 "process '%s' makes more than %d processes in all (after "
-                "numjobs)", name, WORKLOAD_MAX_PROCESSES);
+                "numjobs)",
+                name, WORKLOAD_MAX_PROCESSES);
   for (int64_t j = 0; j < o.numjobs; j++) {
     wl_process *p = g_new(wl_process, 1);
     *p = t;
@@ -1422,14 +1448,12 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   return TRUE;
 }
 
-static gboolean load_processes(const ctx *c, const node *root,
-                               const node *list, workload *w,
-                               int64_t duration) {
+static gboolean load_processes(const ctx *c, const node *root, const node *list,
+                               workload *w, int64_t duration) {
   if (!list || len_of(list) == 0) {
     if (list && !want(c, list, NODE_SEQ, "processes"))
       return FALSE;
-    return fail(c, list ? list : root,
-                "no processes: add a 'processes' list");
+    return fail(c, list ? list : root, "no processes: add a 'processes' list");
   }
   if (!want(c, list, NODE_SEQ, "processes"))
     return FALSE;
@@ -1459,21 +1483,21 @@ static gboolean load_processes(const ctx *c, const node *root,
 /* ---- interleaving and timeseries ---- */
 
 static const char *const step_names[] = {
-  "submit", "lookup", "alloc_cic", "link", "queue",
-  "fail",   "retry",  "unplug",    "io_wait", "exit",
-  "read",   "write",  "fsync",     "writeback", NULL,
+    "submit", "lookup", "alloc_cic", "link",      "queue",
+    "fail",   "retry",  "unplug",    "io_wait",   "exit",
+    "read",   "write",  "fsync",     "writeback", NULL,
 };
 
 typedef struct {
   int policy;
 } interleave_opts;
 
-static const char *const policy_names[] = { "fifo", "script", "random", NULL };
+static const char *const policy_names[] = {"fifo", "script", "random", NULL};
 
 static const param_desc interleave_params[] = {
-  { "policy", PARAM_ENUM, offsetof(interleave_opts, policy), "fifo",
-    PARAM_NO_RANGE, policy_names, "fifo, script or random" },
-  { .name = NULL },
+    {"policy", PARAM_ENUM, offsetof(interleave_opts, policy), "fifo",
+     PARAM_NO_RANGE, policy_names, "fifo, script or random"},
+    {.name = NULL},
 };
 
 static void sched_entry_clear(sched_entry *e) {
@@ -1488,7 +1512,8 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
     return FALSE;
   g_autoptr(GPtrArray) names = g_ptr_array_new();
   for (guint i = 0; i < w->processes->len; i++)
-    g_ptr_array_add(names, ((wl_process *)g_ptr_array_index(w->processes, i))->name);
+    g_ptr_array_add(names,
+                    ((wl_process *)g_ptr_array_index(w->processes, i))->name);
   for (guint i = 0; i < len_of(s); i++) {
     node *v = g_ptr_array_index(s->vals, i);
     /* `~` (YAML's null when unquoted) delivers the next pending event:
@@ -1496,13 +1521,14 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
     if (v->type == NODE_SCALAR &&
         (v->null || strcmp(v->value, SCHED_DELIVER) == 0)) {
       sched_entry e = {.process = g_strdup(SCHED_DELIVER),
-                          .line = v->set ? 0 : v->line,
-                          .col = v->set ? 0 : v->col};
+                       .line = v->set ? 0 : v->line,
+                       .col = v->set ? 0 : v->col};
       g_array_append_val(w->schedule, e);
       continue;
     }
     if (v->type != NODE_SCALAR)
-      return fail(c, v, "expected a schedule entry like A, A@link or ~, found %s",
+      return fail(c, v,
+                  "expected a schedule entry like A, A@link or ~, found %s",
                   node_kind(v));
     const char *at = strrchr(v->value, '@');
     g_autofree char *proc =
@@ -1521,10 +1547,10 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
       }
     }
     sched_entry e = {
-      .process = g_steal_pointer(&proc),
-      .step = at ? g_strdup(at + 1) : NULL,
-      .line = v->set ? 0 : v->line,
-      .col = v->set ? 0 : v->col,
+        .process = g_steal_pointer(&proc),
+        .step = at ? g_strdup(at + 1) : NULL,
+        .line = v->set ? 0 : v->line,
+        .col = v->set ? 0 : v->col,
     };
     g_array_append_val(w->schedule, e);
   }
@@ -1545,11 +1571,10 @@ static gboolean load_schedule(const ctx *c, const node *s, const node *labels,
   return TRUE;
 }
 
-static const char *const interleave_fixed_keys[] = { "schedule", "labels",
-                                                    NULL };
+static const char *const interleave_fixed_keys[] = {"schedule", "labels", NULL};
 
 static gboolean load_interleaving(const ctx *c, const node *m, workload *w) {
-  interleave_opts o = { 0 };
+  interleave_opts o = {0};
   if (!m)
     return TRUE;
   if (!want(c, m, NODE_MAP, "interleaving"))
@@ -1583,9 +1608,9 @@ typedef struct {
 } timeseries_opts;
 
 static const param_desc timeseries_params[] = {
-  { "window", PARAM_TIME, offsetof(timeseries_opts, window), "100ms", 1000,
-    9e18, NULL, "width of one timeseries.csv row" },
-  { .name = NULL },
+    {"window", PARAM_TIME, offsetof(timeseries_opts, window), "100ms", 1000,
+     9e18, NULL, "width of one timeseries.csv row"},
+    {.name = NULL},
 };
 
 /* `v` rounded up to two significant digits: a value to suggest that its
@@ -1601,7 +1626,7 @@ static int64_t round_up_2(int64_t v) {
  * row for each): the duration must not make more than the run can hold. */
 static gboolean load_timeseries(const ctx *c, const node *m,
                                 const node *duration, workload *w) {
-  timeseries_opts o = { 100 * 1000000 };
+  timeseries_opts o = {100 * 1000000};
   if (m) {
     if (!want(c, m, NODE_MAP, "timeseries"))
       return FALSE;
@@ -1613,18 +1638,19 @@ static gboolean load_timeseries(const ctx *c, const node *m,
   w->window = o.window;
   int64_t max_windows = WORKLOAD_MAX_TIMESERIES_CELLS / w->processes->len;
   if (w->duration > 0 && (w->duration - 1) / w->window >= max_windows) {
-    const node *at = m && m->type == NODE_MAP ? map_get(m, "window", NULL) : NULL;
+    const node *at =
+        m && m->type == NODE_MAP ? map_get(m, "window", NULL) : NULL;
     g_autofree char *d = units_format_time(w->duration);
     g_autofree char *win = units_format_time(w->window);
-    g_autofree char *wider = units_format_time(round_up_2(
-        w->duration / max_windows + 1));
+    g_autofree char *wider =
+        units_format_time(round_up_2(w->duration / max_windows + 1));
     guint n = w->processes->len;
     return fail(c, at ? at : duration,
                 "duration %s makes %" G_GINT64_FORMAT " timeseries windows "
                 "of %s; with %u process%s at most %" G_GINT64_FORMAT
-                " fit: set timeseries.window to %s or more", d,
-                (w->duration - 1) / w->window + 1, win, n, n == 1 ? "" : "es",
-                max_windows, wider);
+                " fit: set timeseries.window to %s or more",
+                d, (w->duration - 1) / w->window + 1, win, n,
+                n == 1 ? "" : "es", max_windows, wider);
   }
   return TRUE;
 }
@@ -1721,7 +1747,7 @@ workload *workload_parse(const char *path, const char *text, gsize len,
   for (int i = 0; sets && sets[i]; i++) {
     if (root->type != NODE_MAP) {
       /* What loading would say anyway: nothing to apply a --set to. */
-      ctx c = { .file = path, .err = err };
+      ctx c = {.file = path, .err = err};
       fail(&c, root, "expected a map at the top level, found %s",
            node_kind(root));
       node_free(root);
@@ -1744,12 +1770,12 @@ workload *workload_parse(const char *path, const char *text, gsize len,
   w->window = 100 * 1000000;
 
   ctx c = {
-    .file = path,
-    .err = err,
-    .devices = g_hash_table_new(g_str_hash, g_str_equal),
-    .cgroups = g_hash_table_new(g_str_hash, g_str_equal),
-    .io_contexts = g_hash_table_new(g_str_hash, g_str_equal),
-    .processes = g_hash_table_new(g_str_hash, g_str_equal),
+      .file = path,
+      .err = err,
+      .devices = g_hash_table_new(g_str_hash, g_str_equal),
+      .cgroups = g_hash_table_new(g_str_hash, g_str_equal),
+      .io_contexts = g_hash_table_new(g_str_hash, g_str_equal),
+      .processes = g_hash_table_new(g_str_hash, g_str_equal),
   };
   gboolean ok = load_root(&c, root, w);
   g_hash_table_destroy(c.devices);
@@ -1784,11 +1810,11 @@ void workload_free(workload *w) {
 static void keys_add(GArray *a, const char *section, const char *const *fixed,
                      const param_desc *table) {
   for (int i = 0; fixed && fixed[i]; i++) {
-    workload_key k = { section, fixed[i], NULL };
+    workload_key k = {section, fixed[i], NULL};
     g_array_append_val(a, k);
   }
   for (const param_desc *p = table; p && p->name; p++) {
-    workload_key k = { section, p->name, p };
+    workload_key k = {section, p->name, p};
     g_array_append_val(a, k);
   }
 }

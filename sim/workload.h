@@ -18,75 +18,84 @@
 #include "sim/core/interleave.h"
 
 typedef enum {
-  RW_READ, RW_WRITE, RW_RANDREAD, RW_RANDWRITE, RW_RW, RW_RANDRW
+  RW_READ,
+  RW_WRITE,
+  RW_RANDREAD,
+  RW_RANDWRITE,
+  RW_RW,
+  RW_RANDRW
 } wl_rw;
 
 typedef struct wl_device {
   char *name;
-  const disk_ops *disk;      /* model: hdd | ssd */
-  void *disk_cfg;            /* the model's config struct (its param table) */
+  const disk_ops *disk; /* model: hdd | ssd */
+  void *disk_cfg;       /* the model's config struct (its param table) */
   const struct elevator_type *elevator;
-  void *elevator_cfg;        /* the elevator's config struct */
-  int depth;                 /* driver queue depth; 0: the disk's queue_depth */
-  int64_t max_sectors_kb;    /* 512 */
-  int nomerges;              /* 0 */
-  int64_t read_ahead_kb;     /* 128 */
+  void *elevator_cfg;     /* the elevator's config struct */
+  int depth;              /* driver queue depth; 0: the disk's queue_depth */
+  int64_t max_sectors_kb; /* 512 */
+  int nomerges;           /* 0 */
+  int64_t read_ahead_kb;  /* 128 */
 } wl_device;
 
 typedef struct wl_cgroup {
   char *name;
-  int weight;                /* 10..1000, default 500 */
+  int weight; /* 10..1000, default 500 */
 } wl_cgroup;
 
 typedef struct wl_process {
   char *name;
-  char *ioc;                 /* io_context name: shared when equal */
-  int device;                /* index into devices */
-  int cgroup;                /* index into cgroups, -1: root */
+  char *ioc;  /* io_context name: shared when equal */
+  int device; /* index into devices */
+  int cgroup; /* index into cgroups, -1: root */
   wl_rw rw;
-  int rwmixread;             /* percent reads for rw/randrw (50) */
-  int64_t bs;                /* bytes (4k) */
-  int64_t offset;            /* bytes from the start of the device (0) */
-  int64_t size;              /* bytes of the region the job works in */
-  int iodepth;               /* I/Os in flight before waiting (1) */
-  int64_t count;             /* number of I/Os; 0: unlimited */
-  int64_t io_size;           /* bytes to transfer; 0: unlimited */
-  int64_t runtime;           /* ns; 0: unlimited (the workload duration) */
-  int64_t think;             /* ns between an I/O's completion and the next */
-  bool think_exp;            /* think time exponential with mean `think` */
-  int64_t start;             /* ns */
-  bool sync;                 /* writes carry REQ_SYNC: direct writes
+  int rwmixread;       /* percent reads for rw/randrw (50) */
+  int64_t bs;          /* bytes (4k) */
+  int64_t offset;      /* bytes from the start of the device (0) */
+  int64_t size;        /* bytes of the region the job works in */
+  int iodepth;         /* I/Os in flight before waiting (1) */
+  int64_t count;       /* number of I/Os; 0: unlimited */
+  int64_t io_size;     /* bytes to transfer; 0: unlimited */
+  int64_t runtime;     /* ns; 0: unlimited (the workload duration) */
+  int64_t think;       /* ns between an I/O's completion and the next */
+  bool think_exp;      /* think time exponential with mean `think` */
+  int64_t start;       /* ns */
+  bool sync;           /* writes carry REQ_SYNC: direct writes
                                 (O_DIRECT, unless `sync: 0`), or buffered
                                 writes written through (O_SYNC) */
-  bool direct;               /* O_DIRECT: past the page cache, at bs */
-  bool invalidate;           /* buffered: drop the file's pages at start */
-  int64_t fsync_every;       /* buffered: fsync (or fdatasync) after this
+  bool direct;         /* O_DIRECT: past the page cache, at bs */
+  bool invalidate;     /* buffered: drop the file's pages at start */
+  int64_t fsync_every; /* buffered: fsync (or fdatasync) after this
                                 many writes; 0: never */
-  bool fdatasync;            /* ... fdatasync */
-  bool end_fsync;            /* buffered: fsync after the last write */
-  int ioprio_class;          /* IOPRIO_CLASS_NONE (default), RT, BE, IDLE */
-  int ioprio_level;          /* 0..7 */
-  int nice;                  /* 0 */
+  bool fdatasync;      /* ... fdatasync */
+  bool end_fsync;      /* buffered: fsync after the last write */
+  int ioprio_class;    /* IOPRIO_CLASS_NONE (default), RT, BE, IDLE */
+  int ioprio_level;    /* 0..7 */
+  int nice;            /* 0 */
 } wl_process;
 
-typedef enum { INTERLEAVE_FIFO, INTERLEAVE_SCRIPT, INTERLEAVE_RANDOM } wl_policy;
+typedef enum {
+  INTERLEAVE_FIFO,
+  INTERLEAVE_SCRIPT,
+  INTERLEAVE_RANDOM
+} wl_policy;
 
 typedef struct workload {
-  char *file;                /* path as given */
+  char *file; /* path as given */
   char *name;
   uint64_t seed;
-  int64_t duration;          /* ns of simulated time; 0: until done */
-  int64_t memory;            /* bytes of RAM the page cache may use */
-  double memory_bandwidth;   /* bytes/s of copies to and from the cache */
-  struct vm_dirty_cfg vm;    /* vm.dirty_* sysctls */
+  int64_t duration;        /* ns of simulated time; 0: until done */
+  int64_t memory;          /* bytes of RAM the page cache may use */
+  double memory_bandwidth; /* bytes/s of copies to and from the cache */
+  struct vm_dirty_cfg vm;  /* vm.dirty_* sysctls */
   struct kernel_cfg kernel;
-  GPtrArray *devices;        /* wl_device * */
-  GPtrArray *cgroups;        /* wl_cgroup * */
-  GPtrArray *io_contexts;    /* char *: declared shared io_context names */
-  GPtrArray *processes;      /* wl_process *, numjobs already expanded */
+  GPtrArray *devices;     /* wl_device * */
+  GPtrArray *cgroups;     /* wl_cgroup * */
+  GPtrArray *io_contexts; /* char *: declared shared io_context names */
+  GPtrArray *processes;   /* wl_process *, numjobs already expanded */
   wl_policy policy;
-  GArray *schedule;          /* sched_entry */
-  int64_t window;            /* timeseries window, ns (100ms) */
+  GArray *schedule; /* sched_entry */
+  int64_t window;   /* timeseries window, ns (100ms) */
 } workload;
 
 /* Processes after numjobs, at most. */

@@ -52,20 +52,33 @@ static inline void fake_free(void *d) {
   g_queue_clear(&((fake_disk *)d)->pending);
   g_free(d);
 }
-static inline int fake_depth(const void *d) { (void)d; return 1; }
-static inline int64_t fake_capacity(const void *d) { (void)d; return 1 << 30; }
+static inline int fake_depth(const void *d) {
+  (void)d;
+  return 1;
+}
+static inline int64_t fake_capacity(const void *d) {
+  (void)d;
+  return 1 << 30;
+}
 static inline void fake_submit(void *dv, disk_cmd *c) {
   fake_disk *d = dv;
   g_queue_push_tail(&d->pending, c);
   fake_start(d);
 }
-static inline sim_time fake_busy(const void *d) { return ((const fake_disk *)d)->busy_ns; }
+static inline sim_time fake_busy(const void *d) {
+  return ((const fake_disk *)d)->busy_ns;
+}
 
-static const param_desc no_params[] = {{NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL}};
-static const disk_ops fake_disk_ops = {
-    .name = "fake", .params = no_params, .init = fake_init, .free = fake_free,
-    .queue_depth = fake_depth, .capacity = fake_capacity, .submit = fake_submit,
-    .busy_time = fake_busy};
+static const param_desc no_params[] = {
+    {NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL}};
+static const disk_ops fake_disk_ops = {.name = "fake",
+                                       .params = no_params,
+                                       .init = fake_init,
+                                       .free = fake_free,
+                                       .queue_depth = fake_depth,
+                                       .capacity = fake_capacity,
+                                       .submit = fake_submit,
+                                       .busy_time = fake_busy};
 
 /* ---- a FIFO elevator; with_cic makes requests carry a cic like CFQ ---- */
 
@@ -74,8 +87,11 @@ typedef struct fifo_data {
   GPtrArray *cics_seen;
 } fifo_data;
 
-static inline void *fifo_init(struct request_queue *q, const void *cfg, GError **err) {
-  (void)q; (void)cfg; (void)err;
+static inline void *fifo_init(struct request_queue *q, const void *cfg,
+                              GError **err) {
+  (void)q;
+  (void)cfg;
+  (void)err;
   fifo_data *fd = g_new0(fifo_data, 1);
   fd->cics_seen = g_ptr_array_new();
   return fd;
@@ -97,21 +113,23 @@ static inline int fifo_dispatch(struct request_queue *q, int force) {
   elv_dispatch_add_tail(q, rq);
   return 1;
 }
-static inline struct request *fifo_latter(struct request_queue *q, struct request *rq) {
+static inline struct request *fifo_latter(struct request_queue *q,
+                                          struct request *rq) {
   GList *l = g_queue_find(&((fifo_data *)q->elevator_data)->fifo, rq);
   return l && l->next ? l->next->data : NULL;
 }
-static inline struct request *fifo_former(struct request_queue *q, struct request *rq) {
+static inline struct request *fifo_former(struct request_queue *q,
+                                          struct request *rq) {
   GList *l = g_queue_find(&((fifo_data *)q->elevator_data)->fifo, rq);
   return l && l->prev ? l->prev->data : NULL;
 }
 static inline void fifo_merge_req(struct request_queue *q, struct request *rq,
-                           struct request *next) {
+                                  struct request *next) {
   (void)rq;
   g_queue_remove(&((fifo_data *)q->elevator_data)->fifo, next);
 }
 static inline int fifo_set_req(struct request_queue *q, struct request *rq,
-                        struct task *tsk, struct cfq_io_context *cic) {
+                               struct task *tsk, struct cfq_io_context *cic) {
   (void)tsk;
   g_assert_nonnull(cic);
   rq->elv_priv[0] = cic;
@@ -121,18 +139,25 @@ static inline int fifo_set_req(struct request_queue *q, struct request *rq,
 
 G_GNUC_UNUSED static const struct elevator_type fifo_plain = {
     .elevator_name = "fifo",
-    .ops = {.elevator_dispatch_fn = fifo_dispatch, .elevator_add_req_fn = fifo_add,
-            .elevator_former_req_fn = fifo_former, .elevator_latter_req_fn = fifo_latter,
+    .ops = {.elevator_dispatch_fn = fifo_dispatch,
+            .elevator_add_req_fn = fifo_add,
+            .elevator_former_req_fn = fifo_former,
+            .elevator_latter_req_fn = fifo_latter,
             .elevator_merge_req_fn = fifo_merge_req,
-            .elevator_init_fn = fifo_init, .elevator_exit_fn = fifo_exit},
+            .elevator_init_fn = fifo_init,
+            .elevator_exit_fn = fifo_exit},
     .params = no_params};
 
 G_GNUC_UNUSED static const struct elevator_type fifo_cic = {
     .elevator_name = "fifo-cic",
-    .ops = {.elevator_dispatch_fn = fifo_dispatch, .elevator_add_req_fn = fifo_add,
-            .elevator_former_req_fn = fifo_former, .elevator_latter_req_fn = fifo_latter,
-            .elevator_merge_req_fn = fifo_merge_req, .elevator_set_req_fn = fifo_set_req,
-            .elevator_init_fn = fifo_init, .elevator_exit_fn = fifo_exit},
+    .ops = {.elevator_dispatch_fn = fifo_dispatch,
+            .elevator_add_req_fn = fifo_add,
+            .elevator_former_req_fn = fifo_former,
+            .elevator_latter_req_fn = fifo_latter,
+            .elevator_merge_req_fn = fifo_merge_req,
+            .elevator_set_req_fn = fifo_set_req,
+            .elevator_init_fn = fifo_init,
+            .elevator_exit_fn = fifo_exit},
     .params = no_params};
 
 /* ---- a little world: one device, n processes ---- */
@@ -163,12 +188,15 @@ static inline void on_io(void *ctx, proc *p, const struct bio *bio) {
     w->io_hook(w->io_hook_ctx);
 }
 
-static inline void world_init(world *w, const struct elevator_type *et, int nr_requests,
-                       cic_link_variant v, uint32_t max_sectors) {
+static inline void world_init(world *w, const struct elevator_type *et,
+                              int nr_requests, cic_link_variant v,
+                              uint32_t max_sectors) {
   memset(w, 0, sizeof *w);
   w->e = sim_engine_new();
-  w->kernel = (struct kernel_cfg){.hz = 1000, .nr_requests = nr_requests,
-                                  .cic_link = v, .group_iosched = true};
+  w->kernel = (struct kernel_cfg){.hz = 1000,
+                                  .nr_requests = nr_requests,
+                                  .cic_link = v,
+                                  .group_iosched = true};
   w->disk = fake_disk_ops.init(NULL, w->e, NULL);
   w->q = blk_queue_new(w->e, "sda", &w->kernel, &fake_disk_ops, w->disk, 1,
                        max_sectors, 0, 0);
@@ -177,7 +205,8 @@ static inline void world_init(world *w, const struct elevator_type *et, int nr_r
 
 /* Add a process; `ioc` < 0 gives it its own io_context, else it shares
  * the ioc of process `ioc`. */
-static inline void world_add(world *w, const char *name, int ioc, const proc_job *job) {
+static inline void world_add(world *w, const char *name, int ioc,
+                             const proc_job *job) {
   int i = w->n++;
   struct task *t = &w->tasks[i];
   t->name = (char *)name;
@@ -204,8 +233,12 @@ static inline void world_free(world *w) {
 }
 
 static inline proc_job one_read(int64_t sector) {
-  return (proc_job){.rw = PROC_RW_READ, .bs_sectors = 8, .offset = sector,
-                    .size = 8, .iodepth = 1, .count = 1};
+  return (proc_job){.rw = PROC_RW_READ,
+                    .bs_sectors = 8,
+                    .offset = sector,
+                    .size = 8,
+                    .iodepth = 1,
+                    .count = 1};
 }
 
 static inline sched_entry E(const char *who, const char *step) {

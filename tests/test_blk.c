@@ -13,8 +13,12 @@ static void test_nr_requests_sleep_and_wake(void) {
   world_init(&w, &fifo_plain, 4, CIC_LINK_FIXED, 1024);
   static const char *names[] = {"w0", "w1", "w2", "w3", "w4", "w5"};
   for (int i = 0; i < 6; i++) {
-    proc_job j = {.rw = PROC_RW_WRITE, .sync_writes = true, .bs_sectors = 8,
-                  .offset = (int64_t)i * 1000000, .size = 80000, .iodepth = 1,
+    proc_job j = {.rw = PROC_RW_WRITE,
+                  .sync_writes = true,
+                  .bs_sectors = 8,
+                  .offset = (int64_t)i * 1000000,
+                  .size = 80000,
+                  .iodepth = 1,
                   .count = 3};
     world_add(&w, names[i], -1, &j);
   }
@@ -36,8 +40,12 @@ static void test_wakeups_are_fifo(void) {
   world_init(&w, &fifo_plain, 4, CIC_LINK_FIXED, 1024);
   static const char *names[] = {"w0", "w1", "w2", "w3", "w4", "w5", "w6"};
   for (int i = 0; i < 7; i++) {
-    proc_job j = {.rw = PROC_RW_WRITE, .sync_writes = true, .bs_sectors = 8,
-                  .offset = (int64_t)i * 1000000, .size = 8, .iodepth = 1,
+    proc_job j = {.rw = PROC_RW_WRITE,
+                  .sync_writes = true,
+                  .bs_sectors = 8,
+                  .offset = (int64_t)i * 1000000,
+                  .size = 8,
+                  .iodepth = 1,
                   .count = 1};
     world_add(&w, names[i], -1, &j);
   }
@@ -53,8 +61,12 @@ static void test_wakeups_are_fifo(void) {
 static void test_back_merge_up_to_max_sectors(void) {
   world w;
   world_init(&w, &fifo_plain, 128, CIC_LINK_FIXED, 32); /* 16 KiB requests */
-  proc_job j = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 0, .size = 1 << 20,
-                .iodepth = 16, .count = 64};
+  proc_job j = {.rw = PROC_RW_WRITE,
+                .bs_sectors = 8,
+                .offset = 0,
+                .size = 1 << 20,
+                .iodepth = 16,
+                .count = 64};
   world_add(&w, "writer", -1, &j);
   g_assert_cmpint(sim_engine_run(w.e, -1, NULL), ==, SIM_COMPLETED);
   g_assert_cmpint(w.completions, ==, 64);
@@ -71,8 +83,11 @@ static void test_nomerges(void) {
   world w;
   world_init(&w, &fifo_plain, 128, CIC_LINK_FIXED, 1024);
   w.q->nomerges = 2;
-  proc_job j = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .size = 1 << 20,
-                .iodepth = 16, .count = 32};
+  proc_job j = {.rw = PROC_RW_WRITE,
+                .bs_sectors = 8,
+                .size = 1 << 20,
+                .iodepth = 16,
+                .count = 32};
   world_add(&w, "writer", -1, &j);
   g_assert_cmpint(sim_engine_run(w.e, -1, NULL), ==, SIM_COMPLETED);
   g_assert_cmpuint(w.q->stats.bio_merges, ==, 0);
@@ -82,16 +97,16 @@ static void test_nomerges(void) {
 
 /* ---- the cic-link race on the fake cic elevator ---- */
 
-
 /* C starts an I/O first, so the device is busy while A and B race and B
  * (the loser) falls asleep in `fail`: C's completion can rescue it. */
-#define STEP(p, st) {.process = p, .step = st}
+#define STEP(p, st) \
+  { .process = p, .step = st }
 static const sched_entry race_while_c_busy[] = {
-    STEP("C", "submit"), STEP("C", "lookup"), STEP("C", "alloc_cic"),
-    STEP("C", "link"),   STEP("C", "queue"),  STEP("A", "submit"),
+    STEP("C", "submit"), STEP("C", "lookup"),    STEP("C", "alloc_cic"),
+    STEP("C", "link"),   STEP("C", "queue"),     STEP("A", "submit"),
     STEP("A", "lookup"), STEP("A", "alloc_cic"), STEP("B", "submit"),
     STEP("B", "lookup"), STEP("B", "alloc_cic"), STEP("A", "link"),
-    STEP("A", "queue"),  STEP("B", "link"),   STEP("B", "fail")};
+    STEP("A", "queue"),  STEP("B", "link"),      STEP("B", "fail")};
 
 static sim_outcome run_seed(world *w, cic_link_variant v) {
   world_init(w, &fifo_cic, 128, v, 1024);
@@ -99,11 +114,11 @@ static sim_outcome run_seed(world *w, cic_link_variant v) {
   world_add(w, "A", -1, &a);
   world_add(w, "B", 0, &b); /* B shares A's io_context (CLONE_IO) */
   sched_entry seed[] = {E("A", "submit"), E("A", "lookup"), E("A", "alloc_cic"),
-                           E("B", "submit"), E("B", "lookup"), E("B", "alloc_cic"),
-                           E("A", "link"), E("A", "queue"), E("A", "io_wait"),
-                           E("B", "link"),
-                           /* step 10: `fail` on buggy, `lookup` on fixed */
-                           E("B", v == CIC_LINK_BUGGY ? "fail" : "lookup")};
+                        E("B", "submit"), E("B", "lookup"), E("B", "alloc_cic"),
+                        E("A", "link"), E("A", "queue"), E("A", "io_wait"),
+                        E("B", "link"),
+                        /* step 10: `fail` on buggy, `lookup` on fixed */
+                        E("B", v == CIC_LINK_BUGGY ? "fail" : "lookup")};
   return world_run_schedule(w, seed, G_N_ELEMENTS(seed));
 }
 
@@ -133,7 +148,8 @@ static void test_seed_race_fixed_completes(void) {
   g_assert_cmpuint(w.q->stats.cic.freed, ==, 1);
   fifo_data *fd = w.q->elevator_data;
   g_assert_cmpuint(fd->cics_seen->len, ==, 2);
-  g_assert_true(g_ptr_array_index(fd->cics_seen, 0) == g_ptr_array_index(fd->cics_seen, 1));
+  g_assert_true(g_ptr_array_index(fd->cics_seen, 0) ==
+                g_ptr_array_index(fd->cics_seen, 1));
   world_free(&w);
 }
 
@@ -144,12 +160,17 @@ static void test_sleeper_rescued_by_inflight_completion(void) {
   world w;
   world_init(&w, &fifo_cic, 128, CIC_LINK_BUGGY, 1024);
   proc_job a = one_read(1000), b = one_read(900000);
-  proc_job c = {.rw = PROC_RW_READ, .bs_sectors = 8, .offset = 5000000, .size = 8000,
-                .iodepth = 1, .count = 2};
+  proc_job c = {.rw = PROC_RW_READ,
+                .bs_sectors = 8,
+                .offset = 5000000,
+                .size = 8000,
+                .iodepth = 1,
+                .count = 2};
   world_add(&w, "A", -1, &a);
   world_add(&w, "B", 0, &b);
   world_add(&w, "C", -1, &c);
-  g_assert_cmpint(world_run_schedule(&w, race_while_c_busy, G_N_ELEMENTS(race_while_c_busy)),
+  g_assert_cmpint(world_run_schedule(&w, race_while_c_busy,
+                                     G_N_ELEMENTS(race_while_c_busy)),
                   ==, SIM_COMPLETED);
   g_assert_cmpint(w.q->stats.cic.link_failed, ==, 1);
   g_assert_cmpint(w.completions, ==, 4);
@@ -168,13 +189,13 @@ static void test_second_loser_wakes_first(void) {
   world_add(&w, "B", 0, &b);
   world_add(&w, "C", 0, &c);
   sched_entry s[] = {E("A", "submit"), E("A", "lookup"), E("A", "alloc_cic"),
-                        E("B", "submit"), E("B", "lookup"), E("B", "alloc_cic"),
-                        E("C", "submit"), E("C", "lookup"), E("C", "alloc_cic"),
-                        E("A", "link"), E("A", "queue"), E("A", "io_wait"),
-                        E("B", "link"), E("B", "fail"),
-                        E("C", "link"), E("C", "fail"),
-                        E("B", "retry")};
-  g_assert_cmpint(world_run_schedule(&w, s, G_N_ELEMENTS(s)), ==, SIM_COMPLETED);
+                     E("B", "submit"), E("B", "lookup"), E("B", "alloc_cic"),
+                     E("C", "submit"), E("C", "lookup"), E("C", "alloc_cic"),
+                     E("A", "link"),   E("A", "queue"),  E("A", "io_wait"),
+                     E("B", "link"),   E("B", "fail"),   E("C", "link"),
+                     E("C", "fail"),   E("B", "retry")};
+  g_assert_cmpint(world_run_schedule(&w, s, G_N_ELEMENTS(s)), ==,
+                  SIM_COMPLETED);
   g_assert_cmpint(w.q->stats.cic.link_failed, ==, 2);
   /* B was woken by C's undo (the schedule's B@retry would otherwise be a
    * mismatch); B's own request's free then woke C. */
@@ -214,7 +235,10 @@ typedef struct getrq_watch {
 static void watch_action(void *ctx, const struct request_queue *q, blk_action a,
                          int64_t sector, uint32_t bytes, unsigned rw,
                          const struct task *t) {
-  (void)sector; (void)bytes; (void)rw; (void)t;
+  (void)sector;
+  (void)bytes;
+  (void)rw;
+  (void)t;
   getrq_watch *gw = ctx;
   if (a != BLK_ACT_GETRQ)
     return;
@@ -230,14 +254,24 @@ static const struct blk_observer watch_ops = {.action = watch_action};
 static void test_batching_hard_ceiling(void) {
   world w;
   world_init(&w, &fifo_plain, 4, CIC_LINK_FIXED, 1024);
-  proc_job j = {.rw = PROC_RW_WRITE, .random = true, .bs_sectors = 8, .offset = 0,
-                .size = 1 << 24, .iodepth = 10, .count = 20};
+  proc_job j = {.rw = PROC_RW_WRITE,
+                .random = true,
+                .bs_sectors = 8,
+                .offset = 0,
+                .size = 1 << 24,
+                .iodepth = 10,
+                .count = 20};
   world_add(&w, "writer", -1, &j);
   /* A sharer of the writer's ioc reserves at 18.5 ms, inside the batch
    * window but with only two writes left (count + 1 < nr_requests): its
    * reservation leaves the ioc out and must not spend a credit. */
-  proc_job late = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 1 << 25, .size = 8,
-                   .iodepth = 1, .count = 1, .start = 18 * SIM_MS + SIM_MS / 2};
+  proc_job late = {.rw = PROC_RW_WRITE,
+                   .bs_sectors = 8,
+                   .offset = 1 << 25,
+                   .size = 8,
+                   .iodepth = 1,
+                   .count = 1,
+                   .start = 18 * SIM_MS + SIM_MS / 2};
   world_add(&w, "late", 0, &late);
   getrq_watch gw = {{0, 0}, 0};
   blk_set_observer(w.q, &watch_ops, &gw);
@@ -259,18 +293,24 @@ static void test_starved_other_class_wakes(void) {
   world w;
   world_init(&w, &fifo_cic, 128, CIC_LINK_BUGGY, 1024);
   proc_job a = one_read(1000);
-  proc_job b = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 900000, .size = 8,
-                .iodepth = 1, .count = 1};
+  proc_job b = {.rw = PROC_RW_WRITE,
+                .bs_sectors = 8,
+                .offset = 900000,
+                .size = 8,
+                .iodepth = 1,
+                .count = 1};
   proc_job c = one_read(5000000);
   world_add(&w, "A", -1, &a);
   world_add(&w, "B", 0, &b); /* async writer sharing A's ioc */
   world_add(&w, "C", -1, &c);
-  g_assert_cmpint(world_run_schedule(&w, race_while_c_busy, G_N_ELEMENTS(race_while_c_busy)),
+  g_assert_cmpint(world_run_schedule(&w, race_while_c_busy,
+                                     G_N_ELEMENTS(race_while_c_busy)),
                   ==, SIM_COMPLETED);
   g_assert_cmpint(w.q->stats.cic.link_failed, ==, 1);
   g_assert_cmpint(w.completions, ==, 3);
   g_assert_cmpuint(w.q->stats.wakeups, ==, 1);
-  g_assert_cmpint(w.q->rl.starved[BLK_RW_ASYNC], ==, 0); /* cleared by B's reservation */
+  g_assert_cmpint(w.q->rl.starved[BLK_RW_ASYNC], ==,
+                  0); /* cleared by B's reservation */
   world_free(&w);
 }
 
@@ -289,21 +329,26 @@ static int fifo_sort_dispatch(struct request_queue *q, int force) {
   return 1;
 }
 static void fifo_sort_activate(struct request_queue *q, struct request *rq) {
-  (void)q; (void)rq;
+  (void)q;
+  (void)rq;
   sort_activations++;
 }
 static const struct elevator_type fifo_sort = {
     .elevator_name = "fifo-sort",
-    .ops = {.elevator_dispatch_fn = fifo_sort_dispatch, .elevator_add_req_fn = fifo_add,
+    .ops = {.elevator_dispatch_fn = fifo_sort_dispatch,
+            .elevator_add_req_fn = fifo_add,
             .elevator_activate_req_fn = fifo_sort_activate,
-            .elevator_former_req_fn = fifo_former, .elevator_latter_req_fn = fifo_latter,
+            .elevator_former_req_fn = fifo_former,
+            .elevator_latter_req_fn = fifo_latter,
             .elevator_merge_req_fn = fifo_merge_req,
-            .elevator_init_fn = fifo_init, .elevator_exit_fn = fifo_exit},
+            .elevator_init_fn = fifo_init,
+            .elevator_exit_fn = fifo_exit},
     .params = no_params};
 
 static void ignore_end(struct bio *bio) { (void)bio; }
 
-static struct bio *new_bio(struct task *t, int64_t sector, uint32_t n, unsigned rw) {
+static struct bio *new_bio(struct task *t, int64_t sector, uint32_t n,
+                           unsigned rw) {
   struct bio *b = g_new0(struct bio, 1);
   b->sector = sector;
   b->nr_sectors = n;
@@ -314,8 +359,8 @@ static struct bio *new_bio(struct task *t, int64_t sector, uint32_t n, unsigned 
 }
 
 /* submit -> lookup -> queue for a task of a cic-less elevator. */
-static struct request *issue(struct request_queue *q, struct task *t, int64_t sector,
-                             uint32_t n, unsigned rw) {
+static struct request *issue(struct request_queue *q, struct task *t,
+                             int64_t sector, uint32_t n, unsigned rw) {
   struct bio *b = new_bio(t, sector, n, rw);
   g_assert_cmpint(blk_step_submit(q, b), ==, BLK_SUBMIT_RESERVED);
   struct request *rq = blk_alloc_request(q, b);
@@ -323,8 +368,8 @@ static struct request *issue(struct request_queue *q, struct task *t, int64_t se
   return rq;
 }
 
-static const proc_job idle_job = {.rw = PROC_RW_READ, .bs_sectors = 8, .size = 8,
-                                  .iodepth = 1, .count = 1};
+static const proc_job idle_job = {
+    .rw = PROC_RW_READ, .bs_sectors = 8, .size = 8, .iodepth = 1, .count = 1};
 
 /* The driver peeks before it checks capacity: with the device full one more
  * request sits activated (STARTED) at the head of the dispatch list, so the
@@ -406,7 +451,8 @@ static void test_request_merge_wakes_sleeper(void) {
   struct bio *sb = new_bio(sl, 9000, 8, 0);
   g_assert_cmpint(blk_step_submit(w.q, sb), ==, BLK_SUBMIT_SLEEP);
   g_assert_cmpstr(sim_actor_waitq(sl->actor), ==, "rl->wait[SYNC]");
-  g_assert_cmpint(blk_step_submit(w.q, new_bio(t, 2008, 8, 0)), ==, BLK_SUBMIT_MERGED);
+  g_assert_cmpint(blk_step_submit(w.q, new_bio(t, 2008, 8, 0)), ==,
+                  BLK_SUBMIT_MERGED);
   g_assert_cmpuint(w.q->stats.requests_merged_away, ==, 1);
   g_assert_cmpint(blk_rq_pos(r3), ==, 2000);
   g_assert_cmpint(blk_rq_sectors(r3), ==, 24);
@@ -440,9 +486,10 @@ static void test_kblockd_coalesces(void) {
 /* Every bio merge candidate, from the one-hit cache and from the hash alike,
  * passes the elevator's allow_merge (for CFQ: only into the submitter's own
  * queue); a refused candidate means a new request. */
-static bool own_only(struct request_queue *q, struct task *tsk, struct request *rq,
-                     struct bio *bio) {
-  (void)q; (void)bio;
+static bool own_only(struct request_queue *q, struct task *tsk,
+                     struct request *rq, struct bio *bio) {
+  (void)q;
+  (void)bio;
   return rq->task == tsk;
 }
 static void test_allow_merge_consulted(void) {
@@ -453,8 +500,8 @@ static void test_allow_merge_consulted(void) {
   world_add(&w, "X", -1, &idle_job);
   world_add(&w, "Y", -1, &idle_job);
   struct task *x = &w.tasks[0], *y = &w.tasks[1];
-  issue(w.q, x, 100000, 8, 0); /* at the device */
-  issue(w.q, x, 200000, 8, 0); /* activated at the head */
+  issue(w.q, x, 100000, 8, 0);                   /* at the device */
+  issue(w.q, x, 200000, 8, 0);                   /* activated at the head */
   struct request *a = issue(w.q, x, 1000, 8, 0); /* last_merge */
   struct request *b = issue(w.q, x, 3000, 8, 0); /* only in the hash */
   g_assert_true(w.q->last_merge == a);
@@ -466,9 +513,11 @@ static void test_allow_merge_consulted(void) {
   g_assert_cmpint(blk_rq_sectors(b), ==, 8);
   /* X's own bios merge: via the hash (b is not the cached one), then via
    * the cache, which now holds b */
-  g_assert_cmpint(blk_step_submit(w.q, new_bio(x, 3008, 8, 0)), ==, BLK_SUBMIT_MERGED);
+  g_assert_cmpint(blk_step_submit(w.q, new_bio(x, 3008, 8, 0)), ==,
+                  BLK_SUBMIT_MERGED);
   g_assert_true(w.q->last_merge == b);
-  g_assert_cmpint(blk_step_submit(w.q, new_bio(x, 3016, 8, 0)), ==, BLK_SUBMIT_MERGED);
+  g_assert_cmpint(blk_step_submit(w.q, new_bio(x, 3016, 8, 0)), ==,
+                  BLK_SUBMIT_MERGED);
   g_assert_cmpint(blk_rq_sectors(b), ==, 24);
   /* Y's bio right after b is refused by the cache and the hash */
   struct request *c = issue(w.q, y, 3024, 8, 0);
@@ -483,23 +532,29 @@ static void test_allow_merge_consulted(void) {
 static GString *order_log;
 static struct task *order_sleeper;
 static char sleeper_mark(void) {
-  return sim_actor_get_state(order_sleeper->actor) == SIM_ACTOR_READY ? '+' : '-';
+  return sim_actor_get_state(order_sleeper->actor) == SIM_ACTOR_READY ? '+'
+                                                                      : '-';
 }
 static void order_bio_end(struct bio *bio) {
   g_string_append_printf(order_log, "bio%c ", sleeper_mark());
   g_free(bio);
 }
 static void order_completed(struct request_queue *q, struct request *rq) {
-  (void)q; (void)rq;
+  (void)q;
+  (void)rq;
   g_string_append_printf(order_log, "completed%c ", sleeper_mark());
 }
 static void order_put(struct request_queue *q, struct request *rq) {
-  (void)q; (void)rq;
+  (void)q;
+  (void)rq;
   g_string_append_printf(order_log, "put%c ", sleeper_mark());
 }
-static int order_set_req(struct request_queue *q, struct request *rq, struct task *tsk,
-                         struct cfq_io_context *cic) {
-  (void)q; (void)rq; (void)tsk; (void)cic;
+static int order_set_req(struct request_queue *q, struct request *rq,
+                         struct task *tsk, struct cfq_io_context *cic) {
+  (void)q;
+  (void)rq;
+  (void)tsk;
+  (void)cic;
   return 0;
 }
 static int order_dispatch(struct request_queue *q, int force) {
@@ -507,10 +562,19 @@ static int order_dispatch(struct request_queue *q, int force) {
     g_string_append_printf(order_log, "run%c ", sleeper_mark());
   return fifo_sort_dispatch(q, force);
 }
-static const char *dummy_next(void *self) { (void)self; return "retry"; }
-static bool dummy_delayable(void *self) { (void)self; return false; }
-static void dummy_step(void *self) { sim_actor_done(((struct task *)self)->actor); }
-static const sim_actor_ops dummy_ops = {dummy_next, dummy_delayable, dummy_step};
+static const char *dummy_next(void *self) {
+  (void)self;
+  return "retry";
+}
+static bool dummy_delayable(void *self) {
+  (void)self;
+  return false;
+}
+static void dummy_step(void *self) {
+  sim_actor_done(((struct task *)self)->actor);
+}
+static const sim_actor_ops dummy_ops = {dummy_next, dummy_delayable,
+                                        dummy_step};
 
 static void test_completion_order(void) {
   struct elevator_type et = fifo_sort;
@@ -548,7 +612,6 @@ static void test_completion_order(void) {
   ioc_free(sl.ioc);
 }
 
-
 /* ---- I/Os larger than max_sectors; cache flushes ---- */
 
 /* An application I/O larger than max_sectors goes down as bios of at most
@@ -557,8 +620,11 @@ static void test_completion_order(void) {
 static void test_large_io_split(void) {
   world w;
   world_init(&w, &fifo_plain, 128, CIC_LINK_FIXED, 1024); /* 512 KiB */
-  proc_job j = {.rw = PROC_RW_READ, .bs_sectors = 8192, .size = 1 << 20,
-                .iodepth = 1, .count = 2}; /* two reads of 4 MiB */
+  proc_job j = {.rw = PROC_RW_READ,
+                .bs_sectors = 8192,
+                .size = 1 << 20,
+                .iodepth = 1,
+                .count = 2}; /* two reads of 4 MiB */
   world_add(&w, "reader", -1, &j);
   g_assert_cmpint(sim_engine_run(w.e, -1, NULL), ==, SIM_COMPLETED);
   g_assert_cmpint(w.completions, ==, 2);
@@ -712,20 +778,28 @@ static void test_flush_without_write_cache(void) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/blk/nr_requests-sleep-and-wake", test_nr_requests_sleep_and_wake);
+  g_test_add_func("/blk/nr_requests-sleep-and-wake",
+                  test_nr_requests_sleep_and_wake);
   g_test_add_func("/blk/wakeups-are-fifo", test_wakeups_are_fifo);
-  g_test_add_func("/blk/back-merge-max-sectors", test_back_merge_up_to_max_sectors);
+  g_test_add_func("/blk/back-merge-max-sectors",
+                  test_back_merge_up_to_max_sectors);
   g_test_add_func("/blk/nomerges", test_nomerges);
   g_test_add_func("/blk/race/seed-buggy-hangs", test_seed_race_buggy_hangs);
-  g_test_add_func("/blk/race/seed-fixed-completes", test_seed_race_fixed_completes);
-  g_test_add_func("/blk/race/rescued-by-inflight", test_sleeper_rescued_by_inflight_completion);
-  g_test_add_func("/blk/race/second-loser-wakes-first", test_second_loser_wakes_first);
-  g_test_add_func("/blk/race/ioc-refs-balance", test_ioc_refs_balance_after_race);
+  g_test_add_func("/blk/race/seed-fixed-completes",
+                  test_seed_race_fixed_completes);
+  g_test_add_func("/blk/race/rescued-by-inflight",
+                  test_sleeper_rescued_by_inflight_completion);
+  g_test_add_func("/blk/race/second-loser-wakes-first",
+                  test_second_loser_wakes_first);
+  g_test_add_func("/blk/race/ioc-refs-balance",
+                  test_ioc_refs_balance_after_race);
   g_test_add_func("/blk/batching-hard-ceiling", test_batching_hard_ceiling);
-  g_test_add_func("/blk/starved-other-class-wakes", test_starved_other_class_wakes);
+  g_test_add_func("/blk/starved-other-class-wakes",
+                  test_starved_other_class_wakes);
   g_test_add_func("/blk/driver-peeks-one-extra", test_driver_peeks_one_extra);
   g_test_add_func("/blk/elv-dispatch-sort", test_elv_dispatch_sort_placement);
-  g_test_add_func("/blk/request-merge-wakes-sleeper", test_request_merge_wakes_sleeper);
+  g_test_add_func("/blk/request-merge-wakes-sleeper",
+                  test_request_merge_wakes_sleeper);
   g_test_add_func("/blk/kblockd-coalesces", test_kblockd_coalesces);
   g_test_add_func("/blk/allow-merge-consulted", test_allow_merge_consulted);
   g_test_add_func("/blk/completion-order", test_completion_order);

@@ -69,11 +69,11 @@ static void test_action_words(void) {
   g_assert_cmphex(blktrace_action_word(BLK_ACT_SLEEPRQ, 0) & 0xffff, ==, 5);
   g_assert_cmphex(blktrace_action_word(BLK_ACT_FRONTMERGE, 0) & 0xffff, ==, 3);
   /* a cache flush: FLUSH category (blkparse's "F" in RWBS); FUA likewise */
-  g_assert_cmphex(blktrace_action_word(BLK_ACT_ISSUE, REQ_WRITE | REQ_SYNC |
-                                                          REQ_FLUSH),
-                  ==, 7u | ((1u << 6 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 8)
-                            << 16));
-  g_assert_cmphex(blktrace_action_word(BLK_ACT_QUEUE, REQ_WRITE | REQ_FUA) >> 16,
+  g_assert_cmphex(
+      blktrace_action_word(BLK_ACT_ISSUE, REQ_WRITE | REQ_SYNC | REQ_FLUSH), ==,
+      7u | ((1u << 6 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 8) << 16));
+  g_assert_cmphex(blktrace_action_word(BLK_ACT_QUEUE, REQ_WRITE | REQ_FUA) >>
+                      16,
                   ==, 1u << 4 | 1u << 1 | 1u << 8 | 1u << 15);
 }
 
@@ -193,17 +193,22 @@ static void test_counts_match_block_layer(void) {
       g_assert_cmpuint(x->pdu_len, ==, 0);
       g_assert_cmpuint(x->bytes % 512, ==, 0);
       g_assert_true((x->action >> 16) & BLK_TC_FS);
-      bool wr = (x->action >> 16) & BLK_TC_WRITE, rd = (x->action >> 16) & BLK_TC_READ;
+      bool wr = (x->action >> 16) & BLK_TC_WRITE,
+           rd = (x->action >> 16) & BLK_TC_READ;
       g_assert_true(wr != rd);
     }
     struct request_queue *q = sim_run_queue(r, dev);
     guint procs_here = dev == 0 ? 3 : 1;
     g_assert_cmpuint(notes, ==, procs_here);
-    g_assert_cmpuint(count_code(a, BLK_TA_CODE_QUEUE), ==, metrics_device_ios(m, dev));
-    g_assert_cmpuint(count_code(a, BLK_TA_CODE_COMPLETE), ==, q->stats.completed);
+    g_assert_cmpuint(count_code(a, BLK_TA_CODE_QUEUE), ==,
+                     metrics_device_ios(m, dev));
+    g_assert_cmpuint(count_code(a, BLK_TA_CODE_COMPLETE), ==,
+                     q->stats.completed);
     g_assert_cmpuint(count_code(a, BLK_TA_CODE_ISSUE), ==, q->stats.completed);
-    g_assert_cmpuint(count_code(a, BLK_TA_CODE_GETRQ), ==, q->stats.requests_allocated);
-    g_assert_cmpuint(count_code(a, BLK_TA_CODE_INSERT), ==, q->stats.requests_allocated);
+    g_assert_cmpuint(count_code(a, BLK_TA_CODE_GETRQ), ==,
+                     q->stats.requests_allocated);
+    g_assert_cmpuint(count_code(a, BLK_TA_CODE_INSERT), ==,
+                     q->stats.requests_allocated);
     g_assert_cmpuint(count_code(a, BLK_TA_CODE_BACKMERGE) +
                          count_code(a, BLK_TA_CODE_FRONTMERGE),
                      ==, q->stats.bio_merges);
@@ -234,13 +239,17 @@ static void test_counts_match_block_layer(void) {
 
 /* `cfqsim workloads/race-replay.yaml --variant V --trace -q -o DIR/out`;
  * `exit_ok`: the run must complete (fixed) or report the hang (buggy). */
-static char *run_cli_race_variant(const char *variant, bool exit_ok, char **out_dir) {
+static char *run_cli_race_variant(const char *variant, bool exit_ok,
+                                  char **out_dir) {
   GError *err = NULL;
   char *dir = g_dir_make_tmp("cfqsim-bt-XXXXXX", &err);
   g_assert_no_error(err);
   char *o = g_build_filename(dir, "out", NULL);
-  const char *argv[] = {CFQSIM_BINARY, "workloads/race-replay.yaml", "--variant",
-                        variant, "--trace", "-q", "-o", o, NULL};
+  const char *argv[] = {CFQSIM_BINARY, "workloads/race-replay.yaml",
+                        "--variant",   variant,
+                        "--trace",     "-q",
+                        "-o",          o,
+                        NULL};
   int status;
   g_assert_true(g_spawn_sync(CFQSIM_SOURCE_DIR, (char **)argv, NULL,
                              G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
@@ -273,8 +282,9 @@ static char *blkparse_output(const char *o, const char *dev) {
   char *out = NULL;
   int status;
   GError *err = NULL;
-  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
-                             NULL, NULL, &out, NULL, &status, &err));
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                             G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                             &status, &err));
   g_assert_no_error(err);
   g_assert_true(g_spawn_check_wait_status(status, NULL));
   g_free(in);
@@ -303,8 +313,10 @@ static void test_cli_file_and_blkparse(void) {
   GArray *a = parse((const guint8 *)d, n);
   for (guint i = 0; i < a->len; i++)
     g_assert_cmphex(g_array_index(a, rec, i).magic, ==, 0x65617407);
-  g_assert_cmpuint(count_code(a, BLK_TA_CODE_QUEUE), ==, 2);    /* A's and B's bio */
-  g_assert_cmpuint(count_code(a, BLK_TA_CODE_COMPLETE), ==, 2); /* both complete */
+  g_assert_cmpuint(count_code(a, BLK_TA_CODE_QUEUE), ==,
+                   2); /* A's and B's bio */
+  g_assert_cmpuint(count_code(a, BLK_TA_CODE_COMPLETE), ==,
+                   2); /* both complete */
   g_array_unref(a);
   g_free(d);
 
@@ -313,20 +325,26 @@ static void test_cli_file_and_blkparse(void) {
     /* A reads at 1 MiB (sector 2048), B at 200 MiB (sector 409600): each
      * goes through queue, get_request, insert, issue and completion. */
     const char *acts[] = {"Q", "G", "I", "D", "C"};
-    const struct { const char *sector, *name; } who[] = {{"2048", "A"}, {"409600", "B"}};
+    const struct {
+      const char *sector, *name;
+    } who[] = {{"2048", "A"}, {"409600", "B"}};
     for (guint p = 0; p < G_N_ELEMENTS(who); p++)
       for (guint i = 0; i < G_N_ELEMENTS(acts); i++) {
         /* C lines end in the error ([0]), the others in the process name. */
-        char *re = g_strdup_printf("\\s%s\\s+R %s \\+ 8 \\[%s\\]", acts[i], who[p].sector,
+        char *re = g_strdup_printf("\\s%s\\s+R %s \\+ 8 \\[%s\\]", acts[i],
+                                   who[p].sector,
                                    acts[i][0] == 'C' ? "0" : who[p].name);
         if (!g_regex_match_simple(re, out, G_REGEX_MULTILINE, 0))
-          g_error("no '%s' line for %s in blkparse output:\n%s", acts[i], who[p].name, out);
+          g_error("no '%s' line for %s in blkparse output:\n%s", acts[i],
+                  who[p].name, out);
         g_free(re);
       }
     g_assert_true(g_regex_match_simple("\\sm\\s+N cfq\\d+S / set_active", out,
                                        G_REGEX_MULTILINE, 0));
-    g_assert_true(g_regex_match_simple("Reads Queued:\\s+2,\\s+8KiB", out, 0, 0));
-    g_assert_true(g_regex_match_simple("Reads Completed:\\s+2,\\s+8KiB", out, 0, 0));
+    g_assert_true(
+        g_regex_match_simple("Reads Queued:\\s+2,\\s+8KiB", out, 0, 0));
+    g_assert_true(
+        g_regex_match_simple("Reads Completed:\\s+2,\\s+8KiB", out, 0, 0));
     g_assert_true(g_regex_match_simple("Skips: 0 forward", out, 0, 0));
     g_free(out);
   }
@@ -338,10 +356,11 @@ static void test_cli_file_and_blkparse(void) {
 
 /* The action letters of one pid's records, in order ("QGIDC"). */
 static char *actions_of(GArray *a, uint32_t pid) {
-  static const char letter[] = {[BLK_TA_CODE_QUEUE] = 'Q', [BLK_TA_CODE_BACKMERGE] = 'M',
-                                [BLK_TA_CODE_FRONTMERGE] = 'F', [BLK_TA_CODE_GETRQ] = 'G',
-                                [BLK_TA_CODE_SLEEPRQ] = 'S', [BLK_TA_CODE_ISSUE] = 'D',
-                                [BLK_TA_CODE_COMPLETE] = 'C', [BLK_TA_CODE_INSERT] = 'I'};
+  static const char letter[] = {
+      [BLK_TA_CODE_QUEUE] = 'Q',      [BLK_TA_CODE_BACKMERGE] = 'M',
+      [BLK_TA_CODE_FRONTMERGE] = 'F', [BLK_TA_CODE_GETRQ] = 'G',
+      [BLK_TA_CODE_SLEEPRQ] = 'S',    [BLK_TA_CODE_ISSUE] = 'D',
+      [BLK_TA_CODE_COMPLETE] = 'C',   [BLK_TA_CODE_INSERT] = 'I'};
   GString *s = g_string_new(NULL);
   for (guint i = 0; i < a->len; i++) {
     const rec *r = &g_array_index(a, rec, i);
@@ -393,14 +412,16 @@ static void test_failed_allocation_has_no_getrq(void) {
   g_autofree char *acts_a = actions_of(a, pa), *acts_b = actions_of(a, pb);
   g_assert_cmpstr(acts_a, ==, "QGIDC");
   g_assert_cmpstr(acts_b, ==, "QS");
-  g_assert_cmpuint(count_code(a, BLK_TA_CODE_GETRQ), ==, count_code(a, BLK_TA_CODE_INSERT));
+  g_assert_cmpuint(count_code(a, BLK_TA_CODE_GETRQ), ==,
+                   count_code(a, BLK_TA_CODE_INSERT));
   g_array_unref(a);
   g_free(d);
 
   char *out = blkparse_output(o, "sda");
   if (out) {
     /* blkparse's view of B (sector 409600): its action column, in order. */
-    GRegex *re = g_regex_new("^.*\\s([A-Z]+)\\s+R 409600 \\+ 8 .*$", G_REGEX_MULTILINE, 0, NULL);
+    GRegex *re = g_regex_new("^.*\\s([A-Z]+)\\s+R 409600 \\+ 8 .*$",
+                             G_REGEX_MULTILINE, 0, NULL);
     GMatchInfo *mi;
     GString *seen = g_string_new(NULL);
     g_regex_match(re, out, 0, &mi);
@@ -445,8 +466,9 @@ static void test_cfq_messages_name_the_group(void) {
   char *o = g_build_filename(dir, "out", NULL);
   const char *argv[] = {CFQSIM_BINARY, yaml, "--trace", "-q", "-o", o, NULL};
   int status;
-  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
-                             NULL, NULL, NULL, &status, &err));
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                             G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                             &status, &err));
   g_assert_no_error(err);
   g_assert_true(g_spawn_check_wait_status(status, NULL));
 
@@ -455,23 +477,27 @@ static void test_cfq_messages_name_the_group(void) {
   uint32_t pg = pid_named(a, "g"), pr = pid_named(a, "r");
   g_assert_cmpuint(pg, !=, 0);
   g_assert_cmpuint(pr, !=, 0);
-  g_autofree char *gold = g_strdup_printf("cfq%uS /gold set_active wl_prio:0 wl_type:\\d", pg);
-  g_autofree char *root = g_strdup_printf("cfq%uS / set_active wl_prio:0 wl_type:\\d", pr);
+  g_autofree char *gold =
+      g_strdup_printf("cfq%uS /gold set_active wl_prio:0 wl_type:\\d", pg);
+  g_autofree char *root =
+      g_strdup_printf("cfq%uS / set_active wl_prio:0 wl_type:\\d", pr);
   g_assert_true(has_message(a, gold));
   g_assert_true(has_message(a, root));
   g_assert_true(has_message(a, "/gold served: vt=\\d+ min_vt=\\d+"));
   g_assert_true(has_message(a, "/ served: vt=\\d+ min_vt=\\d+"));
   g_assert_false(has_message(a, "cfq served.*"));
-  g_assert_false(has_message(a, "cfq\\d+[SA] [^/].*")); /* every queue line has a path */
+  g_assert_false(
+      has_message(a, "cfq\\d+[SA] [^/].*")); /* every queue line has a path */
   g_array_unref(a);
   g_free(d);
 
   char *out = blkparse_output(o, "sda");
   if (out) {
-    g_autofree char *re = g_strdup_printf("\\sm\\s+N cfq%uS /gold set_active", pg);
+    g_autofree char *re =
+        g_strdup_printf("\\sm\\s+N cfq%uS /gold set_active", pg);
     if (!g_regex_match_simple(re, out, G_REGEX_MULTILINE, 0) ||
-        !g_regex_match_simple("\\sm\\s+N /gold served: vt=\\d+ min_vt=\\d+$", out,
-                              G_REGEX_MULTILINE, 0))
+        !g_regex_match_simple("\\sm\\s+N /gold served: vt=\\d+ min_vt=\\d+$",
+                              out, G_REGEX_MULTILINE, 0))
       g_error("no group path in blkparse's CFQ messages:\n%s", out);
     g_free(out);
   }
@@ -488,7 +514,8 @@ static void test_cfq_messages_without_group_sched(void) {
   char *dir = g_dir_make_tmp("cfqsim-bt-XXXXXX", &err);
   g_assert_no_error(err);
   char *path = g_build_filename(dir, "w.yaml", NULL);
-  g_autofree char *text = g_strconcat(cgroup_yaml, "kernel: {group_iosched: false}\n", NULL);
+  g_autofree char *text =
+      g_strconcat(cgroup_yaml, "kernel: {group_iosched: false}\n", NULL);
   g_assert_true(g_file_set_contents(path, text, -1, &err));
   workload *w = workload_load(path, NULL, &err);
   g_assert_no_error(err);
@@ -507,7 +534,8 @@ static void test_cfq_messages_without_group_sched(void) {
   GArray *a = parse(g_bytes_get_data(b, &n), g_bytes_get_size(b));
   uint32_t pg = pid_named(a, "g");
   g_assert_cmpuint(pg, !=, 0);
-  g_autofree char *plain = g_strdup_printf("cfq%u set_active wl_prio:0 wl_type:\\d", pg);
+  g_autofree char *plain =
+      g_strdup_printf("cfq%u set_active wl_prio:0 wl_type:\\d", pg);
   g_assert_true(has_message(a, plain));
   g_assert_false(has_message(a, "cfq\\d+[SA] .*"));
   g_assert_false(has_message(a, ".*served: vt=.*"));
@@ -527,8 +555,14 @@ static void test_cli_no_trace_no_file(void) {
   char *dir = g_dir_make_tmp("cfqsim-bt-XXXXXX", &err);
   g_assert_no_error(err);
   char *o = g_build_filename(dir, "out", NULL);
-  const char *argv[] = {CFQSIM_BINARY, "workloads/race-replay.yaml", "--variant",
-                        "fixed", "-q", "-o", o, NULL};
+  const char *argv[] = {CFQSIM_BINARY,
+                        "workloads/race-replay.yaml",
+                        "--variant",
+                        "fixed",
+                        "-q",
+                        "-o",
+                        o,
+                        NULL};
   int status;
   g_assert_true(g_spawn_sync(CFQSIM_SOURCE_DIR, (char **)argv, NULL,
                              G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
@@ -548,13 +582,16 @@ static void test_cli_no_trace_no_file(void) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/blktrace/action-words", test_action_words);
-  g_test_add_func("/blktrace/counts-match-block-layer", test_counts_match_block_layer);
+  g_test_add_func("/blktrace/counts-match-block-layer",
+                  test_counts_match_block_layer);
   g_test_add_func("/blktrace/large-io-split", test_large_io_split_in_trace);
-  g_test_add_func("/blktrace/cli-file-and-blkparse", test_cli_file_and_blkparse);
+  g_test_add_func("/blktrace/cli-file-and-blkparse",
+                  test_cli_file_and_blkparse);
   g_test_add_func("/blktrace/cli-no-trace-no-file", test_cli_no_trace_no_file);
   g_test_add_func("/blktrace/failed-allocation-has-no-getrq",
                   test_failed_allocation_has_no_getrq);
-  g_test_add_func("/blktrace/cfq-messages-name-the-group", test_cfq_messages_name_the_group);
+  g_test_add_func("/blktrace/cfq-messages-name-the-group",
+                  test_cfq_messages_name_the_group);
   g_test_add_func("/blktrace/cfq-messages-without-group-sched",
                   test_cfq_messages_without_group_sched);
   return g_test_run();

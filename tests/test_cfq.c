@@ -32,7 +32,7 @@ typedef struct fake_disk {
   int64_t head;
   int in_flight;
   sim_time busy_ns;
-  int64_t slow_sector;  /* a command at this sector takes slow_ns more */
+  int64_t slow_sector; /* a command at this sector takes slow_ns more */
   sim_time slow_ns;
 } fake_disk;
 
@@ -52,12 +52,15 @@ static void hdd_done(void *arg) {
 }
 
 static void hdd_start(fake_disk *d) {
-  if (d->busy || !d->pending.length) return;
+  if (d->busy || !d->pending.length)
+    return;
   disk_cmd *c = g_queue_pop_head(&d->pending);
   d->busy = c;
   c->started = sim_now(d->e);
-  sim_time t = (c->sector == d->head ? 0 : SEEK_NS) + (sim_time)c->nr_sectors * SECTOR_NS;
-  if (d->slow_ns && c->sector == d->slow_sector) t += d->slow_ns;
+  sim_time t = (c->sector == d->head ? 0 : SEEK_NS) +
+               (sim_time)c->nr_sectors * SECTOR_NS;
+  if (d->slow_ns && c->sector == d->slow_sector)
+    t += d->slow_ns;
   d->head = c->sector + c->nr_sectors;
   sim_post(d->e, sim_now(d->e) + t, "complete", hdd_done, d);
 }
@@ -95,9 +98,18 @@ static void fake_free(void *dv) {
     g_queue_clear(&d->pending);
   g_free(d);
 }
-static int hdd_depth(const void *d) { (void)d; return 1; }
-static int ssd_depth(const void *d) { (void)d; return 31; }
-static int64_t fake_capacity(const void *d) { (void)d; return (int64_t)1 << 31; }
+static int hdd_depth(const void *d) {
+  (void)d;
+  return 1;
+}
+static int ssd_depth(const void *d) {
+  (void)d;
+  return 31;
+}
+static int64_t fake_capacity(const void *d) {
+  (void)d;
+  return (int64_t)1 << 31;
+}
 static void hdd_submit(void *dv, disk_cmd *c) {
   fake_disk *d = dv;
   c->issued = sim_now(d->e);
@@ -113,20 +125,34 @@ static void ssd_submit(void *dv, disk_cmd *c) {
   sc->c = c;
   g_queue_push_tail(&d->pending, sc); /* outstanding, freed with the disk */
   sim_time t = 100 * SIM_US;
-  if (d->slow_ns && c->sector == d->slow_sector) t += d->slow_ns;
+  if (d->slow_ns && c->sector == d->slow_sector)
+    t += d->slow_ns;
   sim_post(d->e, sim_now(d->e) + t, "complete", ssd_cmd_done, sc);
 }
-static sim_time fake_busy(const void *d) { return ((const fake_disk *)d)->busy_ns; }
+static sim_time fake_busy(const void *d) {
+  return ((const fake_disk *)d)->busy_ns;
+}
 
-static const param_desc no_params[] = {{NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL}};
-static const disk_ops fake_hdd_ops = {
-    .name = "fake-hdd", .params = no_params, .nonrot = false, .init = fake_init,
-    .free = fake_free, .queue_depth = hdd_depth, .capacity = fake_capacity,
-    .submit = hdd_submit, .busy_time = fake_busy};
-static const disk_ops fake_ssd_ops = {
-    .name = "fake-ssd", .params = no_params, .nonrot = true, .init = fake_init,
-    .free = fake_free, .queue_depth = ssd_depth, .capacity = fake_capacity,
-    .submit = ssd_submit, .busy_time = fake_busy};
+static const param_desc no_params[] = {
+    {NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL}};
+static const disk_ops fake_hdd_ops = {.name = "fake-hdd",
+                                      .params = no_params,
+                                      .nonrot = false,
+                                      .init = fake_init,
+                                      .free = fake_free,
+                                      .queue_depth = hdd_depth,
+                                      .capacity = fake_capacity,
+                                      .submit = hdd_submit,
+                                      .busy_time = fake_busy};
+static const disk_ops fake_ssd_ops = {.name = "fake-ssd",
+                                      .params = no_params,
+                                      .nonrot = true,
+                                      .init = fake_init,
+                                      .free = fake_free,
+                                      .queue_depth = ssd_depth,
+                                      .capacity = fake_capacity,
+                                      .submit = ssd_submit,
+                                      .busy_time = fake_busy};
 
 /* ---------------------------------------------------------------------
  * A world: one device under CFQ, up to 16 processes
@@ -163,7 +189,8 @@ static void on_io(void *ctx, proc *p, const struct bio *bio) {
     if (w->procs[i] == p) {
       w->ios[i]++;
       sim_time lat = sim_now(w->e) - bio->submitted;
-      if (lat > w->max_lat[i]) w->max_lat[i] = lat;
+      if (lat > w->max_lat[i])
+        w->max_lat[i] = lat;
     }
 }
 
@@ -171,12 +198,14 @@ static void world_init(world *w, bool ssd, const struct cfq_config *cfg, int hz,
                        bool group_iosched, bool trace) {
   memset(w, 0, sizeof *w);
   w->e = sim_engine_new();
-  if (!trace && g_getenv("CFQ_TEST_TRACE")) sim_engine_set_trace(w->e, stderr);
+  if (!trace && g_getenv("CFQ_TEST_TRACE"))
+    sim_engine_set_trace(w->e, stderr);
   if (trace) {
     w->trace_f = open_memstream(&w->trace, &w->trace_len);
     sim_engine_set_trace(w->e, w->trace_f);
   }
-  w->kernel = (struct kernel_cfg){.hz = hz, .nr_requests = 128,
+  w->kernel = (struct kernel_cfg){.hz = hz,
+                                  .nr_requests = 128,
                                   .cic_link = CIC_LINK_FIXED,
                                   .group_iosched = group_iosched};
   w->dops = ssd ? &fake_ssd_ops : &fake_hdd_ops;
@@ -200,8 +229,8 @@ typedef struct pspec {
 } pspec;
 
 /* share >= 0: the new task uses process `share`'s io_context (CLONE_IO). */
-static int world_add_ioc(world *w, const char *name, pspec ps, const proc_job *job,
-                         int share) {
+static int world_add_ioc(world *w, const char *name, pspec ps,
+                         const proc_job *job, int share) {
   int i = w->n++;
   g_assert_cmpint(i, <, MAXP);
   struct task *t = &w->tasks[i];
@@ -222,7 +251,8 @@ static int world_add_ioc(world *w, const char *name, pspec ps, const proc_job *j
   return i;
 }
 
-static int world_add(world *w, const char *name, pspec ps, const proc_job *job) {
+static int world_add(world *w, const char *name, pspec ps,
+                     const proc_job *job) {
   return world_add_ioc(w, name, ps, job, -1);
 }
 
@@ -231,18 +261,22 @@ static void world_run(world *w, sim_time limit) {
   sim_outcome o = sim_engine_run(w->e, limit, &err);
   g_assert_no_error(err);
   g_assert_true(o == SIM_TIME_LIMIT || o == SIM_COMPLETED);
-  if (w->trace_f) fflush(w->trace_f);
+  if (w->trace_f)
+    fflush(w->trace_f);
 }
 
 static void world_free(world *w) {
-  for (int i = 0; i < w->n; i++) proc_free(w->procs[i]);
+  for (int i = 0; i < w->n; i++)
+    proc_free(w->procs[i]);
   blk_queue_free(w->q);
   w->dops->free(w->disk);
   for (int i = 0; i < w->n; i++)
-    if (w->iocs[i]) ioc_free(w->iocs[i]);
+    if (w->iocs[i])
+      ioc_free(w->iocs[i]);
   sim_engine_free(w->e);
   g_array_free(w->events, TRUE);
-  if (w->trace_f) fclose(w->trace_f);
+  if (w->trace_f)
+    fclose(w->trace_f);
   free(w->trace);
 }
 
@@ -273,13 +307,20 @@ static int64_t disk_time_between(world *w, int i, bool sync, sim_time from,
 }
 
 static proc_job seq_read(int64_t offset) {
-  return (proc_job){.rw = PROC_RW_READ, .bs_sectors = 128, .offset = offset,
-                    .size = (int64_t)1 << 26, .iodepth = 1};
+  return (proc_job){.rw = PROC_RW_READ,
+                    .bs_sectors = 128,
+                    .offset = offset,
+                    .size = (int64_t)1 << 26,
+                    .iodepth = 1};
 }
 
 static proc_job rand_read(int64_t offset) {
-  return (proc_job){.rw = PROC_RW_READ, .random = true, .bs_sectors = 8,
-                    .offset = offset, .size = (int64_t)1 << 28, .iodepth = 1};
+  return (proc_job){.rw = PROC_RW_READ,
+                    .random = true,
+                    .bs_sectors = 8,
+                    .offset = offset,
+                    .size = (int64_t)1 << 28,
+                    .iodepth = 1};
 }
 
 #define BE(l) IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, l)
@@ -287,7 +328,9 @@ static proc_job rand_read(int64_t offset) {
 #define IDLE IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 7)
 #define GB ((int64_t)1 << 21) /* sectors */
 
-static double share(int64_t a, int64_t b) { return (double)a / (double)(a + b); }
+static double share(int64_t a, int64_t b) {
+  return (double)a / (double)(a + b);
+}
 
 /* ---------------------------------------------------------------------
  * Tunables and slice arithmetic
@@ -321,7 +364,8 @@ static void test_tunables_hz(void) {
   g_assert_cmpint(cfqd->cfq_target_latency, ==, 75);
   g_assert_cmpint(cfqd->cfq_idle_delay, ==, 50);
   /* async slices 18,16,...,4 (HZ=250) */
-  for (int p = 0; p < 8; p++) g_assert_cmpint(cfq_prio_slice(cfqd, false, p), ==, 18 - 2 * p);
+  for (int p = 0; p < 8; p++)
+    g_assert_cmpint(cfq_prio_slice(cfqd, false, p), ==, 18 - 2 * p);
   world_free(&w);
 
   /* HZ=100: slice_async 4 jiffies, 4/5 = 0 so every async level gets 40 ms;
@@ -329,7 +373,8 @@ static void test_tunables_hz(void) {
   world_init(&w, false, NULL, 100, true, false);
   cfqd = world_cfqd(&w);
   g_assert_cmpint(cfqd->cfq_slice[0], ==, 4);
-  for (int p = 0; p < 8; p++) g_assert_cmpint(cfq_prio_slice(cfqd, false, p), ==, 4);
+  for (int p = 0; p < 8; p++)
+    g_assert_cmpint(cfq_prio_slice(cfqd, false, p), ==, 4);
   g_assert_cmpint(cfqd->cfq_slice_idle, ==, 1);
   g_assert_cmpint(cfqd->cfq_group_idle, ==, 1);
   world_free(&w);
@@ -347,12 +392,14 @@ static void test_tunables_hz(void) {
   world_free(&w);
 
   /* the parameter table's names are the kernel's sysfs names */
-  const char *names[] = {"quantum", "fifo_expire_sync", "fifo_expire_async",
-                         "back_seek_max", "back_seek_penalty", "slice_sync",
-                         "slice_async", "slice_async_rq", "slice_idle",
-                         "group_idle", "low_latency", NULL};
+  const char *names[] = {
+      "quantum",       "fifo_expire_sync",  "fifo_expire_async",
+      "back_seek_max", "back_seek_penalty", "slice_sync",
+      "slice_async",   "slice_async_rq",    "slice_idle",
+      "group_idle",    "low_latency",       NULL};
   int n = 0;
-  for (const param_desc *p = cfq_params; p->name; p++, n++) g_assert_cmpstr(p->name, ==, names[n]);
+  for (const param_desc *p = cfq_params; p->name; p++, n++)
+    g_assert_cmpstr(p->name, ==, names[n]);
   g_assert_cmpint(n, ==, 11);
 }
 
@@ -395,16 +442,20 @@ static void prio_pair(int pa, int pb, double expect, int hz) {
   int a = world_add(&w, "a", (pspec){.ioprio = BE(pa)}, &ja);
   int b = world_add(&w, "b", (pspec){.ioprio = BE(pb)}, &jb);
   world_run(&w, 10 * SIM_S);
-  double s = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
+  double s = share(proc_queues(&w, a, true).disk_time,
+                   proc_queues(&w, b, true).disk_time);
   if (g_test_verbose())
-    g_printerr("HZ=%d BE/%d vs BE/%d: %.3f (expect %.3f)\n", hz, pa, pb, s, expect);
+    g_printerr("HZ=%d BE/%d vs BE/%d: %.3f (expect %.3f)\n", hz, pa, pb, s,
+               expect);
   g_assert_cmpfloat(fabs(s - expect), <, 0.015);
   /* strictly alternating slices: every slice of one follows one of the other */
   int last = -1, repeats = 0;
   for (guint k = 0; k < w.events->len; k++) {
     cfq_slice_event *ev = &g_array_index(w.events, cfq_slice_event, k);
-    if (ev->kind != CFQ_SLICE_SET_ACTIVE) continue;
-    if (ev->pid == last) repeats++;
+    if (ev->kind != CFQ_SLICE_SET_ACTIVE)
+      continue;
+    if (ev->pid == last)
+      repeats++;
     last = ev->pid;
   }
   g_assert_cmpint(repeats, ==, 0);
@@ -436,7 +487,8 @@ static void test_rt_preempts_be(void) {
   sim_time first_rt = -1;
   for (guint k = 0; k < w.events->len && first_rt < 0; k++) {
     cfq_slice_event *ev = &g_array_index(w.events, cfq_slice_event, k);
-    if (ev->kind == CFQ_SLICE_SET_ACTIVE && ev->pid == w.tasks[rt].pid) first_rt = ev->time;
+    if (ev->kind == CFQ_SLICE_SET_ACTIVE && ev->pid == w.tasks[rt].pid)
+      first_rt = ev->time;
   }
   g_assert_cmpint(first_rt, >=, 500 * SIM_MS);
   g_assert_cmpint(first_rt, <, 501 * SIM_MS);
@@ -445,7 +497,8 @@ static void test_rt_preempts_be(void) {
   int64_t be_after = disk_time_between(&w, be, true, 600 * SIM_MS, 3 * SIM_S);
   int64_t rt_after = disk_time_between(&w, rt, true, 600 * SIM_MS, 3 * SIM_S);
   if (g_test_verbose())
-    g_printerr("after RT start: BE %ld ms, RT %ld ms\n", (long)be_after, (long)rt_after);
+    g_printerr("after RT start: BE %ld ms, RT %ld ms\n", (long)be_after,
+               (long)rt_after);
   g_assert_cmpfloat(share(be_after, rt_after), <, 0.02);
   world_free(&w);
 }
@@ -460,7 +513,8 @@ static void test_idle_class_waits(void) {
   world_run(&w, 4 * SIM_S);
   int64_t idle_busy = disk_time_between(&w, idle, true, 0, 2 * SIM_S);
   int64_t be_busy = disk_time_between(&w, be, true, 0, 2 * SIM_S);
-  int64_t idle_later = disk_time_between(&w, idle, true, 2100 * SIM_MS, 4 * SIM_S);
+  int64_t idle_later =
+      disk_time_between(&w, idle, true, 2100 * SIM_MS, 4 * SIM_S);
   if (g_test_verbose())
     g_printerr("idle class: %ld ms while BE busy (BE %ld ms), %ld ms after\n",
                (long)idle_busy, (long)be_busy, (long)idle_later);
@@ -488,7 +542,8 @@ static cfq_queue_info two_readers(bool ssd, sim_time think, bool random,
   world_add(&w, "b", (pspec){.ioprio = BE(4)}, &jb);
   world_run(&w, 3 * SIM_S);
   cfq_queue_info qa = proc_queues(&w, a, true);
-  if (armed_idle) *armed_idle = w.trace && strstr(w.trace, "arm_idle") != NULL;
+  if (armed_idle)
+    *armed_idle = w.trace && strstr(w.trace, "arm_idle") != NULL;
   world_free(&w);
   return qa;
 }
@@ -499,9 +554,10 @@ static void test_idle_window(void) {
   /* think 20 ms > slice_idle: idling is dropped, queues switch per request */
   cfq_queue_info far = two_readers(false, 20 * SIM_MS, false, NULL);
   if (g_test_verbose())
-    g_printerr("think 2ms: %lu slices/%lu rqs; think 20ms: %lu slices/%lu rqs\n",
-               (unsigned long)near.slices, (unsigned long)near.dispatched,
-               (unsigned long)far.slices, (unsigned long)far.dispatched);
+    g_printerr(
+        "think 2ms: %lu slices/%lu rqs; think 20ms: %lu slices/%lu rqs\n",
+        (unsigned long)near.slices, (unsigned long)near.dispatched,
+        (unsigned long)far.slices, (unsigned long)far.dispatched);
   g_assert_cmpuint(near.slices, <=, 20); /* ~100 ms slices over 3 s */
   g_assert_cmpuint(near.dispatched, >, 10 * near.slices);
   g_assert_cmpuint(far.slices * 10, >, far.dispatched * 8);
@@ -520,7 +576,8 @@ static void test_idle_window(void) {
 static sim_time idle_behind_thinker(sim_time think, sim_time slice_sync,
                                     int *arms) {
   struct cfq_config cfg = cfq_default_config;
-  if (slice_sync) cfg.slice_sync = slice_sync;
+  if (slice_sync)
+    cfg.slice_sync = slice_sync;
   world w;
   world_init(&w, false, &cfg, 1000, true, true);
   proc_job ja = seq_read(0), jb = seq_read(8 * GB);
@@ -535,11 +592,13 @@ static sim_time idle_behind_thinker(sim_time think, sim_time slice_sync,
   char tag[32];
   g_snprintf(tag, sizeof tag, "cfq%dS / arm_idle", w.tasks[0].pid);
   *arms = 0;
-  for (const char *p = w.trace + from; (p = strstr(p, tag)); p++) (*arms)++;
+  for (const char *p = w.trace + from; (p = strstr(p, tag)); p++)
+    (*arms)++;
   world_free(&w);
   if (g_test_verbose())
     g_printerr("think %.0f ms, slice_sync %.0f ms: disk idle %.3f ms, "
-               "a armed the idle timer %d times\n", think / 1e6,
+               "a armed the idle timer %d times\n",
+               think / 1e6,
                (slice_sync ? slice_sync : cfq_default_config.slice_sync) / 1e6,
                (2 * SIM_S - busy) / 1e6, *arms);
   return 2 * SIM_S - busy;
@@ -605,15 +664,21 @@ static void test_ssd_never_idles(void) {
  * (fifo_expire_sync) after it was queued, CFQ looks at the FIFO once per
  * slice, and the queue's next slice begins at most one 100 ms slice later.
  * Returns f's latency, or -1 if its read never completed within `limit`. */
-static sim_time starved_read_latency(sim_time fifo_expire_sync, sim_time limit) {
+static sim_time starved_read_latency(sim_time fifo_expire_sync,
+                                     sim_time limit) {
   struct cfq_config cfg = cfq_default_config;
   cfg.fifo_expire_sync = fifo_expire_sync;
   world w;
   world_init(&w, false, &cfg, 1000, true, false);
   proc_job js = seq_read(0);
   js.iodepth = 4; /* some of s's reads always wait in CFQ, beside f's */
-  proc_job jf = {.rw = PROC_RW_READ, .bs_sectors = 8, .offset = 8 * GB,
-                 .size = 8, .iodepth = 1, .count = 1, .start = SIM_MS};
+  proc_job jf = {.rw = PROC_RW_READ,
+                 .bs_sectors = 8,
+                 .offset = 8 * GB,
+                 .size = 8,
+                 .iodepth = 1,
+                 .count = 1,
+                 .start = SIM_MS};
   int s = world_add(&w, "s", (pspec){.ioprio = BE(4)}, &js);
   int f = world_add_ioc(&w, "f", (pspec){.ioprio = BE(4)}, &jf, s);
   world_run(&w, limit);
@@ -621,8 +686,8 @@ static sim_time starved_read_latency(sim_time fifo_expire_sync, sim_time limit) 
   sim_time lat = w.ios[f] ? w.max_lat[f] : -1;
   if (g_test_verbose())
     g_printerr("fifo_expire_sync %.0f ms: the far read waited %.3f ms, the "
-               "stream did %lu reads\n", fifo_expire_sync / 1e6, lat / 1e6,
-               (unsigned long)w.ios[s]);
+               "stream did %lu reads\n",
+               fifo_expire_sync / 1e6, lat / 1e6, (unsigned long)w.ios[s]);
   world_free(&w);
   return lat;
 }
@@ -631,11 +696,13 @@ static void test_fifo_expiry(void) {
   sim_time lat = starved_read_latency(125 * SIM_MS, 2 * SIM_S);
   g_assert_cmpint(lat, !=, -1); /* the FIFO served it at all */
   g_assert_cmpint(lat, >=, 125 * SIM_MS);
-  g_assert_cmpint(lat, <=, 125 * SIM_MS + 100 * SIM_MS + 2 * (SEEK_NS + 128 * SECTOR_NS));
+  g_assert_cmpint(
+      lat, <=, 125 * SIM_MS + 100 * SIM_MS + 2 * (SEEK_NS + 128 * SECTOR_NS));
   /* The bound follows the tunable: expired after 300 ms, served by 400. */
   lat = starved_read_latency(300 * SIM_MS, 2 * SIM_S);
   g_assert_cmpint(lat, >=, 300 * SIM_MS);
-  g_assert_cmpint(lat, <=, 300 * SIM_MS + 100 * SIM_MS + 2 * (SEEK_NS + 128 * SECTOR_NS));
+  g_assert_cmpint(
+      lat, <=, 300 * SIM_MS + 100 * SIM_MS + 2 * (SEEK_NS + 128 * SECTOR_NS));
 }
 
 /* ---------------------------------------------------------------------
@@ -646,20 +713,27 @@ static void test_cgroup_weights(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
   proc_job ja = seq_read(0), jb = seq_read(8 * GB);
-  int a = world_add(&w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000}, &ja);
-  int b = world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500}, &jb);
+  int a = world_add(
+      &w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000}, &ja);
+  int b = world_add(&w, "b",
+                    (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500}, &jb);
   world_run(&w, 10 * SIM_S);
-  double s = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
-  if (g_test_verbose()) g_printerr("cgroups 1000:500: %.3f\n", s);
+  double s = share(proc_queues(&w, a, true).disk_time,
+                   proc_queues(&w, b, true).disk_time);
+  if (g_test_verbose())
+    g_printerr("cgroups 1000:500: %.3f\n", s);
   g_assert_cmpfloat(fabs(s - 2.0 / 3.0), <, 0.03);
   world_free(&w);
 
   /* without group scheduling both tasks are in the root group: equal */
   world_init(&w, false, NULL, 1000, false, false);
-  a = world_add(&w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000}, &ja);
-  b = world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500}, &jb);
+  a = world_add(&w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000},
+                &ja);
+  b = world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500},
+                &jb);
   world_run(&w, 10 * SIM_S);
-  s = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
+  s = share(proc_queues(&w, a, true).disk_time,
+            proc_queues(&w, b, true).disk_time);
   g_assert_cmpfloat(fabs(s - 0.5), <, 0.02);
   world_free(&w);
 
@@ -669,11 +743,15 @@ static void test_cgroup_weights(void) {
   cfg.slice_idle = 0;
   cfg.group_idle = 0;
   world_init(&w, false, &cfg, 1000, true, false);
-  a = world_add(&w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000}, &ja);
-  b = world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500}, &jb);
+  a = world_add(&w, "a", (pspec){.ioprio = 0, .cgroup = "grpA", .weight = 1000},
+                &ja);
+  b = world_add(&w, "b", (pspec){.ioprio = 0, .cgroup = "grpB", .weight = 500},
+                &jb);
   world_run(&w, 5 * SIM_S);
-  double s0 = share(proc_queues(&w, a, true).disk_time, proc_queues(&w, b, true).disk_time);
-  if (g_test_verbose()) g_printerr("cgroups 1000:500, no idling: %.3f\n", s0);
+  double s0 = share(proc_queues(&w, a, true).disk_time,
+                    proc_queues(&w, b, true).disk_time);
+  if (g_test_verbose())
+    g_printerr("cgroups 1000:500, no idling: %.3f\n", s0);
   g_assert_cmpfloat(fabs(s0 - 0.5), <, 0.05);
   world_free(&w);
 }
@@ -686,17 +764,21 @@ static void test_writer_vs_reader(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
   proc_job jr = seq_read(0);
-  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 128, .offset = 8 * GB,
-                 .size = (int64_t)1 << 26, .iodepth = 32};
+  proc_job jw = {.rw = PROC_RW_WRITE,
+                 .bs_sectors = 128,
+                 .offset = 8 * GB,
+                 .size = (int64_t)1 << 26,
+                 .iodepth = 32};
   int r = world_add(&w, "reader", (pspec){.ioprio = 0}, &jr);
   int wr = world_add(&w, "writer", (pspec){.ioprio = 0}, &jw);
   world_run(&w, 5 * SIM_S);
   int64_t rt = proc_queues(&w, r, true).disk_time;
   int64_t wt = proc_queues(&w, wr, false).disk_time;
   if (g_test_verbose())
-    g_printerr("reader %ld ms (%lu ios, max lat %.1f ms), writer %ld ms (%lu ios)\n",
-               (long)rt, (unsigned long)w.ios[r], w.max_lat[r] / 1e6, (long)wt,
-               (unsigned long)w.ios[wr]);
+    g_printerr(
+        "reader %ld ms (%lu ios, max lat %.1f ms), writer %ld ms (%lu ios)\n",
+        (long)rt, (unsigned long)w.ios[r], w.max_lat[r] / 1e6, (long)wt,
+        (unsigned long)w.ios[wr]);
   /* sync reads are not starved by a deep buffered writer ... */
   g_assert_cmpfloat(share(rt, wt), >, 0.6);
   g_assert_cmpint(w.max_lat[r], <, 300 * SIM_MS);
@@ -705,7 +787,8 @@ static void test_writer_vs_reader(void) {
    * small; count its requests instead.) */
   g_assert_cmpuint(w.ios[wr], >, 200);
   for (int s = 0; s < 5; s++)
-    g_assert_cmpint(disk_time_between(&w, wr, false, s * SIM_S, (s + 1) * SIM_S), >, 0);
+    g_assert_cmpint(
+        disk_time_between(&w, wr, false, s * SIM_S, (s + 1) * SIM_S), >, 0);
   world_free(&w);
 }
 
@@ -713,7 +796,8 @@ static void test_writer_vs_reader(void) {
  * Latency scaling
  * --------------------------------------------------------------------- */
 
-static void many_readers(bool low_latency, double *mean_slice, sim_time *max_lat) {
+static void many_readers(bool low_latency, double *mean_slice,
+                         sim_time *max_lat) {
   struct cfq_config cfg = cfq_default_config;
   cfg.low_latency = low_latency;
   world w;
@@ -763,8 +847,11 @@ static char *mixed_run(cfq_queue_info out[3]) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
   proc_job ja = seq_read(0), jb = rand_read(8 * GB);
-  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 64, .offset = 16 * GB,
-                 .size = (int64_t)1 << 24, .iodepth = 8};
+  proc_job jw = {.rw = PROC_RW_WRITE,
+                 .bs_sectors = 64,
+                 .offset = 16 * GB,
+                 .size = (int64_t)1 << 24,
+                 .iodepth = 8};
   jb.think = 3 * SIM_MS;
   jb.think_exp = true;
   world_add(&w, "a", (pspec){.ioprio = BE(2)}, &ja);
@@ -795,7 +882,6 @@ static void test_determinism(void) {
   g_free(fa);
   g_free(fb);
 }
-
 
 /* ---------------------------------------------------------------------
  * Cooperators; NCQ detection; merges
@@ -855,8 +941,12 @@ static void test_merges_keep_queues_consistent(void) {
   world_init(&w, false, NULL, 1000, true, false);
   /* small sequential buffered writes, deep: the block layer back-merges
    * them into CFQ's queued requests */
-  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 0,
-                 .size = (int64_t)1 << 20, .iodepth = 32, .count = 4000};
+  proc_job jw = {.rw = PROC_RW_WRITE,
+                 .bs_sectors = 8,
+                 .offset = 0,
+                 .size = (int64_t)1 << 20,
+                 .iodepth = 32,
+                 .count = 4000};
   proc_job jr = seq_read(8 * GB);
   jr.count = 500;
   int wr = world_add(&w, "w", (pspec){.ioprio = 0}, &jw);
@@ -915,7 +1005,8 @@ static void test_shared_ioc(void) {
   double separate = threads_share(false, &nq_sep);
   if (g_test_verbose())
     g_printerr("4 threads vs 1 reader: shared ioc %.2f (%d sync queues), "
-               "own iocs %.2f (%d sync queues)\n", shared, nq_shared, separate, nq_sep);
+               "own iocs %.2f (%d sync queues)\n",
+               shared, nq_shared, separate, nq_sep);
   /* one cic, one sync cfqq for the four threads ... */
   g_assert_cmpint(nq_shared, ==, 1);
   g_assert_cmpint(nq_sep, ==, 4);
@@ -949,8 +1040,10 @@ static void test_cooperators_split(void) {
   g_assert_true(ca->cfqq[1]->coop);
   if (g_test_verbose()) {
     int nm = 0, ns = 0;
-    for (const char *x = w.trace; (x = strstr(x, "queue merge")); x++) nm++;
-    for (const char *x = w.trace; (x = strstr(x, "queue split")); x++) ns++;
+    for (const char *x = w.trace; (x = strstr(x, "queue merge")); x++)
+      nm++;
+    for (const char *x = w.trace; (x = strstr(x, "queue split")); x++)
+      ns++;
     g_printerr("first second: %d merges %d splits\n", nm, ns);
   }
   world_run(&w, 3 * SIM_S);
@@ -982,8 +1075,11 @@ static void test_async_not_starved(void) {
      * writer then starves, as it would on 3.2.) */
     world_add(&w, names[i], (pspec){.ioprio = 0}, &j);
   }
-  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 128, .offset = 40 * GB,
-                 .size = (int64_t)1 << 26, .iodepth = 16};
+  proc_job jw = {.rw = PROC_RW_WRITE,
+                 .bs_sectors = 128,
+                 .offset = 40 * GB,
+                 .size = (int64_t)1 << 26,
+                 .iodepth = 16};
   int wr = world_add(&w, "writer", (pspec){.ioprio = 0}, &jw);
   uint64_t last = 0;
   for (int s = 1; s <= 4; s++) {
@@ -1019,14 +1115,17 @@ static void probe_depth(void *arg) {
   sim_time now = sim_now(p->w->e);
   int k = (int)(now / (10 * SIM_MS));
   int d = world_cfqd(p->w)->rq_in_flight[0];
-  if (k < 64 && d > p->max[k]) p->max[k] = d;
-  if (now + p->step <= p->stop) sim_post(p->w->e, now + p->step, "probe", probe_depth, p);
+  if (k < 64 && d > p->max[k])
+    p->max[k] = d;
+  if (now + p->step <= p->stop)
+    sim_post(p->w->e, now + p->step, "probe", probe_depth, p);
 }
 
 /* the largest async depth seen in [from, to) ms */
 static int depth_between(const depth_probe *p, int from, int to) {
   int m = 0;
-  for (int k = from / 10; k < to / 10; k++) m = MAX(m, p->max[k]);
+  for (int k = from / 10; k < to / 10; k++)
+    m = MAX(m, p->max[k]);
   return m;
 }
 
@@ -1040,10 +1139,18 @@ static void async_ramp(bool low_latency, depth_probe *p) {
   fake_disk *d = w.disk;
   d->slow_sector = 16 * GB;
   d->slow_ns = 200 * SIM_MS;
-  proc_job jr = {.rw = PROC_RW_READ, .bs_sectors = 8, .offset = 16 * GB,
-                 .size = 8, .iodepth = 1, .count = 1};
-  proc_job jw = {.rw = PROC_RW_WRITE, .random = true, .bs_sectors = 8,
-                 .offset = 0, .size = GB, .iodepth = 32};
+  proc_job jr = {.rw = PROC_RW_READ,
+                 .bs_sectors = 8,
+                 .offset = 16 * GB,
+                 .size = 8,
+                 .iodepth = 1,
+                 .count = 1};
+  proc_job jw = {.rw = PROC_RW_WRITE,
+                 .random = true,
+                 .bs_sectors = 8,
+                 .offset = 0,
+                 .size = GB,
+                 .iodepth = 32};
   world_add(&w, "reader", (pspec){.ioprio = 0}, &jr);
   world_add(&w, "writer", (pspec){.ioprio = 0}, &jw);
   memset(p, 0, sizeof *p);
@@ -1090,15 +1197,18 @@ static void iops_groups(int64_t slice_idle, uint64_t ios[2], int *bad_charges) {
   /* equal weights; one deep reader, one with a single read in flight */
   proc_job jd = rand_read(0), js = rand_read(8 * GB);
   jd.iodepth = 16;
-  int a = world_add(&w, "deep", (pspec){.ioprio = 0, .cgroup = "a", .weight = 500}, &jd);
-  int b = world_add(&w, "shallow", (pspec){.ioprio = 0, .cgroup = "b", .weight = 500}, &js);
+  int a = world_add(&w, "deep",
+                    (pspec){.ioprio = 0, .cgroup = "a", .weight = 500}, &jd);
+  int b = world_add(&w, "shallow",
+                    (pspec){.ioprio = 0, .cgroup = "b", .weight = 500}, &js);
   world_run(&w, 1 * SIM_S);
   ios[0] = w.ios[a];
   ios[1] = w.ios[b];
   *bad_charges = 0;
   for (guint k = 0; k < w.events->len; k++) {
     cfq_slice_event *ev = &g_array_index(w.events, cfq_slice_event, k);
-    if (ev->kind != CFQ_SLICE_EXPIRE) continue;
+    if (ev->kind != CFQ_SLICE_EXPIRE)
+      continue;
     int64_t want = slice_idle == 0 ? ev->slice_dispatch : ev->used;
     *bad_charges += ev->charge != want;
   }
@@ -1155,17 +1265,21 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
     if (q->on_rr) {
       busy++;
       busy_sync += q->sync;
-      g_hash_table_insert(nr, q->cfqg, GINT_TO_POINTER(
-          GPOINTER_TO_INT(g_hash_table_lookup(nr, q->cfqg)) + 1));
+      g_hash_table_insert(
+          nr, q->cfqg,
+          GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(nr, q->cfqg)) +
+                          1));
       g_assert_nonnull(q->service_tree);
       /* every busy queue but the active one has requests */
-      if (q != cfqd->active_queue) g_assert_false(cfqq_empty(q));
+      if (q != cfqd->active_queue)
+        g_assert_false(cfqq_empty(q));
     } else {
       g_assert_null(q->rb_node);
       g_assert_true(cfqq_empty(q));
     }
     /* prio tree membership only for non-empty busy queues */
-    if (q->p_root) g_assert_true(q->on_rr && !cfqq_empty(q));
+    if (q->p_root)
+      g_assert_true(q->on_rr && !cfqq_empty(q));
     int n = g_sequence_get_length(q->sort_list);
     g_assert_cmpint(n, ==, q->queued[0] + q->queued[1]);
     g_assert_cmpint((int)g_queue_get_length(&q->fifo), ==, n);
@@ -1176,7 +1290,8 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
       g_assert_false(q->wait_busy);
     }
     /* async queues always live in the root group */
-    if (!q->sync) g_assert_true(q->cfqg == cfqd->root_group);
+    if (!q->sync)
+      g_assert_true(q->cfqg == cfqd->root_group);
     g_assert_true((q->next_rq != NULL) == !cfqq_empty(q));
   }
   g_assert_cmpint(busy, ==, cfqd->busy_queues);
@@ -1184,7 +1299,8 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
   g_assert_cmpint(queued, ==, cfqd->rq_queued);
   g_assert_cmpint(in_flight[0], ==, cfqd->rq_in_flight[0]);
   g_assert_cmpint(in_flight[1], ==, cfqd->rq_in_flight[1]);
-  if (cfqd->active_queue) g_assert_true(cfqd->active_queue->on_rr);
+  if (cfqd->active_queue)
+    g_assert_true(cfqd->active_queue->on_rr);
   /* the idle timer is only pending while the active queue waits */
   if (sim_timer_pending(&cfqd->idle_slice_timer)) {
     g_assert_nonnull(cfqd->active_queue);
@@ -1196,7 +1312,8 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
     struct cfq_group *g = g_ptr_array_index(cfqd->groups, i);
     int on_tree = 0;
     for (int a = 0; a < 2; a++)
-      for (int b = 0; b < 3; b++) check_tree_members(&g->service_trees[a][b], &on_tree);
+      for (int b = 0; b < 3; b++)
+        check_tree_members(&g->service_trees[a][b], &on_tree);
     check_tree_members(&g->service_tree_idle, &on_tree);
     int want = GPOINTER_TO_INT(g_hash_table_lookup(nr, g));
     g_assert_cmpint(g->nr_cfqq, ==, want);
@@ -1211,7 +1328,8 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
     }
   }
   g_assert_cmpuint(tw, ==, cfqd->grp_service_tree.total_weight);
-  g_assert_cmpuint(on_grp, ==, (guint)g_sequence_get_length(cfqd->grp_service_tree.seq));
+  g_assert_cmpuint(on_grp, ==,
+                   (guint)g_sequence_get_length(cfqd->grp_service_tree.seq));
   g_hash_table_destroy(nr);
 }
 
@@ -1220,31 +1338,43 @@ static void inv_tick(void *arg) {
   struct cfq_data *cfqd = world_cfqd(c->w);
   cfq_check_invariants(cfqd);
   c->checks++;
-  if (sim_timer_pending(&cfqd->idle_slice_timer)) c->idle_armed++;
-  if (cfqd->active_queue && cfqd->active_queue->must_dispatch) c->must_dispatch_seen++;
+  if (sim_timer_pending(&cfqd->idle_slice_timer))
+    c->idle_armed++;
+  if (cfqd->active_queue && cfqd->active_queue->must_dispatch)
+    c->must_dispatch_seen++;
   sim_time next = sim_now(c->w->e) + c->period;
-  if (next < c->until) sim_post(c->w->e, next, "audit-invariants", inv_tick, c);
+  if (next < c->until)
+    sim_post(c->w->e, next, "audit-invariants", inv_tick, c);
 }
 
 static void audit_mixed(bool ssd, int hz, bool groups) {
   world w;
   world_init(&w, ssd, NULL, hz, groups, false);
   proc_job j0 = seq_read(0), j1 = rand_read(4 * GB), j2 = seq_read(16 * GB);
-  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 64, .offset = 24 * GB,
-                 .size = (int64_t)1 << 24, .iodepth = 16};
+  proc_job jw = {.rw = PROC_RW_WRITE,
+                 .bs_sectors = 64,
+                 .offset = 24 * GB,
+                 .size = (int64_t)1 << 24,
+                 .iodepth = 16};
   proc_job jt = seq_read(32 * GB);
   jt.think = 3 * SIM_MS;
   jt.think_exp = true;
-  proc_job jm = {.rw = PROC_RW_MIXED, .rwmixread = 50, .random = true,
-                 .bs_sectors = 8, .offset = 40 * GB, .size = (int64_t)1 << 22,
+  proc_job jm = {.rw = PROC_RW_MIXED,
+                 .rwmixread = 50,
+                 .random = true,
+                 .bs_sectors = 8,
+                 .offset = 40 * GB,
+                 .size = (int64_t)1 << 22,
                  .iodepth = 4};
   proc_job jc = seq_read(48 * GB), jd = seq_read(48 * GB + 1024);
   world_add(&w, "seq", (pspec){.ioprio = BE(4)}, &j0);
   world_add(&w, "rand", (pspec){.ioprio = 0, .nice = 10}, &j1);
   world_add(&w, "rt", (pspec){.ioprio = RT(2)}, &j2);
   world_add(&w, "writer", (pspec){.ioprio = 0}, &jw);
-  world_add(&w, "thinker", (pspec){.ioprio = BE(6), .cgroup = "g1", .weight = 300}, &jt);
-  world_add(&w, "mixed", (pspec){.ioprio = 0, .cgroup = "g2", .weight = 700}, &jm);
+  world_add(&w, "thinker",
+            (pspec){.ioprio = BE(6), .cgroup = "g1", .weight = 300}, &jt);
+  world_add(&w, "mixed", (pspec){.ioprio = 0, .cgroup = "g2", .weight = 700},
+            &jm);
   world_add(&w, "idle", (pspec){.ioprio = IDLE}, &jc);
   world_add(&w, "coop", (pspec){.ioprio = 0}, &jd);
   inv_ctx c = {.w = &w, .period = 250 * SIM_US, .until = 3 * SIM_S};
@@ -1252,9 +1382,10 @@ static void audit_mixed(bool ssd, int hz, bool groups) {
   world_run(&w, 3 * SIM_S);
   g_assert_cmpuint(c.checks, >, 1000);
   if (g_test_verbose())
-    g_printerr("ssd=%d hz=%d groups=%d: %lu checks, idle armed in %lu, must_dispatch %lu\n",
-               ssd, hz, groups, (unsigned long)c.checks, (unsigned long)c.idle_armed,
-               (unsigned long)c.must_dispatch_seen);
+    g_printerr(
+        "ssd=%d hz=%d groups=%d: %lu checks, idle armed in %lu, must_dispatch %lu\n",
+        ssd, hz, groups, (unsigned long)c.checks, (unsigned long)c.idle_armed,
+        (unsigned long)c.must_dispatch_seen);
   world_free(&w);
 }
 
@@ -1313,14 +1444,15 @@ static void test_audit_slice_offset(void) {
   struct cfq_queue *q3 = audit_mkq(cfqd, g, true, IOPRIO_CLASS_BE, 6);
   struct cfq_queue *q4 = audit_mkq(cfqd, g, false, IOPRIO_CLASS_BE, 4);
   cfq_add_cfqq_rr(cfqd, q1);
-  g_assert_cmpint(q1->rb_key, ==, j - 80);       /* -1 * (180 - 100) */
+  g_assert_cmpint(q1->rb_key, ==, j - 80); /* -1 * (180 - 100) */
   cfq_add_cfqq_rr(cfqd, q2);
-  g_assert_cmpint(q2->rb_key, ==, j);            /*  0 * (180 - 100) */
+  g_assert_cmpint(q2->rb_key, ==, j); /*  0 * (180 - 100) */
   cfq_add_cfqq_rr(cfqd, q3);
-  g_assert_cmpint(q3->rb_key, ==, j + 120);      /*  1 * (180 - 60) */
-  q4->slice_resid = 20;                          /* a saved leftover is subtracted once */
+  g_assert_cmpint(q3->rb_key, ==, j + 120); /*  1 * (180 - 60) */
+  q4->slice_resid = 20; /* a saved leftover is subtracted once */
   cfq_add_cfqq_rr(cfqd, q4);
-  g_assert_cmpint(q4->rb_key, ==, j + 2 * 140 - 20); /* 2 * (180 - 40) - resid */
+  g_assert_cmpint(q4->rb_key, ==,
+                  j + 2 * 140 - 20); /* 2 * (180 - 40) - resid */
   g_assert_cmpint(q4->slice_resid, ==, 0);
   g_assert_cmpint(g->nr_cfqq, ==, 4);
   world_free(&w);
@@ -1346,7 +1478,8 @@ static void test_audit_group_to_end(void) {
   g_assert_cmpuint(gc->vdisktime, ==, gb->vdisktime + 200);
   GSequence *s = cfqd->grp_service_tree.seq;
   g_assert_true(g_sequence_get(g_sequence_get_begin_iter(s)) == ga);
-  g_assert_true(g_sequence_get(g_sequence_iter_prev(g_sequence_get_end_iter(s))) == gc);
+  g_assert_true(
+      g_sequence_get(g_sequence_iter_prev(g_sequence_get_end_iter(s))) == gc);
   g_assert_cmpuint(cfqd->grp_service_tree.total_weight, ==, 1600);
   world_free(&w);
 }
@@ -1364,9 +1497,9 @@ static void test_audit_choose_wl(void) {
   struct cfq_queue *qa = audit_mkq(cfqd, g, false, IOPRIO_CLASS_BE, 4);
   qn->idle_window = false;
   /* all three keys j - 200: resid cancels each priority offset */
-  qs->slice_resid = 120;   /* factor -1 * 80 */
-  qn->slice_resid = 200;   /* factor  0 */
-  qa->slice_resid = 340;   /* factor  1 * 140 */
+  qs->slice_resid = 120; /* factor -1 * 80 */
+  qn->slice_resid = 200; /* factor  0 */
+  qa->slice_resid = 340; /* factor  1 * 140 */
   cfq_add_cfqq_rr(cfqd, qs);
   cfq_add_cfqq_rr(cfqd, qn);
   cfq_add_cfqq_rr(cfqd, qa);
@@ -1407,7 +1540,8 @@ static struct cfq_queue *audit_active;
 
 static void audit_arm(world *w) {
   struct cfq_data *cfqd = world_cfqd(w);
-  struct cfq_queue *q = audit_mkq(cfqd, cfqd->root_group, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *q =
+      audit_mkq(cfqd, cfqd->root_group, true, IOPRIO_CLASS_BE, 4);
   cfq_add_cfqq_rr(cfqd, q);
   cfqd->active_queue = q;
   cfqd->active_cic = &audit_cic;
@@ -1459,14 +1593,17 @@ static void test_audit_idle_timer(void) {
 static gint audit_node_cmp(gconstpointer a, gconstpointer b, gpointer data) {
   (void)data;
   const struct cfq_rq_node *x = a, *y = b;
-  if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+  if (x->pos != y->pos)
+    return x->pos < y->pos ? -1 : 1;
   return x->seq < y->seq ? -1 : (x->seq > y->seq);
 }
 
-static void audit_sort_add(struct cfq_queue *q, struct request *rq, uint64_t seq) {
+static void audit_sort_add(struct cfq_queue *q, struct request *rq,
+                           uint64_t seq) {
   struct cfq_rq_node *n = g_new(struct cfq_rq_node, 1);
   *n = (struct cfq_rq_node){.rq = rq, .pos = rq->sector, .seq = seq};
-  rq->elv_node = g_sequence_insert_sorted(q->sort_list, n, audit_node_cmp, NULL);
+  rq->elv_node =
+      g_sequence_insert_sorted(q->sort_list, n, audit_node_cmp, NULL);
 }
 
 /* cfq_find_next_rq measures from pos(last), not end(last).
@@ -1477,7 +1614,8 @@ static void test_audit_find_next_rq_pos(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
   struct cfq_data *cfqd = world_cfqd(&w);
-  struct cfq_queue *q = audit_mkq(cfqd, cfqd->root_group, true, IOPRIO_CLASS_BE, 4);
+  struct cfq_queue *q =
+      audit_mkq(cfqd, cfqd->root_group, true, IOPRIO_CLASS_BE, 4);
   struct request prev = {.sector = 950, .nr_sectors = 8};
   struct request last = {.sector = 1000, .nr_sectors = 200};
   struct request next = {.sector = 1180, .nr_sectors = 8};
@@ -1486,7 +1624,8 @@ static void test_audit_find_next_rq_pos(void) {
   audit_sort_add(q, &next, 3);
   g_assert_true(cfq_find_next_rq(cfqd, q, &last) == &prev);
   /* the chooser itself, from end(last), would pick next */
-  g_assert_true(cfq_choose_req(cfqd, &next, &prev, rq_end_sector(&last)) == &next);
+  g_assert_true(cfq_choose_req(cfqd, &next, &prev, rq_end_sector(&last)) ==
+                &next);
   g_sequence_remove_range(g_sequence_get_begin_iter(q->sort_list),
                           g_sequence_get_end_iter(q->sort_list));
   world_free(&w);
@@ -1559,19 +1698,25 @@ static void test_audit_iops_charge_unknown_hw_tag(void) {
 static void test_audit_async_slot_and_ttime(void) {
   world w;
   world_init(&w, false, NULL, 1000, true, false);
-  proc_job jw = {.rw = PROC_RW_WRITE, .bs_sectors = 8, .offset = 0,
-                 .size = (int64_t)1 << 20, .iodepth = 1, .count = 3};
+  proc_job jw = {.rw = PROC_RW_WRITE,
+                 .bs_sectors = 8,
+                 .offset = 0,
+                 .size = (int64_t)1 << 20,
+                 .iodepth = 1,
+                 .count = 3};
   proc_job jr = seq_read(8 * GB);
   jr.count = 3;
   jr.think = 50 * SIM_MS;
-  int a = world_add(&w, "w", (pspec){.ioprio = 0, .nice = 19, .cgroup = "gx"}, &jw);
+  int a =
+      world_add(&w, "w", (pspec){.ioprio = 0, .nice = 19, .cgroup = "gx"}, &jw);
   int r = world_add(&w, "r", (pspec){.ioprio = 0, .cgroup = "gy"}, &jr);
   world_run(&w, 2 * SIM_S);
   struct cfq_data *cfqd = world_cfqd(&w);
   struct cfq_queue *aq = cfqd->async_cfqq[1][4];
   g_assert_nonnull(aq);
   for (int l = 0; l < IOPRIO_BE_NR; l++)
-    if (l != 4) g_assert_null(cfqd->async_cfqq[1][l]);
+    if (l != 4)
+      g_assert_null(cfqd->async_cfqq[1][l]);
   g_assert_cmpint(aq->ioprio, ==, 7);
   g_assert_cmpint(aq->ioprio_class, ==, IOPRIO_CLASS_BE);
   g_assert_true(aq->cfqg == cfqd->root_group);
@@ -1603,10 +1748,13 @@ static void test_audit_mqueue_must_once(void) {
   const struct elevator_type *e = &iosched_cfq;
   q->wait_request = true;
   q->must_alloc_slice = false;
-  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==, ELV_MQUEUE_MUST);
-  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==, ELV_MQUEUE_MAY);
+  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==,
+                  ELV_MQUEUE_MUST);
+  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==,
+                  ELV_MQUEUE_MAY);
   q->wait_request = false;
-  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==, ELV_MQUEUE_MAY);
+  g_assert_cmpint(e->ops.elevator_may_queue_fn(w.q, &w.tasks[r], 0), ==,
+                  ELV_MQUEUE_MAY);
   world_free(&w);
 }
 
@@ -1641,9 +1789,12 @@ int main(int argc, char **argv) {
   g_test_add_func("/cfq/audit/choose-wl", test_audit_choose_wl);
   g_test_add_func("/cfq/audit/idle-timer", test_audit_idle_timer);
   g_test_add_func("/cfq/audit/find-next-rq-pos", test_audit_find_next_rq_pos);
-  g_test_add_func("/cfq/audit/resid-timed-out-only", test_audit_resid_timed_out_only);
-  g_test_add_func("/cfq/audit/iops-charge-hw-tag-unknown", test_audit_iops_charge_unknown_hw_tag);
-  g_test_add_func("/cfq/audit/async-slot-and-ttime", test_audit_async_slot_and_ttime);
+  g_test_add_func("/cfq/audit/resid-timed-out-only",
+                  test_audit_resid_timed_out_only);
+  g_test_add_func("/cfq/audit/iops-charge-hw-tag-unknown",
+                  test_audit_iops_charge_unknown_hw_tag);
+  g_test_add_func("/cfq/audit/async-slot-and-ttime",
+                  test_audit_async_slot_and_ttime);
   g_test_add_func("/cfq/audit/mqueue-must-once", test_audit_mqueue_must_once);
   return g_test_run();
 }

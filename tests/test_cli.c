@@ -25,8 +25,8 @@ static cli run_cfqsim_v(const char *cwd, const char *first, va_list ap) {
   cli c = {0};
   GError *err = NULL;
   int wait_status;
-  g_assert_true(g_spawn_sync(cwd, (char **)argv->pdata, NULL, 0, NULL,
-                             NULL, &c.out, &c.err, &wait_status, &err));
+  g_assert_true(g_spawn_sync(cwd, (char **)argv->pdata, NULL, 0, NULL, NULL,
+                             &c.out, &c.err, &wait_status, &err));
   g_assert_no_error(err);
   c.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
   g_ptr_array_free(argv, TRUE);
@@ -94,10 +94,12 @@ static void test_race_replay(void) {
   g_assert_cmpint(c.status, ==, 1);
   g_assert_nonnull(strstr(c.out, "cfq: cic link failed!"));
   g_assert_nonnull(strstr(c.out, "step 10"));
-  g_assert_nonnull(strstr(c.out, "B asleep in get_request_wait on sda rl->wait[SYNC]"));
+  g_assert_nonnull(
+      strstr(c.out, "B asleep in get_request_wait on sda rl->wait[SYNC]"));
   g_assert_nonnull(strstr(c.out, "outcome: hang"));
   cli_free(&c);
-  c = run_cfqsim("workloads/race-replay.yaml", "--variant", "fixed", "-o", out, NULL);
+  c = run_cfqsim("workloads/race-replay.yaml", "--variant", "fixed", "-o", out,
+                 NULL);
   g_assert_cmpint(c.status, ==, 0);
   g_assert_null(strstr(c.out, "cic link failed"));
   char *json = slurp(out, "metrics.json");
@@ -113,11 +115,13 @@ static void test_race_replay(void) {
  * changes a random workload's results. */
 static void test_determinism(void) {
   char *d = scratch_dir("cli");
-  char *o1 = g_build_filename(d, "a", NULL), *o2 = g_build_filename(d, "b", NULL),
+  char *o1 = g_build_filename(d, "a", NULL),
+       *o2 = g_build_filename(d, "b", NULL),
        *o3 = g_build_filename(d, "c", NULL);
   cli c1 = run_cfqsim("workloads/random-readers.yaml", "-q", "-o", o1, NULL);
   cli c2 = run_cfqsim("workloads/random-readers.yaml", "-q", "-o", o2, NULL);
-  cli c3 = run_cfqsim("workloads/random-readers.yaml", "-q", "--seed", "7", "-o", o3, NULL);
+  cli c3 = run_cfqsim("workloads/random-readers.yaml", "-q", "--seed", "7",
+                      "-o", o3, NULL);
   g_assert_cmpint(c1.status, ==, 0);
   g_assert_cmpint(c3.status, ==, 0);
   char *j1 = slurp(o1, "metrics.json"), *j2 = slurp(o2, "metrics.json"),
@@ -142,8 +146,8 @@ static void test_determinism(void) {
 static void test_seed_recorded(void) {
   char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
-  cli c = run_cfqsim("workloads/random-readers.yaml", "-q", "--seed", "7", "-o", out,
-                     NULL);
+  cli c = run_cfqsim("workloads/random-readers.yaml", "-q", "--seed", "7", "-o",
+                     out, NULL);
   g_assert_cmpint(c.status, ==, 0);
   char *json = slurp(out, "metrics.json");
   JsonParser *p = json_parser_new();
@@ -171,8 +175,8 @@ static void test_seed_recorded(void) {
 static void test_open_slice_at_end(void) {
   char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
-  cli c = run_cfqsim("workloads/1r-seq.yaml", "-q", "--set", "duration=50ms", "-o",
-                     out, NULL);
+  cli c = run_cfqsim("workloads/1r-seq.yaml", "-q", "--set", "duration=50ms",
+                     "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 0);
   char *json = slurp(out, "metrics.json");
   JsonParser *p = json_parser_new();
@@ -184,7 +188,8 @@ static void test_open_slice_at_end(void) {
       json_object_get_object_member(o, "fairness"), "shares");
   JsonObject *reader = json_array_get_object_element(shares, 0);
   g_assert_cmpstr(json_object_get_string_member(reader, "name"), ==, "reader");
-  g_assert_cmpfloat(json_object_get_double_member(reader, "disk_time_share"), ==, 1.0);
+  g_assert_cmpfloat(json_object_get_double_member(reader, "disk_time_share"),
+                    ==, 1.0);
   g_object_unref(p);
 
   /* The timeline's last row is that slice, ending when the run ended. */
@@ -216,12 +221,13 @@ static void test_kernel_log(void) {
   g_assert_cmpint(c.status, ==, 1);
   g_assert_cmpstr(c.out, ==, "");
   char *klog = slurp(out, "kernel.log");
-  GRegex *re = g_regex_new("^\\[ *(\\d+)\\.(\\d{6})\\] cfq: cic link failed!\n$", 0, 0,
-                           NULL);
+  GRegex *re = g_regex_new(
+      "^\\[ *(\\d+)\\.(\\d{6})\\] cfq: cic link failed!\n$", 0, 0, NULL);
   GMatchInfo *mi = NULL;
   g_assert_true(g_regex_match(re, klog, 0, &mi));
   char *sec = g_match_info_fetch(mi, 1), *usec = g_match_info_fetch(mi, 2);
-  gint64 at_us = g_ascii_strtoll(sec, NULL, 10) * 1000000 + g_ascii_strtoll(usec, NULL, 10);
+  gint64 at_us = g_ascii_strtoll(sec, NULL, 10) * 1000000 +
+                 g_ascii_strtoll(usec, NULL, 10);
   g_match_info_free(mi);
   g_regex_unref(re);
   char *summary = slurp(out, "summary.txt");
@@ -245,8 +251,8 @@ static void test_kernel_log(void) {
   g_assert_cmpint(at_us, ==, (ms * 1000000 + frac_ns) / 1000);
   cli_free(&c);
 
-  c = run_cfqsim("workloads/race-replay.yaml", "--quiet", "--variant", "fixed", "-o",
-                 out, NULL);
+  c = run_cfqsim("workloads/race-replay.yaml", "--quiet", "--variant", "fixed",
+                 "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 0);
   char *fixed_log = slurp(out, "kernel.log");
   g_assert_cmpstr(fixed_log, ==, "");
@@ -270,7 +276,8 @@ static void test_bad_input(void) {
   char *d = scratch_dir("cli");
   char *wl = g_build_filename(d, "bad.yaml", NULL);
   g_assert_true(g_file_set_contents(
-      wl, "name: bad\nduration: 1s\ndevices:\n  - name: sda\n    modle: hdd\n", -1, NULL));
+      wl, "name: bad\nduration: 1s\ndevices:\n  - name: sda\n    modle: hdd\n",
+      -1, NULL));
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim(wl, "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 2);
@@ -280,7 +287,8 @@ static void test_bad_input(void) {
   g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
   g_free(want);
   cli_free(&c);
-  c = run_cfqsim("workloads/default.yaml", "--variant", "maybe", "-o", out, NULL);
+  c = run_cfqsim("workloads/default.yaml", "--variant", "maybe", "-o", out,
+                 NULL);
   g_assert_cmpint(c.status, ==, 2);
   g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
   cli_free(&c);
@@ -315,7 +323,8 @@ static void test_compare(void) {
  * lists them after the first line). */
 static void test_compare_help_names_its_files(void) {
   char *d = scratch_dir("cli");
-  cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "-q", "-o", d, NULL);
+  cli c =
+      run_cfqsim("compare", "workloads/race-replay.yaml", "-q", "-o", d, NULL);
   g_assert_cmpint(c.status, ==, 1);
   cli h = run_cfqsim("compare", "--help", NULL);
   g_assert_cmpint(h.status, ==, 0);
@@ -327,7 +336,8 @@ static void test_compare_help_names_its_files(void) {
     if (!*lines[i])
       continue;
     if (!strstr(h.out, lines[i]))
-      g_error("compare --help does not name %s, which compare writes", lines[i]);
+      g_error("compare --help does not name %s, which compare writes",
+              lines[i]);
     files++;
   }
   g_assert_cmpuint(files, ==, 3);
@@ -366,12 +376,15 @@ static void test_seed_everywhere(void) {
     g_free(x);
     g_free(y);
   }
-  cli ea = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--seed", "7", NULL);
-  cli eb = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--set", "seed=7", NULL);
+  cli ea = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--seed", "7",
+                      NULL);
+  cli eb = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--set",
+                      "seed=7", NULL);
   g_assert_cmpint(ea.status, ==, 1);
   g_assert_cmpint(eb.status, ==, 1);
   g_assert_cmpstr(ea.out, ==, eb.out);
-  cli bad = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--seed", "-1", NULL);
+  cli bad = run_cfqsim("explore", "workloads/race-explore-2.yaml", "--seed",
+                       "-1", NULL);
   g_assert_cmpint(bad.status, ==, 2);
   g_assert_true(g_str_has_prefix(bad.err, "cfqsim explore: --seed: "));
   cli_free(&bad);
@@ -392,19 +405,22 @@ static void test_counts_are_decimal(void) {
   cli c = run_cfqsim("compare", "workloads/race-replay.yaml", "--seeds", "010",
                      "-o", d, NULL);
   g_assert_cmpint(c.status, ==, 1);
-  g_assert_true(g_str_has_prefix(c.out, "compare: race-replay, 10 seeds from "));
+  g_assert_true(
+      g_str_has_prefix(c.out, "compare: race-replay, 10 seeds from "));
   cli_free(&c);
-  const char *bad[][3] = {
-      {"compare", "--seeds", "0x3"}, {"compare", "--seeds", "0"},
-      {"compare", "--seeds", "x"}, {"explore", "--preemption-bound", "0x1"},
-      {"explore", "--preemption-bound", "-2"}, {"explore", "--preemption-bound", "x"}};
+  const char *bad[][3] = {{"compare", "--seeds", "0x3"},
+                          {"compare", "--seeds", "0"},
+                          {"compare", "--seeds", "x"},
+                          {"explore", "--preemption-bound", "0x1"},
+                          {"explore", "--preemption-bound", "-2"},
+                          {"explore", "--preemption-bound", "x"}};
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
-    c = run_cfqsim(bad[i][0], "workloads/race-replay.yaml", bad[i][1], bad[i][2],
-                   NULL);
+    c = run_cfqsim(bad[i][0], "workloads/race-replay.yaml", bad[i][1],
+                   bad[i][2], NULL);
     g_assert_cmpint(c.status, ==, 2);
-    char *want = g_strdup_printf("cfqsim %s: %s must be a whole number, %s, not '%s'\n",
-                                 bad[i][0], bad[i][1],
-                                 i < 3 ? "at least 1" : "-1 or more", bad[i][2]);
+    char *want = g_strdup_printf(
+        "cfqsim %s: %s must be a whole number, %s, not '%s'\n", bad[i][0],
+        bad[i][1], i < 3 ? "at least 1" : "-1 or more", bad[i][2]);
     g_assert_cmpstr(c.err, ==, want);
     g_free(want);
     cli_free(&c);
@@ -448,7 +464,8 @@ static void test_compare_units(void) {
   g_free(tp);
   cli_free(&c);
 
-  c = run_cfqsim("workloads/race-replay.yaml", "--variant", "fixed", "-o", out, NULL);
+  c = run_cfqsim("workloads/race-replay.yaml", "--variant", "fixed", "-o", out,
+                 NULL);
   g_assert_cmpint(c.status, ==, 0);
   char *dev = line_of(c.out, "  sda ");
   char **cols = g_strsplit_set(dev, " ", -1);
@@ -480,11 +497,12 @@ static void test_compare_hung_latency(void) {
   char *json = slurp(out, "metrics.json");
   JsonParser *p = json_parser_new();
   g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
-  gint64 end = json_object_get_int_member(json_node_get_object(json_parser_get_root(p)),
-                                          "sim_time_ns");
+  gint64 end = json_object_get_int_member(
+      json_node_get_object(json_parser_get_root(p)), "sim_time_ns");
   g_object_unref(p);
   char *summary = slurp(out, "summary.txt");
-  const char *since = strstr(summary, "B asleep in get_request_wait on sda rl->wait[SYNC] since ");
+  const char *since = strstr(
+      summary, "B asleep in get_request_wait on sda rl->wait[SYNC] since ");
   g_assert_nonnull(since);
   double since_ms = g_ascii_strtod(strstr(since, "since ") + 6, NULL);
   double waited_ms = (double)end / 1e6 - since_ms; /* at least */
@@ -522,10 +540,11 @@ static void test_compare_hung_latency(void) {
 static void test_hang_report_last_free(void) {
   char *d = scratch_dir("cli");
   char *src = NULL;
-  g_assert_true(g_file_get_contents(CFQSIM_SOURCE_DIR "/workloads/race-replay.yaml",
-                                    &src, NULL, NULL));
+  g_assert_true(g_file_get_contents(
+      CFQSIM_SOURCE_DIR "/workloads/race-replay.yaml", &src, NULL, NULL));
   GString *wl = g_string_new(src);
-  g_assert_cmpint(g_string_replace(wl, "A@io_wait, B@link", "A@io_wait, '~', '~', B@link", 1),
+  g_assert_cmpint(g_string_replace(wl, "A@io_wait, B@link",
+                                   "A@io_wait, '~', '~', B@link", 1),
                   ==, 1);
   g_assert_cmpint(g_string_replace(wl, "  labels:", "  #labels:", 1), ==, 1);
   char *path = g_build_filename(d, "late.yaml", NULL);
@@ -533,7 +552,8 @@ static void test_hang_report_last_free(void) {
   char *out = g_build_filename(d, "out", NULL);
   cli c = run_cfqsim(path, "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 1);
-  const char *at = strstr(c.out, "B asleep in get_request_wait on sda rl->wait[SYNC] since ");
+  const char *at = strstr(
+      c.out, "B asleep in get_request_wait on sda rl->wait[SYNC] since ");
   g_assert_nonnull(at);
   double since = g_ascii_strtod(strstr(at, "since ") + 6, NULL);
   const char *lf = strstr(at, "last freed_request of that class: ");
@@ -665,7 +685,8 @@ static void test_name_is_not_a_path(void) {
       "processes: [{name: A, rw: read, size: 64k, count: 4}]\n");
   cli c = run_cfqsim_in(d, "w.yaml", "-q", NULL);
   g_assert_cmpint(c.status, ==, 2);
-  g_assert_true(g_str_has_prefix(c.err, "w.yaml:1:7: workload name '../mydata'"));
+  g_assert_true(
+      g_str_has_prefix(c.err, "w.yaml:1:7: workload name '../mydata'"));
   cli_free(&c);
   assert_kept(mydata, "thesis.tex", "years of work");
   char *results = g_build_filename(d, "results", NULL);
@@ -713,7 +734,8 @@ static char *message_of(const char *err) {
   g_autofree char *line = g_strndup(err, strcspn(err, "\n"));
   const char *m = g_str_has_prefix(line, "cfqsim run: --")
                       ? line + strlen("cfqsim run: --")
-                      : strstr(line, ": ") ? strstr(line, ": ") + 2 : line;
+                  : strstr(line, ": ") ? strstr(line, ": ") + 2
+                                       : line;
   return g_strdup(m);
 }
 
@@ -727,11 +749,13 @@ static void test_seed_range(void) {
   const char *bad[] = {"-1", "18446744073709551615", "99999999999999999999999",
                        "9000000000000000001", "7x"};
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
-    cli c = run_cfqsim("workloads/default.yaml", "-q", "--seed", bad[i], "-o", out, NULL);
+    cli c = run_cfqsim("workloads/default.yaml", "-q", "--seed", bad[i], "-o",
+                       out, NULL);
     g_assert_cmpint(c.status, ==, 2);
     g_assert_true(g_str_has_prefix(c.err, "cfqsim run: --seed: "));
     g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
-    char *yaml = g_strdup_printf("seed: %s\nprocesses: [{name: A, count: 1}]\n", bad[i]);
+    char *yaml =
+        g_strdup_printf("seed: %s\nprocesses: [{name: A, count: 1}]\n", bad[i]);
     g_assert_true(g_file_set_contents(wl, yaml, -1, NULL));
     cli k = run_cfqsim(wl, "-q", "-o", out, NULL);
     g_assert_cmpint(k.status, ==, 2);
@@ -749,8 +773,9 @@ static void test_seed_range(void) {
     cli_free(&c);
   }
   /* The largest seed the key takes runs. */
-  cli c = run_cfqsim("workloads/default.yaml", "-q", "--seed", "9000000000000000000",
-                     "--set", "duration=50ms", "-o", out, NULL);
+  cli c = run_cfqsim("workloads/default.yaml", "-q", "--seed",
+                     "9000000000000000000", "--set", "duration=50ms", "-o", out,
+                     NULL);
   g_assert_cmpint(c.status, ==, 0);
   cli_free(&c);
   g_free(wl);
@@ -764,7 +789,8 @@ static void test_seed_range(void) {
  * indented lines that continue it). */
 static GHashTable *readme_usage(void) {
   char *readme = NULL;
-  g_assert_true(g_file_get_contents(CFQSIM_SOURCE_DIR "/README.md", &readme, NULL, NULL));
+  g_assert_true(
+      g_file_get_contents(CFQSIM_SOURCE_DIR "/README.md", &readme, NULL, NULL));
   const char *sec = strstr(readme, "\n## Using it\n");
   g_assert_nonnull(sec);
   const char *block = strstr(sec, "\n```\n");
@@ -774,7 +800,8 @@ static GHashTable *readme_usage(void) {
   g_assert_nonnull(end);
   char *text = g_strndup(block, (gsize)(end - block));
   char **lines = g_strsplit(text, "\n", -1);
-  GHashTable *usage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  GHashTable *usage =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   char *cmd = NULL;
   for (int i = 0; lines[i]; i++) {
     if (g_str_has_prefix(lines[i], "cfqsim ")) {
@@ -787,7 +814,8 @@ static GHashTable *readme_usage(void) {
     if (!cmd)
       continue;
     char *old = g_hash_table_lookup(usage, cmd);
-    g_hash_table_insert(usage, g_strdup(cmd), g_strconcat(old ? old : "", lines[i], "\n", NULL));
+    g_hash_table_insert(usage, g_strdup(cmd),
+                        g_strconcat(old ? old : "", lines[i], "\n", NULL));
   }
   g_free(cmd);
   g_strfreev(lines);
@@ -810,7 +838,8 @@ static gboolean has_option(const char *text, const char *opt) {
 
 static void test_readme_lists_options(void) {
   GHashTable *usage = readme_usage();
-  static const char *const commands[] = {"run", "explore", "compare", "sweep", "plot"};
+  static const char *const commands[] = {"run", "explore", "compare", "sweep",
+                                         "plot"};
   guint checked = 0;
   for (gsize c = 0; c < G_N_ELEMENTS(commands); c++) {
     const char *lines = g_hash_table_lookup(usage, commands[c]);
@@ -827,11 +856,13 @@ static void test_readme_lists_options(void) {
       const char *opt = strstr(l, "--");
       if (!opt || opt > l + 4)
         continue;
-      char *name = g_strndup(opt, 2 + strspn(opt + 2, "abcdefghijklmnopqrstuvwxyz0123456789-"));
+      char *name = g_strndup(
+          opt, 2 + strspn(opt + 2, "abcdefghijklmnopqrstuvwxyz0123456789-"));
       if (strcmp(name, "--help") != 0 && !g_str_has_prefix(name, "--help-")) {
         if (!has_option(lines, name))
           g_error("README \"Using it\": `cfqsim %s` does not list %s (from "
-                  "`cfqsim %s --help`)", commands[c], name, commands[c]);
+                  "`cfqsim %s --help`)",
+                  commands[c], name, commands[c]);
         checked++;
       }
       g_free(name);
@@ -858,21 +889,25 @@ static void test_region_beyond_device(void) {
   cli_free(&c);
 
   char *wl = g_build_filename(d, "far.yaml", NULL);
-  g_assert_true(g_file_set_contents(
-      wl, "processes:\n  - {name: A, count: 1, offset: 500g}\n"
-          "  - {name: B, count: 1, size: 2t}\n", -1, NULL));
+  g_assert_true(
+      g_file_set_contents(wl,
+                          "processes:\n  - {name: A, count: 1, offset: 500g}\n"
+                          "  - {name: B, count: 1, size: 2t}\n",
+                          -1, NULL));
   c = run_cfqsim(wl, "-q", "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 2);
   char *want = g_strdup_printf(
       "%s:2:33: process 'A': offset 500 GiB leaves no room for one 4 KiB I/O "
-      "on device 'sda' (capacity 500 GiB)\n", wl);
+      "on device 'sda' (capacity 500 GiB)\n",
+      wl);
   g_assert_cmpstr(c.err, ==, want);
   g_free(want);
   cli_free(&c);
   c = run_cfqsim(wl, "-q", "--set", "processes.A.offset=0", "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 2);
   want = g_strdup_printf("%s:3:31: process 'B': size 2 TiB is larger than "
-                         "device 'sda' (capacity 500 GiB)\n", wl);
+                         "device 'sda' (capacity 500 GiB)\n",
+                         wl);
   g_assert_cmpstr(c.err, ==, want);
   g_free(want);
   cli_free(&c);
@@ -890,23 +925,23 @@ static void test_set_mistakes(void) {
     const char *set[2];
     const char *err;
   } cases[] = {
-    {{"processes.seq1=1"},
-     "--set:1:11: a process cannot be replaced as a whole; set one of its "
-     "keys, e.g. processes.seq1.runtime=...\n"},
-    {{"processes.seq3.bs=4k"},
-     "--set:1:11: no process named 'seq3' in 'processes' (did you mean "
-     "'seq1'?)\n"},
-    {{"duration=1s", "processes.seq1.bss=4k"},
-     "--set:2:16: unknown key 'bss' in process 'seq1' (did you mean 'bs'?)\n"},
-    {{"devices.sda.scheduler.slice_idel=0"},
-     "--set:1:23: unknown key 'slice_idel' in scheduler (did you mean "
-     "'slice_idle'?)\n"},
-    {{"processes.seq1.bs=4q"},
-     "--set:1:19: bs: invalid size '4q' (a number of bytes, or with k, m, g "
-     "or t for powers of 1024, e.g. 4k)\n"},
-    {{"slice_idle"},
-     "--set:1:1: expected KEY=VALUE (e.g. devices.sda.scheduler.slice_idle=0), "
-     "found 'slice_idle'\n"},
+      {{"processes.seq1=1"},
+       "--set:1:11: a process cannot be replaced as a whole; set one of its "
+       "keys, e.g. processes.seq1.runtime=...\n"},
+      {{"processes.seq3.bs=4k"},
+       "--set:1:11: no process named 'seq3' in 'processes' (did you mean "
+       "'seq1'?)\n"},
+      {{"duration=1s", "processes.seq1.bss=4k"},
+       "--set:2:16: unknown key 'bss' in process 'seq1' (did you mean 'bs'?)\n"},
+      {{"devices.sda.scheduler.slice_idel=0"},
+       "--set:1:23: unknown key 'slice_idel' in scheduler (did you mean "
+       "'slice_idle'?)\n"},
+      {{"processes.seq1.bs=4q"},
+       "--set:1:19: bs: invalid size '4q' (a number of bytes, or with k, m, g "
+       "or t for powers of 1024, e.g. 4k)\n"},
+      {{"slice_idle"},
+       "--set:1:1: expected KEY=VALUE (e.g. devices.sda.scheduler.slice_idle=0), "
+       "found 'slice_idle'\n"},
   };
   char *d = scratch_dir("cli");
   char *out = g_build_filename(d, "out", NULL);
@@ -934,7 +969,8 @@ static void test_no_processes_and_nesting(void) {
   cli c = run_cfqsim("workloads/seq-readers.yaml", "--set",
                      "processes.reader.numjobs=0", "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 2);
-  g_assert_true(g_str_has_suffix(c.err, ": no processes: every job has numjobs: 0\n"));
+  g_assert_true(
+      g_str_has_suffix(c.err, ": no processes: every job has numjobs: 0\n"));
   g_assert_true(g_str_has_prefix(c.err, "workloads/seq-readers.yaml:"));
   cli_free(&c);
   char *wl = g_build_filename(d, "deep.yaml", NULL);
@@ -946,7 +982,8 @@ static void test_no_processes_and_nesting(void) {
   g_assert_true(g_file_set_contents(wl, s->str, (gssize)s->len, NULL));
   c = run_cfqsim(wl, "-o", out, NULL);
   g_assert_cmpint(c.status, ==, 2);
-  char *want = g_strdup_printf("%s:1:75: nesting is too deep (more than 64 levels)\n", wl);
+  char *want = g_strdup_printf(
+      "%s:1:75: nesting is too deep (more than 64 levels)\n", wl);
   g_assert_cmpstr(c.err, ==, want);
   g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
   g_free(want);
@@ -967,8 +1004,9 @@ static void test_explore_too_many_processes(void) {
       wl, "processes: [{name: p, count: 1, numjobs: 65}]\n", -1, NULL));
   cli c = run_cfqsim("explore", wl, NULL);
   g_assert_cmpint(c.status, ==, 2);
-  g_assert_cmpstr(c.err, ==, "cfqsim explore: explore follows at most 64 "
-                             "processes, this workload has 65: use fewer (numjobs)\n");
+  g_assert_cmpstr(c.err, ==,
+                  "cfqsim explore: explore follows at most 64 "
+                  "processes, this workload has 65: use fewer (numjobs)\n");
   cli_free(&c);
   g_free(wl);
   rm_rf(d);
@@ -986,7 +1024,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/kernel-log", test_kernel_log);
   g_test_add_func("/cli/bad-input", test_bad_input);
   g_test_add_func("/cli/compare", test_compare);
-  g_test_add_func("/cli/compare-help-names-its-files", test_compare_help_names_its_files);
+  g_test_add_func("/cli/compare-help-names-its-files",
+                  test_compare_help_names_its_files);
   g_test_add_func("/cli/compare-units", test_compare_units);
   g_test_add_func("/cli/compare-hung-latency", test_compare_hung_latency);
   g_test_add_func("/cli/hang-report-last-free", test_hang_report_last_free);
@@ -999,7 +1038,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/counts-are-decimal", test_counts_are_decimal);
   g_test_add_func("/cli/region-beyond-device", test_region_beyond_device);
   g_test_add_func("/cli/set-mistakes", test_set_mistakes);
-  g_test_add_func("/cli/no-processes-and-nesting", test_no_processes_and_nesting);
-  g_test_add_func("/cli/explore-too-many-processes", test_explore_too_many_processes);
+  g_test_add_func("/cli/no-processes-and-nesting",
+                  test_no_processes_and_nesting);
+  g_test_add_func("/cli/explore-too-many-processes",
+                  test_explore_too_many_processes);
   return g_test_run();
 }

@@ -58,8 +58,14 @@ static void test_disk_free(void *d) {
   g_queue_clear(&((test_disk *)d)->pending);
   g_free(d);
 }
-static int test_disk_depth(const void *d) { (void)d; return 1; }
-static int64_t test_disk_capacity(const void *d) { (void)d; return 1 << 30; }
+static int test_disk_depth(const void *d) {
+  (void)d;
+  return 1;
+}
+static int64_t test_disk_capacity(const void *d) {
+  (void)d;
+  return 1 << 30;
+}
 static void test_disk_submit(void *dv, disk_cmd *c) {
   test_disk *d = dv;
   c->issued = sim_now(d->e);
@@ -70,12 +76,16 @@ static sim_time test_disk_busy(const void *d) {
   return ((const test_disk *)d)->busy_ns;
 }
 
-static const param_desc no_params[] = {{NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL}};
-static const disk_ops test_disk_ops = {
-    .name = "test", .params = no_params, .init = test_disk_init,
-    .free = test_disk_free, .queue_depth = test_disk_depth,
-    .capacity = test_disk_capacity, .submit = test_disk_submit,
-    .busy_time = test_disk_busy};
+static const param_desc no_params[] = {
+    {NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL}};
+static const disk_ops test_disk_ops = {.name = "test",
+                                       .params = no_params,
+                                       .init = test_disk_init,
+                                       .free = test_disk_free,
+                                       .queue_depth = test_disk_depth,
+                                       .capacity = test_disk_capacity,
+                                       .submit = test_disk_submit,
+                                       .busy_time = test_disk_busy};
 
 /* ---- the deadline tunables, as the workload parser would fill them ---- */
 
@@ -108,12 +118,12 @@ static void on_complete(void *ctx, struct request *rq) {
   g_array_append_val(w->done, s);
 }
 
-static void world_init(world *w, const struct elevator_type *et, const void *cfg,
-                       sim_time service) {
+static void world_init(world *w, const struct elevator_type *et,
+                       const void *cfg, sim_time service) {
   memset(w, 0, sizeof *w);
   w->e = sim_engine_new();
-  w->kernel = (struct kernel_cfg){.hz = 1000, .nr_requests = 128,
-                                  .cic_link = CIC_LINK_FIXED};
+  w->kernel = (struct kernel_cfg){
+      .hz = 1000, .nr_requests = 128, .cic_link = CIC_LINK_FIXED};
   w->disk = test_disk_ops.init(NULL, w->e, NULL);
   w->disk->service = service;
   w->q = blk_queue_new(w->e, "sda", &w->kernel, &test_disk_ops, w->disk, 1,
@@ -188,9 +198,9 @@ static void assert_order(world *w, const int64_t *want, guint n) {
   g_assert_cmpint(g_array_index(w->done, int64_t, 1), ==, BLOCKER1);
   for (guint i = 0; i < n; i++) {
     if (g_array_index(w->done, int64_t, i + 2) != want[i]) {
-      g_test_message("completion %u: sector %" G_GINT64_FORMAT ", expected %"
-                     G_GINT64_FORMAT, i + 2, g_array_index(w->done, int64_t, i + 2),
-                     want[i]);
+      g_test_message("completion %u: sector %" G_GINT64_FORMAT
+                     ", expected %" G_GINT64_FORMAT,
+                     i + 2, g_array_index(w->done, int64_t, i + 2), want[i]);
       g_test_fail();
       return;
     }
@@ -245,9 +255,9 @@ static void expiry_case(const char *read_expire, sim_time service,
   world w;
   world_init(&w, &iosched_deadline, cfg, service);
   queue_blockers(&w);
-  queue_read(&w, 2000);    /* C */
-  queue_read(&w, 500000);  /* A: far */
-  queue_read(&w, 3000);    /* B: right after C */
+  queue_read(&w, 2000);   /* C */
+  queue_read(&w, 500000); /* A: far */
+  queue_read(&w, 3000);   /* B: right after C */
   run(&w);
   const int64_t far_first[] = {2000, 500000, 3000};
   const int64_t sorted[] = {2000, 3000, 500000};
@@ -275,7 +285,8 @@ static void test_deadline_expiry_strictly_after(void) {
 
 /* ---- batching ---- */
 
-static const int64_t interleaved[] = {500, 100, 900, 200, 800, 300, 700, 400, 600};
+static const int64_t interleaved[] = {500, 100, 900, 200, 800,
+                                      300, 700, 400, 600};
 
 /* Every read has expired (1 ms) by the time it could go, so the FIFO head
  * is due at every batch boundary; in between, fifo_batch requests go in
@@ -427,8 +438,8 @@ static void front_merge_case(bool front_merges) {
   world w;
   world_init(&w, &iosched_deadline, cfg, SIM_MS);
   queue_blockers(&w);
-  queue_read(&w, 100);      /* FIFO head; the one-hit cache (last_merge) */
-  queue_read(&w, 1008);     /* A */
+  queue_read(&w, 100);        /* FIFO head; the one-hit cache (last_merge) */
+  queue_read(&w, 1008);       /* A */
   submit(&w, false, 1004, 2); /* B: between A's new and old start */
   g_assert_cmpint(w.q->nr_sorted, ==, 3);
   /* A bio ending at A's start, not adjacent to last_merge, not in the hash:
@@ -487,14 +498,18 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/elevator/registry", test_registry);
   g_test_add_func("/deadline/defaults", test_deadline_defaults);
-  g_test_add_func("/deadline/expired-read-first", test_deadline_expired_read_first);
+  g_test_add_func("/deadline/expired-read-first",
+                  test_deadline_expired_read_first);
   g_test_add_func("/deadline/unexpired-sorted", test_deadline_unexpired_sorted);
-  g_test_add_func("/deadline/expiry-strictly-after", test_deadline_expiry_strictly_after);
+  g_test_add_func("/deadline/expiry-strictly-after",
+                  test_deadline_expiry_strictly_after);
   g_test_add_func("/deadline/batching", test_deadline_batching);
   g_test_add_func("/deadline/tracing", test_deadline_tracing);
-  g_test_add_func("/deadline/batch-of-one-is-fifo", test_deadline_batch_of_one_is_fifo);
+  g_test_add_func("/deadline/batch-of-one-is-fifo",
+                  test_deadline_batch_of_one_is_fifo);
   g_test_add_func("/deadline/writes-starved", test_deadline_writes_starved);
-  g_test_add_func("/deadline/writes-starved-zero", test_deadline_writes_starved_zero);
+  g_test_add_func("/deadline/writes-starved-zero",
+                  test_deadline_writes_starved_zero);
   g_test_add_func("/deadline/front-merge-on", test_deadline_front_merge_on);
   g_test_add_func("/deadline/front-merge-off", test_deadline_front_merge_off);
   g_test_add_func("/deadline/merge-keeps-earlier-deadline",

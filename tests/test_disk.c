@@ -22,10 +22,10 @@ struct driver {
   const disk_ops *ops;
   void *disk;
   int depth;
-  int total;     /* commands to issue */
+  int total; /* commands to issue */
   int issued;
   int done;
-  next_fn next;  /* fills sector/nr_sectors/write of the next command */
+  next_fn next; /* fills sector/nr_sectors/write of the next command */
   gsl_rng *rng;
   int64_t cursor; /* for sequential streams */
   uint32_t len;   /* sectors per command */
@@ -55,8 +55,8 @@ static void drv_issue(driver *dr) {
 
 static void next_random(driver *dr, disk_cmd *cmd) {
   int64_t slots = dr->ops->capacity(dr->disk) / dr->len;
-  cmd->sector = (int64_t)gsl_rng_uniform_int(dr->rng, (unsigned long)slots) *
-                dr->len;
+  cmd->sector =
+      (int64_t)gsl_rng_uniform_int(dr->rng, (unsigned long)slots) * dr->len;
   cmd->nr_sectors = dr->len;
 }
 
@@ -66,8 +66,8 @@ static void next_seq(driver *dr, disk_cmd *cmd) {
   dr->cursor += dr->len;
 }
 
-static driver *drv_new(const disk_ops *ops, const char *const *sets,
-                       int depth, int total, next_fn next, uint32_t len) {
+static driver *drv_new(const disk_ops *ops, const char *const *sets, int depth,
+                       int total, next_fn next, uint32_t len) {
   driver *dr = g_new0(driver, 1);
   dr->e = sim_engine_new();
   dr->ops = ops;
@@ -193,7 +193,8 @@ static void test_hdd_full_stroke_service(void) {
 }
 
 static void test_hdd_random_read_qd1(void) {
-  driver *dr = drv_new(&disk_hdd_ops, NULL, 1, 2000, next_random, SECT(4 * KIB));
+  driver *dr =
+      drv_new(&disk_hdd_ops, NULL, 1, 2000, next_random, SECT(4 * KIB));
   drv_run(dr);
   double expect = 8.5 + 60e3 / 7200 / 2 + 4096 / 125e6 * 1e3 + 0.1;
   double mean = mean_latency_ms(dr);
@@ -241,7 +242,8 @@ static void test_hdd_zones(void) {
       disk_hdd_cylinder_start(d, n) - disk_hdd_cylinder_start(d, n - 1);
   g_assert_cmpfloat(fabs((double)outer / inner - 125.0 / 65.0), <, 0.01);
   g_assert_cmpint(disk_hdd_cylinder_start(d, n), ==, disk_hdd_ops.capacity(d));
-  g_assert_cmpint(disk_hdd_ops.capacity(d), ==, 500LL * 1024 * 1024 * 1024 / 512);
+  g_assert_cmpint(disk_hdd_ops.capacity(d), ==,
+                  500LL * 1024 * 1024 * 1024 / 512);
   /* the mapping is consistent both ways */
   for (int64_t c = 0; c < n; c += 4999) {
     int64_t s = disk_hdd_cylinder_start(d, c);
@@ -484,7 +486,6 @@ static void test_ssd_ncq_throughput(void) {
   drv_free(q31);
 }
 
-
 /* ---- scripted commands: each submitted when the script says ---- */
 
 #define RIG_MAX 4096
@@ -497,10 +498,10 @@ struct rig {
   const disk_ops *ops;
   void *disk;
   disk_cmd cmds[RIG_MAX];
-  int n;          /* commands made */
+  int n; /* commands made */
   int done;
   rig_step_fn on_done; /* called at each completion */
-  int64_t a, b;   /* the script's own state */
+  int64_t a, b;        /* the script's own state */
 };
 
 static rig *rig_new(const disk_ops *ops, const char *const *sets) {
@@ -538,16 +539,19 @@ static void rig_cmd_done(disk_cmd *cmd) {
 static disk_cmd *rig_submit(rig *r, int64_t sector, uint32_t n, bool write) {
   g_assert_cmpint(r->n, <, RIG_MAX);
   disk_cmd *c = &r->cmds[r->n++];
-  *c = (disk_cmd){.sector = sector, .nr_sectors = n, .write = write,
-                  .done = rig_cmd_done, .owner = r};
+  *c = (disk_cmd){.sector = sector,
+                  .nr_sectors = n,
+                  .write = write,
+                  .done = rig_cmd_done,
+                  .owner = r};
   r->ops->submit(r->disk, c);
   return c;
 }
 
 static disk_cmd *rig_flush(rig *r) {
   disk_cmd *c = &r->cmds[r->n++];
-  *c = (disk_cmd){.flush = true, .write = true, .done = rig_cmd_done,
-                  .owner = r};
+  *c = (disk_cmd){
+      .flush = true, .write = true, .done = rig_cmd_done, .owner = r};
   r->ops->submit(r->disk, c);
   return c;
 }
@@ -600,8 +604,8 @@ static void next_far_then_seq(driver *dr, disk_cmd *cmd) {
 
 static void test_hdd_ncq_age_limit(void) {
   /* 2000 reads of 128 KiB: a stream of about two seconds */
-  driver *dr = drv_new(&disk_hdd_ops, NULL, 5, 2001, next_far_then_seq,
-                       SECT(128 * KIB));
+  driver *dr =
+      drv_new(&disk_hdd_ops, NULL, 5, 2001, next_far_then_seq, SECT(128 * KIB));
   drv_run(dr);
   sim_time waited = latency(&dr->cmds[1]);
   sim_time stream_end = dr->cmds[dr->total - 1].completed;
@@ -610,8 +614,8 @@ static void test_hdd_ncq_age_limit(void) {
   /* served once it had waited 500 ms, after at most the stream command in
    * progress (1.1 ms) and its own full-stroke access */
   g_assert_cmpint(waited, >=, 500 * SIM_MS);
-  g_assert_cmpint(waited, <=, 500 * SIM_MS + 2 * SIM_MS + 17 * SIM_MS +
-                                  9 * SIM_MS);
+  g_assert_cmpint(waited, <=,
+                  500 * SIM_MS + 2 * SIM_MS + 17 * SIM_MS + 9 * SIM_MS);
   g_assert_cmpint(stream_end, >, 2 * SIM_S);
   drv_free(dr);
 
@@ -650,7 +654,8 @@ static void test_hdd_readahead_hit(void) {
     rig_free(r);
   }
   g_test_message("next 4 KiB 2 ms later: %.3f ms with read-ahead, %.3f ms "
-                 "without", lat[0] / 1e6, lat[1] / 1e6);
+                 "without",
+                 lat[0] / 1e6, lat[1] / 1e6);
   /* a hit costs the command overhead and 4 KiB over the link: no seek, no
    * rotation */
   double link = 4096 / (3e9 / 10 * 0.9) * 1e9;
@@ -669,7 +674,8 @@ static void abort_script(rig *r, disk_cmd *done) {
     rig_at(r, sim_now(r->e) + 30 * SIM_MS, RA_SECTOR + r->b, 8, false, false);
 }
 
-static sim_time probe(int64_t far_after, int64_t sectors_on, bool *far_at_once) {
+static sim_time probe(int64_t far_after, int64_t sectors_on,
+                      bool *far_at_once) {
   rig *r = rig_new(&disk_hdd_ops, NULL);
   r->a = far_after;
   r->b = sectors_on;
@@ -690,11 +696,11 @@ static void test_hdd_readahead_aborted(void) {
   sim_time beyond = probe(1 * SIM_MS, 8 + 1000, NULL);
   sim_time kept_on = probe(0, 8 + 1000, NULL);
   g_test_message("after an abort at 1 ms: +100 %.3f ms, +1000 %.3f ms; "
-                 "not aborted: +1000 %.3f ms", near / 1e6, beyond / 1e6,
-                 kept_on / 1e6);
+                 "not aborted: +1000 %.3f ms",
+                 near / 1e6, beyond / 1e6, kept_on / 1e6);
   g_assert_true(at_once); /* the far read did not wait for the read-ahead */
-  g_assert_cmpint(near, <, 200 * SIM_US);   /* read before the abort */
-  g_assert_cmpint(beyond, >, 1 * SIM_MS);   /* never read */
+  g_assert_cmpint(near, <, 200 * SIM_US);    /* read before the abort */
+  g_assert_cmpint(beyond, >, 1 * SIM_MS);    /* never read */
   g_assert_cmpint(kept_on, <, 200 * SIM_US); /* read by an idle drive */
 }
 
@@ -713,8 +719,8 @@ static void test_hdd_write_cache_latency(void) {
   for (int i = 0; i < wb->total; i++)
     worst = MAX(worst, latency(&wb->cmds[i]));
   g_test_message("4 KiB random writes qd1: write-back worst %.3f ms, "
-                 "write-through mean %.3f ms", worst / 1e6,
-                 mean_latency_ms(th));
+                 "write-through mean %.3f ms",
+                 worst / 1e6, mean_latency_ms(th));
   /* 800 KiB fit in the cache: each is acknowledged after the link */
   g_assert_cmpint(worst, <, 300 * SIM_US);
   /* through to the media, a write costs what a read does */
@@ -732,8 +738,7 @@ static void test_hdd_write_cache_full(void) {
   sim_time span = dr->cmds[dr->total - 1].completed -
                   dr->cmds[dr->total - 1 - tail].completed;
   double rate = tail / (span / 1e9);
-  g_test_message("4 KiB random writes after the cache filled: %.0f IOPS",
-                 rate);
+  g_test_message("4 KiB random writes after the cache filled: %.0f IOPS", rate);
   /* a measured consumer 7200 rpm drive: 124 IOPS; full reordering would
    * give ~200 */
   g_assert_cmpfloat(rate, >, 80);
@@ -804,7 +809,8 @@ static void test_ssd_write_buffer(void) {
     last += latency(&dr->cmds[i]);
   last /= 100;
   g_test_message("ssd 4 KiB writes to one die: worst of the first 500 %.1f "
-                 "us, mean of the last 100 %.1f us", first / 1e3, last / 1e3);
+                 "us, mean of the last 100 %.1f us",
+                 first / 1e3, last / 1e3);
   /* acknowledged from the buffer: controller and link, tens of us */
   g_assert_cmpint(first, <, 50 * SIM_US);
   /* then each waits for a program (900 us) to free room */
@@ -836,7 +842,8 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/disk/registry", test_registry);
   g_test_add_func("/disk/hdd/seek-curve", test_hdd_seek_curve);
-  g_test_add_func("/disk/hdd/full-stroke-service", test_hdd_full_stroke_service);
+  g_test_add_func("/disk/hdd/full-stroke-service",
+                  test_hdd_full_stroke_service);
   g_test_add_func("/disk/hdd/random-read-qd1", test_hdd_random_read_qd1);
   g_test_add_func("/disk/hdd/sequential-outer", test_hdd_sequential_outer);
   g_test_add_func("/disk/hdd/sequential-inner", test_hdd_sequential_inner);
@@ -846,7 +853,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/disk/hdd/ncq-age-limit", test_hdd_ncq_age_limit);
   g_test_add_func("/disk/hdd/readahead-hit", test_hdd_readahead_hit);
   g_test_add_func("/disk/hdd/readahead-aborted", test_hdd_readahead_aborted);
-  g_test_add_func("/disk/hdd/write-cache-latency", test_hdd_write_cache_latency);
+  g_test_add_func("/disk/hdd/write-cache-latency",
+                  test_hdd_write_cache_latency);
   g_test_add_func("/disk/hdd/write-cache-full", test_hdd_write_cache_full);
   g_test_add_func("/disk/hdd/flush-waits-for-destage",
                   test_hdd_flush_waits_for_destage);

@@ -23,8 +23,11 @@ static void rec_fire(void *arg) {
 static void test_event_order(void) {
   sim_engine *e = sim_engine_new();
   GString *log = g_string_new(NULL);
-  rec_ev ev[] = {{e, log, "c30", 0}, {e, log, "a10", 0}, {e, log, "b20", 0},
-                 {e, log, "a10bis", 0}, {e, log, "zero", 0}};
+  rec_ev ev[] = {{e, log, "c30", 0},
+                 {e, log, "a10", 0},
+                 {e, log, "b20", 0},
+                 {e, log, "a10bis", 0},
+                 {e, log, "zero", 0}};
   sim_post(e, 30 * SIM_MS, "ev", rec_fire, &ev[0]);
   sim_post(e, 10 * SIM_MS, "ev", rec_fire, &ev[1]);
   sim_post(e, 20 * SIM_MS, "ev", rec_fire, &ev[2]);
@@ -242,9 +245,11 @@ static int rec_choose(void *ctx, sim_engine *e, const sim_choice *c,
   if (p->offers->len)
     g_string_append_c(p->offers, ' ');
   g_string_append_printf(p->offers, "%u%s%s", c->n_ready,
-                         c->event_pending ? "P" : "", c->can_deliver ? "D" : "");
+                         c->event_pending ? "P" : "",
+                         c->can_deliver ? "D" : "");
   for (guint i = 1; i < c->n_ready; i++)
-    g_assert_cmpint(sim_actor_id(c->ready[i - 1]), <, sim_actor_id(c->ready[i]));
+    g_assert_cmpint(sim_actor_id(c->ready[i - 1]), <,
+                    sim_actor_id(c->ready[i]));
   if (p->n++ == p->deliver_at) {
     g_assert_true(c->event_pending);
     g_assert_cmpint(c->next_event_time, ==, 5 * SIM_MS);

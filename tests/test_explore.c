@@ -22,7 +22,7 @@ typedef struct wspec {
    * plain mode */
   const sim_policy_ops *inner;
   void *inner_ctx;
-  GPtrArray *log;   /* "A@step" of every step taken, "!" at each completion */
+  GPtrArray *log; /* "A@step" of every step taken, "!" at each completion */
   uint64_t paths_checked, hangs_checked;
 } wspec;
 
@@ -34,7 +34,8 @@ typedef struct winst {
 static const char *const names4[] = {"A", "B", "C", "D"};
 
 /* Records every step chosen, then hands the choice to the explorer. */
-static int choose_logged(void *ctx, sim_engine *e, const sim_choice *c, GError **err) {
+static int choose_logged(void *ctx, sim_engine *e, const sim_choice *c,
+                         GError **err) {
   winst *wi = ctx;
   int k = wi->spec->inner->choose(wi->spec->inner_ctx, e, c, err);
   if (k >= 0 && wi->spec->log)
@@ -49,7 +50,8 @@ static void io_logged(void *ctx) {
   g_ptr_array_add(((wspec *)ctx)->log, g_strdup("!"));
 }
 
-static void *w_build(void *ctx, const sim_policy_ops *policy, void *pctx, GError **err) {
+static void *w_build(void *ctx, const sim_policy_ops *policy, void *pctx,
+                     GError **err) {
   (void)err;
   wspec *ws = ctx;
   winst *wi = g_new0(winst, 1);
@@ -80,9 +82,13 @@ static void w_fingerprint(void *inst, fingerprint *fp) {
   for (int i = 0; i < w->n; i++)
     proc_fingerprint(w->procs[i], fp);
   const struct io_context *ioc = w->iocs[0];
-  int64_t v[] = {ioc->refcount, ioc->nr_tasks, ioc->nr_batch_requests,
-                 ioc->last_waited, ioc->radix->len,
-                 ioc->radix->len ? g_ptr_array_index(ioc->radix, 0) != NULL : 0};
+  int64_t v[] = {ioc->refcount,
+                 ioc->nr_tasks,
+                 ioc->nr_batch_requests,
+                 ioc->last_waited,
+                 ioc->radix->len,
+                 ioc->radix->len ? g_ptr_array_index(ioc->radix, 0) != NULL
+                                 : 0};
   fingerprint_bytes(fp, v, sizeof v);
   blk_fingerprint(w->q, fp);
   fifo_data *fd = w->q->elevator_data;
@@ -92,7 +98,8 @@ static void w_fingerprint(void *inst, fingerprint *fp) {
     fingerprint_bytes(fp, r, sizeof r);
   }
   fake_disk *d = w->disk;
-  int64_t dv[] = {d->busy ? d->busy->sector : -1, d->pending.length, d->busy_ns};
+  int64_t dv[] = {d->busy ? d->busy->sector : -1, d->pending.length,
+                  d->busy_ns};
   fingerprint_bytes(fp, dv, sizeof dv);
 }
 
@@ -103,9 +110,12 @@ static void w_destroy(void *inst) {
 }
 
 static explore_target target(wspec *ws) {
-  return (explore_target){.build = w_build, .engine = w_engine,
-                          .fingerprint = w_fingerprint, .destroy = w_destroy,
-                          .ctx = ws, .limit = -1};
+  return (explore_target){.build = w_build,
+                          .engine = w_engine,
+                          .fingerprint = w_fingerprint,
+                          .destroy = w_destroy,
+                          .ctx = ws,
+                          .limit = -1};
 }
 
 /* on_end oracle: every path that completes has done every process's I/O. */
@@ -160,7 +170,8 @@ static sim_outcome replay_err(const GPtrArray *sched, int n, cic_link_variant v,
     sched_entry e = E(parts[2 * i], parts[2 * i + 1]);
     g_array_append_val(entries, e);
   }
-  interleave *il = interleave_new_script((sched_entry *)entries->data, entries->len, "explored");
+  interleave *il = interleave_new_script((sched_entry *)entries->data,
+                                         entries->len, "explored");
   interleave_attach(il, w->e);
   sim_outcome o = sim_engine_run(w->e, -1, err);
   if (o != SIM_ERROR)
@@ -173,7 +184,8 @@ static sim_outcome replay_err(const GPtrArray *sched, int n, cic_link_variant v,
   return o;
 }
 
-static sim_outcome replay(const GPtrArray *sched, int n, cic_link_variant v, world *w) {
+static sim_outcome replay(const GPtrArray *sched, int n, cic_link_variant v,
+                          world *w) {
   GError *err = NULL;
   sim_outcome o = replay_err(sched, n, v, w, &err);
   g_assert_no_error(err);
@@ -194,7 +206,8 @@ static void test_buggy_2_hangs_and_replays(void) {
   g_assert_cmpint(w.completions, ==, 1);
   int asleep = 0;
   for (int i = 0; i < 2; i++)
-    asleep += g_strcmp0(sim_actor_waitq(w.tasks[i].actor), "rl->wait[SYNC]") == 0;
+    asleep +=
+        g_strcmp0(sim_actor_waitq(w.tasks[i].actor), "rl->wait[SYNC]") == 0;
   g_assert_cmpint(asleep, ==, 1);
   world_free(&w);
   /* Under the fixed kernel the same schedule is not even a hang: the loser
@@ -230,7 +243,8 @@ static void test_buggy_more_sharers_hang(void) {
     explore_result r = explore_world(n, CIC_LINK_BUGGY, true);
     g_assert_cmpuint(r.hung, >, 0);
     world w;
-    g_assert_cmpint(replay(r.hang_schedule, n, CIC_LINK_BUGGY, &w), ==, SIM_HANG);
+    g_assert_cmpint(replay(r.hang_schedule, n, CIC_LINK_BUGGY, &w), ==,
+                    SIM_HANG);
     world_free(&w);
     explore_result_clear(&r);
   }
@@ -291,9 +305,12 @@ static void real_destroy(void *inst) { sim_run_free(inst); }
 static explore_result explore_real(const workload *w, cic_link_variant v,
                                    bool prune) {
   real_target rt = {.w = w, .variant = v};
-  explore_target t = {.build = real_build, .engine = real_engine,
-                      .fingerprint = real_fingerprint, .destroy = real_destroy,
-                      .ctx = &rt, .limit = w->duration > 0 ? w->duration : -1};
+  explore_target t = {.build = real_build,
+                      .engine = real_engine,
+                      .fingerprint = real_fingerprint,
+                      .destroy = real_destroy,
+                      .ctx = &rt,
+                      .limit = w->duration > 0 ? w->duration : -1};
   explore_options o = EXPLORE_OPTIONS_INIT;
   o.prune = prune;
   explore_result r;
@@ -307,8 +324,8 @@ static explore_result explore_real(const workload *w, cic_link_variant v,
 
 static void test_real_run_pruning_matches_plain(void) {
   GError *err = NULL;
-  workload *w = workload_load(CFQSIM_SOURCE_DIR "/workloads/race-explore-2.yaml",
-                              NULL, &err);
+  workload *w = workload_load(
+      CFQSIM_SOURCE_DIR "/workloads/race-explore-2.yaml", NULL, &err);
   g_assert_no_error(err);
   for (int v = CIC_LINK_BUGGY; v <= CIC_LINK_FIXED; v++) {
     explore_result p = explore_real(w, v, true);
@@ -356,10 +373,12 @@ static void test_report_deterministic(void) {
  * path hangs iff (i) both first lookups precede the first link and (ii) the
  * winner's request has completed before the loser's `fail`.  Checked on every
  * path. */
-static int first_index(GPtrArray *log, const char *prefix_or_full, bool suffix) {
+static int first_index(GPtrArray *log, const char *prefix_or_full,
+                       bool suffix) {
   for (guint i = 0; i < log->len; i++) {
     const char *s = g_ptr_array_index(log, i);
-    if (suffix ? g_str_has_suffix(s, prefix_or_full) : strcmp(s, prefix_or_full) == 0)
+    if (suffix ? g_str_has_suffix(s, prefix_or_full)
+               : strcmp(s, prefix_or_full) == 0)
       return (int)i;
   }
   return -1;
@@ -369,7 +388,8 @@ static void predicate_on_end(void *ctx, void *inst, sim_outcome o) {
   (void)inst;
   wspec *ws = ctx;
   GPtrArray *log = ws->log;
-  int la = first_index(log, "A@lookup", false), lb = first_index(log, "B@lookup", false);
+  int la = first_index(log, "A@lookup", false),
+      lb = first_index(log, "B@lookup", false);
   int link = first_index(log, "@link", true);
   bool both_miss = la >= 0 && lb >= 0 && link >= 0 && la < link && lb < link;
   bool winner_done = false;
@@ -528,11 +548,14 @@ static void test_progress(void) {
   guint within = 0;
   gboolean later_in_run = FALSE;
   for (guint i = 1; i < s.runs->len; i++) {
-    if (g_array_index(s.runs, uint64_t, i) != g_array_index(s.runs, uint64_t, i - 1))
+    if (g_array_index(s.runs, uint64_t, i) !=
+        g_array_index(s.runs, uint64_t, i - 1))
       continue;
     within++;
-    g_assert_cmpint(g_array_index(s.now, gint64, i), >=, g_array_index(s.now, gint64, i - 1));
-    later_in_run |= g_array_index(s.now, gint64, i) > g_array_index(s.now, gint64, i - 1);
+    g_assert_cmpint(g_array_index(s.now, gint64, i), >=,
+                    g_array_index(s.now, gint64, i - 1));
+    later_in_run |=
+        g_array_index(s.now, gint64, i) > g_array_index(s.now, gint64, i - 1);
   }
   g_assert_cmpuint(within, >, r.runs);
   g_assert_true(later_in_run);
@@ -540,7 +563,8 @@ static void test_progress(void) {
   for (guint i = 0; i < s.depth->len; i++)
     deepest = MAX(deepest, g_array_index(s.depth, guint, i));
   g_assert_cmpuint(deepest, >, 1);
-  g_assert_cmpuint(g_array_index(s.states, uint64_t, s.states->len - 1), ==, r.states);
+  g_assert_cmpuint(g_array_index(s.states, uint64_t, s.states->len - 1), ==,
+                   r.states);
   explore_result_clear(&r);
   explore_result_clear(&plain);
   g_array_free(s.runs, TRUE);
@@ -561,19 +585,25 @@ static void test_progress_on_terminal(void) {
   char out_tmpl[] = "/tmp/cfqsim-explore-out-XXXXXX";
   int out_fd = g_mkstemp(out_tmpl);
   g_assert_cmpint(out_fd, >=, 0);
-  char *argv[] = {CFQSIM_BINARY, "explore", CFQSIM_SOURCE_DIR "/workloads/race-explore-2.yaml",
-                  "--variant", "fixed", NULL};
+  char *argv[] = {CFQSIM_BINARY,
+                  "explore",
+                  CFQSIM_SOURCE_DIR "/workloads/race-explore-2.yaml",
+                  "--variant",
+                  "fixed",
+                  NULL};
   GPid pid;
   GError *err = NULL;
-  g_assert_true(g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-                                       NULL, &pid, -1, out_fd, slave, &err));
+  g_assert_true(g_spawn_async_with_fds(NULL, argv, NULL,
+                                       G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                       &pid, -1, out_fd, slave, &err));
   g_assert_no_error(err);
   close(slave);
   close(out_fd);
   GString *tty = g_string_new(NULL);
   char buf[4096];
   ssize_t n;
-  while ((n = read(master, buf, sizeof buf)) > 0) /* EIO once the child is gone */
+  while ((n = read(master, buf, sizeof buf)) >
+         0) /* EIO once the child is gone */
     g_string_append_len(tty, buf, n);
   close(master);
   int status;
@@ -581,8 +611,10 @@ static void test_progress_on_terminal(void) {
   g_spawn_close_pid(pid);
   g_assert_true(WIFEXITED(status));
   g_assert_cmpint(WEXITSTATUS(status), ==, 0);
-  g_assert_nonnull(strstr(tty->str, "\r\033[K  fixed: 0 states, 0 runs, depth 0 at 0.000 s ..."));
-  g_assert_true(g_str_has_suffix(tty->str, "\r\033[K")); /* cleared at the end */
+  g_assert_nonnull(strstr(
+      tty->str, "\r\033[K  fixed: 0 states, 0 runs, depth 0 at 0.000 s ..."));
+  g_assert_true(
+      g_str_has_suffix(tty->str, "\r\033[K")); /* cleared at the end */
   char *stdout_text = NULL;
   g_assert_true(g_file_get_contents(out_tmpl, &stdout_text, NULL, NULL));
   g_assert_null(strchr(stdout_text, '\033'));
@@ -605,10 +637,12 @@ static const char *last_line(char *out) {
 static void test_command_cut(void) {
   char *out;
   g_assert_cmpint(cfqsim("--variant fixed --max-states 3", &out), ==, 3);
-  g_assert_nonnull(strstr(out, "shortest hang:   none found (the search was cut)"));
-  g_assert_cmpstr(last_line(out), ==,
-                  "result: fixed inconclusive (no hang found before --max-states 3 "
-                  "cut the search)");
+  g_assert_nonnull(
+      strstr(out, "shortest hang:   none found (the search was cut)"));
+  g_assert_cmpstr(
+      last_line(out), ==,
+      "result: fixed inconclusive (no hang found before --max-states 3 "
+      "cut the search)");
   g_free(out);
   g_assert_cmpint(cfqsim("--variant fixed --preemption-bound 0", &out), ==, 3);
   g_assert_cmpstr(last_line(out), ==,
@@ -616,7 +650,8 @@ static void test_command_cut(void) {
                   "--preemption-bound 0 cut the search)");
   g_free(out);
   g_assert_cmpint(cfqsim("--max-states 3", &out), ==, 3);
-  g_assert_nonnull(strstr(out, "shortest hang (fixed): none found (the search was cut)"));
+  g_assert_nonnull(
+      strstr(out, "shortest hang (fixed): none found (the search was cut)"));
   g_assert_nonnull(strstr(last_line(out), "result: buggy inconclusive"));
   g_free(out);
 
@@ -632,7 +667,8 @@ static void test_command_cut(void) {
                               states - 1);
   g_assert_cmpint(cfqsim(arg, &out), ==, 1);
   g_assert_nonnull(strstr(out, "cut:"));
-  g_assert_nonnull(strstr(out, "steps (of those explored; the search was cut)"));
+  g_assert_nonnull(
+      strstr(out, "steps (of those explored; the search was cut)"));
   g_assert_cmpstr(last_line(out), ==, "result: buggy hangs");
   g_free(out);
   g_free(arg);
@@ -649,7 +685,8 @@ static void test_command_cut(void) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/explore/buggy-2-hangs-and-replays", test_buggy_2_hangs_and_replays);
+  g_test_add_func("/explore/buggy-2-hangs-and-replays",
+                  test_buggy_2_hangs_and_replays);
   g_test_add_func("/explore/buggy-3-4-hang", test_buggy_more_sharers_hang);
   g_test_add_func("/explore/fixed-never-hangs", test_fixed_never_hangs);
   g_test_add_func("/explore/pruning-matches-plain", test_pruning_matches_plain);

@@ -94,10 +94,11 @@ static const metrics *M(run *x) { return sim_run_result(x->r)->m; }
  * before it has completed, so it is in flight before the reader gets to
  * it (the kernel's async readahead at the marker). */
 static void test_ramp_in_blktrace(void) {
-  run *x = run_yaml("duration: 1s\n"
-                   "processes:\n"
-                   "  - {name: reader, rw: read, bs: 4k, size: 1g, runtime: 20ms}\n",
-                   true);
+  run *x = run_yaml(
+      "duration: 1s\n"
+      "processes:\n"
+      "  - {name: reader, rw: read, bs: 4k, size: 1g, runtime: 20ms}\n",
+      true);
   /* --trace names each window as readahead sets it up */
   static const char *const windows[] = {
       "reader      sync readahead: pages 0+4 (window 0+4, async 3)",
@@ -141,19 +142,21 @@ static void test_ramp_in_blktrace(void) {
  * least 90 %.  (The 128 KiB requests pay the hdd's command overhead four
  * times as often: the kernel's own readahead costs about 6 % here.) */
 static void test_reader_rate(void) {
-  run *buf = run_yaml("duration: 2s\n"
-                     "processes:\n"
-                     "  - {name: r, rw: read, bs: 4k, size: 1g, runtime: 1s}\n",
-                     false);
-  run *dir = run_yaml("duration: 2s\n"
-                     "processes:\n"
-                     "  - {name: r, rw: read, bs: 512k, size: 1g, runtime: 1s,\n"
-                     "     direct: 1}\n",
-                     false);
+  run *buf =
+      run_yaml("duration: 2s\n"
+               "processes:\n"
+               "  - {name: r, rw: read, bs: 4k, size: 1g, runtime: 1s}\n",
+               false);
+  run *dir =
+      run_yaml("duration: 2s\n"
+               "processes:\n"
+               "  - {name: r, rw: read, bs: 512k, size: 1g, runtime: 1s,\n"
+               "     direct: 1}\n",
+               false);
   double b = (double)metrics_proc_bytes(M(buf), 0);
   double d = (double)metrics_proc_bytes(M(dir), 0);
-  g_test_message("buffered 4k %.1f MiB, direct 512k %.1f MiB: %.3f", b / 1048576,
-                 d / 1048576, b / d);
+  g_test_message("buffered 4k %.1f MiB, direct 512k %.1f MiB: %.3f",
+                 b / 1048576, d / 1048576, b / d);
   g_assert_cmpfloat(b / d, >=, 0.90);
   /* read() calls: nearly all served from the cache */
   g_assert_cmpuint(metrics_proc_reads(M(buf), 0), ==,
@@ -166,10 +169,11 @@ static void test_reader_rate(void) {
 
 /* Random 4 KiB reads over 1 GiB: no readahead, every request one page. */
 static void test_random_reads(void) {
-  run *x = run_yaml("duration: 2s\n"
-                   "processes:\n"
-                   "  - {name: r, rw: randread, bs: 4k, size: 1g, runtime: 500ms}\n",
-                   true);
+  run *x = run_yaml(
+      "duration: 2s\n"
+      "processes:\n"
+      "  - {name: r, rw: randread, bs: 4k, size: 1g, runtime: 500ms}\n",
+      true);
   GArray *a = blktrace_events(x->r, 0);
   guint n = 0;
   for (guint i = 0; i < a->len; i++) {
@@ -191,10 +195,10 @@ static void test_random_reads(void) {
  * least as long as the disk needs for them at its outer media rate. */
 static void test_fsync_writes_back(void) {
   run *x = run_yaml("duration: 10s\n"
-                   "processes:\n"
-                   "  - {name: w, rw: write, bs: 1m, size: 1g, count: 8,\n"
-                   "     end_fsync: 1}\n",
-                   true);
+                    "processes:\n"
+                    "  - {name: w, rw: write, bs: 1m, size: 1g, count: 8,\n"
+                    "     end_fsync: 1}\n",
+                    true);
   const metrics *m = M(x);
   g_assert_cmpuint(metrics_proc_fsyncs(m, 0), ==, 1);
   g_assert_cmpuint(metrics_proc_write_bytes(m, 0), ==, 8u << 20);

@@ -233,8 +233,10 @@ static void test_chunk_size(void) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fs-writeback/chunk-size", test_chunk_size);
-  g_test_add_func("/fs-writeback/small-writer-expires", test_small_writer_expires);
-  g_test_add_func("/fs-writeback/background-threshold", test_background_threshold);
+  g_test_add_func("/fs-writeback/small-writer-expires",
+                  test_small_writer_expires);
+  g_test_add_func("/fs-writeback/background-threshold",
+                  test_background_threshold);
   g_test_add_func("/fs-writeback/dd-writers", test_dd_writers);
   g_test_add_func("/fs-writeback/ionice-ignored", test_ionice_ignored);
   return g_test_run();

@@ -15,7 +15,8 @@
 
 static char *golden_path(const char *name) {
   char *file = g_strdup_printf("%s.sha256", name);
-  char *path = g_build_filename(CFQSIM_SOURCE_DIR, "tests", "golden", file, NULL);
+  char *path =
+      g_build_filename(CFQSIM_SOURCE_DIR, "tests", "golden", file, NULL);
   g_free(file);
   return path;
 }
@@ -29,8 +30,10 @@ static int spawn(char **argv, char **out) {
   return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
 }
 
-static void add_file(GString *m, const char *label, const char *data, gsize len) {
-  char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, len);
+static void add_file(GString *m, const char *label, const char *data,
+                     gsize len) {
+  char *sum =
+      g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, len);
   g_string_append_printf(m, "%s %s %" G_GSIZE_FORMAT "\n", sum, label, len);
   g_free(sum);
 }
@@ -46,7 +49,8 @@ static void check(const char *name, const char *manifest) {
   } else {
     char *want = NULL;
     if (!g_file_get_contents(path, &want, NULL, NULL))
-      g_test_message("no manifest %s: record it with CFQSIM_UPDATE_GOLDEN=1", path);
+      g_test_message("no manifest %s: record it with CFQSIM_UPDATE_GOLDEN=1",
+                     path);
     if (g_strcmp0(manifest, want) != 0) {
       /* Name the files that differ rather than dumping both manifests. */
       char **now = g_strsplit(manifest, "\n", -1);
@@ -68,8 +72,8 @@ static void test_run(gconstpointer data) {
   g_assert_no_error(err);
   char *out = g_build_filename(tmp, "out", NULL);
   char *wl = g_strdup_printf("workloads/%s.yaml", name);
-  char *argv[] = { (char *)CFQSIM_BINARY, "run", wl, "-o", out, "--quiet",
-                   "--trace", NULL };
+  char *argv[] = {
+      (char *)CFQSIM_BINARY, "run", wl, "-o", out, "--quiet", "--trace", NULL};
   int status = spawn(argv, NULL);
   GString *m = g_string_new(NULL);
   g_string_append_printf(m, "exit %d\n", status);
@@ -78,7 +82,8 @@ static void test_run(gconstpointer data) {
   g_assert_no_error(err);
   GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
   const char *f;
-  while ((f = g_dir_read_name(d))) g_ptr_array_add(files, g_strdup(f));
+  while ((f = g_dir_read_name(d)))
+    g_ptr_array_add(files, g_strdup(f));
   g_dir_close(d);
   g_ptr_array_sort(files, by_name);
   for (guint i = 0; i < files->len; i++) {
@@ -104,7 +109,8 @@ static void test_run(gconstpointer data) {
 static void test_explore(gconstpointer data) {
   const char *name = data;
   char *wl = g_strdup_printf("workloads/%s.yaml", name);
-  char *argv[] = { (char *)CFQSIM_BINARY, "explore", wl, "--variant", "both", NULL };
+  char *argv[] = {(char *)CFQSIM_BINARY, "explore", wl,
+                  "--variant",           "both",    NULL};
   char *stdout_text = NULL;
   int status = spawn(argv, &stdout_text);
   GString *m = g_string_new(NULL);
@@ -137,8 +143,10 @@ int main(int argc, char **argv) {
   }
   /* The exploration of two and three sharers is quick; four takes longer
    * than a golden check is worth. */
-  g_test_add_data_func("/golden/explore/race-explore-2", "race-explore-2", test_explore);
-  g_test_add_data_func("/golden/explore/race-explore-3", "race-explore-3", test_explore);
+  g_test_add_data_func("/golden/explore/race-explore-2", "race-explore-2",
+                       test_explore);
+  g_test_add_data_func("/golden/explore/race-explore-3", "race-explore-3",
+                       test_explore);
   int rc = g_test_run();
   g_ptr_array_unref(names);
   g_free(dir);

@@ -199,15 +199,12 @@ static void test_fifo_policy(void) {
 /* Two actors whose I/Os complete after a while, with delayable steps so the
  * random policy can also choose to deliver completions early. */
 static char *random_run(uint64_t seed) {
-  static const toy_step io[] = {{"submit", false, 0, NULL},
-                                {"lookup", true, 0, NULL},
-                                {"queue", true, 2 * SIM_MS, NULL},
-                                {"io_wait", false, 0, NULL},
-                                {"submit", false, 0, NULL},
-                                {"lookup", true, 0, NULL},
-                                {"queue", true, 1 * SIM_MS, NULL},
-                                {"io_wait", false, 0, NULL},
-                                {"exit", false, 0, NULL}};
+  static const toy_step io[] = {
+      {"submit", false, 0, NULL},        {"lookup", true, 0, NULL},
+      {"queue", true, 2 * SIM_MS, NULL}, {"io_wait", false, 0, NULL},
+      {"submit", false, 0, NULL},        {"lookup", true, 0, NULL},
+      {"queue", true, 1 * SIM_MS, NULL}, {"io_wait", false, 0, NULL},
+      {"exit", false, 0, NULL}};
   sim_engine *e = sim_engine_new();
   GString *log = g_string_new(NULL);
   toy t[3];
@@ -223,8 +220,8 @@ static char *random_run(uint64_t seed) {
 }
 
 static void test_random_reproducible(void) {
-  GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                           NULL);
+  GHashTable *seen =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (uint64_t seed = 1; seed <= 8; seed++) {
     char *a = random_run(seed), *b = random_run(seed);
     g_assert_cmpstr(a, ==, b);
@@ -284,8 +281,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/interleave/script/labels-traced",
                   test_script_labels_traced);
   g_test_add_func("/interleave/fifo", test_fifo_policy);
-  g_test_add_func("/interleave/random/reproducible",
-                  test_random_reproducible);
+  g_test_add_func("/interleave/random/reproducible", test_random_reproducible);
   g_test_add_func("/interleave/random/delivers-early",
                   test_random_delivers_early);
   return g_test_run();

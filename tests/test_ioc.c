@@ -21,7 +21,8 @@ static void test_variant_names(void) {
     g_assert_cmpint(v, ==, i);
   }
   /* Only the exact names: "both" is explore's, not a kernel. */
-  static const char *const bad[] = {"both", "Buggy", "fixed ", "", "buggyx", "fix"};
+  static const char *const bad[] = {"both", "Buggy",  "fixed ",
+                                    "",     "buggyx", "fix"};
   for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
     cic_link_variant v = CIC_LINK_FIXED;
     g_assert_false(cic_link_variant_parse(bad[i], &v));
@@ -64,7 +65,7 @@ typedef struct {
   FILE *trace;
   char *trace_buf;
   size_t trace_len;
-  GPtrArray *printk;       /* char *: each message */
+  GPtrArray *printk; /* char *: each message */
   struct cic_stats stats;
   struct cic_dev dev;
 } bench;
@@ -83,8 +84,11 @@ static void bench_init(bench *b, cic_link_variant v, int cic_index) {
   sim_engine_set_trace(b->e, b->trace);
   b->printk = g_ptr_array_new_with_free_func(g_free);
   sim_engine_set_printk_hook(b->e, on_printk, b);
-  b->dev = (struct cic_dev){.engine = b->e, .cic_index = cic_index,
-                            .cfqd = &dev_key, .variant = v, .stats = &b->stats};
+  b->dev = (struct cic_dev){.engine = b->e,
+                            .cic_index = cic_index,
+                            .cfqd = &dev_key,
+                            .variant = v,
+                            .stats = &b->stats};
 }
 
 /* The trace so far, one line per element ("<time> ms  <who>  <text>"). */
@@ -122,7 +126,8 @@ static void bench_free(bench *b) {
  * A links first.  Returns what B's link led to; `*a`, `*bc` are A's and B's
  * cic after it. */
 static cic_link_result race(bench *b, struct io_context *ioc,
-                            struct cfq_io_context **a, struct cfq_io_context **bc) {
+                            struct cfq_io_context **a,
+                            struct cfq_io_context **bc) {
   ioc_task_link(ioc);
   ioc_task_link(ioc);
   ioc_get(ioc);
@@ -156,7 +161,8 @@ static cic_link_result race(bench *b, struct io_context *ioc,
 /* What stays the same whichever kernel: the winner's cic is the only one
  * linked, the loser's is freed and gone from the caller. */
 static void assert_after_race(bench *b, struct io_context *ioc,
-                              struct cfq_io_context *a, struct cfq_io_context *bc) {
+                              struct cfq_io_context *a,
+                              struct cfq_io_context *bc) {
   g_assert_null(bc);
   g_assert_true(cfq_cic_lookup(ioc, b->dev.cic_index) == a);
   g_assert_cmpuint(ioc->cic_list->len, ==, 1);
@@ -179,10 +185,10 @@ static void test_race_buggy(void) {
   /* B's request gave its reference back with the failure. */
   g_assert_cmpint(ioc->refcount, ==, 3);
   static const char *const want[][2] = {
-    {"A", "cfq_cic_lookup: miss"},      {"B", "cfq_cic_lookup: miss"},
-    {"A", "cfq_alloc_io_context: cic1"}, {"B", "cfq_alloc_io_context: cic2"},
-    {"A", "cfq_cic_link: cic1 linked"}, {"B", "cfq_cic_link: cic2 -EEXIST"},
-    {"kernel", "cfq: cic link failed!"}};
+      {"A", "cfq_cic_lookup: miss"},       {"B", "cfq_cic_lookup: miss"},
+      {"A", "cfq_alloc_io_context: cic1"}, {"B", "cfq_alloc_io_context: cic2"},
+      {"A", "cfq_cic_link: cic1 linked"},  {"B", "cfq_cic_link: cic2 -EEXIST"},
+      {"kernel", "cfq: cic link failed!"}};
   assert_trace(&b, want, G_N_ELEMENTS(want));
   /* A's request is put, both tasks exit: nothing holds the ioc. */
   ioc_put(ioc);
@@ -208,10 +214,10 @@ static void test_race_fixed(void) {
   g_assert_true(cic_step_lookup(&b.dev, "B", ioc) == a);
   g_assert_cmpint(ioc->refcount, ==, 4);
   static const char *const want[][2] = {
-    {"A", "cfq_cic_lookup: miss"},      {"B", "cfq_cic_lookup: miss"},
-    {"A", "cfq_alloc_io_context: cic1"}, {"B", "cfq_alloc_io_context: cic2"},
-    {"A", "cfq_cic_link: cic1 linked"}, {"B", "cfq_cic_link: cic2 -EEXIST"},
-    {"B", "cfq_cic_lookup: hit"}};
+      {"A", "cfq_cic_lookup: miss"},       {"B", "cfq_cic_lookup: miss"},
+      {"A", "cfq_alloc_io_context: cic1"}, {"B", "cfq_alloc_io_context: cic2"},
+      {"A", "cfq_cic_link: cic1 linked"},  {"B", "cfq_cic_link: cic2 -EEXIST"},
+      {"B", "cfq_cic_lookup: hit"}};
   assert_trace(&b, want, G_N_ELEMENTS(want));
   /* Both requests are put, both tasks exit. */
   ioc_put(ioc);

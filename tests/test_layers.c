@@ -23,7 +23,7 @@
 
 #include "tests/testutil.h"
 
-static const char *const layer_dirs[] = { "sim/core", "models", "sim" };
+static const char *const layer_dirs[] = {"sim/core", "models", "sim"};
 enum { N_LAYERS = G_N_ELEMENTS(layer_dirs) };
 
 /* The layer of a repository-relative path, or -1 when it is in none. */
@@ -58,13 +58,19 @@ static char *resolve_include(const char *dir, const char *inc) {
 /* The quoted file of an `#include "..."` line, or NULL. */
 static char *quoted_include(const char *line) {
   const char *p = line;
-  while (*p == ' ' || *p == '\t') p++;
-  if (*p++ != '#') return NULL;
-  while (*p == ' ' || *p == '\t') p++;
-  if (!g_str_has_prefix(p, "include")) return NULL;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (*p++ != '#')
+    return NULL;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (!g_str_has_prefix(p, "include"))
+    return NULL;
   p += strlen("include");
-  while (*p == ' ' || *p == '\t') p++;
-  if (*p++ != '"') return NULL;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (*p++ != '"')
+    return NULL;
   const char *q = strchr(p, '"');
   return q ? g_strndup(p, q - p) : NULL;
 }
@@ -86,7 +92,8 @@ static void graph_init(graph *g) {
   g->edges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                    (GDestroyNotify)g_ptr_array_unref);
   g->modules = g_ptr_array_new_with_free_func(g_free);
-  g->defined_in = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g->defined_in =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   g->declared_by = g_ptr_array_new_with_free_func(g_free);
   g->declared = g_ptr_array_new_with_free_func(g_free);
 }
@@ -111,23 +118,29 @@ static char *code_only(const char *text) {
     if (line_start && *p == '#') { /* to the end of the line; \ goes on */
       for (char prev = 0; *p && !(*p == '\n' && prev != '\\'); p++) {
         prev = *p;
-        if (*p != '\n') *p = ' ';
+        if (*p != '\n')
+          *p = ' ';
       }
     } else if (p[0] == '/' && p[1] == '*') {
       char *end = strstr(p + 2, "*/");
       end = end ? end + 2 : p + strlen(p);
       for (; p < end; p++)
-        if (*p != '\n') *p = ' ';
+        if (*p != '\n')
+          *p = ' ';
     } else if (p[0] == '/' && p[1] == '/') {
-      for (; *p && *p != '\n'; p++) *p = ' ';
+      for (; *p && *p != '\n'; p++)
+        *p = ' ';
     } else if (*p == '"' || *p == '\'') {
       char quote = *p;
       *p++ = ' ';
       for (; *p && *p != quote; p++) {
-        if (*p == '\\' && p[1]) *p++ = ' ';
-        if (*p != '\n') *p = ' ';
+        if (*p == '\\' && p[1])
+          *p++ = ' ';
+        if (*p != '\n')
+          *p = ' ';
       }
-      if (*p) *p++ = ' ';
+      if (*p)
+        *p++ = ' ';
     } else {
       line_start = *p == '\n' || (line_start && (*p == ' ' || *p == '\t'));
       p++;
@@ -147,17 +160,21 @@ static char *function_name(const char *s, gsize len, gboolean definition) {
   if (paren && !memchr(stmt, '=', paren - stmt) &&
       (!definition || g_str_has_suffix(stmt, ")"))) {
     char *end = paren;
-    while (end > stmt && g_ascii_isspace(end[-1])) end--;
+    while (end > stmt && g_ascii_isspace(end[-1]))
+      end--;
     char *begin = end;
-    while (begin > stmt && (g_ascii_isalnum(begin[-1]) || begin[-1] == '_')) begin--;
+    while (begin > stmt && (g_ascii_isalnum(begin[-1]) || begin[-1] == '_'))
+      begin--;
     char *head = g_strndup(stmt, begin - stmt);
     gboolean local = FALSE;
     char **words = g_regex_split_simple("[^A-Za-z0-9_]+", head, 0, 0);
     for (char **w = words; *w; w++)
-      if (strcmp(*w, "static") == 0 || strcmp(*w, "typedef") == 0) local = TRUE;
+      if (strcmp(*w, "static") == 0 || strcmp(*w, "typedef") == 0)
+        local = TRUE;
     g_strfreev(words);
     g_free(head);
-    if (end > begin && !local) name = g_strndup(begin, end - begin);
+    if (end > begin && !local)
+      name = g_strndup(begin, end - begin);
   }
   g_free(stmt);
   return name;
@@ -167,7 +184,8 @@ static char *function_name(const char *s, gsize len, gboolean definition) {
  * G_DEFINE_QUARK(...), which stands for whole definitions and ends without
  * a ';'. */
 static gboolean macro_call(const char *s) {
-  while (g_ascii_isspace(*s)) s++;
+  while (g_ascii_isspace(*s))
+    s++;
   const char *id = s;
   gboolean letter = FALSE;
   for (; g_ascii_isupper(*s) || g_ascii_isdigit(*s) || *s == '_'; s++)
@@ -177,7 +195,8 @@ static gboolean macro_call(const char *s) {
 
 /* Appends to `decls` the functions `text` declares and to `defs` those it
  * defines, leaving out static ones. */
-static void scan_functions(const char *text, GPtrArray *decls, GPtrArray *defs) {
+static void scan_functions(const char *text, GPtrArray *decls,
+                           GPtrArray *defs) {
   char *code = code_only(text);
   int depth = 0, parens = 0;
   const char *start = code;
@@ -185,17 +204,21 @@ static void scan_functions(const char *text, GPtrArray *decls, GPtrArray *defs) 
     if (depth == 0 && *p == '(') {
       parens++;
     } else if (depth == 0 && *p == ')') {
-      if (--parens == 0 && macro_call(start)) start = p + 1;
+      if (--parens == 0 && macro_call(start))
+        start = p + 1;
     } else if (*p == '{') {
       if (depth++ == 0) {
         char *n = function_name(start, p - start, TRUE);
-        if (n) g_ptr_array_add(defs, n);
+        if (n)
+          g_ptr_array_add(defs, n);
       }
     } else if (*p == '}') {
-      if (--depth == 0) start = p + 1;
+      if (--depth == 0)
+        start = p + 1;
     } else if (*p == ';' && depth == 0) {
       char *n = function_name(start, p - start, FALSE);
-      if (n) g_ptr_array_add(decls, n);
+      if (n)
+        g_ptr_array_add(decls, n);
       start = p + 1;
     }
   }
@@ -210,7 +233,8 @@ static void add_edge(graph *g, const char *from, const char *to) {
     g_ptr_array_add(g->modules, g_strdup(from));
   }
   for (guint i = 0; i < out->len; i++)
-    if (strcmp(out->pdata[i], to) == 0) return;
+    if (strcmp(out->pdata[i], to) == 0)
+      return;
   g_ptr_array_add(out, g_strdup(to));
 }
 
@@ -255,16 +279,18 @@ static void read_tree(graph *g, GString *upward) {
       char **lines = g_strsplit(text, "\n", -1);
       for (char **ln = lines; *ln; ln++) {
         char *quoted = quoted_include(*ln);
-        if (!quoted) continue;
+        if (!quoted)
+          continue;
         char *inc = resolve_include(layer_dirs[l], quoted);
         g_free(quoted);
         int il = layer_of(inc);
         if (il > l)
-          g_string_append_printf(upward, "%s includes %s (%s above %s)\n",
-                                 rel, inc, layer_dirs[il], layer_dirs[l]);
+          g_string_append_printf(upward, "%s includes %s (%s above %s)\n", rel,
+                                 inc, layer_dirs[il], layer_dirs[l]);
         if (il >= 0) {
           char *to = module_of(inc);
-          if (strcmp(to, from) != 0) add_edge(g, from, to);
+          if (strcmp(to, from) != 0)
+            add_edge(g, from, to);
           g_free(to);
         }
         g_free(inc);
@@ -294,7 +320,8 @@ static void test_no_upward_include(void) {
   graph_init(&g);
   GString *upward = g_string_new(NULL);
   read_tree(&g, upward);
-  if (upward->len) g_test_message("%s", upward->str);
+  if (upward->len)
+    g_test_message("%s", upward->str);
   g_assert_cmpstr(upward->str, ==, "");
   g_string_free(upward, TRUE);
   graph_clear(&g);
@@ -309,11 +336,13 @@ static gboolean dfs(graph *g, GHashTable *state, GPtrArray *stack,
   GPtrArray *out = g_hash_table_lookup(g->edges, m);
   for (guint i = 0; out && i < out->len; i++) {
     const char *to = out->pdata[i];
-    if (strcmp(to, m) == 0) continue;
+    if (strcmp(to, m) == 0)
+      continue;
     int s = GPOINTER_TO_INT(g_hash_table_lookup(state, to));
     if (s == 1) {
       guint k = stack->len;
-      while (k > 0 && strcmp(stack->pdata[k - 1], to) != 0) k--;
+      while (k > 0 && strcmp(stack->pdata[k - 1], to) != 0)
+        k--;
       for (guint j = k - 1; j < stack->len; j++)
         g_string_append_printf(cycle, "%s -> ", (char *)stack->pdata[j]);
       g_string_append(cycle, to);
@@ -366,10 +395,12 @@ static void test_headers_declare_own_functions(void) {
     if (def && strcmp(def, own) != 0)
       g_string_append_printf(foreign,
                              "%s declares %s(), which %s.c defines: declare "
-                             "it in %s.h\n", header, fn, def, def);
+                             "it in %s.h\n",
+                             header, fn, def, def);
     g_free(own);
   }
-  if (foreign->len) g_test_message("%s", foreign->str);
+  if (foreign->len)
+    g_test_message("%s", foreign->str);
   g_assert_cmpstr(foreign->str, ==, "");
   g_string_free(foreign, TRUE);
   graph_clear(&g);
@@ -489,9 +520,11 @@ static gboolean export_is_prefixed(const char *module, const char *fn) {
   gboolean ok = strncmp(fn, own, n) == 0 && (fn[n] == '\0' || fn[n] == '_');
   g_free(own);
   for (guint i = 0; !ok && i < G_N_ELEMENTS(export_prefixes); i++) {
-    if (!g_str_has_prefix(module, export_prefixes[i].module)) continue;
+    if (!g_str_has_prefix(module, export_prefixes[i].module))
+      continue;
     char **p = g_strsplit(export_prefixes[i].prefixes, " ", -1);
-    for (char **q = p; *q && !ok; q++) ok = g_str_has_prefix(fn, *q);
+    for (char **q = p; *q && !ok; q++)
+      ok = g_str_has_prefix(fn, *q);
     g_strfreev(p);
   }
   for (guint i = 0; !ok && i < G_N_ELEMENTS(kernel_unprefixed); i++)
@@ -506,8 +539,8 @@ static void test_exports_prefixed(void) {
   GString *ignored = g_string_new(NULL);
   read_tree(&g, ignored);
   g_string_free(ignored, TRUE);
-  GList *fns = g_list_sort(g_hash_table_get_keys(g.defined_in),
-                           (GCompareFunc)strcmp);
+  GList *fns =
+      g_list_sort(g_hash_table_get_keys(g.defined_in), (GCompareFunc)strcmp);
   g_assert_cmpuint(g_list_length(fns), >, 100);
   GString *bad = g_string_new(NULL);
   for (GList *l = fns; l; l = l->next) {
@@ -516,7 +549,8 @@ static void test_exports_prefixed(void) {
       g_string_append_printf(bad, "%s.c exports %s()\n", module,
                              (char *)l->data);
   }
-  if (bad->len) g_test_message("%s", bad->str);
+  if (bad->len)
+    g_test_message("%s", bad->str);
   g_assert_cmpstr(bad->str, ==, "");
   g_string_free(bad, TRUE);
   g_list_free(fns);
@@ -555,7 +589,8 @@ static void check_error_domains(const char *rel, const char *text,
   char *code = code_only(text);
   char *base = g_path_get_basename(rel);
   char *dot = strrchr(base, '.');
-  if (dot) *dot = '\0';
+  if (dot)
+    *dot = '\0';
   char *want = g_strdup_printf("cfqsim-%s-error-quark", base);
   GRegex *re = g_regex_new(
       "\\b(G_DEFINE_QUARK|g_quark_from_static_string|g_quark_from_string|"
@@ -576,13 +611,17 @@ static void check_error_domains(const char *rel, const char *text,
         g_string_append_printf(out, "%s: domain %s: name it %s\n", rel, qn,
                                want);
     } else if (g_str_has_prefix(fn, "g_quark_from")) {
-      g_string_append_printf(out, "%s: %s: define the domain with "
-                             "G_DEFINE_QUARK\n", rel, fn);
+      g_string_append_printf(out,
+                             "%s: %s: define the domain with "
+                             "G_DEFINE_QUARK\n",
+                             rel, fn);
     } else if (code_arg < args->len) {
       const char *c = args->pdata[code_arg];
       if (g_regex_match_simple("^[-+]?[0-9]", c, 0, 0))
-        g_string_append_printf(out, "%s: %s(..., %s, ...): a bare code; name "
-                               "it in the domain's enum\n", rel, fn, c);
+        g_string_append_printf(out,
+                               "%s: %s(..., %s, ...): a bare code; name "
+                               "it in the domain's enum\n",
+                               rel, fn, c);
     }
     g_ptr_array_unref(args);
     g_free(fn);
@@ -602,13 +641,15 @@ static void test_error_domains(void) {
     for (guint i = 0; i < names->len; i++) {
       char *text = read_source(names->pdata[i]);
       check_error_domains(names->pdata[i], text, out);
-      if (strstr(text, "G_DEFINE_QUARK(")) domains++;
+      if (strstr(text, "G_DEFINE_QUARK("))
+        domains++;
       g_free(text);
     }
     g_ptr_array_unref(names);
   }
   g_assert_cmpuint(domains, >=, 5);
-  if (out->len) g_test_message("%s", out->str);
+  if (out->len)
+    g_test_message("%s", out->str);
   g_assert_cmpstr(out->str, ==, "");
   g_string_free(out, TRUE);
 }
@@ -666,17 +707,21 @@ static char *comments_only(const char *text) {
       char *end = strstr(p + 2, "*/");
       p = end ? end + 2 : p + strlen(p);
     } else if (p[0] == '/' && p[1] == '/') {
-      while (*p && *p != '\n') p++;
+      while (*p && *p != '\n')
+        p++;
     } else if (*p == '"' || *p == '\'') {
       char quote = *p;
       *p++ = ' ';
       for (; *p && *p != quote && *p != '\n'; p++) {
-        if (*p == '\\' && p[1] && p[1] != '\n') *p++ = ' ';
+        if (*p == '\\' && p[1] && p[1] != '\n')
+          *p++ = ' ';
         *p = ' ';
       }
-      if (*p == quote) *p++ = ' ';
+      if (*p == quote)
+        *p++ = ' ';
     } else {
-      if (*p != '\n') *p = ' ';
+      if (*p != '\n')
+        *p = ' ';
       p++;
     }
   }
@@ -729,8 +774,10 @@ static void check_citations(const char *rel, const char *text, GString *out) {
       int start;
       g_match_info_fetch_pos(mi, 0, &start, NULL);
       int line = 0;
-      for (int i = 0; i < start; i++) line += comments[i] == '\n';
-      if (line == last_line) continue;
+      for (int i = 0; i < start; i++)
+        line += comments[i] == '\n';
+      if (line == last_line)
+        continue;
       last_line = line;
       char *l = g_strstrip(g_strdup(lines[line]));
       g_string_append_printf(out, "%s:%d: %s: %s\n", rel, line + 1,
@@ -743,8 +790,8 @@ static void check_citations(const char *rel, const char *text, GString *out) {
   g_free(comments);
 }
 
-static const char *const cited_dirs[] = {"sim/core", "models", "sim", "tests",
-                                         "bench", "fuzz"};
+static const char *const cited_dirs[] = {"sim/core", "models", "sim",
+                                         "tests",    "bench",  "fuzz"};
 
 static void test_no_bare_citations(void) {
   GString *out = g_string_new(NULL);
@@ -760,7 +807,8 @@ static void test_no_bare_citations(void) {
     g_ptr_array_unref(names);
   }
   g_assert_cmpuint(files, >, 50);
-  if (out->len) g_test_message("%s", out->str);
+  if (out->len)
+    g_test_message("%s", out->str);
   g_assert_cmpstr(out->str, ==, "");
   g_string_free(out, TRUE);
 }
@@ -773,7 +821,8 @@ static GHashTable *headings_of(const char *rel) {
   for (char **l = lines; *l; l++)
     if (**l == '#') {
       const char *t = *l;
-      while (*t == '#') t++;
+      while (*t == '#')
+        t++;
       g_hash_table_add(h, g_strstrip(g_strdup(t)));
     }
   g_strfreev(lines);
@@ -806,8 +855,8 @@ static void check_pointers(const char *rel, const char *text,
       char *h = g_match_info_fetch(qi, 1);
       (*count)++;
       if (!g_hash_table_contains(headings, h))
-        g_string_append_printf(out, "%s: %s has no heading \"%s\"\n", rel,
-                               doc, h);
+        g_string_append_printf(out, "%s: %s has no heading \"%s\"\n", rel, doc,
+                               h);
       g_free(h);
     }
     g_match_info_free(qi);
@@ -860,14 +909,14 @@ static void test_pointers_resolve(void) {
       g_free(text);
       text = c;
     }
-    check_pointers(rel, text, "docs/model\\.md", "docs/model.md", model,
-                   &count, out);
-    check_pointers(rel, text, "README(\\.md)?", "README", readme, &count,
+    check_pointers(rel, text, "docs/model\\.md", "docs/model.md", model, &count,
                    out);
+    check_pointers(rel, text, "README(\\.md)?", "README", readme, &count, out);
     g_free(text);
   }
   g_assert_cmpuint(count, >, 50);
-  if (out->len) g_test_message("%s", out->str);
+  if (out->len)
+    g_test_message("%s", out->str);
   g_assert_cmpstr(out->str, ==, "");
   g_string_free(out, TRUE);
   g_ptr_array_unref(files);

@@ -62,8 +62,8 @@ static void test_jain(void) {
       {{4096, 4096, 4096, 4096}, 4, 1.0},
       {{4096, 0, 0, 0}, 4, 0.25},
       {{4096, 8192}, 2, 0.9},
-      {{4096}, 1, 1.0},       /* fewer than two processes */
-      {{0, 0, 0}, 3, 1.0},    /* nobody moved a byte */
+      {{4096}, 1, 1.0},    /* fewer than two processes */
+      {{0, 0, 0}, 3, 1.0}, /* nobody moved a byte */
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     metrics *m = with_bytes(cases[i].b, cases[i].n);
@@ -92,9 +92,9 @@ static void test_timeseries(void) {
   g_assert_cmpint(metrics_window(m), ==, 100 * SIM_MS);
   g_assert_cmpuint(metrics_n_windows(m), ==, 0);
 
-  metrics_io_done(m, 0, 0, 40 * SIM_MS, 50 * SIM_MS, 4096);   /* window 0 */
+  metrics_io_done(m, 0, 0, 40 * SIM_MS, 50 * SIM_MS, 4096); /* window 0 */
   /* Exactly on a boundary: the window that starts there. */
-  metrics_io_done(m, 1, 0, 90 * SIM_MS, 100 * SIM_MS, 8192);  /* window 1 */
+  metrics_io_done(m, 1, 0, 90 * SIM_MS, 100 * SIM_MS, 8192); /* window 1 */
   g_assert_cmpuint(metrics_n_windows(m), ==, 2);
   /* The window is the one of completion, not submission. */
   metrics_io_done(m, 0, 0, 250 * SIM_MS, 352 * SIM_MS, 4096); /* window 3 */

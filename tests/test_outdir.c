@@ -74,7 +74,8 @@ static void assert_ours(const char *rel, const char *kind) {
     g_error("%s should be ours: %s", rel, m);
 }
 
-static void assert_refused(const char *rel, const char *kind, const char *what) {
+static void assert_refused(const char *rel, const char *kind,
+                           const char *what) {
   char *m = verdict(rel, kind);
   if (!m)
     g_error("%s should be refused", rel);
@@ -98,7 +99,8 @@ static void test_may_replace(void) {
 
   make_run("run", OUTDIR_RUN);
   assert_ours("run", OUTDIR_RUN);
-  assert_refused("run", OUTDIR_COMPARE, "a cfqsim run result, not a compare result");
+  assert_refused("run", OUTDIR_COMPARE,
+                 "a cfqsim run result, not a compare result");
   /* Its own plots too, but nothing the user added. */
   mkdirs("run/plots");
   assert_ours("run", OUTDIR_RUN);
@@ -112,8 +114,9 @@ static void test_may_replace(void) {
   assert_refused("run", OUTDIR_RUN, "('plots/mine.png')");
   assert_refused("run/plots", OUTDIR_PLOTS, "('mine.png')");
   put("run/notes.txt", "mine");
-  assert_refused("run", OUTDIR_RUN, "entries that cfqsim did not write "
-                                    "('notes.txt', 'plots/mine.png')");
+  assert_refused("run", OUTDIR_RUN,
+                 "entries that cfqsim did not write "
+                 "('notes.txt', 'plots/mine.png')");
 
   /* No marker, or a listed name that is not a plain file: not ours. */
   put("bare/metrics.json", "{}");
@@ -148,7 +151,8 @@ static void test_may_replace(void) {
   g_free(sm);
   put("sweep/results.csv", "point\n");
   assert_ours("sweep", OUTDIR_SWEEP);
-  assert_refused("sweep", OUTDIR_RUN, "a cfqsim sweep result, not a run result");
+  assert_refused("sweep", OUTDIR_RUN,
+                 "a cfqsim sweep result, not a run result");
   make_run("sweep/points/2-1", OUTDIR_COMPARE);
   assert_refused("sweep", OUTDIR_SWEEP, "('points/2-1')");
   char *p21 = path_of("sweep/points/2-1");

@@ -20,8 +20,8 @@ static const struct vm_dirty_cfg defaults = {10, 0, 20, 0, 3000, 500};
 static void world_init(world *w, int64_t pages) {
   w->e = sim_engine_new();
   w->kernel = (struct kernel_cfg){.hz = 1000, .nr_requests = 128};
-  w->q = (struct request_queue){.engine = w->e, .kernel = &w->kernel,
-                                .tick_ns = SIM_S / 1000};
+  w->q = (struct request_queue){
+      .engine = w->e, .kernel = &w->kernel, .tick_ns = SIM_S / 1000};
   w->vm = defaults;
   w->pc = pagecache_new(w->e, pages * PAGE_SIZE, 4e9);
   w->bdi = bdi_new("8:0", w->pc, &w->vm, &w->q, 32);
@@ -64,16 +64,16 @@ static void test_position_ratio(void) {
   global_dirty_limits(w.bdi, &bg, &thresh);
   int64_t freerun = dirty_freerun_ceiling(thresh, bg);
   int64_t setpoint = (freerun + thresh) / 2;
-  int64_t at_setpoint = bdi_position_ratio(w.bdi, thresh, bg, setpoint, thresh,
-                                           setpoint);
+  int64_t at_setpoint =
+      bdi_position_ratio(w.bdi, thresh, bg, setpoint, thresh, setpoint);
   g_assert_cmpint(at_setpoint, >=, 1000);
   g_assert_cmpint(at_setpoint, <=, 1030);
-  int64_t at_freerun = bdi_position_ratio(w.bdi, thresh, bg, freerun, thresh,
-                                          setpoint);
+  int64_t at_freerun =
+      bdi_position_ratio(w.bdi, thresh, bg, freerun, thresh, setpoint);
   g_assert_cmpint(at_freerun, >=, 1990);
   g_assert_cmpint(at_freerun, <=, 2060);
-  g_assert_cmpint(bdi_position_ratio(w.bdi, thresh, bg, thresh, thresh, setpoint),
-                  ==, 0);
+  g_assert_cmpint(
+      bdi_position_ratio(w.bdi, thresh, bg, thresh, thresh, setpoint), ==, 0);
   /* the device's line alone: down to a quarter far above its setpoint */
   int64_t far = bdi_position_ratio(w.bdi, thresh, bg, setpoint, thresh,
                                    setpoint + 8 * w.bdi->avg_write_bandwidth);
@@ -131,7 +131,8 @@ static void test_balance_dirty_pages(void) {
   g_assert_cmpint(t.nr_dirtied_pause, ==, 128);
 
   /* between freerun and the limit: a pause of 1 to 200 jiffies */
-  w.pc->nr_dirty = w.bdi->reclaimable = (dirty_freerun_ceiling(thresh, bg) + thresh) / 2;
+  w.pc->nr_dirty = w.bdi->reclaimable =
+      (dirty_freerun_ceiling(thresh, bg) + thresh) / 2;
   t.nr_dirtied = 0;
   int64_t pause = balance_dirty_pages_ratelimited(w.bdi, &t, 128);
   g_assert_cmpint(pause, >, 0);
@@ -181,8 +182,10 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/page-writeback/limits", test_limits);
   g_test_add_func("/page-writeback/position-ratio", test_position_ratio);
-  g_test_add_func("/page-writeback/bandwidth-estimate", test_bandwidth_estimate);
-  g_test_add_func("/page-writeback/balance-dirty-pages", test_balance_dirty_pages);
+  g_test_add_func("/page-writeback/bandwidth-estimate",
+                  test_bandwidth_estimate);
+  g_test_add_func("/page-writeback/balance-dirty-pages",
+                  test_balance_dirty_pages);
   g_test_add_func("/page-writeback/page-states", test_page_states);
   return g_test_run();
 }

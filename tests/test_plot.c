@@ -72,8 +72,8 @@ static result cfqsim(const char *capture, const char *const *args) {
   env = g_environ_setenv(env, "PATH", path, TRUE);
   env = g_environ_setenv(env, "CFQSIM_TEST_CAPTURE", r.capture, TRUE);
   GError *err = NULL;
-  g_assert_true(g_spawn_sync(tmpdir, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL,
-                             NULL, &r.out, &r.err, &r.status, &err));
+  g_assert_true(g_spawn_sync(tmpdir, (char **)argv->pdata, env, G_SPAWN_DEFAULT,
+                             NULL, NULL, &r.out, &r.err, &r.status, &err));
   g_assert_no_error(err);
   if (r.status != 0)
     g_test_message("cfqsim %s: status %d\n%s", args[0], r.status, r.err);
@@ -139,7 +139,8 @@ static void assert_x_is_run(const result *r, const char *graph, double end) {
   char *rest;
   double lo = g_ascii_strtod(range, &rest), hi = g_ascii_strtod(rest, NULL);
   if (lo != 0 || fabs(hi - end) > 1e-9)
-    g_error("%s: x axis [%s], the run is [0, %.9g]", graph, g_strchomp(range), end);
+    g_error("%s: x axis [%s], the run is [0, %.9g]", graph, g_strchomp(range),
+            end);
 }
 
 /* ---- the latency CDF, the time axes ---- */
@@ -159,7 +160,8 @@ static const char starve_yaml[] =
 
 static void test_cdf_shows_the_starved(void) {
   g_free(write_tmp("starve.yaml", starve_yaml));
-  run_ok("starve-run", (const char *[]){"starve.yaml", "-q", "-o", "starve", NULL});
+  run_ok("starve-run",
+         (const char *[]){"starve.yaml", "-q", "-o", "starve", NULL});
   result r = cfqsim("starve", (const char *[]){"plot", "starve", NULL});
   g_assert_cmpint(r.status, ==, 0);
 
@@ -179,7 +181,8 @@ static void test_cdf_shows_the_starved(void) {
     double px = 0, py = -1;
     for (guint i = 0; i < n; i++) {
       char *rest;
-      double x = g_ascii_strtod(lines[i], &rest), y = g_ascii_strtod(rest, NULL);
+      double x = g_ascii_strtod(lines[i], &rest),
+             y = g_ascii_strtod(rest, NULL);
       if (i == 0)
         g_assert_cmpfloat(y, ==, 0);
       else
@@ -191,7 +194,8 @@ static void test_cdf_shows_the_starved(void) {
     g_assert_cmpfloat(py, ==, 1);
     if (b == 1) { /* `one`: a vertical step at its only latency */
       g_assert_cmpuint(n, ==, 2);
-      g_autofree char *lat_path = g_build_filename(tmpdir, "starve", "latencies.csv", NULL);
+      g_autofree char *lat_path =
+          g_build_filename(tmpdir, "starve", "latencies.csv", NULL);
       g_autofree char *lat = NULL;
       g_assert_true(g_file_get_contents(lat_path, &lat, NULL, NULL));
       const char *row = strstr(lat, "\none,");
@@ -230,7 +234,8 @@ static const char twelve_yaml[] =
 
 /* `set linetype K lc rgb '#rrggbb'` lines: K = 1..n, n distinct colours. */
 static void assert_distinct_colours(const char *linetypes, guint n) {
-  GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  GHashTable *seen =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   char **lines = g_strsplit(linetypes, "\n", -1);
   guint k = 0;
   for (char **l = lines; *l; l++) {
@@ -252,7 +257,8 @@ static void assert_distinct_colours(const char *linetypes, guint n) {
 
 static void test_colours_and_zero_length_slices(void) {
   g_free(write_tmp("twelve.yaml", twelve_yaml));
-  run_ok("twelve-run", (const char *[]){"twelve.yaml", "-q", "-o", "twelve", NULL});
+  run_ok("twelve-run",
+         (const char *[]){"twelve.yaml", "-q", "-o", "twelve", NULL});
   result r = cfqsim("twelve", (const char *[]){"plot", "twelve", NULL});
   g_assert_cmpint(r.status, ==, 0);
   g_autofree char *e = captured(&r, "throughput", "e");
@@ -265,7 +271,8 @@ static void test_colours_and_zero_length_slices(void) {
 
   /* Random readers get slices that end where they start; the timeline
    * marks each of them (fifth column) so they do not vanish. */
-  g_autofree char *sl_path = g_build_filename(tmpdir, "twelve", "slices.csv", NULL);
+  g_autofree char *sl_path =
+      g_build_filename(tmpdir, "twelve", "slices.csv", NULL);
   g_autofree char *sl = NULL;
   g_assert_true(g_file_get_contents(sl_path, &sl, NULL, NULL));
   guint zero_csv = 0;
@@ -312,18 +319,22 @@ static const char noslice_yaml[] =
  * graphs are drawn, the timeline is skipped with a note, exit 0. */
 static void test_run_without_slices(void) {
   g_free(write_tmp("noslice.yaml", noslice_yaml));
-  run_ok("noslice-run", (const char *[]){"noslice.yaml", "-q", "-o", "noslice", NULL});
+  run_ok("noslice-run",
+         (const char *[]){"noslice.yaml", "-q", "-o", "noslice", NULL});
   result r = cfqsim("noslice", (const char *[]){"plot", "noslice", NULL});
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.err, "timeline"));
   g_assert_nonnull(strstr(r.err, "no slices"));
-  const char *made[] = {"throughput.png", "jain.png", "shares.png", "latency_cdf.png"};
+  const char *made[] = {"throughput.png", "jain.png", "shares.png",
+                        "latency_cdf.png"};
   for (guint i = 0; i < G_N_ELEMENTS(made); i++) {
-    g_autofree char *p = g_build_filename(tmpdir, "noslice", "plots", made[i], NULL);
+    g_autofree char *p =
+        g_build_filename(tmpdir, "noslice", "plots", made[i], NULL);
     g_assert_true(g_file_test(p, G_FILE_TEST_IS_REGULAR));
     g_assert_nonnull(strstr(r.out, made[i]));
   }
-  g_autofree char *tl = g_build_filename(tmpdir, "noslice", "plots", "timeline.png", NULL);
+  g_autofree char *tl =
+      g_build_filename(tmpdir, "noslice", "plots", "timeline.png", NULL);
   g_assert_false(g_file_test(tl, G_FILE_TEST_EXISTS));
   result_clear(&r);
 }
@@ -350,11 +361,13 @@ static const char sweep_yaml[] =
 static void test_sweep_says_what_it_averages(void) {
   g_free(write_tmp("base.yaml", base_yaml));
   g_free(write_tmp("sw.yaml", sweep_yaml));
-  run_ok("sw-run", (const char *[]){"sweep", "sw.yaml", "-j", "1", "-o", "sw", NULL});
+  run_ok("sw-run",
+         (const char *[]){"sweep", "sw.yaml", "-j", "1", "-o", "sw", NULL});
 
   /* numjobs on x: each point is a mean over slice_idle and the seeds. */
-  result r = cfqsim("sw-x", (const char *[]){"plot", "sw", "--x", "processes.reader.numjobs",
-                                             "--y", "throughput_bps", NULL});
+  result r = cfqsim("sw-x", (const char *[]){"plot", "sw", "--x",
+                                             "processes.reader.numjobs", "--y",
+                                             "throughput_bps", NULL});
   g_assert_cmpint(r.status, ==, 0);
   g_autofree char *e = captured(&r, "sweep", "e");
   g_autofree char *note = e_var(e, "note");
@@ -365,8 +378,10 @@ static void test_sweep_says_what_it_averages(void) {
   result_clear(&r);
 
   /* Both on axes: only the replicates are averaged. */
-  r = cfqsim("sw-xs", (const char *[]){"plot", "sw", "--x", "processes.reader.numjobs",
-                                       "--series", "devices.sda.scheduler.slice_idle", NULL});
+  r = cfqsim("sw-xs",
+             (const char *[]){"plot", "sw", "--x", "processes.reader.numjobs",
+                              "--series", "devices.sda.scheduler.slice_idle",
+                              NULL});
   g_assert_cmpint(r.status, ==, 0);
   g_autofree char *e2 = captured(&r, "sweep", "e");
   g_autofree char *note2 = e_var(e2, "note");
@@ -381,12 +396,15 @@ static void test_sweep_words_are_not_drawn(void) {
   g_free(write_tmp("swo.yaml", "base: base.yaml\n"
                                "grid: {processes.reader.numjobs: [1, 2]}\n"
                                "metrics: [outcome, throughput_bps]\n"));
-  run_ok("swo-run", (const char *[]){"sweep", "swo.yaml", "-j", "1", "-o", "swo", NULL});
-  result r = cfqsim("swo-y", (const char *[]){"plot", "swo", "--y", "outcome", NULL});
+  run_ok("swo-run",
+         (const char *[]){"sweep", "swo.yaml", "-j", "1", "-o", "swo", NULL});
+  result r =
+      cfqsim("swo-y", (const char *[]){"plot", "swo", "--y", "outcome", NULL});
   g_assert_true(WIFEXITED(r.status));
   g_assert_cmpint(WEXITSTATUS(r.status), ==, 2);
-  g_assert_cmpstr(r.err, ==, "cfqsim plot: --y takes a metric with numbers ( "
-                             "throughput_bps ), not 'outcome'\n");
+  g_assert_cmpstr(r.err, ==,
+                  "cfqsim plot: --y takes a metric with numbers ( "
+                  "throughput_bps ), not 'outcome'\n");
   g_autofree char *plots = g_build_filename(tmpdir, "swo", "plots", NULL);
   g_assert_false(g_file_test(plots, G_FILE_TEST_EXISTS));
   result_clear(&r);
@@ -410,10 +428,13 @@ int main(int argc, char **argv) {
     g_test_add_func("/plot/colours-and-zero-length-slices",
                     test_colours_and_zero_length_slices);
     g_test_add_func("/plot/run-without-slices", test_run_without_slices);
-    g_test_add_func("/plot/sweep-says-what-it-averages", test_sweep_says_what_it_averages);
-    g_test_add_func("/plot/sweep-words-are-not-drawn", test_sweep_words_are_not_drawn);
+    g_test_add_func("/plot/sweep-says-what-it-averages",
+                    test_sweep_says_what_it_averages);
+    g_test_add_func("/plot/sweep-words-are-not-drawn",
+                    test_sweep_words_are_not_drawn);
   } else {
-    g_test_message("gnuplot is not on PATH (scripts/install-deps.sh): plot tests skipped");
+    g_test_message(
+        "gnuplot is not on PATH (scripts/install-deps.sh): plot tests skipped");
   }
   int rc = g_test_run();
   rm_rf(tmpdir);

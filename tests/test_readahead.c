@@ -57,11 +57,13 @@ static void read_page(fixture *f, int64_t index) {
 
 static void test_window_sizes(void) {
   /* max = 32 pages (128 KiB): the code's values, not its comment's */
-  static const int64_t init[][2] = {{1, 4}, {2, 4}, {3, 8}, {4, 8}, {5, 16},
-                                    {8, 16}, {9, 32}, {32, 32}, {256, 32}};
+  static const int64_t init[][2] = {{1, 4},  {2, 4},   {3, 8},
+                                    {4, 8},  {5, 16},  {8, 16},
+                                    {9, 32}, {32, 32}, {256, 32}};
   for (gsize i = 0; i < G_N_ELEMENTS(init); i++)
     g_assert_cmpint(get_init_ra_size(init[i][0], 32), ==, init[i][1]);
-  static const int64_t next[][2] = {{1, 4}, {4, 8}, {8, 16}, {16, 32}, {32, 32}};
+  static const int64_t next[][2] = {
+      {1, 4}, {4, 8}, {8, 16}, {16, 32}, {32, 32}};
   for (gsize i = 0; i < G_N_ELEMENTS(next); i++) {
     struct file_ra_state ra = {.size = next[i][0]};
     g_assert_cmpint(get_next_ra_size(&ra, 32), ==, next[i][1]);
@@ -76,8 +78,8 @@ static void test_sequential_ramp(fixture *f, gconstpointer data) {
   (void)data;
   static const int64_t want[][4] = {
       /* read of page, window start, size, async_size */
-      {0, 0, 4, 3}, {1, 4, 8, 8}, {4, 12, 16, 16}, {12, 28, 32, 32},
-      {28, 60, 32, 32}, {60, 92, 32, 32}};
+      {0, 0, 4, 3},     {1, 4, 8, 8},     {4, 12, 16, 16},
+      {12, 28, 32, 32}, {28, 60, 32, 32}, {60, 92, 32, 32}};
   guint w = 0;
   for (int64_t page = 0; page < 92; page++) {
     guint before = f->reads->len;
@@ -107,8 +109,11 @@ static void test_sequential_ramp(fixture *f, gconstpointer data) {
 /* A random read reads what it asked for and leaves the state alone. */
 static void test_random_read(fixture *f, gconstpointer data) {
   (void)data;
-  f->ra = (struct file_ra_state){.start = 7, .size = 9, .async_size = 5,
-                                 .ra_pages = 32, .prev_pos = 100 << PAGE_SHIFT};
+  f->ra = (struct file_ra_state){.start = 7,
+                                 .size = 9,
+                                 .async_size = 5,
+                                 .ra_pages = 32,
+                                 .prev_pos = 100 << PAGE_SHIFT};
   page_cache_sync_readahead(f->m, &f->ra, 5000, 2, f->reads);
   g_assert_cmpuint(f->reads->len, ==, 1);
   ra_read r = g_array_index(f->reads, ra_read, 0);
@@ -201,8 +206,8 @@ int main(int argc, char **argv) {
              teardown);
   g_test_add("/readahead/large-read", fixture, NULL, setup, test_large_read,
              teardown);
-  g_test_add("/readahead/context", fixture, NULL, setup,
-             test_context_readahead, teardown);
+  g_test_add("/readahead/context", fixture, NULL, setup, test_context_readahead,
+             teardown);
   g_test_add("/readahead/interleaved-streams", fixture, NULL, setup,
              test_interleaved_streams, teardown);
   g_test_add("/readahead/none", fixture, NULL, setup, test_no_readahead,

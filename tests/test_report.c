@@ -133,9 +133,9 @@ static void test_json(void) {
   g_assert_no_error(err);
   JsonObject *o = json_node_get_object(json_parser_get_root(p));
 
-  const char *const top[] = {"workload", "seed", "variant", "sim_time_ns",
-                             "events", "outcome", "hung", "devices",
-                             "processes", "latency_ns", "fairness", NULL};
+  const char *const top[] = {
+      "workload", "seed",    "variant",   "sim_time_ns", "events",   "outcome",
+      "hung",     "devices", "processes", "latency_ns",  "fairness", NULL};
   assert_members(o, top);
   g_assert_cmpstr(json_object_get_string_member(o, "workload"), ==, "mix");
   g_assert_cmpint(json_object_get_int_member(o, "seed"), ==, 7);
@@ -151,16 +151,17 @@ static void test_json(void) {
   JsonArray *devs = json_object_get_array_member(o, "devices");
   g_assert_cmpuint(json_array_get_length(devs), ==, 1);
   JsonObject *d = json_array_get_object_element(devs, 0);
-  const char *const dk[] = {"name", "bytes", "ios", "throughput_bps", "iops",
-                            "utilisation", "commands", "commands_per_s", NULL};
+  const char *const dk[] = {"name",           "bytes",          "ios",
+                            "throughput_bps", "iops",           "utilisation",
+                            "commands",       "commands_per_s", NULL};
   assert_members(d, dk);
   g_assert_cmpstr(json_object_get_string_member(d, "name"), ==, "sda");
   g_assert_cmpint(json_object_get_int_member(d, "bytes"), ==, 16384);
   g_assert_cmpint(json_object_get_int_member(d, "ios"), ==, 3);
   g_assert_cmpfloat_with_epsilon(
       json_object_get_double_member(d, "throughput_bps"), 8192.0, 1e-9);
-  g_assert_cmpfloat_with_epsilon(json_object_get_double_member(d, "iops"),
-                                 1.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon(json_object_get_double_member(d, "iops"), 1.5,
+                                 1e-12);
   g_assert_cmpfloat_with_epsilon(
       json_object_get_double_member(d, "utilisation"), 0.25, 1e-12);
   /* application I/Os and device commands are counted apart */
@@ -170,9 +171,9 @@ static void test_json(void) {
 
   JsonArray *procs = json_object_get_array_member(o, "processes");
   g_assert_cmpuint(json_array_get_length(procs), ==, 3);
-  const char *const pk[] = {"name", "ioc", "cgroup", "ioprio", "device",
-                            "state", "bytes", "ios", "throughput_bps",
-                            "latency_ns", NULL};
+  const char *const pk[] = {"name",           "ioc",        "cgroup", "ioprio",
+                            "device",         "state",      "bytes",  "ios",
+                            "throughput_bps", "latency_ns", NULL};
   const char *const lk[] = {"mean", "p50", "p95", "p99", "max", NULL};
   for (guint i = 0; i < 3; i++) {
     JsonObject *po = json_array_get_object_element(procs, i);
@@ -183,8 +184,7 @@ static void test_json(void) {
   g_assert_cmpstr(json_object_get_string_member(a, "name"), ==, "A");
   g_assert_cmpstr(json_object_get_string_member(a, "ioc"), ==, "shared");
   g_assert_cmpstr(json_object_get_string_member(a, "cgroup"), ==, "root");
-  g_assert_cmpstr(json_object_get_string_member(a, "ioprio"), ==,
-                  "none(be/4)");
+  g_assert_cmpstr(json_object_get_string_member(a, "ioprio"), ==, "none(be/4)");
   g_assert_cmpstr(json_object_get_string_member(a, "device"), ==, "sda");
   g_assert_cmpstr(json_object_get_string_member(a, "state"), ==, "done");
   g_assert_cmpint(json_object_get_int_member(a, "bytes"), ==, 8192);
@@ -204,8 +204,7 @@ static void test_json(void) {
 
   /* nice 10 -> best-effort level (10 + 20) / 5 = 6. */
   JsonObject *c = json_array_get_object_element(procs, 2);
-  g_assert_cmpstr(json_object_get_string_member(c, "ioprio"), ==,
-                  "none(be/6)");
+  g_assert_cmpstr(json_object_get_string_member(c, "ioprio"), ==, "none(be/6)");
   g_assert_cmpstr(json_object_get_string_member(c, "state"), ==, "running");
   g_assert_cmpint(json_object_get_int_member(c, "bytes"), ==, 0);
 
@@ -306,7 +305,8 @@ static void test_summary(void) {
   /* The kernel log, like dmesg, before the hang report it explains. */
   f->r.kernel_log = "[    0.008421] cfq: cic link failed!\n";
   s = report_summary(&f->r);
-  const char *kl = strstr(s, "\nkernel log\n  [    0.008421] cfq: cic link failed!\n");
+  const char *kl =
+      strstr(s, "\nkernel log\n  [    0.008421] cfq: cic link failed!\n");
   g_assert_nonnull(kl);
   g_assert_true(kl < strstr(s, "hang report"));
   g_free(s);
@@ -460,7 +460,8 @@ static void test_write_dir_binary(void) {
   GHashTable *text = files_of("a.txt", "text", NULL, NULL);
   GHashTable *bin = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify)g_bytes_unref);
-  g_hash_table_insert(bin, "sda.blktrace.0", g_bytes_new_static(raw, sizeof raw));
+  g_hash_table_insert(bin, "sda.blktrace.0",
+                      g_bytes_new_static(raw, sizeof raw));
   g_hash_table_insert(bin, "empty.bin", g_bytes_new_static(raw, 0));
   g_assert_true(report_write_dir_bin(dir, OUTDIR_RUN, text, bin, &err));
   g_assert_no_error(err);
@@ -718,16 +719,19 @@ static void test_fairness_many(void) {
   /* Interleaved, so that no group or queue is a run of neighbours. */
   for (guint i = 0; i < N; i++) {
     g_autofree char *name = g_strdup_printf("p%u", i);
-    g_autofree char *ioc = i % 2 == 0 ? g_strdup_printf("pair%u", (i / 2) % 500)
-                                      : g_strdup(name);
+    g_autofree char *ioc =
+        i % 2 == 0 ? g_strdup_printf("pair%u", (i / 2) % 500) : g_strdup(name);
     g_ptr_array_add(w.processes,
                     i % 2 == 0 ? mk_proc(name, ioc, -1, IOPRIO_CLASS_NONE, 0, 0)
                                : mk_proc(name, ioc, 0, IOPRIO_CLASS_BE,
                                          i % 4 == 1 ? 0 : 4, 0));
   }
   metrics *m = metrics_new(N, 1, SIM_S);
-  run_result r = {.w = &w, .variant = "fixed", .outcome = SIM_COMPLETED,
-                  .sim_time = SIM_S, .m = m};
+  run_result r = {.w = &w,
+                  .variant = "fixed",
+                  .outcome = SIM_COMPLETED,
+                  .sim_time = SIM_S,
+                  .m = m};
   char *text = report_metrics_json(&r);
   JsonParser *p = json_parser_new();
   g_assert_true(json_parser_load_from_data(p, text, -1, NULL));
@@ -738,7 +742,7 @@ static void test_fairness_many(void) {
   double sum = 0;
   for (guint i = 0; i < N; i++) {
     JsonObject *s = json_array_get_object_element(shares, i);
-    double want = i % 2 == 0 ? 1000.0 / 1500 * 50 / (500 * 100)
+    double want = i % 2 == 0   ? 1000.0 / 1500 * 50 / (500 * 100)
                   : i % 4 == 1 ? 500.0 / 1500 * 180 / (500 * 180 + 500 * 100)
                                : 500.0 / 1500 * 100 / (500 * 180 + 500 * 100);
     double got = json_object_get_double_member(s, "ideal_share");
@@ -766,9 +770,10 @@ static void test_views(void) {
   metrics_call_done(f->m, 2, METRICS_CALL_WRITE, 0, 300 * SIM_US, 65536, true);
   metrics_call_done(f->m, 2, METRICS_CALL_WRITE, SIM_MS, SIM_MS + 300 * SIM_US,
                     65536, true);
-  metrics_call_done(f->m, 2, METRICS_CALL_READ, 2 * SIM_MS, 2 * SIM_MS + 20 * SIM_US,
-                    4096, true);
-  metrics_call_done(f->m, 2, METRICS_CALL_FSYNC, 3 * SIM_MS, 9 * SIM_MS, 0, false);
+  metrics_call_done(f->m, 2, METRICS_CALL_READ, 2 * SIM_MS,
+                    2 * SIM_MS + 20 * SIM_US, 4096, true);
+  metrics_call_done(f->m, 2, METRICS_CALL_FSYNC, 3 * SIM_MS, 9 * SIM_MS, 0,
+                    false);
   metrics_bio_done(f->m, 3, 0, 5 * SIM_MS, 9 * SIM_MS, 131072);
   char *names[] = {"flush-8:0", NULL};
   int fdev[] = {0};
@@ -808,7 +813,8 @@ static void test_views(void) {
   g_assert_cmpint(json_object_get_int_member(dv, "bytes"), ==, 131072);
   g_assert_cmpint(json_object_get_int_member(dv, "ios"), ==, 1);
   JsonObject *fair = json_object_get_object_member(root, "fairness");
-  g_assert_cmpstr(json_object_get_string_member(fair, "view"), ==, "application");
+  g_assert_cmpstr(json_object_get_string_member(fair, "view"), ==,
+                  "application");
   /* the device's totals are the device view's: A's and B's direct I/O and
    * the flusher's write, not C's calls */
   JsonObject *dev = json_array_get_object_element(
@@ -819,8 +825,9 @@ static void test_views(void) {
   g_free(json);
 
   char *csv = report_processes_csv(&f->r);
-  g_assert_nonnull(strstr(csv, ",latency_max_ns,reads,cache_hits,fsyncs,"
-                               "fsync_latency_p99_ns,device_ios,device_bytes,"));
+  g_assert_nonnull(strstr(csv,
+                          ",latency_max_ns,reads,cache_hits,fsyncs,"
+                          "fsync_latency_p99_ns,device_ios,device_bytes,"));
   g_free(csv);
   fixture_free(f);
 }

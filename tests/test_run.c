@@ -97,7 +97,8 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/run/huge-random-region", test_huge_random_region);
   g_test_add_func("/run/think-near-end-of-time", test_think_near_end_of_time);
-  g_test_add_func("/run/runtime-near-end-of-time", test_runtime_near_end_of_time);
+  g_test_add_func("/run/runtime-near-end-of-time",
+                  test_runtime_near_end_of_time);
   g_test_add_func("/run/no-duration-far-future", test_no_duration_far_future);
   return g_test_run();
 }

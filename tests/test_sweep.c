@@ -85,7 +85,8 @@ static void test_grid_order(void) {
   assert_point(s, 6, (const char *[]){"64k", "0", "buggy", "b"});
   assert_point(s, 11, (const char *[]){"64k", "8ms", "fixed", "f"});
   /* Every combination exactly once. */
-  GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  GHashTable *seen =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint p = 0; p < 12; p++) {
     char **sets = sweep_point_sets(s, p);
     g_assert_cmpstr(sets[0], ==, "duration=20ms"); /* set: comes first */
@@ -109,7 +110,8 @@ static void test_grid_order(void) {
 
 /* ---- errors ---- */
 
-static void expect_error(const char *text, const char *where, const char *what) {
+static void expect_error(const char *text, const char *where,
+                         const char *what) {
   GError *err = NULL;
   sweep *s = load_text("bad.yaml", text, &err);
   g_assert_null(s);
@@ -128,7 +130,8 @@ static void test_errors(void) {
                "zip:\n"
                "  - {a: [1, 2], b: [1, 2, 3]}\n",
                "3:20", "equal lengths");
-  expect_error("base: tiny.yaml\ngird: {a: [1]}\n", "2:1", "did you mean 'grid'");
+  expect_error("base: tiny.yaml\ngird: {a: [1]}\n", "2:1",
+               "did you mean 'grid'");
   expect_error("base: tiny.yaml\ngrid:\n  a: 5\n", "3:6", "must be a list");
   expect_error("base: tiny.yaml\ngrid: {a: []}\n", "2:11", "has no values");
   expect_error("base: tiny.yaml\ngrid: {a: [1], a.b: [{x: 1}]}\n", "2:22",
@@ -143,8 +146,8 @@ static void test_errors(void) {
   expect_error("base: tiny.yaml\nmetrics: [jain, error]\n", "2:17",
                "the results.csv column of the points that failed");
   /* A "\0" escape would silently cut the value. */
-  expect_error("base: tiny.yaml\ngrid: {duration: [10ms, \"1s\\0x\"]}\n", "2:25",
-               "NUL byte");
+  expect_error("base: tiny.yaml\ngrid: {duration: [10ms, \"1s\\0x\"]}\n",
+               "2:25", "NUL byte");
 }
 
 /* Every point is loaded before any runs; the first bad one is reported at the
@@ -166,12 +169,12 @@ static void test_bad_point_located(void) {
   g_assert_error(err, SWEEP_ERROR, SWEEP_ERROR_INVALID);
   char *path = g_build_filename(tmpdir, "badpoint.yaml", NULL);
   /* Point 1 is (0, 1000): line 5, the second value of the list. */
-  char *want = g_strdup_printf("%s:5:29: point 1 (processes.reader.bs=1000): ",
-                               path);
+  char *want =
+      g_strdup_printf("%s:5:29: point 1 (processes.reader.bs=1000): ", path);
   g_assert_true(g_str_has_prefix(err->message, want));
   g_assert_nonnull(strstr(err->message, "1000 bytes is not a multiple of 512"));
-  g_assert_true(g_str_has_suffix(err->message,
-                                 " (2 of the 6 points are invalid; this is the first)"));
+  g_assert_true(g_str_has_suffix(
+      err->message, " (2 of the 6 points are invalid; this is the first)"));
   g_clear_error(&err);
   g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
   /* The same check serves --list; a value in `set:` is located there. */
@@ -182,13 +185,15 @@ static void test_bad_point_located(void) {
   g_assert_true(sweep_check(s, 3, 3, &err)); /* points 2 and 5 */
   g_assert_no_error(err);
   sweep_free(s);
-  s = load_text("badset.yaml",
-                "base: tiny.yaml\nseed: 1\nset: {duration: 20ms, processes.rand.bs: 1000}\n"
-                "grid: {processes.reader.numjobs: [1, 2]}\n",
-                &err);
+  s = load_text(
+      "badset.yaml",
+      "base: tiny.yaml\nseed: 1\nset: {duration: 20ms, processes.rand.bs: 1000}\n"
+      "grid: {processes.reader.numjobs: [1, 2]}\n",
+      &err);
   g_assert_no_error(err);
   g_assert_false(sweep_check(s, 0, 0, &err));
-  g_assert_nonnull(strstr(err->message, "badset.yaml:3:42: point 0 (processes.rand.bs=1000): "));
+  g_assert_nonnull(strstr(
+      err->message, "badset.yaml:3:42: point 0 (processes.rand.bs=1000): "));
   g_assert_nonnull(strstr(err->message, "(2 of the 2 points"));
   g_clear_error(&err);
   sweep_free(s);
@@ -351,10 +356,12 @@ static void test_failed_run_kept(void) {
   char *csv = read_tmp(out, "results.csv");
   char **lines = g_strsplit(csv, "\n", -1);
   g_assert_cmpuint(g_strv_length(lines), ==, 1 + 6 + 1);
-  g_assert_cmpstr(lines[0], ==, "point,interleaving.schedule,seed,outcome,jain,error");
+  g_assert_cmpstr(lines[0], ==,
+                  "point,interleaving.schedule,seed,outcome,jain,error");
   g_assert_true(g_str_has_prefix(lines[1], "0,[rand@submit],11,"));
-  g_assert_true(g_str_has_suffix(lines[1], ","));      /* no error */
-  g_assert_false(g_str_has_prefix(lines[1], "0,[rand@submit],11,,")); /* metrics */
+  g_assert_true(g_str_has_suffix(lines[1], ",")); /* no error */
+  g_assert_false(
+      g_str_has_prefix(lines[1], "0,[rand@submit],11,,")); /* metrics */
   g_assert_true(g_str_has_prefix(lines[3], "1,[rand@link],11,,,point 1-11: "));
   g_assert_nonnull(strstr(lines[3], "expects rand@link"));
   g_assert_true(g_str_has_prefix(lines[4], "1,[rand@link],12,,,point 1-12: "));
@@ -372,7 +379,8 @@ static void test_failed_run_kept(void) {
   char *shard[3] = {g_build_filename(tmpdir, "fail1", NULL),
                     g_build_filename(tmpdir, "fail2", NULL), NULL};
   for (guint k = 1; k <= 2; k++) {
-    sweep_options so = {.out_dir = shard[k - 1], .jobs = 1, .shard_k = k, .shard_n = 2};
+    sweep_options so = {
+        .out_dir = shard[k - 1], .jobs = 1, .shard_k = k, .shard_n = 2};
     gboolean ran = sweep_run(s, &so, &err);
     g_assert_true(ran == (k == 1)); /* point 1 is in shard 2 */
     g_clear_error(&err);
@@ -444,7 +452,8 @@ static void test_threads_capped(void) {
   g_assert_cmpuint(sweep_threads(&o, 0), ==, 1);
   o.jobs = 0;
   g_assert_cmpuint(sweep_threads(&o, 1), ==, 1);
-  g_assert_cmpuint(sweep_threads(&o, 1000), ==, MIN(g_get_num_processors(), 1000));
+  g_assert_cmpuint(sweep_threads(&o, 1000), ==,
+                   MIN(g_get_num_processors(), 1000));
 }
 
 static void test_metric_values(void) {
@@ -507,7 +516,8 @@ static void test_list_parallel(void) {
   char **lines = g_strsplit(list, "\n", -1);
   g_assert_cmpuint(g_strv_length(lines), ==, 12 + 1);
   g_assert_nonnull(strstr(lines[0], " --seed 11 "));
-  g_assert_nonnull(strstr(lines[0], "--set 'devices.sda.scheduler.slice_idle=0'"));
+  g_assert_nonnull(
+      strstr(lines[0], "--set 'devices.sda.scheduler.slice_idle=0'"));
   g_strfreev(lines);
   g_free(list);
 
@@ -530,7 +540,8 @@ static void test_list_parallel(void) {
 }
 
 static void assert_png(const char *dir, const char *name) {
-  static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  static const unsigned char sig[8] = {0x89, 'P',  'N',  'G',
+                                       '\r', '\n', 0x1a, '\n'};
   char *path = g_build_filename(dir, "plots", name, NULL);
   char *data = NULL;
   gsize len = 0;
@@ -591,9 +602,10 @@ static void test_plot_keeps_foreign(void) {
   }
   g_free(gnuplot);
   int status;
-  char *cmd = g_strdup_printf("%s run tiny.yaml -q -o prun && mkdir prun/plots && "
-                              "echo mine > prun/plots/jain.png",
-                              CFQSIM_BINARY);
+  char *cmd =
+      g_strdup_printf("%s run tiny.yaml -q -o prun && mkdir prun/plots && "
+                      "echo mine > prun/plots/jain.png",
+                      CFQSIM_BINARY);
   g_free(sh(cmd, &status));
   g_assert_cmpint(status, ==, 0);
   g_free(cmd);
@@ -661,13 +673,15 @@ static void test_cli_jobs(void) {
  * merged results, and the array tasks and merge give the plain sweep's
  * results.csv. */
 static void test_slurm_script(void) {
-  g_free(write_tmp("slurm.yaml", "base: tiny.yaml\nset: {duration: 10ms}\n"
-                                 "grid: {processes.reader.numjobs: [1, 2, 3]}\n"));
+  g_free(write_tmp("slurm.yaml",
+                   "base: tiny.yaml\nset: {duration: 10ms}\n"
+                   "grid: {processes.reader.numjobs: [1, 2, 3]}\n"));
   char *bin = g_build_filename(tmpdir, "fakebin", NULL);
   g_assert_cmpint(g_mkdir_with_parents(bin, 0777), ==, 0);
   char *sbatch = g_build_filename(bin, "sbatch", NULL);
   g_assert_true(g_file_set_contents(
-      sbatch, "#!/bin/sh\necho \"$*\" >> \"$SBATCH_LOG\"\necho 42\n", -1, NULL));
+      sbatch, "#!/bin/sh\necho \"$*\" >> \"$SBATCH_LOG\"\necho 42\n", -1,
+      NULL));
   g_assert_cmpint(g_chmod(sbatch, 0755), ==, 0);
   int status;
   char *cmd = g_strdup_printf(
@@ -679,8 +693,8 @@ static void test_slurm_script(void) {
       "done && echo log > slurm/logs/slurm-42_0.log && "
       "%s/scripts/slurm-sweep.sh --merge \"$PWD/slurm\" 2 && "
       "%s sweep slurm.yaml -o slurm-direct -j 1",
-      bin, CFQSIM_BINARY, CFQSIM_SOURCE_DIR, CFQSIM_SOURCE_DIR, CFQSIM_SOURCE_DIR,
-      CFQSIM_SOURCE_DIR, CFQSIM_BINARY);
+      bin, CFQSIM_BINARY, CFQSIM_SOURCE_DIR, CFQSIM_SOURCE_DIR,
+      CFQSIM_SOURCE_DIR, CFQSIM_SOURCE_DIR, CFQSIM_BINARY);
   g_free(sh(cmd, &status));
   g_assert_cmpint(status, ==, 0);
   g_free(cmd);
@@ -695,7 +709,8 @@ static void test_slurm_script(void) {
   g_free(log);
   char *merged = g_build_filename(tmpdir, "slurm", "merged", NULL);
   char *direct = g_build_filename(tmpdir, "slurm-direct", NULL);
-  char *a = read_tmp(merged, "results.csv"), *b = read_tmp(direct, "results.csv");
+  char *a = read_tmp(merged, "results.csv"),
+       *b = read_tmp(direct, "results.csv");
   g_assert_cmpstr(a, ==, b);
   g_free(a);
   g_free(b);

@@ -117,7 +117,8 @@ static validate_exp *judge(const char *reference, const char *high,
 
 static void test_shape_and_absolute(void) {
   /* shape: 180:40 is the ratio, whatever the scale */
-  validate_exp *e = judge("  mode: shape\n  tolerance: 5%\n", "180", "40", NULL);
+  validate_exp *e =
+      judge("  mode: shape\n  tolerance: 5%\n", "180", "40", NULL);
   g_assert_cmpint(validate_exp_status(e), ==, VALIDATE_PASS);
   validate_exp_free(e);
   e = judge("  tolerance: 5%\n", "1.8", "0.4", NULL);
@@ -144,8 +145,8 @@ static void test_shape_and_absolute(void) {
 
 static void test_known_gaps(void) {
   /* outside tolerance, with a reason: a gap, not a failure */
-  validate_exp *e = judge("  tolerance: 20%\n  known_gap: the reason\n", "1",
-                          "1", NULL);
+  validate_exp *e =
+      judge("  tolerance: 20%\n  known_gap: the reason\n", "1", "1", NULL);
   g_assert_cmpint(validate_exp_status(e), ==, VALIDATE_GAP);
   g_assert_nonnull(strstr(validate_exp_reason(e), "the reason"));
   validate_exp_free(e);
@@ -315,9 +316,9 @@ static void test_reference_errors(void) {
   expect_error(t = g_strconcat("  tolerance: 150%\n", pts, NULL),
                "tolerance must be a percentage");
   g_free(t);
-  expect_error(t = g_strconcat("  tolerance: 5%\n  mode: relative\n", pts,
-                               NULL),
-               "mode must be shape");
+  expect_error(
+      t = g_strconcat("  tolerance: 5%\n  mode: relative\n", pts, NULL),
+      "mode must be shape");
   g_free(t);
   expect_error("  tolerance: 5%\n  series: [{name: s, metric: jain, unit: "
                "furlongs, points: [{label: a, published: 1}]}]\n",
@@ -335,7 +336,8 @@ static void test_reference_errors(void) {
                "[{label: a, published: lots}]}]\n",
                "published must be a number");
   expect_error(t = g_strconcat("  tolerance: 5%\n  needs: [{feature: f, why: "
-                               "w}]\n", pts, NULL),
+                               "w}]\n",
+                               pts, NULL),
                "need 'f' has no 'set'");
   g_free(t);
   /* a source without anywhere to read it */
@@ -375,8 +377,8 @@ static char *metrics_of(const char *text, GError **err) {
 static void test_workload_ignores_reference(void) {
   const char *plain = "name: w\nduration: 200ms\n"
                       "processes: [{name: p, rw: read, bs: 64k}]\n";
-  char *with = g_strconcat(plain, "reference: {anything: [1, 2], at: all}\n",
-                           NULL);
+  char *with =
+      g_strconcat(plain, "reference: {anything: [1, 2], at: all}\n", NULL);
   GError *err = NULL;
   char *a = metrics_of(plain, &err);
   g_assert_no_error(err);
@@ -389,8 +391,8 @@ static void test_workload_ignores_reference(void) {
   /* but it is a map */
   const char *bad = "processes: [{name: p, count: 1}]\nreference: 5\n";
   g_assert_null(workload_parse("w.yaml", bad, strlen(bad), NULL, &err));
-  g_assert_nonnull(strstr(err->message,
-                          "w.yaml:2:12: expected a map for 'reference'"));
+  g_assert_nonnull(
+      strstr(err->message, "w.yaml:2:12: expected a map for 'reference'"));
   g_clear_error(&err);
 }
 
@@ -479,8 +481,14 @@ static void test_command(void) {
   char *dir = scratch_dir("validate");
   char *out = g_build_filename(dir, "out", NULL);
   /* a passing experiment: exit 0, both tables, the marker */
-  char *ok[] = {"validate", "--quick", "--no-plots", "-q", "-o", out,
-                EXPERIMENTS "/ioprio-slices-ideal.yaml", NULL};
+  char *ok[] = {"validate",
+                "--quick",
+                "--no-plots",
+                "-q",
+                "-o",
+                out,
+                EXPERIMENTS "/ioprio-slices-ideal.yaml",
+                NULL};
   cli c = run_cfqsim(ok);
   g_assert_cmpint(c.status, ==, 0);
   g_assert_nonnull(strstr(c.out, "1 experiments: 1 pass"));

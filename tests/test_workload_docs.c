@@ -44,18 +44,18 @@ static workload *parse_with(const char *section, const char *set,
     model = section + strlen("devices.");
   if (g_str_has_prefix(section, "scheduler."))
     elevator = section + strlen("scheduler.");
-  g_autofree char *yaml = g_strdup_printf(
-      "duration: 1s\n"
-      "kernel: {hz: 1000}\n"
-      "devices:\n"
-      "  - {name: sda, model: %s, scheduler: {name: %s}}\n"
-      "cgroups: [{name: g}]\n"
-      "io_contexts: [shared]\n"
-      "processes:\n"
-      "  - {name: p, count: 1, think: {mean: 1ms}}\n"
-      "interleaving: {policy: fifo}\n"
-      "timeseries: {window: 100ms}\n",
-      model, elevator);
+  g_autofree char *yaml =
+      g_strdup_printf("duration: 1s\n"
+                      "kernel: {hz: 1000}\n"
+                      "devices:\n"
+                      "  - {name: sda, model: %s, scheduler: {name: %s}}\n"
+                      "cgroups: [{name: g}]\n"
+                      "io_contexts: [shared]\n"
+                      "processes:\n"
+                      "  - {name: p, count: 1, think: {mean: 1ms}}\n"
+                      "interleaving: {policy: fifo}\n"
+                      "timeseries: {window: 100ms}\n",
+                      model, elevator);
   char *sets[] = {(char *)set, NULL};
   return workload_parse("keys.yaml", yaml, strlen(yaml), sets, err);
 }
@@ -71,9 +71,10 @@ static void test_keys_accepted(void) {
     const char *prefix = set_prefix(k->section);
     if (!prefix)
       g_error("section '%s' of key '%s': the test does not know where it "
-              "is written", k->section, k->name);
-    g_autofree char *set = g_strdup_printf(
-        "%s%s=%s", prefix, k->name, k->param ? k->param->def : "x");
+              "is written",
+              k->section, k->name);
+    g_autofree char *set = g_strdup_printf("%s%s=%s", prefix, k->name,
+                                           k->param ? k->param->def : "x");
     GError *err = NULL;
     workload *w = parse_with(k->section, set, &err);
     g_autofree char *unknown = g_strdup_printf("unknown key '%s'", k->name);
@@ -135,7 +136,8 @@ static void doc_row_free(doc_row *r) {
 
 /* The rows of every table that follows a `<!-- keys SECTION -->` line. */
 static GPtrArray *read_doc_rows(const char *text, GString *problems) {
-  GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)doc_row_free);
+  GPtrArray *rows =
+      g_ptr_array_new_with_free_func((GDestroyNotify)doc_row_free);
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   g_autofree char *section = NULL;
   bool in_table = false;
@@ -149,7 +151,8 @@ static GPtrArray *read_doc_rows(const char *text, GString *problems) {
       section = end ? g_strndup(l + 10, (gsize)(end - l - 10)) : NULL;
       in_table = false;
       if (!section) {
-        g_string_append_printf(problems, "line %d: a keys marker without ' -->'\n", n + 1);
+        g_string_append_printf(
+            problems, "line %d: a keys marker without ' -->'\n", n + 1);
       } else if (!g_hash_table_add(seen, g_strdup(section))) {
         g_string_append_printf(problems, "line %d: a second table for '%s'\n",
                                n + 1, section);
@@ -163,8 +166,10 @@ static GPtrArray *read_doc_rows(const char *text, GString *problems) {
         /* a table ends at its first non-row line; prose between the marker
          * and the table is not allowed (the marker would float) */
         if (!in_table)
-          g_string_append_printf(problems, "line %d: no table after the keys "
-                                 "marker of '%s'\n", n + 1, section);
+          g_string_append_printf(problems,
+                                 "line %d: no table after the keys "
+                                 "marker of '%s'\n",
+                                 n + 1, section);
         g_clear_pointer(&section, g_free);
       }
       continue;
@@ -179,7 +184,8 @@ static GPtrArray *read_doc_rows(const char *text, GString *problems) {
     g_ptr_array_add(cells, NULL);
     char **c = (char **)g_ptr_array_free(cells, FALSE);
     if (g_strv_length(c) != 5) {
-      g_string_append_printf(problems, "line %d: %u cells, expected 5 (key, "
+      g_string_append_printf(problems,
+                             "line %d: %u cells, expected 5 (key, "
                              "type, default, range, meaning)\n",
                              n + 1, g_strv_length(c));
       g_strfreev(c);
@@ -191,8 +197,10 @@ static GPtrArray *read_doc_rows(const char *text, GString *problems) {
     }
     gsize len = strlen(c[0]);
     if (len < 3 || c[0][0] != '`' || c[0][len - 1] != '`') {
-      g_string_append_printf(problems, "line %d: the key '%s' is not written "
-                             "as `key`\n", n + 1, c[0]);
+      g_string_append_printf(problems,
+                             "line %d: the key '%s' is not written "
+                             "as `key`\n",
+                             n + 1, c[0]);
       g_strfreev(c);
       continue;
     }
@@ -211,28 +219,34 @@ static void check_param_row(const doc_row *r, const param_desc *p,
                             GString *problems) {
   const char *type = r->cells[1], *def = r->cells[2], *range = r->cells[3];
   if (strcmp(type, kind_name(p->kind)) != 0)
-    g_string_append_printf(problems, "line %d: %s.%s: type '%s', the parser's "
-                           "is '%s'\n", r->line, r->section, r->key, type,
+    g_string_append_printf(problems,
+                           "line %d: %s.%s: type '%s', the parser's "
+                           "is '%s'\n",
+                           r->line, r->section, r->key, type,
                            kind_name(p->kind));
   g_autofree char *want_def = g_strdup_printf("`%s`", p->def ? p->def : "");
   if (strcmp(def, want_def) != 0)
-    g_string_append_printf(problems, "line %d: %s.%s: default %s, the "
-                           "parser's is %s\n", r->line, r->section, r->key,
-                           def, want_def);
+    g_string_append_printf(problems,
+                           "line %d: %s.%s: default %s, the "
+                           "parser's is %s\n",
+                           r->line, r->section, r->key, def, want_def);
   if (p->min <= p->max) {
     g_autofree char *lo = bound(p->kind, p->min);
     g_autofree char *hi = bound(p->kind, p->max);
     g_autofree char *want = g_strdup_printf("%s to %s", lo, hi);
     if (!g_str_has_prefix(range, want))
-      g_string_append_printf(problems, "line %d: %s.%s: range '%s', the "
-                             "parser's is '%s'\n", r->line, r->section,
-                             r->key, range, want);
+      g_string_append_printf(problems,
+                             "line %d: %s.%s: range '%s', the "
+                             "parser's is '%s'\n",
+                             r->line, r->section, r->key, range, want);
   }
   for (int i = 0; p->kind == PARAM_ENUM && p->choices && p->choices[i]; i++) {
     g_autofree char *want = g_strdup_printf("`%s`", p->choices[i]);
     if (!strstr(range, want))
-      g_string_append_printf(problems, "line %d: %s.%s: the choice %s is "
-                             "missing\n", r->line, r->section, r->key, want);
+      g_string_append_printf(problems,
+                             "line %d: %s.%s: the choice %s is "
+                             "missing\n",
+                             r->line, r->section, r->key, want);
   }
 }
 
@@ -253,9 +267,11 @@ static void check_doc(const char *text, GString *problems) {
       }
     }
     if (!found) {
-      g_string_append_printf(problems, "%s.%s is accepted but not listed "
-                             "(add a row to the table after <!-- keys %s -->)\n",
-                             k->section, k->name, k->section);
+      g_string_append_printf(
+          problems,
+          "%s.%s is accepted but not listed "
+          "(add a row to the table after <!-- keys %s -->)\n",
+          k->section, k->name, k->section);
       continue;
     }
     found->matched = true;
@@ -265,9 +281,10 @@ static void check_doc(const char *text, GString *problems) {
   for (guint j = 0; j < rows->len; j++) {
     doc_row *r = g_ptr_array_index(rows, j);
     if (!r->matched)
-      g_string_append_printf(problems, "line %d: %s.%s is listed but the "
-                             "parser does not accept it there\n", r->line,
-                             r->section, r->key);
+      g_string_append_printf(problems,
+                             "line %d: %s.%s is listed but the "
+                             "parser does not accept it there\n",
+                             r->line, r->section, r->key);
   }
 }
 

@@ -27,7 +27,8 @@ static void test_every_workload_runs(void) {
   GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
   const char *n;
   while ((n = g_dir_read_name(d)))
-    if (g_str_has_suffix(n, ".yaml")) g_ptr_array_add(names, g_strdup(n));
+    if (g_str_has_suffix(n, ".yaml"))
+      g_ptr_array_add(names, g_strdup(n));
   g_dir_close(d);
   /* sorted: a stable order of test output */
   g_ptr_array_sort(names, by_name);
@@ -63,8 +64,9 @@ static void test_every_workload_runs(void) {
  * bytes read and the number of times CFQ armed its idle timer. */
 static void two_readers(const char *set, uint64_t *bytes, int *idle_arms) {
   /* two readers 20 GiB apart (not cooperators) */
-  char *sets[] = {"processes.reader.numjobs=2", "processes.reader.offset_increment=20g",
-                  "duration=2s", (char *)set, NULL};
+  char *sets[] = {"processes.reader.numjobs=2",
+                  "processes.reader.offset_increment=20g", "duration=2s",
+                  (char *)set, NULL};
   GError *err = NULL;
   workload *w = load("seq-readers.yaml", sets, &err);
   g_assert_no_error(err);
@@ -79,7 +81,8 @@ static void two_readers(const char *set, uint64_t *bytes, int *idle_arms) {
   fclose(o.trace);
   *bytes = metrics_device_bytes(sim_run_result(r)->m, 0);
   *idle_arms = 0;
-  for (const char *x = buf; (x = strstr(x, "arm_idle")); x++) (*idle_arms)++;
+  for (const char *x = buf; (x = strstr(x, "arm_idle")); x++)
+    (*idle_arms)++;
   free(buf);
   sim_run_free(r);
   workload_free(w);
@@ -94,8 +97,8 @@ static void test_tunables_settable(void) {
   two_readers("devices.sda.scheduler.slice_idle=8ms", &b_ms, &a_ms);
   if (g_test_verbose())
     g_printerr("2 seq readers: slice_idle 8ms (yaml) %.1f MiB %d idle arms; "
-               "=0 %.1f MiB %d arms\n", b_yaml / 1048576.0, a_yaml,
-               b_zero / 1048576.0, a_zero);
+               "=0 %.1f MiB %d arms\n",
+               b_yaml / 1048576.0, a_yaml, b_zero / 1048576.0, a_zero);
   /* --set with the file's value changes nothing (deterministic) */
   g_assert_cmpuint(b_ms, ==, b_yaml);
   g_assert_cmpint(a_ms, ==, a_yaml);
@@ -116,11 +119,18 @@ static void test_tunables_settable(void) {
   g_assert_nonnull(strstr(err->message, "slice_idle"));
   g_clear_error(&err);
   /* every CFQ sysfs tunable name is accepted */
-  static const char *const tun[] = {
-      "quantum=4", "fifo_expire_sync=125ms", "fifo_expire_async=250ms",
-      "back_seek_max=16384", "back_seek_penalty=2", "slice_sync=100ms",
-      "slice_async=40ms", "slice_async_rq=2", "slice_idle=8ms",
-      "group_idle=8ms", "low_latency=0", NULL};
+  static const char *const tun[] = {"quantum=4",
+                                    "fifo_expire_sync=125ms",
+                                    "fifo_expire_async=250ms",
+                                    "back_seek_max=16384",
+                                    "back_seek_penalty=2",
+                                    "slice_sync=100ms",
+                                    "slice_async=40ms",
+                                    "slice_async_rq=2",
+                                    "slice_idle=8ms",
+                                    "group_idle=8ms",
+                                    "low_latency=0",
+                                    NULL};
   for (int i = 0; tun[i]; i++) {
     char *s = g_strdup_printf("devices.sda.scheduler.%s", tun[i]);
     char *sets[] = {s, NULL};
@@ -130,7 +140,6 @@ static void test_tunables_settable(void) {
     g_free(s);
   }
 }
-
 
 /* n CFQ random readers (4 KiB, O_DIRECT) on the default hdd for 10 s, with
  * `set`: I/Os per second, the longest any I/O took or has been waiting,
@@ -146,7 +155,8 @@ static rr_result random_readers(int n, const char *set) {
       "name: rr\nseed: 1\nduration: 10s\n"
       "devices: [{name: sda, model: hdd, scheduler: cfq}]\n"
       "processes:\n"
-      "  - {name: r, numjobs: %d, rw: randread, bs: 4k, direct: true}\n", n);
+      "  - {name: r, numjobs: %d, rw: randread, bs: 4k, direct: true}\n",
+      n);
   char *sets[] = {(char *)set, NULL};
   GError *err = NULL;
   workload *w = workload_parse("rr.yaml", yaml, strlen(yaml), sets, &err);
@@ -160,7 +170,8 @@ static rr_result random_readers(int n, const char *set) {
   uint64_t ios = 0;
   for (int i = 0; i < n; i++) {
     ios += metrics_proc_ios(res->m, (guint)i);
-    out.max_wait = MAX(out.max_wait, metrics_proc_latency(res->m, (guint)i).max);
+    out.max_wait =
+        MAX(out.max_wait, metrics_proc_latency(res->m, (guint)i).max);
     out.max_wait = MAX(out.max_wait, res->unfinished_wait_ns[i]);
   }
   out.iops = (double)ios / ((double)res->sim_time / SIM_S);
@@ -203,8 +214,10 @@ static void test_random_readers_with_ncq(void) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/workload-shipped/every-workload-runs", test_every_workload_runs);
-  g_test_add_func("/workload-shipped/cfq-tunables-settable", test_tunables_settable);
+  g_test_add_func("/workload-shipped/every-workload-runs",
+                  test_every_workload_runs);
+  g_test_add_func("/workload-shipped/cfq-tunables-settable",
+                  test_tunables_settable);
   g_test_add_func("/workload-shipped/random-readers-with-ncq",
                   test_random_readers_with_ncq);
   return g_test_run();

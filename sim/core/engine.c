@@ -302,16 +302,11 @@ void sim_engine_stop(sim_engine *e) { e->stop = true; }
 
 const char *sim_outcome_name(sim_outcome o) {
   switch (o) {
-  case SIM_COMPLETED:
-    return "completed";
-  case SIM_HANG:
-    return "hang";
-  case SIM_TIME_LIMIT:
-    return "time_limit";
-  case SIM_STOPPED:
-    return "stopped";
-  case SIM_ERROR:
-    return "error";
+  case SIM_COMPLETED: return "completed";
+  case SIM_HANG: return "hang";
+  case SIM_TIME_LIMIT: return "time_limit";
+  case SIM_STOPPED: return "stopped";
+  case SIM_ERROR: return "error";
   }
   return "unknown";
 }
@@ -429,7 +424,8 @@ void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
     const sim_actor *a = g_ptr_array_index(e->actors, i);
     int st = a->state;
     fingerprint_bytes(fp, &st, sizeof st);
-    fingerprint_str(fp, a->state == SIM_ACTOR_DONE ? "" : a->ops->next_step(a->self));
+    fingerprint_str(
+        fp, a->state == SIM_ACTOR_DONE ? "" : a->ops->next_step(a->self));
     fingerprint_str(fp, a->state == SIM_ACTOR_BLOCKED ? a->waitq : NULL);
   }
   /* Live events in the order they will be delivered. */

@@ -99,8 +99,8 @@ static int choose_script(void *ctx, sim_engine *e, const sim_choice *c,
     goto out;
   }
   const char *waitq = sim_actor_waitq(a);
-  char *why = waitq ? g_strdup_printf("asleep on %s", waitq)
-                    : g_strdup("blocked");
+  char *why =
+      waitq ? g_strdup_printf("asleep on %s", waitq) : g_strdup("blocked");
   g_set_error(err, SIM_ERROR_DOMAIN, SIM_ERROR_SCHEDULE,
               "%s:%d:%d: schedule entry %u: %s can never run: %s is %s "
               "with nothing pending",
@@ -173,12 +173,8 @@ void interleave_attach(interleave *il, sim_engine *e) {
     /* The engine's built-in order is fifo and skips building choices. */
     sim_engine_set_policy(e, NULL, NULL);
     break;
-  case IL_SCRIPT:
-    sim_engine_set_policy(e, &script_ops, il);
-    break;
-  case IL_RANDOM:
-    sim_engine_set_policy(e, &random_ops, il);
-    break;
+  case IL_SCRIPT: sim_engine_set_policy(e, &script_ops, il); break;
+  case IL_RANDOM: sim_engine_set_policy(e, &random_ops, il); break;
   }
 }
 

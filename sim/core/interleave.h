@@ -23,15 +23,14 @@ typedef struct interleave interleave;
 /* One entry of a scripted schedule: a process takes its next step,
  * optionally asserting which step that is. */
 typedef struct sched_entry {
-  char *process;             /* a process name */
-  char *step;                /* NULL, or the step it must be at */
-  char *label;               /* optional narration label ("8a"), or NULL */
-  int line, col;             /* where it was written, for error messages */
+  char *process; /* a process name */
+  char *step;    /* NULL, or the step it must be at */
+  char *label;   /* optional narration label ("8a"), or NULL */
+  int line, col; /* where it was written, for error messages */
 } sched_entry;
 
 /* The process name of a `~` schedule entry. */
 #define SCHED_DELIVER "~"
-
 
 interleave *interleave_new_fifo(void);
 /* `entries` is copied.  `file` names the workload for error positions. */

@@ -33,16 +33,11 @@ const param_desc *params_find(const param_desc *table, const char *name) {
 /* A bound written the way the user writes values of this kind. */
 static char *format_value(param_kind kind, double v) {
   switch (kind) {
-  case PARAM_SIZE:
-    return units_format_size((int64_t)v);
-  case PARAM_TIME:
-    return units_format_time((int64_t)v);
-  case PARAM_RATE:
-    return units_format_rate(v);
-  case PARAM_INT:
-    return g_strdup_printf("%" G_GINT64_FORMAT, (int64_t)v);
-  default:
-    return g_strdup_printf("%g", v);
+  case PARAM_SIZE: return units_format_size((int64_t)v);
+  case PARAM_TIME: return units_format_time((int64_t)v);
+  case PARAM_RATE: return units_format_rate(v);
+  case PARAM_INT: return g_strdup_printf("%" G_GINT64_FORMAT, (int64_t)v);
+  default: return g_strdup_printf("%g", v);
   }
 }
 
@@ -84,8 +79,8 @@ static gboolean check_int_range(const param_desc *p, int64_t v, GError **err) {
 }
 
 static gboolean parse_bool(const char *text, bool *out) {
-  static const char *const yes[] = { "true", "yes", "on", "1", NULL };
-  static const char *const no[] = { "false", "no", "off", "0", NULL };
+  static const char *const yes[] = {"true", "yes", "on", "1", NULL};
+  static const char *const no[] = {"false", "no", "off", "0", NULL};
   g_autofree char *t = g_strstrip(g_strdup(text));
   for (int i = 0; yes[i]; i++)
     if (g_ascii_strcasecmp(t, yes[i]) == 0) {

@@ -22,13 +22,14 @@ typedef enum {
 } param_kind;
 
 typedef struct param_desc {
-  const char *name;      /* YAML key, kernel sysfs name where one exists */
+  const char *name; /* YAML key, kernel sysfs name where one exists */
   param_kind kind;
-  size_t offset;         /* into the part's config struct */
-  const char *def;       /* default, in the same notation a user writes */
-  double min, max;       /* inclusive range (in base units); min > max: none */
+  size_t offset;   /* into the part's config struct */
+  const char *def; /* default, in the same notation a user writes */
+  double min, max; /* inclusive range (in base units); min > max: none */
   const char *const *choices; /* PARAM_ENUM: NULL-terminated */
-  const char *help;      /* one line, with the unit and where the number comes from */
+  const char
+      *help; /* one line, with the unit and where the number comes from */
 } param_desc;
 
 #define PARAM_NO_RANGE 1, 0

@@ -16,7 +16,7 @@ G_DEFINE_QUARK(cfqsim-units-error-quark, units_error)
 typedef struct {
   bool negative;
   uint64_t whole;
-  double frac;       /* 0 <= frac < 1 */
+  double frac; /* 0 <= frac < 1 */
   bool has_digits;
   bool has_frac;
   bool overflow;
@@ -81,12 +81,15 @@ static bool scale_number(const number *n, uint64_t mult, int64_t *out) {
 }
 
 gboolean units_parse_size(const char *text, int64_t *bytes, GError **err) {
-  static const struct { const char *sfx[5]; uint64_t mult; } units[] = {
-    { { "", "b", NULL }, 1 },
-    { { "k", "kb", "kib", NULL }, 1ull << 10 },
-    { { "m", "mb", "mib", NULL }, 1ull << 20 },
-    { { "g", "gb", "gib", NULL }, 1ull << 30 },
-    { { "t", "tb", "tib", NULL }, 1ull << 40 },
+  static const struct {
+    const char *sfx[5];
+    uint64_t mult;
+  } units[] = {
+      {{"", "b", NULL}, 1},
+      {{"k", "kb", "kib", NULL}, 1ull << 10},
+      {{"m", "mb", "mib", NULL}, 1ull << 20},
+      {{"g", "gb", "gib", NULL}, 1ull << 30},
+      {{"t", "tb", "tib", NULL}, 1ull << 40},
   };
   number n;
   parse_number(text, &n);
@@ -119,13 +122,20 @@ gboolean units_parse_size(const char *text, int64_t *bytes, GError **err) {
   }
   g_set_error(err, UNITS_ERROR, UNITS_ERROR_SYNTAX,
               "invalid size '%s' (a number of bytes, or with k, m, g or t "
-              "for powers of 1024, e.g. 4k)", text);
+              "for powers of 1024, e.g. 4k)",
+              text);
   return FALSE;
 }
 
 gboolean units_parse_time(const char *text, int64_t *ns, GError **err) {
-  static const struct { const char *sfx; uint64_t mult; } units[] = {
-    { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+  static const struct {
+    const char *sfx;
+    uint64_t mult;
+  } units[] = {
+      {"ns", 1},
+      {"us", 1000},
+      {"ms", 1000000},
+      {"s", 1000000000},
   };
   number n;
   parse_number(text, &n);
@@ -167,10 +177,13 @@ gboolean units_parse_time(const char *text, int64_t *ns, GError **err) {
 gboolean units_parse_rate(const char *text, double *bytes_per_s, GError **err) {
   /* Vendors quote rates in powers of 1000; the "iB" forms are there for
    * people copying numbers from tools that use powers of 1024. */
-  static const struct { const char *sfx; double mult; } units[] = {
-    { "b/s", 1 },
-    { "kb/s", 1e3 }, { "mb/s", 1e6 }, { "gb/s", 1e9 }, { "tb/s", 1e12 },
-    { "kib/s", 1024.0 }, { "mib/s", 1048576.0 }, { "gib/s", 1073741824.0 },
+  static const struct {
+    const char *sfx;
+    double mult;
+  } units[] = {
+      {"b/s", 1},           {"kb/s", 1e3},           {"mb/s", 1e6},
+      {"gb/s", 1e9},        {"tb/s", 1e12},          {"kib/s", 1024.0},
+      {"mib/s", 1048576.0}, {"gib/s", 1073741824.0},
   };
   number n;
   parse_number(text, &n);
@@ -199,7 +212,8 @@ gboolean units_parse_rate(const char *text, double *bytes_per_s, GError **err) {
   }
   g_set_error(err, UNITS_ERROR, UNITS_ERROR_SYNTAX,
               "invalid rate '%s' (a number with B/s, KB/s, MB/s or GB/s, "
-              "e.g. 125MB/s)", text);
+              "e.g. 125MB/s)",
+              text);
   return FALSE;
 }
 
@@ -208,14 +222,13 @@ gboolean units_parse_int(const char *text, int64_t *v, GError **err) {
   g_autofree char *trimmed = g_strstrip(g_strdup(text));
   if (*trimmed == '+')
     memmove(trimmed, trimmed + 1, strlen(trimmed));
-  if (!g_ascii_string_to_signed(trimmed, 10, INT64_MIN, INT64_MAX, v,
-                                &local)) {
+  if (!g_ascii_string_to_signed(trimmed, 10, INT64_MIN, INT64_MAX, v, &local)) {
     bool range = g_error_matches(local, G_NUMBER_PARSER_ERROR,
                                  G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
     g_error_free(local);
-    g_set_error(err, UNITS_ERROR, range ? UNITS_ERROR_RANGE : UNITS_ERROR_SYNTAX,
-                range ? "integer '%s' is too large" : "invalid integer '%s'",
-                text);
+    g_set_error(
+        err, UNITS_ERROR, range ? UNITS_ERROR_RANGE : UNITS_ERROR_SYNTAX,
+        range ? "integer '%s' is too large" : "invalid integer '%s'", text);
     return FALSE;
   }
   return TRUE;
@@ -229,7 +242,7 @@ static char *format_scaled(double v, const char *unit, bool exact) {
 }
 
 char *units_format_size(int64_t bytes) {
-  static const char *const names[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+  static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   uint64_t mag = bytes < 0 ? (uint64_t)0 - (uint64_t)bytes : (uint64_t)bytes;
   int u = 0;
   while (u < 4 && mag >= (1ull << (10 * (u + 1))))
@@ -239,8 +252,8 @@ char *units_format_size(int64_t bytes) {
 }
 
 char *units_format_time(int64_t ns) {
-  static const char *const names[] = { "ns", "us", "ms", "s" };
-  static const uint64_t divs[] = { 1, 1000, 1000000, 1000000000 };
+  static const char *const names[] = {"ns", "us", "ms", "s"};
+  static const uint64_t divs[] = {1, 1000, 1000000, 1000000000};
   uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
   int u = 0;
   while (u < 3 && mag >= divs[u + 1])
@@ -250,7 +263,7 @@ char *units_format_time(int64_t ns) {
 }
 
 char *units_format_rate(double bytes_per_s) {
-  static const char *const names[] = { "B/s", "KB/s", "MB/s", "GB/s", "TB/s" };
+  static const char *const names[] = {"B/s", "KB/s", "MB/s", "GB/s", "TB/s"};
   double mag = fabs(bytes_per_s);
   double div = 1;
   int u = 0;
