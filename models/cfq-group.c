@@ -117,15 +117,6 @@ static gint cfqg_rb_cmp(gconstpointer a, gconstpointer b, gpointer data) {
   return 0;
 }
 
-/* Prio trees: keys are unique (a duplicate is never inserted). */
-static gint cfqq_prio_cmp(gconstpointer a, gconstpointer b, gpointer data) {
-  (void)data;
-  const struct cfq_queue *x = a, *y = b;
-  if (x->p_key != y->p_key)
-    return x->p_key < y->p_key ? -1 : 1;
-  return 0;
-}
-
 void cfq_rb_root_init(struct cfq_rb_root *st) {
   memset(st, 0, sizeof(*st));
   st->seq = g_sequence_new(NULL);
@@ -436,10 +427,30 @@ void cfq_prio_tree_del(struct cfq_queue *cfqq) {
   }
 }
 
-static GSequenceIter *prio_lookup(GSequence *root, int64_t key) {
-  struct cfq_queue probe;
-  probe.p_key = key;
-  return g_sequence_lookup(root, &probe, cfqq_prio_cmp, NULL);
+/* Prio trees: keys are unique (a duplicate is never inserted).
+ * The first queue of `root` keyed at or after `key` (the end iterator if
+ * none).  GSequence's own search and sorted insert build and free a
+ * scratch sequence on every call, which made the cooperator search the
+ * largest cost of a CFQ run; a binary search by position allocates
+ * nothing and, the keys of a tree being unique, lands where GSequence's
+ * search and insert would. */
+static GSequenceIter *prio_lower_bound(GSequence *root, int64_t key) {
+  gint lo = 0, hi = g_sequence_get_length(root);
+  while (lo < hi) {
+    gint mid = lo + (hi - lo) / 2;
+    const struct cfq_queue *q =
+        g_sequence_get(g_sequence_get_iter_at_pos(root, mid));
+    if (q->p_key < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return g_sequence_get_iter_at_pos(root, lo);
+}
+
+static bool prio_at(GSequenceIter *it, int64_t key) {
+  return !g_sequence_iter_is_end(it) &&
+         ((const struct cfq_queue *)g_sequence_get(it))->p_key == key;
 }
 
 void cfq_prio_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
@@ -448,10 +459,11 @@ void cfq_prio_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
     return;
   GSequence *root = cfqd->prio_trees[cfqq->org_ioprio];
   int64_t key = blk_rq_pos(cfqq->next_rq);
-  if (prio_lookup(root, key))
+  GSequenceIter *at = prio_lower_bound(root, key);
+  if (prio_at(at, key))
     return; /* another queue has this key */
   cfqq->p_key = key;
-  cfqq->p_node = g_sequence_insert_sorted(root, cfqq, cfqq_prio_cmp, NULL);
+  cfqq->p_node = g_sequence_insert_before(at, cfqq);
   cfqq->p_root = root;
 }
 
@@ -471,13 +483,10 @@ struct cfq_queue *cfqq_close(struct cfq_data *cfqd, struct cfq_queue *cur) {
   if (g_sequence_is_empty(root))
     return NULL;
   int64_t x = cfqd->last_position;
-  GSequenceIter *it = prio_lookup(root, x);
-  if (it)
-    return g_sequence_get(it);
+  GSequenceIter *succ_it = prio_lower_bound(root, x);
+  if (prio_at(succ_it, x))
+    return g_sequence_get(succ_it);
 
-  struct cfq_queue probe;
-  probe.p_key = x;
-  GSequenceIter *succ_it = g_sequence_search(root, &probe, cfqq_prio_cmp, NULL);
   struct cfq_queue *succ =
       g_sequence_iter_is_end(succ_it) ? NULL : g_sequence_get(succ_it);
   struct cfq_queue *pred = g_sequence_iter_is_begin(succ_it)

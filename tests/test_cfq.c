@@ -917,6 +917,86 @@ static void test_cooperators_merge(void) {
   world_free(&w);
 }
 
+/* The cooperator search against a plain scan: in a prio tree keyed by
+ * each queue's next request when it was (re)inserted, with a key never
+ * held twice, the queue at the last position wins outright; otherwise
+ * the nearer (by current next request) of the key-order neighbours, the
+ * predecessor on a tie, if within CFQQ_CLOSE_THR, else the other one if
+ * it is.  Keys are drawn from a narrow range so that duplicates, exact
+ * hits and both neighbours within the threshold all happen. */
+#define PRIO_NQ 40
+static struct cfq_queue *close_by_scan(struct cfq_queue *qs, int64_t x) {
+  struct cfq_queue *pred = NULL, *succ = NULL;
+  for (int i = 0; i < PRIO_NQ; i++) {
+    struct cfq_queue *q = &qs[i];
+    if (!q->p_root)
+      continue;
+    if (q->p_key == x)
+      return q;
+    if (q->p_key < x && (!pred || q->p_key > pred->p_key))
+      pred = q;
+    if (q->p_key > x && (!succ || q->p_key < succ->p_key))
+      succ = q;
+  }
+  int64_t dp = pred ? llabs(blk_rq_pos(pred->next_rq) - x) : INT64_MAX;
+  int64_t ds = succ ? llabs(blk_rq_pos(succ->next_rq) - x) : INT64_MAX;
+  struct cfq_queue *first = ds < dp ? succ : pred;
+  struct cfq_queue *second = ds < dp ? pred : succ;
+  if (first && llabs(blk_rq_pos(first->next_rq) - x) <= CFQQ_CLOSE_THR)
+    return first;
+  if (second && llabs(blk_rq_pos(second->next_rq) - x) <= CFQQ_CLOSE_THR)
+    return second;
+  return NULL;
+}
+
+static void test_close_cooperator_search(void) {
+  struct cfq_data cfqd;
+  memset(&cfqd, 0, sizeof(cfqd));
+  for (int i = 0; i < IOPRIO_BE_NR; i++)
+    cfqd.prio_trees[i] = g_sequence_new(NULL);
+  struct cfq_queue qs[PRIO_NQ];
+  struct request rqs[PRIO_NQ];
+  memset(qs, 0, sizeof(qs));
+  memset(rqs, 0, sizeof(rqs));
+  GRand *rand = g_rand_new_with_seed(12);
+  int64_t span = 40 * CFQQ_CLOSE_THR;
+  int hits = 0, found = 0;
+  for (int round = 0; round < 4000; round++) {
+    struct cfq_queue *q = &qs[g_rand_int_range(rand, 0, PRIO_NQ)];
+    struct request *rq = &rqs[q - qs];
+    rq->sector = g_rand_int_range(rand, 0, (gint32)span);
+    q->next_rq = rq;
+    q->org_ioprio = 4;
+    q->ioprio_class = IOPRIO_CLASS_BE;
+    /* a queue's request moves on without a reinsert now and then: the
+     * key stays, the distance follows the request */
+    if (g_rand_int_range(rand, 0, 4))
+      cfq_prio_tree_add(&cfqd, q);
+    int64_t x = g_rand_int_range(rand, 0, (gint32)span);
+    if (g_rand_boolean(rand) && q->p_root)
+      x = q->p_key + g_rand_int_range(rand, -1, 2);
+    cfqd.last_position = x;
+    struct cfq_queue *want = close_by_scan(qs, x);
+    g_assert_true(cfqq_close(&cfqd, q) == want);
+    hits += want && want->p_key == x;
+    found += want != NULL;
+  }
+  /* the tree holds each key once */
+  GSequence *root = cfqd.prio_trees[4];
+  int64_t last = -1;
+  for (GSequenceIter *it = g_sequence_get_begin_iter(root);
+       !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
+    const struct cfq_queue *q = g_sequence_get(it);
+    g_assert_cmpint(q->p_key, >, last);
+    last = q->p_key;
+  }
+  g_assert_cmpint(hits, >, 100);
+  g_assert_cmpint(found, >, hits + 100);
+  g_rand_free(rand);
+  for (int i = 0; i < IOPRIO_BE_NR; i++)
+    g_sequence_free(cfqd.prio_trees[i]);
+}
+
 static void test_hw_tag_detection(void) {
   world w;
   /* deep random load on the NCQ device: queueing detected */
@@ -1776,6 +1856,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cfq/low-latency", test_low_latency);
   g_test_add_func("/cfq/determinism", test_determinism);
   g_test_add_func("/cfq/cooperators-merge", test_cooperators_merge);
+  g_test_add_func("/cfq/close-cooperator-search", test_close_cooperator_search);
   g_test_add_func("/cfq/hw-tag-detection", test_hw_tag_detection);
   g_test_add_func("/cfq/merges-consistent", test_merges_keep_queues_consistent);
   g_test_add_func("/cfq/shared-ioc", test_shared_ioc);
