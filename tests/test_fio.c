@@ -1,0 +1,306 @@
+/* fio job files: the syntax, fio's units, the translation into processes,
+ * errors with their positions, and (when fio is installed) the same
+ * reading as fio's own of sections, numjobs and option values. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "sim/fio.h"
+#include "testutil.h"
+
+static workload *parse_ok(const char *text) {
+  GError *err = NULL;
+  workload *w = fio_parse("job.fio", text, strlen(text), NULL, &err);
+  g_assert_no_error(err);
+  g_assert_nonnull(w);
+  return w;
+}
+
+static wl_process *proc(workload *w, guint i) {
+  g_assert_cmpuint(i, <, w->processes->len);
+  return g_ptr_array_index(w->processes, i);
+}
+
+static const char *two_jobs = "; a [global] and two jobs\n"
+                              "[global]\n"
+                              "ioengine=libaio\n"
+                              "direct=1\n"
+                              "bs=4k\n"
+                              "size=1g\n"
+                              "runtime=2\n"
+                              "time_based\n"
+                              "\n"
+                              "# random readers, three clones\n"
+                              "[readers]\n"
+                              "rw=randread\n"
+                              "numjobs=3\n"
+                              "iodepth=8\n"
+                              "prio=2\n"
+                              "\n"
+                              "[writer]\n"
+                              "readwrite=write\n"
+                              "bs=128KiB\n"
+                              "ioengine=psync\n"
+                              "iodepth=16\n"
+                              "startdelay=500ms\n"
+                              "thinktime=250\n";
+
+/* [global] applies to both jobs, a job's own option overrides it, numjobs
+ * clones, and the engine decides the depth. */
+static void test_global_and_jobs(void) {
+  workload *w = parse_ok(two_jobs);
+  g_assert_cmpstr(w->name, ==, "job");
+  g_assert_cmpuint(w->processes->len, ==, 4);
+  for (guint i = 0; i < 3; i++) {
+    wl_process *p = proc(w, i);
+    g_autofree char *want = g_strdup_printf("readers.%u", i);
+    g_assert_cmpstr(p->name, ==, want);
+    g_assert_cmpint(p->rw, ==, RW_RANDREAD);
+    g_assert_cmpint(p->bs, ==, 4096);
+    g_assert_cmpint(p->size, ==, G_GINT64_CONSTANT(1) << 30);
+    g_assert_true(p->direct);
+    g_assert_cmpint(p->iodepth, ==, 8); /* libaio: as given */
+    g_assert_cmpint(p->runtime, ==, G_GINT64_CONSTANT(2000000000));
+    g_assert_cmpint(p->io_size, ==, 0); /* time_based */
+    g_assert_cmpint(p->ioprio_class, ==, 2 /* be */);
+    g_assert_cmpint(p->ioprio_level, ==, 2);
+  }
+  /* No filename: fio's one file per clone, laid out one after another
+   * (1 GiB each, MiB-aligned), the writer's after the readers'. */
+  g_assert_cmpint(proc(w, 0)->offset, ==, 0);
+  g_assert_cmpint(proc(w, 1)->offset, ==, G_GINT64_CONSTANT(1) << 30);
+  g_assert_cmpint(proc(w, 2)->offset, ==, G_GINT64_CONSTANT(2) << 30);
+  wl_process *wr = proc(w, 3);
+  g_assert_cmpstr(wr->name, ==, "writer");
+  g_assert_cmpint(wr->offset, ==, G_GINT64_CONSTANT(3) << 30);
+  g_assert_cmpint(wr->rw, ==, RW_WRITE);
+  g_assert_cmpint(wr->bs, ==, 128000); /* fio's KiB is 1000 with kb_base 1024 */
+  g_assert_cmpint(wr->iodepth, ==, 1); /* psync: one at a time */
+  g_assert_cmpint(wr->start, ==, 500000000);
+  g_assert_cmpint(wr->think, ==, 250000); /* thinktime is in us */
+  workload_free(w);
+}
+
+/* Not time_based: the job ends after size bytes (fio's io_size default);
+ * a /dev name is a device, a shared filename a shared region. */
+static void test_files_and_devices(void) {
+  workload *w = parse_ok("[a]\nfilename=/dev/sdb\nrw=read\nsize=8m\n"
+                         "[b]\nfilename=data\nsize=4m\nnumjobs=2\n"
+                         "offset_increment=2m\n"
+                         "[c]\nfilename=data\nsize=1m\noffset=1m\n"
+                         "[d]\nfilename=/dev/sdb\nrw=write\nbs=1m\n");
+  g_assert_cmpuint(w->devices->len, ==, 1 + 0);
+  const wl_device *d0 = g_ptr_array_index(w->devices, 0);
+  g_assert_cmpstr(d0->name, ==, "sdb");
+  g_assert_cmpuint(w->processes->len, ==, 5);
+  g_assert_cmpint(proc(w, 0)->io_size, ==, 8 << 20);
+  /* b and c share "data", which starts at 0 on the first device. */
+  g_assert_cmpint(proc(w, 1)->offset, ==, 0);
+  g_assert_cmpint(proc(w, 2)->offset, ==, 2 << 20);
+  g_assert_cmpint(proc(w, 3)->offset, ==, 1 << 20);
+  /* d: the whole device once. */
+  wl_process *d = proc(w, 4);
+  g_assert_cmpint(d->size, ==, 0);
+  g_assert_cmpint(d->io_size, >, 1 << 30);
+  workload_free(w);
+}
+
+/* fio's units as fio 3.33 reads them (see test_fio_agrees for the check
+ * against fio itself). */
+static void test_units(void) {
+  static const struct {
+    const char *text;
+    guint64 bytes;
+  } sizes[] = {{"512", 512},       {"4k", 4096},       {"4K", 4096},
+               {"4kb", 4096},      {"4KiB", 4000},     {"1m", 1 << 20},
+               {"2g", 2ull << 30}, {"1t", 1ull << 40}, {"0x1000", 4096},
+               {"10b", 10}};
+  for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
+    guint64 b = 0;
+    g_assert_true(fio_parse_size(sizes[i].text, &b));
+    g_assert_cmpuint(b, ==, sizes[i].bytes);
+  }
+  guint64 b;
+  g_assert_false(fio_parse_size("4x", &b));
+  g_assert_false(fio_parse_size("", &b));
+  g_assert_false(fio_parse_size("-4k", &b));
+  g_assert_false(fio_parse_size("99999999999999999999", &b));
+  gint64 ns;
+  const gint64 s = 1000000000;
+  g_assert_true(fio_parse_time("10", s, &ns));
+  g_assert_cmpint(ns, ==, 10 * s);
+  g_assert_true(fio_parse_time("10", 1000, &ns));
+  g_assert_cmpint(ns, ==, 10000);
+  g_assert_true(fio_parse_time("2m", s, &ns)); /* minutes, not milli */
+  g_assert_cmpint(ns, ==, 120 * s);
+  g_assert_true(fio_parse_time("5ms", s, &ns));
+  g_assert_cmpint(ns, ==, 5000000);
+  g_assert_true(fio_parse_time("7usec", s, &ns));
+  g_assert_cmpint(ns, ==, 7000);
+  g_assert_true(fio_parse_time("1h", s, &ns));
+  g_assert_cmpint(ns, ==, 3600 * s);
+  g_assert_false(fio_parse_time("5 parsecs", s, &ns));
+}
+
+static void test_syntax(void) {
+  g_assert_true(fio_is_jobfile("x.fio", "", 0));
+  const char *ini = "# c\n\n  ; c\n[job]\n";
+  g_assert_true(fio_is_jobfile("x.job", ini, strlen(ini)));
+  const char *yaml = "# c\nname: x\n";
+  g_assert_false(fio_is_jobfile("x.yaml", yaml, strlen(yaml)));
+
+  g_setenv("CFQSIM_TEST_BS", "64k", TRUE);
+  const char *text = "[j]\r\n  bs = ${CFQSIM_TEST_BS}\r\ntime_based\n"
+                     "runtime=1\nsize=1m\n";
+  GError *err = NULL;
+  fio_jobfile *jf = fio_jobfile_parse("job.fio", text, strlen(text), &err);
+  g_assert_no_error(err);
+  g_assert_cmpuint(jf->sections->len, ==, 1);
+  fio_section *sec = g_ptr_array_index(jf->sections, 0);
+  g_assert_cmpstr(sec->name, ==, "j");
+  fio_option *bs = g_ptr_array_index(sec->options, 0);
+  g_assert_cmpstr(bs->name, ==, "bs");
+  g_assert_cmpstr(bs->value, ==, "64k");
+  g_assert_cmpint(bs->line, ==, 2);
+  g_assert_cmpint(bs->col, ==, 3);
+  g_assert_cmpint(bs->value_col, ==, 8);
+  fio_option *tb = g_ptr_array_index(sec->options, 1);
+  g_assert_cmpstr(tb->name, ==, "time_based");
+  g_assert_null(tb->value);
+  fio_jobfile_free(jf);
+  workload *w = parse_ok(text);
+  g_assert_cmpint(proc(w, 0)->bs, ==, 65536);
+  workload_free(w);
+}
+
+/* Each mistake: the message, at the position of the option or value. */
+static void test_errors(void) {
+  static const struct {
+    const char *text, *msg;
+    int code;
+  } cases[] = {
+      {"[j]\nsize=1m\nbss=4k\n",
+       "job.fio:3:1: unknown option 'bss' (did you mean 'bs'?)",
+       FIO_ERROR_PARSE},
+      {"[j]\nsize=1m\n  verify=md5\n",
+       "job.fio:3:3: option 'verify' is not simulated by cfqsim",
+       FIO_ERROR_UNSUPPORTED},
+      {"[j]\nsize=1m\nioengine=rbd\n",
+       "job.fio:3:10: ioengine: 'rbd' is not simulated (sync, psync, vsync, "
+       "pvsync, pvsync2, libaio, posixaio, io_uring are)",
+       FIO_ERROR_UNSUPPORTED},
+      {"[j]\nsize=1m\nrw=randred\n",
+       "job.fio:3:4: rw: unknown value 'randred' (did you mean 'randread'?)",
+       FIO_ERROR_PARSE},
+      {"[j]\nsize=1m\nrw=randread:8\n",
+       "job.fio:3:4: rw: the ':N' suffix is not simulated",
+       FIO_ERROR_UNSUPPORTED},
+      {"[j]\nsize=1m\nrw=trim\n", "job.fio:3:4: rw: trim is not simulated",
+       FIO_ERROR_UNSUPPORTED},
+      {"[j]\nsize=12q\n",
+       "job.fio:2:6: size: '12q' is not a size (e.g. 4k, 1m, 10g)",
+       FIO_ERROR_PARSE},
+      {"[j]\nsize=1m\nbs=4k-8k\n",
+       "job.fio:3:4: bs: ranges and per-direction values are not simulated",
+       FIO_ERROR_UNSUPPORTED},
+      {"[j]\nsize=1m\nstonewall\n",
+       "job.fio:3:1: option 'stonewall' is not simulated by cfqsim",
+       FIO_ERROR_UNSUPPORTED},
+      {"[j]\nsize=1m\ntime_based\n", "job.fio:3:1: time_based: needs a runtime",
+       FIO_ERROR_PARSE},
+      {"[j]\nrw=read\n", "job.fio:1:1: job 'j': a file needs a size",
+       FIO_ERROR_PARSE},
+      {"bs=4k\n[j]\n",
+       "job.fio:1:1: option before the first section (start with [global] "
+       "or [jobname])",
+       FIO_ERROR_PARSE},
+      {"[j\n", "job.fio:1:1: a section header is '[name]' alone on its line",
+       FIO_ERROR_PARSE},
+      {"[global]\nbs=4k\n", "job.fio:1:1: no job section (only [global])",
+       FIO_ERROR_PARSE},
+      {"[j]\nsize=1m\nbs=${CFQSIM_TEST_UNSET}\n",
+       "job.fio:3:4: environment variable 'CFQSIM_TEST_UNSET' is not set",
+       FIO_ERROR_PARSE},
+      {"[j]\nsize=1m\ninclude other.fio\n",
+       "job.fio:3:1: include: not supported yet (paste the included file)",
+       FIO_ERROR_UNSUPPORTED},
+      {"[j]\nsize=1m\nprio=9\n", "job.fio:3:6: prio: 9 is out of range 0 to 7",
+       FIO_ERROR_PARSE},
+  };
+  g_unsetenv("CFQSIM_TEST_UNSET");
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    GError *err = NULL;
+    workload *w =
+        fio_parse("job.fio", cases[i].text, strlen(cases[i].text), NULL, &err);
+    g_assert_null(w);
+    g_assert_error(err, FIO_ERROR, cases[i].code);
+    g_assert_cmpstr(err->message, ==, cases[i].msg);
+    g_error_free(err);
+  }
+  /* The YAML loader's checks, at the job file's position of the value. */
+  const char *text = "[j]\nsize=1m\n\nbs=3\n";
+  GError *err = NULL;
+  g_assert_null(fio_parse("job.fio", text, strlen(text), NULL, &err));
+  g_assert_error(err, WORKLOAD_ERROR, WORKLOAD_ERROR_INVALID);
+  g_assert_cmpstr(err->message, ==,
+                  "job.fio:4:4: bs: 3 B is out of range (512 B to 64 MiB)");
+  g_error_free(err);
+}
+
+/* --set still chooses the disk and the scheduler. */
+static void test_set(void) {
+  const char *text = "[j]\nfilename=/dev/sdc\nsize=1m\n";
+  char *sets[] = {"devices.sdc.scheduler.name=deadline",
+                  "devices.sdc.model=ssd", NULL};
+  GError *err = NULL;
+  workload *w = fio_parse("job.fio", text, strlen(text), sets, &err);
+  g_assert_no_error(err);
+  const wl_device *d = g_ptr_array_index(w->devices, 0);
+  g_assert_cmpstr(d->name, ==, "sdc");
+  g_assert_cmpstr(d->disk->name, ==, "ssd");
+  workload_free(w);
+}
+
+/* The command line: a job file runs; a bad one exits 2 with the message. */
+static void test_cli(void) {
+  g_autofree char *dir = scratch_dir("fio-cli");
+  g_autofree char *good = g_build_filename(dir, "ok.fio", NULL);
+  g_autofree char *bad = g_build_filename(dir, "bad.job", NULL);
+  g_autofree char *out = g_build_filename(dir, "out", NULL);
+  g_assert_true(
+      g_file_set_contents(good, "[r]\nsize=1m\nbs=64k\ndirect=1\n", -1, NULL));
+  g_assert_true(
+      g_file_set_contents(bad, "# not .fio, but INI\n[r]\nbsz=4k\n", -1, NULL));
+  char *argv[] = {CFQSIM_BINARY, "run", "-q", "-o", out, good, NULL};
+  int status;
+  g_autofree char *err_text = NULL;
+  g_assert_true(g_spawn_sync(NULL, argv, NULL, 0, NULL, NULL, NULL, &err_text,
+                             &status, NULL));
+  g_assert_cmpstr(err_text, ==, "");
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  g_autofree char *csv = slurp(out, "processes.csv");
+  g_assert_nonnull(strstr(csv, "\nr,r,root,"));
+  argv[5] = bad;
+  g_free(err_text);
+  err_text = NULL;
+  g_assert_true(g_spawn_sync(NULL, argv, NULL, 0, NULL, NULL, NULL, &err_text,
+                             &status, NULL));
+  g_assert_true(WIFEXITED(status));
+  g_assert_cmpint(WEXITSTATUS(status), ==, 2);
+  g_autofree char *want = g_strdup_printf(
+      "%s:3:1: unknown option 'bsz' (did you mean 'bs'?)\n", bad);
+  g_assert_cmpstr(err_text, ==, want);
+  rm_rf(dir);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/fio/global-and-jobs", test_global_and_jobs);
+  g_test_add_func("/fio/files-and-devices", test_files_and_devices);
+  g_test_add_func("/fio/units", test_units);
+  g_test_add_func("/fio/syntax", test_syntax);
+  g_test_add_func("/fio/errors", test_errors);
+  g_test_add_func("/fio/set", test_set);
+  g_test_add_func("/fio/cli", test_cli);
+  return g_test_run();
+}
