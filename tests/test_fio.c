@@ -105,6 +105,15 @@ static void test_files_and_devices(void) {
   workload_free(w);
 }
 
+/* A [global] applies to the jobs after it only, as in fio. */
+static void test_later_global(void) {
+  workload *w = parse_ok("[global]\nsize=1m\n[a]\n[global]\nbs=8k\n[b]\n");
+  g_assert_cmpint(proc(w, 0)->bs, ==, 4096);
+  g_assert_cmpint(proc(w, 1)->bs, ==, 8192);
+  g_assert_cmpint(proc(w, 1)->size, ==, 1 << 20);
+  workload_free(w);
+}
+
 /* fio's units as fio 3.33 reads them (see test_fio_agrees for the check
  * against fio itself). */
 static void test_units(void) {
@@ -293,14 +302,182 @@ static void test_cli(void) {
   rm_rf(dir);
 }
 
+/* The value fio's `--debug=parse` prints as `out=` for an option (sizes
+ * in bytes, runtime and startdelay in us, thinktime as written in us,
+ * flags 1), from cfqsim's reading of the same text. */
+static gboolean cfqsim_out(const char *name, const char *ptr, guint64 *out) {
+  static const char *const sizes[] = {
+      "bs",         "size",       "offset",    "offset_increment",
+      "io_size",    "numjobs",    "iodepth",   "rwmixread",
+      "rwmixwrite", "prio",       "prioclass", "number_ios",
+      "fsync",      "fdatasync",  "direct",    "buffered",
+      "end_fsync",  "invalidate", NULL};
+  gint64 ns;
+  if (strcmp(ptr, "(null)") == 0) { /* a flag */
+    *out = 1;
+    return TRUE;
+  }
+  if (g_strv_contains(sizes, name))
+    return fio_parse_size(ptr, out);
+  if (strcmp(name, "runtime") == 0 || strcmp(name, "startdelay") == 0) {
+    if (!fio_parse_time(ptr, 1000000000, &ns))
+      return FALSE;
+    *out = (guint64)ns / 1000;
+    return TRUE;
+  }
+  if (strcmp(name, "thinktime") == 0) {
+    if (!fio_parse_time(ptr, 1000, &ns))
+      return FALSE;
+    *out = (guint64)ns / 1000;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* fio 3.33 itself on a job file that uses only simulated options: each
+ * option value it parses (`--parse-only --debug=parse`) is the value
+ * cfqsim reads, and the jobs and clones `--showcmd` lists are cfqsim's
+ * processes. */
+static void test_fio_agrees(void) {
+  g_autofree char *fio = g_find_program_in_path("fio");
+  if (!fio) {
+    g_test_skip("fio is not installed (scripts/install-deps.sh installs it)");
+    return;
+  }
+  g_autofree char *dir = scratch_dir("fio-agrees");
+  g_autofree char *data = g_build_filename(dir, "data", NULL);
+  g_autofree char *path = g_build_filename(dir, "agree.fio", NULL);
+  g_setenv("CFQSIM_TEST_BS", "64k", TRUE);
+  g_autofree char *text = g_strdup_printf("; simulated options only\n"
+                                          "[global]\n"
+                                          "bs=4k\n"
+                                          "size=3m\n"
+                                          "runtime=2m\n"
+                                          "startdelay=250ms\n"
+                                          "thinktime=5\n"
+                                          "filename=%s\n"
+                                          "ioengine=libaio\n"
+                                          "direct=1\n"
+                                          "\n"
+                                          "[a]\n"
+                                          "rw=randrw\n"
+                                          "rwmixread=70\n"
+                                          "numjobs=3\n"
+                                          "iodepth=4\n"
+                                          "offset_increment=1024KiB\n"
+                                          "number_ios=100\n"
+                                          "# flags and the environment\n"
+                                          "[b]\n"
+                                          "bs=${CFQSIM_TEST_BS}\n"
+                                          "time_based\n"
+                                          "prio=3\n"
+                                          "prioclass=2\n"
+                                          "io_size=1g\n"
+                                          "[c]\n"
+                                          "numjobs=2\n"
+                                          "readwrite=write\n"
+                                          "offset=0x100000\n"
+                                          "size=8MiB\n"
+                                          "fsync=4\n",
+                                          data);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+
+  char *parse_argv[] = {fio, "--parse-only", "--debug=parse", path, NULL};
+  g_autofree char *log = NULL;
+  g_autofree char *log_err = NULL;
+  int status;
+  g_assert_true(g_spawn_sync(NULL, parse_argv, NULL, 0, NULL, NULL, &log,
+                             &log_err, &status, NULL));
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  g_assert_false(g_file_test(data, G_FILE_TEST_EXISTS));
+  g_autofree char *all = g_strconcat(log, log_err, NULL);
+  char **lines = g_strsplit(all, "\n", -1);
+  g_autofree char *name = NULL;
+  g_autofree char *ptr = NULL;
+  guint compared = 0;
+  for (char **l = lines; *l; l++) {
+    const char *h = strstr(*l, " handle_option=");
+    const char *o = strstr(*l, "ret=0, out=");
+    if (h) {
+      h += strlen(" handle_option=");
+      const char *comma = strstr(h, ", ptr=");
+      g_assert_nonnull(comma);
+      g_free(name);
+      g_free(ptr);
+      name = g_strndup(h, comma - h);
+      ptr = g_strdup(comma + strlen(", ptr="));
+    } else if (o && name) {
+      guint64 want = g_ascii_strtoull(o + strlen("ret=0, out="), NULL, 10);
+      guint64 got = 0;
+      if (!cfqsim_out(name, ptr, &got))
+        g_error("no comparison for %s=%s", name, ptr);
+      if (got != want)
+        g_error("%s=%s: fio reads %" G_GUINT64_FORMAT
+                ", cfqsim %" G_GUINT64_FORMAT,
+                name, ptr, want, got);
+      compared++;
+      g_clear_pointer(&name, g_free);
+    }
+  }
+  g_strfreev(lines);
+  g_assert_cmpuint(compared, >=, 20);
+
+  /* The jobs and their clones. */
+  char *show_argv[] = {fio, "--showcmd", path, NULL};
+  g_autofree char *cmd = NULL;
+  g_assert_true(g_spawn_sync(NULL, show_argv, NULL, 0, NULL, NULL, &cmd, NULL,
+                             &status, NULL));
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  char **tokens = g_strsplit_set(g_strstrip(cmd), " ", -1);
+  GPtrArray *want = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *job = NULL;
+  guint64 numjobs = 1, global_numjobs = 1;
+  for (char **t = tokens;; t++) {
+    gboolean end = !*t || g_str_has_prefix(*t, "--name=");
+    if (end && job) {
+      for (guint64 k = 0; k < numjobs; k++)
+        g_ptr_array_add(want,
+                        numjobs == 1
+                            ? g_strdup(job)
+                            : g_strdup_printf("%s.%" G_GUINT64_FORMAT, job, k));
+      g_clear_pointer(&job, g_free);
+    }
+    if (!*t)
+      break;
+    if (g_str_has_prefix(*t, "--name=")) {
+      job = g_strdup(*t + strlen("--name="));
+      numjobs = global_numjobs;
+    } else if (g_str_has_prefix(*t, "--numjobs=")) {
+      g_assert_true(fio_parse_size(*t + strlen("--numjobs="), &numjobs));
+      if (!job)
+        global_numjobs = numjobs;
+    }
+  }
+  g_strfreev(tokens);
+  /* a.0-a.2, b, c.0-c.1 */
+  g_assert_cmpuint(want->len, ==, 6);
+
+  GError *err = NULL;
+  workload *w = fio_load(path, NULL, &err);
+  g_assert_no_error(err);
+  g_assert_cmpuint(w->processes->len, ==, want->len);
+  for (guint i = 0; i < want->len; i++)
+    g_assert_cmpstr(proc(w, i)->name, ==, g_ptr_array_index(want, i));
+  g_ptr_array_unref(want);
+  workload_free(w);
+  rm_rf(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fio/global-and-jobs", test_global_and_jobs);
   g_test_add_func("/fio/files-and-devices", test_files_and_devices);
+  g_test_add_func("/fio/later-global", test_later_global);
   g_test_add_func("/fio/units", test_units);
   g_test_add_func("/fio/syntax", test_syntax);
   g_test_add_func("/fio/errors", test_errors);
   g_test_add_func("/fio/set", test_set);
   g_test_add_func("/fio/cli", test_cli);
+  g_test_add_func("/fio/fio-agrees", test_fio_agrees);
   return g_test_run();
 }
