@@ -995,6 +995,10 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
  * has fio's one file per clone. */
 #define FILE_ALIGN (G_GUINT64_CONSTANT(1) << 20)
 
+/* Far beyond any simulated device, and small enough that a sum of a
+ * few thousand of them cannot wrap around. */
+#define MAX_EXTENT (G_GUINT64_CONSTANT(1) << 50)
+
 static guint64 align_up(guint64 v) {
   return (v + FILE_ALIGN - 1) / FILE_ALIGN * FILE_ALIGN;
 }
@@ -1013,6 +1017,16 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
     if (o[O_OFFSET_INCREMENT] &&
         !get_size(e, o[O_OFFSET_INCREMENT], &j->offset_increment))
       return FALSE;
+    /* Whatever the numbers, the layout below must not wrap around. */
+    guint64 extent;
+    if (!g_uint64_checked_mul(&extent, j->numjobs ? j->numjobs - 1 : 0,
+                              j->offset_increment) ||
+        !g_uint64_checked_add(&extent, extent, j->offset) ||
+        !g_uint64_checked_add(&extent, extent, j->size) || extent > MAX_EXTENT)
+      return fail(e, FIO_ERROR_PARSE, j->sec->line, j->sec->col,
+                  "job '%s': offset + offset_increment x (numjobs - 1) + "
+                  "size is beyond 1 PiB",
+                  j->sec->name);
     g_autofree char *dev = NULL;
     if (o[O_FILENAME]) {
       if (!need_value(e, o[O_FILENAME]))
@@ -1069,6 +1083,10 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
     region *r = &g_array_index(regions, region, k);
     r->base = next;
     next += align_up(r->span);
+    if (next > MAX_EXTENT) {
+      g_array_unref(regions);
+      return fail(e, FIO_ERROR_PARSE, 1, 1, "the files would end beyond 1 PiB");
+    }
   }
   for (guint i = 0; i < jobs->len; i++) {
     job *j = &g_array_index(jobs, job, i);
@@ -1088,6 +1106,11 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
     guint64 clones = j->numjobs ? j->numjobs : 1;
     guint64 each =
         align_up(j->offset + (clones - 1) * j->offset_increment + j->size);
+    if (next > MAX_EXTENT || each > MAX_EXTENT / clones) {
+      g_array_unref(regions);
+      return fail(e, FIO_ERROR_PARSE, j->sec->line, j->sec->col,
+                  "job '%s': its files would end beyond 1 PiB", j->sec->name);
+    }
     j->offset += next;
     j->offset_increment += each;
     next += each * clones;

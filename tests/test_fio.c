@@ -235,6 +235,14 @@ static void test_errors(void) {
        FIO_ERROR_UNSUPPORTED},
       {"[j]\nsize=1m\nprio=9\n", "job.fio:3:6: prio: 9 is out of range 0 to 7",
        FIO_ERROR_PARSE},
+      {"[j]\nsize=2p\n",
+       "job.fio:1:1: job 'j': offset + offset_increment x (numjobs - 1) + "
+       "size is beyond 1 PiB",
+       FIO_ERROR_PARSE},
+      {"[j]\nsize=1m\nnumjobs=1000000\noffset_increment=16383p\n",
+       "job.fio:1:1: job 'j': offset + offset_increment x (numjobs - 1) + "
+       "size is beyond 1 PiB",
+       FIO_ERROR_PARSE},
   };
   g_unsetenv("CFQSIM_TEST_UNSET");
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
