@@ -112,6 +112,13 @@ static void test_later_global(void) {
   g_assert_cmpint(proc(w, 1)->bs, ==, 8192);
   g_assert_cmpint(proc(w, 1)->size, ==, 1 << 20);
   workload_free(w);
+  /* rwmixread and rwmixwrite each set both shares: the later one wins
+   * (fio's own fio-rand-RW.fio example gives both). */
+  w = parse_ok("[global]\nrwmixread=30\n[a]\nrw=rw\nsize=1m\n"
+               "rwmixwrite=20\n[b]\nrw=rw\nsize=1m\n");
+  g_assert_cmpint(proc(w, 0)->rwmixread, ==, 80);
+  g_assert_cmpint(proc(w, 1)->rwmixread, ==, 30);
+  workload_free(w);
 }
 
 /* fio's units as fio 3.33 reads them (see test_fio_agrees for the check
