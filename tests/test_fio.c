@@ -112,6 +112,11 @@ static void test_later_global(void) {
   g_assert_cmpint(proc(w, 1)->bs, ==, 8192);
   g_assert_cmpint(proc(w, 1)->size, ==, 1 << 20);
   workload_free(w);
+  /* A [global] name= names no job; a job's own does. */
+  w = parse_ok("[global]\nname=all\nsize=1m\n[a]\n[b]\nname=bee\n");
+  g_assert_cmpstr(proc(w, 0)->name, ==, "a");
+  g_assert_cmpstr(proc(w, 1)->name, ==, "bee");
+  workload_free(w);
   /* rwmixread and rwmixwrite each set both shares: the later one wins
    * (fio's own fio-rand-RW.fio example gives both). */
   w = parse_ok("[global]\nrwmixread=30\n[a]\nrw=rw\nsize=1m\n"
@@ -349,6 +354,46 @@ static gboolean cfqsim_out(const char *name, const char *ptr, guint64 *out) {
   return FALSE;
 }
 
+/* The processes fio runs for a job file, as `fio --showcmd` lists its jobs
+ * and their numjobs: NAME, or NAME.0 .. NAME.n-1 as cfqsim names clones.
+ * NULL if fio refuses the file. */
+static GPtrArray *fio_processes(const char *fio, const char *path) {
+  char *show_argv[] = {(char *)fio, "--showcmd", (char *)path, NULL};
+  g_autofree char *cmd = NULL;
+  int status;
+  g_assert_true(g_spawn_sync(NULL, show_argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                             NULL, NULL, &cmd, NULL, &status, NULL));
+  if (!g_spawn_check_wait_status(status, NULL))
+    return NULL;
+  char **tokens = g_strsplit_set(g_strstrip(cmd), " ", -1);
+  GPtrArray *want = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *job = NULL;
+  guint64 numjobs = 1, global_numjobs = 1;
+  for (char **t = tokens;; t++) {
+    gboolean end = !*t || g_str_has_prefix(*t, "--name=");
+    if (end && job) {
+      for (guint64 k = 0; k < numjobs; k++)
+        g_ptr_array_add(want,
+                        numjobs == 1
+                            ? g_strdup(job)
+                            : g_strdup_printf("%s.%" G_GUINT64_FORMAT, job, k));
+      g_clear_pointer(&job, g_free);
+    }
+    if (!*t)
+      break;
+    if (g_str_has_prefix(*t, "--name=")) {
+      job = g_strdup(*t + strlen("--name="));
+      numjobs = global_numjobs;
+    } else if (g_str_has_prefix(*t, "--numjobs=")) {
+      g_assert_true(fio_parse_size(*t + strlen("--numjobs="), &numjobs));
+      if (!job)
+        global_numjobs = numjobs;
+    }
+  }
+  g_strfreev(tokens);
+  return want;
+}
+
 /* fio 3.33 itself on a job file that uses only simulated options: each
  * option value it parses (`--parse-only --debug=parse`) is the value
  * cfqsim reads, and the jobs and clones `--showcmd` lists are cfqsim's
@@ -438,37 +483,8 @@ static void test_fio_agrees(void) {
   g_assert_cmpuint(compared, >=, 20);
 
   /* The jobs and their clones. */
-  char *show_argv[] = {fio, "--showcmd", path, NULL};
-  g_autofree char *cmd = NULL;
-  g_assert_true(g_spawn_sync(NULL, show_argv, NULL, 0, NULL, NULL, &cmd, NULL,
-                             &status, NULL));
-  g_assert_true(g_spawn_check_wait_status(status, NULL));
-  char **tokens = g_strsplit_set(g_strstrip(cmd), " ", -1);
-  GPtrArray *want = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *job = NULL;
-  guint64 numjobs = 1, global_numjobs = 1;
-  for (char **t = tokens;; t++) {
-    gboolean end = !*t || g_str_has_prefix(*t, "--name=");
-    if (end && job) {
-      for (guint64 k = 0; k < numjobs; k++)
-        g_ptr_array_add(want,
-                        numjobs == 1
-                            ? g_strdup(job)
-                            : g_strdup_printf("%s.%" G_GUINT64_FORMAT, job, k));
-      g_clear_pointer(&job, g_free);
-    }
-    if (!*t)
-      break;
-    if (g_str_has_prefix(*t, "--name=")) {
-      job = g_strdup(*t + strlen("--name="));
-      numjobs = global_numjobs;
-    } else if (g_str_has_prefix(*t, "--numjobs=")) {
-      g_assert_true(fio_parse_size(*t + strlen("--numjobs="), &numjobs));
-      if (!job)
-        global_numjobs = numjobs;
-    }
-  }
-  g_strfreev(tokens);
+  GPtrArray *want = fio_processes(fio, path);
+  g_assert_nonnull(want);
   /* a.0-a.2, b, c.0-c.1 */
   g_assert_cmpuint(want->len, ==, 6);
 
@@ -483,6 +499,95 @@ static void test_fio_agrees(void) {
   rm_rf(dir);
 }
 
+/* Debian's fio-examples: each job file cfqsim runs has the jobs and clones
+ * fio's --showcmd lists; each it refuses is refused at a line of the file
+ * that sets the option (or value) the message names. */
+static void test_fio_examples(void) {
+  const char *dir = "/usr/share/doc/fio/examples";
+  g_autofree char *fio = g_find_program_in_path("fio");
+  if (!fio || !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+    g_test_skip("fio or fio-examples is not installed "
+                "(scripts/install-deps.sh installs them)");
+    return;
+  }
+  GDir *d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+  const char *n;
+  while ((n = g_dir_read_name(d)))
+    if (g_str_has_suffix(n, ".fio"))
+      g_ptr_array_add(files, g_build_filename(dir, n, NULL));
+  g_dir_close(d);
+  g_ptr_array_sort(files, by_name);
+  guint ran = 0, refused = 0;
+  g_autofree char *tmp = scratch_dir("fio-examples");
+  GRegex *named = g_regex_new("^option '([^']+)'|^([a-z_]+): ", 0, 0, NULL);
+  for (guint i = 0; i < files->len; i++) {
+    const char *path = files->pdata[i];
+    g_autofree char *text = NULL;
+    gsize len;
+    g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+    GError *err = NULL;
+    workload *w = fio_parse(path, text, len, NULL, &err);
+    if (w) {
+      /* --showcmd prints a [global]'s name= as --name=, like a job's
+       * start; fio names jobs after their sections (the jobname of its
+       * JSON), so fio reads a copy without it. */
+      g_autofree char *copy = g_build_filename(tmp, "example.fio", NULL);
+      GRegex *global_name =
+          g_regex_new("(\\[global\\][^[]*?)\\nname=[^\\n]*", 0, 0, NULL);
+      g_autofree char *stripped =
+          g_regex_replace(global_name, text, len, 0, "\\1", 0, NULL);
+      g_regex_unref(global_name);
+      g_assert_true(g_file_set_contents(copy, stripped, -1, NULL));
+      GPtrArray *want = fio_processes(fio, copy);
+      g_assert_nonnull(want);
+      g_assert_cmpuint(w->processes->len, ==, want->len);
+      for (guint p = 0; p < want->len; p++)
+        g_assert_cmpstr(proc(w, p)->name, ==, want->pdata[p]);
+      g_ptr_array_unref(want);
+      workload_free(w);
+      ran++;
+      continue;
+    }
+    refused++;
+    /* "PATH:LINE:COL: message" */
+    g_assert_true(g_str_has_prefix(err->message, path));
+    const char *pos = err->message + strlen(path) + 1;
+    char *end;
+    guint64 line = g_ascii_strtoull(pos, &end, 10);
+    g_assert_cmpint(*end, ==, ':');
+    const char *msg = strstr(end + 1, ": ");
+    g_assert_nonnull(msg);
+    msg += 2;
+    char **lines = g_strsplit(text, "\n", -1);
+    g_assert_cmpuint(line, >=, 1);
+    g_assert_cmpuint(line, <=, g_strv_length(lines));
+    g_autofree char *at = g_ascii_strdown(g_strstrip(lines[line - 1]), -1);
+    GMatchInfo *mi = NULL;
+    if (g_regex_match(named, msg, 0, &mi)) {
+      g_autofree char *opt = g_match_info_fetch(mi, 1);
+      if (!*opt) {
+        g_free(opt);
+        opt = g_match_info_fetch(mi, 2);
+      }
+      if (!g_str_has_prefix(at, opt) && strcmp(opt, "job") != 0)
+        g_error("%s: the message names '%s', line %" G_GUINT64_FORMAT
+                " is '%s'",
+                err->message, opt, line, at);
+    }
+    g_match_info_free(mi);
+    g_strfreev(lines);
+    g_error_free(err);
+  }
+  g_regex_unref(named);
+  g_test_message("%u example job files run, %u refused", ran, refused);
+  g_assert_cmpuint(ran, >=, 6);
+  g_assert_cmpuint(ran + refused, ==, files->len);
+  g_ptr_array_unref(files);
+  rm_rf(tmp);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fio/global-and-jobs", test_global_and_jobs);
@@ -494,5 +599,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/fio/set", test_set);
   g_test_add_func("/fio/cli", test_cli);
   g_test_add_func("/fio/fio-agrees", test_fio_agrees);
+  g_test_add_func("/fio/fio-examples", test_fio_examples);
   return g_test_run();
 }
