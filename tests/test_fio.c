@@ -588,6 +588,35 @@ static void test_fio_examples(void) {
   rm_rf(tmp);
 }
 
+/* A sweep's base may be a job file: its points vary the translated keys. */
+static void test_sweep_base(void) {
+  g_autofree char *dir = scratch_dir("fio-sweep");
+  g_autofree char *job = g_build_filename(dir, "job.fio", NULL);
+  g_autofree char *sweep = g_build_filename(dir, "s.yaml", NULL);
+  g_autofree char *out = g_build_filename(dir, "out", NULL);
+  g_assert_true(g_file_set_contents(job,
+                                    "[r]\nsize=64m\nbs=64k\ndirect=1\n"
+                                    "runtime=100ms\ntime_based\nnumjobs=2\n",
+                                    -1, NULL));
+  g_assert_true(
+      g_file_set_contents(sweep,
+                          "base: job.fio\ngrid:\n  processes.r.bs: [4k, 64k]\n"
+                          "metrics: [jain]\n",
+                          -1, NULL));
+  char *argv[] = {CFQSIM_BINARY, "sweep", "--jobs=1", "-o", out, sweep, NULL};
+  int status;
+  g_autofree char *err_text = NULL;
+  g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                             NULL, NULL, &err_text, &status, NULL));
+  g_assert_cmpstr(err_text, ==, "");
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  g_autofree char *csv = slurp(out, "results.csv");
+  g_assert_true(g_str_has_prefix(csv, "point,processes.r.bs,seed,jain\n"
+                                      "0,4k,1,"));
+  g_assert_nonnull(strstr(csv, "\n1,64k,1,"));
+  rm_rf(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fio/global-and-jobs", test_global_and_jobs);
@@ -598,6 +627,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/fio/errors", test_errors);
   g_test_add_func("/fio/set", test_set);
   g_test_add_func("/fio/cli", test_cli);
+  g_test_add_func("/fio/sweep-base", test_sweep_base);
   g_test_add_func("/fio/fio-agrees", test_fio_agrees);
   g_test_add_func("/fio/fio-examples", test_fio_examples);
   return g_test_run();
