@@ -373,6 +373,8 @@ typedef enum {
   O_FDATASYNC,
   O_END_FSYNC,
   O_FILENAME,
+  O_CGROUP,
+  O_CGROUP_WEIGHT,
   O_IGNORED, /* description, group_reporting, ... */
   O_COUNT
 } opt_id;
@@ -409,6 +411,8 @@ static const struct {
     {"fdatasync", O_FDATASYNC},
     {"end_fsync", O_END_FSYNC},
     {"filename", O_FILENAME},
+    {"cgroup", O_CGROUP},
+    {"cgroup_weight", O_CGROUP_WEIGHT},
     /* Reporting, or what the simulation does anyway: random draws are
      * repeatable (the workload's seed) and with replacement (no random
      * map), and fio's threads share no io_context (no CLONE_IO). */
@@ -847,6 +851,10 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
       o[O_NAME] && o[O_NAME]->value ? o[O_NAME]->value : j->sec->name;
   g_autofree char *qname = quoted(name);
   emit_line(e, o[O_NAME] ? pos_of(o[O_NAME]) : sec, "  - name: %s", qname);
+  if (o[O_CGROUP]) {
+    g_autofree char *q = quoted(o[O_CGROUP]->value);
+    emit_line(e, pos_of(o[O_CGROUP]), "    cgroup: %s", q);
+  }
   emit_line(e, sec, "    device: %s",
             (const char *)g_ptr_array_index(devices, j->device));
   if (o[O_RW]) {
@@ -1177,6 +1185,61 @@ static gboolean whole_device(const job *j) {
          !j->opt[O_RUNTIME] && !j->opt[O_TIME_BASED];
 }
 
+/* fio's cgroup= and cgroup_weight=: one blkio cgroup per name, in order
+ * of first use; every job naming it must agree on its weight. */
+static gboolean emit_cgroups(emitter *e, GArray *jobs) {
+  GPtrArray *names = g_ptr_array_new();
+  GArray *weights = g_array_new(FALSE, FALSE, sizeof(const fio_option *));
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < jobs->len; i++) {
+    const job *j = &g_array_index(jobs, job, i);
+    const fio_option *cg = j->opt[O_CGROUP], *w = j->opt[O_CGROUP_WEIGHT];
+    guint64 v;
+    if (w && !get_int(e, w, 1000, &v)) {
+      ok = FALSE;
+    } else if (w && v < 100) {
+      ok = fail(e, FIO_ERROR_PARSE, w->line, w->value_col,
+                "cgroup_weight: %s is out of range 100 to 1000", w->value);
+    } else if (w && !cg) {
+      ok = fail(e, FIO_ERROR_PARSE, w->line, w->col,
+                "cgroup_weight: needs cgroup (the group it weighs)");
+    } else if (cg && !need_value(e, cg)) {
+      ok = FALSE;
+    } else if (cg) {
+      guint k;
+      for (k = 0; k < names->len; k++)
+        if (strcmp(names->pdata[k], cg->value) == 0)
+          break;
+      if (k == names->len) {
+        g_ptr_array_add(names, cg->value);
+        g_array_append_val(weights, w);
+        continue;
+      }
+      const fio_option *had = g_array_index(weights, const fio_option *, k);
+      if ((had == NULL) != (w == NULL) ||
+          (had && strcmp(had->value, w->value) != 0))
+        ok = fail(e, FIO_ERROR_PARSE, w ? w->line : cg->line,
+                  w ? w->col : cg->col,
+                  "cgroup '%s': its weight differs from line %d's", cg->value,
+                  had ? had->line : cg->line);
+    }
+  }
+  if (ok && names->len) {
+    emit_line(e, (fpos){1, 1}, "cgroups:");
+    for (guint k = 0; k < names->len; k++) {
+      g_autofree char *q = quoted(names->pdata[k]);
+      const fio_option *w = g_array_index(weights, const fio_option *, k);
+      emit_line(e, (fpos){1, 1}, "  - name: %s", q);
+      guint64 v;
+      if (w && fio_parse_size(w->value, &v))
+        emit_line(e, pos_of(w), "    weight: %" G_GUINT64_FORMAT, v);
+    }
+  }
+  g_ptr_array_unref(names);
+  g_array_unref(weights);
+  return ok;
+}
+
 static char *translate(const fio_jobfile *jf, GArray *pos, GArray *jobs,
                        GError **err) {
   emitter e = {
@@ -1199,6 +1262,7 @@ static char *translate(const fio_jobfile *jf, GArray *pos, GArray *jobs,
     for (guint i = 0; i < devices->len; i++)
       emit_line(&e, top, "  - {name: %s, model: hdd, scheduler: cfq}",
                 (const char *)g_ptr_array_index(devices, i));
+    ok = emit_cgroups(&e, jobs);
     emit_line(&e, top, "processes:");
   }
   for (guint i = 0; ok && i < jobs->len; i++) {

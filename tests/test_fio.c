@@ -126,6 +126,45 @@ static void test_later_global(void) {
   workload_free(w);
 }
 
+/* cgroup= names a blkio cgroup (one per name), cgroup_weight its weight. */
+static void test_cgroups(void) {
+  workload *w = parse_ok("[global]\nsize=1m\n"
+                         "[a]\ncgroup=grpA\ncgroup_weight=200\n"
+                         "[b]\ncgroup=grpB\n"
+                         "[c]\ncgroup=grpA\ncgroup_weight=200\n[d]\n");
+  g_assert_cmpuint(w->cgroups->len, ==, 2);
+  const wl_cgroup *a = g_ptr_array_index(w->cgroups, 0);
+  const wl_cgroup *b = g_ptr_array_index(w->cgroups, 1);
+  g_assert_cmpstr(a->name, ==, "grpA");
+  g_assert_cmpint(a->weight, ==, 200);
+  g_assert_cmpstr(b->name, ==, "grpB");
+  g_assert_cmpint(b->weight, ==, 500); /* blkio.weight's default */
+  g_assert_cmpint(proc(w, 0)->cgroup, ==, 0);
+  g_assert_cmpint(proc(w, 1)->cgroup, ==, 1);
+  g_assert_cmpint(proc(w, 2)->cgroup, ==, 0);
+  g_assert_cmpint(proc(w, 3)->cgroup, ==, -1);
+  workload_free(w);
+  static const struct {
+    const char *text, *msg;
+  } bad[] = {
+      {"[a]\nsize=1m\ncgroup=g\ncgroup_weight=200\n"
+       "[b]\nsize=1m\ncgroup=g\ncgroup_weight=300\n",
+       "job.fio:8:1: cgroup 'g': its weight differs from line 4's"},
+      {"[a]\nsize=1m\ncgroup_weight=200\n",
+       "job.fio:3:1: cgroup_weight: needs cgroup (the group it weighs)"},
+      {"[a]\nsize=1m\ncgroup=g\ncgroup_weight=50\n",
+       "job.fio:4:15: cgroup_weight: 50 is out of range 100 to 1000"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    GError *err = NULL;
+    g_assert_null(
+        fio_parse("job.fio", bad[i].text, strlen(bad[i].text), NULL, &err));
+    g_assert_error(err, FIO_ERROR, FIO_ERROR_PARSE);
+    g_assert_cmpstr(err->message, ==, bad[i].msg);
+    g_error_free(err);
+  }
+}
+
 /* fio's units as fio 3.33 reads them (see test_fio_agrees for the check
  * against fio itself). */
 static void test_units(void) {
@@ -622,6 +661,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/fio/global-and-jobs", test_global_and_jobs);
   g_test_add_func("/fio/files-and-devices", test_files_and_devices);
   g_test_add_func("/fio/later-global", test_later_global);
+  g_test_add_func("/fio/cgroups", test_cgroups);
   g_test_add_func("/fio/units", test_units);
   g_test_add_func("/fio/syntax", test_syntax);
   g_test_add_func("/fio/errors", test_errors);
