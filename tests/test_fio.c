@@ -165,6 +165,17 @@ static void test_cgroups(void) {
   }
 }
 
+/* directory= joins a relative filename: the same path is the same file. */
+static void test_directory(void) {
+  workload *w = parse_ok("[a]\ndirectory=/d\nfilename=f\nsize=1m\n"
+                         "[b]\nfilename=/d/f\nsize=1m\n"
+                         "[c]\ndirectory=/e\nfilename=f\nsize=1m\n");
+  g_assert_cmpint(proc(w, 0)->offset, ==, 0);
+  g_assert_cmpint(proc(w, 1)->offset, ==, 0);
+  g_assert_cmpint(proc(w, 2)->offset, ==, 1 << 20);
+  workload_free(w);
+}
+
 /* fio's units as fio 3.33 reads them (see test_fio_agrees for the check
  * against fio itself). */
 static void test_units(void) {
@@ -662,6 +673,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/fio/files-and-devices", test_files_and_devices);
   g_test_add_func("/fio/later-global", test_later_global);
   g_test_add_func("/fio/cgroups", test_cgroups);
+  g_test_add_func("/fio/directory", test_directory);
   g_test_add_func("/fio/units", test_units);
   g_test_add_func("/fio/syntax", test_syntax);
   g_test_add_func("/fio/errors", test_errors);
