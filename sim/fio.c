@@ -375,6 +375,7 @@ typedef enum {
   O_FILENAME,
   O_CGROUP,
   O_DIRECTORY,
+  O_IOSCHEDULER,
   O_CGROUP_WEIGHT,
   O_IGNORED, /* description, group_reporting, ... */
   O_COUNT
@@ -414,6 +415,7 @@ static const struct {
     {"filename", O_FILENAME},
     {"cgroup", O_CGROUP},
     {"directory", O_DIRECTORY},
+    {"ioscheduler", O_IOSCHEDULER},
     {"cgroup_weight", O_CGROUP_WEIGHT},
     /* Reporting, or what the simulation does anyway: random draws are
      * repeatable (the workload's seed) and with replacement (no random
@@ -1197,6 +1199,39 @@ static gboolean whole_device(const job *j) {
          !j->opt[O_RUNTIME] && !j->opt[O_TIME_BASED];
 }
 
+/* The devices, each a hdd under cfq unless a job on it says otherwise
+ * with fio's ioscheduler= (which switches the device's scheduler, so the
+ * jobs on one device must agree). */
+static gboolean emit_devices(emitter *e, GArray *jobs, GPtrArray *devices) {
+  g_autofree const fio_option **sched =
+      g_new0(const fio_option *, devices->len);
+  for (guint i = 0; i < jobs->len; i++) {
+    const job *j = &g_array_index(jobs, job, i);
+    const fio_option *o = j->opt[O_IOSCHEDULER];
+    if (!o)
+      continue;
+    if (!need_value(e, o))
+      return FALSE;
+    const fio_option *had = sched[j->device];
+    if (had && strcmp(had->value, o->value) != 0)
+      return fail(e, FIO_ERROR_PARSE, o->line, o->value_col,
+                  "ioscheduler: device '%s' has '%s' from line %d",
+                  (const char *)g_ptr_array_index(devices, j->device),
+                  had->value, had->line);
+    sched[j->device] = o;
+  }
+  emit_line(e, (fpos){1, 1}, "devices:");
+  for (guint k = 0; k < devices->len; k++) {
+    emit_line(e, (fpos){1, 1}, "  - name: %s",
+              (const char *)g_ptr_array_index(devices, k));
+    emit_line(e, (fpos){1, 1}, "    model: hdd");
+    g_autofree char *q = quoted(sched[k] ? sched[k]->value : "cfq");
+    emit_line(e, sched[k] ? pos_of(sched[k]) : (fpos){1, 1},
+              "    scheduler: %s", q);
+  }
+  return TRUE;
+}
+
 /* fio's cgroup= and cgroup_weight=: one blkio cgroup per name, in order
  * of first use; every job naming it must agree on its weight. */
 static gboolean emit_cgroups(emitter *e, GArray *jobs) {
@@ -1270,11 +1305,8 @@ static char *translate(const fio_jobfile *jf, GArray *pos, GArray *jobs,
     if (base[0] == '.' || !base[0])
       base[0] = 'j';
     emit_line(&e, top, "name: %s", base);
-    emit_line(&e, top, "devices:");
-    for (guint i = 0; i < devices->len; i++)
-      emit_line(&e, top, "  - {name: %s, model: hdd, scheduler: cfq}",
-                (const char *)g_ptr_array_index(devices, i));
-    ok = emit_cgroups(&e, jobs);
+    ok = emit_devices(&e, jobs, devices);
+    ok = ok && emit_cgroups(&e, jobs);
     emit_line(&e, top, "processes:");
   }
   for (guint i = 0; ok && i < jobs->len; i++) {

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "models/elevator.h"
 #include "sim/fio.h"
 #include "testutil.h"
 
@@ -174,6 +175,37 @@ static void test_directory(void) {
   g_assert_cmpint(proc(w, 1)->offset, ==, 0);
   g_assert_cmpint(proc(w, 2)->offset, ==, 1 << 20);
   workload_free(w);
+}
+
+/* ioscheduler= switches its device's scheduler, as fio does. */
+static void test_ioscheduler(void) {
+  workload *w = parse_ok("[a]\nfilename=/dev/sdb\nsize=1m\n"
+                         "ioscheduler=deadline\n"
+                         "[b]\nfilename=/dev/sdc\nsize=1m\n");
+  const wl_device *b = g_ptr_array_index(w->devices, 0);
+  const wl_device *c = g_ptr_array_index(w->devices, 1);
+  g_assert_cmpstr(b->elevator->elevator_name, ==, "deadline");
+  g_assert_cmpstr(c->elevator->elevator_name, ==, "cfq");
+  workload_free(w);
+  static const struct {
+    const char *text, *msg;
+  } bad[] = {
+      {"[a]\nsize=1m\nioscheduler=deadline\n"
+       "[b]\nsize=1m\nioscheduler=noop\n",
+       "job.fio:6:13: ioscheduler: device 'sda' has 'deadline' from line 3"},
+      {"[a]\nsize=1m\nioscheduler=bfq\n", NULL},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    GError *err = NULL;
+    g_assert_null(
+        fio_parse("job.fio", bad[i].text, strlen(bad[i].text), NULL, &err));
+    g_assert_nonnull(err);
+    if (bad[i].msg)
+      g_assert_cmpstr(err->message, ==, bad[i].msg);
+    else /* the workload loader's message, at the value */
+      g_assert_true(g_str_has_prefix(err->message, "job.fio:3:13: "));
+    g_error_free(err);
+  }
 }
 
 /* fio's units as fio 3.33 reads them (see test_fio_agrees for the check
@@ -674,6 +706,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/fio/later-global", test_later_global);
   g_test_add_func("/fio/cgroups", test_cgroups);
   g_test_add_func("/fio/directory", test_directory);
+  g_test_add_func("/fio/ioscheduler", test_ioscheduler);
   g_test_add_func("/fio/units", test_units);
   g_test_add_func("/fio/syntax", test_syntax);
   g_test_add_func("/fio/errors", test_errors);
