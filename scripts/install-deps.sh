@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cfqsim needs to build, test and plot.
 # blktrace provides blkparse, which reads the <dev>.blktrace.0 files of --trace.
+# fio (and its example job files) is the reference tests/test_fio.c checks
+# job-file reading against.
 # Safe to run again: apt-get skips what is already installed.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libglib2.0-dev libgsl-dev libyaml-dev
-      libjson-glib-dev gnuplot-nox parallel blktrace)
+      libjson-glib-dev gnuplot-nox parallel blktrace fio
+      fio-examples)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "models/ioc.h"
+#include "sim/fio.h"
 
 GOptionEntry cmd_opt_output(cmd_common *c, const char *help) {
   return (GOptionEntry){"output",    'o',  0,    G_OPTION_ARG_FILENAME,
@@ -110,7 +111,7 @@ workload *cmd_load_workload(const cmd_common *c, GError **err) {
       return NULL;
     }
   }
-  workload *w = workload_load(c->args[0], c->sets, err);
+  workload *w = fio_load_any(c->args[0], c->sets, err);
   if (w && c->seed_text)
     w->seed = seed;
   return w;
@@ -123,7 +124,7 @@ char *cmd_output_dir(const cmd_common *c, const char *name) {
 
 int cmd_finish(cmd_common *c, int status, GError *err) {
   if (status == CMD_FAILED) {
-    if (err && err->domain == WORKLOAD_ERROR)
+    if (err && (err->domain == WORKLOAD_ERROR || err->domain == FIO_ERROR))
       fprintf(stderr, "%s\n", err->message);
     else
       fprintf(stderr, "cfqsim %s: %s\n", c->name,

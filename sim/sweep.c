@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "sim/core/params.h"
+#include "sim/fio.h"
 #include "sim/outdir.h"
 #include "sim/report.h"
 #include "sim/run.h"
@@ -523,6 +524,14 @@ static gboolean read_base(const sweep *s, char **text, gsize *len,
   return FALSE;
 }
 
+/* The base as `cfqsim run` reads it: a fio job file, or workload YAML. */
+static workload *parse_base(const sweep *s, const char *text, gsize len,
+                            char **sets, GError **err) {
+  if (fio_is_jobfile(s->base, text, len))
+    return fio_parse(s->base, text, len, sets, err);
+  return workload_parse(s->base, text, len, sets, err);
+}
+
 /* The workload of one point.  When it is invalid and `locate` is set, the
  * error points at the sweep file's value that, added to the ones before it
  * (the `set:` values, then the axes in order), makes the workload invalid,
@@ -531,7 +540,7 @@ static workload *load_point(const sweep *s, const char *text, gsize len,
                             guint point, gboolean locate, GError **err) {
   char **sets = sweep_point_sets(s, point);
   GError *e = NULL;
-  workload *w = workload_parse(s->base, text, len, sets, &e);
+  workload *w = parse_base(s, text, len, sets, &e);
   if (!w && !locate) {
     g_propagate_error(err, e);
   } else if (!w) {
@@ -539,7 +548,7 @@ static workload *load_point(const sweep *s, const char *text, gsize len,
     for (k = 0; k < n; k++) { /* the shortest prefix that fails */
       char *saved = sets[k];
       sets[k] = NULL;
-      workload *t = workload_parse(s->base, text, len, sets, NULL);
+      workload *t = parse_base(s, text, len, sets, NULL);
       sets[k] = saved;
       if (!t)
         break;
@@ -801,7 +810,7 @@ static char *run_point(const sweep_ctx *c, const sweep_job *j, GError **err) {
   char **sets = sweep_point_sets(c->s, j->point);
   char *dir = job_dir(c, j), *json = NULL;
   sim_run *r = NULL;
-  workload *w = workload_load(c->s->base, sets, err);
+  workload *w = fio_load_any(c->s->base, sets, err);
   if (!w)
     goto out;
   run_options o = RUN_OPTIONS_INIT;
