@@ -15,35 +15,7 @@
 #include "sim/metrics.h"
 #include "sim/run.h"
 #include "sim/workload.h"
-
-typedef struct rec {
-  uint64_t time, sector;
-  uint32_t bytes, action, pid;
-} rec;
-
-/* The block layer's events of one device (notes left out). */
-static GArray *blktrace_events(sim_run *r, guint dev) {
-  GBytes *b = sim_run_blktrace(r, dev);
-  g_assert_nonnull(b);
-  gsize n;
-  const guint8 *d = g_bytes_get_data(b, &n);
-  GArray *a = g_array_new(FALSE, TRUE, sizeof(rec));
-  for (gsize o = 0; o < n;) {
-    rec x;
-    uint16_t pdu_len;
-    memcpy(&x.time, d + o + 8, 8);
-    memcpy(&x.sector, d + o + 16, 8);
-    memcpy(&x.bytes, d + o + 24, 4);
-    memcpy(&x.action, d + o + 28, 4);
-    memcpy(&x.pid, d + o + 32, 4);
-    memcpy(&pdu_len, d + o + 46, 2);
-    if (!((x.action >> 16) & BLK_TC_NOTIFY))
-      g_array_append_val(a, x);
-    o += BLKTRACE_RECORD_SIZE + pdu_len;
-  }
-  g_bytes_unref(b);
-  return a;
-}
+#include "tests/blktrace_records.h"
 
 static uint32_t code(const rec *x) { return x->action & 0xffff; }
 
@@ -108,7 +80,7 @@ static void test_ramp_in_blktrace(void) {
       "reader      async readahead: pages 60+32 (window 60+32, async 32)"};
   for (gsize i = 0; i < G_N_ELEMENTS(windows); i++)
     g_assert_nonnull(strstr(x->trace_text, windows[i]));
-  GArray *a = blktrace_events(x->r, 0);
+  GArray *a = blktrace_records(x->r, 0, 0);
   GArray *queued = g_array_new(FALSE, FALSE, sizeof(rec));
   GArray *completed = g_array_new(FALSE, FALSE, sizeof(rec));
   for (guint i = 0; i < a->len; i++) {
@@ -174,7 +146,7 @@ static void test_random_reads(void) {
       "processes:\n"
       "  - {name: r, rw: randread, bs: 4k, size: 1g, runtime: 500ms}\n",
       true);
-  GArray *a = blktrace_events(x->r, 0);
+  GArray *a = blktrace_records(x->r, 0, 0);
   guint n = 0;
   for (guint i = 0; i < a->len; i++) {
     const rec *e = &g_array_index(a, rec, i);
@@ -210,7 +182,7 @@ static void test_fsync_writes_back(void) {
   /* the writer's own device view holds the 8 MiB; the flusher none */
   g_assert_cmpuint(metrics_submitter_bytes(m, 0), ==, 8u << 20);
   g_assert_cmpuint(metrics_submitter_bytes(m, 1), ==, 0);
-  GArray *a = blktrace_events(x->r, 0);
+  GArray *a = blktrace_records(x->r, 0, 0);
   uint64_t sync_bytes = 0;
   for (guint i = 0; i < a->len; i++) {
     const rec *e = &g_array_index(a, rec, i);

@@ -20,36 +20,7 @@
 #include "sim/metrics.h"
 #include "sim/run.h"
 #include "sim/workload.h"
-
-typedef struct rec {
-  uint64_t time, sector;
-  uint32_t bytes, action, pid;
-} rec;
-
-/* The Q events of one device, in order. */
-static GArray *queued(sim_run *r, guint dev) {
-  GBytes *b = sim_run_blktrace(r, dev);
-  g_assert_nonnull(b);
-  gsize n;
-  const guint8 *d = g_bytes_get_data(b, &n);
-  GArray *a = g_array_new(FALSE, TRUE, sizeof(rec));
-  for (gsize o = 0; o < n;) {
-    rec x;
-    uint16_t pdu_len;
-    memcpy(&x.time, d + o + 8, 8);
-    memcpy(&x.sector, d + o + 16, 8);
-    memcpy(&x.bytes, d + o + 24, 4);
-    memcpy(&x.action, d + o + 28, 4);
-    memcpy(&x.pid, d + o + 32, 4);
-    memcpy(&pdu_len, d + o + 46, 2);
-    if (!((x.action >> 16) & BLK_TC_NOTIFY) &&
-        (x.action & 0xffff) == BLK_TA_CODE_QUEUE)
-      g_array_append_val(a, x);
-    o += BLKTRACE_RECORD_SIZE + pdu_len;
-  }
-  g_bytes_unref(b);
-  return a;
-}
+#include "tests/blktrace_records.h"
 
 typedef struct run {
   workload *w;
@@ -97,7 +68,7 @@ static void test_small_writer_expires(void) {
   const metrics *m = M(&x);
   /* copying 1 MiB at the default 4 GB/s: 262 us; no throttling pause */
   g_assert_cmpint(metrics_proc_latency(m, 0).max, <=, 263000);
-  GArray *q = queued(x.r, 0);
+  GArray *q = blktrace_records(x.r, 0, BLK_TA_CODE_QUEUE);
   uint64_t bytes = 0;
   for (guint i = 0; i < q->len; i++) {
     const rec *e = &g_array_index(q, rec, i);
@@ -129,7 +100,7 @@ static void test_background_threshold(void) {
                    true);
   const metrics *m = M(&x);
   g_assert_cmpint(metrics_proc_latency(m, 0).max, <=, 263000);
-  GArray *q = queued(x.r, 0);
+  GArray *q = blktrace_records(x.r, 0, BLK_TA_CODE_QUEUE);
   g_assert_cmpuint(q->len, >, 0);
   g_assert_cmpuint(g_array_index(q, rec, 0).time, <, 100000000);
   uint64_t bytes = 0;
@@ -183,7 +154,7 @@ static GArray *writeback_order(const char *extra) {
       "  - {name: b, rw: write, bs: 64k, size: 1g, offset: 10g}\n",
       extra);
   run x = run_yaml(yaml, true);
-  GArray *q = queued(x.r, 0);
+  GArray *q = blktrace_records(x.r, 0, BLK_TA_CODE_QUEUE);
   g_assert_cmpuint(q->len, >, 100);
   for (guint i = 0; i < q->len; i++)
     g_assert_cmpuint(g_array_index(q, rec, i).pid, ==, 102);
