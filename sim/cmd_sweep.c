@@ -33,14 +33,6 @@ static gboolean parse_shard(const char *text, guint *k, guint *n,
                          text);
 }
 
-static gboolean parse_jobs(const char *text, guint64 *jobs, GError **err) {
-  if (!text || g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT, jobs, NULL))
-    return TRUE;
-  return cmd_usage_error(
-      err, "-j must be a whole number of runs at once, at least 1, not '%s'",
-      text);
-}
-
 /* The program as the listed commands should call it: absolute when it was
  * started by a path, so that the lines work from any directory. */
 static char *program_path(const char *argv0) {
@@ -161,7 +153,7 @@ int cmd_sweep(int argc, char **argv) {
                 "order.",
                 argc, argv, &err) &&
       parse_shard(a.shard, &a.k, &a.n, &err) &&
-      parse_jobs(a.jobs_text, &a.jobs, &err))
+      cmd_parse_jobs(a.jobs_text, &a.jobs, &err))
     status = a.merge ? merge_shards(&c, &err) : sweep_file(&c, &a, argv0, &err);
   g_free(a.shard);
   g_free(a.jobs_text);

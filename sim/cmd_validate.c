@@ -15,7 +15,7 @@
 typedef struct validate_args {
   char *jobs_text;
   gboolean quick, no_plots;
-  gint64 jobs;
+  guint64 jobs;
 } validate_args;
 
 static int validate_all(const cmd_common *c, const validate_args *a,
@@ -78,8 +78,7 @@ int cmd_validate(int argc, char **argv) {
                 "gap, 1 some experiment outside tolerance (or a run failed), "
                 "2 bad input.",
                 argc, argv, &err) &&
-      (!a.jobs_text || cmd_parse_int("-j", a.jobs_text, 1, G_MAXINT,
-                                     "at least 1", &a.jobs, &err)))
+      cmd_parse_jobs(a.jobs_text, &a.jobs, &err))
     status = validate_all(&c, &a, &err);
   g_free(a.jobs_text);
   return cmd_finish(&c, status, err);

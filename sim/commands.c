@@ -56,6 +56,14 @@ gboolean cmd_usage_error(GError **err, const char *format, ...) {
   return FALSE;
 }
 
+gboolean cmd_parse_jobs(const char *text, guint64 *jobs, GError **err) {
+  if (!text || g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT, jobs, NULL))
+    return TRUE;
+  return cmd_usage_error(
+      err, "-j must be a whole number of runs at once, at least 1, not '%s'",
+      text);
+}
+
 gboolean cmd_parse_int(const char *opt, const char *text, gint64 min,
                        gint64 max, const char *range, gint64 *out,
                        GError **err) {

@@ -74,6 +74,8 @@ char *cmd_output_dir(const cmd_common *c, const char *name);
 /* An integer option's value, in decimal, within [min, max]; else the usage
  * error "OPT must be a whole number, RANGE, not 'TEXT'".  (GOption's own
  * G_OPTION_ARG_INT reads 010 as 8 and 0x10 as 16.) */
+/* -j N: how many simulations run at once (NULL: leave *jobs). */
+gboolean cmd_parse_jobs(const char *text, guint64 *jobs, GError **err);
 gboolean cmd_parse_int(const char *opt, const char *text, gint64 min,
                        gint64 max, const char *range, gint64 *out,
                        GError **err);
