@@ -1,17 +1,82 @@
 /* `cfqsim run WORKLOAD.yaml`: one simulation, its report and outputs. */
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/cmd_run.h"
 #include "sim/commands.h"
+#include "sim/fio-output.h"
+#include "sim/outdir.h"
 #include "sim/run.h"
+
+/* fio's output options (docs/fio.md): what to write besides cfqsim's own
+ * results. */
+typedef struct fio_opts {
+  char *format;
+  fio_output_request req;
+  char *avg_text;
+} fio_opts;
+
+/* The options being parsed: GOption gives the main group's callbacks no
+ * data of their own. */
+static fio_opts *parsing;
+
+/* --write_lat_log[=NAME]: without NAME the logs are named after the job. */
+static gboolean log_opt(const char *name, const char *value, gpointer data,
+                        GError **err) {
+  (void)err;
+  (void)data;
+  fio_opts *f = parsing;
+  /* --write-lat-log or fio's --write_lat_log */
+  char **slot = g_str_has_prefix(name, "--write-lat") ||
+                        g_str_has_prefix(name, "--write_lat")
+                    ? &f->req.lat_log
+                : g_str_has_prefix(name, "--write-bw") ||
+                        g_str_has_prefix(name, "--write_bw")
+                    ? &f->req.bw_log
+                    : &f->req.iops_log;
+  g_free(*slot);
+  *slot = g_strdup(value ? value : "");
+  return TRUE;
+}
+
+static void fio_opts_clear(fio_opts *f) {
+  g_free(f->format);
+  g_free(f->avg_text);
+  g_free(f->req.lat_log);
+  g_free(f->req.bw_log);
+  g_free(f->req.iops_log);
+}
+
+/* The staging directory of the logs, beside the results: made only
+ * where the results may go. */
+static char *make_staging(const char *dir, GError **err) {
+  g_autofree char *target = g_strdup(dir);
+  gsize len = strlen(target);
+  while (len > 1 && target[len - 1] == '/')
+    target[--len] = '\0';
+  g_autofree char *parent = g_path_get_dirname(target);
+  if (!outdir_may_replace(target, OUTDIR_RUN, err))
+    return NULL;
+  if (g_mkdir_with_parents(parent, 0777) != 0) {
+    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                "cannot create directory %s: %s", parent, g_strerror(errno));
+    return NULL;
+  }
+  return outdir_make_tmp(target, ".fio-", err);
+}
 
 /* The report and result files in DIR; with `trace_log` (--trace) also
  * trace.log and each device's blktrace stream. */
 static gboolean write_results(const cmd_common *c, const workload *w,
-                              sim_run *r, char *trace_log, GError **err) {
+                              sim_run *r, char *trace_log, fio_output *fo,
+                              char *fio_text, GError **err) {
   char *dir = cmd_output_dir(c, w->name);
   GHashTable *extra = g_hash_table_new(g_str_hash, g_str_equal);
+  if (fio_text)
+    g_hash_table_insert(extra, (gpointer)fio_output_report_name(fo), fio_text);
   /* blkparse -i DIR/sda reads sda.blktrace.0 (one stream, "CPU 0"). */
   GHashTable *binary = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)g_bytes_unref);
@@ -25,16 +90,35 @@ static gboolean write_results(const cmd_common *c, const workload *w,
                             b);
     }
   }
+  /* fio's report takes the summary's place on stdout */
   gboolean ok = report_write_bin(sim_run_result(r), dir, extra, binary,
-                                 c->quiet ? NULL : stdout, err);
+                                 c->quiet || fio_text ? NULL : stdout, err);
+  if (ok && fo)
+    ok = fio_output_commit(fo, dir, err);
+  if (ok && fio_text && !c->quiet) {
+    fputs(fio_text, stdout);
+    fflush(stdout);
+  }
   g_hash_table_destroy(extra);
   g_hash_table_destroy(binary);
   g_free(dir);
   return ok;
 }
 
-static int run_workload(const cmd_common *c, gboolean trace, const workload *w,
+static int run_workload(const cmd_common *c, gboolean trace,
+                        const fio_opts *fopts, const workload *w,
                         GError **err) {
+  fio_output *fo = NULL;
+  g_autofree char *staging = NULL;
+  if (fio_output_wanted(w, &fopts->req)) {
+    g_autofree char *dir = cmd_output_dir(c, w->name);
+    if (!(staging = make_staging(dir, err)) ||
+        !(fo = fio_output_new(w, &fopts->req, staging, err))) {
+      if (staging)
+        g_rmdir(staging);
+      return CMD_FAILED;
+    }
+  }
   run_options o = RUN_OPTIONS_INIT;
   o.variant = c->variant;
   /* A scripted interleaving is narrated on stdout, step by step. */
@@ -45,24 +129,33 @@ static int run_workload(const cmd_common *c, gboolean trace, const workload *w,
   if (trace || narrate)
     o.trace = trace_file = open_memstream(&trace_buf, &trace_len);
   sim_run *r = sim_run_new(w, &o, err);
+  if (r && fo)
+    fio_output_attach(fo, r);
   sim_outcome outcome = r ? sim_run_go(r, err) : SIM_ERROR;
   if (trace_file)
     fclose(trace_file);
   int status = CMD_FAILED;
-  if (outcome != SIM_ERROR) {
+  char *fio_text = NULL;
+  if (outcome != SIM_ERROR &&
+      (!fo || fio_output_finish(fo, r, &fio_text, err))) {
     if (narrate)
       fwrite(trace_buf, 1, trace_len, stdout);
-    if (write_results(c, w, r, trace ? trace_buf : NULL, err))
+    if (write_results(c, w, r, trace ? trace_buf : NULL, fo, fio_text, err))
       status = outcome == SIM_HANG ? EXIT_HANG : EXIT_OK;
   }
+  g_free(fio_text);
   free(trace_buf);
   sim_run_free(r);
+  fio_output_free(fo);
+  if (staging)
+    g_rmdir(staging);
   return status;
 }
 
 int cmd_run(int argc, char **argv) {
   cmd_common c = CMD_COMMON_INIT("run");
   gboolean trace = FALSE;
+  fio_opts f = {0};
   GOptionEntry entries[] = {
       cmd_opt_output(&c,
                      "Write results to DIR (default: results/<workload name>)"),
@@ -75,17 +168,53 @@ int cmd_run(int argc, char **argv) {
        "Write trace.log (every step and event with kernel names) and "
        "<dev>.blktrace.0 for blkparse",
        NULL},
+      {"output-format", 0, 0, G_OPTION_ARG_STRING, &f.format,
+       "Also write fio's report (fio.json or fio.txt) and print it in place "
+       "of the summary: normal, json or json+",
+       "FORMAT"},
+      {"write-lat-log", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+       log_opt,
+       "Write fio's latency logs NAME_lat.N.log, NAME_clat.N.log and "
+       "NAME_slat.N.log (NAME: the job's, by default)",
+       "NAME"},
+      {"write-bw-log", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+       log_opt, "Write fio's bandwidth logs NAME_bw.N.log", "NAME"},
+      {"write-iops-log", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+       log_opt, "Write fio's IOPS logs NAME_iops.N.log", "NAME"},
+      {"log-avg-msec", 0, 0, G_OPTION_ARG_STRING, &f.avg_text,
+       "Average fio's logs over windows of MSEC milliseconds", "MSEC"},
+      {"log-offset", 0, 0, G_OPTION_ARG_NONE, &f.req.log_offset,
+       "Put each I/O's offset in fio's logs", NULL},
+      /* fio's own spellings */
+      {"write_lat_log", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_HIDDEN,
+       G_OPTION_ARG_CALLBACK, log_opt, NULL, NULL},
+      {"write_bw_log", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_HIDDEN,
+       G_OPTION_ARG_CALLBACK, log_opt, NULL, NULL},
+      {"write_iops_log", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_HIDDEN,
+       G_OPTION_ARG_CALLBACK, log_opt, NULL, NULL},
+      {"log_avg_msec", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING,
+       &f.avg_text, NULL, NULL},
+      {"log_offset", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE,
+       &f.req.log_offset, NULL, NULL},
       cmd_opt_quiet(&c, "Do not print the summary"),
       cmd_opt_args(&c),
       CMD_OPT_END};
   GError *err = NULL;
   workload *w = NULL;
   int status = CMD_FAILED;
+  gint64 avg = 0;
+  parsing = &f;
   if (cmd_parse(&c, entries, "WORKLOAD.yaml",
                 "Simulate one workload and write its results.", argc, argv,
                 &err) &&
-      (w = cmd_load_workload(&c, &err)))
-    status = run_workload(&c, trace, w, &err);
+      (!f.format || fio_output_parse_format(f.format, &f.req.format, &err)) &&
+      (!f.avg_text || cmd_parse_int("--log-avg-msec", f.avg_text, 0, G_MAXINT32,
+                                    "0 to 2147483647", &avg, &err)) &&
+      (w = cmd_load_workload(&c, &err))) {
+    f.req.log_avg_msec = avg;
+    status = run_workload(&c, trace, &f, w, &err);
+  }
+  fio_opts_clear(&f);
   workload_free(w);
   return cmd_finish(&c, status, err);
 }

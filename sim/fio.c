@@ -425,6 +425,14 @@ static const struct {
     {"randrepeat", O_IGNORED},
     {"norandommap", O_IGNORED},
     {"thread", O_IGNORED},
+    /* fio's outputs, which sim/fio-output.c reads from the job file */
+    {"write_lat_log", O_IGNORED},
+    {"write_bw_log", O_IGNORED},
+    {"write_iops_log", O_IGNORED},
+    {"log_avg_msec", O_IGNORED},
+    {"log_offset", O_IGNORED},
+    {"log_prio", O_IGNORED},
+    {"per_job_logs", O_IGNORED},
 };
 
 static const char *canonical(const char *name) {

@@ -41,7 +41,26 @@ struct sim_run {
   GArray *flusher_device; /* guint per flusher */
   run_result result;
   bool ran;
+  GArray *io_observers; /* io_observer */
 };
+
+typedef struct io_observer {
+  run_io_fn fn;
+  void *ctx;
+} io_observer;
+
+static void notify_io(sim_run *r, const run_io *io) {
+  for (guint i = 0; r->io_observers && i < r->io_observers->len; i++) {
+    const io_observer *o = &g_array_index(r->io_observers, io_observer, i);
+    o->fn(o->ctx, io);
+  }
+}
+
+void sim_run_add_io_observer(sim_run *r, run_io_fn fn, void *ctx) {
+  if (!r->io_observers)
+    r->io_observers = g_array_new(FALSE, FALSE, sizeof(io_observer));
+  g_array_append_val(r->io_observers, ((io_observer){fn, ctx}));
+}
 
 static void io_done(void *ctx, proc *p, const struct bio *bio) {
   sim_run *r = ctx;
@@ -49,6 +68,13 @@ static void io_done(void *ctx, proc *p, const struct bio *bio) {
   const wl_process *wp = g_ptr_array_index(r->w->processes, i);
   metrics_io_done(r->m, i, (guint)wp->device, bio->submitted,
                   sim_now(r->engine), (uint64_t)bio->nr_sectors * 512);
+  run_io io = {i,
+               bio->rw & REQ_WRITE ? RUN_IO_WRITE : RUN_IO_READ,
+               bio->submitted,
+               sim_now(r->engine),
+               (uint64_t)bio->nr_sectors * 512,
+               bio->sector * 512};
+  notify_io(r, &io);
 }
 
 static guint proc_index(sim_run *r, proc *p) {
@@ -64,6 +90,15 @@ static void call_done(void *ctx, proc *p, proc_call op, sim_time start,
                                               : METRICS_CALL_FSYNC;
   metrics_call_done(r->m, proc_index(r, p), op_m, start, end, (uint64_t)bytes,
                     hit);
+  run_io io = {proc_index(r, p),
+               op == PROC_CALL_READ    ? RUN_IO_READ
+               : op == PROC_CALL_WRITE ? RUN_IO_WRITE
+                                       : RUN_IO_SYNC,
+               start,
+               end,
+               (uint64_t)MAX(bytes, 0),
+               -1};
+  notify_io(r, &io);
 }
 
 /* A page-cache bio ended: the device view of its submitter (a process,
@@ -651,5 +686,7 @@ void sim_run_free(sim_run *r) {
   g_string_free(r->slices, TRUE);
   g_free(r->slice_start);
   g_ptr_array_free(r->slice_ctxs, TRUE);
+  if (r->io_observers)
+    g_array_free(r->io_observers, TRUE);
   g_free(r);
 }

@@ -33,6 +33,21 @@ typedef struct run_options {
 sim_time sim_run_limit(const workload *w);
 
 sim_run *sim_run_new(const workload *w, const run_options *o, GError **err);
+
+/* One I/O as its process saw it (what fio accounts): a direct I/O, or a
+ * read, write or fsync call of a buffered process. */
+typedef enum { RUN_IO_READ, RUN_IO_WRITE, RUN_IO_SYNC } run_io_dir;
+typedef struct run_io {
+  guint process; /* index into the workload's processes */
+  run_io_dir dir;
+  sim_time issued, done;
+  uint64_t bytes;
+  int64_t offset; /* bytes from the device's start; -1: not known */
+} run_io;
+typedef void (*run_io_fn)(void *ctx, const run_io *io);
+/* Adds an observer of every process's I/Os (before sim_run_go); it only
+ * watches.  Observers are called in the order they were added. */
+void sim_run_add_io_observer(sim_run *r, run_io_fn fn, void *ctx);
 sim_outcome sim_run_go(sim_run *r, GError **err);
 /* Valid after sim_run_go; owned by the run. */
 const run_result *sim_run_result(sim_run *r);
