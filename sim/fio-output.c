@@ -219,9 +219,9 @@ static const fio_option *job_opt(GPtrArray *own, GPtrArray *global,
 
 static gboolean bad_opt(const fio_jobfile *jf, const fio_option *o,
                         const char *what, GError **err) {
-  g_set_error(err, FIO_OUTPUT_ERROR, FIO_OUTPUT_ERROR_INVALID,
-              "%s:%d:%d: %s: %s", jf->path, o->line,
-              o->value ? o->value_col : o->col, o->name, what);
+  /* the job file's domain: reported as the job file's other errors */
+  g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE, "%s:%d:%d: %s: %s", jf->path,
+              o->line, o->value ? o->value_col : o->col, o->name, what);
   return FALSE;
 }
 
