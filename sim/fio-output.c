@@ -26,8 +26,10 @@ static const double percentiles[] = {
  * samples behind bw_* and iops_* when no log asks for another. */
 #define AVG_TIME_NS (500 * SIM_MS)
 
-/* Without a buffer this size, a log goes to its file. */
+/* A log's buffer goes to its file at this size, and every buffer once
+ * they hold this much together (thousands of jobs may log). */
 #define LOG_FLUSH_BYTES (64 * 1024)
+#define LOGS_FLUSH_BYTES (4 * 1024 * 1024)
 
 /* --------------------------------------------------------- histogram */
 
@@ -157,6 +159,7 @@ struct fio_output {
   job *jobs;
   guint n_jobs;
   GError *io_error; /* the first write that failed */
+  gsize buffered;   /* bytes in all the logs' buffers */
   /* disk_util, per device */
   struct disk_acc *disks;
   guint n_disks;
@@ -164,8 +167,13 @@ struct fio_output {
 };
 
 static void log_flush(fio_output *fo, flog *l) {
-  if (!l->buf->len || fo->io_error)
+  if (!l->buf->len)
     return;
+  if (fo->io_error) {
+    fo->buffered -= l->buf->len;
+    g_string_truncate(l->buf, 0);
+    return;
+  }
   g_autofree char *path = g_build_filename(fo->staging, l->name, NULL);
   FILE *f = fopen(path, "ab");
   if (!f || fwrite(l->buf->str, 1, l->buf->len, f) != l->buf->len ||
@@ -174,7 +182,10 @@ static void log_flush(fio_output *fo, flog *l) {
     g_set_error(&fo->io_error, FIO_OUTPUT_ERROR, FIO_OUTPUT_ERROR_IO,
                 "cannot write %s: %s", path, g_strerror(e));
   }
-  g_string_truncate(l->buf, 0);
+  fo->buffered -= l->buf->len;
+  /* give back what a burst grew, so that idle logs hold little */
+  g_string_free(l->buf, TRUE);
+  l->buf = g_string_new(NULL);
 }
 
 /* "time, value, direction, bs[, offset], priority" as fio 3.33 prints it. */
@@ -182,6 +193,7 @@ static void log_line(fio_output *fo, const job *j, flog *l, sim_time t,
                      guint64 value, int dir, guint64 bs, guint64 offset) {
   if (!l)
     return;
+  gsize before = l->buf->len;
   g_string_append_printf(l->buf,
                          "%" G_GINT64_FORMAT ", %" G_GUINT64_FORMAT
                          ", %d, %" G_GUINT64_FORMAT,
@@ -194,8 +206,12 @@ static void log_line(fio_output *fo, const job *j, flog *l, sim_time t,
     g_string_append_printf(l->buf, ", %d",
                            IOPRIO_PRIO_CLASS(j->ioprio) == IOPRIO_CLASS_RT);
   g_string_append_c(l->buf, '\n');
+  fo->buffered += l->buf->len - before;
   if (l->buf->len >= LOG_FLUSH_BYTES)
     log_flush(fo, l);
+  if (fo->buffered >= LOGS_FLUSH_BYTES)
+    for (guint i = 0; i < fo->logs->len; i++)
+      log_flush(fo, g_ptr_array_index(fo->logs, i));
 }
 
 /* --------------------------------------------------- job-file options */

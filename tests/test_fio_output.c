@@ -542,6 +542,25 @@ static void test_yaml_and_determinism(void) {
     g_assert_cmpstr(a, ==, b);
   }
   g_assert_nonnull(strstr(l1, "w_clat.1.log"));
+  /* watching changes nothing cfqsim writes of its own, traces included */
+  g_autofree char *t1 = g_build_filename(dir, "t1", NULL);
+  g_autofree char *t2 = g_build_filename(dir, "t2", NULL);
+  cfqsim_run(t1, wl, "--trace");
+  cfqsim_run(t2, wl, "--trace --output-format=json+ --write-bw-log");
+  g_autofree char *lt = listing(t1);
+  g_auto(GStrv) own = g_strsplit(lt, " ", -1);
+  g_assert_cmpuint(g_strv_length(own), >=, 9);
+  for (char **n = own; *n; n++) {
+    if (strcmp(*n, ".cfqsim") == 0)
+      continue; /* it names the fio files too */
+    g_autofree char *pa = g_build_filename(t1, *n, NULL);
+    g_autofree char *pb = g_build_filename(t2, *n, NULL);
+    g_autofree char *a = NULL, *b = NULL;
+    gsize la = 0, lb = 0;
+    g_assert_true(g_file_get_contents(pa, &a, &la, NULL));
+    g_assert_true(g_file_get_contents(pb, &b, &lb, NULL));
+    g_assert_cmpmem(a, la, b, lb);
+  }
   char *argv[] = {CFQSIM_BINARY, "run", "--output-format=json", "-o", o1, wl,
                   NULL};
   cmd c = run_in(NULL, argv);
@@ -569,6 +588,47 @@ static void test_normal(void) {
   rm_rf(dir);
 }
 
+/* Logs reach their files while the run goes (not at its end), in the
+ * staging directory; finishing writes the rest, committing moves them. */
+static void test_streamed(void) {
+  g_autofree char *dir = scratch_dir("fio-out-stream");
+  g_autofree char *job = write_job(
+      dir, "s.fio",
+      "[s]\nioengine=libaio\ndirect=1\nrw=randread\niodepth=8\nbs=4k\n"
+      "size=64m\nnumber_ios=10000\nwrite_lat_log\n");
+  g_autofree char *staging = g_build_filename(dir, "staging", NULL);
+  g_assert_cmpint(g_mkdir(staging, 0700), ==, 0);
+  GError *e = NULL;
+  workload *w = fio_load_any(job, NULL, &e);
+  g_assert_no_error(e);
+  fio_output_request req = {.format = FIO_OUTPUT_JSON};
+  fio_output *fo = fio_output_new(w, &req, staging, &e);
+  g_assert_no_error(e);
+  sim_run *r = sim_run_new(w, NULL, &e);
+  g_assert_no_error(e);
+  fio_output_attach(fo, r);
+  g_assert_cmpint(sim_run_go(r, &e), ==, SIM_COMPLETED);
+  g_autofree char *clat = g_build_filename(staging, "s_clat.1.log", NULL);
+  GStatBuf st;
+  g_assert_cmpint(g_stat(clat, &st), ==, 0);
+  /* 10000 lines of some 25 bytes: most of it already written */
+  g_assert_cmpint(st.st_size, >, 128 * 1024);
+  char *text = NULL;
+  g_assert_true(fio_output_finish(fo, r, &text, &e));
+  g_assert_no_error(e);
+  g_autofree char *log = slurp(staging, "s_clat.1.log");
+  g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 10001);
+  g_free(text);
+  sim_run_free(r);
+  fio_output_free(fo);
+  /* freeing removes the staged logs it did not commit */
+  g_autofree char *left = listing(staging);
+  g_assert_cmpstr(left, ==, "");
+  workload_free(w);
+  rm_rf(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fio-output/buckets", test_buckets);
@@ -580,5 +640,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/fio-output/yaml-and-determinism",
                   test_yaml_and_determinism);
   g_test_add_func("/fio-output/normal", test_normal);
+  g_test_add_func("/fio-output/streamed", test_streamed);
   return g_test_run();
 }
