@@ -167,8 +167,9 @@ static void test_buckets_match_fio(void) {
   cmd_clear(&c);
   JsonParser *p = load_json(dir, "fio.json");
   g_autofree char *log = slurp(dir, "n_clat.1.log");
-  GHashTable *count[2] = {g_hash_table_new(g_int64_hash, g_int64_equal),
-                          g_hash_table_new(g_int64_hash, g_int64_equal)};
+  GHashTable *count[2] = {
+      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL),
+      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL)};
   g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
   guint n = 0;
   for (char **l = lines; *l && **l; l++, n++) {
