@@ -317,6 +317,12 @@ typedef struct job_logs {
   gboolean offset, prio, per_job;
 } job_logs;
 
+static void flog_free(flog *l) {
+  g_free(l->name);
+  g_string_free(l->buf, TRUE);
+  g_free(l);
+}
+
 static flog *add_log(fio_output *fo, const char *name) {
   flog *l = g_new0(flog, 1);
   l->name = g_strdup(name);
@@ -416,10 +422,12 @@ fio_output *fio_output_new(const workload *w, const fio_output_request *req,
                   .offset = req->log_offset,
                   .per_job = TRUE};
 
-  /* Processes come in job order, numjobs clones each (fio_parse); a
-   * count that does not add up leaves the names the workload gave. */
+  /* Processes come in job order, numjobs clones each (fio_parse); if
+   * the count does not add up, the report takes the names the workload
+   * gave, and logs the job file asks for are an error rather than
+   * written for the wrong process. */
   guint p = 0;
-  gboolean ok = TRUE, matched = fo->jf != NULL;
+  gboolean ok = TRUE, matched = fo->jf != NULL, asked = FALSE;
   int groupid = 0, group_jobs = 0;
   for (guint s = 0; ok && matched && s < fo->jf->sections->len; s++) {
     const fio_section *sec = g_ptr_array_index(fo->jf->sections, s);
@@ -441,6 +449,7 @@ fio_output *fio_output_new(const workload *w, const fio_output_request *req,
     }
     job_logs jl = cli;
     ok = job_log_options(fo, sec->options, global, &jl, err);
+    asked |= jl.at[0] || jl.at[1] || jl.at[2];
     for (guint64 k = 0; ok && k < clones; k++, p++) {
       if (p >= fo->n_jobs) {
         matched = FALSE;
@@ -455,12 +464,20 @@ fio_output *fio_output_new(const workload *w, const fio_output_request *req,
     }
     g_ptr_array_unref(global);
   }
-  if (ok && (!matched || p != fo->n_jobs)) {
+  if (ok && (!matched || p != fo->n_jobs) && asked) {
+    g_set_error(err, FIO_OUTPUT_ERROR, FIO_OUTPUT_ERROR_INVALID,
+                "%s: cannot tell which process each job's logs are for "
+                "(%u processes, %u jobs read)",
+                w->file, fo->n_jobs, p);
+    ok = FALSE;
+  } else if (ok && (!matched || p != fo->n_jobs)) {
     /* start again from the workload's own names */
     for (guint i = 0; i < fo->n_jobs; i++) {
       g_free(fo->jobs[i].name);
       memset(&fo->jobs[i], 0, sizeof(job));
     }
+    for (guint i = 0; i < fo->logs->len; i++)
+      flog_free(g_ptr_array_index(fo->logs, i));
     g_ptr_array_set_size(fo->logs, 0);
     matched = FALSE;
   }
@@ -1234,9 +1251,7 @@ void fio_output_free(fio_output *fo) {
     /* only what this run staged, and only if still there */
     g_autofree char *path = g_build_filename(fo->staging, l->name, NULL);
     g_unlink(path);
-    g_free(l->name);
-    g_string_free(l->buf, TRUE);
-    g_free(l);
+    flog_free(l);
   }
   g_ptr_array_unref(fo->logs);
   g_ptr_array_unref(fo->globals);

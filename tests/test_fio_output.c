@@ -630,6 +630,42 @@ static void test_streamed(void) {
   rm_rf(dir);
 }
 
+/* The priority column as fio writes it for the same job file: 1 for a
+ * real-time job, or with log_prio=1 the ioprio value in hex. */
+static void test_prio_column_matches_fio(void) {
+  if (!have("fio"))
+    return;
+  g_autofree char *dir = scratch_dir("fio-out-prio");
+  g_autofree char *job =
+      write_job(dir, "p.fio",
+                "[global]\nsize=16k\nbs=4k\n"
+                "[p]\nprioclass=1\nprio=3\nwrite_lat_log=p\n"
+                "[q]\nprioclass=2\nprio=5\nwrite_lat_log=q\nlog_prio=1\n"
+                "[r]\nprioclass=1\nprio=2\nwrite_lat_log=r\nlog_prio=1\n"
+                "[s]\nwrite_lat_log=s\nlog_prio=1\n");
+  char *argv[] = {"fio", "--ioengine=null", "--output=fio.txt", "p.fio", NULL};
+  cmd c = run_in(dir, argv);
+  if (c.status != 0) { /* a real-time class needs privileges */
+    g_test_skip("fio cannot set the real-time class here");
+    cmd_clear(&c);
+    rm_rf(dir);
+    return;
+  }
+  cmd_clear(&c);
+  g_autofree char *out = g_build_filename(dir, "out", NULL);
+  cfqsim_run(out, job, "");
+  static const char *const logs[] = {"p_lat.1.log", "q_lat.2.log",
+                                     "r_lat.3.log", "s_lat.4.log"};
+  static const char *const want[] = {", 1", ", 0x4005", ", 0x2002", ", 0x0000"};
+  for (guint i = 0; i < G_N_ELEMENTS(logs); i++) {
+    g_autofree char *f = slurp(dir, logs[i]), *m = slurp(out, logs[i]);
+    g_auto(GStrv) fl = g_strsplit(f, "\n", 2), ml = g_strsplit(m, "\n", 2);
+    g_assert_true(g_str_has_suffix(fl[0], want[i]));
+    g_assert_true(g_str_has_suffix(ml[0], want[i]));
+  }
+  rm_rf(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fio-output/buckets", test_buckets);
@@ -642,5 +678,7 @@ int main(int argc, char **argv) {
                   test_yaml_and_determinism);
   g_test_add_func("/fio-output/normal", test_normal);
   g_test_add_func("/fio-output/streamed", test_streamed);
+  g_test_add_func("/fio-output/prio-column-matches-fio",
+                  test_prio_column_matches_fio);
   return g_test_run();
 }
