@@ -795,15 +795,21 @@ static void json_lat(jw *w, const char *key, const lat_acc *l, gboolean pcts,
   jw_close(w, '}');
 }
 
+/* bw_agg: the mean sample's share of its group's aggregate bandwidth
+ * (`agg`, bytes/s), at most 100%, as fio reports it. */
 static void json_stat(jw *w, const char *prefix, const stat1 *s,
-                      const char *dev_name, gboolean with_agg) {
+                      const char *dev_name, const guint64 *agg) {
   char k[32];
   g_snprintf(k, sizeof k, "%s_min", prefix);
   jw_u64(w, k, s->n ? s->min : 0);
   g_snprintf(k, sizeof k, "%s_max", prefix);
   jw_u64(w, k, s->max);
-  if (with_agg)
-    jw_f(w, "bw_agg", s->n ? 100.0 : 0.0);
+  if (agg) {
+    double share = 100.0;
+    if (*agg > 1024)
+      share = MIN(s->mean * 100.0 / ((double)*agg / 1024.0), 100.0);
+    jw_f(w, "bw_agg", s->n ? share : 0.0);
+  }
   g_snprintf(k, sizeof k, "%s_mean", prefix);
   jw_f(w, k, s->mean);
   jw_f(w, dev_name, stat_dev(s));
@@ -816,7 +822,22 @@ static guint64 job_runtime_ms(const job *j) {
   return (guint64)((j->end - j->start + SIM_MS - 1) / SIM_MS);
 }
 
-static void json_ddir(jw *w, const job *j, int d, gboolean plus) {
+/* A group's bandwidth in a direction, bytes/s: all its jobs' bytes over
+ * the longest runtime among them. */
+static guint64 group_agg(const fio_output *fo, int groupid, int d) {
+  guint64 bytes = 0, longest = 0;
+  for (guint i = 0; i < fo->n_jobs; i++) {
+    const job *j = &fo->jobs[i];
+    if (j->groupid != groupid || !j->d[d].ios)
+      continue;
+    bytes += j->d[d].bytes;
+    longest = MAX(longest, MAX(job_runtime_ms(j), 1));
+  }
+  return longest ? bytes * 1000 / longest : 0;
+}
+
+static void json_ddir(jw *w, const fio_output *fo, const job *j, int d,
+                      gboolean plus) {
   static const char *const names[] = {"read", "write", "trim"};
   const dir_acc *a = &j->d[d];
   guint64 runtime = a->ios ? MAX(job_runtime_ms(j), 1) : 0;
@@ -835,8 +856,9 @@ static void json_ddir(jw *w, const job *j, int d, gboolean plus) {
   json_lat(w, "slat_ns", &none, FALSE, FALSE);
   json_lat(w, "clat_ns", &a->clat, TRUE, plus);
   json_lat(w, "lat_ns", &a->clat, FALSE, FALSE);
-  json_stat(w, "bw", &a->bw, "bw_dev", TRUE);
-  json_stat(w, "iops", &a->iops, "iops_stddev", FALSE);
+  guint64 agg = group_agg(fo, j->groupid, d);
+  json_stat(w, "bw", &a->bw, "bw_dev", &agg);
+  json_stat(w, "iops", &a->iops, "iops_stddev", NULL);
   jw_close(w, '}');
 }
 
@@ -938,7 +960,7 @@ static char *report_json(fio_output *fo) {
     jw_u64(&w, "elapsed", elapsed_s(fo));
     json_options(&w, "job options", j->options);
     for (int d = 0; d < D_COUNT; d++)
-      json_ddir(&w, j, d, plus);
+      json_ddir(&w, fo, j, d, plus);
     jw_open(&w, "sync", '{');
     jw_u64(&w, "total_ios", j->sync.st.n);
     json_lat(&w, "lat_ns", &j->sync, TRUE, plus);
