@@ -147,6 +147,7 @@ typedef struct job {
   sim_time next_log;
   bool log_offset, log_prio;
   unsigned ioprio;
+  int64_t file_base; /* bytes: where the job's file starts on the device */
 } job;
 
 struct fio_output {
@@ -397,6 +398,26 @@ static gboolean job_log_options(fio_output *fo, GPtrArray *own,
                   err);
 }
 
+/* fio logs offsets within the job's file.  A /dev/ file is the device;
+ * any other is a region of it, which clone k's offset (fio's offset plus
+ * k times offset_increment) places the process in. */
+static int64_t file_base(GPtrArray *own, GPtrArray *global,
+                         const wl_process *wp, guint64 clone) {
+  const fio_option *f = job_opt(own, global, "filename");
+  if (f && f->value && g_str_has_prefix(f->value, "/dev/"))
+    return 0;
+  guint64 off = 0, inc = 0;
+  const fio_option *o = job_opt(own, global, "offset");
+  if (!o)
+    o = job_opt(own, global, "fileoffset");
+  if (o && o->value)
+    fio_parse_size(o->value, &off);
+  o = job_opt(own, global, "offset_increment");
+  if (o && o->value)
+    fio_parse_size(o->value, &inc);
+  return MAX(wp->offset - (int64_t)(off + clone * inc), 0);
+}
+
 static void job_init(job *j, const wl_process *wp, const char *name) {
   j->name = g_strdup(name);
   j->iodepth = wp->iodepth;
@@ -456,7 +477,9 @@ fio_output *fio_output_new(const workload *w, const fio_output_request *req,
         break;
       }
       job *j = &fo->jobs[p];
-      job_init(j, g_ptr_array_index(w->processes, p), sec->name);
+      const wl_process *wp = g_ptr_array_index(w->processes, p);
+      job_init(j, wp, sec->name);
+      j->file_base = file_base(sec->options, global, wp, k);
       j->groupid = groupid;
       j->options = sec->options;
       group_jobs++;
@@ -580,7 +603,8 @@ static void on_io(void *ctx, const run_io *io) {
     j->lat_u[lat_bucket(lat / 1000, 10)]++;
   else
     j->lat_m[lat_bucket(lat / 1000000, 12)]++;
-  guint64 off = io->offset >= 0 ? (guint64)io->offset : 0;
+  guint64 off =
+      io->offset >= j->file_base ? (guint64)(io->offset - j->file_base) : 0;
   if (j->log_avg_ns) {
     a->log_sum += lat;
     a->log_n++;

@@ -490,6 +490,7 @@ static void test_job_file_logs(void) {
     g_assert_cmpuint(d, ==, 0);
     g_assert_cmpuint(bs, ==, 8192);
     g_assert_cmpuint(off % 8192, ==, 0);
+    g_assert_cmpuint(off, <, 4 << 20); /* within the clone's own file */
     g_assert_cmpuint(prio, ==, 0);
   }
   g_autofree char *iops = slurp(out, "bee_iops.3.log");
