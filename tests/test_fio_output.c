@@ -507,6 +507,17 @@ static void test_job_file_logs(void) {
     g_assert_cmpstr(json_object_get_string_member(j, "jobname"), ==, names[i]);
     g_assert_cmpint(json_object_get_int_member(j, "groupid"), ==, groups[i]);
   }
+  /* the device's requests: 400 random reads, the 200 writes (merged or
+   * not: one at a time, they are not) */
+  JsonObject *du = json_array_get_object_element(
+      json_object_get_array_member(
+          json_node_get_object(json_parser_get_root(p)), "disk_util"),
+      0);
+  g_assert_cmpstr(json_object_get_string_member(du, "name"), ==, "sda");
+  g_assert_cmpint(json_object_get_int_member(du, "read_ios"), ==, 400);
+  g_assert_cmpint(json_object_get_int_member(du, "write_ios"), ==, 200);
+  g_assert_cmpfloat(json_object_get_double_member(du, "util"), >, 0);
+  g_assert_cmpfloat(json_object_get_double_member(du, "util"), <=, 100);
   g_object_unref(p);
 
   /* a log goes into the results, nowhere else */
