@@ -189,25 +189,43 @@ static void log_flush(fio_output *fo, flog *l) {
   l->buf = g_string_new(NULL);
 }
 
-/* "time, value, direction, bs[, offset], priority" as fio 3.33 prints it. */
+/* A log line is "time, value, direction, bs[, offset], priority" as
+ * fio 3.33 prints it; what follows the value is the same in every log an
+ * I/O goes to, so it is formatted once. */
+typedef struct tail {
+  char s[96];
+} tail;
+
+static tail log_tail(const job *j, int dir, guint64 bs, guint64 offset) {
+  tail t;
+  char prio[16];
+  if (j->log_prio)
+    g_snprintf(prio, sizeof prio, "0x%04x", j->ioprio);
+  else
+    g_snprintf(prio, sizeof prio, "%d",
+               IOPRIO_PRIO_CLASS(j->ioprio) == IOPRIO_CLASS_RT);
+  if (j->log_offset)
+    g_snprintf(t.s, sizeof t.s,
+               ", %d, %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", %s\n", dir,
+               bs, offset, prio);
+  else
+    g_snprintf(t.s, sizeof t.s, ", %d, %" G_GUINT64_FORMAT ", %s\n", dir, bs,
+               prio);
+  return t;
+}
+
 static void log_line(fio_output *fo, const job *j, flog *l, sim_time t,
-                     guint64 value, int dir, guint64 bs, guint64 offset) {
+                     guint64 value, const tail *rest) {
   if (!l)
     return;
-  gsize before = l->buf->len;
-  g_string_append_printf(l->buf,
-                         "%" G_GINT64_FORMAT ", %" G_GUINT64_FORMAT
-                         ", %d, %" G_GUINT64_FORMAT,
-                         (t - j->start) / SIM_MS, value, dir, bs);
-  if (j->log_offset)
-    g_string_append_printf(l->buf, ", %" G_GUINT64_FORMAT, offset);
-  if (j->log_prio)
-    g_string_append_printf(l->buf, ", 0x%04x", j->ioprio);
-  else
-    g_string_append_printf(l->buf, ", %d",
-                           IOPRIO_PRIO_CLASS(j->ioprio) == IOPRIO_CLASS_RT);
-  g_string_append_c(l->buf, '\n');
-  fo->buffered += l->buf->len - before;
+  /* a stack buffer: g_string_append_printf allocates for every line */
+  char line[160];
+  gint n = g_snprintf(line, sizeof line,
+                      "%" G_GINT64_FORMAT ", %" G_GUINT64_FORMAT "%s",
+                      (t - j->start) / SIM_MS, value, rest->s);
+  gsize len = (gsize)CLAMP(n, 0, (gint)sizeof line - 1);
+  g_string_append_len(l->buf, line, (gssize)len);
+  fo->buffered += len;
   if (l->buf->len >= LOG_FLUSH_BYTES)
     log_flush(fo, l);
   if (fo->buffered >= LOGS_FLUSH_BYTES)
@@ -545,8 +563,9 @@ static void close_windows(fio_output *fo, job *j, sim_time t) {
       if (!(j->log[L_IOPS] && !j->log_avg_ns))
         stat_add(&a->iops, iops);
       if (j->log_avg_ns) {
-        log_line(fo, j, j->log[L_BW], j->next_sample, bw, d, 0, 0);
-        log_line(fo, j, j->log[L_IOPS], j->next_sample, iops, d, 0, 0);
+        tail rest = log_tail(j, d, 0, 0);
+        log_line(fo, j, j->log[L_BW], j->next_sample, bw, &rest);
+        log_line(fo, j, j->log[L_IOPS], j->next_sample, iops, &rest);
       }
       a->win_bytes = a->win_ios = 0;
     }
@@ -558,8 +577,9 @@ static void close_windows(fio_output *fo, job *j, sim_time t) {
       if (!a->log_n)
         continue;
       guint64 avg = a->log_sum / a->log_n;
-      log_line(fo, j, j->log[L_LAT], j->next_log, avg, d, 0, 0);
-      log_line(fo, j, j->log[L_CLAT], j->next_log, avg, d, 0, 0);
+      tail rest = log_tail(j, d, 0, 0);
+      log_line(fo, j, j->log[L_LAT], j->next_log, avg, &rest);
+      log_line(fo, j, j->log[L_CLAT], j->next_log, avg, &rest);
       a->log_sum = a->log_n = 0;
     }
     j->next_log += j->log_avg_ns;
@@ -610,17 +630,20 @@ static void on_io(void *ctx, const run_io *io) {
     a->log_n++;
     return;
   }
-  log_line(fo, j, j->log[L_LAT], io->done, lat, d, io->bytes, off);
-  log_line(fo, j, j->log[L_CLAT], io->done, lat, d, io->bytes, off);
+  if (!j->log[L_LAT] && !j->log[L_BW] && !j->log[L_IOPS])
+    return;
+  tail rest = log_tail(j, d, io->bytes, off);
+  log_line(fo, j, j->log[L_LAT], io->done, lat, &rest);
+  log_line(fo, j, j->log[L_CLAT], io->done, lat, &rest);
   if (j->log[L_BW]) {
     /* fio's per-I/O bandwidth: bytes over the completion latency */
     guint64 rate = lat ? io->bytes * 1000000 / lat : 0;
     stat_add(&a->bw, rate);
-    log_line(fo, j, j->log[L_BW], io->done, rate, d, io->bytes, off);
+    log_line(fo, j, j->log[L_BW], io->done, rate, &rest);
   }
   if (j->log[L_IOPS]) {
     stat_add(&a->iops, 1);
-    log_line(fo, j, j->log[L_IOPS], io->done, 1, d, io->bytes, off);
+    log_line(fo, j, j->log[L_IOPS], io->done, 1, &rest);
   }
 }
 
@@ -1219,8 +1242,9 @@ gboolean fio_output_finish(fio_output *fo, sim_run *r, char **text,
         if (!a->log_n)
           continue;
         guint64 avg = a->log_sum / a->log_n;
-        log_line(fo, j, j->log[L_LAT], j->end, avg, d, 0, 0);
-        log_line(fo, j, j->log[L_CLAT], j->end, avg, d, 0, 0);
+        tail rest = log_tail(j, d, 0, 0);
+        log_line(fo, j, j->log[L_LAT], j->end, avg, &rest);
+        log_line(fo, j, j->log[L_CLAT], j->end, avg, &rest);
         a->log_n = a->log_sum = 0;
       }
     }
