@@ -678,6 +678,62 @@ static void test_prio_column_matches_fio(void) {
   rm_rf(dir);
 }
 
+/* jobname and groupid per job, as fio numbers groups (a new one at
+ * stonewall, new_group, wait_for_previous after some job), against fio's
+ * own report of the same job file.  Skipped while cfqsim refuses those
+ * options. */
+static char *job_groups(JsonParser *p) {
+  GString *s = g_string_new(NULL);
+  JsonArray *jobs = json_object_get_array_member(
+      json_node_get_object(json_parser_get_root(p)), "jobs");
+  for (guint i = 0; i < json_array_get_length(jobs); i++) {
+    JsonObject *j = json_array_get_object_element(jobs, i);
+    g_string_append_printf(s, "%s:%" G_GINT64_FORMAT " ",
+                           json_object_get_string_member(j, "jobname"),
+                           json_object_get_int_member(j, "groupid"));
+  }
+  return g_string_free(s, FALSE);
+}
+
+static void test_groups_match_fio(void) {
+  if (!have("fio"))
+    return;
+  g_autofree char *dir = scratch_dir("fio-out-groups");
+  g_autofree char *job = write_job(
+      dir, "g.fio",
+      "[global]\nsize=64k\nbs=4k\n[a]\nrw=read\nnumjobs=2\n"
+      "[b]\nrw=read\nstonewall\n[c]\nrw=write\n[d]\nrw=read\nnew_group\n"
+      "[e]\nrw=read\nwait_for_previous\n");
+  g_autofree char *out = g_build_filename(dir, "out", NULL);
+  char *argv[] = {CFQSIM_BINARY, "run", "-q", "--output-format=json",
+                  "-o",          out,   job,  NULL};
+  cmd c = run_in(NULL, argv);
+  if (c.status == 2 && strstr(c.err, "is not simulated by cfqsim")) {
+    g_test_skip("job groups are not simulated yet");
+    cmd_clear(&c);
+    rm_rf(dir);
+    return;
+  }
+  g_assert_cmpint(c.status, ==, 0);
+  cmd_clear(&c);
+  char *fio_argv[] = {"fio",
+                      "--ioengine=null",
+                      "--output-format=json",
+                      "--output=fio.json",
+                      "g.fio",
+                      NULL};
+  c = run_in(dir, fio_argv);
+  g_assert_cmpint(c.status, ==, 0);
+  cmd_clear(&c);
+  JsonParser *pf = load_json(dir, "fio.json"), *pc = load_json(out, "fio.json");
+  g_autofree char *gf = job_groups(pf), *gc = job_groups(pc);
+  g_assert_cmpstr(gf, ==, "a:0 a:0 b:1 c:1 d:2 e:3 ");
+  g_assert_cmpstr(gc, ==, gf);
+  g_object_unref(pf);
+  g_object_unref(pc);
+  rm_rf(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fio-output/buckets", test_buckets);
@@ -690,6 +746,7 @@ int main(int argc, char **argv) {
                   test_yaml_and_determinism);
   g_test_add_func("/fio-output/normal", test_normal);
   g_test_add_func("/fio-output/streamed", test_streamed);
+  g_test_add_func("/fio-output/groups-match-fio", test_groups_match_fio);
   g_test_add_func("/fio-output/prio-column-matches-fio",
                   test_prio_column_matches_fio);
   return g_test_run();
