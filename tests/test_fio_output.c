@@ -385,27 +385,25 @@ static void key_paths(JsonNode *n, const char *path, GHashTable *out) {
   }
 }
 
-/* cfqsim's json+ report has the keys `fio --ioengine=null
- * --output-format=json+` writes for the same job file, and fio's
+/* cfqsim's json+ (json) report has the keys `fio --ioengine=null
+ * --output-format=json+` (json) writes for the same job file, and fio's
  * disk_util keys (fio writes those only for a real disk). */
-static void test_keys_match_fio(void) {
+static void test_keys_match_fio(gconstpointer data) {
+  const char *format = data;
   if (!have("fio"))
     return;
+  g_autofree char *format_opt = g_strdup_printf("--output-format=%s", format);
   g_autofree char *dir = scratch_dir("fio-out-keys");
   /* reads, writes and fsyncs, so that every stanza has its histogram */
   g_autofree char *job = write_job(
       dir, "k.fio", "[global]\nsize=256k\nbs=4k\n[k]\nrw=randrw\nfsync=4\n");
-  char *argv[] = {"fio",
-                  "--ioengine=null",
-                  "--output-format=json+",
-                  "--output=fio.json",
-                  "k.fio",
-                  NULL};
+  char *argv[] = {
+      "fio", "--ioengine=null", format_opt, "--output=fio.json", "k.fio", NULL};
   cmd c = run_in(dir, argv);
   g_assert_cmpint(c.status, ==, 0);
   cmd_clear(&c);
   g_autofree char *out = g_build_filename(dir, "out", NULL);
-  cfqsim_run(out, job, "--output-format=json+");
+  cfqsim_run(out, job, format_opt);
   JsonParser *pf = load_json(dir, "fio.json");
   JsonParser *pc = load_json(out, "fio.json");
   GHashTable *kf = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -740,7 +738,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/fio-output/buckets-match-fio", test_buckets_match_fio);
   g_test_add_func("/fio-output/jsonplus-clat2csv", test_jsonplus_clat2csv);
   g_test_add_func("/fio-output/fio2gnuplot", test_fio2gnuplot);
-  g_test_add_func("/fio-output/keys-match-fio", test_keys_match_fio);
+  g_test_add_data_func("/fio-output/keys-match-fio/json+", "json+",
+                       test_keys_match_fio);
+  g_test_add_data_func("/fio-output/keys-match-fio/json", "json",
+                       test_keys_match_fio);
   g_test_add_func("/fio-output/job-file-logs", test_job_file_logs);
   g_test_add_func("/fio-output/yaml-and-determinism",
                   test_yaml_and_determinism);
