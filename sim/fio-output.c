@@ -1,4 +1,5 @@
-/* fio's report and logs for a run (sim/fio-output.h, docs/fio.md). */
+/* fio's report and logs for a run (sim/fio-output.h; README, "For fio
+ * users", says what is written and what differs from fio). */
 #include "sim/fio-output.h"
 
 #include <errno.h>
@@ -113,10 +114,9 @@ enum { D_READ, D_WRITE, D_TRIM, D_COUNT };
 typedef struct dir_acc {
   guint64 bytes, ios;
   lat_acc clat;
-  stat1 bw, iops;               /* per sample window, or per I/O */
-  guint64 win_bytes, win_ios;   /* in the current sample window */
-  guint64 log_sum, log_n;       /* in the current latency log window */
-  guint64 logw_bytes, logw_ios; /* in the current bw/iops log window */
+  stat1 bw, iops;             /* per sample window, or per I/O */
+  guint64 win_bytes, win_ios; /* in the current sample window */
+  guint64 log_sum, log_n;     /* in the current latency log window */
 } dir_acc;
 
 /* ------------------------------------------------------------- logs */
@@ -135,7 +135,6 @@ typedef struct job {
   int groupid;
   GPtrArray *options; /* fio_option *, borrowed: the job's own */
   int iodepth;
-  bool direct;
   sim_time start, end;
   dir_acc d[D_COUNT];
   lat_acc sync;
@@ -177,9 +176,13 @@ static void log_flush(fio_output *fo, flog *l) {
   }
   g_autofree char *path = g_build_filename(fo->staging, l->name, NULL);
   FILE *f = fopen(path, "ab");
-  if (!f || fwrite(l->buf->str, 1, l->buf->len, f) != l->buf->len ||
-      fclose(f) != 0) {
-    int e = errno;
+  int e = f ? 0 : errno;
+  errno = 0;
+  if (f && fwrite(l->buf->str, 1, l->buf->len, f) != l->buf->len)
+    e = errno ? errno : EIO;
+  if (f && fclose(f) != 0 && !e)
+    e = errno;
+  if (e) {
     g_set_error(&fo->io_error, FIO_OUTPUT_ERROR, FIO_OUTPUT_ERROR_IO,
                 "cannot write %s: %s", path, g_strerror(e));
   }
@@ -439,7 +442,6 @@ static int64_t file_base(GPtrArray *own, GPtrArray *global,
 static void job_init(job *j, const wl_process *wp, const char *name) {
   j->name = g_strdup(name);
   j->iodepth = wp->iodepth;
-  j->direct = wp->direct;
   j->start = j->end = wp->start;
   if (wp->ioprio_class != IOPRIO_CLASS_NONE)
     j->ioprio = IOPRIO_PRIO_VALUE(wp->ioprio_class, wp->ioprio_level);

@@ -1,4 +1,4 @@
-/* fio's outputs for a run (docs/fio.md, "fio's outputs"): the report
+/* fio's outputs for a run (README, "fio's outputs"): the report
  * `fio --output-format=normal|json|json+` prints, and the logs of
  * write_lat_log, write_bw_log and write_iops_log in fio 3.33's formats,
  * so that fio's own tools read them.

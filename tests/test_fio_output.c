@@ -732,6 +732,35 @@ static void test_groups_match_fio(void) {
   rm_rf(dir);
 }
 
+/* A log that cannot be written fails the run's outputs with the file's
+ * name, rather than leaving a log cut short. */
+static void test_write_error(void) {
+  g_autofree char *dir = scratch_dir("fio-out-werr");
+  g_autofree char *job =
+      write_job(dir, "w.fio", "[w]\nrw=read\nsize=1m\nbs=4k\nwrite_iops_log\n");
+  g_autofree char *gone = g_build_filename(dir, "gone", NULL);
+  GError *e = NULL;
+  workload *w = fio_load_any(job, NULL, &e);
+  g_assert_no_error(e);
+  fio_output_request req = {.format = FIO_OUTPUT_NONE};
+  fio_output *fo = fio_output_new(w, &req, gone, &e);
+  g_assert_no_error(e);
+  sim_run *r = sim_run_new(w, NULL, &e);
+  g_assert_no_error(e);
+  fio_output_attach(fo, r);
+  g_assert_cmpint(sim_run_go(r, &e), ==, SIM_COMPLETED);
+  char *text = NULL;
+  g_assert_false(fio_output_finish(fo, r, &text, &e));
+  g_assert_error(e, FIO_OUTPUT_ERROR, FIO_OUTPUT_ERROR_IO);
+  g_assert_nonnull(strstr(e->message, "w_iops.1.log"));
+  g_assert_null(text);
+  g_clear_error(&e);
+  sim_run_free(r);
+  fio_output_free(fo);
+  workload_free(w);
+  rm_rf(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fio-output/buckets", test_buckets);
@@ -747,6 +776,7 @@ int main(int argc, char **argv) {
                   test_yaml_and_determinism);
   g_test_add_func("/fio-output/normal", test_normal);
   g_test_add_func("/fio-output/streamed", test_streamed);
+  g_test_add_func("/fio-output/write-error", test_write_error);
   g_test_add_func("/fio-output/groups-match-fio", test_groups_match_fio);
   g_test_add_func("/fio-output/prio-column-matches-fio",
                   test_prio_column_matches_fio);
