@@ -114,9 +114,9 @@ enum { D_READ, D_WRITE, D_TRIM, D_COUNT };
 typedef struct dir_acc {
   guint64 bytes, ios;
   lat_acc clat;
-  stat1 bw, iops;             /* per sample window, or per I/O */
-  guint64 win_bytes, win_ios; /* in the current sample window */
-  guint64 log_sum, log_n;     /* in the current latency log window */
+  stat1 bw, iops;                  /* per sample window, or per I/O */
+  guint64 win_bytes, win_ios;      /* in the current sample window */
+  guint64 log_sum, log_n, log_max; /* in the current latency log window */
 } dir_acc;
 
 /* ------------------------------------------------------------- logs */
@@ -144,7 +144,7 @@ typedef struct job {
   flog *log[L_COUNT];
   gint64 log_avg_ns; /* 0: per I/O */
   sim_time next_log;
-  bool log_offset, log_prio;
+  bool log_offset, log_prio, log_max;
   unsigned ioprio;
   int64_t file_base; /* bytes: where the job's file starts on the device */
 } job;
@@ -336,7 +336,7 @@ typedef struct job_logs {
   const char *base[3]; /* lat, bw, iops: NULL none, "" the job's name */
   const fio_option *at[3];
   gint64 avg_ms;
-  gboolean offset, prio, per_job;
+  gboolean offset, prio, per_job, max;
 } job_logs;
 
 static void flog_free(flog *l) {
@@ -393,6 +393,7 @@ static gboolean open_logs(fio_output *fo, job *j, guint number,
   j->log_avg_ns = jl->avg_ms * SIM_MS;
   j->log_offset = jl->offset;
   j->log_prio = jl->prio;
+  j->log_max = jl->max;
   return TRUE;
 }
 
@@ -415,6 +416,8 @@ static gboolean job_log_options(fio_output *fo, GPtrArray *own,
   return opt_bool(fo->jf, job_opt(own, global, "log_offset"), &jl->offset,
                   err) &&
          opt_bool(fo->jf, job_opt(own, global, "log_prio"), &jl->prio, err) &&
+         opt_bool(fo->jf, job_opt(own, global, "log_max_value"), &jl->max,
+                  err) &&
          opt_bool(fo->jf, job_opt(own, global, "per_job_logs"), &jl->per_job,
                   err);
 }
@@ -551,6 +554,14 @@ static int ddir_of(run_io_dir d) {
 
 /* Sample windows that ended by `t`: bandwidth and IOPS samples (and
  * their logs when windowed), averaged latency log entries. */
+/* A latency log window's entry: its mean, or with log_max_value its
+ * largest latency. */
+static guint64 window_value(const job *j, dir_acc *a) {
+  guint64 v = j->log_max ? a->log_max : a->log_sum / a->log_n;
+  a->log_sum = a->log_n = a->log_max = 0;
+  return v;
+}
+
 static void close_windows(fio_output *fo, job *j, sim_time t) {
   while (j->next_sample <= t) {
     for (int d = 0; d < D_TRIM; d++) {
@@ -578,11 +589,10 @@ static void close_windows(fio_output *fo, job *j, sim_time t) {
       dir_acc *a = &j->d[d];
       if (!a->log_n)
         continue;
-      guint64 avg = a->log_sum / a->log_n;
+      guint64 v = window_value(j, a);
       tail rest = log_tail(j, d, 0, 0);
-      log_line(fo, j, j->log[L_LAT], j->next_log, avg, &rest);
-      log_line(fo, j, j->log[L_CLAT], j->next_log, avg, &rest);
-      a->log_sum = a->log_n = 0;
+      log_line(fo, j, j->log[L_LAT], j->next_log, v, &rest);
+      log_line(fo, j, j->log[L_CLAT], j->next_log, v, &rest);
     }
     j->next_log += j->log_avg_ns;
   }
@@ -630,6 +640,7 @@ static void on_io(void *ctx, const run_io *io) {
   if (j->log_avg_ns) {
     a->log_sum += lat;
     a->log_n++;
+    a->log_max = MAX(a->log_max, lat);
     return;
   }
   if (!j->log[L_LAT] && !j->log[L_BW] && !j->log[L_IOPS])
@@ -1243,11 +1254,10 @@ gboolean fio_output_finish(fio_output *fo, sim_run *r, char **text,
         dir_acc *a = &j->d[d];
         if (!a->log_n)
           continue;
-        guint64 avg = a->log_sum / a->log_n;
+        guint64 v = window_value(j, a);
         tail rest = log_tail(j, d, 0, 0);
-        log_line(fo, j, j->log[L_LAT], j->end, avg, &rest);
-        log_line(fo, j, j->log[L_CLAT], j->end, avg, &rest);
-        a->log_n = a->log_sum = 0;
+        log_line(fo, j, j->log[L_LAT], j->end, v, &rest);
+        log_line(fo, j, j->log[L_CLAT], j->end, v, &rest);
       }
     }
   }

@@ -432,6 +432,7 @@ static const struct {
     {"log_avg_msec", O_IGNORED},
     {"log_offset", O_IGNORED},
     {"log_prio", O_IGNORED},
+    {"log_max_value", O_IGNORED},
     {"per_job_logs", O_IGNORED},
 };
 

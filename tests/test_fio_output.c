@@ -761,6 +761,67 @@ static void test_write_error(void) {
   rm_rf(dir);
 }
 
+/* Averaged latency logs: per window of log_avg_msec one entry per
+ * direction, at the window's end (the last, cut short, at the job's),
+ * the mean latency or with log_max_value the largest, block size 0;
+ * worked out from the same run's per-I/O log. */
+static void test_windowed_latency_log(void) {
+  g_autofree char *dir = scratch_dir("fio-out-window");
+  static const char *const common =
+      "[w]\nioengine=libaio\ndirect=1\nrw=randread\niodepth=2\nbs=4k\n"
+      "size=64m\nnumber_ios=300\nwrite_lat_log=w\n";
+  g_autofree char *per_text = g_strdup(common);
+  g_autofree char *avg_text = g_strconcat(common, "log_avg_msec=100\n", NULL);
+  g_autofree char *max_text =
+      g_strconcat(common, "log_avg_msec=100\nlog_max_value=1\n", NULL);
+  const char *texts[] = {per_text, avg_text, max_text};
+  char *logs[3];
+  for (int i = 0; i < 3; i++) {
+    g_autofree char *name = g_strdup_printf("w%d.fio", i);
+    g_autofree char *job = write_job(dir, name, texts[i]);
+    g_autofree char *out = g_strdup_printf("%s/out%d", dir, i);
+    cfqsim_run(out, job, "");
+    logs[i] = slurp(out, "w_clat.1.log");
+  }
+  /* the windows from the per-I/O log */
+  GString *want_avg = g_string_new(NULL), *want_max = g_string_new(NULL);
+  g_auto(GStrv) lines = g_strsplit(logs[0], "\n", -1);
+  guint64 sum = 0, n = 0, max = 0, window = 0, last_t = 0;
+  for (char **l = lines;; l++) {
+    guint64 t = 0, v = 0;
+    gboolean end = !*l || !**l;
+    if (!end)
+      g_assert_cmpint(
+          sscanf(*l, "%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT, &t, &v), ==,
+          2);
+    if (n && (end || t / 100 != window)) {
+      guint64 at = end ? last_t : (window + 1) * 100;
+      g_string_append_printf(
+          want_avg, "%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", 0, 0, 0\n",
+          at, sum / n);
+      g_string_append_printf(
+          want_max, "%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", 0, 0, 0\n",
+          at, max);
+      sum = n = max = 0;
+    }
+    if (end)
+      break;
+    window = t / 100;
+    sum += v;
+    n++;
+    max = MAX(max, v);
+    last_t = t;
+  }
+  g_assert_cmpuint(g_strv_length(lines), ==, 301);
+  g_assert_cmpstr(logs[1], ==, want_avg->str);
+  g_assert_cmpstr(logs[2], ==, want_max->str);
+  g_string_free(want_avg, TRUE);
+  g_string_free(want_max, TRUE);
+  for (int i = 0; i < 3; i++)
+    g_free(logs[i]);
+  rm_rf(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fio-output/buckets", test_buckets);
@@ -776,6 +837,8 @@ int main(int argc, char **argv) {
                   test_yaml_and_determinism);
   g_test_add_func("/fio-output/normal", test_normal);
   g_test_add_func("/fio-output/streamed", test_streamed);
+  g_test_add_func("/fio-output/windowed-latency-log",
+                  test_windowed_latency_log);
   g_test_add_func("/fio-output/write-error", test_write_error);
   g_test_add_func("/fio-output/groups-match-fio", test_groups_match_fio);
   g_test_add_func("/fio-output/prio-column-matches-fio",
