@@ -11,8 +11,8 @@
 #include "sim/outdir.h"
 #include "sim/run.h"
 
-/* fio's output options (docs/fio.md): what to write besides cfqsim's own
- * results. */
+/* fio's output options (README, "fio's outputs"): what to write besides
+ * cfqsim's own results. */
 typedef struct fio_opts {
   char *format;
   fio_output_request req;
