@@ -229,6 +229,13 @@ static void test_jsonplus_clat2csv(void) {
   cmd c = run_in(dir, argv);
   g_assert_cmpint(c.status, ==, 0);
   cmd_clear(&c);
+  /* and its own check, that the CSV holds the report's bins */
+  char *check[] = {"fio_jsonplus_clat2csv", "--validate", "out/fio.json", "csv",
+                   NULL};
+  c = run_in(dir, check);
+  g_assert_cmpint(c.status, ==, 0);
+  g_assert_nonnull(strstr(c.out, "csv_job1 validated"));
+  cmd_clear(&c);
   JsonParser *p = load_json(out, "fio.json");
   static const double pcts[] = {1,  5,  10, 20, 30,   40,   50,    60,   70,
                                 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99};
