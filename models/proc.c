@@ -291,11 +291,11 @@ static proc_io *make_replay_io(proc *p) {
 }
 
 /* When a replaying job may submit its next I/O: fio's read_iolog waits
- * for the recorded gap since its previous submission, and a v2 log's
- * `wait` until a time after the start. */
+ * for the recorded gap since its previous submission (the first, since
+ * the start), and a v2 log's `wait` until a time after the start. */
 static sim_time replay_due(const proc *p) {
   const proc_replay_io *r = &p->job.replay[p->issued];
-  sim_time due = p->issued ? time_after(p->last_issue, r->gap) : 0;
+  sim_time due = time_after(p->issued ? p->last_issue : p->job.start, r->gap);
   if (r->not_before)
     due = MAX(due, time_after(p->job.start, r->not_before));
   return due;

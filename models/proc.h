@@ -19,7 +19,7 @@
 typedef enum { PROC_RW_READ, PROC_RW_WRITE, PROC_RW_MIXED } proc_rw;
 
 /* One I/O of a replayed trace (fio's read_iolog): the job submits it
- * `gap` after it submitted the previous one (the first at the job's
+ * `gap` after it submitted the previous one (the first: after the job's
  * start), and not before `not_before` after the start (0: no bound),
  * later if its iodepth is full. */
 typedef struct proc_replay_io {

@@ -967,8 +967,14 @@ static gboolean emit_replay(emitter *e, job *j) {
     emit_line(e, pos_of(o[O_REPLAY_NO_STALL]), "      no_stall: %d", (int)v);
   }
   if (o[O_REPLAY_TIME_SCALE]) {
-    if (!get_int(e, o[O_REPLAY_TIME_SCALE], G_MAXINT, &v))
+    const fio_option *t = o[O_REPLAY_TIME_SCALE];
+    if (!get_int(e, t, 1000000, &v))
       return FALSE;
+    if (v == 0)
+      return fail(e, FIO_ERROR_PARSE, t->line, t->value_col,
+                  "%s: 0 is out of range 1 to 1000000 (a percentage of the "
+                  "recorded rate)",
+                  t->name);
     emit_line(e, pos_of(o[O_REPLAY_TIME_SCALE]),
               "      time_scale: %" G_GUINT64_FORMAT, v);
   }

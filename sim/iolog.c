@@ -613,7 +613,7 @@ iolog *iolog_parse(const char *path, const void *data, gsize len,
 static char *per_cpu_prefix(const char *path) {
   const char *dot = strrchr(path, '.');
   if (!dot || !dot[1] || dot - path < 9 ||
-      strncmp(dot - 8, ".blktrace", 9) != 0)
+      strncmp(dot - 9, ".blktrace", 9) != 0)
     return NULL;
   for (const char *p = dot + 1; *p; p++)
     if (!g_ascii_isdigit(*p))
