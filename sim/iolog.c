@@ -259,12 +259,15 @@ static gboolean blktrace_streams(iolog *l, GArray *recs, const iolog_options *o,
     iolog_stream *s = g_ptr_array_index(l->streams, k);
     g_array_set_size(last, l->streams->len);
     uint64_t *prev = &g_array_index(last, uint64_t, k);
+    /* 3.2 sends flush and FUA with writes only: an empty flush is one
+     * (WRITE_FLUSH), a read keeps neither. */
+    unsigned rw = (cat & BLK_TC_SYNC) ? REQ_SYNC : 0;
+    if ((cat & BLK_TC_WRITE) || x->bytes == 0)
+      rw |= REQ_WRITE | ((cat & BLK_TC_FLUSH) ? REQ_FLUSH : 0) |
+            ((cat & BLK_TC_FUA) ? REQ_FUA : 0);
     proc_replay_io io = {.sector = (int64_t)x->sector,
                          .nr_sectors = x->bytes / SECTOR,
-                         .rw = ((cat & BLK_TC_WRITE) ? REQ_WRITE : 0) |
-                               ((cat & BLK_TC_SYNC) ? REQ_SYNC : 0) |
-                               ((cat & BLK_TC_FLUSH) ? REQ_FLUSH : 0) |
-                               ((cat & BLK_TC_FUA) ? REQ_FUA : 0)};
+                         .rw = rw};
     if (s->start < 0)
       s->start = fio_gap(o, x->time - t0, true);
     else

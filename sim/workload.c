@@ -1419,6 +1419,14 @@ static gboolean load_replay(const ctx *c, const node *v, const node *name_node,
                 "process '%s': its trace makes more than %d processes in "
                 "all",
                 name, WORKLOAD_MAX_PROCESSES);
+  /* A pid with streams on several devices names its processes by both. */
+  g_autoptr(GHashTable) streams_of_pid =
+      g_hash_table_new(g_int64_hash, g_int64_equal);
+  for (guint i = 0; i < l->streams->len; i++) {
+    iolog_stream *s = g_ptr_array_index(l->streams, i);
+    guint n = GPOINTER_TO_UINT(g_hash_table_lookup(streams_of_pid, &s->pid));
+    g_hash_table_insert(streams_of_pid, &s->pid, GUINT_TO_POINTER(n + 1));
+  }
   for (guint i = 0; i < l->streams->len; i++) {
     const iolog_stream *s = g_ptr_array_index(l->streams, i);
     int dev = t->device;
@@ -1444,11 +1452,8 @@ static gboolean load_replay(const ctx *c, const node *v, const node *name_node,
                   " (%u sectors) ends beyond device '%s' (capacity %s)",
                   where, r->sector, r->nr_sectors, d->name, caps);
     }
-    /* Several streams of one pid: one per device. */
-    guint of_pid = 0;
-    for (guint k = 0; k < l->streams->len; k++)
-      of_pid += ((const iolog_stream *)g_ptr_array_index(l->streams, k))->pid ==
-                s->pid;
+    guint of_pid =
+        GPOINTER_TO_UINT(g_hash_table_lookup(streams_of_pid, &s->pid));
     g_autofree char *task =
         s->pid >= 0 ? g_strdup_printf("%s.%" G_GINT64_FORMAT, name, s->pid)
                     : g_strdup(name);

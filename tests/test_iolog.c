@@ -259,35 +259,42 @@ static void put_rec(GByteArray *b, gboolean swap, uint64_t time,
 #define SDA BLKTRACE_MKDEV(8, 0)
 #define SDB BLKTRACE_MKDEV(8, 16)
 
-/* Two CPUs' files of one run: pid 7's events on CPU 0, pid 9's on CPU 1.
- * Only Q events count; each pid's first one starts its stream at its
- * time after the trace's first, then gaps between its own. */
+/* Two CPUs' files of one run: pid 9's events on CPU 1, the first of all
+ * the trace's, pid 7's on CPU 0.  Only Q events count; each pid's first
+ * starts its stream at its time after the trace's first, then gaps
+ * between its own, cut to whole microseconds (500.7 us: 500). */
 static void two_cpus(GByteArray *cpu0, GByteArray *cpu1, gboolean swap) {
   put_rec(cpu0, swap, 0, 0, 0, BLK_TN_PROCESS, 7, SDA, "reader");
   put_rec(cpu0, swap, 1000000, 64, 4096, Q_READ, 7, SDA, NULL);
   put_rec(cpu0, swap, 1200000, 64, 4096, C_READ, 7, SDA, NULL);
-  put_rec(cpu0, swap, 1500000, 128, 8192, Q_READ, 7, SDA, NULL);
-  put_rec(cpu1, swap, 3000000, 1024, 65536, Q_WRITE, 9, SDA, NULL);
-  put_rec(cpu1, swap, 3000100, 0, 0, BLK_TN_MESSAGE, 0, SDA, "cfq note");
+  put_rec(cpu0, swap, 1500700, 128, 8192, Q_READ, 7, SDA, NULL);
+  put_rec(cpu1, swap, 900000, 1024, 65536, Q_WRITE, 9, SDA, NULL);
+  put_rec(cpu1, swap, 900100, 0, 0, BLK_TN_MESSAGE, 0, SDA, "cfq note");
+  put_rec(cpu1, swap, 3000000, 2048, 8192, Q_WRITE, 9, SDA, NULL);
 }
 
-static void check_two_cpus(const iolog *l, int64_t scale) {
+/* What two_cpus() must give, times in us at time_scale `scale`. */
+static void check_two_cpus(const iolog *l, int64_t start7, int64_t gap7,
+                           int64_t gap9) {
   g_assert_cmpint(l->format, ==, IOLOG_BLKTRACE);
   g_assert_cmpuint(l->streams->len, ==, 2);
   const iolog_stream *a = g_ptr_array_index(l->streams, 0);
   const iolog_stream *b = g_ptr_array_index(l->streams, 1);
-  g_assert_cmpint(a->pid, ==, 7);
-  g_assert_cmpint(b->pid, ==, 9);
+  g_assert_cmpint(a->pid, ==, 9);
+  g_assert_cmpint(b->pid, ==, 7);
   g_assert_cmpstr(a->device, ==, "sda");
   g_assert_cmpint(a->start, ==, 0);
-  g_assert_cmpint(b->start, ==, 2000 * US * 100 / scale);
+  g_assert_cmpint(b->start, ==, start7 * US);
   g_assert_cmpuint(a->ios->len, ==, 2);
-  g_assert_cmpint(io_at(l, 0, 1)->gap, ==, 500 * US * 100 / scale);
-  g_assert_cmpint(io_at(l, 0, 1)->sector, ==, 128);
-  g_assert_cmpuint(io_at(l, 0, 1)->nr_sectors, ==, 16);
-  g_assert_cmpuint(io_at(l, 0, 1)->rw, ==, 0);
-  g_assert_cmpuint(io_at(l, 1, 0)->rw, ==, REQ_WRITE | REQ_SYNC);
-  g_assert_cmpuint(io_at(l, 1, 0)->nr_sectors, ==, 128);
+  g_assert_cmpuint(b->ios->len, ==, 2);
+  g_assert_cmpint(io_at(l, 0, 0)->gap, ==, 0);
+  g_assert_cmpint(io_at(l, 0, 1)->gap, ==, gap9 * US);
+  g_assert_cmpint(io_at(l, 1, 1)->gap, ==, gap7 * US);
+  g_assert_cmpint(io_at(l, 1, 1)->sector, ==, 128);
+  g_assert_cmpuint(io_at(l, 1, 1)->nr_sectors, ==, 16);
+  g_assert_cmpuint(io_at(l, 1, 1)->rw, ==, 0);
+  g_assert_cmpuint(io_at(l, 0, 0)->rw, ==, REQ_WRITE | REQ_SYNC);
+  g_assert_cmpuint(io_at(l, 0, 0)->nr_sectors, ==, 128);
 }
 
 static void test_blktrace_per_cpu(void) {
@@ -305,22 +312,39 @@ static void test_blktrace_per_cpu(void) {
       g_autoptr(iolog) l = iolog_load(names[k], &plain, &err);
       g_assert_no_error(err);
       g_assert_cmpuint(l->files->len, ==, 2);
-      check_two_cpus(l, 100);
+      check_two_cpus(l, 100, 500, 2100);
     }
     iolog_options fast = {.time_scale = 400};
     GError *err = NULL;
     g_autoptr(iolog) f = iolog_load(p0, &fast, &err);
     g_assert_no_error(err);
-    check_two_cpus(f, 400);
+    check_two_cpus(f, 25, 125, 525);
     /* one file of the same records: what blkparse -d writes */
     g_byte_array_append(c0, c1->data, c1->len);
     g_autofree char *merged = write_file(dir, "merged.bin", c0->data, c0->len);
     g_autoptr(iolog) m = iolog_load(merged, &plain, &err);
     g_assert_no_error(err);
     g_assert_cmpuint(m->files->len, ==, 1);
-    check_two_cpus(m, 100);
+    check_two_cpus(m, 100, 500, 2100);
   }
   rm_rf(dir);
+}
+
+/* Flush and FUA travel with writes: an empty flush is a write whatever
+ * its category says, a read keeps neither flag. */
+static void test_blktrace_flags(void) {
+  g_autoptr(GByteArray) b = g_byte_array_new();
+  uint32_t flush = BLK_TC_FLUSH << 16, fua = BLK_TC_FUA << 16;
+  put_rec(b, FALSE, 0, 0, 0, Q_READ | flush, 1, SDA, NULL);
+  put_rec(b, FALSE, 1, 8, 4096, Q_READ | flush | fua, 1, SDA, NULL);
+  put_rec(b, FALSE, 2, 16, 4096, Q_WRITE | flush | fua, 1, SDA, NULL);
+  GError *err = NULL;
+  g_autoptr(iolog) l = iolog_parse("t.bin", b->data, b->len, &plain, &err);
+  g_assert_no_error(err);
+  g_assert_cmpuint(io_at(l, 0, 0)->rw, ==, REQ_WRITE | REQ_FLUSH);
+  g_assert_cmpuint(io_at(l, 0, 1)->rw, ==, 0);
+  g_assert_cmpuint(io_at(l, 0, 2)->rw, ==,
+                   REQ_WRITE | REQ_SYNC | REQ_FLUSH | REQ_FUA);
 }
 
 static void test_blktrace_errors(void) {
@@ -598,8 +622,37 @@ static void test_replay_timing(void) {
   rm_rf(dir);
 }
 
-/* A blktrace's pids keep their places: pid 9's first I/O 2 ms after pid
- * 7's, pid 7's second 0.5 ms after its first. */
+/* A version 2 log's `wait N` holds the next I/O until N ms after the
+ * job's start (which `start` delays), never earlier than its turn. */
+static void test_v2_wait_timing(void) {
+  g_autofree char *dir = scratch_dir("iolog-wait");
+  g_autofree char *log = write_file(dir, "w.log",
+                                    "fio version 2 iolog\n"
+                                    "/dev/sda add\n"
+                                    "/dev/sda read 0 4096\n"
+                                    "/dev/sda wait 5 0\n"
+                                    "/dev/sda read 8192 4096\n"
+                                    "/dev/sda wait 3 0\n"
+                                    "/dev/sda read 16384 4096\n",
+                                    -1);
+  static const char yaml[] = "devices: [{name: sda, model: hdd}]\n"
+                             "processes:\n"
+                             "  - {name: t, replay: w.log, iodepth: 8, "
+                             "start: 1ms}\n";
+  g_autofree char *path = g_build_filename(dir, "w.yaml", NULL);
+  traced t = run_traced(path, yaml);
+  g_autoptr(GArray) q = blktrace_records(t.r, 0, BLK_TA_CODE_QUEUE);
+  g_assert_cmpuint(q->len, ==, 3);
+  g_assert_cmpuint(g_array_index(q, rec, 0).time, ==, 1 * MS);
+  g_assert_cmpuint(g_array_index(q, rec, 1).time, ==, 6 * MS);
+  g_assert_cmpuint(g_array_index(q, rec, 2).time, ==, 6 * MS);
+  traced_free(&t);
+  rm_rf(dir);
+}
+
+/* A blktrace's pids keep their places: pid 7's first I/O 0.1 ms after
+ * pid 9's, its second 0.5 ms after its first; pid 9's second 2.1 ms after
+ * its first. */
 static void test_blktrace_timing(void) {
   g_autofree char *dir = scratch_dir("iolog-bt-time");
   g_autoptr(GByteArray) c0 = g_byte_array_new();
@@ -615,12 +668,15 @@ static void test_blktrace_timing(void) {
   traced t = run_traced(path, yaml);
   g_assert_cmpuint(t.w->processes->len, ==, 2);
   g_autoptr(GArray) q = blktrace_records(t.r, 0, BLK_TA_CODE_QUEUE);
-  g_assert_cmpuint(q->len, ==, 3);
-  g_assert_cmpuint(g_array_index(q, rec, 0).time, ==, 1 * MS);
-  g_assert_cmpuint(g_array_index(q, rec, 0).pid, ==, 100);
-  g_assert_cmpuint(g_array_index(q, rec, 1).time, ==, 1 * MS + 500 * US);
-  g_assert_cmpuint(g_array_index(q, rec, 2).time, ==, 3 * MS);
-  g_assert_cmpuint(g_array_index(q, rec, 2).pid, ==, 101);
+  g_assert_cmpuint(q->len, ==, 4);
+  static const struct {
+    int64_t at_us;
+    uint32_t pid;
+  } want[] = {{1000, 100}, {1100, 101}, {1600, 101}, {3100, 100}};
+  for (guint i = 0; i < 4; i++) {
+    g_assert_cmpint(g_array_index(q, rec, i).time, ==, want[i].at_us * US);
+    g_assert_cmpuint(g_array_index(q, rec, i).pid, ==, want[i].pid);
+  }
   traced_free(&t);
   rm_rf(dir);
 }
@@ -1038,9 +1094,11 @@ int main(int argc, char **argv) {
   g_test_add_func("/iolog/v3-gaps", test_v3_gaps);
   g_test_add_func("/iolog/log-errors", test_log_errors);
   g_test_add_func("/iolog/blktrace-per-cpu", test_blktrace_per_cpu);
+  g_test_add_func("/iolog/blktrace-flags", test_blktrace_flags);
   g_test_add_func("/iolog/blktrace-errors", test_blktrace_errors);
   g_test_add_func("/iolog/round-trip", test_round_trip);
   g_test_add_func("/iolog/replay-timing", test_replay_timing);
+  g_test_add_func("/iolog/v2-wait-timing", test_v2_wait_timing);
   g_test_add_func("/iolog/blktrace-timing", test_blktrace_timing);
   g_test_add_func("/iolog/redirect-blktrace", test_redirect_blktrace);
   g_test_add_func("/iolog/workload-errors", test_workload_errors);
