@@ -923,6 +923,121 @@ static void test_exit_status(void) {
   rm_rf(dir);
 }
 
+/* The stream of `pid` in a trace. */
+static const iolog_stream *stream_of_pid(const iolog *l, int64_t pid) {
+  for (guint i = 0; i < l->streams->len; i++) {
+    const iolog_stream *s = g_ptr_array_index(l->streams, i);
+    if (s->pid == pid)
+      return s;
+  }
+  return NULL;
+}
+
+/* name -> (ios, bytes) of a run's processes.csv, and the names in order
+ * (the order of the workload: pid 100 + index). */
+static GPtrArray *processes_csv(const char *dir, GHashTable *ios) {
+  g_autofree char *csv = slurp(dir, "processes.csv");
+  g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 1; lines[i] && *lines[i]; i++) {
+    g_auto(GStrv) f = g_strsplit(lines[i], ",", -1);
+    g_assert_cmpuint(g_strv_length(f), >, 7);
+    g_ptr_array_add(names, g_strdup(f[0]));
+    g_hash_table_insert(ios, g_strdup(f[0]),
+                        g_strdup_printf("%s ios, %s bytes", f[7], f[6]));
+  }
+  return names;
+}
+
+static guint argc_last(const char *const *argv) {
+  guint n = 0;
+  while (argv[n + 1])
+    n++;
+  return n;
+}
+
+static void run_cli(const char *cwd, const char *const *argv) {
+  int status;
+  g_autofree char *err_text = NULL;
+  GError *err = NULL;
+  g_assert_true(g_spawn_sync(cwd, (char **)argv, NULL, 0, NULL, NULL, NULL,
+                             &err_text, &status, &err));
+  g_assert_no_error(err);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    g_error("%s %s: %s", argv[1], argv[argc_last(argv)], err_text);
+}
+
+/* The round trip through the command and a job file: `cfqsim run
+ * --trace` on a workload, then a job file whose read_iolog= is its
+ * sda.blktrace.0: every process of the first run is a process JOB.PID of
+ * the second with the same I/O count and bytes, and the same bios
+ * (sector, size, flags) queued in the same order. */
+static void test_cli_round_trip(void) {
+  g_autofree char *dir = scratch_dir("iolog-cli-rt");
+  g_autofree char *w =
+      write_file(dir, "rt.yaml",
+                 "name: rt\n"
+                 "devices: [{name: sda, model: hdd}]\n"
+                 "processes:\n"
+                 "  - {name: rand, rw: randread, bs: 4k, direct: 1, count: 40, "
+                 "size: 1g}\n"
+                 "  - {name: seqw, rw: write, bs: 256k, direct: 1, count: 12, "
+                 "iodepth: 4, offset: 2g}\n"
+                 "  - {name: mixed, rw: randrw, bs: 8k, direct: 1, count: 30, "
+                 "offset: 3g, size: 64m}\n",
+                 -1);
+  const char *first[] = {CFQSIM_BINARY, "run",   "-q", "--trace",
+                         "-o",          "first", w,    NULL};
+  run_cli(dir, first);
+  g_autofree char *job = write_file(dir, "replay.fio",
+                                    "[replay]\n"
+                                    "read_iolog=first/sda.blktrace.0\n"
+                                    "ioengine=libaio\n"
+                                    "iodepth=4\n",
+                                    -1);
+  const char *second[] = {CFQSIM_BINARY, "run",    "-q", "--trace",
+                          "-o",          "second", job,  NULL};
+  run_cli(dir, second);
+  g_autofree char *d1 = g_build_filename(dir, "first", NULL);
+  g_autofree char *d2 = g_build_filename(dir, "second", NULL);
+  g_autoptr(GHashTable) c1 =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) c2 =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GPtrArray) n1 = processes_csv(d1, c1);
+  g_autoptr(GPtrArray) n2 = processes_csv(d2, c2);
+  g_assert_cmpuint(n1->len, ==, 3);
+  g_assert_cmpuint(n2->len, ==, 3);
+  iolog_options o = {.time_scale = 100, .no_stall = true};
+  GError *err = NULL;
+  g_autofree char *t1 = g_build_filename(d1, "sda.blktrace.0", NULL);
+  g_autofree char *t2 = g_build_filename(d2, "sda.blktrace.0", NULL);
+  g_autoptr(iolog) l1 = iolog_load(t1, &o, &err);
+  g_assert_no_error(err);
+  g_autoptr(iolog) l2 = iolog_load(t2, &o, &err);
+  g_assert_no_error(err);
+  for (guint i = 0; i < n1->len; i++) {
+    g_autofree char *as = g_strdup_printf("replay.%u", 100 + i);
+    guint k;
+    g_assert_true(g_ptr_array_find_with_equal_func(n2, as, g_str_equal, &k));
+    g_assert_cmpstr(g_hash_table_lookup(c1, n1->pdata[i]), ==,
+                    g_hash_table_lookup(c2, as));
+    const iolog_stream *a = stream_of_pid(l1, 100 + i);
+    const iolog_stream *b = stream_of_pid(l2, 100 + k);
+    g_assert_nonnull(a);
+    g_assert_nonnull(b);
+    g_assert_cmpuint(a->ios->len, ==, b->ios->len);
+    for (guint j = 0; j < a->ios->len; j++) {
+      const proc_replay_io *x = &g_array_index(a->ios, proc_replay_io, j);
+      const proc_replay_io *y = &g_array_index(b->ios, proc_replay_io, j);
+      g_assert_cmpint(x->sector, ==, y->sector);
+      g_assert_cmpuint(x->nr_sectors, ==, y->nr_sectors);
+      g_assert_cmpuint(x->rw, ==, y->rw);
+    }
+  }
+  rm_rf(dir);
+}
+
 /* ------------------------------------------------------------ real fio */
 
 static gboolean spawn(const char *dir, const char *const *argv, char **out,
@@ -1104,6 +1219,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/iolog/workload-errors", test_workload_errors);
   g_test_add_func("/iolog/jobfile", test_jobfile);
   g_test_add_func("/iolog/exit-status", test_exit_status);
+  g_test_add_func("/iolog/cli-round-trip", test_cli_round_trip);
   g_test_add_func("/iolog/fio-reads-our-trace", test_fio_reads_our_trace);
   g_test_add_func("/iolog/btrace2fio", test_btrace2fio);
   return g_test_run();
