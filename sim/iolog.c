@@ -625,6 +625,13 @@ static char *per_cpu_prefix(const char *path) {
 }
 
 static gboolean slurp(const char *path, char **text, gsize *len, GError **err) {
+  /* a device node or a pipe would be read without end */
+  if (g_file_test(path, G_FILE_TEST_EXISTS) &&
+      !g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error(err, IOLOG_ERROR, IOLOG_ERROR_IO,
+                "cannot read trace: %s is not a regular file", path);
+    return FALSE;
+  }
   GError *local = NULL;
   if (g_file_get_contents(path, text, len, &local))
     return TRUE;

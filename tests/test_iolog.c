@@ -769,6 +769,9 @@ static void test_workload_errors(void) {
        "w.yaml:3:47: unknown device 'sdx'"},
       {"{name: t, replay: missing.log}",
        "w.yaml:3:23: replay: cannot read trace"},
+      {"{name: t, replay: /dev/null}",
+       "w.yaml:3:23: replay: cannot read trace: /dev/null is not a regular "
+       "file"},
       {"{name: t, replay: bad.log}",
        "w.yaml:3:23: replay: BAD:3:17: length: 4095 is not a whole"},
   };
