@@ -1442,8 +1442,8 @@ static gboolean load_replay(const ctx *c, const node *v, const node *name_node,
     int64_t cap = device_capacity(d) / 512;
     for (guint k = 0; k < s->ios->len; k++) {
       const proc_replay_io *r = &g_array_index(s->ios, proc_replay_io, k);
-      if (r->sector <= cap - r->nr_sectors)
-        continue;
+      if (r->nr_sectors == 0 || r->sector <= cap - r->nr_sectors)
+        continue; /* an empty flush has no place */
       g_autofree char *where =
           iolog_where(l, &g_array_index(s->srcs, iolog_src, k));
       g_autofree char *caps = units_format_size(cap * 512);

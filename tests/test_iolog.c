@@ -733,6 +733,18 @@ static void test_redirect_blktrace(void) {
     g_assert_cmpstr(pr->ioc, ==, iocs[i]);
   }
   workload_free(w);
+  /* an empty flush has no place on the device: whatever its sector */
+  g_autoptr(GByteArray) f = g_byte_array_new();
+  put_rec(f, FALSE, 0, G_GUINT64_CONSTANT(1) << 40, 0,
+          Q_WRITE | (BLK_TC_FLUSH << 16), 5, SDA, NULL);
+  g_autofree char *p3 = write_file(dir, "flush.bin", f->data, f->len);
+  static const char flush[] = "devices: [{name: sda, model: hdd}]\n"
+                              "processes:\n"
+                              "  - {name: t, replay: flush.bin}\n";
+  w = workload_parse(path, flush, strlen(flush), NULL, &err);
+  g_assert_no_error(err);
+  g_assert_cmpuint(w->processes->len, ==, 1);
+  workload_free(w);
   rm_rf(dir);
 }
 
