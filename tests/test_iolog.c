@@ -1008,11 +1008,19 @@ static void test_cli_round_trip(void) {
                                     "[replay]\n"
                                     "read_iolog=first/sda.blktrace.0\n"
                                     "ioengine=libaio\n"
-                                    "iodepth=4\n",
+                                    "iodepth=4\n"
+                                    "replay_no_stall=0\n"
+                                    "replay_time_scale=100\n",
                                     -1);
   const char *second[] = {CFQSIM_BINARY, "run",    "-q", "--trace",
                           "-o",          "second", job,  NULL};
   run_cli(dir, second);
+  /* fio takes the same job file (read_iolog on cfqsim's trace) */
+  g_autofree char *fio = g_find_program_in_path("fio");
+  if (fio) {
+    const char *parse[] = {fio, "--parse-only", job, NULL};
+    run_cli(dir, parse);
+  }
   g_autofree char *d1 = g_build_filename(dir, "first", NULL);
   g_autofree char *d2 = g_build_filename(dir, "second", NULL);
   g_autoptr(GHashTable) c1 =
