@@ -748,6 +748,36 @@ static void test_redirect_blktrace(void) {
   rm_rf(dir);
 }
 
+/* --set reaches into `replay: FILE` as into the map it abbreviates; a
+ * file from --set is as given (the current directory's). */
+static void test_set(void) {
+  g_autofree char *dir = scratch_dir("iolog-set");
+  g_autofree char *log = write_file(dir, "t.log", v3_log, -1);
+  g_autofree char *path = g_build_filename(dir, "w.yaml", NULL);
+  static const char yaml[] = "devices: [{name: sda, model: hdd}]\n"
+                             "processes:\n"
+                             "  - {name: t, replay: t.log}\n";
+  char *sets[] = {"processes.t.replay.time_scale=200", NULL};
+  GError *err = NULL;
+  workload *w = workload_parse(path, yaml, strlen(yaml), sets, &err);
+  g_assert_no_error(err);
+  const wl_process *p = g_ptr_array_index(w->processes, 0);
+  g_assert_cmpint(g_array_index(p->replay, proc_replay_io, 1).gap, ==,
+                  1000 * US);
+  workload_free(w);
+  g_autofree char *set = g_strdup_printf("processes.t.replay.file=%s", log);
+  char *abs_sets[] = {set, NULL};
+  w = workload_parse("elsewhere/w.yaml", yaml, strlen(yaml), abs_sets, &err);
+  g_assert_no_error(err);
+  workload_free(w);
+  char *rel_sets[] = {"processes.t.replay.file=t.log", NULL};
+  w = workload_parse(path, yaml, strlen(yaml), rel_sets, &err);
+  g_assert_null(w);
+  g_assert_true(g_str_has_prefix(err->message, "--set:1:"));
+  g_clear_error(&err);
+  rm_rf(dir);
+}
+
 /* What a replaying job cannot say, and a trace beyond its device. */
 static void test_workload_errors(void) {
   g_autofree char *dir = scratch_dir("iolog-wl");
@@ -1239,6 +1269,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/iolog/v2-wait-timing", test_v2_wait_timing);
   g_test_add_func("/iolog/blktrace-timing", test_blktrace_timing);
   g_test_add_func("/iolog/redirect-blktrace", test_redirect_blktrace);
+  g_test_add_func("/iolog/set", test_set);
   g_test_add_func("/iolog/workload-errors", test_workload_errors);
   g_test_add_func("/iolog/jobfile", test_jobfile);
   g_test_add_func("/iolog/exit-status", test_exit_status);
