@@ -73,7 +73,8 @@ struct proc {
 
   int64_t issued; /* I/Os (buffered: calls) started */
   int64_t issued_sectors;
-  int64_t seq_pos; /* next sequential offset within the region */
+  int64_t seq_pos;     /* next sequential offset within the region */
+  sim_time last_issue; /* replay: when the previous I/O was submitted */
   int in_flight;
   GArray *in_flight_since; /* sim_time: each unended bio's submit (reports) */
   int completions;         /* ended I/Os not yet seen by io_wait */
@@ -134,6 +135,8 @@ static bool proc_delayable(void *self) {
 
 static bool more_to_issue(const proc *p) {
   const proc_job *j = &p->job;
+  if (j->replay && p->issued >= j->replay_len)
+    return false;
   if (j->count && p->issued >= j->count)
     return false;
   if (j->io_size && p->issued_sectors >= j->io_size)
@@ -273,9 +276,36 @@ static int64_t next_block(proc *p, bool *write) {
   return p->seq_pos++ % blocks;
 }
 
+/* The next I/O of a replaying job: the trace's, as recorded. */
+static proc_io *make_replay_io(proc *p) {
+  const proc_replay_io *r = &p->job.replay[p->issued];
+  proc_io *io = g_new0(proc_io, 1);
+  io->p = p;
+  io->sector = r->sector;
+  io->nr_sectors = r->nr_sectors;
+  io->rw = r->rw;
+  io->submitted = sim_now(p->engine);
+  p->last_issue = io->submitted;
+  g_ptr_array_add(p->ios, io);
+  return io;
+}
+
+/* When a replaying job may submit its next I/O: fio's read_iolog waits
+ * for the recorded gap since its previous submission (the first, since
+ * the start), and a v2 log's `wait` until a time after the start. */
+static sim_time replay_due(const proc *p) {
+  const proc_replay_io *r = &p->job.replay[p->issued];
+  sim_time due = time_after(p->issued ? p->last_issue : p->job.start, r->gap);
+  if (r->not_before)
+    due = MAX(due, time_after(p->job.start, r->not_before));
+  return due;
+}
+
 /* Draw the next application I/O of a direct job. */
 static proc_io *make_io(proc *p) {
   const proc_job *j = &p->job;
+  if (j->replay)
+    return make_replay_io(p);
   proc_io *io = g_new0(proc_io, 1);
   bool write;
   int64_t block = next_block(p, &write);
@@ -588,6 +618,14 @@ static void after_reservation(proc *p, blk_submit_result r) {
 
 static void step_submit(proc *p) {
   if (p->kind == KIND_DIRECT) {
+    if (!p->io && p->job.replay && replay_due(p) > sim_now(p->engine)) {
+      /* not yet: asleep until the trace's time comes */
+      p->next = STEP_SUBMIT;
+      p->after_think = STEP_SUBMIT;
+      sim_actor_block(p->task->actor, NULL);
+      sim_timer_mod(&p->think_timer, replay_due(p));
+      return;
+    }
     if (!p->io) {
       p->io = make_io(p);
       p->issued++;
@@ -843,6 +881,8 @@ void proc_fingerprint(const proc *p, fingerprint *fp) {
                  p->draws,
                  p->io ? (int64_t)p->io->sent : -1};
   fingerprint_bytes(fp, v, sizeof v);
+  if (p->job.replay)
+    fingerprint_bytes(fp, &p->last_issue, sizeof p->last_issue);
   if (p->kind == KIND_DIRECT)
     return;
   const struct fm_call *c = &p->call;

@@ -18,6 +18,18 @@
 
 typedef enum { PROC_RW_READ, PROC_RW_WRITE, PROC_RW_MIXED } proc_rw;
 
+/* One I/O of a replayed trace (fio's read_iolog): the job submits it
+ * `gap` after it submitted the previous one (the first: after the job's
+ * start), and not before `not_before` after the start (0: no bound),
+ * later if its iodepth is full. */
+typedef struct proc_replay_io {
+  sim_time gap;
+  sim_time not_before;
+  int64_t sector;
+  uint32_t nr_sectors; /* 0: an empty flush */
+  unsigned rw;         /* REQ_WRITE, REQ_SYNC, REQ_FLUSH, REQ_FUA */
+} proc_replay_io;
+
 /* The job, in the simulator's units (the workload layer converts). */
 typedef struct proc_job {
   proc_rw rw;
@@ -41,6 +53,10 @@ typedef struct proc_job {
   int64_t fsync_every; /* fsync after this many writes; 0 never */
   bool fdatasync;      /* ... as fdatasync */
   bool end_fsync;      /* fsync once the last write is done */
+  /* A direct job replaying these I/Os in order instead of drawing its
+   * own (rw, bs and the region are not used); NULL: none. */
+  const proc_replay_io *replay;
+  int64_t replay_len;
 } proc_job;
 
 typedef struct proc proc;

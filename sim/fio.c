@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sim/core/params.h"
+#include "sim/iolog.h"
 
 /* clang-format off */
 G_DEFINE_QUARK(cfqsim-fio-error-quark, fio_error)
@@ -377,6 +378,11 @@ typedef enum {
   O_DIRECTORY,
   O_IOSCHEDULER,
   O_CGROUP_WEIGHT,
+  /* trace replay */
+  O_READ_IOLOG,
+  O_REPLAY_NO_STALL,
+  O_REPLAY_TIME_SCALE,
+  O_REPLAY_REDIRECT,
   O_IGNORED, /* description, group_reporting, ... */
   O_COUNT
 } opt_id;
@@ -417,6 +423,10 @@ static const struct {
     {"directory", O_DIRECTORY},
     {"ioscheduler", O_IOSCHEDULER},
     {"cgroup_weight", O_CGROUP_WEIGHT},
+    {"read_iolog", O_READ_IOLOG},
+    {"replay_no_stall", O_REPLAY_NO_STALL},
+    {"replay_time_scale", O_REPLAY_TIME_SCALE},
+    {"replay_redirect", O_REPLAY_REDIRECT},
     /* Reporting, or what the simulation does anyway: random draws are
      * repeatable (the workload's seed) and with replacement (no random
      * map), and fio's threads share no io_context (no CLONE_IO). */
@@ -855,6 +865,194 @@ static gboolean collect(emitter *e, const fio_jobfile *jf, GArray *jobs) {
   return TRUE;
 }
 
+/* ---------------------------------------------------------------- replay */
+
+/* The trace a job replays, next to the job file unless absolute (fio
+ * opens it from the current directory: the same when run from there). */
+static char *replay_path(const emitter *e, const char *value) {
+  if (g_path_is_absolute(value))
+    return g_strdup(value);
+  g_autofree char *dir = g_path_get_dirname(e->path);
+  return g_build_filename(dir, value, NULL);
+}
+
+static void add_device(GPtrArray *devices, const char *name) {
+  for (guint k = 0; k < devices->len; k++)
+    if (strcmp(g_ptr_array_index(devices, k), name) == 0)
+      return;
+  g_ptr_array_add(devices, g_strdup(name));
+}
+
+/* A replaying job's devices: replay_redirect's, else every one its
+ * trace's I/Os went to.  `dev` gets the job's own device: filename=/dev/X
+ * (where a log's regular files lie), the redirect, or the trace's first. */
+static gboolean replay_devices(emitter *e, job *j, GPtrArray *devices,
+                               char **dev) {
+  const fio_option *const *o = j->opt;
+  const fio_option *log = o[O_READ_IOLOG];
+  if (!need_value(e, log))
+    return FALSE;
+  if (strchr(log->value, ':'))
+    return fail(e, FIO_ERROR_UNSUPPORTED, log->line, log->value_col,
+                "read_iolog: several logs (one per clone) are not simulated");
+  if (j->numjobs != 1)
+    return fail(e, FIO_ERROR_UNSUPPORTED, o[O_NUMJOBS]->line,
+                o[O_NUMJOBS]->value_col,
+                "numjobs: clones of a replaying job are not simulated (its "
+                "trace's pids become the processes)");
+  const fio_option *f = o[O_FILENAME], *r = o[O_REPLAY_REDIRECT];
+  if (f && (!need_value(e, f) || !(*dev = device_name(f->value))))
+    return fail(e, FIO_ERROR_UNSUPPORTED, f->line, f->value_col,
+                "filename: with read_iolog the log names the files; only a "
+                "/dev/ name (the device of its regular files) is simulated");
+  if (*dev)
+    add_device(devices, *dev);
+  if (r) {
+    g_autofree char *name = NULL;
+    if (!need_value(e, r) || !(name = device_name(r->value)))
+      return fail(e, FIO_ERROR_UNSUPPORTED, r->line, r->value_col,
+                  "replay_redirect: '%s' is not a /dev/ name (a simulated "
+                  "device)",
+                  r->value ? r->value : "");
+    add_device(devices, name);
+    if (!*dev)
+      *dev = g_steal_pointer(&name);
+    return TRUE;
+  }
+  g_autofree char *path = replay_path(e, log->value);
+  iolog_options io = {.time_scale = 100};
+  GError *local = NULL;
+  g_autoptr(iolog) l = iolog_load(path, &io, &local);
+  if (!l) {
+    int code = local->code == IOLOG_ERROR_UNSUPPORTED ? FIO_ERROR_UNSUPPORTED
+                                                      : FIO_ERROR_PARSE;
+    fail(e, code, log->line, log->value_col, "read_iolog: %s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  for (guint k = 0; k < l->streams->len; k++) {
+    const iolog_stream *s = g_ptr_array_index(l->streams, k);
+    if (!s->device)
+      continue;
+    add_device(devices, s->device);
+    if (!*dev)
+      *dev = g_strdup(s->device);
+  }
+  return TRUE;
+}
+
+/* A replaying job: the trace decides what is read and written, where
+ * and when, so rw, bs, size and offset are not used, as in fio; what
+ * would change the replay otherwise is refused. */
+static gboolean emit_replay(emitter *e, job *j) {
+  const fio_option *const *o = j->opt;
+  static const opt_id refused[] = {O_THINKTIME, O_THINKTIME_BLOCKS,
+                                   O_FSYNC,     O_FDATASYNC,
+                                   O_END_FSYNC, O_TIME_BASED};
+  for (guint i = 0; i < G_N_ELEMENTS(refused); i++)
+    if (o[refused[i]])
+      return fail(e, FIO_ERROR_UNSUPPORTED, o[refused[i]]->line,
+                  o[refused[i]]->col, "%s: not simulated with read_iolog",
+                  o[refused[i]]->name);
+  guint64 v;
+  for (int k = 0; k < 2; k++) {
+    const fio_option *d = o[k ? O_BUFFERED : O_DIRECT];
+    if (!d)
+      continue;
+    if (!get_int(e, d, 1, &v))
+      return FALSE;
+    if ((k == 0) != (v == 1))
+      return fail(e, FIO_ERROR_UNSUPPORTED, d->line, d->col,
+                  "%s: a replay is direct I/O here (buffered replay is not "
+                  "simulated)",
+                  d->name);
+  }
+  g_autofree char *file = quoted(o[O_READ_IOLOG]->value);
+  emit_line(e, pos_of(o[O_READ_IOLOG]), "    replay:");
+  emit_line(e, pos_of(o[O_READ_IOLOG]), "      file: %s", file);
+  if (o[O_REPLAY_NO_STALL]) {
+    if (!get_int(e, o[O_REPLAY_NO_STALL], 1, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_REPLAY_NO_STALL]), "      no_stall: %d", (int)v);
+  }
+  if (o[O_REPLAY_TIME_SCALE]) {
+    const fio_option *t = o[O_REPLAY_TIME_SCALE];
+    if (!get_int(e, t, 1000000, &v))
+      return FALSE;
+    if (v == 0)
+      return fail(e, FIO_ERROR_PARSE, t->line, t->value_col,
+                  "%s: 0 is out of range 1 to 1000000 (a percentage of the "
+                  "recorded rate)",
+                  t->name);
+    emit_line(e, pos_of(o[O_REPLAY_TIME_SCALE]),
+              "      time_scale: %" G_GUINT64_FORMAT, v);
+  }
+  if (o[O_REPLAY_REDIRECT]) {
+    g_autofree char *dev = device_name(o[O_REPLAY_REDIRECT]->value);
+    emit_line(e, pos_of(o[O_REPLAY_REDIRECT]), "      redirect: %s", dev);
+  }
+  /* fio's synchronous engines: one I/O in flight */
+  static const char *const async_engines[] = {"libaio", "io_uring", "posixaio",
+                                              NULL};
+  const char *engine = o[O_IOENGINE] ? o[O_IOENGINE]->value : "psync";
+  if (!engine)
+    return need_value(e, o[O_IOENGINE]);
+  if (o[O_IODEPTH]) {
+    if (!get_int(e, o[O_IODEPTH], G_MAXINT, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_IODEPTH]), "    iodepth: %" G_GUINT64_FORMAT,
+              g_strv_contains(async_engines, engine) ? v : 1);
+  }
+  gint64 ns;
+  static const struct {
+    opt_id id;
+    const char *key;
+  } times[] = {{O_STARTDELAY, "start"}, {O_RUNTIME, "runtime"}};
+  for (guint i = 0; i < G_N_ELEMENTS(times); i++) {
+    const fio_option *t = o[times[i].id];
+    if (!t)
+      continue;
+    if (!get_time(e, t, G_GINT64_CONSTANT(1000000000), &ns))
+      return FALSE;
+    emit_line(e, pos_of(t), "    %s: %" G_GINT64_FORMAT "ns", times[i].key, ns);
+  }
+  if (o[O_IO_SIZE]) {
+    if (!get_size(e, o[O_IO_SIZE], &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_IO_SIZE]), "    io_size: %" G_GUINT64_FORMAT, v);
+  }
+  if (o[O_NUMBER_IOS]) {
+    if (!get_int(e, o[O_NUMBER_IOS], G_MAXINT64, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_NUMBER_IOS]), "    count: %" G_GUINT64_FORMAT, v);
+  }
+  if (o[O_PRIO] || o[O_PRIOCLASS]) {
+    guint64 level = 4, cls = 2;
+    if (o[O_PRIO] && !get_int(e, o[O_PRIO], 7, &level))
+      return FALSE;
+    if (o[O_PRIOCLASS] && !get_int(e, o[O_PRIOCLASS], 3, &cls))
+      return FALSE;
+    static const char *const classes[] = {"none", "rt", "be", "idle"};
+    const fio_option *at = o[O_PRIOCLASS] ? o[O_PRIOCLASS] : o[O_PRIO];
+    if (cls == 0)
+      emit_line(e, pos_of(at), "    ioprio: none");
+    else
+      emit_line(e, pos_of(at), "    ioprio: %s/%" G_GUINT64_FORMAT,
+                classes[cls], level);
+  }
+  if (o[O_NICE]) {
+    gint64 n;
+    if (!need_value(e, o[O_NICE]))
+      return FALSE;
+    if (!g_ascii_string_to_signed(o[O_NICE]->value, 10, -20, 19, &n, NULL))
+      return fail(e, FIO_ERROR_PARSE, o[O_NICE]->line, o[O_NICE]->value_col,
+                  "nice: '%s' is not a whole number from -20 to 19",
+                  o[O_NICE]->value);
+    emit_line(e, pos_of(o[O_NICE]), "    nice: %" G_GINT64_FORMAT, n);
+  }
+  return TRUE;
+}
+
 static const char *const rw_names[] = {"read",      "write", "randread",
                                        "randwrite", "rw",    "readwrite",
                                        "randrw",    NULL};
@@ -872,6 +1070,8 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
   }
   emit_line(e, sec, "    device: %s",
             (const char *)g_ptr_array_index(devices, j->device));
+  if (o[O_READ_IOLOG])
+    return emit_replay(e, j);
   if (o[O_RW]) {
     const fio_option *r = o[O_RW];
     if (!need_value(e, r))
@@ -1098,7 +1298,10 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
                   "size is beyond 1 PiB",
                   j->sec->name);
     g_autofree char *dev = NULL;
-    if (o[O_FILENAME]) {
+    if (o[O_READ_IOLOG]) {
+      if (!replay_devices(e, j, devices, &dev))
+        return FALSE;
+    } else if (o[O_FILENAME]) {
       if (!need_value(e, o[O_FILENAME]))
         return FALSE;
       if (strchr(o[O_FILENAME]->value, ':'))
@@ -1116,7 +1319,7 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
                     ? g_build_filename(d->value, o[O_FILENAME]->value, NULL)
                     : g_strdup(o[O_FILENAME]->value);
     }
-    if (!dev && !j->size)
+    if (!dev && !j->size && !o[O_READ_IOLOG])
       return fail(e, FIO_ERROR_PARSE,
                   o[O_FILENAME] ? o[O_FILENAME]->line : j->sec->line,
                   o[O_FILENAME] ? o[O_FILENAME]->col : j->sec->col,
@@ -1204,8 +1407,8 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
 #define WHOLE_DEVICE_PLACEHOLDER 512
 
 static gboolean whole_device(const job *j) {
-  return !j->size && !j->opt[O_IO_SIZE] && !j->opt[O_NUMBER_IOS] &&
-         !j->opt[O_RUNTIME] && !j->opt[O_TIME_BASED];
+  return !j->opt[O_READ_IOLOG] && !j->size && !j->opt[O_IO_SIZE] &&
+         !j->opt[O_NUMBER_IOS] && !j->opt[O_RUNTIME] && !j->opt[O_TIME_BASED];
 }
 
 /* The devices, each a hdd under cfq unless a job on it says otherwise

@@ -222,6 +222,10 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   j.fsync_every = wp->fsync_every;
   j.fdatasync = wp->fdatasync;
   j.end_fsync = wp->end_fsync;
+  if (wp->replay) {
+    j.replay = (const proc_replay_io *)(void *)wp->replay->data;
+    j.replay_len = wp->replay->len;
+  }
   return j;
 }
 

@@ -14,6 +14,7 @@
 #include "sim/core/interleave.h"
 #include "sim/core/params.h"
 #include "sim/core/units.h"
+#include "sim/iolog.h"
 
 /* clang-format off */
 G_DEFINE_QUARK(cfqsim-workload-error-quark, workload_error)
@@ -416,6 +417,7 @@ static node *scalar_to_map(node *parent, int index, const char *key) {
   node *old = g_ptr_array_index(parent->vals, index);
   const char *inner = strcmp(key, "scheduler") == 0 ? "name"
                       : strcmp(key, "think") == 0   ? "mean"
+                      : strcmp(key, "replay") == 0  ? "file"
                                                     : NULL;
   if (!old->null && !inner)
     return NULL;
@@ -1119,7 +1121,7 @@ static const param_desc proc_params[] = {
 };
 
 static const char *const proc_fixed_keys[] = {
-    "name", "think", "ioprio", "cgroup", "device", "ioc", NULL,
+    "name", "think", "ioprio", "cgroup", "device", "ioc", "replay", NULL,
 };
 
 static void process_free(wl_process *p) {
@@ -1127,6 +1129,8 @@ static void process_free(wl_process *p) {
     return;
   g_free(p->name);
   g_free(p->ioc);
+  if (p->replay)
+    g_array_unref(p->replay);
   g_free(p);
 }
 
@@ -1315,6 +1319,166 @@ static gboolean check_region(const ctx *c, const node *m, const char *name,
               where, bs, d->name, caps, fit);
 }
 
+/* ---- replay: a job that replays a trace (sim/iolog.h) ---- */
+
+typedef struct {
+  bool no_stall;
+  int64_t time_scale;
+} replay_opts;
+
+static const param_desc replay_params[] = {
+    {"no_stall", PARAM_BOOL, offsetof(replay_opts, no_stall), "false",
+     PARAM_NO_RANGE, NULL,
+     "fio's replay_no_stall: no gaps, each I/O as soon as iodepth allows"},
+    {"time_scale", PARAM_INT, offsetof(replay_opts, time_scale), "100", 1,
+     1000000, NULL,
+     "fio's replay_time_scale: percent of the recorded rate (gaps scaled by "
+     "100 / time_scale)"},
+    {.name = NULL},
+};
+
+static const char *const replay_fixed_keys[] = {"file", "redirect", NULL};
+
+/* What the trace decides, a replaying job cannot say. */
+static gboolean check_replay_keys(const ctx *c, const node *m, const char *name,
+                                  const proc_opts *o) {
+  static const char *const not_with_replay[] = {
+      "rw",         "rwmixread", "bs",        "size",
+      "offset",     "think",     "numjobs",   "offset_increment",
+      "sync",       "fsync",     "fdatasync", "end_fsync",
+      "invalidate", NULL};
+  for (int i = 0; not_with_replay[i]; i++) {
+    node *v = map_get(m, not_with_replay[i], NULL);
+    if (v)
+      return fail(c, v,
+                  "process '%s': '%s' does not apply to a job that replays "
+                  "a trace (the trace gives each I/O)",
+                  name, not_with_replay[i]);
+  }
+  node *d = map_get(m, "direct", NULL), *b = map_get(m, "buffered", NULL);
+  node *off = d && !o->direct ? d : b && o->buffered ? b : NULL;
+  if (off)
+    return fail(c, off,
+                "process '%s': a replaying job is direct (its I/Os go to the "
+                "block layer as recorded, as fio's replay of a blktrace); "
+                "buffered replay is not simulated",
+                name);
+  return TRUE;
+}
+
+/* The trace's path: as given when absolute or from --set, else next to
+ * the file that names it. */
+static char *replay_path(const ctx *c, const node *v) {
+  if (g_path_is_absolute(v->value) || v->set)
+    return g_strdup(v->value);
+  g_autofree char *dir = g_path_get_dirname(c->file);
+  return g_build_filename(dir, v->value, NULL);
+}
+
+/* A replaying job: one process per stream of its trace, each a copy of
+ * `t` with the stream's I/Os.  A traced pid's processes (one per device)
+ * share an io_context, as the task's cics did. */
+static gboolean load_replay(const ctx *c, const node *v, const node *name_node,
+                            workload *w, const wl_process *t, const char *ioc,
+                            GPtrArray *nodes) {
+  const char *name = name_node->value;
+  const node *file = v, *redirect = NULL;
+  g_autofree replay_opts *ro = params_defaults(replay_params, sizeof *ro);
+  if (v->type == NODE_SEQ)
+    return fail(c, v, "expected a file or a map for 'replay', found a list");
+  if (v->type == NODE_MAP) {
+    if (!check_keys2(c, v, replay_fixed_keys, replay_params, "in replay") ||
+        !apply_params(c, v, replay_params, ro))
+      return FALSE;
+    file = map_get(v, "file", NULL);
+    if (!file)
+      return fail(c, v, "replay has no 'file' (the trace to replay)");
+    redirect = map_get(v, "redirect", NULL);
+  }
+  if (!want_scalar(c, file, "file"))
+    return FALSE;
+  if (file->null || !*file->value)
+    return fail(c, file, "replay: an empty file name");
+  int redirect_dev = -1;
+  if (redirect &&
+      !resolve(c, redirect, "device", w->devices, c->devices, &redirect_dev))
+    return FALSE;
+  g_autofree char *path = replay_path(c, file);
+  iolog_options io = {.no_stall = ro->no_stall,
+                      .time_scale = ro->time_scale,
+                      .redirect = redirect ? redirect->value : NULL};
+  GError *local = NULL;
+  g_autoptr(iolog) l = iolog_load(path, &io, &local);
+  if (!l) {
+    fail(c, file, "replay: %s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  if ((int64_t)w->processes->len + l->streams->len > WORKLOAD_MAX_PROCESSES)
+    return fail(c, file,
+                "process '%s': its trace makes more than %d processes in "
+                "all",
+                name, WORKLOAD_MAX_PROCESSES);
+  /* A pid with streams on several devices names its processes by both. */
+  g_autoptr(GHashTable) streams_of_pid =
+      g_hash_table_new(g_int64_hash, g_int64_equal);
+  for (guint i = 0; i < l->streams->len; i++) {
+    iolog_stream *s = g_ptr_array_index(l->streams, i);
+    guint n = GPOINTER_TO_UINT(g_hash_table_lookup(streams_of_pid, &s->pid));
+    g_hash_table_insert(streams_of_pid, &s->pid, GUINT_TO_POINTER(n + 1));
+  }
+  for (guint i = 0; i < l->streams->len; i++) {
+    const iolog_stream *s = g_ptr_array_index(l->streams, i);
+    int dev = t->device;
+    if (s->device && (dev = ix_find(c->devices, s->device)) < 0) {
+      g_autofree char *where =
+          iolog_where(l, &g_array_index(s->srcs, iolog_src, 0));
+      return fail(c, file,
+                  "replay: the trace's I/Os go to device '%s' (%s), which is "
+                  "not under 'devices': declare it, or set replay.redirect",
+                  s->device, where);
+    }
+    const wl_device *d = g_ptr_array_index(w->devices, dev);
+    int64_t cap = device_capacity(d) / 512;
+    for (guint k = 0; k < s->ios->len; k++) {
+      const proc_replay_io *r = &g_array_index(s->ios, proc_replay_io, k);
+      if (r->nr_sectors == 0 || r->sector <= cap - r->nr_sectors)
+        continue; /* an empty flush has no place */
+      g_autofree char *where =
+          iolog_where(l, &g_array_index(s->srcs, iolog_src, k));
+      g_autofree char *caps = units_format_size(cap * 512);
+      return fail(c, file,
+                  "replay: %s: the I/O at sector %" G_GINT64_FORMAT
+                  " (%u sectors) ends beyond device '%s' (capacity %s)",
+                  where, r->sector, r->nr_sectors, d->name, caps);
+    }
+    guint of_pid =
+        GPOINTER_TO_UINT(g_hash_table_lookup(streams_of_pid, &s->pid));
+    g_autofree char *task =
+        s->pid >= 0 ? g_strdup_printf("%s.%" G_GINT64_FORMAT, name, s->pid)
+                    : g_strdup(name);
+    wl_process *p = g_new(wl_process, 1);
+    *p = *t;
+    p->device = dev;
+    p->direct = true;
+    p->sync = true;
+    p->name =
+        of_pid > 1 ? g_strdup_printf("%s.%s", task, d->name) : g_strdup(task);
+    p->ioc = g_strdup(ioc ? ioc : task);
+    p->start =
+        t->start > G_MAXINT64 - s->start ? G_MAXINT64 : t->start + s->start;
+    p->replay = g_array_ref(s->ios);
+    g_ptr_array_add(w->processes, p);
+    g_ptr_array_add(nodes, (gpointer)name_node);
+    if (!ioc && ix_find(c->io_contexts, p->ioc) >= 0)
+      return fail(c, name_node,
+                  "process '%s' would get a private io_context named '%s', "
+                  "but that name is declared in 'io_contexts'; rename one",
+                  p->name, p->ioc);
+  }
+  return TRUE;
+}
+
 /* One job -> numjobs processes; `nodes` gets the job's map per process. */
 static gboolean load_process(const ctx *c, const node *m, workload *w,
                              int64_t duration, GPtrArray *nodes) {
@@ -1367,7 +1531,11 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if (o.fsync && o.fdatasync)
     return fail(c, map_get(m, "fdatasync", NULL),
                 "process '%s': fsync and fdatasync both set; give one", name);
-  if (o.count == 0 && o.io_size == 0 && o.runtime == 0 && duration == 0)
+  node *replay = map_get(m, "replay", NULL);
+  if (replay && !check_replay_keys(c, m, name, &o))
+    return FALSE;
+  if (!replay && o.count == 0 && o.io_size == 0 && o.runtime == 0 &&
+      duration == 0)
     return fail(c, name_node,
                 "process '%s' never ends: give it count, io_size or runtime, "
                 "or give the workload a duration",
@@ -1404,7 +1572,7 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   if ((v = map_get(m, "device", NULL)) &&
       !resolve(c, v, "device", w->devices, c->devices, &t.device))
     return FALSE;
-  if (o.numjobs > 0 &&
+  if (!replay && o.numjobs > 0 &&
       !check_region(c, m, name, &o, g_ptr_array_index(w->devices, t.device)))
     return FALSE;
   if ((v = map_get(m, "cgroup", NULL)) &&
@@ -1421,6 +1589,8 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     }
     ioc = v->value;
   }
+  if (replay)
+    return load_replay(c, replay, name_node, w, &t, ioc, nodes);
 
   if ((int64_t)w->processes->len + o.numjobs > WORKLOAD_MAX_PROCESSES)
     return fail(c, or_node(map_get(m, "numjobs", NULL), name_node),
@@ -1841,6 +2011,7 @@ GArray *workload_keys(void) {
   keys_add(a, "cgroups", cgroup_fixed_keys, cgroup_params);
   keys_add(a, "processes", proc_fixed_keys, proc_params);
   keys_add(a, "think", think_keys, NULL);
+  keys_add(a, "replay", replay_fixed_keys, replay_params);
   keys_add(a, "interleaving", interleave_fixed_keys, interleave_params);
   keys_add(a, "timeseries", NULL, timeseries_params);
   return a;

@@ -72,6 +72,8 @@ typedef struct wl_process {
   int ioprio_class;    /* IOPRIO_CLASS_NONE (default), RT, BE, IDLE */
   int ioprio_level;    /* 0..7 */
   int nice;            /* 0 */
+  GArray *replay;      /* proc_replay_io: the I/Os of a replaying job
+                          (`replay`), which is direct; NULL: none */
 } wl_process;
 
 typedef enum {

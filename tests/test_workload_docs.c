@@ -4,7 +4,9 @@
  * from workload_keys(), which reads the very arrays and parameter tables
  * the parser checks keys against. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/core/params.h"
 #include "sim/core/units.h"
@@ -24,6 +26,7 @@ static const char *set_prefix(const char *section) {
       {"cgroups", "cgroups.g."},
       {"processes", "processes.p."},
       {"think", "processes.p.think."},
+      {"replay", "processes.q.replay."},
       {"interleaving", "interleaving."},
       {"timeseries", "timeseries."},
   };
@@ -37,6 +40,10 @@ static const char *set_prefix(const char *section) {
   return NULL;
 }
 
+/* A trace for the replay keys' process: one read, in a scratch file that
+ * lives as long as the test. */
+static char *replay_log;
+
 static workload *parse_with(const char *section, const char *set,
                             GError **err) {
   const char *model = "hdd", *elevator = "cfq";
@@ -44,6 +51,11 @@ static workload *parse_with(const char *section, const char *set,
     model = section + strlen("devices.");
   if (g_str_has_prefix(section, "scheduler."))
     elevator = section + strlen("scheduler.");
+  g_autofree char *replay =
+      strcmp(section, "replay") == 0
+          ? g_strdup_printf("  - {name: q, replay: {file: \"%s\"}}\n",
+                            replay_log)
+          : g_strdup("");
   g_autofree char *yaml =
       g_strdup_printf("duration: 1s\n"
                       "kernel: {hz: 1000}\n"
@@ -53,9 +65,10 @@ static workload *parse_with(const char *section, const char *set,
                       "io_contexts: [shared]\n"
                       "processes:\n"
                       "  - {name: p, count: 1, think: {mean: 1ms}}\n"
+                      "%s"
                       "interleaving: {policy: fifo}\n"
                       "timeseries: {window: 100ms}\n",
-                      model, elevator);
+                      model, elevator, replay);
   char *sets[] = {(char *)set, NULL};
   return workload_parse("keys.yaml", yaml, strlen(yaml), sets, err);
 }
@@ -328,5 +341,15 @@ int main(int argc, char **argv) {
   g_test_add_func("/workload-docs/keys-accepted", test_keys_accepted);
   g_test_add_func("/workload-docs/every-key-listed", test_docs_list_every_key);
   g_test_add_func("/workload-docs/checker-bites", test_checker_bites);
-  return g_test_run();
+  GError *err = NULL;
+  int fd = g_file_open_tmp("cfqsim-docs-XXXXXX.log", &replay_log, &err);
+  g_assert_no_error(err);
+  close(fd);
+  const char *log = "fio version 2 iolog\n/dev/sda add\n/dev/sda read 0 4096\n";
+  g_file_set_contents(replay_log, log, -1, &err);
+  g_assert_no_error(err);
+  int rc = g_test_run();
+  g_unlink(replay_log);
+  g_free(replay_log);
+  return rc;
 }
