@@ -18,6 +18,21 @@
 
 typedef enum { PROC_RW_READ, PROC_RW_WRITE, PROC_RW_MIXED } proc_rw;
 
+/* Where a random I/O lands (docs/workload.md, `distribution`). */
+typedef enum {
+  PROC_DIST_UNIFORM,
+  PROC_DIST_ZIPF,
+  PROC_DIST_PARETO,
+  PROC_DIST_NORMAL
+} proc_dist;
+
+/* One block size of a split and its percentage of the I/Os. */
+#define PROC_BSSPLIT_MAX 64
+typedef struct proc_bs_share {
+  uint32_t sectors;
+  uint32_t percent;
+} proc_bs_share;
+
 /* The job, in the simulator's units (the workload layer converts). */
 typedef struct proc_job {
   proc_rw rw;
@@ -41,6 +56,23 @@ typedef struct proc_job {
   int64_t fsync_every; /* fsync after this many writes; 0 never */
   bool fdatasync;      /* ... as fdatasync */
   bool end_fsync;      /* fsync once the last write is done */
+
+  /* fio's shapes beyond one block size drawn uniformly; all zero: none. */
+  uint32_t bs_max_sectors; /* sizes bs_sectors..this, multiples of bs */
+  int bs_split_n;          /* > 0: sizes drawn from bs_split instead */
+  proc_bs_share bs_split[PROC_BSSPLIT_MAX];
+  int64_t skip;         /* sequential: sectors between I/Os (< 0: back) */
+  int64_t random_every; /* random: a new random offset every this many */
+  int seq_percent;      /* random: percent of I/Os that go on in sequence */
+  proc_dist dist;
+  double dist_arg;      /* zipf theta, pareto h, normal deviation (%) */
+  double dist_center;   /* 0..1, or < 0: fio's default */
+  double rate_bps;      /* issue no faster than this; 0 unlimited */
+  double rate_iops;     /* ... or this many I/Os per second */
+  bool rate_poisson;    /* gaps drawn exponential around the rate */
+  int64_t think_blocks; /* think after this many I/Os; 0 or 1: each */
+  int wait_for;         /* processes that must exit before this one starts
+                           (proc_wait_for links them) */
 } proc_job;
 
 typedef struct proc proc;
@@ -74,6 +106,13 @@ proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
 void proc_set_page_cache(proc *p, struct pagecache *mm,
                          const proc_observer *obs, void *obs_ctx);
 void proc_free(proc *p);
+
+/* `p` (whose job has wait_for > 0) starts once `prereq` has exited, and
+ * the wait_for - 1 others linked the same way. */
+void proc_wait_for(proc *p, proc *prereq);
+/* When the process started (or will): its start, or later when it
+ * waited for others. */
+sim_time proc_start_time(const proc *p);
 
 struct task *proc_task(proc *p);
 bool proc_finished(const proc *p); /* took its `exit` step */

@@ -377,6 +377,20 @@ typedef enum {
   O_DIRECTORY,
   O_IOSCHEDULER,
   O_CGROUP_WEIGHT,
+  O_BSRANGE,
+  O_BSSPLIT,
+  O_RATE,
+  O_RATE_IOPS,
+  O_RATE_PROCESS,
+  O_RAMP_TIME,
+  O_LOOPS,
+  O_RANDOM_DISTRIBUTION,
+  O_PERCENTAGE_RANDOM,
+  O_RANDSEED,
+  O_STONEWALL,
+  O_WAIT_FOR,
+  O_NRFILES,
+  O_FILESIZE,
   O_IGNORED, /* description, group_reporting, ... */
   O_COUNT
 } opt_id;
@@ -417,14 +431,33 @@ static const struct {
     {"directory", O_DIRECTORY},
     {"ioscheduler", O_IOSCHEDULER},
     {"cgroup_weight", O_CGROUP_WEIGHT},
-    /* Reporting, or what the simulation does anyway: random draws are
-     * repeatable (the workload's seed) and with replacement (no random
-     * map), and fio's threads share no io_context (no CLONE_IO). */
+    {"bsrange", O_BSRANGE},
+    {"bssplit", O_BSSPLIT},
+    {"rate", O_RATE},
+    {"rate_iops", O_RATE_IOPS},
+    {"rate_process", O_RATE_PROCESS},
+    {"ramp_time", O_RAMP_TIME},
+    {"loops", O_LOOPS},
+    {"random_distribution", O_RANDOM_DISTRIBUTION},
+    {"percentage_random", O_PERCENTAGE_RANDOM},
+    {"randseed", O_RANDSEED},
+    {"stonewall", O_STONEWALL},
+    {"wait_for", O_WAIT_FOR},
+    {"nrfiles", O_NRFILES},
+    {"filesize", O_FILESIZE},
+    /* Reporting, or what the simulation does anyway (docs/fio.md): random
+     * draws are repeatable (the seed) and with replacement (no random
+     * map); fio's threads share no io_context (pthreads are created
+     * without CLONE_IO); new_group starts a reporting group only;
+     * `threads` is the tiobench profile's, which changes nothing in a
+     * job file that does not load that profile. */
     {"description", O_IGNORED},
     {"group_reporting", O_IGNORED},
+    {"new_group", O_IGNORED},
     {"randrepeat", O_IGNORED},
     {"norandommap", O_IGNORED},
     {"thread", O_IGNORED},
+    {"threads", O_IGNORED},
 };
 
 static const char *canonical(const char *name) {
@@ -639,6 +672,9 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
       ok = FALSE;
       break;
     }
+    /* fio ends an option line at a ';' or '#' wherever it is */
+    l[strcspn(l, ";#")] = '\0';
+    g_strchomp(l);
     char *eq = strchr(l, '=');
     fio_option *o = g_new0(fio_option, 1);
     o->line = ln + 1;
@@ -728,8 +764,9 @@ typedef struct {
   const fio_section *sec;
   const fio_option *opt[O_COUNT];
   guint64 size, offset, offset_increment, numjobs;
-  int device; /* index into devices; files are on device 0 */
-  char *file; /* the file's path, directory included; NULL: fio's own */
+  guint64 amount; /* bytes a job not time_based moves: size, or filesize */
+  int device;     /* index into devices; files are on device 0 */
+  char *file;     /* the file's path, directory included; NULL: fio's own */
 } job;
 
 static void job_clear(gpointer p) { g_free(((job *)p)->file); }
@@ -850,12 +887,212 @@ static const char *const rw_names[] = {"read",      "write", "randread",
                                        "randwrite", "rw",    "readwrite",
                                        "randrw",    NULL};
 
-static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
+/* A hole or step back of a sequential job: less than a device. */
+#define MAX_SKIP (G_GUINT64_CONSTANT(1) << 50)
+
+static const char *job_name(const job *j) {
+  const fio_option *n = j->opt[O_NAME];
+  return n && n->value ? n->value : j->sec->name;
+}
+
+/* A value fio reads per direction (read,write,trim) as one for all. */
+static gboolean no_directions(emitter *e, const fio_option *o) {
+  if (!need_value(e, o))
+    return FALSE;
+  if (strchr(o->value, ','))
+    return fail(e, FIO_ERROR_UNSUPPORTED, o->line, o->value_col,
+                "%s: per-direction values are not simulated", o->name);
+  return TRUE;
+}
+
+/* The later of two options setting the same thing wins, as in fio. */
+static const fio_option *later(const fio_option *a, const fio_option *b) {
+  if (!a || !b)
+    return a ? a : b;
+  return a->line > b->line ? a : b;
+}
+
+/* bs, bsrange and bssplit: the one in force. */
+static gboolean emit_block_sizes(emitter *e, const job *j) {
+  const fio_option *const *o = j->opt;
+  guint64 v;
+  if (o[O_BSSPLIT]) { /* fio uses the split whatever bs says */
+    const fio_option *b = o[O_BSSPLIT];
+    if (!no_directions(e, b))
+      return FALSE;
+    GString *out = g_string_new(NULL);
+    g_auto(GStrv) items = g_strsplit(b->value, ":", -1);
+    for (guint i = 0; items[i]; i++) {
+      g_auto(GStrv) f = g_strsplit(items[i], "/", 2);
+      if (!f[0] || !fio_parse_size(f[0], &v)) {
+        g_string_free(out, TRUE);
+        return fail(e, FIO_ERROR_PARSE, b->line, b->value_col,
+                    "bssplit: '%s' is not SIZE/PERCENT", items[i]);
+      }
+      g_string_append_printf(out, "%s%" G_GUINT64_FORMAT "/%s", i ? ":" : "", v,
+                             f[1] ? f[1] : "");
+    }
+    g_autofree char *q = quoted(out->str);
+    g_string_free(out, TRUE);
+    emit_line(e, pos_of(b), "    bssplit: %s", q);
+    return TRUE;
+  }
+  const fio_option *b = later(o[O_BS], o[O_BSRANGE]);
+  if (!b)
+    return TRUE;
+  if (b == o[O_BS]) {
+    if (!get_size(e, b, &v))
+      return FALSE;
+    emit_line(e, pos_of(b), "    bs: %" G_GUINT64_FORMAT, v);
+    return TRUE;
+  }
+  if (!no_directions(e, b))
+    return FALSE;
+  g_auto(GStrv) f = g_strsplit(b->value, "-", -1);
+  guint64 lo, hi;
+  if (g_strv_length(f) != 2 || !fio_parse_size(f[0], &lo) ||
+      !fio_parse_size(f[1], &hi))
+    return fail(e, FIO_ERROR_PARSE, b->line, b->value_col,
+                "%s: '%s' is not MIN-MAX (e.g. 4k-64k)", b->name, b->value);
+  emit_line(e, pos_of(b),
+            "    bsrange: %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, lo, hi);
+  return TRUE;
+}
+
+static gboolean emit_rw(emitter *e, const fio_option *r) {
+  if (!need_value(e, r))
+    return FALSE;
+  g_autofree char *mode = g_strdup(r->value);
+  char *suffix = strchr(mode, ':');
+  if (suffix)
+    *suffix++ = '\0';
+  if (g_str_has_suffix(mode, "trim") || strstr(mode, "trimwrite"))
+    return fail(e, FIO_ERROR_UNSUPPORTED, r->line, r->value_col,
+                "%s: trim is not simulated", r->name);
+  if (!g_strv_contains(rw_names, mode)) {
+    const char *s = params_suggest_name(rw_names, mode);
+    g_autofree char *h =
+        s ? g_strdup_printf(" (did you mean '%s'?)", s) : g_strdup("");
+    return fail(e, FIO_ERROR_PARSE, r->line, r->value_col,
+                "%s: unknown value '%s'%s", r->name, mode, h);
+  }
+  emit_line(e, pos_of(r), "    rw: %s", mode);
+  if (!suffix)
+    return TRUE;
+  /* fio's offset modifier: I/Os per random offset for a random mode,
+   * bytes added after each I/O (a hole, or backwards) for a sequential
+   * one. */
+  int col = r->value_col + (int)(suffix - mode);
+  if (g_str_has_prefix(mode, "rand")) {
+    guint64 n;
+    if (!g_ascii_string_to_unsigned(suffix, 10, 1, G_MAXINT64, &n, NULL))
+      return fail(e, FIO_ERROR_PARSE, r->line, col,
+                  "%s: ':%s' is not a number of I/Os (e.g. randread:8)",
+                  r->name, suffix);
+    emit_line(e, (fpos){r->line, col}, "    random_every: %" G_GUINT64_FORMAT,
+              n);
+    return TRUE;
+  }
+  gboolean back = *suffix == '-';
+  guint64 bytes;
+  if (!fio_parse_size(suffix + back, &bytes) || bytes > MAX_SKIP)
+    return fail(e, FIO_ERROR_PARSE, r->line, col,
+                "%s: ':%s' is not a size (e.g. write:4k, read:-8k)", r->name,
+                suffix);
+  emit_line(e, (fpos){r->line, col}, "    skip: %s%" G_GUINT64_FORMAT,
+            back ? "-" : "", bytes);
+  return TRUE;
+}
+
+/* stonewall and wait_for: the jobs this one waits for, by name. */
+static gboolean emit_wait(emitter *e, GArray *jobs, guint self) {
+  const job *j = &g_array_index(jobs, job, self);
+  const fio_option *sw = j->opt[O_STONEWALL], *wf = j->opt[O_WAIT_FOR];
+  guint64 v = 0;
+  if (sw && !get_int(e, sw, 1, &v))
+    return FALSE;
+  if (v) { /* every job before it */
+    if (self == 0)
+      return TRUE;
+    emit_line(e, pos_of(sw), "    wait_for:");
+    for (guint i = 0; i < self; i++) {
+      g_autofree char *q = quoted(job_name(&g_array_index(jobs, job, i)));
+      emit_line(e, pos_of(sw), "      - %s", q);
+    }
+    return TRUE;
+  }
+  if (!wf)
+    return TRUE;
+  if (!need_value(e, wf))
+    return FALSE;
+  for (guint i = 0; i < self; i++)
+    if (strcmp(job_name(&g_array_index(jobs, job, i)), wf->value) == 0) {
+      g_autofree char *q = quoted(wf->value);
+      emit_line(e, pos_of(wf), "    wait_for: [%s]", q);
+      return TRUE;
+    }
+  return fail(e, FIO_ERROR_PARSE, wf->line, wf->value_col,
+              "wait_for: no job '%s' before this one", wf->value);
+}
+
+static gboolean emit_shapes(emitter *e, const job *j) {
+  const fio_option *const *o = j->opt;
+  guint64 v;
+  if (o[O_RATE]) {
+    if (!no_directions(e, o[O_RATE]) || !get_size(e, o[O_RATE], &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_RATE]), "    rate: %" G_GUINT64_FORMAT "B/s", v);
+  }
+  if (o[O_RATE_IOPS]) {
+    if (!no_directions(e, o[O_RATE_IOPS]) ||
+        !get_int(e, o[O_RATE_IOPS], 1000000000, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_RATE_IOPS]), "    rate_iops: %" G_GUINT64_FORMAT,
+              v);
+  }
+  if (o[O_RATE_PROCESS]) {
+    if (!need_value(e, o[O_RATE_PROCESS]))
+      return FALSE;
+    g_autofree char *q = quoted(o[O_RATE_PROCESS]->value);
+    emit_line(e, pos_of(o[O_RATE_PROCESS]), "    rate_process: %s", q);
+  }
+  if (o[O_LOOPS]) {
+    if (!get_int(e, o[O_LOOPS], 1000000000, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_LOOPS]), "    loops: %" G_GUINT64_FORMAT, v);
+  }
+  if (o[O_RANDOM_DISTRIBUTION]) {
+    const fio_option *d = o[O_RANDOM_DISTRIBUTION];
+    if (!no_directions(e, d))
+      return FALSE;
+    if (g_str_has_prefix(d->value, "zoned"))
+      return fail(e, FIO_ERROR_UNSUPPORTED, d->line, d->value_col,
+                  "random_distribution: zoned distributions are not "
+                  "simulated (random, zipf, pareto, normal are)");
+    g_autofree char *q = quoted(d->value);
+    emit_line(e, pos_of(d), "    distribution: %s", q);
+  }
+  if (o[O_PERCENTAGE_RANDOM]) {
+    if (!no_directions(e, o[O_PERCENTAGE_RANDOM]) ||
+        !get_int(e, o[O_PERCENTAGE_RANDOM], 100, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_PERCENTAGE_RANDOM]),
+              "    percentage_random: %" G_GUINT64_FORMAT, v);
+  }
+  if (o[O_RANDSEED]) {
+    if (!get_int(e, o[O_RANDSEED], G_MAXINT64, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_RANDSEED]), "    seed: %" G_GUINT64_FORMAT, v);
+  }
+  return TRUE;
+}
+
+static gboolean emit_job(emitter *e, GArray *jobs, guint self,
+                         GPtrArray *devices) {
+  job *j = &g_array_index(jobs, job, self);
   const fio_option *const *o = j->opt;
   fpos sec = {j->sec->line, j->sec->col + 1};
-  const char *name =
-      o[O_NAME] && o[O_NAME]->value ? o[O_NAME]->value : j->sec->name;
-  g_autofree char *qname = quoted(name);
+  g_autofree char *qname = quoted(job_name(j));
   emit_line(e, o[O_NAME] ? pos_of(o[O_NAME]) : sec, "  - name: %s", qname);
   if (o[O_CGROUP]) {
     g_autofree char *q = quoted(o[O_CGROUP]->value);
@@ -863,25 +1100,8 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
   }
   emit_line(e, sec, "    device: %s",
             (const char *)g_ptr_array_index(devices, j->device));
-  if (o[O_RW]) {
-    const fio_option *r = o[O_RW];
-    if (!need_value(e, r))
-      return FALSE;
-    if (strchr(r->value, ':'))
-      return fail(e, FIO_ERROR_UNSUPPORTED, r->line, r->value_col,
-                  "%s: the ':N' suffix is not simulated", r->name);
-    if (g_str_has_suffix(r->value, "trim") || strstr(r->value, "trimwrite"))
-      return fail(e, FIO_ERROR_UNSUPPORTED, r->line, r->value_col,
-                  "%s: trim is not simulated", r->name);
-    if (!g_strv_contains(rw_names, r->value)) {
-      const char *s = params_suggest_name(rw_names, r->value);
-      g_autofree char *h =
-          s ? g_strdup_printf(" (did you mean '%s'?)", s) : g_strdup("");
-      return fail(e, FIO_ERROR_PARSE, r->line, r->value_col,
-                  "%s: unknown value '%s'%s", r->name, r->value, h);
-    }
-    emit_line(e, pos_of(r), "    rw: %s", r->value);
-  }
+  if (o[O_RW] && !emit_rw(e, o[O_RW]))
+    return FALSE;
   guint64 v;
   /* Each sets both shares, as in fio: the later one wins. */
   gboolean read_share =
@@ -898,11 +1118,9 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
     emit_line(e, pos_of(o[O_RWMIXWRITE]), "    rwmixread: %" G_GUINT64_FORMAT,
               100 - v);
   }
-  if (o[O_BS]) {
-    if (!get_size(e, o[O_BS], &v))
-      return FALSE;
-    emit_line(e, pos_of(o[O_BS]), "    bs: %" G_GUINT64_FORMAT, v);
-  }
+  if (!emit_block_sizes(e, j) || !emit_wait(e, jobs, self) ||
+      !emit_shapes(e, j))
+    return FALSE;
   fpos size_pos = o[O_SIZE] ? pos_of(o[O_SIZE]) : sec;
   emit_line(e, size_pos, "    size: %" G_GUINT64_FORMAT, j->size);
   emit_line(e, o[O_OFFSET] ? pos_of(o[O_OFFSET]) : sec,
@@ -965,12 +1183,22 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
       return FALSE;
     time_based = v;
   }
-  gint64 ns;
+  gint64 ns, ramp = 0;
+  if (o[O_RAMP_TIME]) {
+    if (!get_time(e, o[O_RAMP_TIME], G_GINT64_CONSTANT(1000000000), &ramp))
+      return FALSE;
+    emit_line(e, pos_of(o[O_RAMP_TIME]), "    ramp: %" G_GINT64_FORMAT "ns",
+              ramp);
+  }
   if (o[O_RUNTIME]) {
     if (!get_time(e, o[O_RUNTIME], G_GINT64_CONSTANT(1000000000), &ns))
       return FALSE;
+    /* fio's runtime follows the ramp; cfqsim's counts from the start */
+    if (ns > 0 && ramp > G_MAXINT64 - ns)
+      return fail(e, FIO_ERROR_PARSE, o[O_RAMP_TIME]->line,
+                  o[O_RAMP_TIME]->value_col, "ramp_time: too long");
     emit_line(e, pos_of(o[O_RUNTIME]), "    runtime: %" G_GINT64_FORMAT "ns",
-              ns);
+              ns > 0 ? ns + ramp : 0);
   }
   if (time_based && (!o[O_RUNTIME] || ns == 0))
     return fail(e, FIO_ERROR_PARSE, o[O_TIME_BASED]->line, o[O_TIME_BASED]->col,
@@ -979,8 +1207,10 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
     if (!get_size(e, o[O_IO_SIZE], &v))
       return FALSE;
     emit_line(e, pos_of(o[O_IO_SIZE]), "    io_size: %" G_GUINT64_FORMAT, v);
-  } else if (!time_based && j->size) {
-    emit_line(e, size_pos, "    io_size: %" G_GUINT64_FORMAT, j->size);
+  } else if (!time_based && j->amount) {
+    const fio_option *at = o[O_SIZE] ? o[O_SIZE] : o[O_FILESIZE];
+    emit_line(e, at ? pos_of(at) : sec, "    io_size: %" G_GUINT64_FORMAT,
+              j->amount);
   }
   if (o[O_STARTDELAY]) {
     if (!get_time(e, o[O_STARTDELAY], G_GINT64_CONSTANT(1000000000), &ns))
@@ -996,11 +1226,8 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
   if (o[O_THINKTIME_BLOCKS]) {
     if (!get_int(e, o[O_THINKTIME_BLOCKS], G_MAXINT, &v))
       return FALSE;
-    if (v != 1)
-      return fail(e, FIO_ERROR_UNSUPPORTED, o[O_THINKTIME_BLOCKS]->line,
-                  o[O_THINKTIME_BLOCKS]->col,
-                  "thinktime_blocks: only 1 is simulated (a think after "
-                  "every I/O)");
+    emit_line(e, pos_of(o[O_THINKTIME_BLOCKS]),
+              "    think_blocks: %" G_GUINT64_FORMAT, MAX(v, 1));
   }
   if (o[O_THINKTIME]) {
     if (!get_time(e, o[O_THINKTIME], 1000, &ns))
@@ -1073,6 +1300,24 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
       return FALSE;
     if (o[O_SIZE] && !get_size(e, o[O_SIZE], &j->size))
       return FALSE;
+    j->amount = j->size;
+    guint64 nrfiles = 1;
+    if (o[O_NRFILES] && !get_int(e, o[O_NRFILES], G_MAXINT, &nrfiles))
+      return FALSE;
+    if (nrfiles > 1)
+      return fail(e, FIO_ERROR_UNSUPPORTED, o[O_NRFILES]->line,
+                  o[O_NRFILES]->value_col,
+                  "nrfiles: more than one file per job is not simulated");
+    /* filesize is the file (the region); size, when given, what the job
+     * moves in it */
+    if (o[O_FILESIZE]) {
+      guint64 fs;
+      if (!get_size(e, o[O_FILESIZE], &fs))
+        return FALSE;
+      if (!o[O_SIZE])
+        j->amount = fs;
+      j->size = fs;
+    }
     if (o[O_OFFSET] && !get_size(e, o[O_OFFSET], &j->offset))
       return FALSE;
     if (o[O_OFFSET_INCREMENT] &&
@@ -1311,7 +1556,7 @@ static char *translate(const fio_jobfile *jf, GArray *pos, GArray *jobs,
   }
   for (guint i = 0; ok && i < jobs->len; i++) {
     job *j = &g_array_index(jobs, job, i);
-    ok = emit_job(&e, j, devices);
+    ok = emit_job(&e, jobs, i, devices);
     if (ok && whole_device(j))
       emit_line(&e, (fpos){j->sec->line, j->sec->col}, "    io_size: %d",
                 WHOLE_DEVICE_PLACEHOLDER);

@@ -43,6 +43,11 @@ typedef struct wl_cgroup {
   int weight; /* 10..1000, default 500 */
 } wl_cgroup;
 
+#define WL_BSSPLIT_MAX 64
+typedef struct wl_bs_share {
+  uint32_t sectors, percent;
+} wl_bs_share;
+
 typedef struct wl_process {
   char *name;
   char *ioc;  /* io_context name: shared when equal */
@@ -72,6 +77,24 @@ typedef struct wl_process {
   int ioprio_class;    /* IOPRIO_CLASS_NONE (default), RT, BE, IDLE */
   int ioprio_level;    /* 0..7 */
   int nice;            /* 0 */
+  /* fio's shapes (docs/workload.md); zero: a fixed bs drawn uniformly */
+  int64_t bs_max; /* bsrange: sizes bs..bs_max; 0: bs only */
+  int bs_split_n; /* bssplit: entries of bs_split */
+  wl_bs_share bs_split[WL_BSSPLIT_MAX];
+  int64_t skip;          /* bytes between sequential I/Os, < 0: back */
+  int64_t random_every;  /* a new random offset every this many I/Os */
+  int percentage_random; /* 100 */
+  int dist;              /* random, zipf, pareto, normal (proc_dist's order) */
+  double dist_arg, dist_center; /* center < 0: fio's default */
+  double rate;                  /* bytes/s; 0 unlimited */
+  int64_t rate_iops;            /* 0 unlimited */
+  bool rate_poisson;
+  int64_t think_blocks; /* 1 */
+  int64_t ramp;         /* ns after start left out of the metrics */
+  bool has_seed;
+  uint64_t seed;    /* its own stream's seed (fio's randseed) */
+  GArray *wait_for; /* guint: processes that exit before it starts;
+                               NULL: none */
 } wl_process;
 
 typedef enum {
