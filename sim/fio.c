@@ -576,6 +576,7 @@ void fio_jobfile_free(fio_jobfile *jf) {
     return;
   g_free(jf->path);
   g_ptr_array_unref(jf->sections);
+  g_ptr_array_unref(jf->files);
   g_free(jf);
 }
 
@@ -624,22 +625,84 @@ static char *expand_env(const char *path, const char *v, int line, int col,
   return g_string_free(out, FALSE);
 }
 
-fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
-                               GError **err) {
-  fio_jobfile *jf = g_new0(fio_jobfile, 1);
-  jf->path = g_strdup(path);
-  jf->sections = g_ptr_array_new_with_free_func(section_free);
+char *fio_jobfile_where(const fio_jobfile *jf, int line) {
+  guint f = (guint)(line / FIO_FILE_LINES);
+  const char *path = f < jf->files->len ? jf->files->pdata[f] : jf->path;
+  return g_strdup_printf("%s:%d", path, line % FIO_FILE_LINES);
+}
+
+#define MAX_INCLUDE_DEPTH 16
+
+static gboolean parse_text(fio_jobfile *jf, guint file, const char *text,
+                           gsize len, fio_section **cur, int depth,
+                           GError **err);
+
+/* `include FILE` at `where` (position prefix) of file `from`. */
+static gboolean parse_include(fio_jobfile *jf, guint from, const char *where,
+                              const char *name, fio_section **cur, int depth,
+                              GError **err) {
+  if (!*cur) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                "%s: include outside of a section (fio reads it as an "
+                "option of the section it is in)",
+                where);
+    return FALSE;
+  }
+  if (!*name) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE, "%s: include: needs a file",
+                where);
+    return FALSE;
+  }
+  if (depth >= MAX_INCLUDE_DEPTH || jf->files->len >= FIO_MAX_FILES) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                "%s: include: more than %d files or %d levels deep (an "
+                "include loop?)",
+                where, FIO_MAX_FILES, MAX_INCLUDE_DEPTH);
+    return FALSE;
+  }
+  g_autofree char *dir = g_path_get_dirname(jf->files->pdata[from]);
+  char *path = g_path_is_absolute(name) || strcmp(dir, ".") == 0
+                   ? g_strdup(name)
+                   : g_build_filename(dir, name, NULL);
+  g_ptr_array_add(jf->files, path);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  GError *local = NULL;
+  /* a device or a FIFO would never end */
+  if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_IO,
+                "%s: include: '%s' is not a regular file", where, path);
+    return FALSE;
+  }
+  if (!g_file_get_contents(path, &text, &len, &local)) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_IO, "%s: include: %s", where,
+                local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  return parse_text(jf, jf->files->len - 1, text, len, cur, depth + 1, err);
+}
+
+static gboolean parse_text(fio_jobfile *jf, guint file, const char *text,
+                           gsize len, fio_section **cur, int depth,
+                           GError **err) {
+  const char *path = jf->files->pdata[file];
   if (memchr(text, '\0', len)) {
     g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE, "%s: a NUL byte in the file",
                 path);
-    fio_jobfile_free(jf);
-    return NULL;
+    return FALSE;
   }
   g_autofree char *copy = g_strndup(text, len);
   char **lines = g_strsplit(copy, "\n", -1);
-  fio_section *cur = NULL;
   gboolean ok = TRUE;
+  int base = (int)file * FIO_FILE_LINES;
   for (int ln = 0; ok && lines[ln]; ln++) {
+    if (ln + 1 >= FIO_FILE_LINES) {
+      g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE, "%s: more than %d lines",
+                  path, FIO_FILE_LINES - 1);
+      ok = FALSE;
+      break;
+    }
     char *l = lines[ln];
     g_strchomp(l); /* also the '\r' of CRLF files */
     int col = 1;
@@ -647,6 +710,14 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
       l++, col++;
     if (!*l || is_comment(l))
       continue;
+    if (*l == '[' && depth > 0) {
+      g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                  "%s:%d:%d: no new sections in an included file (fio's "
+                  "rule)",
+                  path, ln + 1, col);
+      ok = FALSE;
+      break;
+    }
     if (*l == '[') {
       char *close = strchr(l, ']');
       if (!close || close[1] || close == l + 1) {
@@ -656,15 +727,24 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
         ok = FALSE;
         break;
       }
-      cur = g_new0(fio_section, 1);
-      cur->name = g_strndup(l + 1, close - (l + 1));
-      cur->line = ln + 1;
-      cur->col = col;
-      cur->options = g_ptr_array_new_with_free_func(option_free);
-      g_ptr_array_add(jf->sections, cur);
+      fio_section *sec = g_new0(fio_section, 1);
+      sec->name = g_strndup(l + 1, close - (l + 1));
+      sec->line = base + ln + 1;
+      sec->col = col;
+      sec->options = g_ptr_array_new_with_free_func(option_free);
+      g_ptr_array_add(jf->sections, sec);
+      *cur = sec;
       continue;
     }
-    if (!cur) {
+    /* fio ends an option line at a ';' or '#' wherever it is */
+    l[strcspn(l, ";#")] = '\0';
+    g_strchomp(l);
+    if (g_str_has_prefix(l, "include") && (l[7] == ' ' || l[7] == '\t')) {
+      g_autofree char *where = g_strdup_printf("%s:%d:%d", path, ln + 1, col);
+      ok = parse_include(jf, file, where, g_strstrip(l + 8), cur, depth, err);
+      continue;
+    }
+    if (!*cur) {
       g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
                   "%s:%d:%d: option before the first section (start with "
                   "[global] or [jobname])",
@@ -672,12 +752,10 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
       ok = FALSE;
       break;
     }
-    /* fio ends an option line at a ';' or '#' wherever it is */
-    l[strcspn(l, ";#")] = '\0';
-    g_strchomp(l);
     char *eq = strchr(l, '=');
     fio_option *o = g_new0(fio_option, 1);
-    o->line = ln + 1;
+    o->order = (int)++jf->options;
+    o->line = base + ln + 1;
     o->col = col;
     o->name = g_ascii_strdown(l, eq ? eq - l : -1);
     g_strstrip(o->name);
@@ -686,7 +764,7 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
       while (*v == ' ' || *v == '\t')
         v++;
       o->value_col = col + (int)(v - l);
-      o->value = expand_env(path, v, o->line, o->value_col, err);
+      o->value = expand_env(path, v, ln + 1, o->value_col, err);
       if (!o->value)
         ok = FALSE;
       else
@@ -694,13 +772,24 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
     }
     if (ok && !*o->name) {
       g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
-                  "%s:%d:%d: an option without a name", path, o->line, col);
+                  "%s:%d:%d: an option without a name", path, ln + 1, col);
       ok = FALSE;
     }
-    g_ptr_array_add(cur->options, o);
+    g_ptr_array_add((*cur)->options, o);
   }
   g_strfreev(lines);
-  if (!ok) {
+  return ok;
+}
+
+fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
+                               GError **err) {
+  fio_jobfile *jf = g_new0(fio_jobfile, 1);
+  jf->path = g_strdup(path);
+  jf->sections = g_ptr_array_new_with_free_func(section_free);
+  jf->files = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(jf->files, g_strdup(path));
+  fio_section *cur = NULL;
+  if (!parse_text(jf, 0, text, len, &cur, 0, err)) {
     fio_jobfile_free(jf);
     return NULL;
   }
@@ -715,6 +804,7 @@ typedef struct {
 
 typedef struct {
   const char *path;
+  const fio_jobfile *jf;
   GString *yaml;
   GArray *pos; /* fpos per YAML line, [0] for line 1 */
   GError **err;
@@ -754,7 +844,8 @@ static gboolean fail(emitter *e, int code, int line, int col, const char *fmt,
   va_start(ap, fmt);
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  g_set_error(e->err, FIO_ERROR, code, "%s:%d:%d: %s", e->path, line, col, msg);
+  g_autofree char *where = fio_jobfile_where(e->jf, line);
+  g_set_error(e->err, FIO_ERROR, code, "%s:%d: %s", where, col, msg);
   return FALSE;
 }
 
@@ -775,9 +866,6 @@ static gboolean check_option(emitter *e, const fio_option *o) {
   const char *name = canonical(o->name);
   if (simulated_id(name) >= 0)
     return TRUE;
-  if (strcmp(name, "include") == 0 || g_str_has_prefix(o->name, "include "))
-    return fail(e, FIO_ERROR_UNSUPPORTED, o->line, o->col,
-                "include: not supported yet (paste the included file)");
   if (known(name))
     return fail(e, FIO_ERROR_UNSUPPORTED, o->line, o->col,
                 "option '%s' is not simulated by cfqsim", o->name);
@@ -909,7 +997,7 @@ static gboolean no_directions(emitter *e, const fio_option *o) {
 static const fio_option *later(const fio_option *a, const fio_option *b) {
   if (!a || !b)
     return a ? a : b;
-  return a->line > b->line ? a : b;
+  return a->order > b->order ? a : b;
 }
 
 /* bs, bsrange and bssplit: the one in force. */
@@ -1106,7 +1194,7 @@ static gboolean emit_job(emitter *e, GArray *jobs, guint self,
   /* Each sets both shares, as in fio: the later one wins. */
   gboolean read_share =
       o[O_RWMIXREAD] &&
-      (!o[O_RWMIXWRITE] || o[O_RWMIXREAD]->line > o[O_RWMIXWRITE]->line);
+      (!o[O_RWMIXWRITE] || o[O_RWMIXREAD]->order > o[O_RWMIXWRITE]->order);
   if (read_share) {
     if (!get_int(e, o[O_RWMIXREAD], 100, &v))
       return FALSE;
@@ -1534,8 +1622,11 @@ static gboolean emit_cgroups(emitter *e, GArray *jobs) {
 
 static char *translate(const fio_jobfile *jf, GArray *pos, GArray *jobs,
                        GError **err) {
-  emitter e = {
-      .path = jf->path, .yaml = g_string_new(NULL), .pos = pos, .err = err};
+  emitter e = {.path = jf->path,
+               .jf = jf,
+               .yaml = g_string_new(NULL),
+               .pos = pos,
+               .err = err};
   GPtrArray *devices = g_ptr_array_new_with_free_func(g_free);
   gboolean ok = collect(&e, jf, jobs) && place(&e, jobs, devices);
   fpos top = {1, 1};
@@ -1581,7 +1672,8 @@ char *fio_to_yaml(const fio_jobfile *jf, GError **err) {
 
 /* "path:L:C: msg" of the YAML loader -> the job file's position of the
  * value that YAML line carries. */
-static void remap_error(GError *e, const char *path, GArray *pos) {
+static void remap_error(GError *e, const fio_jobfile *jf, GArray *pos) {
+  const char *path = jf->path;
   g_autofree char *prefix = g_strdup_printf("%s:", path);
   if (!g_str_has_prefix(e->message, prefix))
     return;
@@ -1594,7 +1686,8 @@ static void remap_error(GError *e, const char *path, GArray *pos) {
   if (!rest)
     return;
   fpos f = g_array_index(pos, fpos, line - 1);
-  char *msg = g_strdup_printf("%s:%d:%d:%s", path, f.line, f.col, rest + 1);
+  g_autofree char *where = fio_jobfile_where(jf, f.line);
+  char *msg = g_strdup_printf("%s:%d:%s", where, f.col, rest + 1);
   g_free(e->message);
   e->message = msg;
 }
@@ -1622,7 +1715,7 @@ workload *fio_parse(const char *path, const char *text, gsize len, char **sets,
     GError *local = NULL;
     w = workload_parse(path, yaml, strlen(yaml), sets, &local);
     if (local) {
-      remap_error(local, path, pos);
+      remap_error(local, jf, pos);
       g_propagate_error(err, local);
     }
   }

@@ -340,9 +340,10 @@ static void test_errors(void) {
       {"[j]\nsize=1m\nbs=${CFQSIM_TEST_UNSET}\n",
        "job.fio:3:4: environment variable 'CFQSIM_TEST_UNSET' is not set",
        FIO_ERROR_PARSE},
-      {"[j]\nsize=1m\ninclude other.fio\n",
-       "job.fio:3:1: include: not supported yet (paste the included file)",
-       FIO_ERROR_UNSUPPORTED},
+      {"include other.fio\n[j]\nsize=1m\n",
+       "job.fio:1:1: include outside of a section (fio reads it as an "
+       "option of the section it is in)",
+       FIO_ERROR_PARSE},
       {"[j]\nsize=1m\nprio=9\n", "job.fio:3:6: prio: 9 is out of range 0 to 7",
        FIO_ERROR_PARSE},
       {"[j]\nsize=2p\n",
@@ -459,6 +460,74 @@ static void test_shapes(void) {
   g_assert_cmpint(proc(w, 0)->size, ==, 2 << 20);
   g_assert_cmpint(proc(w, 0)->io_size, ==, 2 << 20);
   workload_free(w);
+}
+
+static GPtrArray *fio_processes(const char *fio, const char *path);
+static guint fio_parse_agrees(const char *fio, const char *path);
+
+/* include FILE: read relative to the including file, its lines part of
+ * the section it is in (as fio 3.33 reads them); errors in it at its own
+ * positions. */
+static void test_include(void) {
+  g_autofree char *dir = scratch_dir("fio-include");
+  g_autofree char *sub = g_build_filename(dir, "sub", NULL);
+  g_assert_cmpint(g_mkdir(sub, 0755), ==, 0);
+  g_autofree char *main_fio = g_build_filename(dir, "main.fio", NULL);
+  g_autofree char *common = g_build_filename(sub, "common.fio", NULL);
+  g_autofree char *more = g_build_filename(sub, "more.fio", NULL);
+  g_autofree char *bad = g_build_filename(sub, "bad.fio", NULL);
+  g_assert_true(
+      g_file_set_contents(main_fio,
+                          "[global]\ninclude sub/common.fio\nbs=16k\n[a]\n[b]\n"
+                          "include sub/more.fio\n[c]\nsize=2m\n",
+                          -1, NULL));
+  /* bs=8k comes before main's bs=16k: the later one wins */
+  g_assert_true(g_file_set_contents(common, "size=1m\nbs=8k\n", -1, NULL));
+  g_assert_true(g_file_set_contents(more, "rw=write\n", -1, NULL));
+  g_assert_true(g_file_set_contents(bad, "\n  bss=4k\n", -1, NULL));
+  GError *err = NULL;
+  workload *w = fio_load(main_fio, NULL, &err);
+  g_assert_no_error(err);
+  g_assert_cmpuint(w->processes->len, ==, 3);
+  g_assert_cmpint(proc(w, 0)->bs, ==, 16384);
+  g_assert_cmpint(proc(w, 0)->size, ==, 1 << 20);
+  g_assert_cmpint(proc(w, 1)->rw, ==, RW_WRITE);
+  g_assert_cmpint(proc(w, 2)->rw, ==, RW_READ);
+  g_assert_cmpint(proc(w, 2)->size, ==, 2 << 20);
+  workload_free(w);
+  g_autofree char *fio = g_find_program_in_path("fio");
+  if (fio) { /* fio reads the same values */
+    GPtrArray *want = fio_processes(fio, main_fio);
+    g_assert_cmpuint(want->len, ==, 3);
+    g_ptr_array_unref(want);
+    fio_parse_agrees(fio, main_fio);
+  }
+  g_assert_true(g_file_set_contents(
+      main_fio, "[a]\nsize=1m\ninclude sub/bad.fio\n", -1, NULL));
+  g_assert_null(fio_load(main_fio, NULL, &err));
+  g_autofree char *want =
+      g_strdup_printf("%s:2:3: unknown option 'bss' (did you mean 'bs'?)", bad);
+  g_assert_cmpstr(err->message, ==, want);
+  g_clear_error(&err);
+  g_assert_true(g_file_set_contents(bad, "[x]\n", -1, NULL));
+  g_assert_null(fio_load(main_fio, NULL, &err));
+  g_free(want);
+  want = g_strdup_printf("%s:1:1: no new sections in an included file "
+                         "(fio's rule)",
+                         bad);
+  g_assert_cmpstr(err->message, ==, want);
+  g_clear_error(&err);
+  /* a device would be read forever */
+  g_assert_true(g_file_set_contents(bad, "include /dev/zero\n", -1, NULL));
+  g_assert_null(fio_load(main_fio, NULL, &err));
+  g_assert_nonnull(strstr(err->message, "'/dev/zero' is not a regular file"));
+  g_clear_error(&err);
+  /* it includes itself (relative to its own directory) */
+  g_assert_true(g_file_set_contents(bad, "include bad.fio\n", -1, NULL));
+  g_assert_null(fio_load(main_fio, NULL, &err));
+  g_assert_nonnull(strstr(err->message, "an include loop?"));
+  g_clear_error(&err);
+  rm_rf(dir);
 }
 
 /* --set still chooses the disk and the scheduler. */
@@ -889,6 +958,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/fio/syntax", test_syntax);
   g_test_add_func("/fio/errors", test_errors);
   g_test_add_func("/fio/shapes", test_shapes);
+  g_test_add_func("/fio/include", test_include);
   g_test_add_func("/fio/set", test_set);
   g_test_add_func("/fio/cli", test_cli);
   g_test_add_func("/fio/sweep-base", test_sweep_base);
