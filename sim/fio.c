@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <yaml.h>
 
 #include "sim/core/params.h"
 
@@ -1751,6 +1752,100 @@ workload *fio_load(const char *path, char **sets, GError **err) {
   return fio_parse(path, text, len, sets, err);
 }
 
+static const char *yscalar(yaml_document_t *d, yaml_node_t *n) {
+  (void)d;
+  return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+                                          : NULL;
+}
+
+/* A companion: YAML `{fio: JOBFILE, set: {PATH: VALUE, ...}}`.  FALSE
+ * with *is_companion FALSE when the text is not one (a workload). */
+static gboolean companion(const char *path, const char *text, gsize len,
+                          char **job, GPtrArray *sets, gboolean *is_companion,
+                          GError **err) {
+  *is_companion = FALSE;
+  int dl, dc;
+  if (!workload_yaml_depth_ok(text, len, &dl, &dc))
+    return FALSE; /* the workload loader says why */
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  yaml_parser_initialize(&parser);
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  if (!yaml_parser_load(&parser, &doc)) {
+    yaml_parser_delete(&parser);
+    return FALSE;
+  }
+  gboolean ok = FALSE;
+  yaml_node_t *root = yaml_document_get_root_node(&doc);
+  yaml_node_t *fio = NULL, *set = NULL;
+  for (yaml_node_pair_t *pr = root && root->type == YAML_MAPPING_NODE
+                                  ? root->data.mapping.pairs.start
+                                  : NULL;
+       pr && pr < root->data.mapping.pairs.top; pr++) {
+    const char *k = yscalar(&doc, yaml_document_get_node(&doc, pr->key));
+    yaml_node_t *v = yaml_document_get_node(&doc, pr->value);
+    if (k && strcmp(k, "fio") == 0)
+      fio = v;
+    else if (k && strcmp(k, "set") == 0)
+      set = v;
+  }
+  if (!fio)
+    goto out;
+  *is_companion = TRUE;
+  const char *name = yscalar(&doc, fio);
+  if (!name || !*name) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                "%s:%zu:%zu: fio: the path of a job file", path,
+                fio->start_mark.line + 1, fio->start_mark.column + 1);
+    goto out;
+  }
+  for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+       pr < root->data.mapping.pairs.top; pr++) {
+    yaml_node_t *kn = yaml_document_get_node(&doc, pr->key);
+    const char *k = yscalar(&doc, kn);
+    if (!k || (strcmp(k, "fio") != 0 && strcmp(k, "set") != 0)) {
+      g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                  "%s:%zu:%zu: unknown key '%s' (a companion of a job file "
+                  "has fio and set)",
+                  path, kn->start_mark.line + 1, kn->start_mark.column + 1,
+                  k ? k : "?");
+      goto out;
+    }
+  }
+  if (set && set->type != YAML_MAPPING_NODE &&
+      !(set->type == YAML_SCALAR_NODE && !*yscalar(&doc, set))) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                "%s:%zu:%zu: set: a map of workload keys (devices.sda.model: "
+                "ssd)",
+                path, set->start_mark.line + 1, set->start_mark.column + 1);
+    goto out;
+  }
+  for (yaml_node_pair_t *pr = set && set->type == YAML_MAPPING_NODE
+                                  ? set->data.mapping.pairs.start
+                                  : NULL;
+       pr && pr < set->data.mapping.pairs.top; pr++) {
+    yaml_node_t *kn = yaml_document_get_node(&doc, pr->key);
+    yaml_node_t *vn = yaml_document_get_node(&doc, pr->value);
+    const char *k = yscalar(&doc, kn), *v = yscalar(&doc, vn);
+    if (!k || !v) {
+      g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                  "%s:%zu:%zu: set: each entry is KEY.PATH: VALUE", path,
+                  kn->start_mark.line + 1, kn->start_mark.column + 1);
+      goto out;
+    }
+    g_ptr_array_add(sets, g_strdup_printf("%s=%s", k, v));
+  }
+  char *dir = g_path_get_dirname(path);
+  *job = g_path_is_absolute(name) ? g_strdup(name)
+                                  : g_build_filename(dir, name, NULL);
+  g_free(dir);
+  ok = TRUE;
+out:
+  yaml_document_delete(&doc);
+  yaml_parser_delete(&parser);
+  return ok;
+}
+
 workload *fio_load_any(const char *path, char **sets, GError **err) {
   g_autofree char *text = NULL;
   gsize len = 0;
@@ -1758,5 +1853,17 @@ workload *fio_load_any(const char *path, char **sets, GError **err) {
     return workload_load(path, sets, err); /* its message for the failure */
   if (fio_is_jobfile(path, text, len))
     return fio_parse(path, text, len, sets, err);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *job = NULL;
+  gboolean is;
+  if (companion(path, text, len, &job, all, &is, err)) {
+    /* the companion's settings, then the command line's */
+    for (char **s = sets; s && *s; s++)
+      g_ptr_array_add(all, g_strdup(*s));
+    g_ptr_array_add(all, NULL);
+    return fio_load(job, (char **)all->pdata, err);
+  }
+  if (is)
+    return NULL;
   return workload_parse(path, text, len, sets, err);
 }

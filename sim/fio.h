@@ -63,7 +63,9 @@ workload *fio_load(const char *path, char **sets, GError **err);
 workload *fio_parse(const char *path, const char *text, gsize len, char **sets,
                     GError **err);
 
-/* A job file (fio_is_jobfile) with fio_parse, anything else with
+/* A job file (fio_is_jobfile) with fio_parse; a companion, YAML
+ * `{fio: JOBFILE, set: {PATH: VALUE}}`, as that job file with those
+ * settings before `sets` (docs/fio.md); anything else with
  * workload_parse: what the commands load. */
 workload *fio_load_any(const char *path, char **sets, GError **err);
 

@@ -544,6 +544,49 @@ static void test_set(void) {
   workload_free(w);
 }
 
+/* A companion (YAML: fio + set) chooses the disk and the scheduler of a
+ * job file's devices; the command line's --set comes after it. */
+static void test_companion(void) {
+  g_autofree char *dir = scratch_dir("fio-companion");
+  g_autofree char *job = g_build_filename(dir, "job.fio", NULL);
+  g_autofree char *comp = g_build_filename(dir, "ssd.yaml", NULL);
+  g_assert_true(g_file_set_contents(
+      job, "[a]\nfilename=/dev/sdb\nsize=1m\ndirect=1\n", -1, NULL));
+  g_assert_true(g_file_set_contents(comp,
+                                    "# the job file on an ssd under deadline\n"
+                                    "fio: job.fio\n"
+                                    "set:\n"
+                                    "  devices.sdb.model: ssd\n"
+                                    "  devices.sdb.scheduler.name: deadline\n"
+                                    "  duration: 1s\n",
+                                    -1, NULL));
+  GError *err = NULL;
+  workload *w = fio_load_any(comp, NULL, &err);
+  g_assert_no_error(err);
+  const wl_device *d = g_ptr_array_index(w->devices, 0);
+  g_assert_cmpstr(d->name, ==, "sdb");
+  g_assert_cmpstr(d->disk->name, ==, "ssd");
+  g_assert_cmpstr(d->elevator->elevator_name, ==, "deadline");
+  g_assert_cmpint(w->duration, ==, 1000000000);
+  g_assert_cmpstr(w->name, ==, "job");
+  workload_free(w);
+  char *sets[] = {"devices.sdb.scheduler.name=noop", NULL};
+  w = fio_load_any(comp, sets, &err);
+  g_assert_no_error(err);
+  d = g_ptr_array_index(w->devices, 0);
+  g_assert_cmpstr(d->elevator->elevator_name, ==, "noop");
+  workload_free(w);
+  g_assert_true(
+      g_file_set_contents(comp, "fio: job.fio\nsett: {}\n", -1, NULL));
+  g_assert_null(fio_load_any(comp, NULL, &err));
+  g_autofree char *want = g_strdup_printf(
+      "%s:2:1: unknown key 'sett' (a companion of a job file has fio and set)",
+      comp);
+  g_assert_cmpstr(err->message, ==, want);
+  g_clear_error(&err);
+  rm_rf(dir);
+}
+
 /* The command line: a job file runs; a bad one exits 2 with the message. */
 static void test_cli(void) {
   g_autofree char *dir = scratch_dir("fio-cli");
@@ -959,6 +1002,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/fio/errors", test_errors);
   g_test_add_func("/fio/shapes", test_shapes);
   g_test_add_func("/fio/include", test_include);
+  g_test_add_func("/fio/companion", test_companion);
   g_test_add_func("/fio/set", test_set);
   g_test_add_func("/fio/cli", test_cli);
   g_test_add_func("/fio/sweep-base", test_sweep_base);
