@@ -493,10 +493,13 @@ static int64_t next_pos_ext(proc *p, bool *write, uint32_t *sectors) {
     if (pos + len > j->size)
       pos = 0;
   } else {
+    /* One set of positions whatever this I/O's size (a distribution's
+     * ranks stay put); a larger I/O that would not fit moves back. */
     uint32_t align = min_sectors(j);
-    int64_t blocks = (j->size - len) / align + 1;
+    int64_t blocks = (j->size - align) / align + 1;
     g_assert(blocks > 0);
-    pos = (int64_t)dist_block(p, blocks) * align;
+    pos = MIN((int64_t)dist_block(p, blocks) * align,
+              (j->size - len) / align * align);
     if (j->random_every > 1)
       p->run_left = j->random_every - 1;
   }
