@@ -877,6 +877,13 @@ static gboolean check_option(emitter *e, const fio_option *o) {
               o->name, h);
 }
 
+/* "line N" of the job file, "FILE:N" of an included one. */
+static char *line_ref(const emitter *e, int line) {
+  if (line < FIO_FILE_LINES)
+    return g_strdup_printf("line %d", line);
+  return fio_jobfile_where(e->jf, line);
+}
+
 static fpos pos_of(const fio_option *o) {
   return (fpos){o->line, o->value ? o->value_col : o->col};
 }
@@ -1093,35 +1100,48 @@ static gboolean emit_rw(emitter *e, const fio_option *r) {
   return TRUE;
 }
 
-/* stonewall and wait_for: the jobs this one waits for, by name. */
+/* stonewall and wait_for: the jobs this one waits for, by name.  fio
+ * starts jobs in file order and stops at a stonewall while any job runs,
+ * so a stonewall holds back its own job and every later one: a job waits
+ * for all jobs before the last stonewall at or before it.  wait_for=NAME
+ * holds back that job only. */
 static gboolean emit_wait(emitter *e, GArray *jobs, guint self) {
-  const job *j = &g_array_index(jobs, job, self);
-  const fio_option *sw = j->opt[O_STONEWALL], *wf = j->opt[O_WAIT_FOR];
-  guint64 v = 0;
-  if (sw && !get_int(e, sw, 1, &v))
-    return FALSE;
-  if (v) { /* every job before it */
-    if (self == 0)
-      return TRUE;
-    emit_line(e, pos_of(sw), "    wait_for:");
-    for (guint i = 0; i < self; i++) {
-      g_autofree char *q = quoted(job_name(&g_array_index(jobs, job, i)));
-      emit_line(e, pos_of(sw), "      - %s", q);
-    }
-    return TRUE;
+  guint wall = 0; /* jobs [0, wall) are waited for */
+  for (guint i = 0; i <= self; i++) {
+    const fio_option *sw = g_array_index(jobs, job, i).opt[O_STONEWALL];
+    guint64 v = 0;
+    if (sw && !get_int(e, sw, 1, &v))
+      return FALSE;
+    if (v)
+      wall = i;
   }
-  if (!wf)
+  const job *j = &g_array_index(jobs, job, self);
+  const fio_option *wf = j->opt[O_WAIT_FOR];
+  int waitee = -1;
+  if (wf) {
+    if (!need_value(e, wf))
+      return FALSE;
+    for (guint i = 0; i < self; i++)
+      if (strcmp(job_name(&g_array_index(jobs, job, i)), wf->value) == 0)
+        waitee = (int)i;
+    if (waitee < 0)
+      return fail(e, FIO_ERROR_PARSE, wf->line, wf->value_col,
+                  "wait_for: no job '%s' before this one", wf->value);
+  }
+  if (wall == 0 && waitee < 0)
     return TRUE;
-  if (!need_value(e, wf))
-    return FALSE;
-  for (guint i = 0; i < self; i++)
-    if (strcmp(job_name(&g_array_index(jobs, job, i)), wf->value) == 0) {
-      g_autofree char *q = quoted(wf->value);
-      emit_line(e, pos_of(wf), "    wait_for: [%s]", q);
-      return TRUE;
-    }
-  return fail(e, FIO_ERROR_PARSE, wf->line, wf->value_col,
-              "wait_for: no job '%s' before this one", wf->value);
+  const fio_option *at = wf ? wf : j->opt[O_STONEWALL];
+  fpos where = at ? pos_of(at) : (fpos){j->sec->line, j->sec->col};
+  emit_line(e, where, "    wait_for:");
+  for (guint i = 0; i < wall; i++) {
+    g_autofree char *q = quoted(job_name(&g_array_index(jobs, job, i)));
+    emit_line(e, where, "      - %s", q);
+  }
+  if (waitee >= (int)wall) {
+    g_autofree char *q = quoted(wf->value);
+    emit_line(e, where, "      - %s", q);
+  }
+  return TRUE;
 }
 
 static gboolean emit_shapes(emitter *e, const job *j) {
@@ -1547,11 +1567,13 @@ static gboolean emit_devices(emitter *e, GArray *jobs, GPtrArray *devices) {
     if (!need_value(e, o))
       return FALSE;
     const fio_option *had = sched[j->device];
-    if (had && strcmp(had->value, o->value) != 0)
+    if (had && strcmp(had->value, o->value) != 0) {
+      g_autofree char *ref = line_ref(e, had->line);
       return fail(e, FIO_ERROR_PARSE, o->line, o->value_col,
-                  "ioscheduler: device '%s' has '%s' from line %d",
+                  "ioscheduler: device '%s' has '%s' from %s",
                   (const char *)g_ptr_array_index(devices, j->device),
-                  had->value, had->line);
+                  had->value, ref);
+    }
     sched[j->device] = o;
   }
   emit_line(e, (fpos){1, 1}, "devices:");
@@ -1598,11 +1620,12 @@ static gboolean emit_cgroups(emitter *e, GArray *jobs) {
       }
       const fio_option *had = g_array_index(weights, const fio_option *, k);
       if ((had == NULL) != (w == NULL) ||
-          (had && strcmp(had->value, w->value) != 0))
+          (had && strcmp(had->value, w->value) != 0)) {
+        g_autofree char *ref = line_ref(e, had ? had->line : cg->line);
         ok = fail(e, FIO_ERROR_PARSE, w ? w->line : cg->line,
                   w ? w->col : cg->col,
-                  "cgroup '%s': its weight differs from line %d's", cg->value,
-                  had ? had->line : cg->line);
+                  "cgroup '%s': its weight differs from %s's", cg->value, ref);
+      }
     }
   }
   if (ok && names->len) {

@@ -455,6 +455,21 @@ static void test_shapes(void) {
   /* fio's threads share no io_context: each its own */
   g_assert_cmpstr(c->ioc, ==, "c");
   workload_free(w);
+  /* A stonewall holds back its job and the ones after it (fio starts
+   * jobs in order and stops at a stonewall while any job runs). */
+  w = parse_ok("[global]\nsize=1m\n[a]\n[b]\nstonewall\n[c]\n"
+               "[d]\nwait_for=c\n[e]\nstonewall\n");
+  static const char *const waits[] = {"", "0", "0", "0 2", "0 1 2 3"};
+  for (guint i = 0; i < 5; i++) {
+    GString *got = g_string_new(NULL);
+    for (guint k = 0; proc(w, i)->wait_for && k < proc(w, i)->wait_for->len;
+         k++)
+      g_string_append_printf(got, "%s%u", k ? " " : "",
+                             g_array_index(proc(w, i)->wait_for, guint, k));
+    g_assert_cmpstr(got->str, ==, waits[i]);
+    g_string_free(got, TRUE);
+  }
+  workload_free(w);
   /* filesize without size: the job moves its file once */
   w = parse_ok("[j]\nfilesize=2m\n");
   g_assert_cmpint(proc(w, 0)->size, ==, 2 << 20);
