@@ -108,6 +108,7 @@ struct proc {
   /* the shapes of proc_job beyond one block size drawn uniformly */
   bool ext;
   int64_t last_end;   /* sector after the last I/O, within the region */
+  int64_t *file_end;  /* nr_files > 1: each file's last_end */
   int64_t run_left;   /* I/Os left in the current run of a random_every */
   sim_time rate_due;  /* poisson: when the next I/O is due; -1 undrawn */
   sim_time rate_prev; /* ... when the last one was */
@@ -478,6 +479,10 @@ static int64_t next_pos_ext(proc *p, bool *write, uint32_t *sectors) {
     *write = (int)gsl_rng_uniform_int(rng(p), 100) >= j->rwmixread;
   uint32_t len = draw_sectors(p);
   *sectors = len;
+  /* fio's round robin over the files, one I/O each */
+  int64_t f = j->nr_files > 1 ? p->issued % j->nr_files : 0;
+  if (p->file_end)
+    p->last_end = p->file_end[f];
   int64_t pos;
   bool in_sequence = !j->random || p->run_left > 0;
   if (j->random && !in_sequence && j->seq_percent > 0 && p->issued > 0)
@@ -504,7 +509,9 @@ static int64_t next_pos_ext(proc *p, bool *write, uint32_t *sectors) {
       p->run_left = j->random_every - 1;
   }
   p->last_end = pos + len;
-  return pos;
+  if (p->file_end)
+    p->file_end[f] = p->last_end;
+  return pos + f * j->file_stride;
 }
 
 /* The next I/O's position in the region (sectors) and length. */
@@ -1010,7 +1017,9 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
   p->done_ctx = done_ctx;
   p->ext = job->bs_max_sectors > job->bs_sectors || job->bs_split_n > 0 ||
            job->skip != 0 || job->random_every > 1 || job->seq_percent > 0 ||
-           job->dist != PROC_DIST_UNIFORM;
+           job->dist != PROC_DIST_UNIFORM || job->nr_files > 1;
+  if (job->nr_files > 1)
+    p->file_end = g_new0(int64_t, job->nr_files);
   p->rate_prev = job->start;
   if (job->wait_for > 0) { /* asleep until begin() */
     p->gate = job->wait_for;
@@ -1105,6 +1114,7 @@ void proc_free(proc *p) {
   g_ptr_array_free(p->ios, TRUE);
   if (p->waiters)
     g_ptr_array_free(p->waiters, TRUE);
+  g_free(p->file_end);
   g_free(p);
 }
 
@@ -1145,6 +1155,9 @@ void proc_fingerprint(const proc *p, fingerprint *fp) {
     int64_t x[] = {p->last_end,    p->run_left,   p->rate_due, p->rate_prev,
                    p->since_think, p->hold_until, p->gate,     p->job.start};
     fingerprint_bytes(fp, x, sizeof x);
+    if (p->file_end)
+      fingerprint_bytes(fp, p->file_end,
+                        sizeof *p->file_end * (size_t)p->job.nr_files);
   }
   if (p->kind == KIND_DIRECT)
     return;

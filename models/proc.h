@@ -73,6 +73,9 @@ typedef struct proc_job {
   int64_t think_blocks; /* think after this many I/Os; 0 or 1: each */
   int wait_for;         /* processes that must exit before this one starts
                            (proc_wait_for links them) */
+  int nr_files;         /* > 1: the region is this many files of `size`,
+                           file_stride apart, used in turn (direct jobs) */
+  int64_t file_stride;  /* sectors */
 } proc_job;
 
 typedef struct proc proc;

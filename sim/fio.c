@@ -857,8 +857,9 @@ typedef struct {
   const fio_option *opt[O_COUNT];
   guint64 size, offset, offset_increment, numjobs;
   guint64 amount; /* bytes a job not time_based moves: size, or filesize */
-  int device;     /* index into devices; files are on device 0 */
-  char *file;     /* the file's path, directory included; NULL: fio's own */
+  guint64 nrfiles, span; /* its files, and the bytes they span */
+  int device;            /* index into devices; files are on device 0 */
+  char *file; /* the file's path, directory included; NULL: fio's own */
 } job;
 
 static void job_clear(gpointer p) { g_free(((job *)p)->file); }
@@ -1232,6 +1233,9 @@ static gboolean emit_job(emitter *e, GArray *jobs, guint self,
     return FALSE;
   fpos size_pos = o[O_SIZE] ? pos_of(o[O_SIZE]) : sec;
   emit_line(e, size_pos, "    size: %" G_GUINT64_FORMAT, j->size);
+  if (j->nrfiles > 1)
+    emit_line(e, pos_of(o[O_NRFILES]), "    nrfiles: %" G_GUINT64_FORMAT,
+              j->nrfiles);
   emit_line(e, o[O_OFFSET] ? pos_of(o[O_OFFSET]) : sec,
             "    offset: %" G_GUINT64_FORMAT, j->offset);
   emit_line(e, o[O_OFFSET_INCREMENT] ? pos_of(o[O_OFFSET_INCREMENT]) : sec,
@@ -1410,22 +1414,34 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
     if (o[O_SIZE] && !get_size(e, o[O_SIZE], &j->size))
       return FALSE;
     j->amount = j->size;
-    guint64 nrfiles = 1;
-    if (o[O_NRFILES] && !get_int(e, o[O_NRFILES], G_MAXINT, &nrfiles))
+    j->nrfiles = 1;
+    if (o[O_NRFILES] && !get_int(e, o[O_NRFILES], 65536, &j->nrfiles))
       return FALSE;
-    if (nrfiles > 1)
+    j->nrfiles = MAX(j->nrfiles, 1);
+    if (j->nrfiles > 1 && o[O_FILENAME])
       return fail(e, FIO_ERROR_UNSUPPORTED, o[O_NRFILES]->line,
                   o[O_NRFILES]->value_col,
-                  "nrfiles: more than one file per job is not simulated");
-    /* filesize is the file (the region); size, when given, what the job
-     * moves in it */
+                  "nrfiles: several files with filename= are not simulated "
+                  "(fio's own files are)");
+    /* filesize is each file (the region); size, when given, what the job
+     * moves in them, else split between them as fio does */
     if (o[O_FILESIZE]) {
       guint64 fs;
       if (!get_size(e, o[O_FILESIZE], &fs))
         return FALSE;
-      if (!o[O_SIZE])
-        j->amount = fs;
+      if (!o[O_SIZE] && !g_uint64_checked_mul(&j->amount, fs, j->nrfiles))
+        j->amount = MAX_EXTENT + 1; /* refused below */
       j->size = fs;
+    } else {
+      j->size /= j->nrfiles;
+    }
+    if (j->nrfiles > 1) { /* the files one after the other, MiB apart */
+      guint64 stride = align_up(MIN(j->size, MAX_EXTENT));
+      j->span = stride > MAX_EXTENT / j->nrfiles
+                    ? MAX_EXTENT + 1 /* refused below */
+                    : stride * (j->nrfiles - 1) + j->size;
+    } else {
+      j->span = j->size;
     }
     if (o[O_OFFSET] && !get_size(e, o[O_OFFSET], &j->offset))
       return FALSE;
@@ -1437,7 +1453,8 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
     if (!g_uint64_checked_mul(&extent, j->numjobs ? j->numjobs - 1 : 0,
                               j->offset_increment) ||
         !g_uint64_checked_add(&extent, extent, j->offset) ||
-        !g_uint64_checked_add(&extent, extent, j->size) || extent > MAX_EXTENT)
+        !g_uint64_checked_add(&extent, extent, j->span) ||
+        extent > MAX_EXTENT || j->amount > MAX_EXTENT)
       return fail(e, FIO_ERROR_PARSE, j->sec->line, j->sec->col,
                   "job '%s': offset + offset_increment x (numjobs - 1) + "
                   "size is beyond 1 PiB",
@@ -1491,7 +1508,7 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
     if (j->device >= 0 || !j->file)
       continue;
     guint64 clones = j->numjobs ? j->numjobs : 1;
-    guint64 need = j->offset + (clones - 1) * j->offset_increment + j->size;
+    guint64 need = j->offset + (clones - 1) * j->offset_increment + j->span;
     guint k;
     for (k = 0; k < regions->len; k++)
       if (strcmp(g_array_index(regions, region, k).file, j->file) == 0)
@@ -1528,7 +1545,7 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
      * follows clone k-1's, offset_increment applying within each. */
     guint64 clones = j->numjobs ? j->numjobs : 1;
     guint64 each =
-        align_up(j->offset + (clones - 1) * j->offset_increment + j->size);
+        align_up(j->offset + (clones - 1) * j->offset_increment + j->span);
     if (next > MAX_EXTENT || each > MAX_EXTENT / clones) {
       g_array_unref(regions);
       return fail(e, FIO_ERROR_PARSE, j->sec->line, j->sec->col,

@@ -214,6 +214,8 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   j.rate_poisson = wp->rate_poisson;
   j.think_blocks = wp->think_blocks;
   j.wait_for = wp->wait_for ? (int)wp->wait_for->len : 0;
+  j.nr_files = wp->nrfiles;
+  j.file_stride = workload_file_stride(wp->size) / 512;
   return j;
 }
 

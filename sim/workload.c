@@ -1064,7 +1064,8 @@ typedef struct {
   int64_t rwmixread, bs, size, offset, iodepth, count, io_size, runtime, start,
       nice, numjobs, offset_increment, fsync, fdatasync;
   bool sync, direct, buffered, invalidate, end_fsync, share_ioc;
-  int64_t random_every, percentage_random, rate_iops, think_blocks, ramp, loops;
+  int64_t random_every, percentage_random, rate_iops, think_blocks, ramp, loops,
+      nrfiles;
   double rate;
   int rate_process;
 } proc_opts;
@@ -1140,6 +1141,8 @@ static const param_desc proc_params[] = {
      "left out of the metrics after start"},
     {"loops", PARAM_INT, offsetof(proc_opts, loops), "1", 1, 1e9, NULL,
      "count and io_size this many times"},
+    {"nrfiles", PARAM_INT, offsetof(proc_opts, nrfiles), "1", 1, 65536, NULL,
+     "direct jobs: files of size each, used in turn"},
     {.name = NULL},
 };
 
@@ -1513,6 +1516,11 @@ static gboolean check_region(const ctx *c, const node *m, const char *name,
               where, bs, d->name, caps, fit);
 }
 
+int64_t workload_file_stride(int64_t size) {
+  const int64_t mib = 1 << 20;
+  return size > INT64_MAX - mib ? size : (size + mib - 1) / mib * mib;
+}
+
 /* One job -> numjobs processes; `nodes` gets the job's map per process. */
 static gboolean load_process(const ctx *c, const node *m, workload *w,
                              int64_t duration, GPtrArray *nodes) {
@@ -1605,6 +1613,22 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   t.think_blocks = o.think_blocks;
   t.ramp = o.ramp;
   t.dist_center = -1;
+  t.nrfiles = (int)o.nrfiles;
+  if (o.nrfiles > 1) {
+    const node *at = map_get(m, "nrfiles", NULL);
+    if (!direct)
+      return fail(c, at,
+                  "process '%s': several files (nrfiles) of a buffered job "
+                  "are not simulated; give direct: 1",
+                  name);
+    if (o.size == 0)
+      return fail(c, at, "process '%s': nrfiles needs the files' size", name);
+    /* the files end where the last one does: checked as one region */
+    int64_t stride = workload_file_stride(o.size);
+    if (stride > (INT64_MAX - o.size) / o.nrfiles)
+      return fail(c, at, "process '%s': nrfiles x size is too large", name);
+    o.size += stride * (o.nrfiles - 1);
+  }
   if (o.rate > 0 && o.rate_iops > 0)
     return fail(c, map_get(m, "rate_iops", NULL),
                 "process '%s': rate and rate_iops both set; give one", name);

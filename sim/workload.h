@@ -95,6 +95,7 @@ typedef struct wl_process {
   uint64_t seed;    /* its own stream's seed (fio's randseed) */
   GArray *wait_for; /* guint: processes that exit before it starts;
                                NULL: none */
+  int nrfiles;      /* > 1: files of `size` each, used in turn */
 } wl_process;
 
 typedef enum {
@@ -127,6 +128,10 @@ typedef struct workload {
  * duration over timeseries.window is checked when the workload loads, and
  * a run without a duration stops with an error at that many windows. */
 #define WORKLOAD_MAX_TIMESERIES_CELLS (1 << 24)
+
+/* The distance between the starts of a process's files (nrfiles): the
+ * file's size rounded up to a MiB. */
+int64_t workload_file_stride(int64_t size);
 
 /* Load, apply `sets` (NULL-terminated "path=value" strings), validate. */
 workload *workload_load(const char *path, char **sets, GError **err);

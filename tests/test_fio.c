@@ -308,8 +308,9 @@ static void test_errors(void) {
        "job.fio:3:21: random_distribution: zoned distributions are not "
        "simulated (random, zipf, pareto, normal are)",
        FIO_ERROR_UNSUPPORTED},
-      {"[j]\nsize=1m\nnrfiles=2\n",
-       "job.fio:3:9: nrfiles: more than one file per job is not simulated",
+      {"[j]\nsize=1m\nfilename=f\nnrfiles=2\n",
+       "job.fio:4:9: nrfiles: several files with filename= are not "
+       "simulated (fio's own files are)",
        FIO_ERROR_UNSUPPORTED},
       {"[j]\nsize=1m\nrw=trim\n", "job.fio:3:4: rw: trim is not simulated",
        FIO_ERROR_UNSUPPORTED},
@@ -470,6 +471,21 @@ static void test_shapes(void) {
     g_string_free(got, TRUE);
   }
   workload_free(w);
+  /* nrfiles: fio's own files, size split between them, one after the
+   * other MiB apart; a buffered job's several files are refused */
+  w = parse_ok("[a]\nsize=3m\nnrfiles=4\ndirect=1\n[b]\nsize=1m\n");
+  g_assert_cmpint(proc(w, 0)->nrfiles, ==, 4);
+  g_assert_cmpint(proc(w, 0)->size, ==, 3 << 18);
+  g_assert_cmpint(proc(w, 0)->io_size, ==, 3 << 20);
+  g_assert_cmpint(proc(w, 1)->offset, ==, 4 << 20);
+  workload_free(w);
+  GError *err = NULL;
+  const char *buffered = "[a]\nsize=1m\nnrfiles=2\n";
+  g_assert_null(fio_parse("job.fio", buffered, strlen(buffered), NULL, &err));
+  g_assert_cmpstr(err->message, ==,
+                  "job.fio:3:9: process 'a': several files (nrfiles) of a "
+                  "buffered job are not simulated; give direct: 1");
+  g_clear_error(&err);
   /* filesize without size: the job moves its file once */
   w = parse_ok("[j]\nfilesize=2m\n");
   g_assert_cmpint(proc(w, 0)->size, ==, 2 << 20);

@@ -340,6 +340,20 @@ static void test_seed(void) {
   g_assert_cmpuint(first[0][1], ==, first[1][1]);
 }
 
+/* nrfiles 3: the I/Os go to the files in turn, each file (a MiB after
+ * the previous one's start) with its own sequential position. */
+static void test_nrfiles(void) {
+  traced t = run_traced("processes:\n"
+                        "  - {name: a, rw: read, size: 64k, nrfiles: 3,"
+                        " count: 7, direct: 1}\n");
+  g_autoptr(GArray) a = queued(&t, 0);
+  static const uint64_t want[] = {0, 2048, 4096, 8, 2056, 4104, 16};
+  g_assert_cmpuint(a->len, ==, G_N_ELEMENTS(want));
+  for (guint k = 0; k < a->len; k++)
+    g_assert_cmpuint(Q(a, k)->sector, ==, want[k]);
+  traced_free(&t);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/proc/skip", test_skip);
@@ -351,5 +365,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/proc/wait-for", test_wait_for);
   g_test_add_func("/proc/ramp-and-loops", test_ramp_and_loops);
   g_test_add_func("/proc/seed", test_seed);
+  g_test_add_func("/proc/nrfiles", test_nrfiles);
   return g_test_run();
 }
