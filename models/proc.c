@@ -429,18 +429,34 @@ static int64_t dist_block(proc *p, int64_t n) {
   const proc_job *j = &p->job;
   if (!p->dist_ready) {
     p->dist_ready = true;
-    if (j->dist_center >= 0)
-      p->dist_off = (uint64_t)(int64_t)((double)n * (j->dist == PROC_DIST_NORMAL
-                                                         ? j->dist_center - 0.5
-                                                         : j->dist_center));
-    else if (j->dist != PROC_DIST_NORMAL)
+    if (j->dist_center >= 0) {
+      int64_t off = (int64_t)((double)n * (j->dist == PROC_DIST_NORMAL
+                                               ? j->dist_center - 0.5
+                                               : j->dist_center));
+      p->dist_off = (uint64_t)((off % n + n) % n);
+    } else if (j->dist == PROC_DIST_ZIPF || j->dist == PROC_DIST_PARETO) {
       p->dist_off = (uint64_t)uniform_block(rng(p), n);
+    }
     if (j->dist == PROC_DIST_ZIPF)
       zipf_init(p, n);
   }
   int64_t rank = 0;
   switch (j->dist) {
   case PROC_DIST_UNIFORM: return uniform_block(rng(p), n);
+  case PROC_DIST_ZONED: {
+    /* fio's zoned: a zone by its share of the I/Os, then a block in its
+     * range, uniformly; zones are not scattered */
+    uint32_t r = (uint32_t)gsl_rng_uniform_int(rng(p), 100), acc = 0, start = 0;
+    int z = 0;
+    while (z < j->zones_n - 1 && r >= acc + j->zones[z].access) {
+      acc += j->zones[z].access;
+      start += j->zones[z].range;
+      z++;
+    }
+    int64_t first = n * start / 100;
+    int64_t len = MAX(n * j->zones[z].range / 100, 1);
+    return MIN(first + uniform_block(rng(p), len), n - 1);
+  }
   case PROC_DIST_ZIPF: rank = zipf_rank(p, n); break;
   case PROC_DIST_PARETO: {
     double e = log(j->dist_arg) / log(1.0 - j->dist_arg);

@@ -23,8 +23,16 @@ typedef enum {
   PROC_DIST_UNIFORM,
   PROC_DIST_ZIPF,
   PROC_DIST_PARETO,
-  PROC_DIST_NORMAL
+  PROC_DIST_NORMAL,
+  PROC_DIST_ZONED
 } proc_dist;
+
+/* A zone of a zoned distribution: its percent of the I/Os and of the
+ * region (zones one after the other from the region's start). */
+#define PROC_ZONES_MAX 64
+typedef struct proc_zone {
+  uint32_t access, range;
+} proc_zone;
 
 /* One block size of a split and its percentage of the I/Os. */
 #define PROC_BSSPLIT_MAX 64
@@ -65,8 +73,10 @@ typedef struct proc_job {
   int64_t random_every; /* random: a new random offset every this many */
   int seq_percent;      /* random: percent of I/Os that go on in sequence */
   proc_dist dist;
-  double dist_arg;      /* zipf theta, pareto h, normal deviation (%) */
-  double dist_center;   /* 0..1, or < 0: fio's default */
+  double dist_arg;    /* zipf theta, pareto h, normal deviation (%) */
+  double dist_center; /* 0..1, or < 0: fio's default */
+  int zones_n;
+  proc_zone zones[PROC_ZONES_MAX];
   double rate_bps;      /* issue no faster than this; 0 unlimited */
   double rate_iops;     /* ... or this many I/Os per second */
   bool rate_poisson;    /* gaps drawn exponential around the rate */

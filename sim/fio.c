@@ -1175,10 +1175,10 @@ static gboolean emit_shapes(emitter *e, const job *j) {
     const fio_option *d = o[O_RANDOM_DISTRIBUTION];
     if (!no_directions(e, d))
       return FALSE;
-    if (g_str_has_prefix(d->value, "zoned"))
+    if (g_str_has_prefix(d->value, "zoned_abs"))
       return fail(e, FIO_ERROR_UNSUPPORTED, d->line, d->value_col,
-                  "random_distribution: zoned distributions are not "
-                  "simulated (random, zipf, pareto, normal are)");
+                  "random_distribution: zoned_abs is not simulated "
+                  "(random, zipf, pareto, normal, zoned are)");
     g_autofree char *q = quoted(d->value);
     emit_line(e, pos_of(d), "    distribution: %s", q);
   }

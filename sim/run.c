@@ -209,6 +209,9 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   j.dist = (proc_dist)wp->dist;
   j.dist_arg = wp->dist_arg;
   j.dist_center = wp->dist_center;
+  j.zones_n = wp->zones_n;
+  for (int i = 0; i < wp->zones_n; i++)
+    j.zones[i] = (proc_zone){wp->zones[i].sectors, wp->zones[i].percent};
   j.rate_bps = wp->rate;
   j.rate_iops = (double)wp->rate_iops;
   j.rate_poisson = wp->rate_poisson;

@@ -1256,11 +1256,64 @@ static gboolean load_skip(const ctx *c, const node *v, wl_process *p) {
   return TRUE;
 }
 
+/* zoned:ACCESS/RANGE:...: percent of the I/Os and of the region per
+ * zone; a missing percentage shares what the others leave, the I/Os must
+ * add up to 100 and the ranges to no more (fio's rules). */
+static gboolean load_zones(const ctx *c, const node *v, wl_process *p,
+                           char **items) {
+  guint n = g_strv_length(items);
+  if (n == 0 || n > WL_BSSPLIT_MAX)
+    return fail(c, v, "distribution: zoned takes 1 to %d zones ACCESS/RANGE",
+                WL_BSSPLIT_MAX);
+  uint32_t sum[2] = {0, 0}, missing[2] = {0, 0};
+  for (guint i = 0; i < n; i++) {
+    g_auto(GStrv) f = g_strsplit(items[i], "/", -1);
+    if (g_strv_length(f) != 2)
+      return fail(c, v, "distribution: zone '%s' is not ACCESS/RANGE",
+                  items[i]);
+    uint32_t *out[2] = {&p->zones[i].sectors, &p->zones[i].percent};
+    for (int k = 0; k < 2; k++) {
+      guint64 pc;
+      if (!*f[k]) {
+        *out[k] = UINT32_MAX;
+        missing[k]++;
+      } else if (!g_ascii_string_to_unsigned(f[k], 10, 0, 100, &pc, NULL)) {
+        return fail(c, v,
+                    "distribution: '%s' in zone '%s' is not a percentage "
+                    "(0 to 100)",
+                    f[k], items[i]);
+      } else {
+        *out[k] = (uint32_t)pc;
+        sum[k] += (uint32_t)pc;
+      }
+    }
+  }
+  if (sum[0] > 100 || sum[1] > 100)
+    return fail(c, v,
+                "distribution: the zones' percentages add to more than 100");
+  for (guint i = 0; i < n; i++) {
+    if (p->zones[i].sectors == UINT32_MAX)
+      p->zones[i].sectors = (100 - sum[0]) / missing[0];
+    if (p->zones[i].percent == UINT32_MAX)
+      p->zones[i].percent = (100 - sum[1]) / missing[1];
+  }
+  uint32_t access = 0;
+  for (guint i = 0; i < n; i++)
+    access += p->zones[i].sectors;
+  if (access != 100)
+    return fail(c, v,
+                "distribution: the zones' shares of the I/Os add up to %u, "
+                "not 100",
+                access);
+  p->zones_n = (int)n;
+  return TRUE;
+}
+
 /* distribution: random, zipf:THETA, pareto:H, normal:DEV, each with an
  * optional :CENTER; the ranges are fio's. */
 static gboolean load_distribution(const ctx *c, const node *v, wl_process *p) {
-  static const char *const names[] = {"random", "zipf", "pareto", "normal",
-                                      NULL};
+  static const char *const names[] = {"random", "zipf",  "pareto",
+                                      "normal", "zoned", NULL};
   if (!want_scalar(c, v, "distribution"))
     return FALSE;
   g_auto(GStrv) f = g_strsplit(v->value, ":", -1);
@@ -1273,13 +1326,15 @@ static gboolean load_distribution(const ctx *c, const node *v, wl_process *p) {
     g_autofree char *h = hint(names, n ? f[0] : "");
     return fail(c, v,
                 "distribution: unknown '%s'%s (random, zipf:THETA, "
-                "pareto:H, normal:DEV)",
+                "pareto:H, normal:DEV, zoned:ACCESS/RANGE:...)",
                 v->value, h);
   }
   p->dist = d;
   p->dist_center = -1;
   if (d == 0)
     return n == 1 || fail(c, v, "distribution: random takes no parameter");
+  if (d == 4)
+    return load_zones(c, v, p, f + 1);
   if (n < 2 || n > 3)
     return fail(c, v, "distribution: '%s' needs %s:VALUE[:CENTER]", v->value,
                 f[0]);

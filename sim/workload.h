@@ -84,10 +84,12 @@ typedef struct wl_process {
   int64_t skip;          /* bytes between sequential I/Os, < 0: back */
   int64_t random_every;  /* a new random offset every this many I/Os */
   int percentage_random; /* 100 */
-  int dist;              /* random, zipf, pareto, normal (proc_dist's order) */
-  double dist_arg, dist_center; /* center < 0: fio's default */
-  double rate;                  /* bytes/s; 0 unlimited */
-  int64_t rate_iops;            /* 0 unlimited */
+  int dist; /* random, zipf, pareto, normal, zoned (proc_dist's order) */
+  int zones_n;
+  wl_bs_share zones[WL_BSSPLIT_MAX]; /* zoned: access % (sectors), range % */
+  double dist_arg, dist_center;      /* center < 0: fio's default */
+  double rate;                       /* bytes/s; 0 unlimited */
+  int64_t rate_iops;                 /* 0 unlimited */
   bool rate_poisson;
   int64_t think_blocks; /* 1 */
   int64_t ramp;         /* ns after start left out of the metrics */

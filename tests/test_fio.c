@@ -304,9 +304,9 @@ static void test_errors(void) {
       {"[j]\nsize=1m\nrate=1m,2m\n",
        "job.fio:3:6: rate: per-direction values are not simulated",
        FIO_ERROR_UNSUPPORTED},
-      {"[j]\nsize=1m\nrandom_distribution=zoned:50/5:50/95\n",
-       "job.fio:3:21: random_distribution: zoned distributions are not "
-       "simulated (random, zipf, pareto, normal are)",
+      {"[j]\nsize=1m\nrandom_distribution=zoned_abs:50/10G:50/100G\n",
+       "job.fio:3:21: random_distribution: zoned_abs is not simulated "
+       "(random, zipf, pareto, normal, zoned are)",
        FIO_ERROR_UNSUPPORTED},
       {"[j]\nsize=1m\nfilename=f\nnrfiles=2\n",
        "job.fio:4:9: nrfiles: several files with filename= are not "
@@ -978,6 +978,7 @@ static void test_fio_examples(void) {
                                          "fio-seq-write",
                                          "fsx",
                                          "iometer-file-access-server",
+                                         "rand-zones",
                                          "ssd-test",
                                          "tiobench-example",
                                          "waitfor",

@@ -204,6 +204,27 @@ static void test_distributions(void) {
   traced_free(&t);
 }
 
+/* zoned:50/5:30/15:20/: half the I/Os in the first 5 % of the region,
+ * 30 % in the next 15 %, the rest (20 %) in the remaining 80 %, as fio's
+ * rand-zones example says. */
+static void test_zoned(void) {
+  traced t =
+      run_traced("processes:\n"
+                 "  - {name: z, rw: randread, size: 4m, count: 2000,"
+                 " direct: 1, distribution: \"zoned:50/5:30/15:20/\"}\n");
+  g_autoptr(GArray) z = queued(&t, 0);
+  guint in[3] = {0};
+  for (guint k = 0; k < z->len; k++) {
+    uint64_t b = Q(z, k)->sector / 8; /* of 1024 blocks */
+    in[b < 51 ? 0 : b < 204 ? 1 : 2]++;
+  }
+  /* binomial(2000, p): sd at most 1.2 % */
+  g_assert_cmpfloat(fabs(in[0] / 2000.0 - 0.5), <, 0.05);
+  g_assert_cmpfloat(fabs(in[1] / 2000.0 - 0.3), <, 0.05);
+  g_assert_cmpfloat(fabs(in[2] / 2000.0 - 0.2), <, 0.05);
+  traced_free(&t);
+}
+
 /* rate_iops 100 (linear): I/O k is issued 10k ms after the start, the disk
  * being fast enough; rate 1MB/s of 4 KiB: every 4.096 ms, never before.  Poisson: gaps
  * with the rate's mean and an exponential's spread (sd = mean). */
@@ -360,6 +381,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/proc/random-runs", test_random_runs);
   g_test_add_func("/proc/block-sizes", test_block_sizes);
   g_test_add_func("/proc/distributions", test_distributions);
+  g_test_add_func("/proc/zoned", test_zoned);
   g_test_add_func("/proc/rates", test_rates);
   g_test_add_func("/proc/think-blocks", test_think_blocks);
   g_test_add_func("/proc/wait-for", test_wait_for);
