@@ -354,9 +354,11 @@ static int64_t next_block(proc *p, bool *write) {
 
 /* ---- fio's shapes: block sizes, holes, runs, skewed draws ---- */
 
-/* The smallest block size: the grain random offsets are aligned to (fio's
- * blockalign default). */
+/* The grain random offsets are aligned to: fio's blockalign, by default
+ * the smallest block size. */
 static uint32_t min_sectors(const proc_job *j) {
+  if (j->align_sectors)
+    return j->align_sectors;
   if (j->bs_split_n == 0)
     return j->bs_sectors;
   uint32_t m = j->bs_split[0].sectors;
@@ -1032,6 +1034,7 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
   p->done = done;
   p->done_ctx = done_ctx;
   p->ext = job->bs_max_sectors > job->bs_sectors || job->bs_split_n > 0 ||
+           (job->align_sectors && job->align_sectors != job->bs_sectors) ||
            job->skip != 0 || job->random_every > 1 || job->seq_percent > 0 ||
            job->dist != PROC_DIST_UNIFORM || job->nr_files > 1;
   if (job->nr_files > 1)

@@ -69,9 +69,10 @@ typedef struct proc_job {
   uint32_t bs_max_sectors; /* sizes bs_sectors..this, multiples of bs */
   int bs_split_n;          /* > 0: sizes drawn from bs_split instead */
   proc_bs_share bs_split[PROC_BSSPLIT_MAX];
-  int64_t skip;         /* sequential: sectors between I/Os (< 0: back) */
-  int64_t random_every; /* random: a new random offset every this many */
-  int seq_percent;      /* random: percent of I/Os that go on in sequence */
+  int64_t skip;           /* sequential: sectors between I/Os (< 0: back) */
+  uint32_t align_sectors; /* random offsets' grain; 0: the smallest bs */
+  int64_t random_every;   /* random: a new random offset every this many */
+  int seq_percent;        /* random: percent of I/Os that go on in sequence */
   proc_dist dist;
   double dist_arg;    /* zipf theta, pareto h, normal deviation (%) */
   double dist_center; /* 0..1, or < 0: fio's default */

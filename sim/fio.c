@@ -392,6 +392,7 @@ typedef enum {
   O_WAIT_FOR,
   O_NRFILES,
   O_FILESIZE,
+  O_BLOCKALIGN,
   O_IGNORED, /* description, group_reporting, ... */
   O_COUNT
 } opt_id;
@@ -446,6 +447,7 @@ static const struct {
     {"wait_for", O_WAIT_FOR},
     {"nrfiles", O_NRFILES},
     {"filesize", O_FILESIZE},
+    {"ba", O_BLOCKALIGN},
     /* Reporting, or what the simulation does anyway (docs/fio.md): random
      * draws are repeatable (the seed) and with replacement (no random
      * map); fio's threads share no io_context (pthreads are created
@@ -1165,6 +1167,12 @@ static gboolean emit_shapes(emitter *e, const job *j) {
       return FALSE;
     g_autofree char *q = quoted(o[O_RATE_PROCESS]->value);
     emit_line(e, pos_of(o[O_RATE_PROCESS]), "    rate_process: %s", q);
+  }
+  if (o[O_BLOCKALIGN]) {
+    if (!no_directions(e, o[O_BLOCKALIGN]) || !get_size(e, o[O_BLOCKALIGN], &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_BLOCKALIGN]), "    blockalign: %" G_GUINT64_FORMAT,
+              v);
   }
   if (o[O_LOOPS]) {
     if (!get_int(e, o[O_LOOPS], 1000000000, &v))

@@ -204,6 +204,7 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
     j.bs_split[i] =
         (proc_bs_share){wp->bs_split[i].sectors, wp->bs_split[i].percent};
   j.skip = wp->skip / 512;
+  j.align_sectors = (uint32_t)(wp->blockalign / 512);
   j.random_every = wp->random_every;
   j.seq_percent = 100 - wp->percentage_random;
   j.dist = (proc_dist)wp->dist;

@@ -1065,7 +1065,7 @@ typedef struct {
       nice, numjobs, offset_increment, fsync, fdatasync;
   bool sync, direct, buffered, invalidate, end_fsync, share_ioc;
   int64_t random_every, percentage_random, rate_iops, think_blocks, ramp, loops,
-      nrfiles;
+      nrfiles, blockalign;
   double rate;
   int rate_process;
 } proc_opts;
@@ -1141,6 +1141,8 @@ static const param_desc proc_params[] = {
      "left out of the metrics after start"},
     {"loops", PARAM_INT, offsetof(proc_opts, loops), "1", 1, 1e9, NULL,
      "count and io_size this many times"},
+    {"blockalign", PARAM_SIZE, offsetof(proc_opts, blockalign), "0", 0,
+     64 << 20, NULL, "random offsets' grain; 0: the smallest bs"},
     {"nrfiles", PARAM_INT, offsetof(proc_opts, nrfiles), "1", 1, 65536, NULL,
      "direct jobs: files of size each, used in turn"},
     {.name = NULL},
@@ -1669,6 +1671,12 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
   t.ramp = o.ramp;
   t.dist_center = -1;
   t.nrfiles = (int)o.nrfiles;
+  t.blockalign = o.blockalign;
+  if (o.blockalign % 512)
+    return fail(c, map_get(m, "blockalign", NULL),
+                "blockalign: %" G_GINT64_FORMAT
+                " bytes is not a multiple of 512",
+                o.blockalign);
   if (o.nrfiles > 1) {
     const node *at = map_get(m, "nrfiles", NULL);
     if (!direct)

@@ -82,6 +82,7 @@ typedef struct wl_process {
   int bs_split_n; /* bssplit: entries of bs_split */
   wl_bs_share bs_split[WL_BSSPLIT_MAX];
   int64_t skip;          /* bytes between sequential I/Os, < 0: back */
+  int64_t blockalign;    /* random offsets' grain; 0: the smallest bs */
   int64_t random_every;  /* a new random offset every this many I/Os */
   int percentage_random; /* 100 */
   int dist; /* random, zipf, pareto, normal, zoned (proc_dist's order) */

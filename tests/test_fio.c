@@ -402,6 +402,7 @@ static void test_shapes(void) {
                          "rate_iops=50\n"
                          "loops=3\n"
                          "filesize=8m\n"
+                         "blockalign=16k\n"
                          "new_group\n"
                          "[c]\n"
                          "wait_for=a\n"
@@ -443,6 +444,7 @@ static void test_shapes(void) {
   g_assert_cmpuint(b->bs_split[1].sectors, ==, 16);
   g_assert_cmpuint(b->bs_split[1].percent, ==, 50);
   g_assert_cmpint(b->rate_iops, ==, 50);
+  g_assert_cmpint(b->blockalign, ==, 16384);
   /* filesize is the file; size what the job moves, loops times */
   g_assert_cmpint(b->size, ==, 8 << 20);
   g_assert_cmpint(b->io_size, ==, G_GINT64_CONSTANT(3) * (64 << 20));
@@ -681,6 +683,7 @@ static gboolean cfqsim_out(const char *name, const char *ptr, guint64 *out) {
                                       "percentage_random",
                                       "thinktime_blocks",
                                       "randrepeat",
+                                      "ba",
                                       "threads",
                                       NULL};
   gint64 ns;
@@ -978,6 +981,7 @@ static void test_fio_examples(void) {
                                          "fio-seq-write",
                                          "fsx",
                                          "iometer-file-access-server",
+                                         "jesd219",
                                          "rand-zones",
                                          "ssd-test",
                                          "tiobench-example",

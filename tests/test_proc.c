@@ -120,7 +120,9 @@ static void test_block_sizes(void) {
       "  - {name: range, rw: randread, bsrange: 4k-16k, size: 1g,"
       " count: 200, direct: 1}\n"
       "  - {name: split, rw: randread, bssplit: \"4k/75:64k/\", size: 1g,"
-      " count: 400, direct: 1}\n");
+      " count: 400, direct: 1}\n"
+      "  - {name: aligned, rw: randread, bs: 4k, blockalign: 64k, size: 1g,"
+      " count: 100, direct: 1}\n");
   g_autoptr(GArray) r = queued(&t, 0);
   guint seen[5] = {0};
   for (guint k = 0; k < r->len; k++) {
@@ -134,6 +136,9 @@ static void test_block_sizes(void) {
   }
   for (guint s = 1; s <= 4; s++)
     g_assert_cmpuint(seen[s], >, 20); /* 50 expected each */
+  g_autoptr(GArray) al = queued(&t, 2);
+  for (guint k = 0; k < al->len; k++) /* blockalign 64k */
+    g_assert_cmpuint(Q(al, k)->sector % 128, ==, 0);
   g_autoptr(GArray) sp = queued(&t, 1);
   guint small = 0;
   for (guint k = 0; k < sp->len; k++) {
