@@ -5,6 +5,7 @@
 #include "models/proc.h"
 
 #include <gsl/gsl_randist.h>
+#include <math.h>
 
 #include "sim/core/rng.h"
 
@@ -75,6 +76,8 @@ struct proc {
   int64_t issued_sectors;
   int64_t seq_pos;     /* next sequential offset within the region */
   sim_time last_issue; /* replay: when the previous I/O was submitted */
+  int64_t since_think; /* I/Os (calls) since the last think */
+  sim_time hold_until; /* a rate's due time the task sleeps towards */
   int in_flight;
   GArray *in_flight_since; /* sim_time: each unended bio's submit (reports) */
   int completions;         /* ended I/Os not yet seen by io_wait */
@@ -103,6 +106,20 @@ struct proc {
   int64_t writes; /* write calls since the last fsync */
   bool wrote, end_fsync_done;
   sim_timer copy_timer, pause_timer;
+  /* the shapes of proc_job beyond one block size drawn uniformly */
+  bool ext;
+  int64_t last_end;   /* sector after the last I/O, within the region */
+  int64_t *file_end;  /* nr_files > 1: each file's last_end */
+  int64_t run_left;   /* I/Os left in the current run of a random_every */
+  sim_time rate_due;  /* poisson: when the next I/O is due; -1 undrawn */
+  sim_time rate_prev; /* ... when the last one was */
+  bool dist_ready;
+  uint64_t dist_off; /* where the distribution's rank 0 lands */
+  double zipf_hx1, zipf_hn, zipf_s;
+  /* start conditions: processes waiting for this one, and how many this
+   * one still waits for */
+  GPtrArray *waiters;
+  int gate;
   /* the flusher */
   struct bdi_writeback *wb;
   bool idle; /* asleep between rounds of writeback */
@@ -161,6 +178,10 @@ static void next_call(proc *p, bool think);
 
 static void think_done(void *arg) {
   proc *p = arg;
+  if (p->hold_until > sim_now(p->engine)) { /* the rate, after a think */
+    sim_timer_mod(&p->think_timer, p->hold_until);
+    return;
+  }
   if (p->after_think == STEP_NONE) /* a buffered job's start */
     next_call(p, false);
   else
@@ -188,14 +209,66 @@ static void think_then(proc *p, proc_step s) {
   sim_timer_mod(&p->think_timer, time_after(sim_now(p->engine), think_time(p)));
 }
 
-/* What a process does once an I/O is on its way (or after io_wait). */
+/* fio's rate: when the next I/O may be issued (0: now).  Linear: the
+ * bytes (or I/Os) issued so far at the rate, from the start; poisson: the
+ * last one's due time plus an exponential gap of the rate's mean. */
+static sim_time rate_next(proc *p) {
+  const proc_job *j = &p->job;
+  if (j->rate_bps <= 0 && j->rate_iops <= 0)
+    return 0;
+  double per_io;
+  if (j->rate_iops > 0)
+    per_io = 1e9 / j->rate_iops;
+  else /* fio's iops for a byte rate: at the smallest block size */
+    per_io = 1e9 * j->bs_sectors * 512 / j->rate_bps;
+  if (j->rate_poisson) {
+    if (p->rate_due < 0) {
+      double gap = gsl_ran_exponential(rng(p), per_io);
+      p->rate_due =
+          time_after(p->rate_prev, gap < 9e18 ? (sim_time)gap : G_MAXINT64);
+    }
+    return p->rate_due;
+  }
+  double t = j->rate_iops > 0
+                 ? (double)p->issued * per_io
+                 : (double)p->issued_sectors * 512 * 1e9 / j->rate_bps;
+  return time_after(j->start, t < 9e18 ? (sim_time)t : G_MAXINT64);
+}
+
+/* An I/O (or call) is being issued: its due time is used up. */
+static void issued_one(proc *p) {
+  p->since_think++;
+  if (p->rate_due >= 0) {
+    p->rate_prev = p->rate_due;
+    p->rate_due = -1;
+  }
+}
+
+static bool think_due(const proc *p) {
+  return p->job.think > 0 && p->since_think >= MAX(p->job.think_blocks, 1);
+}
+
+/* Sleep until `t`, then take step `s`. */
+static void sleep_until(proc *p, sim_time t, proc_step s) {
+  p->next = s;
+  p->after_think = s;
+  p->hold_until = t;
+  sim_actor_block(p->task->actor, NULL);
+  sim_timer_mod(&p->think_timer, t);
+}
+
+/* What a process does once an I/O is on its way (or after io_wait).  A
+ * think (every think_blocks I/Os) or a rate that is not due yet waits for
+ * every I/O in flight first, as fio does before it sleeps. */
 static void after_issue(proc *p) {
   if (p->io) { /* the rest of this I/O goes down at once */
     go(p, STEP_SUBMIT);
     return;
   }
   bool more = more_to_issue(p);
-  if (more && p->in_flight < p->job.iodepth && p->job.think == 0) {
+  sim_time due = more ? rate_next(p) : 0;
+  bool pause = think_due(p) || due > sim_now(p->engine);
+  if (more && p->in_flight < p->job.iodepth && !pause) {
     go(p, STEP_SUBMIT);
   } else if (p->in_flight > 0) {
     if (p->completions > 0)
@@ -203,7 +276,13 @@ static void after_issue(proc *p) {
     else
       wait_for(p, STEP_IO_WAIT);
   } else if (more) {
-    think_then(p, STEP_SUBMIT);
+    p->hold_until = due;
+    if (think_due(p)) {
+      p->since_think = 0;
+      think_then(p, STEP_SUBMIT);
+    } else {
+      sleep_until(p, due, STEP_SUBMIT);
+    }
   } else {
     go(p, STEP_EXIT);
   }
@@ -301,6 +380,194 @@ static sim_time replay_due(const proc *p) {
   return due;
 }
 
+/* ---- fio's shapes: block sizes, holes, runs, skewed draws ---- */
+
+/* The grain random offsets are aligned to: fio's blockalign, by default
+ * the smallest block size. */
+static uint32_t min_sectors(const proc_job *j) {
+  if (j->align_sectors)
+    return j->align_sectors;
+  if (j->bs_split_n == 0)
+    return j->bs_sectors;
+  uint32_t m = j->bs_split[0].sectors;
+  for (int i = 1; i < j->bs_split_n; i++)
+    m = MIN(m, j->bs_split[i].sectors);
+  return m;
+}
+
+static uint32_t draw_sectors(proc *p) {
+  const proc_job *j = &p->job;
+  if (j->bs_split_n > 0) {
+    int r = (int)gsl_rng_uniform_int(rng(p), 100);
+    uint32_t acc = 0;
+    for (int i = 0; i < j->bs_split_n; i++) {
+      acc += j->bs_split[i].percent;
+      if ((uint32_t)r < acc)
+        return j->bs_split[i].sectors;
+    }
+    return j->bs_split[j->bs_split_n - 1].sectors;
+  }
+  if (j->bs_max_sectors > j->bs_sectors) {
+    uint32_t steps = (j->bs_max_sectors - j->bs_sectors) / j->bs_sectors;
+    return j->bs_sectors *
+           (1 + (uint32_t)gsl_rng_uniform_int(rng(p), steps + 1));
+  }
+  return j->bs_sectors;
+}
+
+/* Zipf by rejection-inversion (Hoermann and Derflinger): exact for any
+ * theta > 0, constant time, no table over the ranks. */
+static double zipf_h_integral(double x, double s) {
+  double lx = log(x), t = (1.0 - s) * lx;
+  return (fabs(t) > 1e-8 ? expm1(t) / t : 1.0 + t / 2) * lx;
+}
+
+static double zipf_h_integral_inv(double y, double s) {
+  double t = y * (1.0 - s);
+  if (t < -1.0)
+    t = -1.0;
+  return exp((fabs(t) > 1e-8 ? log1p(t) / t : 1.0 - t / 2) * y);
+}
+
+static void zipf_init(proc *p, int64_t n) {
+  double s = p->job.dist_arg;
+  p->zipf_hx1 = zipf_h_integral(1.5, s) - 1.0;
+  p->zipf_hn = zipf_h_integral((double)n + 0.5, s);
+  p->zipf_s =
+      2.0 - zipf_h_integral_inv(zipf_h_integral(2.5, s) - pow(2.0, -s), s);
+}
+
+static int64_t zipf_rank(proc *p, int64_t n) {
+  double s = p->job.dist_arg;
+  for (;;) {
+    double u =
+        p->zipf_hn + gsl_rng_uniform(rng(p)) * (p->zipf_hx1 - p->zipf_hn);
+    double x = zipf_h_integral_inv(u, s);
+    int64_t k = (int64_t)(x + 0.5);
+    k = CLAMP(k, 1, n);
+    if ((double)k - x <= p->zipf_s ||
+        u >= zipf_h_integral((double)k + 0.5, s) - pow((double)k, -s))
+      return k - 1;
+  }
+}
+
+/* A rank in [0, n) of the job's distribution.  As fio does, the ranks
+ * are then scattered over the region by a multiplicative hash (the hot
+ * blocks are not side by side) and shifted by an offset: a random one
+ * for zipf and pareto, none for normal, or the center given. */
+static int64_t dist_block(proc *p, int64_t n) {
+  const proc_job *j = &p->job;
+  if (!p->dist_ready) {
+    p->dist_ready = true;
+    if (j->dist_center >= 0) {
+      int64_t off = (int64_t)((double)n * (j->dist == PROC_DIST_NORMAL
+                                               ? j->dist_center - 0.5
+                                               : j->dist_center));
+      p->dist_off = (uint64_t)((off % n + n) % n);
+    } else if (j->dist == PROC_DIST_ZIPF || j->dist == PROC_DIST_PARETO) {
+      p->dist_off = (uint64_t)uniform_block(rng(p), n);
+    }
+    if (j->dist == PROC_DIST_ZIPF)
+      zipf_init(p, n);
+  }
+  int64_t rank = 0;
+  switch (j->dist) {
+  case PROC_DIST_UNIFORM: return uniform_block(rng(p), n);
+  case PROC_DIST_ZONED: {
+    /* fio's zoned: a zone by its share of the I/Os, then a block in its
+     * range, uniformly; zones are not scattered */
+    uint32_t r = (uint32_t)gsl_rng_uniform_int(rng(p), 100), acc = 0, start = 0;
+    int z = 0;
+    while (z < j->zones_n - 1 && r >= acc + j->zones[z].access) {
+      acc += j->zones[z].access;
+      start += j->zones[z].range;
+      z++;
+    }
+    int64_t first = n * start / 100;
+    int64_t len = MAX(n * j->zones[z].range / 100, 1);
+    return MIN(first + uniform_block(rng(p), len), n - 1);
+  }
+  case PROC_DIST_ZIPF: rank = zipf_rank(p, n); break;
+  case PROC_DIST_PARETO: {
+    double e = log(j->dist_arg) / log(1.0 - j->dist_arg);
+    rank = (int64_t)((double)(n - 1) * pow(gsl_rng_uniform(rng(p)), e));
+    break;
+  }
+  case PROC_DIST_NORMAL: {
+    /* fio's: the mean of 12 uniform draws over [0, n], widened by a
+     * uniform spread of dist_arg percent of n */
+    int64_t sum = 0;
+    for (int i = 0; i < 12; i++)
+      sum += uniform_block(rng(p), n + 1);
+    rank = (sum + 11) / 12;
+    int64_t spread = (int64_t)ceil((double)n * j->dist_arg / 100.0);
+    spread = MIN(spread, n / 2);
+    if (spread > 0) {
+      int64_t dev = uniform_block(rng(p), spread) - spread / 2;
+      while (dev + rank >= n)
+        dev /= 2;
+      rank = MAX(rank + dev, 0);
+    }
+    break;
+  }
+  }
+  uint64_t h = (uint64_t)rank * G_GUINT64_CONSTANT(0x61C8864680B583EB);
+  return (int64_t)((h + p->dist_off) % (uint64_t)n);
+}
+
+/* The next I/O of a job using any of the shapes: read or write, its
+ * sectors, and where in the region (draws in this order: the mix, the
+ * size, whether it goes on in sequence, the offset). */
+static int64_t next_pos_ext(proc *p, bool *write, uint32_t *sectors) {
+  const proc_job *j = &p->job;
+  *write = j->rw == PROC_RW_WRITE;
+  if (j->rw == PROC_RW_MIXED)
+    *write = (int)gsl_rng_uniform_int(rng(p), 100) >= j->rwmixread;
+  uint32_t len = draw_sectors(p);
+  *sectors = len;
+  /* fio's round robin over the files, one I/O each */
+  int64_t f = j->nr_files > 1 ? p->issued % j->nr_files : 0;
+  if (p->file_end)
+    p->last_end = p->file_end[f];
+  int64_t pos;
+  bool in_sequence = !j->random || p->run_left > 0;
+  if (j->random && !in_sequence && j->seq_percent > 0 && p->issued > 0)
+    in_sequence = (int)gsl_rng_uniform_int(rng(p), 100) < j->seq_percent;
+  if (in_sequence) {
+    if (p->run_left > 0)
+      p->run_left--;
+    pos = p->last_end;
+    if (!j->random && pos > 0)
+      pos += j->skip;
+    if (pos < 0 || pos + len > j->size)
+      pos = j->skip < 0 ? MAX(j->size + j->skip, 0) : 0;
+    if (pos + len > j->size)
+      pos = 0;
+  } else {
+    /* One set of positions whatever this I/O's size (a distribution's
+     * ranks stay put); a larger I/O that would not fit moves back. */
+    uint32_t align = min_sectors(j);
+    int64_t blocks = (j->size - align) / align + 1;
+    g_assert(blocks > 0);
+    pos = MIN((int64_t)dist_block(p, blocks) * align,
+              (j->size - len) / align * align);
+    if (j->random_every > 1)
+      p->run_left = j->random_every - 1;
+  }
+  p->last_end = pos + len;
+  if (p->file_end)
+    p->file_end[f] = p->last_end;
+  return pos + f * j->file_stride;
+}
+
+/* The next I/O's position in the region (sectors) and length. */
+static int64_t next_pos(proc *p, bool *write, uint32_t *sectors) {
+  if (p->ext)
+    return next_pos_ext(p, write, sectors);
+  *sectors = p->job.bs_sectors;
+  return next_block(p, write) * p->job.bs_sectors;
+}
+
 /* Draw the next application I/O of a direct job. */
 static proc_io *make_io(proc *p) {
   const proc_job *j = &p->job;
@@ -308,10 +575,11 @@ static proc_io *make_io(proc *p) {
     return make_replay_io(p);
   proc_io *io = g_new0(proc_io, 1);
   bool write;
-  int64_t block = next_block(p, &write);
+  uint32_t sectors;
+  int64_t pos = next_pos(p, &write, &sectors);
   io->p = p;
-  io->sector = j->offset + block * j->bs_sectors;
-  io->nr_sectors = j->bs_sectors;
+  io->sector = j->offset + pos;
+  io->nr_sectors = sectors;
   io->rw = write ? (REQ_WRITE | (j->sync_writes ? REQ_SYNC : 0)) : 0;
   io->submitted = sim_now(p->engine);
   g_ptr_array_add(p->ios, io);
@@ -397,19 +665,25 @@ static void after_bio_in(proc *p) {
 static void next_call(proc *p, bool think) {
   const proc_job *j = &p->job;
   proc_step s;
+  sim_time due = 0;
   if (j->fsync_every && p->writes >= j->fsync_every) {
     p->writes = 0;
     p->call_op = PROC_CALL_FSYNC;
     s = STEP_FSYNC;
   } else if (more_to_issue(p)) {
+    due = rate_next(p);
     bool write;
-    int64_t block = next_block(p, &write);
-    p->call_pos = block * j->bs_sectors * 512;
-    p->call_len = (int64_t)j->bs_sectors * 512;
+    uint32_t sectors;
+    p->call_pos = next_pos(p, &write, &sectors) * 512;
+    p->call_len = (int64_t)sectors * 512;
     p->call_op = write ? PROC_CALL_WRITE : PROC_CALL_READ;
     s = write ? STEP_WRITE : STEP_READ;
     p->issued++;
-    p->issued_sectors += j->bs_sectors;
+    p->issued_sectors += sectors;
+    think = think && p->since_think >= MAX(j->think_blocks, 1);
+    if (think)
+      p->since_think = 0;
+    issued_one(p);
   } else if (j->end_fsync && p->wrote && !p->end_fsync_done) {
     p->end_fsync_done = true;
     p->call_op = PROC_CALL_FSYNC;
@@ -418,8 +692,11 @@ static void next_call(proc *p, bool think) {
     go(p, STEP_EXIT);
     return;
   }
+  p->hold_until = due;
   if (think && j->think > 0)
     think_then(p, s);
+  else if (due > sim_now(p->engine))
+    sleep_until(p, due, s);
   else
     go(p, s);
 }
@@ -630,6 +907,7 @@ static void step_submit(proc *p) {
       p->io = make_io(p);
       p->issued++;
       p->issued_sectors += p->io->nr_sectors;
+      issued_one(p);
       p->in_flight++;
       g_array_append_val(p->in_flight_since, p->io->submitted);
     }
@@ -719,6 +997,8 @@ static void step_io_wait(proc *p) {
   after_issue(p);
 }
 
+static void begin(proc *p);
+
 static void step_exit(proc *p) {
   ioc_task_exit(p->task->ioc);
   p->finished = true;
@@ -726,6 +1006,11 @@ static void step_exit(proc *p) {
   sim_actor_done(p->task->actor);
   if (p->mm && p->kind != KIND_FLUSHER)
     pagecache_task_exit(p->mm);
+  for (guint i = 0; p->waiters && i < p->waiters->len; i++) {
+    proc *w = g_ptr_array_index(p->waiters, i);
+    if (--w->gate == 0)
+      begin(w);
+  }
 }
 
 static void proc_step_fn(void *self) {
@@ -764,6 +1049,7 @@ static proc *proc_alloc(sim_engine *e, struct task *tsk,
   p->seed = seed;
   p->in_flight_since = g_array_new(FALSE, FALSE, sizeof(sim_time));
   p->ios = g_ptr_array_new_with_free_func(g_free);
+  p->rate_due = -1;
   g_queue_init(&p->pending);
   p->waiter = (struct page_waiter){.wake = page_wake, .ctx = p};
   dirty_throttle_init(&p->dirty);
@@ -785,6 +1071,20 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
     p->job.iodepth = 1;
   p->done = done;
   p->done_ctx = done_ctx;
+  p->ext = job->bs_max_sectors > job->bs_sectors || job->bs_split_n > 0 ||
+           (job->align_sectors && job->align_sectors != job->bs_sectors) ||
+           job->skip != 0 || job->random_every > 1 || job->seq_percent > 0 ||
+           job->dist != PROC_DIST_UNIFORM || job->nr_files > 1;
+  if (job->nr_files > 1)
+    p->file_end = g_new0(int64_t, job->nr_files);
+  p->rate_prev = job->start;
+  if (job->wait_for > 0) { /* asleep until begin() */
+    p->gate = job->wait_for;
+    p->next = p->kind == KIND_DIRECT ? STEP_SUBMIT : STEP_NONE;
+    p->after_think = p->next;
+    sim_actor_block(tsk->actor, NULL);
+    return p;
+  }
   if (p->kind == KIND_DIRECT) {
     p->next = STEP_SUBMIT;
     p->after_think = STEP_SUBMIT;
@@ -807,6 +1107,28 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
   }
   return p;
 }
+
+/* The processes it waited for have exited: it starts now, or at its own
+ * start if that is later (fio's startdelay counts from the beginning). */
+static void begin(proc *p) {
+  sim_time now = sim_now(p->engine);
+  if (p->job.start > now) {
+    sim_timer_mod(&p->think_timer, p->job.start);
+    return;
+  }
+  p->job.start = now;
+  p->rate_prev = now;
+  think_done(p);
+}
+
+void proc_wait_for(proc *p, proc *prereq) {
+  g_assert(p->job.wait_for > 0);
+  if (!prereq->waiters)
+    prereq->waiters = g_ptr_array_new();
+  g_ptr_array_add(prereq->waiters, p);
+}
+
+sim_time proc_start_time(const proc *p) { return p->job.start; }
 
 void proc_set_page_cache(proc *p, struct pagecache *mm,
                          const proc_observer *obs, void *obs_ctx) {
@@ -847,6 +1169,9 @@ void proc_free(proc *p) {
     gsl_rng_free(p->rng_);
   g_array_free(p->in_flight_since, TRUE);
   g_ptr_array_free(p->ios, TRUE);
+  if (p->waiters)
+    g_ptr_array_free(p->waiters, TRUE);
+  g_free(p->file_end);
   g_free(p);
 }
 
@@ -883,6 +1208,16 @@ void proc_fingerprint(const proc *p, fingerprint *fp) {
   fingerprint_bytes(fp, v, sizeof v);
   if (p->job.replay)
     fingerprint_bytes(fp, &p->last_issue, sizeof p->last_issue);
+  /* Only a job using them carries them: the others' fingerprints stay. */
+  if (p->ext || p->job.rate_bps > 0 || p->job.rate_iops > 0 ||
+      p->job.think_blocks > 1 || p->job.wait_for > 0) {
+    int64_t x[] = {p->last_end,    p->run_left,   p->rate_due, p->rate_prev,
+                   p->since_think, p->hold_until, p->gate,     p->job.start};
+    fingerprint_bytes(fp, x, sizeof x);
+    if (p->file_end)
+      fingerprint_bytes(fp, p->file_end,
+                        sizeof *p->file_end * (size_t)p->job.nr_files);
+  }
   if (p->kind == KIND_DIRECT)
     return;
   const struct fm_call *c = &p->call;

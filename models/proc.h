@@ -29,6 +29,28 @@ typedef struct proc_replay_io {
   uint32_t nr_sectors; /* 0: an empty flush */
   unsigned rw;         /* REQ_WRITE, REQ_SYNC, REQ_FLUSH, REQ_FUA */
 } proc_replay_io;
+/* Where a random I/O lands (docs/workload.md, `distribution`). */
+typedef enum {
+  PROC_DIST_UNIFORM,
+  PROC_DIST_ZIPF,
+  PROC_DIST_PARETO,
+  PROC_DIST_NORMAL,
+  PROC_DIST_ZONED
+} proc_dist;
+
+/* A zone of a zoned distribution: its percent of the I/Os and of the
+ * region (zones one after the other from the region's start). */
+#define PROC_ZONES_MAX 64
+typedef struct proc_zone {
+  uint32_t access, range;
+} proc_zone;
+
+/* One block size of a split and its percentage of the I/Os. */
+#define PROC_BSSPLIT_MAX 64
+typedef struct proc_bs_share {
+  uint32_t sectors;
+  uint32_t percent;
+} proc_bs_share;
 
 /* The job, in the simulator's units (the workload layer converts). */
 typedef struct proc_job {
@@ -57,6 +79,29 @@ typedef struct proc_job {
    * own (rw, bs and the region are not used); NULL: none. */
   const proc_replay_io *replay;
   int64_t replay_len;
+
+  /* fio's shapes beyond one block size drawn uniformly; all zero: none. */
+  uint32_t bs_max_sectors; /* sizes bs_sectors..this, multiples of bs */
+  int bs_split_n;          /* > 0: sizes drawn from bs_split instead */
+  proc_bs_share bs_split[PROC_BSSPLIT_MAX];
+  int64_t skip;           /* sequential: sectors between I/Os (< 0: back) */
+  uint32_t align_sectors; /* random offsets' grain; 0: the smallest bs */
+  int64_t random_every;   /* random: a new random offset every this many */
+  int seq_percent;        /* random: percent of I/Os that go on in sequence */
+  proc_dist dist;
+  double dist_arg;    /* zipf theta, pareto h, normal deviation (%) */
+  double dist_center; /* 0..1, or < 0: fio's default */
+  int zones_n;
+  proc_zone zones[PROC_ZONES_MAX];
+  double rate_bps;      /* issue no faster than this; 0 unlimited */
+  double rate_iops;     /* ... or this many I/Os per second */
+  bool rate_poisson;    /* gaps drawn exponential around the rate */
+  int64_t think_blocks; /* think after this many I/Os; 0 or 1: each */
+  int wait_for;         /* processes that must exit before this one starts
+                           (proc_wait_for links them) */
+  int nr_files;         /* > 1: the region is this many files of `size`,
+                           file_stride apart, used in turn (direct jobs) */
+  int64_t file_stride;  /* sectors */
 } proc_job;
 
 typedef struct proc proc;
@@ -90,6 +135,13 @@ proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
 void proc_set_page_cache(proc *p, struct pagecache *mm,
                          const proc_observer *obs, void *obs_ctx);
 void proc_free(proc *p);
+
+/* `p` (whose job has wait_for > 0) starts once `prereq` has exited, and
+ * the wait_for - 1 others linked the same way. */
+void proc_wait_for(proc *p, proc *prereq);
+/* When the process started (or will): its start, or later when it
+ * waited for others. */
+sim_time proc_start_time(const proc *p);
 
 struct task *proc_task(proc *p);
 bool proc_finished(const proc *p); /* took its `exit` step */

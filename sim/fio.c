@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <yaml.h>
 
 #include "sim/core/params.h"
 #include "sim/iolog.h"
@@ -383,6 +384,21 @@ typedef enum {
   O_REPLAY_NO_STALL,
   O_REPLAY_TIME_SCALE,
   O_REPLAY_REDIRECT,
+  O_BSRANGE,
+  O_BSSPLIT,
+  O_RATE,
+  O_RATE_IOPS,
+  O_RATE_PROCESS,
+  O_RAMP_TIME,
+  O_LOOPS,
+  O_RANDOM_DISTRIBUTION,
+  O_PERCENTAGE_RANDOM,
+  O_RANDSEED,
+  O_STONEWALL,
+  O_WAIT_FOR,
+  O_NRFILES,
+  O_FILESIZE,
+  O_BLOCKALIGN,
   O_IGNORED, /* description, group_reporting, ... */
   O_COUNT
 } opt_id;
@@ -427,11 +443,30 @@ static const struct {
     {"replay_no_stall", O_REPLAY_NO_STALL},
     {"replay_time_scale", O_REPLAY_TIME_SCALE},
     {"replay_redirect", O_REPLAY_REDIRECT},
-    /* Reporting, or what the simulation does anyway: random draws are
-     * repeatable (the workload's seed) and with replacement (no random
-     * map), and fio's threads share no io_context (no CLONE_IO). */
+    {"bsrange", O_BSRANGE},
+    {"bssplit", O_BSSPLIT},
+    {"rate", O_RATE},
+    {"rate_iops", O_RATE_IOPS},
+    {"rate_process", O_RATE_PROCESS},
+    {"ramp_time", O_RAMP_TIME},
+    {"loops", O_LOOPS},
+    {"random_distribution", O_RANDOM_DISTRIBUTION},
+    {"percentage_random", O_PERCENTAGE_RANDOM},
+    {"randseed", O_RANDSEED},
+    {"stonewall", O_STONEWALL},
+    {"wait_for", O_WAIT_FOR},
+    {"nrfiles", O_NRFILES},
+    {"filesize", O_FILESIZE},
+    {"ba", O_BLOCKALIGN},
+    /* Reporting, or what the simulation does anyway (docs/fio.md): random
+     * draws are repeatable (the seed) and with replacement (no random
+     * map); fio's threads share no io_context (pthreads are created
+     * without CLONE_IO); new_group starts a reporting group only;
+     * `threads` is the tiobench profile's, which changes nothing in a
+     * job file that does not load that profile. */
     {"description", O_IGNORED},
     {"group_reporting", O_IGNORED},
+    {"new_group", O_IGNORED},
     {"randrepeat", O_IGNORED},
     {"norandommap", O_IGNORED},
     {"thread", O_IGNORED},
@@ -444,6 +479,7 @@ static const struct {
     {"log_prio", O_IGNORED},
     {"log_max_value", O_IGNORED},
     {"per_job_logs", O_IGNORED},
+    {"threads", O_IGNORED},
 };
 
 static const char *canonical(const char *name) {
@@ -562,6 +598,7 @@ void fio_jobfile_free(fio_jobfile *jf) {
     return;
   g_free(jf->path);
   g_ptr_array_unref(jf->sections);
+  g_ptr_array_unref(jf->files);
   g_free(jf);
 }
 
@@ -610,22 +647,84 @@ static char *expand_env(const char *path, const char *v, int line, int col,
   return g_string_free(out, FALSE);
 }
 
-fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
-                               GError **err) {
-  fio_jobfile *jf = g_new0(fio_jobfile, 1);
-  jf->path = g_strdup(path);
-  jf->sections = g_ptr_array_new_with_free_func(section_free);
+char *fio_jobfile_where(const fio_jobfile *jf, int line) {
+  guint f = (guint)(line / FIO_FILE_LINES);
+  const char *path = f < jf->files->len ? jf->files->pdata[f] : jf->path;
+  return g_strdup_printf("%s:%d", path, line % FIO_FILE_LINES);
+}
+
+#define MAX_INCLUDE_DEPTH 16
+
+static gboolean parse_text(fio_jobfile *jf, guint file, const char *text,
+                           gsize len, fio_section **cur, int depth,
+                           GError **err);
+
+/* `include FILE` at `where` (position prefix) of file `from`. */
+static gboolean parse_include(fio_jobfile *jf, guint from, const char *where,
+                              const char *name, fio_section **cur, int depth,
+                              GError **err) {
+  if (!*cur) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                "%s: include outside of a section (fio reads it as an "
+                "option of the section it is in)",
+                where);
+    return FALSE;
+  }
+  if (!*name) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE, "%s: include: needs a file",
+                where);
+    return FALSE;
+  }
+  if (depth >= MAX_INCLUDE_DEPTH || jf->files->len >= FIO_MAX_FILES) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                "%s: include: more than %d files or %d levels deep (an "
+                "include loop?)",
+                where, FIO_MAX_FILES, MAX_INCLUDE_DEPTH);
+    return FALSE;
+  }
+  g_autofree char *dir = g_path_get_dirname(jf->files->pdata[from]);
+  char *path = g_path_is_absolute(name) || strcmp(dir, ".") == 0
+                   ? g_strdup(name)
+                   : g_build_filename(dir, name, NULL);
+  g_ptr_array_add(jf->files, path);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  GError *local = NULL;
+  /* a device or a FIFO would never end */
+  if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_IO,
+                "%s: include: '%s' is not a regular file", where, path);
+    return FALSE;
+  }
+  if (!g_file_get_contents(path, &text, &len, &local)) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_IO, "%s: include: %s", where,
+                local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  return parse_text(jf, jf->files->len - 1, text, len, cur, depth + 1, err);
+}
+
+static gboolean parse_text(fio_jobfile *jf, guint file, const char *text,
+                           gsize len, fio_section **cur, int depth,
+                           GError **err) {
+  const char *path = jf->files->pdata[file];
   if (memchr(text, '\0', len)) {
     g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE, "%s: a NUL byte in the file",
                 path);
-    fio_jobfile_free(jf);
-    return NULL;
+    return FALSE;
   }
   g_autofree char *copy = g_strndup(text, len);
   char **lines = g_strsplit(copy, "\n", -1);
-  fio_section *cur = NULL;
   gboolean ok = TRUE;
+  int base = (int)file * FIO_FILE_LINES;
   for (int ln = 0; ok && lines[ln]; ln++) {
+    if (ln + 1 >= FIO_FILE_LINES) {
+      g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE, "%s: more than %d lines",
+                  path, FIO_FILE_LINES - 1);
+      ok = FALSE;
+      break;
+    }
     char *l = lines[ln];
     g_strchomp(l); /* also the '\r' of CRLF files */
     int col = 1;
@@ -633,6 +732,14 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
       l++, col++;
     if (!*l || is_comment(l))
       continue;
+    if (*l == '[' && depth > 0) {
+      g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                  "%s:%d:%d: no new sections in an included file (fio's "
+                  "rule)",
+                  path, ln + 1, col);
+      ok = FALSE;
+      break;
+    }
     if (*l == '[') {
       char *close = strchr(l, ']');
       if (!close || close[1] || close == l + 1) {
@@ -642,15 +749,24 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
         ok = FALSE;
         break;
       }
-      cur = g_new0(fio_section, 1);
-      cur->name = g_strndup(l + 1, close - (l + 1));
-      cur->line = ln + 1;
-      cur->col = col;
-      cur->options = g_ptr_array_new_with_free_func(option_free);
-      g_ptr_array_add(jf->sections, cur);
+      fio_section *sec = g_new0(fio_section, 1);
+      sec->name = g_strndup(l + 1, close - (l + 1));
+      sec->line = base + ln + 1;
+      sec->col = col;
+      sec->options = g_ptr_array_new_with_free_func(option_free);
+      g_ptr_array_add(jf->sections, sec);
+      *cur = sec;
       continue;
     }
-    if (!cur) {
+    /* fio ends an option line at a ';' or '#' wherever it is */
+    l[strcspn(l, ";#")] = '\0';
+    g_strchomp(l);
+    if (g_str_has_prefix(l, "include") && (l[7] == ' ' || l[7] == '\t')) {
+      g_autofree char *where = g_strdup_printf("%s:%d:%d", path, ln + 1, col);
+      ok = parse_include(jf, file, where, g_strstrip(l + 8), cur, depth, err);
+      continue;
+    }
+    if (!*cur) {
       g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
                   "%s:%d:%d: option before the first section (start with "
                   "[global] or [jobname])",
@@ -660,7 +776,8 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
     }
     char *eq = strchr(l, '=');
     fio_option *o = g_new0(fio_option, 1);
-    o->line = ln + 1;
+    o->order = (int)++jf->options;
+    o->line = base + ln + 1;
     o->col = col;
     o->name = g_ascii_strdown(l, eq ? eq - l : -1);
     g_strstrip(o->name);
@@ -669,7 +786,7 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
       while (*v == ' ' || *v == '\t')
         v++;
       o->value_col = col + (int)(v - l);
-      o->value = expand_env(path, v, o->line, o->value_col, err);
+      o->value = expand_env(path, v, ln + 1, o->value_col, err);
       if (!o->value)
         ok = FALSE;
       else
@@ -677,13 +794,24 @@ fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
     }
     if (ok && !*o->name) {
       g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
-                  "%s:%d:%d: an option without a name", path, o->line, col);
+                  "%s:%d:%d: an option without a name", path, ln + 1, col);
       ok = FALSE;
     }
-    g_ptr_array_add(cur->options, o);
+    g_ptr_array_add((*cur)->options, o);
   }
   g_strfreev(lines);
-  if (!ok) {
+  return ok;
+}
+
+fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
+                               GError **err) {
+  fio_jobfile *jf = g_new0(fio_jobfile, 1);
+  jf->path = g_strdup(path);
+  jf->sections = g_ptr_array_new_with_free_func(section_free);
+  jf->files = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(jf->files, g_strdup(path));
+  fio_section *cur = NULL;
+  if (!parse_text(jf, 0, text, len, &cur, 0, err)) {
     fio_jobfile_free(jf);
     return NULL;
   }
@@ -698,6 +826,7 @@ typedef struct {
 
 typedef struct {
   const char *path;
+  const fio_jobfile *jf;
   GString *yaml;
   GArray *pos; /* fpos per YAML line, [0] for line 1 */
   GError **err;
@@ -737,7 +866,8 @@ static gboolean fail(emitter *e, int code, int line, int col, const char *fmt,
   va_start(ap, fmt);
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  g_set_error(e->err, FIO_ERROR, code, "%s:%d:%d: %s", e->path, line, col, msg);
+  g_autofree char *where = fio_jobfile_where(e->jf, line);
+  g_set_error(e->err, FIO_ERROR, code, "%s:%d: %s", where, col, msg);
   return FALSE;
 }
 
@@ -747,7 +877,9 @@ typedef struct {
   const fio_section *sec;
   const fio_option *opt[O_COUNT];
   guint64 size, offset, offset_increment, numjobs;
-  int device; /* index into devices; files are on device 0 */
+  guint64 amount; /* bytes a job not time_based moves: size, or filesize */
+  guint64 nrfiles, span; /* its files, and the bytes they span */
+  int device;            /* index into devices; files are on device 0 */
   char *file; /* the file's path, directory included; NULL: fio's own */
 } job;
 
@@ -757,9 +889,6 @@ static gboolean check_option(emitter *e, const fio_option *o) {
   const char *name = canonical(o->name);
   if (simulated_id(name) >= 0)
     return TRUE;
-  if (strcmp(name, "include") == 0 || g_str_has_prefix(o->name, "include "))
-    return fail(e, FIO_ERROR_UNSUPPORTED, o->line, o->col,
-                "include: not supported yet (paste the included file)");
   if (known(name))
     return fail(e, FIO_ERROR_UNSUPPORTED, o->line, o->col,
                 "option '%s' is not simulated by cfqsim", o->name);
@@ -768,6 +897,13 @@ static gboolean check_option(emitter *e, const fio_option *o) {
       s ? g_strdup_printf(" (did you mean '%s'?)", s) : g_strdup("");
   return fail(e, FIO_ERROR_PARSE, o->line, o->col, "unknown option '%s'%s",
               o->name, h);
+}
+
+/* "line N" of the job file, "FILE:N" of an included one. */
+static char *line_ref(const emitter *e, int line) {
+  if (line < FIO_FILE_LINES)
+    return g_strdup_printf("line %d", line);
+  return fio_jobfile_where(e->jf, line);
 }
 
 static fpos pos_of(const fio_option *o) {
@@ -1057,12 +1193,263 @@ static const char *const rw_names[] = {"read",      "write", "randread",
                                        "randwrite", "rw",    "readwrite",
                                        "randrw",    NULL};
 
-static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
+/* A hole or step back of a sequential job: less than a device. */
+#define MAX_SKIP (G_GUINT64_CONSTANT(1) << 50)
+
+static const char *job_name(const job *j) {
+  const fio_option *n = j->opt[O_NAME];
+  return n && n->value ? n->value : j->sec->name;
+}
+
+/* A value fio reads per direction (read,write,trim) as one for all. */
+static gboolean no_directions(emitter *e, const fio_option *o) {
+  if (!need_value(e, o))
+    return FALSE;
+  if (strchr(o->value, ','))
+    return fail(e, FIO_ERROR_UNSUPPORTED, o->line, o->value_col,
+                "%s: per-direction values are not simulated", o->name);
+  return TRUE;
+}
+
+/* The value of a per-direction option (read,write,trim; a missing one
+ * repeats the last given) for the directions the job does: one value if
+ * they agree, else refused.  An empty field keeps fio's default. */
+static gboolean direction_value(emitter *e, const job *j, const fio_option *o,
+                                char **value) {
+  if (!need_value(e, o))
+    return FALSE;
+  g_auto(GStrv) f = g_strsplit(o->value, ",", 3);
+  const char *rw =
+      j->opt[O_RW] && j->opt[O_RW]->value ? j->opt[O_RW]->value : "read";
+  gboolean both = g_str_has_prefix(rw, "rw") ||
+                  g_str_has_prefix(rw, "readwrite") ||
+                  g_str_has_prefix(rw, "randrw");
+  gboolean writes = both || strstr(rw, "write");
+  guint n = g_strv_length(f);
+  const char *rd = f[0], *wr = f[MIN(n, 2u) - 1];
+  const char *v = writes ? wr : rd;
+  if (both && strcmp(rd, wr) != 0)
+    return fail(e, FIO_ERROR_UNSUPPORTED, o->line, o->value_col,
+                "%s: different values for reads and writes are not "
+                "simulated",
+                o->name);
+  *value = g_strdup(v);
+  return TRUE;
+}
+
+/* The later of two options setting the same thing wins, as in fio. */
+static const fio_option *later(const fio_option *a, const fio_option *b) {
+  if (!a || !b)
+    return a ? a : b;
+  return a->order > b->order ? a : b;
+}
+
+/* bs, bsrange and bssplit: the one in force. */
+static gboolean emit_block_sizes(emitter *e, const job *j) {
+  const fio_option *const *o = j->opt;
+  guint64 v;
+  if (o[O_BSSPLIT]) { /* fio uses the split whatever bs says */
+    const fio_option *b = o[O_BSSPLIT];
+    if (!no_directions(e, b))
+      return FALSE;
+    GString *out = g_string_new(NULL);
+    g_auto(GStrv) items = g_strsplit(b->value, ":", -1);
+    for (guint i = 0; items[i]; i++) {
+      g_auto(GStrv) f = g_strsplit(items[i], "/", 2);
+      if (!f[0] || !fio_parse_size(f[0], &v)) {
+        g_string_free(out, TRUE);
+        return fail(e, FIO_ERROR_PARSE, b->line, b->value_col,
+                    "bssplit: '%s' is not SIZE/PERCENT", items[i]);
+      }
+      g_string_append_printf(out, "%s%" G_GUINT64_FORMAT "/%s", i ? ":" : "", v,
+                             f[1] ? f[1] : "");
+    }
+    g_autofree char *q = quoted(out->str);
+    g_string_free(out, TRUE);
+    emit_line(e, pos_of(b), "    bssplit: %s", q);
+    return TRUE;
+  }
+  const fio_option *b = later(o[O_BS], o[O_BSRANGE]);
+  if (!b)
+    return TRUE;
+  if (b == o[O_BS]) {
+    if (!get_size(e, b, &v))
+      return FALSE;
+    emit_line(e, pos_of(b), "    bs: %" G_GUINT64_FORMAT, v);
+    return TRUE;
+  }
+  if (!no_directions(e, b))
+    return FALSE;
+  g_auto(GStrv) f = g_strsplit(b->value, "-", -1);
+  guint64 lo, hi;
+  if (g_strv_length(f) != 2 || !fio_parse_size(f[0], &lo) ||
+      !fio_parse_size(f[1], &hi))
+    return fail(e, FIO_ERROR_PARSE, b->line, b->value_col,
+                "%s: '%s' is not MIN-MAX (e.g. 4k-64k)", b->name, b->value);
+  emit_line(e, pos_of(b),
+            "    bsrange: %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, lo, hi);
+  return TRUE;
+}
+
+static gboolean emit_rw(emitter *e, const fio_option *r) {
+  if (!need_value(e, r))
+    return FALSE;
+  g_autofree char *mode = g_strdup(r->value);
+  char *suffix = strchr(mode, ':');
+  if (suffix)
+    *suffix++ = '\0';
+  if (g_str_has_suffix(mode, "trim") || strstr(mode, "trimwrite"))
+    return fail(e, FIO_ERROR_UNSUPPORTED, r->line, r->value_col,
+                "%s: trim is not simulated", r->name);
+  if (!g_strv_contains(rw_names, mode)) {
+    const char *s = params_suggest_name(rw_names, mode);
+    g_autofree char *h =
+        s ? g_strdup_printf(" (did you mean '%s'?)", s) : g_strdup("");
+    return fail(e, FIO_ERROR_PARSE, r->line, r->value_col,
+                "%s: unknown value '%s'%s", r->name, mode, h);
+  }
+  emit_line(e, pos_of(r), "    rw: %s", mode);
+  if (!suffix)
+    return TRUE;
+  /* fio's offset modifier: I/Os per random offset for a random mode,
+   * bytes added after each I/O (a hole, or backwards) for a sequential
+   * one. */
+  int col = r->value_col + (int)(suffix - mode);
+  if (g_str_has_prefix(mode, "rand")) {
+    guint64 n;
+    if (!g_ascii_string_to_unsigned(suffix, 10, 1, G_MAXINT64, &n, NULL))
+      return fail(e, FIO_ERROR_PARSE, r->line, col,
+                  "%s: ':%s' is not a number of I/Os (e.g. randread:8)",
+                  r->name, suffix);
+    emit_line(e, (fpos){r->line, col}, "    random_every: %" G_GUINT64_FORMAT,
+              n);
+    return TRUE;
+  }
+  gboolean back = *suffix == '-';
+  guint64 bytes;
+  if (!fio_parse_size(suffix + back, &bytes) || bytes > MAX_SKIP)
+    return fail(e, FIO_ERROR_PARSE, r->line, col,
+                "%s: ':%s' is not a size (e.g. write:4k, read:-8k)", r->name,
+                suffix);
+  emit_line(e, (fpos){r->line, col}, "    skip: %s%" G_GUINT64_FORMAT,
+            back ? "-" : "", bytes);
+  return TRUE;
+}
+
+/* stonewall and wait_for: the jobs this one waits for, by name.  fio
+ * starts jobs in file order and stops at a stonewall while any job runs,
+ * so a stonewall holds back its own job and every later one: a job waits
+ * for all jobs before the last stonewall at or before it.  wait_for=NAME
+ * holds back that job only. */
+static gboolean emit_wait(emitter *e, GArray *jobs, guint self) {
+  guint wall = 0; /* jobs [0, wall) are waited for */
+  for (guint i = 0; i <= self; i++) {
+    const fio_option *sw = g_array_index(jobs, job, i).opt[O_STONEWALL];
+    guint64 v = 0;
+    if (sw && !get_int(e, sw, 1, &v))
+      return FALSE;
+    if (v)
+      wall = i;
+  }
+  const job *j = &g_array_index(jobs, job, self);
+  const fio_option *wf = j->opt[O_WAIT_FOR];
+  int waitee = -1;
+  if (wf) {
+    if (!need_value(e, wf))
+      return FALSE;
+    for (guint i = 0; i < self; i++)
+      if (strcmp(job_name(&g_array_index(jobs, job, i)), wf->value) == 0)
+        waitee = (int)i;
+    if (waitee < 0)
+      return fail(e, FIO_ERROR_PARSE, wf->line, wf->value_col,
+                  "wait_for: no job '%s' before this one", wf->value);
+  }
+  if (wall == 0 && waitee < 0)
+    return TRUE;
+  const fio_option *at = wf ? wf : j->opt[O_STONEWALL];
+  fpos where = at ? pos_of(at) : (fpos){j->sec->line, j->sec->col};
+  emit_line(e, where, "    wait_for:");
+  for (guint i = 0; i < wall; i++) {
+    g_autofree char *q = quoted(job_name(&g_array_index(jobs, job, i)));
+    emit_line(e, where, "      - %s", q);
+  }
+  if (waitee >= (int)wall) {
+    g_autofree char *q = quoted(wf->value);
+    emit_line(e, where, "      - %s", q);
+  }
+  return TRUE;
+}
+
+static gboolean emit_shapes(emitter *e, const job *j) {
+  const fio_option *const *o = j->opt;
+  guint64 v;
+  if (o[O_RATE]) {
+    if (!no_directions(e, o[O_RATE]) || !get_size(e, o[O_RATE], &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_RATE]), "    rate: %" G_GUINT64_FORMAT "B/s", v);
+  }
+  if (o[O_RATE_IOPS]) {
+    if (!no_directions(e, o[O_RATE_IOPS]) ||
+        !get_int(e, o[O_RATE_IOPS], 1000000000, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_RATE_IOPS]), "    rate_iops: %" G_GUINT64_FORMAT,
+              v);
+  }
+  if (o[O_RATE_PROCESS]) {
+    if (!need_value(e, o[O_RATE_PROCESS]))
+      return FALSE;
+    g_autofree char *q = quoted(o[O_RATE_PROCESS]->value);
+    emit_line(e, pos_of(o[O_RATE_PROCESS]), "    rate_process: %s", q);
+  }
+  if (o[O_BLOCKALIGN]) {
+    if (!no_directions(e, o[O_BLOCKALIGN]) || !get_size(e, o[O_BLOCKALIGN], &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_BLOCKALIGN]), "    blockalign: %" G_GUINT64_FORMAT,
+              v);
+  }
+  if (o[O_LOOPS]) {
+    if (!get_int(e, o[O_LOOPS], 1000000000, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_LOOPS]), "    loops: %" G_GUINT64_FORMAT, v);
+  }
+  if (o[O_RANDOM_DISTRIBUTION]) {
+    const fio_option *d = o[O_RANDOM_DISTRIBUTION];
+    if (!no_directions(e, d))
+      return FALSE;
+    if (g_str_has_prefix(d->value, "zoned_abs"))
+      return fail(e, FIO_ERROR_UNSUPPORTED, d->line, d->value_col,
+                  "random_distribution: zoned_abs is not simulated "
+                  "(random, zipf, pareto, normal, zoned are)");
+    g_autofree char *q = quoted(d->value);
+    emit_line(e, pos_of(d), "    distribution: %s", q);
+  }
+  if (o[O_PERCENTAGE_RANDOM]) {
+    const fio_option *pr = o[O_PERCENTAGE_RANDOM];
+    g_autofree char *one = NULL;
+    if (!direction_value(e, j, pr, &one))
+      return FALSE;
+    if (*one) {
+      fio_option dir = *pr;
+      dir.value = one;
+      if (!get_int(e, &dir, 100, &v))
+        return FALSE;
+      emit_line(e, pos_of(pr), "    percentage_random: %" G_GUINT64_FORMAT, v);
+    }
+  }
+  if (o[O_RANDSEED]) {
+    if (!get_int(e, o[O_RANDSEED], G_MAXINT64, &v))
+      return FALSE;
+    emit_line(e, pos_of(o[O_RANDSEED]), "    seed: %" G_GUINT64_FORMAT, v);
+  }
+  return TRUE;
+}
+
+static gboolean emit_job(emitter *e, GArray *jobs, guint self,
+                         GPtrArray *devices) {
+  job *j = &g_array_index(jobs, job, self);
   const fio_option *const *o = j->opt;
   fpos sec = {j->sec->line, j->sec->col + 1};
-  const char *name =
-      o[O_NAME] && o[O_NAME]->value ? o[O_NAME]->value : j->sec->name;
-  g_autofree char *qname = quoted(name);
+  g_autofree char *qname = quoted(job_name(j));
   emit_line(e, o[O_NAME] ? pos_of(o[O_NAME]) : sec, "  - name: %s", qname);
   if (o[O_CGROUP]) {
     g_autofree char *q = quoted(o[O_CGROUP]->value);
@@ -1072,30 +1459,13 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
             (const char *)g_ptr_array_index(devices, j->device));
   if (o[O_READ_IOLOG])
     return emit_replay(e, j);
-  if (o[O_RW]) {
-    const fio_option *r = o[O_RW];
-    if (!need_value(e, r))
-      return FALSE;
-    if (strchr(r->value, ':'))
-      return fail(e, FIO_ERROR_UNSUPPORTED, r->line, r->value_col,
-                  "%s: the ':N' suffix is not simulated", r->name);
-    if (g_str_has_suffix(r->value, "trim") || strstr(r->value, "trimwrite"))
-      return fail(e, FIO_ERROR_UNSUPPORTED, r->line, r->value_col,
-                  "%s: trim is not simulated", r->name);
-    if (!g_strv_contains(rw_names, r->value)) {
-      const char *s = params_suggest_name(rw_names, r->value);
-      g_autofree char *h =
-          s ? g_strdup_printf(" (did you mean '%s'?)", s) : g_strdup("");
-      return fail(e, FIO_ERROR_PARSE, r->line, r->value_col,
-                  "%s: unknown value '%s'%s", r->name, r->value, h);
-    }
-    emit_line(e, pos_of(r), "    rw: %s", r->value);
-  }
+  if (o[O_RW] && !emit_rw(e, o[O_RW]))
+    return FALSE;
   guint64 v;
   /* Each sets both shares, as in fio: the later one wins. */
   gboolean read_share =
       o[O_RWMIXREAD] &&
-      (!o[O_RWMIXWRITE] || o[O_RWMIXREAD]->line > o[O_RWMIXWRITE]->line);
+      (!o[O_RWMIXWRITE] || o[O_RWMIXREAD]->order > o[O_RWMIXWRITE]->order);
   if (read_share) {
     if (!get_int(e, o[O_RWMIXREAD], 100, &v))
       return FALSE;
@@ -1107,13 +1477,14 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
     emit_line(e, pos_of(o[O_RWMIXWRITE]), "    rwmixread: %" G_GUINT64_FORMAT,
               100 - v);
   }
-  if (o[O_BS]) {
-    if (!get_size(e, o[O_BS], &v))
-      return FALSE;
-    emit_line(e, pos_of(o[O_BS]), "    bs: %" G_GUINT64_FORMAT, v);
-  }
+  if (!emit_block_sizes(e, j) || !emit_wait(e, jobs, self) ||
+      !emit_shapes(e, j))
+    return FALSE;
   fpos size_pos = o[O_SIZE] ? pos_of(o[O_SIZE]) : sec;
   emit_line(e, size_pos, "    size: %" G_GUINT64_FORMAT, j->size);
+  if (j->nrfiles > 1)
+    emit_line(e, pos_of(o[O_NRFILES]), "    nrfiles: %" G_GUINT64_FORMAT,
+              j->nrfiles);
   emit_line(e, o[O_OFFSET] ? pos_of(o[O_OFFSET]) : sec,
             "    offset: %" G_GUINT64_FORMAT, j->offset);
   emit_line(e, o[O_OFFSET_INCREMENT] ? pos_of(o[O_OFFSET_INCREMENT]) : sec,
@@ -1174,12 +1545,22 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
       return FALSE;
     time_based = v;
   }
-  gint64 ns;
+  gint64 ns, ramp = 0;
+  if (o[O_RAMP_TIME]) {
+    if (!get_time(e, o[O_RAMP_TIME], G_GINT64_CONSTANT(1000000000), &ramp))
+      return FALSE;
+    emit_line(e, pos_of(o[O_RAMP_TIME]), "    ramp: %" G_GINT64_FORMAT "ns",
+              ramp);
+  }
   if (o[O_RUNTIME]) {
     if (!get_time(e, o[O_RUNTIME], G_GINT64_CONSTANT(1000000000), &ns))
       return FALSE;
+    /* fio's runtime follows the ramp; cfqsim's counts from the start */
+    if (ns > 0 && ramp > G_MAXINT64 - ns)
+      return fail(e, FIO_ERROR_PARSE, o[O_RAMP_TIME]->line,
+                  o[O_RAMP_TIME]->value_col, "ramp_time: too long");
     emit_line(e, pos_of(o[O_RUNTIME]), "    runtime: %" G_GINT64_FORMAT "ns",
-              ns);
+              ns > 0 ? ns + ramp : 0);
   }
   if (time_based && (!o[O_RUNTIME] || ns == 0))
     return fail(e, FIO_ERROR_PARSE, o[O_TIME_BASED]->line, o[O_TIME_BASED]->col,
@@ -1188,8 +1569,10 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
     if (!get_size(e, o[O_IO_SIZE], &v))
       return FALSE;
     emit_line(e, pos_of(o[O_IO_SIZE]), "    io_size: %" G_GUINT64_FORMAT, v);
-  } else if (!time_based && j->size) {
-    emit_line(e, size_pos, "    io_size: %" G_GUINT64_FORMAT, j->size);
+  } else if (!time_based && j->amount) {
+    const fio_option *at = o[O_SIZE] ? o[O_SIZE] : o[O_FILESIZE];
+    emit_line(e, at ? pos_of(at) : sec, "    io_size: %" G_GUINT64_FORMAT,
+              j->amount);
   }
   if (o[O_STARTDELAY]) {
     if (!get_time(e, o[O_STARTDELAY], G_GINT64_CONSTANT(1000000000), &ns))
@@ -1205,11 +1588,8 @@ static gboolean emit_job(emitter *e, job *j, GPtrArray *devices) {
   if (o[O_THINKTIME_BLOCKS]) {
     if (!get_int(e, o[O_THINKTIME_BLOCKS], G_MAXINT, &v))
       return FALSE;
-    if (v != 1)
-      return fail(e, FIO_ERROR_UNSUPPORTED, o[O_THINKTIME_BLOCKS]->line,
-                  o[O_THINKTIME_BLOCKS]->col,
-                  "thinktime_blocks: only 1 is simulated (a think after "
-                  "every I/O)");
+    emit_line(e, pos_of(o[O_THINKTIME_BLOCKS]),
+              "    think_blocks: %" G_GUINT64_FORMAT, MAX(v, 1));
   }
   if (o[O_THINKTIME]) {
     if (!get_time(e, o[O_THINKTIME], 1000, &ns))
@@ -1282,6 +1662,36 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
       return FALSE;
     if (o[O_SIZE] && !get_size(e, o[O_SIZE], &j->size))
       return FALSE;
+    j->amount = j->size;
+    j->nrfiles = 1;
+    if (o[O_NRFILES] && !get_int(e, o[O_NRFILES], 65536, &j->nrfiles))
+      return FALSE;
+    j->nrfiles = MAX(j->nrfiles, 1);
+    if (j->nrfiles > 1 && o[O_FILENAME])
+      return fail(e, FIO_ERROR_UNSUPPORTED, o[O_NRFILES]->line,
+                  o[O_NRFILES]->value_col,
+                  "nrfiles: several files with filename= are not simulated "
+                  "(fio's own files are)");
+    /* filesize is each file (the region); size, when given, what the job
+     * moves in them, else split between them as fio does */
+    if (o[O_FILESIZE]) {
+      guint64 fs;
+      if (!get_size(e, o[O_FILESIZE], &fs))
+        return FALSE;
+      if (!o[O_SIZE] && !g_uint64_checked_mul(&j->amount, fs, j->nrfiles))
+        j->amount = MAX_EXTENT + 1; /* refused below */
+      j->size = fs;
+    } else {
+      j->size /= j->nrfiles;
+    }
+    if (j->nrfiles > 1) { /* the files one after the other, MiB apart */
+      guint64 stride = align_up(MIN(j->size, MAX_EXTENT));
+      j->span = stride > MAX_EXTENT / j->nrfiles
+                    ? MAX_EXTENT + 1 /* refused below */
+                    : stride * (j->nrfiles - 1) + j->size;
+    } else {
+      j->span = j->size;
+    }
     if (o[O_OFFSET] && !get_size(e, o[O_OFFSET], &j->offset))
       return FALSE;
     if (o[O_OFFSET_INCREMENT] &&
@@ -1292,7 +1702,8 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
     if (!g_uint64_checked_mul(&extent, j->numjobs ? j->numjobs - 1 : 0,
                               j->offset_increment) ||
         !g_uint64_checked_add(&extent, extent, j->offset) ||
-        !g_uint64_checked_add(&extent, extent, j->size) || extent > MAX_EXTENT)
+        !g_uint64_checked_add(&extent, extent, j->span) ||
+        extent > MAX_EXTENT || j->amount > MAX_EXTENT)
       return fail(e, FIO_ERROR_PARSE, j->sec->line, j->sec->col,
                   "job '%s': offset + offset_increment x (numjobs - 1) + "
                   "size is beyond 1 PiB",
@@ -1349,7 +1760,7 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
     if (j->device >= 0 || !j->file)
       continue;
     guint64 clones = j->numjobs ? j->numjobs : 1;
-    guint64 need = j->offset + (clones - 1) * j->offset_increment + j->size;
+    guint64 need = j->offset + (clones - 1) * j->offset_increment + j->span;
     guint k;
     for (k = 0; k < regions->len; k++)
       if (strcmp(g_array_index(regions, region, k).file, j->file) == 0)
@@ -1386,7 +1797,7 @@ static gboolean place(emitter *e, GArray *jobs, GPtrArray *devices) {
      * follows clone k-1's, offset_increment applying within each. */
     guint64 clones = j->numjobs ? j->numjobs : 1;
     guint64 each =
-        align_up(j->offset + (clones - 1) * j->offset_increment + j->size);
+        align_up(j->offset + (clones - 1) * j->offset_increment + j->span);
     if (next > MAX_EXTENT || each > MAX_EXTENT / clones) {
       g_array_unref(regions);
       return fail(e, FIO_ERROR_PARSE, j->sec->line, j->sec->col,
@@ -1425,11 +1836,13 @@ static gboolean emit_devices(emitter *e, GArray *jobs, GPtrArray *devices) {
     if (!need_value(e, o))
       return FALSE;
     const fio_option *had = sched[j->device];
-    if (had && strcmp(had->value, o->value) != 0)
+    if (had && strcmp(had->value, o->value) != 0) {
+      g_autofree char *ref = line_ref(e, had->line);
       return fail(e, FIO_ERROR_PARSE, o->line, o->value_col,
-                  "ioscheduler: device '%s' has '%s' from line %d",
+                  "ioscheduler: device '%s' has '%s' from %s",
                   (const char *)g_ptr_array_index(devices, j->device),
-                  had->value, had->line);
+                  had->value, ref);
+    }
     sched[j->device] = o;
   }
   emit_line(e, (fpos){1, 1}, "devices:");
@@ -1476,11 +1889,12 @@ static gboolean emit_cgroups(emitter *e, GArray *jobs) {
       }
       const fio_option *had = g_array_index(weights, const fio_option *, k);
       if ((had == NULL) != (w == NULL) ||
-          (had && strcmp(had->value, w->value) != 0))
+          (had && strcmp(had->value, w->value) != 0)) {
+        g_autofree char *ref = line_ref(e, had ? had->line : cg->line);
         ok = fail(e, FIO_ERROR_PARSE, w ? w->line : cg->line,
                   w ? w->col : cg->col,
-                  "cgroup '%s': its weight differs from line %d's", cg->value,
-                  had ? had->line : cg->line);
+                  "cgroup '%s': its weight differs from %s's", cg->value, ref);
+      }
     }
   }
   if (ok && names->len) {
@@ -1501,8 +1915,11 @@ static gboolean emit_cgroups(emitter *e, GArray *jobs) {
 
 static char *translate(const fio_jobfile *jf, GArray *pos, GArray *jobs,
                        GError **err) {
-  emitter e = {
-      .path = jf->path, .yaml = g_string_new(NULL), .pos = pos, .err = err};
+  emitter e = {.path = jf->path,
+               .jf = jf,
+               .yaml = g_string_new(NULL),
+               .pos = pos,
+               .err = err};
   GPtrArray *devices = g_ptr_array_new_with_free_func(g_free);
   gboolean ok = collect(&e, jf, jobs) && place(&e, jobs, devices);
   fpos top = {1, 1};
@@ -1523,7 +1940,7 @@ static char *translate(const fio_jobfile *jf, GArray *pos, GArray *jobs,
   }
   for (guint i = 0; ok && i < jobs->len; i++) {
     job *j = &g_array_index(jobs, job, i);
-    ok = emit_job(&e, j, devices);
+    ok = emit_job(&e, jobs, i, devices);
     if (ok && whole_device(j))
       emit_line(&e, (fpos){j->sec->line, j->sec->col}, "    io_size: %d",
                 WHOLE_DEVICE_PLACEHOLDER);
@@ -1548,7 +1965,8 @@ char *fio_to_yaml(const fio_jobfile *jf, GError **err) {
 
 /* "path:L:C: msg" of the YAML loader -> the job file's position of the
  * value that YAML line carries. */
-static void remap_error(GError *e, const char *path, GArray *pos) {
+static void remap_error(GError *e, const fio_jobfile *jf, GArray *pos) {
+  const char *path = jf->path;
   g_autofree char *prefix = g_strdup_printf("%s:", path);
   if (!g_str_has_prefix(e->message, prefix))
     return;
@@ -1561,7 +1979,8 @@ static void remap_error(GError *e, const char *path, GArray *pos) {
   if (!rest)
     return;
   fpos f = g_array_index(pos, fpos, line - 1);
-  char *msg = g_strdup_printf("%s:%d:%d:%s", path, f.line, f.col, rest + 1);
+  g_autofree char *where = fio_jobfile_where(jf, f.line);
+  char *msg = g_strdup_printf("%s:%d:%s", where, f.col, rest + 1);
   g_free(e->message);
   e->message = msg;
 }
@@ -1589,7 +2008,7 @@ workload *fio_parse(const char *path, const char *text, gsize len, char **sets,
     GError *local = NULL;
     w = workload_parse(path, yaml, strlen(yaml), sets, &local);
     if (local) {
-      remap_error(local, path, pos);
+      remap_error(local, jf, pos);
       g_propagate_error(err, local);
     }
   }
@@ -1625,6 +2044,100 @@ workload *fio_load(const char *path, char **sets, GError **err) {
   return fio_parse(path, text, len, sets, err);
 }
 
+static const char *yscalar(yaml_document_t *d, yaml_node_t *n) {
+  (void)d;
+  return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+                                          : NULL;
+}
+
+/* A companion: YAML `{fio: JOBFILE, set: {PATH: VALUE, ...}}`.  FALSE
+ * with *is_companion FALSE when the text is not one (a workload). */
+static gboolean companion(const char *path, const char *text, gsize len,
+                          char **job, GPtrArray *sets, gboolean *is_companion,
+                          GError **err) {
+  *is_companion = FALSE;
+  int dl, dc;
+  if (!workload_yaml_depth_ok(text, len, &dl, &dc))
+    return FALSE; /* the workload loader says why */
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  yaml_parser_initialize(&parser);
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  if (!yaml_parser_load(&parser, &doc)) {
+    yaml_parser_delete(&parser);
+    return FALSE;
+  }
+  gboolean ok = FALSE;
+  yaml_node_t *root = yaml_document_get_root_node(&doc);
+  yaml_node_t *fio = NULL, *set = NULL;
+  for (yaml_node_pair_t *pr = root && root->type == YAML_MAPPING_NODE
+                                  ? root->data.mapping.pairs.start
+                                  : NULL;
+       pr && pr < root->data.mapping.pairs.top; pr++) {
+    const char *k = yscalar(&doc, yaml_document_get_node(&doc, pr->key));
+    yaml_node_t *v = yaml_document_get_node(&doc, pr->value);
+    if (k && strcmp(k, "fio") == 0)
+      fio = v;
+    else if (k && strcmp(k, "set") == 0)
+      set = v;
+  }
+  if (!fio)
+    goto out;
+  *is_companion = TRUE;
+  const char *name = yscalar(&doc, fio);
+  if (!name || !*name) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                "%s:%zu:%zu: fio: the path of a job file", path,
+                fio->start_mark.line + 1, fio->start_mark.column + 1);
+    goto out;
+  }
+  for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+       pr < root->data.mapping.pairs.top; pr++) {
+    yaml_node_t *kn = yaml_document_get_node(&doc, pr->key);
+    const char *k = yscalar(&doc, kn);
+    if (!k || (strcmp(k, "fio") != 0 && strcmp(k, "set") != 0)) {
+      g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                  "%s:%zu:%zu: unknown key '%s' (a companion of a job file "
+                  "has fio and set)",
+                  path, kn->start_mark.line + 1, kn->start_mark.column + 1,
+                  k ? k : "?");
+      goto out;
+    }
+  }
+  if (set && set->type != YAML_MAPPING_NODE &&
+      !(set->type == YAML_SCALAR_NODE && !*yscalar(&doc, set))) {
+    g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                "%s:%zu:%zu: set: a map of workload keys (devices.sda.model: "
+                "ssd)",
+                path, set->start_mark.line + 1, set->start_mark.column + 1);
+    goto out;
+  }
+  for (yaml_node_pair_t *pr = set && set->type == YAML_MAPPING_NODE
+                                  ? set->data.mapping.pairs.start
+                                  : NULL;
+       pr && pr < set->data.mapping.pairs.top; pr++) {
+    yaml_node_t *kn = yaml_document_get_node(&doc, pr->key);
+    yaml_node_t *vn = yaml_document_get_node(&doc, pr->value);
+    const char *k = yscalar(&doc, kn), *v = yscalar(&doc, vn);
+    if (!k || !v) {
+      g_set_error(err, FIO_ERROR, FIO_ERROR_PARSE,
+                  "%s:%zu:%zu: set: each entry is KEY.PATH: VALUE", path,
+                  kn->start_mark.line + 1, kn->start_mark.column + 1);
+      goto out;
+    }
+    g_ptr_array_add(sets, g_strdup_printf("%s=%s", k, v));
+  }
+  char *dir = g_path_get_dirname(path);
+  *job = g_path_is_absolute(name) ? g_strdup(name)
+                                  : g_build_filename(dir, name, NULL);
+  g_free(dir);
+  ok = TRUE;
+out:
+  yaml_document_delete(&doc);
+  yaml_parser_delete(&parser);
+  return ok;
+}
+
 workload *fio_load_any(const char *path, char **sets, GError **err) {
   g_autofree char *text = NULL;
   gsize len = 0;
@@ -1632,5 +2145,17 @@ workload *fio_load_any(const char *path, char **sets, GError **err) {
     return workload_load(path, sets, err); /* its message for the failure */
   if (fio_is_jobfile(path, text, len))
     return fio_parse(path, text, len, sets, err);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *job = NULL;
+  gboolean is;
+  if (companion(path, text, len, &job, all, &is, err)) {
+    /* the companion's settings, then the command line's */
+    for (char **s = sets; s && *s; s++)
+      g_ptr_array_add(all, g_strdup(*s));
+    g_ptr_array_add(all, NULL);
+    return fio_load(job, (char **)all->pdata, err);
+  }
+  if (is)
+    return NULL;
   return workload_parse(path, text, len, sets, err);
 }

@@ -14,11 +14,18 @@
 
 #include "sim/workload.h"
 
+/* A position's line carries its file: FIO_FILE_LINES x the index of the
+ * file in fio_jobfile.files (0: the job file, then what it includes)
+ * plus the 1-based line in it. */
+#define FIO_FILE_LINES (1 << 24)
+#define FIO_MAX_FILES 64
+
 typedef struct fio_option {
   char *name;  /* as written, lower case */
   char *value; /* ${ENV} expanded; NULL: written without '=' */
   int line, col;
   int value_col;
+  int order; /* 1, 2, ... in the order fio reads them, includes included */
 } fio_option;
 
 typedef struct fio_section {
@@ -30,13 +37,20 @@ typedef struct fio_section {
 typedef struct fio_jobfile {
   char *path;
   GPtrArray *sections; /* fio_section *, [global] ones included */
+  GPtrArray *files;    /* char *: path, then each included file */
+  guint options;       /* options read */
 } fio_jobfile;
+
+/* "file:line" of a position's line (FIO_FILE_LINES). */
+char *fio_jobfile_where(const fio_jobfile *jf, int line);
 
 /* Whether `path` names a job file: it ends in ".fio", or its first line
  * that is neither blank nor a comment is a section header `[...]`. */
 gboolean fio_is_jobfile(const char *path, const char *text, gsize len);
 
-/* The syntax only: sections, options, ${ENV}. */
+/* The syntax only: sections, options, ${ENV}, `include FILE` (read
+ * relative to the including file's directory, its lines part of the
+ * section it is in, as in fio). */
 fio_jobfile *fio_jobfile_parse(const char *path, const char *text, gsize len,
                                GError **err);
 void fio_jobfile_free(fio_jobfile *jf);
@@ -49,7 +63,9 @@ workload *fio_load(const char *path, char **sets, GError **err);
 workload *fio_parse(const char *path, const char *text, gsize len, char **sets,
                     GError **err);
 
-/* A job file (fio_is_jobfile) with fio_parse, anything else with
+/* A job file (fio_is_jobfile) with fio_parse; a companion, YAML
+ * `{fio: JOBFILE, set: {PATH: VALUE}}`, as that job file with those
+ * settings before `sets` (docs/fio.md); anything else with
  * workload_parse: what the commands load. */
 workload *fio_load_any(const char *path, char **sets, GError **err);
 

@@ -62,10 +62,17 @@ void sim_run_add_io_observer(sim_run *r, run_io_fn fn, void *ctx) {
   g_array_append_val(r->io_observers, ((io_observer){fn, ctx}));
 }
 
+/* fio's ramp_time: what a process started within its ramp is left out. */
+static bool in_ramp(const wl_process *wp, proc *p, sim_time submitted) {
+  return wp->ramp > 0 && submitted - proc_start_time(p) < wp->ramp;
+}
+
 static void io_done(void *ctx, proc *p, const struct bio *bio) {
   sim_run *r = ctx;
   guint i = GPOINTER_TO_UINT(g_hash_table_lookup(r->proc_index, p)) - 1;
   const wl_process *wp = g_ptr_array_index(r->w->processes, i);
+  if (in_ramp(wp, p, bio->submitted))
+    return;
   metrics_io_done(r->m, i, (guint)wp->device, bio->submitted,
                   sim_now(r->engine), (uint64_t)bio->nr_sectors * 512);
   run_io io = {i,
@@ -85,6 +92,8 @@ static guint proc_index(sim_run *r, proc *p) {
 static void call_done(void *ctx, proc *p, proc_call op, sim_time start,
                       sim_time end, int64_t bytes, bool hit) {
   sim_run *r = ctx;
+  if (in_ramp(g_ptr_array_index(r->w->processes, proc_index(r, p)), p, start))
+    return;
   metrics_call op_m = op == PROC_CALL_READ    ? METRICS_CALL_READ
                       : op == PROC_CALL_WRITE ? METRICS_CALL_WRITE
                                               : METRICS_CALL_FSYNC;
@@ -110,6 +119,8 @@ static void bio_done(void *ctx, proc *p, const struct bio *bio) {
   gpointer v = g_hash_table_lookup(r->proc_index, p);
   if (v) {
     sub = GPOINTER_TO_UINT(v) - 1;
+    if (in_ramp(g_ptr_array_index(r->w->processes, sub), p, bio->submitted))
+      return;
     dev = (guint)((const wl_process *)g_ptr_array_index(r->w->processes, sub))
               ->device;
   } else {
@@ -226,6 +237,28 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
     j.replay = (const proc_replay_io *)(void *)wp->replay->data;
     j.replay_len = wp->replay->len;
   }
+  j.bs_max_sectors = (uint32_t)(wp->bs_max / 512);
+  j.bs_split_n = wp->bs_split_n;
+  for (int i = 0; i < wp->bs_split_n; i++)
+    j.bs_split[i] =
+        (proc_bs_share){wp->bs_split[i].sectors, wp->bs_split[i].percent};
+  j.skip = wp->skip / 512;
+  j.align_sectors = (uint32_t)(wp->blockalign / 512);
+  j.random_every = wp->random_every;
+  j.seq_percent = 100 - wp->percentage_random;
+  j.dist = (proc_dist)wp->dist;
+  j.dist_arg = wp->dist_arg;
+  j.dist_center = wp->dist_center;
+  j.zones_n = wp->zones_n;
+  for (int i = 0; i < wp->zones_n; i++)
+    j.zones[i] = (proc_zone){wp->zones[i].sectors, wp->zones[i].percent};
+  j.rate_bps = wp->rate;
+  j.rate_iops = (double)wp->rate_iops;
+  j.rate_poisson = wp->rate_poisson;
+  j.think_blocks = wp->think_blocks;
+  j.wait_for = wp->wait_for ? (int)wp->wait_for->len : 0;
+  j.nr_files = wp->nrfiles;
+  j.file_stride = workload_file_stride(wp->size) / 512;
   return j;
 }
 
@@ -399,11 +432,20 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     proc_job job = job_from(wp, q->disk_ops->capacity(q->disk));
     if (r->mm)
       job.file = g_ptr_array_index(r->files, i);
-    proc *p = proc_new(r->engine, t, &job, q, r->seed, io_done, r);
+    /* a process's own seed (fio's randseed), unless --seed says */
+    uint64_t seed = wp->has_seed && !o->has_seed ? wp->seed : r->seed;
+    proc *p = proc_new(r->engine, t, &job, q, seed, io_done, r);
     g_ptr_array_add(r->procs, p);
     g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
     if (r->mm)
       proc_set_page_cache(p, r->mm, &page_cache_observer, r);
+  }
+  for (guint i = 0; i < w->processes->len; i++) {
+    const wl_process *wp = g_ptr_array_index(w->processes, i);
+    for (guint k = 0; wp->wait_for && k < wp->wait_for->len; k++)
+      proc_wait_for(
+          g_ptr_array_index(r->procs, i),
+          g_ptr_array_index(r->procs, g_array_index(wp->wait_for, guint, k)));
   }
   add_flushers(r);
 

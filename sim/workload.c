@@ -6,6 +6,7 @@
  * column of the file (1-based) or the --set that wrote it. */
 #include "sim/workload.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <yaml.h>
@@ -93,6 +94,9 @@ typedef struct {
   /* name -> index into the workload's list, so that checking names stays
    * linear however long the lists are */
   GHashTable *devices, *cgroups, *io_contexts, *processes;
+  /* job name -> index + 1 into job_ranges ({first process, count}) */
+  GHashTable *jobs;
+  GArray *job_ranges;
 } ctx;
 
 static int ix_find(GHashTable *ix, const char *name) {
@@ -1062,7 +1066,13 @@ typedef struct {
   int64_t rwmixread, bs, size, offset, iodepth, count, io_size, runtime, start,
       nice, numjobs, offset_increment, fsync, fdatasync;
   bool sync, direct, buffered, invalidate, end_fsync, share_ioc;
+  int64_t random_every, percentage_random, rate_iops, think_blocks, ramp, loops,
+      nrfiles, blockalign;
+  double rate;
+  int rate_process;
 } proc_opts;
+
+static const char *const rate_processes[] = {"linear", "poisson", NULL};
 
 static const char *const rw_names[] = {"read",      "write", "randread",
                                        "randwrite", "rw",    "readwrite",
@@ -1117,11 +1127,33 @@ static const param_desc proc_params[] = {
      PARAM_NO_RANGE, NULL, "buffered: fsync once the last write is done"},
     {"share_ioc", PARAM_BOOL, offsetof(proc_opts, share_ioc), "false",
      PARAM_NO_RANGE, NULL, "clones share one io_context (CLONE_IO)"},
+    {"random_every", PARAM_INT, offsetof(proc_opts, random_every), "1", 1, 9e18,
+     NULL, "random: a new random offset every this many I/Os"},
+    {"percentage_random", PARAM_INT, offsetof(proc_opts, percentage_random),
+     "100", 0, 100, NULL, "random: percent of I/Os at a random offset"},
+    {"rate", PARAM_RATE, offsetof(proc_opts, rate), "0", 0, 1e15, NULL,
+     "issue no faster than this; 0: no limit"},
+    {"rate_iops", PARAM_INT, offsetof(proc_opts, rate_iops), "0", 0, 1e9, NULL,
+     "issue no more I/Os per second than this; 0: no limit"},
+    {"rate_process", PARAM_ENUM, offsetof(proc_opts, rate_process), "linear",
+     PARAM_NO_RANGE, rate_processes, "linear or poisson"},
+    {"think_blocks", PARAM_INT, offsetof(proc_opts, think_blocks), "1", 1, 9e18,
+     NULL, "think after this many I/Os"},
+    {"ramp", PARAM_TIME, offsetof(proc_opts, ramp), "0", PARAM_NO_RANGE, NULL,
+     "left out of the metrics after start"},
+    {"loops", PARAM_INT, offsetof(proc_opts, loops), "1", 1, 1e9, NULL,
+     "count and io_size this many times"},
+    {"blockalign", PARAM_SIZE, offsetof(proc_opts, blockalign), "0", 0,
+     64 << 20, NULL, "random offsets' grain; 0: the smallest bs"},
+    {"nrfiles", PARAM_INT, offsetof(proc_opts, nrfiles), "1", 1, 65536, NULL,
+     "direct jobs: files of size each, used in turn"},
     {.name = NULL},
 };
 
 static const char *const proc_fixed_keys[] = {
-    "name", "think", "ioprio", "cgroup", "device", "ioc", "replay", NULL,
+    "name",         "think",  "ioprio",   "cgroup",  "device",
+    "ioc",          "replay", "bsrange",  "bssplit", "skip",
+    "distribution", "seed",   "wait_for", NULL,
 };
 
 static void process_free(wl_process *p) {
@@ -1131,7 +1163,234 @@ static void process_free(wl_process *p) {
   g_free(p->ioc);
   if (p->replay)
     g_array_unref(p->replay);
+  if (p->wait_for)
+    g_array_unref(p->wait_for);
   g_free(p);
+}
+
+/* A size as the `bs` key reads it: whole sectors, 512 B to 64 MiB. */
+static gboolean block_size(const ctx *c, const node *v, const char *key,
+                           const char *text, int64_t *bytes) {
+  GError *local = NULL;
+  if (!units_parse_size(text, bytes, &local)) {
+    fail(c, v, "%s: %s", key, local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  if (*bytes < 512 || *bytes > (64 << 20) || *bytes % 512)
+    return fail(c, v,
+                "%s: '%s' is not a block size (a multiple of 512 from 512 B "
+                "to 64 MiB)",
+                key, text);
+  return TRUE;
+}
+
+/* bsrange: MIN-MAX, each I/O a multiple of MIN up to MAX. */
+static gboolean load_bsrange(const ctx *c, const node *v, wl_process *p) {
+  if (!want_scalar(c, v, "bsrange"))
+    return FALSE;
+  g_auto(GStrv) parts = g_strsplit(v->value, "-", -1);
+  if (g_strv_length(parts) != 2)
+    return fail(c, v, "bsrange: '%s' is not MIN-MAX (e.g. 4k-64k)", v->value);
+  if (!block_size(c, v, "bsrange", parts[0], &p->bs) ||
+      !block_size(c, v, "bsrange", parts[1], &p->bs_max))
+    return FALSE;
+  if (p->bs_max < p->bs)
+    return fail(c, v, "bsrange: '%s' ends below its start", v->value);
+  return TRUE;
+}
+
+/* bssplit: SIZE/PERCENT:SIZE/PERCENT:...; entries without a percentage
+ * share what the others leave of 100, as in fio. */
+static gboolean load_bssplit(const ctx *c, const node *v, wl_process *p) {
+  if (!want_scalar(c, v, "bssplit"))
+    return FALSE;
+  g_auto(GStrv) items = g_strsplit(v->value, ":", -1);
+  guint n = g_strv_length(items);
+  if (n == 0 || n > WL_BSSPLIT_MAX)
+    return fail(c, v, "bssplit: 1 to %d entries SIZE/PERCENT, separated by ':'",
+                WL_BSSPLIT_MAX);
+  int sum = 0, missing = 0;
+  for (guint i = 0; i < n; i++) {
+    g_auto(GStrv) f = g_strsplit(items[i], "/", -1);
+    if (g_strv_length(f) < 1 || g_strv_length(f) > 2)
+      return fail(c, v, "bssplit: entry '%s' is not SIZE/PERCENT", items[i]);
+    int64_t bytes;
+    if (!block_size(c, v, "bssplit", f[0], &bytes))
+      return FALSE;
+    p->bs_split[i].sectors = (uint32_t)(bytes / 512);
+    if (!f[1] || !*f[1]) {
+      p->bs_split[i].percent = UINT32_MAX;
+      missing++;
+      continue;
+    }
+    guint64 pc;
+    if (!g_ascii_string_to_unsigned(f[1], 10, 0, 100, &pc, NULL))
+      return fail(c, v, "bssplit: '%s' in '%s' is not a percentage (0 to 100)",
+                  f[1], items[i]);
+    p->bs_split[i].percent = (uint32_t)pc;
+    sum += (int)pc;
+  }
+  if (sum > 100)
+    return fail(c, v, "bssplit: the percentages add up to %d, more than 100",
+                sum);
+  for (guint i = 0; i < n; i++)
+    if (p->bs_split[i].percent == UINT32_MAX)
+      p->bs_split[i].percent = (uint32_t)((100 - sum) / missing);
+  p->bs_split_n = (int)n;
+  p->bs = 64 << 20;
+  for (guint i = 0; i < n; i++)
+    p->bs = MIN(p->bs, (int64_t)p->bs_split[i].sectors * 512);
+  return TRUE;
+}
+
+/* skip: a size, negative to go backwards. */
+static gboolean load_skip(const ctx *c, const node *v, wl_process *p) {
+  if (!want_scalar(c, v, "skip"))
+    return FALSE;
+  const char *t = v->value;
+  bool back = *t == '-';
+  GError *local = NULL;
+  if (!units_parse_size(t + back, &p->skip, &local)) {
+    fail(c, v, "skip: %s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  if (p->skip % 512)
+    return fail(c, v, "skip: '%s' is not a multiple of 512", t);
+  if (back)
+    p->skip = -p->skip;
+  return TRUE;
+}
+
+/* zoned:ACCESS/RANGE:...: percent of the I/Os and of the region per
+ * zone; a missing percentage shares what the others leave, the I/Os must
+ * add up to 100 and the ranges to no more (fio's rules). */
+static gboolean load_zones(const ctx *c, const node *v, wl_process *p,
+                           char **items) {
+  guint n = g_strv_length(items);
+  if (n == 0 || n > WL_BSSPLIT_MAX)
+    return fail(c, v, "distribution: zoned takes 1 to %d zones ACCESS/RANGE",
+                WL_BSSPLIT_MAX);
+  uint32_t sum[2] = {0, 0}, missing[2] = {0, 0};
+  for (guint i = 0; i < n; i++) {
+    g_auto(GStrv) f = g_strsplit(items[i], "/", -1);
+    if (g_strv_length(f) != 2)
+      return fail(c, v, "distribution: zone '%s' is not ACCESS/RANGE",
+                  items[i]);
+    uint32_t *out[2] = {&p->zones[i].sectors, &p->zones[i].percent};
+    for (int k = 0; k < 2; k++) {
+      guint64 pc;
+      if (!*f[k]) {
+        *out[k] = UINT32_MAX;
+        missing[k]++;
+      } else if (!g_ascii_string_to_unsigned(f[k], 10, 0, 100, &pc, NULL)) {
+        return fail(c, v,
+                    "distribution: '%s' in zone '%s' is not a percentage "
+                    "(0 to 100)",
+                    f[k], items[i]);
+      } else {
+        *out[k] = (uint32_t)pc;
+        sum[k] += (uint32_t)pc;
+      }
+    }
+  }
+  if (sum[0] > 100 || sum[1] > 100)
+    return fail(c, v,
+                "distribution: the zones' percentages add to more than 100");
+  for (guint i = 0; i < n; i++) {
+    if (p->zones[i].sectors == UINT32_MAX)
+      p->zones[i].sectors = (100 - sum[0]) / missing[0];
+    if (p->zones[i].percent == UINT32_MAX)
+      p->zones[i].percent = (100 - sum[1]) / missing[1];
+  }
+  uint32_t access = 0;
+  for (guint i = 0; i < n; i++)
+    access += p->zones[i].sectors;
+  if (access != 100)
+    return fail(c, v,
+                "distribution: the zones' shares of the I/Os add up to %u, "
+                "not 100",
+                access);
+  p->zones_n = (int)n;
+  return TRUE;
+}
+
+/* distribution: random, zipf:THETA, pareto:H, normal:DEV, each with an
+ * optional :CENTER; the ranges are fio's. */
+static gboolean load_distribution(const ctx *c, const node *v, wl_process *p) {
+  static const char *const names[] = {"random", "zipf",  "pareto",
+                                      "normal", "zoned", NULL};
+  if (!want_scalar(c, v, "distribution"))
+    return FALSE;
+  g_auto(GStrv) f = g_strsplit(v->value, ":", -1);
+  guint n = g_strv_length(f);
+  int d = -1;
+  for (int i = 0; n && names[i]; i++)
+    if (strcmp(f[0], names[i]) == 0)
+      d = i;
+  if (d < 0) {
+    g_autofree char *h = hint(names, n ? f[0] : "");
+    return fail(c, v,
+                "distribution: unknown '%s'%s (random, zipf:THETA, "
+                "pareto:H, normal:DEV, zoned:ACCESS/RANGE:...)",
+                v->value, h);
+  }
+  p->dist = d;
+  p->dist_center = -1;
+  if (d == 0)
+    return n == 1 || fail(c, v, "distribution: random takes no parameter");
+  if (d == 4)
+    return load_zones(c, v, p, f + 1);
+  if (n < 2 || n > 3)
+    return fail(c, v, "distribution: '%s' needs %s:VALUE[:CENTER]", v->value,
+                f[0]);
+  char *end;
+  double a = g_ascii_strtod(f[1], &end);
+  bool bad = end == f[1] || *end || !isfinite(a);
+  if (d == 1 /* zipf */ && (bad || a <= 0 || a == 1.0))
+    return fail(c, v,
+                "distribution: zipf theta '%s' must be above 0 and "
+                "not 1",
+                f[1]);
+  if (d == 2 /* pareto */ && (bad || a <= 0 || a >= 1))
+    return fail(c, v, "distribution: pareto h '%s' must be between 0 and 1",
+                f[1]);
+  if (d == 3 /* normal */ && (bad || a < 0 || a >= 100))
+    return fail(c, v,
+                "distribution: normal deviation '%s' must be from 0 to "
+                "below 100 (percent)",
+                f[1]);
+  p->dist_arg = a;
+  if (n == 3) {
+    double ctr = g_ascii_strtod(f[2], &end);
+    if (end == f[2] || *end || !(ctr >= 0 && ctr <= 1))
+      return fail(c, v, "distribution: center '%s' must be from 0 to 1", f[2]);
+    p->dist_center = ctr;
+  }
+  return TRUE;
+}
+
+/* wait_for: a job name or a list of them, each a job before this one. */
+static gboolean load_wait_for(const ctx *c, const node *v, wl_process *p) {
+  guint n = v->type == NODE_SCALAR ? 1 : len_of(v);
+  if (v->type == NODE_MAP)
+    return fail(c, v, "expected a job name or a list for 'wait_for'");
+  p->wait_for = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint i = 0; i < n; i++) {
+    const node *e = v->type == NODE_SCALAR ? v : g_ptr_array_index(v->vals, i);
+    if (!want_scalar(c, e, "wait_for"))
+      return FALSE;
+    int k = GPOINTER_TO_INT(g_hash_table_lookup(c->jobs, e->value)) - 1;
+    if (k < 0)
+      return fail(c, e, "wait_for: no job '%s' before this one", e->value);
+    const guint *r = &g_array_index(c->job_ranges, guint, 2 * k);
+    for (guint j = 0; j < r[1]; j++) {
+      guint idx = r[0] + j;
+      g_array_append_val(p->wait_for, idx);
+    }
+  }
+  return TRUE;
 }
 
 static const char *const think_keys[] = {"mean", "dist", NULL};
@@ -1479,6 +1738,11 @@ static gboolean load_replay(const ctx *c, const node *v, const node *name_node,
   return TRUE;
 }
 
+int64_t workload_file_stride(int64_t size) {
+  const int64_t mib = 1 << 20;
+  return size > INT64_MAX - mib ? size : (size + mib - 1) / mib * mib;
+}
+
 /* One job -> numjobs processes; `nodes` gets the job's map per process. */
 static gboolean load_process(const ctx *c, const node *m, workload *w,
                              int64_t duration, GPtrArray *nodes) {
@@ -1567,6 +1831,83 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
     return FALSE;
   if ((v = map_get(m, "ioprio", NULL)) && !load_ioprio(c, v, &t))
     return FALSE;
+  t.random_every = o.random_every;
+  t.percentage_random = (int)o.percentage_random;
+  t.rate = o.rate;
+  t.rate_iops = o.rate_iops;
+  t.rate_poisson = o.rate_process == 1;
+  t.think_blocks = o.think_blocks;
+  t.ramp = o.ramp;
+  t.dist_center = -1;
+  t.nrfiles = (int)o.nrfiles;
+  t.blockalign = o.blockalign;
+  if (o.blockalign % 512)
+    return fail(c, map_get(m, "blockalign", NULL),
+                "blockalign: %" G_GINT64_FORMAT
+                " bytes is not a multiple of 512",
+                o.blockalign);
+  if (o.nrfiles > 1) {
+    const node *at = map_get(m, "nrfiles", NULL);
+    if (!direct)
+      return fail(c, at,
+                  "process '%s': several files (nrfiles) of a buffered job "
+                  "are not simulated; give direct: 1",
+                  name);
+    if (o.size == 0)
+      return fail(c, at, "process '%s': nrfiles needs the files' size", name);
+    /* the files end where the last one does: checked as one region */
+    int64_t stride = workload_file_stride(o.size);
+    if (stride > (INT64_MAX - o.size) / o.nrfiles)
+      return fail(c, at, "process '%s': nrfiles x size is too large", name);
+    o.size += stride * (o.nrfiles - 1);
+  }
+  if (o.rate > 0 && o.rate_iops > 0)
+    return fail(c, map_get(m, "rate_iops", NULL),
+                "process '%s': rate and rate_iops both set; give one", name);
+  if ((v = map_get(m, "bsrange", NULL))) {
+    if (map_get(m, "bs", NULL))
+      return fail(c, v, "process '%s': bs and bsrange both set; give one",
+                  name);
+    if (!load_bsrange(c, v, &t))
+      return FALSE;
+    o.bs = t.bs_max; /* the largest I/O must fit the region */
+  }
+  if ((v = map_get(m, "bssplit", NULL))) {
+    if (map_get(m, "bs", NULL) || map_get(m, "bsrange", NULL))
+      return fail(c, v, "process '%s': bssplit with bs or bsrange; give one",
+                  name);
+    if (!load_bssplit(c, v, &t))
+      return FALSE;
+    for (int i = 0; i < t.bs_split_n; i++)
+      t.bs_max = MAX(t.bs_max, (int64_t)t.bs_split[i].sectors * 512);
+    o.bs = t.bs_max;
+  }
+  if ((v = map_get(m, "skip", NULL)) && !load_skip(c, v, &t))
+    return FALSE;
+  if ((v = map_get(m, "distribution", NULL)) && !load_distribution(c, v, &t))
+    return FALSE;
+  if ((v = map_get(m, "seed", NULL))) {
+    GError *local = NULL;
+    if (!want_scalar(c, v, "seed"))
+      return FALSE;
+    if (!workload_parse_seed(v->value, &t.seed, &local)) {
+      fail(c, v, "%s", local->message);
+      g_error_free(local);
+      return FALSE;
+    }
+    t.has_seed = true;
+  }
+  /* loops: the bounded amounts again and again (fio's loops) */
+  if (o.loops > 1) {
+    const node *at = map_get(m, "loops", NULL);
+    if ((o.count && o.count > INT64_MAX / o.loops) ||
+        (o.io_size && o.io_size > INT64_MAX / o.loops))
+      return fail(c, at, "process '%s': loops x count or io_size is too large",
+                  name);
+    t.count *= o.loops;
+    t.io_size *= o.loops;
+  }
+
   if (t.ioprio_class == IOPRIO_CLASS_NONE)
     t.ioprio_level = (t.nice + 20) / 5; /* task_nice_ioprio */
   if ((v = map_get(m, "device", NULL)) &&
@@ -1597,9 +1938,16 @@ static gboolean load_process(const ctx *c, const node *m, workload *w,
                 "process '%s' makes more than %d processes in all (after "
                 "numjobs)",
                 name, WORKLOAD_MAX_PROCESSES);
+  if ((v = map_get(m, "wait_for", NULL)) && !load_wait_for(c, v, &t)) {
+    g_clear_pointer(&t.wait_for, g_array_unref);
+    return FALSE;
+  }
+  g_autoptr(GArray) waits = t.wait_for;
   for (int64_t j = 0; j < o.numjobs; j++) {
     wl_process *p = g_new(wl_process, 1);
     *p = t;
+    if (t.wait_for)
+      p->wait_for = g_array_copy(t.wait_for);
     p->name = o.numjobs > 1 ? g_strdup_printf("%s.%" G_GINT64_FORMAT, name, j)
                             : g_strdup(name);
     p->offset += j * o.offset_increment;
@@ -1638,6 +1986,10 @@ static gboolean load_processes(const ctx *c, const node *root, const node *list,
     node *nm = map_get(m, "name", NULL);
     if (!g_hash_table_add(jobs, nm->value))
       return fail(c, nm, "duplicate process name '%s'", nm->value);
+    guint range[2] = {before, w->processes->len - before};
+    g_array_append_vals(c->job_ranges, range, 2);
+    g_hash_table_insert(c->jobs, nm->value,
+                        GUINT_TO_POINTER(c->job_ranges->len / 2));
     for (guint j = before; j < w->processes->len; j++) {
       const char *pn = ((wl_process *)g_ptr_array_index(w->processes, j))->name;
       if (ix_find(c->processes, pn) >= 0)
@@ -1946,12 +2298,16 @@ workload *workload_parse(const char *path, const char *text, gsize len,
       .cgroups = g_hash_table_new(g_str_hash, g_str_equal),
       .io_contexts = g_hash_table_new(g_str_hash, g_str_equal),
       .processes = g_hash_table_new(g_str_hash, g_str_equal),
+      .jobs = g_hash_table_new(g_str_hash, g_str_equal),
+      .job_ranges = g_array_new(FALSE, FALSE, sizeof(guint)),
   };
   gboolean ok = load_root(&c, root, w);
   g_hash_table_destroy(c.devices);
   g_hash_table_destroy(c.cgroups);
   g_hash_table_destroy(c.io_contexts);
   g_hash_table_destroy(c.processes);
+  g_hash_table_destroy(c.jobs);
+  g_array_unref(c.job_ranges);
   node_free(root);
   if (!ok) {
     workload_free(w);

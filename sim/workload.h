@@ -43,6 +43,11 @@ typedef struct wl_cgroup {
   int weight; /* 10..1000, default 500 */
 } wl_cgroup;
 
+#define WL_BSSPLIT_MAX 64
+typedef struct wl_bs_share {
+  uint32_t sectors, percent;
+} wl_bs_share;
+
 typedef struct wl_process {
   char *name;
   char *ioc;  /* io_context name: shared when equal */
@@ -74,6 +79,28 @@ typedef struct wl_process {
   int nice;            /* 0 */
   GArray *replay;      /* proc_replay_io: the I/Os of a replaying job
                           (`replay`), which is direct; NULL: none */
+  /* fio's shapes (docs/workload.md); zero: a fixed bs drawn uniformly */
+  int64_t bs_max; /* bsrange: sizes bs..bs_max; 0: bs only */
+  int bs_split_n; /* bssplit: entries of bs_split */
+  wl_bs_share bs_split[WL_BSSPLIT_MAX];
+  int64_t skip;          /* bytes between sequential I/Os, < 0: back */
+  int64_t blockalign;    /* random offsets' grain; 0: the smallest bs */
+  int64_t random_every;  /* a new random offset every this many I/Os */
+  int percentage_random; /* 100 */
+  int dist; /* random, zipf, pareto, normal, zoned (proc_dist's order) */
+  int zones_n;
+  wl_bs_share zones[WL_BSSPLIT_MAX]; /* zoned: access % (sectors), range % */
+  double dist_arg, dist_center;      /* center < 0: fio's default */
+  double rate;                       /* bytes/s; 0 unlimited */
+  int64_t rate_iops;                 /* 0 unlimited */
+  bool rate_poisson;
+  int64_t think_blocks; /* 1 */
+  int64_t ramp;         /* ns after start left out of the metrics */
+  bool has_seed;
+  uint64_t seed;    /* its own stream's seed (fio's randseed) */
+  GArray *wait_for; /* guint: processes that exit before it starts;
+                               NULL: none */
+  int nrfiles;      /* > 1: files of `size` each, used in turn */
 } wl_process;
 
 typedef enum {
@@ -106,6 +133,10 @@ typedef struct workload {
  * duration over timeseries.window is checked when the workload loads, and
  * a run without a duration stops with an error at that many windows. */
 #define WORKLOAD_MAX_TIMESERIES_CELLS (1 << 24)
+
+/* The distance between the starts of a process's files (nrfiles): the
+ * file's size rounded up to a MiB. */
+int64_t workload_file_stride(int64_t size);
 
 /* Load, apply `sets` (NULL-terminated "path=value" strings), validate. */
 workload *workload_load(const char *path, char **sets, GError **err);

@@ -1207,39 +1207,24 @@ static void test_btrace2fio(void) {
   g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   g_assert_nonnull(strstr(job, "[pid100]"));
   g_assert_nonnull(strstr(job, "[pid101]"));
-  /* As written, and with the two options cfqsim may not simulate yet
-   * (another change brings them) put as their simplest equivalents:
-   * bssplit=N/ is bs=N, and rw=rand* is all random already. */
+  /* The file as fio-btrace2fio writes it (bssplit=N/, percentage_random
+   * per direction) */
   g_autofree char *path = write_file(dir, "btrace.fio", job, -1);
   GError *err = NULL;
-  workload *verbatim = fio_load(path, NULL, &err);
-  g_autofree char *pending = NULL;
-  if (!verbatim && (strstr(err->message, "'bssplit'") ||
-                    strstr(err->message, "'percentage_random'")))
-    pending = g_strdup(err->message);
-  else
-    g_assert_no_error(err);
-  g_clear_error(&err);
-  workload_free(verbatim);
-  g_autoptr(GRegex) split =
-      g_regex_new("^bssplit=(\\d+)/$", G_REGEX_MULTILINE, 0, NULL);
-  g_autoptr(GRegex) pct =
-      g_regex_new("^percentage_random=.*\n", G_REGEX_MULTILINE, 0, NULL);
-  g_autofree char *j1 = g_regex_replace(split, job, -1, 0, "bs=\\1", 0, NULL);
-  g_autofree char *j2 = g_regex_replace(pct, j1, -1, 0, "", 0, NULL);
-  g_autofree char *path2 = write_file(dir, "btrace-bs.fio", j2, -1);
-  workload *w = fio_load(path2, NULL, &err);
+  workload *w = fio_load(path, NULL, &err);
   g_assert_no_error(err);
   g_assert_cmpuint(w->processes->len, ==, 2);
   const wl_process *a = g_ptr_array_index(w->processes, 0);
   const wl_process *b = g_ptr_array_index(w->processes, 1);
   g_assert_cmpstr(a->name, ==, "pid100");
   g_assert_cmpint(a->rw, ==, RW_RANDREAD);
-  g_assert_cmpint(a->bs, ==, 4096);
+  g_assert_cmpint(a->bs_split_n, ==, 1);
+  g_assert_cmpuint(a->bs_split[0].sectors * 512, ==, 4096);
   g_assert_true(a->direct);
   g_assert_cmpstr(b->name, ==, "pid101");
   g_assert_cmpint(b->rw, ==, RW_RANDWRITE);
-  g_assert_cmpint(b->bs, ==, 65536);
+  g_assert_cmpint(b->bs_split_n, ==, 1);
+  g_assert_cmpuint(b->bs_split[0].sectors * 512, ==, 65536);
   g_assert_cmpint(b->iodepth, ==, 4);
   run_options o = RUN_OPTIONS_INIT;
   sim_run *r = sim_run_new(w, &o, &err);
@@ -1248,11 +1233,6 @@ static void test_btrace2fio(void) {
   sim_run_free(r);
   workload_free(w);
   rm_rf(dir);
-  if (pending) {
-    g_autofree char *msg =
-        g_strdup_printf("the file as fio-btrace2fio writes it: %s", pending);
-    g_test_skip(msg);
-  }
 }
 
 int main(int argc, char **argv) {
