@@ -6,43 +6,23 @@
 #include "sim/commands.h"
 #include "sim/run.h"
 
-/* The report and result files in DIR; with `trace_log` (--trace) also
- * trace.log and each device's blktrace stream. */
-static gboolean write_results(const cmd_common *c, const workload *w,
-                              sim_run *r, char *trace_log, GError **err) {
-  char *dir = cmd_output_dir(c, w->name);
-  GHashTable *extra = g_hash_table_new(g_str_hash, g_str_equal);
-  /* blkparse -i DIR/sda reads sda.blktrace.0 (one stream, "CPU 0"). */
-  GHashTable *binary = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                             (GDestroyNotify)g_bytes_unref);
-  if (trace_log) {
-    g_hash_table_insert(extra, "trace.log", trace_log);
-    for (guint i = 0; i < w->devices->len; i++) {
-      const wl_device *d = g_ptr_array_index(w->devices, i);
-      GBytes *b = sim_run_blktrace(r, i);
-      if (b)
-        g_hash_table_insert(binary, g_strdup_printf("%s.blktrace.0", d->name),
-                            b);
-    }
-  }
-  gboolean ok = report_write_bin(sim_run_result(r), dir, extra, binary,
-                                 c->quiet ? NULL : stdout, err);
-  g_hash_table_destroy(extra);
-  g_hash_table_destroy(binary);
-  g_free(dir);
-  return ok;
-}
-
 static int run_workload(const cmd_common *c, gboolean trace, const workload *w,
                         GError **err) {
   run_options o = RUN_OPTIONS_INIT;
   o.variant = c->variant;
-  /* A scripted interleaving is narrated on stdout, step by step. */
+  /* The results stream into DIR (by way of a temporary directory) while
+   * the run goes; with --trace so do trace.log and the blktrace. */
+  g_autofree char *dir = cmd_output_dir(c, w->name);
+  o.out_dir = dir;
+  o.out_trace = trace;
+  /* A scripted interleaving is narrated on stdout, step by step, after
+   * the run; it is short (one step per schedule entry), so its trace is
+   * kept in memory and also becomes trace.log with --trace. */
   bool narrate = w->policy == INTERLEAVE_SCRIPT && !c->quiet;
   char *trace_buf = NULL;
   size_t trace_len = 0;
   FILE *trace_file = NULL;
-  if (trace || narrate)
+  if (narrate)
     o.trace = trace_file = open_memstream(&trace_buf, &trace_len);
   sim_run *r = sim_run_new(w, &o, err);
   sim_outcome outcome = r ? sim_run_go(r, err) : SIM_ERROR;
@@ -52,8 +32,12 @@ static int run_workload(const cmd_common *c, gboolean trace, const workload *w,
   if (outcome != SIM_ERROR) {
     if (narrate)
       fwrite(trace_buf, 1, trace_len, stdout);
-    if (write_results(c, w, r, trace ? trace_buf : NULL, err))
+    GHashTable *extra = g_hash_table_new(g_str_hash, g_str_equal);
+    if (narrate && trace)
+      g_hash_table_insert(extra, "trace.log", trace_buf);
+    if (sim_run_write(r, extra, c->quiet ? NULL : stdout, err))
       status = outcome == SIM_HANG ? EXIT_HANG : EXIT_OK;
+    g_hash_table_destroy(extra);
   }
   free(trace_buf);
   sim_run_free(r);

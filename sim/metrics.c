@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -31,7 +32,7 @@ typedef struct dev_stats {
   sim_time busy;
 } dev_stats;
 
-/* One cell of the timeseries: one process in one window. */
+/* One cell of the timeseries: one process in the open window. */
 typedef struct win_cell {
   uint64_t bytes;
   int64_t lat_sum;
@@ -44,10 +45,17 @@ struct metrics {
   proc_stats *procs;
   dev_stats *devs;
   GArray *subs; /* submitter_stats: the processes, then the flushers */
-  /* n_windows * n_procs cells, window-major; grows when a completion lands
-   * past the last window. */
-  GArray *cells;
-  guint n_windows;
+  /* Only the open window is held: completions come in time order, so a
+   * window is final once one lands past it, and it is handed to the sink
+   * and forgotten. */
+  win_cell *cells; /* n_procs, of window `open` */
+  guint open;      /* the first window not yet closed */
+  guint n_seen;    /* windows up to the last completion's */
+  bool finished;
+  double jain_sum, jain_min;
+  guint jain_windows; /* windows where some I/O completed */
+  metrics_window_fn sink;
+  void *sink_ctx;
 };
 
 metrics *metrics_new(guint n_procs, guint n_devices, sim_time window) {
@@ -64,7 +72,8 @@ metrics *metrics_new(guint n_procs, guint n_devices, sim_time window) {
   m->subs = g_array_new(FALSE, TRUE, sizeof(submitter_stats));
   metrics_add_submitters(m, n_procs);
   m->devs = g_new0(dev_stats, n_devices);
-  m->cells = g_array_new(FALSE, TRUE, sizeof(win_cell));
+  m->cells = g_new0(win_cell, MAX(n_procs, 1));
+  m->jain_min = 1.0;
   return m;
 }
 
@@ -80,12 +89,61 @@ void metrics_free(metrics *m) {
   g_array_unref(m->subs);
   g_free(m->procs);
   g_free(m->devs);
-  g_array_unref(m->cells);
+  g_free(m->cells);
   g_free(m);
 }
 
-static win_cell *cell(const metrics *m, guint proc, guint k) {
-  return &g_array_index(m->cells, win_cell, (gsize)k * m->n_procs + proc);
+void metrics_set_window_sink(metrics *m, metrics_window_fn fn, void *ctx) {
+  g_return_if_fail(m != NULL);
+  m->sink = fn;
+  m->sink_ctx = ctx;
+}
+
+/* Jain's index of the open window over all processes; < 0 when nothing
+ * moved. */
+static double open_window_jain(const metrics *m) {
+  double sum = 0, sq = 0;
+  for (guint i = 0; i < m->n_procs; i++) {
+    double x = (double)m->cells[i].bytes;
+    sum += x;
+    sq += x * x;
+  }
+  if (m->n_procs < 2)
+    return 1.0;
+  return sq > 0 ? sum * sum / ((double)m->n_procs * sq) : -1.0;
+}
+
+double metrics_window_jain(const metrics *m, guint k) {
+  g_return_val_if_fail(m != NULL && k == m->open, -1.0);
+  return open_window_jain(m);
+}
+
+/* Closes windows until `until` is the open one. */
+static void close_windows(metrics *m, guint until) {
+  while (m->open < until) {
+    double j = open_window_jain(m);
+    if (j >= 0) {
+      m->jain_sum += j;
+      m->jain_min = MIN(m->jain_min, j);
+      m->jain_windows++;
+    }
+    if (m->sink)
+      m->sink(m->sink_ctx, m, m->open);
+    memset(m->cells, 0, sizeof *m->cells * m->n_procs);
+    m->open++;
+  }
+}
+
+void metrics_finish(metrics *m, sim_time end) {
+  g_return_if_fail(m != NULL && !m->finished);
+  guint n = m->n_seen;
+  if (end > 0) {
+    sim_time span = (end + m->window - 1) / m->window;
+    if (span > (sim_time)n)
+      n = (guint)span;
+  }
+  close_windows(m, n);
+  m->finished = true;
 }
 
 void metrics_add_submitters(metrics *m, guint n) {
@@ -164,11 +222,10 @@ static void app_done(metrics *m, guint proc, sim_time submitted,
 
   /* An I/O belongs to the window in which it completed. */
   guint k = (guint)(completed / m->window);
-  if (k >= m->n_windows) {
-    m->n_windows = k + 1;
-    g_array_set_size(m->cells, (guint)((gsize)m->n_windows * m->n_procs));
-  }
-  win_cell *c = cell(m, proc, k);
+  g_return_if_fail(k >= m->open && !m->finished);
+  m->n_seen = MAX(m->n_seen, k + 1);
+  close_windows(m, k);
+  win_cell *c = &m->cells[proc];
   c->bytes += bytes;
   c->lat_sum += lat;
   c->lat_count++;
@@ -316,22 +373,28 @@ double metrics_jain(const metrics *m) {
 
 guint metrics_n_windows(const metrics *m) {
   g_return_val_if_fail(m != NULL, 0);
-  return m->n_windows;
+  return m->open;
 }
 
 uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k) {
-  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  if (k >= m->n_windows)
-    return 0;
-  return cell(m, proc, k)->bytes;
+  g_return_val_if_fail(m != NULL && proc < m->n_procs && k == m->open, 0);
+  return m->cells[proc].bytes;
 }
 
 double metrics_window_mean_latency(const metrics *m, guint proc, guint k) {
-  g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  if (k >= m->n_windows)
-    return 0;
-  const win_cell *c = cell(m, proc, k);
+  g_return_val_if_fail(m != NULL && proc < m->n_procs && k == m->open, 0);
+  const win_cell *c = &m->cells[proc];
   return c->lat_count ? (double)c->lat_sum / (double)c->lat_count : 0;
+}
+
+double metrics_window_jain_mean(const metrics *m) {
+  g_return_val_if_fail(m != NULL, 1.0);
+  return m->jain_windows ? m->jain_sum / m->jain_windows : 1.0;
+}
+
+double metrics_window_jain_min(const metrics *m) {
+  g_return_val_if_fail(m != NULL, 1.0);
+  return m->jain_windows ? m->jain_min : 1.0;
 }
 
 sim_time metrics_window(const metrics *m) {

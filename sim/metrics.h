@@ -83,11 +83,30 @@ latency_summary metrics_latency_summarize(const int64_t *v, guint n);
 double metrics_jain(const metrics *m);
 
 /* Timeseries: windows [k*window, (k+1)*window); an I/O counts in the
- * window where it completed. */
+ * window where it completed.  Completions come in time order, so only the
+ * open window is held: when a completion lands past it, or at
+ * metrics_finish, it closes, the sink (if any) sees it, and it is gone.
+ * Windows close in order, empty ones too, so that a row exists for every
+ * window up to the end of the run. */
+typedef void (*metrics_window_fn)(void *ctx, const metrics *m, guint k);
+void metrics_set_window_sink(metrics *m, metrics_window_fn fn, void *ctx);
+/* The end of the run at `end`: closes every window up to the last
+ * completion's and up to `end` (the empty windows after a hang are the
+ * point of the plot).  No completion may come after. */
+void metrics_finish(metrics *m, sim_time end);
 sim_time metrics_window(const metrics *m);
+/* Windows closed so far (all of them after metrics_finish). */
 guint metrics_n_windows(const metrics *m);
+/* Of window k while it closes (in the sink). */
 uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k);
 double metrics_window_mean_latency(const metrics *m, guint proc,
                                    guint k); /* ns, 0 if none */
+/* Jain's index of window k over all processes while it closes (1 with
+ * fewer than two processes), < 0 if no I/O completed in it. */
+double metrics_window_jain(const metrics *m, guint k);
+/* Mean and minimum of that index over the closed windows where some I/O
+ * completed (1 if none). */
+double metrics_window_jain_mean(const metrics *m);
+double metrics_window_jain_min(const metrics *m);
 
 #endif

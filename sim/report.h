@@ -1,8 +1,10 @@
 /* What a run writes: summary.txt (also on stdout unless quiet),
- * metrics.json, processes.csv, timeseries.csv,
- * fairness.csv, latencies.csv and kernel.log (always, maybe empty).
- * Files are written into a temporary directory beside `dir` and renamed
- * into place, so a failed run never leaves half-written output. */
+ * metrics.json, processes.csv, timeseries.csv, fairness.csv, latencies.csv
+ * and kernel.log (always, maybe empty), slices.csv on CFQ devices.
+ * timeseries.csv and fairness.csv are streamed window by window while the
+ * run goes (report_series); the others are written at its end.  Files
+ * are written into a temporary directory beside `dir` and renamed into
+ * place, so a failed run never leaves half-written output. */
 #ifndef CFQSIM_REPORT_H
 #define CFQSIM_REPORT_H
 
@@ -11,6 +13,7 @@
 
 #include "sim/core/engine.h"
 #include "sim/metrics.h"
+#include "sim/outdir.h"
 #include "sim/workload.h"
 
 typedef enum { PROC_DONE, PROC_HUNG, PROC_RUNNING } proc_final_state;
@@ -32,7 +35,6 @@ typedef struct run_result {
   /* CFQ devices only (NULL otherwise): */
   int64_t *disk_time_ns; /* per process, then per flusher: its share
                                  of its queues' slices */
-  char *slices_csv;      /* the slice timeline, for the Gantt chart */
   /* With a page cache (some process buffered) the reports keep two views
    * apart: the application's (its calls) and the device's (the bios each
    * task submitted), flushers included.  Without one they are the same
@@ -49,18 +51,30 @@ char *report_summary(const run_result *r);
 /* metrics.json as a string (json-glib, pretty-printed, stable key order). */
 char *report_metrics_json(const run_result *r);
 char *report_processes_csv(const run_result *r);
-char *report_timeseries_csv(const run_result *r);
-/* fairness.csv: Jain's index per timeseries window over all processes
- * (empty where no I/O completed).  latencies.csv: every completed I/O's
- * latency per process (process,latency_ns), for latency CDFs.
- * metrics.json also carries pooled latency_ns and, under fairness, each
- * process's throughput share against its ideal share (see report.c). */
-char *report_fairness_csv(const run_result *r);
+/* latencies.csv: every completed I/O's latency per process
+ * (process,latency_ns), for latency CDFs.  metrics.json also carries
+ * pooled latency_ns and, under fairness, each process's throughput share
+ * against its ideal share (see report.c). */
 char *report_latencies_csv(const run_result *r);
 
-/* Write all of them (plus extra files: name -> contents, may be NULL) into
- * `dir` atomically, as a result of kind "run"; print the summary to `out`
- * unless it is NULL. */
+/* timeseries.csv (per window and process: bytes, mean latency) and
+ * fairness.csv (Jain's index per window over all processes, empty where
+ * no I/O completed), written to the streams (either may be NULL) as
+ * `m`'s windows close: the headers at once, a window's rows when it
+ * closes (metrics_set_window_sink).  Free after the run. */
+typedef struct report_series report_series;
+report_series *report_series_new(const workload *w, metrics *m,
+                                 FILE *timeseries, FILE *fairness);
+void report_series_free(report_series *s);
+
+/* The files written at the end of a run (summary.txt, metrics.json,
+ * processes.csv, latencies.csv, kernel.log, and extra files: name ->
+ * contents, may be NULL) into the staged result `st`, which is then
+ * committed; print the summary to `out` unless it is NULL. */
+gboolean report_finish(const run_result *r, outdir_stage *st,
+                       GHashTable *extra_files, FILE *out, GError **err);
+/* The same into `dir`, as a result of kind "run", for a run that
+ * streamed nothing (the streamed files are then absent). */
 gboolean report_write(const run_result *r, const char *dir,
                       GHashTable *extra_files, FILE *out, GError **err);
 
@@ -81,8 +95,5 @@ gboolean report_write_dir(const char *dir, const char *kind, GHashTable *files,
 gboolean report_write_dir_bin(const char *dir, const char *kind,
                               GHashTable *files, GHashTable *binary_files,
                               GError **err);
-gboolean report_write_bin(const run_result *r, const char *dir,
-                          GHashTable *extra_files, GHashTable *binary_files,
-                          FILE *out, GError **err);
 
 #endif

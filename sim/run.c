@@ -12,6 +12,7 @@
 #include "sim/core/interleave.h"
 #include "sim/core/rng.h"
 #include "sim/core/units.h"
+#include "sim/outdir.h"
 
 struct sim_run {
   const workload *w;
@@ -27,7 +28,12 @@ struct sim_run {
   GHashTable *proc_index; /* proc * -> index + 1 */
   metrics *m;
   interleave *il;
-  GString *slices; /* CFQ slice timeline rows */
+  /* The result directory being written while the run goes (NULL: none),
+   * and the files streamed into it. */
+  outdir_stage *stage;
+  report_series *series;
+  FILE *slices; /* slices.csv, CFQ devices only */
+  GString *row; /* one slice row */
   GPtrArray *slice_ctxs;
   sim_time *slice_start; /* per device: when the active queue was set */
   GString *kernel_log;   /* what the kernel printk'd, dmesg style */
@@ -118,13 +124,16 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
     r->slice_start[sc->device] = ev->time;
     return;
   }
+  if (!r->slices)
+    return;
   const wl_device *d = g_ptr_array_index(r->w->devices, sc->device);
-  g_string_append_printf(r->slices,
-                         "%s,%d,%s%c,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
-                         ",%d,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                         d->name, ev->queue_id, pid_name(r, ev->pid),
-                         ev->sync ? 'S' : 'A', r->slice_start[sc->device],
-                         ev->time, ev->timed_out, ev->used, ev->slice_dispatch);
+  g_string_printf(r->row,
+                  "%s,%d,%s%c,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                  ",%d,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
+                  d->name, ev->queue_id, pid_name(r, ev->pid),
+                  ev->sync ? 'S' : 'A', r->slice_start[sc->device], ev->time,
+                  ev->timed_out, ev->used, ev->slice_dispatch);
+  fwrite(r->row->str, 1, r->row->len, r->slices);
 }
 
 /* dmesg's "[seconds.microseconds] text", on the simulated clock. */
@@ -288,8 +297,8 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     r->kernel.cic_link = (cic_link_variant)o->variant;
   r->seed = o->has_seed ? o->seed : w->seed;
   r->engine = sim_engine_new();
-  if (o->trace)
-    sim_engine_set_trace(r->engine, o->trace);
+  r->m = metrics_new(w->processes->len, w->devices->len, w->window);
+  r->row = g_string_new(NULL);
   r->kernel_log = g_string_new(NULL);
   sim_engine_set_printk_hook(r->engine, on_printk, r);
   r->disks = g_ptr_array_new();
@@ -299,9 +308,6 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->tasks = g_ptr_array_new();
   r->procs = g_ptr_array_new();
   r->proc_index = g_hash_table_new(g_direct_hash, g_direct_equal);
-  r->m = metrics_new(w->processes->len, w->devices->len, w->window);
-  r->slices = g_string_new(
-      "device,queue,owner,start_ns,end_ns,timed_out,used_jiffies,dispatched\n");
   r->slice_start = g_new0(sim_time, w->devices->len);
   r->slice_ctxs = g_ptr_array_new_with_free_func(g_free);
   r->bdis = g_ptr_array_new();
@@ -310,6 +316,23 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->flushers = g_ptr_array_new();
   r->flusher_tasks = g_ptr_array_new();
   r->flusher_device = g_array_new(FALSE, FALSE, sizeof(guint));
+  FILE *trace = o->trace;
+  if (o->out_dir) {
+    /* Refused here, before the run, if the directory is not ours. */
+    r->stage = outdir_stage_new(o->out_dir, OUTDIR_RUN, err);
+    FILE *ts =
+        r->stage ? outdir_stage_open(r->stage, "timeseries.csv", err) : NULL;
+    FILE *fair = ts ? outdir_stage_open(r->stage, "fairness.csv", err) : NULL;
+    if (o->out_trace && !trace && fair)
+      trace = outdir_stage_open(r->stage, "trace.log", err);
+    if (!fair || (o->out_trace && !trace)) {
+      sim_run_free(r);
+      return NULL;
+    }
+    r->series = report_series_new(w, r->m, ts, fair);
+  }
+  if (trace)
+    sim_engine_set_trace(r->engine, trace);
 
   for (guint i = 0; i < w->devices->len; i++) {
     const wl_device *d = g_ptr_array_index(w->devices, i);
@@ -324,10 +347,20 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
         blk_queue_new(r->engine, d->name, &r->kernel, d->disk, disk, depth,
                       (uint32_t)(d->max_sectors_kb * 2), d->nomerges, (int)i);
     g_ptr_array_add(r->queues, q);
-    if (o->trace) {
+    if (trace) {
       blktrace *bt = blktrace_new(i);
       g_ptr_array_add(r->blktraces, bt);
       blktrace_attach(bt, q);
+      if (r->stage && o->out_trace) {
+        /* blkparse -i DIR/sda reads sda.blktrace.0 (one stream, "CPU 0"). */
+        g_autofree char *name = g_strdup_printf("%s.blktrace.0", d->name);
+        FILE *f = outdir_stage_open(r->stage, name, err);
+        if (!f) {
+          sim_run_free(r);
+          return NULL;
+        }
+        blktrace_set_output(bt, f);
+      }
     }
     if (!blk_queue_set_elevator(q, d->elevator, d->elevator_cfg, err)) {
       sim_run_free(r);
@@ -338,6 +371,16 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
       *sc = (slice_ctx){r, i};
       g_ptr_array_add(r->slice_ctxs, sc);
       cfq_set_slice_observer(q, on_slice, sc);
+      if (r->stage && !r->slices) {
+        r->slices = outdir_stage_open(r->stage, "slices.csv", err);
+        if (!r->slices) {
+          sim_run_free(r);
+          return NULL;
+        }
+        fputs("device,queue,owner,start_ns,end_ns,timed_out,used_jiffies,"
+              "dispatched\n",
+              r->slices);
+      }
     }
   }
 
@@ -546,10 +589,9 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
     if (cfq_open_slice(g_ptr_array_index(r->queues, sc->device), &open))
       on_slice(sc, &open);
   }
-  if (r->slice_ctxs->len) {
-    res->slices_csv = g_strdup(r->slices->str);
+  if (r->slice_ctxs->len)
     res->disk_time_ns = cfq_disk_times(r);
-  }
+  metrics_finish(r->m, res->sim_time);
   return o;
 }
 
@@ -559,6 +601,23 @@ const run_result *sim_run_result(sim_run *r) {
 sim_engine *sim_run_engine(sim_run *r) { return r->engine; }
 struct request_queue *sim_run_queue(sim_run *r, guint device) {
   return g_ptr_array_index(r->queues, device);
+}
+
+/* Nothing reaches the streams once the run is over: freeing the queues
+ * still makes CFQ log its queues' release. */
+static void stop_streams(sim_run *r) {
+  for (guint i = 0; i < r->queues->len; i++)
+    if (i < r->blktraces->len)
+      blk_set_observer(g_ptr_array_index(r->queues, i), NULL, NULL);
+  sim_engine_set_trace(r->engine, NULL);
+  r->slices = NULL;
+}
+
+gboolean sim_run_write(sim_run *r, GHashTable *extra_files, FILE *out,
+                       GError **err) {
+  g_return_val_if_fail(r->ran && r->stage != NULL, FALSE);
+  stop_streams(r);
+  return report_finish(&r->result, r->stage, extra_files, out, err);
 }
 
 GBytes *sim_run_blktrace(sim_run *r, guint device) {
@@ -592,6 +651,12 @@ void sim_run_fingerprint(sim_run *r, fingerprint *fp) {
 void sim_run_free(sim_run *r) {
   if (!r)
     return;
+  if (r->stage) {
+    stop_streams(r);
+    outdir_stage_free(r->stage); /* unless written: nothing left behind */
+  }
+  report_series_free(r->series);
+  g_string_free(r->row, TRUE);
   for (guint i = 0; i < r->procs->len; i++)
     proc_free(g_ptr_array_index(r->procs, i));
   for (guint i = 0; i < r->flushers->len; i++)
@@ -645,10 +710,8 @@ void sim_run_free(sim_run *r) {
   g_strfreev(r->result.flusher_names);
   g_free(r->result.flusher_device);
   g_free(r->result.flusher_state);
-  g_free(r->result.slices_csv);
   g_free(r->result.kernel_log);
   g_string_free(r->kernel_log, TRUE);
-  g_string_free(r->slices, TRUE);
   g_free(r->slice_start);
   g_ptr_array_free(r->slice_ctxs, TRUE);
   g_free(r);

@@ -87,41 +87,85 @@ static void test_devices(void) {
   metrics_free(m);
 }
 
+/* What a window sink saw: per closed window, both processes' bytes and
+ * mean latencies, and the window's Jain index. */
+typedef struct seen_windows {
+  GArray *k;
+  GArray *bytes; /* uint64_t, 2 per window */
+  GArray *lat;   /* double, 2 per window */
+  GArray *jain;  /* double */
+} seen_windows;
+
+static void on_window(void *ctx, const metrics *m, guint k) {
+  seen_windows *s = ctx;
+  g_array_append_val(s->k, k);
+  for (guint i = 0; i < 2; i++) {
+    uint64_t b = metrics_window_bytes(m, i, k);
+    double l = metrics_window_mean_latency(m, i, k);
+    g_array_append_val(s->bytes, b);
+    g_array_append_val(s->lat, l);
+  }
+  double j = metrics_window_jain(m, k);
+  g_array_append_val(s->jain, j);
+}
+
 static void test_timeseries(void) {
   metrics *m = metrics_new(2, 1, 100 * SIM_MS);
+  seen_windows s = {g_array_new(FALSE, FALSE, sizeof(guint)),
+                    g_array_new(FALSE, FALSE, sizeof(uint64_t)),
+                    g_array_new(FALSE, FALSE, sizeof(double)),
+                    g_array_new(FALSE, FALSE, sizeof(double))};
+  metrics_set_window_sink(m, on_window, &s);
   g_assert_cmpint(metrics_window(m), ==, 100 * SIM_MS);
   g_assert_cmpuint(metrics_n_windows(m), ==, 0);
 
   metrics_io_done(m, 0, 0, 40 * SIM_MS, 50 * SIM_MS, 4096); /* window 0 */
+  g_assert_cmpuint(s.k->len, ==, 0);                        /* still open */
   /* Exactly on a boundary: the window that starts there. */
   metrics_io_done(m, 1, 0, 90 * SIM_MS, 100 * SIM_MS, 8192); /* window 1 */
-  g_assert_cmpuint(metrics_n_windows(m), ==, 2);
+  g_assert_cmpuint(metrics_n_windows(m), ==, 1);
   /* The window is the one of completion, not submission. */
   metrics_io_done(m, 0, 0, 250 * SIM_MS, 352 * SIM_MS, 4096); /* window 3 */
   metrics_io_done(m, 0, 0, 390 * SIM_MS, 394 * SIM_MS, 4096); /* window 3 */
-  g_assert_cmpuint(metrics_n_windows(m), ==, 4);
+  g_assert_cmpuint(metrics_n_windows(m), ==, 3); /* 0, 1 and the empty 2 */
+  /* The end of the run closes the rest, empty ones up to it too. */
+  metrics_finish(m, 450 * SIM_MS + 1);
+  g_assert_cmpuint(metrics_n_windows(m), ==, 5);
+  g_assert_cmpuint(s.k->len, ==, 5);
+  for (guint k = 0; k < 5; k++)
+    g_assert_cmpuint(g_array_index(s.k, guint, k), ==, k);
 
-  g_assert_cmpuint(metrics_window_bytes(m, 0, 0), ==, 4096);
-  g_assert_cmpuint(metrics_window_bytes(m, 1, 0), ==, 0);
-  g_assert_cmpuint(metrics_window_bytes(m, 1, 1), ==, 8192);
-  g_assert_cmpuint(metrics_window_bytes(m, 0, 2), ==, 0);
-  g_assert_cmpuint(metrics_window_bytes(m, 0, 3), ==, 8192);
-  g_assert_cmpfloat_with_epsilon(metrics_window_mean_latency(m, 0, 0),
-                                 10.0 * SIM_MS, 1e-6);
-  g_assert_cmpfloat_with_epsilon(metrics_window_mean_latency(m, 0, 3),
-                                 53.0 * SIM_MS, 1e-6);
-  g_assert_cmpfloat(metrics_window_mean_latency(m, 1, 3), ==, 0.0);
-  g_assert_cmpfloat(metrics_window_mean_latency(m, 0, 2), ==, 0.0);
-  /* Past the last window: empty, not an error. */
-  g_assert_cmpuint(metrics_window_bytes(m, 0, 9), ==, 0);
-  g_assert_cmpfloat(metrics_window_mean_latency(m, 0, 9), ==, 0.0);
+#define BYTES(p, k) g_array_index(s.bytes, uint64_t, (k)*2 + (p))
+#define LAT(p, k) g_array_index(s.lat, double, (k)*2 + (p))
+  g_assert_cmpuint(BYTES(0, 0), ==, 4096);
+  g_assert_cmpuint(BYTES(1, 0), ==, 0);
+  g_assert_cmpuint(BYTES(1, 1), ==, 8192);
+  g_assert_cmpuint(BYTES(0, 2), ==, 0);
+  g_assert_cmpuint(BYTES(0, 3), ==, 8192);
+  g_assert_cmpuint(BYTES(0, 4), ==, 0);
+  g_assert_cmpfloat_with_epsilon(LAT(0, 0), 10.0 * SIM_MS, 1e-6);
+  g_assert_cmpfloat_with_epsilon(LAT(0, 3), 53.0 * SIM_MS, 1e-6);
+  g_assert_cmpfloat(LAT(1, 3), ==, 0.0);
+  g_assert_cmpfloat(LAT(0, 2), ==, 0.0);
+  /* One of two processes moved bytes: 1/2; nothing moved: no index. */
+  g_assert_cmpfloat_with_epsilon(g_array_index(s.jain, double, 0), 0.5, 1e-12);
+  g_assert_cmpfloat(g_array_index(s.jain, double, 2), <, 0);
+  /* Mean and minimum over the three windows where something moved. */
+  g_assert_cmpfloat_with_epsilon(metrics_window_jain_mean(m), 0.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon(metrics_window_jain_min(m), 0.5, 1e-12);
 
   /* Windows add up to the totals. */
   uint64_t sum = 0;
-  for (guint k = 0; k < metrics_n_windows(m); k++)
-    sum += metrics_window_bytes(m, 0, k);
+  for (guint k = 0; k < 5; k++)
+    sum += BYTES(0, k);
   g_assert_cmpuint(sum, ==, metrics_proc_bytes(m, 0));
+#undef BYTES
+#undef LAT
   metrics_free(m);
+  g_array_unref(s.k);
+  g_array_unref(s.bytes);
+  g_array_unref(s.lat);
+  g_array_unref(s.jain);
 }
 
 int main(int argc, char **argv) {
