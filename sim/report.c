@@ -512,7 +512,7 @@ static double ratio(double part, double total) {
 
 struct report_series {
   const workload *w;
-  FILE *timeseries, *fairness;
+  FILE *timeseries, *fairness, *latencies;
   char **names; /* per process, as a CSV field */
   GString *buf; /* one window's rows */
 };
@@ -543,13 +543,24 @@ static void series_window(void *ctx, const metrics *m, guint k) {
   }
 }
 
+/* One latencies.csv row. */
+static void series_latency(void *ctx, guint proc, int64_t ns) {
+  report_series *s = ctx;
+  char num[24];
+  int len = g_snprintf(num, sizeof num, ",%" G_GINT64_FORMAT "\n", ns);
+  fputs(s->names[proc], s->latencies);
+  fwrite(num, 1, (size_t)len, s->latencies);
+}
+
 report_series *report_series_new(const workload *w, metrics *m,
-                                 FILE *timeseries, FILE *fairness) {
+                                 FILE *timeseries, FILE *fairness,
+                                 FILE *latencies) {
   g_return_val_if_fail(w != NULL && m != NULL, NULL);
   report_series *s = g_new0(report_series, 1);
   s->w = w;
   s->timeseries = timeseries;
   s->fairness = fairness;
+  s->latencies = latencies;
   s->names = g_new0(char *, w->processes->len + 1);
   GString *f = g_string_new(NULL);
   for (guint i = 0; i < w->processes->len; i++) {
@@ -565,6 +576,10 @@ report_series *report_series_new(const workload *w, metrics *m,
   if (fairness)
     fputs("window_start_ns,jain\n", fairness);
   metrics_set_window_sink(m, series_window, s);
+  if (latencies) {
+    fputs("process,latency_ns\n", latencies);
+    metrics_set_latency_sink(m, series_latency, s);
+  }
   return s;
 }
 
@@ -576,30 +591,12 @@ void report_series_free(report_series *s) {
   g_free(s);
 }
 
-char *report_latencies_csv(const run_result *r) {
-  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
-  GString *s = g_string_new("process,latency_ns\n");
-  for (guint i = 0; i < r->w->processes->len; i++) {
-    guint n = 0;
-    const int64_t *v = metrics_proc_samples(r->m, i, &n);
-    for (guint k = 0; k < n; k++) {
-      report_csv_field(s, proc_at(r, i)->name);
-      g_string_append_printf(s, ",%" G_GINT64_FORMAT "\n", v[k]);
-    }
-  }
-  return g_string_free(s, FALSE);
-}
-
 static latency_summary pooled_latency(const run_result *r) {
-  GArray *all = g_array_new(FALSE, FALSE, sizeof(int64_t));
-  for (guint i = 0; i < r->w->processes->len; i++) {
-    guint n = 0;
-    const int64_t *v = metrics_proc_samples(r->m, i, &n);
-    g_array_append_vals(all, v, n);
-  }
-  latency_summary l =
-      metrics_latency_summarize((const int64_t *)all->data, all->len);
-  g_array_unref(all);
+  metrics_hist *all = metrics_hist_new();
+  for (guint i = 0; i < r->w->processes->len; i++)
+    metrics_hist_merge(all, metrics_proc_hist(r->m, i));
+  latency_summary l = metrics_hist_summary(all);
+  metrics_hist_free(all);
   return l;
 }
 
@@ -755,6 +752,11 @@ char *report_metrics_json(const run_result *r) {
   /* Pooled over every process's I/Os (what a sweep tabulates). */
   latency_summary pl = pooled_latency(r);
   json_latency(b, &pl);
+  /* How far the percentiles above may be from the exact ones. */
+  json_builder_set_member_name(b, "latency_histogram");
+  json_builder_begin_object(b);
+  json_double(b, "relative_error", METRICS_HIST_RELATIVE_ERROR);
+  json_builder_end_object(b);
 
   json_builder_set_member_name(b, "fairness");
   json_builder_begin_object(b);
@@ -901,12 +903,12 @@ gboolean report_write_dir_bin(const char *dir, const char *kind,
 /* The files written at the end of a run; the others were streamed while
  * it went (report_series, sim/run.c). */
 static const char *const final_files[] = {"summary.txt", "metrics.json",
-                                          "processes.csv", "latencies.csv",
-                                          "kernel.log"};
+                                          "processes.csv", "kernel.log"};
 
 /* Names a run result may hold besides the final files. */
 static const char *const streamed_files[] = {"timeseries.csv", "fairness.csv",
-                                             "slices.csv", "trace.log"};
+                                             "latencies.csv", "slices.csv",
+                                             "trace.log"};
 
 static gboolean is_standard(const char *name) {
   for (guint i = 0; i < G_N_ELEMENTS(final_files); i++)
@@ -935,7 +937,7 @@ gboolean report_finish(const run_result *r, outdir_stage *st,
   }
   char *contents[G_N_ELEMENTS(final_files)] = {
       report_summary(r), report_metrics_json(r), report_processes_csv(r),
-      report_latencies_csv(r), g_strdup(r->kernel_log ? r->kernel_log : "")};
+      g_strdup(r->kernel_log ? r->kernel_log : "")};
   GHashTable *files = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < G_N_ELEMENTS(final_files); i++)
     g_hash_table_insert(files, (gpointer)final_files[i], contents[i]);

@@ -1,8 +1,9 @@
 /* What a run writes: summary.txt (also on stdout unless quiet),
  * metrics.json, processes.csv, timeseries.csv, fairness.csv, latencies.csv
  * and kernel.log (always, maybe empty), slices.csv on CFQ devices.
- * timeseries.csv and fairness.csv are streamed window by window while the
- * run goes (report_series); the others are written at its end.  Files
+ * timeseries.csv, fairness.csv and latencies.csv are streamed while the
+ * run goes (report_series), slices.csv too (sim/run.c); the others are
+ * written at its end.  Files
  * are written into a temporary directory beside `dir` and renamed into
  * place, so a failed run never leaves half-written output. */
 #ifndef CFQSIM_REPORT_H
@@ -51,24 +52,25 @@ char *report_summary(const run_result *r);
 /* metrics.json as a string (json-glib, pretty-printed, stable key order). */
 char *report_metrics_json(const run_result *r);
 char *report_processes_csv(const run_result *r);
-/* latencies.csv: every completed I/O's latency per process
- * (process,latency_ns), for latency CDFs.  metrics.json also carries
- * pooled latency_ns and, under fairness, each process's throughput share
- * against its ideal share (see report.c). */
-char *report_latencies_csv(const run_result *r);
+/* metrics.json also carries pooled latency_ns, the percentiles' relative
+ * error (latency_histogram) and, under fairness, each process's throughput
+ * share against its ideal share (see report.c). */
 
-/* timeseries.csv (per window and process: bytes, mean latency) and
+/* timeseries.csv (per window and process: bytes, mean latency),
  * fairness.csv (Jain's index per window over all processes, empty where
- * no I/O completed), written to the streams (either may be NULL) as
- * `m`'s windows close: the headers at once, a window's rows when it
- * closes (metrics_set_window_sink).  Free after the run. */
+ * no I/O completed) and latencies.csv (every completed I/O's latency,
+ * process,latency_ns, in completion order, for latency CDFs), written to
+ * the streams (any may be NULL) as the run goes: the headers at once, a
+ * window's rows when it closes (metrics_set_window_sink), a latency when
+ * its I/O completes (metrics_set_latency_sink).  Free after the run. */
 typedef struct report_series report_series;
 report_series *report_series_new(const workload *w, metrics *m,
-                                 FILE *timeseries, FILE *fairness);
+                                 FILE *timeseries, FILE *fairness,
+                                 FILE *latencies);
 void report_series_free(report_series *s);
 
 /* The files written at the end of a run (summary.txt, metrics.json,
- * processes.csv, latencies.csv, kernel.log, and extra files: name ->
+ * processes.csv, kernel.log, and extra files: name ->
  * contents, may be NULL) into the staged result `st`, which is then
  * committed; print the summary to `out` unless it is NULL. */
 gboolean report_finish(const run_result *r, outdir_stage *st,

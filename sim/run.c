@@ -323,13 +323,14 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     FILE *ts =
         r->stage ? outdir_stage_open(r->stage, "timeseries.csv", err) : NULL;
     FILE *fair = ts ? outdir_stage_open(r->stage, "fairness.csv", err) : NULL;
-    if (o->out_trace && !trace && fair)
+    FILE *lat = fair ? outdir_stage_open(r->stage, "latencies.csv", err) : NULL;
+    if (o->out_trace && !trace && lat)
       trace = outdir_stage_open(r->stage, "trace.log", err);
-    if (!fair || (o->out_trace && !trace)) {
+    if (!lat || (o->out_trace && !trace)) {
       sim_run_free(r);
       return NULL;
     }
-    r->series = report_series_new(w, r->m, ts, fair);
+    r->series = report_series_new(w, r->m, ts, fair, lat);
   }
   if (trace)
     sim_engine_set_trace(r->engine, trace);

@@ -23,7 +23,8 @@ typedef struct run_options {
   void *policy_ctx;
   bool random_interleaving; /* the `random` policy, seeded by the run seed */
   /* A run result directory to write while the run goes (NULL: none):
-   * timeseries.csv, fairness.csv and slices.csv are streamed into it, and
+   * timeseries.csv, fairness.csv, latencies.csv and slices.csv are
+   * streamed into it, and
    * with out_trace trace.log (unless `trace` is given: the caller writes
    * it) and every device's <dev>.blktrace.0.  The directory is checked
    * when the run is made, the files go to a temporary directory beside
@@ -47,7 +48,7 @@ const run_result *sim_run_result(sim_run *r);
 sim_engine *sim_run_engine(sim_run *r);
 struct request_queue *sim_run_queue(sim_run *r, guint device);
 /* With out_dir, after sim_run_go: the rest of the result (summary.txt,
- * metrics.json, processes.csv, latencies.csv, kernel.log and
+ * metrics.json, processes.csv, kernel.log and
  * `extra_files`, name -> text) and the result moved into place; the
  * summary printed to `out` unless NULL. */
 gboolean sim_run_write(sim_run *r, GHashTable *extra_files, FILE *out,

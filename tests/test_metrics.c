@@ -1,7 +1,11 @@
 /* Metrics: latency percentiles, per-device counters, Jain's index and the
  * timeseries windows. */
 #include <glib.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "sim/metrics.h"
 
@@ -37,12 +41,94 @@ static void test_percentile_interpolation(void) {
     metrics_io_done(m, 0, 0, 0, lat[i], 4096);
   latency_summary l = metrics_proc_latency(m, 0);
   /* Between-sample quantiles interpolate linearly: median of 10,20,30,40
-   * is 25; p99 lies at index 0.99*3 = 2.97 -> 30 + 0.97*10 = 39.7 ms. */
-  g_assert_cmpint(l.p50, ==, 25 * SIM_MS);
-  g_assert_cmpint(l.p99, ==, 39700 * SIM_US);
+   * is 25; p99 lies at index 0.99*3 = 2.97 -> 30 + 0.97*10 = 39.7 ms; up
+   * to the histogram's relative error. */
+  const double e = METRICS_HIST_RELATIVE_ERROR;
+  g_assert_cmpfloat(fabs((double)l.p50 - 25 * SIM_MS), <=, e * 25 * SIM_MS);
+  g_assert_cmpfloat(fabs((double)l.p99 - 39700 * SIM_US), <=,
+                    e * 39700 * SIM_US);
   g_assert_cmpint(l.max, ==, 40 * SIM_MS);
   g_assert_cmpfloat_with_epsilon(l.mean, 25.0 * SIM_MS, 1e-3);
   metrics_free(m);
+}
+
+static gint cmp_i64(gconstpointer a, gconstpointer b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* On random latencies spread over twelve decades (log-uniform, 1 ns to
+ * 1000 s) and in a narrow cluster, every percentile the histogram gives is
+ * within its stated relative error of the exact one (GSL's, of the sorted
+ * values), and pooling two histograms is the histogram of the pooled
+ * values. */
+static void test_histogram_accuracy(void) {
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 12);
+  const double ps[] = {0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999};
+  for (int shape = 0; shape < 2; shape++) {
+    enum { N = 20000 };
+    int64_t *v = g_new(int64_t, N);
+    metrics_hist *a = metrics_hist_new(), *b = metrics_hist_new();
+    for (guint i = 0; i < N; i++) {
+      v[i] = shape == 0 ? (int64_t)exp(gsl_rng_uniform(rng) * log(1e12))
+                        : 250000 + (int64_t)gsl_ran_exponential(rng, 30000);
+      metrics_hist_add(i % 3 ? a : b, v[i]);
+    }
+    metrics_hist_merge(a, b);
+    g_assert_cmpuint(metrics_hist_count(a), ==, N);
+    qsort(v, N, sizeof *v, cmp_i64);
+    double sum = 0, *d = g_new(double, N);
+    for (guint i = 0; i < N; i++) {
+      sum += (double)v[i];
+      d[i] = (double)v[i];
+    }
+    latency_summary l = metrics_hist_summary(a);
+    g_assert_cmpint(l.max, ==, v[N - 1]);
+    g_assert_cmpfloat(fabs(l.mean - sum / N), <=, 1e-9 * sum / N);
+    /* the same estimator as the summary's, at many more ranks */
+    for (guint k = 0; k < G_N_ELEMENTS(ps); k++) {
+      double exact = gsl_stats_quantile_from_sorted_data(d, 1, N, ps[k]);
+      int64_t got = metrics_hist_quantile(a, ps[k]);
+      /* (+0.5: the result is rounded to whole nanoseconds) */
+      g_assert_cmpfloat(fabs((double)got - exact), <=,
+                        METRICS_HIST_RELATIVE_ERROR * exact + 0.5);
+    }
+    double exact99 = gsl_stats_quantile_from_sorted_data(d, 1, N, 0.99);
+    g_assert_cmpfloat(fabs((double)l.p99 - exact99), <=,
+                      METRICS_HIST_RELATIVE_ERROR * exact99 + 0.5);
+    g_free(d);
+    /* The bound is tight enough to mean something: at 1 %, not 10 %. */
+    g_assert_cmpfloat(METRICS_HIST_RELATIVE_ERROR, <=, 0.01);
+    metrics_hist_free(a);
+    metrics_hist_free(b);
+    g_free(v);
+  }
+  gsl_rng_free(rng);
+}
+
+/* What the statistics hold does not grow with the number of I/Os: three
+ * thousand and three million completions over the same latencies leave the
+ * same bytes held. */
+static void test_memory_flat(void) {
+  gsize held[2];
+  for (int run = 0; run < 2; run++) {
+    metrics *m = metrics_new(3, 1, 100 * SIM_MS);
+    guint n = run ? 3000000 : 3000;
+    sim_time t = 0;
+    for (guint i = 0; i < n; i++) {
+      /* each process: latencies 10 us .. 10 ms, all of them in both runs */
+      int64_t lat = 10000 + (int64_t)((i / 3 * 7919u) % 1000u) * 9990;
+      t += 1000;
+      metrics_io_done(m, i % 3, 0, t, t + lat, 4096);
+      t += lat;
+    }
+    metrics_finish(m, t);
+    held[run] = metrics_bytes_held(m);
+    metrics_free(m);
+  }
+  g_assert_cmpuint(held[1], ==, held[0]);
+  g_assert_cmpuint(held[0], <, 64 * 1024);
 }
 
 static metrics *with_bytes(const uint64_t *bytes, guint n) {
@@ -173,6 +259,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/metrics/percentiles", test_percentiles);
   g_test_add_func("/metrics/percentile-interpolation",
                   test_percentile_interpolation);
+  g_test_add_func("/metrics/histogram-accuracy", test_histogram_accuracy);
+  g_test_add_func("/metrics/memory-flat", test_memory_flat);
   g_test_add_func("/metrics/jain", test_jain);
   g_test_add_func("/metrics/devices", test_devices);
   g_test_add_func("/metrics/timeseries", test_timeseries);
