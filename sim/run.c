@@ -19,13 +19,14 @@ struct sim_run {
   struct kernel_cfg kernel;
   uint64_t seed;
   sim_engine *engine;
-  GPtrArray *disks;       /* void * disk instances, per device */
-  GPtrArray *queues;      /* struct request_queue *, per device */
-  GPtrArray *blktraces;   /* blktrace *, per device; empty without a trace */
-  GPtrArray *iocs;        /* struct io_context *, in first-use order */
-  GPtrArray *tasks;       /* struct task *, per process */
-  GPtrArray *procs;       /* proc *, per process */
-  GHashTable *proc_index; /* proc * -> index + 1 */
+  GPtrArray *disks;        /* void * disk instances, per device */
+  GPtrArray *queues;       /* struct request_queue *, per device */
+  GPtrArray *blktraces;    /* blktrace *, per device; empty without a trace */
+  GPtrArray *iocs;         /* struct io_context *, in first-use order */
+  GHashTable *ioc_by_name; /* the processes' ones: name -> io_context */
+  GPtrArray *tasks;        /* struct task *, per process */
+  GPtrArray *procs;        /* proc *, per process */
+  GHashTable *proc_index;  /* proc * -> index + 1 */
   metrics *m;
   interleave *il;
   /* The result directory being written while the run goes (NULL: none),
@@ -144,18 +145,19 @@ static void on_printk(void *ctx, sim_time now, const char *text) {
                          now / SIM_S, now % SIM_S / SIM_US, text);
 }
 
+/* By name: thousands of processes with an io_context each made a scan
+ * of the ones so far quadratic. */
 static struct io_context *find_ioc(sim_run *r, const wl_process *wp) {
-  for (guint i = 0; i < r->iocs->len; i++) {
-    struct io_context *ioc = g_ptr_array_index(r->iocs, i);
-    if (strcmp(ioc->name, wp->ioc) == 0)
-      return ioc;
-  }
+  struct io_context *found = g_hash_table_lookup(r->ioc_by_name, wp->ioc);
+  if (found)
+    return found;
   unsigned short prio = 0;
   if (wp->ioprio_class != IOPRIO_CLASS_NONE)
     prio = IOPRIO_PRIO_VALUE(wp->ioprio_class, wp->ioprio_level);
   struct io_context *ioc = ioc_new(wp->ioc, prio);
   ioc->refcount = 0;
   g_ptr_array_add(r->iocs, ioc);
+  g_hash_table_insert(r->ioc_by_name, ioc->name, ioc);
   return ioc;
 }
 
@@ -305,6 +307,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->queues = g_ptr_array_new();
   r->blktraces = g_ptr_array_new_with_free_func((GDestroyNotify)blktrace_free);
   r->iocs = g_ptr_array_new();
+  r->ioc_by_name = g_hash_table_new(g_str_hash, g_str_equal);
   r->tasks = g_ptr_array_new();
   r->procs = g_ptr_array_new();
   r->proc_index = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -485,6 +488,24 @@ static char *hang_report(sim_run *r) {
 static int64_t *cfq_disk_times(sim_run *r) {
   guint n = r->w->processes->len;
   int64_t *t = g_new0(int64_t, n + r->flushers->len);
+  /* The processes behind each (device, io_context), in process order,
+   * found once: looking them up for every queue was quadratic in the
+   * processes.  The tables are only looked up, never walked. */
+  GHashTable **sharing = g_new0(GHashTable *, r->queues->len);
+  for (guint dev = 0; dev < r->queues->len; dev++)
+    sharing[dev] = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                         (GDestroyNotify)g_array_unref);
+  for (guint i = 0; i < n; i++) {
+    const wl_process *wp = g_ptr_array_index(r->w->processes, i);
+    struct io_context *ioc =
+        ((struct task *)g_ptr_array_index(r->tasks, i))->ioc;
+    GArray *a = g_hash_table_lookup(sharing[wp->device], ioc);
+    if (!a) {
+      a = g_array_new(FALSE, FALSE, sizeof(guint));
+      g_hash_table_insert(sharing[wp->device], ioc, a);
+    }
+    g_array_append_val(a, i);
+  }
   for (guint dev = 0; dev < r->queues->len; dev++) {
     struct request_queue *q = g_ptr_array_index(r->queues, dev);
     if (q->elevator != &iosched_cfq)
@@ -504,20 +525,14 @@ static int64_t *cfq_disk_times(sim_run *r) {
       }
       struct io_context *ioc =
           ((struct task *)g_ptr_array_index(r->tasks, owner))->ioc;
-      guint sharers = 0;
-      for (guint i = 0; i < n; i++) {
-        const wl_process *wp = g_ptr_array_index(r->w->processes, i);
-        sharers += wp->device == (int)dev &&
-                   ((struct task *)g_ptr_array_index(r->tasks, i))->ioc == ioc;
-      }
-      for (guint i = 0; i < n; i++) {
-        const wl_process *wp = g_ptr_array_index(r->w->processes, i);
-        if (wp->device == (int)dev &&
-            ((struct task *)g_ptr_array_index(r->tasks, i))->ioc == ioc)
-          t[i] += info.disk_time * q->tick_ns / MAX(sharers, 1);
-      }
+      GArray *a = g_hash_table_lookup(sharing[dev], ioc);
+      for (guint j = 0; a && j < a->len; j++)
+        t[g_array_index(a, guint, j)] += info.disk_time * q->tick_ns / a->len;
     }
   }
+  for (guint dev = 0; dev < r->queues->len; dev++)
+    g_hash_table_destroy(sharing[dev]);
+  g_free(sharing);
   return t;
 }
 
@@ -694,6 +709,7 @@ void sim_run_free(sim_run *r) {
   for (guint i = 0; i < r->iocs->len; i++)
     ioc_free(g_ptr_array_index(r->iocs, i));
   g_ptr_array_free(r->iocs, TRUE);
+  g_hash_table_destroy(r->ioc_by_name);
   g_ptr_array_free(r->tasks, TRUE);
   g_ptr_array_free(r->procs, TRUE);
   g_ptr_array_free(r->queues, TRUE);
