@@ -465,6 +465,14 @@ FILE *outdir_stage_open(outdir_stage *s, const char *name, GError **err) {
   return f;
 }
 
+gboolean outdir_stage_has(const outdir_stage *s, const char *name) {
+  g_return_val_if_fail(s != NULL && name != NULL, FALSE);
+  for (guint i = 0; i < s->names->len; i++)
+    if (strcmp(g_ptr_array_index(s->names, i), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 gboolean outdir_stage_write(outdir_stage *s, const char *name, const void *data,
                             gssize len, GError **err) {
   g_return_val_if_fail(s != NULL && name != NULL, FALSE);

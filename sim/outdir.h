@@ -74,6 +74,8 @@ outdir_stage *outdir_stage_new(const char *dir, const char *kind, GError **err);
  * stage owns it (do not fclose it) and closes it at commit, where write
  * errors are reported.  NULL on an invalid or repeated name. */
 FILE *outdir_stage_open(outdir_stage *s, const char *name, GError **err);
+/* Whether the result has a file of that name yet. */
+gboolean outdir_stage_has(const outdir_stage *s, const char *name);
 /* A whole file (len < 0: a string). */
 gboolean outdir_stage_write(outdir_stage *s, const char *name, const void *data,
                             gssize len, GError **err);

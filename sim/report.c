@@ -319,6 +319,10 @@ char *report_summary(const run_result *r) {
       if (*lines[i])
         g_string_append_printf(s, "  %s\n", lines[i]);
     g_strfreev(lines);
+    if (r->kernel_log_more)
+      g_string_append_printf(
+          s, "  (and %" G_GUINT64_FORMAT " more lines in kernel.log)\n",
+          r->kernel_log_more);
   }
 
   if (r->hang_report && *r->hang_report) {
@@ -940,7 +944,8 @@ gboolean report_finish(const run_result *r, outdir_stage *st,
       g_strdup(r->kernel_log ? r->kernel_log : "")};
   GHashTable *files = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < G_N_ELEMENTS(final_files); i++)
-    g_hash_table_insert(files, (gpointer)final_files[i], contents[i]);
+    if (!outdir_stage_has(st, final_files[i])) /* not streamed */
+      g_hash_table_insert(files, (gpointer)final_files[i], contents[i]);
   if (extra_files) {
     GHashTableIter it;
     gpointer k, v;

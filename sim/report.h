@@ -31,8 +31,9 @@ typedef struct run_result {
   /* Per process: how long its oldest I/O still unfinished at the end had
    * waited by then (ns, 0 if none): a lower bound on that I/O's latency. */
   int64_t *unfinished_wait_ns;
-  char *hang_report; /* multi-line text, NULL unless a hang */
-  char *kernel_log;  /* dmesg-style lines, NULL or "" when none */
+  char *hang_report;        /* multi-line text, NULL unless a hang */
+  char *kernel_log;         /* dmesg-style lines, NULL or "" when none */
+  uint64_t kernel_log_more; /* lines in kernel.log beyond those above */
   /* CFQ devices only (NULL otherwise): */
   int64_t *disk_time_ns; /* per process, then per flusher: its share
                                  of its queues' slices */

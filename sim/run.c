@@ -37,7 +37,12 @@ struct sim_run {
   GString *row; /* one slice row */
   GPtrArray *slice_ctxs;
   sim_time *slice_start; /* per device: when the active queue was set */
-  GString *kernel_log;   /* what the kernel printk'd, dmesg style */
+  /* What the kernel printk'd, dmesg style: all of it to kernel.log as it
+   * comes, the first lines kept for the summary. */
+  GString *kernel_log;
+  guint kernel_log_kept;
+  uint64_t kernel_log_more; /* lines beyond those kept */
+  FILE *kernel_file;
   /* the page cache, when some process is buffered (else all NULL/empty) */
   struct pagecache *mm;
   GPtrArray *bdis;     /* struct backing_dev_info *, per device */
@@ -137,12 +142,23 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
   fwrite(r->row->str, 1, r->row->len, r->slices);
 }
 
+/* Kernel log lines the summary shows at most. */
+#define KERNEL_LOG_KEPT 100
+
 /* dmesg's "[seconds.microseconds] text", on the simulated clock. */
 static void on_printk(void *ctx, sim_time now, const char *text) {
   sim_run *r = ctx;
-  g_string_append_printf(r->kernel_log,
-                         "[%5" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] %s\n",
-                         now / SIM_S, now % SIM_S / SIM_US, text);
+  g_autofree char *line =
+      g_strdup_printf("[%5" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] %s\n",
+                      now / SIM_S, now % SIM_S / SIM_US, text);
+  if (r->kernel_file)
+    fputs(line, r->kernel_file);
+  if (r->kernel_log_kept < KERNEL_LOG_KEPT) {
+    g_string_append(r->kernel_log, line);
+    r->kernel_log_kept++;
+  } else {
+    r->kernel_log_more++;
+  }
 }
 
 /* By name: thousands of processes with an io_context each made a scan
@@ -327,9 +343,11 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
         r->stage ? outdir_stage_open(r->stage, "timeseries.csv", err) : NULL;
     FILE *fair = ts ? outdir_stage_open(r->stage, "fairness.csv", err) : NULL;
     FILE *lat = fair ? outdir_stage_open(r->stage, "latencies.csv", err) : NULL;
-    if (o->out_trace && !trace && lat)
+    r->kernel_file =
+        lat ? outdir_stage_open(r->stage, "kernel.log", err) : NULL;
+    if (o->out_trace && !trace && r->kernel_file)
       trace = outdir_stage_open(r->stage, "trace.log", err);
-    if (!lat || (o->out_trace && !trace)) {
+    if (!r->kernel_file || (o->out_trace && !trace)) {
       sim_run_free(r);
       return NULL;
     }
@@ -562,6 +580,7 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   res->variant = cic_link_variant_name(r->kernel.cic_link);
   res->seed = r->seed;
   res->kernel_log = g_strdup(r->kernel_log->str);
+  res->kernel_log_more = r->kernel_log_more;
   res->outcome = o;
   res->sim_time = sim_now(r->engine);
   res->events = sim_events(r->engine);
@@ -627,6 +646,7 @@ static void stop_streams(sim_run *r) {
       blk_set_observer(g_ptr_array_index(r->queues, i), NULL, NULL);
   sim_engine_set_trace(r->engine, NULL);
   r->slices = NULL;
+  r->kernel_file = NULL;
 }
 
 gboolean sim_run_write(sim_run *r, GHashTable *extra_files, FILE *out,

@@ -324,6 +324,13 @@ static void test_summary(void) {
   g_assert_nonnull(kl);
   g_assert_true(kl < strstr(s, "hang report"));
   g_free(s);
+  /* A long log is kept in kernel.log; the summary shows its start. */
+  f->r.kernel_log_more = 5;
+  s = report_summary(&f->r);
+  g_assert_nonnull(strstr(s, "cic link failed!\n  (and 5 more lines in "
+                             "kernel.log)\n"));
+  g_free(s);
+  f->r.kernel_log_more = 0;
   f->r.kernel_log = NULL;
 
   /* Nothing hung: no hung line and no hang report. */

@@ -146,6 +146,7 @@ static void test_streams_while_running(void) {
     g_assert_true(
         g_strv_contains((const char *const *)named, "sdb.blktrace.0"));
     g_assert_true(g_strv_contains((const char *const *)named, "slices.csv"));
+    g_assert_true(g_strv_contains((const char *const *)named, "kernel.log"));
     g_assert_cmpint(sim_run_go(r, &err), ==, SIM_TIME_LIMIT);
     /* Thousands of I/Os of trace: most of it is on disk already. */
     g_assert_cmpint(size_of(tmp, "trace.log"), >, 1 << 20);
