@@ -140,8 +140,9 @@ static double order_stat(const metrics_hist *x, uint64_t k) {
     if (seen > (double)k) {
       double lo, hi;
       gsl_histogram_get_range(x->h, j, &lo, &hi);
-      int64_t mid = (int64_t)lo + ((int64_t)hi - 1 - (int64_t)lo) / 2;
-      return (double)CLAMP(mid, x->min, x->max);
+      /* in doubles: the top bucket ends at 2^63, past int64_t */
+      double mid = lo + floor((hi - 1 - lo) / 2);
+      return CLAMP(mid, (double)x->min, (double)x->max);
     }
   }
   return (double)x->max;
@@ -156,6 +157,8 @@ static int64_t hist_quantile(const metrics_hist *x, double p) {
   double delta = pos - (double)k;
   double lo = order_stat(x, k);
   double v = delta > 0 ? lo + delta * (order_stat(x, k + 1) - lo) : lo;
+  if (v >= (double)x->max) /* (double)INT64_MAX is 2^63, past it */
+    return x->max;
   return (int64_t)llround(v);
 }
 

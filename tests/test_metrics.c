@@ -107,6 +107,20 @@ static void test_histogram_accuracy(void) {
   gsl_rng_free(rng);
 }
 
+/* Values at the ends of the grid: 0 and the largest int64_t. */
+static void test_histogram_extremes(void) {
+  metrics_hist *h = metrics_hist_new();
+  metrics_hist_add(h, 0);
+  metrics_hist_add(h, G_MAXINT64);
+  metrics_hist_add(h, G_MAXINT64 - 1);
+  latency_summary l = metrics_hist_summary(h);
+  g_assert_cmpint(l.max, ==, G_MAXINT64);
+  g_assert_cmpfloat(fabs((double)l.p50 - (double)G_MAXINT64), <=,
+                    METRICS_HIST_RELATIVE_ERROR * (double)G_MAXINT64);
+  g_assert_cmpint(metrics_hist_quantile(h, 0), ==, 0);
+  metrics_hist_free(h);
+}
+
 /* What the statistics hold does not grow with the number of I/Os: three
  * thousand and three million completions over the same latencies leave the
  * same bytes held. */
@@ -260,6 +274,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/metrics/percentile-interpolation",
                   test_percentile_interpolation);
   g_test_add_func("/metrics/histogram-accuracy", test_histogram_accuracy);
+  g_test_add_func("/metrics/histogram-extremes", test_histogram_extremes);
   g_test_add_func("/metrics/memory-flat", test_memory_flat);
   g_test_add_func("/metrics/jain", test_jain);
   g_test_add_func("/metrics/devices", test_devices);
