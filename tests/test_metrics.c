@@ -121,14 +121,14 @@ static void test_histogram_extremes(void) {
   metrics_hist_free(h);
 }
 
-/* What the statistics hold does not grow with the number of I/Os: three
- * thousand and three million completions over the same latencies leave the
- * same bytes held. */
+/* What the statistics hold does not grow with the number of I/Os: 3,000
+ * and 300,000 completions over the same latencies leave the same bytes
+ * held. */
 static void test_memory_flat(void) {
   gsize held[2];
   for (int run = 0; run < 2; run++) {
     metrics *m = metrics_new(3, 1, 100 * SIM_MS);
-    guint n = run ? 3000000 : 3000;
+    guint n = run ? 300000 : 3000;
     sim_time t = 0;
     for (guint i = 0; i < n; i++) {
       /* each process: latencies 10 us .. 10 ms, all of them in both runs */
