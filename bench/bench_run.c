@@ -153,9 +153,17 @@ static int bench_one(const char *name, int seconds, double heap_rate) {
   g_ptr_array_add(sets, NULL);
   w = workload_load(path, (char **)sets->pdata, &err);
   g_ptr_array_unref(sets);
-  sim_run *r = w ? sim_run_new(w, NULL, &err) : NULL;
+  /* The results stream into a scratch directory as the run goes. */
+  g_autofree char *scratch = g_dir_make_tmp("cfqsim-bench-XXXXXX", &err);
+  g_autofree char *out =
+      scratch ? g_build_filename(scratch, "out", NULL) : NULL;
+  run_options o = RUN_OPTIONS_INIT;
+  o.out_dir = out;
+  sim_run *r = w && scratch ? sim_run_new(w, &o, &err) : NULL;
   if (!r) {
     fprintf(stderr, "%s\n", err->message);
+    if (scratch)
+      rm_scratch(scratch);
     return 2;
   }
   gint64 t1 = g_get_monotonic_time();
@@ -166,13 +174,9 @@ static int bench_one(const char *name, int seconds, double heap_rate) {
     return 2;
   }
   const run_result *res = sim_run_result(r);
-  g_autofree char *scratch = g_dir_make_tmp("cfqsim-bench-XXXXXX", &err);
-  g_autofree char *out =
-      scratch ? g_build_filename(scratch, "out", NULL) : NULL;
-  if (!scratch || !report_write(res, out, NULL, NULL, &err)) {
+  if (!sim_run_write(r, NULL, NULL, &err)) {
     fprintf(stderr, "%s\n", err->message);
-    if (scratch)
-      rm_scratch(scratch);
+    rm_scratch(scratch);
     return 2;
   }
   gint64 t3 = g_get_monotonic_time();

@@ -70,21 +70,18 @@ static gboolean run_one(const char *path, const char *sched, bool buffered,
   sim_run_go(r, NULL);
   const run_result *res = sim_run_result(r);
   uint64_t bytes = 0;
-  GArray *all = g_array_new(FALSE, FALSE, sizeof(int64_t));
+  metrics_hist *all = metrics_hist_new();
   for (guint p = 0; p < w->processes->len; p++) {
-    guint n = 0;
-    const int64_t *v = metrics_proc_samples(res->m, p, &n);
-    g_array_append_vals(all, v, n);
+    metrics_hist_merge(all, metrics_proc_hist(res->m, p));
     bytes += metrics_proc_bytes(res->m, p);
   }
-  latency_summary s =
-      metrics_latency_summarize((const int64_t *)(void *)all->data, all->len);
+  latency_summary s = metrics_hist_summary(all);
   double secs = (double)res->sim_time / SIM_S;
   f->app_mibs = secs > 0 ? (double)bytes / (1 << 20) / secs : 0;
   f->dev_mibs =
       secs > 0 ? (double)metrics_device_bytes(res->m, 0) / (1 << 20) / secs : 0;
   f->p99_ms = (double)s.p99 / SIM_MS;
-  g_array_free(all, TRUE);
+  metrics_hist_free(all);
   sim_run_free(r);
   workload_free(w);
   return TRUE;

@@ -9,7 +9,8 @@
 struct blktrace {
   uint32_t device;
   uint32_t sequence;
-  GByteArray *data;
+  GByteArray *data; /* the records, or the one being written to `out` */
+  FILE *out;
   GHashTable *named; /* pids that have had a process note */
   uint64_t count[BLK_ACT_COUNT];
 };
@@ -70,6 +71,10 @@ static void emit(blktrace *bt, sim_time now, int64_t sector, uint32_t bytes,
   g_assert(bt->data->len - start == BLKTRACE_RECORD_SIZE);
   if (pdu_len)
     put(bt->data, pdu, pdu_len);
+  if (bt->out) {
+    fwrite(bt->data->data, 1, bt->data->len, bt->out);
+    g_byte_array_set_size(bt->data, 0);
+  }
 }
 
 /* blkparse names a pid after the process note it last saw for it; one
@@ -118,6 +123,13 @@ blktrace *blktrace_new(guint device) {
 
 void blktrace_attach(blktrace *bt, struct request_queue *q) {
   blk_set_observer(q, &blktrace_observer, bt);
+}
+
+void blktrace_set_output(blktrace *bt, FILE *out) {
+  if (out && bt->data->len)
+    fwrite(bt->data->data, 1, bt->data->len, out);
+  g_byte_array_set_size(bt->data, 0);
+  bt->out = out;
 }
 
 GBytes *blktrace_bytes(const blktrace *bt) {

@@ -12,6 +12,7 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "models/blk.h"
 
@@ -57,7 +58,11 @@ typedef struct blktrace blktrace;
  * must live as long as the queue runs. */
 blktrace *blktrace_new(guint device);
 void blktrace_attach(blktrace *bt, struct request_queue *q);
-/* The records so far (a copy). */
+/* Write every record to `out` as it is made instead of keeping it (the
+ * records so far go first); the caller keeps `out` open while the queue
+ * runs.  NULL: keep them again. */
+void blktrace_set_output(blktrace *bt, FILE *out);
+/* The records so far (a copy); empty while they go to an output. */
 GBytes *blktrace_bytes(const blktrace *bt);
 /* How many records of this action were written (tests and summaries). */
 uint64_t blktrace_count(const blktrace *bt, blk_action a);

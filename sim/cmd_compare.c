@@ -16,8 +16,8 @@ typedef struct variant_stats {
   cic_link_variant v;
   guint runs, hung_runs, hung_procs;
   double throughput_sum;     /* bytes/s, summed over runs */
-  GArray *latencies;         /* int64 ns of every completed I/O of every run */
-  GPtrArray *proc_latencies; /* the same, per process (GArray *) */
+  metrics_hist *latencies;   /* every completed I/O of every run */
+  GPtrArray *proc_latencies; /* the same, per process (metrics_hist *) */
   /* An I/O that never completed waited at least until the end of its run:
    * the longest such wait per process and over all, ns (0: none). */
   int64_t *proc_unfinished;
@@ -33,12 +33,11 @@ static int64_t worst(const latency_summary *l, int64_t unfinished) {
 
 static gboolean run_variant(const workload *w, variant_stats *vs, guint seeds,
                             GError **err) {
-  vs->latencies = g_array_new(FALSE, FALSE, sizeof(int64_t));
+  vs->latencies = metrics_hist_new();
   vs->proc_latencies =
-      g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+      g_ptr_array_new_with_free_func((GDestroyNotify)metrics_hist_free);
   for (guint i = 0; i < w->processes->len; i++)
-    g_ptr_array_add(vs->proc_latencies,
-                    g_array_new(FALSE, FALSE, sizeof(int64_t)));
+    g_ptr_array_add(vs->proc_latencies, metrics_hist_new());
   vs->proc_unfinished = g_new0(int64_t, w->processes->len);
   for (guint k = 0; k < seeds; k++) {
     run_options o = RUN_OPTIONS_INIT;
@@ -59,10 +58,9 @@ static gboolean run_variant(const workload *w, variant_stats *vs, guint seeds,
     for (guint i = 0; i < w->processes->len; i++) {
       bytes += metrics_proc_bytes(res->m, i);
       vs->hung_procs += res->proc_state[i] == PROC_HUNG;
-      guint n;
-      const int64_t *lat = metrics_proc_samples(res->m, i, &n);
-      g_array_append_vals(vs->latencies, lat, n);
-      g_array_append_vals(g_ptr_array_index(vs->proc_latencies, i), lat, n);
+      const metrics_hist *lat = metrics_proc_hist(res->m, i);
+      metrics_hist_merge(vs->latencies, lat);
+      metrics_hist_merge(g_ptr_array_index(vs->proc_latencies, i), lat);
       vs->proc_unfinished[i] =
           MAX(vs->proc_unfinished[i], res->unfinished_wait_ns[i]);
       vs->unfinished = MAX(vs->unfinished, res->unfinished_wait_ns[i]);
@@ -92,8 +90,7 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
                          cic_link_variant_name(CIC_LINK_FIXED));
   latency_summary l[2];
   for (int i = 0; i < 2; i++)
-    l[i] = metrics_latency_summarize((const int64_t *)vs[i].latencies->data,
-                                     vs[i].latencies->len);
+    l[i] = metrics_hist_summary(vs[i].latencies);
   g_string_append_printf(s, "%-22s %16u %16u\n", "runs", vs[0].runs,
                          vs[1].runs);
   g_string_append_printf(s, "%-22s %9u (%4.1f%%) %9u (%4.1f%%)\n",
@@ -106,8 +103,10 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
                          "throughput (mean)",
                          vs[0].throughput_sum / vs[0].runs / MIB,
                          vs[1].throughput_sum / vs[1].runs / MIB);
-  g_string_append_printf(s, "%-22s %16u %16u\n", "I/Os completed",
-                         vs[0].latencies->len, vs[1].latencies->len);
+  g_string_append_printf(
+      s, "%-22s %16" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n",
+      "I/Os completed", metrics_hist_count(vs[0].latencies),
+      metrics_hist_count(vs[1].latencies));
   const char *names[] = {"latency p50", "latency p99", "latency max"};
   for (int k = 0; k < 3; k++) {
     int64_t a = k == 0   ? l[0].p50
@@ -126,9 +125,8 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
     const wl_process *p = g_ptr_array_index(w->processes, i);
     int64_t mx[2];
     for (int v = 0; v < 2; v++) {
-      GArray *a = g_ptr_array_index(vs[v].proc_latencies, i);
       latency_summary pl =
-          metrics_latency_summarize((const int64_t *)a->data, a->len);
+          metrics_hist_summary(g_ptr_array_index(vs[v].proc_latencies, i));
       mx[v] = worst(&pl, vs[v].proc_unfinished[i]);
     }
     g_string_append_printf(s, "  %-20s %13.3f ms %13.3f ms\n", p->name,
@@ -143,8 +141,7 @@ static char *compare_text(const workload *w, variant_stats *vs, guint seeds) {
 
 /* One variant's object in compare.json. */
 static void json_variant(JsonBuilder *b, const variant_stats *vs) {
-  latency_summary l = metrics_latency_summarize(
-      (const int64_t *)vs->latencies->data, vs->latencies->len);
+  latency_summary l = metrics_hist_summary(vs->latencies);
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "variant");
   json_builder_add_string_value(b, cic_link_variant_name(vs->v));
@@ -159,7 +156,7 @@ static void json_variant(JsonBuilder *b, const variant_stats *vs) {
   json_builder_set_member_name(b, "throughput_bps");
   json_builder_add_double_value(b, vs->throughput_sum / vs->runs);
   json_builder_set_member_name(b, "ios");
-  json_builder_add_int_value(b, vs->latencies->len);
+  json_builder_add_int_value(b, (gint64)metrics_hist_count(vs->latencies));
   json_builder_set_member_name(b, "latency_ns");
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "mean");
@@ -207,18 +204,17 @@ static char *compare_csv(variant_stats *vs) {
       "variant,runs,hung_runs,hang_fraction,hung_processes,throughput_bps,ios,"
       "latency_mean_ns,latency_p50_ns,latency_p99_ns,latency_max_ns\n");
   for (int i = 0; i < 2; i++) {
-    latency_summary l = metrics_latency_summarize(
-        (const int64_t *)vs[i].latencies->data, vs[i].latencies->len);
+    latency_summary l = metrics_hist_summary(vs[i].latencies);
     char *frac = fmt_double((double)vs[i].hung_runs / vs[i].runs);
     char *tput = fmt_double(vs[i].throughput_sum / vs[i].runs);
     char *mean = fmt_double(l.mean);
-    g_string_append_printf(s,
-                           "%s,%u,%u,%s,%u,%s,%u,%s,%" G_GINT64_FORMAT
-                           ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                           cic_link_variant_name(vs[i].v), vs[i].runs,
-                           vs[i].hung_runs, frac, vs[i].hung_procs, tput,
-                           vs[i].latencies->len, mean, l.p50, l.p99,
-                           worst(&l, vs[i].unfinished));
+    g_string_append_printf(
+        s,
+        "%s,%u,%u,%s,%u,%s,%" G_GUINT64_FORMAT ",%s,%" G_GINT64_FORMAT
+        ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
+        cic_link_variant_name(vs[i].v), vs[i].runs, vs[i].hung_runs, frac,
+        vs[i].hung_procs, tput, metrics_hist_count(vs[i].latencies), mean,
+        l.p50, l.p99, worst(&l, vs[i].unfinished));
     g_free(frac);
     g_free(tput);
     g_free(mean);
@@ -227,8 +223,7 @@ static char *compare_csv(variant_stats *vs) {
 }
 
 static void variant_stats_clear(variant_stats *vs) {
-  if (vs->latencies)
-    g_array_free(vs->latencies, TRUE);
+  metrics_hist_free(vs->latencies);
   if (vs->proc_latencies)
     g_ptr_array_free(vs->proc_latencies, TRUE);
   g_free(vs->proc_unfinished);

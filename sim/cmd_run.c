@@ -68,50 +68,13 @@ static char *make_staging(const char *dir, GError **err) {
   return outdir_make_tmp(target, ".fio-", err);
 }
 
-/* The report and result files in DIR; with `trace_log` (--trace) also
- * trace.log and each device's blktrace stream. */
-static gboolean write_results(const cmd_common *c, const workload *w,
-                              sim_run *r, char *trace_log, fio_output *fo,
-                              char *fio_text, GError **err) {
-  char *dir = cmd_output_dir(c, w->name);
-  GHashTable *extra = g_hash_table_new(g_str_hash, g_str_equal);
-  if (fio_text)
-    g_hash_table_insert(extra, (gpointer)fio_output_report_name(fo), fio_text);
-  /* blkparse -i DIR/sda reads sda.blktrace.0 (one stream, "CPU 0"). */
-  GHashTable *binary = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                             (GDestroyNotify)g_bytes_unref);
-  if (trace_log) {
-    g_hash_table_insert(extra, "trace.log", trace_log);
-    for (guint i = 0; i < w->devices->len; i++) {
-      const wl_device *d = g_ptr_array_index(w->devices, i);
-      GBytes *b = sim_run_blktrace(r, i);
-      if (b)
-        g_hash_table_insert(binary, g_strdup_printf("%s.blktrace.0", d->name),
-                            b);
-    }
-  }
-  /* fio's report takes the summary's place on stdout */
-  gboolean ok = report_write_bin(sim_run_result(r), dir, extra, binary,
-                                 c->quiet || fio_text ? NULL : stdout, err);
-  if (ok && fo)
-    ok = fio_output_commit(fo, dir, err);
-  if (ok && fio_text && !c->quiet) {
-    fputs(fio_text, stdout);
-    fflush(stdout);
-  }
-  g_hash_table_destroy(extra);
-  g_hash_table_destroy(binary);
-  g_free(dir);
-  return ok;
-}
-
 static int run_workload(const cmd_common *c, gboolean trace,
                         const fio_opts *fopts, const workload *w,
                         GError **err) {
+  g_autofree char *dir = cmd_output_dir(c, w->name);
   fio_output *fo = NULL;
   g_autofree char *staging = NULL;
   if (fio_output_wanted(w, &fopts->req)) {
-    g_autofree char *dir = cmd_output_dir(c, w->name);
     if (!(staging = make_staging(dir, err)) ||
         !(fo = fio_output_new(w, &fopts->req, staging, err))) {
       if (staging)
@@ -121,12 +84,18 @@ static int run_workload(const cmd_common *c, gboolean trace,
   }
   run_options o = RUN_OPTIONS_INIT;
   o.variant = c->variant;
-  /* A scripted interleaving is narrated on stdout, step by step. */
+  /* The results stream into DIR (by way of a temporary directory) while
+   * the run goes; with --trace so do trace.log and the blktrace. */
+  o.out_dir = dir;
+  o.out_trace = trace;
+  /* A scripted interleaving is narrated on stdout, step by step, after
+   * the run; it is short (one step per schedule entry), so its trace is
+   * kept in memory and also becomes trace.log with --trace. */
   bool narrate = w->policy == INTERLEAVE_SCRIPT && !c->quiet;
   char *trace_buf = NULL;
   size_t trace_len = 0;
   FILE *trace_file = NULL;
-  if (trace || narrate)
+  if (narrate)
     o.trace = trace_file = open_memstream(&trace_buf, &trace_len);
   sim_run *r = sim_run_new(w, &o, err);
   if (r && fo)
@@ -140,8 +109,24 @@ static int run_workload(const cmd_common *c, gboolean trace,
       (!fo || fio_output_finish(fo, r, &fio_text, err))) {
     if (narrate)
       fwrite(trace_buf, 1, trace_len, stdout);
-    if (write_results(c, w, r, trace ? trace_buf : NULL, fo, fio_text, err))
+    GHashTable *extra = g_hash_table_new(g_str_hash, g_str_equal);
+    if (narrate && trace)
+      g_hash_table_insert(extra, "trace.log", trace_buf);
+    if (fio_text)
+      g_hash_table_insert(extra, (gpointer)fio_output_report_name(fo),
+                          fio_text);
+    /* fio's report takes the summary's place on stdout */
+    gboolean ok =
+        sim_run_write(r, extra, c->quiet || fio_text ? NULL : stdout, err);
+    if (ok && fo)
+      ok = fio_output_commit(fo, dir, err);
+    if (ok && fio_text && !c->quiet) {
+      fputs(fio_text, stdout);
+      fflush(stdout);
+    }
+    if (ok)
       status = outcome == SIM_HANG ? EXIT_HANG : EXIT_OK;
+    g_hash_table_destroy(extra);
   }
   g_free(fio_text);
   free(trace_buf);

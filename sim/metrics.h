@@ -25,6 +25,26 @@ typedef struct latency_summary {
   int64_t p50, p95, p99, max; /* ns */
 } latency_summary;
 
+/* Latencies in a log-linear histogram of fixed resolution (GSL): its
+ * memory depends on how widely the values spread, not on how many there
+ * are.  A percentile is within METRICS_HIST_RELATIVE_ERROR of the exact
+ * one (GSL's quantile of the sorted values: linear between the two around
+ * rank p*(n-1)); the mean and the maximum are exact. */
+#define METRICS_HIST_RELATIVE_ERROR (1.0 / 128)
+typedef struct metrics_hist metrics_hist;
+metrics_hist *metrics_hist_new(void);
+void metrics_hist_free(metrics_hist *h);
+void metrics_hist_add(metrics_hist *h, int64_t ns);
+/* Adds every value of `src` to `dst` (pooling). */
+void metrics_hist_merge(metrics_hist *dst, const metrics_hist *src);
+uint64_t metrics_hist_count(const metrics_hist *h);
+/* Mean and percentiles (all 0 without values). */
+latency_summary metrics_hist_summary(const metrics_hist *h);
+/* The p-quantile, 0 <= p <= 1 (0 without values). */
+int64_t metrics_hist_quantile(const metrics_hist *h, double p);
+/* The memory its buckets take. */
+gsize metrics_hist_bytes(const metrics_hist *h);
+
 /* `window` is the timeseries window in ns. */
 metrics *metrics_new(guint n_procs, guint n_devices, sim_time window);
 void metrics_free(metrics *m);
@@ -75,19 +95,43 @@ uint64_t metrics_device_ios(const metrics *m,
                             guint device); /* application I/Os */
 uint64_t metrics_device_commands(const metrics *m, guint device);
 sim_time metrics_device_busy(const metrics *m, guint device);
-/* Every completed I/O's latency (ns), in completion order. */
-const int64_t *metrics_proc_samples(const metrics *m, guint proc, guint *n);
-/* Mean and percentiles of any latency sample (n may be 0). */
-latency_summary metrics_latency_summarize(const int64_t *v, guint n);
+/* A process's application-view latencies. */
+const metrics_hist *metrics_proc_hist(const metrics *m, guint proc);
+/* Every application I/O's latency as it completes (latencies.csv), in
+ * completion order; none is kept. */
+typedef void (*metrics_latency_fn)(void *ctx, guint proc, int64_t ns);
+void metrics_set_latency_sink(metrics *m, metrics_latency_fn fn, void *ctx);
+/* The memory the statistics hold: it depends on the numbers of processes,
+ * devices and histogram buckets, not on the length of the run. */
+gsize metrics_bytes_held(const metrics *m);
 /* Jain's fairness index over the processes' throughputs (1.0 if < 2). */
 double metrics_jain(const metrics *m);
 
 /* Timeseries: windows [k*window, (k+1)*window); an I/O counts in the
- * window where it completed. */
+ * window where it completed.  Completions come in time order, so only the
+ * open window is held: when a completion lands past it, or at
+ * metrics_finish, it closes, the sink (if any) sees it, and it is gone.
+ * Windows close in order, empty ones too, so that a row exists for every
+ * window up to the end of the run. */
+typedef void (*metrics_window_fn)(void *ctx, const metrics *m, guint k);
+void metrics_set_window_sink(metrics *m, metrics_window_fn fn, void *ctx);
+/* The end of the run at `end`: closes every window up to the last
+ * completion's and up to `end` (the empty windows after a hang are the
+ * point of the plot).  No completion may come after. */
+void metrics_finish(metrics *m, sim_time end);
 sim_time metrics_window(const metrics *m);
+/* Windows closed so far (all of them after metrics_finish). */
 guint metrics_n_windows(const metrics *m);
+/* Of window k while it closes (in the sink). */
 uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k);
 double metrics_window_mean_latency(const metrics *m, guint proc,
                                    guint k); /* ns, 0 if none */
+/* Jain's index of window k over all processes while it closes (1 with
+ * fewer than two processes), < 0 if no I/O completed in it. */
+double metrics_window_jain(const metrics *m, guint k);
+/* Mean and minimum of that index over the closed windows where some I/O
+ * completed (1 if none). */
+double metrics_window_jain_mean(const metrics *m);
+double metrics_window_jain_min(const metrics *m);
 
 #endif

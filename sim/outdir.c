@@ -314,3 +314,250 @@ gboolean outdir_add_files(const char *dir, const char *kind, GPtrArray *paths,
   g_ptr_array_unref(names);
   return ok;
 }
+
+/* ---- staged results ---- */
+
+struct outdir_stage {
+  char *target; /* the directory the result becomes, without a final '/' */
+  char *kind;
+  char *tmp;          /* NULL once committed */
+  GPtrArray *names;   /* char *, every file so far, in creation order */
+  GPtrArray *streams; /* FILE *, open ones, parallel to stream_names */
+  GPtrArray *stream_names;
+};
+
+static gboolean set_errno_error(GError **err, int saved, const char *what,
+                                const char *path) {
+  g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved), "%s %s: %s",
+              what, path, g_strerror(saved));
+  return FALSE;
+}
+
+/* Best effort: our own temporary directory of plain files. */
+static void remove_tmp(const char *path) {
+  GDir *d = g_dir_open(path, 0, NULL);
+  if (d) {
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+      char *child = g_build_filename(path, name, NULL);
+      g_unlink(child);
+      g_free(child);
+    }
+    g_dir_close(d);
+  }
+  g_rmdir(path);
+}
+
+/* One name in a directory; no newline either, since the marker lists
+ * names one per line. */
+static gboolean valid_file_name(const char *n) {
+  return *n && !strchr(n, '/') && !strchr(n, '\n') && strcmp(n, ".") != 0 &&
+         strcmp(n, "..") != 0 && strcmp(n, OUTDIR_MARKER) != 0;
+}
+
+/* Errors name the target, never our temporary directory. */
+static void retarget_error(const outdir_stage *s, GError *local, GError **err) {
+  GString *msg = g_string_new(local->message);
+  g_string_replace(msg, s->tmp, s->target, 0);
+  g_set_error_literal(err, local->domain, local->code, msg->str);
+  g_string_free(msg, TRUE);
+  g_error_free(local);
+}
+
+static gboolean write_raw(outdir_stage *s, const char *name, const void *data,
+                          gssize len, GError **err) {
+  char *path = g_build_filename(s->tmp, name, NULL);
+  GError *local = NULL;
+  gboolean written = g_file_set_contents(path, data, len, &local);
+  if (!written)
+    retarget_error(s, local, err);
+  g_free(path);
+  return written;
+}
+
+static gboolean write_marker(outdir_stage *s, GError **err) {
+  char *marker = outdir_marker_text(
+      s->kind, (const char *const *)s->names->pdata, s->names->len);
+  gboolean ok = write_raw(s, OUTDIR_MARKER, marker, -1, err);
+  g_free(marker);
+  return ok;
+}
+
+/* A new name: checked, then in the marker before the file exists. */
+static gboolean add_name(outdir_stage *s, const char *name, GError **err) {
+  g_return_val_if_fail(s->tmp != NULL, FALSE);
+  if (!valid_file_name(name)) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "invalid output file name '%s'", name);
+    return FALSE;
+  }
+  for (guint i = 0; i < s->names->len; i++)
+    if (strcmp(g_ptr_array_index(s->names, i), name) == 0) {
+      g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                  "output file '%s' given twice", name);
+      return FALSE;
+    }
+  g_ptr_array_add(s->names, g_strdup(name));
+  return write_marker(s, err);
+}
+
+outdir_stage *outdir_stage_new(const char *dir, const char *kind,
+                               GError **err) {
+  g_return_val_if_fail(dir != NULL && kind != NULL, NULL);
+  g_return_val_if_fail(err == NULL || *err == NULL, NULL);
+  char *target = g_strdup(dir);
+  gsize len = strlen(target);
+  while (len > 1 && target[len - 1] == '/')
+    target[--len] = '\0';
+  if (len == 0 || strcmp(target, "/") == 0) {
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "invalid output directory '%s'", dir);
+    g_free(target);
+    return NULL;
+  }
+  char *parent = g_path_get_dirname(target);
+  char *tmp = NULL;
+  /* Before anything is written: a directory that is not ours is refused. */
+  if (!outdir_may_replace(target, kind, err))
+    goto fail;
+  if (g_mkdir_with_parents(parent, 0777) != 0) {
+    set_errno_error(err, errno, "cannot create directory", parent);
+    goto fail;
+  }
+  tmp = outdir_make_tmp(target, ".tmp-", err);
+  if (!tmp)
+    goto fail;
+  g_free(parent);
+  outdir_stage *s = g_new0(outdir_stage, 1);
+  s->target = target;
+  s->kind = g_strdup(kind);
+  s->tmp = tmp;
+  s->names = g_ptr_array_new_with_free_func(g_free);
+  s->streams = g_ptr_array_new();
+  s->stream_names = g_ptr_array_new();
+  return s;
+fail:
+  g_free(parent);
+  g_free(target);
+  return NULL;
+}
+
+/* Large enough that a row costs a memcpy, not a system call. */
+#define STREAM_BUFFER (256 * 1024)
+
+FILE *outdir_stage_open(outdir_stage *s, const char *name, GError **err) {
+  g_return_val_if_fail(s != NULL && name != NULL, NULL);
+  if (!add_name(s, name, err))
+    return NULL;
+  char *path = g_build_filename(s->tmp, name, NULL);
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    char *shown = g_build_filename(s->target, name, NULL);
+    set_errno_error(err, errno, "cannot create", shown);
+    g_free(shown);
+  } else {
+    setvbuf(f, NULL, _IOFBF, STREAM_BUFFER);
+    g_ptr_array_add(s->streams, f);
+    g_ptr_array_add(s->stream_names,
+                    g_ptr_array_index(s->names, s->names->len - 1));
+  }
+  g_free(path);
+  return f;
+}
+
+gboolean outdir_stage_has(const outdir_stage *s, const char *name) {
+  g_return_val_if_fail(s != NULL && name != NULL, FALSE);
+  for (guint i = 0; i < s->names->len; i++)
+    if (strcmp(g_ptr_array_index(s->names, i), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean outdir_stage_write(outdir_stage *s, const char *name, const void *data,
+                            gssize len, GError **err) {
+  g_return_val_if_fail(s != NULL && name != NULL, FALSE);
+  return add_name(s, name, err) &&
+         write_raw(s, name, data ? data : "", data ? len : 0, err);
+}
+
+/* Every stream closed; the first failure is reported. */
+static gboolean close_streams(outdir_stage *s, GError **err) {
+  gboolean ok = TRUE;
+  for (guint i = 0; i < s->streams->len; i++) {
+    FILE *f = g_ptr_array_index(s->streams, i);
+    int bad = ferror(f);
+    int saved = errno;
+    if (fclose(f) != 0 && !bad) {
+      bad = 1;
+      saved = errno;
+    }
+    if (bad && ok) {
+      char *shown = g_build_filename(
+          s->target, (const char *)g_ptr_array_index(s->stream_names, i), NULL);
+      set_errno_error(err, saved ? saved : EIO, "cannot write", shown);
+      g_free(shown);
+      ok = FALSE;
+    }
+  }
+  g_ptr_array_set_size(s->streams, 0);
+  g_ptr_array_set_size(s->stream_names, 0);
+  return ok;
+}
+
+gboolean outdir_stage_commit(outdir_stage *s, GError **err) {
+  g_return_val_if_fail(s != NULL && s->tmp != NULL, FALSE);
+  g_return_val_if_fail(err == NULL || *err == NULL, FALSE);
+  if (!close_streams(s, err) || !write_marker(s, err))
+    return FALSE;
+  const char *target = s->target;
+  GStatBuf st;
+  if (g_lstat(target, &st) == 0) {
+    /* Checked again: the run took a while, and someone may have put
+     * something there since. */
+    if (!outdir_may_replace(target, s->kind, err))
+      return FALSE;
+    /* rename(2) may replace an empty directory, which gives us a unique,
+     * race-free name to move the previous results aside to. */
+    char *old = outdir_make_tmp(target, ".old-", err);
+    if (!old)
+      return FALSE;
+    if (g_rename(target, old) != 0) {
+      set_errno_error(err, errno, "cannot move aside", target);
+      g_rmdir(old);
+      g_free(old);
+      return FALSE;
+    }
+    if (g_rename(s->tmp, target) != 0) {
+      int saved = errno;
+      g_rename(old, target); /* put the previous results back */
+      set_errno_error(err, saved, "cannot create", target);
+      g_free(old);
+      return FALSE;
+    }
+    if (!outdir_remove(old))
+      g_printerr("cfqsim: kept %s (the previous %s): it holds files cfqsim "
+                 "did not write\n",
+                 old, target);
+    g_free(old);
+  } else if (g_rename(s->tmp, target) != 0) {
+    return set_errno_error(err, errno, "cannot create", target);
+  }
+  g_clear_pointer(&s->tmp, g_free);
+  return TRUE;
+}
+
+void outdir_stage_free(outdir_stage *s) {
+  if (!s)
+    return;
+  if (s->tmp) {
+    close_streams(s, NULL);
+    remove_tmp(s->tmp);
+    g_free(s->tmp);
+  }
+  g_ptr_array_unref(s->streams);
+  g_ptr_array_unref(s->stream_names);
+  g_ptr_array_unref(s->names);
+  g_free(s->kind);
+  g_free(s->target);
+  g_free(s);
+}

@@ -12,6 +12,7 @@
 #define CFQSIM_OUTDIR_H
 
 #include <glib.h>
+#include <stdio.h>
 
 #define OUTDIR_MARKER ".cfqsim"
 
@@ -57,5 +58,31 @@ gboolean outdir_add_files(const char *dir, const char *kind, GPtrArray *paths,
  * a plain mkdir would give (0777 less the umask), not mkdtemp's 0700:
  * it is renamed into place and becomes the result. */
 char *outdir_make_tmp(const char *target, const char *infix, GError **err);
+
+/* A result being written: files go into a temporary directory beside
+ * `dir` (DIR.tmp-XXXXXX), which replaces `dir` only at commit, so that a
+ * failed or interrupted command never leaves half-written output in `dir`.
+ * Files may be written whole or opened as buffered streams and written
+ * while a run goes, so that nothing has to be held in memory.  The marker
+ * in the temporary directory names every file as soon as it is created:
+ * left behind by a crash, the directory is recognisably cfqsim's. */
+typedef struct outdir_stage outdir_stage;
+
+/* Refuses `dir` as outdir_may_replace does, before anything is written. */
+outdir_stage *outdir_stage_new(const char *dir, const char *kind, GError **err);
+/* A new file `name` of the result, open for writing through a buffer; the
+ * stage owns it (do not fclose it) and closes it at commit, where write
+ * errors are reported.  NULL on an invalid or repeated name. */
+FILE *outdir_stage_open(outdir_stage *s, const char *name, GError **err);
+/* Whether the result has a file of that name yet. */
+gboolean outdir_stage_has(const outdir_stage *s, const char *name);
+/* A whole file (len < 0: a string). */
+gboolean outdir_stage_write(outdir_stage *s, const char *name, const void *data,
+                            gssize len, GError **err);
+/* Closes the streams, writes the marker and moves the result into place
+ * (what `dir` held before is removed if it was a result of that kind). */
+gboolean outdir_stage_commit(outdir_stage *s, GError **err);
+/* Removes the temporary directory unless committed. */
+void outdir_stage_free(outdir_stage *s);
 
 #endif

@@ -319,6 +319,10 @@ char *report_summary(const run_result *r) {
       if (*lines[i])
         g_string_append_printf(s, "  %s\n", lines[i]);
     g_strfreev(lines);
+    if (r->kernel_log_more)
+      g_string_append_printf(
+          s, "  (and %" G_GUINT64_FORMAT " more lines in kernel.log)\n",
+          r->kernel_log_more);
   }
 
   if (r->hang_report && *r->hang_report) {
@@ -508,86 +512,101 @@ static double ratio(double part, double total) {
   return total ? part / total : 0.0;
 }
 
-/* Jain's index of window k over all processes; < 0 when nothing moved. */
-static double window_jain(const run_result *r, guint k) {
-  guint n = r->w->processes->len;
-  double sum = 0, sq = 0;
-  for (guint i = 0; i < n; i++) {
-    double x = (double)metrics_window_bytes(r->m, i, k);
-    sum += x;
-    sq += x * x;
-  }
-  if (n < 2)
-    return 1.0;
-  return sq > 0 ? sum * sum / ((double)n * sq) : -1.0;
-}
+/* ---- timeseries.csv and fairness.csv, window by window ---- */
 
-/* Windows up to the end of simulated time (see report_timeseries_csv). */
-static guint n_windows(const run_result *r) {
-  sim_time win = metrics_window(r->m);
-  guint n = metrics_n_windows(r->m);
-  if (win > 0 && r->sim_time > 0) {
-    sim_time span = (r->sim_time + win - 1) / win;
-    if (span > (sim_time)n)
-      n = (guint)span;
-  }
-  return n;
-}
+struct report_series {
+  const workload *w;
+  FILE *timeseries, *fairness, *latencies;
+  char **names; /* per process, as a CSV field */
+  GString *buf; /* one window's rows */
+};
 
-char *report_fairness_csv(const run_result *r) {
-  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
-  sim_time win = metrics_window(r->m);
-  GString *s = g_string_new("window_start_ns,jain\n");
-  for (guint k = 0; k < n_windows(r); k++) {
-    double j = window_jain(r, k);
-    g_string_append_printf(s, "%" G_GINT64_FORMAT ",", (gint64)k * win);
-    if (j >= 0) /* empty: no I/O completed in the window */
-      csv_num(s, j);
-    g_string_append_c(s, '\n');
-  }
-  return g_string_free(s, FALSE);
-}
-
-char *report_latencies_csv(const run_result *r) {
-  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
-  GString *s = g_string_new("process,latency_ns\n");
-  for (guint i = 0; i < r->w->processes->len; i++) {
-    guint n = 0;
-    const int64_t *v = metrics_proc_samples(r->m, i, &n);
-    for (guint k = 0; k < n; k++) {
-      report_csv_field(s, proc_at(r, i)->name);
-      g_string_append_printf(s, ",%" G_GINT64_FORMAT "\n", v[k]);
+static void series_window(void *ctx, const metrics *m, guint k) {
+  report_series *s = ctx;
+  sim_time win = metrics_window(m);
+  GString *b = s->buf;
+  g_string_truncate(b, 0);
+  if (s->timeseries) {
+    for (guint i = 0; i < s->w->processes->len; i++) {
+      g_string_append_printf(
+          b, "%" G_GINT64_FORMAT ",%s,%" G_GUINT64_FORMAT ",", (gint64)k * win,
+          s->names[i], metrics_window_bytes(m, i, k));
+      csv_num(b, round(metrics_window_mean_latency(m, i, k)));
+      g_string_append_c(b, '\n');
     }
+    fwrite(b->str, 1, b->len, s->timeseries);
+    g_string_truncate(b, 0);
   }
-  return g_string_free(s, FALSE);
+  if (s->fairness) {
+    double j = metrics_window_jain(m, k);
+    g_string_append_printf(b, "%" G_GINT64_FORMAT ",", (gint64)k * win);
+    if (j >= 0) /* empty: no I/O completed in the window */
+      csv_num(b, j);
+    g_string_append_c(b, '\n');
+    fwrite(b->str, 1, b->len, s->fairness);
+  }
+}
+
+/* One latencies.csv row. */
+static void series_latency(void *ctx, guint proc, int64_t ns) {
+  report_series *s = ctx;
+  char num[24];
+  int len = g_snprintf(num, sizeof num, ",%" G_GINT64_FORMAT "\n", ns);
+  fputs(s->names[proc], s->latencies);
+  fwrite(num, 1, (size_t)len, s->latencies);
+}
+
+report_series *report_series_new(const workload *w, metrics *m,
+                                 FILE *timeseries, FILE *fairness,
+                                 FILE *latencies) {
+  g_return_val_if_fail(w != NULL && m != NULL, NULL);
+  report_series *s = g_new0(report_series, 1);
+  s->w = w;
+  s->timeseries = timeseries;
+  s->fairness = fairness;
+  s->latencies = latencies;
+  s->names = g_new0(char *, w->processes->len + 1);
+  GString *f = g_string_new(NULL);
+  for (guint i = 0; i < w->processes->len; i++) {
+    g_string_truncate(f, 0);
+    report_csv_field(
+        f, ((const wl_process *)g_ptr_array_index(w->processes, i))->name);
+    s->names[i] = g_strdup(f->str);
+  }
+  g_string_free(f, TRUE);
+  s->buf = g_string_new(NULL);
+  if (timeseries)
+    fputs("window_start_ns,process,bytes,mean_latency_ns\n", timeseries);
+  if (fairness)
+    fputs("window_start_ns,jain\n", fairness);
+  metrics_set_window_sink(m, series_window, s);
+  if (latencies) {
+    fputs("process,latency_ns\n", latencies);
+    metrics_set_latency_sink(m, series_latency, s);
+  }
+  return s;
+}
+
+void report_series_free(report_series *s) {
+  if (!s)
+    return;
+  g_strfreev(s->names);
+  g_string_free(s->buf, TRUE);
+  g_free(s);
 }
 
 static latency_summary pooled_latency(const run_result *r) {
-  GArray *all = g_array_new(FALSE, FALSE, sizeof(int64_t));
-  for (guint i = 0; i < r->w->processes->len; i++) {
-    guint n = 0;
-    const int64_t *v = metrics_proc_samples(r->m, i, &n);
-    g_array_append_vals(all, v, n);
-  }
-  latency_summary l =
-      metrics_latency_summarize((const int64_t *)all->data, all->len);
-  g_array_unref(all);
+  metrics_hist *all = metrics_hist_new();
+  for (guint i = 0; i < r->w->processes->len; i++)
+    metrics_hist_merge(all, metrics_proc_hist(r->m, i));
+  latency_summary l = metrics_hist_summary(all);
+  metrics_hist_free(all);
   return l;
 }
 
 static void json_fairness(JsonBuilder *b, const run_result *r) {
-  double jsum = 0, jmin = 1.0;
-  guint used = 0;
-  for (guint k = 0; k < n_windows(r); k++) {
-    double j = window_jain(r, k);
-    if (j < 0)
-      continue;
-    jsum += j;
-    jmin = MIN(jmin, j);
-    used++;
-  }
-  json_double(b, "window_jain_mean", used ? jsum / used : 1.0);
-  json_double(b, "window_jain_min", used ? jmin : 1.0);
+  json_double(b, "window_jain_mean", metrics_window_jain_mean(r->m));
+  json_double(b, "window_jain_min", metrics_window_jain_min(r->m));
   g_autofree double *ideal = ideal_shares(r);
   device_totals tot = device_totals_of(r);
   json_builder_set_member_name(b, "shares");
@@ -737,6 +756,11 @@ char *report_metrics_json(const run_result *r) {
   /* Pooled over every process's I/Os (what a sweep tabulates). */
   latency_summary pl = pooled_latency(r);
   json_latency(b, &pl);
+  /* How far the percentiles above may be from the exact ones. */
+  json_builder_set_member_name(b, "latency_histogram");
+  json_builder_begin_object(b);
+  json_double(b, "relative_error", METRICS_HIST_RELATIVE_ERROR);
+  json_builder_end_object(b);
 
   json_builder_set_member_name(b, "fairness");
   json_builder_begin_object(b);
@@ -824,64 +848,10 @@ char *report_processes_csv(const run_result *r) {
   return g_string_free(s, FALSE);
 }
 
-/* Windows run to the end of simulated time, not just to the last
- * completion: the empty windows after a hang are the point of the plot. */
-char *report_timeseries_csv(const run_result *r) {
-  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
-  sim_time win = metrics_window(r->m);
-  guint n = metrics_n_windows(r->m);
-  if (win > 0 && r->sim_time > 0) {
-    sim_time span = (r->sim_time + win - 1) / win;
-    if (span > (sim_time)n)
-      n = (guint)span;
-  }
-  GString *s = g_string_new("window_start_ns,process,bytes,mean_latency_ns\n");
-  for (guint k = 0; k < n; k++) {
-    for (guint i = 0; i < r->w->processes->len; i++) {
-      g_string_append_printf(s, "%" G_GINT64_FORMAT ",", (gint64)k * win);
-      report_csv_field(s, proc_at(r, i)->name);
-      g_string_append_printf(s, ",%" G_GUINT64_FORMAT ",",
-                             metrics_window_bytes(r->m, i, k));
-      csv_num(s, round(metrics_window_mean_latency(r->m, i, k)));
-      g_string_append_c(s, '\n');
-    }
-  }
-  return g_string_free(s, FALSE);
-}
-
 /* ---- writing ---- */
-
-static gboolean set_errno_error(GError **err, int saved, const char *what,
-                                const char *path) {
-  g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved), "%s %s: %s",
-              what, path, g_strerror(saved));
-  return FALSE;
-}
-
-/* Best effort: our own temporary directory of plain files, just made. */
-static void remove_tmp(const char *path) {
-  GDir *d = g_dir_open(path, 0, NULL);
-  if (d) {
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-      char *child = g_build_filename(path, name, NULL);
-      g_unlink(child);
-      g_free(child);
-    }
-    g_dir_close(d);
-  }
-  g_rmdir(path);
-}
 
 static gint cmp_str(gconstpointer a, gconstpointer b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* One name in a directory; no newline either, since the marker lists
- * names one per line. */
-static gboolean valid_file_name(const char *n) {
-  return *n && !strchr(n, '/') && !strchr(n, '\n') && strcmp(n, ".") != 0 &&
-         strcmp(n, "..") != 0 && strcmp(n, OUTDIR_MARKER) != 0;
 }
 
 gboolean report_write_dir(const char *dir, const char *kind, GHashTable *files,
@@ -889,66 +859,10 @@ gboolean report_write_dir(const char *dir, const char *kind, GHashTable *files,
   return report_write_dir_bin(dir, kind, files, NULL, err);
 }
 
-/* Errors name the target, never our temporary directory. */
-static gboolean write_raw(const char *tmp, const char *target, const char *name,
-                          const void *data, gssize len, GError **err) {
-  char *path = g_build_filename(tmp, name, NULL);
-  GError *local = NULL;
-  gboolean written = g_file_set_contents(path, data, len, &local);
-  if (!written) {
-    GString *msg = g_string_new(local->message);
-    g_string_replace(msg, tmp, target, 0);
-    g_set_error_literal(err, local->domain, local->code, msg->str);
-    g_string_free(msg, TRUE);
-    g_error_free(local);
-  }
-  g_free(path);
-  return written;
-}
-
-static gboolean write_one(const char *tmp, const char *target, const char *name,
-                          const void *data, gssize len, GError **err) {
-  if (!valid_file_name(name)) {
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                "invalid output file name '%s'", name);
-    return FALSE;
-  }
-  return write_raw(tmp, target, name, data, len, err);
-}
-
-gboolean report_write_dir_bin(const char *dir, const char *kind,
-                              GHashTable *files, GHashTable *binary_files,
-                              GError **err) {
-  g_return_val_if_fail(dir != NULL && kind != NULL && files != NULL, FALSE);
-  g_return_val_if_fail(err == NULL || *err == NULL, FALSE);
-
-  char *target = g_strdup(dir);
-  gsize len = strlen(target);
-  while (len > 1 && target[len - 1] == '/')
-    target[--len] = '\0';
-  if (len == 0 || strcmp(target, "/") == 0) {
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                "invalid output directory '%s'", dir);
-    g_free(target);
-    return FALSE;
-  }
-
-  gboolean ok = FALSE;
-  char *tmp = NULL, *old = NULL;
-  GPtrArray *names = NULL;
-  char *parent = g_path_get_dirname(target);
-  /* Before anything is written: a directory that is not ours is refused. */
-  if (!outdir_may_replace(target, kind, err))
-    goto out;
-  if (g_mkdir_with_parents(parent, 0777) != 0) {
-    set_errno_error(err, errno, "cannot create directory", parent);
-    goto out;
-  }
-  tmp = outdir_make_tmp(target, ".tmp-", err);
-  if (!tmp)
-    goto out;
-
-  names = g_ptr_array_new();
+/* The files in name order (a name in both tables is refused). */
+static gboolean stage_files(outdir_stage *st, GHashTable *files,
+                            GHashTable *binary_files, GError **err) {
+  GPtrArray *names = g_ptr_array_new();
   GHashTableIter it;
   gpointer k;
   g_hash_table_iter_init(&it, files);
@@ -960,132 +874,102 @@ gboolean report_write_dir_bin(const char *dir, const char *kind,
       g_ptr_array_add(names, k);
   }
   g_ptr_array_sort(names, cmp_str);
-  for (guint i = 0; i < names->len; i++) {
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < names->len; i++) {
     const char *name = g_ptr_array_index(names, i);
-    gboolean written;
-    if (i > 0 && strcmp(name, g_ptr_array_index(names, i - 1)) == 0) {
-      g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                  "output file '%s' given twice", name);
-      goto fail;
-    }
-    if (binary_files && g_hash_table_contains(binary_files, name)) {
+    if (binary_files && g_hash_table_contains(binary_files, name) &&
+        !g_hash_table_contains(files, name)) {
       GBytes *b = g_hash_table_lookup(binary_files, name);
       gsize n = 0;
       const void *data = b ? g_bytes_get_data(b, &n) : NULL;
-      written = write_one(tmp, target, name, data ? data : "", (gssize)n, err);
+      ok = outdir_stage_write(st, name, data ? data : "", (gssize)n, err);
     } else {
       const char *contents = g_hash_table_lookup(files, name);
-      written = write_one(tmp, target, name, contents ? contents : "", -1, err);
+      ok = outdir_stage_write(st, name, contents ? contents : "", -1, err);
     }
-    if (!written)
-      goto fail;
   }
-  /* The marker goes in with the files: the temporary directory itself, if
-   * it is ever left behind, is then recognisably ours. */
-  char *marker =
-      outdir_marker_text(kind, (const char *const *)names->pdata, names->len);
-  gboolean marked = write_raw(tmp, target, OUTDIR_MARKER, marker, -1, err);
-  g_free(marker);
-  if (!marked)
-    goto fail;
-
-  GStatBuf st;
-  if (g_lstat(target, &st) == 0) {
-    /* Checked again: the run took a while, and someone may have put
-     * something there since. */
-    if (!outdir_may_replace(target, kind, err))
-      goto fail;
-    /* rename(2) may replace an empty directory, which gives us a unique,
-     * race-free name to move the previous results aside to. */
-    old = outdir_make_tmp(target, ".old-", err);
-    if (!old)
-      goto fail;
-    if (g_rename(target, old) != 0) {
-      set_errno_error(err, errno, "cannot move aside", target);
-      g_rmdir(old);
-      goto fail;
-    }
-    if (g_rename(tmp, target) != 0) {
-      int saved = errno;
-      g_rename(old, target); /* put the previous results back */
-      set_errno_error(err, saved, "cannot create", target);
-      goto fail;
-    }
-    if (!outdir_remove(old))
-      g_printerr("cfqsim: kept %s (the previous %s): it holds files cfqsim "
-                 "did not write\n",
-                 old, target);
-  } else if (g_rename(tmp, target) != 0) {
-    set_errno_error(err, errno, "cannot create", target);
-    goto fail;
-  }
-  ok = TRUE;
-  goto out;
-
-fail:
-  remove_tmp(tmp);
-out:
-  if (names)
-    g_ptr_array_unref(names);
-  g_free(old);
-  g_free(tmp);
-  g_free(parent);
-  g_free(target);
+  g_ptr_array_unref(names);
   return ok;
 }
 
-static const char *const standard_files[] = {
-    "summary.txt",  "metrics.json",  "processes.csv", "timeseries.csv",
-    "fairness.csv", "latencies.csv", "kernel.log"};
-
-gboolean report_write(const run_result *r, const char *dir,
-                      GHashTable *extra_files, FILE *out, GError **err) {
-  return report_write_bin(r, dir, extra_files, NULL, out, err);
+gboolean report_write_dir_bin(const char *dir, const char *kind,
+                              GHashTable *files, GHashTable *binary_files,
+                              GError **err) {
+  g_return_val_if_fail(dir != NULL && kind != NULL && files != NULL, FALSE);
+  g_return_val_if_fail(err == NULL || *err == NULL, FALSE);
+  outdir_stage *st = outdir_stage_new(dir, kind, err);
+  gboolean ok = st && stage_files(st, files, binary_files, err) &&
+                outdir_stage_commit(st, err);
+  outdir_stage_free(st);
+  return ok;
 }
 
-gboolean report_write_bin(const run_result *r, const char *dir,
-                          GHashTable *extra_files, GHashTable *binary_files,
-                          FILE *out, GError **err) {
-  g_return_val_if_fail(r != NULL && dir != NULL, FALSE);
-  char *contents[G_N_ELEMENTS(standard_files)] = {
-      report_summary(r),
-      report_metrics_json(r),
-      report_processes_csv(r),
-      report_timeseries_csv(r),
-      report_fairness_csv(r),
-      report_latencies_csv(r),
+/* The files written at the end of a run; the others were streamed while
+ * it went (report_series, sim/run.c). */
+static const char *const final_files[] = {"summary.txt", "metrics.json",
+                                          "processes.csv", "kernel.log"};
+
+/* Names a run result may hold besides the final files. */
+static const char *const streamed_files[] = {"timeseries.csv", "fairness.csv",
+                                             "latencies.csv", "slices.csv",
+                                             "trace.log"};
+
+static gboolean is_standard(const char *name) {
+  for (guint i = 0; i < G_N_ELEMENTS(final_files); i++)
+    if (strcmp(name, final_files[i]) == 0)
+      return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS(streamed_files); i++)
+    if (strcmp(name, streamed_files[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean report_finish(const run_result *r, outdir_stage *st,
+                       GHashTable *extra_files, FILE *out, GError **err) {
+  g_return_val_if_fail(r != NULL && st != NULL, FALSE);
+  if (extra_files) {
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, extra_files);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+      if (is_standard(k) && strcmp(k, "trace.log") != 0) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                    "extra output file '%s' clashes with a standard one",
+                    (const char *)k);
+        return FALSE;
+      }
+  }
+  char *contents[G_N_ELEMENTS(final_files)] = {
+      report_summary(r), report_metrics_json(r), report_processes_csv(r),
       g_strdup(r->kernel_log ? r->kernel_log : "")};
   GHashTable *files = g_hash_table_new(g_str_hash, g_str_equal);
-  for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)
-    g_hash_table_insert(files, (gpointer)standard_files[i], contents[i]);
-
-  if (r->slices_csv)
-    g_hash_table_insert(files, "slices.csv", r->slices_csv);
-  gboolean ok = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS(final_files); i++)
+    if (!outdir_stage_has(st, final_files[i])) /* not streamed */
+      g_hash_table_insert(files, (gpointer)final_files[i], contents[i]);
   if (extra_files) {
     GHashTableIter it;
     gpointer k, v;
     g_hash_table_iter_init(&it, extra_files);
-    while (ok && g_hash_table_iter_next(&it, &k, &v)) {
-      if (g_hash_table_contains(files, k)) {
-        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                    "extra output file '%s' clashes with a standard one",
-                    (const char *)k);
-        ok = FALSE;
-      } else {
-        g_hash_table_insert(files, k, v);
-      }
-    }
+    while (g_hash_table_iter_next(&it, &k, &v))
+      g_hash_table_insert(files, k, v);
   }
-  if (ok && out) {
+  if (out) {
     fputs(contents[0], out);
     fflush(out);
   }
-  if (ok)
-    ok = report_write_dir_bin(dir, OUTDIR_RUN, files, binary_files, err);
-
+  gboolean ok =
+      stage_files(st, files, NULL, err) && outdir_stage_commit(st, err);
   g_hash_table_unref(files);
-  for (guint i = 0; i < G_N_ELEMENTS(standard_files); i++)
+  for (guint i = 0; i < G_N_ELEMENTS(final_files); i++)
     g_free(contents[i]);
+  return ok;
+}
+
+gboolean report_write(const run_result *r, const char *dir,
+                      GHashTable *extra_files, FILE *out, GError **err) {
+  g_return_val_if_fail(r != NULL && dir != NULL, FALSE);
+  outdir_stage *st = outdir_stage_new(dir, OUTDIR_RUN, err);
+  gboolean ok = st && report_finish(r, st, extra_files, out, err);
+  outdir_stage_free(st);
   return ok;
 }

@@ -1,8 +1,11 @@
 /* What a run writes: summary.txt (also on stdout unless quiet),
- * metrics.json, processes.csv, timeseries.csv,
- * fairness.csv, latencies.csv and kernel.log (always, maybe empty).
- * Files are written into a temporary directory beside `dir` and renamed
- * into place, so a failed run never leaves half-written output. */
+ * metrics.json, processes.csv, timeseries.csv, fairness.csv, latencies.csv
+ * and kernel.log (always, maybe empty), slices.csv on CFQ devices.
+ * timeseries.csv, fairness.csv and latencies.csv are streamed while the
+ * run goes (report_series), slices.csv too (sim/run.c); the others are
+ * written at its end.  Files
+ * are written into a temporary directory beside `dir` and renamed into
+ * place, so a failed run never leaves half-written output. */
 #ifndef CFQSIM_REPORT_H
 #define CFQSIM_REPORT_H
 
@@ -11,6 +14,7 @@
 
 #include "sim/core/engine.h"
 #include "sim/metrics.h"
+#include "sim/outdir.h"
 #include "sim/workload.h"
 
 typedef enum { PROC_DONE, PROC_HUNG, PROC_RUNNING } proc_final_state;
@@ -27,12 +31,12 @@ typedef struct run_result {
   /* Per process: how long its oldest I/O still unfinished at the end had
    * waited by then (ns, 0 if none): a lower bound on that I/O's latency. */
   int64_t *unfinished_wait_ns;
-  char *hang_report; /* multi-line text, NULL unless a hang */
-  char *kernel_log;  /* dmesg-style lines, NULL or "" when none */
+  char *hang_report;        /* multi-line text, NULL unless a hang */
+  char *kernel_log;         /* dmesg-style lines, NULL or "" when none */
+  uint64_t kernel_log_more; /* lines in kernel.log beyond those above */
   /* CFQ devices only (NULL otherwise): */
   int64_t *disk_time_ns; /* per process, then per flusher: its share
                                  of its queues' slices */
-  char *slices_csv;      /* the slice timeline, for the Gantt chart */
   /* With a page cache (some process buffered) the reports keep two views
    * apart: the application's (its calls) and the device's (the bios each
    * task submitted), flushers included.  Without one they are the same
@@ -49,18 +53,31 @@ char *report_summary(const run_result *r);
 /* metrics.json as a string (json-glib, pretty-printed, stable key order). */
 char *report_metrics_json(const run_result *r);
 char *report_processes_csv(const run_result *r);
-char *report_timeseries_csv(const run_result *r);
-/* fairness.csv: Jain's index per timeseries window over all processes
- * (empty where no I/O completed).  latencies.csv: every completed I/O's
- * latency per process (process,latency_ns), for latency CDFs.
- * metrics.json also carries pooled latency_ns and, under fairness, each
- * process's throughput share against its ideal share (see report.c). */
-char *report_fairness_csv(const run_result *r);
-char *report_latencies_csv(const run_result *r);
+/* metrics.json also carries pooled latency_ns, the percentiles' relative
+ * error (latency_histogram) and, under fairness, each process's throughput
+ * share against its ideal share (see report.c). */
 
-/* Write all of them (plus extra files: name -> contents, may be NULL) into
- * `dir` atomically, as a result of kind "run"; print the summary to `out`
- * unless it is NULL. */
+/* timeseries.csv (per window and process: bytes, mean latency),
+ * fairness.csv (Jain's index per window over all processes, empty where
+ * no I/O completed) and latencies.csv (every completed I/O's latency,
+ * process,latency_ns, in completion order, for latency CDFs), written to
+ * the streams (any may be NULL) as the run goes: the headers at once, a
+ * window's rows when it closes (metrics_set_window_sink), a latency when
+ * its I/O completes (metrics_set_latency_sink).  Free after the run. */
+typedef struct report_series report_series;
+report_series *report_series_new(const workload *w, metrics *m,
+                                 FILE *timeseries, FILE *fairness,
+                                 FILE *latencies);
+void report_series_free(report_series *s);
+
+/* The files written at the end of a run (summary.txt, metrics.json,
+ * processes.csv, kernel.log, and extra files: name ->
+ * contents, may be NULL) into the staged result `st`, which is then
+ * committed; print the summary to `out` unless it is NULL. */
+gboolean report_finish(const run_result *r, outdir_stage *st,
+                       GHashTable *extra_files, FILE *out, GError **err);
+/* The same into `dir`, as a result of kind "run", for a run that
+ * streamed nothing (the streamed files are then absent). */
 gboolean report_write(const run_result *r, const char *dir,
                       GHashTable *extra_files, FILE *out, GError **err);
 
@@ -81,8 +98,5 @@ gboolean report_write_dir(const char *dir, const char *kind, GHashTable *files,
 gboolean report_write_dir_bin(const char *dir, const char *kind,
                               GHashTable *files, GHashTable *binary_files,
                               GError **err);
-gboolean report_write_bin(const run_result *r, const char *dir,
-                          GHashTable *extra_files, GHashTable *binary_files,
-                          FILE *out, GError **err);
 
 #endif

@@ -12,25 +12,37 @@
 #include "sim/core/interleave.h"
 #include "sim/core/rng.h"
 #include "sim/core/units.h"
+#include "sim/outdir.h"
 
 struct sim_run {
   const workload *w;
   struct kernel_cfg kernel;
   uint64_t seed;
   sim_engine *engine;
-  GPtrArray *disks;       /* void * disk instances, per device */
-  GPtrArray *queues;      /* struct request_queue *, per device */
-  GPtrArray *blktraces;   /* blktrace *, per device; empty without a trace */
-  GPtrArray *iocs;        /* struct io_context *, in first-use order */
-  GPtrArray *tasks;       /* struct task *, per process */
-  GPtrArray *procs;       /* proc *, per process */
-  GHashTable *proc_index; /* proc * -> index + 1 */
+  GPtrArray *disks;        /* void * disk instances, per device */
+  GPtrArray *queues;       /* struct request_queue *, per device */
+  GPtrArray *blktraces;    /* blktrace *, per device; empty without a trace */
+  GPtrArray *iocs;         /* struct io_context *, in first-use order */
+  GHashTable *ioc_by_name; /* the processes' ones: name -> io_context */
+  GPtrArray *tasks;        /* struct task *, per process */
+  GPtrArray *procs;        /* proc *, per process */
+  GHashTable *proc_index;  /* proc * -> index + 1 */
   metrics *m;
   interleave *il;
-  GString *slices; /* CFQ slice timeline rows */
+  /* The result directory being written while the run goes (NULL: none),
+   * and the files streamed into it. */
+  outdir_stage *stage;
+  report_series *series;
+  FILE *slices; /* slices.csv, CFQ devices only */
+  GString *row; /* one slice row */
   GPtrArray *slice_ctxs;
   sim_time *slice_start; /* per device: when the active queue was set */
-  GString *kernel_log;   /* what the kernel printk'd, dmesg style */
+  /* What the kernel printk'd, dmesg style: all of it to kernel.log as it
+   * comes, the first lines kept for the summary. */
+  GString *kernel_log;
+  guint kernel_log_kept;
+  uint64_t kernel_log_more; /* lines beyond those kept */
+  FILE *kernel_file;
   /* the page cache, when some process is buffered (else all NULL/empty) */
   struct pagecache *mm;
   GPtrArray *bdis;     /* struct backing_dev_info *, per device */
@@ -164,35 +176,50 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
     r->slice_start[sc->device] = ev->time;
     return;
   }
+  if (!r->slices)
+    return;
   const wl_device *d = g_ptr_array_index(r->w->devices, sc->device);
-  g_string_append_printf(r->slices,
-                         "%s,%d,%s%c,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
-                         ",%d,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                         d->name, ev->queue_id, pid_name(r, ev->pid),
-                         ev->sync ? 'S' : 'A', r->slice_start[sc->device],
-                         ev->time, ev->timed_out, ev->used, ev->slice_dispatch);
+  g_string_printf(r->row,
+                  "%s,%d,%s%c,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                  ",%d,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
+                  d->name, ev->queue_id, pid_name(r, ev->pid),
+                  ev->sync ? 'S' : 'A', r->slice_start[sc->device], ev->time,
+                  ev->timed_out, ev->used, ev->slice_dispatch);
+  fwrite(r->row->str, 1, r->row->len, r->slices);
 }
+
+/* Kernel log lines the summary shows at most. */
+#define KERNEL_LOG_KEPT 100
 
 /* dmesg's "[seconds.microseconds] text", on the simulated clock. */
 static void on_printk(void *ctx, sim_time now, const char *text) {
   sim_run *r = ctx;
-  g_string_append_printf(r->kernel_log,
-                         "[%5" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] %s\n",
-                         now / SIM_S, now % SIM_S / SIM_US, text);
+  g_autofree char *line =
+      g_strdup_printf("[%5" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] %s\n",
+                      now / SIM_S, now % SIM_S / SIM_US, text);
+  if (r->kernel_file)
+    fputs(line, r->kernel_file);
+  if (r->kernel_log_kept < KERNEL_LOG_KEPT) {
+    g_string_append(r->kernel_log, line);
+    r->kernel_log_kept++;
+  } else {
+    r->kernel_log_more++;
+  }
 }
 
+/* By name: thousands of processes with an io_context each made a scan
+ * of the ones so far quadratic. */
 static struct io_context *find_ioc(sim_run *r, const wl_process *wp) {
-  for (guint i = 0; i < r->iocs->len; i++) {
-    struct io_context *ioc = g_ptr_array_index(r->iocs, i);
-    if (strcmp(ioc->name, wp->ioc) == 0)
-      return ioc;
-  }
+  struct io_context *found = g_hash_table_lookup(r->ioc_by_name, wp->ioc);
+  if (found)
+    return found;
   unsigned short prio = 0;
   if (wp->ioprio_class != IOPRIO_CLASS_NONE)
     prio = IOPRIO_PRIO_VALUE(wp->ioprio_class, wp->ioprio_level);
   struct io_context *ioc = ioc_new(wp->ioc, prio);
   ioc->refcount = 0;
   g_ptr_array_add(r->iocs, ioc);
+  g_hash_table_insert(r->ioc_by_name, ioc->name, ioc);
   return ioc;
 }
 
@@ -360,20 +387,18 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     r->kernel.cic_link = (cic_link_variant)o->variant;
   r->seed = o->has_seed ? o->seed : w->seed;
   r->engine = sim_engine_new();
-  if (o->trace)
-    sim_engine_set_trace(r->engine, o->trace);
+  r->m = metrics_new(w->processes->len, w->devices->len, w->window);
+  r->row = g_string_new(NULL);
   r->kernel_log = g_string_new(NULL);
   sim_engine_set_printk_hook(r->engine, on_printk, r);
   r->disks = g_ptr_array_new();
   r->queues = g_ptr_array_new();
   r->blktraces = g_ptr_array_new_with_free_func((GDestroyNotify)blktrace_free);
   r->iocs = g_ptr_array_new();
+  r->ioc_by_name = g_hash_table_new(g_str_hash, g_str_equal);
   r->tasks = g_ptr_array_new();
   r->procs = g_ptr_array_new();
   r->proc_index = g_hash_table_new(g_direct_hash, g_direct_equal);
-  r->m = metrics_new(w->processes->len, w->devices->len, w->window);
-  r->slices = g_string_new(
-      "device,queue,owner,start_ns,end_ns,timed_out,used_jiffies,dispatched\n");
   r->slice_start = g_new0(sim_time, w->devices->len);
   r->slice_ctxs = g_ptr_array_new_with_free_func(g_free);
   r->bdis = g_ptr_array_new();
@@ -382,6 +407,26 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->flushers = g_ptr_array_new();
   r->flusher_tasks = g_ptr_array_new();
   r->flusher_device = g_array_new(FALSE, FALSE, sizeof(guint));
+  FILE *trace = o->trace;
+  if (o->out_dir) {
+    /* Refused here, before the run, if the directory is not ours. */
+    r->stage = outdir_stage_new(o->out_dir, OUTDIR_RUN, err);
+    FILE *ts =
+        r->stage ? outdir_stage_open(r->stage, "timeseries.csv", err) : NULL;
+    FILE *fair = ts ? outdir_stage_open(r->stage, "fairness.csv", err) : NULL;
+    FILE *lat = fair ? outdir_stage_open(r->stage, "latencies.csv", err) : NULL;
+    r->kernel_file =
+        lat ? outdir_stage_open(r->stage, "kernel.log", err) : NULL;
+    if (o->out_trace && !trace && r->kernel_file)
+      trace = outdir_stage_open(r->stage, "trace.log", err);
+    if (!r->kernel_file || (o->out_trace && !trace)) {
+      sim_run_free(r);
+      return NULL;
+    }
+    r->series = report_series_new(w, r->m, ts, fair, lat);
+  }
+  if (trace)
+    sim_engine_set_trace(r->engine, trace);
 
   for (guint i = 0; i < w->devices->len; i++) {
     const wl_device *d = g_ptr_array_index(w->devices, i);
@@ -396,10 +441,20 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
         blk_queue_new(r->engine, d->name, &r->kernel, d->disk, disk, depth,
                       (uint32_t)(d->max_sectors_kb * 2), d->nomerges, (int)i);
     g_ptr_array_add(r->queues, q);
-    if (o->trace) {
+    if (trace) {
       blktrace *bt = blktrace_new(i);
       g_ptr_array_add(r->blktraces, bt);
       blktrace_attach(bt, q);
+      if (r->stage && o->out_trace) {
+        /* blkparse -i DIR/sda reads sda.blktrace.0 (one stream, "CPU 0"). */
+        g_autofree char *name = g_strdup_printf("%s.blktrace.0", d->name);
+        FILE *f = outdir_stage_open(r->stage, name, err);
+        if (!f) {
+          sim_run_free(r);
+          return NULL;
+        }
+        blktrace_set_output(bt, f);
+      }
     }
     if (!blk_queue_set_elevator(q, d->elevator, d->elevator_cfg, err)) {
       sim_run_free(r);
@@ -410,6 +465,16 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
       *sc = (slice_ctx){r, i};
       g_ptr_array_add(r->slice_ctxs, sc);
       cfq_set_slice_observer(q, on_slice, sc);
+      if (r->stage && !r->slices) {
+        r->slices = outdir_stage_open(r->stage, "slices.csv", err);
+        if (!r->slices) {
+          sim_run_free(r);
+          return NULL;
+        }
+        fputs("device,queue,owner,start_ns,end_ns,timed_out,used_jiffies,"
+              "dispatched\n",
+              r->slices);
+      }
     }
   }
 
@@ -522,6 +587,24 @@ static char *hang_report(sim_run *r) {
 static int64_t *cfq_disk_times(sim_run *r) {
   guint n = r->w->processes->len;
   int64_t *t = g_new0(int64_t, n + r->flushers->len);
+  /* The processes behind each (device, io_context), in process order,
+   * found once: looking them up for every queue was quadratic in the
+   * processes.  The tables are only looked up, never walked. */
+  GHashTable **sharing = g_new0(GHashTable *, r->queues->len);
+  for (guint dev = 0; dev < r->queues->len; dev++)
+    sharing[dev] = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                         (GDestroyNotify)g_array_unref);
+  for (guint i = 0; i < n; i++) {
+    const wl_process *wp = g_ptr_array_index(r->w->processes, i);
+    struct io_context *ioc =
+        ((struct task *)g_ptr_array_index(r->tasks, i))->ioc;
+    GArray *a = g_hash_table_lookup(sharing[wp->device], ioc);
+    if (!a) {
+      a = g_array_new(FALSE, FALSE, sizeof(guint));
+      g_hash_table_insert(sharing[wp->device], ioc, a);
+    }
+    g_array_append_val(a, i);
+  }
   for (guint dev = 0; dev < r->queues->len; dev++) {
     struct request_queue *q = g_ptr_array_index(r->queues, dev);
     if (q->elevator != &iosched_cfq)
@@ -541,20 +624,14 @@ static int64_t *cfq_disk_times(sim_run *r) {
       }
       struct io_context *ioc =
           ((struct task *)g_ptr_array_index(r->tasks, owner))->ioc;
-      guint sharers = 0;
-      for (guint i = 0; i < n; i++) {
-        const wl_process *wp = g_ptr_array_index(r->w->processes, i);
-        sharers += wp->device == (int)dev &&
-                   ((struct task *)g_ptr_array_index(r->tasks, i))->ioc == ioc;
-      }
-      for (guint i = 0; i < n; i++) {
-        const wl_process *wp = g_ptr_array_index(r->w->processes, i);
-        if (wp->device == (int)dev &&
-            ((struct task *)g_ptr_array_index(r->tasks, i))->ioc == ioc)
-          t[i] += info.disk_time * q->tick_ns / MAX(sharers, 1);
-      }
+      GArray *a = g_hash_table_lookup(sharing[dev], ioc);
+      for (guint j = 0; a && j < a->len; j++)
+        t[g_array_index(a, guint, j)] += info.disk_time * q->tick_ns / a->len;
     }
   }
+  for (guint dev = 0; dev < r->queues->len; dev++)
+    g_hash_table_destroy(sharing[dev]);
+  g_free(sharing);
   return t;
 }
 
@@ -584,6 +661,7 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   res->variant = cic_link_variant_name(r->kernel.cic_link);
   res->seed = r->seed;
   res->kernel_log = g_strdup(r->kernel_log->str);
+  res->kernel_log_more = r->kernel_log_more;
   res->outcome = o;
   res->sim_time = sim_now(r->engine);
   res->events = sim_events(r->engine);
@@ -627,10 +705,9 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
     if (cfq_open_slice(g_ptr_array_index(r->queues, sc->device), &open))
       on_slice(sc, &open);
   }
-  if (r->slice_ctxs->len) {
-    res->slices_csv = g_strdup(r->slices->str);
+  if (r->slice_ctxs->len)
     res->disk_time_ns = cfq_disk_times(r);
-  }
+  metrics_finish(r->m, res->sim_time);
   return o;
 }
 
@@ -640,6 +717,24 @@ const run_result *sim_run_result(sim_run *r) {
 sim_engine *sim_run_engine(sim_run *r) { return r->engine; }
 struct request_queue *sim_run_queue(sim_run *r, guint device) {
   return g_ptr_array_index(r->queues, device);
+}
+
+/* Nothing reaches the streams once the run is over: freeing the queues
+ * still makes CFQ log its queues' release. */
+static void stop_streams(sim_run *r) {
+  for (guint i = 0; i < r->queues->len; i++)
+    if (i < r->blktraces->len)
+      blk_set_observer(g_ptr_array_index(r->queues, i), NULL, NULL);
+  sim_engine_set_trace(r->engine, NULL);
+  r->slices = NULL;
+  r->kernel_file = NULL;
+}
+
+gboolean sim_run_write(sim_run *r, GHashTable *extra_files, FILE *out,
+                       GError **err) {
+  g_return_val_if_fail(r->ran && r->stage != NULL, FALSE);
+  stop_streams(r);
+  return report_finish(&r->result, r->stage, extra_files, out, err);
 }
 
 GBytes *sim_run_blktrace(sim_run *r, guint device) {
@@ -673,6 +768,12 @@ void sim_run_fingerprint(sim_run *r, fingerprint *fp) {
 void sim_run_free(sim_run *r) {
   if (!r)
     return;
+  if (r->stage) {
+    stop_streams(r);
+    outdir_stage_free(r->stage); /* unless written: nothing left behind */
+  }
+  report_series_free(r->series);
+  g_string_free(r->row, TRUE);
   for (guint i = 0; i < r->procs->len; i++)
     proc_free(g_ptr_array_index(r->procs, i));
   for (guint i = 0; i < r->flushers->len; i++)
@@ -709,6 +810,7 @@ void sim_run_free(sim_run *r) {
   for (guint i = 0; i < r->iocs->len; i++)
     ioc_free(g_ptr_array_index(r->iocs, i));
   g_ptr_array_free(r->iocs, TRUE);
+  g_hash_table_destroy(r->ioc_by_name);
   g_ptr_array_free(r->tasks, TRUE);
   g_ptr_array_free(r->procs, TRUE);
   g_ptr_array_free(r->queues, TRUE);
@@ -726,10 +828,8 @@ void sim_run_free(sim_run *r) {
   g_strfreev(r->result.flusher_names);
   g_free(r->result.flusher_device);
   g_free(r->result.flusher_state);
-  g_free(r->result.slices_csv);
   g_free(r->result.kernel_log);
   g_string_free(r->kernel_log, TRUE);
-  g_string_free(r->slices, TRUE);
   g_free(r->slice_start);
   g_ptr_array_free(r->slice_ctxs, TRUE);
   if (r->io_observers)

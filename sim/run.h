@@ -22,6 +22,15 @@ typedef struct run_options {
   const sim_policy_ops *policy; /* NULL: the workload's interleaving */
   void *policy_ctx;
   bool random_interleaving; /* the `random` policy, seeded by the run seed */
+  /* A run result directory to write while the run goes (NULL: none):
+   * timeseries.csv, fairness.csv, latencies.csv and slices.csv are
+   * streamed into it, and
+   * with out_trace trace.log (unless `trace` is given: the caller writes
+   * it) and every device's <dev>.blktrace.0.  The directory is checked
+   * when the run is made, the files go to a temporary directory beside
+   * it, and only sim_run_write puts the result in place. */
+  const char *out_dir;
+  bool out_trace;
 } run_options;
 
 #define RUN_OPTIONS_INIT \
@@ -53,8 +62,14 @@ sim_outcome sim_run_go(sim_run *r, GError **err);
 const run_result *sim_run_result(sim_run *r);
 sim_engine *sim_run_engine(sim_run *r);
 struct request_queue *sim_run_queue(sim_run *r, guint device);
+/* With out_dir, after sim_run_go: the rest of the result (summary.txt,
+ * metrics.json, processes.csv, kernel.log and
+ * `extra_files`, name -> text) and the result moved into place; the
+ * summary printed to `out` unless NULL. */
+gboolean sim_run_write(sim_run *r, GHashTable *extra_files, FILE *out,
+                       GError **err);
 /* The device's blktrace records (new reference), NULL unless the run was
- * traced (run_options.trace).  Named <dev>.blktrace.0 in the output. */
+ * traced (run_options.trace); empty when they were streamed (out_trace). */
 GBytes *sim_run_blktrace(sim_run *r, guint device);
 /* Everything that can change the future of the run (exploration). */
 void sim_run_fingerprint(sim_run *r, fingerprint *fp);

@@ -816,10 +816,11 @@ static char *run_point(const sweep_ctx *c, const sweep_job *j, GError **err) {
   run_options o = RUN_OPTIONS_INIT;
   o.has_seed = true;
   o.seed = seed;
+  o.out_dir = dir; /* the point's results stream there as it runs */
   r = sim_run_new(w, &o, err);
   if (!r || sim_run_go(r, err) == SIM_ERROR)
     goto out;
-  if (!report_write(sim_run_result(r), dir, NULL, NULL, err))
+  if (!sim_run_write(r, NULL, NULL, err))
     goto out;
   json = report_metrics_json(sim_run_result(r));
 out:

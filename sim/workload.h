@@ -129,9 +129,11 @@ typedef struct workload {
 
 /* Processes after numjobs, at most. */
 #define WORKLOAD_MAX_PROCESSES 65536
-/* Timeseries cells (windows x processes) a run may fill, at most: the
- * duration over timeseries.window is checked when the workload loads, and
- * a run without a duration stops with an error at that many windows. */
+/* Timeseries rows (windows x processes) a run may write, at most (only the
+ * open window is held in memory; the bound keeps timeseries.csv within a
+ * few hundred MB): the duration over timeseries.window is checked when the
+ * workload loads, and a run without a duration stops with an error at that
+ * many windows. */
 #define WORKLOAD_MAX_TIMESERIES_CELLS (1 << 24)
 
 /* The distance between the starts of a process's files (nrfiles): the

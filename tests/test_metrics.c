@@ -1,7 +1,11 @@
 /* Metrics: latency percentiles, per-device counters, Jain's index and the
  * timeseries windows. */
 #include <glib.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "sim/metrics.h"
 
@@ -37,12 +41,108 @@ static void test_percentile_interpolation(void) {
     metrics_io_done(m, 0, 0, 0, lat[i], 4096);
   latency_summary l = metrics_proc_latency(m, 0);
   /* Between-sample quantiles interpolate linearly: median of 10,20,30,40
-   * is 25; p99 lies at index 0.99*3 = 2.97 -> 30 + 0.97*10 = 39.7 ms. */
-  g_assert_cmpint(l.p50, ==, 25 * SIM_MS);
-  g_assert_cmpint(l.p99, ==, 39700 * SIM_US);
+   * is 25; p99 lies at index 0.99*3 = 2.97 -> 30 + 0.97*10 = 39.7 ms; up
+   * to the histogram's relative error. */
+  const double e = METRICS_HIST_RELATIVE_ERROR;
+  g_assert_cmpfloat(fabs((double)l.p50 - 25 * SIM_MS), <=, e * 25 * SIM_MS);
+  g_assert_cmpfloat(fabs((double)l.p99 - 39700 * SIM_US), <=,
+                    e * 39700 * SIM_US);
   g_assert_cmpint(l.max, ==, 40 * SIM_MS);
   g_assert_cmpfloat_with_epsilon(l.mean, 25.0 * SIM_MS, 1e-3);
   metrics_free(m);
+}
+
+static gint cmp_i64(gconstpointer a, gconstpointer b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* On random latencies spread over twelve decades (log-uniform, 1 ns to
+ * 1000 s) and in a narrow cluster, every percentile the histogram gives is
+ * within its stated relative error of the exact one (GSL's, of the sorted
+ * values), and pooling two histograms is the histogram of the pooled
+ * values. */
+static void test_histogram_accuracy(void) {
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 12);
+  const double ps[] = {0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999};
+  for (int shape = 0; shape < 2; shape++) {
+    enum { N = 20000 };
+    int64_t *v = g_new(int64_t, N);
+    metrics_hist *a = metrics_hist_new(), *b = metrics_hist_new();
+    for (guint i = 0; i < N; i++) {
+      v[i] = shape == 0 ? (int64_t)exp(gsl_rng_uniform(rng) * log(1e12))
+                        : 250000 + (int64_t)gsl_ran_exponential(rng, 30000);
+      metrics_hist_add(i % 3 ? a : b, v[i]);
+    }
+    metrics_hist_merge(a, b);
+    g_assert_cmpuint(metrics_hist_count(a), ==, N);
+    qsort(v, N, sizeof *v, cmp_i64);
+    double sum = 0, *d = g_new(double, N);
+    for (guint i = 0; i < N; i++) {
+      sum += (double)v[i];
+      d[i] = (double)v[i];
+    }
+    latency_summary l = metrics_hist_summary(a);
+    g_assert_cmpint(l.max, ==, v[N - 1]);
+    g_assert_cmpfloat(fabs(l.mean - sum / N), <=, 1e-9 * sum / N);
+    /* the same estimator as the summary's, at many more ranks */
+    for (guint k = 0; k < G_N_ELEMENTS(ps); k++) {
+      double exact = gsl_stats_quantile_from_sorted_data(d, 1, N, ps[k]);
+      int64_t got = metrics_hist_quantile(a, ps[k]);
+      /* (+0.5: the result is rounded to whole nanoseconds) */
+      g_assert_cmpfloat(fabs((double)got - exact), <=,
+                        METRICS_HIST_RELATIVE_ERROR * exact + 0.5);
+    }
+    double exact99 = gsl_stats_quantile_from_sorted_data(d, 1, N, 0.99);
+    g_assert_cmpfloat(fabs((double)l.p99 - exact99), <=,
+                      METRICS_HIST_RELATIVE_ERROR * exact99 + 0.5);
+    g_free(d);
+    /* The bound is tight enough to mean something: at 1 %, not 10 %. */
+    g_assert_cmpfloat(METRICS_HIST_RELATIVE_ERROR, <=, 0.01);
+    metrics_hist_free(a);
+    metrics_hist_free(b);
+    g_free(v);
+  }
+  gsl_rng_free(rng);
+}
+
+/* Values at the ends of the grid: 0 and the largest int64_t. */
+static void test_histogram_extremes(void) {
+  metrics_hist *h = metrics_hist_new();
+  metrics_hist_add(h, 0);
+  metrics_hist_add(h, G_MAXINT64);
+  metrics_hist_add(h, G_MAXINT64 - 1);
+  latency_summary l = metrics_hist_summary(h);
+  g_assert_cmpint(l.max, ==, G_MAXINT64);
+  g_assert_cmpfloat(fabs((double)l.p50 - (double)G_MAXINT64), <=,
+                    METRICS_HIST_RELATIVE_ERROR * (double)G_MAXINT64);
+  g_assert_cmpint(metrics_hist_quantile(h, 0), ==, 0);
+  metrics_hist_free(h);
+}
+
+/* What the statistics hold does not grow with the number of I/Os: 3,000
+ * and 300,000 completions over the same latencies leave the same bytes
+ * held. */
+static void test_memory_flat(void) {
+  gsize held[2];
+  for (int run = 0; run < 2; run++) {
+    metrics *m = metrics_new(3, 1, 100 * SIM_MS);
+    guint n = run ? 300000 : 3000;
+    sim_time t = 0;
+    for (guint i = 0; i < n; i++) {
+      /* each process: latencies 10 us .. 10 ms, all of them in both runs */
+      int64_t lat = 10000 + (int64_t)((i / 3 * 7919u) % 1000u) * 9990;
+      t += 1000;
+      metrics_io_done(m, i % 3, 0, t, t + lat, 4096);
+      t += lat;
+    }
+    metrics_finish(m, t);
+    held[run] = metrics_bytes_held(m);
+    metrics_free(m);
+  }
+  g_assert_cmpuint(held[1], ==, held[0]);
+  g_assert_cmpuint(held[0], <, 64 * 1024);
 }
 
 static metrics *with_bytes(const uint64_t *bytes, guint n) {
@@ -87,41 +187,85 @@ static void test_devices(void) {
   metrics_free(m);
 }
 
+/* What a window sink saw: per closed window, both processes' bytes and
+ * mean latencies, and the window's Jain index. */
+typedef struct seen_windows {
+  GArray *k;
+  GArray *bytes; /* uint64_t, 2 per window */
+  GArray *lat;   /* double, 2 per window */
+  GArray *jain;  /* double */
+} seen_windows;
+
+static void on_window(void *ctx, const metrics *m, guint k) {
+  seen_windows *s = ctx;
+  g_array_append_val(s->k, k);
+  for (guint i = 0; i < 2; i++) {
+    uint64_t b = metrics_window_bytes(m, i, k);
+    double l = metrics_window_mean_latency(m, i, k);
+    g_array_append_val(s->bytes, b);
+    g_array_append_val(s->lat, l);
+  }
+  double j = metrics_window_jain(m, k);
+  g_array_append_val(s->jain, j);
+}
+
 static void test_timeseries(void) {
   metrics *m = metrics_new(2, 1, 100 * SIM_MS);
+  seen_windows s = {g_array_new(FALSE, FALSE, sizeof(guint)),
+                    g_array_new(FALSE, FALSE, sizeof(uint64_t)),
+                    g_array_new(FALSE, FALSE, sizeof(double)),
+                    g_array_new(FALSE, FALSE, sizeof(double))};
+  metrics_set_window_sink(m, on_window, &s);
   g_assert_cmpint(metrics_window(m), ==, 100 * SIM_MS);
   g_assert_cmpuint(metrics_n_windows(m), ==, 0);
 
   metrics_io_done(m, 0, 0, 40 * SIM_MS, 50 * SIM_MS, 4096); /* window 0 */
+  g_assert_cmpuint(s.k->len, ==, 0);                        /* still open */
   /* Exactly on a boundary: the window that starts there. */
   metrics_io_done(m, 1, 0, 90 * SIM_MS, 100 * SIM_MS, 8192); /* window 1 */
-  g_assert_cmpuint(metrics_n_windows(m), ==, 2);
+  g_assert_cmpuint(metrics_n_windows(m), ==, 1);
   /* The window is the one of completion, not submission. */
   metrics_io_done(m, 0, 0, 250 * SIM_MS, 352 * SIM_MS, 4096); /* window 3 */
   metrics_io_done(m, 0, 0, 390 * SIM_MS, 394 * SIM_MS, 4096); /* window 3 */
-  g_assert_cmpuint(metrics_n_windows(m), ==, 4);
+  g_assert_cmpuint(metrics_n_windows(m), ==, 3); /* 0, 1 and the empty 2 */
+  /* The end of the run closes the rest, empty ones up to it too. */
+  metrics_finish(m, 450 * SIM_MS + 1);
+  g_assert_cmpuint(metrics_n_windows(m), ==, 5);
+  g_assert_cmpuint(s.k->len, ==, 5);
+  for (guint k = 0; k < 5; k++)
+    g_assert_cmpuint(g_array_index(s.k, guint, k), ==, k);
 
-  g_assert_cmpuint(metrics_window_bytes(m, 0, 0), ==, 4096);
-  g_assert_cmpuint(metrics_window_bytes(m, 1, 0), ==, 0);
-  g_assert_cmpuint(metrics_window_bytes(m, 1, 1), ==, 8192);
-  g_assert_cmpuint(metrics_window_bytes(m, 0, 2), ==, 0);
-  g_assert_cmpuint(metrics_window_bytes(m, 0, 3), ==, 8192);
-  g_assert_cmpfloat_with_epsilon(metrics_window_mean_latency(m, 0, 0),
-                                 10.0 * SIM_MS, 1e-6);
-  g_assert_cmpfloat_with_epsilon(metrics_window_mean_latency(m, 0, 3),
-                                 53.0 * SIM_MS, 1e-6);
-  g_assert_cmpfloat(metrics_window_mean_latency(m, 1, 3), ==, 0.0);
-  g_assert_cmpfloat(metrics_window_mean_latency(m, 0, 2), ==, 0.0);
-  /* Past the last window: empty, not an error. */
-  g_assert_cmpuint(metrics_window_bytes(m, 0, 9), ==, 0);
-  g_assert_cmpfloat(metrics_window_mean_latency(m, 0, 9), ==, 0.0);
+#define BYTES(p, k) g_array_index(s.bytes, uint64_t, (k)*2 + (p))
+#define LAT(p, k) g_array_index(s.lat, double, (k)*2 + (p))
+  g_assert_cmpuint(BYTES(0, 0), ==, 4096);
+  g_assert_cmpuint(BYTES(1, 0), ==, 0);
+  g_assert_cmpuint(BYTES(1, 1), ==, 8192);
+  g_assert_cmpuint(BYTES(0, 2), ==, 0);
+  g_assert_cmpuint(BYTES(0, 3), ==, 8192);
+  g_assert_cmpuint(BYTES(0, 4), ==, 0);
+  g_assert_cmpfloat_with_epsilon(LAT(0, 0), 10.0 * SIM_MS, 1e-6);
+  g_assert_cmpfloat_with_epsilon(LAT(0, 3), 53.0 * SIM_MS, 1e-6);
+  g_assert_cmpfloat(LAT(1, 3), ==, 0.0);
+  g_assert_cmpfloat(LAT(0, 2), ==, 0.0);
+  /* One of two processes moved bytes: 1/2; nothing moved: no index. */
+  g_assert_cmpfloat_with_epsilon(g_array_index(s.jain, double, 0), 0.5, 1e-12);
+  g_assert_cmpfloat(g_array_index(s.jain, double, 2), <, 0);
+  /* Mean and minimum over the three windows where something moved. */
+  g_assert_cmpfloat_with_epsilon(metrics_window_jain_mean(m), 0.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon(metrics_window_jain_min(m), 0.5, 1e-12);
 
   /* Windows add up to the totals. */
   uint64_t sum = 0;
-  for (guint k = 0; k < metrics_n_windows(m); k++)
-    sum += metrics_window_bytes(m, 0, k);
+  for (guint k = 0; k < 5; k++)
+    sum += BYTES(0, k);
   g_assert_cmpuint(sum, ==, metrics_proc_bytes(m, 0));
+#undef BYTES
+#undef LAT
   metrics_free(m);
+  g_array_unref(s.k);
+  g_array_unref(s.bytes);
+  g_array_unref(s.lat);
+  g_array_unref(s.jain);
 }
 
 int main(int argc, char **argv) {
@@ -129,6 +273,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/metrics/percentiles", test_percentiles);
   g_test_add_func("/metrics/percentile-interpolation",
                   test_percentile_interpolation);
+  g_test_add_func("/metrics/histogram-accuracy", test_histogram_accuracy);
+  g_test_add_func("/metrics/histogram-extremes", test_histogram_extremes);
+  g_test_add_func("/metrics/memory-flat", test_memory_flat);
   g_test_add_func("/metrics/jain", test_jain);
   g_test_add_func("/metrics/devices", test_devices);
   g_test_add_func("/metrics/timeseries", test_timeseries);

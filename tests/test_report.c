@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +54,13 @@ static void free_cg(gpointer p) {
   g_free(c);
 }
 
+/* A's two I/Os in the first 1 s window, B's in the second. */
+static void feed(metrics *m) {
+  metrics_io_done(m, 0, 0, 0, 2 * SIM_MS, 4096);
+  metrics_io_done(m, 0, 0, 2 * SIM_MS, 6 * SIM_MS, 4096);
+  metrics_io_done(m, 1, 0, 1100 * SIM_MS, 1108 * SIM_MS, 8192);
+}
+
 /* A hung B, a finished A, a C still running when time ran out; sim time
  * 2 s so that throughputs are half the byte counts. */
 static fixture *fixture_new(const char *c_name) {
@@ -79,9 +87,7 @@ static fixture *fixture_new(const char *c_name) {
                   mk_proc(c_name, "c", -1, IOPRIO_CLASS_NONE, 0, 10));
 
   f->m = metrics_new(3, 1, SIM_S);
-  metrics_io_done(f->m, 0, 0, 0, 2 * SIM_MS, 4096);
-  metrics_io_done(f->m, 0, 0, 2 * SIM_MS, 6 * SIM_MS, 4096);
-  metrics_io_done(f->m, 1, 0, 1100 * SIM_MS, 1108 * SIM_MS, 8192);
+  feed(f->m);
   metrics_set_device_busy(f->m, 0, 500 * SIM_MS);
   /* the 8 KiB I/O went to the device as two commands */
   metrics_set_device_commands(f->m, 0, 4);
@@ -134,8 +140,9 @@ static void test_json(void) {
   JsonObject *o = json_node_get_object(json_parser_get_root(p));
 
   const char *const top[] = {
-      "workload", "seed",    "variant",   "sim_time_ns", "events",   "outcome",
-      "hung",     "devices", "processes", "latency_ns",  "fairness", NULL};
+      "workload",          "seed",     "variant", "sim_time_ns", "events",
+      "outcome",           "hung",     "devices", "processes",   "latency_ns",
+      "latency_histogram", "fairness", NULL};
   assert_members(o, top);
   g_assert_cmpstr(json_object_get_string_member(o, "workload"), ==, "mix");
   g_assert_cmpint(json_object_get_int_member(o, "seed"), ==, 7);
@@ -194,8 +201,15 @@ static void test_json(void) {
   JsonObject *al = json_object_get_object_member(a, "latency_ns");
   g_assert_cmpfloat_with_epsilon(json_object_get_double_member(al, "mean"),
                                  3.0 * SIM_MS, 1e-6);
-  g_assert_cmpint(json_object_get_int_member(al, "p50"), ==, 3 * SIM_MS);
+  g_assert_cmpfloat(
+      fabs((double)json_object_get_int_member(al, "p50") - 3 * SIM_MS), <=,
+      METRICS_HIST_RELATIVE_ERROR * 3 * SIM_MS);
   g_assert_cmpint(json_object_get_int_member(al, "max"), ==, 4 * SIM_MS);
+  /* The percentiles say how exact they are. */
+  JsonObject *hist = json_object_get_object_member(o, "latency_histogram");
+  g_assert_cmpfloat(json_object_get_double_member(hist, "relative_error"), ==,
+                    METRICS_HIST_RELATIVE_ERROR);
+  g_assert_cmpfloat(METRICS_HIST_RELATIVE_ERROR, <=, 0.01);
 
   JsonObject *b = json_array_get_object_element(procs, 1);
   g_assert_cmpstr(json_object_get_string_member(b, "cgroup"), ==, "grpA");
@@ -310,6 +324,13 @@ static void test_summary(void) {
   g_assert_nonnull(kl);
   g_assert_true(kl < strstr(s, "hang report"));
   g_free(s);
+  /* A long log is kept in kernel.log; the summary shows its start. */
+  f->r.kernel_log_more = 5;
+  s = report_summary(&f->r);
+  g_assert_nonnull(strstr(s, "cic link failed!\n  (and 5 more lines in "
+                             "kernel.log)\n"));
+  g_free(s);
+  f->r.kernel_log_more = 0;
   f->r.kernel_log = NULL;
 
   /* Nothing hung: no hung line and no hang report. */
@@ -360,9 +381,29 @@ static void test_processes_csv(void) {
   fixture_free(f);
 }
 
+/* timeseries.csv, fairness.csv and latencies.csv as the fixture's I/Os
+ * complete and its windows close, in a run that ends at `end`. */
+static void series_of(fixture *f, sim_time end, char **ts, char **fair,
+                      char **lat) {
+  size_t ts_len = 0, fair_len = 0, lat_len = 0;
+  FILE *tsf = open_memstream(ts, &ts_len);
+  FILE *ff = open_memstream(fair, &fair_len);
+  FILE *lf = open_memstream(lat, &lat_len);
+  metrics *m = metrics_new(3, 1, SIM_S);
+  report_series *s = report_series_new(&f->w, m, tsf, ff, lf);
+  feed(m);
+  metrics_finish(m, end);
+  report_series_free(s);
+  metrics_free(m);
+  fclose(tsf);
+  fclose(ff);
+  fclose(lf);
+}
+
 static void test_timeseries_csv(void) {
   fixture *f = fixture_new("C");
-  char *csv = report_timeseries_csv(&f->r);
+  char *csv = NULL, *fair = NULL, *lat = NULL;
+  series_of(f, 2 * SIM_S, &csv, &fair, &lat);
   char **lines = g_strsplit(csv, "\n", -1);
   g_assert_cmpstr(lines[0], ==,
                   "window_start_ns,process,bytes,mean_latency_ns");
@@ -376,15 +417,26 @@ static void test_timeseries_csv(void) {
   g_assert_cmpstr(lines[6], ==, "1000000000,C,0,0");
   g_strfreev(lines);
   g_free(csv);
+  /* One process moves bytes in each 1 s window: 1/3 over three. */
+  g_assert_cmpstr(fair, ==,
+                  "window_start_ns,jain\n0,0.333333\n1000000000,0.333333\n");
+  g_free(fair);
+  /* Every I/O's latency, as it completed. */
+  g_assert_cmpstr(lat, ==,
+                  "process,latency_ns\nA,2000000\nA,4000000\nB,8000000\n");
+  g_free(lat);
 
   /* A hang long after the last completion still shows the empty windows. */
-  f->r.sim_time = 4 * SIM_S + 1;
-  csv = report_timeseries_csv(&f->r);
+  series_of(f, 4 * SIM_S + 1, &csv, &fair, &lat);
+  g_free(lat);
   lines = g_strsplit(csv, "\n", -1);
   g_assert_cmpuint(g_strv_length(lines), ==, 1 + 5 * 3 + 1);
   g_assert_cmpstr(lines[13], ==, "4000000000,A,0,0");
   g_strfreev(lines);
   g_free(csv);
+  /* ... and its empty windows have no index. */
+  g_assert_true(g_str_has_suffix(fair, "\n3000000000,\n4000000000,\n"));
+  g_free(fair);
   fixture_free(f);
 }
 
@@ -618,8 +670,8 @@ static void test_write(void) {
 
   char *l = listing(dir);
   g_assert_cmpstr(l, ==,
-                  ".cfqsim fairness.csv kernel.log latencies.csv metrics.json "
-                  "processes.csv summary.txt timeseries.csv trace.log");
+                  ".cfqsim kernel.log metrics.json processes.csv summary.txt "
+                  "trace.log");
   g_free(l);
   char *summary = read_file(dir, "summary.txt");
   g_assert_cmpstr(printed, ==, summary);
@@ -684,16 +736,6 @@ static void test_fairness(void) {
                                  14.0 / 3 * SIM_MS, 1e-3);
   g_object_unref(p);
   g_free(text);
-
-  /* One process moves bytes in each 1 s window: 1/3 over three. */
-  char *csv = report_fairness_csv(&f->r);
-  g_assert_cmpstr(csv, ==,
-                  "window_start_ns,jain\n0,0.333333\n1000000000,0.333333\n");
-  g_free(csv);
-  csv = report_latencies_csv(&f->r);
-  g_assert_cmpstr(csv, ==,
-                  "process,latency_ns\nA,2000000\nA,4000000\nB,8000000\n");
-  g_free(csv);
   fixture_free(f);
 }
 
@@ -767,14 +809,16 @@ static void test_views(void) {
   metrics_add_submitters(f->m, 1); /* a flusher, after the processes */
   /* C: two buffered writes into the cache, written by the flusher; a read
    * served from the cache */
-  metrics_call_done(f->m, 2, METRICS_CALL_WRITE, 0, 300 * SIM_US, 65536, true);
-  metrics_call_done(f->m, 2, METRICS_CALL_WRITE, SIM_MS, SIM_MS + 300 * SIM_US,
-                    65536, true);
-  metrics_call_done(f->m, 2, METRICS_CALL_READ, 2 * SIM_MS,
-                    2 * SIM_MS + 20 * SIM_US, 4096, true);
-  metrics_call_done(f->m, 2, METRICS_CALL_FSYNC, 3 * SIM_MS, 9 * SIM_MS, 0,
-                    false);
-  metrics_bio_done(f->m, 3, 0, 5 * SIM_MS, 9 * SIM_MS, 131072);
+  sim_time t = 1200 * SIM_MS; /* completions come in time order: after B's */
+  metrics_call_done(f->m, 2, METRICS_CALL_WRITE, t, t + 300 * SIM_US, 65536,
+                    true);
+  metrics_call_done(f->m, 2, METRICS_CALL_WRITE, t + SIM_MS,
+                    t + SIM_MS + 300 * SIM_US, 65536, true);
+  metrics_call_done(f->m, 2, METRICS_CALL_READ, t + 2 * SIM_MS,
+                    t + 2 * SIM_MS + 20 * SIM_US, 4096, true);
+  metrics_call_done(f->m, 2, METRICS_CALL_FSYNC, t + 3 * SIM_MS, t + 9 * SIM_MS,
+                    0, false);
+  metrics_bio_done(f->m, 3, 0, t + 5 * SIM_MS, t + 9 * SIM_MS, 131072);
   char *names[] = {"flush-8:0", NULL};
   int fdev[] = {0};
   proc_final_state fstate[] = {PROC_DONE};
