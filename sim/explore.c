@@ -16,8 +16,11 @@ typedef struct move {
   uint64_t ready_mask; /* ready actors when the move was made */
 } move;
 
+struct explorer;
+
 /* The policy context of one re-run. */
 typedef struct rerun {
+  struct explorer *x;
   const explore_target *t;
   void *inst;
   int bound;
@@ -29,7 +32,11 @@ typedef struct rerun {
   int preemptions;
   /* the first branching point past the prefix */
   bool reached;
-  char *key;
+  fingerprint_hash key;
+  /* How the state found maps onto its orbit's canonical one: actor a is
+   * slot_of[a] there; orbit: how many states the orbit holds. */
+  unsigned slot_of[EXPLORE_MAX_ACTORS];
+  uint64_t orbit;
   GArray *alts;        /* int: index into ready or SIM_DELIVER */
   GArray *alt_preempt; /* gboolean: taking it is a preemption */
   /* The engine still takes alternative 0 as it stops at a new branching
@@ -43,17 +50,41 @@ typedef struct stats {
   GArray *hang; /* move: shortest hanging suffix, NULL: none */
 } stats;
 
+/* s.hang is in the canonical state's actor ids. */
 typedef struct node {
   stats s;
   bool done;
 } node;
 
+/* Open addressing on the 128-bit state key; nodes live in fixed chunks so
+ * that pointers to them survive growth. */
+#define NODE_CHUNK 4096
+typedef struct memo {
+  fingerprint_hash *keys;
+  uint32_t *idx; /* node index + 1, 0: empty */
+  size_t cap, len;
+  GPtrArray *chunks; /* node[NODE_CHUNK] */
+} memo;
+
+/* One class of interchangeable actors: slots[] are its actor ids in
+ * increasing order. */
+typedef struct sym_class {
+  unsigned n;
+  unsigned slots[EXPLORE_MAX_ACTORS];
+} sym_class;
+
 typedef struct explorer {
   const explore_target *t;
   const explore_options *o;
   explore_result *res;
-  GHashTable *memo; /* key -> node */
-  GPtrArray *names; /* interned actor names by id */
+  memo memo;
+  fingerprint *fp;
+  /* symmetry reduction */
+  bool sym_on, sym_broken;
+  guint n_classes;
+  sym_class *classes;
+  uint64_t group_order; /* product of the class sizes' factorials */
+  GPtrArray *names;     /* interned actor names by id */
   GArray *prefix;
   GError *err;
   uint64_t steps; /* since the last progress call within a run */
@@ -78,6 +109,71 @@ static explore_count sat_add(explorer *x, explore_count a, explore_count b) {
     return EXPLORE_COUNT_MAX;
   }
   return a + b;
+}
+
+/* ---- the memo ---- */
+
+static bool key_eq(fingerprint_hash a, fingerprint_hash b) {
+  return a.lo == b.lo && a.hi == b.hi;
+}
+
+static node *memo_node(const memo *m, uint32_t i) {
+  return &(
+      (node *)g_ptr_array_index(m->chunks, i / NODE_CHUNK))[i % NODE_CHUNK];
+}
+
+static size_t memo_slot(const memo *m, fingerprint_hash k) {
+  size_t mask = m->cap - 1, i = (size_t)k.lo & mask;
+  while (m->idx[i] && !key_eq(m->keys[i], k))
+    i = (i + 1) & mask;
+  return i;
+}
+
+static node *memo_find(const memo *m, fingerprint_hash k) {
+  if (!m->cap)
+    return NULL;
+  size_t i = memo_slot(m, k);
+  return m->idx[i] ? memo_node(m, m->idx[i] - 1) : NULL;
+}
+
+static void memo_grow(memo *m) {
+  memo old = *m;
+  m->cap = old.cap ? 2 * old.cap : 1024;
+  m->keys = g_new(fingerprint_hash, m->cap);
+  m->idx = g_new0(uint32_t, m->cap);
+  for (size_t i = 0; i < old.cap; i++)
+    if (old.idx[i]) {
+      size_t j = memo_slot(m, old.keys[i]);
+      m->keys[j] = old.keys[i];
+      m->idx[j] = old.idx[i];
+    }
+  g_free(old.keys);
+  g_free(old.idx);
+}
+
+/* A fresh node for a key not in the memo. */
+static node *memo_add(memo *m, fingerprint_hash k) {
+  if (2 * (m->len + 1) > m->cap)
+    memo_grow(m);
+  uint32_t n = (uint32_t)m->len++;
+  if (n % NODE_CHUNK == 0)
+    g_ptr_array_add(m->chunks, g_new0(node, NODE_CHUNK));
+  size_t i = memo_slot(m, k);
+  m->keys[i] = k;
+  m->idx[i] = n + 1;
+  return memo_node(m, n);
+}
+
+static void memo_clear(memo *m) {
+  for (size_t i = 0; i < m->len; i++) {
+    node *n = memo_node(m, (uint32_t)i);
+    if (n->s.hang)
+      g_array_free(n->s.hang, TRUE);
+  }
+  g_ptr_array_free(m->chunks, TRUE);
+  g_free(m->keys);
+  g_free(m->idx);
+  *m = (memo){0};
 }
 
 static uint64_t ready_mask(const sim_choice *c) {
@@ -109,6 +205,166 @@ static void took(rerun *r, const sim_choice *c, int k) {
     r->last = sim_actor_id(c->ready[k]);
 }
 
+/* ---- symmetry reduction (docs/model.md, "Symmetry reduction") ---- */
+
+static bool key_less(fingerprint_hash a, fingerprint_hash b) {
+  return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
+}
+
+/* The key of r's state relabelled by m (NULL: as it is). */
+static fingerprint_hash key_of(explorer *x, rerun *r, const fingerprint_map *m,
+                               const unsigned *slot_of) {
+  fingerprint_reset(x->fp);
+  fingerprint_set_map(x->fp, m);
+  x->t->fingerprint(r->inst, x->fp);
+  if (r->bound >= 0) {
+    /* Under a bound the future also depends on the budget left. */
+    int64_t extra[2] = {r->last < 0 ? -1 : (int64_t)slot_of[r->last],
+                        r->preemptions};
+    fingerprint_bytes(x->fp, extra, sizeof extra);
+  }
+  return fingerprint_hash128(x->fp);
+}
+
+/* What an actor shows of itself without the rest of the state: only a
+ * relabelling that keeps these in slot order can reach the least key. */
+static int actor_cmp(sim_engine *e, unsigned a, unsigned b) {
+  const sim_actor *x = sim_actor_nth(e, a), *y = sim_actor_nth(e, b);
+  sim_actor_state sx = sim_actor_get_state(x), sy = sim_actor_get_state(y);
+  if (sx != sy)
+    return sx < sy ? -1 : 1;
+  if (sx == SIM_ACTOR_DONE)
+    return 0;
+  int d = g_strcmp0(sim_actor_next_step(x), sim_actor_next_step(y));
+  if (d || sx != SIM_ACTOR_BLOCKED)
+    return d;
+  return g_strcmp0(sim_actor_waitq(x), sim_actor_waitq(y));
+}
+
+typedef struct canon {
+  explorer *x;
+  rerun *r;
+  guint npos;
+  unsigned cand[EXPLORE_MAX_ACTORS];     /* actor put in each position */
+  unsigned pos_slot[EXPLORE_MAX_ACTORS]; /* the slot each position fills */
+  guint ngroups, gstart[EXPLORE_MAX_ACTORS], glen[EXPLORE_MAX_ACTORS];
+  unsigned slot_of[EXPLORE_MAX_ACTORS], actor_at[EXPLORE_MAX_ACTORS];
+  fingerprint_map map;
+  bool have;
+  fingerprint_hash best;
+  uint64_t ties; /* relabellings reaching the best key: the stabiliser */
+} canon;
+
+static void canon_eval(canon *c) {
+  for (guint p = 0; p < c->npos; p++) {
+    c->slot_of[c->cand[p]] = c->pos_slot[p];
+    c->actor_at[c->pos_slot[p]] = c->cand[p];
+  }
+  fingerprint_hash h = key_of(c->x, c->r, &c->map, c->slot_of);
+  if (!c->have || key_less(h, c->best)) {
+    c->have = true;
+    c->best = h;
+    c->ties = 1;
+    memcpy(c->r->slot_of, c->slot_of, sizeof c->slot_of);
+  } else if (key_eq(h, c->best)) {
+    c->ties++;
+  }
+}
+
+/* Every order of the tied actors of group g from its k-th position on. */
+static void canon_perm(canon *c, guint g, guint k) {
+  if (g == c->ngroups) {
+    canon_eval(c);
+    return;
+  }
+  if (k + 1 >= c->glen[g]) {
+    canon_perm(c, g + 1, 0);
+    return;
+  }
+  unsigned *v = c->cand + c->gstart[g];
+  for (guint i = k; i < c->glen[g]; i++) {
+    unsigned t = v[k];
+    v[k] = v[i];
+    v[i] = t;
+    canon_perm(c, g, k + 1);
+    v[i] = v[k];
+    v[k] = t;
+  }
+}
+
+/* r->key, r->slot_of and r->orbit of the state r stopped in. */
+static void state_key(explorer *x, rerun *r) {
+  sim_engine *e = x->t->engine(r->inst);
+  unsigned n = sim_n_actors(e);
+  for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+    r->slot_of[a] = a;
+  r->orbit = 1;
+  if (!x->sym_on) {
+    r->key = key_of(x, r, NULL, r->slot_of);
+    return;
+  }
+  const explore_symmetry *sym = x->t->sym;
+  canon c = {.x = x, .r = r};
+  for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+    c.slot_of[a] = c.actor_at[a] = a;
+  c.map = (fingerprint_map){.n = MIN(n, sym->n),
+                            .slot_of = c.slot_of,
+                            .actor_at = c.actor_at,
+                            .pid = sym->pid,
+                            .lo = sym->lo,
+                            .hi = sym->hi};
+  for (guint k = 0; k < x->n_classes; k++) {
+    const sym_class *cl = &x->classes[k];
+    guint base = c.npos;
+    /* insertion sort by what each actor shows, ties by id */
+    for (guint i = 0; i < cl->n; i++) {
+      unsigned a = cl->slots[i];
+      guint j = base + i;
+      while (j > base && actor_cmp(e, c.cand[j - 1], a) > 0) {
+        c.cand[j] = c.cand[j - 1];
+        j--;
+      }
+      c.cand[j] = a;
+      c.pos_slot[base + i] = cl->slots[i];
+    }
+    c.npos += cl->n;
+    for (guint i = base; i < c.npos;) {
+      guint j = i + 1;
+      while (j < c.npos && actor_cmp(e, c.cand[i], c.cand[j]) == 0)
+        j++;
+      c.gstart[c.ngroups] = i;
+      c.glen[c.ngroups++] = j - i;
+      i = j;
+    }
+  }
+  canon_perm(&c, 0, 0);
+  r->key = c.best;
+  r->orbit = x->group_order / c.ties;
+}
+
+/* Moves between a state's actor ids and its canonical state's. */
+static uint64_t mask_map(uint64_t m, const unsigned *to) {
+  uint64_t out = 0;
+  for (unsigned a = 0; m; a++, m >>= 1)
+    if (m & 1)
+      out |= UINT64_C(1) << to[a];
+  return out;
+}
+
+static void moves_map(GArray *moves, const unsigned *to) {
+  for (guint i = 0; moves && i < moves->len; i++) {
+    move *m = &g_array_index(moves, move, i);
+    if (m->actor != SIM_DELIVER)
+      m->actor = (int)to[m->actor];
+    m->ready_mask = mask_map(m->ready_mask, to);
+  }
+}
+
+static void invert(const unsigned *slot_of, unsigned *actor_at) {
+  for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+    actor_at[slot_of[a]] = a;
+}
+
 static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
                           GError **err) {
   (void)err;
@@ -132,15 +388,7 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
   }
   /* A new branching point: note it and stop (the engine still takes
    * alternative 0; see `first`). */
-  fingerprint *fp = fingerprint_new();
-  r->t->fingerprint(r->inst, fp);
-  if (r->bound >= 0) {
-    /* Under a bound the future also depends on the budget left. */
-    int extra[2] = {r->last, r->preemptions};
-    fingerprint_bytes(fp, extra, sizeof extra);
-  }
-  r->key = fingerprint_digest(fp);
-  fingerprint_free(fp);
+  state_key(r->x, r);
   for (guint i = 0; i < n_alt; i++) {
     int k = i < c->n_ready ? (int)i : SIM_DELIVER;
     gboolean p = is_preemption(r, c, k);
@@ -165,7 +413,6 @@ static void rerun_free(explorer *x, rerun *r) {
   g_array_free(r->moves, TRUE);
   g_array_free(r->alts, TRUE);
   g_array_free(r->alt_preempt, TRUE);
-  g_free(r->key);
   g_free(r);
 }
 
@@ -202,6 +449,14 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
   *out = sim_engine_run(e, x->t->limit, &x->err);
   if (x->o->progress)
     progress(x, sim_now(e));
+  if (x->sym_on && x->t->sym->moves_positions &&
+      x->t->position_decisions(x->t->ctx, r->inst)) {
+    /* The swapped regions could be told apart: start again unreduced. */
+    x->sym_broken = true;
+    x->t->destroy(r->inst);
+    r->inst = NULL;
+    return false;
+  }
   if (!x->names) {
     x->names = g_ptr_array_new();
     for (guint i = 0; i < sim_n_actors(e); i++)
@@ -224,7 +479,8 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
 /* A fresh simulation replaying the current prefix. */
 static rerun *rerun_start(explorer *x) {
   rerun *r = g_new0(rerun, 1);
-  *r = (rerun){.t = x->t,
+  *r = (rerun){.x = x,
+               .t = x->t,
                .bound = x->o->preemption_bound,
                .prefix = x->prefix,
                .last = -1};
@@ -247,7 +503,6 @@ static void rerun_adopt_first(rerun *r) {
   r->seg_start = 0;
   g_array_set_size(r->alts, 0);
   g_array_set_size(r->alt_preempt, 0);
-  g_clear_pointer(&r->key, g_free);
   r->reached = false;
   r->pos = r->prefix->len;
 }
@@ -268,7 +523,7 @@ static void stats_add(explorer *x, stats *acc, const stats *c) {
   acc->tl = sat_add(x, acc->tl, c->tl);
 }
 
-static bool expand(explorer *x, node *n, rerun **rp);
+static bool expand(explorer *x, node *n, rerun **rp, const unsigned *slot_of);
 
 /* Follow the edge given by x->prefix: continue `r` (a run stopped at the
  * parent's branching point, adopted here) or start a fresh run when r is
@@ -303,7 +558,12 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     if (o == SIM_HANG)
       out->hang = g_steal_pointer(&seg);
   } else {
-    node *n = x->o->prune ? g_hash_table_lookup(x->memo, r->key) : NULL;
+    node *n = x->o->prune ? memo_find(&x->memo, r->key) : NULL;
+    /* expand() hands r on: keep how this state maps onto its canonical
+     * one, to bring the node's hang (canonical ids) back to ours. */
+    unsigned slot_of[EXPLORE_MAX_ACTORS], actor_at[EXPLORE_MAX_ACTORS];
+    memcpy(slot_of, r->slot_of, sizeof slot_of);
+    invert(slot_of, actor_at);
     node fresh = {0};
     if (n && !n->done) {
       /* A cycle: the state repeats on its own path.  Not expected (time or
@@ -315,20 +575,20 @@ static bool edge(explorer *x, rerun *r, stats *out) {
       out->paths = 1;
     } else {
       if (!n) {
-        x->res->states++;
-        if (x->o->prune) {
-          n = g_new0(node, 1);
-          g_hash_table_insert(x->memo, g_strdup(r->key), n);
-        } else {
-          n = &fresh;
-        }
-        ok = expand(x, n, &r);
+        x->res->states += r->orbit;
+        x->res->canonical++;
+        n = x->o->prune ? memo_add(&x->memo, r->key) : &fresh;
+        ok = expand(x, n, &r, slot_of);
       }
       if (ok) {
         *out = n->s;
-        out->hang = n->s.hang ? moves_concat((const move *)seg->data, seg->len,
-                                             n->s.hang)
-                              : NULL;
+        out->hang = NULL;
+        if (n->s.hang) {
+          GArray *mine = g_array_copy(n->s.hang);
+          moves_map(mine, actor_at);
+          out->hang = moves_concat((const move *)seg->data, seg->len, mine);
+          g_array_free(mine, TRUE);
+        }
       }
       if (n == &fresh && fresh.s.hang)
         g_array_free(fresh.s.hang, TRUE);
@@ -362,7 +622,24 @@ static uint64_t hang_cost(const GArray *moves) {
   return steps << 32 | tildes;
 }
 
-static bool expand(explorer *x, node *n, rerun **rp) {
+/* slot_of: how this state maps onto its canonical one. */
+/* Ties go to the first alternative in the canonical state's order (ready
+ * processes by id, then the delivery): so every state of an orbit picks
+ * the same hang, relabelled (without symmetry: the order tried). */
+static unsigned alt_rank(const GArray *hang, const unsigned *slot_of) {
+  int a = g_array_index(hang, move, 0).actor;
+  return a == SIM_DELIVER ? EXPLORE_MAX_ACTORS : slot_of[a];
+}
+
+static bool hang_before(const GArray *a, const GArray *b,
+                        const unsigned *slot_of) {
+  uint64_t ca = hang_cost(a), cb = hang_cost(b);
+  if (ca != cb)
+    return ca < cb;
+  return alt_rank(a, slot_of) < alt_rank(b, slot_of);
+}
+
+static bool expand(explorer *x, node *n, rerun **rp, const unsigned *slot_of) {
   rerun *r = *rp;
   /* The first child may take r over: keep what this node needs. */
   GArray *alts = g_array_copy(r->alts), *pre = g_array_copy(r->alt_preempt);
@@ -384,7 +661,7 @@ static bool expand(explorer *x, node *n, rerun **rp) {
     if (!ok)
       break;
     stats_add(x, &acc, &c);
-    if (c.hang && (!acc.hang || hang_cost(c.hang) < hang_cost(acc.hang))) {
+    if (c.hang && (!acc.hang || hang_before(c.hang, acc.hang, slot_of))) {
       if (acc.hang)
         g_array_free(acc.hang, TRUE);
       acc.hang = c.hang;
@@ -398,16 +675,10 @@ static bool expand(explorer *x, node *n, rerun **rp) {
   }
   g_array_free(alts, TRUE);
   g_array_free(pre, TRUE);
+  moves_map(acc.hang, slot_of);
   n->s = acc;
   n->done = true;
   return ok;
-}
-
-static void node_free(gpointer p) {
-  node *n = p;
-  if (n->s.hang)
-    g_array_free(n->s.hang, TRUE);
-  g_free(n);
 }
 
 /* The schedule notation of interleave.h.  A delivery is written only when
@@ -431,6 +702,46 @@ static GPtrArray *to_schedule(explorer *x, const GArray *moves) {
   return s;
 }
 
+/* The classes of the target's symmetry (at most 6 actors each, so that at
+ * most 720 relabellings are tried per state); false if there are none. */
+#define SYM_CLASS_MAX 6
+static bool sym_setup(explorer *x) {
+  const explore_symmetry *sym = x->t->sym;
+  const explore_options *o = x->o;
+  /* The counts of a bounded or cut search are those of the states it
+   * expanded: keep them as they were. */
+  if (!sym || !o->symmetry || !o->prune || o->max_states ||
+      o->preemption_bound >= 0 ||
+      (sym->moves_positions && !x->t->position_decisions))
+    return false;
+  x->classes = g_new0(sym_class, MAX(sym->n, 1));
+  x->group_order = 1;
+  bool done[EXPLORE_MAX_ACTORS] = {false};
+  for (unsigned a = 0; a < sym->n; a++) {
+    if (done[a] || sym->cls[a] < 0)
+      continue;
+    sym_class *cl = &x->classes[x->n_classes];
+    for (unsigned b = a; b < sym->n; b++)
+      if (!done[b] && sym->cls[b] == sym->cls[a] && cl->n < SYM_CLASS_MAX) {
+        done[b] = true;
+        cl->slots[cl->n++] = b;
+      }
+    if (cl->n < 2) {
+      cl->n = 0;
+      continue;
+    }
+    for (unsigned k = 2; k <= cl->n; k++)
+      x->group_order *= k;
+    x->n_classes++;
+  }
+  return x->n_classes > 0;
+}
+
+static bool explore_pass(explorer *x, stats *root) {
+  x->sym_on = sym_setup(x);
+  return edge(x, NULL, root);
+}
+
 gboolean explore_run(const explore_target *t, const explore_options *o,
                      explore_result *res, GError **err) {
   static const explore_options defaults = EXPLORE_OPTIONS_INIT;
@@ -438,12 +749,28 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
     o = &defaults;
   *res = (explore_result){0};
   explorer x = {.t = t, .o = o, .res = res};
-  x.memo = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, node_free);
+  x.memo.chunks = g_ptr_array_new_with_free_func(g_free);
+  x.fp = fingerprint_new();
   x.prefix = g_array_new(FALSE, FALSE, sizeof(int));
   if (o->progress)
     progress(&x, 0);
   stats root;
-  bool ok = edge(&x, NULL, &root);
+  bool ok = explore_pass(&x, &root);
+  if (!ok && x.sym_broken) {
+    /* Everything again, without the reduction. */
+    explore_options plain = *o;
+    plain.symmetry = false;
+    memo_clear(&x.memo);
+    x.memo.chunks = g_ptr_array_new_with_free_func(g_free);
+    g_array_set_size(x.prefix, 0);
+    g_clear_pointer(&x.classes, g_free);
+    x.n_classes = 0;
+    x.sym_broken = false;
+    x.o = &plain;
+    *res = (explore_result){.symmetry_dropped = true};
+    ok = explore_pass(&x, &root);
+    x.o = o;
+  }
   if (ok) {
     res->schedules = root.paths;
     res->completed = root.completed;
@@ -457,7 +784,9 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
     g_propagate_error(err, x.err);
     x.err = NULL;
   }
-  g_hash_table_destroy(x.memo);
+  memo_clear(&x.memo);
+  fingerprint_free(x.fp);
+  g_free(x.classes);
   g_array_free(x.prefix, TRUE);
   if (x.names)
     g_ptr_array_free(x.names, TRUE);
