@@ -32,6 +32,7 @@ typedef struct rerun {
   int preemptions;
   /* the first branching point past the prefix */
   bool reached;
+  bool walk; /* hang_walk's run: follow the memo's hangs */
   fingerprint_hash key;
   /* How the state found maps onto its orbit's canonical one: actor a is
    * slot_of[a] there; orbit: how many states the orbit holds. */
@@ -45,25 +46,46 @@ typedef struct rerun {
   move first;
 } rerun;
 
+/* The shortest hanging suffix below an edge or a state, by its cost and
+ * ends only: the schedule itself is rebuilt at the end by walking the
+ * memo from the start (hang_walk). */
+typedef struct hang_sum {
+  bool any;
+  uint32_t steps, tildes;
+  int first; /* the first actor to step in it, -1: none */
+  int alt;   /* the move it starts with: an actor or SIM_DELIVER */
+} hang_sum;
+
 typedef struct stats {
   explore_count paths, completed, hung, tl;
-  GArray *hang; /* move: shortest hanging suffix, NULL: none */
+  hang_sum h;
 } stats;
 
-/* s.hang is in the canonical state's actor ids. */
+/* A stored state, 52 bytes: its key, its schedule and hang counts in 96
+ * bits (completed = schedules - hung), and its hang's cost and ends in the
+ * canonical state's actor ids.  States whose counts do not fit (wider
+ * counts, time-limited or cut schedules, more than 65535 `~`) keep their
+ * stats in the `wide` side table instead. */
 typedef struct node {
-  stats s;
-  bool done;
+  uint32_t key[4];
+  uint32_t paths[3], hung[3];
+  uint32_t hang_steps;
+  uint16_t hang_tildes;
+  uint8_t hang_alt;   /* canonical actor, NODE_NONE: delivery */
+  uint8_t hang_first; /* canonical actor, NODE_NONE: none */
+  uint8_t flags;
 } node;
+#define NODE_NONE 0xff
+enum { NODE_DONE = 1, NODE_HANG = 2, NODE_WIDE = 4 };
 
-/* Open addressing on the 128-bit state key; nodes live in fixed chunks so
- * that pointers to them survive growth. */
+/* Open addressing on the 128-bit key, node indices in the slots; nodes
+ * live in fixed chunks. */
 #define NODE_CHUNK 4096
 typedef struct memo {
-  fingerprint_hash *keys;
   uint32_t *idx; /* node index + 1, 0: empty */
   size_t cap, len;
   GPtrArray *chunks; /* node[NODE_CHUNK] */
+  GHashTable *wide;  /* node index -> stats * (canonical ids) */
 } memo;
 
 /* One class of interchangeable actors: slots[] are its actor ids in
@@ -87,7 +109,8 @@ typedef struct explorer {
   GPtrArray *names;     /* interned actor names by id */
   GArray *prefix;
   GError *err;
-  uint64_t steps; /* since the last progress call within a run */
+  uint64_t steps;      /* since the last progress call within a run */
+  stats last_expanded; /* expand()'s result */
 } explorer;
 
 const char *explore_count_str(explore_count v, char *buf) {
@@ -122,58 +145,115 @@ static node *memo_node(const memo *m, uint32_t i) {
       (node *)g_ptr_array_index(m->chunks, i / NODE_CHUNK))[i % NODE_CHUNK];
 }
 
+static bool node_has_key(const node *n, fingerprint_hash k) {
+  return memcmp(n->key, &k, sizeof n->key) == 0;
+}
+
 static size_t memo_slot(const memo *m, fingerprint_hash k) {
   size_t mask = m->cap - 1, i = (size_t)k.lo & mask;
-  while (m->idx[i] && !key_eq(m->keys[i], k))
+  while (m->idx[i] && !node_has_key(memo_node(m, m->idx[i] - 1), k))
     i = (i + 1) & mask;
   return i;
 }
 
-static node *memo_find(const memo *m, fingerprint_hash k) {
+/* The node index of a key, or -1. */
+static int64_t memo_find(const memo *m, fingerprint_hash k) {
   if (!m->cap)
-    return NULL;
+    return -1;
   size_t i = memo_slot(m, k);
-  return m->idx[i] ? memo_node(m, m->idx[i] - 1) : NULL;
+  return m->idx[i] ? (int64_t)m->idx[i] - 1 : -1;
 }
 
 static void memo_grow(memo *m) {
-  memo old = *m;
-  m->cap = old.cap ? 2 * old.cap : 1024;
-  m->keys = g_new(fingerprint_hash, m->cap);
+  uint32_t *old = m->idx;
+  size_t old_cap = m->cap;
+  m->cap = old_cap ? 2 * old_cap : 1024;
   m->idx = g_new0(uint32_t, m->cap);
-  for (size_t i = 0; i < old.cap; i++)
-    if (old.idx[i]) {
-      size_t j = memo_slot(m, old.keys[i]);
-      m->keys[j] = old.keys[i];
-      m->idx[j] = old.idx[i];
+  for (size_t i = 0; i < old_cap; i++)
+    if (old[i]) {
+      fingerprint_hash k;
+      memcpy(&k, memo_node(m, old[i] - 1)->key, sizeof k);
+      m->idx[memo_slot(m, k)] = old[i];
     }
-  g_free(old.keys);
-  g_free(old.idx);
+  g_free(old);
 }
 
-/* A fresh node for a key not in the memo. */
-static node *memo_add(memo *m, fingerprint_hash k) {
-  if (2 * (m->len + 1) > m->cap)
+/* A fresh node (not done) for a key not in the memo. */
+static uint32_t memo_add(memo *m, fingerprint_hash k) {
+  /* up to 4/5 full: 4 to 10 bytes of slots per state */
+  if (5 * (m->len + 1) > 4 * m->cap)
     memo_grow(m);
   uint32_t n = (uint32_t)m->len++;
   if (n % NODE_CHUNK == 0)
     g_ptr_array_add(m->chunks, g_new0(node, NODE_CHUNK));
-  size_t i = memo_slot(m, k);
-  m->keys[i] = k;
-  m->idx[i] = n + 1;
-  return memo_node(m, n);
+  memcpy(memo_node(m, n)->key, &k, sizeof k);
+  m->idx[memo_slot(m, k)] = n + 1;
+  return n;
+}
+
+static void memo_init(memo *m) {
+  *m = (memo){0};
+  m->chunks = g_ptr_array_new_with_free_func(g_free);
+  m->wide = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 }
 
 static void memo_clear(memo *m) {
-  for (size_t i = 0; i < m->len; i++) {
-    node *n = memo_node(m, (uint32_t)i);
-    if (n->s.hang)
-      g_array_free(n->s.hang, TRUE);
-  }
   g_ptr_array_free(m->chunks, TRUE);
-  g_free(m->keys);
+  g_hash_table_destroy(m->wide);
   g_free(m->idx);
   *m = (memo){0};
+}
+
+static uint64_t memo_bytes(const memo *m) {
+  return m->len * sizeof(node) + m->cap * sizeof(uint32_t) +
+         g_hash_table_size(m->wide) * (sizeof(stats) + 4 * sizeof(void *));
+}
+
+static void put96(uint32_t *w, explore_count v) {
+  for (int i = 0; i < 3; i++, v >>= 32)
+    w[i] = (uint32_t)v;
+}
+
+static explore_count get96(const uint32_t *w) {
+  return (explore_count)w[2] << 64 | (explore_count)w[1] << 32 | w[0];
+}
+
+/* Store a state's stats (actor ids already canonical). */
+static void node_put(memo *m, uint32_t i, const stats *s) {
+  node *n = memo_node(m, i);
+  explore_count max96 = ((explore_count)1 << 96) - 1;
+  if (s->paths > max96 || s->tl || s->completed + s->hung != s->paths ||
+      s->h.tildes > UINT16_MAX) {
+    n->flags |= NODE_WIDE;
+    g_hash_table_insert(m->wide, GUINT_TO_POINTER(i), g_memdup2(s, sizeof *s));
+    return;
+  }
+  put96(n->paths, s->paths);
+  put96(n->hung, s->hung);
+  if (s->h.any) {
+    n->flags |= NODE_HANG;
+    n->hang_steps = s->h.steps;
+    n->hang_tildes = (uint16_t)s->h.tildes;
+    n->hang_alt = s->h.alt == SIM_DELIVER ? NODE_NONE : (uint8_t)s->h.alt;
+    n->hang_first = s->h.first < 0 ? NODE_NONE : (uint8_t)s->h.first;
+  }
+}
+
+/* A state's stats (canonical actor ids). */
+static stats node_get(const memo *m, uint32_t i) {
+  const node *n = memo_node(m, i);
+  if (n->flags & NODE_WIDE)
+    return *(const stats *)g_hash_table_lookup(m->wide, GUINT_TO_POINTER(i));
+  stats s = {.paths = get96(n->paths), .hung = get96(n->hung)};
+  s.completed = s.paths - s.hung;
+  if (n->flags & NODE_HANG)
+    s.h =
+        (hang_sum){.any = true,
+                   .steps = n->hang_steps,
+                   .tildes = n->hang_tildes,
+                   .alt = n->hang_alt == NODE_NONE ? SIM_DELIVER : n->hang_alt,
+                   .first = n->hang_first == NODE_NONE ? -1 : n->hang_first};
+  return s;
 }
 
 static uint64_t ready_mask(const sim_choice *c) {
@@ -342,27 +422,40 @@ static void state_key(explorer *x, rerun *r) {
   r->orbit = x->group_order / c.ties;
 }
 
-/* Moves between a state's actor ids and its canonical state's. */
-static uint64_t mask_map(uint64_t m, const unsigned *to) {
-  uint64_t out = 0;
-  for (unsigned a = 0; m; a++, m >>= 1)
-    if (m & 1)
-      out |= UINT64_C(1) << to[a];
-  return out;
-}
-
-static void moves_map(GArray *moves, const unsigned *to) {
-  for (guint i = 0; moves && i < moves->len; i++) {
-    move *m = &g_array_index(moves, move, i);
-    if (m->actor != SIM_DELIVER)
-      m->actor = (int)to[m->actor];
-    m->ready_mask = mask_map(m->ready_mask, to);
-  }
+/* A hang summary between a state's actor ids and its canonical state's. */
+static hang_sum hang_map(hang_sum h, const unsigned *to) {
+  if (h.first >= 0)
+    h.first = (int)to[h.first];
+  if (h.alt != SIM_DELIVER)
+    h.alt = (int)to[h.alt];
+  return h;
 }
 
 static void invert(const unsigned *slot_of, unsigned *actor_at) {
   for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
     actor_at[slot_of[a]] = a;
+}
+
+/* hang_walk's choice at a branching point: the alternative the state's
+ * stored hang starts with, in our actor ids. */
+static int choose_walk(rerun *r, const sim_choice *c) {
+  state_key(r->x, r);
+  int64_t i = memo_find(&r->x->memo, r->key);
+  g_assert(i >= 0); /* every state on a hang's path was expanded */
+  unsigned actor_at[EXPLORE_MAX_ACTORS];
+  invert(r->slot_of, actor_at);
+  hang_sum h = hang_map(node_get(&r->x->memo, (uint32_t)i).h, actor_at);
+  g_assert(h.any);
+  int k = SIM_DELIVER;
+  for (guint j = 0; h.alt != SIM_DELIVER && j < c->n_ready; j++)
+    if (sim_actor_id(c->ready[j]) == h.alt)
+      k = (int)j;
+  g_assert(h.alt == SIM_DELIVER || k != SIM_DELIVER);
+  if (is_preemption(r, c, k))
+    r->preemptions++;
+  record(r, c, k);
+  took(r, c, k);
+  return k;
 }
 
 static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
@@ -376,6 +469,8 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
     took(r, c, 0);
     return 0;
   }
+  if (r->walk)
+    return choose_walk(r, c);
   if (r->pos < r->prefix->len) {
     int k = g_array_index(r->prefix, int, r->pos);
     if (++r->pos == r->prefix->len)
@@ -507,15 +602,6 @@ static void rerun_adopt_first(rerun *r) {
   r->pos = r->prefix->len;
 }
 
-static GArray *moves_concat(const move *a, guint na, const GArray *b) {
-  GArray *s =
-      g_array_sized_new(FALSE, FALSE, sizeof(move), na + (b ? b->len : 0));
-  g_array_append_vals(s, a, na);
-  if (b)
-    g_array_append_vals(s, b->data, b->len);
-  return s;
-}
-
 static void stats_add(explorer *x, stats *acc, const stats *c) {
   acc->paths = sat_add(x, acc->paths, c->paths);
   acc->completed = sat_add(x, acc->completed, c->completed);
@@ -523,12 +609,58 @@ static void stats_add(explorer *x, stats *acc, const stats *c) {
   acc->tl = sat_add(x, acc->tl, c->tl);
 }
 
-static bool expand(explorer *x, node *n, rerun **rp, const unsigned *slot_of);
+/* A delivery needs a `~` entry when the process stepping next was ready
+ * (otherwise the script policy delivers by itself, see to_schedule);
+ * `after`: the first actor to step after the moves, -1: none. */
+static bool needs_tilde(const move *moves, guint n, guint i, int after) {
+  int next = -1;
+  for (guint j = i + 1; j < n && next < 0; j++)
+    next = moves[j].actor;
+  if (next < 0)
+    next = after;
+  return next < 0 || ((moves[i].ready_mask >> next) & 1);
+}
+
+/* The hang made of `n` moves followed by `rest` (none if !rest->any). */
+static hang_sum hang_join(const move *moves, guint n, const hang_sum *rest) {
+  int after = rest && rest->any ? rest->first : -1;
+  hang_sum h = {.any = true, .first = after, .alt = n ? moves[0].actor : -1};
+  if (rest && rest->any) {
+    h.steps = rest->steps;
+    h.tildes = rest->tildes;
+  }
+  for (guint i = n; i-- > 0;) {
+    if (moves[i].actor != SIM_DELIVER) {
+      h.steps++;
+      h.first = moves[i].actor;
+    } else {
+      h.tildes += needs_tilde(moves, n, i, after);
+    }
+  }
+  return h;
+}
+
+/* Shortest first: fewest process steps, then fewest `~` entries; ties go
+ * to the first alternative in the canonical state's order (ready processes
+ * by id, then the delivery), so that every state of an orbit keeps the
+ * same hang, renamed (without symmetry: the first alternative tried). */
+static bool hang_before(const hang_sum *a, const hang_sum *b,
+                        const unsigned *slot_of) {
+  uint64_t ca = (uint64_t)a->steps << 32 | a->tildes;
+  uint64_t cb = (uint64_t)b->steps << 32 | b->tildes;
+  if (ca != cb)
+    return ca < cb;
+  unsigned ra = a->alt == SIM_DELIVER ? EXPLORE_MAX_ACTORS : slot_of[a->alt];
+  unsigned rb = b->alt == SIM_DELIVER ? EXPLORE_MAX_ACTORS : slot_of[b->alt];
+  return ra < rb;
+}
+
+static bool expand(explorer *x, rerun **rp, const unsigned *slot_of);
 
 /* Follow the edge given by x->prefix: continue `r` (a run stopped at the
  * parent's branching point, adopted here) or start a fresh run when r is
- * NULL.  The result's hang suffix starts at the edge's first move.  False
- * on error. */
+ * NULL.  The result's hang starts at the edge's first move.  False on
+ * error. */
 static bool edge(explorer *x, rerun *r, stats *out) {
   sim_outcome o;
   *out = (stats){0};
@@ -545,8 +677,9 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     return false;
   }
   /* This edge's own moves; r itself may go on as the first child. */
-  GArray *seg = moves_concat(&g_array_index(r->moves, move, r->seg_start),
-                             r->moves->len - r->seg_start, NULL);
+  guint nseg = r->moves->len - r->seg_start;
+  move *seg = g_memdup2(&g_array_index(r->moves, move, r->seg_start),
+                        nseg * sizeof(move));
   if (o != SIM_STOPPED) {
     out->paths = 1;
     if (o == SIM_COMPLETED)
@@ -556,91 +689,56 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     else
       out->tl = 1;
     if (o == SIM_HANG)
-      out->hang = g_steal_pointer(&seg);
+      out->h = hang_join(seg, nseg, NULL);
   } else {
-    node *n = x->o->prune ? memo_find(&x->memo, r->key) : NULL;
+    int64_t found = memo_find(&x->memo, r->key);
+    bool done =
+        found >= 0 && (memo_node(&x->memo, (uint32_t)found)->flags & NODE_DONE);
+    if (!x->o->prune && done)
+      found = -1; /* plain: every path is walked, the memo only names hangs */
     /* expand() hands r on: keep how this state maps onto its canonical
-     * one, to bring the node's hang (canonical ids) back to ours. */
+     * one, to bring the node's hang back to our actor ids. */
     unsigned slot_of[EXPLORE_MAX_ACTORS], actor_at[EXPLORE_MAX_ACTORS];
     memcpy(slot_of, r->slot_of, sizeof slot_of);
     invert(slot_of, actor_at);
-    node fresh = {0};
-    if (n && !n->done) {
+    if (found >= 0 && !done) {
       /* A cycle: the state repeats on its own path.  Not expected (time or
        * progress always moves); count it as unexplored rather than loop. */
       x->res->cut_states++;
       out->paths = 1;
-    } else if (!n && x->o->max_states && x->res->states >= x->o->max_states) {
+    } else if (found < 0 && x->o->max_states &&
+               x->res->states >= x->o->max_states) {
       x->res->cut_states++;
       out->paths = 1;
     } else {
-      if (!n) {
+      stats s;
+      if (found < 0) {
         x->res->states += r->orbit;
         x->res->canonical++;
-        n = x->o->prune ? memo_add(&x->memo, r->key) : &fresh;
-        ok = expand(x, n, &r, slot_of);
+        ok = expand(x, &r, slot_of);
+        s = x->last_expanded;
+      } else {
+        s = node_get(&x->memo, (uint32_t)found);
+        s.h = hang_map(s.h, actor_at);
       }
       if (ok) {
-        *out = n->s;
-        out->hang = NULL;
-        if (n->s.hang) {
-          GArray *mine = g_array_copy(n->s.hang);
-          moves_map(mine, actor_at);
-          out->hang = moves_concat((const move *)seg->data, seg->len, mine);
-          g_array_free(mine, TRUE);
-        }
+        *out = s;
+        out->h = s.h.any ? hang_join(seg, nseg, &s.h) : (hang_sum){0};
       }
-      if (n == &fresh && fresh.s.hang)
-        g_array_free(fresh.s.hang, TRUE);
     }
   }
-  if (seg)
-    g_array_free(seg, TRUE);
+  g_free(seg);
   rerun_free(x, r);
   return ok;
 }
 
-/* A delivery needs a `~` entry when the process stepping next was ready
- * (otherwise the script policy delivers by itself, see to_schedule). */
-static bool needs_tilde(const GArray *moves, guint i) {
-  const move *m = &g_array_index(moves, move, i);
-  int next = -1;
-  for (guint j = i + 1; j < moves->len && next < 0; j++)
-    next = g_array_index(moves, move, j).actor;
-  return next < 0 || ((m->ready_mask >> next) & 1);
-}
-
-/* Shortest first: fewest process steps, then fewest `~` entries. */
-static uint64_t hang_cost(const GArray *moves) {
-  uint64_t steps = 0, tildes = 0;
-  for (guint i = 0; i < moves->len; i++) {
-    if (g_array_index(moves, move, i).actor != SIM_DELIVER)
-      steps++;
-    else
-      tildes += needs_tilde(moves, i);
-  }
-  return steps << 32 | tildes;
-}
-
-/* slot_of: how this state maps onto its canonical one. */
-/* Ties go to the first alternative in the canonical state's order (ready
- * processes by id, then the delivery): so every state of an orbit picks
- * the same hang, relabelled (without symmetry: the order tried). */
-static unsigned alt_rank(const GArray *hang, const unsigned *slot_of) {
-  int a = g_array_index(hang, move, 0).actor;
-  return a == SIM_DELIVER ? EXPLORE_MAX_ACTORS : slot_of[a];
-}
-
-static bool hang_before(const GArray *a, const GArray *b,
-                        const unsigned *slot_of) {
-  uint64_t ca = hang_cost(a), cb = hang_cost(b);
-  if (ca != cb)
-    return ca < cb;
-  return alt_rank(a, slot_of) < alt_rank(b, slot_of);
-}
-
-static bool expand(explorer *x, node *n, rerun **rp, const unsigned *slot_of) {
+/* Expand the state r stopped in (r->key): every alternative; its stats, in
+ * our actor ids, go to x->last_expanded, and (canonical) to the memo. */
+static bool expand(explorer *x, rerun **rp, const unsigned *slot_of) {
   rerun *r = *rp;
+  fingerprint_hash key = r->key;
+  int64_t found = memo_find(&x->memo, key);
+  uint32_t n = found >= 0 ? (uint32_t)found : memo_add(&x->memo, key);
   /* The first child may take r over: keep what this node needs. */
   GArray *alts = g_array_copy(r->alts), *pre = g_array_copy(r->alt_preempt);
   int preemptions = r->preemptions;
@@ -661,23 +759,21 @@ static bool expand(explorer *x, node *n, rerun **rp, const unsigned *slot_of) {
     if (!ok)
       break;
     stats_add(x, &acc, &c);
-    if (c.hang && (!acc.hang || hang_before(c.hang, acc.hang, slot_of))) {
-      if (acc.hang)
-        g_array_free(acc.hang, TRUE);
-      acc.hang = c.hang;
-    } else if (c.hang) {
-      g_array_free(c.hang, TRUE);
-    }
-  }
-  if (!ok && acc.hang) {
-    g_array_free(acc.hang, TRUE);
-    acc.hang = NULL;
+    if (c.h.any && (!acc.h.any || hang_before(&c.h, &acc.h, slot_of)))
+      acc.h = c.h;
   }
   g_array_free(alts, TRUE);
   g_array_free(pre, TRUE);
-  moves_map(acc.hang, slot_of);
-  n->s = acc;
-  n->done = true;
+  if (ok) {
+    node *nd = memo_node(&x->memo, n);
+    if (!(nd->flags & NODE_DONE)) {
+      stats canon = acc;
+      canon.h = hang_map(acc.h, slot_of);
+      node_put(&x->memo, n, &canon);
+      memo_node(&x->memo, n)->flags |= NODE_DONE;
+    }
+    x->last_expanded = acc;
+  }
   return ok;
 }
 
@@ -696,7 +792,7 @@ static GPtrArray *to_schedule(explorer *x, const GArray *moves) {
                  m->step));
       continue;
     }
-    if (needs_tilde(moves, i))
+    if (needs_tilde((const move *)moves->data, moves->len, i, -1))
       g_ptr_array_add(s, g_strdup("~"));
   }
   return s;
@@ -737,6 +833,25 @@ static bool sym_setup(explorer *x) {
   return x->n_classes > 0;
 }
 
+/* The shortest hang, rebuilt by one run from the start that takes, at
+ * every branching point, the alternative its state's stored hang starts
+ * with. */
+static bool hang_walk(explorer *x) {
+  g_array_set_size(x->prefix, 0);
+  rerun *r = rerun_start(x);
+  r->walk = true;
+  bool ok = r->inst != NULL;
+  if (ok) {
+    sim_outcome o = sim_engine_run(x->t->engine(r->inst), x->t->limit, &x->err);
+    ok = o != SIM_ERROR;
+    g_assert(!ok || o == SIM_HANG);
+    if (ok)
+      x->res->hang_schedule = to_schedule(x, r->moves);
+  }
+  rerun_free(x, r);
+  return ok;
+}
+
 static bool explore_pass(explorer *x, stats *root) {
   x->sym_on = sym_setup(x);
   return edge(x, NULL, root);
@@ -749,7 +864,7 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
     o = &defaults;
   *res = (explore_result){0};
   explorer x = {.t = t, .o = o, .res = res};
-  x.memo.chunks = g_ptr_array_new_with_free_func(g_free);
+  memo_init(&x.memo);
   x.fp = fingerprint_new();
   x.prefix = g_array_new(FALSE, FALSE, sizeof(int));
   if (o->progress)
@@ -761,7 +876,7 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
     explore_options plain = *o;
     plain.symmetry = false;
     memo_clear(&x.memo);
-    x.memo.chunks = g_ptr_array_new_with_free_func(g_free);
+    memo_init(&x.memo);
     g_array_set_size(x.prefix, 0);
     g_clear_pointer(&x.classes, g_free);
     x.n_classes = 0;
@@ -772,14 +887,13 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
     x.o = o;
   }
   if (ok) {
+    res->memo_bytes = memo_bytes(&x.memo);
     res->schedules = root.paths;
     res->completed = root.completed;
     res->hung = root.hung;
     res->time_limited = root.tl;
-    if (root.hang) {
-      res->hang_schedule = to_schedule(&x, root.hang);
-      g_array_free(root.hang, TRUE);
-    }
+    if (root.h.any)
+      ok = hang_walk(&x);
   } else {
     g_propagate_error(err, x.err);
     x.err = NULL;

@@ -101,6 +101,7 @@ typedef struct explore_result {
   uint64_t runs;         /* simulations re-run */
   uint64_t canonical;    /* states expanded (one per orbit under symmetry) */
   bool symmetry_dropped; /* a position decision voided the reduction */
+  uint64_t memo_bytes;   /* memory of the stored states at the end */
   uint64_t cut_states;   /* states left unexpanded by max_states */
   uint64_t cut_preempt;  /* alternatives skipped by the preemption bound */
   bool saturated;        /* a count overflowed */
