@@ -791,7 +791,8 @@ static void blk_start_request(struct request_queue *q, struct request *rq) {
                        .write = rq_data_dir(rq) == WRITE,
                        .flush = (rq->cmd_flags & REQ_FLUSH) != 0,
                        .done = blk_complete_request,
-                       .owner = rq};
+                       .owner = rq,
+                       .pid = rq->task ? rq->task->pid : -1};
   if (rq->cmd.flush)
     q->dev_flushing = true;
   blk_observe_rq(q, BLK_ACT_ISSUE, rq);

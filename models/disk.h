@@ -23,6 +23,9 @@ struct disk_cmd {
                           drive acknowledged from its cache is on the media */
   disk_done_fn done; /* called from an engine event at completion */
   void *owner;       /* the caller's (the request) */
+  /* The submitting task's pid, -1: none.  Only for fingerprints: two
+   * commands alike but for whose they are have different futures. */
+  int64_t pid;
   /* filled by the disk, for statistics */
   sim_time issued;  /* accepted by the device */
   sim_time started; /* the mechanism began working on it */
@@ -68,6 +71,7 @@ static inline void disk_fp_cmd(fingerprint *fp, const disk_cmd *c) {
   fingerprint_sector(fp, c ? c->sector : -1);
   fingerprint_i64(fp, c ? (int64_t)c->nr_sectors : -1);
   fingerprint_i64(fp, c ? (int64_t)c->write + 2 * (int64_t)c->flush : -1);
+  fingerprint_pid(fp, c ? c->pid : -1);
 }
 
 /* Payload rate in bytes/s of a serial ATA link of `gbps` Gbit/s line rate:
