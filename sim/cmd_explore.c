@@ -10,10 +10,7 @@
 #include "sim/explore.h"
 #include "sim/run.h"
 
-typedef struct run_target {
-  const workload *w;
-  int variant;
-} run_target;
+typedef cmd_explore_ctx run_target;
 
 static void *rt_build(void *ctx, const sim_policy_ops *policy, void *pctx,
                       GError **err) {
@@ -246,6 +243,24 @@ static gboolean parse_bounds(const char *max_states, const char *bound,
   return TRUE;
 }
 
+gboolean cmd_explore_target(cmd_explore_ctx *ctx, explore_target *t,
+                            GError **err) {
+  *t = (explore_target){.build = rt_build,
+                        .engine = rt_engine,
+                        .fingerprint = rt_fingerprint,
+                        .destroy = rt_destroy,
+                        .ctx = ctx,
+                        .limit = sim_run_limit(ctx->w),
+                        .sym = &ctx->sym,
+                        .position_decisions = rt_position_decisions};
+  sim_run *probe = rt_build(ctx, NULL, NULL, err);
+  if (!probe)
+    return FALSE;
+  rt_symmetry(ctx->w, probe, &ctx->sym);
+  sim_run_free(probe);
+  return TRUE;
+}
+
 /* One variant's search, with a progress line on a terminal. */
 static gboolean explore_variant(const workload *w, int variant,
                                 const explore_options *eo, explore_result *res,
@@ -256,21 +271,10 @@ static gboolean explore_variant(const workload *w, int variant,
     o.progress = show_progress;
     o.progress_ctx = &pl;
   }
-  run_target rt = {.w = w, .variant = variant};
-  explore_target t = {.build = rt_build,
-                      .engine = rt_engine,
-                      .fingerprint = rt_fingerprint,
-                      .destroy = rt_destroy,
-                      .ctx = &rt,
-                      .limit = sim_run_limit(w),
-                      .position_decisions = rt_position_decisions};
-  explore_symmetry sym;
-  sim_run *probe = rt_build(&rt, NULL, NULL, err);
-  if (!probe)
+  cmd_explore_ctx rt = {.w = w, .variant = variant};
+  explore_target t;
+  if (!cmd_explore_target(&rt, &t, err))
     return FALSE;
-  rt_symmetry(w, probe, &sym);
-  sim_run_free(probe);
-  t.sym = &sym;
   gboolean ok = explore_run(&t, &o, res, err);
   if (o.progress)
     fputs("\r\033[K", stderr);
