@@ -12,7 +12,7 @@ G_DEFINE_QUARK(cfqsim-explore-error-quark, explore_error)
 /* One thing the policy was asked to decide (forced or not). */
 typedef struct move {
   int actor;           /* actor id, or SIM_DELIVER */
-  const char *step;    /* interned next-step name of the actor */
+  const char *step;    /* interned next-step name (hang_walk's moves only) */
   uint64_t ready_mask; /* ready actors when the move was made */
 } move;
 
@@ -38,6 +38,10 @@ typedef struct rerun {
    * slot_of[a] there; orbit: how many states the orbit holds. */
   unsigned slot_of[EXPLORE_MAX_ACTORS];
   uint64_t orbit;
+  /* The other relabellings that reach the canonical key (slot_of rows):
+   * with slot_of they give the swaps that leave the state as it is. */
+  GArray *ties;        /* sym_row */
+  GArray *alt_actor;   /* int: the actor of each alternative, SIM_DELIVER */
   GArray *alts;        /* int: index into ready or SIM_DELIVER */
   GArray *alt_preempt; /* gboolean: taking it is a preemption */
   /* The engine still takes alternative 0 as it stops at a new branching
@@ -88,6 +92,11 @@ typedef struct memo {
   GHashTable *wide;  /* node index -> stats * (canonical ids) */
 } memo;
 
+/* A relabelling of the actors (slot of each actor, or actor of each). */
+typedef struct sym_row {
+  uint8_t to[EXPLORE_MAX_ACTORS];
+} sym_row;
+
 /* One class of interchangeable actors: slots[] are its actor ids in
  * increasing order. */
 typedef struct sym_class {
@@ -101,6 +110,7 @@ typedef struct explorer {
   explore_result *res;
   memo memo;
   fingerprint *fp;
+  GByteArray *best; /* state_key's scratch */
   /* symmetry reduction */
   bool sym_on, sym_broken;
   guint n_classes;
@@ -135,10 +145,6 @@ static explore_count sat_add(explorer *x, explore_count a, explore_count b) {
 }
 
 /* ---- the memo ---- */
-
-static bool key_eq(fingerprint_hash a, fingerprint_hash b) {
-  return a.lo == b.lo && a.hi == b.hi;
-}
 
 static node *memo_node(const memo *m, uint32_t i) {
   return &(
@@ -269,7 +275,9 @@ static void record(rerun *r, const sim_choice *c, int k) {
     m.actor = SIM_DELIVER;
   } else {
     m.actor = sim_actor_id(c->ready[k]);
-    m.step = g_intern_string(sim_actor_next_step(c->ready[k]));
+    /* Only the walk's moves are printed (interning costs a lookup). */
+    if (r->walk)
+      m.step = g_intern_string(sim_actor_next_step(c->ready[k]));
   }
   g_array_append_val(r->moves, m);
 }
@@ -287,13 +295,9 @@ static void took(rerun *r, const sim_choice *c, int k) {
 
 /* ---- symmetry reduction (docs/model.md, "Symmetry reduction") ---- */
 
-static bool key_less(fingerprint_hash a, fingerprint_hash b) {
-  return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
-}
-
-/* The key of r's state relabelled by m (NULL: as it is). */
-static fingerprint_hash key_of(explorer *x, rerun *r, const fingerprint_map *m,
-                               const unsigned *slot_of) {
+/* Feed r's state relabelled by m (NULL: as it is) into x->fp. */
+static void feed(explorer *x, rerun *r, const fingerprint_map *m,
+                 const unsigned *slot_of) {
   fingerprint_reset(x->fp);
   fingerprint_set_map(x->fp, m);
   x->t->fingerprint(r->inst, x->fp);
@@ -303,6 +307,11 @@ static fingerprint_hash key_of(explorer *x, rerun *r, const fingerprint_map *m,
                         r->preemptions};
     fingerprint_bytes(x->fp, extra, sizeof extra);
   }
+}
+
+static fingerprint_hash key_of(explorer *x, rerun *r, const fingerprint_map *m,
+                               const unsigned *slot_of) {
+  feed(x, r, m, slot_of);
   return fingerprint_hash128(x->fp);
 }
 
@@ -331,8 +340,8 @@ typedef struct canon {
   unsigned slot_of[EXPLORE_MAX_ACTORS], actor_at[EXPLORE_MAX_ACTORS];
   fingerprint_map map;
   bool have;
-  fingerprint_hash best;
-  uint64_t ties; /* relabellings reaching the best key: the stabiliser */
+  GByteArray *best; /* the least buffer so far */
+  uint64_t ties;    /* relabellings reaching the best key: the stabiliser */
 } canon;
 
 static void canon_eval(canon *c) {
@@ -340,14 +349,27 @@ static void canon_eval(canon *c) {
     c->slot_of[c->cand[p]] = c->pos_slot[p];
     c->actor_at[c->pos_slot[p]] = c->cand[p];
   }
-  fingerprint_hash h = key_of(c->x, c->r, &c->map, c->slot_of);
-  if (!c->have || key_less(h, c->best)) {
+  /* The least buffer, not the least hash: comparing stops at the first
+   * difference, and only the winner is hashed. */
+  feed(c->x, c->r, &c->map, c->slot_of);
+  size_t len;
+  const guint8 *d = fingerprint_data(c->x->fp, &len);
+  int cmp = !c->have              ? -1
+            : len != c->best->len ? (len < c->best->len ? -1 : 1)
+                                  : memcmp(d, c->best->data, len);
+  if (cmp < 0) {
     c->have = true;
-    c->best = h;
+    g_byte_array_set_size(c->best, 0);
+    g_byte_array_append(c->best, d, (guint)len);
     c->ties = 1;
     memcpy(c->r->slot_of, c->slot_of, sizeof c->slot_of);
-  } else if (key_eq(h, c->best)) {
+    g_array_set_size(c->r->ties, 0);
+  } else if (cmp == 0) {
     c->ties++;
+    sym_row row;
+    for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+      row.to[a] = (uint8_t)c->slot_of[a];
+    g_array_append_val(c->r->ties, row);
   }
 }
 
@@ -379,12 +401,13 @@ static void state_key(explorer *x, rerun *r) {
   for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
     r->slot_of[a] = a;
   r->orbit = 1;
+  g_array_set_size(r->ties, 0);
   if (!x->sym_on) {
     r->key = key_of(x, r, NULL, r->slot_of);
     return;
   }
   const explore_symmetry *sym = x->t->sym;
-  canon c = {.x = x, .r = r};
+  canon c = {.x = x, .r = r, .best = x->best};
   for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
     c.slot_of[a] = c.actor_at[a] = a;
   c.map = (fingerprint_map){.n = MIN(n, sym->n),
@@ -418,7 +441,7 @@ static void state_key(explorer *x, rerun *r) {
     }
   }
   canon_perm(&c, 0, 0);
-  r->key = c.best;
+  r->key = fingerprint_hash_bytes(c.best->data, c.best->len);
   r->orbit = x->group_order / c.ties;
 }
 
@@ -487,12 +510,13 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
   for (guint i = 0; i < n_alt; i++) {
     int k = i < c->n_ready ? (int)i : SIM_DELIVER;
     gboolean p = is_preemption(r, c, k);
+    int a = k == SIM_DELIVER ? SIM_DELIVER : sim_actor_id(c->ready[k]);
     g_array_append_val(r->alts, k);
     g_array_append_val(r->alt_preempt, p);
+    g_array_append_val(r->alt_actor, a);
   }
-  r->first = (move){.actor = sim_actor_id(c->ready[0]),
-                    .step = g_intern_string(sim_actor_next_step(c->ready[0])),
-                    .ready_mask = ready_mask(c)};
+  r->first =
+      (move){.actor = sim_actor_id(c->ready[0]), .ready_mask = ready_mask(c)};
   r->reached = true;
   sim_engine_stop(e);
   return 0;
@@ -508,6 +532,8 @@ static void rerun_free(explorer *x, rerun *r) {
   g_array_free(r->moves, TRUE);
   g_array_free(r->alts, TRUE);
   g_array_free(r->alt_preempt, TRUE);
+  g_array_free(r->alt_actor, TRUE);
+  g_array_free(r->ties, TRUE);
   g_free(r);
 }
 
@@ -582,6 +608,8 @@ static rerun *rerun_start(explorer *x) {
   r->moves = g_array_new(FALSE, FALSE, sizeof(move));
   r->alts = g_array_new(FALSE, FALSE, sizeof(int));
   r->alt_preempt = g_array_new(FALSE, FALSE, sizeof(gboolean));
+  r->alt_actor = g_array_new(FALSE, FALSE, sizeof(int));
+  r->ties = g_array_new(FALSE, FALSE, sizeof(sym_row));
   r->inst = x->t->build(x->t->ctx, &explore_ops, r, &x->err);
   return r;
 }
@@ -598,6 +626,7 @@ static void rerun_adopt_first(rerun *r) {
   r->seg_start = 0;
   g_array_set_size(r->alts, 0);
   g_array_set_size(r->alt_preempt, 0);
+  g_array_set_size(r->alt_actor, 0);
   r->reached = false;
   r->pos = r->prefix->len;
 }
@@ -741,10 +770,51 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of) {
   uint32_t n = found >= 0 ? (uint32_t)found : memo_add(&x->memo, key);
   /* The first child may take r over: keep what this node needs. */
   GArray *alts = g_array_copy(r->alts), *pre = g_array_copy(r->alt_preempt);
+  GArray *actor = g_array_copy(r->alt_actor);
+  /* The swaps that leave this state as it is: tau(a) = actor_at[row(a)]. */
+  GArray *swaps =
+      g_array_sized_new(FALSE, FALSE, sizeof(sym_row), r->ties->len);
+  {
+    unsigned actor_at[EXPLORE_MAX_ACTORS];
+    invert(slot_of, actor_at);
+    for (guint k = 0; k < r->ties->len; k++) {
+      const sym_row *row = &g_array_index(r->ties, sym_row, k);
+      sym_row tau;
+      for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+        tau.to[a] = (uint8_t)actor_at[row->to[a]];
+      g_array_append_val(swaps, tau);
+    }
+  }
+  stats *done = g_new0(stats, alts->len);
   int preemptions = r->preemptions;
   stats acc = {0};
   bool ok = true;
   for (guint i = 0; i < alts->len && ok; i++) {
+    /* A swap that keeps this state maps an earlier alternative's step onto
+     * this one: its child is that child swapped, with the same counts. */
+    int ai = g_array_index(actor, int, i);
+    bool reused = false;
+    for (guint j = 0; j < i && !reused && ai != SIM_DELIVER; j++) {
+      int aj = g_array_index(actor, int, j);
+      for (guint k = 0; k < swaps->len && !reused && aj != SIM_DELIVER; k++) {
+        const sym_row *tau = &g_array_index(swaps, sym_row, k);
+        if (tau->to[aj] != ai)
+          continue;
+        done[i] = done[j];
+        unsigned to[EXPLORE_MAX_ACTORS];
+        for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+          to[a] = tau->to[a];
+        done[i].h = hang_map(done[j].h, to);
+        reused = true;
+      }
+    }
+    if (reused) {
+      stats_add(x, &acc, &done[i]);
+      if (done[i].h.any &&
+          (!acc.h.any || hang_before(&done[i].h, &acc.h, slot_of)))
+        acc.h = done[i].h;
+      continue;
+    }
     if (g_array_index(pre, gboolean, i) &&
         preemptions >= x->o->preemption_bound && x->o->preemption_bound >= 0) {
       x->res->cut_preempt++;
@@ -758,12 +828,16 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of) {
     g_array_set_size(x->prefix, x->prefix->len - 1);
     if (!ok)
       break;
+    done[i] = c;
     stats_add(x, &acc, &c);
     if (c.h.any && (!acc.h.any || hang_before(&c.h, &acc.h, slot_of)))
       acc.h = c.h;
   }
   g_array_free(alts, TRUE);
   g_array_free(pre, TRUE);
+  g_array_free(actor, TRUE);
+  g_array_free(swaps, TRUE);
+  g_free(done);
   if (ok) {
     node *nd = memo_node(&x->memo, n);
     if (!(nd->flags & NODE_DONE)) {
@@ -866,6 +940,7 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   explorer x = {.t = t, .o = o, .res = res};
   memo_init(&x.memo);
   x.fp = fingerprint_new();
+  x.best = g_byte_array_new();
   x.prefix = g_array_new(FALSE, FALSE, sizeof(int));
   if (o->progress)
     progress(&x, 0);
@@ -900,6 +975,7 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   }
   memo_clear(&x.memo);
   fingerprint_free(x.fp);
+  g_byte_array_free(x.best, TRUE);
   g_free(x.classes);
   g_array_free(x.prefix, TRUE);
   if (x.names)

@@ -88,6 +88,11 @@ unsigned fingerprint_actor_at(const fingerprint *fp, unsigned slot) {
   return m && slot < m->n ? m->actor_at[slot] : slot;
 }
 
+const void *fingerprint_data(const fingerprint *fp, size_t *len) {
+  *len = fp->len;
+  return fp->data;
+}
+
 char *fingerprint_digest(const fingerprint *fp) {
   return g_compute_checksum_for_data(G_CHECKSUM_MD5, fp->data, fp->len);
 }

@@ -52,6 +52,9 @@ int64_t fingerprint_map_sector(const fingerprint *fp, int64_t sector);
  * map). */
 unsigned fingerprint_actor_at(const fingerprint *fp, unsigned slot);
 
+/* The bytes fed so far (valid until the next feed or reset). */
+const void *fingerprint_data(const fingerprint *fp, size_t *len);
+
 /* MD5 of everything fed so far, in hex (free with g_free). */
 char *fingerprint_digest(const fingerprint *fp);
 
