@@ -884,6 +884,27 @@ static void test_stored_state_size(void) {
   workload_free(w);
 }
 
+/* The state key is MurmurHash3's x64 128-bit function (seed 0): its
+ * published values, h1 then h2. */
+static void test_hash_vectors(void) {
+  const struct {
+    const char *text;
+    uint64_t h1, h2;
+  } v[] = {
+      {"", 0, 0},
+      {"hello", UINT64_C(0xcbd8a7b341bd9b02), UINT64_C(0x5b1e906a48ae1d19)},
+      {"The quick brown fox jumps over the lazy dog",
+       UINT64_C(0xe34bbc7bbc071b6c), UINT64_C(0x7a433ca9c49a9347)}};
+  for (guint i = 0; i < G_N_ELEMENTS(v); i++) {
+    fingerprint *fp = fingerprint_new();
+    fingerprint_bytes(fp, v[i].text, strlen(v[i].text));
+    fingerprint_hash h = fingerprint_hash128(fp);
+    g_assert_cmphex(h.lo, ==, v[i].h1);
+    g_assert_cmphex(h.hi, ==, v[i].h2);
+    fingerprint_free(fp);
+  }
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/explore/buggy-2-hangs-and-replays",
@@ -906,5 +927,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/explore/symmetry-hang-replays", test_symmetry_hang_replays);
   g_test_add_func("/explore/stored-state-size", test_stored_state_size);
   g_test_add_func("/explore/symmetry-dropped", test_symmetry_dropped);
+  g_test_add_func("/explore/hash-vectors", test_hash_vectors);
   return g_test_run();
 }
