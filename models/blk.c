@@ -534,6 +534,8 @@ void blk_step_queue(struct request_queue *q, struct request *rq,
     return;
   }
   /* __elv_add_request(ELEVATOR_INSERT_SORT) */
+  if (q->nr_sorted || q->queue_head.length)
+    q->stats.position_decisions++;
   rq->cmd_flags |= REQ_SORTED;
   q->nr_sorted++;
   if (rq_mergeable(rq)) {
@@ -789,7 +791,8 @@ static void blk_start_request(struct request_queue *q, struct request *rq) {
                        .write = rq_data_dir(rq) == WRITE,
                        .flush = (rq->cmd_flags & REQ_FLUSH) != 0,
                        .done = blk_complete_request,
-                       .owner = rq};
+                       .owner = rq,
+                       .pid = rq->task ? rq->task->pid : -1};
   if (rq->cmd.flush)
     q->dev_flushing = true;
   blk_observe_rq(q, BLK_ACT_ISSUE, rq);
@@ -878,22 +881,27 @@ void blk_fingerprint_rq(fingerprint *fp, const struct request *rq) {
     fingerprint_i64(fp, -1);
     return;
   }
-  fingerprint_i64(fp, rq->task ? rq->task->pid : -1);
-  fingerprint_i64(fp, rq->sector);
+  fingerprint_pid(fp, rq->task ? rq->task->pid : -1);
+  fingerprint_sector(fp, rq->sector);
   fingerprint_i64(fp, rq->nr_sectors);
   fingerprint_i64(fp, rq->cmd_flags);
   fingerprint_i64(fp, rq->start_time);
   fingerprint_i64(fp, rq->fifo_time);
 }
 
-static gint rq_cmp_stable(gconstpointer a, gconstpointer b) {
+/* By pid and sector as the fingerprint's map relabels them. */
+static gint rq_cmp_stable(gconstpointer a, gconstpointer b, gpointer fpp) {
+  const fingerprint *fp = fpp;
   const struct request *x = *(struct request *const *)a;
   const struct request *y = *(struct request *const *)b;
-  int64_t px = x->task ? x->task->pid : -1, py = y->task ? y->task->pid : -1;
+  int64_t px = fingerprint_map_pid(fp, x->task ? x->task->pid : -1),
+          py = fingerprint_map_pid(fp, y->task ? y->task->pid : -1);
   if (px != py)
     return px < py ? -1 : 1;
-  if (x->sector != y->sector)
-    return x->sector < y->sector ? -1 : 1;
+  int64_t sx = fingerprint_map_sector(fp, x->sector),
+          sy = fingerprint_map_sector(fp, y->sector);
+  if (sx != sy)
+    return sx < sy ? -1 : 1;
   return (x->nr_sectors > y->nr_sectors) - (x->nr_sectors < y->nr_sectors);
 }
 
@@ -906,7 +914,7 @@ void blk_fingerprint(const struct request_queue *q, fingerprint *fp) {
     fingerprint_i64(fp, q->in_flight[s]);
     fingerprint_i64(fp, (int64_t)q->rl.wait[s].length);
     for (GList *l = q->rl.wait[s].head; l; l = l->next)
-      fingerprint_i64(fp, ((const struct task *)l->data)->pid);
+      fingerprint_pid(fp, ((const struct task *)l->data)->pid);
   }
   fingerprint_i64(fp, q->nr_sorted);
   fingerprint_i64(fp, q->dev_in_flight);
@@ -922,7 +930,7 @@ void blk_fingerprint(const struct request_queue *q, fingerprint *fp) {
       blk_fingerprint_rq(fp, l->data);
   }
   fingerprint_i64(fp, q->kblockd_pending);
-  fingerprint_i64(fp, q->end_sector);
+  fingerprint_sector(fp, q->end_sector);
   blk_fingerprint_rq(fp, q->boundary_rq);
   blk_fingerprint_rq(fp, q->last_merge);
   fingerprint_i64(fp, (int64_t)q->queue_head.length);
@@ -931,7 +939,7 @@ void blk_fingerprint(const struct request_queue *q, fingerprint *fp) {
   GPtrArray *live = g_ptr_array_new();
   for (GList *l = q->live_requests.head; l; l = l->next)
     g_ptr_array_add(live, l->data);
-  g_ptr_array_sort(live, rq_cmp_stable);
+  g_ptr_array_sort_with_data(live, rq_cmp_stable, fp);
   fingerprint_i64(fp, (int64_t)live->len);
   for (guint i = 0; i < live->len; i++)
     blk_fingerprint_rq(fp, g_ptr_array_index(live, i));

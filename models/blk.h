@@ -173,6 +173,11 @@ struct blk_stats {
   uint64_t flushes;                    /* of them, cache flushes */
   uint64_t sleeps, wakeups;
   struct cic_stats cic; /* kept by the cic path (ioc.c) */
+  /* Moments where the elevator could order requests by position or
+   * measure a distance to the head: a request sorted in while others wait,
+   * CFQ's closeness tests.  Exploration's symmetry reduction is exact only
+   * while none happens (docs/model.md, "Symmetry reduction"). */
+  uint64_t position_decisions;
 };
 
 struct request_queue {

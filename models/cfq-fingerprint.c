@@ -59,7 +59,7 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
                           : 0);
   fingerprint_i64(fp, qid(cfqd->active_queue));
   fp_cic(fp, cfqd->active_cic);
-  fingerprint_i64(fp, cfqd->last_position);
+  fingerprint_sector(fp, cfqd->last_position);
   fingerprint_i64(fp, cfqd->last_delayed_sync);
   fingerprint_i64(fp, (int64_t)cfqd->grp_service_tree.min_vdisktime);
   fingerprint_i64(fp, cfqd->grp_service_tree.total_weight);
@@ -99,7 +99,7 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
          !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
       struct cfq_queue *pq = g_sequence_get(it);
       fingerprint_i64(fp, pq->id);
-      fingerprint_i64(fp, pq->p_key);
+      fingerprint_sector(fp, pq->p_key);
     }
 
   for (GList *l = cfqd->queues.head; l; l = l->next) {
@@ -132,12 +132,12 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
     fingerprint_i64(fp, c->org_ioprio);
     fingerprint_i64(fp, c->ioprio_class);
     fingerprint_i64(fp, c->seek_history);
-    fingerprint_i64(fp, c->last_request_pos);
+    fingerprint_sector(fp, c->last_request_pos);
     for (GSequenceIter *it = g_sequence_get_begin_iter(c->sort_list);
          !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
       struct cfq_rq_node *n = g_sequence_get(it);
       blk_fingerprint_rq(fp, n->rq);
-      fingerprint_i64(fp, n->pos);
+      fingerprint_sector(fp, n->pos);
     }
     for (GList *f = c->fifo.head; f; f = f->next) {
       struct request *rq = f->data;

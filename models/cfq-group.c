@@ -468,6 +468,8 @@ void cfq_prio_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
 }
 
 static int64_t dist_from_last(const struct cfq_data *cfqd, int64_t pos) {
+  if (cfqd->queue)
+    cfqd->queue->stats.position_decisions++;
   return pos >= cfqd->last_position ? pos - cfqd->last_position
                                     : cfqd->last_position - pos;
 }

@@ -527,6 +527,7 @@ static bool cfq_should_preempt(struct cfq_data *cfqd,
     return false;
   /* CFQ is idling, and the new request is near the head: serving it
    * costs little */
+  cfqd->queue->stats.position_decisions++;
   int64_t d = blk_rq_pos(rq) - cfqd->last_position;
   if (d < 0)
     d = -d;

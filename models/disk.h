@@ -23,6 +23,9 @@ struct disk_cmd {
                           drive acknowledged from its cache is on the media */
   disk_done_fn done; /* called from an engine event at completion */
   void *owner;       /* the caller's (the request) */
+  /* The submitting task's pid, -1: none.  Only for fingerprints: two
+   * commands alike but for whose they are have different futures. */
+  int64_t pid;
   /* filled by the disk, for statistics */
   sim_time issued;  /* accepted by the device */
   sim_time started; /* the mechanism began working on it */
@@ -57,13 +60,18 @@ typedef struct disk_ops {
   /* Everything of the mechanism that can change the future (head
    * position, queued commands, reserved resources), for exploration. */
   void (*fingerprint)(const void *d, fingerprint *fp);
+  /* Moving every command by a multiple of this many sectors changes no
+   * service time; 0 or NULL: positions matter (exploration's symmetry
+   * reduction, docs/model.md). */
+  int64_t (*position_period)(const void *d);
 } disk_ops;
 
 /* A command in a fingerprint, by what it asks. */
 static inline void disk_fp_cmd(fingerprint *fp, const disk_cmd *c) {
-  fingerprint_i64(fp, c ? c->sector : -1);
+  fingerprint_sector(fp, c ? c->sector : -1);
   fingerprint_i64(fp, c ? (int64_t)c->nr_sectors : -1);
   fingerprint_i64(fp, c ? (int64_t)c->write + 2 * (int64_t)c->flush : -1);
+  fingerprint_pid(fp, c ? c->pid : -1);
 }
 
 /* Payload rate in bytes/s of a serial ATA link of `gbps` Gbit/s line rate:

@@ -154,6 +154,13 @@ static void fp_timeline(fingerprint *fp, const GArray *tl, sim_time now) {
   fingerprint_i64(fp, -1);
 }
 
+/* A command's pages pick their die (and so their channel) by page number
+ * modulo the dies; nothing else looks at where it is. */
+static int64_t ssd_position_period(const void *d) {
+  const ssd *s = d;
+  return s->cfg.page_size / SECTOR * s->ndies;
+}
+
 static void ssd_fingerprint(const void *d, fingerprint *fp) {
   const ssd *s = d;
   sim_time now = sim_now(s->e);
@@ -434,4 +441,5 @@ const disk_ops disk_ssd_ops = {
     .write_cache = ssd_write_cache,
     .busy_time = ssd_busy_time,
     .fingerprint = ssd_fingerprint,
+    .position_period = ssd_position_period,
 };

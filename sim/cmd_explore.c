@@ -10,10 +10,7 @@
 #include "sim/explore.h"
 #include "sim/run.h"
 
-typedef struct run_target {
-  const workload *w;
-  int variant;
-} run_target;
+typedef cmd_explore_ctx run_target;
 
 static void *rt_build(void *ctx, const sim_policy_ops *policy, void *pctx,
                       GError **err) {
@@ -29,6 +26,104 @@ static void rt_fingerprint(void *inst, fingerprint *fp) {
   sim_run_fingerprint(inst, fp);
 }
 static void rt_destroy(void *inst) { sim_run_free(inst); }
+static uint64_t rt_position_decisions(void *ctx, void *inst) {
+  const run_target *t = ctx;
+  uint64_t n = 0;
+  for (guint d = 0; d < t->w->devices->len; d++)
+    n += sim_run_queue(inst, d)->stats.position_decisions;
+  return n;
+}
+
+/* ---- interchangeable processes (docs/model.md, "Symmetry reduction") ---- */
+
+/* Everything but the name and the offset is alike, and nothing drawn from
+ * the task's own random stream (seeded by its name) can tell them apart. */
+static bool same_job(const wl_process *a, const wl_process *b) {
+  return a->direct && b->direct && (a->rw == RW_READ || a->rw == RW_WRITE) &&
+         !a->think_exp && g_strcmp0(a->ioc, b->ioc) == 0 &&
+         a->device == b->device && a->cgroup == b->cgroup && a->rw == b->rw &&
+         a->rwmixread == b->rwmixread && a->bs == b->bs && a->size == b->size &&
+         a->iodepth == b->iodepth && a->count == b->count &&
+         a->io_size == b->io_size && a->runtime == b->runtime &&
+         a->think == b->think && a->think_exp == b->think_exp &&
+         a->start == b->start && a->sync == b->sync &&
+         a->invalidate == b->invalidate && a->fsync_every == b->fsync_every &&
+         a->fdatasync == b->fdatasync && a->end_fsync == b->end_fsync &&
+         a->ioprio_class == b->ioprio_class &&
+         a->ioprio_level == b->ioprio_level && a->nice == b->nice;
+}
+
+static int64_t region_lo(const wl_process *p) { return p->offset / 512; }
+static int64_t region_hi(const wl_process *p) {
+  return (p->offset + p->size) / 512;
+}
+
+/* Closed regions apart from every other process's on the device. */
+static bool region_alone(const workload *w, guint i) {
+  const wl_process *p = g_ptr_array_index(w->processes, i);
+  for (guint j = 0; j < w->processes->len; j++) {
+    const wl_process *q = g_ptr_array_index(w->processes, j);
+    if (j != i && q->device == p->device && region_lo(q) <= region_hi(p) &&
+        region_lo(p) <= region_hi(q))
+      return false;
+  }
+  return region_lo(p) > 0; /* sector 0 also means "none" to CFQ */
+}
+
+/* Processes with the same job are interchangeable when they also have the
+ * same offset (a pure renaming), or when their regions are apart and the
+ * device's service does not depend on where in it a command lands, up to
+ * a period their offsets agree on (then the regions move with the
+ * processes, and the explorer checks that the elevator never compared
+ * their positions). */
+static void rt_symmetry(const workload *w, sim_run *inst,
+                        explore_symmetry *sym) {
+  guint n = w->processes->len;
+  *sym = (explore_symmetry){.n = MIN(n, EXPLORE_MAX_ACTORS)};
+  for (guint i = 0; i < sym->n; i++) {
+    sym->cls[i] = -1;
+    sym->pid[i] = 100 + (int64_t)i; /* as sim_run numbers them */
+    sym->lo[i] = 1;
+    sym->hi[i] = 0;
+  }
+  for (guint i = 0; i < sym->n; i++) {
+    if (sym->cls[i] >= 0)
+      continue;
+    const wl_process *p = g_ptr_array_index(w->processes, i);
+    struct request_queue *q = sim_run_queue(inst, (guint)p->device);
+    int64_t period = q->disk_ops->position_period
+                         ? q->disk_ops->position_period(q->disk)
+                         : 0;
+    /* the same job, apart regions, offsets alike up to the period */
+    bool moves = period > 0 && region_alone(w, i);
+    guint members = 1;
+    for (guint j = i + 1; j < sym->n && moves; j++) {
+      const wl_process *o = g_ptr_array_index(w->processes, j);
+      if (sym->cls[j] < 0 && same_job(p, o) && o->offset != p->offset)
+        moves = region_alone(w, j) &&
+                (region_lo(o) - region_lo(p)) % period == 0 &&
+                o->offset % 512 == p->offset % 512;
+    }
+    for (guint j = i + 1; j < sym->n; j++) {
+      const wl_process *o = g_ptr_array_index(w->processes, j);
+      if (sym->cls[j] < 0 && same_job(p, o) &&
+          (moves || o->offset == p->offset)) {
+        sym->cls[j] = (int)i;
+        members++;
+      }
+    }
+    if (members < 2)
+      continue;
+    sym->cls[i] = (int)i;
+    for (guint j = i; j < sym->n; j++)
+      if (sym->cls[j] == (int)i && moves) {
+        const wl_process *o = g_ptr_array_index(w->processes, j);
+        sym->lo[j] = region_lo(o);
+        sym->hi[j] = region_hi(o);
+        sym->moves_positions = true;
+      }
+  }
+}
 
 static gboolean parse_u64(const char *opt, const char *text, uint64_t *out,
                           GError **err) {
@@ -148,6 +243,24 @@ static gboolean parse_bounds(const char *max_states, const char *bound,
   return TRUE;
 }
 
+gboolean cmd_explore_target(cmd_explore_ctx *ctx, explore_target *t,
+                            GError **err) {
+  *t = (explore_target){.build = rt_build,
+                        .engine = rt_engine,
+                        .fingerprint = rt_fingerprint,
+                        .destroy = rt_destroy,
+                        .ctx = ctx,
+                        .limit = sim_run_limit(ctx->w),
+                        .sym = &ctx->sym,
+                        .position_decisions = rt_position_decisions};
+  sim_run *probe = rt_build(ctx, NULL, NULL, err);
+  if (!probe)
+    return FALSE;
+  rt_symmetry(ctx->w, probe, &ctx->sym);
+  sim_run_free(probe);
+  return TRUE;
+}
+
 /* One variant's search, with a progress line on a terminal. */
 static gboolean explore_variant(const workload *w, int variant,
                                 const explore_options *eo, explore_result *res,
@@ -158,13 +271,10 @@ static gboolean explore_variant(const workload *w, int variant,
     o.progress = show_progress;
     o.progress_ctx = &pl;
   }
-  run_target rt = {.w = w, .variant = variant};
-  explore_target t = {.build = rt_build,
-                      .engine = rt_engine,
-                      .fingerprint = rt_fingerprint,
-                      .destroy = rt_destroy,
-                      .ctx = &rt,
-                      .limit = sim_run_limit(w)};
+  cmd_explore_ctx rt = {.w = w, .variant = variant};
+  explore_target t;
+  if (!cmd_explore_target(&rt, &t, err))
+    return FALSE;
   gboolean ok = explore_run(&t, &o, res, err);
   if (o.progress)
     fputs("\r\033[K", stderr);

@@ -2,7 +2,24 @@
 #ifndef CFQSIM_CMD_EXPLORE_H
 #define CFQSIM_CMD_EXPLORE_H
 
+#include <glib.h>
+
+#include "sim/explore.h"
+#include "sim/workload.h"
+
 /* argv[0] is the command name; returns the exit status (sim/commands.h). */
 int cmd_explore(int argc, char **argv);
+
+/* The exploration target of a workload's simulation under one kernel
+ * variant, with its interchangeable processes (docs/model.md, "Symmetry
+ * reduction").  `ctx` must outlive the target; FALSE if the workload
+ * cannot be built. */
+typedef struct cmd_explore_ctx {
+  const workload *w;
+  int variant;
+  explore_symmetry sym;
+} cmd_explore_ctx;
+gboolean cmd_explore_target(cmd_explore_ctx *ctx, explore_target *t,
+                            GError **err);
 
 #endif

@@ -12,12 +12,15 @@ G_DEFINE_QUARK(cfqsim-explore-error-quark, explore_error)
 /* One thing the policy was asked to decide (forced or not). */
 typedef struct move {
   int actor;           /* actor id, or SIM_DELIVER */
-  const char *step;    /* interned next-step name of the actor */
+  const char *step;    /* interned next-step name (hang_walk's moves only) */
   uint64_t ready_mask; /* ready actors when the move was made */
 } move;
 
+struct explorer;
+
 /* The policy context of one re-run. */
 typedef struct rerun {
+  struct explorer *x;
   const explore_target *t;
   void *inst;
   int bound;
@@ -29,7 +32,16 @@ typedef struct rerun {
   int preemptions;
   /* the first branching point past the prefix */
   bool reached;
-  char *key;
+  bool walk; /* hang_walk's run: follow the memo's hangs */
+  fingerprint_hash key;
+  /* How the state found maps onto its orbit's canonical one: actor a is
+   * slot_of[a] there; orbit: how many states the orbit holds. */
+  unsigned slot_of[EXPLORE_MAX_ACTORS];
+  uint64_t orbit;
+  /* The other relabellings that reach the canonical key (slot_of rows):
+   * with slot_of they give the swaps that leave the state as it is. */
+  GArray *ties;        /* sym_row */
+  GArray *alt_actor;   /* int: the actor of each alternative, SIM_DELIVER */
   GArray *alts;        /* int: index into ready or SIM_DELIVER */
   GArray *alt_preempt; /* gboolean: taking it is a preemption */
   /* The engine still takes alternative 0 as it stops at a new branching
@@ -38,25 +50,77 @@ typedef struct rerun {
   move first;
 } rerun;
 
+/* The shortest hanging suffix below an edge or a state, by its cost and
+ * ends only: the schedule itself is rebuilt at the end by walking the
+ * memo from the start (hang_walk). */
+typedef struct hang_sum {
+  bool any;
+  uint32_t steps, tildes;
+  int first; /* the first actor to step in it, -1: none */
+  int alt;   /* the move it starts with: an actor or SIM_DELIVER */
+} hang_sum;
+
 typedef struct stats {
   explore_count paths, completed, hung, tl;
-  GArray *hang; /* move: shortest hanging suffix, NULL: none */
+  hang_sum h;
 } stats;
 
+/* A stored state, 52 bytes: its key, its schedule and hang counts in 96
+ * bits (completed = schedules - hung), and its hang's cost and ends in the
+ * canonical state's actor ids.  States whose counts do not fit (wider
+ * counts, time-limited or cut schedules, more than 65535 `~`) keep their
+ * stats in the `wide` side table instead. */
 typedef struct node {
-  stats s;
-  bool done;
+  uint32_t key[4];
+  uint32_t paths[3], hung[3];
+  uint32_t hang_steps;
+  uint16_t hang_tildes;
+  uint8_t hang_alt;   /* canonical actor, NODE_NONE: delivery */
+  uint8_t hang_first; /* canonical actor, NODE_NONE: none */
+  uint8_t flags;
 } node;
+#define NODE_NONE 0xff
+enum { NODE_DONE = 1, NODE_HANG = 2, NODE_WIDE = 4 };
+
+/* Open addressing on the 128-bit key, node indices in the slots; nodes
+ * live in fixed chunks. */
+#define NODE_CHUNK 4096
+typedef struct memo {
+  uint32_t *idx; /* node index + 1, 0: empty */
+  size_t cap, len;
+  GPtrArray *chunks; /* node[NODE_CHUNK] */
+  GHashTable *wide;  /* node index -> stats * (canonical ids) */
+} memo;
+
+/* A relabelling of the actors (slot of each actor, or actor of each). */
+typedef struct sym_row {
+  uint8_t to[EXPLORE_MAX_ACTORS];
+} sym_row;
+
+/* One class of interchangeable actors: slots[] are its actor ids in
+ * increasing order. */
+typedef struct sym_class {
+  unsigned n;
+  unsigned slots[EXPLORE_MAX_ACTORS];
+} sym_class;
 
 typedef struct explorer {
   const explore_target *t;
   const explore_options *o;
   explore_result *res;
-  GHashTable *memo; /* key -> node */
-  GPtrArray *names; /* interned actor names by id */
+  memo memo;
+  fingerprint *fp;
+  GByteArray *best; /* state_key's scratch */
+  /* symmetry reduction */
+  bool sym_on, sym_broken;
+  guint n_classes;
+  sym_class *classes;
+  uint64_t group_order; /* product of the class sizes' factorials */
+  GPtrArray *names;     /* interned actor names by id */
   GArray *prefix;
   GError *err;
-  uint64_t steps; /* since the last progress call within a run */
+  uint64_t steps;      /* since the last progress call within a run */
+  stats last_expanded; /* expand()'s result */
 } explorer;
 
 const char *explore_count_str(explore_count v, char *buf) {
@@ -80,6 +144,124 @@ static explore_count sat_add(explorer *x, explore_count a, explore_count b) {
   return a + b;
 }
 
+/* ---- the memo ---- */
+
+static node *memo_node(const memo *m, uint32_t i) {
+  return &(
+      (node *)g_ptr_array_index(m->chunks, i / NODE_CHUNK))[i % NODE_CHUNK];
+}
+
+static bool node_has_key(const node *n, fingerprint_hash k) {
+  return memcmp(n->key, &k, sizeof n->key) == 0;
+}
+
+static size_t memo_slot(const memo *m, fingerprint_hash k) {
+  size_t mask = m->cap - 1, i = (size_t)k.lo & mask;
+  while (m->idx[i] && !node_has_key(memo_node(m, m->idx[i] - 1), k))
+    i = (i + 1) & mask;
+  return i;
+}
+
+/* The node index of a key, or -1. */
+static int64_t memo_find(const memo *m, fingerprint_hash k) {
+  if (!m->cap)
+    return -1;
+  size_t i = memo_slot(m, k);
+  return m->idx[i] ? (int64_t)m->idx[i] - 1 : -1;
+}
+
+static void memo_grow(memo *m) {
+  uint32_t *old = m->idx;
+  size_t old_cap = m->cap;
+  m->cap = old_cap ? 2 * old_cap : 1024;
+  m->idx = g_new0(uint32_t, m->cap);
+  for (size_t i = 0; i < old_cap; i++)
+    if (old[i]) {
+      fingerprint_hash k;
+      memcpy(&k, memo_node(m, old[i] - 1)->key, sizeof k);
+      m->idx[memo_slot(m, k)] = old[i];
+    }
+  g_free(old);
+}
+
+/* A fresh node (not done) for a key not in the memo. */
+static uint32_t memo_add(memo *m, fingerprint_hash k) {
+  /* up to 4/5 full: 4 to 10 bytes of slots per state */
+  if (5 * (m->len + 1) > 4 * m->cap)
+    memo_grow(m);
+  uint32_t n = (uint32_t)m->len++;
+  if (n % NODE_CHUNK == 0)
+    g_ptr_array_add(m->chunks, g_new0(node, NODE_CHUNK));
+  memcpy(memo_node(m, n)->key, &k, sizeof k);
+  m->idx[memo_slot(m, k)] = n + 1;
+  return n;
+}
+
+static void memo_init(memo *m) {
+  *m = (memo){0};
+  m->chunks = g_ptr_array_new_with_free_func(g_free);
+  m->wide = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+}
+
+static void memo_clear(memo *m) {
+  g_ptr_array_free(m->chunks, TRUE);
+  g_hash_table_destroy(m->wide);
+  g_free(m->idx);
+  *m = (memo){0};
+}
+
+static uint64_t memo_bytes(const memo *m) {
+  return m->len * sizeof(node) + m->cap * sizeof(uint32_t) +
+         g_hash_table_size(m->wide) * (sizeof(stats) + 4 * sizeof(void *));
+}
+
+static void put96(uint32_t *w, explore_count v) {
+  for (int i = 0; i < 3; i++, v >>= 32)
+    w[i] = (uint32_t)v;
+}
+
+static explore_count get96(const uint32_t *w) {
+  return (explore_count)w[2] << 64 | (explore_count)w[1] << 32 | w[0];
+}
+
+/* Store a state's stats (actor ids already canonical). */
+static void node_put(memo *m, uint32_t i, const stats *s) {
+  node *n = memo_node(m, i);
+  explore_count max96 = ((explore_count)1 << 96) - 1;
+  if (s->paths > max96 || s->tl || s->completed + s->hung != s->paths ||
+      s->h.tildes > UINT16_MAX) {
+    n->flags |= NODE_WIDE;
+    g_hash_table_insert(m->wide, GUINT_TO_POINTER(i), g_memdup2(s, sizeof *s));
+    return;
+  }
+  put96(n->paths, s->paths);
+  put96(n->hung, s->hung);
+  if (s->h.any) {
+    n->flags |= NODE_HANG;
+    n->hang_steps = s->h.steps;
+    n->hang_tildes = (uint16_t)s->h.tildes;
+    n->hang_alt = s->h.alt == SIM_DELIVER ? NODE_NONE : (uint8_t)s->h.alt;
+    n->hang_first = s->h.first < 0 ? NODE_NONE : (uint8_t)s->h.first;
+  }
+}
+
+/* A state's stats (canonical actor ids). */
+static stats node_get(const memo *m, uint32_t i) {
+  const node *n = memo_node(m, i);
+  if (n->flags & NODE_WIDE)
+    return *(const stats *)g_hash_table_lookup(m->wide, GUINT_TO_POINTER(i));
+  stats s = {.paths = get96(n->paths), .hung = get96(n->hung)};
+  s.completed = s.paths - s.hung;
+  if (n->flags & NODE_HANG)
+    s.h =
+        (hang_sum){.any = true,
+                   .steps = n->hang_steps,
+                   .tildes = n->hang_tildes,
+                   .alt = n->hang_alt == NODE_NONE ? SIM_DELIVER : n->hang_alt,
+                   .first = n->hang_first == NODE_NONE ? -1 : n->hang_first};
+  return s;
+}
+
 static uint64_t ready_mask(const sim_choice *c) {
   uint64_t m = 0;
   for (guint i = 0; i < c->n_ready; i++)
@@ -93,7 +275,9 @@ static void record(rerun *r, const sim_choice *c, int k) {
     m.actor = SIM_DELIVER;
   } else {
     m.actor = sim_actor_id(c->ready[k]);
-    m.step = g_intern_string(sim_actor_next_step(c->ready[k]));
+    /* Only the walk's moves are printed (interning costs a lookup). */
+    if (r->walk)
+      m.step = g_intern_string(sim_actor_next_step(c->ready[k]));
   }
   g_array_append_val(r->moves, m);
 }
@@ -109,6 +293,194 @@ static void took(rerun *r, const sim_choice *c, int k) {
     r->last = sim_actor_id(c->ready[k]);
 }
 
+/* ---- symmetry reduction (docs/model.md, "Symmetry reduction") ---- */
+
+/* Feed r's state relabelled by m (NULL: as it is) into x->fp. */
+static void feed(explorer *x, rerun *r, const fingerprint_map *m,
+                 const unsigned *slot_of) {
+  fingerprint_reset(x->fp);
+  fingerprint_set_map(x->fp, m);
+  x->t->fingerprint(r->inst, x->fp);
+  if (r->bound >= 0) {
+    /* Under a bound the future also depends on the budget left. */
+    int64_t extra[2] = {r->last < 0 ? -1 : (int64_t)slot_of[r->last],
+                        r->preemptions};
+    fingerprint_bytes(x->fp, extra, sizeof extra);
+  }
+}
+
+static fingerprint_hash key_of(explorer *x, rerun *r, const fingerprint_map *m,
+                               const unsigned *slot_of) {
+  feed(x, r, m, slot_of);
+  return fingerprint_hash128(x->fp);
+}
+
+/* What an actor shows of itself without the rest of the state: only a
+ * relabelling that keeps these in slot order can reach the least key. */
+static int actor_cmp(sim_engine *e, unsigned a, unsigned b) {
+  const sim_actor *x = sim_actor_nth(e, a), *y = sim_actor_nth(e, b);
+  sim_actor_state sx = sim_actor_get_state(x), sy = sim_actor_get_state(y);
+  if (sx != sy)
+    return sx < sy ? -1 : 1;
+  if (sx == SIM_ACTOR_DONE)
+    return 0;
+  int d = g_strcmp0(sim_actor_next_step(x), sim_actor_next_step(y));
+  if (d || sx != SIM_ACTOR_BLOCKED)
+    return d;
+  return g_strcmp0(sim_actor_waitq(x), sim_actor_waitq(y));
+}
+
+typedef struct canon {
+  explorer *x;
+  rerun *r;
+  guint npos;
+  unsigned cand[EXPLORE_MAX_ACTORS];     /* actor put in each position */
+  unsigned pos_slot[EXPLORE_MAX_ACTORS]; /* the slot each position fills */
+  guint ngroups, gstart[EXPLORE_MAX_ACTORS], glen[EXPLORE_MAX_ACTORS];
+  unsigned slot_of[EXPLORE_MAX_ACTORS], actor_at[EXPLORE_MAX_ACTORS];
+  fingerprint_map map;
+  bool have;
+  GByteArray *best; /* the least buffer so far */
+  uint64_t ties;    /* relabellings reaching the best key: the stabiliser */
+} canon;
+
+static void canon_eval(canon *c) {
+  for (guint p = 0; p < c->npos; p++) {
+    c->slot_of[c->cand[p]] = c->pos_slot[p];
+    c->actor_at[c->pos_slot[p]] = c->cand[p];
+  }
+  /* The least buffer, not the least hash: comparing stops at the first
+   * difference, and only the winner is hashed. */
+  feed(c->x, c->r, &c->map, c->slot_of);
+  size_t len;
+  const guint8 *d = fingerprint_data(c->x->fp, &len);
+  int cmp = !c->have              ? -1
+            : len != c->best->len ? (len < c->best->len ? -1 : 1)
+                                  : memcmp(d, c->best->data, len);
+  if (cmp < 0) {
+    c->have = true;
+    g_byte_array_set_size(c->best, 0);
+    g_byte_array_append(c->best, d, (guint)len);
+    c->ties = 1;
+    memcpy(c->r->slot_of, c->slot_of, sizeof c->slot_of);
+    g_array_set_size(c->r->ties, 0);
+  } else if (cmp == 0) {
+    c->ties++;
+    sym_row row;
+    for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+      row.to[a] = (uint8_t)c->slot_of[a];
+    g_array_append_val(c->r->ties, row);
+  }
+}
+
+/* Every order of the tied actors of group g from its k-th position on. */
+static void canon_perm(canon *c, guint g, guint k) {
+  if (g == c->ngroups) {
+    canon_eval(c);
+    return;
+  }
+  if (k + 1 >= c->glen[g]) {
+    canon_perm(c, g + 1, 0);
+    return;
+  }
+  unsigned *v = c->cand + c->gstart[g];
+  for (guint i = k; i < c->glen[g]; i++) {
+    unsigned t = v[k];
+    v[k] = v[i];
+    v[i] = t;
+    canon_perm(c, g, k + 1);
+    v[i] = v[k];
+    v[k] = t;
+  }
+}
+
+/* r->key, r->slot_of and r->orbit of the state r stopped in. */
+static void state_key(explorer *x, rerun *r) {
+  sim_engine *e = x->t->engine(r->inst);
+  unsigned n = sim_n_actors(e);
+  for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+    r->slot_of[a] = a;
+  r->orbit = 1;
+  g_array_set_size(r->ties, 0);
+  if (!x->sym_on) {
+    r->key = key_of(x, r, NULL, r->slot_of);
+    return;
+  }
+  const explore_symmetry *sym = x->t->sym;
+  canon c = {.x = x, .r = r, .best = x->best};
+  for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+    c.slot_of[a] = c.actor_at[a] = a;
+  c.map = (fingerprint_map){.n = MIN(n, sym->n),
+                            .slot_of = c.slot_of,
+                            .actor_at = c.actor_at,
+                            .pid = sym->pid,
+                            .lo = sym->lo,
+                            .hi = sym->hi};
+  for (guint k = 0; k < x->n_classes; k++) {
+    const sym_class *cl = &x->classes[k];
+    guint base = c.npos;
+    /* insertion sort by what each actor shows, ties by id */
+    for (guint i = 0; i < cl->n; i++) {
+      unsigned a = cl->slots[i];
+      guint j = base + i;
+      while (j > base && actor_cmp(e, c.cand[j - 1], a) > 0) {
+        c.cand[j] = c.cand[j - 1];
+        j--;
+      }
+      c.cand[j] = a;
+      c.pos_slot[base + i] = cl->slots[i];
+    }
+    c.npos += cl->n;
+    for (guint i = base; i < c.npos;) {
+      guint j = i + 1;
+      while (j < c.npos && actor_cmp(e, c.cand[i], c.cand[j]) == 0)
+        j++;
+      c.gstart[c.ngroups] = i;
+      c.glen[c.ngroups++] = j - i;
+      i = j;
+    }
+  }
+  canon_perm(&c, 0, 0);
+  r->key = fingerprint_hash_bytes(c.best->data, c.best->len);
+  r->orbit = x->group_order / c.ties;
+}
+
+/* A hang summary between a state's actor ids and its canonical state's. */
+static hang_sum hang_map(hang_sum h, const unsigned *to) {
+  if (h.first >= 0)
+    h.first = (int)to[h.first];
+  if (h.alt != SIM_DELIVER)
+    h.alt = (int)to[h.alt];
+  return h;
+}
+
+static void invert(const unsigned *slot_of, unsigned *actor_at) {
+  for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+    actor_at[slot_of[a]] = a;
+}
+
+/* hang_walk's choice at a branching point: the alternative the state's
+ * stored hang starts with, in our actor ids. */
+static int choose_walk(rerun *r, const sim_choice *c) {
+  state_key(r->x, r);
+  int64_t i = memo_find(&r->x->memo, r->key);
+  g_assert(i >= 0); /* every state on a hang's path was expanded */
+  unsigned actor_at[EXPLORE_MAX_ACTORS];
+  invert(r->slot_of, actor_at);
+  hang_sum h = hang_map(node_get(&r->x->memo, (uint32_t)i).h, actor_at);
+  g_assert(h.any);
+  int k = SIM_DELIVER;
+  for (guint j = 0; h.alt != SIM_DELIVER && j < c->n_ready; j++)
+    if (sim_actor_id(c->ready[j]) == h.alt)
+      k = (int)j;
+  g_assert(h.alt == SIM_DELIVER || k != SIM_DELIVER);
+  if (is_preemption(r, c, k))
+    r->preemptions++;
+  record(r, c, k);
+  took(r, c, k);
+  return k;
+}
+
 static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
                           GError **err) {
   (void)err;
@@ -120,6 +492,8 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
     took(r, c, 0);
     return 0;
   }
+  if (r->walk)
+    return choose_walk(r, c);
   if (r->pos < r->prefix->len) {
     int k = g_array_index(r->prefix, int, r->pos);
     if (++r->pos == r->prefix->len)
@@ -132,24 +506,17 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
   }
   /* A new branching point: note it and stop (the engine still takes
    * alternative 0; see `first`). */
-  fingerprint *fp = fingerprint_new();
-  r->t->fingerprint(r->inst, fp);
-  if (r->bound >= 0) {
-    /* Under a bound the future also depends on the budget left. */
-    int extra[2] = {r->last, r->preemptions};
-    fingerprint_bytes(fp, extra, sizeof extra);
-  }
-  r->key = fingerprint_digest(fp);
-  fingerprint_free(fp);
+  state_key(r->x, r);
   for (guint i = 0; i < n_alt; i++) {
     int k = i < c->n_ready ? (int)i : SIM_DELIVER;
     gboolean p = is_preemption(r, c, k);
+    int a = k == SIM_DELIVER ? SIM_DELIVER : sim_actor_id(c->ready[k]);
     g_array_append_val(r->alts, k);
     g_array_append_val(r->alt_preempt, p);
+    g_array_append_val(r->alt_actor, a);
   }
-  r->first = (move){.actor = sim_actor_id(c->ready[0]),
-                    .step = g_intern_string(sim_actor_next_step(c->ready[0])),
-                    .ready_mask = ready_mask(c)};
+  r->first =
+      (move){.actor = sim_actor_id(c->ready[0]), .ready_mask = ready_mask(c)};
   r->reached = true;
   sim_engine_stop(e);
   return 0;
@@ -165,7 +532,8 @@ static void rerun_free(explorer *x, rerun *r) {
   g_array_free(r->moves, TRUE);
   g_array_free(r->alts, TRUE);
   g_array_free(r->alt_preempt, TRUE);
-  g_free(r->key);
+  g_array_free(r->alt_actor, TRUE);
+  g_array_free(r->ties, TRUE);
   g_free(r);
 }
 
@@ -202,6 +570,14 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
   *out = sim_engine_run(e, x->t->limit, &x->err);
   if (x->o->progress)
     progress(x, sim_now(e));
+  if (x->sym_on && x->t->sym->moves_positions &&
+      x->t->position_decisions(x->t->ctx, r->inst)) {
+    /* The swapped regions could be told apart: start again unreduced. */
+    x->sym_broken = true;
+    x->t->destroy(r->inst);
+    r->inst = NULL;
+    return false;
+  }
   if (!x->names) {
     x->names = g_ptr_array_new();
     for (guint i = 0; i < sim_n_actors(e); i++)
@@ -224,13 +600,16 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
 /* A fresh simulation replaying the current prefix. */
 static rerun *rerun_start(explorer *x) {
   rerun *r = g_new0(rerun, 1);
-  *r = (rerun){.t = x->t,
+  *r = (rerun){.x = x,
+               .t = x->t,
                .bound = x->o->preemption_bound,
                .prefix = x->prefix,
                .last = -1};
   r->moves = g_array_new(FALSE, FALSE, sizeof(move));
   r->alts = g_array_new(FALSE, FALSE, sizeof(int));
   r->alt_preempt = g_array_new(FALSE, FALSE, sizeof(gboolean));
+  r->alt_actor = g_array_new(FALSE, FALSE, sizeof(int));
+  r->ties = g_array_new(FALSE, FALSE, sizeof(sym_row));
   r->inst = x->t->build(x->t->ctx, &explore_ops, r, &x->err);
   return r;
 }
@@ -247,18 +626,9 @@ static void rerun_adopt_first(rerun *r) {
   r->seg_start = 0;
   g_array_set_size(r->alts, 0);
   g_array_set_size(r->alt_preempt, 0);
-  g_clear_pointer(&r->key, g_free);
+  g_array_set_size(r->alt_actor, 0);
   r->reached = false;
   r->pos = r->prefix->len;
-}
-
-static GArray *moves_concat(const move *a, guint na, const GArray *b) {
-  GArray *s =
-      g_array_sized_new(FALSE, FALSE, sizeof(move), na + (b ? b->len : 0));
-  g_array_append_vals(s, a, na);
-  if (b)
-    g_array_append_vals(s, b->data, b->len);
-  return s;
 }
 
 static void stats_add(explorer *x, stats *acc, const stats *c) {
@@ -268,12 +638,58 @@ static void stats_add(explorer *x, stats *acc, const stats *c) {
   acc->tl = sat_add(x, acc->tl, c->tl);
 }
 
-static bool expand(explorer *x, node *n, rerun **rp);
+/* A delivery needs a `~` entry when the process stepping next was ready
+ * (otherwise the script policy delivers by itself, see to_schedule);
+ * `after`: the first actor to step after the moves, -1: none. */
+static bool needs_tilde(const move *moves, guint n, guint i, int after) {
+  int next = -1;
+  for (guint j = i + 1; j < n && next < 0; j++)
+    next = moves[j].actor;
+  if (next < 0)
+    next = after;
+  return next < 0 || ((moves[i].ready_mask >> next) & 1);
+}
+
+/* The hang made of `n` moves followed by `rest` (none if !rest->any). */
+static hang_sum hang_join(const move *moves, guint n, const hang_sum *rest) {
+  int after = rest && rest->any ? rest->first : -1;
+  hang_sum h = {.any = true, .first = after, .alt = n ? moves[0].actor : -1};
+  if (rest && rest->any) {
+    h.steps = rest->steps;
+    h.tildes = rest->tildes;
+  }
+  for (guint i = n; i-- > 0;) {
+    if (moves[i].actor != SIM_DELIVER) {
+      h.steps++;
+      h.first = moves[i].actor;
+    } else {
+      h.tildes += needs_tilde(moves, n, i, after);
+    }
+  }
+  return h;
+}
+
+/* Shortest first: fewest process steps, then fewest `~` entries; ties go
+ * to the first alternative in the canonical state's order (ready processes
+ * by id, then the delivery), so that every state of an orbit keeps the
+ * same hang, renamed (without symmetry: the first alternative tried). */
+static bool hang_before(const hang_sum *a, const hang_sum *b,
+                        const unsigned *slot_of) {
+  uint64_t ca = (uint64_t)a->steps << 32 | a->tildes;
+  uint64_t cb = (uint64_t)b->steps << 32 | b->tildes;
+  if (ca != cb)
+    return ca < cb;
+  unsigned ra = a->alt == SIM_DELIVER ? EXPLORE_MAX_ACTORS : slot_of[a->alt];
+  unsigned rb = b->alt == SIM_DELIVER ? EXPLORE_MAX_ACTORS : slot_of[b->alt];
+  return ra < rb;
+}
+
+static bool expand(explorer *x, rerun **rp, const unsigned *slot_of);
 
 /* Follow the edge given by x->prefix: continue `r` (a run stopped at the
  * parent's branching point, adopted here) or start a fresh run when r is
- * NULL.  The result's hang suffix starts at the edge's first move.  False
- * on error. */
+ * NULL.  The result's hang starts at the edge's first move.  False on
+ * error. */
 static bool edge(explorer *x, rerun *r, stats *out) {
   sim_outcome o;
   *out = (stats){0};
@@ -290,8 +706,9 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     return false;
   }
   /* This edge's own moves; r itself may go on as the first child. */
-  GArray *seg = moves_concat(&g_array_index(r->moves, move, r->seg_start),
-                             r->moves->len - r->seg_start, NULL);
+  guint nseg = r->moves->len - r->seg_start;
+  move *seg = g_memdup2(&g_array_index(r->moves, move, r->seg_start),
+                        nseg * sizeof(move));
   if (o != SIM_STOPPED) {
     out->paths = 1;
     if (o == SIM_COMPLETED)
@@ -301,75 +718,103 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     else
       out->tl = 1;
     if (o == SIM_HANG)
-      out->hang = g_steal_pointer(&seg);
+      out->h = hang_join(seg, nseg, NULL);
   } else {
-    node *n = x->o->prune ? g_hash_table_lookup(x->memo, r->key) : NULL;
-    node fresh = {0};
-    if (n && !n->done) {
+    int64_t found = memo_find(&x->memo, r->key);
+    bool done =
+        found >= 0 && (memo_node(&x->memo, (uint32_t)found)->flags & NODE_DONE);
+    if (!x->o->prune && done)
+      found = -1; /* plain: every path is walked, the memo only names hangs */
+    /* expand() hands r on: keep how this state maps onto its canonical
+     * one, to bring the node's hang back to our actor ids. */
+    unsigned slot_of[EXPLORE_MAX_ACTORS], actor_at[EXPLORE_MAX_ACTORS];
+    memcpy(slot_of, r->slot_of, sizeof slot_of);
+    invert(slot_of, actor_at);
+    if (found >= 0 && !done) {
       /* A cycle: the state repeats on its own path.  Not expected (time or
        * progress always moves); count it as unexplored rather than loop. */
       x->res->cut_states++;
       out->paths = 1;
-    } else if (!n && x->o->max_states && x->res->states >= x->o->max_states) {
+    } else if (found < 0 && x->o->max_states &&
+               x->res->states >= x->o->max_states) {
       x->res->cut_states++;
       out->paths = 1;
     } else {
-      if (!n) {
-        x->res->states++;
-        if (x->o->prune) {
-          n = g_new0(node, 1);
-          g_hash_table_insert(x->memo, g_strdup(r->key), n);
-        } else {
-          n = &fresh;
-        }
-        ok = expand(x, n, &r);
+      stats s;
+      if (found < 0) {
+        x->res->states += r->orbit;
+        x->res->canonical++;
+        ok = expand(x, &r, slot_of);
+        s = x->last_expanded;
+      } else {
+        s = node_get(&x->memo, (uint32_t)found);
+        s.h = hang_map(s.h, actor_at);
       }
       if (ok) {
-        *out = n->s;
-        out->hang = n->s.hang ? moves_concat((const move *)seg->data, seg->len,
-                                             n->s.hang)
-                              : NULL;
+        *out = s;
+        out->h = s.h.any ? hang_join(seg, nseg, &s.h) : (hang_sum){0};
       }
-      if (n == &fresh && fresh.s.hang)
-        g_array_free(fresh.s.hang, TRUE);
     }
   }
-  if (seg)
-    g_array_free(seg, TRUE);
+  g_free(seg);
   rerun_free(x, r);
   return ok;
 }
 
-/* A delivery needs a `~` entry when the process stepping next was ready
- * (otherwise the script policy delivers by itself, see to_schedule). */
-static bool needs_tilde(const GArray *moves, guint i) {
-  const move *m = &g_array_index(moves, move, i);
-  int next = -1;
-  for (guint j = i + 1; j < moves->len && next < 0; j++)
-    next = g_array_index(moves, move, j).actor;
-  return next < 0 || ((m->ready_mask >> next) & 1);
-}
-
-/* Shortest first: fewest process steps, then fewest `~` entries. */
-static uint64_t hang_cost(const GArray *moves) {
-  uint64_t steps = 0, tildes = 0;
-  for (guint i = 0; i < moves->len; i++) {
-    if (g_array_index(moves, move, i).actor != SIM_DELIVER)
-      steps++;
-    else
-      tildes += needs_tilde(moves, i);
-  }
-  return steps << 32 | tildes;
-}
-
-static bool expand(explorer *x, node *n, rerun **rp) {
+/* Expand the state r stopped in (r->key): every alternative; its stats, in
+ * our actor ids, go to x->last_expanded, and (canonical) to the memo. */
+static bool expand(explorer *x, rerun **rp, const unsigned *slot_of) {
   rerun *r = *rp;
+  fingerprint_hash key = r->key;
+  int64_t found = memo_find(&x->memo, key);
+  uint32_t n = found >= 0 ? (uint32_t)found : memo_add(&x->memo, key);
   /* The first child may take r over: keep what this node needs. */
   GArray *alts = g_array_copy(r->alts), *pre = g_array_copy(r->alt_preempt);
+  GArray *actor = g_array_copy(r->alt_actor);
+  /* The swaps that leave this state as it is: tau(a) = actor_at[row(a)]. */
+  GArray *swaps =
+      g_array_sized_new(FALSE, FALSE, sizeof(sym_row), r->ties->len);
+  {
+    unsigned actor_at[EXPLORE_MAX_ACTORS];
+    invert(slot_of, actor_at);
+    for (guint k = 0; k < r->ties->len; k++) {
+      const sym_row *row = &g_array_index(r->ties, sym_row, k);
+      sym_row tau;
+      for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+        tau.to[a] = (uint8_t)actor_at[row->to[a]];
+      g_array_append_val(swaps, tau);
+    }
+  }
+  stats *done = g_new0(stats, alts->len);
   int preemptions = r->preemptions;
   stats acc = {0};
   bool ok = true;
   for (guint i = 0; i < alts->len && ok; i++) {
+    /* A swap that keeps this state maps an earlier alternative's step onto
+     * this one: its child is that child swapped, with the same counts. */
+    int ai = g_array_index(actor, int, i);
+    bool reused = false;
+    for (guint j = 0; j < i && !reused && ai != SIM_DELIVER; j++) {
+      int aj = g_array_index(actor, int, j);
+      for (guint k = 0; k < swaps->len && !reused && aj != SIM_DELIVER; k++) {
+        const sym_row *tau = &g_array_index(swaps, sym_row, k);
+        if (tau->to[aj] != ai)
+          continue;
+        done[i] = done[j];
+        unsigned to[EXPLORE_MAX_ACTORS];
+        for (unsigned a = 0; a < EXPLORE_MAX_ACTORS; a++)
+          to[a] = tau->to[a];
+        done[i].h = hang_map(done[j].h, to);
+        reused = true;
+      }
+    }
+    if (reused) {
+      stats_add(x, &acc, &done[i]);
+      if (done[i].h.any &&
+          (!acc.h.any || hang_before(&done[i].h, &acc.h, slot_of)))
+        acc.h = done[i].h;
+      continue;
+    }
     if (g_array_index(pre, gboolean, i) &&
         preemptions >= x->o->preemption_bound && x->o->preemption_bound >= 0) {
       x->res->cut_preempt++;
@@ -383,31 +828,27 @@ static bool expand(explorer *x, node *n, rerun **rp) {
     g_array_set_size(x->prefix, x->prefix->len - 1);
     if (!ok)
       break;
+    done[i] = c;
     stats_add(x, &acc, &c);
-    if (c.hang && (!acc.hang || hang_cost(c.hang) < hang_cost(acc.hang))) {
-      if (acc.hang)
-        g_array_free(acc.hang, TRUE);
-      acc.hang = c.hang;
-    } else if (c.hang) {
-      g_array_free(c.hang, TRUE);
-    }
-  }
-  if (!ok && acc.hang) {
-    g_array_free(acc.hang, TRUE);
-    acc.hang = NULL;
+    if (c.h.any && (!acc.h.any || hang_before(&c.h, &acc.h, slot_of)))
+      acc.h = c.h;
   }
   g_array_free(alts, TRUE);
   g_array_free(pre, TRUE);
-  n->s = acc;
-  n->done = true;
+  g_array_free(actor, TRUE);
+  g_array_free(swaps, TRUE);
+  g_free(done);
+  if (ok) {
+    node *nd = memo_node(&x->memo, n);
+    if (!(nd->flags & NODE_DONE)) {
+      stats canon = acc;
+      canon.h = hang_map(acc.h, slot_of);
+      node_put(&x->memo, n, &canon);
+      memo_node(&x->memo, n)->flags |= NODE_DONE;
+    }
+    x->last_expanded = acc;
+  }
   return ok;
-}
-
-static void node_free(gpointer p) {
-  node *n = p;
-  if (n->s.hang)
-    g_array_free(n->s.hang, TRUE);
-  g_free(n);
 }
 
 /* The schedule notation of interleave.h.  A delivery is written only when
@@ -425,10 +866,69 @@ static GPtrArray *to_schedule(explorer *x, const GArray *moves) {
                  m->step));
       continue;
     }
-    if (needs_tilde(moves, i))
+    if (needs_tilde((const move *)moves->data, moves->len, i, -1))
       g_ptr_array_add(s, g_strdup("~"));
   }
   return s;
+}
+
+/* The classes of the target's symmetry (at most 6 actors each, so that at
+ * most 720 relabellings are tried per state); false if there are none. */
+#define SYM_CLASS_MAX 6
+static bool sym_setup(explorer *x) {
+  const explore_symmetry *sym = x->t->sym;
+  const explore_options *o = x->o;
+  /* The counts of a bounded or cut search are those of the states it
+   * expanded: keep them as they were. */
+  if (!sym || !o->symmetry || !o->prune || o->max_states ||
+      o->preemption_bound >= 0 ||
+      (sym->moves_positions && !x->t->position_decisions))
+    return false;
+  x->classes = g_new0(sym_class, MAX(sym->n, 1));
+  x->group_order = 1;
+  bool done[EXPLORE_MAX_ACTORS] = {false};
+  for (unsigned a = 0; a < sym->n; a++) {
+    if (done[a] || sym->cls[a] < 0)
+      continue;
+    sym_class *cl = &x->classes[x->n_classes];
+    for (unsigned b = a; b < sym->n; b++)
+      if (!done[b] && sym->cls[b] == sym->cls[a] && cl->n < SYM_CLASS_MAX) {
+        done[b] = true;
+        cl->slots[cl->n++] = b;
+      }
+    if (cl->n < 2) {
+      cl->n = 0;
+      continue;
+    }
+    for (unsigned k = 2; k <= cl->n; k++)
+      x->group_order *= k;
+    x->n_classes++;
+  }
+  return x->n_classes > 0;
+}
+
+/* The shortest hang, rebuilt by one run from the start that takes, at
+ * every branching point, the alternative its state's stored hang starts
+ * with. */
+static bool hang_walk(explorer *x) {
+  g_array_set_size(x->prefix, 0);
+  rerun *r = rerun_start(x);
+  r->walk = true;
+  bool ok = r->inst != NULL;
+  if (ok) {
+    sim_outcome o = sim_engine_run(x->t->engine(r->inst), x->t->limit, &x->err);
+    ok = o != SIM_ERROR;
+    g_assert(!ok || o == SIM_HANG);
+    if (ok)
+      x->res->hang_schedule = to_schedule(x, r->moves);
+  }
+  rerun_free(x, r);
+  return ok;
+}
+
+static bool explore_pass(explorer *x, stats *root) {
+  x->sym_on = sym_setup(x);
+  return edge(x, NULL, root);
 }
 
 gboolean explore_run(const explore_target *t, const explore_options *o,
@@ -438,26 +938,45 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
     o = &defaults;
   *res = (explore_result){0};
   explorer x = {.t = t, .o = o, .res = res};
-  x.memo = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, node_free);
+  memo_init(&x.memo);
+  x.fp = fingerprint_new();
+  x.best = g_byte_array_new();
   x.prefix = g_array_new(FALSE, FALSE, sizeof(int));
   if (o->progress)
     progress(&x, 0);
   stats root;
-  bool ok = edge(&x, NULL, &root);
+  bool ok = explore_pass(&x, &root);
+  if (!ok && x.sym_broken) {
+    /* Everything again, without the reduction. */
+    explore_options plain = *o;
+    plain.symmetry = false;
+    memo_clear(&x.memo);
+    memo_init(&x.memo);
+    g_array_set_size(x.prefix, 0);
+    g_clear_pointer(&x.classes, g_free);
+    x.n_classes = 0;
+    x.sym_broken = false;
+    x.o = &plain;
+    *res = (explore_result){.symmetry_dropped = true};
+    ok = explore_pass(&x, &root);
+    x.o = o;
+  }
   if (ok) {
+    res->memo_bytes = memo_bytes(&x.memo);
     res->schedules = root.paths;
     res->completed = root.completed;
     res->hung = root.hung;
     res->time_limited = root.tl;
-    if (root.hang) {
-      res->hang_schedule = to_schedule(&x, root.hang);
-      g_array_free(root.hang, TRUE);
-    }
+    if (root.h.any)
+      ok = hang_walk(&x);
   } else {
     g_propagate_error(err, x.err);
     x.err = NULL;
   }
-  g_hash_table_destroy(x.memo);
+  memo_clear(&x.memo);
+  fingerprint_free(x.fp);
+  g_byte_array_free(x.best, TRUE);
+  g_free(x.classes);
   g_array_free(x.prefix, TRUE);
   if (x.names)
     g_ptr_array_free(x.names, TRUE);

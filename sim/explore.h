@@ -20,6 +20,28 @@
 #include "sim/core/engine.h"
 #include "sim/core/fingerprint.h"
 
+/* Ready sets are kept as bit masks. */
+#define EXPLORE_MAX_ACTORS 64
+
+/* Interchangeable processes (docs/model.md, "Symmetry reduction"): actors
+ * of one class may be swapped, together with their pids and their
+ * position regions, without changing the future.  The explorer then keys a
+ * state by the least fingerprint over those swaps and weighs it by its
+ * orbit, so every count stays the one of the unreduced search. */
+typedef struct explore_symmetry {
+  unsigned n;                  /* actors described (ids 0..n-1) */
+  int cls[EXPLORE_MAX_ACTORS]; /* class of each actor, -1: none */
+  int64_t pid[EXPLORE_MAX_ACTORS];
+  /* Closed sector region of each actor; lo > hi: the actor owns none.  An
+   * actor's sectors move to the region of the actor it is swapped with. */
+  int64_t lo[EXPLORE_MAX_ACTORS], hi[EXPLORE_MAX_ACTORS];
+  /* Some class has distinct regions: the swap holds only while the
+   * elevator never weighs one request's position against another's or the
+   * head's, which `position_decisions` must then report (a search that
+   * sees one starts again without the reduction). */
+  bool moves_positions;
+} explore_symmetry;
+
 typedef struct explore_target {
   /* A fresh simulation whose engine uses (policy, policy_ctx). */
   void *(*build)(void *ctx, const sim_policy_ops *policy, void *policy_ctx,
@@ -33,6 +55,10 @@ typedef struct explore_target {
   void (*on_end)(void *ctx, void *inst, sim_outcome o);
   void *ctx;
   sim_time limit; /* engine time limit, < 0: none */
+  /* Optional: interchangeable processes, and the count of position
+   * decisions an instance has made so far. */
+  const explore_symmetry *sym;
+  uint64_t (*position_decisions)(void *ctx, void *inst);
 } explore_target;
 
 struct explore_result;
@@ -46,6 +72,7 @@ typedef struct explore_progress {
 
 typedef struct explore_options {
   bool prune;           /* memoise per fingerprint (false: plain paths) */
+  bool symmetry;        /* with prune: reduce by the target's symmetry */
   uint64_t max_states;  /* 0: unlimited */
   int preemption_bound; /* < 0: none */
   /* Optional progress: called once before the first run, after every
@@ -59,7 +86,7 @@ typedef struct explore_options {
 } explore_options;
 
 #define EXPLORE_OPTIONS_INIT \
-  { .prune = true, .max_states = 0, .preemption_bound = -1 }
+  { .prune = true, .symmetry = true, .max_states = 0, .preemption_bound = -1 }
 
 /* Path counts grow like N!^k: 64 bits overflow at four sharers. */
 typedef unsigned __int128 explore_count;
@@ -71,18 +98,19 @@ typedef struct explore_result {
   explore_count schedules; /* complete paths (saturates at EXPLORE_COUNT_MAX) */
   uint64_t states;         /* distinct states (plain mode: nodes visited) */
   explore_count completed, hung, time_limited;
-  uint64_t runs;        /* simulations re-run */
-  uint64_t cut_states;  /* states left unexpanded by max_states */
-  uint64_t cut_preempt; /* alternatives skipped by the preemption bound */
-  bool saturated;       /* a count overflowed */
+  uint64_t runs;         /* simulations re-run */
+  uint64_t canonical;    /* states expanded (one per orbit under symmetry) */
+  bool symmetry_dropped; /* a position decision voided the reduction */
+  uint64_t memo_bytes;   /* memory of the stored states at the end */
+  uint64_t cut_states;   /* states left unexpanded by max_states */
+  uint64_t cut_preempt;  /* alternatives skipped by the preemption bound */
+  bool saturated;        /* a count overflowed */
   /* The shortest hanging schedule, NULL if none: entries "A@step", and "~"
    * where an event must be delivered although the next named process is
    * ready (interleave.h). */
   GPtrArray *hang_schedule; /* char * */
 } explore_result;
 
-/* Ready sets are kept as bit masks. */
-#define EXPLORE_MAX_ACTORS 64
 GQuark explore_error_quark(void);
 #define EXPLORE_ERROR (explore_error_quark())
 enum { EXPLORE_ERROR_TOO_MANY_ACTORS = 1 };

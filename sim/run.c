@@ -745,8 +745,10 @@ GBytes *sim_run_blktrace(sim_run *r, guint device) {
 
 void sim_run_fingerprint(sim_run *r, fingerprint *fp) {
   sim_engine_fingerprint(r->engine, fp);
+  /* Process i is actor i (the flushers come after them). */
   for (guint i = 0; i < r->procs->len; i++)
-    proc_fingerprint(g_ptr_array_index(r->procs, i), fp);
+    proc_fingerprint(g_ptr_array_index(r->procs, fingerprint_actor_at(fp, i)),
+                     fp);
   for (guint i = 0; i < r->flushers->len; i++)
     proc_fingerprint(g_ptr_array_index(r->flushers, i), fp);
   if (r->mm)

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/cmd_explore.h"
 #include "sim/explore.h"
 #include "sim/run.h"
 #include "tests/fake_world.h"
@@ -683,6 +684,227 @@ static void test_command_cut(void) {
   g_free(out);
 }
 
+/* ---- symmetry reduction (docs/model.md, "Symmetry reduction") ---- */
+
+static workload *race(int n, const char *model, bool same_offset) {
+  char *path =
+      g_strdup_printf(CFQSIM_SOURCE_DIR "/workloads/race-explore-%d.yaml", n);
+  char *sets[8] = {NULL};
+  int k = 0;
+  sets[k++] = g_strdup_printf("devices.sda.model=%s", model);
+  for (int i = 1; same_offset && i < n; i++)
+    sets[k++] = g_strdup_printf("processes.%s.offset=1m", names4[i]);
+  GError *err = NULL;
+  workload *w = workload_load(path, sets, &err);
+  g_assert_no_error(err);
+  for (int i = 0; i < k; i++)
+    g_free(sets[i]);
+  g_free(path);
+  return w;
+}
+
+static explore_result explore_sym(const workload *w, int variant, bool sym,
+                                  cmd_explore_ctx *ctx) {
+  *ctx = (cmd_explore_ctx){.w = w, .variant = variant};
+  explore_target t;
+  GError *err = NULL;
+  g_assert_true(cmd_explore_target(ctx, &t, &err));
+  g_assert_no_error(err);
+  explore_options o = EXPLORE_OPTIONS_INIT;
+  o.symmetry = sym;
+  explore_result r;
+  g_assert_true(explore_run(&t, &o, &r, &err));
+  g_assert_no_error(err);
+  g_assert_true(explore_complete(&r));
+  return r;
+}
+
+static guint n_classes(const explore_symmetry *sym) {
+  guint n = 0;
+  for (guint i = 0; i < sym->n; i++)
+    n += sym->cls[i] == (int)i;
+  return n;
+}
+
+/* Every count of the reduced search is the unreduced one's, the number of
+ * distinct states included (orbits weighed by their size), and the hang has
+ * the same length: two and three sharers, both kernels, on the SSD (regions
+ * moved with the processes) and on the hdd with one offset for all (a plain
+ * renaming).  The reduction really merged states in each case.  On the hdd
+ * with different offsets nothing is interchangeable. */
+static void test_symmetry_exact(void) {
+  const struct {
+    const char *model;
+    bool same;
+  } cases[] = {{"ssd", false}, {"hdd", true}};
+  for (int n = 2; n <= 3; n++)
+    for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+      workload *w = race(n, cases[c].model, cases[c].same);
+      for (int v = CIC_LINK_BUGGY; v <= CIC_LINK_FIXED; v++) {
+        cmd_explore_ctx ca, cb;
+        explore_result p = explore_sym(w, v, true, &ca);
+        explore_result q = explore_sym(w, v, false, &cb);
+        char a[40], b[40];
+        g_test_message("N=%d %s%s %s: %s schedules, %" G_GUINT64_FORMAT
+                       " states in %" G_GUINT64_FORMAT
+                       " expanded (%s, %" G_GUINT64_FORMAT ")",
+                       n, cases[c].model, cases[c].same ? " (one offset)" : "",
+                       cic_link_variant_name(v),
+                       explore_count_str(p.schedules, a), p.states, p.canonical,
+                       explore_count_str(q.schedules, b), q.states);
+        g_assert_cmpuint(n_classes(&ca.sym), ==, 1);
+        g_assert_false(p.symmetry_dropped);
+        g_assert_true(p.schedules == q.schedules);
+        g_assert_true(p.completed == q.completed);
+        g_assert_true(p.hung == q.hung);
+        g_assert_true(p.time_limited == q.time_limited);
+        g_assert_cmpuint(p.states, ==, q.states);
+        g_assert_cmpuint(q.canonical, ==, q.states);
+        g_assert_cmpuint(p.canonical, <, p.states);
+        g_assert_true((p.hang_schedule == NULL) == (v == CIC_LINK_FIXED));
+        g_assert_true((q.hang_schedule == NULL) == (v == CIC_LINK_FIXED));
+        if (p.hang_schedule)
+          g_assert_cmpuint(p.hang_schedule->len, ==, q.hang_schedule->len);
+        explore_result_clear(&p);
+        explore_result_clear(&q);
+      }
+      workload_free(w);
+    }
+  workload *w = race(2, "hdd", false);
+  cmd_explore_ctx ctx = {.w = w, .variant = CIC_LINK_BUGGY};
+  explore_target t;
+  g_assert_true(cmd_explore_target(&ctx, &t, NULL));
+  g_assert_cmpuint(n_classes(&ctx.sym), ==, 0);
+  workload_free(w);
+}
+
+/* The reduced search's hang, renamed back from its orbit's representative,
+ * is a real schedule: pasted into the workload it hangs `cfqsim run`. */
+static void test_symmetry_hang_replays(void) {
+  const struct {
+    int n;
+    const char *model;
+    bool same;
+  } cases[] = {{3, "ssd", false}, {3, "hdd", true}};
+  for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+    workload *w = race(cases[c].n, cases[c].model, cases[c].same);
+    cmd_explore_ctx ctx;
+    explore_result r = explore_sym(w, CIC_LINK_BUGGY, true, &ctx);
+    g_assert_cmpuint(r.canonical, <, r.states);
+    g_assert_nonnull(r.hang_schedule);
+    char *sched = explore_format_schedule(r.hang_schedule);
+    char *src = NULL;
+    char *path = g_strdup_printf(
+        CFQSIM_SOURCE_DIR "/workloads/race-explore-%d.yaml", cases[c].n);
+    g_assert_true(g_file_get_contents(path, &src, NULL, NULL));
+    char *dir = g_dir_make_tmp("cfqsim-symmetry-XXXXXX", NULL);
+    g_assert_nonnull(dir);
+    char *yaml = g_build_filename(dir, "replay.yaml", NULL);
+    char *text =
+        g_strdup_printf("%s\ninterleaving:\n  schedule: %s\n", src, sched);
+    g_assert_true(g_file_set_contents(yaml, text, -1, NULL));
+    char *out = g_build_filename(dir, "out", NULL);
+    GString *cmd = g_string_new(NULL);
+    g_string_printf(cmd, "%s run %s -o %s --set devices.sda.model=%s",
+                    CFQSIM_BINARY, yaml, out, cases[c].model);
+    for (int i = 1; cases[c].same && i < cases[c].n; i++)
+      g_string_append_printf(cmd, " --set processes.%s.offset=1m", names4[i]);
+    char *stdout_text = NULL;
+    int status = 0;
+    g_assert_true(
+        g_spawn_command_line_sync(cmd->str, &stdout_text, NULL, &status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strstr(stdout_text, "hang after"));
+    char *rm = g_strdup_printf("rm -rf %s", dir);
+    g_assert_true(g_spawn_command_line_sync(rm, NULL, NULL, NULL, NULL));
+    g_free(rm);
+    g_free(stdout_text);
+    g_string_free(cmd, TRUE);
+    g_free(out);
+    g_free(text);
+    g_free(yaml);
+    g_free(dir);
+    g_free(path);
+    g_free(src);
+    g_free(sched);
+    explore_result_clear(&r);
+    workload_free(w);
+  }
+}
+
+/* Two reads in flight per process, unmerged: CFQ sorts one request among
+ * others, so
+ * the regions, moved with the processes, could be told apart.  The search
+ * notices, starts again without the reduction, and counts as the full
+ * search does. */
+static void test_symmetry_dropped(void) {
+  char *sets[11] = {NULL};
+  int k = 0;
+  for (int i = 0; i < 2; i++) {
+    sets[k++] = g_strdup_printf("processes.%s.count=2", names4[i]);
+    sets[k++] = g_strdup_printf("processes.%s.size=8k", names4[i]);
+    sets[k++] = g_strdup_printf("processes.%s.iodepth=2", names4[i]);
+  }
+  sets[k++] = g_strdup("devices.sda.nomerges=2"); /* two requests each */
+  sets[k++] = g_strdup("devices.sda.depth=1");    /* queued in CFQ */
+  GError *err = NULL;
+  workload *w = workload_load(
+      CFQSIM_SOURCE_DIR "/workloads/race-explore-2.yaml", sets, &err);
+  g_assert_no_error(err);
+  cmd_explore_ctx ca, cb;
+  explore_result p = explore_sym(w, CIC_LINK_BUGGY, true, &ca);
+  explore_result q = explore_sym(w, CIC_LINK_BUGGY, false, &cb);
+  g_assert_cmpuint(n_classes(&ca.sym), ==, 1);
+  g_assert_true(p.symmetry_dropped);
+  g_assert_true(p.schedules == q.schedules && p.hung == q.hung);
+  g_assert_cmpuint(p.states, ==, q.states);
+  g_assert_cmpuint(p.canonical, ==, q.canonical);
+  explore_result_clear(&p);
+  explore_result_clear(&q);
+  workload_free(w);
+  for (int i = 0; i < k; i++)
+    g_free(sets[i]);
+}
+
+/* A stored state costs at most 64 bytes, its slot in the table included,
+ * with and without the reduction. */
+static void test_stored_state_size(void) {
+  workload *w = race(3, "ssd", false);
+  for (int sym = 0; sym <= 1; sym++) {
+    cmd_explore_ctx ctx;
+    explore_result r = explore_sym(w, CIC_LINK_BUGGY, sym, &ctx);
+    g_test_message("%" G_GUINT64_FORMAT " bytes for %" G_GUINT64_FORMAT
+                   " stored states",
+                   r.memo_bytes, r.canonical);
+    g_assert_cmpuint(r.canonical, >, 500);
+    g_assert_cmpuint(r.memo_bytes, <=, 64 * r.canonical);
+    explore_result_clear(&r);
+  }
+  workload_free(w);
+}
+
+/* The state key is MurmurHash3's x64 128-bit function (seed 0): its
+ * published values, h1 then h2. */
+static void test_hash_vectors(void) {
+  const struct {
+    const char *text;
+    uint64_t h1, h2;
+  } v[] = {
+      {"", 0, 0},
+      {"hello", UINT64_C(0xcbd8a7b341bd9b02), UINT64_C(0x5b1e906a48ae1d19)},
+      {"The quick brown fox jumps over the lazy dog",
+       UINT64_C(0xe34bbc7bbc071b6c), UINT64_C(0x7a433ca9c49a9347)}};
+  for (guint i = 0; i < G_N_ELEMENTS(v); i++) {
+    fingerprint *fp = fingerprint_new();
+    fingerprint_bytes(fp, v[i].text, strlen(v[i].text));
+    fingerprint_hash h = fingerprint_hash128(fp);
+    g_assert_cmphex(h.lo, ==, v[i].h1);
+    g_assert_cmphex(h.hi, ==, v[i].h2);
+    fingerprint_free(fp);
+  }
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/explore/buggy-2-hangs-and-replays",
@@ -701,5 +923,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/explore/progress", test_progress);
   g_test_add_func("/explore/too-many-processes", test_too_many_processes);
   g_test_add_func("/explore/progress-on-terminal", test_progress_on_terminal);
+  g_test_add_func("/explore/symmetry-exact", test_symmetry_exact);
+  g_test_add_func("/explore/symmetry-hang-replays", test_symmetry_hang_replays);
+  g_test_add_func("/explore/stored-state-size", test_stored_state_size);
+  g_test_add_func("/explore/symmetry-dropped", test_symmetry_dropped);
+  g_test_add_func("/explore/hash-vectors", test_hash_vectors);
   return g_test_run();
 }

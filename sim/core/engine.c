@@ -421,7 +421,8 @@ static gint ev_cmp(gconstpointer a, gconstpointer b) {
 void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
   fingerprint_i64(fp, e->now);
   for (guint i = 0; i < e->actors->len; i++) {
-    const sim_actor *a = g_ptr_array_index(e->actors, i);
+    const sim_actor *a =
+        g_ptr_array_index(e->actors, fingerprint_actor_at(fp, i));
     int st = a->state;
     fingerprint_bytes(fp, &st, sizeof st);
     fingerprint_str(
