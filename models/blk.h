@@ -16,6 +16,7 @@
 #include "models/ioc.h"
 #include "sim/core/engine.h"
 #include "sim/core/fingerprint.h"
+#include "sim/core/rbtree.h"
 
 struct request_queue;
 struct elevator_type;
@@ -116,9 +117,15 @@ struct request {
   int64_t start_time;  /* jiffies at allocation */
   int64_t fifo_time;   /* jiffies: rq_fifo_time */
   struct bio *bio, *biotail;
-  struct task *task;      /* allocating task */
-  void *elv_priv[3];      /* CFQ: cic, cfqq, cfqg */
-  void *elv_node;         /* the elevator's handle (sort-tree iterator) */
+  struct task *task; /* allocating task */
+  void *elv_priv[3]; /* CFQ: cic, cfqq, cfqg */
+  void *elv_node;    /* the elevator's handle: non-NULL while sorted */
+  /* CFQ's sort list: the node, and the key it was sorted by (the
+   * position is kept apart so that a front merge, which moves the start
+   * sector, cannot break the order until the request is re-sorted) */
+  rbtree_node rb_node;
+  int64_t elv_pos;
+  uint64_t elv_seq;
   GList queuelist;        /* link in the FIFO / dispatch list (GQueue) */
   GList live;             /* link in q->live_requests */
   disk_cmd cmd;           /* the command sent to the device */
