@@ -39,14 +39,16 @@ uint64_t sim_events(const sim_engine *e);
 void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
               void *arg);
 
-/* A cancellable timer, embedded in its owner.  Re-arming a pending timer
- * moves it; deleting is O(1) (generation counter, lazy delete). */
+/* A cancellable timer, embedded in its owner (which must not move while
+ * it is armed).  Re-arming a pending timer moves its queue entry, deleting
+ * removes it: both O(log n), through the entry's slot, which the engine
+ * keeps here. */
 typedef struct sim_timer {
   sim_engine *engine;
   const char *name;
   sim_event_fn fn;
   void *arg;
-  uint64_t gen;
+  size_t slot; /* its entry in the event queue, while pending */
   sim_time expires;
   bool pending;
 } sim_timer;
