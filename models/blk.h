@@ -58,6 +58,10 @@ struct task {
   const char *cgroup; /* blkio cgroup name, NULL for the root */
   int cgroup_weight;  /* 10..1000 (cgroup's blkio.weight) */
   sim_actor *actor;
+  /* asleep in get_request_wait: its link in rl_wait, one request list's
+   * wait queue (NULL: on none) */
+  GList rl_link;
+  GQueue *rl_wait;
 };
 
 /* Indices: 0 async, 1 sync (BLK_RW_ASYNC, BLK_RW_SYNC). */
@@ -120,6 +124,10 @@ struct request {
   struct task *task; /* allocating task */
   void *elv_priv[3]; /* CFQ: cic, cfqq, cfqg */
   void *elv_node;    /* the elevator's handle: non-NULL while sorted */
+  /* the merge hash: a bucket's chain, newest first, and the end sector
+   * the request was hashed under (hash_pprev NULL: not hashed) */
+  struct request *hash_next, **hash_pprev;
+  int64_t hash_end;
   /* CFQ's sort list: the node, and the key it was sorted by (the
    * position is kept apart so that a front merge, which moves the start
    * sector, cannot break the order until the request is re-sorted) */
@@ -160,7 +168,7 @@ static inline uint64_t blk_rq_bytes(const struct request *rq) {
 struct request_list {
   int count[2];
   int starved[2];
-  GQueue wait[2]; /* of struct task *: exclusive FIFO waiters */
+  GQueue wait[2]; /* of struct task * (their rl_link): exclusive FIFO */
 };
 
 /* Kernel-wide settings (workload `kernel:`). */
@@ -197,7 +205,8 @@ struct request_queue {
   int64_t end_sector;
   struct request *boundary_rq;
   struct request *last_merge;
-  GHashTable *hash; /* end sector -> GList of requests, newest first */
+  struct request **hash; /* merge hash buckets, by end sector */
+  unsigned hash_bits;    /* 1 << hash_bits buckets */
   int nr_sorted;
   int in_flight[2];
   uint32_t max_sectors; /* limits.max_sectors */
