@@ -109,7 +109,10 @@ struct hdd {
   double total_rate;   /* sum of the cylinders' media rates */
   double link_rate;    /* payload bytes/s */
   int64_t seg_sectors; /* sectors per segment; 0: no buffer */
-  int64_t dirty_max;   /* sectors of dirty data the buffer takes */
+  /* the last cylinder looked up, [memo_start, memo_end): consecutive
+   * commands mostly fall on it (a memo: results are the formula's) */
+  int64_t memo_cyl, memo_start, memo_end;
+  int64_t dirty_max; /* sectors of dirty data the buffer takes */
 
   /* the mechanism */
   mech_state mech;
@@ -197,9 +200,26 @@ int64_t disk_hdd_cylinder_start(const void *d, int64_t cyl) {
   return cyl_start(h, cyl);
 }
 
+static int64_t cylinder_solve(const hdd *h, int64_t sector);
+
 int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
-  const hdd *h = d;
+  hdd *h = (hdd *)d; /* only the memo changes */
   g_assert(sector >= 0 && sector < h->nsectors);
+  if (sector >= h->memo_start && sector < h->memo_end)
+    return h->memo_cyl;
+  int64_t c = cylinder_solve(h, sector);
+  h->memo_cyl = c;
+  h->memo_start = cyl_start(h, c);
+  h->memo_end = cyl_start(h, c + 1);
+  return c;
+}
+
+/* The first sector of the cylinder after c. */
+static int64_t cyl_end(const hdd *h, int64_t c) {
+  return c == h->memo_cyl ? h->memo_end : cyl_start(h, c + 1);
+}
+
+static int64_t cylinder_solve(const hdd *h, int64_t sector) {
   /* The last cylinder whose start is <= sector.  The cumulative rate is
    * quadratic in the cylinder, so solving it for the sector lands within a
    * step or two of the answer; the walk corrects the rounding. */
@@ -228,7 +248,8 @@ int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
  * a cylinder continue where the previous one ended (head switches are
  * free), so consecutive sectors are also consecutive in angle. */
 static double sector_angle(const hdd *h, int64_t sector, int64_t cyl) {
-  double off = (double)(sector - cyl_start(h, cyl));
+  double off = (double)(sector - (cyl == h->memo_cyl ? h->memo_start
+                                                     : cyl_start(h, cyl)));
   double spt = cyl_spt(h, cyl);
   return fmod(off, spt) / spt;
 }
@@ -244,7 +265,7 @@ static double transfer_ns(const hdd *h, int64_t sector, int64_t n) {
     return 0.0;
   int64_t c = disk_hdd_cylinder_of(h, sector);
   while (n > 0) {
-    int64_t piece = MIN(n, cyl_start(h, c + 1) - sector);
+    int64_t piece = MIN(n, cyl_end(h, c) - sector);
     t += (double)piece / cyl_spt(h, c) * h->period;
     sector += piece;
     n -= piece;
@@ -263,7 +284,7 @@ static int64_t sectors_in(const hdd *h, int64_t s, int64_t c, double dt,
   if (max <= 0 || dt <= 0)
     return 0;
   while (got < max) {
-    int64_t piece = MIN(max - got, cyl_start(h, c + 1) - (s + got));
+    int64_t piece = MIN(max - got, cyl_end(h, c) - (s + got));
     double t = (double)piece / cyl_spt(h, c) * h->period;
     if (t > dt) {
       got += MIN(piece, (int64_t)floor(dt / h->period * cyl_spt(h, c)));
@@ -384,9 +405,18 @@ static bool is_continuation(const hdd *h, const disk_cmd *cmd, sim_time now) {
 
 /* Which buffer holds all of [s, s+n): a segment, the dirty data, or none. */
 static int find_hit(const hdd *h, int64_t s, int64_t n, sim_time now) {
+  /* seg_window's test, with the stream's position worked out once and
+   * only for a segment that could hold the range */
+  int stream = h->mech == MECH_STREAM ? h->stream_seg : NO_HIT;
   for (int i = 0; h->seg_sectors && i < (int)h->cfg.cache_segments; i++) {
-    int64_t a, b;
-    seg_window(h, i, now, &a, &b);
+    const segment *sg = &h->segs[i];
+    int64_t b = sg->end;
+    if (i == stream) {
+      if (s < sg->start)
+        continue;
+      b = stream_pos(h, now);
+    }
+    int64_t a = MAX(sg->start, b - h->seg_sectors);
     if (a < b && a <= s && s + n <= b)
       return i;
   }
@@ -936,7 +966,7 @@ static gboolean hdd_check_geometry(hdd *h, GError **err) {
 }
 
 static gboolean hdd_check(const void *cfgv, GError **err) {
-  hdd h = {.cfg = *(const disk_hdd_cfg *)cfgv};
+  hdd h = {.cfg = *(const disk_hdd_cfg *)cfgv, .memo_cyl = -1};
   h.ncyl = h.cfg.cylinders;
   h.nsectors = h.cfg.capacity / SECTOR;
   return hdd_check_geometry(&h, err);
@@ -975,6 +1005,7 @@ static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
   h->nsectors = h->cfg.capacity / SECTOR;
   h->period = 60e9 / (double)h->cfg.rpm;
   h->cur_cyl = 0;
+  h->memo_cyl = -1; /* nothing looked up yet */
   h->last_end = -1;
   h->last_end_time = -1;
   h->cur_seg = h->stream_seg = NO_HIT;
