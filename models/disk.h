@@ -23,6 +23,7 @@ struct disk_cmd {
                           drive acknowledged from its cache is on the media */
   disk_done_fn done; /* called from an engine event at completion */
   void *owner;       /* the caller's (the request) */
+  GList link;        /* the device's: its place in one of its queues */
   /* filled by the disk, for statistics */
   sim_time issued;  /* accepted by the device */
   sim_time started; /* the mechanism began working on it */

@@ -137,7 +137,8 @@ struct hdd {
   GArray *dirty;         /* extent: sorted, disjoint, never touching */
   uint64_t dirty_seq;    /* writes taken into the cache so far */
   int64_t dirty_sectors; /* buffer taken: the extents and the destage */
-  GQueue wait_space;     /* writes waiting for buffer space, in order */
+  GQueue wait_space;     /* writes waiting for buffer space, in order; these
+                        three queues link commands through cmd->link */
   disk_cmd *flush;       /* FLUSH CACHE in progress */
   bool flush_posted;     /* its completion is posted */
   GQueue held;           /* commands that came during the flush */
@@ -526,7 +527,7 @@ static void slot_done(void *arg) {
     h->flush = NULL;
     h->flush_posted = false;
     while (!g_queue_is_empty(&h->held))
-      dispatch(h, g_queue_pop_head(&h->held), now);
+      dispatch(h, g_queue_pop_head_link(&h->held)->data, now);
   }
   cmd->done(cmd);
 }
@@ -576,7 +577,7 @@ static void admit_waiting(hdd *h, sim_time now) {
     disk_cmd *cmd = g_queue_peek_head(&h->wait_space);
     if (h->dirty_sectors + cmd->nr_sectors > h->dirty_max)
       break;
-    g_queue_pop_head(&h->wait_space);
+    g_queue_pop_head_link(&h->wait_space);
     admit_write(h, cmd, now);
   }
 }
@@ -811,7 +812,7 @@ static void hdd_start_next(hdd *h) {
     }
     GList *l = pick(h, now);
     disk_cmd *cmd = l->data;
-    g_queue_delete_link(&h->pending, l);
+    g_queue_unlink(&h->pending, l);
     int hit =
         cmd->write ? NO_HIT : find_hit(h, cmd->sector, cmd->nr_sectors, now);
     if (hit != NO_HIT) {
@@ -835,6 +836,13 @@ static void hdd_start_next(hdd *h) {
     sim_timer_mod(&h->stream_timer, stream_end(h));
   else
     sim_timer_del(&h->stream_timer);
+}
+
+/* Queues a command through its own link (a command waits in one queue
+ * at a time). */
+static void cmd_enqueue(GQueue *q, disk_cmd *cmd) {
+  cmd->link = (GList){cmd, NULL, NULL};
+  g_queue_push_tail_link(q, &cmd->link);
 }
 
 /* A command the drive takes now (on arrival, or after a flush). */
@@ -863,12 +871,12 @@ static void dispatch(hdd *h, disk_cmd *cmd, sim_time now) {
           h->dirty_sectors + cmd->nr_sectors <= h->dirty_max)
         admit_write(h, cmd, now);
       else
-        g_queue_push_tail(&h->wait_space, cmd);
+        cmd_enqueue(&h->wait_space, cmd);
       hdd_start_next(h);
       return;
     }
   }
-  g_queue_push_tail(&h->pending, cmd);
+  cmd_enqueue(&h->pending, cmd);
   hdd_start_next(h);
 }
 
@@ -884,7 +892,7 @@ static void hdd_submit(void *d, disk_cmd *cmd) {
     h->busy_since = now;
   /* FLUSH CACHE is not queued: what comes after it waits for it. */
   if (h->flush)
-    g_queue_push_tail(&h->held, cmd);
+    cmd_enqueue(&h->held, cmd);
   else
     dispatch(h, cmd, now);
 }
@@ -977,9 +985,10 @@ static void hdd_free(void *d) {
   if (!h)
     return;
   sim_timer_del(&h->stream_timer);
-  g_queue_clear(&h->pending);
-  g_queue_clear(&h->wait_space);
-  g_queue_clear(&h->held);
+  /* the commands' links are the commands' own */
+  g_queue_init(&h->pending);
+  g_queue_init(&h->wait_space);
+  g_queue_init(&h->held);
   g_queue_clear_full(&h->slots, g_free);
   if (h->dirty)
     g_array_free(h->dirty, TRUE);
