@@ -5,6 +5,7 @@
 #include "models/blk.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "models/elevator.h"
 
@@ -133,6 +134,10 @@ void blk_queue_free(struct request_queue *q) {
     g_free(rq);
   }
   g_free(q->hash);
+  for (struct request *rq = q->free_rqs, *next; rq; rq = next) {
+    next = rq->hash_next;
+    g_free(rq);
+  }
   /* the wait queues link their tasks through the tasks themselves */
   for (int s = 0; s < 2; s++)
     for (GList *l = q->rl.wait[s].head; l; l = l->next)
@@ -212,7 +217,22 @@ void elv_rqhash_del(struct request_queue *q, struct request *rq) {
 static void blk_free_request(struct request_queue *q, struct request *rq) {
   g_assert(!rq->hash_pprev);
   g_queue_unlink(&q->live_requests, &rq->live);
-  g_free(rq);
+#ifdef __SANITIZE_ADDRESS__
+  g_free(rq); /* no reuse: a use after free stays visible */
+#else
+  rq->hash_next = q->free_rqs;
+  q->free_rqs = rq;
+#endif
+}
+
+/* Zeroed request memory, a freed request's if one is kept. */
+static struct request *blk_request_memory(struct request_queue *q) {
+  struct request *rq = q->free_rqs;
+  if (!rq)
+    return g_new0(struct request, 1);
+  q->free_rqs = rq->hash_next;
+  memset(rq, 0, sizeof(*rq));
+  return rq;
 }
 
 /* freed_request / __freed_request: the only ordinary wake-ups.
@@ -322,7 +342,7 @@ static void get_request_sleep(struct request_queue *q, struct bio *bio) {
 }
 
 struct request *blk_alloc_request(struct request_queue *q, struct bio *bio) {
-  struct request *rq = g_new0(struct request, 1);
+  struct request *rq = blk_request_memory(q);
   rq->id = ++q->next_rq_id;
   rq->q = q;
   rq->task = bio->task;

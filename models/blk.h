@@ -235,8 +235,10 @@ struct request_queue {
   struct request flush_rq;
   bool kblockd_pending; /* unplug_work queued */
   uint64_t next_rq_id;
-  GQueue live_requests;   /* every allocated request, freed at teardown */
-  sim_time last_freed[2]; /* last __freed_request looking at rl.wait[c],
+  GQueue live_requests;     /* every allocated request, freed at teardown */
+  struct request *free_rqs; /* freed requests kept for reuse, chained
+                               through hash_next */
+  sim_time last_freed[2];   /* last __freed_request looking at rl.wait[c],
                                 not counting `fail` undos; -1: never (hang
                                 reports) */
   struct blk_stats stats;
