@@ -309,8 +309,8 @@ static struct cfq_queue *split_cfqq(struct cfq_io_context *cic,
  * --------------------------------------------------------------------- */
 
 static void cfq_note_cic(struct cfq_data *cfqd, struct cfq_io_context *cic) {
-  if (!g_hash_table_contains(cfqd->cic_seen, cic)) {
-    g_hash_table_add(cfqd->cic_seen, cic);
+  if (!cic->noted) {
+    cic->noted = true;
     g_ptr_array_add(cfqd->cics, cic);
   }
 }
@@ -860,7 +860,6 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
   g_queue_init(&cfqd->queues);
   cfqd->stats = g_ptr_array_new_with_free_func(g_free);
   cfqd->cics = g_ptr_array_new();
-  cfqd->cic_seen = g_hash_table_new(g_direct_hash, g_direct_equal);
   cfqd->next_seq = 1;
   return cfqd;
 }
@@ -883,7 +882,6 @@ static void cfq_exit_queue(void *data) {
   cfq_rb_root_destroy(&cfqd->grp_service_tree);
   g_ptr_array_free(cfqd->stats, TRUE);
   g_ptr_array_free(cfqd->cics, TRUE);
-  g_hash_table_destroy(cfqd->cic_seen);
   g_free(cfqd);
 }
 

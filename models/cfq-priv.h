@@ -184,7 +184,6 @@ struct cfq_data {
   GQueue queues;    /* every live cfqq, creation order */
   GPtrArray *stats; /* struct cfq_queue_stats *, by queue id */
   GPtrArray *cics;  /* every cic seen by set_request */
-  GHashTable *cic_seen;
   int next_queue_id;
   uint64_t next_seq;
   cfq_slice_observer observer;
@@ -213,8 +212,16 @@ static inline bool cfq_class_idle(const struct cfq_queue *cfqq) {
 static inline bool cfq_class_rt(const struct cfq_queue *cfqq) {
   return cfqq->ioprio_class == IOPRIO_CLASS_RT;
 }
+/* Bits set in x; the builtin would be a library call on CPUs of the
+ * baseline instruction set. */
+static inline unsigned cfq_bits_set(uint32_t x) {
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  x = (x + (x >> 4)) & 0x0f0f0f0fu;
+  return (x * 0x01010101u) >> 24;
+}
 static inline bool cfqq_seeky(const struct cfq_queue *cfqq) {
-  return __builtin_popcount(cfqq->seek_history) > 4;
+  return cfq_bits_set(cfqq->seek_history) > 4;
 }
 static inline bool sample_valid(uint64_t samples) { return samples > 80; }
 static inline bool cfqq_empty(const struct cfq_queue *cfqq) {
