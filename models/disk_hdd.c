@@ -408,17 +408,17 @@ static bool is_continuation(const hdd *h, const disk_cmd *cmd, sim_time now) {
 static int find_hit(const hdd *h, int64_t s, int64_t n, sim_time now) {
   /* seg_window's test, with the stream's position worked out once and
    * only for a segment that could hold the range */
+  g_assert(n > 0); /* reads carry data; flushes never come here */
   int stream = h->mech == MECH_STREAM ? h->stream_seg : NO_HIT;
-  for (int i = 0; h->seg_sectors && i < (int)h->cfg.cache_segments; i++) {
+  int nseg = h->seg_sectors ? (int)h->cfg.cache_segments : 0;
+  int64_t seg = h->seg_sectors;
+  /* [s, s+n) with n > 0 lies in [MAX(start, b - seg), b) */
+  for (int i = 0; i < nseg; i++) {
     const segment *sg = &h->segs[i];
-    int64_t b = sg->end;
-    if (i == stream) {
-      if (s < sg->start)
-        continue;
-      b = stream_pos(h, now);
-    }
-    int64_t a = MAX(sg->start, b - h->seg_sectors);
-    if (a < b && a <= s && s + n <= b)
+    if (s < sg->start)
+      continue;
+    int64_t b = i == stream ? stream_pos(h, now) : sg->end;
+    if (s + n <= b && s >= b - seg)
       return i;
   }
   if (h->mech == MECH_DESTAGE && h->destage.start <= s &&
