@@ -25,7 +25,7 @@ static const struct elevator_ops *elv(const struct request_queue *q) {
 /* Observers get the line only with the engine trace on: callers (CFQ)
  * skip formatting their arguments when it is off, so that is the one rule
  * under which every message reaches both. */
-void blk_trace(struct request_queue *q, const char *fmt, ...) {
+void blk_trace_printf(struct request_queue *q, const char *fmt, ...) {
   if (!sim_tracing(q->engine))
     return;
   va_list ap;

@@ -331,7 +331,14 @@ void __blk_run_queue(struct request_queue *q);
 void kblockd_schedule_work(struct request_queue *q);
 /* Remove rq from the merge hash (and last_merge). */
 void elv_rqhash_del(struct request_queue *q, struct request *rq);
-void blk_trace(struct request_queue *q, const char *fmt, ...)
+void blk_trace_printf(struct request_queue *q, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
+/* Nothing is formatted, nor the arguments worked out, unless the engine
+ * trace is on. */
+#define blk_trace(q, ...) \
+  do { \
+    if (sim_tracing((q)->engine)) \
+      blk_trace_printf((q), __VA_ARGS__); \
+  } while (0)
 
 #endif

@@ -35,7 +35,7 @@ struct sim_actor {
 };
 
 struct sim_engine {
-  sim_time now;
+  sim_engine_head head; /* now, trace: first, read by the inline helpers */
   uint64_t next_seq;
   uint64_t delivered;
 
@@ -55,7 +55,6 @@ struct sim_engine {
   void *policy_ctx;
   sim_step_hook hook;
   void *hook_ctx;
-  FILE *trace;
   sim_printk_fn printk;
   void *printk_ctx;
   bool stop;
@@ -155,12 +154,11 @@ void sim_engine_free(sim_engine *e) {
   g_free(e);
 }
 
-sim_time sim_now(const sim_engine *e) { return e->now; }
 uint64_t sim_events(const sim_engine *e) { return e->delivered; }
 
 void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
               void *arg) {
-  g_assert(at >= e->now);
+  g_assert(at >= e->head.now);
   sim_event ev = {at, e->next_seq++, fn, arg, name, NULL};
   heap_push(e, &ev);
 }
@@ -175,8 +173,8 @@ void sim_timer_init(sim_timer *t, sim_engine *e, const char *name,
 void sim_timer_mod(sim_timer *t, sim_time expires) {
   sim_engine *e = t->engine;
   /* Like mod_timer with a past expiry: fire as soon as possible. */
-  if (expires < e->now)
-    expires = e->now;
+  if (expires < e->head.now)
+    expires = e->head.now;
   t->expires = expires;
   /* a re-armed timer orders as a new entry: a fresh sequence number */
   sim_event ev = {expires, e->next_seq++, t->fn, t->arg, t->name, t};
@@ -249,7 +247,7 @@ sim_actor *sim_actor_add(sim_engine *e, const char *name,
   a->ops = ops;
   a->self = self;
   a->state = SIM_ACTOR_READY;
-  a->since = e->now;
+  a->since = e->head.now;
   g_ptr_array_add(e->actors, a);
   if (e->ready_cap < e->actors->len) {
     e->ready_cap = e->actors->len * 2;
@@ -295,14 +293,14 @@ void sim_actor_block(sim_actor *a, const char *waitq) {
   actor_leave_state(a);
   a->state = SIM_ACTOR_BLOCKED;
   a->waitq = waitq;
-  a->since = a->engine->now;
+  a->since = a->engine->head.now;
 }
 
 void sim_actor_done(sim_actor *a) {
   actor_leave_state(a);
   a->state = SIM_ACTOR_DONE;
   a->waitq = NULL;
-  a->since = a->engine->now;
+  a->since = a->engine->head.now;
   a->engine->n_done++;
 }
 
@@ -354,7 +352,7 @@ const char *sim_outcome_name(sim_outcome o) {
 static void deliver(sim_engine *e) {
   sim_event ev = e->heap[0];
   heap_remove_at(e, 0);
-  e->now = ev.at;
+  e->head.now = ev.at;
   if (ev.timer)
     ev.timer->pending = false;
   e->delivered++;
@@ -362,7 +360,7 @@ static void deliver(sim_engine *e) {
 }
 
 static void step_actor(sim_engine *e, sim_actor *a) {
-  if (e->trace)
+  if (e->head.trace)
     sim_trace(e, a->name, "step %s", a->ops->next_step(a->self));
   a->ops->step(a->self);
 }
@@ -434,7 +432,7 @@ sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err) {
     } else if (!pending) {
       return n_actors == 0 ? SIM_COMPLETED : SIM_HANG;
     } else if (!in_limit) {
-      e->now = limit;
+      e->head.now = limit;
       return SIM_TIME_LIMIT;
     } else {
       deliver(e);
@@ -452,7 +450,7 @@ static gint ev_cmp(gconstpointer a, gconstpointer b) {
 }
 
 void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
-  fingerprint_i64(fp, e->now);
+  fingerprint_i64(fp, e->head.now);
   for (guint i = 0; i < e->actors->len; i++) {
     const sim_actor *a = g_ptr_array_index(e->actors, i);
     int st = a->state;
@@ -477,20 +475,19 @@ void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
 
 /* ---- tracing ---- */
 
-void sim_engine_set_trace(sim_engine *e, FILE *f) { e->trace = f; }
-bool sim_tracing(const sim_engine *e) { return e->trace != NULL; }
+void sim_engine_set_trace(sim_engine *e, FILE *f) { e->head.trace = f; }
 
 void sim_trace(sim_engine *e, const char *who, const char *fmt, ...) {
-  if (!e->trace)
+  if (!e->head.trace)
     return;
   /* Integer formatting: the printed time is exact to the nanosecond. */
-  int64_t ms = e->now / SIM_MS, ns = e->now % SIM_MS;
-  fprintf(e->trace, "%5" PRId64 ".%06" PRId64 " ms  %-10s  ", ms, ns, who);
+  int64_t ms = e->head.now / SIM_MS, ns = e->head.now % SIM_MS;
+  fprintf(e->head.trace, "%5" PRId64 ".%06" PRId64 " ms  %-10s  ", ms, ns, who);
   va_list ap;
   va_start(ap, fmt);
-  vfprintf(e->trace, fmt, ap);
+  vfprintf(e->head.trace, fmt, ap);
   va_end(ap);
-  fputc('\n', e->trace);
+  fputc('\n', e->head.trace);
 }
 
 /* ---- the kernel log ---- */
@@ -501,7 +498,7 @@ void sim_engine_set_printk_hook(sim_engine *e, sim_printk_fn fn, void *ctx) {
 }
 
 void sim_printk(sim_engine *e, const char *fmt, ...) {
-  if (!e->printk && !e->trace)
+  if (!e->printk && !e->head.trace)
     return;
   va_list ap;
   va_start(ap, fmt);
@@ -509,6 +506,6 @@ void sim_printk(sim_engine *e, const char *fmt, ...) {
   va_end(ap);
   sim_trace(e, "kernel", "%s", text);
   if (e->printk)
-    e->printk(e->printk_ctx, e->now, text);
+    e->printk(e->printk_ctx, e->head.now, text);
   g_free(text);
 }

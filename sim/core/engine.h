@@ -30,7 +30,16 @@ typedef void (*sim_event_fn)(void *arg);
 sim_engine *sim_engine_new(void);
 void sim_engine_free(sim_engine *e);
 
-sim_time sim_now(const sim_engine *e);
+/* The engine begins with its clock and trace stream, read inline on every
+ * step of every model. */
+typedef struct sim_engine_head {
+  sim_time now;
+  FILE *trace;
+} sim_engine_head;
+
+static inline sim_time sim_now(const sim_engine *e) {
+  return ((const sim_engine_head *)e)->now;
+}
 /* Events delivered so far (cancelled timers are not counted). */
 uint64_t sim_events(const sim_engine *e);
 
@@ -149,7 +158,9 @@ void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp);
 
 /* ---- tracing: one line per step / event, with kernel names ---- */
 void sim_engine_set_trace(sim_engine *e, FILE *f); /* NULL: off */
-bool sim_tracing(const sim_engine *e);
+static inline bool sim_tracing(const sim_engine *e) {
+  return ((const sim_engine_head *)e)->trace != NULL;
+}
 /* "  12.345678 ms  <who>  <text>" */
 void sim_trace(sim_engine *e, const char *who, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
