@@ -103,7 +103,8 @@ struct ssd {
   int inflight;
   sim_time busy_since;
   sim_time busy;
-  GQueue slots; /* ssd_slot *, commands awaiting completion */
+  GQueue slots;         /* ssd_slot *, commands awaiting completion */
+  ssd_slot *free_slots; /* delivered slots kept for reuse (via link.next) */
 };
 
 static inline span *tl_at(const timeline *tl, guint i) {
@@ -237,7 +238,12 @@ static void ssd_deliver(void *arg) {
   ssd *s = slot->s;
   disk_cmd *cmd = slot->cmd;
   g_queue_unlink(&s->slots, &slot->link);
-  g_free(slot);
+#ifdef __SANITIZE_ADDRESS__
+  g_free(slot); /* no reuse: a use after free stays visible */
+#else
+  slot->link.next = (GList *)s->free_slots;
+  s->free_slots = slot;
+#endif
   sim_time now = sim_now(s->e);
   cmd->completed = now;
   if (--s->inflight == 0)
@@ -289,7 +295,11 @@ static void buffer_add(ssd *s, sim_time free_at, int64_t bytes) {
 }
 
 static void post_slot(ssd *s, disk_cmd *cmd, sim_time at) {
-  ssd_slot *slot = g_new(ssd_slot, 1);
+  ssd_slot *slot = s->free_slots;
+  if (slot)
+    s->free_slots = (ssd_slot *)slot->link.next;
+  else
+    slot = g_new(ssd_slot, 1);
   *slot = (ssd_slot){s, cmd, at, {slot, NULL, NULL}};
   g_queue_push_tail_link(&s->slots, &slot->link);
   sim_post(s->e, at, "complete", ssd_deliver, slot);
@@ -395,6 +405,10 @@ static void ssd_free(void *d) {
   GList *l;
   while ((l = g_queue_pop_head_link(&s->slots)))
     g_free(l->data);
+  for (ssd_slot *x = s->free_slots, *next; x; x = next) {
+    next = (ssd_slot *)x->link.next;
+    g_free(x);
+  }
   if (s->buffer)
     g_array_free(s->buffer, TRUE);
   g_free(s);
