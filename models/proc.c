@@ -835,6 +835,11 @@ proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
 void proc_free(proc *p) {
   if (!p)
     return;
+  /* the engine's queue knows its armed timers: none may outlive p */
+  sim_timer_del(&p->think_timer);
+  sim_timer_del(&p->copy_timer);
+  sim_timer_del(&p->pause_timer);
+  sim_timer_del(&p->wb_timer);
   if (!p->rq)
     g_free(p->bio); /* otherwise the request owns it; the queue frees both */
   page_bio *pb;
