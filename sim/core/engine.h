@@ -49,7 +49,8 @@ void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
               void *arg);
 
 /* A cancellable timer, embedded in its owner (which must not move while
- * it is armed).  Re-arming a pending timer moves its queue entry, deleting
+ * it is armed, and must delete it before it is freed: the queue updates
+ * an armed timer's slot whenever entries move).  Re-arming a pending timer moves its queue entry, deleting
  * removes it: both O(log n), through the entry's slot, which the engine
  * keeps here. */
 typedef struct sim_timer {
