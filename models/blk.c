@@ -5,6 +5,7 @@
 #include "models/blk.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "models/elevator.h"
 
@@ -24,7 +25,7 @@ static const struct elevator_ops *elv(const struct request_queue *q) {
 /* Observers get the line only with the engine trace on: callers (CFQ)
  * skip formatting their arguments when it is off, so that is the one rule
  * under which every message reaches both. */
-void blk_trace(struct request_queue *q, const char *fmt, ...) {
+void blk_trace_printf(struct request_queue *q, const char *fmt, ...) {
   if (!sim_tracing(q->engine))
     return;
   va_list ap;
@@ -88,8 +89,11 @@ struct request_queue *blk_queue_new(sim_engine *e, const char *name,
   g_queue_init(&q->rl.wait[0]);
   g_queue_init(&q->rl.wait[1]);
   g_queue_init(&q->queue_head);
-  q->hash = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                  (GDestroyNotify)g_list_free);
+  /* enough buckets for every request the lists allow to be short */
+  q->hash_bits = 6;
+  while ((INT64_C(1) << q->hash_bits) < 4 * q->nr_requests && q->hash_bits < 20)
+    q->hash_bits++;
+  q->hash = g_new0(struct request *, (gsize)1 << q->hash_bits);
   q->max_sectors = max_sectors;
   q->nomerges = nomerges;
   q->disk_ops = dops;
@@ -129,9 +133,15 @@ void blk_queue_free(struct request_queue *q) {
     }
     g_free(rq);
   }
-  g_hash_table_destroy(q->hash);
-  g_queue_clear(&q->rl.wait[0]);
-  g_queue_clear(&q->rl.wait[1]);
+  g_free(q->hash);
+  for (struct request *rq = q->free_rqs, *next; rq; rq = next) {
+    next = rq->hash_next;
+    g_free(rq);
+  }
+  /* the wait queues link their tasks through the tasks themselves */
+  for (int s = 0; s < 2; s++)
+    for (GList *l = q->rl.wait[s].head; l; l = l->next)
+      ((struct task *)l->data)->rl_wait = NULL;
   g_free(q->name);
   g_free(q);
 }
@@ -148,10 +158,14 @@ uint32_t blk_queue_max_sectors(const struct request_queue *q) {
   return q->max_sectors;
 }
 
-/* ---- the merge hash: end sector -> requests, newest first ---- */
+/* ---- the merge hash: end sector -> requests, newest first ----
+ * Intrusive chains (as the kernel's hlist): adding and removing touch the
+ * request only; a lookup walks one bucket, skipping other end sectors. */
 
-static gpointer hash_key(int64_t sector) {
-  return GSIZE_TO_POINTER((gsize)sector);
+static struct request **hash_bucket(const struct request_queue *q,
+                                    int64_t end) {
+  uint64_t h = (uint64_t)end * UINT64_C(0x9E3779B97F4A7C15);
+  return &q->hash[h >> (64 - q->hash_bits)];
 }
 
 static bool rq_mergeable(const struct request *rq) {
@@ -159,23 +173,31 @@ static bool rq_mergeable(const struct request *rq) {
            (REQ_NOMERGE | REQ_STARTED | REQ_FLUSH | REQ_FUA | REQ_FLUSH_SEQ));
 }
 
-static void elv_rqhash_add(struct request_queue *q, struct request *rq) {
-  gpointer key = hash_key(rq_end_sector(rq));
-  GList *l = g_hash_table_lookup(q->hash, key);
-  g_hash_table_steal(q->hash, key);
-  g_hash_table_insert(q->hash, key, g_list_prepend(l, rq));
+static void hash_unlink(struct request *rq) {
+  *rq->hash_pprev = rq->hash_next;
+  if (rq->hash_next)
+    rq->hash_next->hash_pprev = rq->hash_pprev;
+  rq->hash_next = NULL;
+  rq->hash_pprev = NULL;
 }
 
+static void elv_rqhash_add(struct request_queue *q, struct request *rq) {
+  g_assert(!rq->hash_pprev);
+  struct request **b = hash_bucket(q, rq_end_sector(rq));
+  rq->hash_end = rq_end_sector(rq);
+  rq->hash_next = *b;
+  if (*b)
+    (*b)->hash_pprev = &rq->hash_next;
+  rq->hash_pprev = b;
+  *b = rq;
+}
+
+/* Unhashes rq if it is hashed under `end`. */
 static void hash_remove_at(struct request_queue *q, int64_t end,
                            struct request *rq) {
-  gpointer key = hash_key(end);
-  GList *l = g_hash_table_lookup(q->hash, key);
-  if (!l || !g_list_find(l, rq))
-    return;
-  g_hash_table_steal(q->hash, key);
-  l = g_list_remove(l, rq);
-  if (l)
-    g_hash_table_insert(q->hash, key, l);
+  (void)q;
+  if (rq->hash_pprev && rq->hash_end == end)
+    hash_unlink(rq);
 }
 
 void elv_rqhash_del(struct request_queue *q, struct request *rq) {
@@ -193,8 +215,24 @@ void elv_rqhash_del(struct request_queue *q, struct request *rq) {
  * `fail` frees the memory without touching the ioc (docs/model.md,
  * "Reference counts"). */
 static void blk_free_request(struct request_queue *q, struct request *rq) {
+  g_assert(!rq->hash_pprev);
   g_queue_unlink(&q->live_requests, &rq->live);
-  g_free(rq);
+#ifdef __SANITIZE_ADDRESS__
+  g_free(rq); /* no reuse: a use after free stays visible */
+#else
+  rq->hash_next = q->free_rqs;
+  q->free_rqs = rq;
+#endif
+}
+
+/* Zeroed request memory, a freed request's if one is kept. */
+static struct request *blk_request_memory(struct request_queue *q) {
+  struct request *rq = q->free_rqs;
+  if (!rq)
+    return g_new0(struct request, 1);
+  q->free_rqs = rq->hash_next;
+  memset(rq, 0, sizeof(*rq));
+  return rq;
 }
 
 /* freed_request / __freed_request: the only ordinary wake-ups.
@@ -208,8 +246,10 @@ static void __freed_request(struct request_queue *q, int s) {
   if (rl->count[s] < q->nr_congestion_off)
     q->congested[s] = false;
   if (rl->count[s] + 1 <= q->nr_requests) {
-    struct task *t = g_queue_pop_head(&rl->wait[s]);
+    GList *l = g_queue_pop_head_link(&rl->wait[s]);
+    struct task *t = l ? l->data : NULL;
     if (t) {
+      t->rl_wait = NULL;
       q->stats.wakeups++;
       blk_trace(q, "freed_request: wake %s from rl->wait[%s]", t->name,
                 rw_class_name[s]);
@@ -288,7 +328,12 @@ static bool get_request(struct request_queue *q, struct bio *bio) {
 /* The failure tail of get_request_wait: queue at the tail, sleep. */
 static void get_request_sleep(struct request_queue *q, struct bio *bio) {
   int s = bio_is_sync(bio);
-  g_queue_push_tail(&q->rl.wait[s], bio->task);
+  struct task *t = bio->task;
+  g_assert(!t->rl_wait); /* asleep on one wait queue at a time */
+  t->rl_link.data = t;
+  t->rl_link.prev = t->rl_link.next = NULL;
+  g_queue_push_tail_link(&q->rl.wait[s], &t->rl_link);
+  t->rl_wait = &q->rl.wait[s];
   q->stats.sleeps++;
   blk_observe_bio(q, BLK_ACT_SLEEPRQ, bio);
   blk_trace(q, "get_request_wait: %s sleeps on rl->wait[%s]", bio->task->name,
@@ -297,7 +342,7 @@ static void get_request_sleep(struct request_queue *q, struct bio *bio) {
 }
 
 struct request *blk_alloc_request(struct request_queue *q, struct bio *bio) {
-  struct request *rq = g_new0(struct request, 1);
+  struct request *rq = blk_request_memory(q);
   rq->id = ++q->next_rq_id;
   rq->q = q;
   rq->task = bio->task;
@@ -343,13 +388,13 @@ static int elv_try_merge(struct request_queue *q, struct request *rq,
 }
 
 static struct request *elv_rqhash_find(struct request_queue *q, int64_t end) {
-  GList *l = g_hash_table_lookup(q->hash, hash_key(end));
-  while (l) {
-    struct request *rq = l->data;
-    l = l->next;
+  for (struct request *rq = *hash_bucket(q, end), *next; rq; rq = next) {
+    next = rq->hash_next;
+    if (rq->hash_end != end)
+      continue;
     if (rq_mergeable(rq))
       return rq;
-    hash_remove_at(q, end, rq); /* no longer mergeable: drop it */
+    hash_unlink(rq); /* no longer mergeable: drop it */
   }
   return NULL;
 }
@@ -495,7 +540,12 @@ blk_submit_result blk_step_submit(struct request_queue *q, struct bio *bio) {
 
 blk_submit_result blk_step_retry(struct request_queue *q, struct bio *bio) {
   ioc_set_batching(q, bio->task->ioc);
-  g_queue_remove(&q->rl.wait[bio_is_sync(bio)], bio->task);
+  /* still queued if something other than freed_request woke it */
+  struct task *t = bio->task;
+  if (t->rl_wait == &q->rl.wait[bio_is_sync(bio)]) {
+    g_queue_unlink(t->rl_wait, &t->rl_link);
+    t->rl_wait = NULL;
+  }
   if (get_request(q, bio)) {
     blk_trace(q, "%s: get_request (retry) reserved rl->count[%s]=%d",
               bio->task->name, rw_class_name[bio_is_sync(bio)],

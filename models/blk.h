@@ -16,6 +16,7 @@
 #include "models/ioc.h"
 #include "sim/core/engine.h"
 #include "sim/core/fingerprint.h"
+#include "sim/core/rbtree.h"
 
 struct request_queue;
 struct elevator_type;
@@ -57,6 +58,10 @@ struct task {
   const char *cgroup; /* blkio cgroup name, NULL for the root */
   int cgroup_weight;  /* 10..1000 (cgroup's blkio.weight) */
   sim_actor *actor;
+  /* asleep in get_request_wait: its link in rl_wait, one request list's
+   * wait queue (NULL: on none) */
+  GList rl_link;
+  GQueue *rl_wait;
 };
 
 /* Indices: 0 async, 1 sync (BLK_RW_ASYNC, BLK_RW_SYNC). */
@@ -116,9 +121,19 @@ struct request {
   int64_t start_time;  /* jiffies at allocation */
   int64_t fifo_time;   /* jiffies: rq_fifo_time */
   struct bio *bio, *biotail;
-  struct task *task;      /* allocating task */
-  void *elv_priv[3];      /* CFQ: cic, cfqq, cfqg */
-  void *elv_node;         /* the elevator's handle (sort-tree iterator) */
+  struct task *task; /* allocating task */
+  void *elv_priv[3]; /* CFQ: cic, cfqq, cfqg */
+  void *elv_node;    /* the elevator's handle: non-NULL while sorted */
+  /* the merge hash: a bucket's chain, newest first, and the end sector
+   * the request was hashed under (hash_pprev NULL: not hashed) */
+  struct request *hash_next, **hash_pprev;
+  int64_t hash_end;
+  /* CFQ's sort list: the node, and the key it was sorted by (the
+   * position is kept apart so that a front merge, which moves the start
+   * sector, cannot break the order until the request is re-sorted) */
+  rbtree_node rb_node;
+  int64_t elv_pos;
+  uint64_t elv_seq;
   GList queuelist;        /* link in the FIFO / dispatch list (GQueue) */
   GList live;             /* link in q->live_requests */
   disk_cmd cmd;           /* the command sent to the device */
@@ -153,7 +168,7 @@ static inline uint64_t blk_rq_bytes(const struct request *rq) {
 struct request_list {
   int count[2];
   int starved[2];
-  GQueue wait[2]; /* of struct task *: exclusive FIFO waiters */
+  GQueue wait[2]; /* of struct task * (their rl_link): exclusive FIFO */
 };
 
 /* Kernel-wide settings (workload `kernel:`). */
@@ -195,7 +210,8 @@ struct request_queue {
   int64_t end_sector;
   struct request *boundary_rq;
   struct request *last_merge;
-  GHashTable *hash; /* end sector -> GList of requests, newest first */
+  struct request **hash; /* merge hash buckets, by end sector */
+  unsigned hash_bits;    /* 1 << hash_bits buckets */
   int nr_sorted;
   int in_flight[2];
   uint32_t max_sectors; /* limits.max_sectors */
@@ -224,8 +240,10 @@ struct request_queue {
   struct request flush_rq;
   bool kblockd_pending; /* unplug_work queued */
   uint64_t next_rq_id;
-  GQueue live_requests;   /* every allocated request, freed at teardown */
-  sim_time last_freed[2]; /* last __freed_request looking at rl.wait[c],
+  GQueue live_requests;     /* every allocated request, freed at teardown */
+  struct request *free_rqs; /* freed requests kept for reuse, chained
+                               through hash_next */
+  sim_time last_freed[2];   /* last __freed_request looking at rl.wait[c],
                                 not counting `fail` undos; -1: never (hang
                                 reports) */
   struct blk_stats stats;
@@ -318,7 +336,14 @@ void __blk_run_queue(struct request_queue *q);
 void kblockd_schedule_work(struct request_queue *q);
 /* Remove rq from the merge hash (and last_merge). */
 void elv_rqhash_del(struct request_queue *q, struct request *rq);
-void blk_trace(struct request_queue *q, const char *fmt, ...)
+void blk_trace_printf(struct request_queue *q, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
+/* Nothing is formatted, nor the arguments worked out, unless the engine
+ * trace is on. */
+#define blk_trace(q, ...) \
+  do { \
+    if (sim_tracing((q)->engine)) \
+      blk_trace_printf((q), __VA_ARGS__); \
+  } while (0)
 
 #endif

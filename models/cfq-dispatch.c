@@ -440,10 +440,10 @@ new_queue:
 /* Forced dispatch, minimal: empty every queue in tree order.  The block
  * layer never asks for it (docs/model.md, "Forced dispatch"). */
 static struct cfq_queue *cfq_get_next_queue_forced(struct cfq_data *cfqd) {
-  GSequence *s = cfqd->grp_service_tree.seq;
-  if (g_sequence_is_empty(s))
+  rbtree_node *first = rbtree_first(&cfqd->grp_service_tree.rb);
+  if (!first)
     return NULL;
-  struct cfq_group *cfqg = g_sequence_get(g_sequence_get_begin_iter(s));
+  struct cfq_group *cfqg = rbtree_entry(first, struct cfq_group, rb_node);
   for (int i = 0; i < 2; i++)
     for (int j = 0; j < 3; j++) {
       struct cfq_queue *q = cfq_rb_first(&cfqg->service_trees[i][j]);

@@ -24,9 +24,8 @@ static void fp_ttime(fingerprint *fp, const struct cfq_ttime *t) {
 static void fp_tree(fingerprint *fp, struct cfq_rb_root *st) {
   fingerprint_i64(fp, st->count);
   fp_ttime(fp, &st->ttime);
-  for (GSequenceIter *it = g_sequence_get_begin_iter(st->seq);
-       !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
-    struct cfq_queue *q = g_sequence_get(it);
+  for (rbtree_node *n = rbtree_first(&st->rb); n; n = rbtree_next(n)) {
+    struct cfq_queue *q = rbtree_entry(n, struct cfq_queue, rb_node);
     fingerprint_i64(fp, q->id);
     fingerprint_i64(fp, q->rb_key);
   }
@@ -69,10 +68,9 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
   fingerprint_i64(fp, qid(cfqd->async_idle_cfqq));
 
   /* group tree order, then each group */
-  for (GSequenceIter *it =
-           g_sequence_get_begin_iter(cfqd->grp_service_tree.seq);
-       !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it))
-    fingerprint_i64(fp, ((struct cfq_group *)g_sequence_get(it))->id);
+  for (rbtree_node *n = rbtree_first(&cfqd->grp_service_tree.rb); n;
+       n = rbtree_next(n))
+    fingerprint_i64(fp, rbtree_entry(n, struct cfq_group, rb_node)->id);
   for (guint i = 0; i < cfqd->groups->len; i++) {
     struct cfq_group *g = g_ptr_array_index(cfqd->groups, i);
     fingerprint_i64(fp, g->id);
@@ -95,9 +93,9 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
   }
 
   for (int i = 0; i < IOPRIO_BE_NR; i++)
-    for (GSequenceIter *it = g_sequence_get_begin_iter(cfqd->prio_trees[i]);
-         !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
-      struct cfq_queue *pq = g_sequence_get(it);
+    for (rbtree_node *n = rbtree_first(&cfqd->prio_trees[i]); n;
+         n = rbtree_next(n)) {
+      struct cfq_queue *pq = rbtree_entry(n, struct cfq_queue, p_node);
       fingerprint_i64(fp, pq->id);
       fingerprint_sector(fp, pq->p_key);
     }
@@ -133,11 +131,10 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
     fingerprint_i64(fp, c->ioprio_class);
     fingerprint_i64(fp, c->seek_history);
     fingerprint_sector(fp, c->last_request_pos);
-    for (GSequenceIter *it = g_sequence_get_begin_iter(c->sort_list);
-         !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
-      struct cfq_rq_node *n = g_sequence_get(it);
-      blk_fingerprint_rq(fp, n->rq);
-      fingerprint_sector(fp, n->pos);
+    for (rbtree_node *n = rbtree_first(&c->sort_list); n; n = rbtree_next(n)) {
+      struct request *rq = rbtree_entry(n, struct request, rb_node);
+      blk_fingerprint_rq(fp, rq);
+      fingerprint_sector(fp, rq->elv_pos);
     }
     for (GList *f = c->fifo.head; f; f = f->next) {
       struct request *rq = f->data;

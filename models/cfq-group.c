@@ -92,41 +92,46 @@ int64_t cfq_scaled_cfqq_slice(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
 
 /* Queue trees: (rb_key, insertion seq); an equal key inserted later goes
  * to the right, as in the kernel's red-black tree. */
-static gint cfqq_rb_cmp(gconstpointer a, gconstpointer b, gpointer data) {
-  (void)data;
-  const struct cfq_queue *x = a, *y = b;
+static bool cfqq_rb_less(const struct cfq_queue *x, const struct cfq_queue *y) {
   if (x->rb_key != y->rb_key)
-    return x->rb_key < y->rb_key ? -1 : 1;
-  if (x->rb_seq != y->rb_seq)
-    return x->rb_seq < y->rb_seq ? -1 : 1;
-  return 0;
+    return x->rb_key < y->rb_key;
+  return x->rb_seq < y->rb_seq;
 }
 
 /* Group tree: signed (vdisktime - min_vdisktime), then insertion seq.
  * The common offset cancels, so comparing the signed difference of the
  * two vdisktimes gives the same order. */
-static gint cfqg_rb_cmp(gconstpointer a, gconstpointer b, gpointer data) {
-  const struct cfq_rb_root *st = data;
-  const struct cfq_group *x = a, *y = b;
+static bool cfqg_rb_less(const struct cfq_rb_root *st,
+                         const struct cfq_group *x, const struct cfq_group *y) {
   int64_t kx = (int64_t)(x->vdisktime - st->min_vdisktime);
   int64_t ky = (int64_t)(y->vdisktime - st->min_vdisktime);
   if (kx != ky)
-    return kx < ky ? -1 : 1;
-  if (x->rb_seq != y->rb_seq)
-    return x->rb_seq < y->rb_seq ? -1 : 1;
-  return 0;
+    return kx < ky;
+  return x->rb_seq < y->rb_seq;
 }
 
-void cfq_rb_root_init(struct cfq_rb_root *st) {
-  memset(st, 0, sizeof(*st));
-  st->seq = g_sequence_new(NULL);
+static struct cfq_queue *st_cfqq(rbtree_node *n) {
+  return n ? rbtree_entry(n, struct cfq_queue, rb_node) : NULL;
 }
 
-void cfq_rb_root_destroy(struct cfq_rb_root *st) {
-  if (st->seq)
-    g_sequence_free(st->seq);
-  st->seq = NULL;
+static void st_insert_cfqq(struct cfq_rb_root *st, struct cfq_queue *cfqq) {
+  rbtree_node **link = &st->rb.root, *parent = NULL;
+  bool leftmost = true;
+  while (*link) {
+    parent = *link;
+    if (cfqq_rb_less(cfqq, st_cfqq(parent))) {
+      link = &parent->left;
+    } else {
+      link = &parent->right;
+      leftmost = false;
+    }
+  }
+  rbtree_link(&st->rb, &cfqq->rb_node, parent, link, leftmost);
 }
+
+void cfq_rb_root_init(struct cfq_rb_root *st) { memset(st, 0, sizeof(*st)); }
+
+void cfq_rb_root_destroy(struct cfq_rb_root *st) { rbtree_init(&st->rb); }
 
 struct cfq_rb_root *service_tree_for(struct cfq_group *cfqg, int prio,
                                      int type) {
@@ -138,15 +143,7 @@ struct cfq_rb_root *service_tree_for(struct cfq_group *cfqg, int prio,
 }
 
 struct cfq_queue *cfq_rb_first(struct cfq_rb_root *st) {
-  if (g_sequence_is_empty(st->seq))
-    return NULL;
-  return g_sequence_get(g_sequence_get_begin_iter(st->seq));
-}
-
-static void *seq_last(GSequence *s) {
-  if (g_sequence_is_empty(s))
-    return NULL;
-  return g_sequence_get(g_sequence_iter_prev(g_sequence_get_end_iter(s)));
+  return st_cfqq(rbtree_first(&st->rb));
 }
 
 /* ---------------------------------------------------------------------
@@ -206,16 +203,32 @@ struct cfq_group *cfq_get_cfqg(struct cfq_data *cfqd, const struct task *tsk) {
   return cfqg;
 }
 
+static struct cfq_group *st_cfqg(rbtree_node *n) {
+  return n ? rbtree_entry(n, struct cfq_group, rb_node) : NULL;
+}
+
 static void cfq_group_service_tree_add(struct cfq_data *cfqd,
                                        struct cfq_group *cfqg) {
   struct cfq_rb_root *st = &cfqd->grp_service_tree;
-  g_assert(!cfqg->rb_node); /* its key may only change off the tree */
+  g_assert(!cfqg->on_st); /* its key may only change off the tree */
   if (cfqg->needs_update) {
     cfqg->weight = cfqg->new_weight;
     cfqg->needs_update = false;
   }
   cfqg->rb_seq = cfqd->next_seq++;
-  cfqg->rb_node = g_sequence_insert_sorted(st->seq, cfqg, cfqg_rb_cmp, st);
+  rbtree_node **link = &st->rb.root, *parent = NULL;
+  bool leftmost = true;
+  while (*link) {
+    parent = *link;
+    if (cfqg_rb_less(st, cfqg, st_cfqg(parent))) {
+      link = &parent->left;
+    } else {
+      link = &parent->right;
+      leftmost = false;
+    }
+  }
+  rbtree_link(&st->rb, &cfqg->rb_node, parent, link, leftmost);
+  cfqg->on_st = true;
   st->count++;
   st->total_weight += cfqg->weight;
 }
@@ -223,10 +236,10 @@ static void cfq_group_service_tree_add(struct cfq_data *cfqd,
 static void cfq_group_service_tree_del(struct cfq_data *cfqd,
                                        struct cfq_group *cfqg) {
   struct cfq_rb_root *st = &cfqd->grp_service_tree;
-  if (!cfqg->rb_node)
+  if (!cfqg->on_st)
     return;
-  g_sequence_remove(cfqg->rb_node);
-  cfqg->rb_node = NULL;
+  rbtree_erase(&st->rb, &cfqg->rb_node);
+  cfqg->on_st = false;
   st->count--;
   st->total_weight -= cfqg->weight;
 }
@@ -235,11 +248,11 @@ static void cfq_group_notify_queue_add(struct cfq_data *cfqd,
                                        struct cfq_group *cfqg) {
   struct cfq_rb_root *st = &cfqd->grp_service_tree;
   cfqg->nr_cfqq++;
-  if (cfqg->rb_node)
+  if (cfqg->on_st)
     return;
   /* A newly backlogged group goes to the end, CFQ_IDLE_DELAY (unscaled)
    * behind the last one. */
-  struct cfq_group *last = seq_last(st->seq);
+  struct cfq_group *last = st_cfqg(rbtree_last(&st->rb));
   if (last)
     cfqg->vdisktime = last->vdisktime + (uint64_t)cfqd->cfq_idle_delay;
   else
@@ -295,7 +308,7 @@ void cfq_group_served(struct cfq_data *cfqd, struct cfq_group *cfqg,
     charge = cfqq->allocated_slice;
 
   /* The key may not change while the group sits in the tree. */
-  bool was_on = cfqg->rb_node != NULL;
+  bool was_on = cfqg->on_st;
   cfq_group_service_tree_del(cfqd, cfqg);
   uint64_t d = ((uint64_t)charge << CFQ_SERVICE_SHIFT) * BLKIO_WEIGHT_DEFAULT;
   cfqg->vdisktime += d / cfqg->weight; /* heavier groups pay less */
@@ -346,7 +359,7 @@ void cfq_service_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq,
       service_tree_for(cfqq->cfqg, cfqq_prio(cfqq), cfqq_type(cfqq));
   int64_t rb_key;
   if (cfq_class_idle(cfqq)) {
-    struct cfq_queue *last = seq_last(st->seq);
+    struct cfq_queue *last = st_cfqq(rbtree_last(&st->rb));
     rb_key =
         cfqd->cfq_idle_delay + ((last && last != cfqq) ? last->rb_key : now);
   } else if (!add_front) {
@@ -359,18 +372,17 @@ void cfq_service_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq,
   }
 
   bool newly_added = true;
-  if (cfqq->rb_node) {
+  if (cfqq->service_tree) {
     newly_added = false;
     if (rb_key == cfqq->rb_key && cfqq->service_tree == st)
       return;
-    g_sequence_remove(cfqq->rb_node);
-    cfqq->rb_node = NULL;
+    rbtree_erase(&cfqq->service_tree->rb, &cfqq->rb_node);
     cfqq->service_tree->count--;
     cfqq->service_tree = NULL;
   }
   cfqq->rb_key = rb_key;
   cfqq->rb_seq = cfqd->next_seq++;
-  cfqq->rb_node = g_sequence_insert_sorted(st->seq, cfqq, cfqq_rb_cmp, NULL);
+  st_insert_cfqq(st, cfqq);
   cfqq->service_tree = st;
   st->count++;
   if (add_front || !newly_added)
@@ -399,9 +411,8 @@ void cfq_del_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   g_assert(cfqq->on_rr);
   cfq_log_cfqq(cfqd, cfqq, "del_from_rr");
   cfqq->on_rr = false;
-  if (cfqq->rb_node) {
-    g_sequence_remove(cfqq->rb_node);
-    cfqq->rb_node = NULL;
+  if (cfqq->service_tree) {
+    rbtree_erase(&cfqq->service_tree->rb, &cfqq->rb_node);
     cfqq->service_tree->count--;
     cfqq->service_tree = NULL;
   }
@@ -421,49 +432,52 @@ void cfq_del_cfqq_rr(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
 
 void cfq_prio_tree_del(struct cfq_queue *cfqq) {
   if (cfqq->p_root) {
-    g_sequence_remove(cfqq->p_node);
-    cfqq->p_node = NULL;
+    rbtree_erase(cfqq->p_root, &cfqq->p_node);
     cfqq->p_root = NULL;
   }
 }
 
-/* Prio trees: keys are unique (a duplicate is never inserted).
- * The first queue of `root` keyed at or after `key` (the end iterator if
- * none).  GSequence's own search and sorted insert build and free a
- * scratch sequence on every call, which made the cooperator search the
- * largest cost of a CFQ run; a binary search by position allocates
- * nothing and, the keys of a tree being unique, lands where GSequence's
- * search and insert would. */
-static GSequenceIter *prio_lower_bound(GSequence *root, int64_t key) {
-  gint lo = 0, hi = g_sequence_get_length(root);
-  while (lo < hi) {
-    gint mid = lo + (hi - lo) / 2;
-    const struct cfq_queue *q =
-        g_sequence_get(g_sequence_get_iter_at_pos(root, mid));
-    if (q->p_key < key)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return g_sequence_get_iter_at_pos(root, lo);
+static struct cfq_queue *prio_cfqq(rbtree_node *n) {
+  return n ? rbtree_entry(n, struct cfq_queue, p_node) : NULL;
 }
 
-static bool prio_at(GSequenceIter *it, int64_t key) {
-  return !g_sequence_iter_is_end(it) &&
-         ((const struct cfq_queue *)g_sequence_get(it))->p_key == key;
+/* Prio trees: keys are unique (a duplicate is never inserted).  The first
+ * queue of `root` keyed at or after `key`, NULL if none. */
+static rbtree_node *prio_lower_bound(const rbtree *root, int64_t key) {
+  rbtree_node *n = root->root, *found = NULL;
+  while (n) {
+    if (prio_cfqq(n)->p_key < key) {
+      n = n->right;
+    } else {
+      found = n;
+      n = n->left;
+    }
+  }
+  return found;
 }
 
 void cfq_prio_tree_add(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   cfq_prio_tree_del(cfqq);
   if (cfq_class_idle(cfqq) || !cfqq->next_rq)
     return;
-  GSequence *root = cfqd->prio_trees[cfqq->org_ioprio];
+  rbtree *root = &cfqd->prio_trees[cfqq->org_ioprio];
   int64_t key = blk_rq_pos(cfqq->next_rq);
-  GSequenceIter *at = prio_lower_bound(root, key);
-  if (prio_at(at, key))
-    return; /* another queue has this key */
+  rbtree_node **link = &root->root, *parent = NULL;
+  bool leftmost = true;
+  while (*link) {
+    parent = *link;
+    int64_t k = prio_cfqq(parent)->p_key;
+    if (k == key)
+      return; /* another queue has this key */
+    if (key < k) {
+      link = &parent->left;
+    } else {
+      link = &parent->right;
+      leftmost = false;
+    }
+  }
   cfqq->p_key = key;
-  cfqq->p_node = g_sequence_insert_before(at, cfqq);
+  rbtree_link(root, &cfqq->p_node, parent, link, leftmost);
   cfqq->p_root = root;
 }
 
@@ -481,19 +495,16 @@ static bool queue_close(const struct cfq_data *cfqd,
 }
 
 struct cfq_queue *cfqq_close(struct cfq_data *cfqd, struct cfq_queue *cur) {
-  GSequence *root = cfqd->prio_trees[cur->org_ioprio];
-  if (g_sequence_is_empty(root))
+  const rbtree *root = &cfqd->prio_trees[cur->org_ioprio];
+  if (rbtree_empty(root))
     return NULL;
   int64_t x = cfqd->last_position;
-  GSequenceIter *succ_it = prio_lower_bound(root, x);
-  if (prio_at(succ_it, x))
-    return g_sequence_get(succ_it);
-
-  struct cfq_queue *succ =
-      g_sequence_iter_is_end(succ_it) ? NULL : g_sequence_get(succ_it);
-  struct cfq_queue *pred = g_sequence_iter_is_begin(succ_it)
-                               ? NULL
-                               : g_sequence_get(g_sequence_iter_prev(succ_it));
+  rbtree_node *succ_n = prio_lower_bound(root, x);
+  struct cfq_queue *succ = prio_cfqq(succ_n);
+  if (succ && succ->p_key == x)
+    return succ;
+  struct cfq_queue *pred =
+      prio_cfqq(succ_n ? rbtree_prev(succ_n) : rbtree_last(root));
   /* Nearer current position first; tie: the predecessor. */
   struct cfq_queue *first = pred, *second = succ;
   if (pred && succ && pred->next_rq && succ->next_rq &&
@@ -583,9 +594,8 @@ static void choose_service_tree(struct cfq_data *cfqd, struct cfq_group *cfqg) {
 
 void cfq_choose_cfqg(struct cfq_data *cfqd) {
   struct cfq_rb_root *st = &cfqd->grp_service_tree;
-  struct cfq_group *cfqg = NULL;
-  if (!g_sequence_is_empty(st->seq)) {
-    cfqg = g_sequence_get(g_sequence_get_begin_iter(st->seq));
+  struct cfq_group *cfqg = st_cfqg(rbtree_first(&st->rb));
+  if (cfqg) {
     /* the tree's floor only moves forward */
     if ((int64_t)(cfqg->vdisktime - st->min_vdisktime) > 0)
       st->min_vdisktime = cfqg->vdisktime;

@@ -167,7 +167,7 @@ static struct cfq_queue *cfq_queue_new(struct cfq_data *cfqd, bool is_sync,
   struct cfq_queue *cfqq = g_new0(struct cfq_queue, 1);
   cfqq->id = cfqd->next_queue_id++;
   cfqq->cfqd = cfqd;
-  cfqq->sort_list = g_sequence_new(g_free);
+  rbtree_init(&cfqq->sort_list);
   g_queue_init(&cfqq->fifo);
   cfqq->link.data = cfqq;
   g_queue_push_tail_link(&cfqd->queues, &cfqq->link);
@@ -197,7 +197,6 @@ static struct cfq_queue *cfq_queue_new(struct cfq_data *cfqd, bool is_sync,
 static void cfq_queue_free(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   cfq_prio_tree_del(cfqq);
   g_queue_unlink(&cfqd->queues, &cfqq->link);
-  g_sequence_free(cfqq->sort_list);
   g_free(cfqq);
 }
 
@@ -310,8 +309,8 @@ static struct cfq_queue *split_cfqq(struct cfq_io_context *cic,
  * --------------------------------------------------------------------- */
 
 static void cfq_note_cic(struct cfq_data *cfqd, struct cfq_io_context *cic) {
-  if (!g_hash_table_contains(cfqd->cic_seen, cic)) {
-    g_hash_table_add(cfqd->cic_seen, cic);
+  if (!cic->noted) {
+    cic->noted = true;
     g_ptr_array_add(cfqd->cics, cic);
   }
 }
@@ -391,26 +390,35 @@ static int cfq_may_queue(struct request_queue *q, struct task *tsk,
  * Sort list and insertion (docs/model.md, "Insertion")
  * --------------------------------------------------------------------- */
 
-static gint rq_node_cmp(gconstpointer a, gconstpointer b, gpointer data) {
-  (void)data;
-  const struct cfq_rq_node *x = a, *y = b;
-  if (x->pos != y->pos)
-    return x->pos < y->pos ? -1 : 1;
-  if (x->seq != y->seq)
-    return x->seq < y->seq ? -1 : 1;
-  return 0;
+static bool rq_sort_less(const struct request *x, const struct request *y) {
+  if (x->elv_pos != y->elv_pos)
+    return x->elv_pos < y->elv_pos;
+  return x->elv_seq < y->elv_seq;
+}
+
+static struct request *sort_rq(rbtree_node *n) {
+  return n ? rbtree_entry(n, struct request, rb_node) : NULL;
 }
 
 static void cfq_add_rq_rb(struct request *rq) {
   struct cfq_queue *cfqq = RQ_CFQQ(rq);
   struct cfq_data *cfqd = cfqq->cfqd;
   cfqq->queued[rq_is_sync(rq)]++;
-  struct cfq_rq_node *node = g_new(struct cfq_rq_node, 1);
-  node->rq = rq;
-  node->pos = blk_rq_pos(rq);
-  node->seq = cfqd->next_seq++; /* equal positions: newer to the right */
-  rq->elv_node =
-      g_sequence_insert_sorted(cfqq->sort_list, node, rq_node_cmp, NULL);
+  rq->elv_pos = blk_rq_pos(rq);
+  rq->elv_seq = cfqd->next_seq++; /* equal positions: newer to the right */
+  rbtree_node **link = &cfqq->sort_list.root, *parent = NULL;
+  bool leftmost = true;
+  while (*link) {
+    parent = *link;
+    if (rq_sort_less(rq, sort_rq(parent))) {
+      link = &parent->left;
+    } else {
+      link = &parent->right;
+      leftmost = false;
+    }
+  }
+  rbtree_link(&cfqq->sort_list, &rq->rb_node, parent, link, leftmost);
+  rq->elv_node = &rq->rb_node;
 
   if (!cfqq->on_rr)
     cfq_add_cfqq_rr(cfqd, cfqq);
@@ -617,16 +625,20 @@ static int cfq_merge(struct request_queue *q, struct task *tsk,
   struct cfq_queue *cfqq = cic->cfqq[bio_is_sync(bio)];
   if (!cfqq || cfqq_empty(cfqq))
     return ELEVATOR_NO_MERGE;
-  struct cfq_rq_node probe = {
-      .rq = NULL, .pos = bio->sector + bio->nr_sectors, .seq = 0};
-  GSequenceIter *it =
-      g_sequence_search(cfqq->sort_list, &probe, rq_node_cmp, NULL);
-  if (g_sequence_iter_is_end(it))
+  /* the first request sorted at or after the bio's end */
+  int64_t end = bio->sector + bio->nr_sectors;
+  rbtree_node *n = cfqq->sort_list.root, *found = NULL;
+  while (n) {
+    if (sort_rq(n)->elv_pos < end) {
+      n = n->right;
+    } else {
+      found = n;
+      n = n->left;
+    }
+  }
+  struct request *rq = sort_rq(found);
+  if (!rq || rq->elv_pos != end)
     return ELEVATOR_NO_MERGE;
-  struct cfq_rq_node *n = g_sequence_get(it);
-  if (n->pos != probe.pos)
-    return ELEVATOR_NO_MERGE;
-  struct request *rq = n->rq;
   /* elv_rq_merge_ok, as far as the elevator can judge it */
   if (rq->cmd_flags & (REQ_NOMERGE | REQ_STARTED))
     return ELEVATOR_NO_MERGE;
@@ -645,7 +657,7 @@ static void cfq_merged_request(struct request_queue *q, struct request *rq,
     return;
   /* cfq_reposition_rq_rb: the start sector moved */
   struct cfq_queue *cfqq = RQ_CFQQ(rq);
-  g_sequence_remove(rq->elv_node);
+  rbtree_erase(&cfqq->sort_list, &rq->rb_node);
   rq->elv_node = NULL;
   cfqq->queued[rq_is_sync(rq)]--;
   cfq_add_rq_rb(rq);
@@ -676,19 +688,10 @@ static void cfq_merged_requests(struct request_queue *q, struct request *rq,
 }
 
 static struct request *cfq_neighbour(struct request *rq, bool latter) {
-  GSequenceIter *it = rq->elv_node;
-  if (!it)
+  if (!rq->elv_node)
     return NULL;
-  if (latter) {
-    it = g_sequence_iter_next(it);
-    if (g_sequence_iter_is_end(it))
-      return NULL;
-  } else {
-    if (g_sequence_iter_is_begin(it))
-      return NULL;
-    it = g_sequence_iter_prev(it);
-  }
-  return ((struct cfq_rq_node *)g_sequence_get(it))->rq;
+  return sort_rq(latter ? rbtree_next(&rq->rb_node)
+                        : rbtree_prev(&rq->rb_node));
 }
 
 static struct request *cfq_former_request(struct request_queue *q,
@@ -849,8 +852,6 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
   cfqd->groups = g_ptr_array_new();
   cfqd->group_by_name = g_hash_table_new(g_str_hash, g_str_equal);
   cfqd->root_group = cfq_group_new(cfqd, NULL, 2 * BLKIO_WEIGHT_DEFAULT);
-  for (int i = 0; i < IOPRIO_BE_NR; i++)
-    cfqd->prio_trees[i] = g_sequence_new(NULL);
   cfqd->serving_prio = BE_WORKLOAD;
   cfqd->serving_type = ASYNC_WORKLOAD;
   cfqd->hw_tag = -1;
@@ -860,7 +861,6 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
   g_queue_init(&cfqd->queues);
   cfqd->stats = g_ptr_array_new_with_free_func(g_free);
   cfqd->cics = g_ptr_array_new();
-  cfqd->cic_seen = g_hash_table_new(g_direct_hash, g_direct_equal);
   cfqd->next_seq = 1;
   return cfqd;
 }
@@ -876,8 +876,6 @@ static void cfq_exit_queue(void *data) {
     struct cfq_queue *cfqq = g_queue_peek_head(&cfqd->queues);
     cfq_queue_free(cfqd, cfqq);
   }
-  for (int i = 0; i < IOPRIO_BE_NR; i++)
-    g_sequence_free(cfqd->prio_trees[i]);
   for (guint i = 0; i < cfqd->groups->len; i++)
     cfq_group_free(g_ptr_array_index(cfqd->groups, i));
   g_ptr_array_free(cfqd->groups, TRUE);
@@ -885,7 +883,6 @@ static void cfq_exit_queue(void *data) {
   cfq_rb_root_destroy(&cfqd->grp_service_tree);
   g_ptr_array_free(cfqd->stats, TRUE);
   g_ptr_array_free(cfqd->cics, TRUE);
-  g_hash_table_destroy(cfqd->cic_seen);
   g_free(cfqd);
 }
 

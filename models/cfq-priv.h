@@ -14,6 +14,7 @@
 #include "models/blk.h"
 #include "models/cfq-event.h"
 #include "models/ioc.h"
+#include "sim/core/rbtree.h"
 
 /* CFQ's constants (docs/model.md, "CFQ constants"); the HZ-dependent ones
  * are computed per cfqd. */
@@ -43,7 +44,7 @@ struct cfq_group;
  * (rb_key, insertion seq); the group tree holds groups ordered by
  * (vdisktime - min_vdisktime, insertion seq). */
 struct cfq_rb_root {
-  GSequence *seq;
+  rbtree rb;
   unsigned count;
   unsigned total_weight;  /* group tree only */
   uint64_t min_vdisktime; /* group tree only */
@@ -75,16 +76,17 @@ struct cfq_queue {
   /* service tree membership */
   int64_t rb_key;
   uint64_t rb_seq;
-  struct cfq_rb_root *service_tree;
-  GSequenceIter *rb_node;
+  struct cfq_rb_root *service_tree; /* NULL: not on a service tree */
+  rbtree_node rb_node;
 
   /* prio tree membership: keyed by pos(next_rq) at insertion, an
    * approximation (docs/model.md, "Simplifications") */
-  GSequence *p_root;
-  GSequenceIter *p_node;
+  rbtree *p_root; /* NULL: on none */
+  rbtree_node p_node;
   int64_t p_key;
 
-  GSequence *sort_list; /* of struct cfq_rq_node, by (pos, seq) */
+  /* requests by (rq->elv_pos, rq->elv_seq), linked through rq->rb_node */
+  rbtree sort_list;
   struct request *next_rq;
   int queued[2];
   int allocated[2];
@@ -109,15 +111,6 @@ struct cfq_queue {
   struct cfq_queue_stats *stats;
 };
 
-/* Element of a sort_list: the position is kept here so that a request
- * whose sector changed (front merge) until it is re-sorted cannot break
- * the sequence's order. */
-struct cfq_rq_node {
-  struct request *rq;
-  int64_t pos;
-  uint64_t seq;
-};
-
 struct cfq_group {
   int id;
   char *name; /* blkio cgroup, NULL for the root */
@@ -125,7 +118,8 @@ struct cfq_group {
   uint64_t vdisktime;
   unsigned weight, new_weight;
   bool needs_update;
-  GSequenceIter *rb_node; /* in grp_service_tree, or NULL */
+  bool on_st; /* in grp_service_tree */
+  rbtree_node rb_node;
   uint64_t rb_seq;
   int nr_cfqq;
   unsigned busy_queues_avg[3];
@@ -148,7 +142,7 @@ struct cfq_data {
   int64_t workload_expires;
   struct cfq_group *serving_group;
 
-  GSequence *prio_trees[IOPRIO_BE_NR];
+  rbtree prio_trees[IOPRIO_BE_NR];
 
   int busy_queues, busy_sync_queues;
   int rq_in_driver;
@@ -190,7 +184,6 @@ struct cfq_data {
   GQueue queues;    /* every live cfqq, creation order */
   GPtrArray *stats; /* struct cfq_queue_stats *, by queue id */
   GPtrArray *cics;  /* every cic seen by set_request */
-  GHashTable *cic_seen;
   int next_queue_id;
   uint64_t next_seq;
   cfq_slice_observer observer;
@@ -219,12 +212,20 @@ static inline bool cfq_class_idle(const struct cfq_queue *cfqq) {
 static inline bool cfq_class_rt(const struct cfq_queue *cfqq) {
   return cfqq->ioprio_class == IOPRIO_CLASS_RT;
 }
+/* Bits set in x; the builtin would be a library call on CPUs of the
+ * baseline instruction set. */
+static inline unsigned cfq_bits_set(uint32_t x) {
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  x = (x + (x >> 4)) & 0x0f0f0f0fu;
+  return (x * 0x01010101u) >> 24;
+}
 static inline bool cfqq_seeky(const struct cfq_queue *cfqq) {
-  return __builtin_popcount(cfqq->seek_history) > 4;
+  return cfq_bits_set(cfqq->seek_history) > 4;
 }
 static inline bool sample_valid(uint64_t samples) { return samples > 80; }
 static inline bool cfqq_empty(const struct cfq_queue *cfqq) {
-  return g_sequence_is_empty(cfqq->sort_list);
+  return rbtree_empty(&cfqq->sort_list);
 }
 static inline int cfqq_prio(const struct cfq_queue *cfqq) {
   if (cfq_class_idle(cfqq))

@@ -14,8 +14,8 @@ int cfqq_process_refs(const struct cfq_queue *cfqq) {
  * Request order inside a queue
  * --------------------------------------------------------------------- */
 
-static struct request *node_rq(GSequenceIter *it) {
-  return ((struct cfq_rq_node *)g_sequence_get(it))->rq;
+static struct request *node_rq(rbtree_node *n) {
+  return n ? rbtree_entry(n, struct request, rb_node) : NULL;
 }
 
 /* The better of two requests for a head at `last`: sync first, then
@@ -68,16 +68,12 @@ struct request *cfq_choose_req(struct cfq_data *cfqd, struct request *rq1,
  * measured from pos(last), not its end, as in the kernel. */
 struct request *cfq_find_next_rq(struct cfq_data *cfqd, struct cfq_queue *cfqq,
                                  struct request *last) {
-  GSequenceIter *it = last->elv_node;
-  g_assert(it);
-  struct request *next = NULL, *prev = NULL;
-  if (!g_sequence_iter_is_begin(it))
-    prev = node_rq(g_sequence_iter_prev(it));
-  GSequenceIter *n = g_sequence_iter_next(it);
-  if (!g_sequence_iter_is_end(n)) {
-    next = node_rq(n);
-  } else {
-    GSequenceIter *first = g_sequence_get_begin_iter(cfqq->sort_list);
+  g_assert(last->elv_node);
+  rbtree_node *it = &last->rb_node;
+  struct request *prev = node_rq(rbtree_prev(it));
+  struct request *next = node_rq(rbtree_next(it));
+  if (!next) {
+    rbtree_node *first = rbtree_first(&cfqq->sort_list);
     if (first != it)
       next = node_rq(first);
   }
@@ -89,7 +85,7 @@ static void cfq_del_rq_rb(struct request *rq) {
   int sync = rq_is_sync(rq);
   g_assert(cfqq->queued[sync] > 0);
   cfqq->queued[sync]--;
-  g_sequence_remove(rq->elv_node);
+  rbtree_erase(&cfqq->sort_list, &rq->rb_node);
   rq->elv_node = NULL;
   if (cfqq->on_rr && cfqq_empty(cfqq))
     cfq_prio_tree_del(cfqq);

@@ -23,6 +23,7 @@ struct disk_cmd {
                           drive acknowledged from its cache is on the media */
   disk_done_fn done; /* called from an engine event at completion */
   void *owner;       /* the caller's (the request) */
+  GList link;        /* the device's: its place in one of its queues */
   /* The submitting task's pid, -1: none.  Only for fingerprints: two
    * commands alike but for whose they are have different futures. */
   int64_t pid;

@@ -109,7 +109,10 @@ struct hdd {
   double total_rate;   /* sum of the cylinders' media rates */
   double link_rate;    /* payload bytes/s */
   int64_t seg_sectors; /* sectors per segment; 0: no buffer */
-  int64_t dirty_max;   /* sectors of dirty data the buffer takes */
+  /* the last cylinder looked up, [memo_start, memo_end): consecutive
+   * commands mostly fall on it (a memo: results are the formula's) */
+  int64_t memo_cyl, memo_start, memo_end;
+  int64_t dirty_max; /* sectors of dirty data the buffer takes */
 
   /* the mechanism */
   mech_state mech;
@@ -134,7 +137,8 @@ struct hdd {
   GArray *dirty;         /* extent: sorted, disjoint, never touching */
   uint64_t dirty_seq;    /* writes taken into the cache so far */
   int64_t dirty_sectors; /* buffer taken: the extents and the destage */
-  GQueue wait_space;     /* writes waiting for buffer space, in order */
+  GQueue wait_space;     /* writes waiting for buffer space, in order; these
+                        three queues link commands through cmd->link */
   disk_cmd *flush;       /* FLUSH CACHE in progress */
   bool flush_posted;     /* its completion is posted */
   GQueue held;           /* commands that came during the flush */
@@ -197,9 +201,26 @@ int64_t disk_hdd_cylinder_start(const void *d, int64_t cyl) {
   return cyl_start(h, cyl);
 }
 
+static int64_t cylinder_solve(const hdd *h, int64_t sector);
+
 int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
-  const hdd *h = d;
+  hdd *h = (hdd *)d; /* only the memo changes */
   g_assert(sector >= 0 && sector < h->nsectors);
+  if (sector >= h->memo_start && sector < h->memo_end)
+    return h->memo_cyl;
+  int64_t c = cylinder_solve(h, sector);
+  h->memo_cyl = c;
+  h->memo_start = cyl_start(h, c);
+  h->memo_end = cyl_start(h, c + 1);
+  return c;
+}
+
+/* The first sector of the cylinder after c. */
+static int64_t cyl_end(const hdd *h, int64_t c) {
+  return c == h->memo_cyl ? h->memo_end : cyl_start(h, c + 1);
+}
+
+static int64_t cylinder_solve(const hdd *h, int64_t sector) {
   /* The last cylinder whose start is <= sector.  The cumulative rate is
    * quadratic in the cylinder, so solving it for the sector lands within a
    * step or two of the answer; the walk corrects the rounding. */
@@ -228,7 +249,8 @@ int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
  * a cylinder continue where the previous one ended (head switches are
  * free), so consecutive sectors are also consecutive in angle. */
 static double sector_angle(const hdd *h, int64_t sector, int64_t cyl) {
-  double off = (double)(sector - cyl_start(h, cyl));
+  double off = (double)(sector - (cyl == h->memo_cyl ? h->memo_start
+                                                     : cyl_start(h, cyl)));
   double spt = cyl_spt(h, cyl);
   return fmod(off, spt) / spt;
 }
@@ -244,7 +266,7 @@ static double transfer_ns(const hdd *h, int64_t sector, int64_t n) {
     return 0.0;
   int64_t c = disk_hdd_cylinder_of(h, sector);
   while (n > 0) {
-    int64_t piece = MIN(n, cyl_start(h, c + 1) - sector);
+    int64_t piece = MIN(n, cyl_end(h, c) - sector);
     t += (double)piece / cyl_spt(h, c) * h->period;
     sector += piece;
     n -= piece;
@@ -263,7 +285,7 @@ static int64_t sectors_in(const hdd *h, int64_t s, int64_t c, double dt,
   if (max <= 0 || dt <= 0)
     return 0;
   while (got < max) {
-    int64_t piece = MIN(max - got, cyl_start(h, c + 1) - (s + got));
+    int64_t piece = MIN(max - got, cyl_end(h, c) - (s + got));
     double t = (double)piece / cyl_spt(h, c) * h->period;
     if (t > dt) {
       got += MIN(piece, (int64_t)floor(dt / h->period * cyl_spt(h, c)));
@@ -384,10 +406,19 @@ static bool is_continuation(const hdd *h, const disk_cmd *cmd, sim_time now) {
 
 /* Which buffer holds all of [s, s+n): a segment, the dirty data, or none. */
 static int find_hit(const hdd *h, int64_t s, int64_t n, sim_time now) {
-  for (int i = 0; h->seg_sectors && i < (int)h->cfg.cache_segments; i++) {
-    int64_t a, b;
-    seg_window(h, i, now, &a, &b);
-    if (a < b && a <= s && s + n <= b)
+  /* seg_window's test, with the stream's position worked out once and
+   * only for a segment that could hold the range */
+  g_assert(n > 0); /* reads carry data; flushes never come here */
+  int stream = h->mech == MECH_STREAM ? h->stream_seg : NO_HIT;
+  int nseg = h->seg_sectors ? (int)h->cfg.cache_segments : 0;
+  int64_t seg = h->seg_sectors;
+  /* [s, s+n) with n > 0 lies in [MAX(start, b - seg), b) */
+  for (int i = 0; i < nseg; i++) {
+    const segment *sg = &h->segs[i];
+    if (s < sg->start)
+      continue;
+    int64_t b = i == stream ? stream_pos(h, now) : sg->end;
+    if (s + n <= b && s >= b - seg)
       return i;
   }
   if (h->mech == MECH_DESTAGE && h->destage.start <= s &&
@@ -496,7 +527,7 @@ static void slot_done(void *arg) {
     h->flush = NULL;
     h->flush_posted = false;
     while (!g_queue_is_empty(&h->held))
-      dispatch(h, g_queue_pop_head(&h->held), now);
+      dispatch(h, g_queue_pop_head_link(&h->held)->data, now);
   }
   cmd->done(cmd);
 }
@@ -546,7 +577,7 @@ static void admit_waiting(hdd *h, sim_time now) {
     disk_cmd *cmd = g_queue_peek_head(&h->wait_space);
     if (h->dirty_sectors + cmd->nr_sectors > h->dirty_max)
       break;
-    g_queue_pop_head(&h->wait_space);
+    g_queue_pop_head_link(&h->wait_space);
     admit_write(h, cmd, now);
   }
 }
@@ -781,7 +812,7 @@ static void hdd_start_next(hdd *h) {
     }
     GList *l = pick(h, now);
     disk_cmd *cmd = l->data;
-    g_queue_delete_link(&h->pending, l);
+    g_queue_unlink(&h->pending, l);
     int hit =
         cmd->write ? NO_HIT : find_hit(h, cmd->sector, cmd->nr_sectors, now);
     if (hit != NO_HIT) {
@@ -805,6 +836,13 @@ static void hdd_start_next(hdd *h) {
     sim_timer_mod(&h->stream_timer, stream_end(h));
   else
     sim_timer_del(&h->stream_timer);
+}
+
+/* Queues a command through its own link (a command waits in one queue
+ * at a time). */
+static void cmd_enqueue(GQueue *q, disk_cmd *cmd) {
+  cmd->link = (GList){cmd, NULL, NULL};
+  g_queue_push_tail_link(q, &cmd->link);
 }
 
 /* A command the drive takes now (on arrival, or after a flush). */
@@ -833,12 +871,12 @@ static void dispatch(hdd *h, disk_cmd *cmd, sim_time now) {
           h->dirty_sectors + cmd->nr_sectors <= h->dirty_max)
         admit_write(h, cmd, now);
       else
-        g_queue_push_tail(&h->wait_space, cmd);
+        cmd_enqueue(&h->wait_space, cmd);
       hdd_start_next(h);
       return;
     }
   }
-  g_queue_push_tail(&h->pending, cmd);
+  cmd_enqueue(&h->pending, cmd);
   hdd_start_next(h);
 }
 
@@ -854,7 +892,7 @@ static void hdd_submit(void *d, disk_cmd *cmd) {
     h->busy_since = now;
   /* FLUSH CACHE is not queued: what comes after it waits for it. */
   if (h->flush)
-    g_queue_push_tail(&h->held, cmd);
+    cmd_enqueue(&h->held, cmd);
   else
     dispatch(h, cmd, now);
 }
@@ -936,7 +974,7 @@ static gboolean hdd_check_geometry(hdd *h, GError **err) {
 }
 
 static gboolean hdd_check(const void *cfgv, GError **err) {
-  hdd h = {.cfg = *(const disk_hdd_cfg *)cfgv};
+  hdd h = {.cfg = *(const disk_hdd_cfg *)cfgv, .memo_cyl = -1};
   h.ncyl = h.cfg.cylinders;
   h.nsectors = h.cfg.capacity / SECTOR;
   return hdd_check_geometry(&h, err);
@@ -947,9 +985,10 @@ static void hdd_free(void *d) {
   if (!h)
     return;
   sim_timer_del(&h->stream_timer);
-  g_queue_clear(&h->pending);
-  g_queue_clear(&h->wait_space);
-  g_queue_clear(&h->held);
+  /* the commands' links are the commands' own */
+  g_queue_init(&h->pending);
+  g_queue_init(&h->wait_space);
+  g_queue_init(&h->held);
   g_queue_clear_full(&h->slots, g_free);
   if (h->dirty)
     g_array_free(h->dirty, TRUE);
@@ -975,6 +1014,7 @@ static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
   h->nsectors = h->cfg.capacity / SECTOR;
   h->period = 60e9 / (double)h->cfg.rpm;
   h->cur_cyl = 0;
+  h->memo_cyl = -1; /* nothing looked up yet */
   h->last_end = -1;
   h->last_end_time = -1;
   h->cur_seg = h->stream_seg = NO_HIT;

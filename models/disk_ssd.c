@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #define SECTOR 512
 
@@ -61,10 +62,16 @@ static const param_desc ssd_params[] = {
 };
 
 /* Reserved intervals of one resource, sorted, disjoint, touching ones
- * merged, those that ended before now dropped. */
+ * merged, those that ended by the last submission that used the
+ * resource dropped: v[head .. head + len). */
 typedef struct span {
   sim_time start, end;
 } span;
+
+typedef struct timeline {
+  span *v;
+  guint head, len, cap;
+} timeline;
 
 /* One accepted command awaiting its completion event. */
 typedef struct ssd ssd;
@@ -72,6 +79,7 @@ typedef struct ssd_slot {
   ssd *s;
   disk_cmd *cmd;
   sim_time at;
+  GList link; /* in s->slots */
 } ssd_slot;
 
 /* Buffered write data until its page is programmed. */
@@ -88,64 +96,98 @@ struct ssd {
   double link_rate;     /* payload bytes/s */
   GArray *buffer;       /* buffered, sorted by free_at */
   sim_time flush_until; /* commands wait for a FLUSH CACHE to end */
-  GArray *ctrl;         /* span timelines */
-  GArray *link;
-  GArray **channel; /* [channels] */
-  GArray **die;     /* [ndies] */
+  timeline ctrl;        /* span timelines */
+  timeline link;
+  timeline *channel; /* [channels] */
+  timeline *die;     /* [ndies] */
   int inflight;
   sim_time busy_since;
   sim_time busy;
-  GQueue slots; /* ssd_slot *, commands awaiting completion */
+  GQueue slots;         /* ssd_slot *, commands awaiting completion */
+  ssd_slot *free_slots; /* delivered slots kept for reuse (via link.next) */
 };
 
-static void tl_prune(GArray *tl, sim_time now) {
-  guint k = 0;
-  while (k < tl->len && g_array_index(tl, span, k).end <= now)
-    k++;
-  if (k)
-    g_array_remove_range(tl, 0, k);
+static inline span *tl_at(const timeline *tl, guint i) {
+  return &tl->v[tl->head + i];
+}
+
+/* Drops the spans that ended by `now`.  A submission prunes only the
+ * timelines it reserves on: a span that ended can delay nothing, and every
+ * reservation prunes first, so a timeline pruned late holds what one
+ * pruned at every submission would. */
+static void tl_prune(timeline *tl, sim_time now) {
+  while (tl->len && tl->v[tl->head].end <= now) {
+    tl->head++;
+    tl->len--;
+  }
+  if (!tl->len)
+    tl->head = 0;
+}
+
+static void tl_insert(timeline *tl, guint i, span s) {
+  if (tl->head + tl->len == tl->cap) {
+    if (tl->head > tl->cap / 2) {
+      memmove(tl->v, tl->v + tl->head, tl->len * sizeof(span));
+      tl->head = 0;
+    } else {
+      tl->cap = tl->cap ? 2 * tl->cap : 16;
+      tl->v = g_renew(span, tl->v, tl->cap);
+    }
+  }
+  span *at = tl_at(tl, i);
+  memmove(at + 1, at, (tl->len - i) * sizeof(span));
+  *at = s;
+  tl->len++;
+}
+
+static void tl_remove(timeline *tl, guint i) {
+  span *at = tl_at(tl, i);
+  memmove(at, at + 1, (tl->len - i - 1) * sizeof(span));
+  tl->len--;
 }
 
 /* Reserve `dur` ns on the timeline at the earliest time >= ready when the
- * resource is free for that long; returns the start. */
-static sim_time tl_reserve(GArray *tl, sim_time ready, sim_time dur) {
+ * resource is free for that long; returns the start.  `now` <= ready. */
+static sim_time tl_reserve(timeline *tl, sim_time now, sim_time ready,
+                           sim_time dur) {
+  tl_prune(tl, now);
   guint lo = 0, hi = tl->len;
   while (lo < hi) { /* first span ending after ready */
     guint mid = (lo + hi) / 2;
-    if (g_array_index(tl, span, mid).end <= ready)
+    if (tl_at(tl, mid)->end <= ready)
       lo = mid + 1;
     else
       hi = mid;
   }
   guint i = lo;
   sim_time t = ready;
-  while (i < tl->len && g_array_index(tl, span, i).start < t + dur) {
-    t = MAX(t, g_array_index(tl, span, i).end);
+  while (i < tl->len && tl_at(tl, i)->start < t + dur) {
+    t = MAX(t, tl_at(tl, i)->end);
     i++;
   }
   if (dur == 0)
     return t;
   span s = {t, t + dur};
   /* merge with the neighbours it touches */
-  bool prev = i > 0 && g_array_index(tl, span, i - 1).end == s.start;
-  bool next = i < tl->len && g_array_index(tl, span, i).start == s.end;
+  bool prev = i > 0 && tl_at(tl, i - 1)->end == s.start;
+  bool next = i < tl->len && tl_at(tl, i)->start == s.end;
   if (prev && next) {
-    g_array_index(tl, span, i - 1).end = g_array_index(tl, span, i).end;
-    g_array_remove_index(tl, i);
+    tl_at(tl, i - 1)->end = tl_at(tl, i)->end;
+    tl_remove(tl, i);
   } else if (prev) {
-    g_array_index(tl, span, i - 1).end = s.end;
+    tl_at(tl, i - 1)->end = s.end;
   } else if (next) {
-    g_array_index(tl, span, i).start = s.start;
+    tl_at(tl, i)->start = s.start;
   } else {
-    g_array_insert_val(tl, i, s);
+    tl_insert(tl, i, s);
   }
   return t;
 }
 
 /* The spans still ahead of `now`: past ones can no longer delay anything. */
-static void fp_timeline(fingerprint *fp, const GArray *tl, sim_time now) {
+static void fp_timeline(fingerprint *fp, const timeline *tl, sim_time now) {
   for (guint i = 0; i < tl->len; i++) {
-    const span *sp = &g_array_index(tl, span, i);
+    const span *sp = tl_at(tl, i);
     if (sp->end > now) {
       fingerprint_i64(fp, sp->start);
       fingerprint_i64(fp, sp->end);
@@ -167,12 +209,12 @@ static void ssd_fingerprint(const void *d, fingerprint *fp) {
   fingerprint_i64(fp, s->inflight);
   fingerprint_i64(fp, s->busy);
   fingerprint_i64(fp, s->busy_since);
-  fp_timeline(fp, s->ctrl, now);
-  fp_timeline(fp, s->link, now);
+  fp_timeline(fp, &s->ctrl, now);
+  fp_timeline(fp, &s->link, now);
   for (int64_t c = 0; c < s->cfg.channels; c++)
-    fp_timeline(fp, s->channel[c], now);
+    fp_timeline(fp, &s->channel[c], now);
   for (int64_t k = 0; k < s->ndies; k++)
-    fp_timeline(fp, s->die[k], now);
+    fp_timeline(fp, &s->die[k], now);
   for (GList *l = s->slots.head; l; l = l->next)
     disk_fp_cmd(fp, ((const ssd_slot *)l->data)->cmd);
   for (guint i = 0; i < s->buffer->len; i++) {
@@ -202,8 +244,13 @@ static void ssd_deliver(void *arg) {
   ssd_slot *slot = arg;
   ssd *s = slot->s;
   disk_cmd *cmd = slot->cmd;
-  g_queue_remove(&s->slots, slot);
-  g_free(slot);
+  g_queue_unlink(&s->slots, &slot->link);
+#ifdef __SANITIZE_ADDRESS__
+  g_free(slot); /* no reuse: a use after free stays visible */
+#else
+  slot->link.next = (GList *)s->free_slots;
+  s->free_slots = slot;
+#endif
   sim_time now = sim_now(s->e);
   cmd->completed = now;
   if (--s->inflight == 0)
@@ -255,9 +302,13 @@ static void buffer_add(ssd *s, sim_time free_at, int64_t bytes) {
 }
 
 static void post_slot(ssd *s, disk_cmd *cmd, sim_time at) {
-  ssd_slot *slot = g_new(ssd_slot, 1);
-  *slot = (ssd_slot){s, cmd, at};
-  g_queue_push_tail(&s->slots, slot);
+  ssd_slot *slot = s->free_slots;
+  if (slot)
+    s->free_slots = (ssd_slot *)slot->link.next;
+  else
+    slot = g_new(ssd_slot, 1);
+  *slot = (ssd_slot){s, cmd, at, {slot, NULL, NULL}};
+  g_queue_push_tail_link(&s->slots, &slot->link);
   sim_post(s->e, at, "complete", ssd_deliver, slot);
 }
 
@@ -287,20 +338,14 @@ static void ssd_submit(void *d, disk_cmd *cmd) {
   if (s->inflight++ == 0)
     s->busy_since = now;
 
-  tl_prune(s->ctrl, now);
-  tl_prune(s->link, now);
-  for (int64_t c = 0; c < s->cfg.channels; c++)
-    tl_prune(s->channel[c], now);
-  for (int64_t g = 0; g < s->ndies; g++)
-    tl_prune(s->die[g], now);
   buffer_prune(s, now);
   if (cmd->flush) {
     ssd_flush(s, cmd, now);
     return;
   }
 
-  cmd->started =
-      tl_reserve(s->ctrl, MAX(now, s->flush_until), s->cfg.command_overhead);
+  cmd->started = tl_reserve(&s->ctrl, now, MAX(now, s->flush_until),
+                            s->cfg.command_overhead);
   sim_time ready = cmd->started + s->cfg.command_overhead;
   sim_time finish = ready;
   int64_t spp = s->cfg.page_size / SECTOR;
@@ -315,7 +360,7 @@ static void ssd_submit(void *d, disk_cmd *cmd) {
      * done then, and the pages are programmed from the buffer. */
     sim_time link_ns = xfer_ns(bytes, s->link_rate);
     sim_time room = buffer_room(s, ready, bytes);
-    in_buffer = tl_reserve(s->link, room, link_ns) + link_ns;
+    in_buffer = tl_reserve(&s->link, now, room, link_ns) + link_ns;
     finish = in_buffer;
   }
   for (int64_t p = first; p <= last; p++) {
@@ -324,22 +369,23 @@ static void ssd_submit(void *d, disk_cmd *cmd) {
     int64_t hi = MIN(cmd->sector + (int64_t)cmd->nr_sectors, (p + 1) * spp);
     sim_time link_ns = xfer_ns((hi - lo) * SECTOR, s->link_rate);
     int64_t g = p % s->ndies;
-    GArray *ch = s->channel[g % s->cfg.channels];
-    GArray *die = s->die[g];
+    timeline *ch = &s->channel[g % s->cfg.channels];
+    timeline *die = &s->die[g];
     sim_time end;
     if (!cmd->write) {
-      sim_time t = tl_reserve(die, ready, s->cfg.read_time) + s->cfg.read_time;
-      t = tl_reserve(ch, t, page_bus) + page_bus;
-      end = tl_reserve(s->link, t, link_ns) + link_ns;
+      sim_time t =
+          tl_reserve(die, now, ready, s->cfg.read_time) + s->cfg.read_time;
+      t = tl_reserve(ch, now, t, page_bus) + page_bus;
+      end = tl_reserve(&s->link, now, t, link_ns) + link_ns;
     } else if (buffered_write) {
-      sim_time t = tl_reserve(ch, in_buffer, page_bus) + page_bus;
-      end = tl_reserve(die, t, s->cfg.program_time) + s->cfg.program_time;
+      sim_time t = tl_reserve(ch, now, in_buffer, page_bus) + page_bus;
+      end = tl_reserve(die, now, t, s->cfg.program_time) + s->cfg.program_time;
       buffer_add(s, end, (hi - lo) * SECTOR);
       continue;
     } else {
-      sim_time t = tl_reserve(s->link, ready, link_ns) + link_ns;
-      t = tl_reserve(ch, t, page_bus) + page_bus;
-      end = tl_reserve(die, t, s->cfg.program_time) + s->cfg.program_time;
+      sim_time t = tl_reserve(&s->link, now, ready, link_ns) + link_ns;
+      t = tl_reserve(ch, now, t, page_bus) + page_bus;
+      end = tl_reserve(die, now, t, s->cfg.program_time) + s->cfg.program_time;
     }
     finish = MAX(finish, end);
   }
@@ -355,17 +401,21 @@ static void ssd_free(void *d) {
   ssd *s = d;
   if (!s)
     return;
-  if (s->ctrl)
-    g_array_free(s->ctrl, TRUE);
-  if (s->link)
-    g_array_free(s->link, TRUE);
+  g_free(s->ctrl.v);
+  g_free(s->link.v);
   for (int64_t c = 0; s->channel && c < s->cfg.channels; c++)
-    g_array_free(s->channel[c], TRUE);
+    g_free(s->channel[c].v);
   for (int64_t g = 0; s->die && g < s->ndies; g++)
-    g_array_free(s->die[g], TRUE);
+    g_free(s->die[g].v);
   g_free(s->channel);
   g_free(s->die);
-  g_queue_clear_full(&s->slots, g_free);
+  GList *l;
+  while ((l = g_queue_pop_head_link(&s->slots)))
+    g_free(l->data);
+  for (ssd_slot *x = s->free_slots, *next; x; x = next) {
+    next = (ssd_slot *)x->link.next;
+    g_free(x);
+  }
   if (s->buffer)
     g_array_free(s->buffer, TRUE);
   g_free(s);
@@ -399,14 +449,8 @@ static void *ssd_init(const void *cfgv, sim_engine *e, GError **err) {
   s->nsectors = s->cfg.capacity / SECTOR;
   s->ndies = s->cfg.channels * s->cfg.dies_per_channel;
   g_queue_init(&s->slots);
-  s->ctrl = g_array_new(FALSE, FALSE, sizeof(span));
-  s->link = g_array_new(FALSE, FALSE, sizeof(span));
-  s->channel = g_new(GArray *, s->cfg.channels);
-  for (int64_t c = 0; c < s->cfg.channels; c++)
-    s->channel[c] = g_array_new(FALSE, FALSE, sizeof(span));
-  s->die = g_new(GArray *, s->ndies);
-  for (int64_t g = 0; g < s->ndies; g++)
-    s->die[g] = g_array_new(FALSE, FALSE, sizeof(span));
+  s->channel = g_new0(timeline, s->cfg.channels);
+  s->die = g_new0(timeline, s->ndies);
   return s;
 }
 

@@ -49,7 +49,8 @@ struct cfq_io_context {
   struct io_context *ioc;
   struct cfq_queue *cfqq[2]; /* [0] async, [1] sync */
   struct cfq_ttime ttime;
-  int id; /* allocation order, for traces */
+  int id;     /* allocation order, for traces */
+  bool noted; /* in its cfqd's list of cics (CFQ's bookkeeping) */
 };
 
 /* What a kernel does when its cfq_cic_link finds the slot taken

@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <string.h>
 
 #include "sim/core/rng.h"
 
@@ -83,6 +84,10 @@ struct proc {
   int completions;         /* ended I/Os not yet seen by io_wait */
   proc_io *io;             /* the I/O whose bios are being submitted */
   GPtrArray *ios;          /* every proc_io not yet ended (teardown) */
+  /* ended I/Os and their bios, kept for reuse (chained through io->p
+   * and bio->bi_next) */
+  proc_io *free_ios;
+  struct bio *free_bios;
   bool finished;
   proc_step after_think; /* where the think timer leads */
   sim_timer think_timer;
@@ -299,10 +304,23 @@ static void forget_in_flight(proc *p, sim_time submitted) {
   g_assert_not_reached();
 }
 
+/* Reuse of I/O and bio memory (not under AddressSanitizer: a use after
+ * free must stay visible). */
+#ifdef __SANITIZE_ADDRESS__
+#define PROC_REUSE 0
+#else
+#define PROC_REUSE 1
+#endif
+
 static void bio_end(struct bio *bio) {
   proc_io *io = bio->private;
   proc *p = io->p;
-  g_free(bio);
+  if (PROC_REUSE) {
+    bio->bi_next = p->free_bios;
+    p->free_bios = bio;
+  } else {
+    g_free(bio);
+  }
   if (--io->bios > 0 || io->sent < io->nr_sectors)
     return;
   p->in_flight--;
@@ -317,7 +335,13 @@ static void bio_end(struct bio *bio) {
                         .submitted = io->submitted};
     p->done(p->done_ctx, p, &whole);
   }
-  g_ptr_array_remove_fast(p->ios, io); /* frees it */
+  g_ptr_array_remove_fast(p->ios, io);
+  if (PROC_REUSE) {
+    io->p = (proc *)p->free_ios;
+    p->free_ios = io;
+  } else {
+    g_free(io);
+  }
   if (p->next == STEP_IO_WAIT &&
       sim_actor_get_state(p->task->actor) == SIM_ACTOR_BLOCKED)
     sim_actor_ready(p->task->actor);
@@ -355,10 +379,21 @@ static int64_t next_block(proc *p, bool *write) {
   return p->seq_pos++ % blocks;
 }
 
+/* A cleared application I/O: an ended one if any (their `p` links the
+ * free list), else a new one. */
+static proc_io *alloc_io(proc *p) {
+  proc_io *io = p->free_ios;
+  if (!io)
+    return g_new0(proc_io, 1);
+  p->free_ios = (proc_io *)io->p;
+  memset(io, 0, sizeof(*io));
+  return io;
+}
+
 /* The next I/O of a replaying job: the trace's, as recorded. */
 static proc_io *make_replay_io(proc *p) {
   const proc_replay_io *r = &p->job.replay[p->issued];
-  proc_io *io = g_new0(proc_io, 1);
+  proc_io *io = alloc_io(p);
   io->p = p;
   io->sector = r->sector;
   io->nr_sectors = r->nr_sectors;
@@ -573,7 +608,7 @@ static proc_io *make_io(proc *p) {
   const proc_job *j = &p->job;
   if (j->replay)
     return make_replay_io(p);
-  proc_io *io = g_new0(proc_io, 1);
+  proc_io *io = alloc_io(p);
   bool write;
   uint32_t sectors;
   int64_t pos = next_pos(p, &write, &sectors);
@@ -589,7 +624,13 @@ static proc_io *make_io(proc *p) {
 /* The next bio of the current I/O: no larger than the queue takes. */
 static struct bio *make_bio(proc *p) {
   proc_io *io = p->io;
-  struct bio *bio = g_new0(struct bio, 1);
+  struct bio *bio = p->free_bios;
+  if (bio) {
+    p->free_bios = bio->bi_next;
+    memset(bio, 0, sizeof(*bio));
+  } else {
+    bio = g_new0(struct bio, 1);
+  }
   uint32_t n = MIN(io->nr_sectors - io->sent, blk_queue_max_sectors(p->q));
   bio->sector = io->sector + io->sent;
   bio->nr_sectors = n;
@@ -1048,7 +1089,7 @@ static proc *proc_alloc(sim_engine *e, struct task *tsk,
   p->q = q;
   p->seed = seed;
   p->in_flight_since = g_array_new(FALSE, FALSE, sizeof(sim_time));
-  p->ios = g_ptr_array_new_with_free_func(g_free);
+  p->ios = g_ptr_array_new(); /* frees nothing: ended I/Os are reused */
   p->rate_due = -1;
   g_queue_init(&p->pending);
   p->waiter = (struct page_waiter){.wake = page_wake, .ctx = p};
@@ -1159,6 +1200,11 @@ proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
 void proc_free(proc *p) {
   if (!p)
     return;
+  /* the engine's queue knows its armed timers: none may outlive p */
+  sim_timer_del(&p->think_timer);
+  sim_timer_del(&p->copy_timer);
+  sim_timer_del(&p->pause_timer);
+  sim_timer_del(&p->wb_timer);
   if (!p->rq)
     g_free(p->bio); /* otherwise the request owns it; the queue frees both */
   page_bio *pb;
@@ -1168,10 +1214,19 @@ void proc_free(proc *p) {
   if (p->rng_)
     gsl_rng_free(p->rng_);
   g_array_free(p->in_flight_since, TRUE);
+  g_ptr_array_set_free_func(p->ios, g_free);
   g_ptr_array_free(p->ios, TRUE);
   if (p->waiters)
     g_ptr_array_free(p->waiters, TRUE);
   g_free(p->file_end);
+  for (proc_io *io = p->free_ios, *next; io; io = next) {
+    next = (proc_io *)io->p;
+    g_free(io);
+  }
+  for (struct bio *b = p->free_bios, *next; b; b = next) {
+    next = b->bi_next;
+    g_free(b);
+  }
   g_free(p);
 }
 

@@ -526,6 +526,45 @@ static void test_allow_merge_consulted(void) {
   world_free(&w);
 }
 
+/* The merge hash finds each of many queued requests by its end sector,
+ * under its new end after every back merge, and never one whose end only
+ * shares a bucket. */
+static void test_merge_hash_many(void) {
+  enum { N = 100 };
+  world w;
+  world_init(&w, &fifo_sort, 128, CIC_LINK_FIXED, 1024);
+  world_add(&w, "X", -1, &idle_job);
+  struct task *x = &w.tasks[0];
+  issue(w.q, x, 900000, 8, 0); /* at the device */
+  issue(w.q, x, 950000, 8, 0); /* activated at the head */
+  struct request *rq[N];
+  for (int i = 0; i < N; i++)
+    rq[i] = issue(w.q, x, 1000 + 64 * i, 8, 0);
+  GRand *r = g_rand_new_with_seed(5);
+  for (int round = 1; round <= 3; round++) {
+    for (int k = 0; k < N; k++) {
+      int i = g_rand_int_range(r, 0, N);
+      if (blk_rq_sectors(rq[i]) >= 8 * (uint32_t)(round + 1))
+        continue;
+      g_assert_cmpint(
+          blk_step_submit(w.q, new_bio(x, rq_end_sector(rq[i]), 8, 0)), ==,
+          BLK_SUBMIT_MERGED);
+      g_assert_cmpint(blk_rq_sectors(rq[i]), ==, 8 * (round + 1));
+    }
+    for (int i = 0; i < N; i++)
+      while (blk_rq_sectors(rq[i]) < 8 * (uint32_t)(round + 1))
+        g_assert_cmpint(
+            blk_step_submit(w.q, new_bio(x, rq_end_sector(rq[i]), 8, 0)), ==,
+            BLK_SUBMIT_MERGED);
+  }
+  /* ends that no request has: new requests */
+  struct request *lone = issue(w.q, x, 1000 + 64 * N + 7, 8, 0);
+  g_assert_cmpint(blk_rq_sectors(lone), ==, 8);
+  g_assert_cmpuint(w.q->stats.bio_merges, ==, 3 * N);
+  g_rand_free(r);
+  world_free(&w);
+}
+
 /* A device completion ends the bios first, then the elevator's completion
  * hook, then cfq_put_request, then freed_request (which wakes the sleeping
  * allocator), then the driver runs the queue again. */
@@ -802,6 +841,7 @@ int main(int argc, char **argv) {
                   test_request_merge_wakes_sleeper);
   g_test_add_func("/blk/kblockd-coalesces", test_kblockd_coalesces);
   g_test_add_func("/blk/allow-merge-consulted", test_allow_merge_consulted);
+  g_test_add_func("/blk/merge-hash-many", test_merge_hash_many);
   g_test_add_func("/blk/completion-order", test_completion_order);
   g_test_add_func("/blk/large-io-split", test_large_io_split);
   g_test_add_func("/blk/flush/fua-sequence", test_flush_fua_sequence);

@@ -952,8 +952,6 @@ static struct cfq_queue *close_by_scan(struct cfq_queue *qs, int64_t x) {
 static void test_close_cooperator_search(void) {
   struct cfq_data cfqd;
   memset(&cfqd, 0, sizeof(cfqd));
-  for (int i = 0; i < IOPRIO_BE_NR; i++)
-    cfqd.prio_trees[i] = g_sequence_new(NULL);
   struct cfq_queue qs[PRIO_NQ];
   struct request rqs[PRIO_NQ];
   memset(qs, 0, sizeof(qs));
@@ -982,19 +980,17 @@ static void test_close_cooperator_search(void) {
     found += want != NULL;
   }
   /* the tree holds each key once */
-  GSequence *root = cfqd.prio_trees[4];
+  const rbtree *root = &cfqd.prio_trees[4];
+  g_assert_cmpint(rbtree_check(root), >=, 0);
   int64_t last = -1;
-  for (GSequenceIter *it = g_sequence_get_begin_iter(root);
-       !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
-    const struct cfq_queue *q = g_sequence_get(it);
+  for (rbtree_node *n = rbtree_first(root); n; n = rbtree_next(n)) {
+    const struct cfq_queue *q = rbtree_entry(n, struct cfq_queue, p_node);
     g_assert_cmpint(q->p_key, >, last);
     last = q->p_key;
   }
   g_assert_cmpint(hits, >, 100);
   g_assert_cmpint(found, >, hits + 100);
   g_rand_free(rand);
-  for (int i = 0; i < IOPRIO_BE_NR; i++)
-    g_sequence_free(cfqd.prio_trees[i]);
 }
 
 static void test_hw_tag_detection(void) {
@@ -1326,9 +1322,9 @@ typedef struct inv_ctx {
 
 static void check_tree_members(struct cfq_rb_root *st, int *on_tree) {
   guint n = 0;
-  for (GSequenceIter *it = g_sequence_get_begin_iter(st->seq);
-       !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
-    struct cfq_queue *q = g_sequence_get(it);
+  g_assert_cmpint(rbtree_check(&st->rb), >=, 0);
+  for (rbtree_node *x = rbtree_first(&st->rb); x; x = rbtree_next(x)) {
+    struct cfq_queue *q = rbtree_entry(x, struct cfq_queue, rb_node);
     g_assert_true(q->service_tree == st);
     g_assert_true(q->on_rr);
     n++;
@@ -1354,13 +1350,15 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
       if (q != cfqd->active_queue)
         g_assert_false(cfqq_empty(q));
     } else {
-      g_assert_null(q->rb_node);
+      g_assert_null(q->service_tree);
       g_assert_true(cfqq_empty(q));
     }
     /* prio tree membership only for non-empty busy queues */
     if (q->p_root)
       g_assert_true(q->on_rr && !cfqq_empty(q));
-    int n = g_sequence_get_length(q->sort_list);
+    int n = 0;
+    for (rbtree_node *x = rbtree_first(&q->sort_list); x; x = rbtree_next(x))
+      n++;
     g_assert_cmpint(n, ==, q->queued[0] + q->queued[1]);
     g_assert_cmpint((int)g_queue_get_length(&q->fifo), ==, n);
     queued += n;
@@ -1399,8 +1397,8 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
     g_assert_cmpint(g->nr_cfqq, ==, want);
     g_assert_cmpint(on_tree, ==, want);
     /* on the group tree exactly while nr_cfqq > 0 */
-    g_assert_true((g->rb_node != NULL) == (g->nr_cfqq > 0));
-    if (g->rb_node) {
+    g_assert_true(g->on_st == (g->nr_cfqq > 0));
+    if (g->on_st) {
       tw += g->weight;
       on_grp++;
     } else {
@@ -1408,8 +1406,11 @@ static void cfq_check_invariants(struct cfq_data *cfqd) {
     }
   }
   g_assert_cmpuint(tw, ==, cfqd->grp_service_tree.total_weight);
-  g_assert_cmpuint(on_grp, ==,
-                   (guint)g_sequence_get_length(cfqd->grp_service_tree.seq));
+  guint in_grp_tree = 0;
+  for (rbtree_node *x = rbtree_first(&cfqd->grp_service_tree.rb); x;
+       x = rbtree_next(x))
+    in_grp_tree++;
+  g_assert_cmpuint(on_grp, ==, in_grp_tree);
   g_hash_table_destroy(nr);
 }
 
@@ -1492,7 +1493,7 @@ static struct cfq_queue *audit_mkq(struct cfq_data *cfqd, struct cfq_group *g,
   q->idle_window = sync;
   q->ioprio_class = q->org_ioprio_class = cls;
   q->ioprio = q->org_ioprio = prio;
-  q->sort_list = g_sequence_new(g_free);
+  rbtree_init(&q->sort_list);
   g_queue_init(&q->fifo);
   q->link.data = q;
   g_queue_push_tail_link(&cfqd->queues, &q->link);
@@ -1556,10 +1557,9 @@ static void test_audit_group_to_end(void) {
   g_assert_cmpuint(gb->vdisktime, ==, ga->vdisktime + 200);
   cfq_add_cfqq_rr(cfqd, qc);
   g_assert_cmpuint(gc->vdisktime, ==, gb->vdisktime + 200);
-  GSequence *s = cfqd->grp_service_tree.seq;
-  g_assert_true(g_sequence_get(g_sequence_get_begin_iter(s)) == ga);
-  g_assert_true(
-      g_sequence_get(g_sequence_iter_prev(g_sequence_get_end_iter(s))) == gc);
+  const rbtree *s = &cfqd->grp_service_tree.rb;
+  g_assert_true(rbtree_entry(rbtree_first(s), struct cfq_group, rb_node) == ga);
+  g_assert_true(rbtree_entry(rbtree_last(s), struct cfq_group, rb_node) == gc);
   g_assert_cmpuint(cfqd->grp_service_tree.total_weight, ==, 1600);
   world_free(&w);
 }
@@ -1670,20 +1670,25 @@ static void test_audit_idle_timer(void) {
   ioc_free(ioc);
 }
 
-static gint audit_node_cmp(gconstpointer a, gconstpointer b, gpointer data) {
-  (void)data;
-  const struct cfq_rq_node *x = a, *y = b;
-  if (x->pos != y->pos)
-    return x->pos < y->pos ? -1 : 1;
-  return x->seq < y->seq ? -1 : (x->seq > y->seq);
-}
-
 static void audit_sort_add(struct cfq_queue *q, struct request *rq,
                            uint64_t seq) {
-  struct cfq_rq_node *n = g_new(struct cfq_rq_node, 1);
-  *n = (struct cfq_rq_node){.rq = rq, .pos = rq->sector, .seq = seq};
-  rq->elv_node =
-      g_sequence_insert_sorted(q->sort_list, n, audit_node_cmp, NULL);
+  rq->elv_pos = rq->sector;
+  rq->elv_seq = seq;
+  rbtree_node **link = &q->sort_list.root, *parent = NULL;
+  bool leftmost = true;
+  while (*link) {
+    parent = *link;
+    const struct request *p = rbtree_entry(parent, struct request, rb_node);
+    if (rq->elv_pos < p->elv_pos ||
+        (rq->elv_pos == p->elv_pos && seq < p->elv_seq)) {
+      link = &parent->left;
+    } else {
+      link = &parent->right;
+      leftmost = false;
+    }
+  }
+  rbtree_link(&q->sort_list, &rq->rb_node, parent, link, leftmost);
+  rq->elv_node = &rq->rb_node;
 }
 
 /* cfq_find_next_rq measures from pos(last), not end(last).
@@ -1706,8 +1711,7 @@ static void test_audit_find_next_rq_pos(void) {
   /* the chooser itself, from end(last), would pick next */
   g_assert_true(cfq_choose_req(cfqd, &next, &prev, rq_end_sector(&last)) ==
                 &next);
-  g_sequence_remove_range(g_sequence_get_begin_iter(q->sort_list),
-                          g_sequence_get_end_iter(q->sort_list));
+  rbtree_init(&q->sort_list);
   world_free(&w);
 }
 
@@ -1739,8 +1743,7 @@ static void test_audit_resid_timed_out_only(void) {
     /* nr_cfqq = 2: factor 1 * (180 - 100) = 80, minus a resid of 30 */
     g_assert_cmpint(q->rb_key, ==, j + 80 - (timed_out ? 30 : 0));
   }
-  g_sequence_remove_range(g_sequence_get_begin_iter(q->sort_list),
-                          g_sequence_get_end_iter(q->sort_list));
+  rbtree_init(&q->sort_list);
   q->queued[1] = 0;
   world_free(&w);
 }

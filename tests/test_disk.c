@@ -273,6 +273,57 @@ static void test_hdd_zones(void) {
   }
 }
 
+/* The cylinder of a sector by bisection over the cylinder starts: what
+ * the lookup (a formula, a correction walk and a memo of the last
+ * cylinder) must return, whatever order the sectors come in. */
+static int64_t cylinder_by_bisection(void *d, int64_t sector) {
+  int64_t lo = 0, hi = disk_hdd_cylinders(d) - 1;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo + 1) / 2;
+    if (disk_hdd_cylinder_start(d, mid) <= sector)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
+static void test_hdd_cylinder_lookup_random(void) {
+  const char *shapes[][7] = {
+      {NULL},
+      {"cylinders", "3001", "capacity", "3g", "inner_rate", "20MB/s", NULL},
+      {"cylinders", "100000", "capacity", "2t", "inner_rate", "124MB/s", NULL},
+  };
+  GRand *r = g_rand_new_with_seed(99);
+  for (guint k = 0; k < G_N_ELEMENTS(shapes); k++) {
+    driver *dr = drv_new(&disk_hdd_ops, shapes[k][0] ? shapes[k] : NULL, 1, 0,
+                         next_random, 8);
+    void *d = dr->disk;
+    int64_t cap = disk_hdd_ops.capacity(d);
+    int64_t s = 0;
+    for (int i = 0; i < 200000; i++) {
+      switch (g_rand_int_range(r, 0, 4)) {
+      case 0: /* anywhere */
+        s = (int64_t)(g_rand_double(r) * (double)cap);
+        break;
+      case 1: /* on from the last one, as sequential I/O goes */
+        s += g_rand_int_range(r, 1, 4096);
+        break;
+      case 2: /* back a little */ s -= g_rand_int_range(r, 1, 4096); break;
+      default: { /* a cylinder's edge, either side */
+        int64_t c = (int64_t)(g_rand_double(r) * disk_hdd_cylinders(d));
+        s = disk_hdd_cylinder_start(d, c) - g_rand_int_range(r, 0, 2);
+      }
+      }
+      s = CLAMP(s, 0, cap - 1);
+      g_assert_cmpint(disk_hdd_cylinder_of(d, s), ==,
+                      cylinder_by_bisection(d, s));
+    }
+    drv_free(dr);
+  }
+  g_rand_free(r);
+}
+
 /* Reading the same 4 KiB twice costs exactly one revolution the second
  * time: no seek, and the sector has just passed under the head. */
 static void next_same(driver *dr, disk_cmd *cmd) {
@@ -848,6 +899,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/disk/hdd/sequential-outer", test_hdd_sequential_outer);
   g_test_add_func("/disk/hdd/sequential-inner", test_hdd_sequential_inner);
   g_test_add_func("/disk/hdd/zones", test_hdd_zones);
+  g_test_add_func("/disk/hdd/cylinder-lookup-random",
+                  test_hdd_cylinder_lookup_random);
   g_test_add_func("/disk/hdd/rotation-computed", test_hdd_rotation_computed);
   g_test_add_func("/disk/hdd/ncq-satf", test_hdd_ncq);
   g_test_add_func("/disk/hdd/ncq-age-limit", test_hdd_ncq_age_limit);

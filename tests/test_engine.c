@@ -414,11 +414,189 @@ static void test_printk(void) {
   sim_engine_free(e);
 }
 
+/* Timers armed, re-armed and deleted at random among one-shot events:
+ * everything fires in (time, arming order), each armed timer once, none
+ * deleted; checked against a list of what should be pending. */
+typedef struct rt_timer {
+  sim_timer t;
+  GArray *log; /* of int: who fired */
+  int id;
+} rt_timer;
+
+typedef struct rt_want {
+  sim_time at;
+  uint64_t seq;
+  int id;
+} rt_want;
+
+static void rt_fire(void *arg) {
+  rt_timer *r = arg;
+  g_array_append_val(r->log, r->id);
+}
+
+static gint rt_want_cmp(gconstpointer a, gconstpointer b) {
+  const rt_want *x = a, *y = b;
+  if (x->at != y->at)
+    return x->at < y->at ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void test_timers_random(void) {
+  enum { NT = 200, NPOST = 40 };
+  sim_engine *e = sim_engine_new();
+  GArray *log = g_array_new(FALSE, FALSE, sizeof(int));
+  rt_timer *tm = g_new0(rt_timer, NT + NPOST);
+  GRand *r = g_rand_new_with_seed(7);
+  for (int round = 0; round < 30; round++) {
+    rt_want want[NT + NPOST];
+    bool armed[NT] = {false};
+    uint64_t seq = 0;
+    for (int op = 0; op < 600; op++) {
+      int i = g_rand_int_range(r, 0, NT);
+      tm[i].id = i;
+      tm[i].log = log;
+      if (!armed[i] || g_rand_int_range(r, 0, 3)) {
+        if (!armed[i])
+          sim_timer_init(&tm[i].t, e, "t", rt_fire, &tm[i]);
+        sim_time at = sim_now(e) + g_rand_int_range(r, 0, 50) * SIM_US;
+        sim_timer_mod(&tm[i].t, at);
+        want[i] = (rt_want){at, seq++, i};
+        armed[i] = true;
+      } else {
+        sim_timer_del(&tm[i].t);
+        armed[i] = false;
+      }
+    }
+    GArray *exp = g_array_new(FALSE, FALSE, sizeof(rt_want));
+    for (int i = 0; i < NT; i++)
+      if (armed[i])
+        g_array_append_val(exp, want[i]);
+    for (int k = 0; k < NPOST; k++) {
+      rt_timer *p = &tm[NT + k];
+      p->id = NT + k;
+      p->log = log;
+      /* one-shots draw sequence numbers after every arming above */
+      rt_want w = {sim_now(e) + g_rand_int_range(r, 0, 50) * SIM_US, seq++,
+                   NT + k};
+      sim_post(e, w.at, "post", rt_fire, p);
+      g_array_append_val(exp, w);
+    }
+    g_array_sort(exp, rt_want_cmp);
+    g_array_set_size(log, 0);
+    g_assert_cmpint(sim_engine_run(e, -1, NULL), ==, SIM_COMPLETED);
+    g_assert_cmpuint(log->len, ==, exp->len);
+    for (guint k = 0; k < exp->len; k++)
+      g_assert_cmpint(g_array_index(log, int, k), ==,
+                      g_array_index(exp, rt_want, k).id);
+    for (int i = 0; i < NT; i++)
+      g_assert_false(armed[i] && sim_timer_pending(&tm[i].t));
+    g_array_free(exp, TRUE);
+  }
+  g_rand_free(r);
+  g_free(tm);
+  g_array_free(log, TRUE);
+  sim_engine_free(e);
+}
+
+/* Thousands of actors (more than one summary word of the ready set):
+ * batches wake random subsets at once; without a policy the lowest ready
+ * id always steps first, and a policy is offered exactly the ready actors
+ * in id order. */
+typedef struct many {
+  sim_engine *e;
+  sim_actor **a;
+  int n, steps_left;
+  GArray *log; /* of int: who stepped */
+  GRand *r;
+} many;
+
+static many *many_of; /* the actors' shared context */
+
+static const char *many_next(void *self) {
+  (void)self;
+  return "step";
+}
+static bool many_delayable(void *self) {
+  (void)self;
+  return true;
+}
+static void many_step(void *self) {
+  int id = GPOINTER_TO_INT(self);
+  g_array_append_val(many_of->log, id);
+  if (--many_of->steps_left <= 0)
+    sim_actor_done(many_of->a[id]);
+  else
+    sim_actor_block(many_of->a[id], NULL);
+}
+static const sim_actor_ops many_ops = {many_next, many_delayable, many_step};
+
+static void many_wake(void *arg) {
+  many *m = arg;
+  int k = g_rand_int_range(m->r, 1, 200);
+  for (int j = 0; j < k; j++) {
+    sim_actor *a = m->a[g_rand_int_range(m->r, 0, m->n)];
+    if (sim_actor_get_state(a) == SIM_ACTOR_BLOCKED)
+      sim_actor_ready(a);
+  }
+  int between = -1; /* steps after this wake-up */
+  g_array_append_val(m->log, between);
+  if (m->steps_left > 0)
+    sim_post(m->e, sim_now(m->e) + SIM_US, "wake", many_wake, m);
+}
+
+static int many_choose(void *ctx, sim_engine *e, const sim_choice *c,
+                       GError **err) {
+  (void)err;
+  many *m = ctx;
+  guint k = 0;
+  for (guint i = 0; i < sim_n_actors(e); i++)
+    if (sim_actor_get_state(sim_actor_nth(e, i)) == SIM_ACTOR_READY) {
+      g_assert_cmpuint(k, <, c->n_ready);
+      g_assert_true(c->ready[k++] == sim_actor_nth(e, i));
+    }
+  g_assert_cmpuint(k, ==, c->n_ready);
+  return g_rand_int_range(m->r, 0, (gint32)c->n_ready);
+}
+static const sim_policy_ops many_policy = {many_choose};
+
+static void test_ready_set_many_actors(void) {
+  for (int with_policy = 0; with_policy < 2; with_policy++) {
+    many m = {.n = 4200, .steps_left = with_policy ? 1500 : 20000};
+    m.e = sim_engine_new();
+    m.a = g_new(sim_actor *, m.n);
+    m.log = g_array_new(FALSE, FALSE, sizeof(int));
+    m.r = g_rand_new_with_seed(3);
+    many_of = &m;
+    for (int i = 0; i < m.n; i++)
+      m.a[i] = sim_actor_add(m.e, "a", &many_ops, GINT_TO_POINTER(i));
+    if (with_policy)
+      sim_engine_set_policy(m.e, &many_policy, &m);
+    sim_post(m.e, SIM_US, "wake", many_wake, &m);
+    sim_engine_run(m.e, 200 * SIM_MS, NULL);
+    g_assert_cmpint(m.steps_left, <=, 0);
+    if (!with_policy) {
+      /* between two wake-ups, steps go up in id */
+      for (guint k = 1; k < m.log->len; k++) {
+        int prev = g_array_index(m.log, int, k - 1);
+        int cur = g_array_index(m.log, int, k);
+        if (prev >= 0 && cur >= 0)
+          g_assert_cmpint(prev, <, cur);
+      }
+    }
+    g_rand_free(m.r);
+    g_array_free(m.log, TRUE);
+    g_free(m.a);
+    sim_engine_free(m.e);
+  }
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/engine/event-order", test_event_order);
   g_test_add_func("/engine/ties", test_ties);
   g_test_add_func("/engine/timer-cancel-rearm", test_timer_cancel_rearm);
+  g_test_add_func("/engine/timers-random", test_timers_random);
+  g_test_add_func("/engine/ready-set-many-actors", test_ready_set_many_actors);
   g_test_add_func("/engine/time-limit", test_time_limit);
   g_test_add_func("/engine/hang", test_hang);
   g_test_add_func("/engine/completion", test_completion);

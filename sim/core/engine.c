@@ -1,11 +1,13 @@
 /* The discrete-event engine (docs/model.md, "The engine").
  *
  * The event queue is a binary heap of entries stored by value, ordered by
- * (time, insertion sequence).  A timer's heap entry carries the timer's
- * current token (the sequence number of the entry that armed it); the set
- * of live tokens says whether a popped timer entry still counts.  Checking
- * the set instead of the timer itself means a stale entry never touches a
- * timer whose owner may already have been freed after sim_timer_del(). */
+ * (time, insertion sequence).  An armed timer knows the slot of its entry
+ * (the heap keeps it up to date as entries move), so re-arming moves the
+ * entry in place and deleting removes it at once: no entry outlives its
+ * timer, and a timer freed after sim_timer_del() is never touched again.
+ *
+ * Ready actors are a bitmap by actor id with a summary bit per word, so
+ * the lowest ready id is found without walking the actors. */
 #include "sim/core/engine.h"
 
 #include <inttypes.h>
@@ -33,17 +35,19 @@ struct sim_actor {
 };
 
 struct sim_engine {
-  sim_time now;
+  sim_engine_head head; /* now, trace: first, read by the inline helpers */
   uint64_t next_seq;
   uint64_t delivered;
 
   sim_event *heap;
   size_t heap_len, heap_cap;
-  GHashTable *live_timers; /* token -> itself, for armed timers */
-  size_t n_stale;          /* heap entries of cancelled/moved timers */
 
   GPtrArray *actors; /* sim_actor *, index == id */
   guint n_ready, n_done;
+  /* ready set: bit id%64 of ready_bits[id/64]; bit w%64 of
+   * ready_sum[w/64] says ready_bits[w] is not zero */
+  uint64_t *ready_bits, *ready_sum;
+  guint ready_words, ready_sum_words;
   sim_actor **ready_buf;
   guint ready_cap;
 
@@ -51,7 +55,6 @@ struct sim_engine {
   void *policy_ctx;
   sim_step_hook hook;
   void *hook_ctx;
-  FILE *trace;
   sim_printk_fn printk;
   void *printk_ctx;
   bool stop;
@@ -67,16 +70,23 @@ static inline bool ev_before(const sim_event *a, const sim_event *b) {
   return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
 
+/* Puts x at slot i, telling its timer where it now is. */
+static inline void heap_place(sim_event *h, size_t i, const sim_event *x) {
+  h[i] = *x;
+  if (x->timer)
+    x->timer->slot = i;
+}
+
 static void heap_sift_up(sim_event *h, size_t i) {
   sim_event x = h[i];
   while (i > 0) {
     size_t p = (i - 1) / 2;
     if (!ev_before(&x, &h[p]))
       break;
-    h[i] = h[p];
+    heap_place(h, i, &h[p]);
     i = p;
   }
-  h[i] = x;
+  heap_place(h, i, &x);
 }
 
 static void heap_sift_down(sim_event *h, size_t n, size_t i) {
@@ -89,10 +99,10 @@ static void heap_sift_down(sim_event *h, size_t n, size_t i) {
       c++;
     if (!ev_before(&h[c], &x))
       break;
-    h[i] = h[c];
+    heap_place(h, i, &h[c]);
     i = c;
   }
-  h[i] = x;
+  heap_place(h, i, &x);
 }
 
 static void heap_push(sim_engine *e, const sim_event *ev) {
@@ -100,58 +110,29 @@ static void heap_push(sim_engine *e, const sim_event *ev) {
     e->heap_cap = e->heap_cap ? e->heap_cap * 2 : 256;
     e->heap = g_renew(sim_event, e->heap, e->heap_cap);
   }
-  e->heap[e->heap_len] = *ev;
+  heap_place(e->heap, e->heap_len, ev);
   heap_sift_up(e->heap, e->heap_len++);
 }
 
-static void heap_pop(sim_engine *e) {
-  g_assert(e->heap_len > 0);
-  if (--e->heap_len > 0) {
-    e->heap[0] = e->heap[e->heap_len];
-    heap_sift_down(e->heap, e->heap_len, 0);
-  }
-}
-
-static inline bool ev_live(const sim_engine *e, const sim_event *ev) {
-  return ev->timer == NULL ||
-         g_hash_table_contains(e->live_timers, GSIZE_TO_POINTER(ev->seq));
-}
-
-/* Re-arming a timer many times without letting it fire would otherwise grow
- * the heap without bound: rebuild it once most entries are dead. */
-static void heap_compact(sim_engine *e) {
-  size_t j = 0;
-  for (size_t i = 0; i < e->heap_len; i++)
-    if (ev_live(e, &e->heap[i]))
-      e->heap[j++] = e->heap[i];
-  e->heap_len = j;
-  e->n_stale = 0;
-  for (size_t i = j / 2; i-- > 0;)
-    heap_sift_down(e->heap, j, i);
-}
-
-static void note_stale(sim_engine *e) {
-  e->n_stale++;
-  if (e->n_stale > 1024 && e->n_stale > e->heap_len / 2)
-    heap_compact(e);
-}
-
-/* Drops dead timer entries from the top; true if a live event remains. */
-static bool heap_settle(sim_engine *e) {
-  while (e->heap_len > 0 && !ev_live(e, &e->heap[0])) {
-    heap_pop(e);
-    e->n_stale--;
-  }
-  return e->heap_len > 0;
+/* Removes the entry at slot i: the last entry fills the hole and moves up
+ * or down to where it belongs. */
+static void heap_remove_at(sim_engine *e, size_t i) {
+  g_assert(i < e->heap_len);
+  if (--e->heap_len == i)
+    return;
+  heap_place(e->heap, i, &e->heap[e->heap_len]);
+  if (i > 0 && ev_before(&e->heap[i], &e->heap[(i - 1) / 2]))
+    heap_sift_up(e->heap, i);
+  else
+    heap_sift_down(e->heap, e->heap_len, i);
 }
 
 /* ---- engine ---- */
 
 sim_engine *sim_engine_new(void) {
   sim_engine *e = g_new0(sim_engine, 1);
-  e->live_timers = g_hash_table_new(g_direct_hash, g_direct_equal);
   e->actors = g_ptr_array_new();
-  e->next_seq = 1; /* token 0 is never live */
+  e->next_seq = 1;
   return e;
 }
 
@@ -166,18 +147,18 @@ void sim_engine_free(sim_engine *e) {
   for (guint i = 0; i < e->actors->len; i++)
     actor_free(g_ptr_array_index(e->actors, i));
   g_ptr_array_free(e->actors, TRUE);
-  g_hash_table_destroy(e->live_timers);
   g_free(e->heap);
   g_free(e->ready_buf);
+  g_free(e->ready_bits);
+  g_free(e->ready_sum);
   g_free(e);
 }
 
-sim_time sim_now(const sim_engine *e) { return e->now; }
 uint64_t sim_events(const sim_engine *e) { return e->delivered; }
 
 void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
               void *arg) {
-  g_assert(at >= e->now);
+  g_assert(at >= e->head.now);
   sim_event ev = {at, e->next_seq++, fn, arg, name, NULL};
   heap_push(e, &ev);
 }
@@ -191,30 +172,71 @@ void sim_timer_init(sim_timer *t, sim_engine *e, const char *name,
 
 void sim_timer_mod(sim_timer *t, sim_time expires) {
   sim_engine *e = t->engine;
-  if (t->pending) {
-    g_hash_table_remove(e->live_timers, GSIZE_TO_POINTER(t->gen));
-    note_stale(e);
-  }
   /* Like mod_timer with a past expiry: fire as soon as possible. */
-  if (expires < e->now)
-    expires = e->now;
-  sim_event ev = {expires, e->next_seq++, t->fn, t->arg, t->name, t};
-  t->gen = ev.seq;
+  if (expires < e->head.now)
+    expires = e->head.now;
   t->expires = expires;
+  /* a re-armed timer orders as a new entry: a fresh sequence number */
+  sim_event ev = {expires, e->next_seq++, t->fn, t->arg, t->name, t};
+  if (t->pending) {
+    size_t i = t->slot;
+    bool earlier = ev_before(&ev, &e->heap[i]);
+    heap_place(e->heap, i, &ev);
+    if (earlier)
+      heap_sift_up(e->heap, i);
+    else
+      heap_sift_down(e->heap, e->heap_len, i);
+    return;
+  }
   t->pending = true;
-  g_hash_table_add(e->live_timers, GSIZE_TO_POINTER(t->gen));
   heap_push(e, &ev);
 }
 
 void sim_timer_del(sim_timer *t) {
   if (!t->pending)
     return;
-  g_hash_table_remove(t->engine->live_timers, GSIZE_TO_POINTER(t->gen));
   t->pending = false;
-  note_stale(t->engine);
+  heap_remove_at(t->engine, t->slot);
 }
 
 /* ---- actors ---- */
+
+static inline void ready_set(sim_engine *e, guint id) {
+  guint w = id / 64;
+  e->ready_bits[w] |= UINT64_C(1) << (id % 64);
+  e->ready_sum[w / 64] |= UINT64_C(1) << (w % 64);
+  e->n_ready++;
+}
+
+static inline void ready_clear(sim_engine *e, guint id) {
+  guint w = id / 64;
+  e->ready_bits[w] &= ~(UINT64_C(1) << (id % 64));
+  if (!e->ready_bits[w])
+    e->ready_sum[w / 64] &= ~(UINT64_C(1) << (w % 64));
+  e->n_ready--;
+}
+
+/* The lowest ready id at or after `from`, -1 if none. */
+static int ready_next(const sim_engine *e, guint from) {
+  guint w = from / 64;
+  if (w >= e->ready_words)
+    return -1;
+  uint64_t bits = e->ready_bits[w] & (~UINT64_C(0) << (from % 64));
+  if (bits)
+    return (int)(w * 64 + (guint)__builtin_ctzll(bits));
+  /* the next non-empty word, by the summary */
+  guint sw = (w + 1) / 64;
+  if (sw >= e->ready_sum_words)
+    return -1;
+  uint64_t sum = e->ready_sum[sw] & (~UINT64_C(0) << ((w + 1) % 64));
+  while (!sum) {
+    if (++sw >= e->ready_sum_words)
+      return -1;
+    sum = e->ready_sum[sw];
+  }
+  guint nw = sw * 64 + (guint)__builtin_ctzll(sum);
+  return (int)(nw * 64 + (guint)__builtin_ctzll(e->ready_bits[nw]));
+}
 
 sim_actor *sim_actor_add(sim_engine *e, const char *name,
                          const sim_actor_ops *ops, void *self) {
@@ -225,29 +247,45 @@ sim_actor *sim_actor_add(sim_engine *e, const char *name,
   a->ops = ops;
   a->self = self;
   a->state = SIM_ACTOR_READY;
-  a->since = e->now;
+  a->since = e->head.now;
   g_ptr_array_add(e->actors, a);
-  e->n_ready++;
   if (e->ready_cap < e->actors->len) {
     e->ready_cap = e->actors->len * 2;
     e->ready_buf = g_renew(sim_actor *, e->ready_buf, e->ready_cap);
   }
+  guint words = (e->actors->len + 63) / 64;
+  if (words > e->ready_words) {
+    guint cap = MAX(words, 2 * e->ready_words);
+    e->ready_bits = g_renew(uint64_t, e->ready_bits, cap);
+    memset(e->ready_bits + e->ready_words, 0,
+           (cap - e->ready_words) * sizeof(uint64_t));
+    e->ready_words = cap;
+    guint sum = (cap + 63) / 64;
+    if (sum > e->ready_sum_words) {
+      e->ready_sum = g_renew(uint64_t, e->ready_sum, sum);
+      memset(e->ready_sum + e->ready_sum_words, 0,
+             (sum - e->ready_sum_words) * sizeof(uint64_t));
+      e->ready_sum_words = sum;
+    }
+  }
+  ready_set(e, (guint)a->id);
   return a;
 }
 
 static void actor_leave_state(sim_actor *a) {
   if (a->state == SIM_ACTOR_READY)
-    a->engine->n_ready--;
+    ready_clear(a->engine, (guint)a->id);
   else if (a->state == SIM_ACTOR_DONE)
     a->engine->n_done--;
 }
 
 void sim_actor_ready(sim_actor *a) {
   g_assert(a->state != SIM_ACTOR_DONE);
-  actor_leave_state(a);
-  a->state = SIM_ACTOR_READY;
   a->waitq = NULL;
-  a->engine->n_ready++;
+  if (a->state == SIM_ACTOR_READY)
+    return;
+  a->state = SIM_ACTOR_READY;
+  ready_set(a->engine, (guint)a->id);
 }
 
 void sim_actor_block(sim_actor *a, const char *waitq) {
@@ -255,14 +293,14 @@ void sim_actor_block(sim_actor *a, const char *waitq) {
   actor_leave_state(a);
   a->state = SIM_ACTOR_BLOCKED;
   a->waitq = waitq;
-  a->since = a->engine->now;
+  a->since = a->engine->head.now;
 }
 
 void sim_actor_done(sim_actor *a) {
   actor_leave_state(a);
   a->state = SIM_ACTOR_DONE;
   a->waitq = NULL;
-  a->since = a->engine->now;
+  a->since = a->engine->head.now;
   a->engine->n_done++;
 }
 
@@ -313,30 +351,24 @@ const char *sim_outcome_name(sim_outcome o) {
 
 static void deliver(sim_engine *e) {
   sim_event ev = e->heap[0];
-  heap_pop(e);
-  e->now = ev.at;
-  if (ev.timer) {
-    g_hash_table_remove(e->live_timers, GSIZE_TO_POINTER(ev.seq));
+  heap_remove_at(e, 0);
+  e->head.now = ev.at;
+  if (ev.timer)
     ev.timer->pending = false;
-  }
   e->delivered++;
   ev.fn(ev.arg);
 }
 
 static void step_actor(sim_engine *e, sim_actor *a) {
-  if (e->trace)
+  if (e->head.trace)
     sim_trace(e, a->name, "step %s", a->ops->next_step(a->self));
   a->ops->step(a->self);
 }
 
 static sim_actor *first_ready(const sim_engine *e) {
-  for (guint i = 0; i < e->actors->len; i++) {
-    sim_actor *a = g_ptr_array_index(e->actors, i);
-    if (a->state == SIM_ACTOR_READY)
-      return a;
-  }
-  g_assert_not_reached();
-  return NULL;
+  int id = ready_next(e, 0);
+  g_assert(id >= 0);
+  return g_ptr_array_index(e->actors, id);
 }
 
 sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err) {
@@ -349,7 +381,7 @@ sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err) {
     if (n_actors > 0 && e->n_done == n_actors)
       return SIM_COMPLETED;
 
-    bool pending = heap_settle(e);
+    bool pending = e->heap_len > 0;
     bool in_limit = pending && (limit < 0 || e->heap[0].at <= limit);
 
     if (e->n_ready > 0) {
@@ -359,10 +391,9 @@ sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err) {
       } else {
         guint n = 0;
         bool delayable = false;
-        for (guint i = 0; i < n_actors && n < e->n_ready; i++) {
+        for (int i = ready_next(e, 0); i >= 0;
+             i = ready_next(e, (guint)i + 1)) {
           sim_actor *r = g_ptr_array_index(e->actors, i);
-          if (r->state != SIM_ACTOR_READY)
-            continue;
           e->ready_buf[n++] = r;
           if (in_limit && !delayable)
             delayable = r->ops->delayable(r->self);
@@ -401,7 +432,7 @@ sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err) {
     } else if (!pending) {
       return n_actors == 0 ? SIM_COMPLETED : SIM_HANG;
     } else if (!in_limit) {
-      e->now = limit;
+      e->head.now = limit;
       return SIM_TIME_LIMIT;
     } else {
       deliver(e);
@@ -419,7 +450,7 @@ static gint ev_cmp(gconstpointer a, gconstpointer b) {
 }
 
 void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
-  fingerprint_i64(fp, e->now);
+  fingerprint_i64(fp, e->head.now);
   for (guint i = 0; i < e->actors->len; i++) {
     const sim_actor *a =
         g_ptr_array_index(e->actors, fingerprint_actor_at(fp, i));
@@ -431,9 +462,7 @@ void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
   }
   /* Live events in the order they will be delivered. */
   GArray *live = g_array_new(FALSE, FALSE, sizeof(sim_event));
-  for (size_t i = 0; i < e->heap_len; i++)
-    if (ev_live(e, &e->heap[i]))
-      g_array_append_val(live, e->heap[i]);
+  g_array_append_vals(live, e->heap, e->heap_len);
   g_array_sort(live, ev_cmp);
   guint n = live->len;
   fingerprint_bytes(fp, &n, sizeof n);
@@ -447,20 +476,19 @@ void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
 
 /* ---- tracing ---- */
 
-void sim_engine_set_trace(sim_engine *e, FILE *f) { e->trace = f; }
-bool sim_tracing(const sim_engine *e) { return e->trace != NULL; }
+void sim_engine_set_trace(sim_engine *e, FILE *f) { e->head.trace = f; }
 
 void sim_trace(sim_engine *e, const char *who, const char *fmt, ...) {
-  if (!e->trace)
+  if (!e->head.trace)
     return;
   /* Integer formatting: the printed time is exact to the nanosecond. */
-  int64_t ms = e->now / SIM_MS, ns = e->now % SIM_MS;
-  fprintf(e->trace, "%5" PRId64 ".%06" PRId64 " ms  %-10s  ", ms, ns, who);
+  int64_t ms = e->head.now / SIM_MS, ns = e->head.now % SIM_MS;
+  fprintf(e->head.trace, "%5" PRId64 ".%06" PRId64 " ms  %-10s  ", ms, ns, who);
   va_list ap;
   va_start(ap, fmt);
-  vfprintf(e->trace, fmt, ap);
+  vfprintf(e->head.trace, fmt, ap);
   va_end(ap);
-  fputc('\n', e->trace);
+  fputc('\n', e->head.trace);
 }
 
 /* ---- the kernel log ---- */
@@ -471,7 +499,7 @@ void sim_engine_set_printk_hook(sim_engine *e, sim_printk_fn fn, void *ctx) {
 }
 
 void sim_printk(sim_engine *e, const char *fmt, ...) {
-  if (!e->printk && !e->trace)
+  if (!e->printk && !e->head.trace)
     return;
   va_list ap;
   va_start(ap, fmt);
@@ -479,6 +507,6 @@ void sim_printk(sim_engine *e, const char *fmt, ...) {
   va_end(ap);
   sim_trace(e, "kernel", "%s", text);
   if (e->printk)
-    e->printk(e->printk_ctx, e->now, text);
+    e->printk(e->printk_ctx, e->head.now, text);
   g_free(text);
 }

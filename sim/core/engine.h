@@ -30,7 +30,16 @@ typedef void (*sim_event_fn)(void *arg);
 sim_engine *sim_engine_new(void);
 void sim_engine_free(sim_engine *e);
 
-sim_time sim_now(const sim_engine *e);
+/* The engine begins with its clock and trace stream, read inline on every
+ * step of every model. */
+typedef struct sim_engine_head {
+  sim_time now;
+  FILE *trace;
+} sim_engine_head;
+
+static inline sim_time sim_now(const sim_engine *e) {
+  return ((const sim_engine_head *)e)->now;
+}
 /* Events delivered so far (cancelled timers are not counted). */
 uint64_t sim_events(const sim_engine *e);
 
@@ -39,14 +48,17 @@ uint64_t sim_events(const sim_engine *e);
 void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
               void *arg);
 
-/* A cancellable timer, embedded in its owner.  Re-arming a pending timer
- * moves it; deleting is O(1) (generation counter, lazy delete). */
+/* A cancellable timer, embedded in its owner (which must not move while
+ * it is armed, and must delete it before it is freed: the queue updates
+ * an armed timer's slot whenever entries move).  Re-arming a pending timer moves its queue entry, deleting
+ * removes it: both O(log n), through the entry's slot, which the engine
+ * keeps here. */
 typedef struct sim_timer {
   sim_engine *engine;
   const char *name;
   sim_event_fn fn;
   void *arg;
-  uint64_t gen;
+  size_t slot; /* its entry in the event queue, while pending */
   sim_time expires;
   bool pending;
 } sim_timer;
@@ -147,7 +159,9 @@ void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp);
 
 /* ---- tracing: one line per step / event, with kernel names ---- */
 void sim_engine_set_trace(sim_engine *e, FILE *f); /* NULL: off */
-bool sim_tracing(const sim_engine *e);
+static inline bool sim_tracing(const sim_engine *e) {
+  return ((const sim_engine_head *)e)->trace != NULL;
+}
 /* "  12.345678 ms  <who>  <text>" */
 void sim_trace(sim_engine *e, const char *who, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
