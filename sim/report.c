@@ -517,8 +517,10 @@ static double ratio(double part, double total) {
 struct report_series {
   const workload *w;
   FILE *timeseries, *fairness, *latencies;
-  char **names; /* per process, as a CSV field */
-  GString *buf; /* one window's rows */
+  char **names;     /* per process, as a CSV field */
+  size_t *name_len; /* ... and its length */
+  char *row;        /* a latencies.csv row being put together */
+  GString *buf;     /* one window's rows */
 };
 
 static void series_window(void *ctx, const metrics *m, guint k) {
@@ -547,13 +549,25 @@ static void series_window(void *ctx, const metrics *m, guint k) {
   }
 }
 
-/* One latencies.csv row. */
+/* One latencies.csv row.  There is one per I/O, so it is put together
+ * by hand in `row` (the name already there) and written at once: through
+ * printf it cost an eighth of a whole run. */
 static void series_latency(void *ctx, guint proc, int64_t ns) {
   report_series *s = ctx;
-  char num[24];
-  int len = g_snprintf(num, sizeof num, ",%" G_GINT64_FORMAT "\n", ns);
-  fputs(s->names[proc], s->latencies);
-  fwrite(num, 1, (size_t)len, s->latencies);
+  char num[24], *p = num + sizeof num;
+  guint64 v = ns < 0 ? 0 - (guint64)ns : (guint64)ns;
+  *--p = '\n';
+  do {
+    *--p = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  if (ns < 0)
+    *--p = '-';
+  *--p = ',';
+  size_t n = s->name_len[proc], len = (size_t)(num + sizeof num - p);
+  memcpy(s->row, s->names[proc], n);
+  memcpy(s->row + n, p, len);
+  fwrite(s->row, 1, n + len, s->latencies);
 }
 
 report_series *report_series_new(const workload *w, metrics *m,
@@ -566,13 +580,18 @@ report_series *report_series_new(const workload *w, metrics *m,
   s->fairness = fairness;
   s->latencies = latencies;
   s->names = g_new0(char *, w->processes->len + 1);
+  s->name_len = g_new0(size_t, w->processes->len);
+  size_t longest = 0;
   GString *f = g_string_new(NULL);
   for (guint i = 0; i < w->processes->len; i++) {
     g_string_truncate(f, 0);
     report_csv_field(
         f, ((const wl_process *)g_ptr_array_index(w->processes, i))->name);
     s->names[i] = g_strdup(f->str);
+    s->name_len[i] = f->len;
+    longest = MAX(longest, f->len);
   }
+  s->row = g_malloc(longest + 24);
   g_string_free(f, TRUE);
   s->buf = g_string_new(NULL);
   if (timeseries)
@@ -591,6 +610,8 @@ void report_series_free(report_series *s) {
   if (!s)
     return;
   g_strfreev(s->names);
+  g_free(s->name_len);
+  g_free(s->row);
   g_string_free(s->buf, TRUE);
   g_free(s);
 }
