@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "sim/cmd_explore.h"
 
 typedef struct bench_case {
@@ -24,14 +25,6 @@ typedef struct bench_case {
 
 static const bench_case cases[] = {
     {"ssd4", "ssd", false}, {"hdd4", "hdd", false}, {"ssd5", "ssd", true}};
-
-static long peak_rss_kib(void) {
-  g_autofree char *status = NULL;
-  if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  const char *p = strstr(status, "VmHWM:");
-  return p ? strtol(p + 6, NULL, 10) : 0;
-}
 
 /* race-explore-4, or five sharers: its text with E appended (the process
  * list ends the file), written to a scratch file. */
@@ -89,7 +82,8 @@ static int bench_one(const bench_case *c, bool unreduced) {
   double s = (double)(g_get_monotonic_time() - t0) / 1e6;
   printf("%-6s %9.2f %8.1f %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
          " %10" G_GUINT64_FORMAT " %8" G_GUINT64_FORMAT "\n",
-         c->name, s, peak_rss_kib() / 1024.0, states, canonical, runs, bytes);
+         c->name, s, bench_peak_rss_kib() / 1024.0, states, canonical, runs,
+         bytes);
   fflush(stdout);
   workload_free(w);
   return 0;
@@ -117,10 +111,7 @@ int main(int argc, char **argv) {
     }
     if (pid == 0)
       _exit(bench_one(&cases[i], unreduced));
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-      ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    if (!bench_wait(pid))
       rc = 2;
   }
   printf("states: distinct states as reported (the sum of both variants); "

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "sim/run.h"
 
 /* What a child reports back through its pipe. */
@@ -32,38 +33,12 @@ typedef struct child_result {
   double sim_s;
 } child_result;
 
-/* Peak resident set of this process, KiB (VmHWM), 0 if unknown. */
-static long peak_rss_kib(void) {
-  g_autofree char *status = NULL;
-  if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  const char *p = strstr(status, "VmHWM:");
-  return p ? strtol(p + 6, NULL, 10) : 0;
-}
-
 static double cpu_seconds(void) {
   struct rusage u;
   if (getrusage(RUSAGE_SELF, &u) != 0)
     return 0;
   return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-/* Removes the scratch directory: only what this bench had written. */
-static void rm_scratch(const char *dir) {
-  GDir *d = g_dir_open(dir, 0, NULL);
-  if (d) {
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-      g_autofree char *p = g_build_filename(dir, name, NULL);
-      if (g_file_test(p, G_FILE_TEST_IS_DIR))
-        rm_scratch(p);
-      else
-        g_unlink(p);
-    }
-    g_dir_close(d);
-  }
-  g_rmdir(dir);
 }
 
 /* ssd-mixed with every job's runtime and the duration set to `seconds`. */
@@ -140,8 +115,8 @@ static int measure(workload *(*make)(int, GError **), int arg,
   sim_run_free(r);
   workload_free(w);
   if (scratch)
-    rm_scratch(scratch);
-  out->peak_mib = peak_rss_kib() / 1024.0;
+    bench_rm_scratch(scratch);
+  out->peak_mib = bench_peak_rss_kib() / 1024.0;
   out->whole_s = (double)(t3 - t0) / 1e6;
   out->simulate_s = (double)(t2 - t1) / 1e6;
   out->report_s = (double)(t3 - t2) / 1e6;
@@ -176,11 +151,8 @@ static gboolean in_child(workload *(*make)(int, GError **), int arg,
   close(fd[1]);
   ssize_t got = read(fd[0], res, sizeof *res);
   close(fd[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  return got == (ssize_t)sizeof *res && WIFEXITED(status) &&
-         WEXITSTATUS(status) == 0;
+  bool ok = bench_wait(pid);
+  return got == (ssize_t)sizeof *res && ok;
 }
 
 int main(int argc, char **argv) {

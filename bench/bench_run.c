@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "sim/run.h"
 
 static const char *const default_workloads[] = {"default", "10r-seq",
@@ -92,33 +93,6 @@ static double bare_heap_rate(guint live, uint64_t events, int repeats) {
   return best;
 }
 
-/* Peak resident set of this process, KiB (VmHWM), 0 if unknown. */
-static long peak_rss_kib(void) {
-  g_autofree char *status = NULL;
-  if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  const char *p = strstr(status, "VmHWM:");
-  return p ? strtol(p + 6, NULL, 10) : 0;
-}
-
-/* Removes the scratch result directory the report was written to: only
- * the files this bench made it write. */
-static void rm_scratch(const char *dir) {
-  GDir *d = g_dir_open(dir, 0, NULL);
-  if (d) {
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-      g_autofree char *p = g_build_filename(dir, name, NULL);
-      if (g_file_test(p, G_FILE_TEST_IS_DIR))
-        rm_scratch(p);
-      else
-        g_unlink(p);
-    }
-    g_dir_close(d);
-  }
-  g_rmdir(dir);
-}
-
 /* One workload, stretched; prints its row.  Runs in a child. */
 static int bench_one(const char *name, int seconds, double heap_rate) {
   GError *err = NULL;
@@ -163,7 +137,7 @@ static int bench_one(const char *name, int seconds, double heap_rate) {
   if (!r) {
     fprintf(stderr, "%s\n", err->message);
     if (scratch)
-      rm_scratch(scratch);
+      bench_rm_scratch(scratch);
     return 2;
   }
   gint64 t1 = g_get_monotonic_time();
@@ -176,11 +150,11 @@ static int bench_one(const char *name, int seconds, double heap_rate) {
   const run_result *res = sim_run_result(r);
   if (!sim_run_write(r, NULL, NULL, &err)) {
     fprintf(stderr, "%s\n", err->message);
-    rm_scratch(scratch);
+    bench_rm_scratch(scratch);
     return 2;
   }
   gint64 t3 = g_get_monotonic_time();
-  rm_scratch(scratch);
+  bench_rm_scratch(scratch);
   uint64_t ios = 0;
   for (guint p = 0; p < w->processes->len; p++)
     ios += metrics_proc_ios(res->m, p);
@@ -191,7 +165,7 @@ static int bench_one(const char *name, int seconds, double heap_rate) {
          w->name, (double)res->sim_time / SIM_S, ios, res->events,
          ios ? (t2 - t1) * 1e3 / ios : 0, ev_rate,
          sim_s > 0 ? (double)res->sim_time / SIM_S / sim_s : 0,
-         peak_rss_kib() / 1024.0, sim_s, whole_s,
+         bench_peak_rss_kib() / 1024.0, sim_s, whole_s,
          ev_rate > 0 ? heap_rate / ev_rate : 0);
   fflush(stdout);
   sim_run_free(r);
@@ -227,10 +201,7 @@ int main(int argc, char **argv) {
     }
     if (pid == 0)
       _exit(bench_one(names[i], seconds, heap_rate));
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-      ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    if (!bench_wait(pid))
       rc = 2;
   }
   printf("ns/I/O, events/s and sim s/s are of the simulate phase; whole s "

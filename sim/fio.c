@@ -1077,6 +1077,25 @@ static gboolean replay_devices(emitter *e, job *j, GPtrArray *devices,
   return TRUE;
 }
 
+/* prio and prioclass: the job's ioprio (fio's default class is be). */
+static gboolean emit_ioprio(emitter *e, const fio_option *const *o) {
+  if (!o[O_PRIO] && !o[O_PRIOCLASS])
+    return TRUE;
+  guint64 level = 4, cls = 2;
+  if (o[O_PRIO] && !get_int(e, o[O_PRIO], 7, &level))
+    return FALSE;
+  if (o[O_PRIOCLASS] && !get_int(e, o[O_PRIOCLASS], 3, &cls))
+    return FALSE;
+  static const char *const classes[] = {"none", "rt", "be", "idle"};
+  const fio_option *at = o[O_PRIOCLASS] ? o[O_PRIOCLASS] : o[O_PRIO];
+  if (cls == 0)
+    emit_line(e, pos_of(at), "    ioprio: none");
+  else
+    emit_line(e, pos_of(at), "    ioprio: %s/%" G_GUINT64_FORMAT, classes[cls],
+              level);
+  return TRUE;
+}
+
 /* A replaying job: the trace decides what is read and written, where
  * and when, so rw, bs, size and offset are not used, as in fio; what
  * would change the replay otherwise is refused. */
@@ -1162,20 +1181,8 @@ static gboolean emit_replay(emitter *e, job *j) {
       return FALSE;
     emit_line(e, pos_of(o[O_NUMBER_IOS]), "    count: %" G_GUINT64_FORMAT, v);
   }
-  if (o[O_PRIO] || o[O_PRIOCLASS]) {
-    guint64 level = 4, cls = 2;
-    if (o[O_PRIO] && !get_int(e, o[O_PRIO], 7, &level))
-      return FALSE;
-    if (o[O_PRIOCLASS] && !get_int(e, o[O_PRIOCLASS], 3, &cls))
-      return FALSE;
-    static const char *const classes[] = {"none", "rt", "be", "idle"};
-    const fio_option *at = o[O_PRIOCLASS] ? o[O_PRIOCLASS] : o[O_PRIO];
-    if (cls == 0)
-      emit_line(e, pos_of(at), "    ioprio: none");
-    else
-      emit_line(e, pos_of(at), "    ioprio: %s/%" G_GUINT64_FORMAT,
-                classes[cls], level);
-  }
+  if (!emit_ioprio(e, o))
+    return FALSE;
   if (o[O_NICE]) {
     gint64 n;
     if (!need_value(e, o[O_NICE]))
@@ -1597,20 +1604,8 @@ static gboolean emit_job(emitter *e, GArray *jobs, guint self,
     emit_line(e, pos_of(o[O_THINKTIME]), "    think: %" G_GINT64_FORMAT "ns",
               ns);
   }
-  if (o[O_PRIO] || o[O_PRIOCLASS]) {
-    guint64 level = 4, cls = 2;
-    if (o[O_PRIO] && !get_int(e, o[O_PRIO], 7, &level))
-      return FALSE;
-    if (o[O_PRIOCLASS] && !get_int(e, o[O_PRIOCLASS], 3, &cls))
-      return FALSE;
-    static const char *const classes[] = {"none", "rt", "be", "idle"};
-    const fio_option *at = o[O_PRIOCLASS] ? o[O_PRIOCLASS] : o[O_PRIO];
-    if (cls == 0)
-      emit_line(e, pos_of(at), "    ioprio: none");
-    else
-      emit_line(e, pos_of(at), "    ioprio: %s/%" G_GUINT64_FORMAT,
-                classes[cls], level);
-  }
+  if (!emit_ioprio(e, o))
+    return FALSE;
   if (o[O_NICE]) {
     if (!need_value(e, o[O_NICE]))
       return FALSE;
