@@ -117,10 +117,7 @@ static void tl_prune(timeline *tl, sim_time now) {
     tl->head = 0;
 }
 
-/* Room for one more span after v[head + len - 1]. */
-static void tl_grow(timeline *tl) {
-  if (tl->head + tl->len < tl->cap)
-    return;
+static void tl_make_room(timeline *tl) {
   if (tl->head > tl->cap / 2) {
     memmove(tl->v, tl->v + tl->head, tl->len * sizeof(span));
     tl->head = 0;
@@ -128,6 +125,12 @@ static void tl_grow(timeline *tl) {
     tl->cap = tl->cap ? 2 * tl->cap : 16;
     tl->v = g_renew(span, tl->v, tl->cap);
   }
+}
+
+/* Room for one more span after v[head + len - 1]. */
+static inline void tl_grow(timeline *tl) {
+  if (G_UNLIKELY(tl->head + tl->len == tl->cap))
+    tl_make_room(tl);
 }
 
 static void tl_insert(timeline *tl, guint i, span s) {
@@ -145,16 +148,13 @@ static void tl_remove(timeline *tl, guint i) {
 }
 
 /* First fit among the gaps, for a `ready` before the last span's end. */
-static sim_time tl_reserve_between(timeline *tl, sim_time ready, sim_time dur) {
-  guint lo = 0, hi = tl->len;
-  while (lo < hi) { /* first span ending after ready */
-    guint mid = (lo + hi) / 2;
-    if (tl_at(tl, mid)->end <= ready)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  guint i = lo;
+static G_ALWAYS_INLINE inline sim_time
+tl_reserve_between(timeline *tl, sim_time ready, sim_time dur) {
+  /* The first span ending after ready, from the back: a timeline holds
+   * a few spans and a request mostly falls behind the last one or two. */
+  guint i = tl->len - 1;
+  while (i > 0 && tl_at(tl, i - 1)->end > ready)
+    i--;
   sim_time t = ready;
   while (i < tl->len && tl_at(tl, i)->start < t + dur) {
     t = MAX(t, tl_at(tl, i)->end);
@@ -182,8 +182,8 @@ static sim_time tl_reserve_between(timeline *tl, sim_time ready, sim_time dur) {
 /* Most reservations land after everything already reserved on the
  * resource (an idle one, or a queue that only grows at its end): those
  * extend the last span or append one without a search or a move. */
-static inline sim_time tl_reserve(timeline *tl, sim_time now, sim_time ready,
-                                  sim_time dur) {
+static G_ALWAYS_INLINE inline sim_time
+tl_reserve(timeline *tl, sim_time now, sim_time ready, sim_time dur) {
   tl_prune(tl, now);
   if (tl->len && tl_at(tl, tl->len - 1)->end > ready)
     return tl_reserve_between(tl, ready, dur);
