@@ -108,12 +108,14 @@ static inline span *tl_at(const timeline *tl, guint i) {
  * timelines it reserves on: a span that ended can delay nothing, and every
  * reservation prunes first, so a timeline pruned late holds what one
  * pruned at every submission would. */
-static void tl_prune(timeline *tl, sim_time now) {
-  while (tl->len && tl->v[tl->head].end <= now) {
+static inline void tl_prune(timeline *tl, sim_time now) {
+  if (!tl->len || tl->v[tl->head].end > now)
+    return; /* the common case: nothing ended since */
+  do {
     tl->head++;
     tl->len--;
-  }
-  if (!tl->len)
+  } while (tl->len && tl->v[tl->head].end <= now);
+  if (!tl->len) /* only pruning empties a timeline */
     tl->head = 0;
 }
 
