@@ -8,7 +8,7 @@
  * crossed the link; a write when its data is in the buffer (or, without
  * room for it there, when programmed).  Formulas and defaults:
  * docs/disks.md. */
-#include "models/disk.h"
+#include "models/disk_ssd.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -61,17 +61,8 @@ static const param_desc ssd_params[] = {
     {NULL, 0, 0, NULL, PARAM_NO_RANGE, NULL, NULL},
 };
 
-/* Reserved intervals of one resource, sorted, disjoint, touching ones
- * merged, those that ended by the last submission that used the
- * resource dropped: v[head .. head + len). */
-typedef struct span {
-  sim_time start, end;
-} span;
-
-typedef struct timeline {
-  span *v;
-  guint head, len, cap;
-} timeline;
+typedef disk_ssd_span span;
+typedef disk_ssd_timeline timeline;
 
 /* One accepted command awaiting its completion event. */
 typedef struct ssd ssd;
@@ -94,6 +85,8 @@ struct ssd {
   int64_t nsectors;
   int64_t ndies;
   double link_rate;     /* payload bytes/s */
+  sim_time page_bus;    /* one page over a channel */
+  sim_time page_link;   /* one whole page over the link */
   GArray *buffer;       /* buffered, sorted by free_at */
   sim_time flush_until; /* commands wait for a FLUSH CACHE to end */
   timeline ctrl;        /* span timelines */
@@ -115,25 +108,35 @@ static inline span *tl_at(const timeline *tl, guint i) {
  * timelines it reserves on: a span that ended can delay nothing, and every
  * reservation prunes first, so a timeline pruned late holds what one
  * pruned at every submission would. */
-static void tl_prune(timeline *tl, sim_time now) {
-  while (tl->len && tl->v[tl->head].end <= now) {
+static inline void tl_prune(timeline *tl, sim_time now) {
+  if (!tl->len || tl->v[tl->head].end > now)
+    return; /* the common case: nothing ended since */
+  do {
     tl->head++;
     tl->len--;
-  }
-  if (!tl->len)
+  } while (tl->len && tl->v[tl->head].end <= now);
+  if (!tl->len) /* only pruning empties a timeline */
     tl->head = 0;
 }
 
-static void tl_insert(timeline *tl, guint i, span s) {
-  if (tl->head + tl->len == tl->cap) {
-    if (tl->head > tl->cap / 2) {
-      memmove(tl->v, tl->v + tl->head, tl->len * sizeof(span));
-      tl->head = 0;
-    } else {
-      tl->cap = tl->cap ? 2 * tl->cap : 16;
-      tl->v = g_renew(span, tl->v, tl->cap);
-    }
+static void tl_make_room(timeline *tl) {
+  if (tl->head > tl->cap / 2) {
+    memmove(tl->v, tl->v + tl->head, tl->len * sizeof(span));
+    tl->head = 0;
+  } else {
+    tl->cap = tl->cap ? 2 * tl->cap : 16;
+    tl->v = g_renew(span, tl->v, tl->cap);
   }
+}
+
+/* Room for one more span after v[head + len - 1]. */
+static inline void tl_grow(timeline *tl) {
+  if (G_UNLIKELY(tl->head + tl->len == tl->cap))
+    tl_make_room(tl);
+}
+
+static void tl_insert(timeline *tl, guint i, span s) {
+  tl_grow(tl);
   span *at = tl_at(tl, i);
   memmove(at + 1, at, (tl->len - i) * sizeof(span));
   *at = s;
@@ -146,20 +149,14 @@ static void tl_remove(timeline *tl, guint i) {
   tl->len--;
 }
 
-/* Reserve `dur` ns on the timeline at the earliest time >= ready when the
- * resource is free for that long; returns the start.  `now` <= ready. */
-static sim_time tl_reserve(timeline *tl, sim_time now, sim_time ready,
-                           sim_time dur) {
-  tl_prune(tl, now);
-  guint lo = 0, hi = tl->len;
-  while (lo < hi) { /* first span ending after ready */
-    guint mid = (lo + hi) / 2;
-    if (tl_at(tl, mid)->end <= ready)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  guint i = lo;
+/* First fit among the gaps, for a `ready` before the last span's end. */
+static G_ALWAYS_INLINE inline sim_time
+tl_reserve_between(timeline *tl, sim_time ready, sim_time dur) {
+  /* The first span ending after ready, from the back: a timeline holds
+   * a few spans and a request mostly falls behind the last one or two. */
+  guint i = tl->len - 1;
+  while (i > 0 && tl_at(tl, i - 1)->end > ready)
+    i--;
   sim_time t = ready;
   while (i < tl->len && tl_at(tl, i)->start < t + dur) {
     t = MAX(t, tl_at(tl, i)->end);
@@ -182,6 +179,31 @@ static sim_time tl_reserve(timeline *tl, sim_time now, sim_time ready,
     tl_insert(tl, i, s);
   }
   return t;
+}
+
+/* Most reservations land after everything already reserved on the
+ * resource (an idle one, or a queue that only grows at its end): those
+ * extend the last span or append one without a search or a move. */
+static G_ALWAYS_INLINE inline sim_time
+tl_reserve(timeline *tl, sim_time now, sim_time ready, sim_time dur) {
+  tl_prune(tl, now);
+  if (tl->len && tl_at(tl, tl->len - 1)->end > ready)
+    return tl_reserve_between(tl, ready, dur);
+  if (dur == 0)
+    return ready;
+  if (tl->len && tl_at(tl, tl->len - 1)->end == ready) {
+    tl_at(tl, tl->len - 1)->end = ready + dur;
+    return ready;
+  }
+  tl_grow(tl);
+  *tl_at(tl, tl->len) = (span){ready, ready + dur};
+  tl->len++;
+  return ready;
+}
+
+sim_time disk_ssd_timeline_reserve(disk_ssd_timeline *tl, sim_time now,
+                                   sim_time ready, sim_time dur) {
+  return tl_reserve(tl, now, ready, dur);
 }
 
 /* The spans still ahead of `now`: past ones can no longer delay anything. */
@@ -351,7 +373,7 @@ static void ssd_submit(void *d, disk_cmd *cmd) {
   int64_t spp = s->cfg.page_size / SECTOR;
   int64_t first = cmd->sector / spp;
   int64_t last = (cmd->sector + cmd->nr_sectors - 1) / spp;
-  sim_time page_bus = xfer_ns(s->cfg.page_size, s->cfg.channel_rate);
+  sim_time page_bus = s->page_bus;
   int64_t bytes = (int64_t)cmd->nr_sectors * SECTOR;
   bool buffered_write = cmd->write && bytes <= s->cfg.write_buffer;
   sim_time in_buffer = 0;
@@ -363,13 +385,18 @@ static void ssd_submit(void *d, disk_cmd *cmd) {
     in_buffer = tl_reserve(&s->link, now, room, link_ns) + link_ns;
     finish = in_buffer;
   }
-  for (int64_t p = first; p <= last; p++) {
+  /* the die and channel advance with the page, wrapping round */
+  int64_t g = first % s->ndies;
+  int64_t c = g % s->cfg.channels;
+  for (int64_t p = first; p <= last; p++, g = g + 1 == s->ndies ? 0 : g + 1,
+               c = c + 1 == s->cfg.channels ? 0 : c + 1) {
     /* bytes of this command that fall in page p */
     int64_t lo = MAX(cmd->sector, p * spp);
     int64_t hi = MIN(cmd->sector + (int64_t)cmd->nr_sectors, (p + 1) * spp);
-    sim_time link_ns = xfer_ns((hi - lo) * SECTOR, s->link_rate);
-    int64_t g = p % s->ndies;
-    timeline *ch = &s->channel[g % s->cfg.channels];
+    sim_time link_ns = hi - lo == spp
+                           ? s->page_link
+                           : xfer_ns((hi - lo) * SECTOR, s->link_rate);
+    timeline *ch = &s->channel[c];
     timeline *die = &s->die[g];
     sim_time end;
     if (!cmd->write) {
@@ -445,6 +472,8 @@ static void *ssd_init(const void *cfgv, sim_engine *e, GError **err) {
   }
   s->link_rate =
       disk_sata_payload_rate(s->cfg.link_gbps, s->cfg.link_efficiency);
+  s->page_bus = xfer_ns(s->cfg.page_size, s->cfg.channel_rate);
+  s->page_link = xfer_ns(s->cfg.page_size, s->link_rate);
   s->buffer = g_array_new(FALSE, FALSE, sizeof(buffered));
   s->nsectors = s->cfg.capacity / SECTOR;
   s->ndies = s->cfg.channels * s->cfg.dies_per_channel;

@@ -8,6 +8,7 @@
 
 #include "models/disk.h"
 #include "models/disk_hdd.h"
+#include "models/disk_ssd.h"
 
 #define KIB 1024
 #define SECT(bytes) ((int64_t)(bytes) / 512)
@@ -849,6 +850,80 @@ static void next_die0(driver *dr, disk_cmd *cmd) {
   cmd->nr_sectors = 8;
 }
 
+/* The plain first fit the timeline must agree with: drop what ended by
+ * `now`, walk every span in order past the ones the request overlaps,
+ * then add the span and merge all touching neighbours afresh. */
+static sim_time ref_reserve(GArray *spans, sim_time now, sim_time ready,
+                            sim_time dur) {
+  guint k = 0;
+  while (k < spans->len && g_array_index(spans, disk_ssd_span, k).end <= now)
+    k++;
+  g_array_remove_range(spans, 0, k);
+  sim_time t = ready;
+  for (guint i = 0; i < spans->len; i++) {
+    const disk_ssd_span *sp = &g_array_index(spans, disk_ssd_span, i);
+    if (sp->end <= t)
+      continue;
+    if (sp->start >= t + dur)
+      break;
+    t = sp->end;
+  }
+  if (dur == 0)
+    return t;
+  disk_ssd_span add = {t, t + dur};
+  guint at = 0;
+  while (at < spans->len && g_array_index(spans, disk_ssd_span, at).start < t)
+    at++;
+  g_array_insert_val(spans, at, add);
+  for (guint i = 0; i + 1 < spans->len;) {
+    disk_ssd_span *a = &g_array_index(spans, disk_ssd_span, i);
+    const disk_ssd_span *b = &g_array_index(spans, disk_ssd_span, i + 1);
+    g_assert_cmpint(a->end, <=, b->start); /* a reservation never overlaps */
+    if (a->end == b->start) {
+      a->end = b->end;
+      g_array_remove_index(spans, i + 1);
+    } else {
+      i++;
+    }
+  }
+  return t;
+}
+
+/* Random reservations, mostly short and close together so that gaps get
+ * filled exactly, spans touch on either side, and requests land both
+ * behind and after everything reserved: the start returned and the spans
+ * kept must match the reference after every one. */
+static void test_ssd_timeline_random(void) {
+  for (guint32 seed = 1; seed <= 40; seed++) {
+    GRand *r = g_rand_new_with_seed(seed);
+    GArray *ref = g_array_new(FALSE, FALSE, sizeof(disk_ssd_span));
+    disk_ssd_timeline tl = {0};
+    sim_time now = 0;
+    gint32 spread = g_rand_int_range(r, 1, 60);
+    for (int n = 0; n < 3000; n++) {
+      if (g_rand_int_range(r, 0, 4) == 0)
+        now += g_rand_int_range(r, 0, spread);
+      sim_time ready = now + g_rand_int_range(r, 0, 3 * spread);
+      sim_time dur = g_rand_int_range(r, 0, 8) == 0
+                         ? 0
+                         : g_rand_int_range(r, 1, spread + 1);
+      sim_time want = ref_reserve(ref, now, ready, dur);
+      sim_time got = disk_ssd_timeline_reserve(&tl, now, ready, dur);
+      g_assert_cmpint(got, ==, want);
+      g_assert_cmpuint(tl.len, ==, ref->len);
+      for (guint i = 0; i < ref->len; i++) {
+        const disk_ssd_span *a = &tl.v[tl.head + i];
+        const disk_ssd_span *b = &g_array_index(ref, disk_ssd_span, i);
+        g_assert_cmpint(a->start, ==, b->start);
+        g_assert_cmpint(a->end, ==, b->end);
+      }
+    }
+    g_free(tl.v);
+    g_array_free(ref, TRUE);
+    g_rand_free(r);
+  }
+}
+
 static void test_ssd_write_buffer(void) {
   driver *dr = drv_new(&disk_ssd_ops, NULL, 1, 2000, next_die0, 8);
   dr->write = true;
@@ -920,6 +995,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/disk/ssd/dies-overlap", test_ssd_dies_overlap);
   g_test_add_func("/disk/ssd/ncq-throughput", test_ssd_ncq_throughput);
   g_test_add_func("/disk/ssd/write-buffer", test_ssd_write_buffer);
+  g_test_add_func("/disk/ssd/timeline-random", test_ssd_timeline_random);
   g_test_add_func("/disk/ssd/flush-waits-for-programs",
                   test_ssd_flush_waits_for_programs);
   return g_test_run();
