@@ -535,7 +535,7 @@ struct report_series {
   FILE *timeseries, *fairness, *latencies;
   char **names;     /* per process, as a CSV field */
   size_t *name_len; /* ... and its length */
-  char *row;        /* a latencies.csv row being put together */
+  char *row;        /* a CSV row being put together */
   GString *buf;     /* one window's rows */
 };
 
@@ -553,21 +553,29 @@ static void series_window(void *ctx, const metrics *m, guint k) {
     const char *st = report_format_int64(end - 1, (int64_t)k * win);
     size_t st_len = (size_t)(end - st);
     for (guint i = 0; i < s->w->processes->len; i++) {
-      g_string_append_len(b, st, (gssize)st_len);
-      g_string_append_len(b, s->names[i], (gssize)s->name_len[i]);
-      g_string_append_c(b, ',');
+      char *row = s->row, *q = row;
+      memcpy(q, st, st_len);
+      q += st_len;
+      memcpy(q, s->names[i], s->name_len[i]);
+      q += s->name_len[i];
+      *q++ = ',';
       char *e = num + sizeof num;
       char *p = report_format_uint64(e, metrics_window_bytes(m, i, k));
-      g_string_append_len(b, p, e - p);
-      g_string_append_c(b, ',');
+      memcpy(q, p, (size_t)(e - p));
+      q += e - p;
+      *q++ = ',';
       double v = round(metrics_window_mean_latency(m, i, k));
       if (v == floor(v) && fabs(v) < 9007199254740992.0) {
         p = report_format_int64(e, (int64_t)v);
-        g_string_append_len(b, p, e - p);
+        memcpy(q, p, (size_t)(e - p));
+        q += e - p;
+        *q++ = '\n';
+        g_string_append_len(b, row, q - row);
       } else {
+        g_string_append_len(b, row, q - row);
         csv_num(b, v);
+        g_string_append_c(b, '\n');
       }
-      g_string_append_c(b, '\n');
     }
     fwrite(b->str, 1, b->len, s->timeseries);
     g_string_truncate(b, 0);
@@ -618,7 +626,8 @@ report_series *report_series_new(const workload *w, metrics *m,
     s->name_len[i] = f->len;
     longest = MAX(longest, f->len);
   }
-  s->row = g_malloc(longest + REPORT_INT_CHARS + 2);
+  /* the longest row: a timeseries.csv one */
+  s->row = g_malloc(longest + 3 * REPORT_INT_CHARS + 8);
   g_string_free(f, TRUE);
   s->buf = g_string_new(NULL);
   if (timeseries)
