@@ -158,35 +158,18 @@ static double order_stat(const metrics_hist *x, uint64_t k) {
     return (double)x->min;
   if (k + 1 >= x->n)
     return (double)x->max;
-  /* The bucket is the first whose running count passes k.  The upper
-   * percentiles are found from the top instead: the highest bucket with
-   * at least n - k values at or above it is the same one (the buckets
-   * hold exact integer counts summing to n), and a scan from the nearer
-   * end skips most of the buckets of a wide histogram. */
-  const double *bin = x->h->bin;
-  size_t j = 0;
-  if (k < x->n / 2) {
-    double seen = 0;
-    for (; j < x->h->n; j++) {
-      seen += bin[j];
-      if (seen > (double)k)
-        break;
-    }
-  } else {
-    double above = 0, need = (double)(x->n - k);
-    for (j = x->h->n; j-- > 0;) {
-      above += bin[j];
-      if (above >= need)
-        break;
+  double seen = 0;
+  for (size_t j = 0; j < x->h->n; j++) {
+    seen += x->h->bin[j];
+    if (seen > (double)k) {
+      double lo, hi;
+      gsl_histogram_get_range(x->h, j, &lo, &hi);
+      /* in doubles: the top bucket ends at 2^63, past int64_t */
+      double mid = lo + floor((hi - 1 - lo) / 2);
+      return CLAMP(mid, (double)x->min, (double)x->max);
     }
   }
-  if (j >= x->h->n) /* not reached: the counts sum to n */
-    return (double)x->max;
-  double lo, hi;
-  gsl_histogram_get_range(x->h, j, &lo, &hi);
-  /* in doubles: the top bucket ends at 2^63, past int64_t */
-  double mid = lo + floor((hi - 1 - lo) / 2);
-  return CLAMP(mid, (double)x->min, (double)x->max);
+  return (double)x->max;
 }
 
 /* GSL's quantile of sorted data (gsl_stats_quantile_from_sorted_data):
