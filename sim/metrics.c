@@ -44,6 +44,36 @@ static double grid_low(guint i) {
   return ldexp((double)(SUB + sub), (int)e - SUB_BITS);
 }
 
+/* Every grid boundary, 0..GRID.  The histograms' ranges point into it:
+ * a range array of their own was half of each histogram's memory, which
+ * with thousands of processes was tens of megabytes of identical values. */
+static const double *grid_ranges(void) {
+  static double *ranges;
+  if (g_once_init_enter(&ranges)) {
+    double *r = g_new(double, GRID + 1);
+    for (guint i = 0; i <= GRID; i++)
+      r[i] = grid_low(i);
+    g_once_init_leave(&ranges, r);
+  }
+  return ranges;
+}
+
+/* A gsl_histogram over grid buckets first..first + n - 1 whose range is
+ * the shared grid's (so it is freed with hist_free, never
+ * gsl_histogram_free). */
+static gsl_histogram *hist_alloc(guint first, size_t n) {
+  gsl_histogram *h = g_new(gsl_histogram, 1);
+  h->n = n;
+  h->range = (double *)grid_ranges() + first;
+  h->bin = g_new0(double, n);
+  return h;
+}
+
+static void hist_free(gsl_histogram *h) {
+  g_free(h->bin);
+  g_free(h);
+}
+
 struct metrics_hist {
   gsl_histogram *h; /* NULL until a value; grid buckets first.. */
   guint first;
@@ -56,7 +86,7 @@ metrics_hist *metrics_hist_new(void) { return g_new0(metrics_hist, 1); }
 
 static void hist_clear(metrics_hist *x) {
   if (x->h)
-    gsl_histogram_free(x->h);
+    hist_free(x->h);
   memset(x, 0, sizeof *x);
 }
 
@@ -84,16 +114,10 @@ static void hist_cover(metrics_hist *x, guint lo, guint hi) {
     end = EXACT;
   if (x->h && first == x->first && end == x->first + x->h->n)
     return;
-  size_t n = end - first;
-  double *range = g_new(double, n + 1);
-  for (size_t j = 0; j <= n; j++)
-    range[j] = grid_low(first + (guint)j);
-  gsl_histogram *h = gsl_histogram_alloc(n);
-  gsl_histogram_set_ranges(h, range, n + 1);
-  g_free(range);
+  gsl_histogram *h = hist_alloc(first, end - first);
   if (x->h) {
     memcpy(h->bin + (x->first - first), x->h->bin, x->h->n * sizeof *h->bin);
-    gsl_histogram_free(x->h);
+    hist_free(x->h);
   }
   x->h = h;
   x->first = first;
@@ -182,7 +206,7 @@ latency_summary metrics_hist_summary(const metrics_hist *x) {
 gsize metrics_hist_bytes(const metrics_hist *x) {
   if (!x || !x->h)
     return 0;
-  return sizeof *x->h + (2 * x->h->n + 1) * sizeof(double);
+  return sizeof *x->h + x->h->n * sizeof(double); /* ranges shared */
 }
 
 typedef struct proc_stats {

@@ -93,6 +93,22 @@ static void csv_num(GString *s, double v) {
     g_string_append(s, g_ascii_formatd(buf, sizeof buf, "%.6g", v));
 }
 
+char *report_format_uint64(char *end, uint64_t v) {
+  do {
+    *--end = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  return end;
+}
+
+char *report_format_int64(char *end, int64_t v) {
+  /* 0 - (uint64_t)v: INT64_MIN has no positive int64_t */
+  char *p = report_format_uint64(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+  if (v < 0)
+    *--p = '-';
+  return p;
+}
+
 void report_csv_field(GString *s, const char *f) {
   if (!strpbrk(f, ",\"\r\n")) {
     g_string_append(s, f);
@@ -519,7 +535,7 @@ struct report_series {
   FILE *timeseries, *fairness, *latencies;
   char **names;     /* per process, as a CSV field */
   size_t *name_len; /* ... and its length */
-  char *row;        /* a latencies.csv row being put together */
+  char *row;        /* a CSV row being put together */
   GString *buf;     /* one window's rows */
 };
 
@@ -529,12 +545,37 @@ static void series_window(void *ctx, const metrics *m, guint k) {
   GString *b = s->buf;
   g_string_truncate(b, 0);
   if (s->timeseries) {
+    /* Every process has a row in every window: they are put together by
+     * hand (printf was most of the report's time with many processes). */
+    char start[REPORT_INT_CHARS + 1], num[REPORT_INT_CHARS];
+    char *end = start + sizeof start;
+    end[-1] = ',';
+    const char *st = report_format_int64(end - 1, (int64_t)k * win);
+    size_t st_len = (size_t)(end - st);
     for (guint i = 0; i < s->w->processes->len; i++) {
-      g_string_append_printf(
-          b, "%" G_GINT64_FORMAT ",%s,%" G_GUINT64_FORMAT ",", (gint64)k * win,
-          s->names[i], metrics_window_bytes(m, i, k));
-      csv_num(b, round(metrics_window_mean_latency(m, i, k)));
-      g_string_append_c(b, '\n');
+      char *row = s->row, *q = row;
+      memcpy(q, st, st_len);
+      q += st_len;
+      memcpy(q, s->names[i], s->name_len[i]);
+      q += s->name_len[i];
+      *q++ = ',';
+      char *e = num + sizeof num;
+      char *p = report_format_uint64(e, metrics_window_bytes(m, i, k));
+      memcpy(q, p, (size_t)(e - p));
+      q += e - p;
+      *q++ = ',';
+      double v = round(metrics_window_mean_latency(m, i, k));
+      if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+        p = report_format_int64(e, (int64_t)v);
+        memcpy(q, p, (size_t)(e - p));
+        q += e - p;
+        *q++ = '\n';
+        g_string_append_len(b, row, q - row);
+      } else {
+        g_string_append_len(b, row, q - row);
+        csv_num(b, v);
+        g_string_append_c(b, '\n');
+      }
     }
     fwrite(b->str, 1, b->len, s->timeseries);
     g_string_truncate(b, 0);
@@ -554,15 +595,9 @@ static void series_window(void *ctx, const metrics *m, guint k) {
  * printf it cost an eighth of a whole run. */
 static void series_latency(void *ctx, guint proc, int64_t ns) {
   report_series *s = ctx;
-  char num[24], *p = num + sizeof num;
-  guint64 v = ns < 0 ? 0 - (guint64)ns : (guint64)ns;
+  char num[REPORT_INT_CHARS + 3], *p = num + sizeof num;
   *--p = '\n';
-  do {
-    *--p = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  if (ns < 0)
-    *--p = '-';
+  p = report_format_int64(p, ns);
   *--p = ',';
   size_t n = s->name_len[proc], len = (size_t)(num + sizeof num - p);
   memcpy(s->row, s->names[proc], n);
@@ -591,7 +626,8 @@ report_series *report_series_new(const workload *w, metrics *m,
     s->name_len[i] = f->len;
     longest = MAX(longest, f->len);
   }
-  s->row = g_malloc(longest + 24);
+  /* the longest row: a timeseries.csv one */
+  s->row = g_malloc(longest + 3 * REPORT_INT_CHARS + 8);
   g_string_free(f, TRUE);
   s->buf = g_string_new(NULL);
   if (timeseries)

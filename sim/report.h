@@ -84,6 +84,15 @@ gboolean report_write(const run_result *r, const char *dir,
 /* Append one CSV field, quoted (RFC 4180) when it needs to be. */
 void report_csv_field(GString *s, const char *f);
 
+/* The decimal text of `v` (as printf's %" G_GINT64_FORMAT " / %"
+ * G_GUINT64_FORMAT " would give it), written so that it ends just before
+ * `end`; returns where it starts.  At least REPORT_INT_CHARS bytes before
+ * `end` must be writable.  CSV rows counted in millions are put together
+ * with these: through printf they dominated the report. */
+#define REPORT_INT_CHARS 20
+char *report_format_int64(char *end, int64_t v);
+char *report_format_uint64(char *end, uint64_t v);
+
 /* Atomic directory write used by every command that writes results:
  * files (name -> contents) and the .cfqsim marker of `kind` (sim/outdir.h)
  * go into DIR.tmp-XXXXXX, which then replaces DIR.  DIR is replaced only

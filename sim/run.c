@@ -27,6 +27,7 @@ struct sim_run {
   GPtrArray *tasks;        /* struct task *, per process */
   GPtrArray *procs;        /* proc *, per process */
   GHashTable *proc_index;  /* proc * -> index + 1 */
+  struct proc_ref *proc_refs; /* per process: its io_done context */
   metrics *m;
   interleave *il;
   /* The result directory being written while the run goes (NULL: none),
@@ -79,9 +80,17 @@ static bool in_ramp(const wl_process *wp, proc *p, sim_time submitted) {
   return wp->ramp > 0 && submitted - proc_start_time(p) < wp->ramp;
 }
 
+/* A direct job's completions carry their process's index in their
+ * context: a lookup per I/O was a cache miss per I/O with many processes. */
+typedef struct proc_ref {
+  sim_run *r;
+  guint i;
+} proc_ref;
+
 static void io_done(void *ctx, proc *p, const struct bio *bio) {
-  sim_run *r = ctx;
-  guint i = GPOINTER_TO_UINT(g_hash_table_lookup(r->proc_index, p)) - 1;
+  const proc_ref *ref = ctx;
+  sim_run *r = ref->r;
+  guint i = ref->i;
   const wl_process *wp = g_ptr_array_index(r->w->processes, i);
   if (in_ramp(wp, p, bio->submitted))
     return;
@@ -168,6 +177,12 @@ typedef struct slice_ctx {
   guint device;
 } slice_ctx;
 
+static void append_int(GString *s, int64_t v) {
+  char buf[REPORT_INT_CHARS], *end = buf + sizeof buf;
+  const char *p = report_format_int64(end, v);
+  g_string_append_len(s, p, end - p);
+}
+
 /* One row per slice: who held the disk, from activation to expiry. */
 static void on_slice(void *ctx, const cfq_slice_event *ev) {
   slice_ctx *sc = ctx;
@@ -179,12 +194,26 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
   if (!r->slices)
     return;
   const wl_device *d = g_ptr_array_index(r->w->devices, sc->device);
-  g_string_printf(r->row,
-                  "%s,%d,%s%c,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
-                  ",%d,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                  d->name, ev->queue_id, pid_name(r, ev->pid),
-                  ev->sync ? 'S' : 'A', r->slice_start[sc->device], ev->time,
-                  ev->timed_out, ev->used, ev->slice_dispatch);
+  /* By hand, not printf: a row per slice is many rows with many
+   * processes. */
+  GString *b = r->row;
+  g_string_assign(b, d->name);
+  g_string_append_c(b, ',');
+  append_int(b, ev->queue_id);
+  g_string_append_c(b, ',');
+  g_string_append(b, pid_name(r, ev->pid));
+  g_string_append_c(b, ev->sync ? 'S' : 'A');
+  g_string_append_c(b, ',');
+  append_int(b, r->slice_start[sc->device]);
+  g_string_append_c(b, ',');
+  append_int(b, ev->time);
+  g_string_append_c(b, ',');
+  append_int(b, ev->timed_out);
+  g_string_append_c(b, ',');
+  append_int(b, ev->used);
+  g_string_append_c(b, ',');
+  append_int(b, ev->slice_dispatch);
+  g_string_append_c(b, '\n');
   fwrite(r->row->str, 1, r->row->len, r->slices);
 }
 
@@ -399,6 +428,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->tasks = g_ptr_array_new();
   r->procs = g_ptr_array_new();
   r->proc_index = g_hash_table_new(g_direct_hash, g_direct_equal);
+  r->proc_refs = g_new0(proc_ref, w->processes->len);
   r->slice_start = g_new0(sim_time, w->devices->len);
   r->slice_ctxs = g_ptr_array_new_with_free_func(g_free);
   r->bdis = g_ptr_array_new();
@@ -499,7 +529,8 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
       job.file = g_ptr_array_index(r->files, i);
     /* a process's own seed (fio's randseed), unless --seed says */
     uint64_t seed = wp->has_seed && !o->has_seed ? wp->seed : r->seed;
-    proc *p = proc_new(r->engine, t, &job, q, seed, io_done, r);
+    r->proc_refs[i] = (proc_ref){r, i};
+    proc *p = proc_new(r->engine, t, &job, q, seed, io_done, &r->proc_refs[i]);
     g_ptr_array_add(r->procs, p);
     g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
     if (r->mm)
@@ -819,6 +850,7 @@ void sim_run_free(sim_run *r) {
   g_ptr_array_free(r->blktraces, TRUE); /* after the queues: they report */
   g_ptr_array_free(r->disks, TRUE);
   g_hash_table_destroy(r->proc_index);
+  g_free(r->proc_refs);
   metrics_free(r->m);
   if (r->il)
     interleave_free(r->il);

@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
@@ -119,6 +120,33 @@ static void test_histogram_extremes(void) {
                     METRICS_HIST_RELATIVE_ERROR * (double)G_MAXINT64);
   g_assert_cmpint(metrics_hist_quantile(h, 0), ==, 0);
   metrics_hist_free(h);
+}
+
+/* Below 128 ns every value has a bucket of its own, so every order
+ * statistic is exact: each one, the low ones (found from the bottom) and
+ * the high ones (found from the top), is the sorted sample's, also with
+ * many repeated values and empty buckets between them. */
+static void test_histogram_order_stats(void) {
+  enum { N = 1001 };
+  static const int spreads[] = {128, 40, 3};
+  for (size_t s = 0; s < G_N_ELEMENTS(spreads); s++) {
+    GRand *rnd = g_rand_new_with_seed(7 + (guint32)s);
+    metrics_hist *h = metrics_hist_new();
+    double d[N];
+    for (int i = 0; i < N; i++) {
+      /* every other value even: empty buckets between the full ones */
+      int64_t v = g_rand_int_range(rnd, 0, spreads[s]) & ~(int64_t)1;
+      d[i] = (double)v;
+      metrics_hist_add(h, v);
+    }
+    gsl_sort(d, 1, N);
+    for (int k = 0; k < N; k++) {
+      double p = (double)k / (N - 1);
+      g_assert_cmpint(metrics_hist_quantile(h, p), ==, (int64_t)d[k]);
+    }
+    metrics_hist_free(h);
+    g_rand_free(rnd);
+  }
 }
 
 /* What the statistics hold does not grow with the number of I/Os: 3,000
@@ -275,6 +303,7 @@ int main(int argc, char **argv) {
                   test_percentile_interpolation);
   g_test_add_func("/metrics/histogram-accuracy", test_histogram_accuracy);
   g_test_add_func("/metrics/histogram-extremes", test_histogram_extremes);
+  g_test_add_func("/metrics/histogram-order-stats", test_histogram_order_stats);
   g_test_add_func("/metrics/memory-flat", test_memory_flat);
   g_test_add_func("/metrics/jain", test_jain);
   g_test_add_func("/metrics/devices", test_devices);

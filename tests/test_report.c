@@ -876,6 +876,77 @@ static void test_views(void) {
   fixture_free(f);
 }
 
+/* The hand formatters of the CSV rows print what printf would, at the
+ * edges of their ranges, around the powers of ten where the digit count
+ * changes, and on a spread of values in between. */
+static void check_int(int64_t v) {
+  char buf[REPORT_INT_CHARS + 4], want[32];
+  memset(buf, '#', sizeof buf);
+  char *end = buf + sizeof buf - 2;
+  const char *p = report_format_int64(end, v);
+  g_snprintf(want, sizeof want, "%" G_GINT64_FORMAT, (gint64)v);
+  g_assert_cmpmem(p, end - p, want, strlen(want));
+  g_assert_true(p >= buf + 2); /* within REPORT_INT_CHARS */
+  g_assert_cmpint(buf[0], ==, '#');
+  g_assert_cmpint(end[0], ==, '#'); /* nothing written past `end` */
+}
+
+static void check_uint(uint64_t v) {
+  char buf[REPORT_INT_CHARS + 4], want[32];
+  memset(buf, '#', sizeof buf);
+  char *end = buf + sizeof buf - 2;
+  const char *p = report_format_uint64(end, v);
+  g_snprintf(want, sizeof want, "%" G_GUINT64_FORMAT, (guint64)v);
+  g_assert_cmpmem(p, end - p, want, strlen(want));
+  g_assert_true(p >= buf + 2);
+  g_assert_cmpint(end[0], ==, '#');
+}
+
+static void test_format_int(void) {
+  const int64_t edges[] = {0,
+                           1,
+                           -1,
+                           9,
+                           -9,
+                           10,
+                           -10,
+                           INT64_MAX,
+                           INT64_MIN,
+                           INT64_MAX - 1,
+                           INT64_MIN + 1,
+                           INT32_MAX,
+                           INT32_MIN};
+  for (size_t i = 0; i < G_N_ELEMENTS(edges); i++)
+    check_int(edges[i]);
+  for (uint64_t t = 10; t <= UINT64_C(1000000000000000000); t *= 10) {
+    for (int d = -1; d <= 1; d++) {
+      check_int((int64_t)t + d);
+      check_int(-(int64_t)t + d);
+    }
+  }
+  const uint64_t uedges[] = {
+      0,         1, 9, 10, UINT64_MAX, UINT64_MAX - 1, (uint64_t)INT64_MAX + 1,
+      UINT32_MAX};
+  for (size_t i = 0; i < G_N_ELEMENTS(uedges); i++)
+    check_uint(uedges[i]);
+  for (uint64_t t = 10; t <= UINT64_C(10000000000000000000); t *= 10) {
+    check_uint(t - 1);
+    check_uint(t);
+    check_uint(t + 1);
+    if (t > UINT64_MAX / 10)
+      break;
+  }
+  GRand *rnd = g_rand_new_with_seed(12);
+  for (int i = 0; i < 10000; i++) {
+    uint64_t v = (uint64_t)g_rand_int(rnd) << 32 | g_rand_int(rnd);
+    v >>= g_rand_int_range(rnd, 0, 64); /* every digit count */
+    check_uint(v);
+    check_int((int64_t)v);
+    check_int(-(int64_t)(v >> 1));
+  }
+  g_rand_free(rnd);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/report/json", test_json);
@@ -891,5 +962,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/write-dir-binary", test_write_dir_binary);
   g_test_add_func("/report/write", test_write);
   g_test_add_func("/report/write-dir-not-ours", test_write_dir_not_ours);
+  g_test_add_func("/report/format-int", test_format_int);
   return g_test_run();
 }
