@@ -3,6 +3,7 @@
 #include "sim/fio-output.h"
 
 #include <errno.h>
+#include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
@@ -751,76 +752,45 @@ void fio_output_attach(fio_output *fo, sim_run *r) {
 
 /* --------------------------------------------------------------- JSON */
 
-/* fio's layout: two spaces per level, `"key" : value`, floats %f. */
+/* fio's report through json-glib: the few calls the report needs, with
+ * fio's habit of naming every member. */
 typedef struct jw {
-  GString *s;
-  int depth;
-  gboolean first[16];
+  JsonBuilder *b;
 } jw;
 
-static void jw_item(jw *w, const char *key) {
-  if (!w->first[w->depth])
-    g_string_append_c(w->s, ',');
-  w->first[w->depth] = FALSE;
-  g_string_append_c(w->s, '\n');
-  for (int i = 0; i < w->depth; i++)
-    g_string_append(w->s, "  ");
-  if (key) {
-    g_string_append_c(w->s, '"');
-    for (const char *p = key; *p; p++) {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c(w->s, '\\');
-      if ((unsigned char)*p < 0x20)
-        g_string_append_printf(w->s, "\\u%04x", (unsigned char)*p);
-      else
-        g_string_append_c(w->s, *p);
-    }
-    g_string_append(w->s, "\" : ");
-  }
+static void jw_key(jw *w, const char *key) {
+  if (key)
+    json_builder_set_member_name(w->b, key);
 }
 
 static void jw_open(jw *w, const char *key, char c) {
-  jw_item(w, key);
-  g_string_append_c(w->s, c);
-  w->depth++;
-  w->first[w->depth] = TRUE;
+  jw_key(w, key);
+  if (c == '{')
+    json_builder_begin_object(w->b);
+  else
+    json_builder_begin_array(w->b);
 }
 
 static void jw_close(jw *w, char c) {
-  gboolean empty = w->first[w->depth];
-  w->depth--;
-  if (!empty) {
-    g_string_append_c(w->s, '\n');
-    for (int i = 0; i < w->depth; i++)
-      g_string_append(w->s, "  ");
-  }
-  g_string_append_c(w->s, c);
+  if (c == '}')
+    json_builder_end_object(w->b);
+  else
+    json_builder_end_array(w->b);
 }
 
 static void jw_u64(jw *w, const char *key, guint64 v) {
-  jw_item(w, key);
-  g_string_append_printf(w->s, "%" G_GUINT64_FORMAT, v);
+  jw_key(w, key);
+  json_builder_add_int_value(w->b, (gint64)MIN(v, (guint64)G_MAXINT64));
 }
 
 static void jw_f(jw *w, const char *key, double v) {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  jw_item(w, key);
-  g_string_append(
-      w->s, g_ascii_formatd(buf, sizeof buf, "%f", isfinite(v) ? v : 0.0));
+  jw_key(w, key);
+  json_builder_add_double_value(w->b, isfinite(v) ? v : 0.0);
 }
 
 static void jw_str(jw *w, const char *key, const char *v) {
-  jw_item(w, key);
-  g_string_append_c(w->s, '"');
-  for (const char *p = v; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      g_string_append_c(w->s, '\\');
-    if ((unsigned char)*p < 0x20)
-      g_string_append_printf(w->s, "\\u%04x", (unsigned char)*p);
-    else
-      g_string_append_c(w->s, *p);
-  }
-  g_string_append_c(w->s, '"');
+  jw_key(w, key);
+  json_builder_add_string_value(w->b, v);
 }
 
 static void json_lat(jw *w, const char *key, const lat_acc *l, gboolean pcts,
@@ -996,11 +966,8 @@ static double disk_util(const fio_output *fo, const disk_acc *da) {
 
 static char *report_json(fio_output *fo) {
   gboolean plus = fo->format == FIO_OUTPUT_JSON_PLUS;
-  jw w = {.s = g_string_new(NULL)};
-  w.first[0] = TRUE;
-  g_string_append_c(w.s, '{');
-  w.depth = 1;
-  w.first[1] = TRUE;
+  jw w = {json_builder_new()};
+  json_builder_begin_object(w.b);
   jw_str(&w, "fio version", "fio-3.33");
   /* the simulated clock, which starts at the epoch: no wall-clock time
    * reaches the results */
@@ -1055,9 +1022,18 @@ static char *report_json(fio_output *fo) {
     jw_close(&w, '}');
   }
   jw_close(&w, ']');
-  w.depth = 0;
-  g_string_append(w.s, "\n}\n");
-  return g_string_free(w.s, FALSE);
+  json_builder_end_object(w.b);
+  JsonGenerator *g = json_generator_new();
+  JsonNode *root = json_builder_get_root(w.b);
+  json_generator_set_root(g, root);
+  json_generator_set_pretty(g, TRUE);
+  char *text = json_generator_to_data(g, NULL);
+  json_node_unref(root);
+  g_object_unref(g);
+  g_object_unref(w.b);
+  char *out = g_strconcat(text, "\n", NULL);
+  g_free(text);
+  return out;
 }
 
 /* ------------------------------------------------------------- normal */
