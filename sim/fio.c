@@ -1233,6 +1233,9 @@ static gboolean direction_value(emitter *e, const job *j, const fio_option *o,
                   g_str_has_prefix(rw, "randrw");
   gboolean writes = both || strstr(rw, "write");
   guint n = g_strv_length(f);
+  if (n == 0) /* `opt=`: nothing to read, as for any other number */
+    return fail(e, FIO_ERROR_PARSE, o->line, o->value_col, "%s: needs a value",
+                o->name);
   const char *rd = f[0], *wr = f[MIN(n, 2u) - 1];
   const char *v = writes ? wr : rd;
   if (both && strcmp(rd, wr) != 0)

@@ -301,6 +301,8 @@ static void test_errors(void) {
       {"[j]\nsize=1m\nrw=read:x\n",
        "job.fio:3:9: rw: ':x' is not a size (e.g. write:4k, read:-8k)",
        FIO_ERROR_PARSE},
+      {"[j]\nsize=1m\nrw=randrw\npercentage_random=\n",
+       "job.fio:4:19: percentage_random: needs a value", FIO_ERROR_PARSE},
       {"[j]\nsize=1m\nrw=randrw\npercentage_random=50,20\n",
        "job.fio:4:19: percentage_random: different values for reads and "
        "writes are not simulated",
