@@ -320,7 +320,10 @@ static void buffer_add(ssd *s, sim_time free_at, int64_t bytes) {
       hi = mid;
   }
   buffered b = {free_at, bytes};
-  g_array_insert_val(s->buffer, lo, b);
+  if (lo == s->buffer->len) /* pages programmed in order: the usual case */
+    g_array_append_val(s->buffer, b);
+  else
+    g_array_insert_val(s->buffer, lo, b);
 }
 
 static void post_slot(ssd *s, disk_cmd *cmd, sim_time at) {
