@@ -1,10 +1,13 @@
 /* The discrete-event engine (docs/model.md, "The engine").
  *
  * The event queue is a binary heap of entries stored by value, ordered by
- * (time, insertion sequence).  An armed timer knows the slot of its entry
- * (the heap keeps it up to date as entries move), so re-arming moves the
- * entry in place and deleting removes it at once: no entry outlives its
- * timer, and a timer freed after sim_timer_del() is never touched again.
+ * (time, insertion sequence).  An armed timer holds a handle, and the
+ * engine keeps each handle's heap slot up to date as entries move, so
+ * re-arming moves the entry in place and deleting removes it at once: no
+ * entry outlives its timer, and a timer freed after sim_timer_del() is
+ * never touched again.  The slots live in one dense array rather than in
+ * the timers, so moving an entry writes nothing into its timer's owner
+ * (with thousands of processes, a cache miss per move).
  *
  * Ready actors are a bitmap by actor id with a summary bit per word, so
  * the lowest ready id is found without walking the actors. */
@@ -20,8 +23,10 @@ typedef struct sim_event {
   sim_event_fn fn;
   void *arg;
   const char *name;
-  sim_timer *timer; /* NULL for one-shot events */
+  uint32_t handle; /* the armed timer's, NO_HANDLE for one-shot events */
 } sim_event;
+
+#define NO_HANDLE UINT32_MAX
 
 struct sim_actor {
   sim_engine *engine;
@@ -41,6 +46,11 @@ struct sim_engine {
 
   sim_event *heap;
   size_t heap_len, heap_cap;
+  /* armed timers by handle: the timer and its entry's heap slot */
+  sim_timer **armed;
+  uint32_t *armed_slot;
+  uint32_t *free_handles; /* handles released, reused last-in first-out */
+  uint32_t n_handles, n_free, handles_cap;
 
   GPtrArray *actors; /* sim_actor *, index == id */
   guint n_ready, n_done;
@@ -70,27 +80,28 @@ static inline bool ev_before(const sim_event *a, const sim_event *b) {
   return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
 
-/* Puts x at slot i, telling its timer where it now is. */
-static inline void heap_place(sim_event *h, size_t i, const sim_event *x) {
-  h[i] = *x;
-  if (x->timer)
-    x->timer->slot = i;
+/* Puts x at slot i, recording where its timer's entry now is. */
+static inline void heap_place(sim_engine *e, size_t i, const sim_event *x) {
+  e->heap[i] = *x;
+  if (x->handle != NO_HANDLE)
+    e->armed_slot[x->handle] = (uint32_t)i;
 }
 
-static void heap_sift_up(sim_event *h, size_t i) {
-  sim_event x = h[i];
+static void heap_sift_up(sim_engine *e, size_t i) {
+  sim_event *h = e->heap, x = h[i];
   while (i > 0) {
     size_t p = (i - 1) / 2;
     if (!ev_before(&x, &h[p]))
       break;
-    heap_place(h, i, &h[p]);
+    heap_place(e, i, &h[p]);
     i = p;
   }
-  heap_place(h, i, &x);
+  heap_place(e, i, &x);
 }
 
-static void heap_sift_down(sim_event *h, size_t n, size_t i) {
-  sim_event x = h[i];
+static void heap_sift_down(sim_engine *e, size_t i) {
+  sim_event *h = e->heap, x = h[i];
+  size_t n = e->heap_len;
   for (;;) {
     size_t c = 2 * i + 1;
     if (c >= n)
@@ -99,10 +110,10 @@ static void heap_sift_down(sim_event *h, size_t n, size_t i) {
       c++;
     if (!ev_before(&h[c], &x))
       break;
-    heap_place(h, i, &h[c]);
+    heap_place(e, i, &h[c]);
     i = c;
   }
-  heap_place(h, i, &x);
+  heap_place(e, i, &x);
 }
 
 static void heap_push(sim_engine *e, const sim_event *ev) {
@@ -110,8 +121,8 @@ static void heap_push(sim_engine *e, const sim_event *ev) {
     e->heap_cap = e->heap_cap ? e->heap_cap * 2 : 256;
     e->heap = g_renew(sim_event, e->heap, e->heap_cap);
   }
-  heap_place(e->heap, e->heap_len, ev);
-  heap_sift_up(e->heap, e->heap_len++);
+  heap_place(e, e->heap_len, ev);
+  heap_sift_up(e, e->heap_len++);
 }
 
 /* Removes the entry at slot i: the last entry fills the hole and moves up
@@ -120,11 +131,32 @@ static void heap_remove_at(sim_engine *e, size_t i) {
   g_assert(i < e->heap_len);
   if (--e->heap_len == i)
     return;
-  heap_place(e->heap, i, &e->heap[e->heap_len]);
+  heap_place(e, i, &e->heap[e->heap_len]);
   if (i > 0 && ev_before(&e->heap[i], &e->heap[(i - 1) / 2]))
-    heap_sift_up(e->heap, i);
+    heap_sift_up(e, i);
   else
-    heap_sift_down(e->heap, e->heap_len, i);
+    heap_sift_down(e, i);
+}
+
+static uint32_t handle_get(sim_engine *e, sim_timer *t) {
+  uint32_t h;
+  if (e->n_free) {
+    h = e->free_handles[--e->n_free];
+  } else {
+    if (e->n_handles == e->handles_cap) {
+      e->handles_cap = e->handles_cap ? 2 * e->handles_cap : 64;
+      e->armed = g_renew(sim_timer *, e->armed, e->handles_cap);
+      e->armed_slot = g_renew(uint32_t, e->armed_slot, e->handles_cap);
+      e->free_handles = g_renew(uint32_t, e->free_handles, e->handles_cap);
+    }
+    h = e->n_handles++;
+  }
+  e->armed[h] = t;
+  return h;
+}
+
+static void handle_put(sim_engine *e, uint32_t h) {
+  e->free_handles[e->n_free++] = h;
 }
 
 /* ---- engine ---- */
@@ -148,6 +180,9 @@ void sim_engine_free(sim_engine *e) {
     actor_free(g_ptr_array_index(e->actors, i));
   g_ptr_array_free(e->actors, TRUE);
   g_free(e->heap);
+  g_free(e->armed);
+  g_free(e->armed_slot);
+  g_free(e->free_handles);
   g_free(e->ready_buf);
   g_free(e->ready_bits);
   g_free(e->ready_sum);
@@ -159,7 +194,7 @@ uint64_t sim_events(const sim_engine *e) { return e->delivered; }
 void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
               void *arg) {
   g_assert(at >= e->head.now);
-  sim_event ev = {at, e->next_seq++, fn, arg, name, NULL};
+  sim_event ev = {at, e->next_seq++, fn, arg, name, NO_HANDLE};
   heap_push(e, &ev);
 }
 
@@ -177,26 +212,29 @@ void sim_timer_mod(sim_timer *t, sim_time expires) {
     expires = e->head.now;
   t->expires = expires;
   /* a re-armed timer orders as a new entry: a fresh sequence number */
-  sim_event ev = {expires, e->next_seq++, t->fn, t->arg, t->name, t};
+  sim_event ev = {expires, e->next_seq++, t->fn, t->arg, t->name, t->handle};
   if (t->pending) {
-    size_t i = t->slot;
+    size_t i = e->armed_slot[t->handle];
     bool earlier = ev_before(&ev, &e->heap[i]);
-    heap_place(e->heap, i, &ev);
+    heap_place(e, i, &ev);
     if (earlier)
-      heap_sift_up(e->heap, i);
+      heap_sift_up(e, i);
     else
-      heap_sift_down(e->heap, e->heap_len, i);
+      heap_sift_down(e, i);
     return;
   }
   t->pending = true;
+  ev.handle = t->handle = handle_get(e, t);
   heap_push(e, &ev);
 }
 
 void sim_timer_del(sim_timer *t) {
   if (!t->pending)
     return;
+  sim_engine *e = t->engine;
   t->pending = false;
-  heap_remove_at(t->engine, t->slot);
+  heap_remove_at(e, e->armed_slot[t->handle]);
+  handle_put(e, t->handle);
 }
 
 /* ---- actors ---- */
@@ -353,8 +391,10 @@ static void deliver(sim_engine *e) {
   sim_event ev = e->heap[0];
   heap_remove_at(e, 0);
   e->head.now = ev.at;
-  if (ev.timer)
-    ev.timer->pending = false;
+  if (ev.handle != NO_HANDLE) {
+    e->armed[ev.handle]->pending = false;
+    handle_put(e, ev.handle);
+  }
   e->delivered++;
   ev.fn(ev.arg);
 }

@@ -49,16 +49,15 @@ void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
               void *arg);
 
 /* A cancellable timer, embedded in its owner (which must not move while
- * it is armed, and must delete it before it is freed: the queue updates
- * an armed timer's slot whenever entries move).  Re-arming a pending timer moves its queue entry, deleting
- * removes it: both O(log n), through the entry's slot, which the engine
- * keeps here. */
+ * it is armed, and must delete it before it is freed).  Re-arming a
+ * pending timer moves its queue entry, deleting removes it: both
+ * O(log n), through the handle the engine gives it while it is armed. */
 typedef struct sim_timer {
   sim_engine *engine;
   const char *name;
   sim_event_fn fn;
   void *arg;
-  size_t slot; /* its entry in the event queue, while pending */
+  uint32_t handle; /* the engine's name for it, while pending */
   sim_time expires;
   bool pending;
 } sim_timer;
