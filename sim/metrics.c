@@ -74,8 +74,19 @@ static void hist_free(gsl_histogram *h) {
   g_free(h);
 }
 
+/* A histogram holds few values as they are: a process with a dozen I/Os
+ * then takes a hundred bytes, not the kilobytes of the buckets its values
+ * span (thousands of such processes each touching their own buckets were
+ * most of a run's memory traffic).  Past FEW values they go into the
+ * buckets.  Either way the percentiles are those of the buckets: a value
+ * kept as it is stands for the middle of its bucket. */
+#define FEW 64u
+
 struct metrics_hist {
-  gsl_histogram *h; /* NULL until a value; grid buckets first.. */
+  gsl_histogram *h; /* NULL while the values are in `few`; grid buckets
+                       first.. */
+  int64_t *few;     /* nfew values in no order, room for cap */
+  guint nfew, cap;
   guint first;
   uint64_t n;
   double sum; /* exact integers up to 2^53 ns of summed latency */
@@ -87,6 +98,7 @@ metrics_hist *metrics_hist_new(void) { return g_new0(metrics_hist, 1); }
 static void hist_clear(metrics_hist *x) {
   if (x->h)
     hist_free(x->h);
+  g_free(x->few);
   memset(x, 0, sizeof *x);
 }
 
@@ -123,13 +135,46 @@ static void hist_cover(metrics_hist *x, guint lo, guint hi) {
   x->first = first;
 }
 
-void metrics_hist_add(metrics_hist *x, int64_t v) {
-  g_return_if_fail(x != NULL && v >= 0);
-  guint i = grid_index(v);
+static void bucket_add(metrics_hist *x, guint i, double count) {
   if (!x->h || i < x->first || i >= x->first + x->h->n)
     hist_cover(x, i, i);
   /* The grid gives the bucket directly: no search over the ranges. */
-  x->h->bin[i - x->first] += 1;
+  x->h->bin[i - x->first] += count;
+}
+
+/* The values kept as they are go into the buckets. */
+static void spill(metrics_hist *x) {
+  if (!x->nfew)
+    return;
+  int64_t lo = x->few[0], hi = x->few[0];
+  for (guint j = 1; j < x->nfew; j++) {
+    lo = MIN(lo, x->few[j]);
+    hi = MAX(hi, x->few[j]);
+  }
+  hist_cover(x, grid_index(lo), grid_index(hi)); /* allocated once */
+  for (guint j = 0; j < x->nfew; j++)
+    bucket_add(x, grid_index(x->few[j]), 1);
+  g_clear_pointer(&x->few, g_free);
+  x->nfew = x->cap = 0;
+}
+
+/* One more value in the buckets or among the few (no statistics). */
+static void store(metrics_hist *x, int64_t v) {
+  if (!x->h && x->nfew < FEW) {
+    if (x->nfew == x->cap) {
+      x->cap = x->cap ? 2 * x->cap : 4;
+      x->few = g_renew(int64_t, x->few, x->cap);
+    }
+    x->few[x->nfew++] = v;
+    return;
+  }
+  spill(x);
+  bucket_add(x, grid_index(v), 1);
+}
+
+void metrics_hist_add(metrics_hist *x, int64_t v) {
+  g_return_if_fail(x != NULL && v >= 0);
+  store(x, v);
   x->min = x->n ? MIN(x->min, v) : v;
   x->max = x->n ? MAX(x->max, v) : v;
   x->n++;
@@ -140,9 +185,15 @@ void metrics_hist_merge(metrics_hist *dst, const metrics_hist *src) {
   g_return_if_fail(dst != NULL && src != NULL);
   if (!src->n)
     return;
-  hist_cover(dst, src->first, src->first + (guint)src->h->n - 1);
-  for (size_t j = 0; j < src->h->n; j++)
-    dst->h->bin[src->first - dst->first + j] += src->h->bin[j];
+  if (src->h) {
+    spill(dst);
+    hist_cover(dst, src->first, src->first + (guint)src->h->n - 1);
+    for (size_t j = 0; j < src->h->n; j++)
+      dst->h->bin[src->first - dst->first + j] += src->h->bin[j];
+  } else {
+    for (guint j = 0; j < src->nfew; j++)
+      store(dst, src->few[j]);
+  }
   dst->min = dst->n ? MIN(dst->min, src->min) : src->min;
   dst->max = dst->n ? MAX(dst->max, src->max) : src->max;
   dst->n += src->n;
@@ -151,61 +202,104 @@ void metrics_hist_merge(metrics_hist *dst, const metrics_hist *src) {
 
 uint64_t metrics_hist_count(const metrics_hist *x) { return x ? x->n : 0; }
 
-/* The k-th smallest value (from 0): the middle of the bucket that holds
- * it, the smallest and the largest exact. */
-static double order_stat(const metrics_hist *x, uint64_t k) {
-  if (k == 0)
-    return (double)x->min;
-  if (k + 1 >= x->n)
-    return (double)x->max;
-  double seen = 0;
-  for (size_t j = 0; j < x->h->n; j++) {
-    seen += x->h->bin[j];
-    if (seen > (double)k) {
-      double lo, hi;
-      gsl_histogram_get_range(x->h, j, &lo, &hi);
-      /* in doubles: the top bucket ends at 2^63, past int64_t */
-      double mid = lo + floor((hi - 1 - lo) / 2);
-      return CLAMP(mid, (double)x->min, (double)x->max);
-    }
-  }
-  return (double)x->max;
+/* The middle of grid bucket i, as the integer it stands for. */
+static double bucket_mid(const metrics_hist *x, guint i) {
+  const double *r = grid_ranges();
+  double lo = r[i], hi = r[i + 1];
+  /* in doubles: the top bucket ends at 2^63, past int64_t */
+  double mid = lo + floor((hi - 1 - lo) / 2);
+  return CLAMP(mid, (double)x->min, (double)x->max);
 }
 
-/* GSL's quantile of sorted data (gsl_stats_quantile_from_sorted_data):
+static int cmp_int64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The order statistics ks[] (m of them, counted from 0) into out[], in
+ * one pass over the buckets while they ascend: the middle of the bucket that holds each, the
+ * smallest and the largest value exact. */
+static void order_stats(const metrics_hist *x, const uint64_t *ks, double *out,
+                        guint m) {
+  int64_t sorted[FEW];
+  if (!x->h) {
+    memcpy(sorted, x->few, x->nfew * sizeof *sorted);
+    qsort(sorted, x->nfew, sizeof *sorted, cmp_int64);
+  }
+  double seen = 0;
+  size_t j = 0;
+  for (guint q = 0; q < m; q++) {
+    uint64_t k = ks[q];
+    if (k == 0) {
+      out[q] = (double)x->min;
+    } else if (k + 1 >= x->n) {
+      out[q] = (double)x->max;
+    } else if (!x->h) {
+      out[q] = bucket_mid(x, grid_index(sorted[k]));
+    } else {
+      if (q > 0 && k < ks[q - 1]) {
+        seen = 0;
+        j = 0;
+      }
+      while (j < x->h->n && !(seen + x->h->bin[j] > (double)k))
+        seen += x->h->bin[j++];
+      out[q] =
+          j < x->h->n ? bucket_mid(x, x->first + (guint)j) : (double)x->max;
+    }
+  }
+}
+
+/* GSL's quantiles of sorted data (gsl_stats_quantile_from_sorted_data):
  * between the two order statistics around p*(n-1), linearly.  Each is
- * within the relative error, and so is any point between them. */
-static int64_t hist_quantile(const metrics_hist *x, double p) {
-  double pos = p * (double)(x->n - 1);
-  uint64_t k = (uint64_t)floor(pos);
-  double delta = pos - (double)k;
-  double lo = order_stat(x, k);
-  double v = delta > 0 ? lo + delta * (order_stat(x, k + 1) - lo) : lo;
-  if (v >= (double)x->max) /* (double)INT64_MAX is 2^63, past it */
-    return x->max;
-  return (int64_t)llround(v);
+ * within the relative error, and so is any point between them.  The
+ * probabilities ascending, m of them at most 4. */
+static void hist_quantiles(const metrics_hist *x, const double *ps,
+                           int64_t *out, guint m) {
+  uint64_t ks[8];
+  double delta[4], st[8];
+  for (guint q = 0; q < m; q++) {
+    double pos = ps[q] * (double)(x->n - 1);
+    ks[2 * q] = (uint64_t)floor(pos);
+    ks[2 * q + 1] = ks[2 * q] + 1;
+    delta[q] = pos - (double)ks[2 * q];
+  }
+  order_stats(x, ks, st, 2 * m);
+  for (guint q = 0; q < m; q++) {
+    double lo = st[2 * q];
+    double v = delta[q] > 0 ? lo + delta[q] * (st[2 * q + 1] - lo) : lo;
+    /* (double)INT64_MAX is 2^63, past it */
+    out[q] = v >= (double)x->max ? x->max : (int64_t)llround(v);
+  }
 }
 
 int64_t metrics_hist_quantile(const metrics_hist *x, double p) {
   g_return_val_if_fail(x != NULL && p >= 0 && p <= 1, 0);
-  return x->n ? hist_quantile(x, p) : 0;
+  int64_t v = 0;
+  if (x->n)
+    hist_quantiles(x, &p, &v, 1);
+  return v;
 }
 
 latency_summary metrics_hist_summary(const metrics_hist *x) {
   latency_summary s = {0};
   if (!x || x->n == 0)
     return s;
+  static const double ps[] = {0.50, 0.95, 0.99};
+  int64_t v[3];
+  hist_quantiles(x, ps, v, 3);
   s.mean = x->sum / (double)x->n;
-  s.p50 = hist_quantile(x, 0.50);
-  s.p95 = hist_quantile(x, 0.95);
-  s.p99 = hist_quantile(x, 0.99);
+  s.p50 = v[0];
+  s.p95 = v[1];
+  s.p99 = v[2];
   s.max = x->max;
   return s;
 }
 
 gsize metrics_hist_bytes(const metrics_hist *x) {
-  if (!x || !x->h)
+  if (!x)
     return 0;
+  if (!x->h)
+    return x->cap * sizeof *x->few;
   return sizeof *x->h + x->h->n * sizeof(double); /* ranges shared */
 }
 
@@ -250,8 +344,13 @@ struct metrics {
    * window is final once one lands past it, and it is handed to the sink
    * and forgotten. */
   win_cell *cells; /* n_procs, of window `open` */
-  guint open;      /* the first window not yet closed */
-  guint n_seen;    /* windows up to the last completion's */
+  /* The processes with a completion in the open window, a bit each: most
+   * of thousands of processes have none, and a window's index, its rows
+   * and its reset then cost the active ones only. */
+  guint64 *active;
+  guint n_words;
+  guint open;   /* the first window not yet closed */
+  guint n_seen; /* windows up to the last completion's */
   bool finished;
   double jain_sum, jain_min;
   guint jain_windows; /* windows where some I/O completed */
@@ -274,6 +373,8 @@ metrics *metrics_new(guint n_procs, guint n_devices, sim_time window) {
     g_array_index(m->subs, submitter_stats, i).mirrors = true;
   m->devs = g_new0(dev_stats, n_devices);
   m->cells = g_new0(win_cell, MAX(n_procs, 1));
+  m->n_words = (n_procs + 63) / 64;
+  m->active = g_new0(guint64, MAX(m->n_words, 1));
   m->jain_min = 1.0;
   return m;
 }
@@ -291,6 +392,7 @@ void metrics_free(metrics *m) {
   g_free(m->procs);
   g_free(m->devs);
   g_free(m->cells);
+  g_free(m->active);
   g_free(m);
 }
 
@@ -303,7 +405,7 @@ void metrics_set_latency_sink(metrics *m, metrics_latency_fn fn, void *ctx) {
 gsize metrics_bytes_held(const metrics *m) {
   g_return_val_if_fail(m != NULL, 0);
   gsize n = sizeof *m + m->n_procs * (sizeof *m->procs + sizeof *m->cells) +
-            m->n_devices * sizeof *m->devs +
+            m->n_words * sizeof *m->active + m->n_devices * sizeof *m->devs +
             m->subs->len * sizeof(submitter_stats);
   for (guint i = 0; i < m->n_procs; i++)
     n += metrics_hist_bytes(&m->procs[i].lat) +
@@ -319,11 +421,24 @@ void metrics_set_window_sink(metrics *m, metrics_window_fn fn, void *ctx) {
   m->sink_ctx = ctx;
 }
 
+guint metrics_window_next_active(const metrics *m, guint from) {
+  for (guint w = from / 64; w < m->n_words; w++) {
+    guint64 bits = m->active[w];
+    if (w == from / 64)
+      bits &= ~G_GUINT64_CONSTANT(0) << (from % 64);
+    if (bits)
+      return w * 64 + (guint)__builtin_ctzll(bits);
+  }
+  return m->n_procs;
+}
+
 /* Jain's index of the open window over all processes; < 0 when nothing
- * moved. */
+ * moved.  The idle processes add zeros, which change no sum: the active
+ * ones are summed in process order, as all of them were. */
 static double open_window_jain(const metrics *m) {
   double sum = 0, sq = 0;
-  for (guint i = 0; i < m->n_procs; i++) {
+  for (guint i = metrics_window_next_active(m, 0); i < m->n_procs;
+       i = metrics_window_next_active(m, i + 1)) {
     double x = (double)m->cells[i].bytes;
     sum += x;
     sq += x * x;
@@ -349,7 +464,10 @@ static void close_windows(metrics *m, guint until) {
     }
     if (m->sink)
       m->sink(m->sink_ctx, m, m->open);
-    memset(m->cells, 0, sizeof *m->cells * m->n_procs);
+    for (guint w = 0; w < m->n_words; w++)
+      for (guint64 bits = m->active[w]; bits; bits &= bits - 1)
+        m->cells[w * 64 + (guint)__builtin_ctzll(bits)] = (win_cell){0};
+    memset(m->active, 0, m->n_words * sizeof *m->active);
     m->open++;
   }
 }
@@ -461,6 +579,7 @@ static void app_done(metrics *m, guint proc, sim_time submitted,
   m->n_seen = MAX(m->n_seen, k + 1);
   close_windows(m, k);
   win_cell *c = &m->cells[proc];
+  m->active[proc / 64] |= G_GUINT64_CONSTANT(1) << (proc % 64);
   c->bytes += bytes;
   c->lat_sum += lat;
   c->lat_count++;
