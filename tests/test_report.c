@@ -704,6 +704,65 @@ static void test_write(void) {
   fixture_free(f);
 }
 
+/* json-glib's text of the whole tree of `text` (parsed back): what the
+ * streamed metrics.json must be, byte for byte. */
+static char *regenerated(const char *text) {
+  JsonParser *p = json_parser_new();
+  g_assert_true(json_parser_load_from_data(p, text, -1, NULL));
+  JsonGenerator *g = json_generator_new();
+  json_generator_set_pretty(g, TRUE);
+  json_generator_set_indent(g, 2);
+  json_generator_set_root(g, json_parser_get_root(p));
+  char *t = json_generator_to_data(g, NULL);
+  char *out = g_strconcat(t, "\n", NULL);
+  g_free(t);
+  g_object_unref(g);
+  g_object_unref(p);
+  return out;
+}
+
+/* metrics.json goes out an element at a time (report_metrics_json_to):
+ * the text is still the one json-glib gives for the whole document, with
+ * names that need escaping, nested views and flushers, a hung process
+ * (the hung array), and it is the same in a string and in a file. */
+static void test_json_stream(void) {
+  for (int views = 0; views < 2; views++) {
+    fixture *f = fixture_new("C \"quoted\" \\ caf\xc3\xa9 \n two lines");
+    char *names[] = {"flush-8:0", NULL};
+    int fdev[] = {0};
+    proc_final_state fstate[] = {PROC_RUNNING};
+    int64_t disk[] = {5 * SIM_MS, 7 * SIM_MS, 0, 3 * SIM_MS};
+    if (views) {
+      metrics_add_submitters(f->m, 1);
+      metrics_call_done(f->m, 2, METRICS_CALL_WRITE, 1200 * SIM_MS,
+                        1201 * SIM_MS, 65536, true);
+      metrics_bio_done(f->m, 3, 0, 1300 * SIM_MS, 1309 * SIM_MS, 65536);
+      f->r.page_cache = true;
+      f->r.n_flushers = 1;
+      f->r.flusher_names = names;
+      f->r.flusher_device = fdev;
+      f->r.flusher_state = fstate;
+      f->r.disk_time_ns = disk;
+    }
+    char *text = report_metrics_json(&f->r);
+    char *whole = regenerated(text);
+    g_assert_cmpstr(text, ==, whole);
+    g_assert_nonnull(strstr(text, "\"hung\" : [\n    \"B\"\n  ]"));
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    g_assert_true(report_metrics_json_to(&f->r, out));
+    fclose(out);
+    g_assert_cmpstr(buf, ==, text);
+    free(buf);
+    g_free(whole);
+    g_free(text);
+    f->r.disk_time_ns = NULL;
+    fixture_free(f);
+  }
+}
+
 /* Ideal shares: root (weight 1000) and grpA (500) split the disk 2:1; in
  * the root group A (be/4, 100 ms slice) and C (nice 10 -> be/6, 60 ms)
  * split it 100:60; B is alone in grpA. */
@@ -951,6 +1010,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/report/json", test_json);
   g_test_add_func("/report/json-outcomes", test_json_outcomes);
+  g_test_add_func("/report/json-stream", test_json_stream);
   g_test_add_func("/report/fairness", test_fairness);
   g_test_add_func("/report/fairness-many", test_fairness_many);
   g_test_add_func("/report/summary", test_summary);
