@@ -1,6 +1,8 @@
 /* Assembling and running one simulation from a workload. */
 #include "sim/run.h"
 
+#include <string.h>
+
 #include "models/cfq.h"
 #include "models/elevator.h"
 #include "models/filemap.h"
@@ -34,8 +36,10 @@ struct sim_run {
    * and the files streamed into it. */
   outdir_stage *stage;
   report_series *series;
-  FILE *slices; /* slices.csv, CFQ devices only */
-  GString *row; /* one slice row */
+  FILE *slices;   /* slices.csv, CFQ devices only */
+  GString *row;   /* one slice row */
+  char *names;    /* the processes' names, each ending in a NUL */
+  gsize *name_at; /* where each starts in `names`, and the end */
   GPtrArray *slice_ctxs;
   sim_time *slice_start; /* per device: when the active queue was set */
   /* What the kernel printk'd, dmesg style: all of it to kernel.log as it
@@ -81,21 +85,24 @@ static bool in_ramp(const wl_process *wp, proc *p, sim_time submitted) {
 }
 
 /* A direct job's completions carry their process's index in their
- * context: a lookup per I/O was a cache miss per I/O with many processes. */
+ * context, and what they need of its job: a lookup per I/O, or a look
+ * into the workload's kilobyte of a process, was a cache miss per I/O
+ * with many processes. */
 typedef struct proc_ref {
   sim_run *r;
   guint i;
+  guint device;
+  sim_time ramp;
 } proc_ref;
 
 static void io_done(void *ctx, proc *p, const struct bio *bio) {
   const proc_ref *ref = ctx;
   sim_run *r = ref->r;
   guint i = ref->i;
-  const wl_process *wp = g_ptr_array_index(r->w->processes, i);
-  if (in_ramp(wp, p, bio->submitted))
-    return;
-  metrics_io_done(r->m, i, (guint)wp->device, bio->submitted,
-                  sim_now(r->engine), (uint64_t)bio->nr_sectors * 512);
+  if (ref->ramp > 0 && bio->submitted - proc_start_time(p) < ref->ramp)
+    return; /* in_ramp */
+  metrics_io_done(r->m, i, ref->device, bio->submitted, sim_now(r->engine),
+                  (uint64_t)bio->nr_sectors * 512);
   run_io io = {i,
                bio->rw & REQ_WRITE ? RUN_IO_WRITE : RUN_IO_READ,
                bio->submitted,
@@ -161,15 +168,21 @@ static const proc_observer page_cache_observer = {
 };
 
 /* The process or flusher whose task created a queue (pids are 100 +
- * index, the flushers' after the processes'). */
-static const char *pid_name(sim_run *r, int pid) {
+ * index, the flushers' after the processes'), and its length.  The
+ * processes' names are side by side in one block: reaching each in its
+ * own allocation was a cache miss per slice with many processes. */
+static const char *pid_name(sim_run *r, int pid, size_t *len) {
   guint i = (guint)(pid - 100);
   guint n = r->w->processes->len;
-  if (i < n)
-    return ((const wl_process *)g_ptr_array_index(r->w->processes, i))->name;
+  const char *name = "?";
+  if (i < n) {
+    *len = r->name_at[i + 1] - r->name_at[i] - 1;
+    return r->names + r->name_at[i];
+  }
   if (r->flusher_tasks && i - n < r->flusher_tasks->len)
-    return ((struct task *)g_ptr_array_index(r->flusher_tasks, i - n))->name;
-  return "?";
+    name = ((struct task *)g_ptr_array_index(r->flusher_tasks, i - n))->name;
+  *len = strlen(name);
+  return name;
 }
 
 typedef struct slice_ctx {
@@ -201,7 +214,9 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
   g_string_append_c(b, ',');
   append_int(b, ev->queue_id);
   g_string_append_c(b, ',');
-  g_string_append(b, pid_name(r, ev->pid));
+  size_t len;
+  const char *owner = pid_name(r, ev->pid, &len);
+  g_string_append_len(b, owner, (gssize)len);
   g_string_append_c(b, ev->sync ? 'S' : 'A');
   g_string_append_c(b, ',');
   append_int(b, r->slice_start[sc->device]);
@@ -429,6 +444,16 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->procs = g_ptr_array_new();
   r->proc_index = g_hash_table_new(g_direct_hash, g_direct_equal);
   r->proc_refs = g_new0(proc_ref, w->processes->len);
+  r->name_at = g_new(gsize, w->processes->len + 1);
+  GString *names = g_string_new(NULL);
+  for (guint i = 0; i < w->processes->len; i++) {
+    r->name_at[i] = names->len;
+    g_string_append(
+        names, ((const wl_process *)g_ptr_array_index(w->processes, i))->name);
+    g_string_append_c(names, '\0');
+  }
+  r->name_at[w->processes->len] = names->len;
+  r->names = g_string_free(names, FALSE);
   r->slice_start = g_new0(sim_time, w->devices->len);
   r->slice_ctxs = g_ptr_array_new_with_free_func(g_free);
   r->bdis = g_ptr_array_new();
@@ -529,7 +554,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
       job.file = g_ptr_array_index(r->files, i);
     /* a process's own seed (fio's randseed), unless --seed says */
     uint64_t seed = wp->has_seed && !o->has_seed ? wp->seed : r->seed;
-    r->proc_refs[i] = (proc_ref){r, i};
+    r->proc_refs[i] = (proc_ref){r, i, (guint)wp->device, wp->ramp};
     proc *p = proc_new(r->engine, t, &job, q, seed, io_done, &r->proc_refs[i]);
     g_ptr_array_add(r->procs, p);
     g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
@@ -851,6 +876,8 @@ void sim_run_free(sim_run *r) {
   g_ptr_array_free(r->disks, TRUE);
   g_hash_table_destroy(r->proc_index);
   g_free(r->proc_refs);
+  g_free(r->names);
+  g_free(r->name_at);
   metrics_free(r->m);
   if (r->il)
     interleave_free(r->il);
