@@ -62,7 +62,7 @@ static void test_compact_is_gsl(void) {
     }
     g_assert_cmpuint(gsl_rng_max(got[0]), ==, gsl_rng_max(want[0]));
     g_assert_cmpuint(gsl_rng_min(got[0]), ==, gsl_rng_min(want[0]));
-    g_assert_cmpuint(gsl_rng_size(got[0]), <=, gsl_rng_size(want[0]) / 2 + 8);
+    g_assert_cmpuint(gsl_rng_size(got[0]), <=, gsl_rng_size(want[0]) / 2 + 16);
     for (int j = 0; j < 2; j++) {
       gsl_rng_free(want[j]);
       gsl_rng_free(got[j]);

@@ -31,7 +31,9 @@ uint64_t sim_rng_derive(uint64_t seed, const char *entity) {
  * still computed by GSL's own mt19937: a draw hands the one word it reads
  * (all of them when the state is renewed, every 624 draws) to a GSL
  * generator kept per thread, draws from it, and keeps what changed.
- * That generator's state is GSL's (mt.c): the words, then the index. */
+ * That generator's state is GSL's (mt.c): the words, then the index.
+ * Seeding is left to the first draw, which renews the whole state anyway:
+ * the seeded words never need to be kept. */
 #define MT_N 624
 
 typedef struct gsl_mt_state {
@@ -41,25 +43,25 @@ typedef struct gsl_mt_state {
 
 typedef struct compact_state {
   uint32_t mt[MT_N];
-  int mti;
+  int mti;            /* < 0: seeded, not drawn from yet */
+  unsigned long seed; /* ... with this */
 } compact_state;
 
 static GPrivate scratch_key = G_PRIVATE_INIT((GDestroyNotify)gsl_rng_free);
+static _Thread_local gsl_rng *scratch_cached; /* the same, found faster */
 
 static gsl_rng *scratch(void) {
-  gsl_rng *s = g_private_get(&scratch_key);
+  gsl_rng *s = scratch_cached;
+  if (G_LIKELY(s))
+    return s;
+  s = g_private_get(&scratch_key);
   if (!s) {
     s = gsl_rng_alloc(gsl_rng_mt19937);
     g_assert(gsl_rng_size(s) == sizeof(gsl_mt_state));
     g_private_set(&scratch_key, s);
   }
+  scratch_cached = s;
   return s;
-}
-
-static void keep_all(compact_state *c, const gsl_mt_state *g) {
-  for (int i = 0; i < MT_N; i++)
-    c->mt[i] = (uint32_t)g->mt[i];
-  c->mti = g->mti;
 }
 
 /* The scratch generator, holding what the next draw from `c` reads;
@@ -67,7 +69,11 @@ static void keep_all(compact_state *c, const gsl_mt_state *g) {
 static gsl_rng *load(const compact_state *c, bool *all) {
   gsl_rng *s = scratch();
   gsl_mt_state *g = gsl_rng_state(s);
-  *all = c->mti >= MT_N;
+  *all = c->mti < 0 || c->mti >= MT_N;
+  if (c->mti < 0) {
+    gsl_rng_set(s, c->seed);
+    return s;
+  }
   if (*all)
     for (int i = 0; i < MT_N; i++)
       g->mt[i] = c->mt[i];
@@ -80,15 +86,15 @@ static gsl_rng *load(const compact_state *c, bool *all) {
 static void keep(compact_state *c, const gsl_rng *s, bool all) {
   const gsl_mt_state *g = gsl_rng_state(s);
   if (all)
-    keep_all(c, g);
-  else
-    c->mti = g->mti;
+    for (int i = 0; i < MT_N; i++)
+      c->mt[i] = (uint32_t)g->mt[i];
+  c->mti = g->mti;
 }
 
 static void compact_set(void *state, unsigned long seed) {
-  gsl_rng *s = scratch();
-  gsl_rng_set(s, seed);
-  keep_all(state, gsl_rng_state(s));
+  compact_state *c = state;
+  c->mti = -1;
+  c->seed = seed;
 }
 
 static unsigned long compact_get(void *state) {
