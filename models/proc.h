@@ -83,16 +83,14 @@ typedef struct proc_job {
   /* fio's shapes beyond one block size drawn uniformly; all zero: none. */
   uint32_t bs_max_sectors; /* sizes bs_sectors..this, multiples of bs */
   int bs_split_n;          /* > 0: sizes drawn from bs_split instead */
-  proc_bs_share bs_split[PROC_BSSPLIT_MAX];
-  int64_t skip;           /* sequential: sectors between I/Os (< 0: back) */
-  uint32_t align_sectors; /* random offsets' grain; 0: the smallest bs */
-  int64_t random_every;   /* random: a new random offset every this many */
-  int seq_percent;        /* random: percent of I/Os that go on in sequence */
+  int64_t skip;            /* sequential: sectors between I/Os (< 0: back) */
+  uint32_t align_sectors;  /* random offsets' grain; 0: the smallest bs */
+  int64_t random_every;    /* random: a new random offset every this many */
+  int seq_percent;         /* random: percent of I/Os that go on in sequence */
   proc_dist dist;
   double dist_arg;    /* zipf theta, pareto h, normal deviation (%) */
   double dist_center; /* 0..1, or < 0: fio's default */
   int zones_n;
-  proc_zone zones[PROC_ZONES_MAX];
   double rate_bps;      /* issue no faster than this; 0 unlimited */
   double rate_iops;     /* ... or this many I/Os per second */
   bool rate_poisson;    /* gaps drawn exponential around the rate */
@@ -102,6 +100,10 @@ typedef struct proc_job {
   int nr_files;         /* > 1: the region is this many files of `size`,
                            file_stride apart, used in turn (direct jobs) */
   int64_t file_stride;  /* sectors */
+  /* The tables last: most jobs have none, and the fields above are read
+   * on every I/O. */
+  proc_bs_share bs_split[PROC_BSSPLIT_MAX];
+  proc_zone zones[PROC_ZONES_MAX];
 } proc_job;
 
 typedef struct proc proc;
