@@ -67,7 +67,16 @@ typedef struct proc_job {
   sim_time think;
   bool think_exp;
   sim_time start;
-  bool sync_writes; /* direct: REQ_SYNC; buffered: O_SYNC */
+  bool sync_writes;     /* direct: REQ_SYNC; buffered: O_SYNC */
+  bool rate_poisson;    /* gaps drawn exponential around the rate */
+  double rate_bps;      /* issue no faster than this; 0 unlimited */
+  double rate_iops;     /* ... or this many I/Os per second */
+  int64_t think_blocks; /* think after this many I/Os; 0 or 1: each */
+  /* A direct job replaying these I/Os in order instead of drawing its
+   * own (rw, bs and the region are not used); NULL: none. */
+  const proc_replay_io *replay;
+  int64_t replay_len;
+  /* What each I/O of a direct job reads is above: its first cache lines. */
   /* Buffered: the open file of the region (NULL: direct I/O).  The job's
    * positions are offsets in it. */
   struct file *file;
@@ -75,10 +84,6 @@ typedef struct proc_job {
   int64_t fsync_every; /* fsync after this many writes; 0 never */
   bool fdatasync;      /* ... as fdatasync */
   bool end_fsync;      /* fsync once the last write is done */
-  /* A direct job replaying these I/Os in order instead of drawing its
-   * own (rw, bs and the region are not used); NULL: none. */
-  const proc_replay_io *replay;
-  int64_t replay_len;
 
   /* fio's shapes beyond one block size drawn uniformly; all zero: none. */
   uint32_t bs_max_sectors; /* sizes bs_sectors..this, multiples of bs */
@@ -91,15 +96,11 @@ typedef struct proc_job {
   double dist_arg;    /* zipf theta, pareto h, normal deviation (%) */
   double dist_center; /* 0..1, or < 0: fio's default */
   int zones_n;
-  double rate_bps;      /* issue no faster than this; 0 unlimited */
-  double rate_iops;     /* ... or this many I/Os per second */
-  bool rate_poisson;    /* gaps drawn exponential around the rate */
-  int64_t think_blocks; /* think after this many I/Os; 0 or 1: each */
-  int wait_for;         /* processes that must exit before this one starts
+  int wait_for;        /* processes that must exit before this one starts
                            (proc_wait_for links them) */
-  int nr_files;         /* > 1: the region is this many files of `size`,
+  int nr_files;        /* > 1: the region is this many files of `size`,
                            file_stride apart, used in turn (direct jobs) */
-  int64_t file_stride;  /* sectors */
+  int64_t file_stride; /* sectors */
   /* The tables last: most jobs have none, and the fields above are read
    * on every I/O. */
   proc_bs_share bs_split[PROC_BSSPLIT_MAX];
