@@ -82,23 +82,27 @@ static void hist_free(gsl_histogram *h) {
  * kept as it is stands for the middle of its bucket. */
 #define FEW 64u
 
+/* 48 bytes: a process's counters and histogram share one cache line. */
 struct metrics_hist {
-  gsl_histogram *h; /* NULL while the values are in `few`; grid buckets
-                       first.. */
-  int64_t *few;     /* nfew values in no order, room for cap */
-  guint nfew, cap;
-  guint first;
+  union {
+    gsl_histogram *h; /* bucketed: grid buckets first.. */
+    int64_t *few;     /* else nfew values in no order, room for cap */
+  };
   uint64_t n;
   double sum; /* exact integers up to 2^53 ns of summed latency */
   int64_t min, max;
+  guint16 first;
+  guint8 nfew, cap;
+  bool bucketed;
 };
 
 metrics_hist *metrics_hist_new(void) { return g_new0(metrics_hist, 1); }
 
 static void hist_clear(metrics_hist *x) {
-  if (x->h)
+  if (x->bucketed)
     hist_free(x->h);
-  g_free(x->few);
+  else
+    g_free(x->few);
   memset(x, 0, sizeof *x);
 }
 
@@ -112,9 +116,10 @@ void metrics_hist_free(metrics_hist *x) {
 /* Makes the histogram cover grid buckets [lo, hi], widened to whole
  * octaves so that it grows a few times at most. */
 static void hist_cover(metrics_hist *x, guint lo, guint hi) {
-  guint first = x->h ? MIN(x->first, lo) : lo;
-  guint end = x->h ? MAX(x->first + (guint)x->h->n, hi + 1) : hi + 1;
-  if (x->h && first == x->first && end == x->first + x->h->n)
+  g_assert(x->bucketed || !x->few);
+  guint first = x->bucketed ? MIN(x->first, lo) : lo;
+  guint end = x->bucketed ? MAX(x->first + (guint)x->h->n, hi + 1) : hi + 1;
+  if (x->bucketed && first == x->first && end == x->first + x->h->n)
     return;
   if (first >= EXACT)
     first = EXACT + (first - EXACT) / SUB * SUB;
@@ -124,19 +129,20 @@ static void hist_cover(metrics_hist *x, guint lo, guint hi) {
     end = MIN(EXACT + (end - EXACT + SUB - 1) / SUB * SUB, GRID);
   else
     end = EXACT;
-  if (x->h && first == x->first && end == x->first + x->h->n)
+  if (x->bucketed && first == x->first && end == x->first + x->h->n)
     return;
   gsl_histogram *h = hist_alloc(first, end - first);
-  if (x->h) {
+  if (x->bucketed) {
     memcpy(h->bin + (x->first - first), x->h->bin, x->h->n * sizeof *h->bin);
     hist_free(x->h);
   }
   x->h = h;
-  x->first = first;
+  x->first = (guint16)first; /* GRID < 2^16 */
+  x->bucketed = true;
 }
 
 static void bucket_add(metrics_hist *x, guint i, double count) {
-  if (!x->h || i < x->first || i >= x->first + x->h->n)
+  if (!x->bucketed || i < x->first || i >= x->first + x->h->n)
     hist_cover(x, i, i);
   /* The grid gives the bucket directly: no search over the ranges. */
   x->h->bin[i - x->first] += count;
@@ -144,25 +150,32 @@ static void bucket_add(metrics_hist *x, guint i, double count) {
 
 /* The values kept as they are go into the buckets. */
 static void spill(metrics_hist *x) {
-  if (!x->nfew)
+  if (x->bucketed)
     return;
-  int64_t lo = x->few[0], hi = x->few[0];
-  for (guint j = 1; j < x->nfew; j++) {
-    lo = MIN(lo, x->few[j]);
-    hi = MAX(hi, x->few[j]);
+  int64_t *few = x->few;
+  guint nfew = x->nfew;
+  x->few = NULL;
+  x->nfew = x->cap = 0;
+  if (!nfew) {
+    g_free(few);
+    return;
+  }
+  int64_t lo = few[0], hi = few[0];
+  for (guint j = 1; j < nfew; j++) {
+    lo = MIN(lo, few[j]);
+    hi = MAX(hi, few[j]);
   }
   hist_cover(x, grid_index(lo), grid_index(hi)); /* allocated once */
-  for (guint j = 0; j < x->nfew; j++)
-    bucket_add(x, grid_index(x->few[j]), 1);
-  g_clear_pointer(&x->few, g_free);
-  x->nfew = x->cap = 0;
+  for (guint j = 0; j < nfew; j++)
+    bucket_add(x, grid_index(few[j]), 1);
+  g_free(few);
 }
 
 /* One more value in the buckets or among the few (no statistics). */
 static void store(metrics_hist *x, int64_t v) {
-  if (!x->h && x->nfew < FEW) {
+  if (!x->bucketed && x->nfew < FEW) {
     if (x->nfew == x->cap) {
-      x->cap = x->cap ? 2 * x->cap : 4;
+      x->cap = x->cap ? (guint8)(2 * x->cap) : 4;
       x->few = g_renew(int64_t, x->few, x->cap);
     }
     x->few[x->nfew++] = v;
@@ -185,7 +198,7 @@ void metrics_hist_merge(metrics_hist *dst, const metrics_hist *src) {
   g_return_if_fail(dst != NULL && src != NULL);
   if (!src->n)
     return;
-  if (src->h) {
+  if (src->bucketed) {
     spill(dst);
     hist_cover(dst, src->first, src->first + (guint)src->h->n - 1);
     for (size_t j = 0; j < src->h->n; j++)
@@ -222,7 +235,7 @@ static int cmp_int64(const void *a, const void *b) {
 static void order_stats(const metrics_hist *x, const uint64_t *ks, double *out,
                         guint m) {
   int64_t sorted[FEW];
-  if (!x->h) {
+  if (!x->bucketed) {
     memcpy(sorted, x->few, x->nfew * sizeof *sorted);
     qsort(sorted, x->nfew, sizeof *sorted, cmp_int64);
   }
@@ -234,7 +247,7 @@ static void order_stats(const metrics_hist *x, const uint64_t *ks, double *out,
       out[q] = (double)x->min;
     } else if (k + 1 >= x->n) {
       out[q] = (double)x->max;
-    } else if (!x->h) {
+    } else if (!x->bucketed) {
       out[q] = bucket_mid(x, grid_index(sorted[k]));
     } else {
       if (q > 0 && k < ks[q - 1]) {
@@ -298,26 +311,36 @@ latency_summary metrics_hist_summary(const metrics_hist *x) {
 gsize metrics_hist_bytes(const metrics_hist *x) {
   if (!x)
     return 0;
-  if (!x->h)
+  if (!x->bucketed)
     return x->cap * sizeof *x->few;
   return sizeof *x->h + x->h->n * sizeof(double); /* ranges shared */
 }
 
+/* What each I/O of a process updates, in one cache line of its own:
+ * with thousands of processes each I/O reaches a process's statistics
+ * from cold.  Its I/Os are its latencies' count. */
 typedef struct proc_stats {
-  uint64_t bytes;
-  uint64_t ios;
+  _Alignas(64) uint64_t bytes;
   metrics_hist lat; /* the application view's latencies */
-  uint64_t read_bytes, write_bytes, reads, cache_hits, fsyncs;
-  metrics_hist fsync_lat;
+  /* Its device view (submitter_stats) is this view, I/O for I/O, as long
+   * as it is a direct job's: neither the counters nor the latencies are
+   * kept twice, and the I/O does not reach them. */
+  bool mirrors;
 } proc_stats;
 
-/* The device view of one submitter.  A direct job's device view is its
- * application view, I/O for I/O: its latencies are not kept twice. */
+G_STATIC_ASSERT(sizeof(proc_stats) == 64);
+
+/* The rest: buffered calls' counters, fsyncs (their latencies' count). */
+typedef struct proc_cold {
+  uint64_t read_bytes, write_bytes, reads, cache_hits;
+  metrics_hist fsync_lat;
+} proc_cold;
+
+/* The device view of one submitter, unless it mirrors (above). */
 typedef struct submitter_stats {
   uint64_t bytes;
   uint64_t ios;
   metrics_hist lat;
-  bool mirrors; /* the latencies are those of process `i`'s own view */
 } submitter_stats;
 
 typedef struct dev_stats {
@@ -337,7 +360,8 @@ typedef struct win_cell {
 struct metrics {
   guint n_procs, n_devices;
   sim_time window;
-  proc_stats *procs;
+  proc_stats *procs; /* 64-byte aligned */
+  proc_cold *cold;
   dev_stats *devs;
   GArray *subs; /* submitter_stats: the processes, then the flushers */
   /* Only the open window is held: completions come in time order, so a
@@ -366,11 +390,13 @@ metrics *metrics_new(guint n_procs, guint n_devices, sim_time window) {
   m->n_procs = n_procs;
   m->n_devices = n_devices;
   m->window = window;
-  m->procs = g_new0(proc_stats, n_procs);
+  m->procs = g_aligned_alloc0(MAX(n_procs, 1), sizeof(proc_stats),
+                              G_ALIGNOF(proc_stats));
+  m->cold = g_new0(proc_cold, MAX(n_procs, 1));
   m->subs = g_array_new(FALSE, TRUE, sizeof(submitter_stats));
   metrics_add_submitters(m, n_procs);
   for (guint i = 0; i < n_procs; i++)
-    g_array_index(m->subs, submitter_stats, i).mirrors = true;
+    m->procs[i].mirrors = true;
   m->devs = g_new0(dev_stats, n_devices);
   m->cells = g_new0(win_cell, MAX(n_procs, 1));
   m->n_words = (n_procs + 63) / 64;
@@ -384,12 +410,13 @@ void metrics_free(metrics *m) {
     return;
   for (guint i = 0; i < m->n_procs; i++) {
     hist_clear(&m->procs[i].lat);
-    hist_clear(&m->procs[i].fsync_lat);
+    hist_clear(&m->cold[i].fsync_lat);
   }
   for (guint i = 0; i < m->subs->len; i++)
     hist_clear(&g_array_index(m->subs, submitter_stats, i).lat);
   g_array_unref(m->subs);
-  g_free(m->procs);
+  g_aligned_free(m->procs);
+  g_free(m->cold);
   g_free(m->devs);
   g_free(m->cells);
   g_free(m->active);
@@ -404,12 +431,14 @@ void metrics_set_latency_sink(metrics *m, metrics_latency_fn fn, void *ctx) {
 
 gsize metrics_bytes_held(const metrics *m) {
   g_return_val_if_fail(m != NULL, 0);
-  gsize n = sizeof *m + m->n_procs * (sizeof *m->procs + sizeof *m->cells) +
-            m->n_words * sizeof *m->active + m->n_devices * sizeof *m->devs +
-            m->subs->len * sizeof(submitter_stats);
+  gsize n =
+      sizeof *m +
+      m->n_procs * (sizeof *m->procs + sizeof *m->cold + sizeof *m->cells) +
+      m->n_words * sizeof *m->active + m->n_devices * sizeof *m->devs +
+      m->subs->len * sizeof(submitter_stats);
   for (guint i = 0; i < m->n_procs; i++)
     n += metrics_hist_bytes(&m->procs[i].lat) +
-         metrics_hist_bytes(&m->procs[i].fsync_lat);
+         metrics_hist_bytes(&m->cold[i].fsync_lat);
   for (guint i = 0; i < m->subs->len; i++)
     n += metrics_hist_bytes(&g_array_index(m->subs, submitter_stats, i).lat);
   return n;
@@ -497,27 +526,35 @@ guint metrics_n_submitters(const metrics *m) { return m->subs->len; }
 static void app_done(metrics *m, guint proc, sim_time submitted,
                      sim_time completed, uint64_t bytes);
 
+static bool mirrors(const metrics *m, guint k) {
+  return k < m->n_procs && m->procs[k].mirrors;
+}
+
 /* Submitter k's device view stops mirroring its application view: what
  * the two shared so far becomes the device view's own. */
 static void unmirror(metrics *m, guint k) {
-  submitter_stats *s = &g_array_index(m->subs, submitter_stats, k);
-  if (!s->mirrors)
+  if (!mirrors(m, k))
     return;
-  s->mirrors = false;
-  metrics_hist_merge(&s->lat, &m->procs[k].lat);
+  proc_stats *p = &m->procs[k];
+  submitter_stats *s = &g_array_index(m->subs, submitter_stats, k);
+  p->mirrors = false;
+  s->bytes = p->bytes;
+  s->ios = p->lat.n;
+  metrics_hist_merge(&s->lat, &p->lat);
 }
 
-/* `same`: the application view records this very latency. */
+/* `same`: the application view records this very I/O. */
 static void device_done(metrics *m, guint submitter, guint device,
                         sim_time submitted, sim_time completed, uint64_t bytes,
                         bool same) {
-  submitter_stats *s = &g_array_index(m->subs, submitter_stats, submitter);
   if (!same)
     unmirror(m, submitter);
-  s->bytes += bytes;
-  s->ios++;
-  if (!s->mirrors)
+  if (!same || !mirrors(m, submitter)) {
+    submitter_stats *s = &g_array_index(m->subs, submitter_stats, submitter);
+    s->bytes += bytes;
+    s->ios++;
     metrics_hist_add(&s->lat, completed - submitted);
+  }
   m->devs[device].bytes += bytes;
   m->devs[device].ios++;
 }
@@ -546,9 +583,8 @@ void metrics_call_done(metrics *m, guint proc, metrics_call op, sim_time start,
   g_return_if_fail(m != NULL);
   g_return_if_fail(proc < m->n_procs);
   g_return_if_fail(end >= start && start >= 0);
-  proc_stats *p = &m->procs[proc];
+  proc_cold *p = &m->cold[proc];
   if (op == METRICS_CALL_FSYNC) {
-    p->fsyncs++;
     metrics_hist_add(&p->fsync_lat, end - start);
     return;
   }
@@ -568,7 +604,6 @@ static void app_done(metrics *m, guint proc, sim_time submitted,
   int64_t lat = completed - submitted;
   proc_stats *p = &m->procs[proc];
   p->bytes += bytes;
-  p->ios++;
   metrics_hist_add(&p->lat, lat);
   if (m->lat_sink)
     m->lat_sink(m->lat_sink_ctx, proc, lat);
@@ -607,7 +642,7 @@ uint64_t metrics_proc_bytes(const metrics *m, guint proc) {
 
 uint64_t metrics_proc_ios(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].ios;
+  return m->procs[proc].lat.n;
 }
 
 latency_summary metrics_proc_latency(const metrics *m, guint proc) {
@@ -623,42 +658,46 @@ const metrics_hist *metrics_proc_hist(const metrics *m, guint proc) {
 
 uint64_t metrics_proc_read_bytes(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].read_bytes;
+  return m->cold[proc].read_bytes;
 }
 
 uint64_t metrics_proc_write_bytes(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].write_bytes;
+  return m->cold[proc].write_bytes;
 }
 
 uint64_t metrics_proc_reads(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].reads;
+  return m->cold[proc].reads;
 }
 
 uint64_t metrics_proc_cache_hits(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].cache_hits;
+  return m->cold[proc].cache_hits;
 }
 
 uint64_t metrics_proc_fsyncs(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].fsyncs;
+  return m->cold[proc].fsync_lat.n;
 }
 
 latency_summary metrics_proc_fsync_latency(const metrics *m, guint proc) {
   latency_summary s = {0};
   g_return_val_if_fail(m != NULL && proc < m->n_procs, s);
-  return metrics_hist_summary(&m->procs[proc].fsync_lat);
+  return metrics_hist_summary(&m->cold[proc].fsync_lat);
 }
 
 uint64_t metrics_submitter_bytes(const metrics *m, guint submitter) {
   g_return_val_if_fail(m != NULL && submitter < m->subs->len, 0);
+  if (mirrors(m, submitter))
+    return m->procs[submitter].bytes;
   return g_array_index(m->subs, submitter_stats, submitter).bytes;
 }
 
 uint64_t metrics_submitter_ios(const metrics *m, guint submitter) {
   g_return_val_if_fail(m != NULL && submitter < m->subs->len, 0);
+  if (mirrors(m, submitter))
+    return m->procs[submitter].lat.n;
   return g_array_index(m->subs, submitter_stats, submitter).ios;
 }
 
@@ -667,8 +706,8 @@ latency_summary metrics_submitter_latency(const metrics *m, guint submitter) {
   g_return_val_if_fail(m != NULL && submitter < m->subs->len, s);
   const submitter_stats *st =
       &g_array_index(m->subs, submitter_stats, submitter);
-  return metrics_hist_summary(st->mirrors ? &m->procs[submitter].lat
-                                          : &st->lat);
+  return metrics_hist_summary(mirrors(m, submitter) ? &m->procs[submitter].lat
+                                                    : &st->lat);
 }
 
 uint64_t metrics_device_bytes(const metrics *m, guint device) {
