@@ -526,7 +526,7 @@ struct report_series {
   size_t *name_len; /* ... the field's length */
   size_t *idle_len; /* ... with ",0,0\n" */
   char *row;        /* a latencies.csv row being put together */
-  char *rows;       /* one window's timeseries.csv rows */
+  char *rows;       /* timeseries.csv rows, a chunk of them */
   GString *buf;
 };
 
@@ -558,6 +558,11 @@ static char *active_row(report_series *s, const metrics *m, guint i, guint k,
   return q;
 }
 
+/* timeseries.csv rows go out in chunks of about this many bytes: a
+ * window's rows of thousands of processes, put together whole, left the
+ * caches. */
+#define ROWS_CHUNK (32 * 1024)
+
 static void series_window(void *ctx, const metrics *m, guint k) {
   report_series *s = ctx;
   sim_time win = metrics_window(m);
@@ -578,12 +583,20 @@ static void series_window(void *ctx, const metrics *m, guint k) {
     for (guint i = 0; i < n;) {
       guint next = metrics_window_next_active(m, i);
       for (; i < next; i++) {
+        if (q - s->rows >= ROWS_CHUNK) {
+          fwrite(s->rows, 1, (size_t)(q - s->rows), s->timeseries);
+          q = s->rows;
+        }
         memcpy(q, st, st_len);
         q += st_len;
         memcpy(q, s->names[i], s->idle_len[i]);
         q += s->idle_len[i];
       }
       if (i < n) {
+        if (q - s->rows >= ROWS_CHUNK) {
+          fwrite(s->rows, 1, (size_t)(q - s->rows), s->timeseries);
+          q = s->rows;
+        }
         memcpy(q, st, st_len);
         q = active_row(s, m, i, k, q + st_len);
         i++;
@@ -630,7 +643,7 @@ report_series *report_series_new(const workload *w, metrics *m,
   GString *pool = g_string_new(NULL);
   s->name_len = g_new0(size_t, w->processes->len);
   s->idle_len = g_new0(size_t, w->processes->len);
-  size_t longest = 0, rows = 0;
+  size_t longest = 0, row_max = 0;
   GString *f = g_string_new(NULL);
   for (guint i = 0; i < w->processes->len; i++) {
     g_string_truncate(f, 0);
@@ -643,15 +656,16 @@ report_series *report_series_new(const workload *w, metrics *m,
     g_string_append_len(pool, f->str, (gssize)f->len);
     longest = MAX(longest, s->name_len[i]);
     /* start, name, bytes, the mean latency (maybe as %.6g) */
-    rows += REPORT_INT_CHARS + 1 + s->name_len[i] + 1 + REPORT_INT_CHARS + 1 +
-            G_ASCII_DTOSTR_BUF_SIZE + 1;
+    row_max =
+        MAX(row_max, REPORT_INT_CHARS + 1 + s->name_len[i] + 1 +
+                         REPORT_INT_CHARS + 1 + G_ASCII_DTOSTR_BUF_SIZE + 1);
   }
   s->pool = g_string_free(pool, FALSE);
   for (guint i = 0; i < w->processes->len; i++)
     s->names[i] = s->pool + at[i];
   g_free(at);
   s->row = g_malloc(longest + REPORT_INT_CHARS + 8);
-  s->rows = timeseries ? g_malloc(MAX(rows, 1)) : NULL;
+  s->rows = timeseries ? g_malloc(ROWS_CHUNK + row_max) : NULL;
   g_string_free(f, TRUE);
   s->buf = g_string_new(NULL);
   if (timeseries)

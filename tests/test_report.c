@@ -440,6 +440,49 @@ static void test_timeseries_csv(void) {
   fixture_free(f);
 }
 
+/* Thousands of processes, a few active in each window, some names quoted:
+ * the rows (written in chunks) are every process's, in order, as printf
+ * would put them. */
+static void test_timeseries_many(void) {
+  enum { N = 5000, WINDOWS = 3 };
+  workload w = {.window = SIM_S};
+  w.processes = g_ptr_array_new_with_free_func(free_proc);
+  for (guint i = 0; i < N; i++) {
+    g_autofree char *name = g_strdup_printf(i % 7 ? "p%u" : "q,%u", i);
+    g_ptr_array_add(w.processes,
+                    mk_proc(name, name, -1, IOPRIO_CLASS_NONE, 0, 0));
+  }
+  char *ts = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&ts, &len);
+  metrics *m = metrics_new(N, 1, SIM_S);
+  report_series *s = report_series_new(&w, m, f, NULL, NULL);
+  for (guint k = 0; k < WINDOWS; k++)
+    for (guint i = k; i < N; i += 13)
+      metrics_io_done(m, i, 0, k * SIM_S, k * SIM_S + 1000 + i, 512 * i);
+  metrics_finish(m, WINDOWS * SIM_S);
+  report_series_free(s);
+  metrics_free(m);
+  fclose(f);
+
+  GString *want = g_string_new("window_start_ns,process,bytes,"
+                               "mean_latency_ns\n");
+  for (guint k = 0; k < WINDOWS; k++)
+    for (guint i = 0; i < N; i++) {
+      bool active = i >= k && (i - k) % 13 == 0;
+      g_string_append_printf(want,
+                             i % 7 ? "%" G_GINT64_FORMAT ",p%u,%u,%u\n"
+                                   : "%" G_GINT64_FORMAT ",\"q,%u\",%u,%u\n",
+                             (gint64)k * SIM_S, i, active ? 512 * i : 0,
+                             active ? 1000 + i : 0);
+    }
+  g_assert_cmpuint(want->len, >, 3 * 32 * 1024);
+  g_assert_cmpstr(ts, ==, want->str);
+  g_string_free(want, TRUE);
+  free(ts);
+  g_ptr_array_unref(w.processes);
+}
+
 /* ---- writing directories ---- */
 
 static char *read_file(const char *dir, const char *name) {
@@ -1017,6 +1060,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/views", test_views);
   g_test_add_func("/report/processes-csv", test_processes_csv);
   g_test_add_func("/report/timeseries-csv", test_timeseries_csv);
+  g_test_add_func("/report/timeseries-many", test_timeseries_many);
   g_test_add_func("/report/write-dir-replaces", test_write_dir_replaces);
   g_test_add_func("/report/write-dir-failures", test_write_dir_failures);
   g_test_add_func("/report/write-dir-binary", test_write_dir_binary);
