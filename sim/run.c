@@ -190,10 +190,14 @@ typedef struct slice_ctx {
   guint device;
 } slice_ctx;
 
-static void append_int(GString *s, int64_t v) {
+/* The decimal text of v at q, then `sep`; returns where it ends. */
+static char *put_int(char *q, int64_t v, char sep) {
   char buf[REPORT_INT_CHARS], *end = buf + sizeof buf;
   const char *p = report_format_int64(end, v);
-  g_string_append_len(s, p, end - p);
+  memcpy(q, p, (size_t)(end - p));
+  q += end - p;
+  *q++ = sep;
+  return q;
 }
 
 /* One row per slice: who held the disk, from activation to expiry. */
@@ -207,29 +211,26 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
   if (!r->slices)
     return;
   const wl_device *d = g_ptr_array_index(r->w->devices, sc->device);
-  /* By hand, not printf: a row per slice is many rows with many
-   * processes. */
-  GString *b = r->row;
-  g_string_assign(b, d->name);
-  g_string_append_c(b, ',');
-  append_int(b, ev->queue_id);
-  g_string_append_c(b, ',');
-  size_t len;
+  /* By hand, not printf nor appends: a row per slice is many rows with
+   * many processes. */
+  size_t len, dlen = strlen(d->name);
   const char *owner = pid_name(r, ev->pid, &len);
-  g_string_append_len(b, owner, (gssize)len);
-  g_string_append_c(b, ev->sync ? 'S' : 'A');
-  g_string_append_c(b, ',');
-  append_int(b, r->slice_start[sc->device]);
-  g_string_append_c(b, ',');
-  append_int(b, ev->time);
-  g_string_append_c(b, ',');
-  append_int(b, ev->timed_out);
-  g_string_append_c(b, ',');
-  append_int(b, ev->used);
-  g_string_append_c(b, ',');
-  append_int(b, ev->slice_dispatch);
-  g_string_append_c(b, '\n');
-  fwrite(r->row->str, 1, r->row->len, r->slices);
+  g_string_set_size(r->row, dlen + len + 6 * (REPORT_INT_CHARS + 1) + 2);
+  char *q = r->row->str;
+  memcpy(q, d->name, dlen);
+  q += dlen;
+  *q++ = ',';
+  q = put_int(q, ev->queue_id, ',');
+  memcpy(q, owner, len);
+  q += len;
+  *q++ = ev->sync ? 'S' : 'A';
+  *q++ = ',';
+  q = put_int(q, r->slice_start[sc->device], ',');
+  q = put_int(q, ev->time, ',');
+  q = put_int(q, ev->timed_out, ',');
+  q = put_int(q, ev->used, ',');
+  q = put_int(q, ev->slice_dispatch, '\n');
+  fwrite(r->row->str, 1, (size_t)(q - r->row->str), r->slices);
 }
 
 /* Kernel log lines the summary shows at most. */
