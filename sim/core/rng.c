@@ -41,10 +41,12 @@ typedef struct gsl_mt_state {
   int mti;
 } gsl_mt_state;
 
+/* The index first: a draw reads it and the word it points to, which in
+ * a stream's first few dozen draws is in the same cache line. */
 typedef struct compact_state {
-  uint32_t mt[MT_N];
   int mti;            /* < 0: seeded, not drawn from yet */
   unsigned long seed; /* ... with this */
+  uint32_t mt[MT_N];
 } compact_state;
 
 static GPrivate scratch_key = G_PRIVATE_INIT((GDestroyNotify)gsl_rng_free);
