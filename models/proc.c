@@ -1117,6 +1117,14 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
                void *done_ctx) {
   proc *p = proc_alloc(e, tsk, q, seed);
   p->job = *job;
+  p->job.bs_split = job->bs_split_n > 0
+                        ? g_memdup2(job->bs_split, (gsize)job->bs_split_n *
+                                                       sizeof *job->bs_split)
+                        : NULL;
+  p->job.zones =
+      job->zones_n > 0
+          ? g_memdup2(job->zones, (gsize)job->zones_n * sizeof *job->zones)
+          : NULL;
   p->kind = job->file ? KIND_BUFFERED : KIND_DIRECT;
   if (p->job.iodepth < 1)
     p->job.iodepth = 1;
@@ -1230,6 +1238,8 @@ void proc_free(proc *p) {
   if (p->waiters)
     g_ptr_array_free(p->waiters, TRUE);
   g_free(p->file_end);
+  g_free((gpointer)p->job.bs_split);
+  g_free((gpointer)p->job.zones);
   for (proc_io *io = p->free_ios, *next; io; io = next) {
     next = (proc_io *)io->p;
     g_free(io);

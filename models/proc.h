@@ -101,10 +101,11 @@ typedef struct proc_job {
   int nr_files;        /* > 1: the region is this many files of `size`,
                            file_stride apart, used in turn (direct jobs) */
   int64_t file_stride; /* sectors */
-  /* The tables last: most jobs have none, and the fields above are read
-   * on every I/O. */
-  proc_bs_share bs_split[PROC_BSSPLIT_MAX];
-  proc_zone zones[PROC_ZONES_MAX];
+  /* The tables of bs_split_n block sizes and zones_n zones (at most
+   * PROC_BSSPLIT_MAX, PROC_ZONES_MAX); proc_new keeps a copy of them, so
+   * a job without (most of them) carries no room for them. */
+  const proc_bs_share *bs_split;
+  const proc_zone *zones;
 } proc_job;
 
 typedef struct proc proc;

@@ -268,7 +268,14 @@ static struct io_context *find_ioc(sim_run *r, const wl_process *wp) {
   return ioc;
 }
 
-static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
+/* Room for a job's tables until proc_new has copied them. */
+typedef struct job_tables {
+  proc_bs_share bs_split[PROC_BSSPLIT_MAX];
+  proc_zone zones[PROC_ZONES_MAX];
+} job_tables;
+
+static proc_job job_from(const wl_process *wp, int64_t capacity_sectors,
+                         job_tables *t) {
   proc_job j = {0};
   switch (wp->rw) {
   case RW_READ: j.rw = PROC_RW_READ; break;
@@ -312,8 +319,9 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   j.bs_max_sectors = (uint32_t)(wp->bs_max / 512);
   j.bs_split_n = wp->bs_split_n;
   for (int i = 0; i < wp->bs_split_n; i++)
-    j.bs_split[i] =
+    t->bs_split[i] =
         (proc_bs_share){wp->bs_split[i].sectors, wp->bs_split[i].percent};
+  j.bs_split = t->bs_split;
   j.skip = wp->skip / 512;
   j.align_sectors = (uint32_t)(wp->blockalign / 512);
   j.random_every = wp->random_every;
@@ -323,7 +331,8 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   j.dist_center = wp->dist_center;
   j.zones_n = wp->zones_n;
   for (int i = 0; i < wp->zones_n; i++)
-    j.zones[i] = (proc_zone){wp->zones[i].sectors, wp->zones[i].percent};
+    t->zones[i] = (proc_zone){wp->zones[i].sectors, wp->zones[i].percent};
+  j.zones = t->zones;
   j.rate_bps = wp->rate;
   j.rate_iops = (double)wp->rate_iops;
   j.rate_poisson = wp->rate_poisson;
@@ -374,7 +383,8 @@ static void build_page_cache(sim_run *r) {
       continue;
     }
     struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
-    proc_job j = job_from(wp, q->disk_ops->capacity(q->disk));
+    job_tables t;
+    proc_job j = job_from(wp, q->disk_ops->capacity(q->disk), &t);
     char *key = g_strdup_printf("%d:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
                                 wp->device, j.offset, j.size);
     struct address_space *m = g_hash_table_lookup(inodes, key);
@@ -550,7 +560,8 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
       t->cgroup_weight = cg->weight;
     }
     g_ptr_array_add(r->tasks, t);
-    proc_job job = job_from(wp, q->disk_ops->capacity(q->disk));
+    job_tables tables;
+    proc_job job = job_from(wp, q->disk_ops->capacity(q->disk), &tables);
     if (r->mm)
       job.file = g_ptr_array_index(r->files, i);
     /* a process's own seed (fio's randseed), unless --seed says */
