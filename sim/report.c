@@ -515,18 +515,23 @@ static double ratio(double part, double total) {
 
 /* ---- timeseries.csv and fairness.csv, window by window ---- */
 
+typedef struct series_name {
+  const char *at;
+  guint32 len;      /* the field's length */
+  guint32 idle_len; /* ... with ",0,0\n" */
+} series_name;
+
 struct report_series {
   const workload *w;
   FILE *timeseries, *fairness, *latencies;
-  /* per process, as a CSV field, then ",0,0\n", side by side in one
-   * block (`pool`): reaching each in an allocation of its own was a cache
-   * miss per row with many processes */
-  char **names;
+  /* per process, its name as a CSV field, then ",0,0\n", side by side
+   * in one block (`pool`), and where and how long, in one array: reaching
+   * each in allocations of their own was cache misses per row with many
+   * processes */
+  series_name *names;
   char *pool;
-  size_t *name_len; /* ... the field's length */
-  size_t *idle_len; /* ... with ",0,0\n" */
-  char *row;        /* a latencies.csv row being put together */
-  char *rows;       /* timeseries.csv rows, a chunk of them */
+  char *row;  /* a latencies.csv row being put together */
+  char *rows; /* timeseries.csv rows, a chunk of them */
   GString *buf;
 };
 
@@ -535,8 +540,8 @@ struct report_series {
 static char *active_row(report_series *s, const metrics *m, guint i, guint k,
                         char *q) {
   char num[REPORT_INT_CHARS], *e = num + sizeof num;
-  memcpy(q, s->names[i], s->name_len[i]);
-  q += s->name_len[i];
+  memcpy(q, s->names[i].at, s->names[i].len);
+  q += s->names[i].len;
   *q++ = ',';
   char *p = report_format_uint64(e, metrics_window_bytes(m, i, k));
   memcpy(q, p, (size_t)(e - p));
@@ -589,8 +594,8 @@ static void series_window(void *ctx, const metrics *m, guint k) {
         }
         memcpy(q, st, st_len);
         q += st_len;
-        memcpy(q, s->names[i], s->idle_len[i]);
-        q += s->idle_len[i];
+        memcpy(q, s->names[i].at, s->names[i].idle_len);
+        q += s->names[i].idle_len;
       }
       if (i < n) {
         if (q - s->rows >= ROWS_CHUNK) {
@@ -623,8 +628,9 @@ static void series_latency(void *ctx, guint proc, int64_t ns) {
   *--p = '\n';
   p = report_format_int64(p, ns);
   *--p = ',';
-  size_t n = s->name_len[proc], len = (size_t)(num + sizeof num - p);
-  memcpy(s->row, s->names[proc], n);
+  const series_name *name = &s->names[proc];
+  size_t n = name->len, len = (size_t)(num + sizeof num - p);
+  memcpy(s->row, name->at, n);
   memcpy(s->row + n, p, len);
   fwrite(s->row, 1, n + len, s->latencies);
 }
@@ -638,31 +644,29 @@ report_series *report_series_new(const workload *w, metrics *m,
   s->timeseries = timeseries;
   s->fairness = fairness;
   s->latencies = latencies;
-  s->names = g_new0(char *, w->processes->len + 1);
+  s->names = g_new0(series_name, w->processes->len + 1);
   gsize *at = g_new(gsize, w->processes->len + 1);
   GString *pool = g_string_new(NULL);
-  s->name_len = g_new0(size_t, w->processes->len);
-  s->idle_len = g_new0(size_t, w->processes->len);
   size_t longest = 0, row_max = 0;
   GString *f = g_string_new(NULL);
   for (guint i = 0; i < w->processes->len; i++) {
     g_string_truncate(f, 0);
     report_csv_field(
         f, ((const wl_process *)g_ptr_array_index(w->processes, i))->name);
-    s->name_len[i] = f->len;
+    size_t len = f->len;
+    s->names[i].len = (guint32)len; /* names come from a file, < 4 GiB */
     g_string_append(f, ",0,0\n");
-    s->idle_len[i] = f->len;
+    s->names[i].idle_len = (guint32)f->len;
     at[i] = pool->len;
     g_string_append_len(pool, f->str, (gssize)f->len);
-    longest = MAX(longest, s->name_len[i]);
+    longest = MAX(longest, len);
     /* start, name, bytes, the mean latency (maybe as %.6g) */
-    row_max =
-        MAX(row_max, REPORT_INT_CHARS + 1 + s->name_len[i] + 1 +
-                         REPORT_INT_CHARS + 1 + G_ASCII_DTOSTR_BUF_SIZE + 1);
+    row_max = MAX(row_max, REPORT_INT_CHARS + 1 + len + 1 + REPORT_INT_CHARS +
+                               1 + G_ASCII_DTOSTR_BUF_SIZE + 1);
   }
   s->pool = g_string_free(pool, FALSE);
   for (guint i = 0; i < w->processes->len; i++)
-    s->names[i] = s->pool + at[i];
+    s->names[i].at = s->pool + at[i];
   g_free(at);
   s->row = g_malloc(longest + REPORT_INT_CHARS + 8);
   s->rows = timeseries ? g_malloc(ROWS_CHUNK + row_max) : NULL;
@@ -685,8 +689,6 @@ void report_series_free(report_series *s) {
     return;
   g_free(s->names);
   g_free(s->pool);
-  g_free(s->name_len);
-  g_free(s->idle_len);
   g_free(s->row);
   g_free(s->rows);
   g_string_free(s->buf, TRUE);
