@@ -367,14 +367,18 @@ struct metrics {
   /* Only the open window is held: completions come in time order, so a
    * window is final once one lands past it, and it is handed to the sink
    * and forgotten. */
-  win_cell *cells; /* n_procs, of window `open` */
   /* The processes with a completion in the open window, a bit each: most
    * of thousands of processes have none, and a window's index, its rows
-   * and its reset then cost the active ones only. */
+   * and its reset then cost the active ones only.  Their cells are side
+   * by side in the order they became active (`slot` says where each
+   * active process's is): an array of every process's cell was a cache
+   * miss per I/O. */
   guint64 *active;
   guint n_words;
-  guint open;   /* the first window not yet closed */
-  guint n_seen; /* windows up to the last completion's */
+  guint32 *slot; /* n_procs; an active process's cell */
+  GArray *cells; /* win_cell, of window `open`, the active processes' */
+  guint open;    /* the first window not yet closed */
+  guint n_seen;  /* windows up to the last completion's */
   bool finished;
   double jain_sum, jain_min;
   guint jain_windows; /* windows where some I/O completed */
@@ -398,7 +402,8 @@ metrics *metrics_new(guint n_procs, guint n_devices, sim_time window) {
   for (guint i = 0; i < n_procs; i++)
     m->procs[i].mirrors = true;
   m->devs = g_new0(dev_stats, n_devices);
-  m->cells = g_new0(win_cell, MAX(n_procs, 1));
+  m->slot = g_new0(guint32, MAX(n_procs, 1));
+  m->cells = g_array_new(FALSE, TRUE, sizeof(win_cell));
   m->n_words = (n_procs + 63) / 64;
   m->active = g_new0(guint64, MAX(m->n_words, 1));
   m->jain_min = 1.0;
@@ -418,7 +423,8 @@ void metrics_free(metrics *m) {
   g_aligned_free(m->procs);
   g_free(m->cold);
   g_free(m->devs);
-  g_free(m->cells);
+  g_free(m->slot);
+  g_array_unref(m->cells);
   g_free(m->active);
   g_free(m);
 }
@@ -433,9 +439,9 @@ gsize metrics_bytes_held(const metrics *m) {
   g_return_val_if_fail(m != NULL, 0);
   gsize n =
       sizeof *m +
-      m->n_procs * (sizeof *m->procs + sizeof *m->cold + sizeof *m->cells) +
-      m->n_words * sizeof *m->active + m->n_devices * sizeof *m->devs +
-      m->subs->len * sizeof(submitter_stats);
+      m->n_procs * (sizeof *m->procs + sizeof *m->cold + sizeof *m->slot) +
+      m->cells->len * sizeof(win_cell) + m->n_words * sizeof *m->active +
+      m->n_devices * sizeof *m->devs + m->subs->len * sizeof(submitter_stats);
   for (guint i = 0; i < m->n_procs; i++)
     n += metrics_hist_bytes(&m->procs[i].lat) +
          metrics_hist_bytes(&m->cold[i].fsync_lat);
@@ -448,6 +454,13 @@ void metrics_set_window_sink(metrics *m, metrics_window_fn fn, void *ctx) {
   g_return_if_fail(m != NULL);
   m->sink = fn;
   m->sink_ctx = ctx;
+}
+
+/* The open window's cell of an active process, NULL for another. */
+static const win_cell *cell(const metrics *m, guint proc) {
+  if (!(m->active[proc / 64] & G_GUINT64_CONSTANT(1) << (proc % 64)))
+    return NULL;
+  return &g_array_index(m->cells, win_cell, m->slot[proc]);
 }
 
 guint metrics_window_next_active(const metrics *m, guint from) {
@@ -468,7 +481,7 @@ static double open_window_jain(const metrics *m) {
   double sum = 0, sq = 0;
   for (guint i = metrics_window_next_active(m, 0); i < m->n_procs;
        i = metrics_window_next_active(m, i + 1)) {
-    double x = (double)m->cells[i].bytes;
+    double x = (double)cell(m, i)->bytes;
     sum += x;
     sq += x * x;
   }
@@ -493,10 +506,10 @@ static void close_windows(metrics *m, guint until) {
     }
     if (m->sink)
       m->sink(m->sink_ctx, m, m->open);
-    for (guint w = 0; w < m->n_words; w++)
-      for (guint64 bits = m->active[w]; bits; bits &= bits - 1)
-        m->cells[w * 64 + (guint)__builtin_ctzll(bits)] = (win_cell){0};
-    memset(m->active, 0, m->n_words * sizeof *m->active);
+    if (m->cells->len) { /* else no bit is set */
+      memset(m->active, 0, m->n_words * sizeof *m->active);
+      g_array_set_size(m->cells, 0);
+    }
     m->open++;
   }
 }
@@ -613,8 +626,14 @@ static void app_done(metrics *m, guint proc, sim_time submitted,
   g_return_if_fail(k >= m->open && !m->finished);
   m->n_seen = MAX(m->n_seen, k + 1);
   close_windows(m, k);
-  win_cell *c = &m->cells[proc];
-  m->active[proc / 64] |= G_GUINT64_CONSTANT(1) << (proc % 64);
+  guint64 *word = &m->active[proc / 64], bit = G_GUINT64_CONSTANT(1)
+                                               << (proc % 64);
+  if (!(*word & bit)) {
+    *word |= bit;
+    m->slot[proc] = m->cells->len;
+    g_array_set_size(m->cells, m->cells->len + 1); /* cleared */
+  }
+  win_cell *c = &g_array_index(m->cells, win_cell, m->slot[proc]);
   c->bytes += bytes;
   c->lat_sum += lat;
   c->lat_count++;
@@ -749,13 +768,14 @@ guint metrics_n_windows(const metrics *m) {
 
 uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs && k == m->open, 0);
-  return m->cells[proc].bytes;
+  const win_cell *c = cell(m, proc);
+  return c ? c->bytes : 0;
 }
 
 double metrics_window_mean_latency(const metrics *m, guint proc, guint k) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs && k == m->open, 0);
-  const win_cell *c = &m->cells[proc];
-  return c->lat_count ? (double)c->lat_sum / (double)c->lat_count : 0;
+  const win_cell *c = cell(m, proc);
+  return c && c->lat_count ? (double)c->lat_sum / (double)c->lat_count : 0;
 }
 
 double metrics_window_jain_mean(const metrics *m) {
