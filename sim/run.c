@@ -268,14 +268,9 @@ static struct io_context *find_ioc(sim_run *r, const wl_process *wp) {
   return ioc;
 }
 
-/* Room for a job's tables until proc_new has copied them. */
-typedef struct job_tables {
-  proc_bs_share bs_split[PROC_BSSPLIT_MAX];
-  proc_zone zones[PROC_ZONES_MAX];
-} job_tables;
-
-static proc_job job_from(const wl_process *wp, int64_t capacity_sectors,
-                         job_tables *t) {
+/* The job of a process.  Its tables, when it has some, are allocated:
+ * job_clear frees them (proc_new keeps a copy). */
+static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   proc_job j = {0};
   switch (wp->rw) {
   case RW_READ: j.rw = PROC_RW_READ; break;
@@ -318,10 +313,12 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors,
   }
   j.bs_max_sectors = (uint32_t)(wp->bs_max / 512);
   j.bs_split_n = wp->bs_split_n;
-  for (int i = 0; i < wp->bs_split_n; i++)
-    t->bs_split[i] =
-        (proc_bs_share){wp->bs_split[i].sectors, wp->bs_split[i].percent};
-  j.bs_split = t->bs_split;
+  if (wp->bs_split_n > 0) {
+    proc_bs_share *t = g_new(proc_bs_share, wp->bs_split_n);
+    for (int i = 0; i < wp->bs_split_n; i++)
+      t[i] = (proc_bs_share){wp->bs_split[i].sectors, wp->bs_split[i].percent};
+    j.bs_split = t;
+  }
   j.skip = wp->skip / 512;
   j.align_sectors = (uint32_t)(wp->blockalign / 512);
   j.random_every = wp->random_every;
@@ -330,9 +327,12 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors,
   j.dist_arg = wp->dist_arg;
   j.dist_center = wp->dist_center;
   j.zones_n = wp->zones_n;
-  for (int i = 0; i < wp->zones_n; i++)
-    t->zones[i] = (proc_zone){wp->zones[i].sectors, wp->zones[i].percent};
-  j.zones = t->zones;
+  if (wp->zones_n > 0) {
+    proc_zone *t = g_new(proc_zone, wp->zones_n);
+    for (int i = 0; i < wp->zones_n; i++)
+      t[i] = (proc_zone){wp->zones[i].sectors, wp->zones[i].percent};
+    j.zones = t;
+  }
   j.rate_bps = wp->rate;
   j.rate_iops = (double)wp->rate_iops;
   j.rate_poisson = wp->rate_poisson;
@@ -341,6 +341,11 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors,
   j.nr_files = wp->nrfiles;
   j.file_stride = workload_file_stride(wp->size) / 512;
   return j;
+}
+
+static void job_clear(proc_job *j) {
+  g_clear_pointer((gpointer *)&j->bs_split, g_free);
+  g_clear_pointer((gpointer *)&j->zones, g_free);
 }
 
 static bool may_write(const wl_process *wp) {
@@ -383,8 +388,8 @@ static void build_page_cache(sim_run *r) {
       continue;
     }
     struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
-    job_tables t;
-    proc_job j = job_from(wp, q->disk_ops->capacity(q->disk), &t);
+    proc_job j = job_from(wp, q->disk_ops->capacity(q->disk));
+    job_clear(&j); /* only its region is needed */
     char *key = g_strdup_printf("%d:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
                                 wp->device, j.offset, j.size);
     struct address_space *m = g_hash_table_lookup(inodes, key);
@@ -560,14 +565,14 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
       t->cgroup_weight = cg->weight;
     }
     g_ptr_array_add(r->tasks, t);
-    job_tables tables;
-    proc_job job = job_from(wp, q->disk_ops->capacity(q->disk), &tables);
+    proc_job job = job_from(wp, q->disk_ops->capacity(q->disk));
     if (r->mm)
       job.file = g_ptr_array_index(r->files, i);
     /* a process's own seed (fio's randseed), unless --seed says */
     uint64_t seed = wp->has_seed && !o->has_seed ? wp->seed : r->seed;
     r->proc_refs[i] = (proc_ref){r, i, (guint)wp->device, wp->ramp};
     proc *p = proc_new(r->engine, t, &job, q, seed, io_done, &r->proc_refs[i]);
+    job_clear(&job);
     g_ptr_array_add(r->procs, p);
     g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
     if (r->mm)
