@@ -8,10 +8,12 @@
  * 2. N and 10 N processes with the same load each (4 KiB random reads on
  *    the ssd with an exponential think time of mean 1 s, for 10 s): wall
  *    time of the whole run and of its simulate and report phases, and the
- *    ratio.  Linear in processes means a ratio near 10.
+ *    ratio.  Linear in processes means a ratio near 10.  The pair runs
+ *    REPEAT times, alternating, and each size shows its fastest run (by
+ *    CPU time): on a shared machine the others' load only ever adds.
  *
  * Wall time is measured here only; it never reaches a simulation result.
- *   bench_memory [SHORT LONG [N]]   (default 60 1000 1000) */
+ *   bench_memory [SHORT LONG [N [REPEAT]]]   (default 60 1000 1000 3) */
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -159,9 +161,10 @@ int main(int argc, char **argv) {
   int s_short = argc > 2 ? atoi(argv[1]) : 60;
   int s_long = argc > 2 ? atoi(argv[2]) : 1000;
   int n = argc > 3 ? atoi(argv[3]) : 1000;
-  if (s_short <= 0 || s_long <= 0 || n < 1000 || n % 1000) {
-    fprintf(stderr, "usage: bench_memory [SHORT LONG [N]] (N: a multiple "
-                    "of 1000)\n");
+  int repeat = argc > 4 ? atoi(argv[4]) : 3;
+  if (s_short <= 0 || s_long <= 0 || n < 1000 || n % 1000 || repeat < 1) {
+    fprintf(stderr, "usage: bench_memory [SHORT LONG [N [REPEAT]]] (N: a "
+                    "multiple of 1000)\n");
     return 2;
   }
   child_result a = {0}, b = {0};
@@ -179,11 +182,19 @@ int main(int argc, char **argv) {
          a.peak_mib > 0 ? b.peak_mib / a.peak_mib : 0);
 
   printf("time over processes: the same reader (4k random reads, think "
-         "1 s, 10 s) N times\n");
+         "1 s, 10 s) N times, the fastest of %d runs each\n",
+         repeat);
   printf("%8s %10s %9s %9s %10s %9s %9s\n", "procs", "app I/Os", "wall s",
          "CPU s", "simulate s", "report s", "peak MiB");
-  if (!in_child(make_many, n, &a) || !in_child(make_many, 10 * n, &b))
-    return 2;
+  for (int k = 0; k < repeat; k++) {
+    child_result x = {0}, y = {0};
+    if (!in_child(make_many, n, &x) || !in_child(make_many, 10 * n, &y))
+      return 2;
+    if (k == 0 || x.cpu_s < a.cpu_s)
+      a = x;
+    if (k == 0 || y.cpu_s < b.cpu_s)
+      b = y;
+  }
   printf("%8d %10" G_GUINT64_FORMAT " %9.2f %9.2f %10.2f %9.2f %9.1f\n", n,
          a.ios, a.whole_s, a.cpu_s, a.simulate_s, a.report_s, a.peak_mib);
   printf("%8d %10" G_GUINT64_FORMAT " %9.2f %9.2f %10.2f %9.2f %9.1f\n", 10 * n,

@@ -67,7 +67,16 @@ typedef struct proc_job {
   sim_time think;
   bool think_exp;
   sim_time start;
-  bool sync_writes; /* direct: REQ_SYNC; buffered: O_SYNC */
+  bool sync_writes;     /* direct: REQ_SYNC; buffered: O_SYNC */
+  bool rate_poisson;    /* gaps drawn exponential around the rate */
+  double rate_bps;      /* issue no faster than this; 0 unlimited */
+  double rate_iops;     /* ... or this many I/Os per second */
+  int64_t think_blocks; /* think after this many I/Os; 0 or 1: each */
+  /* A direct job replaying these I/Os in order instead of drawing its
+   * own (rw, bs and the region are not used); NULL: none. */
+  const proc_replay_io *replay;
+  int64_t replay_len;
+  /* What each I/O of a direct job reads is above: its first cache lines. */
   /* Buffered: the open file of the region (NULL: direct I/O).  The job's
    * positions are offsets in it. */
   struct file *file;
@@ -75,33 +84,28 @@ typedef struct proc_job {
   int64_t fsync_every; /* fsync after this many writes; 0 never */
   bool fdatasync;      /* ... as fdatasync */
   bool end_fsync;      /* fsync once the last write is done */
-  /* A direct job replaying these I/Os in order instead of drawing its
-   * own (rw, bs and the region are not used); NULL: none. */
-  const proc_replay_io *replay;
-  int64_t replay_len;
 
   /* fio's shapes beyond one block size drawn uniformly; all zero: none. */
   uint32_t bs_max_sectors; /* sizes bs_sectors..this, multiples of bs */
   int bs_split_n;          /* > 0: sizes drawn from bs_split instead */
-  proc_bs_share bs_split[PROC_BSSPLIT_MAX];
-  int64_t skip;           /* sequential: sectors between I/Os (< 0: back) */
-  uint32_t align_sectors; /* random offsets' grain; 0: the smallest bs */
-  int64_t random_every;   /* random: a new random offset every this many */
-  int seq_percent;        /* random: percent of I/Os that go on in sequence */
+  int64_t skip;            /* sequential: sectors between I/Os (< 0: back) */
+  uint32_t align_sectors;  /* random offsets' grain; 0: the smallest bs */
+  int64_t random_every;    /* random: a new random offset every this many */
+  int seq_percent;         /* random: percent of I/Os that go on in sequence */
   proc_dist dist;
   double dist_arg;    /* zipf theta, pareto h, normal deviation (%) */
   double dist_center; /* 0..1, or < 0: fio's default */
   int zones_n;
-  proc_zone zones[PROC_ZONES_MAX];
-  double rate_bps;      /* issue no faster than this; 0 unlimited */
-  double rate_iops;     /* ... or this many I/Os per second */
-  bool rate_poisson;    /* gaps drawn exponential around the rate */
-  int64_t think_blocks; /* think after this many I/Os; 0 or 1: each */
-  int wait_for;         /* processes that must exit before this one starts
+  int wait_for;        /* processes that must exit before this one starts
                            (proc_wait_for links them) */
-  int nr_files;         /* > 1: the region is this many files of `size`,
+  int nr_files;        /* > 1: the region is this many files of `size`,
                            file_stride apart, used in turn (direct jobs) */
-  int64_t file_stride;  /* sectors */
+  int64_t file_stride; /* sectors */
+  /* The tables of bs_split_n block sizes and zones_n zones (at most
+   * PROC_BSSPLIT_MAX, PROC_ZONES_MAX); proc_new keeps a copy of them, so
+   * a job without (most of them) carries no room for them. */
+  const proc_bs_share *bs_split;
+  const proc_zone *zones;
 } proc_job;
 
 typedef struct proc proc;

@@ -74,19 +74,35 @@ static void hist_free(gsl_histogram *h) {
   g_free(h);
 }
 
+/* A histogram holds few values as they are: a process with a dozen I/Os
+ * then takes a hundred bytes, not the kilobytes of the buckets its values
+ * span (thousands of such processes each touching their own buckets were
+ * most of a run's memory traffic).  Past FEW values they go into the
+ * buckets.  Either way the percentiles are those of the buckets: a value
+ * kept as it is stands for the middle of its bucket. */
+#define FEW 64u
+
+/* 48 bytes: a process's counters and histogram share one cache line. */
 struct metrics_hist {
-  gsl_histogram *h; /* NULL until a value; grid buckets first.. */
-  guint first;
+  union {
+    gsl_histogram *h; /* bucketed: grid buckets first.. */
+    int64_t *few;     /* else nfew values in no order, room for cap */
+  };
   uint64_t n;
   double sum; /* exact integers up to 2^53 ns of summed latency */
   int64_t min, max;
+  guint16 first;
+  guint8 nfew, cap;
+  bool bucketed;
 };
 
 metrics_hist *metrics_hist_new(void) { return g_new0(metrics_hist, 1); }
 
 static void hist_clear(metrics_hist *x) {
-  if (x->h)
+  if (x->bucketed)
     hist_free(x->h);
+  else
+    g_free(x->few);
   memset(x, 0, sizeof *x);
 }
 
@@ -100,9 +116,10 @@ void metrics_hist_free(metrics_hist *x) {
 /* Makes the histogram cover grid buckets [lo, hi], widened to whole
  * octaves so that it grows a few times at most. */
 static void hist_cover(metrics_hist *x, guint lo, guint hi) {
-  guint first = x->h ? MIN(x->first, lo) : lo;
-  guint end = x->h ? MAX(x->first + (guint)x->h->n, hi + 1) : hi + 1;
-  if (x->h && first == x->first && end == x->first + x->h->n)
+  g_assert(x->bucketed || !x->few);
+  guint first = x->bucketed ? MIN(x->first, lo) : lo;
+  guint end = x->bucketed ? MAX(x->first + (guint)x->h->n, hi + 1) : hi + 1;
+  if (x->bucketed && first == x->first && end == x->first + x->h->n)
     return;
   if (first >= EXACT)
     first = EXACT + (first - EXACT) / SUB * SUB;
@@ -112,24 +129,65 @@ static void hist_cover(metrics_hist *x, guint lo, guint hi) {
     end = MIN(EXACT + (end - EXACT + SUB - 1) / SUB * SUB, GRID);
   else
     end = EXACT;
-  if (x->h && first == x->first && end == x->first + x->h->n)
+  if (x->bucketed && first == x->first && end == x->first + x->h->n)
     return;
   gsl_histogram *h = hist_alloc(first, end - first);
-  if (x->h) {
+  if (x->bucketed) {
     memcpy(h->bin + (x->first - first), x->h->bin, x->h->n * sizeof *h->bin);
     hist_free(x->h);
   }
   x->h = h;
-  x->first = first;
+  x->first = (guint16)first; /* GRID < 2^16 */
+  x->bucketed = true;
+}
+
+static void bucket_add(metrics_hist *x, guint i, double count) {
+  if (!x->bucketed || i < x->first || i >= x->first + x->h->n)
+    hist_cover(x, i, i);
+  /* The grid gives the bucket directly: no search over the ranges. */
+  x->h->bin[i - x->first] += count;
+}
+
+/* The values kept as they are go into the buckets. */
+static void spill(metrics_hist *x) {
+  if (x->bucketed)
+    return;
+  int64_t *few = x->few;
+  guint nfew = x->nfew;
+  x->few = NULL;
+  x->nfew = x->cap = 0;
+  if (!nfew) {
+    g_free(few);
+    return;
+  }
+  int64_t lo = few[0], hi = few[0];
+  for (guint j = 1; j < nfew; j++) {
+    lo = MIN(lo, few[j]);
+    hi = MAX(hi, few[j]);
+  }
+  hist_cover(x, grid_index(lo), grid_index(hi)); /* allocated once */
+  for (guint j = 0; j < nfew; j++)
+    bucket_add(x, grid_index(few[j]), 1);
+  g_free(few);
+}
+
+/* One more value in the buckets or among the few (no statistics). */
+static void store(metrics_hist *x, int64_t v) {
+  if (!x->bucketed && x->nfew < FEW) {
+    if (x->nfew == x->cap) {
+      x->cap = x->cap ? (guint8)(2 * x->cap) : 4;
+      x->few = g_renew(int64_t, x->few, x->cap);
+    }
+    x->few[x->nfew++] = v;
+    return;
+  }
+  spill(x);
+  bucket_add(x, grid_index(v), 1);
 }
 
 void metrics_hist_add(metrics_hist *x, int64_t v) {
   g_return_if_fail(x != NULL && v >= 0);
-  guint i = grid_index(v);
-  if (!x->h || i < x->first || i >= x->first + x->h->n)
-    hist_cover(x, i, i);
-  /* The grid gives the bucket directly: no search over the ranges. */
-  x->h->bin[i - x->first] += 1;
+  store(x, v);
   x->min = x->n ? MIN(x->min, v) : v;
   x->max = x->n ? MAX(x->max, v) : v;
   x->n++;
@@ -140,9 +198,15 @@ void metrics_hist_merge(metrics_hist *dst, const metrics_hist *src) {
   g_return_if_fail(dst != NULL && src != NULL);
   if (!src->n)
     return;
-  hist_cover(dst, src->first, src->first + (guint)src->h->n - 1);
-  for (size_t j = 0; j < src->h->n; j++)
-    dst->h->bin[src->first - dst->first + j] += src->h->bin[j];
+  if (src->bucketed) {
+    spill(dst);
+    hist_cover(dst, src->first, src->first + (guint)src->h->n - 1);
+    for (size_t j = 0; j < src->h->n; j++)
+      dst->h->bin[src->first - dst->first + j] += src->h->bin[j];
+  } else {
+    for (guint j = 0; j < src->nfew; j++)
+      store(dst, src->few[j]);
+  }
   dst->min = dst->n ? MIN(dst->min, src->min) : src->min;
   dst->max = dst->n ? MAX(dst->max, src->max) : src->max;
   dst->n += src->n;
@@ -151,79 +215,132 @@ void metrics_hist_merge(metrics_hist *dst, const metrics_hist *src) {
 
 uint64_t metrics_hist_count(const metrics_hist *x) { return x ? x->n : 0; }
 
-/* The k-th smallest value (from 0): the middle of the bucket that holds
- * it, the smallest and the largest exact. */
-static double order_stat(const metrics_hist *x, uint64_t k) {
-  if (k == 0)
-    return (double)x->min;
-  if (k + 1 >= x->n)
-    return (double)x->max;
-  double seen = 0;
-  for (size_t j = 0; j < x->h->n; j++) {
-    seen += x->h->bin[j];
-    if (seen > (double)k) {
-      double lo, hi;
-      gsl_histogram_get_range(x->h, j, &lo, &hi);
-      /* in doubles: the top bucket ends at 2^63, past int64_t */
-      double mid = lo + floor((hi - 1 - lo) / 2);
-      return CLAMP(mid, (double)x->min, (double)x->max);
-    }
-  }
-  return (double)x->max;
+/* The middle of grid bucket i, as the integer it stands for. */
+static double bucket_mid(const metrics_hist *x, guint i) {
+  const double *r = grid_ranges();
+  double lo = r[i], hi = r[i + 1];
+  /* in doubles: the top bucket ends at 2^63, past int64_t */
+  double mid = lo + floor((hi - 1 - lo) / 2);
+  return CLAMP(mid, (double)x->min, (double)x->max);
 }
 
-/* GSL's quantile of sorted data (gsl_stats_quantile_from_sorted_data):
+static int cmp_int64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The order statistics ks[] (m of them, counted from 0) into out[], in
+ * one pass over the buckets while they ascend: the middle of the bucket that holds each, the
+ * smallest and the largest value exact. */
+static void order_stats(const metrics_hist *x, const uint64_t *ks, double *out,
+                        guint m) {
+  int64_t sorted[FEW];
+  if (!x->bucketed) {
+    memcpy(sorted, x->few, x->nfew * sizeof *sorted);
+    qsort(sorted, x->nfew, sizeof *sorted, cmp_int64);
+  }
+  double seen = 0;
+  size_t j = 0;
+  for (guint q = 0; q < m; q++) {
+    uint64_t k = ks[q];
+    if (k == 0) {
+      out[q] = (double)x->min;
+    } else if (k + 1 >= x->n) {
+      out[q] = (double)x->max;
+    } else if (!x->bucketed) {
+      out[q] = bucket_mid(x, grid_index(sorted[k]));
+    } else {
+      if (q > 0 && k < ks[q - 1]) {
+        seen = 0;
+        j = 0;
+      }
+      while (j < x->h->n && !(seen + x->h->bin[j] > (double)k))
+        seen += x->h->bin[j++];
+      out[q] =
+          j < x->h->n ? bucket_mid(x, x->first + (guint)j) : (double)x->max;
+    }
+  }
+}
+
+/* GSL's quantiles of sorted data (gsl_stats_quantile_from_sorted_data):
  * between the two order statistics around p*(n-1), linearly.  Each is
- * within the relative error, and so is any point between them. */
-static int64_t hist_quantile(const metrics_hist *x, double p) {
-  double pos = p * (double)(x->n - 1);
-  uint64_t k = (uint64_t)floor(pos);
-  double delta = pos - (double)k;
-  double lo = order_stat(x, k);
-  double v = delta > 0 ? lo + delta * (order_stat(x, k + 1) - lo) : lo;
-  if (v >= (double)x->max) /* (double)INT64_MAX is 2^63, past it */
-    return x->max;
-  return (int64_t)llround(v);
+ * within the relative error, and so is any point between them.  The
+ * probabilities ascending, m of them at most 4. */
+static void hist_quantiles(const metrics_hist *x, const double *ps,
+                           int64_t *out, guint m) {
+  uint64_t ks[8];
+  double delta[4], st[8];
+  for (guint q = 0; q < m; q++) {
+    double pos = ps[q] * (double)(x->n - 1);
+    ks[2 * q] = (uint64_t)floor(pos);
+    ks[2 * q + 1] = ks[2 * q] + 1;
+    delta[q] = pos - (double)ks[2 * q];
+  }
+  order_stats(x, ks, st, 2 * m);
+  for (guint q = 0; q < m; q++) {
+    double lo = st[2 * q];
+    double v = delta[q] > 0 ? lo + delta[q] * (st[2 * q + 1] - lo) : lo;
+    /* (double)INT64_MAX is 2^63, past it */
+    out[q] = v >= (double)x->max ? x->max : (int64_t)llround(v);
+  }
 }
 
 int64_t metrics_hist_quantile(const metrics_hist *x, double p) {
   g_return_val_if_fail(x != NULL && p >= 0 && p <= 1, 0);
-  return x->n ? hist_quantile(x, p) : 0;
+  int64_t v = 0;
+  if (x->n)
+    hist_quantiles(x, &p, &v, 1);
+  return v;
 }
 
 latency_summary metrics_hist_summary(const metrics_hist *x) {
   latency_summary s = {0};
   if (!x || x->n == 0)
     return s;
+  static const double ps[] = {0.50, 0.95, 0.99};
+  int64_t v[3];
+  hist_quantiles(x, ps, v, 3);
   s.mean = x->sum / (double)x->n;
-  s.p50 = hist_quantile(x, 0.50);
-  s.p95 = hist_quantile(x, 0.95);
-  s.p99 = hist_quantile(x, 0.99);
+  s.p50 = v[0];
+  s.p95 = v[1];
+  s.p99 = v[2];
   s.max = x->max;
   return s;
 }
 
 gsize metrics_hist_bytes(const metrics_hist *x) {
-  if (!x || !x->h)
+  if (!x)
     return 0;
+  if (!x->bucketed)
+    return x->cap * sizeof *x->few;
   return sizeof *x->h + x->h->n * sizeof(double); /* ranges shared */
 }
 
+/* What each I/O of a process updates, in one cache line of its own:
+ * with thousands of processes each I/O reaches a process's statistics
+ * from cold.  Its I/Os are its latencies' count. */
 typedef struct proc_stats {
-  uint64_t bytes;
-  uint64_t ios;
+  _Alignas(64) uint64_t bytes;
   metrics_hist lat; /* the application view's latencies */
-  uint64_t read_bytes, write_bytes, reads, cache_hits, fsyncs;
-  metrics_hist fsync_lat;
+  /* Its device view (submitter_stats) is this view, I/O for I/O, as long
+   * as it is a direct job's: neither the counters nor the latencies are
+   * kept twice, and the I/O does not reach them. */
+  bool mirrors;
 } proc_stats;
 
-/* The device view of one submitter.  A direct job's device view is its
- * application view, I/O for I/O: its latencies are not kept twice. */
+G_STATIC_ASSERT(sizeof(proc_stats) == 64);
+
+/* The rest: buffered calls' counters, fsyncs (their latencies' count). */
+typedef struct proc_cold {
+  uint64_t read_bytes, write_bytes, reads, cache_hits;
+  metrics_hist fsync_lat;
+} proc_cold;
+
+/* The device view of one submitter, unless it mirrors (above). */
 typedef struct submitter_stats {
   uint64_t bytes;
   uint64_t ios;
   metrics_hist lat;
-  bool mirrors; /* the latencies are those of process `i`'s own view */
 } submitter_stats;
 
 typedef struct dev_stats {
@@ -243,15 +360,25 @@ typedef struct win_cell {
 struct metrics {
   guint n_procs, n_devices;
   sim_time window;
-  proc_stats *procs;
+  proc_stats *procs; /* 64-byte aligned */
+  proc_cold *cold;
   dev_stats *devs;
   GArray *subs; /* submitter_stats: the processes, then the flushers */
   /* Only the open window is held: completions come in time order, so a
    * window is final once one lands past it, and it is handed to the sink
    * and forgotten. */
-  win_cell *cells; /* n_procs, of window `open` */
-  guint open;      /* the first window not yet closed */
-  guint n_seen;    /* windows up to the last completion's */
+  /* The processes with a completion in the open window, a bit each: most
+   * of thousands of processes have none, and a window's index, its rows
+   * and its reset then cost the active ones only.  Their cells are side
+   * by side in the order they became active (`slot` says where each
+   * active process's is): an array of every process's cell was a cache
+   * miss per I/O. */
+  guint64 *active;
+  guint n_words;
+  guint32 *slot; /* n_procs; an active process's cell */
+  GArray *cells; /* win_cell, of window `open`, the active processes' */
+  guint open;    /* the first window not yet closed */
+  guint n_seen;  /* windows up to the last completion's */
   bool finished;
   double jain_sum, jain_min;
   guint jain_windows; /* windows where some I/O completed */
@@ -267,13 +394,18 @@ metrics *metrics_new(guint n_procs, guint n_devices, sim_time window) {
   m->n_procs = n_procs;
   m->n_devices = n_devices;
   m->window = window;
-  m->procs = g_new0(proc_stats, n_procs);
+  m->procs = g_aligned_alloc0(MAX(n_procs, 1), sizeof(proc_stats),
+                              G_ALIGNOF(proc_stats));
+  m->cold = g_new0(proc_cold, MAX(n_procs, 1));
   m->subs = g_array_new(FALSE, TRUE, sizeof(submitter_stats));
   metrics_add_submitters(m, n_procs);
   for (guint i = 0; i < n_procs; i++)
-    g_array_index(m->subs, submitter_stats, i).mirrors = true;
+    m->procs[i].mirrors = true;
   m->devs = g_new0(dev_stats, n_devices);
-  m->cells = g_new0(win_cell, MAX(n_procs, 1));
+  m->slot = g_new0(guint32, MAX(n_procs, 1));
+  m->cells = g_array_new(FALSE, TRUE, sizeof(win_cell));
+  m->n_words = (n_procs + 63) / 64;
+  m->active = g_new0(guint64, MAX(m->n_words, 1));
   m->jain_min = 1.0;
   return m;
 }
@@ -283,14 +415,17 @@ void metrics_free(metrics *m) {
     return;
   for (guint i = 0; i < m->n_procs; i++) {
     hist_clear(&m->procs[i].lat);
-    hist_clear(&m->procs[i].fsync_lat);
+    hist_clear(&m->cold[i].fsync_lat);
   }
   for (guint i = 0; i < m->subs->len; i++)
     hist_clear(&g_array_index(m->subs, submitter_stats, i).lat);
   g_array_unref(m->subs);
-  g_free(m->procs);
+  g_aligned_free(m->procs);
+  g_free(m->cold);
   g_free(m->devs);
-  g_free(m->cells);
+  g_free(m->slot);
+  g_array_unref(m->cells);
+  g_free(m->active);
   g_free(m);
 }
 
@@ -302,12 +437,14 @@ void metrics_set_latency_sink(metrics *m, metrics_latency_fn fn, void *ctx) {
 
 gsize metrics_bytes_held(const metrics *m) {
   g_return_val_if_fail(m != NULL, 0);
-  gsize n = sizeof *m + m->n_procs * (sizeof *m->procs + sizeof *m->cells) +
-            m->n_devices * sizeof *m->devs +
-            m->subs->len * sizeof(submitter_stats);
+  gsize n =
+      sizeof *m +
+      m->n_procs * (sizeof *m->procs + sizeof *m->cold + sizeof *m->slot) +
+      m->cells->len * sizeof(win_cell) + m->n_words * sizeof *m->active +
+      m->n_devices * sizeof *m->devs + m->subs->len * sizeof(submitter_stats);
   for (guint i = 0; i < m->n_procs; i++)
     n += metrics_hist_bytes(&m->procs[i].lat) +
-         metrics_hist_bytes(&m->procs[i].fsync_lat);
+         metrics_hist_bytes(&m->cold[i].fsync_lat);
   for (guint i = 0; i < m->subs->len; i++)
     n += metrics_hist_bytes(&g_array_index(m->subs, submitter_stats, i).lat);
   return n;
@@ -319,12 +456,32 @@ void metrics_set_window_sink(metrics *m, metrics_window_fn fn, void *ctx) {
   m->sink_ctx = ctx;
 }
 
+/* The open window's cell of an active process, NULL for another. */
+static const win_cell *cell(const metrics *m, guint proc) {
+  if (!(m->active[proc / 64] & G_GUINT64_CONSTANT(1) << (proc % 64)))
+    return NULL;
+  return &g_array_index(m->cells, win_cell, m->slot[proc]);
+}
+
+guint metrics_window_next_active(const metrics *m, guint from) {
+  for (guint w = from / 64; w < m->n_words; w++) {
+    guint64 bits = m->active[w];
+    if (w == from / 64)
+      bits &= ~G_GUINT64_CONSTANT(0) << (from % 64);
+    if (bits)
+      return w * 64 + (guint)__builtin_ctzll(bits);
+  }
+  return m->n_procs;
+}
+
 /* Jain's index of the open window over all processes; < 0 when nothing
- * moved. */
+ * moved.  The idle processes add zeros, which change no sum: the active
+ * ones are summed in process order, as all of them were. */
 static double open_window_jain(const metrics *m) {
   double sum = 0, sq = 0;
-  for (guint i = 0; i < m->n_procs; i++) {
-    double x = (double)m->cells[i].bytes;
+  for (guint i = metrics_window_next_active(m, 0); i < m->n_procs;
+       i = metrics_window_next_active(m, i + 1)) {
+    double x = (double)cell(m, i)->bytes;
     sum += x;
     sq += x * x;
   }
@@ -349,7 +506,10 @@ static void close_windows(metrics *m, guint until) {
     }
     if (m->sink)
       m->sink(m->sink_ctx, m, m->open);
-    memset(m->cells, 0, sizeof *m->cells * m->n_procs);
+    if (m->cells->len) { /* else no bit is set */
+      memset(m->active, 0, m->n_words * sizeof *m->active);
+      g_array_set_size(m->cells, 0);
+    }
     m->open++;
   }
 }
@@ -379,27 +539,35 @@ guint metrics_n_submitters(const metrics *m) { return m->subs->len; }
 static void app_done(metrics *m, guint proc, sim_time submitted,
                      sim_time completed, uint64_t bytes);
 
+static bool mirrors(const metrics *m, guint k) {
+  return k < m->n_procs && m->procs[k].mirrors;
+}
+
 /* Submitter k's device view stops mirroring its application view: what
  * the two shared so far becomes the device view's own. */
 static void unmirror(metrics *m, guint k) {
-  submitter_stats *s = &g_array_index(m->subs, submitter_stats, k);
-  if (!s->mirrors)
+  if (!mirrors(m, k))
     return;
-  s->mirrors = false;
-  metrics_hist_merge(&s->lat, &m->procs[k].lat);
+  proc_stats *p = &m->procs[k];
+  submitter_stats *s = &g_array_index(m->subs, submitter_stats, k);
+  p->mirrors = false;
+  s->bytes = p->bytes;
+  s->ios = p->lat.n;
+  metrics_hist_merge(&s->lat, &p->lat);
 }
 
-/* `same`: the application view records this very latency. */
+/* `same`: the application view records this very I/O. */
 static void device_done(metrics *m, guint submitter, guint device,
                         sim_time submitted, sim_time completed, uint64_t bytes,
                         bool same) {
-  submitter_stats *s = &g_array_index(m->subs, submitter_stats, submitter);
   if (!same)
     unmirror(m, submitter);
-  s->bytes += bytes;
-  s->ios++;
-  if (!s->mirrors)
+  if (!same || !mirrors(m, submitter)) {
+    submitter_stats *s = &g_array_index(m->subs, submitter_stats, submitter);
+    s->bytes += bytes;
+    s->ios++;
     metrics_hist_add(&s->lat, completed - submitted);
+  }
   m->devs[device].bytes += bytes;
   m->devs[device].ios++;
 }
@@ -428,9 +596,8 @@ void metrics_call_done(metrics *m, guint proc, metrics_call op, sim_time start,
   g_return_if_fail(m != NULL);
   g_return_if_fail(proc < m->n_procs);
   g_return_if_fail(end >= start && start >= 0);
-  proc_stats *p = &m->procs[proc];
+  proc_cold *p = &m->cold[proc];
   if (op == METRICS_CALL_FSYNC) {
-    p->fsyncs++;
     metrics_hist_add(&p->fsync_lat, end - start);
     return;
   }
@@ -450,7 +617,6 @@ static void app_done(metrics *m, guint proc, sim_time submitted,
   int64_t lat = completed - submitted;
   proc_stats *p = &m->procs[proc];
   p->bytes += bytes;
-  p->ios++;
   metrics_hist_add(&p->lat, lat);
   if (m->lat_sink)
     m->lat_sink(m->lat_sink_ctx, proc, lat);
@@ -460,7 +626,14 @@ static void app_done(metrics *m, guint proc, sim_time submitted,
   g_return_if_fail(k >= m->open && !m->finished);
   m->n_seen = MAX(m->n_seen, k + 1);
   close_windows(m, k);
-  win_cell *c = &m->cells[proc];
+  guint64 *word = &m->active[proc / 64], bit = G_GUINT64_CONSTANT(1)
+                                               << (proc % 64);
+  if (!(*word & bit)) {
+    *word |= bit;
+    m->slot[proc] = m->cells->len;
+    g_array_set_size(m->cells, m->cells->len + 1); /* cleared */
+  }
+  win_cell *c = &g_array_index(m->cells, win_cell, m->slot[proc]);
   c->bytes += bytes;
   c->lat_sum += lat;
   c->lat_count++;
@@ -488,7 +661,7 @@ uint64_t metrics_proc_bytes(const metrics *m, guint proc) {
 
 uint64_t metrics_proc_ios(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].ios;
+  return m->procs[proc].lat.n;
 }
 
 latency_summary metrics_proc_latency(const metrics *m, guint proc) {
@@ -504,42 +677,46 @@ const metrics_hist *metrics_proc_hist(const metrics *m, guint proc) {
 
 uint64_t metrics_proc_read_bytes(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].read_bytes;
+  return m->cold[proc].read_bytes;
 }
 
 uint64_t metrics_proc_write_bytes(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].write_bytes;
+  return m->cold[proc].write_bytes;
 }
 
 uint64_t metrics_proc_reads(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].reads;
+  return m->cold[proc].reads;
 }
 
 uint64_t metrics_proc_cache_hits(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].cache_hits;
+  return m->cold[proc].cache_hits;
 }
 
 uint64_t metrics_proc_fsyncs(const metrics *m, guint proc) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs, 0);
-  return m->procs[proc].fsyncs;
+  return m->cold[proc].fsync_lat.n;
 }
 
 latency_summary metrics_proc_fsync_latency(const metrics *m, guint proc) {
   latency_summary s = {0};
   g_return_val_if_fail(m != NULL && proc < m->n_procs, s);
-  return metrics_hist_summary(&m->procs[proc].fsync_lat);
+  return metrics_hist_summary(&m->cold[proc].fsync_lat);
 }
 
 uint64_t metrics_submitter_bytes(const metrics *m, guint submitter) {
   g_return_val_if_fail(m != NULL && submitter < m->subs->len, 0);
+  if (mirrors(m, submitter))
+    return m->procs[submitter].bytes;
   return g_array_index(m->subs, submitter_stats, submitter).bytes;
 }
 
 uint64_t metrics_submitter_ios(const metrics *m, guint submitter) {
   g_return_val_if_fail(m != NULL && submitter < m->subs->len, 0);
+  if (mirrors(m, submitter))
+    return m->procs[submitter].lat.n;
   return g_array_index(m->subs, submitter_stats, submitter).ios;
 }
 
@@ -548,8 +725,8 @@ latency_summary metrics_submitter_latency(const metrics *m, guint submitter) {
   g_return_val_if_fail(m != NULL && submitter < m->subs->len, s);
   const submitter_stats *st =
       &g_array_index(m->subs, submitter_stats, submitter);
-  return metrics_hist_summary(st->mirrors ? &m->procs[submitter].lat
-                                          : &st->lat);
+  return metrics_hist_summary(mirrors(m, submitter) ? &m->procs[submitter].lat
+                                                    : &st->lat);
 }
 
 uint64_t metrics_device_bytes(const metrics *m, guint device) {
@@ -591,13 +768,14 @@ guint metrics_n_windows(const metrics *m) {
 
 uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs && k == m->open, 0);
-  return m->cells[proc].bytes;
+  const win_cell *c = cell(m, proc);
+  return c ? c->bytes : 0;
 }
 
 double metrics_window_mean_latency(const metrics *m, guint proc, guint k) {
   g_return_val_if_fail(m != NULL && proc < m->n_procs && k == m->open, 0);
-  const win_cell *c = &m->cells[proc];
-  return c->lat_count ? (double)c->lat_sum / (double)c->lat_count : 0;
+  const win_cell *c = cell(m, proc);
+  return c && c->lat_count ? (double)c->lat_sum / (double)c->lat_count : 0;
 }
 
 double metrics_window_jain_mean(const metrics *m) {

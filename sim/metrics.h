@@ -126,6 +126,9 @@ guint metrics_n_windows(const metrics *m);
 uint64_t metrics_window_bytes(const metrics *m, guint proc, guint k);
 double metrics_window_mean_latency(const metrics *m, guint proc,
                                    guint k); /* ns, 0 if none */
+/* While a window closes (in the sink): the first process from `from` on
+ * with a completion in it, n_procs if none (the others' rows are zeros). */
+guint metrics_window_next_active(const metrics *m, guint from);
 /* Jain's index of window k over all processes while it closes (1 with
  * fewer than two processes), < 0 if no I/O completed in it. */
 double metrics_window_jain(const metrics *m, guint k);

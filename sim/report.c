@@ -350,21 +350,6 @@ char *report_summary(const run_result *r) {
   return g_string_free(s, FALSE);
 }
 
-static void json_int(JsonBuilder *b, const char *key, gint64 v) {
-  json_builder_set_member_name(b, key);
-  json_builder_add_int_value(b, v);
-}
-
-static void json_double(JsonBuilder *b, const char *key, double v) {
-  json_builder_set_member_name(b, key);
-  json_builder_add_double_value(b, v);
-}
-
-static void json_str(JsonBuilder *b, const char *key, const char *v) {
-  json_builder_set_member_name(b, key);
-  json_builder_add_string_value(b, v);
-}
-
 /* ---- fairness: shares against the ideal, Jain per window ----
  *
  * The ideal share of a process is what CFQ 3.2 would give it if every
@@ -530,14 +515,58 @@ static double ratio(double part, double total) {
 
 /* ---- timeseries.csv and fairness.csv, window by window ---- */
 
+typedef struct series_name {
+  const char *at;
+  guint32 len;      /* the field's length */
+  guint32 idle_len; /* ... with ",0,0\n" */
+} series_name;
+
 struct report_series {
   const workload *w;
   FILE *timeseries, *fairness, *latencies;
-  char **names;     /* per process, as a CSV field */
-  size_t *name_len; /* ... and its length */
-  char *row;        /* a CSV row being put together */
-  GString *buf;     /* one window's rows */
+  /* per process, its name as a CSV field, then ",0,0\n", side by side
+   * in one block (`pool`), and where and how long, in one array: reaching
+   * each in allocations of their own was cache misses per row with many
+   * processes */
+  series_name *names;
+  char *pool;
+  char *row;  /* a latencies.csv row being put together */
+  char *rows; /* timeseries.csv rows, a chunk of them */
+  GString *buf;
 };
+
+/* One timeseries.csv row of process i, which had completions in window
+ * k, at q (the window's start and comma already there); returns its end. */
+static char *active_row(report_series *s, const metrics *m, guint i, guint k,
+                        char *q) {
+  char num[REPORT_INT_CHARS], *e = num + sizeof num;
+  memcpy(q, s->names[i].at, s->names[i].len);
+  q += s->names[i].len;
+  *q++ = ',';
+  char *p = report_format_uint64(e, metrics_window_bytes(m, i, k));
+  memcpy(q, p, (size_t)(e - p));
+  q += e - p;
+  *q++ = ',';
+  double v = round(metrics_window_mean_latency(m, i, k));
+  if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+    p = report_format_int64(e, (int64_t)v);
+    memcpy(q, p, (size_t)(e - p));
+    q += e - p;
+  } else {
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    const char *t = g_ascii_formatd(buf, sizeof buf, "%.6g", v);
+    size_t n = strlen(t);
+    memcpy(q, t, n);
+    q += n;
+  }
+  *q++ = '\n';
+  return q;
+}
+
+/* timeseries.csv rows go out in chunks of about this many bytes: a
+ * window's rows of thousands of processes, put together whole, left the
+ * caches. */
+#define ROWS_CHUNK (32 * 1024)
 
 static void series_window(void *ctx, const metrics *m, guint k) {
   report_series *s = ctx;
@@ -545,40 +574,40 @@ static void series_window(void *ctx, const metrics *m, guint k) {
   GString *b = s->buf;
   g_string_truncate(b, 0);
   if (s->timeseries) {
-    /* Every process has a row in every window: they are put together by
-     * hand (printf was most of the report's time with many processes). */
-    char start[REPORT_INT_CHARS + 1], num[REPORT_INT_CHARS];
+    /* Every process has a row in every window, most of them "0,0" with
+     * many processes: those are copied whole (name and zeros prepared
+     * once), the others put together by hand (printf was most of the
+     * report's time). */
+    char start[REPORT_INT_CHARS + 1];
     char *end = start + sizeof start;
     end[-1] = ',';
     const char *st = report_format_int64(end - 1, (int64_t)k * win);
     size_t st_len = (size_t)(end - st);
-    for (guint i = 0; i < s->w->processes->len; i++) {
-      char *row = s->row, *q = row;
-      memcpy(q, st, st_len);
-      q += st_len;
-      memcpy(q, s->names[i], s->name_len[i]);
-      q += s->name_len[i];
-      *q++ = ',';
-      char *e = num + sizeof num;
-      char *p = report_format_uint64(e, metrics_window_bytes(m, i, k));
-      memcpy(q, p, (size_t)(e - p));
-      q += e - p;
-      *q++ = ',';
-      double v = round(metrics_window_mean_latency(m, i, k));
-      if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-        p = report_format_int64(e, (int64_t)v);
-        memcpy(q, p, (size_t)(e - p));
-        q += e - p;
-        *q++ = '\n';
-        g_string_append_len(b, row, q - row);
-      } else {
-        g_string_append_len(b, row, q - row);
-        csv_num(b, v);
-        g_string_append_c(b, '\n');
+    char *q = s->rows;
+    guint n = s->w->processes->len;
+    for (guint i = 0; i < n;) {
+      guint next = metrics_window_next_active(m, i);
+      for (; i < next; i++) {
+        if (q - s->rows >= ROWS_CHUNK) {
+          fwrite(s->rows, 1, (size_t)(q - s->rows), s->timeseries);
+          q = s->rows;
+        }
+        memcpy(q, st, st_len);
+        q += st_len;
+        memcpy(q, s->names[i].at, s->names[i].idle_len);
+        q += s->names[i].idle_len;
+      }
+      if (i < n) {
+        if (q - s->rows >= ROWS_CHUNK) {
+          fwrite(s->rows, 1, (size_t)(q - s->rows), s->timeseries);
+          q = s->rows;
+        }
+        memcpy(q, st, st_len);
+        q = active_row(s, m, i, k, q + st_len);
+        i++;
       }
     }
-    fwrite(b->str, 1, b->len, s->timeseries);
-    g_string_truncate(b, 0);
+    fwrite(s->rows, 1, (size_t)(q - s->rows), s->timeseries);
   }
   if (s->fairness) {
     double j = metrics_window_jain(m, k);
@@ -599,8 +628,9 @@ static void series_latency(void *ctx, guint proc, int64_t ns) {
   *--p = '\n';
   p = report_format_int64(p, ns);
   *--p = ',';
-  size_t n = s->name_len[proc], len = (size_t)(num + sizeof num - p);
-  memcpy(s->row, s->names[proc], n);
+  const series_name *name = &s->names[proc];
+  size_t n = name->len, len = (size_t)(num + sizeof num - p);
+  memcpy(s->row, name->at, n);
   memcpy(s->row + n, p, len);
   /* one row per I/O into a stream only this run writes: skip the lock */
   fwrite_unlocked(s->row, 1, n + len, s->latencies);
@@ -615,20 +645,32 @@ report_series *report_series_new(const workload *w, metrics *m,
   s->timeseries = timeseries;
   s->fairness = fairness;
   s->latencies = latencies;
-  s->names = g_new0(char *, w->processes->len + 1);
-  s->name_len = g_new0(size_t, w->processes->len);
-  size_t longest = 0;
+  s->names = g_new0(series_name, w->processes->len + 1);
+  gsize *at = g_new(gsize, w->processes->len + 1);
+  GString *pool = g_string_new(NULL);
+  size_t longest = 0, row_max = 0;
   GString *f = g_string_new(NULL);
   for (guint i = 0; i < w->processes->len; i++) {
     g_string_truncate(f, 0);
     report_csv_field(
         f, ((const wl_process *)g_ptr_array_index(w->processes, i))->name);
-    s->names[i] = g_strdup(f->str);
-    s->name_len[i] = f->len;
-    longest = MAX(longest, f->len);
+    size_t len = f->len;
+    s->names[i].len = (guint32)len; /* names come from a file, < 4 GiB */
+    g_string_append(f, ",0,0\n");
+    s->names[i].idle_len = (guint32)f->len;
+    at[i] = pool->len;
+    g_string_append_len(pool, f->str, (gssize)f->len);
+    longest = MAX(longest, len);
+    /* start, name, bytes, the mean latency (maybe as %.6g) */
+    row_max = MAX(row_max, REPORT_INT_CHARS + 1 + len + 1 + REPORT_INT_CHARS +
+                               1 + G_ASCII_DTOSTR_BUF_SIZE + 1);
   }
-  /* the longest row: a timeseries.csv one */
-  s->row = g_malloc(longest + 3 * REPORT_INT_CHARS + 8);
+  s->pool = g_string_free(pool, FALSE);
+  for (guint i = 0; i < w->processes->len; i++)
+    s->names[i].at = s->pool + at[i];
+  g_free(at);
+  s->row = g_malloc(longest + REPORT_INT_CHARS + 8);
+  s->rows = timeseries ? g_malloc(ROWS_CHUNK + row_max) : NULL;
   g_string_free(f, TRUE);
   s->buf = g_string_new(NULL);
   if (timeseries)
@@ -646,9 +688,10 @@ report_series *report_series_new(const workload *w, metrics *m,
 void report_series_free(report_series *s) {
   if (!s)
     return;
-  g_strfreev(s->names);
-  g_free(s->name_len);
+  g_free(s->names);
+  g_free(s->pool);
   g_free(s->row);
+  g_free(s->rows);
   g_string_free(s->buf, TRUE);
   g_free(s);
 }
@@ -662,185 +705,293 @@ static latency_summary pooled_latency(const run_result *r) {
   return l;
 }
 
-static void json_fairness(JsonBuilder *b, const run_result *r) {
-  json_double(b, "window_jain_mean", metrics_window_jain_mean(r->m));
-  json_double(b, "window_jain_min", metrics_window_jain_min(r->m));
-  g_autofree double *ideal = ideal_shares(r);
-  device_totals tot = device_totals_of(r);
-  json_builder_set_member_name(b, "shares");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < r->w->processes->len; i++) {
-    int d = proc_at(r, i)->device;
-    json_builder_begin_object(b);
-    json_str(b, "name", proc_at(r, i)->name);
-    json_str(b, "device", device_name(r, d));
-    /* a process's bytes over all bytes on its device */
-    json_double(
-        b, "throughput_share",
-        ratio((double)metrics_proc_bytes(r->m, i), (double)tot.bytes[d]));
-    /* its CFQ disk time over all disk time on its device */
-    if (r->disk_time_ns)
-      json_double(b, "disk_time_share",
-                  ratio((double)r->disk_time_ns[i], (double)tot.disk_time[d]));
-    json_double(b, "ideal_share", ideal[i]);
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
-  g_free(tot.bytes);
-  g_free(tot.disk_time);
+/* ---- metrics.json ----
+ *
+ * Written as a stream: the document without its two per-process arrays
+ * (processes, fairness.shares) is generated first, then each array's
+ * elements are generated one at a time, indented to their depth, and
+ * written in their place.  The whole tree of thousands of processes was
+ * most of a report's memory, and freeing it alone cost more than the rest
+ * of the report.  The text is the one json-glib gives for the whole tree
+ * (pretty, indent 2): its strings hold no newline, so indenting line by
+ * line cannot touch them. */
+
+#define JSON_INDENT 2
+
+static void json_int(JsonObject *o, const char *key, gint64 v) {
+  json_object_set_int_member(o, key, v);
+}
+
+static void json_double(JsonObject *o, const char *key, double v) {
+  json_object_set_double_member(o, key, v);
+}
+
+static void json_str(JsonObject *o, const char *key, const char *v) {
+  json_object_set_string_member(o, key, v);
 }
 
 /* "latency_ns": {mean, p50, p95, p99, max} */
-static void json_latency(JsonBuilder *b, const latency_summary *l) {
-  json_builder_set_member_name(b, "latency_ns");
-  json_builder_begin_object(b);
-  json_double(b, "mean", l->mean);
-  json_int(b, "p50", l->p50);
-  json_int(b, "p95", l->p95);
-  json_int(b, "p99", l->p99);
-  json_int(b, "max", l->max);
-  json_builder_end_object(b);
+static void json_latency(JsonObject *o, const latency_summary *l) {
+  JsonObject *lat = json_object_new();
+  json_double(lat, "mean", l->mean);
+  json_int(lat, "p50", l->p50);
+  json_int(lat, "p95", l->p95);
+  json_int(lat, "p99", l->p99);
+  json_int(lat, "max", l->max);
+  json_object_set_object_member(o, "latency_ns", lat);
 }
 
 /* "device_view": what submitter k had the block layer do. */
-static void json_device_view(JsonBuilder *b, const run_result *r, guint k) {
+static void json_device_view(JsonObject *o, const run_result *r, guint k) {
   uint64_t bytes = metrics_submitter_bytes(r->m, k);
   latency_summary l = metrics_submitter_latency(r->m, k);
-  json_builder_set_member_name(b, "device_view");
-  json_builder_begin_object(b);
-  json_int(b, "ios", (gint64)metrics_submitter_ios(r->m, k));
-  json_int(b, "bytes", (gint64)bytes);
-  json_double(b, "throughput_bps", per_second((double)bytes, r->sim_time));
-  json_latency(b, &l);
+  JsonObject *v = json_object_new();
+  json_int(v, "ios", (gint64)metrics_submitter_ios(r->m, k));
+  json_int(v, "bytes", (gint64)bytes);
+  json_double(v, "throughput_bps", per_second((double)bytes, r->sim_time));
+  json_latency(v, &l);
   if (r->disk_time_ns)
-    json_int(b, "disk_time_ns", r->disk_time_ns[k]);
-  json_builder_end_object(b);
+    json_int(v, "disk_time_ns", r->disk_time_ns[k]);
+  json_object_set_object_member(o, "device_view", v);
 }
 
-/* ---- metrics.json ---- */
+/* An element of "processes". */
+static JsonObject *json_process(const run_result *r, guint i) {
+  const wl_process *p = proc_at(r, i);
+  uint64_t bytes = metrics_proc_bytes(r->m, i);
+  latency_summary l = metrics_proc_latency(r->m, i);
+  g_autofree char *prio = ioprio_str(p);
+  JsonObject *o = json_object_new();
+  json_str(o, "name", p->name);
+  json_str(o, "ioc", p->ioc ? p->ioc : "");
+  json_str(o, "cgroup", cgroup_name(r, p->cgroup));
+  json_str(o, "ioprio", prio);
+  json_str(o, "device", device_name(r, p->device));
+  json_str(o, "state", state_str(proc_state(r, i)));
+  json_int(o, "bytes", (gint64)bytes);
+  json_int(o, "ios", (gint64)metrics_proc_ios(r->m, i));
+  json_double(o, "throughput_bps", per_second((double)bytes, r->sim_time));
+  json_latency(o, &l);
+  if (r->page_cache) {
+    json_str(o, "view", "application");
+    json_int(o, "reads", (gint64)metrics_proc_reads(r->m, i));
+    json_int(o, "cache_hits", (gint64)metrics_proc_cache_hits(r->m, i));
+    json_int(o, "fsyncs", (gint64)metrics_proc_fsyncs(r->m, i));
+    latency_summary fl = metrics_proc_fsync_latency(r->m, i);
+    JsonObject *fsync = json_object_new();
+    json_latency(fsync, &fl);
+    json_object_set_object_member(o, "fsync", fsync);
+    json_device_view(o, r, i);
+  }
+  return o;
+}
 
-char *report_metrics_json(const run_result *r) {
-  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
+/* An element of fairness.shares. */
+static JsonObject *json_share(const run_result *r, guint i, const double *ideal,
+                              const device_totals *tot) {
+  int d = proc_at(r, i)->device;
+  JsonObject *o = json_object_new();
+  json_str(o, "name", proc_at(r, i)->name);
+  json_str(o, "device", device_name(r, d));
+  /* a process's bytes over all bytes on its device */
+  json_double(
+      o, "throughput_share",
+      ratio((double)metrics_proc_bytes(r->m, i), (double)tot->bytes[d]));
+  /* its CFQ disk time over all disk time on its device */
+  if (r->disk_time_ns)
+    json_double(o, "disk_time_share",
+                ratio((double)r->disk_time_ns[i], (double)tot->disk_time[d]));
+  json_double(o, "ideal_share", ideal[i]);
+  return o;
+}
+
+/* The document with "processes" and "shares" left empty. */
+static JsonObject *json_skeleton(const run_result *r) {
   const workload *w = r->w;
-  JsonBuilder *b = json_builder_new();
+  JsonObject *root = json_object_new();
+  json_str(root, "workload", w->name);
+  json_int(root, "seed", (gint64)r->seed);
+  json_str(root, "variant", r->variant ? r->variant : "");
+  json_int(root, "sim_time_ns", r->sim_time);
+  json_int(root, "events", (gint64)r->events);
+  json_str(root, "outcome", outcome_str(r->outcome));
 
-  json_builder_begin_object(b);
-  json_str(b, "workload", w->name);
-  json_int(b, "seed", (gint64)r->seed);
-  json_str(b, "variant", r->variant ? r->variant : "");
-  json_int(b, "sim_time_ns", r->sim_time);
-  json_int(b, "events", (gint64)r->events);
-  json_str(b, "outcome", outcome_str(r->outcome));
-
-  json_builder_set_member_name(b, "hung");
-  json_builder_begin_array(b);
+  JsonArray *hung = json_array_new();
   for (guint i = 0; i < w->processes->len; i++)
     if (proc_state(r, i) == PROC_HUNG)
-      json_builder_add_string_value(b, proc_at(r, i)->name);
-  json_builder_end_array(b);
+      json_array_add_string_element(hung, proc_at(r, i)->name);
+  json_object_set_array_member(root, "hung", hung);
 
-  json_builder_set_member_name(b, "devices");
-  json_builder_begin_array(b);
+  JsonArray *devs = json_array_new();
   for (guint d = 0; d < w->devices->len; d++) {
     uint64_t bytes = metrics_device_bytes(r->m, d);
     uint64_t ios = metrics_device_ios(r->m, d);
     sim_time busy = metrics_device_busy(r->m, d);
-    json_builder_begin_object(b);
-    json_str(b, "name", device_name(r, (int)d));
-    json_int(b, "bytes", (gint64)bytes);
-    json_int(b, "ios", (gint64)ios);
-    json_double(b, "throughput_bps", per_second((double)bytes, r->sim_time));
-    json_double(b, "iops", per_second((double)ios, r->sim_time));
-    json_double(b, "utilisation",
+    JsonObject *o = json_object_new();
+    json_str(o, "name", device_name(r, (int)d));
+    json_int(o, "bytes", (gint64)bytes);
+    json_int(o, "ios", (gint64)ios);
+    json_double(o, "throughput_bps", per_second((double)bytes, r->sim_time));
+    json_double(o, "iops", per_second((double)ios, r->sim_time));
+    json_double(o, "utilisation",
                 r->sim_time > 0 ? (double)busy / (double)r->sim_time : 0.0);
     uint64_t cmds = metrics_device_commands(r->m, d);
-    json_int(b, "commands", (gint64)cmds);
-    json_double(b, "commands_per_s", per_second((double)cmds, r->sim_time));
+    json_int(o, "commands", (gint64)cmds);
+    json_double(o, "commands_per_s", per_second((double)cmds, r->sim_time));
     if (r->page_cache)
-      json_str(b, "view", "device");
-    json_builder_end_object(b);
+      json_str(o, "view", "device");
+    json_array_add_object_element(devs, o);
   }
-  json_builder_end_array(b);
+  json_object_set_array_member(root, "devices", devs);
 
-  json_builder_set_member_name(b, "processes");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < w->processes->len; i++) {
-    const wl_process *p = proc_at(r, i);
-    uint64_t bytes = metrics_proc_bytes(r->m, i);
-    latency_summary l = metrics_proc_latency(r->m, i);
-    char *prio = ioprio_str(p);
-    json_builder_begin_object(b);
-    json_str(b, "name", p->name);
-    json_str(b, "ioc", p->ioc ? p->ioc : "");
-    json_str(b, "cgroup", cgroup_name(r, p->cgroup));
-    json_str(b, "ioprio", prio);
-    json_str(b, "device", device_name(r, p->device));
-    json_str(b, "state", state_str(proc_state(r, i)));
-    json_int(b, "bytes", (gint64)bytes);
-    json_int(b, "ios", (gint64)metrics_proc_ios(r->m, i));
-    json_double(b, "throughput_bps", per_second((double)bytes, r->sim_time));
-    json_latency(b, &l);
-    if (r->page_cache) {
-      json_str(b, "view", "application");
-      json_int(b, "reads", (gint64)metrics_proc_reads(r->m, i));
-      json_int(b, "cache_hits", (gint64)metrics_proc_cache_hits(r->m, i));
-      json_int(b, "fsyncs", (gint64)metrics_proc_fsyncs(r->m, i));
-      latency_summary fl = metrics_proc_fsync_latency(r->m, i);
-      json_builder_set_member_name(b, "fsync");
-      json_builder_begin_object(b);
-      json_latency(b, &fl);
-      json_builder_end_object(b);
-      json_device_view(b, r, i);
-    }
-    json_builder_end_object(b);
-    g_free(prio);
-  }
-  json_builder_end_array(b);
+  json_object_set_array_member(root, "processes", json_array_new());
 
   if (r->page_cache) {
-    json_builder_set_member_name(b, "flushers");
-    json_builder_begin_array(b);
+    JsonArray *fl = json_array_new();
     for (guint k = 0; k < r->n_flushers; k++) {
-      json_builder_begin_object(b);
-      json_str(b, "name", r->flusher_names[k]);
-      json_str(b, "device", device_name(r, r->flusher_device[k]));
-      json_str(b, "state", state_str(r->flusher_state[k]));
-      json_device_view(b, r, w->processes->len + k);
-      json_builder_end_object(b);
+      JsonObject *o = json_object_new();
+      json_str(o, "name", r->flusher_names[k]);
+      json_str(o, "device", device_name(r, r->flusher_device[k]));
+      json_str(o, "state", state_str(r->flusher_state[k]));
+      json_device_view(o, r, w->processes->len + k);
+      json_array_add_object_element(fl, o);
     }
-    json_builder_end_array(b);
+    json_object_set_array_member(root, "flushers", fl);
   }
 
   /* Pooled over every process's I/Os (what a sweep tabulates). */
   latency_summary pl = pooled_latency(r);
-  json_latency(b, &pl);
+  json_latency(root, &pl);
   /* How far the percentiles above may be from the exact ones. */
-  json_builder_set_member_name(b, "latency_histogram");
-  json_builder_begin_object(b);
-  json_double(b, "relative_error", METRICS_HIST_RELATIVE_ERROR);
-  json_builder_end_object(b);
+  JsonObject *hist = json_object_new();
+  json_double(hist, "relative_error", METRICS_HIST_RELATIVE_ERROR);
+  json_object_set_object_member(root, "latency_histogram", hist);
 
-  json_builder_set_member_name(b, "fairness");
-  json_builder_begin_object(b);
+  JsonObject *fair = json_object_new();
   if (r->page_cache)
-    json_str(b, "view", "application");
-  json_double(b, "jain", metrics_jain(r->m));
-  json_fairness(b, r);
-  json_builder_end_object(b);
-  json_builder_end_object(b);
+    json_str(fair, "view", "application");
+  json_double(fair, "jain", metrics_jain(r->m));
+  json_double(fair, "window_jain_mean", metrics_window_jain_mean(r->m));
+  json_double(fair, "window_jain_min", metrics_window_jain_min(r->m));
+  json_object_set_array_member(fair, "shares", json_array_new());
+  json_object_set_object_member(root, "fairness", fair);
+  return root;
+}
 
-  JsonNode *root = json_builder_get_root(b);
-  JsonGenerator *g = json_generator_new();
-  json_generator_set_pretty(g, TRUE);
-  json_generator_set_indent(g, 2);
-  json_generator_set_root(g, root);
-  char *text = json_generator_to_data(g, NULL);
-  char *out = g_strconcat(text, "\n", NULL);
-  g_free(text);
-  g_object_unref(g);
-  json_node_unref(root);
-  g_object_unref(b);
-  return out;
+/* Where the text goes: a file or a string. */
+typedef struct json_out {
+  FILE *f;
+  GString *s;
+  JsonGenerator *g;
+  GString *text; /* one generated element */
+} json_out;
+
+static void json_put(json_out *o, const char *t, gsize n) {
+  if (o->f)
+    fwrite(t, 1, n, o->f);
+  else
+    g_string_append_len(o->s, t, (gssize)n);
+}
+
+/* Indentation of `depth` levels. */
+static void json_indent(json_out *o, guint depth) {
+  static const char spaces[] = "                                ";
+  for (guint n = depth * JSON_INDENT; n > 0;) {
+    guint k = MIN(n, (guint)sizeof spaces - 1);
+    json_put(o, spaces, k);
+    n -= k;
+  }
+}
+
+/* Generates `node` (taking it) into o->text. */
+static void json_generate(json_out *o, JsonNode *node) {
+  json_generator_set_root(o->g, node);
+  g_string_truncate(o->text, 0);
+  json_generator_to_gstring(o->g, o->text);
+  json_generator_set_root(o->g, NULL);
+  json_node_unref(node);
+}
+
+/* One element of an array whose elements are `depth` levels deep (the
+ * root's members are 1), as json-glib places it: after "[" or ",", on a
+ * line of its own. */
+static void json_element(json_out *o, JsonObject *obj, guint depth,
+                         bool first) {
+  json_generate(o, json_node_init_object(json_node_alloc(), obj));
+  json_object_unref(obj);
+  json_put(o, first ? "\n" : ",\n", first ? 1 : 2);
+  const char *t = o->text->str, *end = t + o->text->len;
+  while (t < end) {
+    const char *nl = memchr(t, '\n', (size_t)(end - t));
+    const char *stop = nl ? nl + 1 : end;
+    json_indent(o, depth);
+    json_put(o, t, (size_t)(stop - t));
+    t = stop;
+  }
+}
+
+/* The skeleton's text up to the empty array after `marker` (a member
+ * name at the start of a line, so found in no string), from *at. */
+static gboolean json_upto(json_out *o, const GString *skel, gsize *at,
+                          const char *marker) {
+  const char *hit = strstr(skel->str + *at, marker);
+  if (!hit)
+    return FALSE;
+  gsize stop = (gsize)(hit - skel->str) + strlen(marker) - 1; /* before ] */
+  json_put(o, skel->str + *at, stop - *at);
+  *at = stop;
+  return TRUE;
+}
+
+static void metrics_json_write(const run_result *r, json_out *o) {
+  guint n = r->w->processes->len;
+  o->g = json_generator_new();
+  json_generator_set_pretty(o->g, TRUE);
+  json_generator_set_indent(o->g, JSON_INDENT);
+  o->text = g_string_new(NULL);
+  json_generate(o, json_node_init_object(json_node_alloc(), json_skeleton(r)));
+  GString *skel = o->text;
+  o->text = g_string_new(NULL);
+  gsize at = 0;
+  bool ok = json_upto(o, skel, &at, "\n  \"processes\" : []");
+  g_assert(ok);
+  for (guint i = 0; i < n; i++)
+    json_element(o, json_process(r, i), 2, i == 0);
+  if (n) {
+    json_put(o, "\n", 1);
+    json_indent(o, 1);
+  }
+  ok = json_upto(o, skel, &at, "\n    \"shares\" : []");
+  g_assert(ok);
+  g_autofree double *ideal = n ? ideal_shares(r) : NULL;
+  device_totals tot = device_totals_of(r);
+  for (guint i = 0; i < n; i++)
+    json_element(o, json_share(r, i, ideal, &tot), 3, i == 0);
+  if (n) {
+    json_put(o, "\n", 1);
+    json_indent(o, 2);
+  }
+  g_free(tot.bytes);
+  g_free(tot.disk_time);
+  json_put(o, skel->str + at, skel->len - at);
+  json_put(o, "\n", 1);
+  g_string_free(skel, TRUE);
+  g_string_free(o->text, TRUE);
+  g_object_unref(o->g);
+}
+
+char *report_metrics_json(const run_result *r) {
+  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, NULL);
+  json_out o = {.s = g_string_new(NULL)};
+  metrics_json_write(r, &o);
+  return g_string_free(o.s, FALSE);
+}
+
+gboolean report_metrics_json_to(const run_result *r, FILE *f) {
+  g_return_val_if_fail(r != NULL && r->w != NULL && r->m != NULL, FALSE);
+  json_out o = {.f = f};
+  metrics_json_write(r, &o);
+  return !ferror(f);
 }
 
 /* ---- CSV ---- */
@@ -997,12 +1148,20 @@ gboolean report_finish(const run_result *r, outdir_stage *st,
         return FALSE;
       }
   }
+  /* metrics.json, with thousands of processes the largest of them, goes
+   * out as it is generated. */
+  if (!outdir_stage_has(st, "metrics.json")) {
+    FILE *f = outdir_stage_open(st, "metrics.json", err);
+    if (!f)
+      return FALSE;
+    report_metrics_json_to(r, f); /* write errors: at the commit */
+  }
   char *contents[G_N_ELEMENTS(final_files)] = {
-      report_summary(r), report_metrics_json(r), report_processes_csv(r),
+      report_summary(r), NULL, report_processes_csv(r),
       g_strdup(r->kernel_log ? r->kernel_log : "")};
   GHashTable *files = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < G_N_ELEMENTS(final_files); i++)
-    if (!outdir_stage_has(st, final_files[i])) /* not streamed */
+    if (contents[i] && !outdir_stage_has(st, final_files[i])) /* not streamed */
       g_hash_table_insert(files, (gpointer)final_files[i], contents[i]);
   if (extra_files) {
     GHashTableIter it;

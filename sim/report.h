@@ -52,6 +52,9 @@ typedef struct run_result {
 char *report_summary(const run_result *r);
 /* metrics.json as a string (json-glib, pretty-printed, stable key order). */
 char *report_metrics_json(const run_result *r);
+/* The same written to `f` as it is generated, never whole in memory;
+ * FALSE if `f` has an error. */
+gboolean report_metrics_json_to(const run_result *r, FILE *f);
 char *report_processes_csv(const run_result *r);
 /* metrics.json also carries pooled latency_ns, the percentiles' relative
  * error (latency_histogram) and, under fairness, each process's throughput

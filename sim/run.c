@@ -1,6 +1,8 @@
 /* Assembling and running one simulation from a workload. */
 #include "sim/run.h"
 
+#include <string.h>
+
 #include "models/cfq.h"
 #include "models/elevator.h"
 #include "models/filemap.h"
@@ -34,8 +36,10 @@ struct sim_run {
    * and the files streamed into it. */
   outdir_stage *stage;
   report_series *series;
-  FILE *slices; /* slices.csv, CFQ devices only */
-  GString *row; /* one slice row */
+  FILE *slices;   /* slices.csv, CFQ devices only */
+  GString *row;   /* one slice row */
+  char *names;    /* the processes' names, each ending in a NUL */
+  gsize *name_at; /* where each starts in `names`, and the end */
   GPtrArray *slice_ctxs;
   sim_time *slice_start; /* per device: when the active queue was set */
   /* What the kernel printk'd, dmesg style: all of it to kernel.log as it
@@ -81,21 +85,24 @@ static bool in_ramp(const wl_process *wp, proc *p, sim_time submitted) {
 }
 
 /* A direct job's completions carry their process's index in their
- * context: a lookup per I/O was a cache miss per I/O with many processes. */
+ * context, and what they need of its job: a lookup per I/O, or a look
+ * into the workload's kilobyte of a process, was a cache miss per I/O
+ * with many processes. */
 typedef struct proc_ref {
   sim_run *r;
   guint i;
+  guint device;
+  sim_time ramp;
 } proc_ref;
 
 static void io_done(void *ctx, proc *p, const struct bio *bio) {
   const proc_ref *ref = ctx;
   sim_run *r = ref->r;
   guint i = ref->i;
-  const wl_process *wp = g_ptr_array_index(r->w->processes, i);
-  if (in_ramp(wp, p, bio->submitted))
-    return;
-  metrics_io_done(r->m, i, (guint)wp->device, bio->submitted,
-                  sim_now(r->engine), (uint64_t)bio->nr_sectors * 512);
+  if (ref->ramp > 0 && bio->submitted - proc_start_time(p) < ref->ramp)
+    return; /* in_ramp */
+  metrics_io_done(r->m, i, ref->device, bio->submitted, sim_now(r->engine),
+                  (uint64_t)bio->nr_sectors * 512);
   run_io io = {i,
                bio->rw & REQ_WRITE ? RUN_IO_WRITE : RUN_IO_READ,
                bio->submitted,
@@ -161,15 +168,21 @@ static const proc_observer page_cache_observer = {
 };
 
 /* The process or flusher whose task created a queue (pids are 100 +
- * index, the flushers' after the processes'). */
-static const char *pid_name(sim_run *r, int pid) {
+ * index, the flushers' after the processes'), and its length.  The
+ * processes' names are side by side in one block: reaching each in its
+ * own allocation was a cache miss per slice with many processes. */
+static const char *pid_name(sim_run *r, int pid, size_t *len) {
   guint i = (guint)(pid - 100);
   guint n = r->w->processes->len;
-  if (i < n)
-    return ((const wl_process *)g_ptr_array_index(r->w->processes, i))->name;
+  const char *name = "?";
+  if (i < n) {
+    *len = r->name_at[i + 1] - r->name_at[i] - 1;
+    return r->names + r->name_at[i];
+  }
   if (r->flusher_tasks && i - n < r->flusher_tasks->len)
-    return ((struct task *)g_ptr_array_index(r->flusher_tasks, i - n))->name;
-  return "?";
+    name = ((struct task *)g_ptr_array_index(r->flusher_tasks, i - n))->name;
+  *len = strlen(name);
+  return name;
 }
 
 typedef struct slice_ctx {
@@ -177,10 +190,14 @@ typedef struct slice_ctx {
   guint device;
 } slice_ctx;
 
-static void append_int(GString *s, int64_t v) {
+/* The decimal text of v at q, then `sep`; returns where it ends. */
+static char *put_int(char *q, int64_t v, char sep) {
   char buf[REPORT_INT_CHARS], *end = buf + sizeof buf;
   const char *p = report_format_int64(end, v);
-  g_string_append_len(s, p, end - p);
+  memcpy(q, p, (size_t)(end - p));
+  q += end - p;
+  *q++ = sep;
+  return q;
 }
 
 /* One row per slice: who held the disk, from activation to expiry. */
@@ -194,27 +211,26 @@ static void on_slice(void *ctx, const cfq_slice_event *ev) {
   if (!r->slices)
     return;
   const wl_device *d = g_ptr_array_index(r->w->devices, sc->device);
-  /* By hand, not printf: a row per slice is many rows with many
-   * processes. */
-  GString *b = r->row;
-  g_string_assign(b, d->name);
-  g_string_append_c(b, ',');
-  append_int(b, ev->queue_id);
-  g_string_append_c(b, ',');
-  g_string_append(b, pid_name(r, ev->pid));
-  g_string_append_c(b, ev->sync ? 'S' : 'A');
-  g_string_append_c(b, ',');
-  append_int(b, r->slice_start[sc->device]);
-  g_string_append_c(b, ',');
-  append_int(b, ev->time);
-  g_string_append_c(b, ',');
-  append_int(b, ev->timed_out);
-  g_string_append_c(b, ',');
-  append_int(b, ev->used);
-  g_string_append_c(b, ',');
-  append_int(b, ev->slice_dispatch);
-  g_string_append_c(b, '\n');
-  fwrite(r->row->str, 1, r->row->len, r->slices);
+  /* By hand, not printf nor appends: a row per slice is many rows with
+   * many processes. */
+  size_t len, dlen = strlen(d->name);
+  const char *owner = pid_name(r, ev->pid, &len);
+  g_string_set_size(r->row, dlen + len + 6 * (REPORT_INT_CHARS + 1) + 2);
+  char *q = r->row->str;
+  memcpy(q, d->name, dlen);
+  q += dlen;
+  *q++ = ',';
+  q = put_int(q, ev->queue_id, ',');
+  memcpy(q, owner, len);
+  q += len;
+  *q++ = ev->sync ? 'S' : 'A';
+  *q++ = ',';
+  q = put_int(q, r->slice_start[sc->device], ',');
+  q = put_int(q, ev->time, ',');
+  q = put_int(q, ev->timed_out, ',');
+  q = put_int(q, ev->used, ',');
+  q = put_int(q, ev->slice_dispatch, '\n');
+  fwrite(r->row->str, 1, (size_t)(q - r->row->str), r->slices);
 }
 
 /* Kernel log lines the summary shows at most. */
@@ -252,6 +268,8 @@ static struct io_context *find_ioc(sim_run *r, const wl_process *wp) {
   return ioc;
 }
 
+/* The job of a process.  Its tables, when it has some, are allocated:
+ * job_clear frees them (proc_new keeps a copy). */
 static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   proc_job j = {0};
   switch (wp->rw) {
@@ -295,9 +313,12 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   }
   j.bs_max_sectors = (uint32_t)(wp->bs_max / 512);
   j.bs_split_n = wp->bs_split_n;
-  for (int i = 0; i < wp->bs_split_n; i++)
-    j.bs_split[i] =
-        (proc_bs_share){wp->bs_split[i].sectors, wp->bs_split[i].percent};
+  if (wp->bs_split_n > 0) {
+    proc_bs_share *t = g_new(proc_bs_share, wp->bs_split_n);
+    for (int i = 0; i < wp->bs_split_n; i++)
+      t[i] = (proc_bs_share){wp->bs_split[i].sectors, wp->bs_split[i].percent};
+    j.bs_split = t;
+  }
   j.skip = wp->skip / 512;
   j.align_sectors = (uint32_t)(wp->blockalign / 512);
   j.random_every = wp->random_every;
@@ -306,8 +327,12 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   j.dist_arg = wp->dist_arg;
   j.dist_center = wp->dist_center;
   j.zones_n = wp->zones_n;
-  for (int i = 0; i < wp->zones_n; i++)
-    j.zones[i] = (proc_zone){wp->zones[i].sectors, wp->zones[i].percent};
+  if (wp->zones_n > 0) {
+    proc_zone *t = g_new(proc_zone, wp->zones_n);
+    for (int i = 0; i < wp->zones_n; i++)
+      t[i] = (proc_zone){wp->zones[i].sectors, wp->zones[i].percent};
+    j.zones = t;
+  }
   j.rate_bps = wp->rate;
   j.rate_iops = (double)wp->rate_iops;
   j.rate_poisson = wp->rate_poisson;
@@ -316,6 +341,11 @@ static proc_job job_from(const wl_process *wp, int64_t capacity_sectors) {
   j.nr_files = wp->nrfiles;
   j.file_stride = workload_file_stride(wp->size) / 512;
   return j;
+}
+
+static void job_clear(proc_job *j) {
+  g_clear_pointer((gpointer *)&j->bs_split, g_free);
+  g_clear_pointer((gpointer *)&j->zones, g_free);
 }
 
 static bool may_write(const wl_process *wp) {
@@ -359,6 +389,7 @@ static void build_page_cache(sim_run *r) {
     }
     struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
     proc_job j = job_from(wp, q->disk_ops->capacity(q->disk));
+    job_clear(&j); /* only its region is needed */
     char *key = g_strdup_printf("%d:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
                                 wp->device, j.offset, j.size);
     struct address_space *m = g_hash_table_lookup(inodes, key);
@@ -429,6 +460,16 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->procs = g_ptr_array_new();
   r->proc_index = g_hash_table_new(g_direct_hash, g_direct_equal);
   r->proc_refs = g_new0(proc_ref, w->processes->len);
+  r->name_at = g_new(gsize, w->processes->len + 1);
+  GString *names = g_string_new(NULL);
+  for (guint i = 0; i < w->processes->len; i++) {
+    r->name_at[i] = names->len;
+    g_string_append(
+        names, ((const wl_process *)g_ptr_array_index(w->processes, i))->name);
+    g_string_append_c(names, '\0');
+  }
+  r->name_at[w->processes->len] = names->len;
+  r->names = g_string_free(names, FALSE);
   r->slice_start = g_new0(sim_time, w->devices->len);
   r->slice_ctxs = g_ptr_array_new_with_free_func(g_free);
   r->bdis = g_ptr_array_new();
@@ -529,8 +570,9 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
       job.file = g_ptr_array_index(r->files, i);
     /* a process's own seed (fio's randseed), unless --seed says */
     uint64_t seed = wp->has_seed && !o->has_seed ? wp->seed : r->seed;
-    r->proc_refs[i] = (proc_ref){r, i};
+    r->proc_refs[i] = (proc_ref){r, i, (guint)wp->device, wp->ramp};
     proc *p = proc_new(r->engine, t, &job, q, seed, io_done, &r->proc_refs[i]);
+    job_clear(&job);
     g_ptr_array_add(r->procs, p);
     g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
     if (r->mm)
@@ -851,6 +893,8 @@ void sim_run_free(sim_run *r) {
   g_ptr_array_free(r->disks, TRUE);
   g_hash_table_destroy(r->proc_index);
   g_free(r->proc_refs);
+  g_free(r->names);
+  g_free(r->name_at);
   metrics_free(r->m);
   if (r->il)
     interleave_free(r->il);

@@ -108,6 +108,95 @@ static void test_histogram_accuracy(void) {
   gsl_rng_free(rng);
 }
 
+/* The grid bucket of v, as docs/model.md states it: one per value below
+ * 128 ns, 64 per octave above; [*lo, *hi). */
+static void ref_bucket(int64_t v, double *lo, double *hi) {
+  if (v < 128) {
+    *lo = (double)v;
+    *hi = (double)v + 1;
+    return;
+  }
+  int e = 63 - __builtin_clzll((unsigned long long)v);
+  uint64_t w = (uint64_t)1 << (e - 6);
+  *lo = (double)((uint64_t)v & ~(w - 1));
+  *hi = *lo + (double)w;
+}
+
+/* The percentile an eager histogram gives: the order statistics of the
+ * sorted values are the middles of their buckets (the smallest and the
+ * largest exact), interpolated as GSL's quantile of sorted data. */
+static int64_t ref_quantile(const int64_t *sorted, guint n, double p) {
+  double pos = p * (double)(n - 1);
+  guint k = (guint)floor(pos);
+  double delta = pos - k, st[2];
+  for (guint j = 0; j < 2; j++) {
+    guint r = MIN(k + j, n - 1);
+    double lo, hi;
+    ref_bucket(sorted[r], &lo, &hi);
+    double mid = lo + floor((hi - 1 - lo) / 2);
+    st[j] = r == 0       ? (double)sorted[0]
+            : r + 1 >= n ? (double)sorted[n - 1]
+                         : CLAMP(mid, (double)sorted[0], (double)sorted[n - 1]);
+  }
+  double v = delta > 0 ? st[0] + delta * (st[1] - st[0]) : st[0];
+  return v >= (double)sorted[n - 1] ? sorted[n - 1] : (int64_t)llround(v);
+}
+
+/* A histogram keeps its first values as they are and puts them into
+ * buckets past 64: on either side of that, and pooled from parts on
+ * either side, its percentiles are the eager histogram's. */
+static void test_histogram_few(void) {
+  GRand *rnd = g_rand_new_with_seed(31);
+  const double ps[] = {0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1};
+  for (guint n = 1; n <= 200; n++) {
+    int64_t *v = g_new(int64_t, n);
+    metrics_hist *one = metrics_hist_new(), *a = metrics_hist_new(),
+                 *b = metrics_hist_new();
+    guint split = g_rand_int_range(rnd, 0, (gint32)n + 1);
+    for (guint i = 0; i < n; i++) {
+      /* log-uniform over 1 ns .. 10 s: many buckets, some exact ones */
+      v[i] = (int64_t)exp(g_rand_double(rnd) * log(1e10));
+      metrics_hist_add(one, v[i]);
+      metrics_hist_add(i < split ? a : b, v[i]);
+    }
+    metrics_hist_merge(a, b);
+    qsort(v, n, sizeof *v, cmp_i64);
+    for (guint j = 0; j < G_N_ELEMENTS(ps); j++) {
+      int64_t want = ref_quantile(v, n, ps[j]);
+      g_assert_cmpint(metrics_hist_quantile(one, ps[j]), ==, want);
+      g_assert_cmpint(metrics_hist_quantile(a, ps[j]), ==, want);
+    }
+    latency_summary l = metrics_hist_summary(one);
+    g_assert_cmpint(l.p50, ==, ref_quantile(v, n, 0.5));
+    g_assert_cmpint(l.p95, ==, ref_quantile(v, n, 0.95));
+    g_assert_cmpint(l.p99, ==, ref_quantile(v, n, 0.99));
+    g_assert_cmpint(l.max, ==, v[n - 1]);
+    metrics_hist_free(one);
+    metrics_hist_free(a);
+    metrics_hist_free(b);
+    g_free(v);
+  }
+  g_rand_free(rnd);
+}
+
+/* A process with a dozen I/Os over five decades holds their values, not
+ * the buckets between them: thousands of light processes stay small. */
+static void test_histogram_few_memory(void) {
+  metrics_hist *h = metrics_hist_new();
+  for (int i = 0; i < 12; i++)
+    metrics_hist_add(h, (int64_t)pow(10, 2 + i % 6));
+  g_assert_cmpuint(metrics_hist_bytes(h), <=, 16 * sizeof(int64_t));
+  metrics_hist_free(h);
+
+  enum { N = 10000 };
+  metrics *m = metrics_new(N, 1, SIM_S);
+  for (int i = 0; i < 12; i++)
+    for (guint p = 0; p < N; p++)
+      metrics_io_done(m, p, 0, 0, (int64_t)pow(10, 2 + (i + p) % 6), 4096);
+  g_assert_cmpuint(metrics_bytes_held(m) / N, <, 512);
+  metrics_free(m);
+}
+
 /* Values at the ends of the grid: 0 and the largest int64_t. */
 static void test_histogram_extremes(void) {
   metrics_hist *h = metrics_hist_new();
@@ -296,17 +385,78 @@ static void test_timeseries(void) {
   g_array_unref(s.jain);
 }
 
+/* What a sink sees of a window among many processes (across words of
+ * the active set): the active ones, in order, their cells; the idle ones
+ * zeros; the index over all of them. */
+typedef struct active_seen {
+  GArray *active; /* guint: per window, the active processes, then N */
+  double jain[3];
+} active_seen;
+
+static void on_active_window(void *ctx, const metrics *m, guint k) {
+  active_seen *s = ctx;
+  guint n = 200;
+  guint next = metrics_window_next_active(m, 0);
+  for (guint i = 0; i < n; i++) {
+    if (i == next) {
+      g_array_append_val(s->active, i);
+      g_assert_cmpuint(metrics_window_bytes(m, i, k), ==, 512 * (i + 1));
+      g_assert_cmpfloat(metrics_window_mean_latency(m, i, k), ==, i + 1.0);
+      next = metrics_window_next_active(m, i + 1);
+    } else {
+      g_assert_cmpuint(metrics_window_bytes(m, i, k), ==, 0);
+      g_assert_cmpfloat(metrics_window_mean_latency(m, i, k), ==, 0);
+    }
+  }
+  g_assert_cmpuint(next, ==, n);
+  g_array_append_val(s->active, n);
+  s->jain[k] = metrics_window_jain(m, k);
+}
+
+static void test_timeseries_active(void) {
+  enum { N = 200 };
+  metrics *m = metrics_new(N, 1, SIM_S);
+  active_seen s = {g_array_new(FALSE, FALSE, sizeof(guint)), {0}};
+  metrics_set_window_sink(m, on_active_window, &s);
+  /* window 0: processes 0, 63, 64, 130 and 199; window 1: none; window
+   * 2: 5 (twice) */
+  const guint w0[] = {199, 64, 0, 130, 63};
+  for (guint j = 0; j < G_N_ELEMENTS(w0); j++)
+    metrics_io_done(m, w0[j], 0, 100, 100 + w0[j] + 1, 512 * (w0[j] + 1));
+  metrics_io_done(m, 5, 0, 2 * SIM_S, 2 * SIM_S + 3, 1024);
+  metrics_io_done(m, 5, 0, 2 * SIM_S, 2 * SIM_S + 9, 2048);
+  metrics_finish(m, 3 * SIM_S);
+  const guint want[] = {0, 63, 64, 130, 199, N, N, 5, N};
+  g_assert_cmpuint(s.active->len, ==, G_N_ELEMENTS(want));
+  for (guint j = 0; j < G_N_ELEMENTS(want); j++)
+    g_assert_cmpuint(g_array_index(s.active, guint, j), ==, want[j]);
+  double sum = 0, sq = 0;
+  for (guint j = 0; j < G_N_ELEMENTS(w0); j++) {
+    double x = 512.0 * (w0[j] + 1);
+    sum += x;
+    sq += x * x;
+  }
+  g_assert_cmpfloat_with_epsilon(s.jain[0], sum * sum / (N * sq), 1e-12);
+  g_assert_cmpfloat(s.jain[1], <, 0);
+  g_assert_cmpfloat_with_epsilon(s.jain[2], 1.0 / N, 1e-12);
+  metrics_free(m);
+  g_array_unref(s.active);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/metrics/percentiles", test_percentiles);
   g_test_add_func("/metrics/percentile-interpolation",
                   test_percentile_interpolation);
   g_test_add_func("/metrics/histogram-accuracy", test_histogram_accuracy);
+  g_test_add_func("/metrics/histogram-few", test_histogram_few);
+  g_test_add_func("/metrics/histogram-few-memory", test_histogram_few_memory);
   g_test_add_func("/metrics/histogram-extremes", test_histogram_extremes);
   g_test_add_func("/metrics/histogram-order-stats", test_histogram_order_stats);
   g_test_add_func("/metrics/memory-flat", test_memory_flat);
   g_test_add_func("/metrics/jain", test_jain);
   g_test_add_func("/metrics/devices", test_devices);
   g_test_add_func("/metrics/timeseries", test_timeseries);
+  g_test_add_func("/metrics/timeseries-active", test_timeseries_active);
   return g_test_run();
 }

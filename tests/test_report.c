@@ -440,6 +440,49 @@ static void test_timeseries_csv(void) {
   fixture_free(f);
 }
 
+/* Thousands of processes, a few active in each window, some names quoted:
+ * the rows (written in chunks) are every process's, in order, as printf
+ * would put them. */
+static void test_timeseries_many(void) {
+  enum { N = 5000, WINDOWS = 3 };
+  workload w = {.window = SIM_S};
+  w.processes = g_ptr_array_new_with_free_func(free_proc);
+  for (guint i = 0; i < N; i++) {
+    g_autofree char *name = g_strdup_printf(i % 7 ? "p%u" : "q,%u", i);
+    g_ptr_array_add(w.processes,
+                    mk_proc(name, name, -1, IOPRIO_CLASS_NONE, 0, 0));
+  }
+  char *ts = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&ts, &len);
+  metrics *m = metrics_new(N, 1, SIM_S);
+  report_series *s = report_series_new(&w, m, f, NULL, NULL);
+  for (guint k = 0; k < WINDOWS; k++)
+    for (guint i = k; i < N; i += 13)
+      metrics_io_done(m, i, 0, k * SIM_S, k * SIM_S + 1000 + i, 512 * i);
+  metrics_finish(m, WINDOWS * SIM_S);
+  report_series_free(s);
+  metrics_free(m);
+  fclose(f);
+
+  GString *want = g_string_new("window_start_ns,process,bytes,"
+                               "mean_latency_ns\n");
+  for (guint k = 0; k < WINDOWS; k++)
+    for (guint i = 0; i < N; i++) {
+      bool active = i >= k && (i - k) % 13 == 0;
+      g_string_append_printf(want,
+                             i % 7 ? "%" G_GINT64_FORMAT ",p%u,%u,%u\n"
+                                   : "%" G_GINT64_FORMAT ",\"q,%u\",%u,%u\n",
+                             (gint64)k * SIM_S, i, active ? 512 * i : 0,
+                             active ? 1000 + i : 0);
+    }
+  g_assert_cmpuint(want->len, >, 3 * 32 * 1024);
+  g_assert_cmpstr(ts, ==, want->str);
+  g_string_free(want, TRUE);
+  free(ts);
+  g_ptr_array_unref(w.processes);
+}
+
 /* ---- writing directories ---- */
 
 static char *read_file(const char *dir, const char *name) {
@@ -704,6 +747,65 @@ static void test_write(void) {
   fixture_free(f);
 }
 
+/* json-glib's text of the whole tree of `text` (parsed back): what the
+ * streamed metrics.json must be, byte for byte. */
+static char *regenerated(const char *text) {
+  JsonParser *p = json_parser_new();
+  g_assert_true(json_parser_load_from_data(p, text, -1, NULL));
+  JsonGenerator *g = json_generator_new();
+  json_generator_set_pretty(g, TRUE);
+  json_generator_set_indent(g, 2);
+  json_generator_set_root(g, json_parser_get_root(p));
+  char *t = json_generator_to_data(g, NULL);
+  char *out = g_strconcat(t, "\n", NULL);
+  g_free(t);
+  g_object_unref(g);
+  g_object_unref(p);
+  return out;
+}
+
+/* metrics.json goes out an element at a time (report_metrics_json_to):
+ * the text is still the one json-glib gives for the whole document, with
+ * names that need escaping, nested views and flushers, a hung process
+ * (the hung array), and it is the same in a string and in a file. */
+static void test_json_stream(void) {
+  for (int views = 0; views < 2; views++) {
+    fixture *f = fixture_new("C \"quoted\" \\ caf\xc3\xa9 \n two lines");
+    char *names[] = {"flush-8:0", NULL};
+    int fdev[] = {0};
+    proc_final_state fstate[] = {PROC_RUNNING};
+    int64_t disk[] = {5 * SIM_MS, 7 * SIM_MS, 0, 3 * SIM_MS};
+    if (views) {
+      metrics_add_submitters(f->m, 1);
+      metrics_call_done(f->m, 2, METRICS_CALL_WRITE, 1200 * SIM_MS,
+                        1201 * SIM_MS, 65536, true);
+      metrics_bio_done(f->m, 3, 0, 1300 * SIM_MS, 1309 * SIM_MS, 65536);
+      f->r.page_cache = true;
+      f->r.n_flushers = 1;
+      f->r.flusher_names = names;
+      f->r.flusher_device = fdev;
+      f->r.flusher_state = fstate;
+      f->r.disk_time_ns = disk;
+    }
+    char *text = report_metrics_json(&f->r);
+    char *whole = regenerated(text);
+    g_assert_cmpstr(text, ==, whole);
+    g_assert_nonnull(strstr(text, "\"hung\" : [\n    \"B\"\n  ]"));
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    g_assert_true(report_metrics_json_to(&f->r, out));
+    fclose(out);
+    g_assert_cmpstr(buf, ==, text);
+    free(buf);
+    g_free(whole);
+    g_free(text);
+    f->r.disk_time_ns = NULL;
+    fixture_free(f);
+  }
+}
+
 /* Ideal shares: root (weight 1000) and grpA (500) split the disk 2:1; in
  * the root group A (be/4, 100 ms slice) and C (nice 10 -> be/6, 60 ms)
  * split it 100:60; B is alone in grpA. */
@@ -951,12 +1053,14 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/report/json", test_json);
   g_test_add_func("/report/json-outcomes", test_json_outcomes);
+  g_test_add_func("/report/json-stream", test_json_stream);
   g_test_add_func("/report/fairness", test_fairness);
   g_test_add_func("/report/fairness-many", test_fairness_many);
   g_test_add_func("/report/summary", test_summary);
   g_test_add_func("/report/views", test_views);
   g_test_add_func("/report/processes-csv", test_processes_csv);
   g_test_add_func("/report/timeseries-csv", test_timeseries_csv);
+  g_test_add_func("/report/timeseries-many", test_timeseries_many);
   g_test_add_func("/report/write-dir-replaces", test_write_dir_replaces);
   g_test_add_func("/report/write-dir-failures", test_write_dir_failures);
   g_test_add_func("/report/write-dir-binary", test_write_dir_binary);
