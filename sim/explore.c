@@ -65,22 +65,25 @@ typedef struct stats {
   hang_sum h;
 } stats;
 
-/* A stored state, 52 bytes: its key, its schedule and hang counts in 96
- * bits (completed = schedules - hung), and its hang's cost and ends in the
- * canonical state's actor ids.  States whose counts do not fit (wider
- * counts, time-limited or cut schedules, more than 65535 `~`) keep their
- * stats in the `wide` side table instead. */
+/* A stored state, 32 bytes: its key, its schedule and hang counts in 48
+ * bits each (completed = schedules - hung; a hang below exactly when some
+ * schedule hangs), and its hang's cost and ends in the canonical state's
+ * actor ids.  States whose stats do not fit (counts of 2^48 or more,
+ * time-limited or cut schedules, hangs of more than 255 steps or `~`)
+ * keep them in the `wide` side table instead: the few near the root. */
 typedef struct node {
   uint32_t key[4];
-  uint32_t paths[3], hung[3];
-  uint32_t hang_steps;
-  uint16_t hang_tildes;
-  uint8_t hang_alt;   /* canonical actor, NODE_NONE: delivery */
-  uint8_t hang_first; /* canonical actor, NODE_NONE: none */
-  uint8_t flags;
+  uint32_t paths_lo, hung_lo;
+  uint16_t paths_hi, hung_hi;
+  uint8_t hang_steps, hang_tildes;
+  uint8_t hang_alt : 7;   /* canonical actor, NODE_NONE: delivery */
+  uint8_t done : 1;       /* expanded */
+  uint8_t hang_first : 7; /* canonical actor, NODE_NONE: none */
+  uint8_t wide : 1;       /* the stats are in memo.wide */
 } node;
-#define NODE_NONE 0xff
-enum { NODE_DONE = 1, NODE_HANG = 2, NODE_WIDE = 4 };
+G_STATIC_ASSERT(sizeof(node) == 32);
+G_STATIC_ASSERT(EXPLORE_MAX_ACTORS < 0x7f);
+#define NODE_NONE 0x7f
 
 /* Open addressing on the 128-bit key, node indices in the slots; nodes
  * live in fixed chunks. */
@@ -215,31 +218,24 @@ static uint64_t memo_bytes(const memo *m) {
          g_hash_table_size(m->wide) * (sizeof(stats) + 4 * sizeof(void *));
 }
 
-static void put96(uint32_t *w, explore_count v) {
-  for (int i = 0; i < 3; i++, v >>= 32)
-    w[i] = (uint32_t)v;
-}
-
-static explore_count get96(const uint32_t *w) {
-  return (explore_count)w[2] << 64 | (explore_count)w[1] << 32 | w[0];
-}
-
 /* Store a state's stats (actor ids already canonical). */
 static void node_put(memo *m, uint32_t i, const stats *s) {
   node *n = memo_node(m, i);
-  explore_count max96 = ((explore_count)1 << 96) - 1;
-  if (s->paths > max96 || s->tl || s->completed + s->hung != s->paths ||
-      s->h.tildes > UINT16_MAX) {
-    n->flags |= NODE_WIDE;
+  explore_count max48 = ((explore_count)1 << 48) - 1;
+  if (s->paths > max48 || s->tl || s->completed + s->hung != s->paths ||
+      (s->hung != 0) != s->h.any ||
+      (s->h.any && (s->h.steps > UINT8_MAX || s->h.tildes > UINT8_MAX))) {
+    n->wide = 1;
     g_hash_table_insert(m->wide, GUINT_TO_POINTER(i), g_memdup2(s, sizeof *s));
     return;
   }
-  put96(n->paths, s->paths);
-  put96(n->hung, s->hung);
+  n->paths_lo = (uint32_t)s->paths;
+  n->paths_hi = (uint16_t)(s->paths >> 32);
+  n->hung_lo = (uint32_t)s->hung;
+  n->hung_hi = (uint16_t)(s->hung >> 32);
   if (s->h.any) {
-    n->flags |= NODE_HANG;
-    n->hang_steps = s->h.steps;
-    n->hang_tildes = (uint16_t)s->h.tildes;
+    n->hang_steps = (uint8_t)s->h.steps;
+    n->hang_tildes = (uint8_t)s->h.tildes;
     n->hang_alt = s->h.alt == SIM_DELIVER ? NODE_NONE : (uint8_t)s->h.alt;
     n->hang_first = s->h.first < 0 ? NODE_NONE : (uint8_t)s->h.first;
   }
@@ -248,11 +244,12 @@ static void node_put(memo *m, uint32_t i, const stats *s) {
 /* A state's stats (canonical actor ids). */
 static stats node_get(const memo *m, uint32_t i) {
   const node *n = memo_node(m, i);
-  if (n->flags & NODE_WIDE)
+  if (n->wide)
     return *(const stats *)g_hash_table_lookup(m->wide, GUINT_TO_POINTER(i));
-  stats s = {.paths = get96(n->paths), .hung = get96(n->hung)};
+  stats s = {.paths = (explore_count)n->paths_hi << 32 | n->paths_lo,
+             .hung = (explore_count)n->hung_hi << 32 | n->hung_lo};
   s.completed = s.paths - s.hung;
-  if (n->flags & NODE_HANG)
+  if (s.hung)
     s.h =
         (hang_sum){.any = true,
                    .steps = n->hang_steps,
@@ -721,8 +718,7 @@ static bool edge(explorer *x, rerun *r, stats *out) {
       out->h = hang_join(seg, nseg, NULL);
   } else {
     int64_t found = memo_find(&x->memo, r->key);
-    bool done =
-        found >= 0 && (memo_node(&x->memo, (uint32_t)found)->flags & NODE_DONE);
+    bool done = found >= 0 && memo_node(&x->memo, (uint32_t)found)->done;
     if (!x->o->prune && done)
       found = -1; /* plain: every path is walked, the memo only names hangs */
     /* expand() hands r on: keep how this state maps onto its canonical
@@ -840,11 +836,11 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of) {
   g_free(done);
   if (ok) {
     node *nd = memo_node(&x->memo, n);
-    if (!(nd->flags & NODE_DONE)) {
+    if (!nd->done) {
       stats canon = acc;
       canon.h = hang_map(acc.h, slot_of);
       node_put(&x->memo, n, &canon);
-      memo_node(&x->memo, n)->flags |= NODE_DONE;
+      memo_node(&x->memo, n)->done = 1;
     }
     x->last_expanded = acc;
   }
