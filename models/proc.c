@@ -1081,15 +1081,18 @@ static const sim_actor_ops proc_actor_ops = {
     .step = proc_step_fn,
 };
 
-static proc *proc_alloc(sim_engine *e, struct task *tsk,
-                        struct request_queue *q, uint64_t seed) {
-  proc *p = g_new0(proc, 1);
+/* p's fields as a new process's, in p's memory (zeroed, but for the
+ * arrays and reuse lists a reset keeps). */
+static proc *proc_init(proc *p, sim_engine *e, struct task *tsk,
+                       struct request_queue *q, uint64_t seed) {
   p->engine = e;
   p->task = tsk;
   p->q = q;
   p->seed = seed;
-  p->in_flight_since = g_array_new(FALSE, FALSE, sizeof(sim_time));
-  p->ios = g_ptr_array_new(); /* frees nothing: ended I/Os are reused */
+  if (!p->in_flight_since)
+    p->in_flight_since = g_array_new(FALSE, FALSE, sizeof(sim_time));
+  if (!p->ios)
+    p->ios = g_ptr_array_new(); /* frees nothing: ended I/Os are reused */
   p->rate_due = -1;
   g_queue_init(&p->pending);
   p->waiter = (struct page_waiter){.wake = page_wake, .ctx = p};
@@ -1102,10 +1105,23 @@ static proc *proc_alloc(sim_engine *e, struct task *tsk,
   return p;
 }
 
+static proc *proc_alloc(sim_engine *e, struct task *tsk,
+                        struct request_queue *q, uint64_t seed) {
+  return proc_init(g_new0(proc, 1), e, tsk, q, seed);
+}
+
 proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
                struct request_queue *q, uint64_t seed, proc_io_done_fn done,
                void *done_ctx) {
-  proc *p = proc_alloc(e, tsk, q, seed);
+  proc *p = g_new0(proc, 1);
+  proc_restart(p, e, tsk, job, q, seed, done, done_ctx);
+  return p;
+}
+
+void proc_restart(proc *p, sim_engine *e, struct task *tsk, const proc_job *job,
+                  struct request_queue *q, uint64_t seed, proc_io_done_fn done,
+                  void *done_ctx) {
+  proc_init(p, e, tsk, q, seed);
   p->job = *job;
   p->kind = job->file ? KIND_BUFFERED : KIND_DIRECT;
   if (p->job.iodepth < 1)
@@ -1124,7 +1140,7 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
     p->next = p->kind == KIND_DIRECT ? STEP_SUBMIT : STEP_NONE;
     p->after_think = p->next;
     sim_actor_block(tsk->actor, NULL);
-    return p;
+    return;
   }
   if (p->kind == KIND_DIRECT) {
     p->next = STEP_SUBMIT;
@@ -1135,7 +1151,7 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
     } else if (!more_to_issue(p)) {
       p->next = STEP_EXIT;
     }
-    return p;
+    return;
   }
   /* A buffered job decides its first call when it starts. */
   if (job->start > 0) {
@@ -1146,7 +1162,6 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
   } else {
     next_call(p, false);
   }
-  return p;
 }
 
 /* The processes it waited for have exited: it starts now, or at its own
@@ -1197,10 +1212,11 @@ proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
   return p;
 }
 
-void proc_free(proc *p) {
-  if (!p)
-    return;
-  /* the engine's queue knows its armed timers: none may outlive p */
+/* Everything p holds but its own memory, its two arrays (left empty) and
+ * its reuse lists: timers deleted (the engine's queue knows armed timers:
+ * none may outlive p), its bio, page bios, an unlinked cic, its random
+ * stream and unended I/Os. */
+static void proc_release(proc *p) {
   sim_timer_del(&p->think_timer);
   sim_timer_del(&p->copy_timer);
   sim_timer_del(&p->pause_timer);
@@ -1213,12 +1229,34 @@ void proc_free(proc *p) {
   cic_abandon(p->cic);
   if (p->rng_)
     gsl_rng_free(p->rng_);
-  g_array_free(p->in_flight_since, TRUE);
-  g_ptr_array_set_free_func(p->ios, g_free);
-  g_ptr_array_free(p->ios, TRUE);
+  for (guint i = 0; i < p->ios->len; i++)
+    g_free(g_ptr_array_index(p->ios, i));
+  g_ptr_array_set_size(p->ios, 0);
+  g_array_set_size(p->in_flight_since, 0);
   if (p->waiters)
     g_ptr_array_free(p->waiters, TRUE);
   g_free(p->file_end);
+}
+
+void proc_reset(proc *p) {
+  proc_release(p);
+  GArray *since = p->in_flight_since;
+  GPtrArray *ios = p->ios;
+  proc_io *free_ios = p->free_ios;
+  struct bio *free_bios = p->free_bios;
+  memset(p, 0, sizeof *p);
+  p->in_flight_since = since;
+  p->ios = ios;
+  p->free_ios = free_ios;
+  p->free_bios = free_bios;
+}
+
+void proc_free(proc *p) {
+  if (!p)
+    return;
+  proc_release(p);
+  g_array_free(p->in_flight_since, TRUE);
+  g_ptr_array_free(p->ios, TRUE);
   for (proc_io *io = p->free_ios, *next; io; io = next) {
     next = (proc_io *)io->p;
     g_free(io);

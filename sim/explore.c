@@ -121,6 +121,7 @@ typedef struct explorer {
   uint64_t group_order; /* product of the class sizes' factorials */
   GPtrArray *names;     /* interned actor names by id */
   GArray *prefix;
+  void *spare; /* an instance done with, to reset (target->reset) */
   GError *err;
   uint64_t steps;      /* since the last progress call within a run */
   stats last_expanded; /* expand()'s result */
@@ -521,11 +522,32 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
 
 static const sim_policy_ops explore_ops = {choose_explore};
 
+/* An instance is done with: kept as the spare if the target resets. */
+static void inst_release(explorer *x, void *inst) {
+  if (x->t->reset && !x->spare)
+    x->spare = inst;
+  else
+    x->t->destroy(inst);
+}
+
+/* A fresh instance: the spare reset, or a new one. */
+static void *inst_get(explorer *x, rerun *r) {
+  void *inst = g_steal_pointer(&x->spare);
+  if (inst) {
+    if (x->t->reset(inst, &explore_ops, r, &x->err))
+      return inst;
+    x->t->destroy(inst);
+    if (x->err)
+      return NULL;
+  }
+  return x->t->build(x->t->ctx, &explore_ops, r, &x->err);
+}
+
 static void rerun_free(explorer *x, rerun *r) {
   if (!r)
     return;
   if (r->inst)
-    x->t->destroy(r->inst);
+    inst_release(x, r->inst);
   g_array_free(r->moves, TRUE);
   g_array_free(r->alts, TRUE);
   g_array_free(r->alt_preempt, TRUE);
@@ -558,7 +580,7 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
                 "explore follows at most %d processes, this workload has %u: "
                 "use fewer (numjobs)",
                 EXPLORE_MAX_ACTORS, sim_n_actors(e));
-    x->t->destroy(r->inst);
+    inst_release(x, r->inst);
     r->inst = NULL;
     return false;
   }
@@ -571,7 +593,7 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
       x->t->position_decisions(x->t->ctx, r->inst)) {
     /* The swapped regions could be told apart: start again unreduced. */
     x->sym_broken = true;
-    x->t->destroy(r->inst);
+    inst_release(x, r->inst);
     r->inst = NULL;
     return false;
   }
@@ -584,7 +606,7 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
   if (*out != SIM_STOPPED) {
     if (x->t->on_end && *out != SIM_ERROR)
       x->t->on_end(x->t->ctx, r->inst, *out);
-    x->t->destroy(r->inst);
+    inst_release(x, r->inst);
     r->inst = NULL;
   }
   if (*out == SIM_ERROR)
@@ -607,7 +629,7 @@ static rerun *rerun_start(explorer *x) {
   r->alt_preempt = g_array_new(FALSE, FALSE, sizeof(gboolean));
   r->alt_actor = g_array_new(FALSE, FALSE, sizeof(int));
   r->ties = g_array_new(FALSE, FALSE, sizeof(sym_row));
-  r->inst = x->t->build(x->t->ctx, &explore_ops, r, &x->err);
+  r->inst = inst_get(x, r);
   return r;
 }
 
@@ -969,6 +991,8 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
     g_propagate_error(err, x.err);
     x.err = NULL;
   }
+  if (x.spare)
+    t->destroy(x.spare);
   memo_clear(&x.memo);
   fingerprint_free(x.fp);
   g_byte_array_free(x.best, TRUE);
