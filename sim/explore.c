@@ -122,6 +122,7 @@ typedef struct explorer {
   GPtrArray *names;     /* interned actor names by id */
   GArray *prefix;
   void *spare; /* an instance done with, to reset (target->reset) */
+  struct rerun *spare_rerun; /* one done with, its arrays kept */
   GError *err;
   uint64_t steps;      /* since the last progress call within a run */
   stats last_expanded; /* expand()'s result */
@@ -268,6 +269,10 @@ static uint64_t ready_mask(const sim_choice *c) {
 }
 
 static void record(rerun *r, const sim_choice *c, int k) {
+  /* A replay's moves before the edge it follows are never looked at (but
+   * for the walk's, which are the schedule). */
+  if (r->pos < r->prefix->len && !r->walk)
+    return;
   move m = {.ready_mask = ready_mask(c)};
   if (k == SIM_DELIVER) {
     m.actor = SIM_DELIVER;
@@ -543,17 +548,25 @@ static void *inst_get(explorer *x, rerun *r) {
   return x->t->build(x->t->ctx, &explore_ops, r, &x->err);
 }
 
-static void rerun_free(explorer *x, rerun *r) {
-  if (!r)
-    return;
-  if (r->inst)
-    inst_release(x, r->inst);
+static void rerun_destroy(rerun *r) {
   g_array_free(r->moves, TRUE);
   g_array_free(r->alts, TRUE);
   g_array_free(r->alt_preempt, TRUE);
   g_array_free(r->alt_actor, TRUE);
   g_array_free(r->ties, TRUE);
   g_free(r);
+}
+
+/* Done with r: kept for the next run if there is none kept yet. */
+static void rerun_free(explorer *x, rerun *r) {
+  if (!r)
+    return;
+  if (r->inst)
+    inst_release(x, r->inst);
+  if (x->spare_rerun)
+    rerun_destroy(r);
+  else
+    x->spare_rerun = r;
 }
 
 static void progress(explorer *x, sim_time now) {
@@ -618,17 +631,28 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
 
 /* A fresh simulation replaying the current prefix. */
 static rerun *rerun_start(explorer *x) {
-  rerun *r = g_new0(rerun, 1);
+  rerun *r = g_steal_pointer(&x->spare_rerun);
+  rerun keep = r ? *r : (rerun){0};
+  if (!r)
+    r = g_new(rerun, 1);
   *r = (rerun){.x = x,
                .t = x->t,
                .bound = x->o->preemption_bound,
                .prefix = x->prefix,
                .last = -1};
-  r->moves = g_array_new(FALSE, FALSE, sizeof(move));
-  r->alts = g_array_new(FALSE, FALSE, sizeof(int));
-  r->alt_preempt = g_array_new(FALSE, FALSE, sizeof(gboolean));
-  r->alt_actor = g_array_new(FALSE, FALSE, sizeof(int));
-  r->ties = g_array_new(FALSE, FALSE, sizeof(sym_row));
+  r->moves = keep.moves ? keep.moves : g_array_new(FALSE, FALSE, sizeof(move));
+  r->alts = keep.alts ? keep.alts : g_array_new(FALSE, FALSE, sizeof(int));
+  r->alt_preempt = keep.alt_preempt
+                       ? keep.alt_preempt
+                       : g_array_new(FALSE, FALSE, sizeof(gboolean));
+  r->alt_actor =
+      keep.alt_actor ? keep.alt_actor : g_array_new(FALSE, FALSE, sizeof(int));
+  r->ties = keep.ties ? keep.ties : g_array_new(FALSE, FALSE, sizeof(sym_row));
+  g_array_set_size(r->moves, 0);
+  g_array_set_size(r->alts, 0);
+  g_array_set_size(r->alt_preempt, 0);
+  g_array_set_size(r->alt_actor, 0);
+  g_array_set_size(r->ties, 0);
   r->inst = inst_get(x, r);
   return r;
 }
@@ -993,6 +1017,8 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   }
   if (x.spare)
     t->destroy(x.spare);
+  if (x.spare_rerun)
+    rerun_destroy(x.spare_rerun);
   memo_clear(&x.memo);
   fingerprint_free(x.fp);
   g_byte_array_free(x.best, TRUE);

@@ -29,6 +29,7 @@ struct sim_run {
   GPtrArray *procs;        /* proc *, per process */
   GHashTable *proc_index;  /* proc * -> index + 1 */
   struct proc_ref *proc_refs; /* per process: its io_done context */
+  proc_job *jobs;             /* per process, made once (resets reuse it) */
   metrics *m;
   interleave *il;
   /* The result directory being written while the run goes (NULL: none),
@@ -465,18 +466,21 @@ static void add_processes(sim_run *r) {
       t->cgroup = cg->name;
       t->cgroup_weight = cg->weight;
     }
-    proc_job job = job_from(wp, q->disk_ops->capacity(q->disk));
-    if (r->mm)
-      job.file = g_ptr_array_index(r->files, i);
+    proc_job *job = &r->jobs[i];
+    if (!again) {
+      *job = job_from(wp, q->disk_ops->capacity(q->disk));
+      if (r->mm)
+        job->file = g_ptr_array_index(r->files, i);
+    }
     /* a process's own seed (fio's randseed), unless --seed says */
     uint64_t seed = wp->has_seed && !r->seed_given ? wp->seed : r->seed;
     r->proc_refs[i] = (proc_ref){r, i};
     if (again) {
-      proc_restart(g_ptr_array_index(r->procs, i), r->engine, t, &job, q, seed,
+      proc_restart(g_ptr_array_index(r->procs, i), r->engine, t, job, q, seed,
                    io_done, &r->proc_refs[i]);
       continue;
     }
-    proc *p = proc_new(r->engine, t, &job, q, seed, io_done, &r->proc_refs[i]);
+    proc *p = proc_new(r->engine, t, job, q, seed, io_done, &r->proc_refs[i]);
     g_ptr_array_add(r->procs, p);
     g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
     if (r->mm)
@@ -516,6 +520,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->procs = g_ptr_array_new();
   r->proc_index = g_hash_table_new(g_direct_hash, g_direct_equal);
   r->proc_refs = g_new0(proc_ref, w->processes->len);
+  r->jobs = g_new0(proc_job, w->processes->len);
   r->slice_start = g_new0(sim_time, w->devices->len);
   r->slice_ctxs = g_ptr_array_new_with_free_func(g_free);
   r->bdis = g_ptr_array_new();
@@ -926,6 +931,7 @@ void sim_run_free(sim_run *r) {
   g_ptr_array_free(r->disks, TRUE);
   g_hash_table_destroy(r->proc_index);
   g_free(r->proc_refs);
+  g_free(r->jobs);
   metrics_free(r->m);
   if (r->il)
     interleave_free(r->il);
