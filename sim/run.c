@@ -96,8 +96,9 @@ static void io_done(void *ctx, proc *p, const struct bio *bio) {
   const wl_process *wp = g_ptr_array_index(r->w->processes, i);
   if (in_ramp(wp, p, bio->submitted))
     return;
-  metrics_io_done(r->m, i, (guint)wp->device, bio->submitted,
-                  sim_now(r->engine), (uint64_t)bio->nr_sectors * 512);
+  if (r->m)
+    metrics_io_done(r->m, i, (guint)wp->device, bio->submitted,
+                    sim_now(r->engine), (uint64_t)bio->nr_sectors * 512);
   run_io io = {i,
                bio->rw & REQ_WRITE ? RUN_IO_WRITE : RUN_IO_READ,
                bio->submitted,
@@ -120,8 +121,9 @@ static void call_done(void *ctx, proc *p, proc_call op, sim_time start,
   metrics_call op_m = op == PROC_CALL_READ    ? METRICS_CALL_READ
                       : op == PROC_CALL_WRITE ? METRICS_CALL_WRITE
                                               : METRICS_CALL_FSYNC;
-  metrics_call_done(r->m, proc_index(r, p), op_m, start, end, (uint64_t)bytes,
-                    hit);
+  if (r->m)
+    metrics_call_done(r->m, proc_index(r, p), op_m, start, end, (uint64_t)bytes,
+                      hit);
   run_io io = {proc_index(r, p),
                op == PROC_CALL_READ    ? RUN_IO_READ
                : op == PROC_CALL_WRITE ? RUN_IO_WRITE
@@ -153,8 +155,9 @@ static void bio_done(void *ctx, proc *p, const struct bio *bio) {
     sub = n + k;
     dev = g_array_index(r->flusher_device, guint, k);
   }
-  metrics_bio_done(r->m, sub, dev, bio->submitted, sim_now(r->engine),
-                   (uint64_t)bio->nr_sectors * 512);
+  if (r->m)
+    metrics_bio_done(r->m, sub, dev, bio->submitted, sim_now(r->engine),
+                     (uint64_t)bio->nr_sectors * 512);
 }
 
 static const proc_observer page_cache_observer = {
@@ -404,7 +407,8 @@ static void add_flushers(sim_run *r) {
     g_ptr_array_add(r->flushers, p);
     g_array_append_val(r->flusher_device, d);
   }
-  metrics_add_submitters(r->m, r->flushers->len);
+  if (r->m)
+    metrics_add_submitters(r->m, r->flushers->len);
 }
 
 /* Device i's elevator, and for CFQ the slice observer (its context made
@@ -507,7 +511,8 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   r->seed = o->has_seed ? o->seed : w->seed;
   r->seed_given = o->has_seed;
   r->engine = sim_engine_new();
-  r->m = metrics_new(w->processes->len, w->devices->len, w->window);
+  if (!o->no_metrics || o->out_dir)
+    r->m = metrics_new(w->processes->len, w->devices->len, w->window);
   r->row = g_string_new(NULL);
   r->kernel_log = g_string_new(NULL);
   sim_engine_set_printk_hook(r->engine, on_printk, r);
@@ -629,8 +634,10 @@ gboolean sim_run_reset(sim_run *r, const sim_policy_ops *policy,
     ioc_free(g_ptr_array_index(r->iocs, i));
   g_ptr_array_set_size(r->iocs, 0);
   g_hash_table_remove_all(r->ioc_by_name);
-  metrics_free(r->m);
-  r->m = metrics_new(r->w->processes->len, r->w->devices->len, r->w->window);
+  if (r->m) {
+    metrics_free(r->m);
+    r->m = metrics_new(r->w->processes->len, r->w->devices->len, r->w->window);
+  }
   sim_engine_reset(r->engine);
   memset(r->slice_start, 0, r->w->devices->len * sizeof(sim_time));
   g_string_truncate(r->kernel_log, 0);
@@ -791,6 +798,8 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   }
   for (guint i = 0; i < r->queues->len; i++) {
     struct request_queue *q = g_ptr_array_index(r->queues, i);
+    if (!r->m)
+      continue;
     metrics_set_device_busy(r->m, i, q->disk_ops->busy_time(q->disk));
     metrics_set_device_commands(r->m, i, q->stats.completed);
   }
@@ -818,7 +827,8 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   }
   if (r->slice_ctxs->len)
     res->disk_time_ns = cfq_disk_times(r);
-  metrics_finish(r->m, res->sim_time);
+  if (r->m)
+    metrics_finish(r->m, res->sim_time);
   return o;
 }
 

@@ -31,6 +31,9 @@ typedef struct run_options {
    * it, and only sim_run_write puts the result in place. */
   const char *out_dir;
   bool out_trace;
+  /* Measure nothing (exploration, which reports no run): the result's
+   * metrics are NULL.  Ignored with out_dir. */
+  bool no_metrics;
 } run_options;
 
 #define RUN_OPTIONS_INIT \

@@ -1020,6 +1020,7 @@ static void test_reset_is_fresh(void) {
     run_options o = RUN_OPTIONS_INIT;
     o.policy = &random_ops;
     o.policy_ctx = &a;
+    o.no_metrics = i % 2; /* as the explorer's, and measured */
     sim_run *reused = sim_run_new(w, &o, &err);
     g_assert_no_error(err);
     /* the first run goes to its end, then each stops somewhere */
