@@ -623,7 +623,13 @@ gboolean sim_run_reset(sim_run *r, const sim_policy_ops *policy,
     proc_reset(g_ptr_array_index(r->procs, i));
   for (guint i = 0; i < r->queues->len; i++) {
     const wl_device *d = g_ptr_array_index(r->w->devices, i);
-    void *disk = d->disk->init(d->disk_cfg, r->engine, err);
+    void *disk = g_ptr_array_index(r->disks, i);
+    if (d->disk->reset) {
+      blk_queue_reset(g_ptr_array_index(r->queues, i), disk);
+      d->disk->reset(disk);
+      continue;
+    }
+    disk = d->disk->init(d->disk_cfg, r->engine, err);
     if (!disk)
       return FALSE;
     blk_queue_reset(g_ptr_array_index(r->queues, i), disk);
