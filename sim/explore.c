@@ -727,7 +727,9 @@ static bool hang_before(const hang_sum *a, const hang_sum *b,
   return ra < rb;
 }
 
-static bool expand(explorer *x, rerun **rp, const unsigned *slot_of);
+/* `at`: the state's node, -1 if it has none yet. */
+static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
+                   int64_t at);
 
 /* Follow the edge given by x->prefix: continue `r` (a run stopped at the
  * parent's branching point, adopted here) or start a fresh run when r is
@@ -763,7 +765,7 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     if (o == SIM_HANG)
       out->h = hang_join(seg, nseg, NULL);
   } else {
-    int64_t found = memo_find(&x->memo, r->key);
+    int64_t at = memo_find(&x->memo, r->key), found = at;
     bool done = found >= 0 && memo_node(&x->memo, (uint32_t)found)->done;
     if (!x->o->prune && done)
       found = -1; /* plain: every path is walked, the memo only names hangs */
@@ -786,7 +788,7 @@ static bool edge(explorer *x, rerun *r, stats *out) {
       if (found < 0) {
         x->res->states += r->orbit;
         x->res->canonical++;
-        ok = expand(x, &r, slot_of);
+        ok = expand(x, &r, slot_of, at);
         s = x->last_expanded;
       } else {
         s = node_get(&x->memo, (uint32_t)found);
@@ -805,11 +807,10 @@ static bool edge(explorer *x, rerun *r, stats *out) {
 
 /* Expand the state r stopped in (r->key): every alternative; its stats, in
  * our actor ids, go to x->last_expanded, and (canonical) to the memo. */
-static bool expand(explorer *x, rerun **rp, const unsigned *slot_of) {
+static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
+                   int64_t at) {
   rerun *r = *rp;
-  fingerprint_hash key = r->key;
-  int64_t found = memo_find(&x->memo, key);
-  uint32_t n = found >= 0 ? (uint32_t)found : memo_add(&x->memo, key);
+  uint32_t n = at >= 0 ? (uint32_t)at : memo_add(&x->memo, r->key);
   /* The first child may take r over: keep what this node needs. */
   GArray *alts = g_array_copy(r->alts), *pre = g_array_copy(r->alt_preempt);
   GArray *actor = g_array_copy(r->alt_actor);

@@ -636,10 +636,9 @@ gboolean sim_run_reset(sim_run *r, const sim_policy_ops *policy,
     d->disk->free(g_ptr_array_index(r->disks, i));
     g_ptr_array_index(r->disks, i) = disk;
   }
+  /* the processes find them again by name, in the same order */
   for (guint i = 0; i < r->iocs->len; i++)
-    ioc_free(g_ptr_array_index(r->iocs, i));
-  g_ptr_array_set_size(r->iocs, 0);
-  g_hash_table_remove_all(r->ioc_by_name);
+    ioc_reset(g_ptr_array_index(r->iocs, i));
   if (r->m) {
     metrics_free(r->m);
     r->m = metrics_new(r->w->processes->len, r->w->devices->len, r->w->window);
