@@ -285,8 +285,9 @@ static void record(rerun *r, const sim_choice *c, int k) {
   g_array_append_val(r->moves, m);
 }
 
+/* Only counted under a bound (nothing else looks at them). */
 static bool is_preemption(const rerun *r, const sim_choice *c, int k) {
-  if (k == SIM_DELIVER || r->last < 0 || sim_actor_id(c->ready[k]) == r->last)
+  if (r->bound < 0 || k == SIM_DELIVER || r->last < 0 || sim_actor_id(c->ready[k]) == r->last)
     return false;
   return (ready_mask(c) >> r->last) & 1;
 }
