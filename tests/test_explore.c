@@ -984,14 +984,18 @@ static sim_outcome trail_run(trail *t, sim_run *r, guint32 seed,
  * event) to the same end, however far the reset run had gone (to its end,
  * or stopped anywhere on the way, with I/Os in flight).  Four sharers on
  * the hdd and the SSD, CFQ groups, priorities, random reads and queued
- * async writes. */
+ * async writes, deadline and noop. */
 static void test_reset_is_fresh(void) {
   const struct {
-    const char *file, *model, *duration;
-  } cases[] = {
-      {"race-explore-4", "hdd", NULL},  {"race-explore-4", "ssd", NULL},
-      {"cgroup-weights", NULL, "40ms"}, {"ioprio", NULL, "40ms"},
-      {"5r5w-rand", NULL, "30ms"},      {"5r5w-rand", "ssd", "30ms"}};
+    const char *file, *model, *duration, *elevator;
+  } cases[] = {{"race-explore-4", "hdd", NULL, NULL},
+               {"race-explore-4", "ssd", NULL, NULL},
+               {"cgroup-weights", NULL, "10ms", NULL},
+               {"ioprio", NULL, "10ms", NULL},
+               {"5r5w-rand", NULL, "10ms", NULL},
+               {"5r5w-rand", "ssd", "10ms", NULL},
+               {"5r5w-rand", NULL, "10ms", "deadline"},
+               {"race-explore-4", "hdd", NULL, "noop"}};
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autofree char *path =
         g_strdup_printf(CFQSIM_SOURCE_DIR "/workloads/%s.yaml", cases[i].file);
@@ -1001,8 +1005,14 @@ static void test_reset_is_fresh(void) {
     g_autofree char *dur =
         cases[i].duration ? g_strdup_printf("duration=%s", cases[i].duration)
                           : NULL;
-    char *sets[3] = {NULL};
+    g_autofree char *elv =
+        cases[i].elevator ? g_strdup_printf("devices.sda.scheduler.name=%s",
+                                            cases[i].elevator)
+                          : NULL;
+    char *sets[4] = {NULL};
     int k = 0;
+    if (elv)
+      sets[k++] = elv;
     if (model)
       sets[k++] = model;
     if (dur)
