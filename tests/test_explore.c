@@ -984,39 +984,34 @@ static sim_outcome trail_run(trail *t, sim_run *r, guint32 seed,
  * event) to the same end, however far the reset run had gone (to its end,
  * or stopped anywhere on the way, with I/Os in flight).  Four sharers on
  * the hdd and the SSD, CFQ groups, priorities, random reads and queued
- * async writes, deadline and noop. */
+ * async writes, deadline and noop, start delays, wait_for and think
+ * time. */
 static void test_reset_is_fresh(void) {
   const struct {
-    const char *file, *model, *duration, *elevator;
-  } cases[] = {{"race-explore-4", "hdd", NULL, NULL},
-               {"race-explore-4", "ssd", NULL, NULL},
-               {"cgroup-weights", NULL, "10ms", NULL},
-               {"ioprio", NULL, "10ms", NULL},
-               {"5r5w-rand", NULL, "10ms", NULL},
-               {"5r5w-rand", "ssd", "10ms", NULL},
-               {"5r5w-rand", NULL, "10ms", "deadline"},
-               {"race-explore-4", "hdd", NULL, "noop"}};
+    const char *file;
+    const char *set[6]; /* overrides, NULL-terminated */
+  } cases[] = {
+      {"race-explore-4", {"devices.sda.model=hdd"}},
+      {"race-explore-4", {"devices.sda.model=ssd"}},
+      {"cgroup-weights", {"duration=10ms"}},
+      {"ioprio", {"duration=10ms"}},
+      {"5r5w-rand", {"duration=10ms"}},
+      {"5r5w-rand", {"duration=10ms", "devices.sda.model=ssd"}},
+      {"5r5w-rand", {"duration=10ms", "devices.sda.scheduler.name=deadline"}},
+      {"race-explore-4",
+       {"devices.sda.model=hdd", "devices.sda.scheduler.name=noop"}},
+      /* a start delay (a timer armed as the run is made), a process
+       * started by another's exit, think time */
+      {"race-explore-3",
+       {"processes.B.start=2ms", "processes.C.wait_for=[A]",
+        "processes.A.count=3", "processes.A.size=1m", "processes.A.think=1ms",
+        "devices.sda.model=hdd"}}};
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autofree char *path =
         g_strdup_printf(CFQSIM_SOURCE_DIR "/workloads/%s.yaml", cases[i].file);
-    g_autofree char *model =
-        cases[i].model ? g_strdup_printf("devices.sda.model=%s", cases[i].model)
-                       : NULL;
-    g_autofree char *dur =
-        cases[i].duration ? g_strdup_printf("duration=%s", cases[i].duration)
-                          : NULL;
-    g_autofree char *elv =
-        cases[i].elevator ? g_strdup_printf("devices.sda.scheduler.name=%s",
-                                            cases[i].elevator)
-                          : NULL;
-    char *sets[4] = {NULL};
-    int k = 0;
-    if (elv)
-      sets[k++] = elv;
-    if (model)
-      sets[k++] = model;
-    if (dur)
-      sets[k++] = dur;
+    char *sets[G_N_ELEMENTS(cases[i].set) + 1] = {NULL};
+    for (guint k = 0; k < G_N_ELEMENTS(cases[i].set); k++)
+      sets[k] = (char *)cases[i].set[k];
     GError *err = NULL;
     workload *w = workload_load(path, sets, &err);
     g_assert_no_error(err);
