@@ -136,11 +136,15 @@ gboolean blk_queue_set_elevator(struct request_queue *q,
 }
 
 /* Everything q holds but its own memory, its name, its hash buckets and
- * its reuse list: the elevator, the live requests and their bios (to the
- * reuse list), the sleepers' links. */
-static void blk_queue_release(struct request_queue *q) {
-  if (q->elevator && q->elevator->ops.elevator_exit_fn)
-    q->elevator->ops.elevator_exit_fn(q->elevator_data);
+ * its reuse list: the elevator (reset instead where it can be, for
+ * `reset`), the live requests and their bios (to the reuse list), the
+ * sleepers' links. */
+static void blk_queue_release(struct request_queue *q, bool reset) {
+  const struct elevator_ops *ops = q->elevator ? &q->elevator->ops : NULL;
+  if (ops && reset && ops->elevator_reset_fn)
+    ops->elevator_reset_fn(q->elevator_data);
+  else if (ops && ops->elevator_exit_fn)
+    ops->elevator_exit_fn(q->elevator_data);
   for (GList *l = q->live_requests.head, *next; l; l = next) {
     struct request *rq = l->data;
     next = l->next;
@@ -163,13 +167,17 @@ static void blk_queue_release(struct request_queue *q) {
 }
 
 void blk_queue_reset(struct request_queue *q, void *disk) {
-  blk_queue_release(q);
+  blk_queue_release(q, true);
   struct request_queue keep = *q;
   memset(q, 0, sizeof *q);
   q->name = keep.name;
   q->hash = keep.hash;
   q->hash_bits = keep.hash_bits;
   q->free_rqs = keep.free_rqs;
+  if (keep.elevator && keep.elevator->ops.elevator_reset_fn) {
+    q->elevator = keep.elevator;
+    q->elevator_data = keep.elevator_data;
+  }
   blk_queue_init(q, keep.engine, keep.kernel, keep.disk_ops, disk, keep.depth,
                  keep.max_sectors, keep.nomerges, keep.cic_index);
 }
@@ -177,7 +185,7 @@ void blk_queue_reset(struct request_queue *q, void *disk) {
 void blk_queue_free(struct request_queue *q) {
   if (!q)
     return;
-  blk_queue_release(q);
+  blk_queue_release(q, false);
   g_free(q->hash);
   for (struct request *rq = q->free_rqs, *next; rq; rq = next) {
     next = rq->hash_next;

@@ -416,7 +416,9 @@ static void add_flushers(sim_run *r) {
 static gboolean attach_elevator(sim_run *r, guint i, GError **err) {
   const wl_device *d = g_ptr_array_index(r->w->devices, i);
   struct request_queue *q = g_ptr_array_index(r->queues, i);
-  if (!blk_queue_set_elevator(q, d->elevator, d->elevator_cfg, err))
+  /* a reset queue keeps an elevator that could be reset */
+  if (!q->elevator &&
+      !blk_queue_set_elevator(q, d->elevator, d->elevator_cfg, err))
     return FALSE;
   if (d->elevator != &iosched_cfq)
     return TRUE;
