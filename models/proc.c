@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "sim/core/rng.h"
@@ -1244,7 +1245,10 @@ void proc_reset(proc *p) {
   GPtrArray *ios = p->ios;
   proc_io *free_ios = p->free_ios;
   struct bio *free_bios = p->free_bios;
-  memset(p, 0, sizeof *p);
+  /* all but the job, which proc_restart copies whole (most of p's size) */
+  size_t job_at = offsetof(proc, job), job_end = job_at + sizeof p->job;
+  memset(p, 0, job_at);
+  memset((char *)p + job_end, 0, sizeof *p - job_end);
   p->in_flight_since = since;
   p->ios = ios;
   p->free_ios = free_ios;

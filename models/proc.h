@@ -137,9 +137,10 @@ void proc_set_page_cache(proc *p, struct pagecache *mm,
 void proc_free(proc *p);
 /* Reuse p's memory for a new run (exploration restarts runs from the
  * start): proc_reset releases what p holds, deleting its timers (before
- * the engine is reset), and proc_restart makes it what proc_new would
- * return.  Page-cache processes are not reset (no proc_set_page_cache
- * after a restart). */
+ * the engine is reset), and proc_restart (which must follow before p is
+ * used: its job is left as it was) makes it what proc_new would
+ * return (then proc_wait_for and proc_set_page_cache as after
+ * proc_new). */
 void proc_reset(proc *p);
 void proc_restart(proc *p, sim_engine *e, struct task *tsk, const proc_job *job,
                   struct request_queue *q, uint64_t seed, proc_io_done_fn done,
