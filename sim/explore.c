@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* clang-format off */
 G_DEFINE_QUARK(cfqsim-explore-error-quark, explore_error)
@@ -86,8 +87,8 @@ G_STATIC_ASSERT(EXPLORE_MAX_ACTORS < 0x7f);
 #define NODE_NONE 0x7f
 
 /* Open addressing on the 128-bit key, node indices in the slots; nodes
- * live in fixed chunks. */
-#define NODE_CHUNK 4096
+ * live in fixed chunks of 2 MiB. */
+#define NODE_CHUNK 65536
 typedef struct memo {
   uint32_t *idx; /* node index + 1, 0: empty */
   size_t cap, len;
@@ -151,6 +152,28 @@ static explore_count sat_add(explorer *x, explore_count a, explore_count b) {
 
 /* ---- the memo ---- */
 
+/* Every lookup lands somewhere else in tables of many megabytes: huge
+ * pages, where the system gives them on request, spare a TLB miss. */
+#define BIG_ALIGN (2u << 20)
+static void *big_alloc0(size_t size) {
+  if (size < BIG_ALIGN)
+    return g_malloc0(size);
+  size = (size + BIG_ALIGN - 1) / BIG_ALIGN * BIG_ALIGN;
+  void *p = g_aligned_alloc(1, size, BIG_ALIGN);
+#ifdef MADV_HUGEPAGE
+  /* before the pages are touched; only advice: failure changes nothing */
+  madvise(p, size, MADV_HUGEPAGE);
+#endif
+  return memset(p, 0, size);
+}
+
+static void big_free(void *p, size_t size) {
+  if (size < BIG_ALIGN)
+    g_free(p);
+  else
+    g_aligned_free(p);
+}
+
 static node *memo_node(const memo *m, uint32_t i) {
   return &(
       (node *)g_ptr_array_index(m->chunks, i / NODE_CHUNK))[i % NODE_CHUNK];
@@ -179,14 +202,14 @@ static void memo_grow(memo *m) {
   uint32_t *old = m->idx;
   size_t old_cap = m->cap;
   m->cap = old_cap ? 2 * old_cap : 1024;
-  m->idx = g_new0(uint32_t, m->cap);
+  m->idx = big_alloc0(m->cap * sizeof(uint32_t));
   for (size_t i = 0; i < old_cap; i++)
     if (old[i]) {
       fingerprint_hash k;
       memcpy(&k, memo_node(m, old[i] - 1)->key, sizeof k);
       m->idx[memo_slot(m, k)] = old[i];
     }
-  g_free(old);
+  big_free(old, old_cap * sizeof(uint32_t));
 }
 
 /* A fresh node (not done) for a key not in the memo. */
@@ -196,22 +219,26 @@ static uint32_t memo_add(memo *m, fingerprint_hash k) {
     memo_grow(m);
   uint32_t n = (uint32_t)m->len++;
   if (n % NODE_CHUNK == 0)
-    g_ptr_array_add(m->chunks, g_new0(node, NODE_CHUNK));
+    g_ptr_array_add(m->chunks, big_alloc0(NODE_CHUNK * sizeof(node)));
   memcpy(memo_node(m, n)->key, &k, sizeof k);
   m->idx[memo_slot(m, k)] = n + 1;
   return n;
 }
 
+static void chunk_free(void *chunk) {
+  big_free(chunk, NODE_CHUNK * sizeof(node));
+}
+
 static void memo_init(memo *m) {
   *m = (memo){0};
-  m->chunks = g_ptr_array_new_with_free_func(g_free);
+  m->chunks = g_ptr_array_new_with_free_func(chunk_free);
   m->wide = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 }
 
 static void memo_clear(memo *m) {
   g_ptr_array_free(m->chunks, TRUE);
   g_hash_table_destroy(m->wide);
-  g_free(m->idx);
+  big_free(m->idx, m->cap * sizeof(uint32_t));
   *m = (memo){0};
 }
 
@@ -287,7 +314,8 @@ static void record(rerun *r, const sim_choice *c, int k) {
 
 /* Only counted under a bound (nothing else looks at them). */
 static bool is_preemption(const rerun *r, const sim_choice *c, int k) {
-  if (r->bound < 0 || k == SIM_DELIVER || r->last < 0 || sim_actor_id(c->ready[k]) == r->last)
+  if (r->bound < 0 || k == SIM_DELIVER || r->last < 0 ||
+      sim_actor_id(c->ready[k]) == r->last)
     return false;
   return (ready_mask(c) >> r->last) & 1;
 }
