@@ -74,13 +74,12 @@ static void blk_set_nr_requests(struct request_queue *q, int64_t nr) {
     q->nr_congestion_off = 1;
 }
 
-struct request_queue *blk_queue_new(sim_engine *e, const char *name,
-                                    const struct kernel_cfg *kernel,
-                                    const disk_ops *dops, void *disk, int depth,
-                                    uint32_t max_sectors, int nomerges,
-                                    int cic_index) {
-  struct request_queue *q = g_new0(struct request_queue, 1);
-  q->name = g_strdup(name);
+/* q's fields as a new queue's, in q's memory (zeroed, but for the name,
+ * the hash buckets and the reuse list a reset keeps). */
+static void blk_queue_init(struct request_queue *q, sim_engine *e,
+                           const struct kernel_cfg *kernel,
+                           const disk_ops *dops, void *disk, int depth,
+                           uint32_t max_sectors, int nomerges, int cic_index) {
   q->engine = e;
   q->kernel = kernel;
   q->tick_ns = SIM_S / kernel->hz;
@@ -90,10 +89,16 @@ struct request_queue *blk_queue_new(sim_engine *e, const char *name,
   g_queue_init(&q->rl.wait[1]);
   g_queue_init(&q->queue_head);
   /* enough buckets for every request the lists allow to be short */
-  q->hash_bits = 6;
-  while ((INT64_C(1) << q->hash_bits) < 4 * q->nr_requests && q->hash_bits < 20)
-    q->hash_bits++;
-  q->hash = g_new0(struct request *, (gsize)1 << q->hash_bits);
+  unsigned bits = 6;
+  while ((INT64_C(1) << bits) < 4 * q->nr_requests && bits < 20)
+    bits++;
+  if (q->hash && bits != q->hash_bits)
+    g_clear_pointer(&q->hash, g_free);
+  q->hash_bits = bits;
+  if (q->hash)
+    memset(q->hash, 0, sizeof(struct request *) << q->hash_bits);
+  else
+    q->hash = g_new0(struct request *, (gsize)1 << q->hash_bits);
   q->max_sectors = max_sectors;
   q->nomerges = nomerges;
   q->disk_ops = dops;
@@ -108,6 +113,17 @@ struct request_queue *blk_queue_new(sim_engine *e, const char *name,
   g_queue_init(&q->flush_queue[1]);
   g_queue_init(&q->flush_data_in_flight);
   q->last_freed[0] = q->last_freed[1] = -1; /* never (a free at 0 ns is real) */
+}
+
+struct request_queue *blk_queue_new(sim_engine *e, const char *name,
+                                    const struct kernel_cfg *kernel,
+                                    const disk_ops *dops, void *disk, int depth,
+                                    uint32_t max_sectors, int nomerges,
+                                    int cic_index) {
+  struct request_queue *q = g_new0(struct request_queue, 1);
+  q->name = g_strdup(name);
+  blk_queue_init(q, e, kernel, dops, disk, depth, max_sectors, nomerges,
+                 cic_index);
   return q;
 }
 
@@ -119,11 +135,16 @@ gboolean blk_queue_set_elevator(struct request_queue *q,
   return q->elevator_data != NULL;
 }
 
-void blk_queue_free(struct request_queue *q) {
-  if (!q)
-    return;
-  if (q->elevator && q->elevator->ops.elevator_exit_fn)
-    q->elevator->ops.elevator_exit_fn(q->elevator_data);
+/* Everything q holds but its own memory, its name, its hash buckets and
+ * its reuse list: the elevator (reset instead where it can be, for
+ * `reset`), the live requests and their bios (to the reuse list), the
+ * sleepers' links. */
+static void blk_queue_release(struct request_queue *q, bool reset) {
+  const struct elevator_ops *ops = q->elevator ? &q->elevator->ops : NULL;
+  if (ops && reset && ops->elevator_reset_fn)
+    ops->elevator_reset_fn(q->elevator_data);
+  else if (ops && ops->elevator_exit_fn)
+    ops->elevator_exit_fn(q->elevator_data);
   for (GList *l = q->live_requests.head, *next; l; l = next) {
     struct request *rq = l->data;
     next = l->next;
@@ -131,17 +152,45 @@ void blk_queue_free(struct request_queue *q) {
       bn = b->bi_next;
       g_free(b);
     }
+#ifdef __SANITIZE_ADDRESS__
     g_free(rq);
+#else
+    rq->hash_next = q->free_rqs;
+    q->free_rqs = rq;
+#endif
   }
+  g_queue_init(&q->live_requests);
+  /* the wait queues link their tasks through the tasks themselves */
+  for (int s = 0; s < 2; s++)
+    for (GList *l = q->rl.wait[s].head; l; l = l->next)
+      ((struct task *)l->data)->rl_wait = NULL;
+}
+
+void blk_queue_reset(struct request_queue *q, void *disk) {
+  blk_queue_release(q, true);
+  struct request_queue keep = *q;
+  memset(q, 0, sizeof *q);
+  q->name = keep.name;
+  q->hash = keep.hash;
+  q->hash_bits = keep.hash_bits;
+  q->free_rqs = keep.free_rqs;
+  if (keep.elevator && keep.elevator->ops.elevator_reset_fn) {
+    q->elevator = keep.elevator;
+    q->elevator_data = keep.elevator_data;
+  }
+  blk_queue_init(q, keep.engine, keep.kernel, keep.disk_ops, disk, keep.depth,
+                 keep.max_sectors, keep.nomerges, keep.cic_index);
+}
+
+void blk_queue_free(struct request_queue *q) {
+  if (!q)
+    return;
+  blk_queue_release(q, false);
   g_free(q->hash);
   for (struct request *rq = q->free_rqs, *next; rq; rq = next) {
     next = rq->hash_next;
     g_free(rq);
   }
-  /* the wait queues link their tasks through the tasks themselves */
-  for (int s = 0; s < 2; s++)
-    for (GList *l = q->rl.wait[s].head; l; l = l->next)
-      ((struct task *)l->data)->rl_wait = NULL;
   g_free(q->name);
   g_free(q);
 }

@@ -282,6 +282,12 @@ gboolean blk_queue_set_elevator(struct request_queue *q,
                                 const struct elevator_type *e, const void *cfg,
                                 GError **err);
 void blk_queue_free(struct request_queue *q);
+/* Back to what blk_queue_new returned, on `disk` (the queue's device,
+ * reset or made again), keeping the queue's memory (exploration restarts
+ * runs from the start): the elevator is reset if it can be
+ * (elevator_reset_fn), else gone (set it again), requests are freed, and
+ * nothing observes.  Before the engine is reset. */
+void blk_queue_reset(struct request_queue *q, void *disk);
 /* Register (or with NULL, remove) the queue's observer. */
 void blk_set_observer(struct request_queue *q, const struct blk_observer *obs,
                       void *ctx);

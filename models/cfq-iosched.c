@@ -862,7 +862,28 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
   cfqd->stats = g_ptr_array_new_with_free_func(g_free);
   cfqd->cics = g_ptr_array_new();
   cfqd->next_seq = 1;
+  cfqd->fresh_root = g_memdup2(cfqd->root_group, sizeof *cfqd->root_group);
+  cfqd->fresh = g_memdup2(cfqd, sizeof *cfqd);
   return cfqd;
+}
+
+/* Copies of cfqd and its root group as made, taken once: the rest (other
+ * groups, queues, per-queue stats) is freed, the containers kept. */
+static void cfq_reset_queue(void *data) {
+  struct cfq_data *cfqd = data;
+  sim_timer_del(&cfqd->idle_slice_timer);
+  while (!g_queue_is_empty(&cfqd->queues))
+    cfq_queue_free(cfqd, g_queue_peek_head(&cfqd->queues));
+  for (guint i = 1; i < cfqd->groups->len; i++)
+    cfq_group_free(g_ptr_array_index(cfqd->groups, i));
+  g_ptr_array_set_size(cfqd->groups, 1);
+  g_hash_table_remove_all(cfqd->group_by_name);
+  g_ptr_array_set_size(cfqd->stats, 0);
+  g_ptr_array_set_size(cfqd->cics, 0);
+  const struct cfq_data *fresh = cfqd->fresh;
+  *cfqd->root_group = *cfqd->fresh_root;
+  *cfqd = *fresh;
+  cfqd->fresh = fresh; /* the copy was taken before it was set */
 }
 
 static void cfq_exit_queue(void *data) {
@@ -883,6 +904,8 @@ static void cfq_exit_queue(void *data) {
   cfq_rb_root_destroy(&cfqd->grp_service_tree);
   g_ptr_array_free(cfqd->stats, TRUE);
   g_ptr_array_free(cfqd->cics, TRUE);
+  g_free((void *)cfqd->fresh);
+  g_free((void *)cfqd->fresh_root);
   g_free(cfqd);
 }
 
@@ -910,6 +933,7 @@ const struct elevator_type iosched_cfq = {
             .elevator_set_req_failed_fn = cfq_set_req_failed,
             .elevator_init_fn = cfq_init_queue,
             .elevator_exit_fn = cfq_exit_queue,
+            .elevator_reset_fn = cfq_reset_queue,
             .elevator_fingerprint_fn = cfq_fingerprint,
         },
     .params = cfq_params,

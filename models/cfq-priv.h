@@ -188,6 +188,9 @@ struct cfq_data {
   uint64_t next_seq;
   cfq_slice_observer observer;
   void *observer_ctx;
+  /* cfqd and its root group as init made them (cfq_reset_queue) */
+  const struct cfq_data *fresh;
+  const struct cfq_group *fresh_root;
 };
 
 /* ---- small helpers ---- */

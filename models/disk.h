@@ -46,6 +46,10 @@ typedef struct disk_ops {
   gboolean (*check)(const void *cfg, GError **err);
   void *(*init)(const void *cfg, sim_engine *e, GError **err);
   void (*free)(void *d);
+  /* Optional: back to what init returned, in d's own memory (exploration
+   * restarts runs from the start), its timers deleted; the commands it
+   * held are not its own.  NULL: free it and init another. */
+  void (*reset)(void *d);
   /* Commands the device accepts at once (1 without NCQ). */
   int (*queue_depth)(const void *d);
   /* Capacity in sectors (workloads place I/O inside it). */

@@ -149,6 +149,7 @@ struct hdd {
   int inflight; /* accepted and not completed */
   sim_time busy_since;
   sim_time busy;
+  const struct hdd *fresh; /* the disk as init made it (hdd_reset) */
 };
 
 static double cyl_rate(const hdd *h, int64_t c) {
@@ -993,7 +994,25 @@ static void hdd_free(void *d) {
   if (h->dirty)
     g_array_free(h->dirty, TRUE);
   g_free(h->segs);
+  g_free((void *)h->fresh);
   g_free(h);
+}
+
+/* A copy of the disk as made keeps the geometry fitted once. */
+static void hdd_reset(void *d) {
+  hdd *h = d;
+  sim_timer_del(&h->stream_timer);
+  g_queue_clear_full(&h->slots, g_free);
+  GArray *dirty = h->dirty;
+  segment *segs = h->segs;
+  const hdd *fresh = h->fresh;
+  g_array_set_size(dirty, 0);
+  if (segs)
+    memset(segs, 0, (size_t)h->cfg.cache_segments * sizeof *segs);
+  *h = *fresh;
+  h->fresh = fresh;
+  h->dirty = dirty;
+  h->segs = segs;
 }
 
 static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
@@ -1030,6 +1049,7 @@ static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
   }
   /* Half of the buffer may hold data not yet on the media. */
   h->dirty_max = h->cfg.cache_size / 2 / SECTOR;
+  h->fresh = g_memdup2(h, sizeof *h);
   return h;
 }
 
@@ -1143,6 +1163,7 @@ const disk_ops disk_hdd_ops = {
     .check = hdd_check,
     .init = hdd_init,
     .free = hdd_free,
+    .reset = hdd_reset,
     .queue_depth = hdd_queue_depth,
     .capacity = hdd_capacity,
     .submit = hdd_submit,

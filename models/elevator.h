@@ -63,6 +63,11 @@ struct elevator_ops {
   void *(*elevator_init_fn)(struct request_queue *q, const void *cfg,
                             GError **err);
   void (*elevator_exit_fn)(void *elevator_data);
+  /* Optional: back to what init returned, in the elevator's own memory
+   * (exploration restarts runs from the start); it forgets every request
+   * (the queue frees them) and nothing observes it.  NULL: exit and init
+   * again. */
+  void (*elevator_reset_fn)(void *elevator_data);
 
   /* Optional: feed everything that can change the future into `fp`
    * (exploration fingerprints). */

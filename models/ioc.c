@@ -44,6 +44,17 @@ void ioc_free(struct io_context *ioc) {
 
 /* The io_contexts as the cic path sees them: which device slots hold a
  * linked cic, the task and reference counts, batching state. */
+void ioc_reset(struct io_context *ioc) {
+  for (guint i = 0; i < ioc->cic_list->len; i++)
+    cfq_cic_free(g_ptr_array_index(ioc->cic_list, i));
+  g_ptr_array_set_size(ioc->cic_list, 0);
+  g_ptr_array_set_size(ioc->radix, 0);
+  ioc->refcount = 0;
+  ioc->nr_tasks = 0;
+  ioc->nr_batch_requests = 0;
+  ioc->last_waited = 0;
+}
+
 void ioc_fingerprint(const struct io_context *ioc, fingerprint *fp) {
   int64_t v[] = {ioc->refcount,          ioc->nr_tasks,    ioc->ioprio,
                  ioc->nr_batch_requests, ioc->last_waited, ioc->radix->len,

@@ -66,6 +66,9 @@ bool cic_link_variant_parse(const char *text, cic_link_variant *v);
 
 struct io_context *ioc_new(const char *name, unsigned short ioprio);
 void ioc_free(struct io_context *ioc); /* frees its cics too */
+/* Back to what ioc_new returned (a run restarted from the start), with
+ * no task and no cic; its name and priority stay. */
+void ioc_reset(struct io_context *ioc);
 /* Feed what of the ioc can change the future into `fp` (exploration). */
 void ioc_fingerprint(const struct io_context *ioc, fingerprint *fp);
 

@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "sim/core/rng.h"
@@ -1093,9 +1094,10 @@ static const sim_actor_ops proc_actor_ops = {
     .step = proc_step_fn,
 };
 
-static proc *proc_alloc(sim_engine *e, struct task *tsk,
-                        struct request_queue *q, uint64_t seed) {
-  proc *p = g_new0(proc, 1);
+/* p's fields as a new process's, in p's memory (zeroed, but for the
+ * arrays and reuse lists a reset keeps). */
+static proc *proc_init(proc *p, sim_engine *e, struct task *tsk,
+                       struct request_queue *q, uint64_t seed) {
   p->engine = e;
   p->task = tsk;
   p->q = q;
@@ -1112,10 +1114,23 @@ static proc *proc_alloc(sim_engine *e, struct task *tsk,
   return p;
 }
 
+static proc *proc_alloc(sim_engine *e, struct task *tsk,
+                        struct request_queue *q, uint64_t seed) {
+  return proc_init(g_new0(proc, 1), e, tsk, q, seed);
+}
+
 proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
                struct request_queue *q, uint64_t seed, proc_io_done_fn done,
                void *done_ctx) {
-  proc *p = proc_alloc(e, tsk, q, seed);
+  proc *p = g_new0(proc, 1);
+  proc_restart(p, e, tsk, job, q, seed, done, done_ctx);
+  return p;
+}
+
+void proc_restart(proc *p, sim_engine *e, struct task *tsk, const proc_job *job,
+                  struct request_queue *q, uint64_t seed, proc_io_done_fn done,
+                  void *done_ctx) {
+  proc_init(p, e, tsk, q, seed);
   p->job = *job;
   p->job.bs_split = job->bs_split_n > 0
                         ? g_memdup2(job->bs_split, (gsize)job->bs_split_n *
@@ -1142,7 +1157,7 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
     p->next = p->kind == KIND_DIRECT ? STEP_SUBMIT : STEP_NONE;
     p->after_think = p->next;
     sim_actor_block(tsk->actor, NULL);
-    return p;
+    return;
   }
   if (p->kind == KIND_DIRECT) {
     p->next = STEP_SUBMIT;
@@ -1153,7 +1168,7 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
     } else if (!more_to_issue(p)) {
       p->next = STEP_EXIT;
     }
-    return p;
+    return;
   }
   /* A buffered job decides its first call when it starts. */
   if (job->start > 0) {
@@ -1164,7 +1179,6 @@ proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
   } else {
     next_call(p, false);
   }
-  return p;
 }
 
 /* The processes it waited for have exited: it starts now, or at its own
@@ -1215,10 +1229,11 @@ proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
   return p;
 }
 
-void proc_free(proc *p) {
-  if (!p)
-    return;
-  /* the engine's queue knows its armed timers: none may outlive p */
+/* Everything p holds but its own memory, its two arrays (left empty) and
+ * its reuse lists: timers deleted (the engine's queue knows armed timers:
+ * none may outlive p), its bio, page bios, an unlinked cic, its random
+ * stream and unended I/Os. */
+static void proc_release(proc *p) {
   sim_timer_del(&p->think_timer);
   sim_timer_del(&p->copy_timer);
   sim_timer_del(&p->pause_timer);
@@ -1240,6 +1255,24 @@ void proc_free(proc *p) {
   g_free(p->file_end);
   g_free((gpointer)p->job.bs_split);
   g_free((gpointer)p->job.zones);
+}
+
+void proc_reset(proc *p) {
+  proc_release(p);
+  proc_io *free_ios = p->free_ios;
+  struct bio *free_bios = p->free_bios;
+  /* all but the job, which proc_restart copies whole */
+  size_t job_at = offsetof(proc, job), job_end = job_at + sizeof p->job;
+  memset(p, 0, job_at);
+  memset((char *)p + job_end, 0, sizeof *p - job_end);
+  p->free_ios = free_ios;
+  p->free_bios = free_bios;
+}
+
+void proc_free(proc *p) {
+  if (!p)
+    return;
+  proc_release(p);
   for (proc_io *io = p->free_ios, *next; io; io = next) {
     next = (proc_io *)io->p;
     g_free(io);

@@ -139,6 +139,16 @@ proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
 void proc_set_page_cache(proc *p, struct pagecache *mm,
                          const proc_observer *obs, void *obs_ctx);
 void proc_free(proc *p);
+/* Reuse p's memory for a new run (exploration restarts runs from the
+ * start): proc_reset releases what p holds, deleting its timers (before
+ * the engine is reset), and proc_restart (which must follow before p is
+ * used: its job is left as it was) makes it what proc_new would
+ * return (then proc_wait_for and proc_set_page_cache as after
+ * proc_new). */
+void proc_reset(proc *p);
+void proc_restart(proc *p, sim_engine *e, struct task *tsk, const proc_job *job,
+                  struct request_queue *q, uint64_t seed, proc_io_done_fn done,
+                  void *done_ctx);
 
 /* `p` (whose job has wait_for > 0) starts once `prereq` has exited, and
  * the wait_for - 1 others linked the same way. */

@@ -19,6 +19,7 @@ static void *rt_build(void *ctx, const sim_policy_ops *policy, void *pctx,
   o.variant = t->variant;
   o.policy = policy; /* the workload's own interleaving is ignored */
   o.policy_ctx = pctx;
+  o.no_metrics = true; /* the explorer looks at states, not at metrics */
   return sim_run_new(t->w, &o, err);
 }
 static sim_engine *rt_engine(void *inst) { return sim_run_engine(inst); }
@@ -26,6 +27,10 @@ static void rt_fingerprint(void *inst, fingerprint *fp) {
   sim_run_fingerprint(inst, fp);
 }
 static void rt_destroy(void *inst) { sim_run_free(inst); }
+static gboolean rt_reset(void *inst, const sim_policy_ops *policy, void *pctx,
+                         GError **err) {
+  return sim_run_reset(inst, policy, pctx, err);
+}
 static uint64_t rt_position_decisions(void *ctx, void *inst) {
   const run_target *t = ctx;
   uint64_t n = 0;
@@ -249,6 +254,7 @@ gboolean cmd_explore_target(cmd_explore_ctx *ctx, explore_target *t,
                         .engine = rt_engine,
                         .fingerprint = rt_fingerprint,
                         .destroy = rt_destroy,
+                        .reset = rt_reset,
                         .ctx = ctx,
                         .limit = sim_run_limit(ctx->w),
                         .sym = &ctx->sym,

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* clang-format off */
 G_DEFINE_QUARK(cfqsim-explore-error-quark, explore_error)
@@ -65,26 +66,29 @@ typedef struct stats {
   hang_sum h;
 } stats;
 
-/* A stored state, 52 bytes: its key, its schedule and hang counts in 96
- * bits (completed = schedules - hung), and its hang's cost and ends in the
- * canonical state's actor ids.  States whose counts do not fit (wider
- * counts, time-limited or cut schedules, more than 65535 `~`) keep their
- * stats in the `wide` side table instead. */
+/* A stored state, 32 bytes: its key, its schedule and hang counts in 48
+ * bits each (completed = schedules - hung; a hang below exactly when some
+ * schedule hangs), and its hang's cost and ends in the canonical state's
+ * actor ids.  States whose stats do not fit (counts of 2^48 or more,
+ * time-limited or cut schedules, hangs of more than 255 steps or `~`)
+ * keep them in the `wide` side table instead: the few near the root. */
 typedef struct node {
   uint32_t key[4];
-  uint32_t paths[3], hung[3];
-  uint32_t hang_steps;
-  uint16_t hang_tildes;
-  uint8_t hang_alt;   /* canonical actor, NODE_NONE: delivery */
-  uint8_t hang_first; /* canonical actor, NODE_NONE: none */
-  uint8_t flags;
+  uint32_t paths_lo, hung_lo;
+  uint16_t paths_hi, hung_hi;
+  uint8_t hang_steps, hang_tildes;
+  uint8_t hang_alt : 7;   /* canonical actor, NODE_NONE: delivery */
+  uint8_t done : 1;       /* expanded */
+  uint8_t hang_first : 7; /* canonical actor, NODE_NONE: none */
+  uint8_t wide : 1;       /* the stats are in memo.wide */
 } node;
-#define NODE_NONE 0xff
-enum { NODE_DONE = 1, NODE_HANG = 2, NODE_WIDE = 4 };
+G_STATIC_ASSERT(sizeof(node) == 32);
+G_STATIC_ASSERT(EXPLORE_MAX_ACTORS < 0x7f);
+#define NODE_NONE 0x7f
 
 /* Open addressing on the 128-bit key, node indices in the slots; nodes
- * live in fixed chunks. */
-#define NODE_CHUNK 4096
+ * live in fixed chunks of 2 MiB. */
+#define NODE_CHUNK 65536
 typedef struct memo {
   uint32_t *idx; /* node index + 1, 0: empty */
   size_t cap, len;
@@ -118,6 +122,8 @@ typedef struct explorer {
   uint64_t group_order; /* product of the class sizes' factorials */
   GPtrArray *names;     /* interned actor names by id */
   GArray *prefix;
+  void *spare; /* an instance done with, to reset (target->reset) */
+  struct rerun *spare_rerun; /* one done with, its arrays kept */
   GError *err;
   uint64_t steps;      /* since the last progress call within a run */
   stats last_expanded; /* expand()'s result */
@@ -145,6 +151,28 @@ static explore_count sat_add(explorer *x, explore_count a, explore_count b) {
 }
 
 /* ---- the memo ---- */
+
+/* Every lookup lands somewhere else in tables of many megabytes: huge
+ * pages, where the system gives them on request, spare a TLB miss. */
+#define BIG_ALIGN (2u << 20)
+static void *big_alloc0(size_t size) {
+  if (size < BIG_ALIGN)
+    return g_malloc0(size);
+  size = (size + BIG_ALIGN - 1) / BIG_ALIGN * BIG_ALIGN;
+  void *p = g_aligned_alloc(1, size, BIG_ALIGN);
+#ifdef MADV_HUGEPAGE
+  /* before the pages are touched; only advice: failure changes nothing */
+  madvise(p, size, MADV_HUGEPAGE);
+#endif
+  return memset(p, 0, size);
+}
+
+static void big_free(void *p, size_t size) {
+  if (size < BIG_ALIGN)
+    g_free(p);
+  else
+    g_aligned_free(p);
+}
 
 static node *memo_node(const memo *m, uint32_t i) {
   return &(
@@ -174,14 +202,14 @@ static void memo_grow(memo *m) {
   uint32_t *old = m->idx;
   size_t old_cap = m->cap;
   m->cap = old_cap ? 2 * old_cap : 1024;
-  m->idx = g_new0(uint32_t, m->cap);
+  m->idx = big_alloc0(m->cap * sizeof(uint32_t));
   for (size_t i = 0; i < old_cap; i++)
     if (old[i]) {
       fingerprint_hash k;
       memcpy(&k, memo_node(m, old[i] - 1)->key, sizeof k);
       m->idx[memo_slot(m, k)] = old[i];
     }
-  g_free(old);
+  big_free(old, old_cap * sizeof(uint32_t));
 }
 
 /* A fresh node (not done) for a key not in the memo. */
@@ -191,22 +219,26 @@ static uint32_t memo_add(memo *m, fingerprint_hash k) {
     memo_grow(m);
   uint32_t n = (uint32_t)m->len++;
   if (n % NODE_CHUNK == 0)
-    g_ptr_array_add(m->chunks, g_new0(node, NODE_CHUNK));
+    g_ptr_array_add(m->chunks, big_alloc0(NODE_CHUNK * sizeof(node)));
   memcpy(memo_node(m, n)->key, &k, sizeof k);
   m->idx[memo_slot(m, k)] = n + 1;
   return n;
 }
 
+static void chunk_free(void *chunk) {
+  big_free(chunk, NODE_CHUNK * sizeof(node));
+}
+
 static void memo_init(memo *m) {
   *m = (memo){0};
-  m->chunks = g_ptr_array_new_with_free_func(g_free);
+  m->chunks = g_ptr_array_new_with_free_func(chunk_free);
   m->wide = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 }
 
 static void memo_clear(memo *m) {
   g_ptr_array_free(m->chunks, TRUE);
   g_hash_table_destroy(m->wide);
-  g_free(m->idx);
+  big_free(m->idx, m->cap * sizeof(uint32_t));
   *m = (memo){0};
 }
 
@@ -215,31 +247,24 @@ static uint64_t memo_bytes(const memo *m) {
          g_hash_table_size(m->wide) * (sizeof(stats) + 4 * sizeof(void *));
 }
 
-static void put96(uint32_t *w, explore_count v) {
-  for (int i = 0; i < 3; i++, v >>= 32)
-    w[i] = (uint32_t)v;
-}
-
-static explore_count get96(const uint32_t *w) {
-  return (explore_count)w[2] << 64 | (explore_count)w[1] << 32 | w[0];
-}
-
 /* Store a state's stats (actor ids already canonical). */
 static void node_put(memo *m, uint32_t i, const stats *s) {
   node *n = memo_node(m, i);
-  explore_count max96 = ((explore_count)1 << 96) - 1;
-  if (s->paths > max96 || s->tl || s->completed + s->hung != s->paths ||
-      s->h.tildes > UINT16_MAX) {
-    n->flags |= NODE_WIDE;
+  explore_count max48 = ((explore_count)1 << 48) - 1;
+  if (s->paths > max48 || s->tl || s->completed + s->hung != s->paths ||
+      (s->hung != 0) != s->h.any ||
+      (s->h.any && (s->h.steps > UINT8_MAX || s->h.tildes > UINT8_MAX))) {
+    n->wide = 1;
     g_hash_table_insert(m->wide, GUINT_TO_POINTER(i), g_memdup2(s, sizeof *s));
     return;
   }
-  put96(n->paths, s->paths);
-  put96(n->hung, s->hung);
+  n->paths_lo = (uint32_t)s->paths;
+  n->paths_hi = (uint16_t)(s->paths >> 32);
+  n->hung_lo = (uint32_t)s->hung;
+  n->hung_hi = (uint16_t)(s->hung >> 32);
   if (s->h.any) {
-    n->flags |= NODE_HANG;
-    n->hang_steps = s->h.steps;
-    n->hang_tildes = (uint16_t)s->h.tildes;
+    n->hang_steps = (uint8_t)s->h.steps;
+    n->hang_tildes = (uint8_t)s->h.tildes;
     n->hang_alt = s->h.alt == SIM_DELIVER ? NODE_NONE : (uint8_t)s->h.alt;
     n->hang_first = s->h.first < 0 ? NODE_NONE : (uint8_t)s->h.first;
   }
@@ -248,11 +273,12 @@ static void node_put(memo *m, uint32_t i, const stats *s) {
 /* A state's stats (canonical actor ids). */
 static stats node_get(const memo *m, uint32_t i) {
   const node *n = memo_node(m, i);
-  if (n->flags & NODE_WIDE)
+  if (n->wide)
     return *(const stats *)g_hash_table_lookup(m->wide, GUINT_TO_POINTER(i));
-  stats s = {.paths = get96(n->paths), .hung = get96(n->hung)};
+  stats s = {.paths = (explore_count)n->paths_hi << 32 | n->paths_lo,
+             .hung = (explore_count)n->hung_hi << 32 | n->hung_lo};
   s.completed = s.paths - s.hung;
-  if (n->flags & NODE_HANG)
+  if (s.hung)
     s.h =
         (hang_sum){.any = true,
                    .steps = n->hang_steps,
@@ -270,6 +296,10 @@ static uint64_t ready_mask(const sim_choice *c) {
 }
 
 static void record(rerun *r, const sim_choice *c, int k) {
+  /* A replay's moves before the edge it follows are never looked at (but
+   * for the walk's, which are the schedule). */
+  if (r->pos < r->prefix->len && !r->walk)
+    return;
   move m = {.ready_mask = ready_mask(c)};
   if (k == SIM_DELIVER) {
     m.actor = SIM_DELIVER;
@@ -282,8 +312,10 @@ static void record(rerun *r, const sim_choice *c, int k) {
   g_array_append_val(r->moves, m);
 }
 
+/* Only counted under a bound (nothing else looks at them). */
 static bool is_preemption(const rerun *r, const sim_choice *c, int k) {
-  if (k == SIM_DELIVER || r->last < 0 || sim_actor_id(c->ready[k]) == r->last)
+  if (r->bound < 0 || k == SIM_DELIVER || r->last < 0 ||
+      sim_actor_id(c->ready[k]) == r->last)
     return false;
   return (ready_mask(c) >> r->last) & 1;
 }
@@ -524,17 +556,46 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
 
 static const sim_policy_ops explore_ops = {choose_explore};
 
-static void rerun_free(explorer *x, rerun *r) {
-  if (!r)
-    return;
-  if (r->inst)
-    x->t->destroy(r->inst);
+/* An instance is done with: kept as the spare if the target resets. */
+static void inst_release(explorer *x, void *inst) {
+  if (x->t->reset && !x->spare)
+    x->spare = inst;
+  else
+    x->t->destroy(inst);
+}
+
+/* A fresh instance: the spare reset, or a new one. */
+static void *inst_get(explorer *x, rerun *r) {
+  void *inst = g_steal_pointer(&x->spare);
+  if (inst) {
+    if (x->t->reset(inst, &explore_ops, r, &x->err))
+      return inst;
+    x->t->destroy(inst);
+    if (x->err)
+      return NULL;
+  }
+  return x->t->build(x->t->ctx, &explore_ops, r, &x->err);
+}
+
+static void rerun_destroy(rerun *r) {
   g_array_free(r->moves, TRUE);
   g_array_free(r->alts, TRUE);
   g_array_free(r->alt_preempt, TRUE);
   g_array_free(r->alt_actor, TRUE);
   g_array_free(r->ties, TRUE);
   g_free(r);
+}
+
+/* Done with r: kept for the next run if there is none kept yet. */
+static void rerun_free(explorer *x, rerun *r) {
+  if (!r)
+    return;
+  if (r->inst)
+    inst_release(x, r->inst);
+  if (x->spare_rerun)
+    rerun_destroy(r);
+  else
+    x->spare_rerun = r;
 }
 
 static void progress(explorer *x, sim_time now) {
@@ -561,7 +622,7 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
                 "explore follows at most %d processes, this workload has %u: "
                 "use fewer (numjobs)",
                 EXPLORE_MAX_ACTORS, sim_n_actors(e));
-    x->t->destroy(r->inst);
+    inst_release(x, r->inst);
     r->inst = NULL;
     return false;
   }
@@ -574,7 +635,7 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
       x->t->position_decisions(x->t->ctx, r->inst)) {
     /* The swapped regions could be told apart: start again unreduced. */
     x->sym_broken = true;
-    x->t->destroy(r->inst);
+    inst_release(x, r->inst);
     r->inst = NULL;
     return false;
   }
@@ -587,7 +648,7 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
   if (*out != SIM_STOPPED) {
     if (x->t->on_end && *out != SIM_ERROR)
       x->t->on_end(x->t->ctx, r->inst, *out);
-    x->t->destroy(r->inst);
+    inst_release(x, r->inst);
     r->inst = NULL;
   }
   if (*out == SIM_ERROR)
@@ -599,18 +660,29 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
 
 /* A fresh simulation replaying the current prefix. */
 static rerun *rerun_start(explorer *x) {
-  rerun *r = g_new0(rerun, 1);
+  rerun *r = g_steal_pointer(&x->spare_rerun);
+  rerun keep = r ? *r : (rerun){0};
+  if (!r)
+    r = g_new(rerun, 1);
   *r = (rerun){.x = x,
                .t = x->t,
                .bound = x->o->preemption_bound,
                .prefix = x->prefix,
                .last = -1};
-  r->moves = g_array_new(FALSE, FALSE, sizeof(move));
-  r->alts = g_array_new(FALSE, FALSE, sizeof(int));
-  r->alt_preempt = g_array_new(FALSE, FALSE, sizeof(gboolean));
-  r->alt_actor = g_array_new(FALSE, FALSE, sizeof(int));
-  r->ties = g_array_new(FALSE, FALSE, sizeof(sym_row));
-  r->inst = x->t->build(x->t->ctx, &explore_ops, r, &x->err);
+  r->moves = keep.moves ? keep.moves : g_array_new(FALSE, FALSE, sizeof(move));
+  r->alts = keep.alts ? keep.alts : g_array_new(FALSE, FALSE, sizeof(int));
+  r->alt_preempt = keep.alt_preempt
+                       ? keep.alt_preempt
+                       : g_array_new(FALSE, FALSE, sizeof(gboolean));
+  r->alt_actor =
+      keep.alt_actor ? keep.alt_actor : g_array_new(FALSE, FALSE, sizeof(int));
+  r->ties = keep.ties ? keep.ties : g_array_new(FALSE, FALSE, sizeof(sym_row));
+  g_array_set_size(r->moves, 0);
+  g_array_set_size(r->alts, 0);
+  g_array_set_size(r->alt_preempt, 0);
+  g_array_set_size(r->alt_actor, 0);
+  g_array_set_size(r->ties, 0);
+  r->inst = inst_get(x, r);
   return r;
 }
 
@@ -684,7 +756,9 @@ static bool hang_before(const hang_sum *a, const hang_sum *b,
   return ra < rb;
 }
 
-static bool expand(explorer *x, rerun **rp, const unsigned *slot_of);
+/* `at`: the state's node, -1 if it has none yet. */
+static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
+                   int64_t at);
 
 /* Follow the edge given by x->prefix: continue `r` (a run stopped at the
  * parent's branching point, adopted here) or start a fresh run when r is
@@ -720,9 +794,8 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     if (o == SIM_HANG)
       out->h = hang_join(seg, nseg, NULL);
   } else {
-    int64_t found = memo_find(&x->memo, r->key);
-    bool done =
-        found >= 0 && (memo_node(&x->memo, (uint32_t)found)->flags & NODE_DONE);
+    int64_t at = memo_find(&x->memo, r->key), found = at;
+    bool done = found >= 0 && memo_node(&x->memo, (uint32_t)found)->done;
     if (!x->o->prune && done)
       found = -1; /* plain: every path is walked, the memo only names hangs */
     /* expand() hands r on: keep how this state maps onto its canonical
@@ -744,7 +817,7 @@ static bool edge(explorer *x, rerun *r, stats *out) {
       if (found < 0) {
         x->res->states += r->orbit;
         x->res->canonical++;
-        ok = expand(x, &r, slot_of);
+        ok = expand(x, &r, slot_of, at);
         s = x->last_expanded;
       } else {
         s = node_get(&x->memo, (uint32_t)found);
@@ -763,11 +836,10 @@ static bool edge(explorer *x, rerun *r, stats *out) {
 
 /* Expand the state r stopped in (r->key): every alternative; its stats, in
  * our actor ids, go to x->last_expanded, and (canonical) to the memo. */
-static bool expand(explorer *x, rerun **rp, const unsigned *slot_of) {
+static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
+                   int64_t at) {
   rerun *r = *rp;
-  fingerprint_hash key = r->key;
-  int64_t found = memo_find(&x->memo, key);
-  uint32_t n = found >= 0 ? (uint32_t)found : memo_add(&x->memo, key);
+  uint32_t n = at >= 0 ? (uint32_t)at : memo_add(&x->memo, r->key);
   /* The first child may take r over: keep what this node needs. */
   GArray *alts = g_array_copy(r->alts), *pre = g_array_copy(r->alt_preempt);
   GArray *actor = g_array_copy(r->alt_actor);
@@ -840,11 +912,11 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of) {
   g_free(done);
   if (ok) {
     node *nd = memo_node(&x->memo, n);
-    if (!(nd->flags & NODE_DONE)) {
+    if (!nd->done) {
       stats canon = acc;
       canon.h = hang_map(acc.h, slot_of);
       node_put(&x->memo, n, &canon);
-      memo_node(&x->memo, n)->flags |= NODE_DONE;
+      memo_node(&x->memo, n)->done = 1;
     }
     x->last_expanded = acc;
   }
@@ -973,6 +1045,10 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
     g_propagate_error(err, x.err);
     x.err = NULL;
   }
+  if (x.spare)
+    t->destroy(x.spare);
+  if (x.spare_rerun)
+    rerun_destroy(x.spare_rerun);
   memo_clear(&x.memo);
   fingerprint_free(x.fp);
   g_byte_array_free(x.best, TRUE);

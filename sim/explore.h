@@ -50,6 +50,13 @@ typedef struct explore_target {
   /* Everything that can change the future of the simulation. */
   void (*fingerprint)(void *inst, fingerprint *fp);
   void (*destroy)(void *inst);
+  /* Optional: make `inst` (built by `build`, never run to its end by the
+   * explorer) what `build` would return with (policy, policy_ctx), in its
+   * own memory; FALSE without *err if it cannot (the explorer then
+   * destroys it and builds), with *err on failure.  The explorer keeps one
+   * spare instance to reset instead of destroying it and building anew. */
+  gboolean (*reset)(void *inst, const sim_policy_ops *policy, void *policy_ctx,
+                    GError **err);
   /* Optional observer, called before destroy for every run that reached
    * an end (completed, hang, time limit): oracles in tests. */
   void (*on_end)(void *ctx, void *inst, sim_outcome o);

@@ -20,6 +20,7 @@ struct sim_run {
   const workload *w;
   struct kernel_cfg kernel;
   uint64_t seed;
+  bool seed_given; /* --seed: over the processes' own seeds */
   sim_engine *engine;
   GPtrArray *disks;        /* void * disk instances, per device */
   GPtrArray *queues;       /* struct request_queue *, per device */
@@ -30,6 +31,7 @@ struct sim_run {
   GPtrArray *procs;        /* proc *, per process */
   GHashTable *proc_index;  /* proc * -> index + 1 */
   struct proc_ref *proc_refs; /* per process: its io_done context */
+  proc_job *jobs;             /* per process, made once (resets reuse it) */
   metrics *m;
   interleave *il;
   /* The result directory being written while the run goes (NULL: none),
@@ -101,8 +103,9 @@ static void io_done(void *ctx, proc *p, const struct bio *bio) {
   guint i = ref->i;
   if (ref->ramp > 0 && bio->submitted - proc_start_time(p) < ref->ramp)
     return; /* in_ramp */
-  metrics_io_done(r->m, i, ref->device, bio->submitted, sim_now(r->engine),
-                  (uint64_t)bio->nr_sectors * 512);
+  if (r->m)
+    metrics_io_done(r->m, i, ref->device, bio->submitted, sim_now(r->engine),
+                    (uint64_t)bio->nr_sectors * 512);
   run_io io = {i,
                bio->rw & REQ_WRITE ? RUN_IO_WRITE : RUN_IO_READ,
                bio->submitted,
@@ -125,8 +128,9 @@ static void call_done(void *ctx, proc *p, proc_call op, sim_time start,
   metrics_call op_m = op == PROC_CALL_READ    ? METRICS_CALL_READ
                       : op == PROC_CALL_WRITE ? METRICS_CALL_WRITE
                                               : METRICS_CALL_FSYNC;
-  metrics_call_done(r->m, proc_index(r, p), op_m, start, end, (uint64_t)bytes,
-                    hit);
+  if (r->m)
+    metrics_call_done(r->m, proc_index(r, p), op_m, start, end, (uint64_t)bytes,
+                      hit);
   run_io io = {proc_index(r, p),
                op == PROC_CALL_READ    ? RUN_IO_READ
                : op == PROC_CALL_WRITE ? RUN_IO_WRITE
@@ -158,8 +162,9 @@ static void bio_done(void *ctx, proc *p, const struct bio *bio) {
     sub = n + k;
     dev = g_array_index(r->flusher_device, guint, k);
   }
-  metrics_bio_done(r->m, sub, dev, bio->submitted, sim_now(r->engine),
-                   (uint64_t)bio->nr_sectors * 512);
+  if (r->m)
+    metrics_bio_done(r->m, sub, dev, bio->submitted, sim_now(r->engine),
+                     (uint64_t)bio->nr_sectors * 512);
 }
 
 static const proc_observer page_cache_observer = {
@@ -433,7 +438,98 @@ static void add_flushers(sim_run *r) {
     g_ptr_array_add(r->flushers, p);
     g_array_append_val(r->flusher_device, d);
   }
-  metrics_add_submitters(r->m, r->flushers->len);
+  if (r->m)
+    metrics_add_submitters(r->m, r->flushers->len);
+}
+
+/* Device i's elevator, and for CFQ the slice observer (its context made
+ * once) and slices.csv. */
+static gboolean attach_elevator(sim_run *r, guint i, GError **err) {
+  const wl_device *d = g_ptr_array_index(r->w->devices, i);
+  struct request_queue *q = g_ptr_array_index(r->queues, i);
+  /* a reset queue keeps an elevator that could be reset */
+  if (!q->elevator &&
+      !blk_queue_set_elevator(q, d->elevator, d->elevator_cfg, err))
+    return FALSE;
+  if (d->elevator != &iosched_cfq)
+    return TRUE;
+  slice_ctx *sc = NULL;
+  for (guint k = 0; k < r->slice_ctxs->len && !sc; k++) {
+    slice_ctx *c = g_ptr_array_index(r->slice_ctxs, k);
+    if (c->device == i)
+      sc = c;
+  }
+  if (!sc) {
+    sc = g_new(slice_ctx, 1);
+    *sc = (slice_ctx){r, i};
+    g_ptr_array_add(r->slice_ctxs, sc);
+  }
+  cfq_set_slice_observer(q, on_slice, sc);
+  if (r->stage && !r->slices) {
+    r->slices = outdir_stage_open(r->stage, "slices.csv", err);
+    if (!r->slices)
+      return FALSE;
+    fputs("device,queue,owner,start_ns,end_ns,timed_out,used_jiffies,"
+          "dispatched\n",
+          r->slices);
+  }
+  return TRUE;
+}
+
+/* The workload's tasks and processes, made or (after sim_run_reset, in
+ * their old memory) made again. */
+static void add_processes(sim_run *r) {
+  const workload *w = r->w;
+  bool again = r->procs->len > 0;
+  for (guint i = 0; i < w->processes->len; i++) {
+    const wl_process *wp = g_ptr_array_index(w->processes, i);
+    struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
+    struct task *t;
+    if (again) {
+      t = g_ptr_array_index(r->tasks, i);
+      char *name = t->name;
+      *t = (struct task){.name = name};
+    } else {
+      t = g_new0(struct task, 1);
+      t->name = g_strdup(wp->name);
+      g_ptr_array_add(r->tasks, t);
+    }
+    t->pid = 100 + (int)i;
+    t->ioc = find_ioc(r, wp);
+    ioc_task_link(t->ioc);
+    t->nice = wp->nice;
+    if (wp->cgroup >= 0) {
+      const wl_cgroup *cg = g_ptr_array_index(w->cgroups, wp->cgroup);
+      t->cgroup = cg->name;
+      t->cgroup_weight = cg->weight;
+    }
+    proc_job *job = &r->jobs[i];
+    if (!again) {
+      *job = job_from(wp, q->disk_ops->capacity(q->disk));
+      if (r->mm)
+        job->file = g_ptr_array_index(r->files, i);
+    }
+    /* a process's own seed (fio's randseed), unless --seed says */
+    uint64_t seed = wp->has_seed && !r->seed_given ? wp->seed : r->seed;
+    r->proc_refs[i] = (proc_ref){r, i, (guint)wp->device, wp->ramp};
+    if (again) {
+      proc_restart(g_ptr_array_index(r->procs, i), r->engine, t, job, q, seed,
+                   io_done, &r->proc_refs[i]);
+      continue;
+    }
+    proc *p = proc_new(r->engine, t, job, q, seed, io_done, &r->proc_refs[i]);
+    g_ptr_array_add(r->procs, p);
+    g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
+    if (r->mm)
+      proc_set_page_cache(p, r->mm, &page_cache_observer, r);
+  }
+  for (guint i = 0; i < w->processes->len; i++) {
+    const wl_process *wp = g_ptr_array_index(w->processes, i);
+    for (guint k = 0; wp->wait_for && k < wp->wait_for->len; k++)
+      proc_wait_for(
+          g_ptr_array_index(r->procs, i),
+          g_ptr_array_index(r->procs, g_array_index(wp->wait_for, guint, k)));
+  }
 }
 
 sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
@@ -446,8 +542,10 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   if (o->variant >= 0)
     r->kernel.cic_link = (cic_link_variant)o->variant;
   r->seed = o->has_seed ? o->seed : w->seed;
+  r->seed_given = o->has_seed;
   r->engine = sim_engine_new();
-  r->m = metrics_new(w->processes->len, w->devices->len, w->window);
+  if (!o->no_metrics || o->out_dir)
+    r->m = metrics_new(w->processes->len, w->devices->len, w->window);
   r->row = g_string_new(NULL);
   r->kernel_log = g_string_new(NULL);
   sim_engine_set_printk_hook(r->engine, on_printk, r);
@@ -470,6 +568,7 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
   }
   r->name_at[w->processes->len] = names->len;
   r->names = g_string_free(names, FALSE);
+  r->jobs = g_new0(proc_job, w->processes->len);
   r->slice_start = g_new0(sim_time, w->devices->len);
   r->slice_ctxs = g_ptr_array_new_with_free_func(g_free);
   r->bdis = g_ptr_array_new();
@@ -527,64 +626,14 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
         blktrace_set_output(bt, f);
       }
     }
-    if (!blk_queue_set_elevator(q, d->elevator, d->elevator_cfg, err)) {
+    if (!attach_elevator(r, i, err)) {
       sim_run_free(r);
       return NULL;
-    }
-    if (d->elevator == &iosched_cfq) {
-      slice_ctx *sc = g_new(slice_ctx, 1);
-      *sc = (slice_ctx){r, i};
-      g_ptr_array_add(r->slice_ctxs, sc);
-      cfq_set_slice_observer(q, on_slice, sc);
-      if (r->stage && !r->slices) {
-        r->slices = outdir_stage_open(r->stage, "slices.csv", err);
-        if (!r->slices) {
-          sim_run_free(r);
-          return NULL;
-        }
-        fputs("device,queue,owner,start_ns,end_ns,timed_out,used_jiffies,"
-              "dispatched\n",
-              r->slices);
-      }
     }
   }
 
   build_page_cache(r);
-  for (guint i = 0; i < w->processes->len; i++) {
-    const wl_process *wp = g_ptr_array_index(w->processes, i);
-    struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
-    struct task *t = g_new0(struct task, 1);
-    t->name = g_strdup(wp->name);
-    t->pid = 100 + (int)i;
-    t->ioc = find_ioc(r, wp);
-    ioc_task_link(t->ioc);
-    t->nice = wp->nice;
-    if (wp->cgroup >= 0) {
-      const wl_cgroup *cg = g_ptr_array_index(w->cgroups, wp->cgroup);
-      t->cgroup = cg->name;
-      t->cgroup_weight = cg->weight;
-    }
-    g_ptr_array_add(r->tasks, t);
-    proc_job job = job_from(wp, q->disk_ops->capacity(q->disk));
-    if (r->mm)
-      job.file = g_ptr_array_index(r->files, i);
-    /* a process's own seed (fio's randseed), unless --seed says */
-    uint64_t seed = wp->has_seed && !o->has_seed ? wp->seed : r->seed;
-    r->proc_refs[i] = (proc_ref){r, i, (guint)wp->device, wp->ramp};
-    proc *p = proc_new(r->engine, t, &job, q, seed, io_done, &r->proc_refs[i]);
-    job_clear(&job);
-    g_ptr_array_add(r->procs, p);
-    g_hash_table_insert(r->proc_index, p, GUINT_TO_POINTER(i + 1));
-    if (r->mm)
-      proc_set_page_cache(p, r->mm, &page_cache_observer, r);
-  }
-  for (guint i = 0; i < w->processes->len; i++) {
-    const wl_process *wp = g_ptr_array_index(w->processes, i);
-    for (guint k = 0; wp->wait_for && k < wp->wait_for->len; k++)
-      proc_wait_for(
-          g_ptr_array_index(r->procs, i),
-          g_ptr_array_index(r->procs, g_array_index(wp->wait_for, guint, k)));
-  }
+  add_processes(r);
   add_flushers(r);
 
   if (o->policy) {
@@ -604,6 +653,50 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     interleave_attach(r->il, r->engine);
   }
   return r;
+}
+
+gboolean sim_run_reset(sim_run *r, const sim_policy_ops *policy,
+                       void *policy_ctx, GError **err) {
+  if (r->ran || r->stage || r->mm || r->blktraces->len || r->il ||
+      r->io_observers || sim_tracing(r->engine))
+    return FALSE;
+  /* Everything that holds timers first, the engine last (it forgets the
+   * pending events). */
+  for (guint i = 0; i < r->procs->len; i++)
+    proc_reset(g_ptr_array_index(r->procs, i));
+  for (guint i = 0; i < r->queues->len; i++) {
+    const wl_device *d = g_ptr_array_index(r->w->devices, i);
+    void *disk = g_ptr_array_index(r->disks, i);
+    if (d->disk->reset) {
+      blk_queue_reset(g_ptr_array_index(r->queues, i), disk);
+      d->disk->reset(disk);
+      continue;
+    }
+    disk = d->disk->init(d->disk_cfg, r->engine, err);
+    if (!disk)
+      return FALSE;
+    blk_queue_reset(g_ptr_array_index(r->queues, i), disk);
+    d->disk->free(g_ptr_array_index(r->disks, i));
+    g_ptr_array_index(r->disks, i) = disk;
+  }
+  /* the processes find them again by name, in the same order */
+  for (guint i = 0; i < r->iocs->len; i++)
+    ioc_reset(g_ptr_array_index(r->iocs, i));
+  if (r->m) {
+    metrics_free(r->m);
+    r->m = metrics_new(r->w->processes->len, r->w->devices->len, r->w->window);
+  }
+  sim_engine_reset(r->engine);
+  memset(r->slice_start, 0, r->w->devices->len * sizeof(sim_time));
+  g_string_truncate(r->kernel_log, 0);
+  r->kernel_log_kept = 0;
+  r->kernel_log_more = 0;
+  for (guint i = 0; i < r->queues->len; i++)
+    if (!attach_elevator(r, i, err))
+      return FALSE;
+  add_processes(r);
+  sim_engine_set_policy(r->engine, policy, policy_ctx);
+  return TRUE;
 }
 
 static char *format_ms(sim_time t) {
@@ -753,6 +846,8 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   }
   for (guint i = 0; i < r->queues->len; i++) {
     struct request_queue *q = g_ptr_array_index(r->queues, i);
+    if (!r->m)
+      continue;
     metrics_set_device_busy(r->m, i, q->disk_ops->busy_time(q->disk));
     metrics_set_device_commands(r->m, i, q->stats.completed);
   }
@@ -780,7 +875,8 @@ sim_outcome sim_run_go(sim_run *r, GError **err) {
   }
   if (r->slice_ctxs->len)
     res->disk_time_ns = cfq_disk_times(r);
-  metrics_finish(r->m, res->sim_time);
+  if (r->m)
+    metrics_finish(r->m, res->sim_time);
   return o;
 }
 
@@ -895,6 +991,9 @@ void sim_run_free(sim_run *r) {
   g_free(r->proc_refs);
   g_free(r->names);
   g_free(r->name_at);
+  for (guint i = 0; r->jobs && i < r->w->processes->len; i++)
+    job_clear(&r->jobs[i]);
+  g_free(r->jobs);
   metrics_free(r->m);
   if (r->il)
     interleave_free(r->il);

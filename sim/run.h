@@ -31,6 +31,9 @@ typedef struct run_options {
    * it, and only sim_run_write puts the result in place. */
   const char *out_dir;
   bool out_trace;
+  /* Measure nothing (exploration, which reports no run): the result's
+   * metrics are NULL.  Ignored with out_dir. */
+  bool no_metrics;
 } run_options;
 
 #define RUN_OPTIONS_INIT \
@@ -74,5 +77,13 @@ GBytes *sim_run_blktrace(sim_run *r, guint device);
 /* Everything that can change the future of the run (exploration). */
 void sim_run_fingerprint(sim_run *r, fingerprint *fp);
 void sim_run_free(sim_run *r);
+/* Back to the state sim_run_new returned, with `policy` installed, in the
+ * run's own memory (exploration re-runs from the start many times).  Only
+ * a run not yet gone (sim_run_go) that writes nothing (no out_dir, no
+ * trace, no observers), has no page cache and was given a policy can be
+ * reset: FALSE without *err otherwise (free it and make a new one).
+ * FALSE with *err if a device could not be made: free it. */
+gboolean sim_run_reset(sim_run *r, const sim_policy_ops *policy,
+                       void *policy_ctx, GError **err);
 
 #endif

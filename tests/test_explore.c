@@ -891,8 +891,10 @@ static void test_symmetry_dropped(void) {
     g_free(sets[i]);
 }
 
-/* A stored state costs at most 64 bytes, its slot in the table included,
- * with and without the reduction. */
+/* A stored state costs at most 44 bytes (a 32-byte node and its slot in
+ * the table at most 4/5 full, the few wide ones near the root included),
+ * with and without the reduction: four sharers on the hdd store 2.2
+ * million states, which must fit in 100 MB. */
 static void test_stored_state_size(void) {
   workload *w = race(3, "ssd", false);
   for (int sym = 0; sym <= 1; sym++) {
@@ -902,7 +904,7 @@ static void test_stored_state_size(void) {
                    " stored states",
                    r.memo_bytes, r.canonical);
     g_assert_cmpuint(r.canonical, >, 500);
-    g_assert_cmpuint(r.memo_bytes, <=, 64 * r.canonical);
+    g_assert_cmpuint(r.memo_bytes, <=, 44 * r.canonical);
     explore_result_clear(&r);
   }
   workload_free(w);
@@ -929,6 +931,162 @@ static void test_hash_vectors(void) {
   }
 }
 
+/* ---- a reset run is a fresh one ---- */
+
+/* A seeded random interleaving that stops the run after `stop_after`
+ * choices (0: never), and the state's key after every step and event. */
+typedef struct trail {
+  GRand *rand;
+  guint choices, stop_after;
+  sim_run *run;
+  fingerprint *fp;
+  GArray *keys; /* fingerprint_hash */
+} trail;
+
+static int choose_random(void *ctx, sim_engine *e, const sim_choice *c,
+                         GError **err) {
+  (void)err;
+  trail *t = ctx;
+  if (t->stop_after && ++t->choices >= t->stop_after)
+    sim_engine_stop(e);
+  guint n = c->n_ready + (c->event_pending ? 1 : 0);
+  guint k = (guint)g_rand_int_range(t->rand, 0, (gint32)n);
+  return k < c->n_ready ? (int)k : SIM_DELIVER;
+}
+static const sim_policy_ops random_ops = {choose_random};
+
+static void key_step(void *ctx, sim_engine *e) {
+  (void)e;
+  trail *t = ctx;
+  fingerprint_reset(t->fp);
+  sim_run_fingerprint(t->run, t->fp);
+  fingerprint_hash h = fingerprint_hash128(t->fp);
+  g_array_append_val(t->keys, h);
+}
+
+/* Runs `r` (with policy context t) to its end or stop; the outcome. */
+static sim_outcome trail_run(trail *t, sim_run *r, guint32 seed,
+                             sim_time limit) {
+  g_rand_set_seed(t->rand, seed);
+  t->choices = 0;
+  t->run = r;
+  g_array_set_size(t->keys, 0);
+  sim_engine_set_step_hook(sim_run_engine(r), key_step, t);
+  GError *err = NULL;
+  sim_outcome o = sim_engine_run(sim_run_engine(r), limit, &err);
+  g_assert_no_error(err);
+  return o;
+}
+
+/* sim_run_reset gives back the run sim_run_new makes: run again under the
+ * same random interleaving, a reset run and a fresh one go through the
+ * same states (everything the explorer fingerprints, after every step and
+ * event) to the same end, however far the reset run had gone (to its end,
+ * or stopped anywhere on the way, with I/Os in flight).  Four sharers on
+ * the hdd and the SSD, CFQ groups, priorities, random reads and queued
+ * async writes, deadline and noop, start delays, wait_for and think
+ * time. */
+static void test_reset_is_fresh(void) {
+  const struct {
+    const char *file;
+    const char *set[6]; /* overrides, NULL-terminated */
+  } cases[] = {
+      {"race-explore-4", {"devices.sda.model=hdd"}},
+      {"race-explore-4", {"devices.sda.model=ssd"}},
+      {"cgroup-weights", {"duration=10ms"}},
+      {"ioprio", {"duration=10ms"}},
+      {"5r5w-rand", {"duration=10ms"}},
+      {"5r5w-rand", {"duration=10ms", "devices.sda.model=ssd"}},
+      {"5r5w-rand", {"duration=10ms", "devices.sda.scheduler.name=deadline"}},
+      {"race-explore-4",
+       {"devices.sda.model=hdd", "devices.sda.scheduler.name=noop"}},
+      /* a start delay (a timer armed as the run is made), a process
+       * started by another's exit, think time */
+      {"race-explore-3",
+       {"processes.B.start=2ms", "processes.C.wait_for=[A]",
+        "processes.A.count=3", "processes.A.size=1m", "processes.A.think=1ms",
+        "devices.sda.model=hdd"}}};
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *path =
+        g_strdup_printf(CFQSIM_SOURCE_DIR "/workloads/%s.yaml", cases[i].file);
+    char *sets[G_N_ELEMENTS(cases[i].set) + 1] = {NULL};
+    for (guint k = 0; k < G_N_ELEMENTS(cases[i].set); k++)
+      sets[k] = (char *)cases[i].set[k];
+    GError *err = NULL;
+    workload *w = workload_load(path, sets, &err);
+    g_assert_no_error(err);
+    sim_time limit = sim_run_limit(w);
+    trail a = {.rand = g_rand_new(),
+               .fp = fingerprint_new(),
+               .keys = g_array_new(FALSE, FALSE, sizeof(fingerprint_hash))};
+    trail b = {.rand = g_rand_new(),
+               .fp = fingerprint_new(),
+               .keys = g_array_new(FALSE, FALSE, sizeof(fingerprint_hash))};
+    run_options o = RUN_OPTIONS_INIT;
+    o.policy = &random_ops;
+    o.policy_ctx = &a;
+    o.no_metrics = i % 2; /* as the explorer's, and measured */
+    sim_run *reused = sim_run_new(w, &o, &err);
+    g_assert_no_error(err);
+    /* the first run goes to its end, then each stops somewhere */
+    trail_run(&a, reused, 1, limit);
+    guint steps = a.keys->len;
+    g_assert_cmpuint(steps, >, 10);
+    for (guint32 seed = 2; seed < 14; seed++) {
+      a.stop_after = seed % 4 == 0 ? 0 : 1 + (seed * 7919) % steps;
+      g_assert_true(sim_run_reset(reused, &random_ops, &a, &err));
+      g_assert_no_error(err);
+      sim_outcome ra = trail_run(&a, reused, seed, limit);
+      b.stop_after = a.stop_after;
+      o.policy_ctx = &b;
+      sim_run *fresh = sim_run_new(w, &o, &err);
+      g_assert_no_error(err);
+      sim_outcome rb = trail_run(&b, fresh, seed, limit);
+      g_assert_cmpint(ra, ==, rb);
+      g_assert_cmpuint(a.keys->len, ==, b.keys->len);
+      g_assert_true(memcmp(a.keys->data, b.keys->data,
+                           a.keys->len * sizeof(fingerprint_hash)) == 0);
+      g_assert_cmpint(sim_now(sim_run_engine(reused)), ==,
+                      sim_now(sim_run_engine(fresh)));
+      g_assert_cmpuint(sim_events(sim_run_engine(reused)), ==,
+                       sim_events(sim_run_engine(fresh)));
+      sim_run_free(fresh);
+    }
+    sim_run_free(reused);
+    for (trail *t = &a; t; t = t == &a ? &b : NULL) {
+      g_rand_free(t->rand);
+      fingerprint_free(t->fp);
+      g_array_free(t->keys, TRUE);
+    }
+    workload_free(w);
+  }
+}
+
+/* A run that wrote (or may write) somewhere, or went through sim_run_go,
+ * is not reset. */
+static void test_reset_refused(void) {
+  workload *w = race(2, "ssd", false);
+  GError *err = NULL;
+  run_options o = RUN_OPTIONS_INIT;
+  sim_run *r = sim_run_new(w, &o, &err); /* the workload's interleaving */
+  g_assert_no_error(err);
+  g_assert_false(sim_run_reset(r, &random_ops, NULL, &err));
+  g_assert_no_error(err);
+  sim_run_free(r);
+  trail t = {.rand = g_rand_new()};
+  o.policy = &random_ops;
+  o.policy_ctx = &t;
+  r = sim_run_new(w, &o, &err);
+  g_assert_no_error(err);
+  sim_run_go(r, &err);
+  g_assert_no_error(err);
+  g_assert_false(sim_run_reset(r, &random_ops, &t, &err));
+  g_assert_no_error(err);
+  sim_run_free(r);
+  g_rand_free(t.rand);
+  workload_free(w);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/explore/buggy-2-hangs-and-replays",
@@ -953,5 +1111,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/explore/stored-state-size", test_stored_state_size);
   g_test_add_func("/explore/symmetry-dropped", test_symmetry_dropped);
   g_test_add_func("/explore/hash-vectors", test_hash_vectors);
+  g_test_add_func("/explore/reset-is-fresh", test_reset_is_fresh);
+  g_test_add_func("/explore/reset-refused", test_reset_refused);
   return g_test_run();
 }

@@ -189,6 +189,25 @@ void sim_engine_free(sim_engine *e) {
   g_free(e);
 }
 
+void sim_engine_reset(sim_engine *e) {
+  for (guint i = 0; i < e->actors->len; i++)
+    actor_free(g_ptr_array_index(e->actors, i));
+  g_ptr_array_set_size(e->actors, 0);
+  memset(e->ready_bits, 0, e->ready_words * sizeof(uint64_t));
+  memset(e->ready_sum, 0, e->ready_sum_words * sizeof(uint64_t));
+  e->n_ready = e->n_done = 0;
+  e->heap_len = 0;
+  e->n_handles = e->n_free = 0; /* every timer was deleted */
+  e->head.now = 0;
+  e->next_seq = 1;
+  e->delivered = 0;
+  e->policy = NULL;
+  e->policy_ctx = NULL;
+  e->hook = NULL;
+  e->hook_ctx = NULL;
+  e->stop = false;
+}
+
 uint64_t sim_events(const sim_engine *e) { return e->delivered; }
 
 void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,

@@ -30,6 +30,11 @@ typedef void (*sim_event_fn)(void *arg);
 sim_engine *sim_engine_new(void);
 void sim_engine_free(sim_engine *e);
 
+/* Back to the state sim_engine_new() returns, keeping its memory: no
+ * actors, no events, time 0, no policy and no step hook (the trace and
+ * printk hook stay).  Every timer must have been deleted first. */
+void sim_engine_reset(sim_engine *e);
+
 /* The engine begins with its clock and trace stream, read inline on every
  * step of every model. */
 typedef struct sim_engine_head {

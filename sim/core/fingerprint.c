@@ -7,27 +7,26 @@
 #include <string.h>
 
 struct fingerprint {
-  guint8 *data;
-  size_t len, cap;
+  fingerprint_head head; /* data, len, cap: first, read inline */
   const fingerprint_map *map;
 };
 
 fingerprint *fingerprint_new(void) {
   fingerprint *fp = g_new0(fingerprint, 1);
-  fp->cap = 4096;
-  fp->data = g_malloc(fp->cap);
+  fp->head.cap = 4096;
+  fp->head.data = g_malloc(fp->head.cap);
   return fp;
 }
 
 void fingerprint_free(fingerprint *fp) {
   if (!fp)
     return;
-  g_free(fp->data);
+  g_free(fp->head.data);
   g_free(fp);
 }
 
 void fingerprint_reset(fingerprint *fp) {
-  fp->len = 0;
+  fp->head.len = 0;
   fp->map = NULL;
 }
 
@@ -38,16 +37,12 @@ void fingerprint_set_map(fingerprint *fp, const fingerprint_map *m) {
 /* Most pieces are 8 bytes: the append is a bounds check and a copy
  * (g_byte_array_append would divide by the element size on every call). */
 void fingerprint_bytes(fingerprint *fp, const void *data, size_t len) {
-  if (fp->cap - fp->len < len) {
-    fp->cap = MAX(2 * fp->cap, fp->len + len);
-    fp->data = g_realloc(fp->data, fp->cap);
+  if (fp->head.cap - fp->head.len < len) {
+    fp->head.cap = MAX(2 * fp->head.cap, fp->head.len + len);
+    fp->head.data = g_realloc(fp->head.data, fp->head.cap);
   }
-  memcpy(fp->data + fp->len, data, len);
-  fp->len += len;
-}
-
-void fingerprint_i64(fingerprint *fp, int64_t v) {
-  fingerprint_bytes(fp, &v, sizeof v);
+  memcpy(fp->head.data + fp->head.len, data, len);
+  fp->head.len += len;
 }
 
 void fingerprint_str(fingerprint *fp, const char *s) {
@@ -89,12 +84,13 @@ unsigned fingerprint_actor_at(const fingerprint *fp, unsigned slot) {
 }
 
 const void *fingerprint_data(const fingerprint *fp, size_t *len) {
-  *len = fp->len;
-  return fp->data;
+  *len = fp->head.len;
+  return fp->head.data;
 }
 
 char *fingerprint_digest(const fingerprint *fp) {
-  return g_compute_checksum_for_data(G_CHECKSUM_MD5, fp->data, fp->len);
+  return g_compute_checksum_for_data(G_CHECKSUM_MD5, fp->head.data,
+                                     fp->head.len);
 }
 
 /* ---- MurmurHash3, x64 128-bit variant (public domain algorithm by
@@ -186,5 +182,5 @@ fingerprint_hash fingerprint_hash_bytes(const void *data, size_t len) {
 }
 
 fingerprint_hash fingerprint_hash128(const fingerprint *fp) {
-  return fingerprint_hash_bytes(fp->data, fp->len);
+  return fingerprint_hash_bytes(fp->head.data, fp->head.len);
 }
