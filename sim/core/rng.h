@@ -4,15 +4,9 @@
 #ifndef CFQSIM_RNG_H
 #define CFQSIM_RNG_H
 
-#include <glib.h>
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
-/* GSL's mt19937, the same numbers from the same seeds, with half its
- * state (32-bit words).  One thread's draws go through a GSL generator
- * of that thread: a generator may move between threads, not be shared by
- * two at once. */
-const gsl_rng_type *sim_rng_mt19937(void);
 /* A new mt19937 generator for `entity` under `seed`.  Free with gsl_rng_free. */
 gsl_rng *sim_rng_new(uint64_t seed, const char *entity);
 /* The derived 64-bit seed itself (stable across platforms and runs). */
