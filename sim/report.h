@@ -66,11 +66,14 @@ char *report_processes_csv(const run_result *r);
  * process,latency_ns, in completion order, for latency CDFs), written to
  * the streams (any may be NULL) as the run goes: the headers at once, a
  * window's rows when it closes (metrics_set_window_sink), a latency when
- * its I/O completes (metrics_set_latency_sink).  Free after the run. */
+ * its I/O completes (metrics_set_latency_sink; rows are held in chunks:
+ * report_series_flush writes what is held, before the streams close).
+ * Free after the run. */
 typedef struct report_series report_series;
 report_series *report_series_new(const workload *w, metrics *m,
                                  FILE *timeseries, FILE *fairness,
                                  FILE *latencies);
+void report_series_flush(report_series *s);
 void report_series_free(report_series *s);
 
 /* The files written at the end of a run (summary.txt, metrics.json,

@@ -891,6 +891,7 @@ struct request_queue *sim_run_queue(sim_run *r, guint device) {
 /* Nothing reaches the streams once the run is over: freeing the queues
  * still makes CFQ log its queues' release. */
 static void stop_streams(sim_run *r) {
+  report_series_flush(r->series);
   for (guint i = 0; i < r->queues->len; i++)
     if (i < r->blktraces->len)
       blk_set_observer(g_ptr_array_index(r->queues, i), NULL, NULL);

@@ -393,6 +393,7 @@ static void series_of(fixture *f, sim_time end, char **ts, char **fair,
   report_series *s = report_series_new(&f->w, m, tsf, ff, lf);
   feed(m);
   metrics_finish(m, end);
+  report_series_flush(s);
   report_series_free(s);
   metrics_free(m);
   fclose(tsf);
