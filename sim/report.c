@@ -569,6 +569,15 @@ static char *active_row(report_series *s, const metrics *m, guint i, guint k,
  * caches. */
 #define ROWS_CHUNK (32 * 1024)
 
+/* Where the next timeseries.csv row goes: after q, or at the start of
+ * the chunk once a full one is written. */
+static char *rows_room(report_series *s, char *q) {
+  if (q - s->rows < ROWS_CHUNK)
+    return q;
+  fwrite(s->rows, 1, (size_t)(q - s->rows), s->timeseries);
+  return s->rows;
+}
+
 static void series_window(void *ctx, const metrics *m, guint k) {
   report_series *s = ctx;
   sim_time win = metrics_window(m);
@@ -589,20 +598,14 @@ static void series_window(void *ctx, const metrics *m, guint k) {
     for (guint i = 0; i < n;) {
       guint next = metrics_window_next_active(m, i);
       for (; i < next; i++) {
-        if (q - s->rows >= ROWS_CHUNK) {
-          fwrite(s->rows, 1, (size_t)(q - s->rows), s->timeseries);
-          q = s->rows;
-        }
+        q = rows_room(s, q);
         memcpy(q, st, st_len);
         q += st_len;
         memcpy(q, s->names[i].at, s->names[i].idle_len);
         q += s->names[i].idle_len;
       }
       if (i < n) {
-        if (q - s->rows >= ROWS_CHUNK) {
-          fwrite(s->rows, 1, (size_t)(q - s->rows), s->timeseries);
-          q = s->rows;
-        }
+        q = rows_room(s, q);
         memcpy(q, st, st_len);
         q = active_row(s, m, i, k, q + st_len);
         i++;
