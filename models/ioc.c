@@ -49,6 +49,7 @@ void ioc_reset(struct io_context *ioc) {
     cfq_cic_free(g_ptr_array_index(ioc->cic_list, i));
   g_ptr_array_set_size(ioc->cic_list, 0);
   g_ptr_array_set_size(ioc->radix, 0);
+  ioc->ioc_data = NULL;
   ioc->refcount = 0;
   ioc->nr_tasks = 0;
   ioc->nr_batch_requests = 0;
@@ -91,9 +92,17 @@ void ioc_put(struct io_context *ioc) {
 }
 
 struct cfq_io_context *cfq_cic_lookup(struct io_context *ioc, int cic_index) {
-  if (!ioc || cic_index < 0 || (guint)cic_index >= ioc->radix->len)
+  if (!ioc || cic_index < 0)
     return NULL;
-  return g_ptr_array_index(ioc->radix, cic_index);
+  struct cfq_io_context *cic = ioc->ioc_data;
+  if (cic && cic->cic_index == cic_index)
+    return cic;
+  if ((guint)cic_index >= ioc->radix->len)
+    return NULL;
+  cic = g_ptr_array_index(ioc->radix, cic_index);
+  if (cic)
+    ioc->ioc_data = cic;
+  return cic;
 }
 
 /* A private cic: nobody can find it before cfq_cic_link. */
@@ -114,6 +123,7 @@ static int cfq_cic_link(struct io_context *ioc, int cic_index, void *cfqd,
     return -EEXIST; /* the slot is taken: somebody linked first */
   cic->ioc = ioc;
   cic->key = cfqd;
+  cic->cic_index = cic_index;
   g_ptr_array_index(ioc->radix, cic_index) = cic;
   g_ptr_array_add(ioc->cic_list, cic);
   return 0;

@@ -42,6 +42,9 @@ struct io_context {
   int64_t last_waited; /* jiffies */
   GPtrArray *radix;    /* cic_index -> struct cfq_io_context * (or NULL) */
   GPtrArray *cic_list; /* every cic linked to this ioc */
+  /* The cic the last lookup found, tried before the radix: with thousands
+   * of tasks, the radix and its slots are two cold cache lines per I/O. */
+  struct cfq_io_context *ioc_data;
 };
 
 struct cfq_io_context {
@@ -49,8 +52,9 @@ struct cfq_io_context {
   struct io_context *ioc;
   struct cfq_queue *cfqq[2]; /* [0] async, [1] sync */
   struct cfq_ttime ttime;
-  int id;     /* allocation order, for traces */
-  bool noted; /* in its cfqd's list of cics (CFQ's bookkeeping) */
+  int id;        /* allocation order, for traces */
+  int cic_index; /* its device's slot, once linked */
+  bool noted;    /* in its cfqd's list of cics (CFQ's bookkeeping) */
 };
 
 /* What a kernel does when its cfq_cic_link finds the slot taken

@@ -247,9 +247,19 @@ static void test_devices_apart(void) {
   g_assert_cmpint(cic_step_link(&d0.dev, "T", ioc, &c0), ==, CIC_LINKED);
   g_assert_true(cic_step_lookup(&d0.dev, "T", ioc) == c0);
   g_assert_true(cic_step_lookup(&d2.dev, "T", ioc) == c2);
+  /* The last cic found answers first, but only for its own device. */
+  g_assert_null(cfq_cic_lookup(ioc, 1));
+  g_assert_true(cfq_cic_lookup(ioc, 0) == c0);
+  g_assert_true(cfq_cic_lookup(ioc, 2) == c2);
+  g_assert_true(cfq_cic_lookup(ioc, 2) == c2);
+  g_assert_true(cfq_cic_lookup(ioc, 0) == c0);
   g_assert_cmpuint(d0.printk->len + d2.printk->len, ==, 0);
   g_assert_cmpuint(d0.stats.link_failed + d2.stats.link_failed, ==, 0);
   g_assert_cmpuint(ioc->cic_list->len, ==, 2);
+  /* A run restarted: no cic is found, none is remembered. */
+  ioc_reset(ioc);
+  g_assert_null(cfq_cic_lookup(ioc, 0));
+  g_assert_null(cfq_cic_lookup(ioc, 2));
   ioc_free(ioc);
   bench_free(&d0);
   bench_free(&d2);
