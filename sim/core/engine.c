@@ -1,13 +1,16 @@
 /* The discrete-event engine (docs/model.md, "The engine").
  *
- * The event queue is a binary heap of entries stored by value, ordered by
- * (time, insertion sequence).  An armed timer holds a handle, and the
- * engine keeps each handle's heap slot up to date as entries move, so
- * re-arming moves the entry in place and deleting removes it at once: no
+ * The event queue is a 4-ary heap of small entries stored by value, ordered
+ * by (time, insertion sequence).  Every pending event holds a handle: what
+ * the event runs (and its timer, if it is one) sits in the handle's record,
+ * and the engine keeps each handle's heap slot up to date as entries move,
+ * so re-arming moves the entry in place and deleting removes it at once: no
  * entry outlives its timer, and a timer freed after sim_timer_del() is
  * never touched again.  The slots live in one dense array rather than in
- * the timers, so moving an entry writes nothing into its timer's owner
- * (with thousands of processes, a cache miss per move).
+ * the timers, so moving an entry writes nothing into its timer's owner.
+ * With thousands of processes the heap no longer fits the first-level
+ * cache: four children to a node halve its depth, and 24-byte entries put
+ * a node's children in two cache lines.
  *
  * Ready actors are a bitmap by actor id with a summary bit per word, so
  * the lowest ready id is found without walking the actors. */
@@ -17,16 +20,20 @@
 #include <stdarg.h>
 #include <string.h>
 
+/* A heap entry: when, and in which order among equals. */
 typedef struct sim_event {
   sim_time at;
   uint64_t seq;
+  uint32_t handle;
+} sim_event;
+
+/* What a pending event runs. */
+typedef struct ev_what {
   sim_event_fn fn;
   void *arg;
   const char *name;
-  uint32_t handle; /* the armed timer's, NO_HANDLE for one-shot events */
-} sim_event;
-
-#define NO_HANDLE UINT32_MAX
+  sim_timer *timer; /* NULL: a one-shot event */
+} ev_what;
 
 struct sim_actor {
   sim_engine *engine;
@@ -46,9 +53,9 @@ struct sim_engine {
 
   sim_event *heap;
   size_t heap_len, heap_cap;
-  /* armed timers by handle: the timer and its entry's heap slot */
-  sim_timer **armed;
-  uint32_t *armed_slot;
+  /* pending events by handle: what each runs, and its entry's heap slot */
+  ev_what *what;
+  uint32_t *slot;
   uint32_t *free_handles; /* handles released, reused last-in first-out */
   uint32_t n_handles, n_free, handles_cap;
 
@@ -83,14 +90,15 @@ static inline bool ev_before(const sim_event *a, const sim_event *b) {
 /* Puts x at slot i, recording where its timer's entry now is. */
 static inline void heap_place(sim_engine *e, size_t i, const sim_event *x) {
   e->heap[i] = *x;
-  if (x->handle != NO_HANDLE)
-    e->armed_slot[x->handle] = (uint32_t)i;
+  e->slot[x->handle] = (uint32_t)i;
 }
+
+#define HEAP_D 4 /* children per node */
 
 static void heap_sift_up(sim_engine *e, size_t i) {
   sim_event *h = e->heap, x = h[i];
   while (i > 0) {
-    size_t p = (i - 1) / 2;
+    size_t p = (i - 1) / HEAP_D;
     if (!ev_before(&x, &h[p]))
       break;
     heap_place(e, i, &h[p]);
@@ -103,11 +111,13 @@ static void heap_sift_down(sim_engine *e, size_t i) {
   sim_event *h = e->heap, x = h[i];
   size_t n = e->heap_len;
   for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= n)
+    size_t first = HEAP_D * i + 1;
+    if (first >= n)
       break;
-    if (c + 1 < n && ev_before(&h[c + 1], &h[c]))
-      c++;
+    size_t c = first, end = MIN(first + HEAP_D, n);
+    for (size_t k = first + 1; k < end; k++)
+      if (ev_before(&h[k], &h[c]))
+        c = k;
     if (!ev_before(&h[c], &x))
       break;
     heap_place(e, i, &h[c]);
@@ -132,26 +142,26 @@ static void heap_remove_at(sim_engine *e, size_t i) {
   if (--e->heap_len == i)
     return;
   heap_place(e, i, &e->heap[e->heap_len]);
-  if (i > 0 && ev_before(&e->heap[i], &e->heap[(i - 1) / 2]))
+  if (i > 0 && ev_before(&e->heap[i], &e->heap[(i - 1) / HEAP_D]))
     heap_sift_up(e, i);
   else
     heap_sift_down(e, i);
 }
 
-static uint32_t handle_get(sim_engine *e, sim_timer *t) {
+static uint32_t handle_get(sim_engine *e, const ev_what *w) {
   uint32_t h;
   if (e->n_free) {
     h = e->free_handles[--e->n_free];
   } else {
     if (e->n_handles == e->handles_cap) {
       e->handles_cap = e->handles_cap ? 2 * e->handles_cap : 64;
-      e->armed = g_renew(sim_timer *, e->armed, e->handles_cap);
-      e->armed_slot = g_renew(uint32_t, e->armed_slot, e->handles_cap);
+      e->what = g_renew(ev_what, e->what, e->handles_cap);
+      e->slot = g_renew(uint32_t, e->slot, e->handles_cap);
       e->free_handles = g_renew(uint32_t, e->free_handles, e->handles_cap);
     }
     h = e->n_handles++;
   }
-  e->armed[h] = t;
+  e->what[h] = *w;
   return h;
 }
 
@@ -180,8 +190,8 @@ void sim_engine_free(sim_engine *e) {
     actor_free(g_ptr_array_index(e->actors, i));
   g_ptr_array_free(e->actors, TRUE);
   g_free(e->heap);
-  g_free(e->armed);
-  g_free(e->armed_slot);
+  g_free(e->what);
+  g_free(e->slot);
   g_free(e->free_handles);
   g_free(e->ready_buf);
   g_free(e->ready_bits);
@@ -197,7 +207,7 @@ void sim_engine_reset(sim_engine *e) {
   memset(e->ready_sum, 0, e->ready_sum_words * sizeof(uint64_t));
   e->n_ready = e->n_done = 0;
   e->heap_len = 0;
-  e->n_handles = e->n_free = 0; /* every timer was deleted */
+  e->n_handles = e->n_free = 0; /* every timer was deleted, no event kept */
   e->head.now = 0;
   e->next_seq = 1;
   e->delivered = 0;
@@ -213,7 +223,8 @@ uint64_t sim_events(const sim_engine *e) { return e->delivered; }
 void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
               void *arg) {
   g_assert(at >= e->head.now);
-  sim_event ev = {at, e->next_seq++, fn, arg, name, NO_HANDLE};
+  ev_what w = {fn, arg, name, NULL};
+  sim_event ev = {at, e->next_seq++, handle_get(e, &w)};
   heap_push(e, &ev);
 }
 
@@ -231,9 +242,9 @@ void sim_timer_mod(sim_timer *t, sim_time expires) {
     expires = e->head.now;
   t->expires = expires;
   /* a re-armed timer orders as a new entry: a fresh sequence number */
-  sim_event ev = {expires, e->next_seq++, t->fn, t->arg, t->name, t->handle};
+  sim_event ev = {expires, e->next_seq++, t->handle};
   if (t->pending) {
-    size_t i = e->armed_slot[t->handle];
+    size_t i = e->slot[t->handle];
     bool earlier = ev_before(&ev, &e->heap[i]);
     heap_place(e, i, &ev);
     if (earlier)
@@ -243,7 +254,8 @@ void sim_timer_mod(sim_timer *t, sim_time expires) {
     return;
   }
   t->pending = true;
-  ev.handle = t->handle = handle_get(e, t);
+  ev_what w = {t->fn, t->arg, t->name, t};
+  ev.handle = t->handle = handle_get(e, &w);
   heap_push(e, &ev);
 }
 
@@ -252,7 +264,7 @@ void sim_timer_del(sim_timer *t) {
     return;
   sim_engine *e = t->engine;
   t->pending = false;
-  heap_remove_at(e, e->armed_slot[t->handle]);
+  heap_remove_at(e, e->slot[t->handle]);
   handle_put(e, t->handle);
 }
 
@@ -412,18 +424,17 @@ static void deliver(sim_engine *e) {
   /* With thousands of processes the next event's owner is cold: start
    * fetching it while this one runs. */
   if (e->heap_len > 0) {
-    const sim_event *nx = &e->heap[0];
+    const ev_what *nx = &e->what[e->heap[0].handle];
     __builtin_prefetch(nx->arg);
-    if (nx->handle != NO_HANDLE)
-      __builtin_prefetch(e->armed[nx->handle]);
+    __builtin_prefetch(nx->timer);
   }
+  ev_what w = e->what[ev.handle];
   e->head.now = ev.at;
-  if (ev.handle != NO_HANDLE) {
-    e->armed[ev.handle]->pending = false;
-    handle_put(e, ev.handle);
-  }
+  if (w.timer)
+    w.timer->pending = false;
+  handle_put(e, ev.handle);
   e->delivered++;
-  ev.fn(ev.arg);
+  w.fn(w.arg);
 }
 
 static void step_actor(sim_engine *e, sim_actor *a) {
@@ -471,7 +482,8 @@ sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err) {
             .event_pending = in_limit,
             .can_deliver = in_limit && delayable,
             .next_event_time = in_limit ? e->heap[0].at : -1,
-            .next_event_name = in_limit ? e->heap[0].name : NULL,
+            .next_event_name =
+                in_limit ? e->what[e->heap[0].handle].name : NULL,
         };
         GError *perr = NULL;
         int k = e->policy->choose(e->policy_ctx, e, &c, &perr);
@@ -536,7 +548,7 @@ void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
   for (guint i = 0; i < live->len; i++) {
     const sim_event *ev = &g_array_index(live, sim_event, i);
     fingerprint_i64(fp, ev->at);
-    fingerprint_str(fp, ev->name);
+    fingerprint_str(fp, e->what[ev->handle].name);
   }
   g_array_free(live, TRUE);
 }
