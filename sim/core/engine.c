@@ -87,7 +87,7 @@ static inline bool ev_before(const sim_event *a, const sim_event *b) {
   return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
 
-/* Puts x at slot i, recording where its timer's entry now is. */
+/* Puts x at slot i, recording where its handle's entry now is. */
 static inline void heap_place(sim_engine *e, size_t i, const sim_event *x) {
   e->heap[i] = *x;
   e->slot[x->handle] = (uint32_t)i;
