@@ -95,9 +95,8 @@ static void blk_queue_init(struct request_queue *q, sim_engine *e,
   if (q->hash && bits != q->hash_bits)
     g_clear_pointer(&q->hash, g_free);
   q->hash_bits = bits;
-  if (q->hash)
-    memset(q->hash, 0, sizeof(struct request *) << q->hash_bits);
-  else
+  /* A kept table is empty: blk_queue_release unhashed what it held. */
+  if (!q->hash)
     q->hash = g_new0(struct request *, (gsize)1 << q->hash_bits);
   q->max_sectors = max_sectors;
   q->nomerges = nomerges;
@@ -135,6 +134,8 @@ gboolean blk_queue_set_elevator(struct request_queue *q,
   return q->elevator_data != NULL;
 }
 
+static void hash_unlink(struct request *rq);
+
 /* Everything q holds but its own memory, its name, its hash buckets and
  * its reuse list: the elevator (reset instead where it can be, for
  * `reset`), the live requests and their bios (to the reuse list), the
@@ -148,6 +149,10 @@ static void blk_queue_release(struct request_queue *q, bool reset) {
   for (GList *l = q->live_requests.head, *next; l; l = next) {
     struct request *rq = l->data;
     next = l->next;
+    /* Only live requests are hashed: unhashing them empties the buckets
+     * a reset keeps, cheaper than clearing every bucket. */
+    if (rq->hash_pprev)
+      hash_unlink(rq);
     for (struct bio *b = rq->bio, *bn; b; b = bn) {
       bn = b->bi_next;
       g_free(b);
