@@ -1040,12 +1040,11 @@ void blk_fingerprint(const struct request_queue *q, fingerprint *fp) {
   fingerprint_i64(fp, (int64_t)q->queue_head.length);
   for (GList *l = q->queue_head.head; l; l = l->next)
     blk_fingerprint_rq(fp, l->data);
-  GPtrArray *live = g_ptr_array_new();
+  GPtrArray *live = fingerprint_scratch(fp);
   for (GList *l = q->live_requests.head; l; l = l->next)
     g_ptr_array_add(live, l->data);
   g_ptr_array_sort_with_data(live, rq_cmp_stable, fp);
   fingerprint_i64(fp, (int64_t)live->len);
   for (guint i = 0; i < live->len; i++)
     blk_fingerprint_rq(fp, g_ptr_array_index(live, i));
-  g_ptr_array_free(live, TRUE);
 }

@@ -142,7 +142,8 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
     }
   }
 
-  GPtrArray *cics = g_ptr_array_copy(cfqd->cics, NULL, NULL);
+  GPtrArray *cics = fingerprint_scratch(fp);
+  g_ptr_array_extend(cics, cfqd->cics, NULL, NULL);
   g_ptr_array_sort(cics, cic_by_ioc);
   for (guint i = 0; i < cics->len; i++) {
     struct cfq_io_context *cic = g_ptr_array_index(cics, i);
@@ -151,5 +152,4 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
     fingerprint_i64(fp, qid(cic->cfqq[1]));
     fp_ttime(fp, &cic->ttime);
   }
-  g_ptr_array_free(cics, TRUE);
 }

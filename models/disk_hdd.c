@@ -150,6 +150,9 @@ struct hdd {
   sim_time busy_since;
   sim_time busy;
   const struct hdd *fresh; /* the disk as init made it (hdd_reset) */
+  /* the parameters' hash, fed into every fingerprint so that runs of
+   * differently set disks never meet: worked out once, not per state */
+  uint64_t cfg_key;
 };
 
 static double cyl_rate(const hdd *h, int64_t c) {
@@ -1015,6 +1018,31 @@ static void hdd_reset(void *d) {
   h->segs = segs;
 }
 
+/* The parameters as fingerprints saw them, hashed. */
+static uint64_t hdd_cfg_key(const hdd *h) {
+  const disk_hdd_cfg *c = &h->cfg;
+  int64_t cv[] = {c->rpm,
+                  c->capacity,
+                  c->cylinders,
+                  c->track_to_track,
+                  c->avg_seek,
+                  c->full_stroke,
+                  (int64_t)c->outer_rate,
+                  (int64_t)c->inner_rate,
+                  c->command_overhead,
+                  c->ncq,
+                  c->ncq_depth,
+                  c->ncq_max_age,
+                  c->ncq_window,
+                  c->destage_window,
+                  c->cache_size,
+                  c->cache_segments,
+                  c->read_ahead,
+                  c->write_cache,
+                  (int64_t)llround(h->link_rate)};
+  return fingerprint_hash_bytes(cv, sizeof cv).lo;
+}
+
 static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
   disk_hdd_cfg *defaults = NULL;
   if (!cfgv)
@@ -1049,6 +1077,7 @@ static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
   }
   /* Half of the buffer may hold data not yet on the media. */
   h->dirty_max = h->cfg.cache_size / 2 / SECTOR;
+  h->cfg_key = hdd_cfg_key(h);
   h->fresh = g_memdup2(h, sizeof *h);
   return h;
 }
@@ -1064,31 +1093,15 @@ static int64_t hdd_capacity(const void *d) {
 
 static bool hdd_write_cache(const void *d) { return wce(d); }
 
+/* An all-zero segment (never used, or invalidated) has rank 0. */
+static bool seg_fed(const segment *sg) {
+  return sg->used || sg->start || sg->end || sg->host_end;
+}
+
 static void hdd_fingerprint(const void *d, fingerprint *fp) {
   const hdd *h = d;
   sim_time now = sim_now(h->e);
-  /* the parameters, so that runs of differently set disks never meet */
-  const disk_hdd_cfg *c = &h->cfg;
-  int64_t cv[] = {c->rpm,
-                  c->capacity,
-                  c->cylinders,
-                  c->track_to_track,
-                  c->avg_seek,
-                  c->full_stroke,
-                  (int64_t)c->outer_rate,
-                  (int64_t)c->inner_rate,
-                  c->command_overhead,
-                  c->ncq,
-                  c->ncq_depth,
-                  c->ncq_max_age,
-                  c->ncq_window,
-                  c->destage_window,
-                  c->cache_size,
-                  c->cache_segments,
-                  c->read_ahead,
-                  c->write_cache,
-                  (int64_t)llround(h->link_rate)};
-  fingerprint_bytes(fp, cv, sizeof cv);
+  fingerprint_i64(fp, (int64_t)h->cfg_key);
   int64_t v[] = {h->mech,
                  h->cur_cyl,
                  h->last_end,
@@ -1110,27 +1123,37 @@ static void hdd_fingerprint(const void *d, fingerprint *fp) {
     int64_t st[] = {h->stream_seg, h->stream_s0, h->stream_t0, h->stream_limit};
     fingerprint_bytes(fp, st, sizeof st);
   }
-  /* segments, with their use order as ranks (the clock itself only
-   * counts) */
-  for (int i = 0; h->seg_sectors && i < (int)h->cfg.cache_segments; i++) {
+  /* Segments, with their use order as ranks (the clock itself only
+   * counts), by number and only those not all zero (a run uses few): the
+   * others are known from that. */
+  int nseg = h->seg_sectors ? (int)h->cfg.cache_segments : 0, nfed = 0;
+  for (int i = 0; i < nseg; i++)
+    nfed += seg_fed(&h->segs[i]);
+  fingerprint_i64(fp, nfed);
+  for (int i = 0; i < nseg && nfed; i++) {
     const segment *sg = &h->segs[i];
+    if (!seg_fed(sg))
+      continue;
     int64_t rank = 0;
-    for (int j = 0; j < (int)h->cfg.cache_segments; j++)
+    for (int j = 0; j < nseg; j++)
       rank += h->segs[j].used < sg->used;
-    int64_t sv[] = {sg->start, sg->end, sg->host_end, rank};
+    int64_t sv[] = {i, sg->start, sg->end, sg->host_end, rank};
     fingerprint_bytes(fp, sv, sizeof sv);
   }
   /* dirty extents, with their arrival order as ranks */
   fingerprint_i64(fp, h->dirty->len);
-  uint64_t *seqs = sorted_seqs(h);
-  for (guint i = 0; i < h->dirty->len; i++) {
-    const extent *x = &g_array_index(h->dirty, extent, i);
-    uint64_t *at = bsearch(&x->seq, seqs, h->dirty->len, sizeof *seqs, cmp_u64);
-    fingerprint_i64(fp, x->start);
-    fingerprint_i64(fp, x->end);
-    fingerprint_i64(fp, at - seqs);
+  if (h->dirty->len) {
+    uint64_t *seqs = sorted_seqs(h);
+    for (guint i = 0; i < h->dirty->len; i++) {
+      const extent *x = &g_array_index(h->dirty, extent, i);
+      uint64_t *at =
+          bsearch(&x->seq, seqs, h->dirty->len, sizeof *seqs, cmp_u64);
+      fingerprint_i64(fp, x->start);
+      fingerprint_i64(fp, x->end);
+      fingerprint_i64(fp, at - seqs);
+    }
+    g_free(seqs);
   }
-  g_free(seqs);
   /* queued commands: what they ask and, as the age limit reads it, when
    * they came */
   const GQueue *queues[] = {&h->pending, &h->wait_space, &h->held};

@@ -522,7 +522,8 @@ sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err) {
 /* ---- fingerprints ---- */
 
 static gint ev_cmp(gconstpointer a, gconstpointer b) {
-  const sim_event *x = a, *y = b;
+  const sim_event *x = *(const sim_event *const *)a;
+  const sim_event *y = *(const sim_event *const *)b;
   return ev_before(x, y) ? -1 : ev_before(y, x) ? 1 : 0;
 }
 
@@ -538,17 +539,17 @@ void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
     fingerprint_str(fp, a->state == SIM_ACTOR_BLOCKED ? a->waitq : NULL);
   }
   /* Live events in the order they will be delivered. */
-  GArray *live = g_array_new(FALSE, FALSE, sizeof(sim_event));
-  g_array_append_vals(live, e->heap, e->heap_len);
-  g_array_sort(live, ev_cmp);
+  GPtrArray *live = fingerprint_scratch(fp);
+  for (size_t i = 0; i < e->heap_len; i++)
+    g_ptr_array_add(live, &e->heap[i]);
+  g_ptr_array_sort(live, ev_cmp);
   guint n = live->len;
   fingerprint_bytes(fp, &n, sizeof n);
   for (guint i = 0; i < live->len; i++) {
-    const sim_event *ev = &g_array_index(live, sim_event, i);
+    const sim_event *ev = g_ptr_array_index(live, i);
     fingerprint_i64(fp, ev->at);
     fingerprint_str(fp, ev->name);
   }
-  g_array_free(live, TRUE);
 }
 
 /* ---- tracing ---- */
