@@ -88,6 +88,14 @@ typedef enum {
 
 typedef struct hdd hdd;
 
+/* Cylinder cyl: its sectors [start, end) and sectors per revolution
+ * (cyl -1: an empty entry). */
+typedef struct cyl_memo {
+  int64_t cyl, start, end;
+  double spt;
+} cyl_memo;
+#define CYL_MEMO 8
+
 /* A command answered without the mechanism (from the buffer, or a flush),
  * awaiting its completion event. */
 typedef struct hdd_slot {
@@ -109,10 +117,12 @@ struct hdd {
   double total_rate;   /* sum of the cylinders' media rates */
   double link_rate;    /* payload bytes/s */
   int64_t seg_sectors; /* sectors per segment; 0: no buffer */
-  /* the last cylinder looked up, [memo_start, memo_end): consecutive
-   * commands mostly fall on it (a memo: results are the formula's) */
-  int64_t memo_cyl, memo_start, memo_end;
-  int64_t dirty_max; /* sectors of dirty data the buffer takes */
+  /* The cylinders looked up lately: a run's commands, and those of every
+   * run after a reset (which keeps them), fall on a few (a memo: every
+   * value is the formula's). */
+  struct cyl_memo *cyls; /* [CYL_MEMO] */
+  unsigned cyl_next;     /* the entry replaced next */
+  int64_t dirty_max;     /* sectors of dirty data the buffer takes */
 
   /* the mechanism */
   mech_state mech;
@@ -207,21 +217,41 @@ int64_t disk_hdd_cylinder_start(const void *d, int64_t cyl) {
 
 static int64_t cylinder_solve(const hdd *h, int64_t sector);
 
-int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
-  hdd *h = (hdd *)d; /* only the memo changes */
+/* The memo's entry for cylinder c, NULL if it has none. */
+static const cyl_memo *cyl_find(const hdd *h, int64_t c) {
+  for (int i = 0; i < CYL_MEMO; i++)
+    if (h->cyls[i].cyl == c)
+      return &h->cyls[i];
+  return NULL;
+}
+
+/* The memo's entry for the cylinder of `sector`, made if missing. */
+static const cyl_memo *cyl_of(const hdd *h, int64_t sector) {
   g_assert(sector >= 0 && sector < h->nsectors);
-  if (sector >= h->memo_start && sector < h->memo_end)
-    return h->memo_cyl;
+  for (int i = 0; i < CYL_MEMO; i++)
+    if (sector >= h->cyls[i].start && sector < h->cyls[i].end)
+      return &h->cyls[i];
   int64_t c = cylinder_solve(h, sector);
-  h->memo_cyl = c;
-  h->memo_start = cyl_start(h, c);
-  h->memo_end = cyl_start(h, c + 1);
-  return c;
+  hdd *m = (hdd *)h; /* only the memo changes */
+  cyl_memo *e = &m->cyls[m->cyl_next++ % CYL_MEMO];
+  *e = (cyl_memo){c, cyl_start(h, c), cyl_start(h, c + 1), cyl_spt(h, c)};
+  return e;
+}
+
+int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
+  return cyl_of(d, sector)->cyl;
 }
 
 /* The first sector of the cylinder after c. */
 static int64_t cyl_end(const hdd *h, int64_t c) {
-  return c == h->memo_cyl ? h->memo_end : cyl_start(h, c + 1);
+  const cyl_memo *e = cyl_find(h, c);
+  return e ? e->end : cyl_start(h, c + 1);
+}
+
+/* cyl_spt, from the memo where it is. */
+static double spt_of(const hdd *h, int64_t c) {
+  const cyl_memo *e = cyl_find(h, c);
+  return e ? e->spt : cyl_spt(h, c);
 }
 
 static int64_t cylinder_solve(const hdd *h, int64_t sector) {
@@ -252,11 +282,14 @@ static int64_t cylinder_solve(const hdd *h, int64_t sector) {
  * cylinder, sectors follow one another around the platter and the tracks of
  * a cylinder continue where the previous one ended (head switches are
  * free), so consecutive sectors are also consecutive in angle. */
+static double angle_in(int64_t sector, int64_t start, double spt) {
+  return fmod((double)(sector - start), spt) / spt;
+}
+
 static double sector_angle(const hdd *h, int64_t sector, int64_t cyl) {
-  double off = (double)(sector - (cyl == h->memo_cyl ? h->memo_start
-                                                     : cyl_start(h, cyl)));
-  double spt = cyl_spt(h, cyl);
-  return fmod(off, spt) / spt;
+  const cyl_memo *e = cyl_find(h, cyl);
+  return e ? angle_in(sector, e->start, e->spt)
+           : angle_in(sector, cyl_start(h, cyl), cyl_spt(h, cyl));
 }
 
 static double platter_angle(const hdd *h, double t) {
@@ -271,7 +304,7 @@ static double transfer_ns(const hdd *h, int64_t sector, int64_t n) {
   int64_t c = disk_hdd_cylinder_of(h, sector);
   while (n > 0) {
     int64_t piece = MIN(n, cyl_end(h, c) - sector);
-    t += (double)piece / cyl_spt(h, c) * h->period;
+    t += (double)piece / spt_of(h, c) * h->period;
     sector += piece;
     n -= piece;
     c++;
@@ -290,9 +323,10 @@ static int64_t sectors_in(const hdd *h, int64_t s, int64_t c, double dt,
     return 0;
   while (got < max) {
     int64_t piece = MIN(max - got, cyl_end(h, c) - (s + got));
-    double t = (double)piece / cyl_spt(h, c) * h->period;
+    double spt = spt_of(h, c);
+    double t = (double)piece / spt * h->period;
     if (t > dt) {
-      got += MIN(piece, (int64_t)floor(dt / h->period * cyl_spt(h, c)));
+      got += MIN(piece, (int64_t)floor(dt / h->period * spt));
       break;
     }
     dt -= t;
@@ -310,9 +344,9 @@ static double positioning_ns(const hdd *h, int64_t head_cyl, int64_t sector,
                              sim_time t) {
   if (sector == h->last_end && t == h->last_end_time)
     return 0.0;
-  int64_t cyl = disk_hdd_cylinder_of(h, sector);
-  double seek = disk_hdd_seek_ns(h, cyl - head_cyl);
-  double target = sector_angle(h, sector, cyl);
+  const cyl_memo *e = cyl_of(h, sector);
+  double seek = disk_hdd_seek_ns(h, e->cyl - head_cyl);
+  double target = angle_in(sector, e->start, e->spt);
   double wait = target - platter_angle(h, (double)t + seek);
   if (wait < 0)
     wait += 1.0;
@@ -978,7 +1012,7 @@ static gboolean hdd_check_geometry(hdd *h, GError **err) {
 }
 
 static gboolean hdd_check(const void *cfgv, GError **err) {
-  hdd h = {.cfg = *(const disk_hdd_cfg *)cfgv, .memo_cyl = -1};
+  hdd h = {.cfg = *(const disk_hdd_cfg *)cfgv};
   h.ncyl = h.cfg.cylinders;
   h.nsectors = h.cfg.capacity / SECTOR;
   return hdd_check_geometry(&h, err);
@@ -997,6 +1031,7 @@ static void hdd_free(void *d) {
   if (h->dirty)
     g_array_free(h->dirty, TRUE);
   g_free(h->segs);
+  g_free(h->cyls); /* the fresh copy's too */
   g_free((void *)h->fresh);
   g_free(h);
 }
@@ -1061,7 +1096,9 @@ static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
   h->nsectors = h->cfg.capacity / SECTOR;
   h->period = 60e9 / (double)h->cfg.rpm;
   h->cur_cyl = 0;
-  h->memo_cyl = -1; /* nothing looked up yet */
+  h->cyls = g_new(cyl_memo, CYL_MEMO);
+  for (int i = 0; i < CYL_MEMO; i++)
+    h->cyls[i] = (cyl_memo){.cyl = -1}; /* no sector in [0, 0) */
   h->last_end = -1;
   h->last_end_time = -1;
   h->cur_seg = h->stream_seg = NO_HIT;
