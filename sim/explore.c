@@ -87,11 +87,15 @@ G_STATIC_ASSERT(EXPLORE_MAX_ACTORS < 0x7f);
 #define NODE_NONE 0x7f
 
 /* Open addressing on the 128-bit key, node indices in the slots; nodes
- * live in fixed chunks of 2 MiB. */
+ * live in fixed chunks of 2 MiB.  A slot's low `bits` bits hold its node
+ * index + 1 (below cap = 2^bits), the others bits of the key: a probe
+ * past another key's slot mostly ends there, without a cache miss on
+ * that key's node. */
 #define NODE_CHUNK 65536
 typedef struct memo {
-  uint32_t *idx; /* node index + 1, 0: empty */
+  uint32_t *idx; /* node index + 1 | key tag << bits, 0: empty */
   size_t cap, len;
+  unsigned bits;     /* cap == 2^bits */
   GPtrArray *chunks; /* node[NODE_CHUNK] */
   GHashTable *wide;  /* node index -> stats * (canonical ids) */
 } memo;
@@ -183,10 +187,22 @@ static bool node_has_key(const node *n, fingerprint_hash k) {
   return memcmp(n->key, &k, sizeof n->key) == 0;
 }
 
+/* The slot bits that are not the node's: the key's tag, 0 when the
+ * index takes them all. */
+static uint32_t memo_tag(const memo *m, fingerprint_hash k) {
+  return m->bits >= 32 ? 0 : (uint32_t)(k.hi >> m->bits) << m->bits;
+}
+
+static uint32_t slot_node(const memo *m, uint32_t slot) {
+  return (m->bits >= 32 ? slot : slot & ((UINT32_C(1) << m->bits) - 1)) - 1;
+}
+
 static size_t memo_slot(const memo *m, fingerprint_hash k) {
   size_t mask = m->cap - 1, i = (size_t)k.lo & mask;
-  while (m->idx[i] && !node_has_key(memo_node(m, m->idx[i] - 1), k))
-    i = (i + 1) & mask;
+  uint32_t tag = memo_tag(m, k), tmask = ~(uint32_t)mask;
+  for (uint32_t v; (v = m->idx[i]); i = (i + 1) & mask)
+    if ((v & tmask) == tag && node_has_key(memo_node(m, slot_node(m, v)), k))
+      break;
   return i;
 }
 
@@ -195,19 +211,22 @@ static int64_t memo_find(const memo *m, fingerprint_hash k) {
   if (!m->cap)
     return -1;
   size_t i = memo_slot(m, k);
-  return m->idx[i] ? (int64_t)m->idx[i] - 1 : -1;
+  return m->idx[i] ? (int64_t)slot_node(m, m->idx[i]) : -1;
 }
 
 static void memo_grow(memo *m) {
   uint32_t *old = m->idx;
   size_t old_cap = m->cap;
+  memo was = *m;
   m->cap = old_cap ? 2 * old_cap : 1024;
+  m->bits = (unsigned)g_bit_nth_msf(m->cap, -1);
   m->idx = big_alloc0(m->cap * sizeof(uint32_t));
   for (size_t i = 0; i < old_cap; i++)
     if (old[i]) {
+      uint32_t n = slot_node(&was, old[i]);
       fingerprint_hash k;
-      memcpy(&k, memo_node(m, old[i] - 1)->key, sizeof k);
-      m->idx[memo_slot(m, k)] = old[i];
+      memcpy(&k, memo_node(m, n)->key, sizeof k);
+      m->idx[memo_slot(m, k)] = (n + 1) | memo_tag(m, k);
     }
   big_free(old, old_cap * sizeof(uint32_t));
 }
@@ -221,7 +240,7 @@ static uint32_t memo_add(memo *m, fingerprint_hash k) {
   if (n % NODE_CHUNK == 0)
     g_ptr_array_add(m->chunks, big_alloc0(NODE_CHUNK * sizeof(node)));
   memcpy(memo_node(m, n)->key, &k, sizeof k);
-  m->idx[memo_slot(m, k)] = n + 1;
+  m->idx[memo_slot(m, k)] = (n + 1) | memo_tag(m, k);
   return n;
 }
 

@@ -548,7 +548,8 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     r->m = metrics_new(w->processes->len, w->devices->len, w->window);
   r->row = g_string_new(NULL);
   r->kernel_log = g_string_new(NULL);
-  sim_engine_set_printk_hook(r->engine, on_printk, r);
+  if (!o->no_kernel_log)
+    sim_engine_set_printk_hook(r->engine, on_printk, r);
   r->disks = g_ptr_array_new();
   r->queues = g_ptr_array_new();
   r->blktraces = g_ptr_array_new_with_free_func((GDestroyNotify)blktrace_free);
