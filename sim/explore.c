@@ -112,6 +112,16 @@ typedef struct sym_class {
   unsigned slots[EXPLORE_MAX_ACTORS];
 } sym_class;
 
+/* What expand() keeps of a state while its children run, per depth and
+ * kept from state to state (room for `cap` alternatives). */
+typedef struct frame {
+  guint cap;
+  int *alts, *actor;
+  gboolean *pre;
+  stats *done;
+  GArray *swaps; /* sym_row */
+} frame;
+
 typedef struct explorer {
   const explore_target *t;
   const explore_options *o;
@@ -131,6 +141,7 @@ typedef struct explorer {
   GError *err;
   uint64_t steps;      /* since the last progress call within a run */
   stats last_expanded; /* expand()'s result */
+  GPtrArray *frames;   /* frame *, by depth */
 } explorer;
 
 const char *explore_count_str(explore_count v, char *buf) {
@@ -775,6 +786,35 @@ static bool hang_before(const hang_sum *a, const hang_sum *b,
   return ra < rb;
 }
 
+/* The frame of depth `depth`, with room for n alternatives (the
+ * children's frames are deeper: it stays as it is while they run). */
+static frame *frame_at(explorer *x, guint depth, guint n) {
+  while (x->frames->len <= depth) {
+    frame *f = g_new0(frame, 1);
+    f->swaps = g_array_new(FALSE, FALSE, sizeof(sym_row));
+    g_ptr_array_add(x->frames, f);
+  }
+  frame *f = g_ptr_array_index(x->frames, depth);
+  if (f->cap < n) {
+    f->cap = MAX(n, 2 * f->cap);
+    f->alts = g_renew(int, f->alts, f->cap);
+    f->actor = g_renew(int, f->actor, f->cap);
+    f->pre = g_renew(gboolean, f->pre, f->cap);
+    f->done = g_renew(stats, f->done, f->cap);
+  }
+  return f;
+}
+
+static void frame_free(void *p) {
+  frame *f = p;
+  g_free(f->alts);
+  g_free(f->actor);
+  g_free(f->pre);
+  g_free(f->done);
+  g_array_free(f->swaps, TRUE);
+  g_free(f);
+}
+
 /* `at`: the state's node, -1 if it has none yet. */
 static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
                    int64_t at);
@@ -798,10 +838,13 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     rerun_free(x, r);
     return false;
   }
-  /* This edge's own moves; r itself may go on as the first child. */
+  /* This edge's own moves (few: on the stack unless many); r itself may
+   * go on as the first child. */
   guint nseg = r->moves->len - r->seg_start;
-  move *seg = g_memdup2(&g_array_index(r->moves, move, r->seg_start),
-                        nseg * sizeof(move));
+  move seg_buf[32];
+  move *seg = nseg <= G_N_ELEMENTS(seg_buf) ? seg_buf : g_new(move, nseg);
+  memcpy(seg, &g_array_index(r->moves, move, r->seg_start),
+         nseg * sizeof(move));
   if (o != SIM_STOPPED) {
     out->paths = 1;
     if (o == SIM_COMPLETED)
@@ -848,7 +891,8 @@ static bool edge(explorer *x, rerun *r, stats *out) {
       }
     }
   }
-  g_free(seg);
+  if (seg != seg_buf)
+    g_free(seg);
   rerun_free(x, r);
   return ok;
 }
@@ -860,11 +904,16 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
   rerun *r = *rp;
   uint32_t n = at >= 0 ? (uint32_t)at : memo_add(&x->memo, r->key);
   /* The first child may take r over: keep what this node needs. */
-  GArray *alts = g_array_copy(r->alts), *pre = g_array_copy(r->alt_preempt);
-  GArray *actor = g_array_copy(r->alt_actor);
+  guint n_alts = r->alts->len;
+  frame *f = frame_at(x, x->prefix->len, n_alts);
+  memcpy(f->alts, r->alts->data, n_alts * sizeof(int));
+  memcpy(f->pre, r->alt_preempt->data, n_alts * sizeof(gboolean));
+  memcpy(f->actor, r->alt_actor->data, n_alts * sizeof(int));
+  const int *alts = f->alts, *actor = f->actor;
+  const gboolean *pre = f->pre;
   /* The swaps that leave this state as it is: tau(a) = actor_at[row(a)]. */
-  GArray *swaps =
-      g_array_sized_new(FALSE, FALSE, sizeof(sym_row), r->ties->len);
+  GArray *swaps = f->swaps;
+  g_array_set_size(swaps, 0);
   {
     unsigned actor_at[EXPLORE_MAX_ACTORS];
     invert(slot_of, actor_at);
@@ -876,17 +925,18 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
       g_array_append_val(swaps, tau);
     }
   }
-  stats *done = g_new0(stats, alts->len);
+  stats *done = f->done;
+  memset(done, 0, n_alts * sizeof *done);
   int preemptions = r->preemptions;
   stats acc = {0};
   bool ok = true;
-  for (guint i = 0; i < alts->len && ok; i++) {
+  for (guint i = 0; i < n_alts && ok; i++) {
     /* A swap that keeps this state maps an earlier alternative's step onto
      * this one: its child is that child swapped, with the same counts. */
-    int ai = g_array_index(actor, int, i);
+    int ai = actor[i];
     bool reused = false;
     for (guint j = 0; j < i && !reused && ai != SIM_DELIVER; j++) {
-      int aj = g_array_index(actor, int, j);
+      int aj = actor[j];
       for (guint k = 0; k < swaps->len && !reused && aj != SIM_DELIVER; k++) {
         const sym_row *tau = &g_array_index(swaps, sym_row, k);
         if (tau->to[aj] != ai)
@@ -906,12 +956,12 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
         acc.h = done[i].h;
       continue;
     }
-    if (g_array_index(pre, gboolean, i) &&
-        preemptions >= x->o->preemption_bound && x->o->preemption_bound >= 0) {
+    if (pre[i] && preemptions >= x->o->preemption_bound &&
+        x->o->preemption_bound >= 0) {
       x->res->cut_preempt++;
       continue;
     }
-    g_array_append_val(x->prefix, g_array_index(alts, int, i));
+    g_array_append_val(x->prefix, alts[i]);
     stats c;
     /* Alternative 0 goes on in the instance that found this state. */
     rerun *cont = i == 0 && r->inst ? g_steal_pointer(rp) : NULL;
@@ -924,11 +974,6 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
     if (c.h.any && (!acc.h.any || hang_before(&c.h, &acc.h, slot_of)))
       acc.h = c.h;
   }
-  g_array_free(alts, TRUE);
-  g_array_free(pre, TRUE);
-  g_array_free(actor, TRUE);
-  g_array_free(swaps, TRUE);
-  g_free(done);
   if (ok) {
     node *nd = memo_node(&x->memo, n);
     if (!nd->done) {
@@ -1033,6 +1078,7 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   x.fp = fingerprint_new();
   x.best = g_byte_array_new();
   x.prefix = g_array_new(FALSE, FALSE, sizeof(int));
+  x.frames = g_ptr_array_new_with_free_func(frame_free);
   if (o->progress)
     progress(&x, 0);
   stats root;
@@ -1073,6 +1119,7 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   g_byte_array_free(x.best, TRUE);
   g_free(x.classes);
   g_array_free(x.prefix, TRUE);
+  g_ptr_array_free(x.frames, TRUE);
   if (x.names)
     g_ptr_array_free(x.names, TRUE);
   return ok;
