@@ -96,6 +96,14 @@ typedef struct cyl_memo {
 } cyl_memo;
 #define CYL_MEMO 8
 
+/* A positioning time worked out (sector -1: an empty entry). */
+typedef struct pos_memo {
+  int64_t head_cyl, sector;
+  sim_time t;
+  double ns;
+} pos_memo;
+#define POS_MEMO 256
+
 /* A command answered without the mechanism (from the buffer, or a flush),
  * awaiting its completion event. */
 typedef struct hdd_slot {
@@ -122,7 +130,11 @@ struct hdd {
    * value is the formula's). */
   struct cyl_memo *cyls; /* [CYL_MEMO] */
   unsigned cyl_next;     /* the entry replaced next */
-  int64_t dirty_max;     /* sectors of dirty data the buffer takes */
+  /* Positioning times by head cylinder, target sector and start time (a
+   * memo, kept across resets: the explorer's runs replay the same
+   * commands at the same instants over and over). */
+  struct pos_memo *pos; /* [POS_MEMO] */
+  int64_t dirty_max;    /* sectors of dirty data the buffer takes */
 
   /* the mechanism */
   mech_state mech;
@@ -143,6 +155,7 @@ struct hdd {
   sim_timer stream_timer; /* the stream's end, armed when work waits */
 
   segment *segs; /* [cache_segments] when seg_sectors > 0 */
+  int segs_used; /* segments from this one on are all zero (never used) */
   uint64_t lru_clock;
   GArray *dirty;         /* extent: sorted, disjoint, never touching */
   uint64_t dirty_seq;    /* writes taken into the cache so far */
@@ -344,13 +357,20 @@ static double positioning_ns(const hdd *h, int64_t head_cyl, int64_t sector,
                              sim_time t) {
   if (sector == h->last_end && t == h->last_end_time)
     return 0.0;
+  uint64_t k = ((uint64_t)head_cyl * UINT64_C(0x9E3779B97F4A7C15)) ^
+               ((uint64_t)sector * UINT64_C(0xC2B2AE3D27D4EB4F)) ^
+               ((uint64_t)t * UINT64_C(0x165667B19E3779F9));
+  pos_memo *m = &h->pos[(k ^ k >> 29) % POS_MEMO];
+  if (m->sector == sector && m->t == t && m->head_cyl == head_cyl)
+    return m->ns;
   const cyl_memo *e = cyl_of(h, sector);
   double seek = disk_hdd_seek_ns(h, e->cyl - head_cyl);
   double target = angle_in(sector, e->start, e->spt);
   double wait = target - platter_angle(h, (double)t + seek);
   if (wait < 0)
     wait += 1.0;
-  return seek + wait * h->period;
+  *m = (pos_memo){head_cyl, sector, t, seek + wait * h->period};
+  return m->ns;
 }
 
 static sim_time link_ns(const hdd *h, int64_t sectors) {
@@ -448,7 +468,7 @@ static int find_hit(const hdd *h, int64_t s, int64_t n, sim_time now) {
    * only for a segment that could hold the range */
   g_assert(n > 0); /* reads carry data; flushes never come here */
   int stream = h->mech == MECH_STREAM ? h->stream_seg : NO_HIT;
-  int nseg = h->seg_sectors ? (int)h->cfg.cache_segments : 0;
+  int nseg = h->segs_used; /* the others hold nothing */
   int64_t seg = h->seg_sectors;
   /* [s, s+n) with n > 0 lies in [MAX(start, b - seg), b) */
   for (int i = 0; i < nseg; i++) {
@@ -480,7 +500,7 @@ static int find_hit(const hdd *h, int64_t s, int64_t n, sim_time now) {
 
 /* Whatever a write replaces is no longer worth keeping for reads. */
 static void invalidate(hdd *h, int64_t s, int64_t n, sim_time now) {
-  for (int i = 0; h->seg_sectors && i < (int)h->cfg.cache_segments; i++) {
+  for (int i = 0; i < h->segs_used; i++) {
     int64_t a, b;
     seg_window(h, i, now, &a, &b);
     if (a < b && a < s + n && s < b) {
@@ -672,8 +692,10 @@ static void start_media(hdd *h, disk_cmd *cmd, sim_time now) {
     if (h->mech == MECH_STREAM)
       stop_stream(h, now);
     seg = cmd->write ? NO_HIT : lru_segment(h);
-    if (seg != NO_HIT) /* nothing valid in it until the read is done */
+    if (seg != NO_HIT) { /* nothing valid in it until the read is done */
       h->segs[seg] = (segment){cmd->sector, cmd->sector, 0, ++h->lru_clock};
+      h->segs_used = MAX(h->segs_used, seg + 1);
+    }
     sim_time ready = MAX(now, cmd->issued + h->cfg.command_overhead);
     pos = positioning_ns(h, h->cur_cyl, cmd->sector, ready);
     done = (sim_time)llround((double)ready + pos +
@@ -1032,6 +1054,7 @@ static void hdd_free(void *d) {
     g_array_free(h->dirty, TRUE);
   g_free(h->segs);
   g_free(h->cyls); /* the fresh copy's too */
+  g_free(h->pos);
   g_free((void *)h->fresh);
   g_free(h);
 }
@@ -1046,7 +1069,7 @@ static void hdd_reset(void *d) {
   const hdd *fresh = h->fresh;
   g_array_set_size(dirty, 0);
   if (segs)
-    memset(segs, 0, (size_t)h->cfg.cache_segments * sizeof *segs);
+    memset(segs, 0, (size_t)h->segs_used * sizeof *segs);
   *h = *fresh;
   h->fresh = fresh;
   h->dirty = dirty;
@@ -1099,6 +1122,9 @@ static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
   h->cyls = g_new(cyl_memo, CYL_MEMO);
   for (int i = 0; i < CYL_MEMO; i++)
     h->cyls[i] = (cyl_memo){.cyl = -1}; /* no sector in [0, 0) */
+  h->pos = g_new(pos_memo, POS_MEMO);
+  for (int i = 0; i < POS_MEMO; i++)
+    h->pos[i] = (pos_memo){.sector = -1};
   h->last_end = -1;
   h->last_end_time = -1;
   h->cur_seg = h->stream_seg = NO_HIT;
@@ -1164,10 +1190,10 @@ static void hdd_fingerprint(const void *d, fingerprint *fp) {
    * counts), by number and only those not all zero (a run uses few): the
    * others are known from that. */
   int nseg = h->seg_sectors ? (int)h->cfg.cache_segments : 0, nfed = 0;
-  for (int i = 0; i < nseg; i++)
+  for (int i = 0; i < h->segs_used; i++)
     nfed += seg_fed(&h->segs[i]);
   fingerprint_i64(fp, nfed);
-  for (int i = 0; i < nseg && nfed; i++) {
+  for (int i = 0; i < h->segs_used && nfed; i++) {
     const segment *sg = &h->segs[i];
     if (!seg_fed(sg))
       continue;
