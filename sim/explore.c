@@ -41,10 +41,14 @@ typedef struct rerun {
   uint64_t orbit;
   /* The other relabellings that reach the canonical key (slot_of rows):
    * with slot_of they give the swaps that leave the state as it is. */
-  GArray *ties;        /* sym_row */
-  GArray *alt_actor;   /* int: the actor of each alternative, SIM_DELIVER */
-  GArray *alts;        /* int: index into ready or SIM_DELIVER */
-  GArray *alt_preempt; /* gboolean: taking it is a preemption */
+  GArray *ties; /* sym_row */
+  /* The alternatives at the branching point reached: each one's index
+   * into ready or SIM_DELIVER, its actor or SIM_DELIVER, and whether
+   * taking it is a preemption (arrays: set at every stop). */
+  guint n_alts;
+  int alts[EXPLORE_MAX_ACTORS + 1];
+  int alt_actor[EXPLORE_MAX_ACTORS + 1];
+  bool alt_preempt[EXPLORE_MAX_ACTORS + 1];
   /* The engine still takes alternative 0 as it stops at a new branching
    * point, so the stopped instance goes on as the first child's run
    * instead of being re-run from the start. */
@@ -117,7 +121,7 @@ typedef struct sym_class {
 typedef struct frame {
   guint cap;
   int *alts, *actor;
-  gboolean *pre;
+  bool *pre;
   stats *done;
   GArray *swaps; /* sym_row */
 } frame;
@@ -571,11 +575,11 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
   state_key(r->x, r);
   for (guint i = 0; i < n_alt; i++) {
     int k = i < c->n_ready ? (int)i : SIM_DELIVER;
-    gboolean p = is_preemption(r, c, k);
+    bool p = is_preemption(r, c, k);
     int a = k == SIM_DELIVER ? SIM_DELIVER : sim_actor_id(c->ready[k]);
-    g_array_append_val(r->alts, k);
-    g_array_append_val(r->alt_preempt, p);
-    g_array_append_val(r->alt_actor, a);
+    r->alts[r->n_alts] = k;
+    r->alt_preempt[r->n_alts] = p;
+    r->alt_actor[r->n_alts++] = a;
   }
   r->first =
       (move){.actor = sim_actor_id(c->ready[0]), .ready_mask = ready_mask(c)};
@@ -609,9 +613,6 @@ static void *inst_get(explorer *x, rerun *r) {
 
 static void rerun_destroy(rerun *r) {
   g_array_free(r->moves, TRUE);
-  g_array_free(r->alts, TRUE);
-  g_array_free(r->alt_preempt, TRUE);
-  g_array_free(r->alt_actor, TRUE);
   g_array_free(r->ties, TRUE);
   g_free(r);
 }
@@ -691,7 +692,7 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
 /* A fresh simulation replaying the current prefix. */
 static rerun *rerun_start(explorer *x) {
   rerun *r = g_steal_pointer(&x->spare_rerun);
-  rerun keep = r ? *r : (rerun){0};
+  GArray *moves = r ? r->moves : NULL, *ties = r ? r->ties : NULL;
   if (!r)
     r = g_new(rerun, 1);
   *r = (rerun){.x = x,
@@ -699,18 +700,9 @@ static rerun *rerun_start(explorer *x) {
                .bound = x->o->preemption_bound,
                .prefix = x->prefix,
                .last = -1};
-  r->moves = keep.moves ? keep.moves : g_array_new(FALSE, FALSE, sizeof(move));
-  r->alts = keep.alts ? keep.alts : g_array_new(FALSE, FALSE, sizeof(int));
-  r->alt_preempt = keep.alt_preempt
-                       ? keep.alt_preempt
-                       : g_array_new(FALSE, FALSE, sizeof(gboolean));
-  r->alt_actor =
-      keep.alt_actor ? keep.alt_actor : g_array_new(FALSE, FALSE, sizeof(int));
-  r->ties = keep.ties ? keep.ties : g_array_new(FALSE, FALSE, sizeof(sym_row));
+  r->moves = moves ? moves : g_array_new(FALSE, FALSE, sizeof(move));
+  r->ties = ties ? ties : g_array_new(FALSE, FALSE, sizeof(sym_row));
   g_array_set_size(r->moves, 0);
-  g_array_set_size(r->alts, 0);
-  g_array_set_size(r->alt_preempt, 0);
-  g_array_set_size(r->alt_actor, 0);
   g_array_set_size(r->ties, 0);
   r->inst = inst_get(x, r);
   return r;
@@ -720,15 +712,13 @@ static rerun *rerun_start(explorer *x) {
  * has taken alternative 0, the last entry of the prefix.  The rerun object
  * stays the engine's policy context, so targets may wrap the policy. */
 static void rerun_adopt_first(rerun *r) {
-  if (g_array_index(r->alt_preempt, gboolean, 0))
+  if (r->alt_preempt[0])
     r->preemptions++;
   r->last = r->first.actor;
   g_array_set_size(r->moves, 0);
   g_array_append_val(r->moves, r->first);
   r->seg_start = 0;
-  g_array_set_size(r->alts, 0);
-  g_array_set_size(r->alt_preempt, 0);
-  g_array_set_size(r->alt_actor, 0);
+  r->n_alts = 0;
   r->reached = false;
   r->pos = r->prefix->len;
 }
@@ -799,7 +789,7 @@ static frame *frame_at(explorer *x, guint depth, guint n) {
     f->cap = MAX(n, 2 * f->cap);
     f->alts = g_renew(int, f->alts, f->cap);
     f->actor = g_renew(int, f->actor, f->cap);
-    f->pre = g_renew(gboolean, f->pre, f->cap);
+    f->pre = g_renew(bool, f->pre, f->cap);
     f->done = g_renew(stats, f->done, f->cap);
   }
   return f;
@@ -904,13 +894,13 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
   rerun *r = *rp;
   uint32_t n = at >= 0 ? (uint32_t)at : memo_add(&x->memo, r->key);
   /* The first child may take r over: keep what this node needs. */
-  guint n_alts = r->alts->len;
+  guint n_alts = r->n_alts;
   frame *f = frame_at(x, x->prefix->len, n_alts);
-  memcpy(f->alts, r->alts->data, n_alts * sizeof(int));
-  memcpy(f->pre, r->alt_preempt->data, n_alts * sizeof(gboolean));
-  memcpy(f->actor, r->alt_actor->data, n_alts * sizeof(int));
+  memcpy(f->alts, r->alts, n_alts * sizeof(int));
+  memcpy(f->pre, r->alt_preempt, n_alts * sizeof(bool));
+  memcpy(f->actor, r->alt_actor, n_alts * sizeof(int));
   const int *alts = f->alts, *actor = f->actor;
-  const gboolean *pre = f->pre;
+  const bool *pre = f->pre;
   /* The swaps that leave this state as it is: tau(a) = actor_at[row(a)]. */
   GArray *swaps = f->swaps;
   g_array_set_size(swaps, 0);
