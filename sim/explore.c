@@ -833,8 +833,9 @@ static bool edge(explorer *x, rerun *r, stats *out) {
   guint nseg = r->moves->len - r->seg_start;
   move seg_buf[32];
   move *seg = nseg <= G_N_ELEMENTS(seg_buf) ? seg_buf : g_new(move, nseg);
-  memcpy(seg, &g_array_index(r->moves, move, r->seg_start),
-         nseg * sizeof(move));
+  if (nseg)
+    memcpy(seg, &g_array_index(r->moves, move, r->seg_start),
+           nseg * sizeof(move));
   if (o != SIM_STOPPED) {
     out->paths = 1;
     if (o == SIM_COMPLETED)
@@ -895,7 +896,8 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
   uint32_t n = at >= 0 ? (uint32_t)at : memo_add(&x->memo, r->key);
   /* The first child may take r over: keep what this node needs. */
   guint n_alts = r->n_alts;
-  frame *f = frame_at(x, x->prefix->len, n_alts);
+  /* room for one at least: the copies below never get NULL */
+  frame *f = frame_at(x, x->prefix->len, MAX(n_alts, 1));
   memcpy(f->alts, r->alts, n_alts * sizeof(int));
   memcpy(f->pre, r->alt_preempt, n_alts * sizeof(bool));
   memcpy(f->actor, r->alt_actor, n_alts * sizeof(int));
