@@ -985,12 +985,14 @@ void blk_fingerprint_rq(fingerprint *fp, const struct request *rq) {
     fingerprint_i64(fp, -1);
     return;
   }
-  fingerprint_pid(fp, rq->task ? rq->task->pid : -1);
-  fingerprint_sector(fp, rq->sector);
-  fingerprint_i64(fp, rq->nr_sectors);
-  fingerprint_i64(fp, rq->cmd_flags);
-  fingerprint_i64(fp, rq->start_time);
-  fingerprint_i64(fp, rq->fifo_time);
+  /* one array fed whole: a store per field, not a feed */
+  int64_t v[] = {fingerprint_map_pid(fp, rq->task ? rq->task->pid : -1),
+                 fingerprint_map_sector(fp, rq->sector),
+                 rq->nr_sectors,
+                 rq->cmd_flags,
+                 rq->start_time,
+                 rq->fifo_time};
+  fingerprint_bytes(fp, v, sizeof v);
 }
 
 /* By pid and sector as the fingerprint's map relabels them. */
@@ -1011,20 +1013,16 @@ static gint rq_cmp_stable(gconstpointer a, gconstpointer b, gpointer fpp) {
 
 void blk_fingerprint(const struct request_queue *q, fingerprint *fp) {
   for (int s = 0; s < 2; s++) {
-    fingerprint_i64(fp, q->rl.count[s]);
-    fingerprint_i64(fp, q->rl.starved[s]);
-    fingerprint_i64(fp, q->full[s]);
-    fingerprint_i64(fp, q->congested[s]);
-    fingerprint_i64(fp, q->in_flight[s]);
-    fingerprint_i64(fp, (int64_t)q->rl.wait[s].length);
+    int64_t v[] = {q->rl.count[s],  q->rl.starved[s], q->full[s],
+                   q->congested[s], q->in_flight[s],  q->rl.wait[s].length};
+    fingerprint_bytes(fp, v, sizeof v);
     for (GList *l = q->rl.wait[s].head; l; l = l->next)
       fingerprint_pid(fp, ((const struct task *)l->data)->pid);
   }
-  fingerprint_i64(fp, q->nr_sorted);
-  fingerprint_i64(fp, q->dev_in_flight);
-  fingerprint_i64(fp, q->dev_flushing);
-  fingerprint_i64(fp, q->flush_pending_idx != q->flush_running_idx);
-  fingerprint_i64(fp, q->flush_pending_since);
+  int64_t v[] = {q->nr_sorted, q->dev_in_flight, q->dev_flushing,
+                 q->flush_pending_idx != q->flush_running_idx,
+                 q->flush_pending_since};
+  fingerprint_bytes(fp, v, sizeof v);
   const GQueue *fl[] = {&q->flush_queue[q->flush_pending_idx],
                         &q->flush_queue[q->flush_running_idx],
                         &q->flush_data_in_flight};
