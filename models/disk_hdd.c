@@ -130,6 +130,7 @@ struct hdd {
    * value is the formula's). */
   struct cyl_memo *cyls; /* [CYL_MEMO] */
   unsigned cyl_next;     /* the entry replaced next */
+  unsigned cyl_last;     /* the entry found last */
   /* Positioning times by head cylinder, target sector and start time (a
    * memo, kept across resets: the explorer's runs replay the same
    * commands at the same instants over and over). */
@@ -241,12 +242,18 @@ static const cyl_memo *cyl_find(const hdd *h, int64_t c) {
 /* The memo's entry for the cylinder of `sector`, made if missing. */
 static const cyl_memo *cyl_of(const hdd *h, int64_t sector) {
   g_assert(sector >= 0 && sector < h->nsectors);
-  for (int i = 0; i < CYL_MEMO; i++)
-    if (sector >= h->cyls[i].start && sector < h->cyls[i].end)
-      return &h->cyls[i];
-  int64_t c = cylinder_solve(h, sector);
   hdd *m = (hdd *)h; /* only the memo changes */
-  cyl_memo *e = &m->cyls[m->cyl_next++ % CYL_MEMO];
+  const cyl_memo *last = &h->cyls[h->cyl_last];
+  if (sector >= last->start && sector < last->end)
+    return last;
+  for (unsigned i = 0; i < CYL_MEMO; i++)
+    if (sector >= h->cyls[i].start && sector < h->cyls[i].end) {
+      m->cyl_last = i;
+      return &h->cyls[i];
+    }
+  int64_t c = cylinder_solve(h, sector);
+  m->cyl_last = m->cyl_next++ % CYL_MEMO;
+  cyl_memo *e = &m->cyls[m->cyl_last];
   *e = (cyl_memo){c, cyl_start(h, c), cyl_start(h, c + 1), cyl_spt(h, c)};
   return e;
 }
@@ -514,8 +521,10 @@ static void invalidate(hdd *h, int64_t s, int64_t n, sim_time now) {
 static int lru_segment(const hdd *h) {
   if (!h->seg_sectors)
     return NO_HIT;
-  int best = 0;
-  for (int i = 1; i < (int)h->cfg.cache_segments; i++)
+  /* Those past segs_used are unused (used 0): of them only the first can
+   * be the first least recently used. */
+  int n = MIN(h->segs_used + 1, (int)h->cfg.cache_segments), best = 0;
+  for (int i = 1; i < n; i++)
     if (h->segs[i].used < h->segs[best].used)
       best = i;
   return best;
@@ -1197,8 +1206,9 @@ static void hdd_fingerprint(const void *d, fingerprint *fp) {
     const segment *sg = &h->segs[i];
     if (!seg_fed(sg))
       continue;
-    int64_t rank = 0;
-    for (int j = 0; j < nseg; j++)
+    /* those past segs_used are unused: used 0 */
+    int64_t rank = sg->used ? nseg - h->segs_used : 0;
+    for (int j = 0; j < h->segs_used; j++)
       rank += h->segs[j].used < sg->used;
     int64_t sv[] = {i, sg->start, sg->end, sg->host_end, rank};
     fingerprint_bytes(fp, sv, sizeof sv);
