@@ -694,12 +694,21 @@ static rerun *rerun_start(explorer *x) {
   rerun *r = g_steal_pointer(&x->spare_rerun);
   GArray *moves = r ? r->moves : NULL, *ties = r ? r->ties : NULL;
   if (!r)
-    r = g_new(rerun, 1);
-  *r = (rerun){.x = x,
-               .t = x->t,
-               .bound = x->o->preemption_bound,
-               .prefix = x->prefix,
-               .last = -1};
+    r = g_new0(rerun, 1);
+  /* field by field: the arrays are set at each stop (n_alts, slot_of
+   * and the key by state_key, first), not cleared per run */
+  r->x = x;
+  r->t = x->t;
+  r->inst = NULL;
+  r->bound = x->o->preemption_bound;
+  r->prefix = x->prefix;
+  r->pos = 0;
+  r->seg_start = 0;
+  r->last = -1;
+  r->preemptions = 0;
+  r->reached = false;
+  r->walk = false;
+  r->n_alts = 0;
   r->moves = moves ? moves : g_array_new(FALSE, FALSE, sizeof(move));
   r->ties = ties ? ties : g_array_new(FALSE, FALSE, sizeof(sym_row));
   g_array_set_size(r->moves, 0);
@@ -853,9 +862,8 @@ static bool edge(explorer *x, rerun *r, stats *out) {
       found = -1; /* plain: every path is walked, the memo only names hangs */
     /* expand() hands r on: keep how this state maps onto its canonical
      * one, to bring the node's hang back to our actor ids. */
-    unsigned slot_of[EXPLORE_MAX_ACTORS], actor_at[EXPLORE_MAX_ACTORS];
+    unsigned slot_of[EXPLORE_MAX_ACTORS];
     memcpy(slot_of, r->slot_of, sizeof slot_of);
-    invert(slot_of, actor_at);
     if (found >= 0 && !done) {
       /* A cycle: the state repeats on its own path.  Not expected (time or
        * progress always moves); count it as unexplored rather than loop. */
@@ -874,7 +882,11 @@ static bool edge(explorer *x, rerun *r, stats *out) {
         s = x->last_expanded;
       } else {
         s = node_get(&x->memo, (uint32_t)found);
-        s.h = hang_map(s.h, actor_at);
+        if (s.h.any) {
+          unsigned actor_at[EXPLORE_MAX_ACTORS];
+          invert(slot_of, actor_at);
+          s.h = hang_map(s.h, actor_at);
+        }
       }
       if (ok) {
         *out = s;
@@ -906,7 +918,7 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
   /* The swaps that leave this state as it is: tau(a) = actor_at[row(a)]. */
   GArray *swaps = f->swaps;
   g_array_set_size(swaps, 0);
-  {
+  if (r->ties->len) {
     unsigned actor_at[EXPLORE_MAX_ACTORS];
     invert(slot_of, actor_at);
     for (guint k = 0; k < r->ties->len; k++) {
