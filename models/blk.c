@@ -95,9 +95,8 @@ static void blk_queue_init(struct request_queue *q, sim_engine *e,
   if (q->hash && bits != q->hash_bits)
     g_clear_pointer(&q->hash, g_free);
   q->hash_bits = bits;
-  if (q->hash)
-    memset(q->hash, 0, sizeof(struct request *) << q->hash_bits);
-  else
+  /* A kept table is empty: blk_queue_release unhashed what it held. */
+  if (!q->hash)
     q->hash = g_new0(struct request *, (gsize)1 << q->hash_bits);
   q->max_sectors = max_sectors;
   q->nomerges = nomerges;
@@ -135,6 +134,8 @@ gboolean blk_queue_set_elevator(struct request_queue *q,
   return q->elevator_data != NULL;
 }
 
+static void hash_unlink(struct request *rq);
+
 /* Everything q holds but its own memory, its name, its hash buckets and
  * its reuse list: the elevator (reset instead where it can be, for
  * `reset`), the live requests and their bios (to the reuse list), the
@@ -148,6 +149,10 @@ static void blk_queue_release(struct request_queue *q, bool reset) {
   for (GList *l = q->live_requests.head, *next; l; l = next) {
     struct request *rq = l->data;
     next = l->next;
+    /* Only live requests are hashed: unhashing them empties the buckets
+     * a reset keeps, cheaper than clearing every bucket. */
+    if (rq->hash_pprev)
+      hash_unlink(rq);
     for (struct bio *b = rq->bio, *bn; b; b = bn) {
       bn = b->bi_next;
       g_free(b);
@@ -980,12 +985,14 @@ void blk_fingerprint_rq(fingerprint *fp, const struct request *rq) {
     fingerprint_i64(fp, -1);
     return;
   }
-  fingerprint_pid(fp, rq->task ? rq->task->pid : -1);
-  fingerprint_sector(fp, rq->sector);
-  fingerprint_i64(fp, rq->nr_sectors);
-  fingerprint_i64(fp, rq->cmd_flags);
-  fingerprint_i64(fp, rq->start_time);
-  fingerprint_i64(fp, rq->fifo_time);
+  /* one array fed whole: a store per field, not a feed */
+  int64_t v[] = {fingerprint_map_pid(fp, rq->task ? rq->task->pid : -1),
+                 fingerprint_map_sector(fp, rq->sector),
+                 rq->nr_sectors,
+                 rq->cmd_flags,
+                 rq->start_time,
+                 rq->fifo_time};
+  fingerprint_bytes(fp, v, sizeof v);
 }
 
 /* By pid and sector as the fingerprint's map relabels them. */
@@ -1006,20 +1013,16 @@ static gint rq_cmp_stable(gconstpointer a, gconstpointer b, gpointer fpp) {
 
 void blk_fingerprint(const struct request_queue *q, fingerprint *fp) {
   for (int s = 0; s < 2; s++) {
-    fingerprint_i64(fp, q->rl.count[s]);
-    fingerprint_i64(fp, q->rl.starved[s]);
-    fingerprint_i64(fp, q->full[s]);
-    fingerprint_i64(fp, q->congested[s]);
-    fingerprint_i64(fp, q->in_flight[s]);
-    fingerprint_i64(fp, (int64_t)q->rl.wait[s].length);
+    int64_t v[] = {q->rl.count[s],  q->rl.starved[s], q->full[s],
+                   q->congested[s], q->in_flight[s],  q->rl.wait[s].length};
+    fingerprint_bytes(fp, v, sizeof v);
     for (GList *l = q->rl.wait[s].head; l; l = l->next)
       fingerprint_pid(fp, ((const struct task *)l->data)->pid);
   }
-  fingerprint_i64(fp, q->nr_sorted);
-  fingerprint_i64(fp, q->dev_in_flight);
-  fingerprint_i64(fp, q->dev_flushing);
-  fingerprint_i64(fp, q->flush_pending_idx != q->flush_running_idx);
-  fingerprint_i64(fp, q->flush_pending_since);
+  int64_t v[] = {q->nr_sorted, q->dev_in_flight, q->dev_flushing,
+                 q->flush_pending_idx != q->flush_running_idx,
+                 q->flush_pending_since};
+  fingerprint_bytes(fp, v, sizeof v);
   const GQueue *fl[] = {&q->flush_queue[q->flush_pending_idx],
                         &q->flush_queue[q->flush_running_idx],
                         &q->flush_data_in_flight};
@@ -1035,12 +1038,11 @@ void blk_fingerprint(const struct request_queue *q, fingerprint *fp) {
   fingerprint_i64(fp, (int64_t)q->queue_head.length);
   for (GList *l = q->queue_head.head; l; l = l->next)
     blk_fingerprint_rq(fp, l->data);
-  GPtrArray *live = g_ptr_array_new();
+  GPtrArray *live = fingerprint_scratch(fp);
   for (GList *l = q->live_requests.head; l; l = l->next)
     g_ptr_array_add(live, l->data);
   g_ptr_array_sort_with_data(live, rq_cmp_stable, fp);
   fingerprint_i64(fp, (int64_t)live->len);
   for (guint i = 0; i < live->len; i++)
     blk_fingerprint_rq(fp, g_ptr_array_index(live, i));
-  g_ptr_array_free(live, TRUE);
 }

@@ -1,6 +1,8 @@
 /* CFQ's part of an exploration fingerprint: everything of cfqd, its
  * groups, queues and cics that can change the future, by ids and by what
- * requests are, never by address.  Kept out of the scheduling path. */
+ * requests are, never by address.  Kept out of the scheduling path.
+ * Fields go in arrays fed whole: fed one by one, each store into the
+ * buffer made the compiler load its length and room again. */
 #include "models/cfq-fingerprint.h"
 
 #include <string.h>
@@ -14,20 +16,15 @@ static void fp_cic(fingerprint *fp, const struct cfq_io_context *cic) {
   fingerprint_str(fp, name);
 }
 
-static void fp_ttime(fingerprint *fp, const struct cfq_ttime *t) {
-  fingerprint_i64(fp, t->last_end_request);
-  fingerprint_i64(fp, (int64_t)t->ttime_total);
-  fingerprint_i64(fp, (int64_t)t->ttime_samples);
-  fingerprint_i64(fp, (int64_t)t->ttime_mean);
-}
-
 static void fp_tree(fingerprint *fp, struct cfq_rb_root *st) {
-  fingerprint_i64(fp, st->count);
-  fp_ttime(fp, &st->ttime);
+  const struct cfq_ttime *t = &st->ttime;
+  int64_t v[] = {st->count, t->last_end_request, (int64_t)t->ttime_total,
+                 (int64_t)t->ttime_samples, (int64_t)t->ttime_mean};
+  fingerprint_bytes(fp, v, sizeof v);
   for (rbtree_node *n = rbtree_first(&st->rb); n; n = rbtree_next(n)) {
     struct cfq_queue *q = rbtree_entry(n, struct cfq_queue, rb_node);
-    fingerprint_i64(fp, q->id);
-    fingerprint_i64(fp, q->rb_key);
+    int64_t e[] = {q->id, q->rb_key};
+    fingerprint_bytes(fp, e, sizeof e);
   }
 }
 
@@ -39,33 +36,34 @@ static gint cic_by_ioc(gconstpointer a, gconstpointer b) {
 
 void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
   struct cfq_data *cfqd = q_cfqd(q);
-  fingerprint_i64(fp, cfqd->serving_prio);
-  fingerprint_i64(fp, cfqd->serving_type);
-  fingerprint_i64(fp, cfqd->workload_expires);
-  fingerprint_i64(fp, cfqd->serving_group ? cfqd->serving_group->id : -1);
-  fingerprint_i64(fp, cfqd->busy_queues);
-  fingerprint_i64(fp, cfqd->busy_sync_queues);
-  fingerprint_i64(fp, cfqd->rq_in_driver);
-  fingerprint_i64(fp, cfqd->rq_in_flight[0]);
-  fingerprint_i64(fp, cfqd->rq_in_flight[1]);
-  fingerprint_i64(fp, cfqd->rq_queued);
-  fingerprint_i64(fp, cfqd->hw_tag);
-  fingerprint_i64(fp, cfqd->hw_tag_est_depth);
-  fingerprint_i64(fp, cfqd->hw_tag_samples);
-  fingerprint_i64(fp, sim_timer_pending(&cfqd->idle_slice_timer));
-  fingerprint_i64(fp, sim_timer_pending(&cfqd->idle_slice_timer)
-                          ? cfqd->idle_slice_timer.expires
-                          : 0);
-  fingerprint_i64(fp, qid(cfqd->active_queue));
+  bool idling = sim_timer_pending(&cfqd->idle_slice_timer);
+  int64_t hd[] = {cfqd->serving_prio,
+                  cfqd->serving_type,
+                  cfqd->workload_expires,
+                  cfqd->serving_group ? cfqd->serving_group->id : -1,
+                  cfqd->busy_queues,
+                  cfqd->busy_sync_queues,
+                  cfqd->rq_in_driver,
+                  cfqd->rq_in_flight[0],
+                  cfqd->rq_in_flight[1],
+                  cfqd->rq_queued,
+                  cfqd->hw_tag,
+                  cfqd->hw_tag_est_depth,
+                  cfqd->hw_tag_samples,
+                  idling,
+                  idling ? cfqd->idle_slice_timer.expires : 0,
+                  qid(cfqd->active_queue)};
+  fingerprint_bytes(fp, hd, sizeof hd);
   fp_cic(fp, cfqd->active_cic);
-  fingerprint_sector(fp, cfqd->last_position);
-  fingerprint_i64(fp, cfqd->last_delayed_sync);
-  fingerprint_i64(fp, (int64_t)cfqd->grp_service_tree.min_vdisktime);
-  fingerprint_i64(fp, cfqd->grp_service_tree.total_weight);
+  int64_t hd2[4 + 2 * IOPRIO_BE_NR + 1] = {
+      fingerprint_map_sector(fp, cfqd->last_position), cfqd->last_delayed_sync,
+      (int64_t)cfqd->grp_service_tree.min_vdisktime,
+      cfqd->grp_service_tree.total_weight};
   for (int i = 0; i < 2; i++)
     for (int j = 0; j < IOPRIO_BE_NR; j++)
-      fingerprint_i64(fp, qid(cfqd->async_cfqq[i][j]));
-  fingerprint_i64(fp, qid(cfqd->async_idle_cfqq));
+      hd2[4 + i * IOPRIO_BE_NR + j] = qid(cfqd->async_cfqq[i][j]);
+  hd2[4 + 2 * IOPRIO_BE_NR] = qid(cfqd->async_idle_cfqq);
+  fingerprint_bytes(fp, hd2, sizeof hd2);
 
   /* group tree order, then each group */
   for (rbtree_node *n = rbtree_first(&cfqd->grp_service_tree.rb); n;
@@ -73,31 +71,34 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
     fingerprint_i64(fp, rbtree_entry(n, struct cfq_group, rb_node)->id);
   for (guint i = 0; i < cfqd->groups->len; i++) {
     struct cfq_group *g = g_ptr_array_index(cfqd->groups, i);
-    fingerprint_i64(fp, g->id);
-    fingerprint_i64(fp, (int64_t)g->vdisktime);
-    fingerprint_i64(fp, g->weight);
-    fingerprint_i64(fp, g->new_weight);
-    fingerprint_i64(fp, g->needs_update);
-    fingerprint_i64(fp, g->nr_cfqq);
-    for (int k = 0; k < 3; k++)
-      fingerprint_i64(fp, g->busy_queues_avg[k]);
+    int64_t gv[] = {g->id,
+                    (int64_t)g->vdisktime,
+                    g->weight,
+                    g->new_weight,
+                    g->needs_update,
+                    g->nr_cfqq,
+                    g->busy_queues_avg[0],
+                    g->busy_queues_avg[1],
+                    g->busy_queues_avg[2]};
+    fingerprint_bytes(fp, gv, sizeof gv);
     for (int a = 0; a < 2; a++)
       for (int b = 0; b < 3; b++)
         fp_tree(fp, &g->service_trees[a][b]);
     fp_tree(fp, &g->service_tree_idle);
-    fingerprint_i64(fp, g->saved_workload_slice);
-    fingerprint_i64(fp, g->saved_workload);
-    fingerprint_i64(fp, g->saved_serving_prio);
-    fingerprint_i64(fp, g->dispatched);
-    fp_ttime(fp, &g->ttime);
+    const struct cfq_ttime *t = &g->ttime;
+    int64_t gt[] = {g->saved_workload_slice,   g->saved_workload,
+                    g->saved_serving_prio,     g->dispatched,
+                    t->last_end_request,       (int64_t)t->ttime_total,
+                    (int64_t)t->ttime_samples, (int64_t)t->ttime_mean};
+    fingerprint_bytes(fp, gt, sizeof gt);
   }
 
   for (int i = 0; i < IOPRIO_BE_NR; i++)
     for (rbtree_node *n = rbtree_first(&cfqd->prio_trees[i]); n;
          n = rbtree_next(n)) {
       struct cfq_queue *pq = rbtree_entry(n, struct cfq_queue, p_node);
-      fingerprint_i64(fp, pq->id);
-      fingerprint_sector(fp, pq->p_key);
+      int64_t e[] = {pq->id, fingerprint_map_sector(fp, pq->p_key)};
+      fingerprint_bytes(fp, e, sizeof e);
     }
 
   for (GList *l = cfqd->queues.head; l; l = l->next) {
@@ -107,30 +108,28 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
                     c->idle_window << 5 | c->prio_changed << 6 |
                     c->slice_new << 7 | c->sync << 8 | c->coop << 9 |
                     c->split_coop << 10 | c->deep << 11 | c->wait_busy << 12;
-    fingerprint_i64(fp, c->id);
-    fingerprint_i64(fp, c->ref);
-    fingerprint_i64(fp, flags);
-    fingerprint_i64(fp, c->cfqg->id);
-    fingerprint_i64(fp, c->rb_key);
-    fingerprint_i64(fp, qid(c->new_cfqq));
+    int64_t qv[] = {c->id,       c->ref,    flags,
+                    c->cfqg->id, c->rb_key, qid(c->new_cfqq)};
+    fingerprint_bytes(fp, qv, sizeof qv);
     blk_fingerprint_rq(fp, c->next_rq);
-    fingerprint_i64(fp, c->queued[0]);
-    fingerprint_i64(fp, c->queued[1]);
-    fingerprint_i64(fp, c->allocated[0]);
-    fingerprint_i64(fp, c->allocated[1]);
-    fingerprint_i64(fp, c->dispatch_start);
-    fingerprint_i64(fp, c->allocated_slice);
-    fingerprint_i64(fp, c->slice_dispatch);
-    fingerprint_i64(fp, c->slice_start);
-    fingerprint_i64(fp, c->slice_end);
-    fingerprint_i64(fp, c->slice_resid);
-    fingerprint_i64(fp, c->prio_pending);
-    fingerprint_i64(fp, c->dispatched);
-    fingerprint_i64(fp, c->ioprio);
-    fingerprint_i64(fp, c->org_ioprio);
-    fingerprint_i64(fp, c->ioprio_class);
-    fingerprint_i64(fp, c->seek_history);
-    fingerprint_sector(fp, c->last_request_pos);
+    int64_t qs[] = {c->queued[0],
+                    c->queued[1],
+                    c->allocated[0],
+                    c->allocated[1],
+                    c->dispatch_start,
+                    c->allocated_slice,
+                    c->slice_dispatch,
+                    c->slice_start,
+                    c->slice_end,
+                    c->slice_resid,
+                    c->prio_pending,
+                    c->dispatched,
+                    c->ioprio,
+                    c->org_ioprio,
+                    c->ioprio_class,
+                    c->seek_history,
+                    fingerprint_map_sector(fp, c->last_request_pos)};
+    fingerprint_bytes(fp, qs, sizeof qs);
     for (rbtree_node *n = rbtree_first(&c->sort_list); n; n = rbtree_next(n)) {
       struct request *rq = rbtree_entry(n, struct request, rb_node);
       blk_fingerprint_rq(fp, rq);
@@ -142,14 +141,16 @@ void cfq_fingerprint(struct request_queue *q, fingerprint *fp) {
     }
   }
 
-  GPtrArray *cics = g_ptr_array_copy(cfqd->cics, NULL, NULL);
+  GPtrArray *cics = fingerprint_scratch(fp);
+  g_ptr_array_extend(cics, cfqd->cics, NULL, NULL);
   g_ptr_array_sort(cics, cic_by_ioc);
   for (guint i = 0; i < cics->len; i++) {
     struct cfq_io_context *cic = g_ptr_array_index(cics, i);
     fp_cic(fp, cic);
-    fingerprint_i64(fp, qid(cic->cfqq[0]));
-    fingerprint_i64(fp, qid(cic->cfqq[1]));
-    fp_ttime(fp, &cic->ttime);
+    const struct cfq_ttime *t = &cic->ttime;
+    int64_t cv[] = {qid(cic->cfqq[0]),         qid(cic->cfqq[1]),
+                    t->last_end_request,       (int64_t)t->ttime_total,
+                    (int64_t)t->ttime_samples, (int64_t)t->ttime_mean};
+    fingerprint_bytes(fp, cv, sizeof cv);
   }
-  g_ptr_array_free(cics, TRUE);
 }

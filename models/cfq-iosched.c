@@ -160,11 +160,18 @@ static void cfq_init_prio_data(struct cfq_queue *cfqq,
  * (docs/model.md, "Attaching a request to a queue", "CFQ objects")
  * --------------------------------------------------------------------- */
 
+/* Zeroed memory of `size`, a spare's if a reset left one. */
+static void *spare_or_new0(GPtrArray *spare, size_t size) {
+  if (!spare->len)
+    return g_malloc0(size);
+  return memset(g_ptr_array_steal_index(spare, spare->len - 1), 0, size);
+}
+
 static struct cfq_queue *cfq_queue_new(struct cfq_data *cfqd, bool is_sync,
                                        struct cfq_io_context *cic,
                                        const struct task *tsk,
                                        struct cfq_group *cfqg) {
-  struct cfq_queue *cfqq = g_new0(struct cfq_queue, 1);
+  struct cfq_queue *cfqq = spare_or_new0(cfqd->spare_queues, sizeof *cfqq);
   cfqq->id = cfqd->next_queue_id++;
   cfqq->cfqd = cfqd;
   rbtree_init(&cfqq->sort_list);
@@ -181,7 +188,7 @@ static struct cfq_queue *cfq_queue_new(struct cfq_data *cfqd, bool is_sync,
   cfq_init_prio_data(cfqq, cic->ioc, tsk);
   cfqq->cfqg = is_sync ? cfqg : cfqd->root_group; /* async: always root */
 
-  struct cfq_queue_stats *st = g_new0(struct cfq_queue_stats, 1);
+  struct cfq_queue_stats *st = spare_or_new0(cfqd->spare_stats, sizeof *st);
   st->queue_id = cfqq->id;
   st->pid = cfqq->pid;
   st->sync = cfqq->sync;
@@ -194,10 +201,16 @@ static struct cfq_queue *cfq_queue_new(struct cfq_data *cfqd, bool is_sync,
   return cfqq;
 }
 
+/* Its memory is kept for the next queue, but under AddressSanitizer
+ * (where a use after free must stay visible). */
 static void cfq_queue_free(struct cfq_data *cfqd, struct cfq_queue *cfqq) {
   cfq_prio_tree_del(cfqq);
   g_queue_unlink(&cfqd->queues, &cfqq->link);
+#ifdef __SANITIZE_ADDRESS__
   g_free(cfqq);
+#else
+  g_ptr_array_add(cfqd->spare_queues, cfqq);
+#endif
 }
 
 static void cfq_put_queue(struct cfq_queue *cfqq) {
@@ -861,6 +874,8 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
   g_queue_init(&cfqd->queues);
   cfqd->stats = g_ptr_array_new_with_free_func(g_free);
   cfqd->cics = g_ptr_array_new();
+  cfqd->spare_queues = g_ptr_array_new_with_free_func(g_free);
+  cfqd->spare_stats = g_ptr_array_new_with_free_func(g_free);
   cfqd->next_seq = 1;
   cfqd->fresh_root = g_memdup2(cfqd->root_group, sizeof *cfqd->root_group);
   cfqd->fresh = g_memdup2(cfqd, sizeof *cfqd);
@@ -868,7 +883,8 @@ static void *cfq_init_queue(struct request_queue *q, const void *cfgp,
 }
 
 /* Copies of cfqd and its root group as made, taken once: the rest (other
- * groups, queues, per-queue stats) is freed, the containers kept. */
+ * groups, queues, per-queue stats) is freed, the containers kept, and the
+ * memory of queues and stats kept for the next run's. */
 static void cfq_reset_queue(void *data) {
   struct cfq_data *cfqd = data;
   sim_timer_del(&cfqd->idle_slice_timer);
@@ -878,8 +894,15 @@ static void cfq_reset_queue(void *data) {
     cfq_group_free(g_ptr_array_index(cfqd->groups, i));
   g_ptr_array_set_size(cfqd->groups, 1);
   g_hash_table_remove_all(cfqd->group_by_name);
-  g_ptr_array_set_size(cfqd->stats, 0);
   g_ptr_array_set_size(cfqd->cics, 0);
+#ifndef __SANITIZE_ADDRESS__
+  /* the stats' memory too, as the queues' (what is left is freed) */
+  for (guint i = 0; i < cfqd->stats->len; i++) {
+    g_ptr_array_add(cfqd->spare_stats, g_ptr_array_index(cfqd->stats, i));
+    g_ptr_array_index(cfqd->stats, i) = NULL;
+  }
+#endif
+  g_ptr_array_set_size(cfqd->stats, 0);
   const struct cfq_data *fresh = cfqd->fresh;
   *cfqd->root_group = *cfqd->fresh_root;
   *cfqd = *fresh;
@@ -904,6 +927,8 @@ static void cfq_exit_queue(void *data) {
   cfq_rb_root_destroy(&cfqd->grp_service_tree);
   g_ptr_array_free(cfqd->stats, TRUE);
   g_ptr_array_free(cfqd->cics, TRUE);
+  g_ptr_array_free(cfqd->spare_queues, TRUE);
+  g_ptr_array_free(cfqd->spare_stats, TRUE);
   g_free((void *)cfqd->fresh);
   g_free((void *)cfqd->fresh_root);
   g_free(cfqd);

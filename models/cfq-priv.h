@@ -188,6 +188,9 @@ struct cfq_data {
   uint64_t next_seq;
   cfq_slice_observer observer;
   void *observer_ctx;
+  /* Queue and stats memory a reset gave back, made use of again (every
+   * run of an exploration makes the same queues anew) */
+  GPtrArray *spare_queues, *spare_stats;
   /* cfqd and its root group as init made them (cfq_reset_queue) */
   const struct cfq_data *fresh;
   const struct cfq_group *fresh_root;

@@ -88,6 +88,22 @@ typedef enum {
 
 typedef struct hdd hdd;
 
+/* Cylinder cyl: its sectors [start, end) and sectors per revolution
+ * (cyl -1: an empty entry). */
+typedef struct cyl_memo {
+  int64_t cyl, start, end;
+  double spt;
+} cyl_memo;
+#define CYL_MEMO 8
+
+/* A positioning time worked out (sector -1: an empty entry). */
+typedef struct pos_memo {
+  int64_t head_cyl, sector;
+  sim_time t;
+  double ns;
+} pos_memo;
+#define POS_MEMO 256
+
 /* A command answered without the mechanism (from the buffer, or a flush),
  * awaiting its completion event. */
 typedef struct hdd_slot {
@@ -109,10 +125,17 @@ struct hdd {
   double total_rate;   /* sum of the cylinders' media rates */
   double link_rate;    /* payload bytes/s */
   int64_t seg_sectors; /* sectors per segment; 0: no buffer */
-  /* the last cylinder looked up, [memo_start, memo_end): consecutive
-   * commands mostly fall on it (a memo: results are the formula's) */
-  int64_t memo_cyl, memo_start, memo_end;
-  int64_t dirty_max; /* sectors of dirty data the buffer takes */
+  /* The cylinders looked up lately: a run's commands, and those of every
+   * run after a reset (which keeps them), fall on a few (a memo: every
+   * value is the formula's). */
+  struct cyl_memo *cyls; /* [CYL_MEMO] */
+  unsigned cyl_next;     /* the entry replaced next */
+  unsigned cyl_last;     /* the entry found last */
+  /* Positioning times by head cylinder, target sector and start time (a
+   * memo, kept across resets: the explorer's runs replay the same
+   * commands at the same instants over and over). */
+  struct pos_memo *pos; /* [POS_MEMO] */
+  int64_t dirty_max;    /* sectors of dirty data the buffer takes */
 
   /* the mechanism */
   mech_state mech;
@@ -133,6 +156,7 @@ struct hdd {
   sim_timer stream_timer; /* the stream's end, armed when work waits */
 
   segment *segs; /* [cache_segments] when seg_sectors > 0 */
+  int segs_used; /* segments from this one on are all zero (never used) */
   uint64_t lru_clock;
   GArray *dirty;         /* extent: sorted, disjoint, never touching */
   uint64_t dirty_seq;    /* writes taken into the cache so far */
@@ -150,6 +174,9 @@ struct hdd {
   sim_time busy_since;
   sim_time busy;
   const struct hdd *fresh; /* the disk as init made it (hdd_reset) */
+  /* the parameters' hash, fed into every fingerprint so that runs of
+   * differently set disks never meet: worked out once, not per state */
+  uint64_t cfg_key;
 };
 
 static double cyl_rate(const hdd *h, int64_t c) {
@@ -204,21 +231,47 @@ int64_t disk_hdd_cylinder_start(const void *d, int64_t cyl) {
 
 static int64_t cylinder_solve(const hdd *h, int64_t sector);
 
-int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
-  hdd *h = (hdd *)d; /* only the memo changes */
+/* The memo's entry for cylinder c, NULL if it has none. */
+static const cyl_memo *cyl_find(const hdd *h, int64_t c) {
+  for (int i = 0; i < CYL_MEMO; i++)
+    if (h->cyls[i].cyl == c)
+      return &h->cyls[i];
+  return NULL;
+}
+
+/* The memo's entry for the cylinder of `sector`, made if missing. */
+static const cyl_memo *cyl_of(const hdd *h, int64_t sector) {
   g_assert(sector >= 0 && sector < h->nsectors);
-  if (sector >= h->memo_start && sector < h->memo_end)
-    return h->memo_cyl;
+  hdd *m = (hdd *)h; /* only the memo changes */
+  const cyl_memo *last = &h->cyls[h->cyl_last];
+  if (sector >= last->start && sector < last->end)
+    return last;
+  for (unsigned i = 0; i < CYL_MEMO; i++)
+    if (sector >= h->cyls[i].start && sector < h->cyls[i].end) {
+      m->cyl_last = i;
+      return &h->cyls[i];
+    }
   int64_t c = cylinder_solve(h, sector);
-  h->memo_cyl = c;
-  h->memo_start = cyl_start(h, c);
-  h->memo_end = cyl_start(h, c + 1);
-  return c;
+  m->cyl_last = m->cyl_next++ % CYL_MEMO;
+  cyl_memo *e = &m->cyls[m->cyl_last];
+  *e = (cyl_memo){c, cyl_start(h, c), cyl_start(h, c + 1), cyl_spt(h, c)};
+  return e;
+}
+
+int64_t disk_hdd_cylinder_of(const void *d, int64_t sector) {
+  return cyl_of(d, sector)->cyl;
 }
 
 /* The first sector of the cylinder after c. */
 static int64_t cyl_end(const hdd *h, int64_t c) {
-  return c == h->memo_cyl ? h->memo_end : cyl_start(h, c + 1);
+  const cyl_memo *e = cyl_find(h, c);
+  return e ? e->end : cyl_start(h, c + 1);
+}
+
+/* cyl_spt, from the memo where it is. */
+static double spt_of(const hdd *h, int64_t c) {
+  const cyl_memo *e = cyl_find(h, c);
+  return e ? e->spt : cyl_spt(h, c);
 }
 
 static int64_t cylinder_solve(const hdd *h, int64_t sector) {
@@ -249,11 +302,14 @@ static int64_t cylinder_solve(const hdd *h, int64_t sector) {
  * cylinder, sectors follow one another around the platter and the tracks of
  * a cylinder continue where the previous one ended (head switches are
  * free), so consecutive sectors are also consecutive in angle. */
+static double angle_in(int64_t sector, int64_t start, double spt) {
+  return fmod((double)(sector - start), spt) / spt;
+}
+
 static double sector_angle(const hdd *h, int64_t sector, int64_t cyl) {
-  double off = (double)(sector - (cyl == h->memo_cyl ? h->memo_start
-                                                     : cyl_start(h, cyl)));
-  double spt = cyl_spt(h, cyl);
-  return fmod(off, spt) / spt;
+  const cyl_memo *e = cyl_find(h, cyl);
+  return e ? angle_in(sector, e->start, e->spt)
+           : angle_in(sector, cyl_start(h, cyl), cyl_spt(h, cyl));
 }
 
 static double platter_angle(const hdd *h, double t) {
@@ -268,7 +324,7 @@ static double transfer_ns(const hdd *h, int64_t sector, int64_t n) {
   int64_t c = disk_hdd_cylinder_of(h, sector);
   while (n > 0) {
     int64_t piece = MIN(n, cyl_end(h, c) - sector);
-    t += (double)piece / cyl_spt(h, c) * h->period;
+    t += (double)piece / spt_of(h, c) * h->period;
     sector += piece;
     n -= piece;
     c++;
@@ -287,9 +343,10 @@ static int64_t sectors_in(const hdd *h, int64_t s, int64_t c, double dt,
     return 0;
   while (got < max) {
     int64_t piece = MIN(max - got, cyl_end(h, c) - (s + got));
-    double t = (double)piece / cyl_spt(h, c) * h->period;
+    double spt = spt_of(h, c);
+    double t = (double)piece / spt * h->period;
     if (t > dt) {
-      got += MIN(piece, (int64_t)floor(dt / h->period * cyl_spt(h, c)));
+      got += MIN(piece, (int64_t)floor(dt / h->period * spt));
       break;
     }
     dt -= t;
@@ -307,13 +364,20 @@ static double positioning_ns(const hdd *h, int64_t head_cyl, int64_t sector,
                              sim_time t) {
   if (sector == h->last_end && t == h->last_end_time)
     return 0.0;
-  int64_t cyl = disk_hdd_cylinder_of(h, sector);
-  double seek = disk_hdd_seek_ns(h, cyl - head_cyl);
-  double target = sector_angle(h, sector, cyl);
+  uint64_t k = ((uint64_t)head_cyl * UINT64_C(0x9E3779B97F4A7C15)) ^
+               ((uint64_t)sector * UINT64_C(0xC2B2AE3D27D4EB4F)) ^
+               ((uint64_t)t * UINT64_C(0x165667B19E3779F9));
+  pos_memo *m = &h->pos[(k ^ k >> 29) % POS_MEMO];
+  if (m->sector == sector && m->t == t && m->head_cyl == head_cyl)
+    return m->ns;
+  const cyl_memo *e = cyl_of(h, sector);
+  double seek = disk_hdd_seek_ns(h, e->cyl - head_cyl);
+  double target = angle_in(sector, e->start, e->spt);
   double wait = target - platter_angle(h, (double)t + seek);
   if (wait < 0)
     wait += 1.0;
-  return seek + wait * h->period;
+  *m = (pos_memo){head_cyl, sector, t, seek + wait * h->period};
+  return m->ns;
 }
 
 static sim_time link_ns(const hdd *h, int64_t sectors) {
@@ -411,7 +475,7 @@ static int find_hit(const hdd *h, int64_t s, int64_t n, sim_time now) {
    * only for a segment that could hold the range */
   g_assert(n > 0); /* reads carry data; flushes never come here */
   int stream = h->mech == MECH_STREAM ? h->stream_seg : NO_HIT;
-  int nseg = h->seg_sectors ? (int)h->cfg.cache_segments : 0;
+  int nseg = h->segs_used; /* the others hold nothing */
   int64_t seg = h->seg_sectors;
   /* [s, s+n) with n > 0 lies in [MAX(start, b - seg), b) */
   for (int i = 0; i < nseg; i++) {
@@ -443,7 +507,7 @@ static int find_hit(const hdd *h, int64_t s, int64_t n, sim_time now) {
 
 /* Whatever a write replaces is no longer worth keeping for reads. */
 static void invalidate(hdd *h, int64_t s, int64_t n, sim_time now) {
-  for (int i = 0; h->seg_sectors && i < (int)h->cfg.cache_segments; i++) {
+  for (int i = 0; i < h->segs_used; i++) {
     int64_t a, b;
     seg_window(h, i, now, &a, &b);
     if (a < b && a < s + n && s < b) {
@@ -457,8 +521,10 @@ static void invalidate(hdd *h, int64_t s, int64_t n, sim_time now) {
 static int lru_segment(const hdd *h) {
   if (!h->seg_sectors)
     return NO_HIT;
-  int best = 0;
-  for (int i = 1; i < (int)h->cfg.cache_segments; i++)
+  /* Those past segs_used are unused (used 0): of them only the first can
+   * be the first least recently used. */
+  int n = MIN(h->segs_used + 1, (int)h->cfg.cache_segments), best = 0;
+  for (int i = 1; i < n; i++)
     if (h->segs[i].used < h->segs[best].used)
       best = i;
   return best;
@@ -635,8 +701,10 @@ static void start_media(hdd *h, disk_cmd *cmd, sim_time now) {
     if (h->mech == MECH_STREAM)
       stop_stream(h, now);
     seg = cmd->write ? NO_HIT : lru_segment(h);
-    if (seg != NO_HIT) /* nothing valid in it until the read is done */
+    if (seg != NO_HIT) { /* nothing valid in it until the read is done */
       h->segs[seg] = (segment){cmd->sector, cmd->sector, 0, ++h->lru_clock};
+      h->segs_used = MAX(h->segs_used, seg + 1);
+    }
     sim_time ready = MAX(now, cmd->issued + h->cfg.command_overhead);
     pos = positioning_ns(h, h->cur_cyl, cmd->sector, ready);
     done = (sim_time)llround((double)ready + pos +
@@ -975,7 +1043,7 @@ static gboolean hdd_check_geometry(hdd *h, GError **err) {
 }
 
 static gboolean hdd_check(const void *cfgv, GError **err) {
-  hdd h = {.cfg = *(const disk_hdd_cfg *)cfgv, .memo_cyl = -1};
+  hdd h = {.cfg = *(const disk_hdd_cfg *)cfgv};
   h.ncyl = h.cfg.cylinders;
   h.nsectors = h.cfg.capacity / SECTOR;
   return hdd_check_geometry(&h, err);
@@ -994,6 +1062,8 @@ static void hdd_free(void *d) {
   if (h->dirty)
     g_array_free(h->dirty, TRUE);
   g_free(h->segs);
+  g_free(h->cyls); /* the fresh copy's too */
+  g_free(h->pos);
   g_free((void *)h->fresh);
   g_free(h);
 }
@@ -1008,66 +1078,15 @@ static void hdd_reset(void *d) {
   const hdd *fresh = h->fresh;
   g_array_set_size(dirty, 0);
   if (segs)
-    memset(segs, 0, (size_t)h->cfg.cache_segments * sizeof *segs);
+    memset(segs, 0, (size_t)h->segs_used * sizeof *segs);
   *h = *fresh;
   h->fresh = fresh;
   h->dirty = dirty;
   h->segs = segs;
 }
 
-static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
-  disk_hdd_cfg *defaults = NULL;
-  if (!cfgv)
-    cfgv = defaults = params_defaults(hdd_params, sizeof(disk_hdd_cfg));
-  hdd *h = g_new0(hdd, 1);
-  h->cfg = *(const disk_hdd_cfg *)cfgv;
-  g_free(defaults);
-  h->e = e;
-  g_queue_init(&h->pending);
-  g_queue_init(&h->wait_space);
-  g_queue_init(&h->held);
-  g_queue_init(&h->slots);
-  h->dirty = g_array_new(FALSE, FALSE, sizeof(extent));
-  sim_timer_init(&h->stream_timer, e, "read-ahead", stream_timer_fn, h);
-  h->ncyl = h->cfg.cylinders;
-  h->nsectors = h->cfg.capacity / SECTOR;
-  h->period = 60e9 / (double)h->cfg.rpm;
-  h->cur_cyl = 0;
-  h->memo_cyl = -1; /* nothing looked up yet */
-  h->last_end = -1;
-  h->last_end_time = -1;
-  h->cur_seg = h->stream_seg = NO_HIT;
-  h->link_rate =
-      disk_sata_payload_rate(h->cfg.link_gbps, h->cfg.link_efficiency);
-  if (!hdd_check_geometry(h, err)) {
-    hdd_free(h);
-    return NULL;
-  }
-  if (h->cfg.cache_size > 0) {
-    h->seg_sectors = h->cfg.cache_size / h->cfg.cache_segments / SECTOR;
-    h->segs = g_new0(segment, h->cfg.cache_segments);
-  }
-  /* Half of the buffer may hold data not yet on the media. */
-  h->dirty_max = h->cfg.cache_size / 2 / SECTOR;
-  h->fresh = g_memdup2(h, sizeof *h);
-  return h;
-}
-
-static int hdd_queue_depth(const void *d) {
-  const hdd *h = d;
-  return h->cfg.ncq ? (int)h->cfg.ncq_depth : 1;
-}
-
-static int64_t hdd_capacity(const void *d) {
-  return ((const hdd *)d)->nsectors;
-}
-
-static bool hdd_write_cache(const void *d) { return wce(d); }
-
-static void hdd_fingerprint(const void *d, fingerprint *fp) {
-  const hdd *h = d;
-  sim_time now = sim_now(h->e);
-  /* the parameters, so that runs of differently set disks never meet */
+/* The parameters as fingerprints saw them, hashed. */
+static uint64_t hdd_cfg_key(const hdd *h) {
   const disk_hdd_cfg *c = &h->cfg;
   int64_t cv[] = {c->rpm,
                   c->capacity,
@@ -1088,7 +1107,73 @@ static void hdd_fingerprint(const void *d, fingerprint *fp) {
                   c->read_ahead,
                   c->write_cache,
                   (int64_t)llround(h->link_rate)};
-  fingerprint_bytes(fp, cv, sizeof cv);
+  return fingerprint_hash_bytes(cv, sizeof cv).lo;
+}
+
+static void *hdd_init(const void *cfgv, sim_engine *e, GError **err) {
+  disk_hdd_cfg *defaults = NULL;
+  if (!cfgv)
+    cfgv = defaults = params_defaults(hdd_params, sizeof(disk_hdd_cfg));
+  hdd *h = g_new0(hdd, 1);
+  h->cfg = *(const disk_hdd_cfg *)cfgv;
+  g_free(defaults);
+  h->e = e;
+  g_queue_init(&h->pending);
+  g_queue_init(&h->wait_space);
+  g_queue_init(&h->held);
+  g_queue_init(&h->slots);
+  h->dirty = g_array_new(FALSE, FALSE, sizeof(extent));
+  sim_timer_init(&h->stream_timer, e, "read-ahead", stream_timer_fn, h);
+  h->ncyl = h->cfg.cylinders;
+  h->nsectors = h->cfg.capacity / SECTOR;
+  h->period = 60e9 / (double)h->cfg.rpm;
+  h->cur_cyl = 0;
+  h->cyls = g_new(cyl_memo, CYL_MEMO);
+  for (int i = 0; i < CYL_MEMO; i++)
+    h->cyls[i] = (cyl_memo){.cyl = -1}; /* no sector in [0, 0) */
+  h->pos = g_new(pos_memo, POS_MEMO);
+  for (int i = 0; i < POS_MEMO; i++)
+    h->pos[i] = (pos_memo){.sector = -1};
+  h->last_end = -1;
+  h->last_end_time = -1;
+  h->cur_seg = h->stream_seg = NO_HIT;
+  h->link_rate =
+      disk_sata_payload_rate(h->cfg.link_gbps, h->cfg.link_efficiency);
+  if (!hdd_check_geometry(h, err)) {
+    hdd_free(h);
+    return NULL;
+  }
+  if (h->cfg.cache_size > 0) {
+    h->seg_sectors = h->cfg.cache_size / h->cfg.cache_segments / SECTOR;
+    h->segs = g_new0(segment, h->cfg.cache_segments);
+  }
+  /* Half of the buffer may hold data not yet on the media. */
+  h->dirty_max = h->cfg.cache_size / 2 / SECTOR;
+  h->cfg_key = hdd_cfg_key(h);
+  h->fresh = g_memdup2(h, sizeof *h);
+  return h;
+}
+
+static int hdd_queue_depth(const void *d) {
+  const hdd *h = d;
+  return h->cfg.ncq ? (int)h->cfg.ncq_depth : 1;
+}
+
+static int64_t hdd_capacity(const void *d) {
+  return ((const hdd *)d)->nsectors;
+}
+
+static bool hdd_write_cache(const void *d) { return wce(d); }
+
+/* An all-zero segment (never used, or invalidated) has rank 0. */
+static bool seg_fed(const segment *sg) {
+  return sg->used || sg->start || sg->end || sg->host_end;
+}
+
+static void hdd_fingerprint(const void *d, fingerprint *fp) {
+  const hdd *h = d;
+  sim_time now = sim_now(h->e);
+  fingerprint_i64(fp, (int64_t)h->cfg_key);
   int64_t v[] = {h->mech,
                  h->cur_cyl,
                  h->last_end,
@@ -1110,27 +1195,38 @@ static void hdd_fingerprint(const void *d, fingerprint *fp) {
     int64_t st[] = {h->stream_seg, h->stream_s0, h->stream_t0, h->stream_limit};
     fingerprint_bytes(fp, st, sizeof st);
   }
-  /* segments, with their use order as ranks (the clock itself only
-   * counts) */
-  for (int i = 0; h->seg_sectors && i < (int)h->cfg.cache_segments; i++) {
+  /* Segments, with their use order as ranks (the clock itself only
+   * counts), by number and only those not all zero (a run uses few): the
+   * others are known from that. */
+  int nseg = h->seg_sectors ? (int)h->cfg.cache_segments : 0, nfed = 0;
+  for (int i = 0; i < h->segs_used; i++)
+    nfed += seg_fed(&h->segs[i]);
+  fingerprint_i64(fp, nfed);
+  for (int i = 0; i < h->segs_used && nfed; i++) {
     const segment *sg = &h->segs[i];
-    int64_t rank = 0;
-    for (int j = 0; j < (int)h->cfg.cache_segments; j++)
+    if (!seg_fed(sg))
+      continue;
+    /* those past segs_used are unused: used 0 */
+    int64_t rank = sg->used ? nseg - h->segs_used : 0;
+    for (int j = 0; j < h->segs_used; j++)
       rank += h->segs[j].used < sg->used;
-    int64_t sv[] = {sg->start, sg->end, sg->host_end, rank};
+    int64_t sv[] = {i, sg->start, sg->end, sg->host_end, rank};
     fingerprint_bytes(fp, sv, sizeof sv);
   }
   /* dirty extents, with their arrival order as ranks */
   fingerprint_i64(fp, h->dirty->len);
-  uint64_t *seqs = sorted_seqs(h);
-  for (guint i = 0; i < h->dirty->len; i++) {
-    const extent *x = &g_array_index(h->dirty, extent, i);
-    uint64_t *at = bsearch(&x->seq, seqs, h->dirty->len, sizeof *seqs, cmp_u64);
-    fingerprint_i64(fp, x->start);
-    fingerprint_i64(fp, x->end);
-    fingerprint_i64(fp, at - seqs);
+  if (h->dirty->len) {
+    uint64_t *seqs = sorted_seqs(h);
+    for (guint i = 0; i < h->dirty->len; i++) {
+      const extent *x = &g_array_index(h->dirty, extent, i);
+      uint64_t *at =
+          bsearch(&x->seq, seqs, h->dirty->len, sizeof *seqs, cmp_u64);
+      fingerprint_i64(fp, x->start);
+      fingerprint_i64(fp, x->end);
+      fingerprint_i64(fp, at - seqs);
+    }
+    g_free(seqs);
   }
-  g_free(seqs);
   /* queued commands: what they ask and, as the age limit reads it, when
    * they came */
   const GQueue *queues[] = {&h->pending, &h->wait_space, &h->held};

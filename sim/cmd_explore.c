@@ -19,7 +19,8 @@ static void *rt_build(void *ctx, const sim_policy_ops *policy, void *pctx,
   o.variant = t->variant;
   o.policy = policy; /* the workload's own interleaving is ignored */
   o.policy_ctx = pctx;
-  o.no_metrics = true; /* the explorer looks at states, not at metrics */
+  o.no_metrics = true;    /* the explorer looks at states, not at metrics */
+  o.no_kernel_log = true; /* ... nor at what the kernel prints */
   return sim_run_new(t->w, &o, err);
 }
 static sim_engine *rt_engine(void *inst) { return sim_run_engine(inst); }

@@ -41,10 +41,14 @@ typedef struct rerun {
   uint64_t orbit;
   /* The other relabellings that reach the canonical key (slot_of rows):
    * with slot_of they give the swaps that leave the state as it is. */
-  GArray *ties;        /* sym_row */
-  GArray *alt_actor;   /* int: the actor of each alternative, SIM_DELIVER */
-  GArray *alts;        /* int: index into ready or SIM_DELIVER */
-  GArray *alt_preempt; /* gboolean: taking it is a preemption */
+  GArray *ties; /* sym_row */
+  /* The alternatives at the branching point reached: each one's index
+   * into ready or SIM_DELIVER, its actor or SIM_DELIVER, and whether
+   * taking it is a preemption (arrays: set at every stop). */
+  guint n_alts;
+  int alts[EXPLORE_MAX_ACTORS + 1];
+  int alt_actor[EXPLORE_MAX_ACTORS + 1];
+  bool alt_preempt[EXPLORE_MAX_ACTORS + 1];
   /* The engine still takes alternative 0 as it stops at a new branching
    * point, so the stopped instance goes on as the first child's run
    * instead of being re-run from the start. */
@@ -87,11 +91,15 @@ G_STATIC_ASSERT(EXPLORE_MAX_ACTORS < 0x7f);
 #define NODE_NONE 0x7f
 
 /* Open addressing on the 128-bit key, node indices in the slots; nodes
- * live in fixed chunks of 2 MiB. */
+ * live in fixed chunks of 2 MiB.  A slot's low `bits` bits hold its node
+ * index + 1 (below cap = 2^bits), the others bits of the key: a probe
+ * past another key's slot mostly ends there, without a cache miss on
+ * that key's node. */
 #define NODE_CHUNK 65536
 typedef struct memo {
-  uint32_t *idx; /* node index + 1, 0: empty */
+  uint32_t *idx; /* node index + 1 | key tag << bits, 0: empty */
   size_t cap, len;
+  unsigned bits;     /* cap == 2^bits */
   GPtrArray *chunks; /* node[NODE_CHUNK] */
   GHashTable *wide;  /* node index -> stats * (canonical ids) */
 } memo;
@@ -107,6 +115,16 @@ typedef struct sym_class {
   unsigned n;
   unsigned slots[EXPLORE_MAX_ACTORS];
 } sym_class;
+
+/* What expand() keeps of a state while its children run, per depth and
+ * kept from state to state (room for `cap` alternatives). */
+typedef struct frame {
+  guint cap;
+  int *alts, *actor;
+  bool *pre;
+  stats *done;
+  GArray *swaps; /* sym_row */
+} frame;
 
 typedef struct explorer {
   const explore_target *t;
@@ -127,6 +145,7 @@ typedef struct explorer {
   GError *err;
   uint64_t steps;      /* since the last progress call within a run */
   stats last_expanded; /* expand()'s result */
+  GPtrArray *frames;   /* frame *, by depth */
 } explorer;
 
 const char *explore_count_str(explore_count v, char *buf) {
@@ -183,10 +202,22 @@ static bool node_has_key(const node *n, fingerprint_hash k) {
   return memcmp(n->key, &k, sizeof n->key) == 0;
 }
 
+/* The slot bits that are not the node's: the key's tag, 0 when the
+ * index takes them all. */
+static uint32_t memo_tag(const memo *m, fingerprint_hash k) {
+  return m->bits >= 32 ? 0 : (uint32_t)(k.hi >> m->bits) << m->bits;
+}
+
+static uint32_t slot_node(const memo *m, uint32_t slot) {
+  return (m->bits >= 32 ? slot : slot & ((UINT32_C(1) << m->bits) - 1)) - 1;
+}
+
 static size_t memo_slot(const memo *m, fingerprint_hash k) {
   size_t mask = m->cap - 1, i = (size_t)k.lo & mask;
-  while (m->idx[i] && !node_has_key(memo_node(m, m->idx[i] - 1), k))
-    i = (i + 1) & mask;
+  uint32_t tag = memo_tag(m, k), tmask = ~(uint32_t)mask;
+  for (uint32_t v; (v = m->idx[i]); i = (i + 1) & mask)
+    if ((v & tmask) == tag && node_has_key(memo_node(m, slot_node(m, v)), k))
+      break;
   return i;
 }
 
@@ -195,19 +226,22 @@ static int64_t memo_find(const memo *m, fingerprint_hash k) {
   if (!m->cap)
     return -1;
   size_t i = memo_slot(m, k);
-  return m->idx[i] ? (int64_t)m->idx[i] - 1 : -1;
+  return m->idx[i] ? (int64_t)slot_node(m, m->idx[i]) : -1;
 }
 
 static void memo_grow(memo *m) {
   uint32_t *old = m->idx;
   size_t old_cap = m->cap;
+  memo was = *m;
   m->cap = old_cap ? 2 * old_cap : 1024;
+  m->bits = (unsigned)g_bit_nth_msf(m->cap, -1);
   m->idx = big_alloc0(m->cap * sizeof(uint32_t));
   for (size_t i = 0; i < old_cap; i++)
     if (old[i]) {
+      uint32_t n = slot_node(&was, old[i]);
       fingerprint_hash k;
-      memcpy(&k, memo_node(m, old[i] - 1)->key, sizeof k);
-      m->idx[memo_slot(m, k)] = old[i];
+      memcpy(&k, memo_node(m, n)->key, sizeof k);
+      m->idx[memo_slot(m, k)] = (n + 1) | memo_tag(m, k);
     }
   big_free(old, old_cap * sizeof(uint32_t));
 }
@@ -221,7 +255,7 @@ static uint32_t memo_add(memo *m, fingerprint_hash k) {
   if (n % NODE_CHUNK == 0)
     g_ptr_array_add(m->chunks, big_alloc0(NODE_CHUNK * sizeof(node)));
   memcpy(memo_node(m, n)->key, &k, sizeof k);
-  m->idx[memo_slot(m, k)] = n + 1;
+  m->idx[memo_slot(m, k)] = (n + 1) | memo_tag(m, k);
   return n;
 }
 
@@ -541,11 +575,11 @@ static int choose_explore(void *ctx, sim_engine *e, const sim_choice *c,
   state_key(r->x, r);
   for (guint i = 0; i < n_alt; i++) {
     int k = i < c->n_ready ? (int)i : SIM_DELIVER;
-    gboolean p = is_preemption(r, c, k);
+    bool p = is_preemption(r, c, k);
     int a = k == SIM_DELIVER ? SIM_DELIVER : sim_actor_id(c->ready[k]);
-    g_array_append_val(r->alts, k);
-    g_array_append_val(r->alt_preempt, p);
-    g_array_append_val(r->alt_actor, a);
+    r->alts[r->n_alts] = k;
+    r->alt_preempt[r->n_alts] = p;
+    r->alt_actor[r->n_alts++] = a;
   }
   r->first =
       (move){.actor = sim_actor_id(c->ready[0]), .ready_mask = ready_mask(c)};
@@ -579,9 +613,6 @@ static void *inst_get(explorer *x, rerun *r) {
 
 static void rerun_destroy(rerun *r) {
   g_array_free(r->moves, TRUE);
-  g_array_free(r->alts, TRUE);
-  g_array_free(r->alt_preempt, TRUE);
-  g_array_free(r->alt_actor, TRUE);
   g_array_free(r->ties, TRUE);
   g_free(r);
 }
@@ -661,26 +692,26 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
 /* A fresh simulation replaying the current prefix. */
 static rerun *rerun_start(explorer *x) {
   rerun *r = g_steal_pointer(&x->spare_rerun);
-  rerun keep = r ? *r : (rerun){0};
+  GArray *moves = r ? r->moves : NULL, *ties = r ? r->ties : NULL;
   if (!r)
-    r = g_new(rerun, 1);
-  *r = (rerun){.x = x,
-               .t = x->t,
-               .bound = x->o->preemption_bound,
-               .prefix = x->prefix,
-               .last = -1};
-  r->moves = keep.moves ? keep.moves : g_array_new(FALSE, FALSE, sizeof(move));
-  r->alts = keep.alts ? keep.alts : g_array_new(FALSE, FALSE, sizeof(int));
-  r->alt_preempt = keep.alt_preempt
-                       ? keep.alt_preempt
-                       : g_array_new(FALSE, FALSE, sizeof(gboolean));
-  r->alt_actor =
-      keep.alt_actor ? keep.alt_actor : g_array_new(FALSE, FALSE, sizeof(int));
-  r->ties = keep.ties ? keep.ties : g_array_new(FALSE, FALSE, sizeof(sym_row));
+    r = g_new0(rerun, 1);
+  /* field by field: the arrays are set at each stop (n_alts, slot_of
+   * and the key by state_key, first), not cleared per run */
+  r->x = x;
+  r->t = x->t;
+  r->inst = NULL;
+  r->bound = x->o->preemption_bound;
+  r->prefix = x->prefix;
+  r->pos = 0;
+  r->seg_start = 0;
+  r->last = -1;
+  r->preemptions = 0;
+  r->reached = false;
+  r->walk = false;
+  r->n_alts = 0;
+  r->moves = moves ? moves : g_array_new(FALSE, FALSE, sizeof(move));
+  r->ties = ties ? ties : g_array_new(FALSE, FALSE, sizeof(sym_row));
   g_array_set_size(r->moves, 0);
-  g_array_set_size(r->alts, 0);
-  g_array_set_size(r->alt_preempt, 0);
-  g_array_set_size(r->alt_actor, 0);
   g_array_set_size(r->ties, 0);
   r->inst = inst_get(x, r);
   return r;
@@ -690,15 +721,13 @@ static rerun *rerun_start(explorer *x) {
  * has taken alternative 0, the last entry of the prefix.  The rerun object
  * stays the engine's policy context, so targets may wrap the policy. */
 static void rerun_adopt_first(rerun *r) {
-  if (g_array_index(r->alt_preempt, gboolean, 0))
+  if (r->alt_preempt[0])
     r->preemptions++;
   r->last = r->first.actor;
   g_array_set_size(r->moves, 0);
   g_array_append_val(r->moves, r->first);
   r->seg_start = 0;
-  g_array_set_size(r->alts, 0);
-  g_array_set_size(r->alt_preempt, 0);
-  g_array_set_size(r->alt_actor, 0);
+  r->n_alts = 0;
   r->reached = false;
   r->pos = r->prefix->len;
 }
@@ -756,6 +785,35 @@ static bool hang_before(const hang_sum *a, const hang_sum *b,
   return ra < rb;
 }
 
+/* The frame of depth `depth`, with room for n alternatives (the
+ * children's frames are deeper: it stays as it is while they run). */
+static frame *frame_at(explorer *x, guint depth, guint n) {
+  while (x->frames->len <= depth) {
+    frame *f = g_new0(frame, 1);
+    f->swaps = g_array_new(FALSE, FALSE, sizeof(sym_row));
+    g_ptr_array_add(x->frames, f);
+  }
+  frame *f = g_ptr_array_index(x->frames, depth);
+  if (f->cap < n) {
+    f->cap = MAX(n, 2 * f->cap);
+    f->alts = g_renew(int, f->alts, f->cap);
+    f->actor = g_renew(int, f->actor, f->cap);
+    f->pre = g_renew(bool, f->pre, f->cap);
+    f->done = g_renew(stats, f->done, f->cap);
+  }
+  return f;
+}
+
+static void frame_free(void *p) {
+  frame *f = p;
+  g_free(f->alts);
+  g_free(f->actor);
+  g_free(f->pre);
+  g_free(f->done);
+  g_array_free(f->swaps, TRUE);
+  g_free(f);
+}
+
 /* `at`: the state's node, -1 if it has none yet. */
 static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
                    int64_t at);
@@ -779,10 +837,14 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     rerun_free(x, r);
     return false;
   }
-  /* This edge's own moves; r itself may go on as the first child. */
+  /* This edge's own moves (few: on the stack unless many); r itself may
+   * go on as the first child. */
   guint nseg = r->moves->len - r->seg_start;
-  move *seg = g_memdup2(&g_array_index(r->moves, move, r->seg_start),
-                        nseg * sizeof(move));
+  move seg_buf[32];
+  move *seg = nseg <= G_N_ELEMENTS(seg_buf) ? seg_buf : g_new(move, nseg);
+  if (nseg)
+    memcpy(seg, &g_array_index(r->moves, move, r->seg_start),
+           nseg * sizeof(move));
   if (o != SIM_STOPPED) {
     out->paths = 1;
     if (o == SIM_COMPLETED)
@@ -800,9 +862,8 @@ static bool edge(explorer *x, rerun *r, stats *out) {
       found = -1; /* plain: every path is walked, the memo only names hangs */
     /* expand() hands r on: keep how this state maps onto its canonical
      * one, to bring the node's hang back to our actor ids. */
-    unsigned slot_of[EXPLORE_MAX_ACTORS], actor_at[EXPLORE_MAX_ACTORS];
+    unsigned slot_of[EXPLORE_MAX_ACTORS];
     memcpy(slot_of, r->slot_of, sizeof slot_of);
-    invert(slot_of, actor_at);
     if (found >= 0 && !done) {
       /* A cycle: the state repeats on its own path.  Not expected (time or
        * progress always moves); count it as unexplored rather than loop. */
@@ -821,7 +882,11 @@ static bool edge(explorer *x, rerun *r, stats *out) {
         s = x->last_expanded;
       } else {
         s = node_get(&x->memo, (uint32_t)found);
-        s.h = hang_map(s.h, actor_at);
+        if (s.h.any) {
+          unsigned actor_at[EXPLORE_MAX_ACTORS];
+          invert(slot_of, actor_at);
+          s.h = hang_map(s.h, actor_at);
+        }
       }
       if (ok) {
         *out = s;
@@ -829,7 +894,8 @@ static bool edge(explorer *x, rerun *r, stats *out) {
       }
     }
   }
-  g_free(seg);
+  if (seg != seg_buf)
+    g_free(seg);
   rerun_free(x, r);
   return ok;
 }
@@ -841,12 +907,18 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
   rerun *r = *rp;
   uint32_t n = at >= 0 ? (uint32_t)at : memo_add(&x->memo, r->key);
   /* The first child may take r over: keep what this node needs. */
-  GArray *alts = g_array_copy(r->alts), *pre = g_array_copy(r->alt_preempt);
-  GArray *actor = g_array_copy(r->alt_actor);
+  guint n_alts = r->n_alts;
+  /* room for one at least: the copies below never get NULL */
+  frame *f = frame_at(x, x->prefix->len, MAX(n_alts, 1));
+  memcpy(f->alts, r->alts, n_alts * sizeof(int));
+  memcpy(f->pre, r->alt_preempt, n_alts * sizeof(bool));
+  memcpy(f->actor, r->alt_actor, n_alts * sizeof(int));
+  const int *alts = f->alts, *actor = f->actor;
+  const bool *pre = f->pre;
   /* The swaps that leave this state as it is: tau(a) = actor_at[row(a)]. */
-  GArray *swaps =
-      g_array_sized_new(FALSE, FALSE, sizeof(sym_row), r->ties->len);
-  {
+  GArray *swaps = f->swaps;
+  g_array_set_size(swaps, 0);
+  if (r->ties->len) {
     unsigned actor_at[EXPLORE_MAX_ACTORS];
     invert(slot_of, actor_at);
     for (guint k = 0; k < r->ties->len; k++) {
@@ -857,17 +929,18 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
       g_array_append_val(swaps, tau);
     }
   }
-  stats *done = g_new0(stats, alts->len);
+  stats *done = f->done;
+  memset(done, 0, n_alts * sizeof *done);
   int preemptions = r->preemptions;
   stats acc = {0};
   bool ok = true;
-  for (guint i = 0; i < alts->len && ok; i++) {
+  for (guint i = 0; i < n_alts && ok; i++) {
     /* A swap that keeps this state maps an earlier alternative's step onto
      * this one: its child is that child swapped, with the same counts. */
-    int ai = g_array_index(actor, int, i);
+    int ai = actor[i];
     bool reused = false;
     for (guint j = 0; j < i && !reused && ai != SIM_DELIVER; j++) {
-      int aj = g_array_index(actor, int, j);
+      int aj = actor[j];
       for (guint k = 0; k < swaps->len && !reused && aj != SIM_DELIVER; k++) {
         const sym_row *tau = &g_array_index(swaps, sym_row, k);
         if (tau->to[aj] != ai)
@@ -887,12 +960,12 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
         acc.h = done[i].h;
       continue;
     }
-    if (g_array_index(pre, gboolean, i) &&
-        preemptions >= x->o->preemption_bound && x->o->preemption_bound >= 0) {
+    if (pre[i] && preemptions >= x->o->preemption_bound &&
+        x->o->preemption_bound >= 0) {
       x->res->cut_preempt++;
       continue;
     }
-    g_array_append_val(x->prefix, g_array_index(alts, int, i));
+    g_array_append_val(x->prefix, alts[i]);
     stats c;
     /* Alternative 0 goes on in the instance that found this state. */
     rerun *cont = i == 0 && r->inst ? g_steal_pointer(rp) : NULL;
@@ -905,11 +978,6 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
     if (c.h.any && (!acc.h.any || hang_before(&c.h, &acc.h, slot_of)))
       acc.h = c.h;
   }
-  g_array_free(alts, TRUE);
-  g_array_free(pre, TRUE);
-  g_array_free(actor, TRUE);
-  g_array_free(swaps, TRUE);
-  g_free(done);
   if (ok) {
     node *nd = memo_node(&x->memo, n);
     if (!nd->done) {
@@ -1014,6 +1082,7 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   x.fp = fingerprint_new();
   x.best = g_byte_array_new();
   x.prefix = g_array_new(FALSE, FALSE, sizeof(int));
+  x.frames = g_ptr_array_new_with_free_func(frame_free);
   if (o->progress)
     progress(&x, 0);
   stats root;
@@ -1054,6 +1123,7 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   g_byte_array_free(x.best, TRUE);
   g_free(x.classes);
   g_array_free(x.prefix, TRUE);
+  g_ptr_array_free(x.frames, TRUE);
   if (x.names)
     g_ptr_array_free(x.names, TRUE);
   return ok;

@@ -486,16 +486,16 @@ static void add_processes(sim_run *r) {
     struct request_queue *q = g_ptr_array_index(r->queues, wp->device);
     struct task *t;
     if (again) {
+      /* the same io_context as before (reset, not forgotten): no lookup */
       t = g_ptr_array_index(r->tasks, i);
-      char *name = t->name;
-      *t = (struct task){.name = name};
+      *t = (struct task){.name = t->name, .ioc = t->ioc};
     } else {
       t = g_new0(struct task, 1);
       t->name = g_strdup(wp->name);
+      t->ioc = find_ioc(r, wp);
       g_ptr_array_add(r->tasks, t);
     }
     t->pid = 100 + (int)i;
-    t->ioc = find_ioc(r, wp);
     ioc_task_link(t->ioc);
     t->nice = wp->nice;
     if (wp->cgroup >= 0) {
@@ -548,7 +548,8 @@ sim_run *sim_run_new(const workload *w, const run_options *o, GError **err) {
     r->m = metrics_new(w->processes->len, w->devices->len, w->window);
   r->row = g_string_new(NULL);
   r->kernel_log = g_string_new(NULL);
-  sim_engine_set_printk_hook(r->engine, on_printk, r);
+  if (!o->no_kernel_log)
+    sim_engine_set_printk_hook(r->engine, on_printk, r);
   r->disks = g_ptr_array_new();
   r->queues = g_ptr_array_new();
   r->blktraces = g_ptr_array_new_with_free_func((GDestroyNotify)blktrace_free);
@@ -679,7 +680,7 @@ gboolean sim_run_reset(sim_run *r, const sim_policy_ops *policy,
     d->disk->free(g_ptr_array_index(r->disks, i));
     g_ptr_array_index(r->disks, i) = disk;
   }
-  /* the processes find them again by name, in the same order */
+  /* the processes keep theirs (add_processes) */
   for (guint i = 0; i < r->iocs->len; i++)
     ioc_reset(g_ptr_array_index(r->iocs, i));
   if (r->m) {

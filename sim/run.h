@@ -34,6 +34,10 @@ typedef struct run_options {
   /* Measure nothing (exploration, which reports no run): the result's
    * metrics are NULL.  Ignored with out_dir. */
   bool no_metrics;
+  /* Keep no kernel log (the result's is empty): nothing formats what the
+   * kernel prints (exploration, whose buggy runs print on every failed
+   * link). */
+  bool no_kernel_log;
 } run_options;
 
 #define RUN_OPTIONS_INIT \

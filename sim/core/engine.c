@@ -60,6 +60,9 @@ struct sim_engine {
   uint32_t n_handles, n_free, handles_cap;
 
   GPtrArray *actors; /* sim_actor *, index == id */
+  /* actors a reset let go, the first one last: the run made again adds
+   * the same actors in the same order, into their old memory */
+  GPtrArray *spare_actors;
   guint n_ready, n_done;
   /* ready set: bit id%64 of ready_bits[id/64]; bit w%64 of
    * ready_sum[w/64] says ready_bits[w] is not zero */
@@ -174,6 +177,7 @@ static void handle_put(sim_engine *e, uint32_t h) {
 sim_engine *sim_engine_new(void) {
   sim_engine *e = g_new0(sim_engine, 1);
   e->actors = g_ptr_array_new();
+  e->spare_actors = g_ptr_array_new();
   e->next_seq = 1;
   return e;
 }
@@ -189,6 +193,9 @@ void sim_engine_free(sim_engine *e) {
   for (guint i = 0; i < e->actors->len; i++)
     actor_free(g_ptr_array_index(e->actors, i));
   g_ptr_array_free(e->actors, TRUE);
+  for (guint i = 0; i < e->spare_actors->len; i++)
+    actor_free(g_ptr_array_index(e->spare_actors, i));
+  g_ptr_array_free(e->spare_actors, TRUE);
   g_free(e->heap);
   g_free(e->what);
   g_free(e->slot);
@@ -200,8 +207,8 @@ void sim_engine_free(sim_engine *e) {
 }
 
 void sim_engine_reset(sim_engine *e) {
-  for (guint i = 0; i < e->actors->len; i++)
-    actor_free(g_ptr_array_index(e->actors, i));
+  for (guint i = e->actors->len; i-- > 0;)
+    g_ptr_array_add(e->spare_actors, g_ptr_array_index(e->actors, i));
   g_ptr_array_set_size(e->actors, 0);
   memset(e->ready_bits, 0, e->ready_words * sizeof(uint64_t));
   memset(e->ready_sum, 0, e->ready_sum_words * sizeof(uint64_t));
@@ -309,10 +316,21 @@ static int ready_next(const sim_engine *e, guint from) {
 
 sim_actor *sim_actor_add(sim_engine *e, const char *name,
                          const sim_actor_ops *ops, void *self) {
-  sim_actor *a = g_new0(sim_actor, 1);
+  sim_actor *a;
+  if (e->spare_actors->len) {
+    a = g_ptr_array_steal_index(e->spare_actors, e->spare_actors->len - 1);
+    char *kept = a->name;
+    *a = (sim_actor){.name = kept};
+    if (strcmp(kept, name) != 0) {
+      g_free(kept);
+      a->name = g_strdup(name);
+    }
+  } else {
+    a = g_new0(sim_actor, 1);
+    a->name = g_strdup(name);
+  }
   a->engine = e;
   a->id = (int)e->actors->len;
-  a->name = g_strdup(name);
   a->ops = ops;
   a->self = self;
   a->state = SIM_ACTOR_READY;
@@ -524,7 +542,8 @@ sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err) {
 /* ---- fingerprints ---- */
 
 static gint ev_cmp(gconstpointer a, gconstpointer b) {
-  const sim_event *x = a, *y = b;
+  const sim_event *x = *(const sim_event *const *)a;
+  const sim_event *y = *(const sim_event *const *)b;
   return ev_before(x, y) ? -1 : ev_before(y, x) ? 1 : 0;
 }
 
@@ -540,17 +559,17 @@ void sim_engine_fingerprint(const sim_engine *e, fingerprint *fp) {
     fingerprint_str(fp, a->state == SIM_ACTOR_BLOCKED ? a->waitq : NULL);
   }
   /* Live events in the order they will be delivered. */
-  GArray *live = g_array_new(FALSE, FALSE, sizeof(sim_event));
-  g_array_append_vals(live, e->heap, e->heap_len);
-  g_array_sort(live, ev_cmp);
+  GPtrArray *live = fingerprint_scratch(fp);
+  for (size_t i = 0; i < e->heap_len; i++)
+    g_ptr_array_add(live, &e->heap[i]);
+  g_ptr_array_sort(live, ev_cmp);
   guint n = live->len;
   fingerprint_bytes(fp, &n, sizeof n);
   for (guint i = 0; i < live->len; i++) {
-    const sim_event *ev = &g_array_index(live, sim_event, i);
+    const sim_event *ev = g_ptr_array_index(live, i);
     fingerprint_i64(fp, ev->at);
     fingerprint_str(fp, e->what[ev->handle].name);
   }
-  g_array_free(live, TRUE);
 }
 
 /* ---- tracing ---- */

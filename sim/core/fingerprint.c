@@ -9,12 +9,14 @@
 struct fingerprint {
   fingerprint_head head; /* data, len, cap: first, read inline */
   const fingerprint_map *map;
+  GPtrArray *scratch;
 };
 
 fingerprint *fingerprint_new(void) {
   fingerprint *fp = g_new0(fingerprint, 1);
   fp->head.cap = 4096;
   fp->head.data = g_malloc(fp->head.cap);
+  fp->scratch = g_ptr_array_new();
   return fp;
 }
 
@@ -22,6 +24,7 @@ void fingerprint_free(fingerprint *fp) {
   if (!fp)
     return;
   g_free(fp->head.data);
+  g_ptr_array_free(fp->scratch, TRUE);
   g_free(fp);
 }
 
@@ -81,6 +84,11 @@ void fingerprint_sector(fingerprint *fp, int64_t sector) {
 unsigned fingerprint_actor_at(const fingerprint *fp, unsigned slot) {
   const fingerprint_map *m = fp->map;
   return m && slot < m->n ? m->actor_at[slot] : slot;
+}
+
+GPtrArray *fingerprint_scratch(fingerprint *fp) {
+  g_ptr_array_set_size(fp->scratch, 0);
+  return fp->scratch;
 }
 
 const void *fingerprint_data(const fingerprint *fp, size_t *len) {

@@ -14,6 +14,7 @@
 #ifndef CFQSIM_FINGERPRINT_H
 #define CFQSIM_FINGERPRINT_H
 
+#include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -68,6 +69,11 @@ int64_t fingerprint_map_sector(const fingerprint *fp, int64_t sector);
 /* The actor whose part is fed in position `slot` (slot itself without a
  * map). */
 unsigned fingerprint_actor_at(const fingerprint *fp, unsigned slot);
+
+/* An empty array for a module to order its parts in before feeding them,
+ * kept by fp so that no fingerprint allocates: valid until the next call
+ * (use one at a time). */
+GPtrArray *fingerprint_scratch(fingerprint *fp);
 
 /* The bytes fed so far (valid until the next feed or reset). */
 const void *fingerprint_data(const fingerprint *fp, size_t *len);
