@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 /* Peak resident set of this process, KiB (VmHWM), 0 if unknown. */
@@ -19,6 +20,15 @@ static inline long bench_peak_rss_kib(void) {
     return 0;
   const char *p = strstr(status, "VmHWM:");
   return p ? strtol(p + 6, NULL, 10) : 0;
+}
+
+/* User + system time of this process (all its threads) so far, s. */
+static inline double bench_cpu_seconds(void) {
+  struct rusage u;
+  if (getrusage(RUSAGE_SELF, &u) != 0)
+    return 0;
+  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 /* Removes a scratch directory the bench made: only what it wrote there. */

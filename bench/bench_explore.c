@@ -2,11 +2,13 @@
  * same on the hdd, and five sharers on the SSD (race-explore-4 with a
  * fifth process E at 801m), each explored under both kernel variants the
  * way `cfqsim explore` does, in a child process of its own so that its
- * peak RSS is its own.  Per case: wall seconds, peak RSS, distinct states
+ * peak RSS is its own.  Per case: wall and CPU seconds, peak RSS, distinct states
  * (as reported), states expanded (one per orbit under symmetry
  * reduction), simulations run, and the memo's bytes per stored state.
  * Wall time is measured here only; it never reaches a result.
- *   bench_explore [--unreduced] [CASE...]   (ssd4, hdd4, ssd5) */
+ * The two variants run as `cfqsim explore -j N` runs them: at once with
+ * N >= 2 (default: one per processor).
+ *   bench_explore [--unreduced] [-j N] [CASE...]   (ssd4, hdd4, ssd5) */
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -54,7 +56,7 @@ static workload *load(const bench_case *c, GError **err) {
   return w;
 }
 
-static int bench_one(const bench_case *c, bool unreduced) {
+static int bench_one(const bench_case *c, bool unreduced, guint jobs) {
   GError *err = NULL;
   workload *w = load(c, &err);
   if (!w) {
@@ -62,40 +64,56 @@ static int bench_one(const bench_case *c, bool unreduced) {
     return 2;
   }
   gint64 t0 = g_get_monotonic_time();
-  uint64_t states = 0, canonical = 0, runs = 0, bytes = 0;
-  for (int v = CIC_LINK_BUGGY; v <= CIC_LINK_FIXED; v++) {
-    cmd_explore_ctx ctx = {.w = w, .variant = v};
-    explore_target t;
-    explore_options o = EXPLORE_OPTIONS_INIT;
-    o.symmetry = !unreduced;
-    explore_result r;
-    if (!cmd_explore_target(&ctx, &t, &err) || !explore_run(&t, &o, &r, &err)) {
-      fprintf(stderr, "%s: %s\n", c->name, err->message);
-      return 2;
-    }
-    states += r.states;
-    canonical += r.canonical;
-    runs += r.runs;
-    bytes = MAX(bytes, r.canonical ? r.memo_bytes / r.canonical : 0);
-    explore_result_clear(&r);
+  double c0 = bench_cpu_seconds();
+  const int variants[] = {CIC_LINK_BUGGY, CIC_LINK_FIXED};
+  explore_options o = EXPLORE_OPTIONS_INIT;
+  o.symmetry = !unreduced;
+  explore_result r[2] = {{0}, {0}};
+  if (!cmd_explore_variants(w, variants, 2, &o, jobs, false, r, &err)) {
+    fprintf(stderr, "%s: %s\n", c->name, err->message);
+    return 2;
   }
   double s = (double)(g_get_monotonic_time() - t0) / 1e6;
-  printf("%-6s %9.2f %8.1f %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+  double cpu = bench_cpu_seconds() - c0;
+  uint64_t states = 0, canonical = 0, runs = 0, bytes = 0;
+  for (int v = 0; v < 2; v++) {
+    states += r[v].states;
+    canonical += r[v].canonical;
+    runs += r[v].runs;
+    bytes = MAX(bytes, r[v].canonical ? r[v].memo_bytes / r[v].canonical : 0);
+    explore_result_clear(&r[v]);
+  }
+  printf("%-6s %9.2f %8.2f %8.1f %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
          " %10" G_GUINT64_FORMAT " %8" G_GUINT64_FORMAT "\n",
-         c->name, s, bench_peak_rss_kib() / 1024.0, states, canonical, runs,
-         bytes);
+         c->name, s, cpu, bench_peak_rss_kib() / 1024.0, states, canonical,
+         runs, bytes);
   fflush(stdout);
   workload_free(w);
   return 0;
 }
 
 int main(int argc, char **argv) {
-  bool unreduced = argc > 1 && strcmp(argv[1], "--unreduced") == 0;
-  int first = unreduced ? 2 : 1;
-  printf("both kernel variants per case, one child process each%s\n",
+  int first = 1;
+  bool unreduced = false;
+  guint jobs = g_get_num_processors();
+  for (; first < argc && argv[first][0] == '-'; first++) {
+    if (strcmp(argv[first], "--unreduced") == 0) {
+      unreduced = true;
+    } else if (strcmp(argv[first], "-j") == 0 && first + 1 < argc &&
+               atoi(argv[first + 1]) > 0) {
+      jobs = (guint)atoi(argv[++first]);
+    } else {
+      fprintf(stderr, "usage: bench_explore [--unreduced] [-j N] [CASE...] "
+                      "(ssd4, hdd4, ssd5)\n");
+      return 2;
+    }
+  }
+  printf("both kernel variants per case as `cfqsim explore -j %u` runs them "
+         "(%s), one child process each%s\n",
+         jobs, jobs >= 2 ? "at once" : "one after the other",
          unreduced ? ", without symmetry reduction" : "");
-  printf("%-6s %9s %8s %10s %10s %10s %8s\n", "case", "wall s", "RSS MiB",
-         "states", "expanded", "runs", "B/state");
+  printf("%-6s %9s %8s %8s %10s %10s %10s %8s\n", "case", "wall s", "CPU s",
+         "RSS MiB", "states", "expanded", "runs", "B/state");
   fflush(stdout);
   int rc = 0;
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -110,12 +128,14 @@ int main(int argc, char **argv) {
       return 2;
     }
     if (pid == 0)
-      _exit(bench_one(&cases[i], unreduced));
+      _exit(bench_one(&cases[i], unreduced, jobs));
     if (!bench_wait(pid))
       rc = 2;
   }
-  printf("states: distinct states as reported (the sum of both variants); "
-         "expanded: one per orbit;\nRSS: the child's peak (VmHWM); B/state: "
-         "the memo's bytes per stored state (the larger variant)\n");
+  printf(
+      "CPU: user + system of all its threads; states: distinct states as "
+      "reported (the sum\nof both variants); expanded: one per orbit; RSS: "
+      "the child's peak (VmHWM);\nB/state: the memo's bytes per stored state "
+      "(the larger variant)\n");
   return rc;
 }

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,14 +33,6 @@ typedef struct child_result {
   uint64_t ios;
   double sim_s;
 } child_result;
-
-static double cpu_seconds(void) {
-  struct rusage u;
-  if (getrusage(RUSAGE_SELF, &u) != 0)
-    return 0;
-  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 /* ssd-mixed with every job's runtime and the duration set to `seconds`. */
 static workload *stretched_ssd(int seconds, GError **err) {
@@ -90,7 +81,7 @@ static workload *many_readers(guint n, GError **err) {
 static int measure(workload *(*make)(int, GError **), int arg,
                    child_result *out) {
   GError *err = NULL;
-  double c0 = cpu_seconds();
+  double c0 = bench_cpu_seconds();
   gint64 t0 = g_get_monotonic_time();
   workload *w = make(arg, &err);
   g_autofree char *scratch =
@@ -105,7 +96,7 @@ static int measure(workload *(*make)(int, GError **), int arg,
   gint64 t2 = g_get_monotonic_time();
   ok = ok && sim_run_write(r, NULL, NULL, &err);
   gint64 t3 = g_get_monotonic_time();
-  out->cpu_s = cpu_seconds() - c0;
+  out->cpu_s = bench_cpu_seconds() - c0;
   if (!ok) {
     fprintf(stderr, "bench_memory: %s\n", err ? err->message : "failed");
   } else {

@@ -143,27 +143,54 @@ static gboolean parse_u64(const char *opt, const char *text, uint64_t *out,
                          opt, text);
 }
 
-/* On a terminal only: results never depend on it. */
+/* On a terminal only: results never depend on it.  One line for the
+ * searches under way, which may run at once on threads of their own. */
 typedef struct progress_line {
-  const char *variant;
+  GMutex lock;
   gint64 shown; /* monotonic us of the last line, 0: none yet */
+  int n;        /* searches on the line */
+  struct {
+    const char *variant;
+    uint64_t states, runs;
+    guint depth;
+    sim_time now;
+  } v[2];
 } progress_line;
 
+typedef struct progress_slot {
+  progress_line *pl;
+  int i;
+} progress_slot;
+
 static void show_progress(void *ctx, const explore_progress *p) {
-  progress_line *pl = ctx;
+  progress_slot *ps = ctx;
+  progress_line *pl = ps->pl;
+  g_mutex_lock(&pl->lock);
+  pl->v[ps->i].states = p->so_far->states;
+  pl->v[ps->i].runs = p->so_far->runs;
+  pl->v[ps->i].depth = p->depth;
+  pl->v[ps->i].now = p->now;
   gint64 now = g_get_monotonic_time();
   /* At once, then at most ten refreshes a second. */
-  if (pl->shown && now - pl->shown < G_USEC_PER_SEC / 10)
-    return;
-  pl->shown = now;
-  /* Short enough for 80 columns: a wrapped line would not be redrawn. */
-  fprintf(stderr,
-          "\r\033[K  %s: %" PRIu64 " states, %" PRIu64
-          " runs, depth %u at %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT
-          " s ...",
-          pl->variant, p->so_far->states, p->so_far->runs, p->depth,
-          p->now / SIM_S, p->now % SIM_S / SIM_MS);
-  fflush(stderr);
+  if (!pl->shown || now - pl->shown >= G_USEC_PER_SEC / 10) {
+    pl->shown = now;
+    /* Short enough for 80 columns: a wrapped line would not be redrawn. */
+    if (pl->n == 1)
+      fprintf(stderr,
+              "\r\033[K  %s: %" PRIu64 " states, %" PRIu64
+              " runs, depth %u at %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT
+              " s ...",
+              pl->v[0].variant, pl->v[0].states, pl->v[0].runs, pl->v[0].depth,
+              pl->v[0].now / SIM_S, pl->v[0].now % SIM_S / SIM_MS);
+    else
+      fprintf(stderr,
+              "\r\033[K  %s: %" PRIu64 " states, %" PRIu64 " runs; %s: %" PRIu64
+              " states, %" PRIu64 " runs ...",
+              pl->v[0].variant, pl->v[0].states, pl->v[0].runs,
+              pl->v[1].variant, pl->v[1].states, pl->v[1].runs);
+    fflush(stderr);
+  }
+  g_mutex_unlock(&pl->lock);
 }
 
 /* Both variants: the counts in two columns, then each shortest hang. */
@@ -268,23 +295,67 @@ gboolean cmd_explore_target(cmd_explore_ctx *ctx, explore_target *t,
   return TRUE;
 }
 
-/* One variant's search, with a progress line on a terminal. */
-static gboolean explore_variant(const workload *w, int variant,
-                                const explore_options *eo, explore_result *res,
-                                GError **err) {
-  progress_line pl = {.variant = cic_link_variant_name(variant)};
-  explore_options o = *eo;
-  if (isatty(2)) {
-    o.progress = show_progress;
-    o.progress_ctx = &pl;
-  }
-  cmd_explore_ctx rt = {.w = w, .variant = variant};
+/* One variant's search (on a thread of its own when two run at once). */
+typedef struct variant_search {
+  const workload *w;
+  int variant;
+  explore_options o;
+  progress_slot slot;
+  explore_result *res;
+  gboolean ok;
+  GError *err;
+} variant_search;
+
+static gpointer search_variant(gpointer data) {
+  variant_search *vs = data;
+  cmd_explore_ctx rt = {.w = vs->w, .variant = vs->variant};
   explore_target t;
-  if (!cmd_explore_target(&rt, &t, err))
-    return FALSE;
-  gboolean ok = explore_run(&t, &o, res, err);
-  if (o.progress)
+  vs->ok = cmd_explore_target(&rt, &t, &vs->err) &&
+           explore_run(&t, &vs->o, vs->res, &vs->err);
+  return NULL;
+}
+
+gboolean cmd_explore_variants(const workload *w, const int *variants, int nv,
+                              const explore_options *eo, guint jobs,
+                              bool progress, explore_result *res,
+                              GError **err) {
+  progress_line pl = {.n = nv};
+  g_mutex_init(&pl.lock);
+  variant_search vs[2];
+  for (int i = 0; i < nv; i++) {
+    vs[i] = (variant_search){.w = w,
+                             .variant = variants[i],
+                             .o = *eo,
+                             .slot = {&pl, i},
+                             .res = &res[i]};
+    pl.v[i].variant = cic_link_variant_name(variants[i]);
+    if (progress) {
+      vs[i].o.progress = show_progress;
+      vs[i].o.progress_ctx = &vs[i].slot;
+    }
+  }
+  /* The searches share nothing but the workload, which they only read. */
+  GThread *second = nv == 2 && jobs >= 2
+                        ? g_thread_new("cfqsim-explore", search_variant, &vs[1])
+                        : NULL;
+  search_variant(&vs[0]);
+  if (second)
+    g_thread_join(second);
+  else if (nv == 2 && vs[0].ok)
+    search_variant(&vs[1]);
+  if (progress)
     fputs("\r\033[K", stderr);
+  g_mutex_clear(&pl.lock);
+  /* the first failure in variant order, whichever finished first (run one
+   * by one, the second runs only if the first succeeded) */
+  gboolean ok = TRUE;
+  for (int i = 0; i < nv; i++) {
+    if (ok && !vs[i].ok) {
+      g_propagate_error(err, g_steal_pointer(&vs[i].err));
+      ok = FALSE;
+    }
+    g_clear_error(&vs[i].err);
+  }
   return ok;
 }
 
@@ -316,16 +387,16 @@ static int report(const workload *w, const char *file, const int *variants,
 
 /* The variant given, or both. */
 static int explore_workload(const cmd_common *c, const workload *w,
-                            const explore_options *eo, GError **err) {
+                            const explore_options *eo, guint jobs,
+                            GError **err) {
   int variants[2] = {CIC_LINK_BUGGY, CIC_LINK_FIXED}, nv = 2;
   if (c->variant >= 0) {
     variants[0] = c->variant;
     nv = 1;
   }
   explore_result res[2] = {{0}, {0}};
-  gboolean ok = TRUE;
-  for (int i = 0; ok && i < nv; i++)
-    ok = explore_variant(w, variants[i], eo, &res[i], err);
+  gboolean ok =
+      cmd_explore_variants(w, variants, nv, eo, jobs, isatty(2), res, err);
   int status = ok ? report(w, c->args[0], variants, nv, res, eo) : CMD_FAILED;
   for (int i = 0; i < 2; i++)
     explore_result_clear(&res[i]);
@@ -348,8 +419,12 @@ static const char summary[] =
 
 int cmd_explore(int argc, char **argv) {
   cmd_common c = CMD_COMMON_INIT("explore");
-  char *max_states = NULL, *bound = NULL;
+  char *max_states = NULL, *bound = NULL, *jobs_text = NULL;
   GOptionEntry entries[] = {
+      {"jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs_text,
+       "With both variants: explore them at once when N is 2 or more "
+       "(default: one per processor; the results never depend on it)",
+       "N"},
       cmd_opt_variant(&c, TRUE,
                       "Kernel variant: buggy, fixed or both (default: both)"),
       {"max-states", 0, 0, G_OPTION_ARG_STRING, &max_states,
@@ -366,13 +441,16 @@ int cmd_explore(int argc, char **argv) {
   GError *err = NULL;
   workload *w = NULL;
   explore_options eo = EXPLORE_OPTIONS_INIT;
+  guint64 jobs = g_get_num_processors();
   int status = CMD_FAILED;
   if (cmd_parse(&c, entries, "WORKLOAD.yaml", summary, argc, argv, &err) &&
       parse_bounds(max_states, bound, &eo, &err) &&
+      cmd_parse_jobs(jobs_text, &jobs, &err) &&
       (w = cmd_load_workload(&c, &err)))
-    status = explore_workload(&c, w, &eo, &err);
+    status = explore_workload(&c, w, &eo, (guint)jobs, &err);
   workload_free(w);
   g_free(max_states);
   g_free(bound);
+  g_free(jobs_text);
   return cmd_finish(&c, status, err);
 }

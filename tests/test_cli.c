@@ -995,6 +995,33 @@ static void test_no_processes_and_nesting(void) {
   g_free(d);
 }
 
+/* The two kernel variants explored at once (-j 2) give the report they
+ * give one after the other, on both disks, and so does one variant. */
+static void test_explore_jobs(void) {
+  const char *const sets[][2] = {{"--set", "devices.sda.model=ssd"},
+                                 {"--set", "devices.sda.model=hdd"},
+                                 {"--variant", "fixed"}};
+  for (gsize i = 0; i < G_N_ELEMENTS(sets); i++) {
+    cli one = run_cfqsim("explore", "workloads/race-explore-3.yaml", sets[i][0],
+                         sets[i][1], "-j", "1", NULL);
+    cli two = run_cfqsim("explore", "workloads/race-explore-3.yaml", sets[i][0],
+                         sets[i][1], "-j", "2", NULL);
+    g_assert_cmpint(one.status, ==, i == 2 ? 0 : 1);
+    g_assert_cmpint(two.status, ==, one.status);
+    g_assert_cmpstr(two.out, ==, one.out);
+    g_assert_nonnull(strstr(one.out, "distinct states:"));
+    cli_free(&one);
+    cli_free(&two);
+  }
+  cli none =
+      run_cfqsim("explore", "workloads/race-explore-2.yaml", "-j", "0", NULL);
+  g_assert_cmpint(none.status, ==, 2);
+  g_assert_cmpstr(none.err, ==,
+                  "cfqsim explore: -j must be a whole number of runs at once, "
+                  "at least 1, not '0'\n");
+  cli_free(&none);
+}
+
 /* explore keeps ready sets as 64-bit masks: a 65th process aborted it
  * (g_assert); it is refused with exit 2. */
 static void test_explore_too_many_processes(void) {
@@ -1002,12 +1029,15 @@ static void test_explore_too_many_processes(void) {
   char *wl = g_build_filename(d, "wide.yaml", NULL);
   g_assert_true(g_file_set_contents(
       wl, "processes: [{name: p, count: 1, numjobs: 65}]\n", -1, NULL));
-  cli c = run_cfqsim("explore", wl, NULL);
-  g_assert_cmpint(c.status, ==, 2);
-  g_assert_cmpstr(c.err, ==,
-                  "cfqsim explore: explore follows at most 64 "
-                  "processes, this workload has 65: use fewer (numjobs)\n");
-  cli_free(&c);
+  /* one by one, or both variants at once: one message */
+  for (int j = 1; j <= 2; j++) {
+    cli c = run_cfqsim("explore", wl, "-j", j == 1 ? "1" : "2", NULL);
+    g_assert_cmpint(c.status, ==, 2);
+    g_assert_cmpstr(c.err, ==,
+                    "cfqsim explore: explore follows at most 64 "
+                    "processes, this workload has 65: use fewer (numjobs)\n");
+    cli_free(&c);
+  }
   g_free(wl);
   rm_rf(d);
   g_free(d);
@@ -1040,6 +1070,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/set-mistakes", test_set_mistakes);
   g_test_add_func("/cli/no-processes-and-nesting",
                   test_no_processes_and_nesting);
+  g_test_add_func("/cli/explore-jobs", test_explore_jobs);
   g_test_add_func("/cli/explore-too-many-processes",
                   test_explore_too_many_processes);
   return g_test_run();
