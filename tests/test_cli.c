@@ -998,14 +998,15 @@ static void test_no_processes_and_nesting(void) {
 /* The two kernel variants explored at once (-j 2) give the report they
  * give one after the other, on both disks, and so does one variant. */
 static void test_explore_jobs(void) {
-  const char *const sets[][2] = {{"--set", "devices.sda.model=ssd"},
-                                 {"--set", "devices.sda.model=hdd"},
-                                 {"--variant", "fixed"}};
-  for (gsize i = 0; i < G_N_ELEMENTS(sets); i++) {
-    cli one = run_cfqsim("explore", "workloads/race-explore-3.yaml", sets[i][0],
-                         sets[i][1], "-j", "1", NULL);
-    cli two = run_cfqsim("explore", "workloads/race-explore-3.yaml", sets[i][0],
-                         sets[i][1], "-j", "2", NULL);
+  const char *const cases[][3] = {
+      {"workloads/race-explore-3.yaml", "--set", "devices.sda.model=ssd"},
+      {"workloads/race-explore-2.yaml", "--set", "devices.sda.model=hdd"},
+      {"workloads/race-explore-3.yaml", "--variant", "fixed"}};
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    cli one = run_cfqsim("explore", cases[i][0], cases[i][1], cases[i][2], "-j",
+                         "1", NULL);
+    cli two = run_cfqsim("explore", cases[i][0], cases[i][1], cases[i][2], "-j",
+                         "2", NULL);
     g_assert_cmpint(one.status, ==, i == 2 ? 0 : 1);
     g_assert_cmpint(two.status, ==, one.status);
     g_assert_cmpstr(two.out, ==, one.out);
