@@ -145,16 +145,18 @@ static gboolean parse_u64(const char *opt, const char *text, uint64_t *out,
 
 /* On a terminal only: results never depend on it.  One line for the
  * searches under way, which may run at once on threads of their own. */
+typedef struct search_progress {
+  const char *variant;
+  uint64_t states, runs;
+  guint depth;
+  sim_time now;
+} search_progress;
+
 typedef struct progress_line {
   GMutex lock;
-  gint64 shown; /* monotonic us of the last line, 0: none yet */
-  int n;        /* searches on the line */
-  struct {
-    const char *variant;
-    uint64_t states, runs;
-    guint depth;
-    sim_time now;
-  } v[2];
+  gint64 shown;  /* monotonic us of the last line, 0: none yet */
+  bool together; /* two searches at once: both on the line */
+  search_progress v[2];
 } progress_line;
 
 typedef struct progress_slot {
@@ -175,19 +177,21 @@ static void show_progress(void *ctx, const explore_progress *p) {
   if (!pl->shown || now - pl->shown >= G_USEC_PER_SEC / 10) {
     pl->shown = now;
     /* Short enough for 80 columns: a wrapped line would not be redrawn. */
-    if (pl->n == 1)
+    if (!pl->together) {
+      const search_progress *v = &pl->v[ps->i];
       fprintf(stderr,
               "\r\033[K  %s: %" PRIu64 " states, %" PRIu64
               " runs, depth %u at %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT
               " s ...",
-              pl->v[0].variant, pl->v[0].states, pl->v[0].runs, pl->v[0].depth,
-              pl->v[0].now / SIM_S, pl->v[0].now % SIM_S / SIM_MS);
-    else
+              v->variant, v->states, v->runs, v->depth, v->now / SIM_S,
+              v->now % SIM_S / SIM_MS);
+    } else {
       fprintf(stderr,
               "\r\033[K  %s: %" PRIu64 " states, %" PRIu64 " runs; %s: %" PRIu64
               " states, %" PRIu64 " runs ...",
               pl->v[0].variant, pl->v[0].states, pl->v[0].runs,
               pl->v[1].variant, pl->v[1].states, pl->v[1].runs);
+    }
     fflush(stderr);
   }
   g_mutex_unlock(&pl->lock);
@@ -319,7 +323,7 @@ gboolean cmd_explore_variants(const workload *w, const int *variants, int nv,
                               const explore_options *eo, guint jobs,
                               bool progress, explore_result *res,
                               GError **err) {
-  progress_line pl = {.n = nv};
+  progress_line pl = {.together = nv == 2 && jobs >= 2};
   g_mutex_init(&pl.lock);
   variant_search vs[2];
   for (int i = 0; i < nv; i++) {
@@ -335,7 +339,7 @@ gboolean cmd_explore_variants(const workload *w, const int *variants, int nv,
     }
   }
   /* The searches share nothing but the workload, which they only read. */
-  GThread *second = nv == 2 && jobs >= 2
+  GThread *second = pl.together
                         ? g_thread_new("cfqsim-explore", search_variant, &vs[1])
                         : NULL;
   search_variant(&vs[0]);
