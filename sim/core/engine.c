@@ -487,13 +487,19 @@ sim_outcome sim_engine_run(sim_engine *e, sim_time limit, GError **err) {
       } else {
         guint n = 0;
         bool delayable = false;
-        for (int i = ready_next(e, 0); i >= 0;
-             i = ready_next(e, (guint)i + 1)) {
-          sim_actor *r = g_ptr_array_index(e->actors, i);
-          e->ready_buf[n++] = r;
-          if (in_limit && !delayable)
-            delayable = r->ops->delayable(r->self);
-        }
+        /* every ready actor in id order: the non-empty words by the
+         * summary, the set bits of each */
+        for (guint sw = 0; sw < e->ready_sum_words; sw++)
+          for (uint64_t sum = e->ready_sum[sw]; sum; sum &= sum - 1) {
+            guint w = sw * 64 + (guint)__builtin_ctzll(sum);
+            for (uint64_t bits = e->ready_bits[w]; bits; bits &= bits - 1) {
+              sim_actor *r = g_ptr_array_index(
+                  e->actors, w * 64 + (guint)__builtin_ctzll(bits));
+              e->ready_buf[n++] = r;
+              if (in_limit && !delayable)
+                delayable = r->ops->delayable(r->self);
+            }
+          }
         sim_choice c = {
             .ready = e->ready_buf,
             .n_ready = n,
