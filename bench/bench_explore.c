@@ -2,9 +2,10 @@
  * same on the hdd, and five sharers on the SSD (race-explore-4 with a
  * fifth process E at 801m), each explored under both kernel variants the
  * way `cfqsim explore` does, in a child process of its own so that its
- * peak RSS is its own.  Per case: wall and CPU seconds, peak RSS, distinct states
- * (as reported), states expanded (one per orbit under symmetry
- * reduction), simulations run, and the memo's bytes per stored state.
+ * peak RSS is its own.  Per case: wall and CPU seconds, peak RSS,
+ * distinct states (as reported), states expanded (one per orbit under
+ * symmetry reduction), simulations run, and the memo's bytes per stored
+ * state.
  * Wall time is measured here only; it never reaches a result.
  * The two variants run as `cfqsim explore -j N` runs them: at once with
  * N >= 2 (default: one per processor).
