@@ -140,7 +140,7 @@ struct proc {
 static gsl_rng *rng(proc *p) {
   p->draws++;
   if (!p->rng_)
-    p->rng_ = sim_rng_new(p->seed, p->task->name);
+    p->rng_ = sim_engine_rng(p->engine, p->seed, p->task->name);
   return p->rng_;
 }
 
@@ -1245,7 +1245,7 @@ static void proc_release(proc *p) {
     g_free(pb);
   cic_abandon(p->cic);
   if (p->rng_)
-    gsl_rng_free(p->rng_);
+    sim_engine_rng_put(p->engine, p->rng_);
   for (proc_io *io = p->ios, *next; io; io = next) {
     next = io->next;
     g_free(io);

@@ -123,7 +123,7 @@ typedef struct proc_observer {
   void (*bio_done)(void *ctx, proc *p, const struct bio *bio);
 } proc_observer;
 
-/* The process's random stream is sim_rng_new(seed, task name), created on
+/* The process's random stream is sim_engine_rng(seed, task name), created on
  * its first draw (jobs that draw nothing never pay for seeding). */
 proc *proc_new(sim_engine *e, struct task *tsk, const proc_job *job,
                struct request_queue *q, uint64_t seed, proc_io_done_fn done,

@@ -4,7 +4,8 @@
 
 #include <inttypes.h>
 #include <string.h>
-#include <sys/mman.h>
+
+#include "sim/core/bigmem.h"
 
 /* clang-format off */
 G_DEFINE_QUARK(cfqsim-explore-error-quark, explore_error)
@@ -171,28 +172,6 @@ static explore_count sat_add(explorer *x, explore_count a, explore_count b) {
 
 /* ---- the memo ---- */
 
-/* Every lookup lands somewhere else in tables of many megabytes: huge
- * pages, where the system gives them on request, spare a TLB miss. */
-#define BIG_ALIGN (2u << 20)
-static void *big_alloc0(size_t size) {
-  if (size < BIG_ALIGN)
-    return g_malloc0(size);
-  size = (size + BIG_ALIGN - 1) / BIG_ALIGN * BIG_ALIGN;
-  void *p = g_aligned_alloc(1, size, BIG_ALIGN);
-#ifdef MADV_HUGEPAGE
-  /* before the pages are touched; only advice: failure changes nothing */
-  madvise(p, size, MADV_HUGEPAGE);
-#endif
-  return memset(p, 0, size);
-}
-
-static void big_free(void *p, size_t size) {
-  if (size < BIG_ALIGN)
-    g_free(p);
-  else
-    g_aligned_free(p);
-}
-
 static node *memo_node(const memo *m, uint32_t i) {
   return &(
       (node *)g_ptr_array_index(m->chunks, i / NODE_CHUNK))[i % NODE_CHUNK];
@@ -235,7 +214,7 @@ static void memo_grow(memo *m) {
   memo was = *m;
   m->cap = old_cap ? 2 * old_cap : 1024;
   m->bits = (unsigned)g_bit_nth_msf(m->cap, -1);
-  m->idx = big_alloc0(m->cap * sizeof(uint32_t));
+  m->idx = bigmem_alloc0(m->cap * sizeof(uint32_t));
   for (size_t i = 0; i < old_cap; i++)
     if (old[i]) {
       uint32_t n = slot_node(&was, old[i]);
@@ -243,7 +222,7 @@ static void memo_grow(memo *m) {
       memcpy(&k, memo_node(m, n)->key, sizeof k);
       m->idx[memo_slot(m, k)] = (n + 1) | memo_tag(m, k);
     }
-  big_free(old, old_cap * sizeof(uint32_t));
+  bigmem_free(old, old_cap * sizeof(uint32_t));
 }
 
 /* A fresh node (not done) for a key not in the memo. */
@@ -253,14 +232,14 @@ static uint32_t memo_add(memo *m, fingerprint_hash k) {
     memo_grow(m);
   uint32_t n = (uint32_t)m->len++;
   if (n % NODE_CHUNK == 0)
-    g_ptr_array_add(m->chunks, big_alloc0(NODE_CHUNK * sizeof(node)));
+    g_ptr_array_add(m->chunks, bigmem_alloc0(NODE_CHUNK * sizeof(node)));
   memcpy(memo_node(m, n)->key, &k, sizeof k);
   m->idx[memo_slot(m, k)] = (n + 1) | memo_tag(m, k);
   return n;
 }
 
 static void chunk_free(void *chunk) {
-  big_free(chunk, NODE_CHUNK * sizeof(node));
+  bigmem_free(chunk, NODE_CHUNK * sizeof(node));
 }
 
 static void memo_init(memo *m) {
@@ -272,7 +251,7 @@ static void memo_init(memo *m) {
 static void memo_clear(memo *m) {
   g_ptr_array_free(m->chunks, TRUE);
   g_hash_table_destroy(m->wide);
-  big_free(m->idx, m->cap * sizeof(uint32_t));
+  bigmem_free(m->idx, m->cap * sizeof(uint32_t));
   *m = (memo){0};
 }
 

@@ -78,6 +78,7 @@ struct sim_engine {
   sim_printk_fn printk;
   void *printk_ctx;
   bool stop;
+  sim_rng_pool *rngs; /* created with the first stream */
 };
 
 /* clang-format off */
@@ -203,6 +204,7 @@ void sim_engine_free(sim_engine *e) {
   g_free(e->ready_buf);
   g_free(e->ready_bits);
   g_free(e->ready_sum);
+  sim_rng_pool_free(e->rngs);
   g_free(e);
 }
 
@@ -223,6 +225,16 @@ void sim_engine_reset(sim_engine *e) {
   e->hook = NULL;
   e->hook_ctx = NULL;
   e->stop = false;
+}
+
+gsl_rng *sim_engine_rng(sim_engine *e, uint64_t seed, const char *entity) {
+  if (!e->rngs)
+    e->rngs = sim_rng_pool_new();
+  return sim_rng_pool_take(e->rngs, seed, entity);
+}
+
+void sim_engine_rng_put(sim_engine *e, gsl_rng *r) {
+  sim_rng_pool_give(e->rngs, r);
 }
 
 uint64_t sim_events(const sim_engine *e) { return e->delivered; }

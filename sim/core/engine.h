@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "sim/core/fingerprint.h"
+#include "sim/core/rng.h"
 
 typedef int64_t sim_time; /* nanoseconds */
 
@@ -32,8 +33,15 @@ void sim_engine_free(sim_engine *e);
 
 /* Back to the state sim_engine_new() returns, keeping its memory: no
  * actors, no events, time 0, no policy and no step hook (the trace and
- * printk hook stay).  Every timer must have been deleted first. */
+ * printk hook stay).  Every timer must have been deleted first, and every
+ * random stream given back. */
 void sim_engine_reset(sim_engine *e);
+
+/* The random stream of `entity` under `seed` (sim_rng_new's), kept with
+ * the simulation's others in one pool (rng.h): thousands of processes
+ * share its big blocks.  Give it back before the engine is freed. */
+gsl_rng *sim_engine_rng(sim_engine *e, uint64_t seed, const char *entity);
+void sim_engine_rng_put(sim_engine *e, gsl_rng *r);
 
 /* The engine begins with its clock and trace stream, read inline on every
  * step of every model. */

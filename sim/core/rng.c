@@ -3,6 +3,10 @@
  * each entity's stream depends only on (seed, its own name). */
 #include "sim/core/rng.h"
 
+#include <glib.h>
+
+#include "sim/core/bigmem.h"
+
 static uint64_t splitmix64(uint64_t x) {
   x += UINT64_C(0x9e3779b97f4a7c15);
   x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
@@ -23,12 +27,93 @@ uint64_t sim_rng_derive(uint64_t seed, const char *entity) {
   return splitmix64(splitmix64(seed) ^ fnv1a64(entity ? entity : ""));
 }
 
-gsl_rng *sim_rng_new(uint64_t seed, const char *entity) {
+/* mt19937 takes 32 bits of seed (and maps 0 to its default); fold the
+ * 64-bit value so both halves matter and the result is the same whatever
+ * the width of unsigned long. */
+static void seed_for(gsl_rng *r, uint64_t seed, const char *entity) {
   uint64_t d = sim_rng_derive(seed, entity);
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-  /* mt19937 takes 32 bits of seed (and maps 0 to its default); fold the
-   * 64-bit value so both halves matter and the result is the same whatever
-   * the width of unsigned long. */
   gsl_rng_set(r, (unsigned long)((d ^ (d >> 32)) & UINT64_C(0xffffffff)));
+}
+
+gsl_rng *sim_rng_new(uint64_t seed, const char *entity) {
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  seed_for(r, seed, entity);
   return r;
+}
+
+/* ---- the pool ---- */
+
+/* A generator and its state, one cache-line-aligned slot. */
+#define SLOT_ALIGN 64
+#define STATE_OFFSET \
+  ((sizeof(gsl_rng) + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN)
+
+struct sim_rng_pool {
+  GPtrArray *blocks; /* bigmem blocks, the sizes in `sizes` */
+  GArray *sizes;     /* size_t */
+  char *next;        /* the unused rest of the last block */
+  size_t left;
+  GPtrArray *given; /* gsl_rng * given back, taken again first */
+};
+
+static size_t slot_size(void) {
+  size_t n = STATE_OFFSET + gsl_rng_mt19937->size;
+  return (n + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
+}
+
+sim_rng_pool *sim_rng_pool_new(void) {
+  sim_rng_pool *pool = g_new0(sim_rng_pool, 1);
+  pool->blocks = g_ptr_array_new();
+  pool->sizes = g_array_new(FALSE, FALSE, sizeof(size_t));
+  pool->given = g_ptr_array_new();
+  return pool;
+}
+
+void sim_rng_pool_free(sim_rng_pool *pool) {
+  if (!pool)
+    return;
+  for (guint i = 0; i < pool->blocks->len; i++)
+    bigmem_free(g_ptr_array_index(pool->blocks, i),
+                g_array_index(pool->sizes, size_t, i));
+  g_ptr_array_free(pool->blocks, TRUE);
+  g_array_free(pool->sizes, TRUE);
+  g_ptr_array_free(pool->given, TRUE);
+  g_free(pool);
+}
+
+/* Blocks double from 8 slots up to one huge page each, so that a run of a
+ * few processes holds a few slots, and one of thousands huge pages. */
+static void pool_grow(sim_rng_pool *pool) {
+  size_t slot = slot_size();
+  size_t size = MIN(BIGMEM_HUGE, (8 * slot) << MIN(pool->blocks->len, 16u));
+  char *b = bigmem_alloc0(size);
+  g_ptr_array_add(pool->blocks, b);
+  g_array_append_val(pool->sizes, size);
+  pool->next = b;
+  pool->left = size;
+}
+
+gsl_rng *sim_rng_pool_take(sim_rng_pool *pool, uint64_t seed,
+                           const char *entity) {
+  gsl_rng *r;
+  if (pool->given->len) {
+    r = g_ptr_array_steal_index(pool->given, pool->given->len - 1);
+  } else {
+    size_t slot = slot_size();
+    if (pool->left < slot)
+      pool_grow(pool);
+    /* What gsl_rng_alloc would make (the public struct, the type's state
+     * size) in our memory; gsl_rng_set below fills the whole state. */
+    r = (gsl_rng *)(void *)pool->next;
+    r->type = gsl_rng_mt19937;
+    r->state = pool->next + STATE_OFFSET;
+    pool->next += slot;
+    pool->left -= slot;
+  }
+  seed_for(r, seed, entity);
+  return r;
+}
+
+void sim_rng_pool_give(sim_rng_pool *pool, gsl_rng *r) {
+  g_ptr_array_add(pool->given, r);
 }
