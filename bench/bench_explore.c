@@ -7,8 +7,9 @@
  * symmetry reduction), simulations run, and the memo's bytes per stored
  * state.
  * Wall time is measured here only; it never reaches a result.
- * The two variants run as `cfqsim explore -j N` runs them: at once with
- * N >= 2 (default: one per processor).
+ * The two variants run as `cfqsim explore -j N` runs them: each search
+ * by N workers, both at once with N >= 2 (default: one per processor);
+ * with workers the runs vary a little from one time to the next.
  *   bench_explore [--unreduced] [-j N] [CASE...]   (ssd4, hdd4, ssd5) */
 #include <errno.h>
 #include <glib/gstdio.h>

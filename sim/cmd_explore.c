@@ -332,6 +332,7 @@ gboolean cmd_explore_variants(const workload *w, const int *variants, int nv,
                              .o = *eo,
                              .slot = {&pl, i},
                              .res = &res[i]};
+    vs[i].o.jobs = jobs;
     pl.v[i].variant = cic_link_variant_name(variants[i]);
     if (progress) {
       vs[i].o.progress = show_progress;
@@ -426,8 +427,9 @@ int cmd_explore(int argc, char **argv) {
   char *max_states = NULL, *bound = NULL, *jobs_text = NULL;
   GOptionEntry entries[] = {
       {"jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs_text,
-       "With both variants: explore them at once when N is 2 or more "
-       "(default: one per processor; the results never depend on it)",
+       "Search each variant with N workers, and both variants at once when "
+       "N is 2 or more (default: one per processor; the results never "
+       "depend on it)",
        "N"},
       cmd_opt_variant(&c, TRUE,
                       "Kernel variant: buggy, fixed or both (default: both)"),

@@ -23,9 +23,10 @@ typedef struct cmd_explore_ctx {
 gboolean cmd_explore_target(cmd_explore_ctx *ctx, explore_target *t,
                             GError **err);
 
-/* Explores w under each of `nv` (1 or 2) kernel variants into res[i]:
- * both at once, each on a thread of its own, when jobs >= 2 (the results
- * are the same either way); with a progress line on stderr if `progress`.
+/* Explores w under each of `nv` (1 or 2) kernel variants into res[i],
+ * each search by `jobs` workers (explore_options.jobs), both at once when
+ * jobs >= 2 (the results are the same either way); with a progress line on
+ * stderr if `progress`.
  * On failure, the error of the first variant (in order) that failed. */
 gboolean cmd_explore_variants(const workload *w, const int *variants, int nv,
                               const explore_options *eo, guint jobs,

@@ -127,19 +127,35 @@ typedef struct frame {
   GArray *swaps; /* sym_row */
 } frame;
 
+/* What the workers of one search share (docs/model.md, "Workers"): the
+ * memo, the counts, and how the search ends, under `lock`. */
+typedef struct search {
+  GMutex lock;
+  memo memo;
+  explore_result *res;
+  GPtrArray *names; /* interned actor names by id, from the first run */
+  /* set once: the workers unwind at their next run */
+  gint stop;
+  bool sym_broken; /* a run told swapped regions apart */
+  GError *err;     /* the first worker's failure */
+  bool finished;   /* a worker has the root's stats */
+  stats root;
+} search;
+
+/* One worker: a depth-first search of its own over the shared memo. */
 typedef struct explorer {
   const explore_target *t;
   const explore_options *o;
-  explore_result *res;
-  memo memo;
+  search *s;
+  guint worker; /* 0..jobs-1: the order it tries alternatives in */
   fingerprint *fp;
   GByteArray *best; /* state_key's scratch */
   /* symmetry reduction */
-  bool sym_on, sym_broken;
+  bool sym_on;
   guint n_classes;
   sym_class *classes;
   uint64_t group_order; /* product of the class sizes' factorials */
-  GPtrArray *names;     /* interned actor names by id */
+  GArray *path;         /* uint32: nodes being expanded, by depth */
   GArray *prefix;
   void *spare; /* an instance done with, to reset (target->reset) */
   struct rerun *spare_rerun; /* one done with, its arrays kept */
@@ -147,6 +163,8 @@ typedef struct explorer {
   uint64_t steps;      /* since the last progress call within a run */
   stats last_expanded; /* expand()'s result */
   GPtrArray *frames;   /* frame *, by depth */
+  bool saturated;      /* a count overflowed */
+  uint64_t runs;       /* not yet added to the search's (under its lock) */
 } explorer;
 
 const char *explore_count_str(explore_count v, char *buf) {
@@ -164,7 +182,7 @@ const char *explore_count_str(explore_count v, char *buf) {
 
 static explore_count sat_add(explorer *x, explore_count a, explore_count b) {
   if (a > EXPLORE_COUNT_MAX - b) {
-    x->res->saturated = true;
+    x->saturated = true;
     return EXPLORE_COUNT_MAX;
   }
   return a + b;
@@ -508,11 +526,13 @@ static void invert(const unsigned *slot_of, unsigned *actor_at) {
  * stored hang starts with, in our actor ids. */
 static int choose_walk(rerun *r, const sim_choice *c) {
   state_key(r->x, r);
-  int64_t i = memo_find(&r->x->memo, r->key);
+  /* alone by now: no lock */
+  const memo *m = &r->x->s->memo;
+  int64_t i = memo_find(m, r->key);
   g_assert(i >= 0); /* every state on a hang's path was expanded */
   unsigned actor_at[EXPLORE_MAX_ACTORS];
   invert(r->slot_of, actor_at);
-  hang_sum h = hang_map(node_get(&r->x->memo, (uint32_t)i).h, actor_at);
+  hang_sum h = hang_map(node_get(m, (uint32_t)i).h, actor_at);
   g_assert(h.any);
   int k = SIM_DELIVER;
   for (guint j = 0; h.alt != SIM_DELIVER && j < c->n_ready; j++)
@@ -608,8 +628,16 @@ static void rerun_free(explorer *x, rerun *r) {
     x->spare_rerun = r;
 }
 
+/* Only the first worker reports: the counts as they are now, but for
+ * the other workers' latest runs. */
 static void progress(explorer *x, sim_time now) {
-  explore_progress p = {.so_far = x->res, .depth = x->prefix->len, .now = now};
+  if (x->worker)
+    return;
+  g_mutex_lock(&x->s->lock);
+  explore_result so_far = *x->s->res;
+  g_mutex_unlock(&x->s->lock);
+  so_far.runs += x->runs;
+  explore_progress p = {.so_far = &so_far, .depth = x->prefix->len, .now = now};
   x->o->progress(x->o->progress_ctx, &p);
 }
 
@@ -625,7 +653,13 @@ static void step_progress(void *ctx, sim_engine *e) {
 /* Run r's instance to the next branching point (it stays alive, stopped)
  * or to its end (it is destroyed). */
 static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
-  x->res->runs++;
+  search *s = x->s;
+  if (g_atomic_int_get(&s->stop)) {
+    inst_release(x, r->inst);
+    r->inst = NULL;
+    return false;
+  }
+  x->runs++;
   sim_engine *e = x->t->engine(r->inst);
   if (sim_n_actors(e) > EXPLORE_MAX_ACTORS) {
     g_set_error(&x->err, EXPLORE_ERROR, EXPLORE_ERROR_TOO_MANY_ACTORS,
@@ -644,16 +678,25 @@ static bool rerun_drive(explorer *x, rerun *r, sim_outcome *out) {
   if (x->sym_on && x->t->sym->moves_positions &&
       x->t->position_decisions(x->t->ctx, r->inst)) {
     /* The swapped regions could be told apart: start again unreduced. */
-    x->sym_broken = true;
+    g_mutex_lock(&s->lock);
+    s->sym_broken = true;
+    g_atomic_int_set(&s->stop, 1);
+    g_mutex_unlock(&s->lock);
     inst_release(x, r->inst);
     r->inst = NULL;
     return false;
   }
-  if (!x->names) {
-    x->names = g_ptr_array_new();
+  if (!g_atomic_pointer_get(&s->names)) {
+    GPtrArray *names = g_ptr_array_new();
     for (guint i = 0; i < sim_n_actors(e); i++)
-      g_ptr_array_add(x->names, (gpointer)g_intern_string(
-                                    sim_actor_name(sim_actor_nth(e, i))));
+      g_ptr_array_add(names, (gpointer)g_intern_string(
+                                 sim_actor_name(sim_actor_nth(e, i))));
+    g_mutex_lock(&s->lock);
+    if (!s->names)
+      g_atomic_pointer_set(&s->names, g_steal_pointer(&names));
+    g_mutex_unlock(&s->lock);
+    if (names)
+      g_ptr_array_free(names, TRUE);
   }
   if (*out != SIM_STOPPED) {
     if (x->t->on_end && *out != SIM_ERROR)
@@ -793,9 +836,24 @@ static void frame_free(void *p) {
   g_free(f);
 }
 
-/* `at`: the state's node, -1 if it has none yet. */
+/* `n`: the state's node. */
 static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
-                   int64_t at);
+                   uint32_t n);
+
+/* The alternative a worker tries t-th: the first always first (the run
+ * that found the state goes on with it), then the others in id order,
+ * or against it in every other worker, so that two workers start far
+ * apart in the tree. */
+static guint alt_at(const explorer *x, guint t, guint n) {
+  return t == 0 || x->worker % 2 == 0 ? t : n - t;
+}
+
+static bool on_path(const explorer *x, uint32_t n) {
+  for (guint i = 0; i < x->path->len; i++)
+    if (g_array_index(x->path, uint32_t, i) == n)
+      return true;
+  return false;
+}
 
 /* Follow the edge given by x->prefix: continue `r` (a run stopped at the
  * parent's branching point, adopted here) or start a fresh run when r is
@@ -835,32 +893,42 @@ static bool edge(explorer *x, rerun *r, stats *out) {
     if (o == SIM_HANG)
       out->h = hang_join(seg, nseg, NULL);
   } else {
-    int64_t at = memo_find(&x->memo, r->key), found = at;
-    bool done = found >= 0 && memo_node(&x->memo, (uint32_t)found)->done;
-    if (!x->o->prune && done)
-      found = -1; /* plain: every path is walked, the memo only names hangs */
+    search *sh = x->s;
     /* expand() hands r on: keep how this state maps onto its canonical
      * one, to bring the node's hang back to our actor ids. */
     unsigned slot_of[EXPLORE_MAX_ACTORS];
     memcpy(slot_of, r->slot_of, sizeof slot_of);
-    if (found >= 0 && !done) {
-      /* A cycle: the state repeats on its own path.  Not expected (time or
-       * progress always moves); count it as unexplored rather than loop. */
-      x->res->cut_states++;
-      out->paths = 1;
-    } else if (found < 0 && x->o->max_states &&
-               x->res->states >= x->o->max_states) {
-      x->res->cut_states++;
+    g_mutex_lock(&sh->lock);
+    sh->res->runs += x->runs;
+    x->runs = 0;
+    int64_t at = memo_find(&sh->memo, r->key), found = at;
+    bool done = found >= 0 && memo_node(&sh->memo, (uint32_t)found)->done;
+    stats s = done ? node_get(&sh->memo, (uint32_t)found) : (stats){0};
+    if (!x->o->prune && done)
+      found = -1; /* plain: every path is walked, the memo only names hangs */
+    /* Being expanded: on our own path a cycle, else by another worker,
+     * which we do not wait for. */
+    bool cycle = found >= 0 && !done && on_path(x, (uint32_t)found);
+    bool cut = cycle || (found < 0 && x->o->max_states &&
+                         sh->res->states >= x->o->max_states);
+    if (cut) {
+      /* A cycle is not expected (time or progress always moves): it counts
+       * as unexplored rather than loop. */
+      sh->res->cut_states++;
+    } else if (found < 0) {
+      sh->res->states += r->orbit;
+      sh->res->canonical++;
+      if (at < 0)
+        at = memo_add(&sh->memo, r->key);
+    }
+    g_mutex_unlock(&sh->lock);
+    if (cut) {
       out->paths = 1;
     } else {
-      stats s;
-      if (found < 0) {
-        x->res->states += r->orbit;
-        x->res->canonical++;
-        ok = expand(x, &r, slot_of, at);
+      if (!done || found < 0) {
+        ok = expand(x, &r, slot_of, (uint32_t)at);
         s = x->last_expanded;
       } else {
-        s = node_get(&x->memo, (uint32_t)found);
         if (s.h.any) {
           unsigned actor_at[EXPLORE_MAX_ACTORS];
           invert(slot_of, actor_at);
@@ -882,9 +950,9 @@ static bool edge(explorer *x, rerun *r, stats *out) {
 /* Expand the state r stopped in (r->key): every alternative; its stats, in
  * our actor ids, go to x->last_expanded, and (canonical) to the memo. */
 static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
-                   int64_t at) {
+                   uint32_t n) {
   rerun *r = *rp;
-  uint32_t n = at >= 0 ? (uint32_t)at : memo_add(&x->memo, r->key);
+  g_array_append_val(x->path, n);
   /* The first child may take r over: keep what this node needs. */
   guint n_alts = r->n_alts;
   /* room for one at least: the copies below never get NULL */
@@ -913,12 +981,14 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
   int preemptions = r->preemptions;
   stats acc = {0};
   bool ok = true;
-  for (guint i = 0; i < n_alts && ok; i++) {
+  for (guint t = 0; t < n_alts && ok; t++) {
+    guint i = alt_at(x, t, n_alts);
     /* A swap that keeps this state maps an earlier alternative's step onto
      * this one: its child is that child swapped, with the same counts. */
     int ai = actor[i];
     bool reused = false;
-    for (guint j = 0; j < i && !reused && ai != SIM_DELIVER; j++) {
+    for (guint u = 0; u < t && !reused && ai != SIM_DELIVER; u++) {
+      guint j = alt_at(x, u, n_alts);
       int aj = actor[j];
       for (guint k = 0; k < swaps->len && !reused && aj != SIM_DELIVER; k++) {
         const sym_row *tau = &g_array_index(swaps, sym_row, k);
@@ -941,7 +1011,9 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
     }
     if (pre[i] && preemptions >= x->o->preemption_bound &&
         x->o->preemption_bound >= 0) {
-      x->res->cut_preempt++;
+      g_mutex_lock(&x->s->lock);
+      x->s->res->cut_preempt++;
+      g_mutex_unlock(&x->s->lock);
       continue;
     }
     g_array_append_val(x->prefix, alts[i]);
@@ -958,15 +1030,18 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
       acc.h = c.h;
   }
   if (ok) {
-    node *nd = memo_node(&x->memo, n);
-    if (!nd->done) {
+    /* Another worker may have stored it first: the same stats. */
+    g_mutex_lock(&x->s->lock);
+    if (!memo_node(&x->s->memo, n)->done) {
       stats canon = acc;
       canon.h = hang_map(acc.h, slot_of);
-      node_put(&x->memo, n, &canon);
-      memo_node(&x->memo, n)->done = 1;
+      node_put(&x->s->memo, n, &canon);
+      memo_node(&x->s->memo, n)->done = 1;
     }
+    g_mutex_unlock(&x->s->lock);
     x->last_expanded = acc;
   }
+  g_array_set_size(x->path, x->path->len - 1);
   return ok;
 }
 
@@ -979,10 +1054,10 @@ static GPtrArray *to_schedule(explorer *x, const GArray *moves) {
   for (guint i = 0; i < moves->len; i++) {
     const move *m = &g_array_index(moves, move, i);
     if (m->actor != SIM_DELIVER) {
-      g_ptr_array_add(
-          s, g_strdup_printf(
-                 "%s@%s", (const char *)g_ptr_array_index(x->names, m->actor),
-                 m->step));
+      g_ptr_array_add(s, g_strdup_printf("%s@%s",
+                                         (const char *)g_ptr_array_index(
+                                             x->s->names, m->actor),
+                                         m->step));
       continue;
     }
     if (needs_tilde((const move *)moves->data, moves->len, i, -1))
@@ -1039,15 +1114,77 @@ static bool hang_walk(explorer *x) {
     ok = o != SIM_ERROR;
     g_assert(!ok || o == SIM_HANG);
     if (ok)
-      x->res->hang_schedule = to_schedule(x, r->moves);
+      x->s->res->hang_schedule = to_schedule(x, r->moves);
   }
   rerun_free(x, r);
   return ok;
 }
 
-static bool explore_pass(explorer *x, stats *root) {
+static void worker_init(explorer *x, search *s, const explore_target *t,
+                        const explore_options *o, guint worker) {
+  *x = (explorer){.t = t, .o = o, .s = s, .worker = worker};
+  x->fp = fingerprint_new();
+  x->best = g_byte_array_new();
+  x->prefix = g_array_new(FALSE, FALSE, sizeof(int));
+  x->path = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  x->frames = g_ptr_array_new_with_free_func(frame_free);
+}
+
+static void worker_clear(explorer *x) {
+  if (x->spare)
+    x->t->destroy(x->spare);
+  if (x->spare_rerun)
+    rerun_destroy(x->spare_rerun);
+  fingerprint_free(x->fp);
+  g_byte_array_free(x->best, TRUE);
+  g_free(x->classes);
+  g_array_free(x->prefix, TRUE);
+  g_array_free(x->path, TRUE);
+  g_ptr_array_free(x->frames, TRUE);
+  g_clear_error(&x->err);
+}
+
+/* One worker's depth-first search from the root.  The first to finish
+ * has the root's stats, every state below it done: the others stop. */
+static gpointer worker_run(gpointer data) {
+  explorer *x = data;
+  search *s = x->s;
+  g_array_set_size(x->prefix, 0);
+  g_array_set_size(x->path, 0);
+  g_clear_pointer(&x->classes, g_free);
+  x->n_classes = 0;
+  x->saturated = false;
   x->sym_on = sym_setup(x);
-  return edge(x, NULL, root);
+  stats root;
+  bool ok = edge(x, NULL, &root);
+  g_mutex_lock(&s->lock);
+  s->res->runs += x->runs;
+  x->runs = 0;
+  if (ok && !s->finished) {
+    s->finished = true;
+    s->root = root;
+  }
+  if (!ok && x->err && !s->err)
+    s->err = g_steal_pointer(&x->err);
+  g_atomic_int_set(&s->stop, 1);
+  g_mutex_unlock(&s->lock);
+  return NULL;
+}
+
+/* The search by `n` workers, the first in this thread; the root's stats,
+ * unless it failed or the symmetry broke. */
+static bool search_pass(search *s, explorer *w, guint n, stats *root) {
+  s->stop = 0;
+  s->finished = false;
+  GThread **th = g_new0(GThread *, n);
+  for (guint i = 1; i < n; i++)
+    th[i] = g_thread_new("explore", worker_run, &w[i]);
+  worker_run(&w[0]);
+  for (guint i = 1; i < n; i++)
+    g_thread_join(th[i]);
+  g_free(th);
+  *root = s->root;
+  return s->finished;
 }
 
 gboolean explore_run(const explore_target *t, const explore_options *o,
@@ -1056,55 +1193,56 @@ gboolean explore_run(const explore_target *t, const explore_options *o,
   if (!o)
     o = &defaults;
   *res = (explore_result){0};
-  explorer x = {.t = t, .o = o, .res = res};
-  memo_init(&x.memo);
-  x.fp = fingerprint_new();
-  x.best = g_byte_array_new();
-  x.prefix = g_array_new(FALSE, FALSE, sizeof(int));
-  x.frames = g_ptr_array_new_with_free_func(frame_free);
+  /* Workers only where the counts cannot depend on who got where first. */
+  guint n = o->jobs > 1 && o->prune && !o->max_states && o->preemption_bound < 0
+                ? o->jobs
+                : 1;
+  search s = {.res = res};
+  g_mutex_init(&s.lock);
+  memo_init(&s.memo);
+  explorer *w = g_new(explorer, n);
+  for (guint i = 0; i < n; i++)
+    worker_init(&w[i], &s, t, o, i);
   if (o->progress)
-    progress(&x, 0);
+    progress(&w[0], 0);
   stats root;
-  bool ok = explore_pass(&x, &root);
-  if (!ok && x.sym_broken) {
+  bool ok = search_pass(&s, w, n, &root);
+  explore_options plain = *o;
+  if (s.sym_broken && !s.err) {
     /* Everything again, without the reduction. */
-    explore_options plain = *o;
     plain.symmetry = false;
-    memo_clear(&x.memo);
-    memo_init(&x.memo);
-    g_array_set_size(x.prefix, 0);
-    g_clear_pointer(&x.classes, g_free);
-    x.n_classes = 0;
-    x.sym_broken = false;
-    x.o = &plain;
+    memo_clear(&s.memo);
+    memo_init(&s.memo);
+    s.sym_broken = false;
+    for (guint i = 0; i < n; i++)
+      w[i].o = &plain;
     *res = (explore_result){.symmetry_dropped = true};
-    ok = explore_pass(&x, &root);
-    x.o = o;
+    ok = search_pass(&s, w, n, &root);
   }
+  res->workers = n;
+  for (guint i = 0; i < n; i++)
+    res->saturated |= w[i].saturated;
   if (ok) {
-    res->memo_bytes = memo_bytes(&x.memo);
+    res->memo_bytes = memo_bytes(&s.memo);
     res->schedules = root.paths;
     res->completed = root.completed;
     res->hung = root.hung;
     res->time_limited = root.tl;
-    if (root.h.any)
-      ok = hang_walk(&x);
-  } else {
-    g_propagate_error(err, x.err);
-    x.err = NULL;
+    if (root.h.any && !hang_walk(&w[0])) {
+      ok = false;
+      s.err = g_steal_pointer(&w[0].err);
+    }
   }
-  if (x.spare)
-    t->destroy(x.spare);
-  if (x.spare_rerun)
-    rerun_destroy(x.spare_rerun);
-  memo_clear(&x.memo);
-  fingerprint_free(x.fp);
-  g_byte_array_free(x.best, TRUE);
-  g_free(x.classes);
-  g_array_free(x.prefix, TRUE);
-  g_ptr_array_free(x.frames, TRUE);
-  if (x.names)
-    g_ptr_array_free(x.names, TRUE);
+  if (!ok)
+    g_propagate_error(err, g_steal_pointer(&s.err));
+  g_clear_error(&s.err); /* a worker's, after another had finished */
+  for (guint i = 0; i < n; i++)
+    worker_clear(&w[i]);
+  g_free(w);
+  memo_clear(&s.memo);
+  if (s.names)
+    g_ptr_array_free(s.names, TRUE);
+  g_mutex_clear(&s.lock);
   return ok;
 }
 

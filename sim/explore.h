@@ -90,6 +90,12 @@ typedef struct explore_options {
   void (*progress)(void *ctx, const explore_progress *p);
   void *progress_ctx;
   guint progress_steps;
+  /* Workers searching at once over one memo (0, 1: one), each in a thread
+   * of its own but the first, which reports the progress.  The results
+   * are the same whatever their number, and so only a full search has
+   * more than one: with prune, without max_states or a preemption bound.
+   * The target's callbacks may then be called from several threads. */
+  guint jobs;
 } explore_options;
 
 #define EXPLORE_OPTIONS_INIT \
@@ -105,7 +111,8 @@ typedef struct explore_result {
   explore_count schedules; /* complete paths (saturates at EXPLORE_COUNT_MAX) */
   uint64_t states;         /* distinct states (plain mode: nodes visited) */
   explore_count completed, hung, time_limited;
-  uint64_t runs;         /* simulations re-run */
+  uint64_t runs;         /* simulations re-run (with workers: varies) */
+  guint workers;         /* that searched (explore_options.jobs) */
   uint64_t canonical;    /* states expanded (one per orbit under symmetry) */
   bool symmetry_dropped; /* a position decision voided the reduction */
   uint64_t memo_bytes;   /* memory of the stored states at the end */
