@@ -49,8 +49,7 @@ gsl_rng *sim_rng_new(uint64_t seed, const char *entity) {
   ((sizeof(gsl_rng) + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN)
 
 struct sim_rng_pool {
-  GPtrArray *blocks; /* bigmem blocks, the sizes in `sizes` */
-  GArray *sizes;     /* size_t */
+  GPtrArray *blocks; /* bigmem blocks, block i of block_size(i) bytes */
   char *next;        /* the unused rest of the last block */
   size_t left;
   GPtrArray *given; /* gsl_rng * given back, taken again first */
@@ -61,10 +60,15 @@ static size_t slot_size(void) {
   return (n + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
 }
 
+/* Blocks double from 8 slots up to one huge page each, so that a run of a
+ * few processes holds a few slots, and one of thousands huge pages. */
+static size_t block_size(guint i) {
+  return MIN(BIGMEM_HUGE, (8 * slot_size()) << MIN(i, 16u));
+}
+
 sim_rng_pool *sim_rng_pool_new(void) {
   sim_rng_pool *pool = g_new0(sim_rng_pool, 1);
   pool->blocks = g_ptr_array_new();
-  pool->sizes = g_array_new(FALSE, FALSE, sizeof(size_t));
   pool->given = g_ptr_array_new();
   return pool;
 }
@@ -73,22 +77,16 @@ void sim_rng_pool_free(sim_rng_pool *pool) {
   if (!pool)
     return;
   for (guint i = 0; i < pool->blocks->len; i++)
-    bigmem_free(g_ptr_array_index(pool->blocks, i),
-                g_array_index(pool->sizes, size_t, i));
+    bigmem_free(g_ptr_array_index(pool->blocks, i), block_size(i));
   g_ptr_array_free(pool->blocks, TRUE);
-  g_array_free(pool->sizes, TRUE);
   g_ptr_array_free(pool->given, TRUE);
   g_free(pool);
 }
 
-/* Blocks double from 8 slots up to one huge page each, so that a run of a
- * few processes holds a few slots, and one of thousands huge pages. */
 static void pool_grow(sim_rng_pool *pool) {
-  size_t slot = slot_size();
-  size_t size = MIN(BIGMEM_HUGE, (8 * slot) << MIN(pool->blocks->len, 16u));
+  size_t size = block_size(pool->blocks->len);
   char *b = bigmem_alloc0(size);
   g_ptr_array_add(pool->blocks, b);
-  g_array_append_val(pool->sizes, size);
   pool->next = b;
   pool->left = size;
 }
