@@ -142,6 +142,20 @@ typedef struct search {
   stats root;
 } search;
 
+/* For the lookups and stores of every run: the lock is held for a few
+ * hundred nanoseconds, and a short spin spares most sleeps in the kernel
+ * (which were a tenth of two workers' time). */
+static void search_lock(search *s) {
+  for (int i = 0; i < 200; i++) {
+    if (g_mutex_trylock(&s->lock))
+      return;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  g_mutex_lock(&s->lock);
+}
+
 /* One worker: a depth-first search of its own over the shared memo. */
 typedef struct explorer {
   const explore_target *t;
@@ -898,7 +912,7 @@ static bool edge(explorer *x, rerun *r, stats *out) {
      * one, to bring the node's hang back to our actor ids. */
     unsigned slot_of[EXPLORE_MAX_ACTORS];
     memcpy(slot_of, r->slot_of, sizeof slot_of);
-    g_mutex_lock(&sh->lock);
+    search_lock(sh);
     sh->res->runs += x->runs;
     x->runs = 0;
     int64_t at = memo_find(&sh->memo, r->key), found = at;
@@ -1031,7 +1045,7 @@ static bool expand(explorer *x, rerun **rp, const unsigned *slot_of,
   }
   if (ok) {
     /* Another worker may have stored it first: the same stats. */
-    g_mutex_lock(&x->s->lock);
+    search_lock(x->s);
     if (!memo_node(&x->s->memo, n)->done) {
       stats canon = acc;
       canon.h = hang_map(acc.h, slot_of);
