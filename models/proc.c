@@ -1235,9 +1235,14 @@ proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
  * stream and unended I/Os. */
 static void proc_release(proc *p) {
   sim_timer_del(&p->think_timer);
-  sim_timer_del(&p->copy_timer);
-  sim_timer_del(&p->pause_timer);
-  sim_timer_del(&p->wb_timer);
+  /* A direct job arms only its think timer: the others sit in cache
+   * lines that thousands of such processes would each fetch once more
+   * just to find them idle. */
+  if (p->kind != KIND_DIRECT) {
+    sim_timer_del(&p->copy_timer);
+    sim_timer_del(&p->pause_timer);
+    sim_timer_del(&p->wb_timer);
+  }
   if (!p->rq)
     g_free(p->bio); /* otherwise the request owns it; the queue frees both */
   page_bio *pb;
