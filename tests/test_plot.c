@@ -90,7 +90,9 @@ static void run_ok(const char *capture, const char *const *args) {
   result_clear(&r);
 }
 
-static char *captured(const result *r, const char *graph, const char *file) {
+/* Not inlined, as slurp (testutil.h). */
+static G_GNUC_NO_INLINE char *captured(const result *r, const char *graph,
+                                       const char *file) {
   char *path = g_build_filename(r->capture, graph, file, NULL);
   char *text = NULL;
   if (!g_file_get_contents(path, &text, NULL, NULL))
