@@ -376,9 +376,10 @@ static gboolean write_raw(outdir_stage *s, const char *name, const void *data,
 }
 
 /* Rewritten in place at every new name, without the fsync and rename that
- * g_file_set_contents makes when a file is replaced (milliseconds each, a
- * dozen per run): the staging directory is only ever used whole, through
- * its final rename, so a marker cut short by a crash can mislead nobody. */
+ * g_file_set_contents makes when a file is replaced (a millisecond or two
+ * per output file): the staging directory is only ever used whole,
+ * through its final rename, so a marker cut short by a crash can mislead
+ * nobody. */
 static gboolean write_marker(outdir_stage *s, GError **err) {
   char *marker = outdir_marker_text(
       s->kind, (const char *const *)s->names->pdata, s->names->len);
