@@ -49,15 +49,17 @@ struct blk_observer {
 
 /* A simulated task as the kernel sees it (`current`). */
 struct task {
+  /* what each of its I/Os reads first (tasks are cold at every I/O when
+   * there are thousands) */
+  struct io_context *ioc;
+  sim_actor *actor;
   char *name;
   int pid;
-  struct io_context *ioc;
   int nice;           /* -20..19; gives the level of class NONE */
   bool sched_idle;    /* SCHED_IDLE: class NONE maps to IDLE */
   bool sched_rt;      /* SCHED_FIFO/RR: class NONE maps to RT */
   const char *cgroup; /* blkio cgroup name, NULL for the root */
   int cgroup_weight;  /* 10..1000 (cgroup's blkio.weight) */
-  sim_actor *actor;
   /* asleep in get_request_wait: its link in rl_wait, one request list's
    * wait queue (NULL: on none) */
   GList rl_link;
