@@ -88,7 +88,6 @@ struct proc {
   void *done_ctx;
   gsl_rng *rng_; /* see rng() */
   int64_t draws; /* rng() calls: with the seed, its whole state */
-  uint64_t seed;
 
   int64_t issued; /* I/Os (buffered: calls) started */
   int64_t issued_sectors;
@@ -97,9 +96,12 @@ struct proc {
   int64_t since_think; /* I/Os (calls) since the last think */
   sim_time hold_until; /* a rate's due time the task sleeps towards */
   sim_time rate_due;   /* poisson: when the next I/O is due; -1 undrawn */
-  sim_time rate_prev;  /* ... when the last one was */
   sim_timer think_timer;
   proc_job job;
+  /* Above: what an I/O of a direct job reads, its first cache lines (with
+   * thousands of processes each is cold at every I/O).  Below, the rest. */
+  uint64_t seed;      /* of the random stream, made on the first draw */
+  sim_time rate_prev; /* poisson: when the last due I/O was */
 
   /* ---- the page cache (buffered jobs and the flusher) ---- */
   struct pagecache *mm; /* counts this task; NULL: no page cache */
