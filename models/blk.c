@@ -179,6 +179,7 @@ void blk_queue_reset(struct request_queue *q, void *disk) {
   q->hash = keep.hash;
   q->hash_bits = keep.hash_bits;
   q->free_rqs = keep.free_rqs;
+  q->free_bios = keep.free_bios;
   if (keep.elevator && keep.elevator->ops.elevator_reset_fn) {
     q->elevator = keep.elevator;
     q->elevator_data = keep.elevator_data;
@@ -195,6 +196,10 @@ void blk_queue_free(struct request_queue *q) {
   for (struct request *rq = q->free_rqs, *next; rq; rq = next) {
     next = rq->hash_next;
     g_free(rq);
+  }
+  for (struct bio *b = q->free_bios, *next; b; b = next) {
+    next = b->bi_next;
+    g_free(b);
   }
   g_free(q->name);
   g_free(q);
@@ -276,6 +281,24 @@ static void blk_free_request(struct request_queue *q, struct request *rq) {
 #else
   rq->hash_next = q->free_rqs;
   q->free_rqs = rq;
+#endif
+}
+
+struct bio *blk_bio_get(struct request_queue *q) {
+  struct bio *bio = q->free_bios;
+  if (!bio)
+    return g_new0(struct bio, 1);
+  q->free_bios = bio->bi_next;
+  return memset(bio, 0, sizeof *bio);
+}
+
+void blk_bio_put(struct request_queue *q, struct bio *bio) {
+#ifdef __SANITIZE_ADDRESS__
+  (void)q;
+  g_free(bio); /* no reuse: a use after free stays visible */
+#else
+  bio->bi_next = q->free_bios;
+  q->free_bios = bio;
 #endif
 }
 

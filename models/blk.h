@@ -242,7 +242,12 @@ struct request_queue {
   struct request flush_rq;
   bool kblockd_pending; /* unplug_work queued */
   uint64_t next_rq_id;
-  GQueue live_requests;     /* every allocated request, freed at teardown */
+  GQueue live_requests; /* every allocated request, freed at teardown */
+  /* Plain bios given back (blk_bio_put), chained through bi_next: the
+   * next submission, by whichever task, takes the last one, still in
+   * cache, where a list per task would hand each of thousands its own
+   * cold one. */
+  struct bio *free_bios;
   struct request *free_rqs; /* freed requests kept for reuse, chained
                                through hash_next */
   sim_time last_freed[2];   /* last __freed_request looking at rl.wait[c],
@@ -290,6 +295,10 @@ void blk_queue_free(struct request_queue *q);
  * (elevator_reset_fn), else gone (set it again), requests are freed, and
  * nothing observes.  Before the engine is reset. */
 void blk_queue_reset(struct request_queue *q, void *disk);
+/* A zeroed plain bio (not a larger struct that begins with one), a given
+ * back one if any; blk_bio_put gives it back once it has ended. */
+struct bio *blk_bio_get(struct request_queue *q);
+void blk_bio_put(struct request_queue *q, struct bio *bio);
 /* Register (or with NULL, remove) the queue's observer. */
 void blk_set_observer(struct request_queue *q, const struct blk_observer *obs,
                       void *ctx);

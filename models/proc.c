@@ -80,10 +80,9 @@ struct proc {
   struct cfq_io_context *cic;
   proc_io *io;  /* the I/O whose bios are being submitted */
   proc_io *ios; /* every proc_io not yet ended (reports, teardown) */
-  /* ended I/Os and their bios, kept for reuse (chained through io->p
-   * and bio->bi_next) */
+  /* ended I/Os, kept for reuse (chained through io->p; their bios go back
+   * to the queue) */
   proc_io *free_ios;
-  struct bio *free_bios;
   proc_io_done_fn done;
   void *done_ctx;
   gsl_rng *rng_; /* see rng() */
@@ -332,12 +331,7 @@ static void unlink_io(proc *p, proc_io *io) {
 static void bio_end(struct bio *bio) {
   proc_io *io = bio->private;
   proc *p = io->p;
-  if (PROC_REUSE) {
-    bio->bi_next = p->free_bios;
-    p->free_bios = bio;
-  } else {
-    g_free(bio);
-  }
+  blk_bio_put(p->q, bio);
   if (--io->bios > 0 || io->sent < io->nr_sectors)
     return;
   p->in_flight--;
@@ -640,13 +634,7 @@ static proc_io *make_io(proc *p) {
 /* The next bio of the current I/O: no larger than the queue takes. */
 static struct bio *make_bio(proc *p) {
   proc_io *io = p->io;
-  struct bio *bio = p->free_bios;
-  if (bio) {
-    p->free_bios = bio->bi_next;
-    memset(bio, 0, sizeof(*bio));
-  } else {
-    bio = g_new0(struct bio, 1);
-  }
+  struct bio *bio = blk_bio_get(p->q);
   uint32_t n = MIN(io->nr_sectors - io->sent, blk_queue_max_sectors(p->q));
   bio->sector = io->sector + io->sent;
   bio->nr_sectors = n;
@@ -1267,13 +1255,11 @@ static void proc_release(proc *p) {
 void proc_reset(proc *p) {
   proc_release(p);
   proc_io *free_ios = p->free_ios;
-  struct bio *free_bios = p->free_bios;
   /* all but the job, which proc_restart copies whole */
   size_t job_at = offsetof(proc, job), job_end = job_at + sizeof p->job;
   memset(p, 0, job_at);
   memset((char *)p + job_end, 0, sizeof *p - job_end);
   p->free_ios = free_ios;
-  p->free_bios = free_bios;
 }
 
 void proc_free(proc *p) {
@@ -1283,10 +1269,6 @@ void proc_free(proc *p) {
   for (proc_io *io = p->free_ios, *next; io; io = next) {
     next = (proc_io *)io->p;
     g_free(io);
-  }
-  for (struct bio *b = p->free_bios, *next; b; b = next) {
-    next = b->bi_next;
-    g_free(b);
   }
   g_free(p);
 }
