@@ -320,8 +320,8 @@ static void unlink_io(proc *p, proc_io *io) {
     io->next->prev = io->prev;
 }
 
-/* Reuse of I/O and bio memory (not under AddressSanitizer: a use after
- * free must stay visible). */
+/* Reuse of I/O memory (not under AddressSanitizer: a use after free must
+ * stay visible); bios go back to their queue (blk_bio_put). */
 #ifdef __SANITIZE_ADDRESS__
 #define PROC_REUSE 0
 #else
@@ -1225,14 +1225,9 @@ proc *proc_flusher_new(sim_engine *e, struct task *tsk, struct request_queue *q,
  * stream and unended I/Os. */
 static void proc_release(proc *p) {
   sim_timer_del(&p->think_timer);
-  /* A direct job arms only its think timer: the others sit in cache
-   * lines that thousands of such processes would each fetch once more
-   * just to find them idle. */
-  if (p->kind != KIND_DIRECT) {
-    sim_timer_del(&p->copy_timer);
-    sim_timer_del(&p->pause_timer);
-    sim_timer_del(&p->wb_timer);
-  }
+  sim_timer_del(&p->copy_timer);
+  sim_timer_del(&p->pause_timer);
+  sim_timer_del(&p->wb_timer);
   if (!p->rq)
     g_free(p->bio); /* otherwise the request owns it; the queue frees both */
   page_bio *pb;

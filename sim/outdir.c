@@ -364,11 +364,15 @@ static void retarget_error(const outdir_stage *s, GError *local, GError **err) {
   g_error_free(local);
 }
 
+/* `flags` as g_file_set_contents_full takes them (g_file_set_contents is
+ * CONSISTENT | ONLY_EXISTING). */
 static gboolean write_raw(outdir_stage *s, const char *name, const void *data,
-                          gssize len, GError **err) {
+                          gssize len, GFileSetContentsFlags flags,
+                          GError **err) {
   char *path = g_build_filename(s->tmp, name, NULL);
   GError *local = NULL;
-  gboolean written = g_file_set_contents(path, data, len, &local);
+  gboolean written =
+      g_file_set_contents_full(path, data, len, flags, 0666, &local);
   if (!written)
     retarget_error(s, local, err);
   g_free(path);
@@ -383,13 +387,8 @@ static gboolean write_raw(outdir_stage *s, const char *name, const void *data,
 static gboolean write_marker(outdir_stage *s, GError **err) {
   char *marker = outdir_marker_text(
       s->kind, (const char *const *)s->names->pdata, s->names->len);
-  char *path = g_build_filename(s->tmp, OUTDIR_MARKER, NULL);
-  GError *local = NULL;
-  gboolean ok = g_file_set_contents_full(
-      path, marker, -1, G_FILE_SET_CONTENTS_NONE, 0666, &local);
-  if (!ok)
-    retarget_error(s, local, err);
-  g_free(path);
+  gboolean ok =
+      write_raw(s, OUTDIR_MARKER, marker, -1, G_FILE_SET_CONTENTS_NONE, err);
   g_free(marker);
   return ok;
 }
@@ -488,7 +487,10 @@ gboolean outdir_stage_write(outdir_stage *s, const char *name, const void *data,
                             gssize len, GError **err) {
   g_return_val_if_fail(s != NULL && name != NULL, FALSE);
   return add_name(s, name, err) &&
-         write_raw(s, name, data ? data : "", data ? len : 0, err);
+         write_raw(s, name, data ? data : "", data ? len : 0,
+                   G_FILE_SET_CONTENTS_CONSISTENT |
+                       G_FILE_SET_CONTENTS_ONLY_EXISTING,
+                   err);
 }
 
 /* Every stream closed; the first failure is reported. */

@@ -9,10 +9,15 @@
  * malloc: fresh anonymous memory is already zero, so nothing writes the
  * block before its user does (a memset of it would stream every byte
  * through the cache once more), and freeing gives it back at once. */
+/* A huge block's mapped size: whole huge pages. */
+static size_t huge_span(size_t size) {
+  return (size + BIGMEM_HUGE - 1) / BIGMEM_HUGE * BIGMEM_HUGE;
+}
+
 void *bigmem_alloc0(size_t size) {
   if (size < BIGMEM_HUGE)
     return g_malloc0(size);
-  size = (size + BIGMEM_HUGE - 1) / BIGMEM_HUGE * BIGMEM_HUGE;
+  size = huge_span(size);
   /* one huge page more than needed, to cut an aligned block out of it */
   size_t span = size + BIGMEM_HUGE;
   char *m = mmap(NULL, span, PROT_READ | PROT_WRITE,
@@ -35,5 +40,5 @@ void bigmem_free(void *p, size_t size) {
   if (size < BIGMEM_HUGE)
     g_free(p);
   else
-    munmap(p, (size + BIGMEM_HUGE - 1) / BIGMEM_HUGE * BIGMEM_HUGE);
+    munmap(p, huge_span(size));
 }
