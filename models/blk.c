@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "models/elevator.h"
+#include "sim/core/prefetch.h"
 
 #define BLK_BATCH_REQ 32
 
@@ -300,6 +301,14 @@ void blk_bio_put(struct request_queue *q, struct bio *bio) {
   bio->bi_next = q->free_bios;
   q->free_bios = bio;
 #endif
+}
+
+void blk_task_prefetch(struct request_queue *q, const struct task *tsk) {
+  prefetch_range(tsk, sizeof *tsk);
+  prefetch(tsk->actor);
+  prefetch_range(tsk->ioc, sizeof *tsk->ioc);
+  if (q->elevator && q->elevator->ops.elevator_prefetch_fn)
+    q->elevator->ops.elevator_prefetch_fn(q, tsk);
 }
 
 /* Zeroed request memory, a freed request's if one is kept. */

@@ -299,6 +299,9 @@ void blk_queue_reset(struct request_queue *q, void *disk);
  * back one if any; blk_bio_put gives it back once it has ended. */
 struct bio *blk_bio_get(struct request_queue *q);
 void blk_bio_put(struct request_queue *q, struct bio *bio);
+/* Start fetching what the task's next request on `q` will read: the task,
+ * its io_context and the elevator's data for it (prefetch.h). */
+void blk_task_prefetch(struct request_queue *q, const struct task *tsk);
 /* Register (or with NULL, remove) the queue's observer. */
 void blk_set_observer(struct request_queue *q, const struct blk_observer *obs,
                       void *ctx);

@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 
+#include "sim/core/prefetch.h"
+
 /* ---------------------------------------------------------------------
  * Tunables (docs/model.md, "CFQ tunables")
  * --------------------------------------------------------------------- */
@@ -375,6 +377,23 @@ static void cfq_put_request(struct request_queue *q, struct request *rq) {
 
 static void cfq_set_req_failed(struct request_queue *q) {
   cfq_schedule_dispatch(q_cfqd(q));
+}
+
+/* The task's cic, through its ioc's hint (the radix would cost lines of
+ * its own), both its queues and their totals: a request reads them all. */
+static void cfq_prefetch(struct request_queue *q, const struct task *tsk) {
+  (void)q;
+  const struct cfq_io_context *cic = tsk->ioc ? tsk->ioc->ioc_data : NULL;
+  if (!cic)
+    return;
+  prefetch_range(cic, sizeof *cic);
+  for (int sync = 0; sync < 2; sync++) {
+    const struct cfq_queue *cfqq = cic->cfqq[sync];
+    if (cfqq) {
+      prefetch_range(cfqq, sizeof *cfqq);
+      prefetch(cfqq->stats);
+    }
+  }
 }
 
 /* A queue being idled on may allocate past a full request list once per
@@ -956,6 +975,7 @@ const struct elevator_type iosched_cfq = {
             .elevator_put_req_fn = cfq_put_request,
             .elevator_may_queue_fn = cfq_may_queue,
             .elevator_set_req_failed_fn = cfq_set_req_failed,
+            .elevator_prefetch_fn = cfq_prefetch,
             .elevator_init_fn = cfq_init_queue,
             .elevator_exit_fn = cfq_exit_queue,
             .elevator_reset_fn = cfq_reset_queue,

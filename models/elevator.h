@@ -59,6 +59,9 @@ struct elevator_ops {
                                unsigned rw_flags);
   /* get_request's set_request failure path kick (cfq_schedule_dispatch). */
   void (*elevator_set_req_failed_fn)(struct request_queue *q);
+  /* Optional, ours: start fetching what the task's next request will
+   * read of the elevator's per-task data (prefetch.h). */
+  void (*elevator_prefetch_fn)(struct request_queue *q, const struct task *tsk);
 
   void *(*elevator_init_fn)(struct request_queue *q, const void *cfg,
                             GError **err);

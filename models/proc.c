@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "sim/core/prefetch.h"
 #include "sim/core/rng.h"
 
 typedef enum {
@@ -143,6 +144,20 @@ static gsl_rng *rng(proc *p) {
   if (!p->rng_)
     p->rng_ = sim_engine_rng(p->engine, p->seed, p->task->name);
   return p->rng_;
+}
+
+/* The think timer's prefetch: what the next I/O of a direct job reads of
+ * the process (the lines before its job's `file`), a recycled proc_io,
+ * its stream and its task's objects, all cold by the time it wakes when
+ * thousands of processes take turns. */
+static void proc_prefetch(void *arg) {
+  const proc *p = arg;
+  prefetch_range(p, offsetof(proc, job) + offsetof(proc_job, file));
+  prefetch(p->free_ios);
+  if (p->rng_)
+    sim_rng_prefetch(p->rng_);
+  if (p->q)
+    blk_task_prefetch(p->q, p->task);
 }
 
 static const char *proc_next_step(void *self) {
@@ -1097,6 +1112,7 @@ static proc *proc_init(proc *p, sim_engine *e, struct task *tsk,
   p->waiter = (struct page_waiter){.wake = page_wake, .ctx = p};
   dirty_throttle_init(&p->dirty);
   sim_timer_init(&p->think_timer, e, "think", think_done, p);
+  sim_timer_set_prefetch(&p->think_timer, proc_prefetch);
   sim_timer_init(&p->copy_timer, e, "copy", copy_done, p);
   sim_timer_init(&p->pause_timer, e, "balance_dirty_pages", pause_done, p);
   sim_timer_init(&p->wb_timer, e, "wb_wakeup", flusher_timer, p);

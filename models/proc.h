@@ -76,7 +76,8 @@ typedef struct proc_job {
    * own (rw, bs and the region are not used); NULL: none. */
   const proc_replay_io *replay;
   int64_t replay_len;
-  /* What each I/O of a direct job reads is above: its first cache lines. */
+  /* What each I/O of a direct job reads is above: its first cache lines,
+   * which the think timer prefetches (proc.c). */
   /* Buffered: the open file of the region (NULL: direct I/O).  The job's
    * positions are offsets in it. */
   struct file *file;

@@ -94,6 +94,42 @@ static void tcount_fire(void *arg) {
   c->last = sim_now(c->e);
 }
 
+/* A timer that logs its prefetch and its firing. */
+typedef struct plog {
+  GString *log;
+  const char *name;
+} plog;
+
+static void plog_prefetch(void *arg) {
+  plog *l = arg;
+  g_string_append_printf(l->log, "prefetch %s; ", l->name);
+}
+
+static void plog_fire(void *arg) {
+  plog *l = arg;
+  g_string_append_printf(l->log, "fire %s; ", l->name);
+}
+
+/* A timer's prefetch runs while the event before it is delivered, before
+ * that event's function; a cancelled timer's never runs. */
+static void test_timer_prefetch_ahead(void) {
+  sim_engine *e = sim_engine_new();
+  GString *log = g_string_new(NULL);
+  plog l[] = {{log, "a"}, {log, "b"}, {log, "gone"}, {log, "c"}};
+  sim_timer t[G_N_ELEMENTS(l)];
+  for (guint i = 0; i < G_N_ELEMENTS(l); i++) {
+    sim_timer_init(&t[i], e, l[i].name, plog_fire, &l[i]);
+    sim_timer_set_prefetch(&t[i], plog_prefetch);
+    sim_timer_mod(&t[i], (sim_time)(i + 1) * SIM_MS);
+  }
+  sim_timer_del(&t[2]);
+  g_assert_cmpint(sim_engine_run(e, -1, NULL), ==, SIM_COMPLETED);
+  g_assert_cmpstr(log->str, ==,
+                  "prefetch b; fire a; prefetch c; fire b; fire c; ");
+  g_string_free(log, TRUE);
+  sim_engine_free(e);
+}
+
 static void test_timer_cancel_rearm(void) {
   sim_engine *e = sim_engine_new();
   tcount moved = {e, 0, 0}, cancelled = {e, 0, 0}, again = {e, 0, 0};
@@ -595,6 +631,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/engine/event-order", test_event_order);
   g_test_add_func("/engine/ties", test_ties);
   g_test_add_func("/engine/timer-cancel-rearm", test_timer_cancel_rearm);
+  g_test_add_func("/engine/timer-prefetch-ahead", test_timer_prefetch_ahead);
   g_test_add_func("/engine/timers-random", test_timers_random);
   g_test_add_func("/engine/ready-set-many-actors", test_ready_set_many_actors);
   g_test_add_func("/engine/time-limit", test_time_limit);

@@ -20,6 +20,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "sim/core/prefetch.h"
+
 /* A heap entry: when, and in which order among equals. */
 typedef struct sim_event {
   sim_time at;
@@ -450,16 +452,36 @@ const char *sim_outcome_name(sim_outcome o) {
   return "unknown";
 }
 
+/* With thousands of processes the owners of the next events are cold.
+ * While this event runs: the next one's timer fetches what it will read,
+ * and the owner and timer of the one after it (the earliest child of the
+ * heap's root) start coming, so that the timer's hook, read next time,
+ * is at hand. */
+static void prefetch_ahead(const sim_engine *e) {
+  if (e->heap_len == 0)
+    return;
+  const ev_what *nx = &e->what[e->heap[0].handle];
+  if (nx->timer && nx->timer->prefetch) {
+    nx->timer->prefetch(nx->arg);
+  } else {
+    prefetch(nx->arg);
+    prefetch(nx->timer);
+  }
+  size_t c = 1, end = MIN(e->heap_len, 1 + HEAP_D);
+  for (size_t k = 2; k < end; k++)
+    if (ev_before(&e->heap[k], &e->heap[c]))
+      c = k;
+  if (c < end) {
+    const ev_what *after = &e->what[e->heap[c].handle];
+    prefetch(after->arg);
+    prefetch(after->timer);
+  }
+}
+
 static void deliver(sim_engine *e) {
   sim_event ev = e->heap[0];
   heap_remove_at(e, 0);
-  /* With thousands of processes the next event's owner is cold: start
-   * fetching it while this one runs. */
-  if (e->heap_len > 0) {
-    const ev_what *nx = &e->what[e->heap[0].handle];
-    __builtin_prefetch(nx->arg);
-    __builtin_prefetch(nx->timer);
-  }
+  prefetch_ahead(e);
   ev_what w = e->what[ev.handle];
   e->head.now = ev.at;
   if (w.timer)

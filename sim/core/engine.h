@@ -66,6 +66,10 @@ void sim_post(sim_engine *e, sim_time at, const char *name, sim_event_fn fn,
  * pending timer moves its queue entry, deleting removes it: both
  * O(log n), through the handle the engine gives it while it is armed. */
 typedef struct sim_timer {
+  /* Optional: starts fetching what `fn` will read (prefetch.h), called
+   * with `arg` while the event before this one runs.  First, on the line
+   * the engine fetches the event after next. */
+  sim_event_fn prefetch;
   sim_engine *engine;
   const char *name;
   sim_event_fn fn;
@@ -77,6 +81,9 @@ typedef struct sim_timer {
 
 void sim_timer_init(sim_timer *t, sim_engine *e, const char *name,
                     sim_event_fn fn, void *arg);
+static inline void sim_timer_set_prefetch(sim_timer *t, sim_event_fn fn) {
+  t->prefetch = fn;
+}
 void sim_timer_mod(sim_timer *t, sim_time expires);
 void sim_timer_del(sim_timer *t);
 static inline bool sim_timer_pending(const sim_timer *t) { return t->pending; }

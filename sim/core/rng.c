@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "sim/core/bigmem.h"
+#include "sim/core/prefetch.h"
 
 static uint64_t splitmix64(uint64_t x) {
   x += UINT64_C(0x9e3779b97f4a7c15);
@@ -119,4 +120,17 @@ gsl_rng *sim_rng_pool_take(sim_rng_pool *pool, uint64_t seed,
 
 void sim_rng_pool_give(sim_rng_pool *pool, gsl_rng *r) {
   g_ptr_array_add(pool->given, r);
+}
+
+/* The generator, its position (in a pool slot on the same line) and the
+ * state's word at that position.  The position is the int after the
+ * state's 624 words (GSL's layout of mt19937). */
+void sim_rng_prefetch(const gsl_rng *r) {
+  prefetch(r);
+  if (r->type != gsl_rng_mt19937)
+    return;
+  const unsigned long *mt = r->state;
+  int mti = *(const int *)(const void *)(mt + 624);
+  if (mti < 624)
+    prefetch(mt + mti);
 }

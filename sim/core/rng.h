@@ -25,5 +25,7 @@ void sim_rng_pool_free(sim_rng_pool *pool);
 gsl_rng *sim_rng_pool_take(sim_rng_pool *pool, uint64_t seed,
                            const char *entity);
 void sim_rng_pool_give(sim_rng_pool *pool, gsl_rng *r);
+/* Start fetching what the next draw of `r` reads (prefetch.h). */
+void sim_rng_prefetch(const gsl_rng *r);
 
 #endif
