@@ -380,6 +380,10 @@ struct metrics {
   guint open;    /* the first window not yet closed */
   guint n_seen;  /* windows up to the last completion's */
   bool finished;
+  /* Once finished, each process's latency summary: the report reads it
+   * for several files, and with thousands of processes each computation
+   * was a few cache misses. */
+  latency_summary *summary;
   double jain_sum, jain_min;
   guint jain_windows; /* windows where some I/O completed */
   metrics_window_fn sink;
@@ -421,6 +425,7 @@ void metrics_free(metrics *m) {
     hist_clear(&g_array_index(m->subs, submitter_stats, i).lat);
   g_array_unref(m->subs);
   g_aligned_free(m->procs);
+  g_free(m->summary);
   g_free(m->cold);
   g_free(m->devs);
   g_free(m->slot);
@@ -524,6 +529,9 @@ void metrics_finish(metrics *m, sim_time end) {
   }
   close_windows(m, n);
   m->finished = true;
+  m->summary = g_new(latency_summary, MAX(m->n_procs, 1));
+  for (guint i = 0; i < m->n_procs; i++)
+    m->summary[i] = metrics_hist_summary(&m->procs[i].lat);
 }
 
 void metrics_add_submitters(metrics *m, guint n) {
@@ -667,6 +675,8 @@ uint64_t metrics_proc_ios(const metrics *m, guint proc) {
 latency_summary metrics_proc_latency(const metrics *m, guint proc) {
   latency_summary s = {0};
   g_return_val_if_fail(m != NULL && proc < m->n_procs, s);
+  if (m->summary)
+    return m->summary[proc];
   return metrics_hist_summary(&m->procs[proc].lat);
 }
 
@@ -723,10 +733,10 @@ uint64_t metrics_submitter_ios(const metrics *m, guint submitter) {
 latency_summary metrics_submitter_latency(const metrics *m, guint submitter) {
   latency_summary s = {0};
   g_return_val_if_fail(m != NULL && submitter < m->subs->len, s);
-  const submitter_stats *st =
-      &g_array_index(m->subs, submitter_stats, submitter);
-  return metrics_hist_summary(mirrors(m, submitter) ? &m->procs[submitter].lat
-                                                    : &st->lat);
+  if (mirrors(m, submitter))
+    return metrics_proc_latency(m, submitter);
+  return metrics_hist_summary(
+      &g_array_index(m->subs, submitter_stats, submitter).lat);
 }
 
 uint64_t metrics_device_bytes(const metrics *m, guint device) {

@@ -125,37 +125,45 @@ void report_csv_field(GString *s, const char *f) {
 
 /* ---- summary.txt ---- */
 
-/* Column-aligned text table; `align` has one 'l' or 'r' per column.  Takes
- * ownership of the cells. */
+/* Column-aligned text table; `align` has one 'l' or 'r' per column.  The
+ * cells lie end to end in one buffer: with thousands of processes a string
+ * of its own each was a cache miss each when the table was rendered. */
 typedef struct text_table {
   guint ncols;
   const char *align;
-  GPtrArray *cells; /* char *, row-major */
+  GString *text; /* the cells, row-major, each ending in a NUL */
+  GArray *at;    /* guint: where each cell starts in text */
+  guint *width;  /* per column: its widest cell, in characters */
 } text_table;
 
 static void table_init(text_table *t, guint ncols, const char *align) {
   t->ncols = ncols;
   t->align = align;
-  t->cells = g_ptr_array_new_with_free_func(g_free);
+  t->text = g_string_new(NULL);
+  t->at = g_array_new(FALSE, FALSE, sizeof(guint));
+  t->width = g_new0(guint, ncols);
 }
 
+/* Takes ownership of `cell`. */
 static void table_add(text_table *t, char *cell) {
-  g_ptr_array_add(t->cells, cell);
+  guint c = t->at->len % t->ncols;
+  guint at = (guint)t->text->len;
+  g_array_append_val(t->at, at);
+  g_string_append_len(t->text, cell, (gssize)strlen(cell) + 1);
+  t->width[c] = MAX(t->width[c], (guint)g_utf8_strlen(cell, -1));
+  g_free(cell);
 }
 
 static void table_render(text_table *t, GString *out) {
-  g_assert(t->cells->len % t->ncols == 0);
-  guint rows = t->cells->len / t->ncols;
-  guint *w = g_new0(guint, t->ncols);
-  for (guint i = 0; i < t->cells->len; i++) {
-    guint len = (guint)g_utf8_strlen(g_ptr_array_index(t->cells, i), -1);
-    w[i % t->ncols] = MAX(w[i % t->ncols], len);
-  }
+  g_assert(t->at->len % t->ncols == 0);
+  guint rows = t->at->len / t->ncols;
+  GString *line = g_string_new(NULL);
   for (guint r = 0; r < rows; r++) {
-    GString *line = g_string_new("  ");
+    g_string_assign(line, "  ");
     for (guint c = 0; c < t->ncols; c++) {
-      const char *cell = g_ptr_array_index(t->cells, r * t->ncols + c);
-      guint pad = w[c] - (guint)g_utf8_strlen(cell, -1);
+      const char *cell =
+          t->text->str + g_array_index(t->at, guint, r * t->ncols + c);
+      guint pad = t->width[c] - (guint)g_utf8_strlen(cell, -1);
       if (c > 0)
         g_string_append(line, "  ");
       if (t->align[c] == 'r')
@@ -168,11 +176,13 @@ static void table_render(text_table *t, GString *out) {
     }
     while (line->len > 0 && line->str[line->len - 1] == ' ')
       g_string_truncate(line, line->len - 1);
-    g_string_append_printf(out, "%s\n", line->str);
-    g_string_free(line, TRUE);
+    g_string_append_len(out, line->str, (gssize)line->len);
+    g_string_append_c(out, '\n');
   }
-  g_free(w);
-  g_ptr_array_unref(t->cells);
+  g_string_free(line, TRUE);
+  g_free(t->width);
+  g_array_unref(t->at);
+  g_string_free(t->text, TRUE);
 }
 
 static char *hung_names(const run_result *r) {
