@@ -267,6 +267,37 @@ static const char *find_line(char **lines, const char *prefix) {
   return NULL;
 }
 
+/* Character column of a row's second cell (after "  NAME  "). */
+static glong second_column(const char *row) {
+  const char *c = row + 2;
+  while (*c && *c != ' ')
+    c++;
+  while (*c == ' ')
+    c++;
+  return g_utf8_pointer_to_offset(row, c);
+}
+
+/* Columns line up by characters, not bytes: a name with multi-byte
+ * characters is as wide as it looks, and as the widest name it is
+ * followed by the two spaces between columns and no more. */
+static void test_summary_columns_by_character(void) {
+  fixture *f = fixture_new("caf\u00e9-\u00fc");
+  char *s = report_summary(&f->r);
+  char **lines = g_strsplit(s, "\n", -1);
+  const char *head = find_line(lines, "  name ");
+  const char *a = find_line(lines, "  A ");
+  const char *c = find_line(lines, "  caf\u00e9-\u00fc ");
+  g_assert_nonnull(head);
+  g_assert_nonnull(a);
+  g_assert_nonnull(c);
+  g_assert_cmpint(second_column(a), ==, second_column(head));
+  g_assert_cmpint(second_column(c), ==, second_column(head));
+  g_assert_cmpint(second_column(c), ==, 2 + 6 + 2);
+  g_strfreev(lines);
+  g_free(s);
+  fixture_free(f);
+}
+
 static void test_summary(void) {
   fixture *f = fixture_new("C");
   char *s = report_summary(&f->r);
@@ -1058,6 +1089,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/fairness", test_fairness);
   g_test_add_func("/report/fairness-many", test_fairness_many);
   g_test_add_func("/report/summary", test_summary);
+  g_test_add_func("/report/summary-columns-by-character",
+                  test_summary_columns_by_character);
   g_test_add_func("/report/views", test_views);
   g_test_add_func("/report/processes-csv", test_processes_csv);
   g_test_add_func("/report/timeseries-csv", test_timeseries_csv);
