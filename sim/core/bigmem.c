@@ -5,15 +5,15 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
-/* Huge blocks are mapped straight from the kernel rather than through
- * malloc: fresh anonymous memory is already zero, so nothing writes the
- * block before its user does (a memset of it would stream every byte
- * through the cache once more), and freeing gives it back at once. */
 /* A huge block's mapped size: whole huge pages. */
 static size_t huge_span(size_t size) {
   return (size + BIGMEM_HUGE - 1) / BIGMEM_HUGE * BIGMEM_HUGE;
 }
 
+/* Huge blocks are mapped straight from the kernel rather than through
+ * malloc: fresh anonymous memory is already zero, so nothing writes the
+ * block before its user does (a memset of it would stream every byte
+ * through the cache once more), and freeing gives it back at once. */
 void *bigmem_alloc0(size_t size) {
   if (size < BIGMEM_HUGE)
     return g_malloc0(size);

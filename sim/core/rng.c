@@ -123,14 +123,15 @@ void sim_rng_pool_give(sim_rng_pool *pool, gsl_rng *r) {
 }
 
 /* The generator, its position (in a pool slot on the same line) and the
- * state's word at that position.  The position is the int after the
- * state's 624 words (GSL's layout of mt19937). */
+ * state's word at that position.  GSL's mt19937 state is its MT_N words,
+ * then the position, an int (MT_N: the next draw regenerates them all). */
+#define MT_N 624
 void sim_rng_prefetch(const gsl_rng *r) {
   prefetch(r);
   if (r->type != gsl_rng_mt19937)
     return;
   const unsigned long *mt = r->state;
-  int mti = *(const int *)(const void *)(mt + 624);
-  if (mti < 624)
+  int mti = *(const int *)(const void *)(mt + MT_N);
+  if (mti < MT_N)
     prefetch(mt + mti);
 }
